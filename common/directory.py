@@ -1,0 +1,111 @@
+"""The directory: people, the roles they hold, and acting officials (Plh / Plt).
+
+Read from the YAML file named in settings. Ids (``p-…``) are opaque and stable; they are
+all that workflow history, search attributes and links ever carry. Names, NIP and emails
+are read from here when a page is drawn or a mail is sent.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from common.models import Assignee, Deputy, PersonId
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: PersonId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    nip: Annotated[str, StringConstraints(pattern=r"^[0-9]{18}$")] | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    position: str = ""  # jabatan, as printed under a signature
+    roles: tuple[str, ...] = ()
+    lang: Literal["id", "en"] = "id"
+    active: bool = True
+
+
+class Acting(BaseModel):
+    """``person`` stands in for ``for_person`` from ``start`` to ``end`` (inclusive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    person: PersonId
+    for_person: PersonId = Field(alias="for")
+    kind: Literal["plh", "plt"]
+    start: date
+    end: date
+
+
+class Directory(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    people: tuple[Person, ...]
+    acting: tuple[Acting, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Directory:
+        ids = [p.id for p in self.people]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"person ids used twice: {', '.join(dupes)}")
+        known = set(ids)
+        for a in self.acting:
+            for pid in (a.person, a.for_person):
+                if pid not in known:
+                    raise ValueError(f"acting appointment names unknown person {pid}")
+            if a.end < a.start:
+                raise ValueError(f"acting appointment of {a.person} ends before it starts")
+        return self
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def holders(self, role: str) -> list[Person]:
+        return [p for p in self.people if p.active and role in p.roles]
+
+    def deputies_of(self, person_id: str) -> list[Deputy]:
+        return [
+            Deputy(person=a.person, kind=a.kind, start=a.start, end=a.end)
+            for a in self.acting
+            if a.for_person == person_id
+        ]
+
+    def assignee(self, person_id: str) -> Assignee:
+        return Assignee(person=person_id, deputies=self.deputies_of(person_id))
+
+    def acting_for(self, person_id: str, day: date) -> Acting | None:
+        """The acting official standing in for ``person_id`` on ``day``, if any."""
+        return next(
+            (a for a in self.acting if a.for_person == person_id and a.start <= day <= a.end),
+            None,
+        )
+
+
+class DirectoryError(ValueError):
+    pass
+
+
+_cache: dict[Path, tuple[float, Directory]] = {}
+
+
+def load_directory(path: Path) -> Directory:
+    """The directory in ``path``, re-read whenever the file changes."""
+    path = Path(path)
+    try:
+        mtime = os.stat(path).st_mtime
+    except FileNotFoundError as err:
+        raise DirectoryError(f"directory file not found: {path}") from err
+    cached = _cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        directory = Directory.model_validate(raw)
+    except (yaml.YAMLError, ValueError) as err:
+        raise DirectoryError(f"directory file {path} is not valid: {err}") from err
+    _cache[path] = (mtime, directory)
+    return directory

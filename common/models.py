@@ -1,0 +1,428 @@
+"""The data that crosses boundaries: workflow input, decisions, status, activity payloads.
+
+Everything here travels through Temporal with the pydantic data converter, so it can be
+given as plain JSON from the Temporal CLI. People appear only by their opaque directory id
+(``p-…``): names, emails and NIP stay in the directory, never in workflow history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+PersonId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+DEFAULT_SOP_NUMBER = "1/.../OT.04.00/./..."
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+    HAND_OVER = "hand_over"
+    ARCHIVE = "archive"
+
+
+class StepKind(StrEnum):
+    SUBMIT = "submit"
+    REVIEW = "review"
+    HANDOVER = "handover"
+    ARCHIVE = "archive"
+
+
+class Approval(StrEnum):
+    """What approving (or completing) a step means in the record."""
+
+    NONE = "none"
+    DISPOSISI = "disposisi"  # the approval note is the reviewer's written instruction
+    PARAF = "paraf"  # initials on one exact version of the draft
+    SIGNATURE = "signature"  # the Minister's signature on one exact version
+
+
+class ProcessState(StrEnum):
+    RUNNING = "running"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+class DocumentRef(Model):
+    """A document in the content-addressed store. Only this ever enters history."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    key: Annotated[str, StringConstraints(pattern=r"^sha256/[0-9a-f]{64}$")]
+    sha256: Sha256
+    size: int = Field(ge=0)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    media_type: Annotated[str, StringConstraints(min_length=3, max_length=127)]
+
+    @model_validator(mode="after")
+    def _key_matches_hash(self) -> DocumentRef:
+        if self.key != f"sha256/{self.sha256}":
+            raise ValueError("key must be 'sha256/<sha256>'")
+        return self
+
+
+class Attachment(Model):
+    """A document attached to a decision, as one of the SOP's document kinds."""
+
+    kind: str
+    ref: DocumentRef
+
+
+class Document(Model):
+    """One version of one document kind held by a process."""
+
+    kind: str
+    version: int
+    ref: DocumentRef
+    step: int
+    task_id: str
+    by: str
+    at: datetime
+
+
+class DocVersion(Model):
+    kind: str
+    version: int
+    sha256: str
+
+
+# --- decisions -------------------------------------------------------------------------
+
+
+class ChecklistAnswer(Model):
+    item: str
+    ok: bool
+    remark: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class Team(Model):
+    """The Tim Penyusunan named by the SK Tim at step 5."""
+
+    members: list[PersonId] = Field(min_length=1, max_length=50)
+    leader: PersonId
+
+    @model_validator(mode="after")
+    def _leader_is_member(self) -> Team:
+        if self.leader not in self.members:
+            raise ValueError("the leader must be one of the members")
+        if len(set(self.members)) != len(self.members):
+            raise ValueError("a member is named twice")
+        return self
+
+
+class Decision(Model):
+    task_id: str
+    person: PersonId
+    action: Action
+    note: Annotated[str, StringConstraints(max_length=4000)] = ""
+    checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
+    documents: list[Attachment] = Field(default_factory=list, max_length=50)
+    team: Team | None = None
+
+
+class Assignment(Model):
+    """Update `assign`: give (or move) the current task to one person."""
+
+    task_id: str
+    person: PersonId
+    by: str
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class CancelRequest(Model):
+    by: str
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+# --- people ----------------------------------------------------------------------------
+
+
+class Deputy(Model):
+    """An acting official (Plh / Plt) standing in for a person over a date range."""
+
+    person: PersonId
+    kind: Literal["plh", "plt"]
+    start: date
+    end: date
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Assignee(Model):
+    person: PersonId
+    deputies: list[Deputy] = Field(default_factory=list)
+
+    def acting_on(self, day: date) -> Deputy | None:
+        return next((d for d in self.deputies if d.covers(day)), None)
+
+
+class StaffingRequest(Model):
+    role: str
+    on: date
+    # Step 6 goes to the team named at step 5 rather than to a directory role.
+    team: list[PersonId] | None = None
+
+
+class Staffing(Model):
+    assignees: list[Assignee]
+    # Who may cancel or assign besides ops: the Karo (owner of this SOP) and deputies.
+    owners: list[Assignee]
+
+
+class PersonCheck(Model):
+    """Input of the handler-side check of a decision's references."""
+
+    documents: list[DocumentRef] = Field(default_factory=list)
+    people: list[PersonId] = Field(default_factory=list)
+
+
+# --- the clock -------------------------------------------------------------------------
+
+
+class ScheduleRequest(Model):
+    step: int
+    standard_time: str  # "2d" working days, "4h" working hours (SOP default)
+    clock_start: datetime
+
+
+class Schedule(Model):
+    standard_time: str  # what was applied (settings may override the SOP default)
+    deadline: datetime
+    reminder_at: datetime | None  # None when already past at the clock's start
+    escalations: list[datetime]  # every escalation moment, the cap included
+
+
+# --- the process -----------------------------------------------------------------------
+
+
+class ProcessInput(Model):
+    """What starts an IKU process. Plain JSON from the Temporal CLI works."""
+
+    year: int = Field(ge=2000, le=2100)
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    sop_number: Annotated[str, StringConstraints(min_length=1, max_length=100)] = (
+        DEFAULT_SOP_NUMBER
+    )
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    started_by: str
+    revision: int = Field(default=0, ge=0, le=99)
+
+    def workflow_id(self) -> str:
+        base = f"iku-{self.year}-{self.code}"
+        return f"{base}-rev{self.revision}" if self.revision else base
+
+
+class Task(Model):
+    id: str
+    step: int
+    round: int
+    role: str
+    assignees: list[Assignee]
+    entered_at: datetime
+    entered_by: str | None = None  # whose forward decision brought the work here
+    clock_start: datetime | None = None  # None while nobody holds the task
+    schedule: Schedule | None = None
+    reminded: bool = False
+    escalations_sent: int = 0
+    overdue: bool = False
+    decided: bool = False
+
+
+class Mark(Model):
+    """A paraf (steps 8–10) or the signature (step 11), on one exact version."""
+
+    kind: Literal["paraf", "signature"]
+    step: int
+    task_id: str
+    person: str
+    acting_for: str | None = None
+    document_kind: str
+    version: int
+    sha256: str
+    at: datetime
+
+
+class HistoryEvent(StrEnum):
+    STARTED = "started"
+    ENTERED = "entered"
+    UNASSIGNED = "unassigned"
+    ASSIGNED = "assigned"
+    DECIDED = "decided"
+    REFUSED = "refused"
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    CANCELLED = "cancelled"
+    ARCHIVED = "archived"
+
+
+class HistoryEntry(Model):
+    """One line of the riwayat."""
+
+    seq: int
+    at: datetime
+    event: HistoryEvent
+    step: int | None = None
+    round: int | None = None
+    task_id: str | None = None
+    person: str | None = None
+    acting_for: str | None = None
+    action: Action | None = None
+    note: str = ""
+    checklist: list[ChecklistAnswer] = Field(default_factory=list)
+    documents: list[DocVersion] = Field(default_factory=list)
+    # A short machine-readable detail: a refusal code, "2/3" for an escalation, a role.
+    detail: str = ""
+
+
+class ArchiveInfo(Model):
+    path: str
+    bag_name: str
+    files: int
+    bytes: int
+    valid: bool
+    created_at: datetime
+
+
+class ProcessRecord(Model):
+    """The whole state of one process. Carried across continue-as-new."""
+
+    state: ProcessState = ProcessState.RUNNING
+    started_at: datetime
+    round: int = 1
+    task_seq: int = 0
+    message_seq: int = 0
+    next_step: int | None = 1
+    entered_by: str | None = None
+    task: Task | None = None
+    team: Team | None = None
+    documents: list[Document] = Field(default_factory=list)
+    marks: list[Mark] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    cancel_reason: str | None = None
+    archive: ArchiveInfo | None = None
+
+
+class WorkflowInput(Model):
+    process: ProcessInput
+    # Set only by continue-as-new.
+    record: ProcessRecord | None = None
+    # Continue as new past this many history events even before the server suggests it
+    # (the server suggests it near 10,240). Lets tests exercise the hand-over.
+    history_event_limit: int | None = None
+
+
+class TaskView(Model):
+    id: str
+    step: int
+    round: int
+    role: str
+    kind: StepKind
+    assignees: list[str]
+    acting: dict[str, list[Deputy]] = Field(default_factory=dict)
+    allowed_actions: list[Action]
+    entered_at: datetime
+    deadline: datetime | None
+    reminder_at: datetime | None
+    overdue: bool
+    escalations_sent: int
+    unassigned: bool
+
+
+class StatusView(Model):
+    workflow_id: str
+    process: ProcessInput
+    state: ProcessState
+    step: int | None
+    round: int
+    task: TaskView | None
+    team: Team | None
+    documents: list[Document]
+    parafs: list[Mark]
+    signature: Mark | None
+    history: list[HistoryEntry]
+    cancel_reason: str | None
+    archive: ArchiveInfo | None
+
+
+class DecisionResult(Model):
+    outcome: Literal["submitted", "approved", "returned", "handed_over", "archived"]
+    from_step: int
+    next_step: int | None
+    next_task: TaskView | None
+    status: StatusView
+
+
+class ProcessResult(Model):
+    workflow_id: str
+    state: ProcessState
+    steps_completed: int
+    rounds: int
+    returns: int
+    archive: ArchiveInfo | None
+    cancel_reason: str | None
+    started_at: datetime
+    ended_at: datetime
+
+
+# --- activity payloads -----------------------------------------------------------------
+
+
+class NoticeKind(StrEnum):
+    TASK = "task"  # you are asked to act (with a link)
+    REMINDER = "reminder"  # the deadline is near (with a link)
+    ESCALATION = "escalation"  # to the step's escalation target: a task is overdue
+    UNASSIGNED = "unassigned"  # to ops: a role has nobody, assign someone
+    CANCELLED = "cancelled"  # to everyone involved
+    ARCHIVED = "archived"  # to everyone involved: the IKU is documented
+
+
+class ProcessSummary(Model):
+    workflow_id: str
+    year: int
+    code: str
+    title: str
+    sop_number: str
+
+
+class Notification(Model):
+    kind: NoticeKind
+    seq: int  # the workflow's message counter: with run and task ids, the Message-ID
+    process: ProcessSummary
+    recipients: list[str] = Field(default_factory=list)  # person ids
+    recipient_roles: list[str] = Field(default_factory=list)  # resolved when sent
+    to_ops: bool = False
+    task_id: str | None = None
+    step: int | None = None
+    round: int | None = None
+    with_link: bool = False
+    link_expires_at: datetime | None = None
+    deadline: datetime | None = None
+    waiting_on: list[str] = Field(default_factory=list)  # person ids, for escalations
+    escalation_number: int = 0
+    note: str = ""
+
+
+class NotificationResult(Model):
+    sent: int
+    message_ids: list[str]
+    skipped: list[str] = Field(default_factory=list)  # person ids without an email
+
+
+class ArchiveRequest(Model):
+    process: ProcessInput
+    workflow_id: str
+    documents: list[Document]
+    status: StatusView

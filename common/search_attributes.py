@@ -1,0 +1,18 @@
+"""Custom search attributes: what ops filter on in the Temporal UI.
+
+Only codes and opaque directory ids: search attributes are stored unencrypted.
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+YEAR = SearchAttributeKey.for_int("IkuYear")
+CODE = SearchAttributeKey.for_keyword("IkuCode")
+STEP = SearchAttributeKey.for_int("IkuStep")
+ROLE = SearchAttributeKey.for_keyword("IkuRole")
+ASSIGNEE = SearchAttributeKey.for_keyword_list("IkuAssignee")
+OVERDUE = SearchAttributeKey.for_bool("IkuOverdue")
+STATE = SearchAttributeKey.for_keyword("IkuState")
+
+ALL: tuple[SearchAttributeKey, ...] = (YEAR, CODE, STEP, ROLE, ASSIGNEE, OVERDUE, STATE)

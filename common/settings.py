@@ -1,0 +1,111 @@
+"""One settings object for the worker, the web layer and the tools.
+
+Every value can be set by an environment variable with the prefix ``IKU_`` (for example
+``IKU_DATA_DIR=/srv/iku``). Workflow code never reads settings: activities and the web
+layer do, so a changed setting takes effect without touching running histories.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+EXAMPLE_DIRECTORY = PACKAGE_DIR / "data" / "directory.example.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IKU_", env_nested_delimiter="__")
+
+    # Where everything a local run keeps lives: Temporal's SQLite file, documents,
+    # archives, the mail sink and the link-signing secret.
+    data_dir: Path = Path("data")
+
+    # Temporal
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "iku"
+
+    # The directory of people, roles and acting officials (YAML).
+    directory_file: Path = EXAMPLE_DIRECTORY
+    # Days the government added or removed after the `holidays` package was released.
+    calendar_overrides_file: Path | None = None
+
+    # Office hours, Asia/Jakarta. Friday closes later (Jumat: longer prayer break).
+    timezone: str = "Asia/Jakarta"
+    office_open: time = time(7, 30)
+    office_close: time = time(16, 0)
+    office_close_friday: time = time(16, 30)
+
+    # The clock of every waiting task (see SOP.md, "The clock, precisely").
+    reminder_before_hours: float = 4.0
+    escalation_interval_days: int = 1
+    escalation_cap: int = 3
+    # Per-step standard time overriding the SOP defaults, e.g. {"7": "3d", "12": "4h"}.
+    standard_times: dict[int, str] = Field(default_factory=dict)
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "IKU Kemnaker <iku@localhost>"
+    mail_domain: str = "iku.localhost"
+    ops_email: str = "ops@localhost"
+
+    # Links
+    public_base_url: str = "http://127.0.0.1:8000"
+    link_secret: SecretStr | None = None
+    # A link stays valid this long after the last escalation moment of its task.
+    link_grace_days: int = 14
+
+    # Identities that may cancel or assign besides the Karo (the Temporal UI/CLI user).
+    ops_identities: list[str] = Field(default_factory=lambda: ["ops"])
+
+    # Uploads
+    max_upload_bytes: int = 25 * 1024 * 1024
+
+    # Derived from data_dir unless set.
+    documents_dir: Path = Path()
+    archive_dir: Path = Path()
+    mail_dir: Path = Path()
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> Settings:
+        for name, sub in (("documents_dir", "documents"), ("archive_dir", "archive"),
+                          ("mail_dir", "mail")):
+            if getattr(self, name) == Path():
+                setattr(self, name, self.data_dir / sub)
+        return self
+
+    def link_secret_value(self) -> str:
+        """The link-signing secret: from settings, else generated once and kept in data_dir."""
+        if self.link_secret is not None:
+            return self.link_secret.get_secret_value()
+        path = self.data_dir / "link-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".link-secret.{os.getpid()}")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            try:
+                # A hard link refuses to overwrite, so two processes starting at once agree.
+                path.hardlink_to(tmp)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
