@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "iku"
+    temporal_ui_port: int = 8233
+
+    # The web layer (task links, bureau pages, JSON API).
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
 
     # The directory of people, roles and acting officials (YAML).
     directory_file: Path = EXAMPLE_DIRECTORY
