@@ -142,6 +142,13 @@ class Assignment(Model):
     reason: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
+class ResendRequest(Model):
+    """Update `resend`: send the current task's notification again (new links)."""
+
+    task_id: str
+    by: str
+
+
 class CancelRequest(Model):
     by: str
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
@@ -179,15 +186,18 @@ class StaffingRequest(Model):
 
 class Staffing(Model):
     assignees: list[Assignee]
-    # Who may cancel or assign besides ops: the Karo (owner of this SOP) and deputies.
+    # Who may cancel or assign: the Karo (owner of this SOP) with deputies, and ops.
     owners: list[Assignee]
+    ops: list[str]
 
 
-class PersonCheck(Model):
-    """Input of the handler-side check of a decision's references."""
+class PeopleRequest(Model):
+    people: list[PersonId]
+    on: date
 
-    documents: list[DocumentRef] = Field(default_factory=list)
-    people: list[PersonId] = Field(default_factory=list)
+
+class DocumentsCheck(Model):
+    documents: list[DocumentRef]
 
 
 # --- the clock -------------------------------------------------------------------------
@@ -264,10 +274,13 @@ class HistoryEvent(StrEnum):
     DECIDED = "decided"
     REFUSED = "refused"
     REMINDER = "reminder"
+    RESENT = "resent"
+    NOTIFY_FAILED = "notify_failed"
     OVERDUE = "overdue"
     ESCALATION = "escalation"
     CANCELLED = "cancelled"
     ARCHIVED = "archived"
+    ARCHIVE_FAILED = "archive_failed"
 
 
 class HistoryEntry(Model):
@@ -285,6 +298,8 @@ class HistoryEntry(Model):
     note: str = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list)
     documents: list[DocVersion] = Field(default_factory=list)
+    # The person assigned, or the role an escalation went to.
+    target: str | None = None
     # A short machine-readable detail: a refusal code, "2/3" for an escalation, a role.
     detail: str = ""
 
@@ -309,6 +324,9 @@ class ProcessRecord(Model):
     next_step: int | None = 1
     entered_by: str | None = None
     task: Task | None = None
+    # Refreshed at every step entry: who may cancel and assign.
+    owners: list[Assignee] = Field(default_factory=list)
+    ops_identities: list[str] = Field(default_factory=list)
     team: Team | None = None
     documents: list[Document] = Field(default_factory=list)
     marks: list[Mark] = Field(default_factory=list)
@@ -384,7 +402,9 @@ class ProcessResult(Model):
 
 class NoticeKind(StrEnum):
     TASK = "task"  # you are asked to act (with a link)
-    REMINDER = "reminder"  # the deadline is near (with a link)
+    REMINDER = "reminder"
+    RESENT = "resent"
+    NOTIFY_FAILED = "notify_failed"  # the deadline is near (with a link)
     ESCALATION = "escalation"  # to the step's escalation target: a task is overdue
     UNASSIGNED = "unassigned"  # to ops: a role has nobody, assign someone
     CANCELLED = "cancelled"  # to everyone involved

@@ -10,6 +10,7 @@ returning lead, and the defaults the source leaves blank (its time column says o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone
 
 from common.models import Action, Approval, StepKind
 
@@ -41,6 +42,11 @@ ROLES: dict[str, Role] = {
 
 # The owner of this SOP: may cancel a process and assign its tasks, like ops.
 OWNER_ROLE = "karo"
+# The role whose members are named by the step that forms the team (step 5).
+TEAM_ROLE = "tim"
+# The SOP runs on Jakarta time; Indonesia keeps no daylight saving, so a fixed offset is
+# exact and lets workflow code tell "today" without reading a time zone database.
+WIB = timezone(timedelta(hours=7), "WIB")
 
 
 @dataclass(frozen=True)

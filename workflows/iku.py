@@ -1,0 +1,649 @@
+"""IkuWorkflow: one execution per IKU document, running the SOP's 16 steps.
+
+The main loop enters a step (who holds it, its clock, a mail with a link), then waits for a
+decision, waking for the reminder, the deadline and each escalation. Decisions arrive as
+Update or Signal ``decide``; both are judged by ``workflows.rules``. Every side effect is an
+activity; everything the steps mean is data in ``workflows.sop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.archive import ArchiveActivities
+    from activities.notify import NotifyActivities
+    from pydantic import ValidationError
+
+    from activities.documents import DocumentActivities
+    from activities.schedule import ScheduleActivities
+    from activities.staffing import StaffingActivities
+    from common import search_attributes as sa
+    from common.models import (
+        Action,
+        ArchiveRequest,
+        Assignee,
+        Assignment,
+        CancelRequest,
+        Decision,
+        DecisionResult,
+        DocumentsCheck,
+        HistoryEntry,
+        HistoryEvent,
+        NoticeKind,
+        Notification,
+        PeopleRequest,
+        ProcessRecord,
+        ProcessResult,
+        ProcessState,
+        ProcessSummary,
+        ResendRequest,
+        ScheduleRequest,
+        StaffingRequest,
+        StatusView,
+        Task,
+        WorkflowInput,
+    )
+    from workflows import rules, sop, views
+
+# Directory and calendar lookups are quick local reads. They retry until they work: a
+# broken directory or calendar file is for ops to fix, and the process waits for them.
+_LOOKUP: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=2)),
+}
+# A decision waits on this check, so it gives up soon and the person is told to retry.
+_DECISION_CHECK: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_attempts=3),
+}
+# Mail: about an hour and a half of retries, then the failure is recorded and the process
+# goes on (the bureau can resend); an outage must not hold the process forever.
+_MAIL: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=10),
+        maximum_interval=timedelta(minutes=10),
+        maximum_attempts=12,
+    ),
+}
+_ARCHIVE: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=30),
+    "heartbeat_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(
+        maximum_interval=timedelta(minutes=10),
+        maximum_attempts=20,
+        non_retryable_error_types=["DocumentMissing"],
+    ),
+}
+
+
+def _refused(refusal: rules.Refusal) -> ApplicationError:
+    # The type carries the code, so the web layer can say it in the reader's language.
+    return ApplicationError(
+        refusal.message, refusal.message_id, type=refusal.code, non_retryable=True
+    )
+
+
+@workflow.defn(name="IkuWorkflow")
+class IkuWorkflow:
+    @workflow.init
+    def __init__(self, input: WorkflowInput) -> None:
+        self._process = input.process
+        self._history_event_limit = input.history_event_limit
+        self._record = input.record or ProcessRecord(started_at=workflow.now())
+        self._lock = asyncio.Lock()
+        # Our own count of running handlers (see DESIGN.md on sdk-python #1591): the loop
+        # waits for it to reach zero only right before continuing as new or returning.
+        self._handlers = 0
+        self._announce: str | None = None  # "assigned" or "resent": mail the task again
+        self._archive_error: str | None = None
+
+    # --- the main loop -----------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: WorkflowInput) -> ProcessResult:
+        record = self._record
+        if input.record is None:
+            self._check_workflow_id()
+            self._log(HistoryEvent.STARTED, person=self._process.started_by)
+        workflow.upsert_search_attributes([
+            sa.YEAR.value_set(self._process.year), sa.CODE.value_set(self._process.code),
+        ])
+        self._publish()
+        while record.state is ProcessState.RUNNING:
+            task = record.task
+            if task is None or task.decided:
+                if record.next_step is None:
+                    await self._archive()
+                else:
+                    await self._enter(record.next_step)
+                continue
+            if self._continue_as_new_due():
+                await self._continue_as_new(task)
+                continue
+            await self._wait_on(task)
+        if record.state is ProcessState.CANCELLED:
+            await self._notify(NoticeKind.CANCELLED, recipients=views.involved(record),
+                               note=record.cancel_reason or "")
+        await workflow.wait_condition(lambda: self._handlers == 0)
+        return self._result()
+
+    async def _continue_as_new(self, task: Task) -> None:
+        """Hand the record to a fresh run once no handler is mid-way (never from a handler)."""
+        record = self._record
+
+        def settled() -> bool:
+            return record.state is ProcessState.RUNNING and not task.decided
+
+        await workflow.wait_condition(lambda: self._handlers == 0 or not settled())
+        if self._handlers == 0 and settled():
+            workflow.continue_as_new(WorkflowInput(
+                process=self._process, record=record,
+                history_event_limit=self._history_event_limit,
+            ))
+
+    def _check_workflow_id(self) -> None:
+        expected = self._process.workflow_id()
+        if workflow.info().workflow_id != expected:
+            raise ApplicationError(
+                f"This process must run as workflow id '{expected}' (iku-<year>-<code>, "
+                f"with -rev<n> for a revision), not '{workflow.info().workflow_id}'.",
+                type="InvalidWorkflowId",
+                non_retryable=True,
+            )
+
+    def _continue_as_new_due(self) -> bool:
+        info = workflow.info()
+        if info.is_continue_as_new_suggested():
+            return True
+        limit = self._history_event_limit
+        return limit is not None and info.get_current_history_length() >= limit
+
+    # --- entering a step ---------------------------------------------------------------
+
+    async def _enter(self, number: int) -> None:
+        record = self._record
+        step = sop.step(number)
+        team = record.team.members if step.role == sop.TEAM_ROLE and record.team else None
+        staffing = await workflow.execute_local_activity_method(
+            StaffingActivities.resolve_staffing,
+            StaffingRequest(role=step.role, on=self._today(), team=team),
+            summary=f"who holds {step.role} (step {number})",
+            **_LOOKUP,
+        )
+        record.owners, record.ops_identities = staffing.owners, staffing.ops
+        record.task_seq += 1
+        task = Task(
+            id=f"s{number:02d}-{record.task_seq:03d}",
+            step=number,
+            round=record.round,
+            role=step.role,
+            assignees=staffing.assignees,
+            entered_at=workflow.now(),
+            entered_by=record.entered_by,
+        )
+        if task.assignees:
+            await self._start_clock(task)
+        record.task = task
+        self._log(HistoryEvent.ENTERED if task.assignees else HistoryEvent.UNASSIGNED,
+                  task=task, target=step.role)
+        self._publish()
+        await self._notify_task(task)
+
+    async def _start_clock(self, task: Task) -> None:
+        # The clock starts when someone holds the task: nobody can be late on a task that
+        # nobody has been given.
+        task.clock_start = workflow.now()
+        task.schedule = await self._plan(task)
+
+    async def _plan(self, task: Task) -> Any:
+        assert task.clock_start is not None
+        return await workflow.execute_local_activity_method(
+            ScheduleActivities.plan_schedule,
+            ScheduleRequest(step=task.step, standard_time=sop.step(task.step).standard_time,
+                            clock_start=task.clock_start),
+            summary=f"working-time deadline for step {task.step}",
+            **_LOOKUP,
+        )
+
+    async def _notify_task(self, task: Task) -> None:
+        if task.assignees:
+            await self._notify(NoticeKind.TASK, task=task, with_link=True,
+                               recipients=[a.person for a in task.assignees],
+                               note=self._return_note(task))
+        else:
+            await self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
+
+    def _return_note(self, task: Task) -> str:
+        """The note of the return that sent the work back here, if it came back."""
+        for entry in reversed(self._record.history):
+            if entry.event is HistoryEvent.DECIDED:
+                return entry.note if entry.action is Action.RETURN else ""
+        return ""
+
+    # --- waiting on a task -------------------------------------------------------------
+
+    async def _wait_on(self, task: Task) -> None:
+        record = self._record
+
+        def interrupted() -> bool:
+            return (task.decided or record.state is not ProcessState.RUNNING
+                    or self._announce is not None or self._continue_as_new_due())
+
+        while not interrupted():
+            wake = self._next_wake(task)
+            if wake is None:
+                await workflow.wait_condition(interrupted)
+            else:
+                try:
+                    await workflow.wait_condition(
+                        interrupted,
+                        timeout=max(wake - workflow.now(), timedelta(seconds=1)),
+                        timeout_summary=self._wake_summary(task, wake),
+                    )
+                except TimeoutError:
+                    await self._on_clock(task)
+        if self._announce is not None and not task.decided:
+            await self._announce_task(task)
+
+    def _next_wake(self, task: Task) -> datetime | None:
+        schedule = task.schedule
+        if schedule is None:
+            return None
+        moments = []
+        if not task.reminded and schedule.reminder_at is not None:
+            moments.append(schedule.reminder_at)
+        if not task.overdue:
+            moments.append(schedule.deadline)
+        if task.escalations_sent < len(schedule.escalations):
+            moments.append(schedule.escalations[task.escalations_sent])
+        return min(moments) if moments else None
+
+    def _wake_summary(self, task: Task, wake: datetime) -> str:
+        schedule = task.schedule
+        assert schedule is not None
+        if wake == schedule.reminder_at and not task.reminded:
+            return f"reminder, step {task.step}"
+        if wake == schedule.deadline and not task.overdue:
+            return f"deadline, step {task.step}"
+        number = f"{task.escalations_sent + 1}/{len(schedule.escalations)}"
+        return f"escalation {number}, step {task.step}"
+
+    async def _on_clock(self, task: Task) -> None:
+        """A wake-up: ask the calendar again (it may have been revised), then act on it."""
+        task.schedule = schedule = await self._plan(task)
+        if task.decided:
+            return
+        now = workflow.now()
+        step = sop.step(task.step)
+        if not task.reminded and schedule.reminder_at is not None and schedule.reminder_at <= now:
+            task.reminded = True
+            if now < schedule.deadline:
+                self._log(HistoryEvent.REMINDER, task=task)
+                await self._notify(NoticeKind.REMINDER, task=task, with_link=True,
+                                   recipients=[a.person for a in task.assignees])
+        overdue = now >= schedule.deadline
+        if overdue != task.overdue:
+            task.overdue = overdue
+            if overdue:
+                self._log(HistoryEvent.OVERDUE, task=task)
+            self._publish()
+        due = sum(1 for moment in schedule.escalations if moment <= now)
+        if overdue and due > task.escalations_sent and not task.decided:
+            # After a long outage several may be due: one mail says how many, not several.
+            task.escalations_sent = due
+            detail = f"{due}/{len(schedule.escalations)}"
+            self._log(HistoryEvent.ESCALATION, task=task, target=step.escalate_to, detail=detail)
+            self._publish()
+            await self._notify(
+                NoticeKind.ESCALATION, task=task, escalation_number=due,
+                recipient_roles=[step.escalate_to] if step.escalate_to else [],
+                waiting_on=[a.person for a in task.assignees],
+            )
+
+    async def _announce_task(self, task: Task) -> None:
+        self._announce = None
+        if task.clock_start is None and task.assignees:
+            await self._start_clock(task)
+            self._publish()
+        await self._notify_task(task)
+
+    # --- step 16: the archive ----------------------------------------------------------
+
+    async def _archive(self) -> None:
+        record = self._record
+        task = record.task
+        assert task is not None
+        self._archive_error = None
+        request = ArchiveRequest(
+            process=self._process, workflow_id=workflow.info().workflow_id,
+            documents=record.documents, status=self._status(),
+        )
+        try:
+            record.archive = await workflow.execute_activity_method(
+                ArchiveActivities.build_archive, request, summary="build the BagIt archive",
+                **_ARCHIVE,
+            )
+        except ActivityError as err:
+            # The archive step opens again (new task, new mail) once ops have fixed the cause.
+            self._archive_error = str(err.cause.message if err.cause else err)  # type: ignore[attr-defined]
+            self._log(HistoryEvent.ARCHIVE_FAILED, task=task, detail=self._archive_error[:200])
+            record.next_step = task.step
+            return
+        record.state = ProcessState.ARCHIVED
+        self._log(HistoryEvent.ARCHIVED, task=task, detail=record.archive.bag_name)
+        self._publish()
+        await self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record))
+
+    # --- decisions ---------------------------------------------------------------------
+
+    @workflow.update(name="decide")
+    async def decide(self, decision: Decision) -> DecisionResult:
+        with self._handler():
+            try:
+                outcome = await self._accept(decision)
+            except rules.Refusal as refusal:
+                raise _refused(refusal) from None
+            record = self._record
+            await workflow.wait_condition(lambda: self._moved_on(decision.task_id))
+            if record.archive is None and self._archive_error is not None:
+                raise ApplicationError(
+                    f"The decision was recorded but the archive could not be built: "
+                    f"{self._archive_error}", type="archive_failed", non_retryable=True)
+            task = record.task
+            return DecisionResult(
+                outcome=outcome.outcome,  # type: ignore[arg-type]
+                from_step=outcome.from_step,
+                next_step=outcome.next_step,
+                next_task=views.task_view(task) if task and not task.decided else None,
+                status=self._status(),
+            )
+
+    @decide.validator
+    def _validate_decide(self, decision: Decision) -> None:
+        try:
+            rules.check_decision(self._record, decision, self._today())
+        except rules.Refusal as refusal:
+            raise _refused(refusal) from None
+
+    @workflow.signal(name="decide")
+    async def decide_signal(self, payload: dict[str, Any]) -> None:
+        """The same decision from the Temporal UI or CLI; a refused one is recorded only."""
+        with self._handler():
+            try:
+                decision = Decision.model_validate(payload)
+            except ValidationError:
+                self._log(HistoryEvent.REFUSED, detail="invalid_input",
+                          task_id=str(payload.get("task_id", ""))[:40] or None)
+                return
+            try:
+                await self._accept(decision)
+            except rules.Refusal as refusal:
+                self._log(HistoryEvent.REFUSED, task_id=decision.task_id, person=decision.person,
+                          action=decision.action, detail=refusal.code)
+
+    async def _accept(self, decision: Decision) -> rules.Outcome:
+        record = self._record
+        rules.check_decision(record, decision, self._today())
+        await self._check_references(decision)
+        async with self._lock:
+            # Checked again: another decision may have landed while we were checking.
+            acting = rules.check_decision(record, decision, self._today())
+            task = record.task
+            assert task is not None
+            outcome = rules.apply_decision(record, decision, acting, workflow.now())
+            step = sop.step(task.step)
+            kinds = tuple(dict.fromkeys((*step.requires, *(a.kind for a in decision.documents))))
+            self._log(HistoryEvent.DECIDED, task=task, person=decision.person,
+                      acting_for=acting, action=decision.action, note=decision.note,
+                      checklist=decision.checklist,
+                      documents=rules.current_documents(record, kinds),
+                      target=str(outcome.next_step) if outcome.next_step else None)
+            self._publish()
+        return outcome
+
+    async def _check_references(self, decision: Decision) -> None:
+        """What only the outside world knows: the store holds the files, the people exist."""
+        try:
+            if decision.documents:
+                missing = await workflow.execute_local_activity_method(
+                    DocumentActivities.missing_documents,
+                    DocumentsCheck(documents=[a.ref for a in decision.documents]),
+                    summary="check attached documents", **_DECISION_CHECK,
+                )
+                if missing:
+                    raise rules.Refusal("document_not_in_store")
+            if decision.team is not None:
+                found = await self._find_people(decision.team.members)
+                if len(found) != len(decision.team.members):
+                    raise rules.Refusal("unknown_person")
+        except ActivityError:
+            raise rules.Refusal("check_unavailable") from None
+
+    async def _find_people(self, people: list[str]) -> list[Assignee]:
+        return await workflow.execute_local_activity_method(
+            StaffingActivities.find_people, PeopleRequest(people=people, on=self._today()),
+            summary="look up people in the directory", **_DECISION_CHECK,
+        )
+
+    def _moved_on(self, task_id: str) -> bool:
+        record = self._record
+        return (
+            record.state is not ProcessState.RUNNING
+            or self._archive_error is not None
+            or (record.task is not None and record.task.id != task_id)
+        )
+
+    # --- steering: assign, resend, cancel ------------------------------------------------
+
+    @workflow.update(name="assign")
+    async def assign(self, assignment: Assignment) -> StatusView:
+        with self._handler():
+            try:
+                await self._assign(assignment)
+            except rules.Refusal as refusal:
+                raise _refused(refusal) from None
+            return self._status()
+
+    @assign.validator
+    def _validate_assign(self, assignment: Assignment) -> None:
+        try:
+            rules.check_task(self._record, assignment.task_id)
+            rules.check_steer(self._record, assignment.by, self._today())
+        except rules.Refusal as refusal:
+            raise _refused(refusal) from None
+
+    @workflow.signal(name="assign")
+    async def assign_signal(self, assignment: Assignment) -> None:
+        with self._handler():
+            try:
+                await self._assign(assignment)
+            except rules.Refusal as refusal:
+                self._log(HistoryEvent.REFUSED, task_id=assignment.task_id,
+                          person=assignment.by, detail=refusal.code)
+
+    async def _assign(self, assignment: Assignment) -> None:
+        record = self._record
+        rules.check_task(record, assignment.task_id)
+        rules.check_steer(record, assignment.by, self._today())
+        try:
+            found = await self._find_people([assignment.person])
+        except ActivityError:
+            raise rules.Refusal("check_unavailable") from None
+        if not found:
+            raise rules.Refusal("unknown_person")
+        async with self._lock:
+            task = rules.check_task(record, assignment.task_id)
+            rules.check_steer(record, assignment.by, self._today())
+            task.assignees = found
+            self._log(HistoryEvent.ASSIGNED, task=task, person=assignment.by,
+                      target=assignment.person, note=assignment.reason)
+            self._announce = "assigned"
+            self._publish()
+
+    @workflow.update(name="resend")
+    async def resend(self, request: ResendRequest) -> StatusView:
+        with self._handler():
+            try:
+                task = rules.check_task(self._record, request.task_id)
+                rules.check_steer(self._record, request.by, self._today())
+            except rules.Refusal as refusal:
+                raise _refused(refusal) from None
+            self._log(HistoryEvent.RESENT, task=task, person=request.by)
+            self._announce = "resent"
+            return self._status()
+
+    @resend.validator
+    def _validate_resend(self, request: ResendRequest) -> None:
+        try:
+            rules.check_task(self._record, request.task_id)
+            rules.check_steer(self._record, request.by, self._today())
+        except rules.Refusal as refusal:
+            raise _refused(refusal) from None
+
+    @workflow.update(name="cancel")
+    async def cancel(self, request: CancelRequest) -> StatusView:
+        with self._handler():
+            try:
+                self._cancel(request)
+            except rules.Refusal as refusal:
+                raise _refused(refusal) from None
+            return self._status()
+
+    @cancel.validator
+    def _validate_cancel(self, request: CancelRequest) -> None:
+        try:
+            rules.check_cancel(self._record, request, self._today())
+        except rules.Refusal as refusal:
+            raise _refused(refusal) from None
+
+    @workflow.signal(name="cancel")
+    async def cancel_signal(self, request: CancelRequest) -> None:
+        with self._handler():
+            try:
+                self._cancel(request)
+            except rules.Refusal as refusal:
+                self._log(HistoryEvent.REFUSED, person=request.by, detail=refusal.code)
+
+    def _cancel(self, request: CancelRequest) -> None:
+        record = self._record
+        rules.check_cancel(record, request, self._today())
+        record.state = ProcessState.CANCELLED
+        record.cancel_reason = request.reason
+        self._log(HistoryEvent.CANCELLED, task=record.task, person=request.by,
+                  note=request.reason)
+        self._publish()
+
+    # --- reading -----------------------------------------------------------------------
+
+    @workflow.query(name="status")
+    def status(self) -> StatusView:
+        return self._status()
+
+    def _status(self) -> StatusView:
+        return views.status_view(workflow.info().workflow_id, self._process, self._record)
+
+    # --- bookkeeping -------------------------------------------------------------------
+
+    @contextmanager
+    def _handler(self) -> Iterator[None]:
+        self._handlers += 1
+        try:
+            yield
+        finally:
+            self._handlers -= 1
+
+    def _today(self) -> date:
+        return workflow.now().astimezone(sop.WIB).date()
+
+    def _log(self, event: HistoryEvent, *, task: Task | None = None, **fields: Any) -> None:
+        record = self._record
+        if task is not None:
+            fields.setdefault("step", task.step)
+            fields.setdefault("round", task.round)
+            fields.setdefault("task_id", task.id)
+        record.history.append(HistoryEntry(
+            seq=len(record.history) + 1, at=workflow.now(), event=event, **fields,
+        ))
+
+    def _publish(self) -> None:
+        """Search attributes and the UI's current details, from the record."""
+        record = self._record
+        task = record.task
+        running = record.state is ProcessState.RUNNING
+        open_task = task if task is not None and running else None
+        updates = [
+            sa.STATE.value_set(record.state.value),
+            sa.OVERDUE.value_set(bool(open_task and open_task.overdue)),
+            sa.ASSIGNEE.value_set(views.waiting_on(open_task, self._today()) if open_task else []),
+        ]
+        if task is not None:
+            updates += [sa.STEP.value_set(task.step), sa.ROLE.value_set(task.role)]
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(views.current_details(record, self._today()))
+
+    async def _notify(self, kind: NoticeKind, *, task: Task | None = None,
+                      recipients: list[str] | None = None, **fields: Any) -> None:
+        record = self._record
+        record.message_seq += 1
+        schedule = task.schedule if task else None
+        notification = Notification(
+            kind=kind,
+            seq=record.message_seq,
+            process=ProcessSummary(
+                workflow_id=workflow.info().workflow_id, year=self._process.year,
+                code=self._process.code, title=self._process.title,
+                sop_number=self._process.sop_number,
+            ),
+            recipients=recipients or [],
+            task_id=task.id if task else None,
+            step=task.step if task else None,
+            round=task.round if task else None,
+            deadline=schedule.deadline if schedule else None,
+            # The activity adds the grace period from settings to this moment.
+            link_expires_at=_link_base(schedule.escalations if schedule else [],
+                                       schedule.deadline if schedule else None,
+                                       workflow.now()),
+            **fields,
+        )
+        try:
+            await workflow.execute_activity_method(
+                NotifyActivities.send_notification, notification,
+                summary=f"mail: {kind.value}" + (f", step {task.step}" if task else ""),
+                **_MAIL,
+            )
+        except ActivityError:
+            self._log(HistoryEvent.NOTIFY_FAILED, task=task, detail=kind.value)
+
+    def _result(self) -> ProcessResult:
+        record = self._record
+        decided = [h for h in record.history if h.event is HistoryEvent.DECIDED]
+        return ProcessResult(
+            workflow_id=workflow.info().workflow_id,
+            state=record.state,
+            steps_completed=sum(1 for h in decided if h.action is not Action.RETURN),
+            rounds=record.round,
+            returns=sum(1 for h in decided if h.action is Action.RETURN),
+            archive=record.archive,
+            cancel_reason=record.cancel_reason,
+            started_at=record.started_at,
+            ended_at=workflow.now(),
+        )
+
+
+def _link_base(escalations: list[datetime], deadline: datetime | None, now: datetime) -> datetime:
+    """Links stay valid through the whole escalation window, and never start out expired."""
+    candidates: list[datetime] = [now, *escalations]
+    if deadline is not None:
+        candidates.append(deadline)
+    return max(candidates)
+

@@ -1,0 +1,344 @@
+"""The rules of deciding, as pure functions over the process record.
+
+Used by the workflow's update validators, its handlers (again, under the lock) and its
+signal handlers, so an Update and a Signal are judged by exactly the same code. No I/O:
+checks that need the outside world (the document store, the directory) run as activities
+in the handlers and report back here as refusals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from common.models import (
+    Action,
+    Approval,
+    Assignee,
+    CancelRequest,
+    Decision,
+    Document,
+    DocumentRef,
+    DocVersion,
+    Mark,
+    ProcessRecord,
+    ProcessState,
+    StepKind,
+    Task,
+)
+from workflows import sop
+
+# code -> (English, Bahasa Indonesia). The web layer shows these to the person who clicked.
+REFUSALS: dict[str, tuple[str, str]] = {
+    "not_running": ("This process has ended.", "Proses ini sudah selesai."),
+    "no_task": ("Nothing is waiting for a decision right now.",
+                "Saat ini tidak ada tugas yang menunggu keputusan."),
+    "unknown_task": ("This task does not belong to this process.",
+                     "Tugas ini bukan bagian dari proses ini."),
+    "stale_task": ("This task is no longer current: the process has moved on.",
+                   "Tugas ini sudah tidak berlaku: proses sudah berlanjut."),
+    "already_decided": ("This task has already been decided.", "Tugas ini sudah diputuskan."),
+    "unassigned": ("Nobody is assigned to this task yet.",
+                   "Tugas ini belum ditugaskan kepada siapa pun."),
+    "not_assignee": ("You are not assigned to this task, nor acting for someone who is.",
+                     "Anda bukan pelaksana tugas ini dan bukan pejabat Plh/Plt pelaksananya."),
+    "action_not_allowed": ("This step does not allow that action.",
+                           "Langkah ini tidak mengizinkan tindakan tersebut."),
+    "note_required": ("A return needs a note saying what to fix.",
+                      "Pengembalian harus disertai catatan perbaikan."),
+    "disposisi_required": ("Approving here gives a disposisi: write it in the note.",
+                           "Persetujuan pada langkah ini berupa disposisi: tuliskan pada catatan."),
+    "checklist_incomplete": ("Answer every item of the review checklist.",
+                             "Isi semua butir Lembar Pemeriksaan."),
+    "checklist_unknown_item": ("The checklist has an item this step does not know.",
+                               "Lembar Pemeriksaan memuat butir yang tidak dikenal."),
+    "checklist_not_met": ("An item of the checklist is not met: return the document instead.",
+                          "Ada butir Lembar Pemeriksaan yang belum sesuai: kembalikan untuk "
+                          "diperbaiki."),
+    "own_submission": ("You cannot approve your own submission.",
+                       "Anda tidak dapat menyetujui usulan Anda sendiri."),
+    "attachment_not_allowed": ("That document cannot be attached at this step.",
+                               "Dokumen tersebut tidak dapat dilampirkan pada langkah ini."),
+    "attachment_duplicate": ("Attach only one file of that kind.",
+                             "Lampirkan hanya satu berkas untuk jenis dokumen tersebut."),
+    "documents_missing": ("A required document is missing.",
+                          "Dokumen yang dipersyaratkan belum dilampirkan."),
+    "team_required": ("Name the members of the drafting team and its leader.",
+                      "Sebutkan anggota dan ketua Tim Penyusunan."),
+    "team_not_allowed": ("The drafting team is named only at step 5.",
+                         "Tim Penyusunan hanya dibentuk pada langkah 5."),
+    "parafs_missing": ("This version does not carry all three initials (paraf).",
+                       "Versi ini belum diparaf lengkap oleh Kabag, Karo dan Sekjen."),
+    "document_not_in_store": ("An attached document is not in the document store with that "
+                              "checksum.",
+                              "Dokumen yang dilampirkan tidak ada di penyimpanan dengan checksum "
+                              "tersebut."),
+    "unknown_person": ("That person is not in the directory.",
+                       "Orang tersebut tidak terdaftar di direktori."),
+    "check_unavailable": ("The attached documents could not be checked right now; try again.",
+                          "Dokumen tidak dapat diperiksa saat ini; silakan coba lagi."),
+    "not_authorised": ("Only the Karo or ops may do this.",
+                       "Hanya Karo atau petugas operasional yang dapat melakukan ini."),
+}
+
+
+class Refusal(Exception):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message, self.message_id = REFUSALS[code]
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str  # submitted, approved, returned, handed_over, archived
+    from_step: int
+    next_step: int | None
+
+
+_OUTCOME = {
+    Action.SUBMIT: "submitted",
+    Action.APPROVE: "approved",
+    Action.RETURN: "returned",
+    Action.HAND_OVER: "handed_over",
+    Action.ARCHIVE: "archived",
+}
+
+
+# --- who may act -----------------------------------------------------------------------
+
+
+def acting_for(task: Task, person: str, day: date) -> tuple[bool, str | None]:
+    """(may act, whom they act for) — an assignee, or the acting official of one that day."""
+    for assignee in task.assignees:
+        if assignee.person == person:
+            return True, None
+    for assignee in task.assignees:
+        deputy = assignee.acting_on(day)
+        if deputy is not None and deputy.person == person:
+            return True, assignee.person
+    return False, None
+
+
+def may_steer(owners: list[Assignee], ops: list[str], person: str, day: date) -> bool:
+    """The Karo (or their acting official that day) and ops identities may cancel and assign."""
+    if person in ops:
+        return True
+    for owner in owners:
+        if owner.person == person:
+            return True
+        deputy = owner.acting_on(day)
+        if deputy is not None and deputy.person == person:
+            return True
+    return False
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+def latest(record: ProcessRecord, kind: str) -> Document | None:
+    versions = [d for d in record.documents if d.kind == kind]
+    return versions[-1] if versions else None
+
+
+def current_documents(record: ProcessRecord, kinds: tuple[str, ...]) -> list[DocVersion]:
+    found = (latest(record, k) for k in kinds)
+    return [DocVersion(kind=d.kind, version=d.version, sha256=d.ref.sha256) for d in found if d]
+
+
+def has_paraf(record: ProcessRecord, step: int, sha256: str) -> bool:
+    return any(m.kind == "paraf" and m.step == step and m.sha256 == sha256 for m in record.marks)
+
+
+# --- the checks ------------------------------------------------------------------------
+
+
+def check_task(record: ProcessRecord, task_id: str) -> Task:
+    """The current, undecided task named by ``task_id``, or a refusal saying why not."""
+    if record.state is not ProcessState.RUNNING:
+        raise Refusal("not_running")
+    task = record.task
+    if task is not None and task.id == task_id:
+        if task.decided:
+            raise Refusal("already_decided")
+        return task
+    if any(h.task_id == task_id for h in record.history):
+        raise Refusal("stale_task")
+    raise Refusal("unknown_task" if task is not None else "no_task")
+
+
+def check_decision(record: ProcessRecord, decision: Decision, day: date) -> str | None:
+    """Refuse a decision that breaks a rule; return whom the person acts for, if anyone."""
+    task = check_task(record, decision.task_id)
+    step = sop.step(task.step)
+    if not task.assignees:
+        raise Refusal("unassigned")
+    allowed, for_person = acting_for(task, decision.person, day)
+    if not allowed:
+        raise Refusal("not_assignee")
+    if decision.action not in step.actions:
+        raise Refusal("action_not_allowed")
+    forward = decision.action is not Action.RETURN
+    note = decision.note.strip()
+    if not forward and not note:
+        raise Refusal("note_required")
+    if forward and step.approval is Approval.DISPOSISI and not note:
+        raise Refusal("disposisi_required")
+    if step.kind is StepKind.REVIEW:
+        _check_checklist(step, decision)
+        if decision.action is Action.APPROVE and _is_own_submission(record, task, step, decision):
+            raise Refusal("own_submission")
+    _check_attachments(record, step, decision)
+    if step.names_team and decision.action is Action.SUBMIT and decision.team is None:
+        raise Refusal("team_required")
+    if decision.team is not None and not step.names_team:
+        raise Refusal("team_not_allowed")
+    if step.approval is Approval.SIGNATURE and decision.action is Action.APPROVE:
+        draft = latest(record, step.requires[0])
+        if draft is None or not all(has_paraf(record, s, draft.ref.sha256)
+                                    for s in sop.PARAF_STEPS):
+            raise Refusal("parafs_missing")
+    return for_person
+
+
+def _check_checklist(step: sop.Step, decision: Decision) -> None:
+    known = {item.code for item in step.checklist}
+    answered = {a.item for a in decision.checklist}
+    if answered - known:
+        raise Refusal("checklist_unknown_item")
+    if answered != known:
+        raise Refusal("checklist_incomplete")
+    if decision.action is Action.APPROVE and not all(a.ok for a in decision.checklist):
+        raise Refusal("checklist_not_met")
+
+
+def _is_own_submission(
+    record: ProcessRecord, task: Task, step: sop.Step, decision: Decision
+) -> bool:
+    if decision.person == task.entered_by:
+        return True
+    return any((d := latest(record, kind)) is not None and d.by == decision.person
+               for kind in step.reviewed_kinds)
+
+
+def _check_attachments(record: ProcessRecord, step: sop.Step, decision: Decision) -> None:
+    uploads = {u.kind: u for u in step.uploads if decision.action in u.actions}
+    seen: set[str] = set()
+    for attachment in decision.documents:
+        upload = uploads.get(attachment.kind)
+        if upload is None:
+            raise Refusal("attachment_not_allowed")
+        if attachment.kind in seen and not upload.multiple:
+            raise Refusal("attachment_duplicate")
+        seen.add(attachment.kind)
+    for upload in uploads.values():
+        # A resubmission may keep a version it already sent; a first one must attach it.
+        if upload.required and upload.kind not in seen and latest(record, upload.kind) is None:
+            raise Refusal("documents_missing")
+
+
+def check_steer(record: ProcessRecord, person: str, day: date) -> None:
+    if record.state is not ProcessState.RUNNING:
+        raise Refusal("not_running")
+    if not may_steer(record.owners, record.ops_identities, person, day):
+        raise Refusal("not_authorised")
+
+
+def check_cancel(record: ProcessRecord, request: CancelRequest, day: date) -> None:
+    check_steer(record, request.by, day)
+
+
+# --- applying a decision ---------------------------------------------------------------
+
+
+def apply_decision(
+    record: ProcessRecord, decision: Decision, acting: str | None, now: datetime
+) -> Outcome:
+    """Record an accepted decision: documents, marks, team, and where the work goes next."""
+    task = record.task
+    assert task is not None and task.id == decision.task_id
+    step = sop.step(task.step)
+    task.decided = True
+    for attachment in decision.documents:
+        _add_version(record, attachment.kind, attachment.ref, task, decision.person, now)
+    if decision.action is Action.APPROVE:
+        _promote(record, step, task, decision.person, now)
+        _mark(record, step, task, decision.person, acting, now)
+    if decision.action is Action.RETURN:
+        _revoke_paraf(record, step)
+    if decision.team is not None:
+        record.team = decision.team
+    next_step = _next_step(record, step, decision.action)
+    if decision.action is Action.RETURN:
+        record.round += 1
+        record.entered_by = None
+    else:
+        record.entered_by = decision.person
+    record.next_step = next_step
+    return Outcome(_OUTCOME[decision.action], step.number, next_step)
+
+
+def _add_version(
+    record: ProcessRecord, kind: str, ref: DocumentRef, task: Task, person: str, now: datetime
+) -> None:
+    previous = latest(record, kind)
+    record.documents.append(Document(
+        kind=kind, version=(previous.version + 1) if previous else 1, ref=ref,
+        step=task.step, task_id=task.id, by=person, at=now,
+    ))
+
+
+def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str,
+             now: datetime) -> None:
+    """The approved Konsep becomes the Rencana Kerja; the signed draft becomes the IKU."""
+    for out_kind, in_kind in step.promotes.items():
+        source = latest(record, in_kind)
+        target = latest(record, out_kind)
+        if source is None:
+            continue
+        # Only when the source changed since the output was last set (or it never was):
+        # an output uploaded explicitly is never overwritten by an older source.
+        if target is None or (
+            record.documents.index(source) > record.documents.index(target)
+            and target.ref.sha256 != source.ref.sha256
+        ):
+            _add_version(record, out_kind, source.ref, task, person, now)
+
+
+def _mark(record: ProcessRecord, step: sop.Step, task: Task, person: str,
+          acting: str | None, now: datetime) -> None:
+    if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
+        return
+    draft = latest(record, step.requires[0])
+    assert draft is not None
+    kind = "paraf" if step.approval is Approval.PARAF else "signature"
+    # One mark per step and version: initialling the same bytes again replaces the old one.
+    record.marks = [m for m in record.marks
+                    if not (m.step == step.number and m.sha256 == draft.ref.sha256)]
+    record.marks.append(Mark(
+        kind=kind, step=step.number, task_id=task.id, person=person, acting_for=acting,
+        document_kind=draft.kind, version=draft.version, sha256=draft.ref.sha256, at=now,
+    ))
+
+
+def _revoke_paraf(record: ProcessRecord, step: sop.Step) -> None:
+    """A reviewer who returns a version no longer vouches for it."""
+    if step.approval is not Approval.PARAF:
+        return
+    draft = latest(record, step.requires[0])
+    if draft is not None:
+        record.marks = [m for m in record.marks
+                        if not (m.step == step.number and m.sha256 == draft.ref.sha256)]
+
+
+def _next_step(record: ProcessRecord, step: sop.Step, action: Action) -> int | None:
+    if action is Action.RETURN:
+        return step.on_return
+    if action is Action.APPROVE and step.approval is Approval.PARAF:
+        # One version, all initials: the version goes to the lowest paraf step that has not
+        # initialled it, and to the Minister only when all three have.
+        draft = latest(record, step.requires[0])
+        assert draft is not None
+        missing = [s for s in sop.PARAF_STEPS if not has_paraf(record, s, draft.ref.sha256)]
+        return missing[0] if missing else sop.SIGNATURE_STEP
+    return step.next

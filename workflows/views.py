@@ -1,0 +1,103 @@
+"""What the process looks like from outside: the status query, and the Temporal UI text.
+
+Pure functions of the record, so the query, the update replies and the archive all show
+the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from common.models import (
+    Mark,
+    ProcessInput,
+    ProcessRecord,
+    StatusView,
+    Task,
+    TaskView,
+)
+from workflows import sop
+
+
+def task_view(task: Task) -> TaskView:
+    step = sop.step(task.step)
+    schedule = task.schedule
+    return TaskView(
+        id=task.id,
+        step=task.step,
+        round=task.round,
+        role=task.role,
+        kind=step.kind,
+        assignees=[a.person for a in task.assignees],
+        acting={a.person: a.deputies for a in task.assignees if a.deputies},
+        allowed_actions=list(step.actions),
+        entered_at=task.entered_at,
+        deadline=schedule.deadline if schedule else None,
+        reminder_at=schedule.reminder_at if schedule else None,
+        overdue=task.overdue,
+        escalations_sent=task.escalations_sent,
+        unassigned=not task.assignees,
+    )
+
+
+def status_view(workflow_id: str, process: ProcessInput, record: ProcessRecord) -> StatusView:
+    task = record.task
+    signatures = [m for m in record.marks if m.kind == "signature"]
+    return StatusView(
+        workflow_id=workflow_id,
+        process=process,
+        state=record.state,
+        step=task.step if task else None,
+        round=record.round,
+        task=task_view(task) if task and not task.decided else None,
+        team=record.team,
+        documents=record.documents,
+        parafs=[m for m in record.marks if m.kind == "paraf"],
+        signature=signatures[-1] if signatures else None,
+        history=record.history,
+        cancel_reason=record.cancel_reason,
+        archive=record.archive,
+    )
+
+
+def waiting_on(task: Task, day: date) -> list[str]:
+    """Opaque ids of everyone who may act on the task today: holders and acting officials."""
+    ids = [a.person for a in task.assignees]
+    ids += [d.person for a in task.assignees if (d := a.acting_on(day)) is not None]
+    return list(dict.fromkeys(ids))
+
+
+def current_details(record: ProcessRecord, day: date) -> str:
+    """Markdown for the Temporal UI: who the process waits for, and until when."""
+    task = record.task
+    if task is None:
+        return f"**{record.state.value}**"
+    step = sop.step(task.step)
+    role = sop.ROLES[step.role]
+    lines = [f"**Langkah {step.number} dari {len(sop.STEPS)}** — {role.short}: "
+             f"{step.activity_id}", f"Putaran (round) {task.round} · tugas `{task.id}`"]
+    if task.decided:
+        lines.append("Keputusan diterima; langkah berikutnya sedang disiapkan.")
+    elif not task.assignees:
+        lines.append(f"**Belum ada pelaksana** untuk peran `{step.role}`: ops perlu `assign`.")
+    else:
+        lines.append("Menunggu: " + ", ".join(f"`{p}`" for p in waiting_on(task, day)))
+        if task.schedule is not None:
+            deadline = task.schedule.deadline.astimezone(sop.WIB)
+            lines.append(f"Tenggat: {deadline:%Y-%m-%d %H:%M} WIB"
+                         + (" — **TERLAMBAT**" if task.overdue else ""))
+        if task.escalations_sent:
+            lines.append(f"Eskalasi terkirim: {task.escalations_sent}")
+    return "\n\n".join(lines)
+
+
+def involved(record: ProcessRecord) -> list[str]:
+    """Everyone who decided something in this process, and whoever holds the task now."""
+    ids = [h.person for h in record.history if h.event.value == "decided" and h.person]
+    if record.task is not None:
+        ids += [a.person for a in record.task.assignees]
+    return list(dict.fromkeys(ids))
+
+
+def marks_on(record: ProcessRecord, sha256: str) -> list[Mark]:
+    return [m for m in record.marks if m.sha256 == sha256]
