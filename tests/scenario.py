@@ -1,0 +1,187 @@
+"""Drive one IKU process the way its officials would, so tests read like the SOP.
+
+    p = await Scenario(client, settings).start()
+    await p.walk_to(9)
+    await p.return_(KARO, "Target indikator 3 belum terukur")
+    await p.approve(KABAG, new_draft="draf v2")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from temporalio.client import Client, WorkflowHandle
+
+from common.documents import DocumentStore
+from common.models import (
+    Action,
+    Attachment,
+    ChecklistAnswer,
+    Decision,
+    DecisionResult,
+    ProcessInput,
+    StatusView,
+    StepKind,
+    TaskView,
+    Team,
+    WorkflowInput,
+)
+from common.settings import Settings
+from tests import samples
+from workflows import sop
+from workflows.iku import IkuWorkflow
+
+# The cast of the bundled example directory (common/data/directory.example.yaml).
+KASUBAG, KABAG, KARO, SEKJEN, MENTERI = "p-001", "p-002", "p-003", "p-004", "p-005"
+TIM_KETUA, TIM_ANGGOTA = "p-006", "p-007"
+FUNGSIONAL_UMUM = ("p-009", "p-010")
+STAF_LAIN = "p-008"
+
+
+class Scenario:
+    def __init__(self, client: Client, settings: Settings, *, code: str | None = None,
+                 year: int = 2027, history_event_limit: int | None = None) -> None:
+        self.client = client
+        self.settings = settings
+        self.store = DocumentStore(settings.documents_dir)
+        self.process = ProcessInput(
+            year=year, code=code or f"t{uuid.uuid4().hex[:10]}",
+            title=f"IKU Kementerian Ketenagakerjaan {year}", started_by=KASUBAG,
+        )
+        self.id = self.process.workflow_id()
+        self.history_event_limit = history_event_limit
+        self.handle: WorkflowHandle[IkuWorkflow, object]
+
+    async def start(self) -> Scenario:
+        self.handle = await self.client.start_workflow(
+            IkuWorkflow.run,
+            WorkflowInput(process=self.process, history_event_limit=self.history_event_limit),
+            id=self.id,
+            task_queue=self.settings.task_queue,
+            static_summary=f"IKU {self.process.year} {self.process.code}",
+        )
+        await self.until(lambda s: s.task is not None)
+        return self
+
+    # --- reading -----------------------------------------------------------------------
+
+    async def status(self) -> StatusView:
+        return await self.handle.query(IkuWorkflow.status)
+
+    async def task(self) -> TaskView:
+        task = (await self.status()).task
+        assert task is not None, "no task is open"
+        return task
+
+    async def until(self, condition: Callable[[StatusView], bool], within: float = 20
+                    ) -> StatusView:
+        """Poll the status until the condition holds (after a signal, which gives no reply)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            status = await self.status()
+            if condition(status):
+                return status
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"condition not met; status step={status.step}")
+            await asyncio.sleep(0.05)
+
+    # --- documents ---------------------------------------------------------------------
+
+    def document(self, kind: str, text: str | None = None) -> Attachment:
+        """A real PDF in the document store, attached as ``kind``."""
+        data = samples.pdf(text or f"{kind} {uuid.uuid4().hex}")
+        ref = self.store.put_bytes(data, f"{kind}.pdf", "application/pdf")
+        return Attachment(kind=kind, ref=ref)
+
+    # --- deciding ----------------------------------------------------------------------
+
+    async def decision(self, person: str, action: Action, *, note: str = "",
+                       documents: list[Attachment] | None = None,
+                       checklist: dict[str, bool] | None = None, team: Team | None = None,
+                       task_id: str | None = None) -> Decision:
+        task = await self.task()
+        step = sop.step(task.step)
+        if checklist is None and step.kind is StepKind.REVIEW:
+            checklist = {item.code: True for item in step.checklist}
+        return Decision(
+            task_id=task_id or task.id, person=person, action=action, note=note,
+            documents=documents or [], team=team,
+            checklist=[ChecklistAnswer(item=k, ok=v) for k, v in (checklist or {}).items()],
+        )
+
+    async def decide(self, person: str, action: Action, **kwargs: object) -> DecisionResult:
+        decision = await self.decision(person, action, **kwargs)  # type: ignore[arg-type]
+        return await self.handle.execute_update(IkuWorkflow.decide, decision)
+
+    async def submit(self, person: str, note: str = "", **documents: str) -> DecisionResult:
+        team = None
+        if "team" in documents:
+            documents.pop("team")
+            team = Team(members=[TIM_KETUA, TIM_ANGGOTA], leader=TIM_KETUA)
+        attachments = [self.document(kind, text) for kind, text in documents.items()]
+        return await self.decide(person, Action.SUBMIT, note=note, documents=attachments,
+                                 team=team)
+
+    async def approve(self, person: str, note: str = "Setuju.",
+                      new_draft: str | None = None) -> DecisionResult:
+        attachments = [self.document("draf_iku", new_draft)] if new_draft else []
+        return await self.decide(person, Action.APPROVE, note=note, documents=attachments)
+
+    async def return_(self, person: str, note: str) -> DecisionResult:
+        return await self.decide(person, Action.RETURN, note=note)
+
+    async def hand_over(self, person: str) -> DecisionResult:
+        return await self.decide(person, Action.HAND_OVER)
+
+    async def archive(self, person: str = FUNGSIONAL_UMUM[0]) -> DecisionResult:
+        return await self.decide(person, Action.ARCHIVE)
+
+    async def do_step(self) -> DecisionResult:
+        """Whatever the current step's executor does on the happy path."""
+        step = (await self.task()).step
+        return await HAPPY[step](self)
+
+    async def walk_to(self, number: int) -> None:
+        while (await self.task()).step != number:
+            await self.do_step()
+
+    async def walk_to_end(self) -> DecisionResult:
+        while True:
+            result = await self.do_step()
+            if result.outcome == "archived":
+                return result
+
+    async def result(self, within: timedelta = timedelta(seconds=30)) -> object:
+        return await asyncio.wait_for(self.handle.result(), within.total_seconds())
+
+
+def _draft(p: Scenario) -> Awaitable[DecisionResult]:
+    return p.submit(TIM_KETUA, draf_iku="Draf IKU v1")
+
+
+# What each step's executor does when all goes well, by step number as in the SOP table.
+HAPPY: dict[int, Callable[[Scenario], Awaitable[DecisionResult]]] = {
+    1: lambda p: p.submit(KASUBAG, konsep_rencana_kerja="Konsep Rencana Kerja",
+                          tor="TOR penyusunan IKU"),
+    2: lambda p: p.approve(KABAG, "Setuju, teruskan kepada Karo."),
+    3: lambda p: p.approve(KARO, "Setuju. Kabag agar membentuk Tim Penyusunan."),
+    4: lambda p: p.submit(KABAG, "Kasubbag agar membentuk Tim Penyusunan."),
+    5: lambda p: p.submit(KASUBAG, sk_tim="SK Tim Penyusunan", team="yes"),
+    6: _draft,
+    7: lambda p: p.approve(KASUBAG),
+    8: lambda p: p.approve(KABAG),
+    9: lambda p: p.approve(KARO),
+    10: lambda p: p.approve(SEKJEN),
+    11: lambda p: p.approve(MENTERI, "Ditandatangani."),
+    12: lambda p: p.hand_over(SEKJEN),
+    13: lambda p: p.hand_over(KARO),
+    14: lambda p: p.hand_over(KABAG),
+    15: lambda p: p.hand_over(KASUBAG),
+    16: lambda p: p.archive(FUNGSIONAL_UMUM[0]),
+}
+
+# Who reviews at each review step, and who fixes what a return sends back.
+REVIEWER = {2: KABAG, 3: KARO, 7: KASUBAG, 8: KABAG, 9: KARO, 10: SEKJEN, 11: MENTERI}
