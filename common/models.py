@@ -402,9 +402,7 @@ class ProcessResult(Model):
 
 class NoticeKind(StrEnum):
     TASK = "task"  # you are asked to act (with a link)
-    REMINDER = "reminder"
-    RESENT = "resent"
-    NOTIFY_FAILED = "notify_failed"  # the deadline is near (with a link)
+    REMINDER = "reminder"  # the deadline is near (with a link)
     ESCALATION = "escalation"  # to the step's escalation target: a task is overdue
     UNASSIGNED = "unassigned"  # to ops: a role has nobody, assign someone
     CANCELLED = "cancelled"  # to everyone involved

@@ -56,13 +56,16 @@ class Scenario:
         self.handle: WorkflowHandle[IkuWorkflow, object]
 
     async def start(self) -> Scenario:
-        self.handle = await self.client.start_workflow(
+        first = await self.client.start_workflow(
             IkuWorkflow.run,
             WorkflowInput(process=self.process, history_event_limit=self.history_event_limit),
             id=self.id,
             task_queue=self.settings.task_queue,
             static_summary=f"IKU {self.process.year} {self.process.code}",
         )
+        self.first_run_id = first.result_run_id
+        # Not pinned to the first run: after continue-as-new we talk to the latest one.
+        self.handle = self.client.get_workflow_handle_for(IkuWorkflow.run, self.id)
         await self.until(lambda s: s.task is not None)
         return self
 

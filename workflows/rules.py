@@ -20,6 +20,7 @@ from common.models import (
     Document,
     DocumentRef,
     DocVersion,
+    HistoryEvent,
     Mark,
     ProcessRecord,
     ProcessState,
@@ -162,7 +163,10 @@ def check_task(record: ProcessRecord, task_id: str) -> Task:
         if task.decided:
             raise Refusal("already_decided")
         return task
-    if any(h.task_id == task_id for h in record.history):
+    earlier = [h for h in record.history if h.task_id == task_id]
+    if any(h.event is HistoryEvent.DECIDED for h in earlier):
+        raise Refusal("already_decided")
+    if earlier:
         raise Refusal("stale_task")
     raise Refusal("unknown_task" if task is not None else "no_task")
 
