@@ -36,7 +36,13 @@ def display_name(raw: str | None, fallback: str = "dokumen") -> str:
     """A file name safe to show and to offer in Content-Disposition; never used as a path."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    # Tabs and newlines become spaces; other control and format characters are dropped,
+    # among them the right-to-left override that shows "fdp.exe" as "exe.pdf".
+    name = "".join(
+        " " if ch.isspace() else ch
+        for ch in name
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
     name = re.sub(r"\s+", " ", name).strip(" .")
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
@@ -128,8 +134,12 @@ class Spool:
         self._hash.update(chunk)
         self._file.write(chunk)
 
-    def head(self, n: int = 8192) -> bytes:
+    def flush(self) -> None:
+        """Make everything written so far readable at ``self.path`` (to sniff its type)."""
         self._file.flush()
+
+    def head(self, n: int = 8192) -> bytes:
+        self.flush()
         with self.path.open("rb") as handle:
             return handle.read(n)
 
@@ -142,9 +152,10 @@ class Spool:
         digest = self._hash.hexdigest()
         final = self.store.path(digest)
         final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
+        if _intact(final, digest, self.size):
             self.path.unlink()
         else:
+            # Absent, or damaged on disk: these verified bytes take its place.
             os.replace(self.path, final)
         return DocumentRef(
             key=f"sha256/{digest}",
@@ -158,6 +169,13 @@ class Spool:
         if not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)
+
+
+def _intact(path: Path, sha256: str, size: int) -> bool:
+    try:
+        return path.stat().st_size == size and sha256_of(path) == sha256
+    except FileNotFoundError:
+        return False
 
 
 def sha256_of(path: Path) -> str:

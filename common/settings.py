@@ -74,6 +74,11 @@ class Settings(BaseSettings):
 
     # Identities that may cancel or assign besides the Karo (the Temporal UI/CLI user).
     ops_identities: list[str] = Field(default_factory=lambda: ["ops"])
+    # The ops sign-in of the web layer (user name is the first ops identity). When unset,
+    # a password is generated once into data_dir/ops-password.
+    ops_password: SecretStr | None = None
+    # The outbox page shows every mail the local sink kept; only the local run turns it on.
+    outbox_enabled: bool = False
 
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -93,13 +98,21 @@ class Settings(BaseSettings):
 
     def link_secret_value(self) -> str:
         """The link-signing secret: from settings, else generated once and kept in data_dir."""
-        if self.link_secret is not None:
-            return self.link_secret.get_secret_value()
-        path = self.data_dir / "link-secret"
+        return self.kept_secret("link-secret", self.link_secret)
+
+    def ops_password_value(self) -> str:
+        return self.kept_secret("ops-password", self.ops_password)
+
+    def kept_secret(self, name: str, configured: SecretStr | None) -> str:
+        """A configured secret, or one generated on first use and kept in data_dir, so a
+        restart keeps the same links and sign-ins working."""
+        if configured is not None:
+            return configured.get_secret_value()
+        path = self.data_dir / name
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".link-secret.{os.getpid()}")
-            tmp.write_text(secrets.token_urlsafe(48))
+            tmp = path.with_name(f".{name}.{os.getpid()}")
+            tmp.write_text(secrets.token_urlsafe(32 if name.endswith("password") else 48))
             tmp.chmod(0o600)
             try:
                 # A hard link refuses to overwrite, so two processes starting at once agree.

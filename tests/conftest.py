@@ -4,6 +4,7 @@ server, and a worker per test on its own task queue with its own data folder."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -49,6 +50,12 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class MailBox:
     """Every message a real SMTP server (aiosmtpd) received during the session."""
 
@@ -71,9 +78,9 @@ class MailBox:
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[tuple[MailBox, int]]:
     box = MailBox()
-    controller = Controller(box, hostname="127.0.0.1", port=0)
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    port = controller.server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield box, port
     controller.stop()
 
