@@ -335,13 +335,19 @@ class ProcessRecord(Model):
     archive: ArchiveInfo | None = None
 
 
-class WorkflowInput(Model):
-    process: ProcessInput
+class WorkflowInput(ProcessInput):
+    """The workflow's input: the process as plain JSON, plus what continue-as-new carries."""
+
     # Set only by continue-as-new.
     record: ProcessRecord | None = None
     # Continue as new past this many history events even before the server suggests it
     # (the server suggests it near 10,240). Lets tests exercise the hand-over.
     history_event_limit: int | None = None
+
+    def process(self) -> ProcessInput:
+        return ProcessInput.model_validate(
+            self.model_dump(exclude={"record", "history_event_limit"})
+        )
 
 
 class TaskView(Model):

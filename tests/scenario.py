@@ -58,7 +58,8 @@ class Scenario:
     async def start(self) -> Scenario:
         first = await self.client.start_workflow(
             IkuWorkflow.run,
-            WorkflowInput(process=self.process, history_event_limit=self.history_event_limit),
+            WorkflowInput(**self.process.model_dump(),
+                          history_event_limit=self.history_event_limit),
             id=self.id,
             task_queue=self.settings.task_queue,
             static_summary=f"IKU {self.process.year} {self.process.code}",

@@ -19,11 +19,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.archive import ArchiveActivities
-    from activities.notify import NotifyActivities
     from pydantic import ValidationError
 
+    from activities.archive import ArchiveActivities
     from activities.documents import DocumentActivities
+    from activities.notify import NotifyActivities
     from activities.schedule import ScheduleActivities
     from activities.staffing import StaffingActivities
     from common import search_attributes as sa
@@ -97,7 +97,7 @@ def _refused(refusal: rules.Refusal) -> ApplicationError:
 class IkuWorkflow:
     @workflow.init
     def __init__(self, input: WorkflowInput) -> None:
-        self._process = input.process
+        self._process = input.process()
         self._history_event_limit = input.history_event_limit
         self._record = input.record or ProcessRecord(started_at=workflow.now())
         self._lock = asyncio.Lock()
@@ -147,7 +147,7 @@ class IkuWorkflow:
         await workflow.wait_condition(lambda: self._handlers == 0 or not settled())
         if self._handlers == 0 and settled():
             workflow.continue_as_new(WorkflowInput(
-                process=self._process, record=record,
+                **self._process.model_dump(), record=record,
                 history_event_limit=self._history_event_limit,
             ))
 

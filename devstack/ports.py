@@ -1,0 +1,57 @@
+"""Loopback ports: is one free before we start, and is one answering after."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import time
+
+from devstack.children import Child
+from devstack.errors import StartupError
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves bind: connections lingering in TIME_WAIT after the
+        # previous run must not count as "in use", only a live listener does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+async def answers(host: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 2)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+async def wait_until_answers(
+    host: str, port: int, child: Child, what: str, patience: float = 60.0
+) -> None:
+    """Until ``host:port`` accepts a connection; fails early if ``child`` dies meanwhile."""
+    deadline = time.monotonic() + patience
+    while not await answers(host, port):
+        if not child.running:
+            raise StartupError(
+                f"{child.name} exited (code {child.returncode}) before {what} answered "
+                f"on {host}:{port}",
+                child.tail(),
+            )
+        if time.monotonic() > deadline:
+            raise StartupError(f"{what} did not answer on {host}:{port} within {patience:.0f} s",
+                               child.tail())
+        await asyncio.sleep(0.2)
+
+
+def probe_host(bind_host: str) -> str:
+    """Where to connect to reach a server bound to ``bind_host`` (a wildcard means loopback)."""
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(bind_host, bind_host)

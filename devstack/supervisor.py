@@ -1,0 +1,217 @@
+"""Start the parts in order, watch them, stop them in reverse order.
+
+Order: data folder and link secret, Temporal dev server (until a client connects), search
+attributes, mail sink, worker, web layer. A part that dies on its own stops the rest and
+the supervisor exits non-zero; SIGINT or SIGTERM stops everything and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from common.registration import register_search_attributes
+from common.settings import Settings
+from devstack import console
+from devstack.banner import banner
+from devstack.children import Child, ChildSpec, first_exit
+from devstack.environment import child_environment
+from devstack.errors import StartupError
+from devstack.lock import DataDirLock
+from devstack.mailsink import MailSink
+from devstack.options import Options
+from devstack.ports import port_is_free, probe_host, wait_until_answers
+from devstack.temporal import (
+    LOCAL_HOSTS,
+    LOOPBACK,
+    connect_when_ready,
+    dev_server_argv,
+    split_address,
+    temporal_binary,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STOP_GRACE_SECONDS = 10.0
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, options: Options, root: Path = REPO_ROOT) -> None:
+        self.settings = settings
+        self.options = options
+        self.root = root
+        self.log_dir = settings.data_dir / "logs"
+        self.children: list[Child] = []
+        # Everything started, in start order, so stopping can walk it backwards.
+        self._started: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        self._starting: list[asyncio.Future[None]] = []
+        self._lock = DataDirLock(settings.data_dir)
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        received: list[tuple[str, float]] = []
+
+        def on_signal(signum: signal.Signals) -> None:
+            if stop.is_set():
+                # `uv run` forwards the terminal's Ctrl-C, so one press arrives twice.
+                if loop.time() - received[0][1] > 1:
+                    console.say(f"{signum.name} again: already stopping")
+                return
+            received.append((signum.name, loop.time()))
+            stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_signal, signum)
+        main = asyncio.create_task(self._start_and_watch(), name="devstack-main")
+        stopped = asyncio.create_task(stop.wait(), name="devstack-stop")
+        try:
+            await asyncio.wait({main, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if main.done():
+                code = self._outcome(main)
+            else:
+                console.say(f"{received[0][0]} received; stopping")
+                main.cancel()
+                # A startup failure racing the signal no longer matters: we are stopping.
+                with contextlib.suppress(asyncio.CancelledError, StartupError):
+                    await main
+                code = 0
+        finally:
+            stopped.cancel()
+            await self._stop_all()
+            self._lock.release()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+        console.say("all stopped")
+        return code
+
+    def _outcome(self, main: asyncio.Task[int]) -> int:
+        try:
+            return main.result()
+        except StartupError as error:
+            console.say(f"error: {error}")
+            for text in error.tail:
+                console.say(f"  {text}")
+            return 1
+
+    async def _start_and_watch(self) -> int:
+        settings, options = self.settings, self.options
+        self._prepare()
+        env = child_environment(settings)
+
+        server: Child | None = None
+        if options.temporal:
+            argv = dev_server_argv(temporal_binary(), settings)
+            server = await self._spawn(ChildSpec("temporal", argv, settings.data_dir, env))
+        client = await connect_when_ready(settings, server)
+        console.say(f"Temporal answers on {settings.temporal_address}")
+        if server is not None:
+            await wait_until_answers(LOOPBACK, settings.temporal_ui_port, server,
+                                     "the Temporal UI")
+        # Every start, not only the first: the dev server ignores --search-attribute
+        # flags once its database exists.
+        added = await register_search_attributes(client)
+        console.say(f"search attributes added: {', '.join(added)}" if added
+                    else "search attributes already registered")
+
+        if options.mail:
+            sink = MailSink(settings.mail_dir, LOOPBACK, settings.smtp_port)
+            await sink.start()
+            self._started.append(("mail sink", self._sink_stopper(sink)))
+            console.say(f"mail sink listening on {LOOPBACK}:{sink.port}")
+            if settings.smtp_host not in LOCAL_HOSTS:
+                console.say(f"note: IKU_SMTP_HOST is {settings.smtp_host}; mail goes there, "
+                            "not to the sink")
+        if options.worker:
+            await self._spawn(ChildSpec("worker", [sys.executable, "worker.py"], self.root, env))
+        if options.web:
+            argv = [sys.executable, "-m", "uvicorn", "api.app:app",
+                    "--host", settings.web_host, "--port", str(settings.web_port),
+                    # Task links carry their token in the path: no access log.
+                    "--no-access-log"]
+            web = await self._spawn(ChildSpec("web", argv, self.root, env))
+            await wait_until_answers(probe_host(settings.web_host), settings.web_port, web,
+                                     "the web layer")
+
+        for text in banner(settings, options):
+            console.plain(text)
+        if not self.children:
+            await asyncio.Event().wait()  # nothing to watch: run until a signal
+        child = await first_exit(self.children)
+        console.say(f"{child.name} exited on its own (exit code {child.returncode}); "
+                    f"stopping the rest. Its last lines ({child.log_path}):")
+        for text in child.tail():
+            console.say(f"  {text}")
+        return 1
+
+    def _prepare(self) -> None:
+        settings, options = self.settings, self.options
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
+        # Made once here, before the worker and the web layer both look for it.
+        settings.link_secret_value()
+        if options.worker and not (self.root / "worker.py").is_file():
+            raise StartupError(f"worker.py is missing in {self.root}; pass --no-worker to "
+                               "run without it")
+        if options.web and not (self.root / "api" / "app.py").is_file():
+            raise StartupError(f"api/app.py is missing in {self.root}; pass --no-web to "
+                               "run without it")
+        self._check_ports()
+
+    def _check_ports(self) -> None:
+        settings, options = self.settings, self.options
+        wanted: list[tuple[str, str, int, str]] = []
+        if options.temporal:
+            _, port = split_address(settings.temporal_address)
+            wanted += [("Temporal", LOOPBACK, port, "IKU_TEMPORAL_ADDRESS"),
+                       ("the Temporal UI", LOOPBACK, settings.temporal_ui_port,
+                        "IKU_TEMPORAL_UI_PORT")]
+        if options.mail:
+            wanted.append(("the mail sink", LOOPBACK, settings.smtp_port, "IKU_SMTP_PORT"))
+        if options.web:
+            wanted.append(("the web layer", settings.web_host, settings.web_port, "IKU_WEB_PORT"))
+        seen: dict[int, str] = {}
+        for what, host, port, variable in wanted:
+            if port in seen:
+                raise StartupError(f"{what} and {seen[port]} are both set to port {port}")
+            seen[port] = what
+            if not port_is_free(host, port):
+                raise StartupError(
+                    f"port {port} on {host}, wanted by {what}, is already in use. Is another "
+                    f"devstack running? Stop it, or choose another port with {variable}."
+                )
+
+    @staticmethod
+    def _sink_stopper(sink: MailSink) -> Callable[[], Awaitable[None]]:
+        async def stop() -> None:
+            await sink.stop()
+            console.say("stopped mail sink")
+
+        return stop
+
+    async def _spawn(self, spec: ChildSpec) -> Child:
+        child = Child(spec, self.log_dir)
+        self.children.append(child)
+        self._started.append((spec.name, child.stop))
+        # Shielded: a signal arriving mid-start must not leave a process nobody stops.
+        starting = asyncio.ensure_future(child.start())
+        self._starting.append(starting)
+        await asyncio.shield(starting)
+        return child
+
+    async def _stop_all(self) -> None:
+        await asyncio.gather(*self._starting, return_exceptions=True)
+        for name, stop in reversed(self._started):
+            try:
+                await stop()
+            except Exception as error:  # one part failing to stop must not strand the rest
+                console.say(f"could not stop {name}: {error}")
+        self._started.clear()
+
+
+def run(settings: Settings, options: Options) -> int:
+    return asyncio.run(Supervisor(settings, options).run())

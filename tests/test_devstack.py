@@ -1,0 +1,289 @@
+"""The one command that runs the system: `python -m devstack`, started for real.
+
+It runs on free ports in a temporary data folder, is stopped with SIGINT, and is started
+again on the same folder to show that a second run resumes: same Temporal database (a
+workflow from the first run still exists), same link secret, same stored mail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import aiosmtplib
+import httpx
+import pytest
+from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from common import search_attributes
+from common.models import WorkflowInput
+from common.settings import Settings
+from devstack.banner import READY, start_command
+from devstack.children import Child, ChildSpec, first_exit
+from devstack.environment import effective, settings_environment
+from devstack.mailsink import list_messages
+
+ROOT = Path(__file__).resolve().parent.parent
+WITH_WORKER = (ROOT / "worker.py").exists()
+WITH_WEB = (ROOT / "api" / "app.py").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def answers(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is gone in every sense that matters here: it holds no port, runs nothing.
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    return True
+
+
+class Devstack:
+    """`python -m devstack` as a subprocess, its output collected by a thread."""
+
+    def __init__(self, data_dir: Path, ports: dict[str, int]) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+        env |= {
+            "IKU_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
+            "IKU_TEMPORAL_UI_PORT": str(ports["ui"]),
+            "IKU_SMTP_PORT": str(ports["smtp"]),
+            "IKU_WEB_PORT": str(ports["web"]),
+            "PYTHONUNBUFFERED": "1",
+        }
+        argv = [sys.executable, "-m", "devstack", "--data-dir", str(data_dir)]
+        argv += [] if WITH_WORKER else ["--no-worker"]
+        argv += [] if WITH_WEB else ["--no-web"]
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, errors="replace",
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def child_pids(self) -> dict[str, int]:
+        found = (re.search(r"started (\w+) \(pid (\d+)\)", line) for line in self.lines)
+        return {m.group(1): int(m.group(2)) for m in found if m}
+
+    async def ready(self, within: float = 60) -> None:
+        deadline = time.monotonic() + within
+        while READY not in self.lines:
+            if self.process.poll() is not None:
+                pytest.fail(f"devstack exited with {self.process.returncode}:\n{self.output}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"devstack not ready within {within} s:\n{self.output}")
+            await asyncio.sleep(0.2)
+
+    async def exit_code(self, within: float = 45) -> int:
+        code = await asyncio.to_thread(self.process.wait, within)
+        await asyncio.to_thread(self._reader.join, 5)
+        return code
+
+    def cleanup(self) -> None:
+        """After a failed test: stop it politely, and leave nothing of ours running."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in self.child_pids().values():
+            if alive(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def ports() -> dict[str, int]:
+    return {name: free_port() for name in ("temporal", "ui", "smtp", "web")}
+
+
+@pytest.fixture
+def stacks():
+    started: list[Devstack] = []
+    yield started
+    for stack in started:
+        stack.cleanup()
+
+
+def _mail(n: int) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "IKU Kemnaker <iku@localhost>"
+    msg["To"] = "ops@localhost"
+    msg["Subject"] = f"Uji devstack {n}"
+    msg["Message-ID"] = f"<devstack-{n}@iku.localhost>"
+    msg["X-IKU-Kind"] = "task"
+    msg.set_content("Pesan uji.\n")
+    return msg
+
+
+async def _registered_attributes(client: Client) -> set[str]:
+    listed = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    return set(listed.custom_attributes)
+
+
+async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], stacks) -> None:
+    data_dir = tmp_path / "data"
+    ours = {key.name for key in search_attributes.ALL}
+
+    # --- first run -------------------------------------------------------------------
+    first = Devstack(data_dir, ports)
+    stacks.append(first)
+    await first.ready()
+    secret = (data_dir / "link-secret").read_text()
+    assert secret.strip()
+    assert secret not in first.output  # the secret never reaches the console
+
+    client = await Client.connect(f"127.0.0.1:{ports['temporal']}")
+    assert ours <= await _registered_attributes(client)
+    handle = await client.start_workflow(
+        "DevstackProbe", id="devstack-probe", task_queue="devstack-probe-no-worker",
+        search_attributes=TypedSearchAttributes([SearchAttributePair(search_attributes.YEAR,
+                                                                     2027)]),
+    )
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
+        if WITH_WEB:  # any HTTP answer: the page itself is the web layer's business
+            assert (await http.get(f"http://127.0.0.1:{ports['web']}/")).status_code < 500
+    await aiosmtplib.send(_mail(1), hostname="127.0.0.1", port=ports["smtp"])
+    [stored] = list_messages(data_dir / "mail")
+    assert stored.message_id == "<devstack-1@iku.localhost>"
+
+    # A second supervisor on the same folder is refused: two servers on one SQLite file.
+    clash = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "devstack", "--data-dir", str(data_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+    assert clash.returncode == 1 and "already using" in clash.stdout
+
+    pids = first.child_pids()
+    assert "temporal" in pids and ("worker" in pids) == WITH_WORKER and ("web" in pids) == WITH_WEB
+    first.process.send_signal(signal.SIGINT)
+    assert await first.exit_code() == 0, first.output
+    assert [name for name, pid in pids.items() if alive(pid)] == []
+    assert [name for name, port in ports.items() if answers(port)] == []
+    assert (data_dir / "logs" / "temporal.log").stat().st_size > 0
+
+    # --- second run: resumes ---------------------------------------------------------
+    second = Devstack(data_dir, ports)
+    stacks.append(second)
+    await second.ready()
+    assert (data_dir / "link-secret").read_text() == secret
+    assert "search attributes already registered" in second.output
+    client = await Client.connect(f"127.0.0.1:{ports['temporal']}")
+    assert ours <= await _registered_attributes(client)
+    described = await client.get_workflow_handle(handle.id, run_id=handle.result_run_id).describe()
+    assert described.status == WorkflowExecutionStatus.RUNNING
+    assert described.typed_search_attributes.get(search_attributes.YEAR) == 2027
+    await aiosmtplib.send(_mail(2), hostname="127.0.0.1", port=ports["smtp"])
+    assert [m.message_id for m in list_messages(data_dir / "mail")] == [
+        "<devstack-2@iku.localhost>", "<devstack-1@iku.localhost>"]
+
+    # A part dying on its own takes the rest down, and the supervisor says which one.
+    pids = second.child_pids()
+    os.kill(pids["temporal"], signal.SIGKILL)
+    assert await second.exit_code() == 1, second.output
+    assert "temporal exited on its own" in second.output
+    assert [name for name, pid in pids.items() if alive(pid)] == []
+    assert [name for name, port in ports.items() if answers(port)] == []
+
+
+# --- the parts, without the servers ------------------------------------------------------
+
+
+async def test_first_exit_names_the_child_that_died_and_the_rest_stop(tmp_path: Path) -> None:
+    py = sys.executable
+    sleeper = Child(ChildSpec("sleeper", [py, "-c", "import time; time.sleep(60)"], tmp_path),
+                    tmp_path)
+    failing = Child(ChildSpec("failing", [py, "-c", "print('boom'); raise SystemExit(3)"],
+                              tmp_path), tmp_path)
+    await sleeper.start()
+    await failing.start()
+    died = await first_exit([sleeper, failing])
+    assert died is failing and died.returncode == 3 and died.tail() == ["boom"]
+    assert "boom" in (tmp_path / "failing.log").read_text()
+    await sleeper.stop(grace=5)
+    assert sleeper.returncode == -signal.SIGTERM and not alive(sleeper.pid or 0)
+
+
+async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); " \
+               "print('ready', flush=True); time.sleep(60)"
+    child = Child(ChildSpec("stubborn", [sys.executable, "-c", stubborn], tmp_path), tmp_path)
+    await child.start()
+    for _ in range(200):  # it must be ignoring SIGTERM before we send one
+        if child.tail() == ["ready"]:
+            break
+        await asyncio.sleep(0.05)
+    await child.stop(grace=0.5)
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_children_get_the_effective_settings(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = effective(Settings(data_dir=Path("rel"), standard_times={7: "3d"},
+                                  web_port=8123, link_secret="not-passed-on"))
+    env = settings_environment(settings)
+    assert env["IKU_DATA_DIR"] == str(tmp_path / "rel")
+    assert env["IKU_MAIL_DIR"] == str(tmp_path / "rel" / "mail")
+    assert "IKU_LINK_SECRET" not in env
+    # Links follow the web layer to its port unless a public URL was set explicitly.
+    assert env["IKU_PUBLIC_BASE_URL"] == "http://127.0.0.1:8123"
+    for key in [k for k in os.environ if k.startswith("IKU_")]:
+        monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert Settings(link_secret="not-passed-on") == settings
+
+
+def test_banner_names_a_start_command_the_workflow_accepts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key in [k for k in os.environ if k.startswith("IKU_")]:
+        monkeypatch.delenv(key)
+    argv = shlex.split(start_command(Settings()))
+    assert argv[:5] == ["uv", "run", "temporal", "workflow", "start"]
+    options = dict(zip(argv[5::2], argv[6::2], strict=True))
+    assert options["--type"] == "IkuWorkflow"
+    assert options["--task-queue"] == "iku"
+    given = WorkflowInput.model_validate_json(options["--input"])
+    assert options["--workflow-id"] == given.workflow_id() == "iku-2027-kemnaker"
