@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from common.models import Assignee, Deputy, PersonId
 
@@ -28,6 +36,13 @@ class Person(BaseModel):
     roles: tuple[str, ...] = ()
     lang: Literal["id", "en"] = "id"
     active: bool = True
+
+    @field_validator("nip", mode="before")
+    @classmethod
+    def _nip_as_text(cls, value: object) -> object:
+        # YAML reads an unquoted NIP as a number; its digits are what counts. A NIP starts
+        # with a birth year, so no leading zero is lost.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class Acting(BaseModel):
@@ -89,23 +104,46 @@ class DirectoryError(ValueError):
     pass
 
 
-_cache: dict[Path, tuple[float, Directory]] = {}
+# Keyed on the modification time in nanoseconds and the size: a rewrite within one tick of
+# a coarse file-system clock still shows up as a different size.
+_cache: dict[Path, tuple[tuple[int, int], Directory]] = {}
 
 
 def load_directory(path: Path) -> Directory:
     """The directory in ``path``, re-read whenever the file changes."""
     path = Path(path)
     try:
-        mtime = os.stat(path).st_mtime
+        info = os.stat(path)
     except FileNotFoundError as err:
         raise DirectoryError(f"directory file not found: {path}") from err
+    stamp = (info.st_mtime_ns, info.st_size)
     cached = _cache.get(path)
-    if cached and cached[0] == mtime:
+    if cached and cached[0] == stamp:
         return cached[1]
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         directory = Directory.model_validate(raw)
+    except ValidationError as err:
+        raise DirectoryError(f"directory file {path} is not valid:\n{_explain(err, raw)}") from err
     except (yaml.YAMLError, ValueError) as err:
         raise DirectoryError(f"directory file {path} is not valid: {err}") from err
-    _cache[path] = (mtime, directory)
+    _cache[path] = (stamp, directory)
     return directory
+
+
+def _explain(err: ValidationError, raw: object) -> str:
+    """One line per problem, naming the person by id where the location allows it."""
+    lines = []
+    for problem in err.errors():
+        loc = problem["loc"]
+        where = ".".join(str(part) for part in loc) or "the file"
+        if len(loc) >= 2 and loc[0] in ("people", "acting") and isinstance(loc[1], int):
+            entries = raw.get(loc[0]) if isinstance(raw, dict) else None
+            entry = entries[loc[1]] if isinstance(entries, list) and loc[1] < len(entries) else None
+            if isinstance(entry, dict):
+                who = entry.get("id") if loc[0] == "people" else entry.get("person")
+                if who is not None:
+                    where = f"{where} ({who})"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)

@@ -50,7 +50,8 @@ class LinkSigner:
                 person=str(payload["p"]),
                 expires_at=datetime.fromtimestamp(int(payload["e"]), UTC),
             )
-        except (BadSignature, KeyError, TypeError, ValueError) as err:
+        # OverflowError/OSError: an expiry beyond what the platform's clock can represent.
+        except (BadSignature, KeyError, TypeError, ValueError, OverflowError, OSError) as err:
             raise LinkInvalid("the link is not valid") from err
         if (now or datetime.now(UTC)) >= claims.expires_at:
             raise LinkExpired(claims)

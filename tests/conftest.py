@@ -4,6 +4,7 @@ server, and a worker per test on its own task queue with its own data folder."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import sys
 import uuid
@@ -14,12 +15,15 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from common.registration import register_search_attributes
 from common.settings import Settings
+from tests.scenario import STARTED
 from worker import build_worker
 
 BIN = Path(sys.executable).parent
@@ -61,7 +65,6 @@ class MailBox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
-        self.arrived = asyncio.Event()
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
@@ -69,6 +72,20 @@ class MailBox:
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)  # type: ignore[attr-defined]
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 OK"
+
+    async def wait_for(self, workflow_id: str, kind: str, task_id: str | None = None,
+                       count: int = 1, within: float = 15) -> list[EmailMessage]:
+        """The process's mails of this kind (and task), once ``count`` of them arrived."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            found = [m for m in self.for_process(workflow_id, kind)
+                     if task_id is None or m["X-IKU-Task-Id"] == task_id]
+            if len(found) >= count:
+                return found
+            if loop.time() > deadline:
+                raise AssertionError(f"{len(found)} of {count} {kind} mails arrived")
+            await asyncio.sleep(0.05)
 
     def for_process(self, workflow_id: str, kind: str | None = None) -> list[EmailMessage]:
         return [m for m in self.messages if m["X-IKU-Workflow-Id"] == workflow_id
@@ -101,13 +118,22 @@ def mail(mailbox: tuple[MailBox, int]) -> MailBox:
     return mailbox[0]
 
 
+async def end_left_running(client: Client, task_queue: str) -> None:
+    """Terminate what a test left open (an open workflow without a worker stops time)."""
+    for workflow_id in STARTED.pop(task_queue, []):
+        with contextlib.suppress(RPCError):
+            await client.get_workflow_handle(workflow_id).terminate("test finished")
+
+
 @pytest.fixture
 async def ts_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
     async with build_worker(ts_env.client, settings) as worker:
         yield worker
+        await end_left_running(ts_env.client, settings.task_queue)
 
 
 @pytest.fixture
 async def dev_worker(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
     async with build_worker(dev_env.client, settings) as worker:
         yield worker
+        await end_left_running(dev_env.client, settings.task_queue)

@@ -40,6 +40,10 @@ TIM_KETUA, TIM_ANGGOTA = "p-006", "p-007"
 FUNGSIONAL_UMUM = ("p-009", "p-010")
 STAF_LAIN = "p-008"
 
+# Workflow ids started per task queue, so a test's worker fixture can end what the test left
+# running: on the time-skipping server an open workflow without a worker stops time.
+STARTED: dict[str, list[str]] = {}
+
 
 class Scenario:
     def __init__(self, client: Client, settings: Settings, *, code: str | None = None,
@@ -65,6 +69,7 @@ class Scenario:
             static_summary=f"IKU {self.process.year} {self.process.code}",
         )
         self.first_run_id = first.result_run_id
+        STARTED.setdefault(self.settings.task_queue, []).append(self.id)
         # Not pinned to the first run: after continue-as-new we talk to the latest one.
         self.handle = self.client.get_workflow_handle_for(IkuWorkflow.run, self.id)
         await self.until(lambda s: s.task is not None)

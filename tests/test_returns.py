@@ -1,0 +1,142 @@
+"""Returns for revision (dikembalikan untuk diperbaiki) and the paraf rule."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from common.models import Action, HistoryEvent
+from tests.scenario import KABAG, KARO, KASUBAG, MENTERI, REVIEWER, SEKJEN, Scenario
+from workflows import sop
+
+REVIEW_STEPS = [s.number for s in sop.STEPS if s.on_return is not None]
+
+
+def test_the_sop_has_seven_review_steps_each_returning_to_the_step_before() -> None:
+    assert REVIEW_STEPS == [2, 3, 7, 8, 9, 10, 11]
+    assert all(sop.step(n).on_return == n - 1 for n in REVIEW_STEPS)
+
+
+@pytest.mark.parametrize("review_step", REVIEW_STEPS)
+async def test_a_return_lands_on_the_previous_step_with_a_new_round_and_task_id(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail, review_step: int
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(review_step)
+    before = await p.task()
+
+    result = await p.return_(REVIEWER[review_step], "Mohon diperbaiki: target belum terukur.")
+
+    assert result.outcome == "returned" and result.next_step == review_step - 1
+    after = result.next_task
+    assert after is not None
+    assert after.step == review_step - 1
+    assert after.round == before.round + 1
+    assert after.id != before.id
+    # The person who must fix it is told why, in the mail that gives them the task.
+    mails = await mail.wait_for(p.id, "task", after.id)
+    assert "target belum terukur" in mails[0].get_body(("plain",)).get_content()
+    returned = [h for h in result.status.history if h.action is Action.RETURN]
+    assert [(h.step, h.person, h.note) for h in returned] == [
+        (review_step, REVIEWER[review_step], "Mohon diperbaiki: target belum terukur.")
+    ]
+    # Fixed and sent up again, it reaches the same reviewer in the new round.
+    await p.do_step()
+    again = await p.task()
+    assert (again.step, again.round) == (review_step, before.round + 1)
+
+
+async def test_the_karo_returns_the_draft_the_kabag_revises_it_the_karo_approves(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(9)
+    await p.return_(KARO, "Indikator 3 belum memiliki formula.")
+
+    revised = await p.approve(KABAG, new_draft="Draf IKU v2, indikator 3 dengan formula")
+    assert revised.next_step == 9  # the Kabag initialled the new version himself
+    approved = await p.approve(KARO)
+    assert approved.next_step == 10
+
+    status = approved.status
+    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
+    assert v2.version == 2 and v2.by == KABAG
+    assert [m.step for m in status.parafs if m.sha256 == v2.ref.sha256] == [8, 9]
+    # The Kabag's paraf on v1 stays on record: it says what he saw then.
+    assert [m.step for m in status.parafs if m.sha256 == v1.ref.sha256] == [8]
+
+
+async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(10)
+    await p.return_(SEKJEN, "Sesuaikan dengan Renstra 2025-2029.")
+
+    # The Karo fixes the draft himself: his paraf is on bytes the Kabag never saw.
+    fixed = await p.approve(KARO, new_draft="Draf IKU v2 (Renstra 2025-2029)")
+    assert fixed.next_step == 8 and fixed.next_task is not None
+    assert fixed.next_task.assignees == [KABAG]
+
+    # The Kabag initials v2; the Karo already has, so it goes straight to the Sekjen.
+    assert (await p.approve(KABAG)).next_step == 10
+    assert (await p.approve(SEKJEN)).next_step == 11
+    signed = await p.approve(MENTERI, "Ditandatangani.")
+
+    status = signed.status
+    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
+    assert {(m.step, m.sha256) for m in status.parafs} == {
+        (8, v2.ref.sha256), (9, v2.ref.sha256), (10, v2.ref.sha256), (8, v1.ref.sha256),
+        (9, v1.ref.sha256),
+    }
+    assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
+    # The IKU handed down is exactly the signed version.
+    iku = [d for d in status.documents if d.kind == "iku"][-1]
+    assert iku.ref.sha256 == v2.ref.sha256
+
+
+async def test_the_minister_returns_the_sekjen_approves_unchanged_and_it_goes_back_to_sign(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(11)
+    returned = await p.return_(MENTERI, "Perjelas target tahun 2027.")
+    assert returned.next_step == 10
+
+    # Nothing changed: every paraf still stands on the same bytes, so the Minister again.
+    again = await p.approve(SEKJEN, "Sudah dijelaskan dalam lampiran.")
+    assert again.next_step == 11
+
+
+async def test_a_reviewer_who_returns_a_version_withdraws_their_paraf_on_it(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(9)
+    await p.return_(KARO, "Perbaiki indikator 2.")
+    returned = await p.return_(KABAG, "Kasubbag agar memperbaiki indikator 2.")
+    assert returned.next_step == 7
+    # The Kabag no longer vouches for that version: no paraf of step 8 remains on it.
+    assert [m.step for m in returned.status.parafs] == []
+    # The Kasubag sends the same bytes up again: the Kabag must look at them again.
+    assert (await p.approve(KASUBAG)).next_step == 8
+
+
+async def test_every_return_is_in_the_riwayat_with_its_note(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    await p.return_(KABAG, "TOR belum memuat jadwal.")
+    await p.submit(KASUBAG, tor="TOR v2 dengan jadwal")
+    await p.approve(KABAG, "Setuju.")
+    status = await p.status()
+    decided = [h for h in status.history if h.event is HistoryEvent.DECIDED]
+    assert [(h.step, h.action) for h in decided] == [
+        (1, Action.SUBMIT), (2, Action.RETURN), (1, Action.SUBMIT), (2, Action.APPROVE)
+    ]
+    assert decided[1].note == "TOR belum memuat jadwal."
+    tors = [d for d in status.documents if d.kind == "tor"]
+    assert [d.version for d in tors] == [1, 2]
+    # The second approval concerns TOR v2, and the record says so.
+    assert {(d.kind, d.version) for d in decided[3].documents} >= {("tor", 2)}
