@@ -121,8 +121,16 @@ def mail(mailbox: tuple[MailBox, int]) -> MailBox:
 async def end_left_running(client: Client, task_queue: str) -> None:
     """Terminate what a test left open (an open workflow without a worker stops time)."""
     for workflow_id in STARTED.pop(task_queue, []):
+        handle = client.get_workflow_handle(workflow_id)
         with contextlib.suppress(RPCError):
-            await client.get_workflow_handle(workflow_id).terminate("test finished")
+            # Let running tasks finish first: terminating under a running activity or task
+            # leaves the time-skipping server unable to skip time afterwards.
+            for _ in range(100):
+                raw = (await handle.describe()).raw_description
+                if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
+                    break
+                await asyncio.sleep(0.05)
+            await handle.terminate("test finished")
 
 
 @pytest.fixture
