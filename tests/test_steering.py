@@ -1,0 +1,224 @@
+"""Who acts: acting officials, the team pool, unassigned roles, and ops steering a process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from common import search_attributes as sa
+from common.models import (
+    Action,
+    Assignment,
+    CancelRequest,
+    HistoryEvent,
+    ProcessState,
+    ResendRequest,
+)
+from common.settings import EXAMPLE_DIRECTORY, Settings
+from tests.scenario import (
+    FUNGSIONAL_UMUM,
+    KABAG,
+    KARO,
+    KASUBAG,
+    STAF_LAIN,
+    TIM_ANGGOTA,
+    TIM_KETUA,
+    Scenario,
+)
+from workflows.iku import IkuWorkflow
+from workflows.sop import WIB
+
+PLH_KABAG = "p-011"
+
+
+def directory_with(settings: Settings, tmp_path: Path,
+                   change: Callable[[dict[str, Any]], None]) -> None:
+    data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
+    change(data)
+    path = tmp_path / "directory.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    settings.directory_file = path
+
+
+async def test_an_acting_kabag_receives_and_decides_the_kabags_review(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail, tmp_path
+):
+    today = (await ts_env.get_current_time()).astimezone(WIB).date()
+
+    def plh_from_today(data: dict[str, Any]) -> None:
+        data["acting"] = [{"person": PLH_KABAG, "for": KABAG, "kind": "plh",
+                           "start": str(today - timedelta(days=1)),
+                           "end": str(today + timedelta(days=30))}]
+
+    directory_with(settings, tmp_path, plh_from_today)
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    task = await p.task()
+    assert task.assignees == [KABAG] and task.acting[KABAG][0].person == PLH_KABAG
+    # The mail goes to the acting official, the search attribute finds the task under them.
+    (sent,) = await mail.wait_for(p.id, "task", task.id)
+    assert "dewi.lestari@" in sent["To"] and "Plh" in sent.get_body(("plain",)).get_content()
+    assignees = (await p.handle.describe()).typed_search_attributes.get(sa.ASSIGNEE)
+    assert assignees is not None and PLH_KABAG in assignees
+
+    result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
+    decided = result.status.history[-2]
+    assert (decided.person, decided.acting_for, decided.step) == (PLH_KABAG, KABAG, 2)
+
+
+async def test_an_acting_official_outside_their_dates_is_refused(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    # The example directory's Plh Kabag serves only in February 2027.
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await p.approve(PLH_KABAG, "Setuju")
+    assert caught.value.cause.type == "not_assignee"  # type: ignore[union-attr]
+
+
+async def test_the_drafting_team_is_a_pool_and_any_member_may_submit_the_draft(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(6)
+    task = await p.task()
+    assert sorted(task.assignees) == [TIM_KETUA, TIM_ANGGOTA]
+    mails = await mail.wait_for(p.id, "task", task.id, count=2)
+    assert {m["X-IKU-Kind"] for m in mails} == {"task"}
+    # Someone outside the team named in the SK Tim cannot submit.
+    with pytest.raises(WorkflowUpdateFailedError):
+        await p.submit(STAF_LAIN, draf_iku="Draf dari luar tim")
+
+    result = await p.submit(TIM_ANGGOTA, draf_iku="Draf IKU v1 oleh anggota tim")
+    assert result.next_step == 7
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await p.decide(TIM_KETUA, Action.SUBMIT, task_id=task.id)
+    assert caught.value.cause.type == "already_decided"  # type: ignore[union-attr]
+
+
+async def test_the_fungsional_umum_pool_archives(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(16)
+    assert sorted((await p.task()).assignees) == list(FUNGSIONAL_UMUM)
+    final = await p.archive(FUNGSIONAL_UMUM[1])
+    assert final.outcome == "archived" and final.status.archive is not None
+
+
+async def test_a_role_with_nobody_waits_unassigned_until_ops_assign_someone(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail, tmp_path
+):
+    def no_kasubag(data: dict[str, Any]) -> None:
+        for person in data["people"]:
+            person["roles"] = [r for r in person.get("roles", []) if r != "kasubag"]
+
+    directory_with(settings, tmp_path, no_kasubag)
+    p = await Scenario(ts_env.client, settings).start()
+    task = await p.task()
+    assert task.unassigned and task.assignees == [] and task.deadline is None
+    (alert,) = await mail.wait_for(p.id, "unassigned")
+    assert "ops@" in alert["To"] and "assign" in alert.get_body(("plain",)).get_content()
+    assert (await p.handle.describe()).typed_search_attributes.get(sa.ROLE) == "kasubag"
+    # Days without anyone holding it do not make it late.
+    await ts_env.sleep(timedelta(days=10))
+    assert not (await p.task()).overdue
+
+    status = await p.handle.execute_update(IkuWorkflow.assign, Assignment(
+        task_id=task.id, person=KASUBAG, by="ops", reason="Kasubbag baru dilantik"))
+    assert status.task is not None and status.task.assignees == [KASUBAG]
+    (given,) = await mail.wait_for(p.id, "task", task.id)
+    assert "rina.wulandari@" in given["To"]
+    assigned = await p.until(lambda s: s.task is not None and s.task.deadline is not None)
+    assert assigned.task is not None and assigned.task.id == task.id
+    entry = next(h for h in assigned.history if h.event is HistoryEvent.ASSIGNED)
+    assert (entry.person, entry.target, entry.note) == ("ops", KASUBAG, "Kasubbag baru dilantik")
+    assert (await p.do_step()).next_step == 2
+
+
+async def test_the_karo_reassigns_a_task_and_the_old_holder_can_no_longer_act(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    task = await p.task()
+    await p.handle.execute_update(IkuWorkflow.assign, Assignment(
+        task_id=task.id, person=STAF_LAIN, by=KARO, reason="Kasubbag sakit"))
+    await mail.wait_for(p.id, "task", task.id, count=2)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await p.do_step()
+    assert caught.value.cause.type == "not_assignee"  # type: ignore[union-attr]
+    result = await p.submit(STAF_LAIN, konsep_rencana_kerja="Konsep", tor="TOR")
+    assert result.next_step == 2
+
+
+async def test_the_bureau_resends_the_current_task_mail(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    task = await p.task()
+    await mail.wait_for(p.id, "task", task.id)
+    await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(task_id=task.id, by="ops"))
+    first, second = await mail.wait_for(p.id, "task", task.id, count=2)
+    assert first["Message-ID"] != second["Message-ID"]
+    status = await p.status()
+    assert any(h.event is HistoryEvent.RESENT and h.person == "ops" for h in status.history)
+
+
+async def test_the_karo_cancels_the_process_and_everyone_involved_is_told(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(3)
+    status = await p.handle.execute_update(
+        IkuWorkflow.cancel, CancelRequest(by=KARO, reason="IKU 2027 ditetapkan ulang"))
+    assert status.state is ProcessState.CANCELLED
+    result = await p.result()
+    assert result.state is ProcessState.CANCELLED  # type: ignore[attr-defined]
+    assert result.cancel_reason == "IKU 2027 ditetapkan ulang"  # type: ignore[attr-defined]
+    told = await mail.wait_for(p.id, "cancelled", count=2)
+    addressees = " ".join(m["To"] for m in told)
+    assert "rina.wulandari@" in addressees and "ahmad.fauzi@" in addressees
+    described = await p.handle.describe()
+    assert described.typed_search_attributes.get(sa.STATE) == "cancelled"
+    assert described.typed_search_attributes.get(sa.ASSIGNEE) == []
+
+
+async def test_ops_cancel_by_signal_from_the_temporal_ui(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.handle.signal("cancel", CancelRequest(by=KASUBAG, reason="coba"))
+    await p.handle.signal("cancel", CancelRequest(by="ops", reason="Salah kode"))
+    result = await p.result()
+    assert result.state is ProcessState.CANCELLED  # type: ignore[attr-defined]
+    history = (await p.status()).history
+    assert [h.detail for h in history if h.event is HistoryEvent.REFUSED] == ["not_authorised"]
+
+
+async def test_a_long_process_continues_as_new_and_keeps_its_whole_record(
+    dev_env: WorkflowEnvironment, dev_worker, settings
+):
+    # On the dev server: the test server loses update results across continue-as-new.
+    p = await Scenario(dev_env.client, settings, history_event_limit=80).start()
+    await p.walk_to(9)
+    await p.return_(KARO, "Perbaiki indikator 1.")
+    await p.approve(KABAG, new_draft="Draf v2")
+    final = await p.walk_to_end()
+
+    described = await p.handle.describe()
+    assert described.run_id != p.first_run_id  # it did continue as new, at least once
+    decided = [h for h in final.status.history if h.event is HistoryEvent.DECIDED]
+    assert decided[0].step == 1 and decided[-1].step == 16
+    assert [h.seq for h in final.status.history] == list(range(1, len(final.status.history) + 1))
+    assert final.status.archive is not None and final.status.archive.valid
+    assert (await p.result()).returns == 1  # type: ignore[attr-defined]
+    assert final.status.state is ProcessState.ARCHIVED
+
