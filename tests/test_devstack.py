@@ -282,7 +282,10 @@ def test_banner_names_a_start_command_the_workflow_accepts(
         monkeypatch.delenv(key)
     argv = shlex.split(start_command(Settings()))
     assert argv[:5] == ["uv", "run", "temporal", "workflow", "start"]
-    options = dict(zip(argv[5::2], argv[6::2], strict=True))
+    # A second start with the same id must be refused, not quietly shown.
+    assert "--fail-existing" in argv
+    flags = [a for a in argv[5:] if a != "--fail-existing"]
+    options = dict(zip(flags[::2], flags[1::2], strict=True))
     assert options["--type"] == "IkuWorkflow"
     assert options["--task-queue"] == "iku"
     given = WorkflowInput.model_validate_json(options["--input"])
