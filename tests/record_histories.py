@@ -1,0 +1,140 @@
+"""Record workflow histories for the replay test.
+
+    uv run python -m tests.record_histories
+
+Runs representative processes against the time-skipping server (and the dev server for
+continue-as-new) with real activities, and writes each run's history to
+``tests/histories/<name>.json``. Re-record only for an intended, patched change: the replay
+test exists to fail when code stops matching histories that running processes already have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from common.models import Assignment, CancelRequest, ResendRequest
+from common.registration import register_search_attributes
+from common.settings import Settings
+from tests.conftest import MailBox, free_port
+from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
+from worker import build_worker
+from workflows.iku import IkuWorkflow
+
+HERE = Path(__file__).parent / "histories"
+BIN = Path(sys.executable).parent
+
+
+async def happy_path(p: Scenario, env: WorkflowEnvironment) -> None:
+    await p.walk_to_end()
+
+
+async def returns_and_new_versions(p: Scenario, env: WorkflowEnvironment) -> None:
+    await p.walk_to(2)
+    await p.return_(KABAG, "TOR belum lengkap.")
+    await p.walk_to(10)
+    await p.return_(SEKJEN, "Sesuaikan Renstra.")
+    await p.approve(KARO, new_draft="Draf v2")
+    await p.walk_to(11)
+    await p.return_(MENTERI, "Perjelas target.")
+    await p.approve(SEKJEN, "Sudah diperjelas.")
+    await p.walk_to_end()
+
+
+async def overdue_with_escalations(p: Scenario, env: WorkflowEnvironment) -> None:
+    await env.sleep(timedelta(days=12))
+    await p.until(lambda s: s.task is not None and s.task.escalations_sent == 3)
+    await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(
+        task_id=(await p.task()).id, by="ops"))
+    await p.do_step()
+    await p.handle.signal("decide", {"task_id": "s99-999", "person": KABAG, "action": "approve"})
+    await p.until(lambda s: s.history[-1].event.value == "refused")
+    await p.handle.execute_update(IkuWorkflow.assign, Assignment(
+        task_id=(await p.task()).id, person="p-011", by=KARO, reason="Kabag dinas luar"))
+    await p.handle.execute_update(IkuWorkflow.cancel, CancelRequest(by=KARO, reason="Uji"))
+    await p.handle.result()
+
+
+async def continued_as_new(p: Scenario, env: WorkflowEnvironment) -> None:
+    await p.walk_to_end()
+
+
+SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[None]], bool]] = {
+    # name: (what happens, needs the dev server)
+    "happy_path": (happy_path, False),
+    "returns_and_new_versions": (returns_and_new_versions, False),
+    "overdue_with_escalations": (overdue_with_escalations, False),
+    "continued_as_new": (continued_as_new, True),
+}
+
+
+async def record(name: str, env: WorkflowEnvironment, smtp_port: int, data: Path) -> None:
+    run, _ = SCENARIOS[name]
+    settings = Settings(data_dir=data / name, task_queue=f"record-{name}", smtp_port=smtp_port)
+    async with build_worker(env.client, settings):
+        limit = 80 if name == "continued_as_new" else None
+        p = await Scenario(env.client, settings, code=f"replay-{name.replace('_', '-')}",
+                          history_event_limit=limit).start()
+        await run(p, env)
+        # Run to the end (its last mails included) before the worker stops.
+        await p.handle.result()
+        await write_histories(env.client, p)
+
+
+async def write_histories(client: Client, p: Scenario) -> None:
+    """One file per run, named by workflow id (replay needs it): <id>@run<n>.json."""
+    run_id: str | None = p.first_run_id
+    index = 0
+    while run_id:
+        handle = client.get_workflow_handle(p.id, run_id=run_id)
+        history = await handle.fetch_history()
+        (HERE / f"{p.id}@run{index}.json").write_text(
+            json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+        last = history.events[-1]
+        attrs = last.workflow_execution_continued_as_new_event_attributes
+        run_id = attrs.new_execution_run_id if last.HasField(
+            "workflow_execution_continued_as_new_event_attributes") else None
+        index += 1
+
+
+async def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    box = MailBox()
+    port = free_port()
+    smtp = Controller(box, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with await WorkflowEnvironment.start_time_skipping(
+                test_server_existing_path=str(BIN / "temporal-test-server"),
+                data_converter=pydantic_data_converter,
+            ) as env:
+                await register_search_attributes(env.client)
+                for name, (_, dev) in SCENARIOS.items():
+                    if not dev:
+                        await record(name, env, port, Path(tmp))
+            async with await WorkflowEnvironment.start_local(
+                dev_server_existing_path=str(BIN / "temporal"),
+                data_converter=pydantic_data_converter, dev_server_log_level="error",
+            ) as env:
+                await register_search_attributes(env.client)
+                for name, (_, dev) in SCENARIOS.items():
+                    if dev:
+                        await record(name, env, port, Path(tmp))
+    finally:
+        smtp.stop()
+    print("\n".join(sorted(p.name for p in HERE.glob("*.json"))))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
