@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from temporalio.testing import WorkflowEnvironment
 
 from common.archive_bag import validate_bag
-from common.models import ProcessState
+from common.links import LinkSigner
+from common.models import HistoryEvent, ProcessState
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 
 
 async def test_the_proposal_goes_up_the_draft_is_initialled_signed_handed_down_and_archived(
-    ts_env: WorkflowEnvironment, ts_worker, settings
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
 ):
     p = await Scenario(ts_env.client, settings).start()
     final = await p.walk_to_end()
@@ -30,8 +34,37 @@ async def test_the_proposal_goes_up_the_draft_is_initialled_signed_handed_down_a
     kinds = {d.kind for d in status.documents}
     assert {"konsep_rencana_kerja", "tor", "rencana_kerja", "sk_tim", "draf_iku", "iku"} <= kinds
     assert status.archive is not None and status.archive.valid
-    assert validate_bag(__import__("pathlib").Path(status.archive.path)) == (True, None)
+    assert validate_bag(Path(status.archive.path)) == (True, None)
 
     result = await p.result()
     assert result.state is ProcessState.ARCHIVED
     assert result.steps_completed == 16 and result.returns == 0
+
+
+async def test_every_executor_is_mailed_a_personal_link_to_their_own_task(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    final = await p.walk_to_end()
+    await mail.wait_for(p.id, "archived")
+    entered = [h for h in final.status.history if h.event is HistoryEvent.ENTERED]
+    assert len(entered) == 16
+    signer = LinkSigner(settings.link_secret_value())
+    message_ids = set()
+    for entry in entered:
+        (sent, *more) = await mail.wait_for(p.id, "task", entry.task_id)
+        for message in (sent, *more):
+            text = message.get_body(("plain",)).get_content()
+            link = re.search(r"http://iku\.test/t/(\S+)", text)
+            assert link is not None, message["Subject"]
+            claims = signer.read(link.group(1))
+            assert (claims.workflow_id, claims.task_id) == (p.id, entry.task_id)
+            decided = next(h for h in final.status.history
+                           if h.event is HistoryEvent.DECIDED and h.task_id == entry.task_id)
+            if not more:  # a pool step mails every member; otherwise it is the decider
+                assert claims.person == decided.person
+            # Message-ID: workflow id, run id, task id, kind and sequence.
+            prefix = f"<{p.id}.{p.first_run_id}.{entry.task_id}.task."
+            assert message["Message-ID"].startswith(prefix)
+            message_ids.add(message["Message-ID"])
+    assert len(message_ids) == len(mail.for_process(p.id, "task"))  # all different
