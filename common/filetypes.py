@@ -12,6 +12,15 @@ nothing), every entry's declared sizes, flags and name are checked, and then eve
 inflated once, bounded by what it declares, so an entry that inflates past its declared size
 or fails its CRC is caught, not trusted. Only then are the few small XML parts that name
 the document type read.
+
+Office documents embed other Office documents: a Word chart keeps its data in an embedded
+workbook (``word/embeddings/Microsoft_Excel_Worksheet.xlsx``). Such an embedded package is
+checked like the document itself, by the same rules (macros, encryption, names, XML
+declarations), with its parts counted against the same budget of entries and unpacked
+bytes, at most ``MAX_NESTING`` levels deep. Any other archive inside a document (a plain
+ZIP, 7z, gzip, ...) is refused. Embedded OLE objects (compound files such as
+``oleObject1.bin``) are kept as opaque data, unless their stream names show VBA macros or
+an encrypted package.
 """
 
 from __future__ import annotations
@@ -20,12 +29,13 @@ import io
 import os
 import re
 import struct
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Final, Literal
+from typing import IO, BinaryIO, Final, Literal
 from xml.parsers import expat
 
 PDF: Final = "application/pdf"
@@ -66,6 +76,11 @@ RATIO_FLOOR: Final = MIB
 MAX_CENTRAL_DIRECTORY: Final = MIB
 # The XML parts read to learn the type are a few KiB in any real document.
 MAX_XML_PART: Final = MIB
+# A document, its embedded packages and theirs: a chart's workbook inside an embedded
+# document is two levels down. One level deeper is refused as a nested archive.
+MAX_NESTING: Final = 2
+# Entries in a document and all its embedded packages together (each alone: MAX_ZIP_ENTRIES).
+MAX_TOTAL_ENTRIES: Final = 5 * MAX_ZIP_ENTRIES
 _READ_CHUNK: Final = 256 * 1024
 
 _ID_GENERIC: Final[dict[str, str]] = {
@@ -89,8 +104,9 @@ _ID_GENERIC: Final[dict[str, str]] = {
     ),
     "unsafe_path": "Berkas berisi nama bagian yang tidak aman, sehingga ditolak.",
     "nested_archive": (
-        "Berkas berisi arsip atau paket lain di dalamnya (misalnya lembar kerja tertanam) "
-        "dan tidak diterima. Simpan ulang tanpa objek tertanam, atau sebagai PDF."
+        "Berkas berisi arsip lain di dalamnya (misalnya berkas ZIP, atau dokumen yang "
+        "tertanam terlalu dalam) dan tidak diterima. Simpan ulang tanpa objek tertanam, atau "
+        "sebagai PDF."
     ),
 }
 
@@ -218,7 +234,7 @@ def _sniff_zip(head: bytes, handle: BinaryIO, size: int, max_unpacked: int) -> s
         raise UnsupportedDocument("unsupported_type", "The file is an empty ZIP archive.")
     if not head.startswith(b"PK\x03\x04"):
         return None
-    return _ZipInspector(handle, size, max_unpacked).media_type()
+    return _ZipInspector(handle, size, _Budget(max_unpacked)).media_type()
 
 
 _SNIFFERS: Final[tuple[Callable[[bytes, BinaryIO, int, int], str | None], ...]] = (
@@ -241,11 +257,20 @@ _FLAG_ENCRYPTED: Final = 0x0001
 _FLAG_STRONG_ENCRYPTION: Final = 0x0040
 _FLAG_UTF8: Final = 0x0800
 
+# Office packages (.docx, .xlsx, .pptx, .odt, ...) are not here: they are opened and checked.
 _ARCHIVE_EXTENSIONS: Final = frozenset({
     ".zip", ".jar", ".war", ".apk", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".tbz2", ".xz",
     ".txz", ".lz", ".lzma", ".zst", ".tar", ".cab", ".iso", ".arj", ".z",
-    ".docx", ".docm", ".xlsx", ".xlsm", ".pptx", ".pptm", ".odt", ".ods", ".odp",
 })
+_MACRO_EXTENSIONS: Final = frozenset({
+    ".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm",
+})
+_MACRO_PARTS: Final = frozenset({"vbaproject.bin", "vbadata.xml"})
+# Stream names in an OLE compound file's directory (UTF-16): VBA macros ("Macros/VBA/
+# _VBA_PROJECT" in Word, "_VBA_PROJECT_CUR" in Excel), or a password-protected package.
+_OLE_VBA: Final = "_VBA_PROJECT".encode("utf-16-le")
+_OLE_ENCRYPTED: Final = "EncryptedPackage".encode("utf-16-le")
+_SPOOL_IN_MEMORY: Final = 8 * MIB  # an embedded package larger than this is copied to disk
 _ARCHIVE_MAGIC: Final = (
     b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c",
     b"Rar!\x1a\x07", b"\xfd7zXZ\x00", b"MSCF\x00\x00\x00\x00", b"\x28\xb5\x2f\xfd", b"LZIP",
@@ -266,11 +291,16 @@ _OOXML_MACRO_TYPES: Final = frozenset({
     "application/vnd.ms-excel.sheet.binary.macroenabled.main",
     "application/vnd.ms-powerpoint.presentation.macroenabled.main+xml",
     "application/vnd.ms-office.vbaproject",
+    # What a document declares for a macro-enabled document embedded in it.
+    "application/vnd.ms-excel.sheet.macroenabled.12",
+    "application/vnd.ms-word.document.macroenabled.12",
+    "application/vnd.ms-powerpoint.presentation.macroenabled.12",
     # Excel 4.0 macro sheets: an old macro language still abused by malware.
     "application/vnd.ms-excel.macrosheet+xml",
     "application/vnd.ms-excel.intlmacrosheet+xml",
 })
 _ODF_TYPES: Final = frozenset({ODT, ODS})
+_ODF_PREFIX: Final = "application/vnd.oasis.opendocument."
 
 
 def _ratio_exceeded(declared: int, compressed: int) -> bool:
@@ -284,6 +314,11 @@ def _unsafe_name(name: str) -> bool:
     return any(part == ".." for part in normal.split("/"))
 
 
+def _macro_name(name: str) -> bool:
+    base = name.lower().rsplit("/", 1)[-1]
+    return base in _MACRO_PARTS or os.path.splitext(base)[1] in _MACRO_EXTENSIONS
+
+
 def _is_archive(name: str, head: bytes) -> bool:
     if name.endswith("/"):
         return False
@@ -292,6 +327,24 @@ def _is_archive(name: str, head: bytes) -> bool:
     if head.startswith(_ARCHIVE_MAGIC) or re.match(rb"BZh[1-9]1AY&SY", head):
         return True
     return head[257:262] == b"ustar"
+
+
+@dataclass
+class _Budget:
+    """What a document and the packages embedded in it may hold, all together."""
+
+    max_unpacked: int
+    unpacked: int = 0
+    entries: int = 0
+
+    def take(self, entries: int, unpacked: int) -> None:
+        self.entries += entries
+        self.unpacked += unpacked
+        if self.entries > MAX_TOTAL_ENTRIES:
+            raise _bomb(f"it and the documents embedded in it hold more than "
+                        f"{MAX_TOTAL_ENTRIES} parts")
+        if self.unpacked > self.max_unpacked:
+            raise _bomb(f"it unpacks to more than {self.max_unpacked} bytes")
 
 
 @dataclass
@@ -304,9 +357,11 @@ class _Member:
 
 @dataclass
 class _ZipInspector:
-    handle: BinaryIO
+    handle: IO[bytes]
     size: int
-    max_unpacked: int
+    budget: _Budget
+    depth: int = 0  # 0 for the uploaded file, 1 for a package embedded in it, ...
+    name: str = ""  # the part an embedded package was found in
     members: dict[str, _Member] = field(default_factory=dict)
     directory_start: int = 0
     data_end: int = 0  # where the previous entry's data ended, to find overlaps and gaps
@@ -384,8 +439,8 @@ class _ZipInspector:
     def _check_directory(self, infos: list[zipfile.ZipInfo], start_dir: int) -> None:
         if len(infos) > MAX_ZIP_ENTRIES:
             raise _bomb(f"it holds {len(infos)} parts (at most {MAX_ZIP_ENTRIES} are allowed)")
+        self.budget.take(len(infos), 0)
         seen: set[str] = set()
-        total = 0
         for info in infos:
             if _unsafe_name(info.orig_filename):
                 raise UnsupportedDocument(
@@ -416,11 +471,11 @@ class _ZipInspector:
                     f"the part {info.filename!r} unpacks from {info.compress_size} bytes "
                     f"to {info.file_size}"
                 )
-            total += info.file_size
-            if total > self.max_unpacked:
-                raise _bomb(f"it unpacks to more than {self.max_unpacked} bytes")
+            self.budget.take(0, info.file_size)
             if _is_archive(info.filename, b""):
                 raise _nested(info.filename)
+            if _macro_name(info.filename):
+                raise _macros(info.filename)
         if any(info.header_offset >= start_dir for info in infos):
             raise _ambiguous()
 
@@ -468,11 +523,47 @@ class _ZipInspector:
                 collected.write(chunk)
         if produced != info.file_size or crc != info.CRC:
             raise _corrupt("a ZIP-based document")
-        if _is_archive(info.filename, member.head):
+        if member.head.startswith(b"PK\x03\x04"):
+            self._check_package(info, data_start)
+        elif _is_archive(info.filename, member.head):
             raise _nested(info.filename)
+        elif member.head.startswith(_CFB_SIGNATURE):
+            self._check_ole_object(info, data_start)
         if collected is not None:
             member.content = collected.getvalue()
         return member
+
+    def _inflate_again(self, info: zipfile.ZipInfo, data_start: int) -> Iterator[bytes]:
+        """The bytes of an entry already read once, so known to match its size and CRC."""
+        self.handle.seek(data_start)
+        return _inflate(self.handle, info)
+
+    def _check_package(self, info: zipfile.ZipInfo, data_start: int) -> None:
+        """An embedded ZIP passes only as an Office package that passes every check here."""
+        if self.depth >= MAX_NESTING:
+            raise _nested(info.filename)
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as copy:
+            for chunk in self._inflate_again(info, data_start):
+                copy.write(chunk)
+            embedded = _ZipInspector(copy, info.file_size, self.budget, self.depth + 1,
+                                     info.filename)
+            embedded.media_type()
+
+    def _check_ole_object(self, info: zipfile.ZipInfo, data_start: int) -> None:
+        """An embedded OLE object is opaque data, unless its directory names VBA macros or
+        an encrypted package (a stream name can straddle two chunks: keep an overlap)."""
+        overlap = b""
+        for chunk in self._inflate_again(info, data_start):
+            window = overlap + chunk
+            if _OLE_VBA in window:
+                raise _macros(info.filename)
+            if _OLE_ENCRYPTED in window:
+                raise UnsupportedDocument(
+                    "encrypted",
+                    f"The document holds a password-protected object ({info.filename!r}). "
+                    "Remove the password and upload it again.",
+                )
+            overlap = window[-len(_OLE_ENCRYPTED):]
 
     def _check_gap(self, next_start: int) -> None:
         """Entries tile the file from offset 0 to the directory, with nothing in between."""
@@ -490,6 +581,8 @@ class _ZipInspector:
             return self._classify_odf(first)
         if "[Content_Types].xml" in self.members:
             return self._classify_ooxml()
+        if self.depth:
+            raise _nested(self.name)
         raise UnsupportedDocument(
             "unsupported_type",
             "The file is a ZIP archive, not a Word, Excel or OpenDocument file. Archives are "
@@ -503,7 +596,9 @@ class _ZipInspector:
         if first.header_offset != 0 or first.compress_type != zipfile.ZIP_STORED:
             raise _corrupt("an OpenDocument file")
         media_type = mimetype.decode("ascii", "replace")
-        if media_type not in _ODF_TYPES:
+        if self.depth and not media_type.startswith(_ODF_PREFIX):
+            raise _nested(self.name)
+        if media_type not in _ODF_TYPES and not self.depth:
             raise UnsupportedDocument(
                 "unsupported_type",
                 f"OpenDocument files of type {media_type!r} are not accepted; only text "
@@ -538,16 +633,20 @@ class _ZipInspector:
             elif tag == f"{_CT_NS} Default" and "Extension" in attrs:
                 types["*." + attrs["Extension"].lower()] = content_type
         lower_names = {n.lower() for n in self.members}
-        if (any(t in _OOXML_MACRO_TYPES for t in types.values())
-                or any(n.rsplit("/", 1)[-1] in ("vbaproject.bin", "vbadata.xml")
-                       for n in lower_names)):
+        # (Parts named like macros were refused with the directory.)
+        if any(t in _OOXML_MACRO_TYPES for t in types.values()):
             raise UnsupportedDocument(
                 "macro_enabled",
                 "The document is macro-enabled (such as .docm or .xlsm) and is not accepted. "
                 "Save it as .docx/.xlsx without macros, or as PDF.",
             )
-        mains = {(part, _OOXML_MAIN[t]) for part, t in types.items() if t in _OOXML_MAIN}
+        if self.depth:  # embedded, any kind will do: a workbook, a presentation, a drawing
+            mains = {(part, t) for part, t in types.items() if t.endswith(".main+xml")}
+        else:
+            mains = {(part, _OOXML_MAIN[t]) for part, t in types.items() if t in _OOXML_MAIN}
         if len(mains) != 1:
+            if not mains and self.depth:
+                raise _nested(self.name)
             if not mains:
                 raise UnsupportedDocument(
                     "unsupported_type",
@@ -565,7 +664,7 @@ class _ZipInspector:
 _WANTED_PARTS: Final = frozenset({"mimetype", "META-INF/manifest.xml", "[Content_Types].xml"})
 
 
-def _inflate(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _inflate(handle: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
     """The bytes of one entry, in chunks, never more than its declared size + 1.
 
     The caller counts: one byte past the declared size is enough to call it a bomb, so
@@ -624,8 +723,17 @@ def _bomb(why: str) -> UnsupportedDocument:
 def _nested(name: str) -> UnsupportedDocument:
     return UnsupportedDocument(
         "nested_archive",
-        f"The file contains another archive or package ({name!r}), for example an embedded "
-        "spreadsheet. Save it without embedded files, or as PDF.",
+        f"The file contains another archive ({name!r}): a ZIP or similar file, or documents "
+        f"embedded more than {MAX_NESTING} levels deep. Save it without embedded files, or "
+        "as PDF.",
+    )
+
+
+def _macros(name: str) -> UnsupportedDocument:
+    return UnsupportedDocument(
+        "macro_enabled",
+        f"The document contains macros ({name!r}) and is not accepted. Save it without "
+        "macros (as .docx/.xlsx), or as PDF.",
     )
 
 

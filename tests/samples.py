@@ -8,13 +8,15 @@ every call (fixed timestamps, no randomness), so two calls store as one document
     path.write_bytes(samples.pdf("Kerangka Acuan Kerja"))
 
 Allowed kinds: ``pdf``, ``png``, ``jpeg``, ``docx``, ``xlsx``, ``odt``, ``ods``
-(``BY_MEDIA_TYPE`` maps each media type to its builder). Hostile ones, each refused by
-``common.filetypes``: ``zip_bomb``, ``docm`` (macro-enabled), ``disguised_exe``,
-``encrypted_docx`` (password-protected ZIP), ``encrypted_office`` (password-protected
-Office file, as Office writes it), ``legacy_doc`` (Word 97-2003) and ``zip_of`` (any ZIP,
-for traversal names and nested archives). ``raw_zip`` writes a ZIP field by field from
-``RawEntry`` values, for archives ``zipfile`` refuses to write (duplicate names, lying
-sizes).
+(``BY_MEDIA_TYPE`` maps each media type to its builder); ``docx_with_chart`` (a Word chart
+whose data is an embedded workbook, or whatever part is embedded in its place) and
+``ole_object`` (an embedded OLE object, with or without VBA macros). Hostile ones, each
+refused by ``common.filetypes``: ``zip_bomb``, ``docm`` and ``xlsm`` (macro-enabled),
+``disguised_exe``, ``encrypted_docx`` (password-protected ZIP), ``encrypted_office``
+(password-protected Office file, as Office writes it), ``legacy_doc`` (Word 97-2003) and
+``zip_of`` (any ZIP, for traversal names and nested archives). ``raw_zip`` writes a ZIP
+field by field from ``RawEntry`` values, for archives ``zipfile`` refuses to write
+(duplicate names, lying sizes).
 
 The media types here are written out on purpose rather than imported from the code under
 test, so a wrong constant there cannot make its own test pass.
@@ -43,9 +45,14 @@ _S_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
+_C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 
 
 # --- single-part formats ---------------------------------------------------------------
@@ -205,9 +212,15 @@ def _column(index: int) -> str:
     return letters
 
 
-def xlsx(rows: Sequence[Sequence[str | int | float]] = (("Indikator", "Target"),
-                                                        ("Tingkat pengangguran", 4.5))) -> bytes:
+Rows = Sequence[Sequence[str | int | float]]
+
+
+def xlsx(rows: Rows = (("Indikator", "Target"), ("Tingkat pengangguran", 4.5))) -> bytes:
     """An Excel workbook (.xlsx) with one sheet, "IKU", holding ``rows``."""
+    return _zip(_xlsx_parts(rows))
+
+
+def _xlsx_parts(rows: Rows, main_type: str = XLSX_MAIN) -> list[tuple[str, bytes | str]]:
     cells = []
     for r, row in enumerate(rows, start=1):
         values = []
@@ -223,9 +236,9 @@ def xlsx(rows: Sequence[Sequence[str | int | float]] = (("Indikator", "Target"),
     worksheet_rel = (
         "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
     )
-    return _zip([
+    return [
         ("[Content_Types].xml", _content_types({
-            "/xl/workbook.xml": XLSX_MAIN,
+            "/xl/workbook.xml": main_type,
             "/xl/worksheets/sheet1.xml": sheet_type,
         })),
         ("_rels/.rels", _relationships(("rId1", _OFFICE_DOC_REL, "xl/workbook.xml"))),
@@ -235,7 +248,88 @@ def xlsx(rows: Sequence[Sequence[str | int | float]] = (("Indikator", "Target"),
          _relationships(("rId1", worksheet_rel, "worksheets/sheet1.xml"))),
         ("xl/worksheets/sheet1.xml", _XML_DECL + f'<worksheet xmlns="{_S_NS}"><sheetData>'
          + "".join(cells) + "</sheetData></worksheet>"),
+    ]
+
+
+_CHART_ROWS: Rows = (("Indikator", "Target"), ("IKU 1", 4.5), ("IKU 2", 80.0), ("IKU 3", 12))
+# The content type Word declares for each kind of part it embeds, by extension.
+_EMBEDDED_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "bin": "application/vnd.openxmlformats-officedocument.oleObject",
+}
+
+
+def docx_with_chart(embedded: bytes | None = None,
+                    name: str = "Microsoft_Excel_Worksheet.xlsx") -> bytes:
+    """A Word document with a column chart, as Word saves one.
+
+    The chart's data lives in ``word/embeddings/<name>``: by default a workbook holding the
+    plotted rows, or ``embedded`` as given (another workbook, a document, any bytes). The
+    document refers to the chart, and the chart to the embedded part, by relationships, and
+    ``[Content_Types].xml`` declares both.
+    """
+    ext = name.rsplit(".", 1)[-1].lower()
+    chart_type = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    document = (
+        _XML_DECL + f'<w:document xmlns:w="{_W_NS}" xmlns:r="{_R_NS}" xmlns:wp="{_WP_NS}" '
+        f'xmlns:a="{_A_NS}" xmlns:c="{_C_NS}"><w:body>'
+        "<w:p><w:r><w:t>Capaian Indikator Kinerja Utama</w:t></w:r></w:p>"
+        '<w:p><w:r><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
+        '<wp:extent cx="5486400" cy="3200400"/><wp:docPr id="1" name="Chart 1"/>'
+        f'<a:graphic><a:graphicData uri="{_C_NS}"><c:chart r:id="rId1"/></a:graphicData>'
+        "</a:graphic></wp:inline></w:drawing></w:r></w:p></w:body></w:document>"
+    )
+    return _zip([
+        ("[Content_Types].xml", _content_types(
+            {"/word/document.xml": DOCX_MAIN, "/word/charts/chart1.xml": chart_type},
+            {ext: _EMBEDDED_TYPES.get(ext, "application/octet-stream")},
+        )),
+        ("_rels/.rels", _relationships(("rId1", _OFFICE_DOC_REL, "word/document.xml"))),
+        ("word/document.xml", document),
+        ("word/_rels/document.xml.rels",
+         _relationships(("rId1", rel + "chart", "charts/chart1.xml"))),
+        ("word/charts/chart1.xml", _chart(_CHART_ROWS)),
+        ("word/charts/_rels/chart1.xml.rels",
+         _relationships(("rId1", rel + "package", f"../embeddings/{name}"))),
+        (f"word/embeddings/{name}", xlsx(_CHART_ROWS) if embedded is None else embedded),
     ])
+
+
+def _chart(rows: Rows) -> str:
+    """A clustered column chart of ``rows`` (a header row, then label and value), with the
+    cached values Word shows until someone edits the data in the embedded workbook."""
+    last = len(rows)
+
+    def points(values: Sequence[object]) -> str:
+        return f'<c:ptCount val="{len(values)}"/>' + "".join(
+            f'<c:pt idx="{i}"><c:v>{escape(str(v))}</c:v></c:pt>' for i, v in enumerate(values)
+        )
+
+    def axis(kind: str, axis_id: int, position: str, crosses: int) -> str:
+        return (f'<c:{kind}><c:axId val="{axis_id}"/><c:scaling><c:orientation val="minMax"/>'
+                f'</c:scaling><c:delete val="0"/><c:axPos val="{position}"/>'
+                f'<c:crossAx val="{crosses}"/></c:{kind}>')
+
+    return (
+        _XML_DECL + f'<c:chartSpace xmlns:c="{_C_NS}" xmlns:a="{_A_NS}" xmlns:r="{_R_NS}">'
+        '<c:chart><c:autoTitleDeleted val="1"/><c:plotArea><c:layout/><c:barChart>'
+        '<c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        '<c:ser><c:idx val="0"/><c:order val="0"/>'
+        f"<c:tx><c:strRef><c:f>IKU!$B$1</c:f><c:strCache>{points([rows[0][1]])}"
+        "</c:strCache></c:strRef></c:tx>"
+        f"<c:cat><c:strRef><c:f>IKU!$A$2:$A${last}</c:f><c:strCache>"
+        f"{points([r[0] for r in rows[1:]])}</c:strCache></c:strRef></c:cat>"
+        f"<c:val><c:numRef><c:f>IKU!$B$2:$B${last}</c:f><c:numCache>"
+        f"<c:formatCode>General</c:formatCode>{points([r[1] for r in rows[1:]])}"
+        "</c:numCache></c:numRef></c:val></c:ser>"
+        '<c:axId val="500000001"/><c:axId val="500000002"/></c:barChart>'
+        + axis("catAx", 500000001, "b", 500000002) + axis("valAx", 500000002, "l", 500000001)
+        + '</c:plotArea><c:plotVisOnly val="1"/></c:chart>'
+        '<c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>'
+    )
 
 
 _ODF_NS = {
@@ -318,8 +412,31 @@ def docm(text: str = "Draf dengan makro") -> bytes:
     vba_rel = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
     parts += [
         ("word/_rels/document.xml.rels", _relationships(("rId1", vba_rel, "vbaProject.bin"))),
-        ("word/vbaProject.bin", _cfb({"VBA": b"Attribute VB_Name = \"Module1\"\r\n" * 150})),
+        ("word/vbaProject.bin", _vba_project()),
     ]
+    return _zip(parts)
+
+
+def _vba_project() -> bytes:
+    return _cfb({"VBA": b"Attribute VB_Name = \"Module1\"\r\n" * 150})
+
+
+def xlsm(rows: Rows = (("Indikator", "Target"), ("IKU 1", 4.5))) -> bytes:
+    """A macro-enabled Excel workbook (.xlsm) carrying a VBA project part."""
+    parts = _xlsx_parts(rows, XLSM_MAIN)
+    parts[0] = ("[Content_Types].xml", _content_types(
+        {"/xl/workbook.xml": XLSM_MAIN, "/xl/worksheets/sheet1.xml":
+         "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"},
+        {"bin": "application/vnd.ms-office.vbaProject"},
+    ))
+    vba_rel = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+    worksheet_rel = (
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+    )
+    parts[3] = ("xl/_rels/workbook.xml.rels", _relationships(
+        ("rId1", worksheet_rel, "worksheets/sheet1.xml"), ("rId2", vba_rel, "vbaProject.bin"),
+    ))
+    parts.append(("xl/vbaProject.bin", _vba_project()))
     return _zip(parts)
 
 
@@ -486,6 +603,25 @@ def encrypted_office() -> bytes:
         "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"<encryption/>",
         "EncryptedPackage": struct.pack("<Q", 4096) + bytes(range(256)) * 16,
     })
+
+
+def ole_object(payload: bytes = b"Catatan rapat koordinasi\r\n", *, macros: bool = False
+               ) -> bytes:
+    """An embedded OLE object (``word/embeddings/oleObject1.bin``) as Word stores one.
+
+    A Package object: ``payload`` wrapped as the file "catatan.txt" in an ``\\x01Ole10Native``
+    stream. With ``macros``, it also carries the ``_VBA_PROJECT`` stream of a VBA project,
+    as an embedded Word 97-2003 document or Excel 97-2003 workbook with macros does.
+    """
+    name = b"catatan.txt"
+    temp = b"C:\\Users\\staf\\AppData\\Local\\Temp\\" + name
+    native = (struct.pack("<H", 2) + name + b"\x00" + name + b"\x00" + struct.pack("<HH", 0, 3)
+              + struct.pack("<L", len(temp) + 1) + temp + b"\x00"
+              + struct.pack("<L", len(payload)) + payload)
+    streams = {"\x01Ole10Native": struct.pack("<L", len(native)) + native}
+    if macros:
+        streams["_VBA_PROJECT"] = b"\xcc\x61\xff\xff\x00" + bytes(2)
+    return _cfb(streams)
 
 
 def legacy_doc() -> bytes:

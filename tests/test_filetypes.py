@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import re
@@ -343,8 +344,9 @@ def test_an_empty_zip(tmp_path):
 
 @pytest.mark.parametrize("name", ["word/embeddings/sheet.xlsx", "word/media/x.bin"])
 def test_nested_archives(tmp_path, name):
+    # A ZIP that is not an Office package, wherever it sits and whatever it is called.
     members = unzip(samples.docx())
-    members[name] = samples.xlsx()
+    members[name] = samples.zip_of({"tor.pdf": samples.pdf()})
     assert refusal(tmp_path, samples.zip_of(members)).code == "nested_archive"
 
 
@@ -352,6 +354,202 @@ def test_nested_archive_by_name_alone(tmp_path):
     members = unzip(samples.docx())
     members["word/media/backup.7z"] = b"not really"
     assert refusal(tmp_path, samples.zip_of(members)).code == "nested_archive"
+
+
+# --- embedded documents ----------------------------------------------------------------
+
+
+def embedded_in(outer: bytes, name: str, data: bytes) -> bytes:
+    members = unzip(outer)
+    members[name] = data
+    return samples.zip_of(members)
+
+
+def presentation() -> bytes:
+    members = unzip(samples.docx())
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"wordprocessingml.document.main", b"presentationml.presentation.main"
+    )
+    return samples.zip_of(members)
+
+
+def odf(members: dict[str, bytes]) -> bytes:
+    return samples.raw_zip([RawEntry.of(n, d, stored=n == "mimetype") for n, d in members.items()])
+
+
+def test_a_docx_with_a_chart_is_accepted(tmp_path):
+    assert detect_media_type(write(tmp_path, samples.docx_with_chart())) == DOCX
+
+
+def test_the_chart_sample_is_wired_like_word_does(tmp_path):
+    members = unzip(samples.docx_with_chart())
+    assert (b'Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument'
+            b'.spreadsheetml.sheet"') in members["[Content_Types].xml"]
+    assert b'Target="charts/chart1.xml"' in members["word/_rels/document.xml.rels"]
+    assert b"/relationships/package" in members["word/charts/_rels/chart1.xml.rels"]
+    assert b'Target="../embeddings/Microsoft_Excel_Worksheet.xlsx"' in (
+        members["word/charts/_rels/chart1.xml.rels"]
+    )
+    assert b'<c:externalData r:id="rId1">' in members["word/charts/chart1.xml"]
+    workbook = write(tmp_path, members["word/embeddings/Microsoft_Excel_Worksheet.xlsx"])
+    assert detect_media_type(workbook) == XLSX
+    sheet = unzip(workbook.read_bytes())["xl/worksheets/sheet1.xml"]
+    assert b"IKU 2" in sheet and b"80.0" in sheet
+
+
+@pytest.mark.parametrize(("name", "build"), [
+    ("Microsoft_Word_Document.docx", samples.docx),
+    ("Microsoft_PowerPoint_Presentation.pptx", presentation),
+    ("Object.odt", lambda: odf(unzip(samples.odt()))),
+])
+def test_other_embedded_office_documents_are_accepted(tmp_path, name, build):
+    # Embedded, any kind of Office package will do, a presentation too.
+    data = samples.docx_with_chart(build(), name)
+    assert detect_media_type(write(tmp_path, data)) == DOCX
+
+
+def test_a_workbook_with_an_embedded_chart_workbook_is_accepted(tmp_path):
+    data = embedded_in(samples.xlsx(), "xl/embeddings/Microsoft_Excel_Worksheet.xlsx",
+                       samples.xlsx())
+    assert detect_media_type(write(tmp_path, data)) == XLSX
+
+
+@pytest.mark.parametrize("unpacked_mib", [256, 8])  # past the budget; past the ratio
+def test_an_embedded_workbook_that_is_a_zip_bomb(tmp_path, unpacked_mib):
+    data = samples.docx_with_chart(samples.zip_bomb(unpacked_mib))
+    assert refusal(tmp_path, data).code == "zip_bomb"
+
+
+def test_embedded_packages_share_the_document_budget(tmp_path):
+    workbook = embedded_in(samples.xlsx(), "xl/media/image1.bin", noise(400 * 1024))
+    data = samples.docx_with_chart(workbook)
+    assert detect_media_type(write(tmp_path, data), max_unpacked_bytes=filetypes.MIB) == DOCX
+    # Each alone fits in 1 MiB; the document and its workbook together do not.
+    heavier = embedded_in(data, "word/media/image1.bin", noise(300 * 1024))
+    assert detect_media_type(write(tmp_path, heavier)) == DOCX
+    assert refusal(tmp_path, heavier, max_unpacked_bytes=filetypes.MIB).code == "zip_bomb"
+
+
+def test_embedded_packages_share_the_entry_limit(tmp_path):
+    per_workbook = filetypes.MAX_ZIP_ENTRIES - 10
+    members: dict[str, bytes | str] = dict(unzip(samples.xlsx()))
+    members.update({f"xl/media/p{i}.txt": b"x" for i in range(per_workbook - len(members))})
+    workbook = samples.zip_of(members)
+    one = embedded_in(samples.docx(), "word/embeddings/w0.xlsx", workbook)
+    assert detect_media_type(write(tmp_path, one)) == DOCX
+    many = dict(unzip(samples.docx()))
+    count = filetypes.MAX_TOTAL_ENTRIES // per_workbook + 1
+    many.update({f"word/embeddings/w{i}.xlsx": workbook for i in range(count)})
+    err = refusal(tmp_path, samples.zip_of(many))
+    assert err.code == "zip_bomb"
+    assert str(filetypes.MAX_TOTAL_ENTRIES) in err.message
+
+
+@pytest.mark.parametrize("name", ["Microsoft_Excel_Macro-Enabled_Worksheet.xlsm",
+                                  "Microsoft_Excel_Worksheet.xlsx"])
+def test_an_embedded_macro_enabled_workbook(tmp_path, name):
+    # By its name (.xlsm), or by its content under an innocent one.
+    assert refusal(tmp_path, samples.docx_with_chart(samples.xlsm(), name)).code == (
+        "macro_enabled"
+    )
+
+
+def test_an_embedded_workbook_declared_plain_but_carrying_a_vba_project(tmp_path):
+    workbook = embedded_in(samples.xlsx(), "xl/vbaProject.bin",
+                           unzip(samples.xlsm())["xl/vbaProject.bin"])
+    assert refusal(tmp_path, samples.docx_with_chart(workbook)).code == "macro_enabled"
+
+
+def test_an_embedded_workbook_declared_macro_enabled_by_the_document(tmp_path):
+    members = unzip(samples.docx_with_chart())
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"application/vnd.ms-excel.sheet.macroEnabled.12",
+    )
+    assert refusal(tmp_path, samples.zip_of(members)).code == "macro_enabled"
+
+
+def test_an_embedded_odt_with_basic_macros(tmp_path):
+    odt = odf({**unzip(samples.odt()), "Basic/Standard/Module1.xml": b"<script:module/>"})
+    assert refusal(tmp_path, samples.docx_with_chart(odt, "Object.odt")).code == (
+        "macro_enabled"
+    )
+
+
+@pytest.mark.parametrize("name", ["Microsoft_Excel_Worksheet.xlsx", "oleObject1.bin"])
+def test_an_embedded_plain_zip(tmp_path, name):
+    plain = samples.zip_of({"tor.pdf": samples.pdf(), "catatan.txt": "Lampiran"})
+    err = refusal(tmp_path, samples.docx_with_chart(plain, name))
+    assert err.code == "nested_archive"
+    assert name in err.message
+
+
+@pytest.mark.parametrize("data", [
+    gzip.compress(b"Lampiran", mtime=0),
+    b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(24),
+    b"Rar!\x1a\x07\x01\x00" + bytes(24),
+    samples.zip_of({}),  # an empty ZIP: only its end record
+])
+def test_other_embedded_archives_by_content(tmp_path, data):
+    data = samples.docx_with_chart(data)
+    assert refusal(tmp_path, data).code == "nested_archive"
+
+
+@pytest.mark.parametrize(("inner", "code"), [
+    (samples.encrypted_docx(), "encrypted"),
+    (samples.zip_of({**unzip(samples.xlsx()), "../../evil.xml": "<x/>"}), "unsafe_path"),
+    (samples.zip_of({**unzip(samples.xlsx()), "[Content_Types].xml":
+                     b'<!DOCTYPE Types SYSTEM "http://example.invalid/t.dtd">'
+                     + unzip(samples.xlsx())["[Content_Types].xml"][56:]}), "corrupt"),
+    (samples.xlsx()[:-10], "corrupt"),
+])
+def test_embedded_packages_obey_the_same_rules(tmp_path, inner, code):
+    assert refusal(tmp_path, samples.docx_with_chart(inner)).code == code
+
+
+def test_two_levels_of_embedding_are_fine(tmp_path):
+    # A document embedding a document with a chart: the workbook is two levels down.
+    data = samples.docx_with_chart(samples.docx_with_chart(), "Microsoft_Word_Document.docx")
+    assert detect_media_type(write(tmp_path, data)) == DOCX
+
+
+def test_embedding_deeper_than_the_limit(tmp_path):
+    assert filetypes.MAX_NESTING == 2
+    inner = samples.docx_with_chart(samples.docx_with_chart(), "Microsoft_Word_Document.docx")
+    data = samples.docx_with_chart(inner, "Microsoft_Word_Document.docx")
+    err = refusal(tmp_path, data)
+    assert err.code == "nested_archive"
+    assert "Microsoft_Excel_Worksheet.xlsx" in err.message
+
+
+def test_an_embedded_ole_object_is_accepted(tmp_path):
+    data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin", samples.ole_object())
+    assert detect_media_type(write(tmp_path, data)) == DOCX
+    legacy = embedded_in(samples.docx(), "word/embeddings/Microsoft_Word_97-2003_Document.doc",
+                         samples.legacy_doc())
+    assert detect_media_type(write(tmp_path, legacy)) == DOCX
+
+
+def test_an_embedded_ole_object_with_vba_macros(tmp_path):
+    data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin",
+                       samples.ole_object(macros=True))
+    assert refusal(tmp_path, data).code == "macro_enabled"
+
+
+def test_a_stream_name_across_two_chunks_is_still_found(tmp_path):
+    # Stored, the object is read in chunks of exactly 256 KiB: the name straddles two.
+    header = samples.ole_object()[:512]
+    ole = (header + bytes(256 * 1024 - 7 - len(header)) + "_VBA_PROJECT".encode("utf-16-le")
+           + bytes(100))
+    entries = [RawEntry.of(n, d) for n, d in unzip(samples.docx()).items()]
+    entries.append(RawEntry.of("word/embeddings/oleObject1.bin", ole, stored=True))
+    assert refusal(tmp_path, samples.raw_zip(entries)).code == "macro_enabled"
+
+
+def test_an_embedded_password_protected_document(tmp_path):
+    data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin",
+                       samples.encrypted_office())
+    assert refusal(tmp_path, data).code == "encrypted"
 
 
 def test_a_dtd_in_content_types_is_refused(tmp_path):
@@ -471,7 +669,7 @@ def test_jpeg_sample_segments_run_from_soi_to_eoi():
 
 
 @pytest.mark.parametrize("build", [samples.docx, samples.xlsx, samples.odt, samples.ods,
-                                   samples.docm])
+                                   samples.docm, samples.xlsm, samples.docx_with_chart])
 def test_office_samples_are_sound_zips_of_well_formed_xml(build):
     from xml.etree import ElementTree
 
@@ -483,6 +681,7 @@ def test_office_samples_are_sound_zips_of_well_formed_xml(build):
 
 
 @pytest.mark.parametrize("build", [*samples.BY_MEDIA_TYPE.values(), samples.docm,
+                                   samples.xlsm, samples.docx_with_chart, samples.ole_object,
                                    samples.encrypted_docx, samples.disguised_exe])
 def test_samples_are_deterministic(build):
     assert build() == build()
