@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from activities.archive import ArchiveActivities
-from activities.notify import NotifyActivities
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
+from activities.notify import NotifyActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
 from common.settings import Settings, get_settings
@@ -52,15 +55,18 @@ def build_worker(client: Client, settings: Settings, **options: object) -> Worke
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = get_settings()
-    client = await connect(settings)
-    worker = build_worker(client, settings)
+    # Handlers first: a signal that arrives while connecting must not be lost.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with worker:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = get_settings()
+    client = await connect(settings)
+    if stop.is_set():
+        return
+    # In-flight activities (a mail being sent, an archive being written) get time to end.
+    async with build_worker(client, settings, graceful_shutdown_timeout=timedelta(seconds=15)):
         logging.getLogger("worker").info(
             "worker polling task queue %s on %s", settings.task_queue, settings.temporal_address
         )
@@ -69,3 +75,9 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The SDK's native threads can crash a finalizing interpreter (PyGILState_Release);
+    # everything is shut down and flushed by now, so leave without finalizing.
+    os._exit(0)
