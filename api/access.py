@@ -1,0 +1,126 @@
+"""What a task link lets its holder see: checked signature, current task, assigned person.
+
+Every refusal is a ``PageError`` with the status the issue names: 404 forged or unknown
+process, 410 expired or no longer current (saying what is current: the token is genuine,
+so its holder took part in this process), 403 not, or no longer, assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowQueryRejectedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import today
+from api.i18n import Lang, action_done, role_name, text, when
+from api.people import People, Standing, standing
+from api.problems import PageError
+from api.temporal_client import TemporalConnection, TemporalUnavailable
+from common.links import LinkClaims, LinkExpired, LinkInvalid, LinkSigner
+from common.models import HistoryEntry, HistoryEvent, ProcessState, StatusView, TaskView
+from common.settings import Settings
+from workflows import sop
+
+QUERY_TIMEOUT = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    token: str
+    claims: LinkClaims
+    status: StatusView
+    task: TaskView
+    standing: Standing
+
+
+def unknown_link(lang: Lang) -> PageError:
+    return PageError(404, text(lang, "link_unknown_title"), [text(lang, "link_unknown")])
+
+
+def unavailable(lang: Lang) -> PageError:
+    return PageError(503, text(lang, "unavailable_title"), [text(lang, "unavailable")],
+                     headers={"Retry-After": "5"})
+
+
+async def query_status(client: Client, workflow_id: str, lang: Lang) -> StatusView:
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.query("status", result_type=StatusView, rpc_timeout=QUERY_TIMEOUT)
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise unknown_link(lang) from None
+        raise unavailable(lang) from None
+    except (WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError):
+        raise unavailable(lang) from None
+
+
+async def read_link(token: str, signer: LinkSigner, temporal: TemporalConnection,
+                       settings: Settings, people: People, lang: Lang) -> LinkClaims:
+    """Claims of a valid, unexpired link, or the 404 / 410 page. A forged link never
+    reaches Temporal; an expired one is genuine, so its page may say what is current."""
+    try:
+        return signer.read(token)
+    except LinkInvalid:
+        raise unknown_link(lang) from None
+    except LinkExpired as expired:
+        claims = expired.claims
+        lines = [text(lang, "link_expired", when=when(claims.expires_at, lang, settings.timezone)),
+                 text(lang, "link_ask_new")]
+        details: list[str] = []
+        try:
+            status = await query_status(await temporal.client(), claims.workflow_id, lang)
+            details = explain(status, claims.task_id, people, settings, lang)
+        except (TemporalUnavailable, PageError):
+            pass  # the expiry is the answer; what is current is a courtesy
+        raise PageError(410, text(lang, "link_expired_title"), lines, details=details) from None
+
+
+async def open_task(token: str, claims: LinkClaims, client: Client, settings: Settings,
+                    people: People, lang: Lang) -> TaskAccess:
+    """The current task of a valid link whose person may act on it, or why not."""
+    status = await query_status(client, claims.workflow_id, lang)
+    return check_task(token, claims, status, settings, people, lang)
+
+
+def check_task(token: str, claims: LinkClaims, status: StatusView, settings: Settings,
+               people: People, lang: Lang) -> TaskAccess:
+    task = status.task
+    if task is None or task.id != claims.task_id or status.state is not ProcessState.RUNNING:
+        if not any(h.task_id == claims.task_id for h in status.history):
+            # Signed by us, yet the process never had this task: treat as unknown.
+            raise unknown_link(lang)
+        raise PageError(410, text(lang, "link_stale_title"), [text(lang, "link_stale")],
+                        details=explain(status, claims.task_id, people, settings, lang))
+    found = standing(task, claims.person, today().date())
+    if not found.allowed:
+        raise PageError(403, text(lang, "not_assignee_title"),
+                        [text(lang, "not_assignee_now")],
+                        details=explain(status, None, people, settings, lang))
+    return TaskAccess(token, claims, status, task, found)
+
+
+def decided_entry(status: StatusView, task_id: str) -> HistoryEntry | None:
+    return next((h for h in status.history
+                 if h.task_id == task_id and h.event is HistoryEvent.DECIDED), None)
+
+
+def explain(status: StatusView, task_id: str | None, people: People, settings: Settings,
+            lang: Lang) -> list[str]:
+    """Who decided the link's task and when, and where the process stands now."""
+    lines: list[str] = []
+    entry = decided_entry(status, task_id) if task_id else None
+    if entry is not None:
+        lines.append(text(lang, "decided_by", name=people.name(entry.person),
+                          when=when(entry.at, lang, settings.timezone),
+                          action=action_done(lang, entry.action, entry.step)))
+    if status.state is ProcessState.ARCHIVED:
+        lines.append(text(lang, "now_archived"))
+    elif status.state is ProcessState.CANCELLED:
+        lines.append(text(lang, "now_cancelled", reason=status.cancel_reason or "—"))
+    elif status.step is not None:
+        step = sop.step(status.step)
+        lines.append(text(lang, "now_at", n=step.number, total=len(sop.STEPS),
+                          role=role_name(lang, step.role)))
+    return lines

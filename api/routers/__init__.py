@@ -1,0 +1,1 @@
+"""One router per resource: task pages and decisions, documents, the outbox."""

@@ -1,0 +1,40 @@
+"""Dates as officials read them: ``Kamis, 26 Maret 2026 pukul 16.00 WIB``.
+
+Written out by hand so no locale has to be installed on the worker or the web host.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANG = "id"
+
+_DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+# Indonesia's three zones by their official abbreviations (tzdata says "+07").
+_ZONE_ABBR = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+              "Asia/Jayapura": "WIT"}
+
+
+def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jakarta") -> str:
+    """``Kamis, 26 Maret 2026 pukul 16.00 WIB`` / ``Thursday, 26 March 2026, 16:00 WIB``."""
+    if moment.tzinfo is None:  # Temporal and pydantic give aware times; be safe anyway
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(tz))
+    lang = lang if lang in LANGUAGES else DEFAULT_LANG
+    abbr = _ZONE_ABBR.get(tz) or local.tzname() or tz
+    weekday, month = _DAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
+    day = f"{weekday}, {local.day} {month} {local.year}"
+    if lang == "en":
+        return f"{day}, {local:%H:%M} {abbr}"
+    return f"{day} pukul {local:%H.%M} {abbr}"
