@@ -29,6 +29,7 @@ class StaffingActivities:
             assignees=[_assignee(directory, p.id, request) for p in people],
             owners=[_assignee(directory, p.id, request) for p in directory.holders(OWNER_ROLE)],
             ops=list(self._settings.ops_identities),
+            bureau=list(self._settings.bureau_identities),
         )
 
     @activity.defn(name="find_people")

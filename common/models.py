@@ -189,6 +189,7 @@ class Staffing(Model):
     # Who may cancel or assign: the Karo (owner of this SOP) with deputies, and ops.
     owners: list[Assignee]
     ops: list[str]
+    bureau: list[str] = Field(default_factory=list)
 
 
 class PeopleRequest(Model):
@@ -327,6 +328,7 @@ class ProcessRecord(Model):
     # Refreshed at every step entry: who may cancel and assign.
     owners: list[Assignee] = Field(default_factory=list)
     ops_identities: list[str] = Field(default_factory=list)
+    bureau_identities: list[str] = Field(default_factory=list)
     team: Team | None = None
     documents: list[Document] = Field(default_factory=list)
     marks: list[Mark] = Field(default_factory=list)

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
 
     # Identities that may cancel or assign besides the Karo (the Temporal UI/CLI user).
     ops_identities: list[str] = Field(default_factory=lambda: ["ops"])
+    # Identities of the planning bureau: they start and follow processes and may resend a
+    # task's mail, but only ops and the Karo may assign or cancel.
+    bureau_identities: list[str] = Field(default_factory=lambda: ["biro"])
     # The ops sign-in of the web layer (user name is the first ops identity). When unset,
     # a password is generated once into data_dir/ops-password.
     ops_password: SecretStr | None = None

@@ -222,3 +222,19 @@ async def test_a_long_process_continues_as_new_and_keeps_its_whole_record(
     assert (await p.result()).returns == 1  # type: ignore[attr-defined]
     assert final.status.state is ProcessState.ARCHIVED
 
+
+
+async def test_the_bureau_may_resend_but_not_assign_or_cancel(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    task = await p.task()
+    await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(task_id=task.id, by="biro"))
+    await mail.wait_for(p.id, "task", task.id, count=2)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await p.handle.execute_update(IkuWorkflow.assign, Assignment(
+            task_id=task.id, person=STAF_LAIN, by="biro"))
+    assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await p.handle.execute_update(IkuWorkflow.cancel, CancelRequest(by="biro", reason="x"))
+    assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]

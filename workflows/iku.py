@@ -181,6 +181,7 @@ class IkuWorkflow:
             **_LOOKUP,
         )
         record.owners, record.ops_identities = staffing.owners, staffing.ops
+        record.bureau_identities = staffing.bureau
         record.task_seq += 1
         task = Task(
             id=f"s{number:02d}-{record.task_seq:03d}",
@@ -495,7 +496,7 @@ class IkuWorkflow:
         with self._handler():
             try:
                 task = rules.check_task(self._record, request.task_id)
-                rules.check_steer(self._record, request.by, self._today())
+                rules.check_resend(self._record, request.by, self._today())
             except rules.Refusal as refusal:
                 raise _refused(refusal) from None
             self._log(HistoryEvent.RESENT, task=task, person=request.by)
@@ -506,7 +507,7 @@ class IkuWorkflow:
     def _validate_resend(self, request: ResendRequest) -> None:
         try:
             rules.check_task(self._record, request.task_id)
-            rules.check_steer(self._record, request.by, self._today())
+            rules.check_resend(self._record, request.by, self._today())
         except rules.Refusal as refusal:
             raise _refused(refusal) from None
 

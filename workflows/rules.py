@@ -247,6 +247,13 @@ def check_steer(record: ProcessRecord, person: str, day: date) -> None:
         raise Refusal("not_authorised")
 
 
+def check_resend(record: ProcessRecord, person: str, day: date) -> None:
+    """Resending a mail changes no decision: the bureau may do it too."""
+    if record.state is ProcessState.RUNNING and person in record.bureau_identities:
+        return
+    check_steer(record, person, day)
+
+
 def check_cancel(record: ProcessRecord, request: CancelRequest, day: date) -> None:
     check_steer(record, request.by, day)
 
