@@ -26,7 +26,6 @@ def outcome_line(lang: Lang, result: DecisionResult) -> str:
 
 def result_page(result: DecisionResult, *, lang: Lang, settings: Settings,
                 people: People) -> dict[str, Any]:
-    status = result.status
     step = sop.step(result.from_step)
     nxt: dict[str, Any] | None = None
     task = result.next_task
@@ -54,9 +53,9 @@ def result_page(result: DecisionResult, *, lang: Lang, settings: Settings,
             "unassigned": task.unassigned,
             "deadline": deadline,
         }
-    archive = status.archive
+    archive = result.archive
     return {
-        "process": status.process,
+        "process": result.process,
         "from_step": text(lang, "step_of", n=step.number, total=len(sop.STEPS)),
         "from_activity": activity(lang, step.number),
         "outcome": outcome_line(lang, result),

@@ -386,11 +386,19 @@ class StatusView(Model):
 
 
 class DecisionResult(Model):
+    """The reply to a decision: what happened and who is next. Kept small on purpose:
+    every reply is stored in workflow history (the whole state is the `status` query)."""
+
     outcome: Literal["submitted", "approved", "returned", "handed_over", "archived"]
     from_step: int
     next_step: int | None
     next_task: TaskView | None
-    status: StatusView
+    workflow_id: str
+    process: ProcessInput
+    state: ProcessState
+    round: int
+    mark: Mark | None = None  # the paraf or signature this decision made
+    archive: ArchiveInfo | None = None
 
 
 class ProcessResult(Model):

@@ -20,7 +20,7 @@ async def test_the_proposal_goes_up_the_draft_is_initialled_signed_handed_down_a
     final = await p.walk_to_end()
 
     assert final.outcome == "archived" and final.next_step is None
-    status = final.status
+    status = await p.status()
     assert status.state is ProcessState.ARCHIVED
     decided = [h for h in status.history if h.event.value == "decided"]
     assert [h.step for h in decided] == list(range(1, 17))
@@ -45,9 +45,10 @@ async def test_every_executor_is_mailed_a_personal_link_to_their_own_task(
     ts_env: WorkflowEnvironment, ts_worker, settings, mail
 ):
     p = await Scenario(ts_env.client, settings).start()
-    final = await p.walk_to_end()
+    await p.walk_to_end()
     await mail.wait_for(p.id, "archived")
-    entered = [h for h in final.status.history if h.event is HistoryEvent.ENTERED]
+    history = (await p.status()).history
+    entered = [h for h in history if h.event is HistoryEvent.ENTERED]
     assert len(entered) == 16
     signer = LinkSigner(settings.link_secret_value())
     message_ids = set()
@@ -59,7 +60,7 @@ async def test_every_executor_is_mailed_a_personal_link_to_their_own_task(
             assert link is not None, message["Subject"]
             claims = signer.read(link.group(1))
             assert (claims.workflow_id, claims.task_id) == (p.id, entry.task_id)
-            decided = next(h for h in final.status.history
+            decided = next(h for h in history
                            if h.event is HistoryEvent.DECIDED and h.task_id == entry.task_id)
             if not more:  # a pool step mails every member; otherwise it is the decider
                 assert claims.person == decided.person

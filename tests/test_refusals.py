@@ -130,7 +130,7 @@ async def test_the_review_checklist_must_be_complete_and_met_to_approve(p: Scena
     # An unmet item is exactly what a return is for.
     result = await p.decide(KABAG, Action.RETURN, note="Belum selaras Renstra", checklist=unmet)
     assert result.outcome == "returned"
-    assert result.status.history[-2].checklist[1].ok is False
+    assert (await p.status()).history[-2].checklist[1].ok is False
 
 
 async def test_the_team_is_named_at_step_5_and_only_there(p: Scenario):

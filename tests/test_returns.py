@@ -36,7 +36,7 @@ async def test_a_return_lands_on_the_previous_step_with_a_new_round_and_task_id(
     # The person who must fix it is told why, in the mail that gives them the task.
     mails = await mail.wait_for(p.id, "task", after.id)
     assert "target belum terukur" in mails[0].get_body(("plain",)).get_content()
-    returned = [h for h in result.status.history if h.action is Action.RETURN]
+    returned = [h for h in (await p.status()).history if h.action is Action.RETURN]
     assert [(h.step, h.person, h.note) for h in returned] == [
         (review_step, REVIEWER[review_step], "Mohon diperbaiki: target belum terukur.")
     ]
@@ -58,7 +58,7 @@ async def test_the_karo_returns_the_draft_the_kabag_revises_it_the_karo_approves
     approved = await p.approve(KARO)
     assert approved.next_step == 10
 
-    status = approved.status
+    status = await p.status()
     v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
     assert v2.version == 2 and v2.by == KABAG
     assert [m.step for m in status.parafs if m.sha256 == v2.ref.sha256] == [8, 9]
@@ -83,13 +83,16 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     assert (await p.approve(SEKJEN)).next_step == 11
     signed = await p.approve(MENTERI, "Ditandatangani.")
 
-    status = signed.status
+    status = await p.status()
     v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
     assert {(m.step, m.sha256) for m in status.parafs} == {
         (8, v2.ref.sha256), (9, v2.ref.sha256), (10, v2.ref.sha256), (8, v1.ref.sha256),
         (9, v1.ref.sha256),
     }
     assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
+    # The Minister's reply names the signature, on exactly those bytes.
+    assert signed.mark is not None and signed.mark.kind == "signature"
+    assert signed.mark.sha256 == v2.ref.sha256
     # The IKU handed down is exactly the signed version.
     iku = [d for d in status.documents if d.kind == "iku"][-1]
     assert iku.ref.sha256 == v2.ref.sha256
@@ -117,7 +120,7 @@ async def test_a_reviewer_who_returns_a_version_withdraws_their_paraf_on_it(
     returned = await p.return_(KABAG, "Kasubbag agar memperbaiki indikator 2.")
     assert returned.next_step == 7
     # The Kabag no longer vouches for that version: no paraf of step 8 remains on it.
-    assert [m.step for m in returned.status.parafs] == []
+    assert [m.step for m in (await p.status()).parafs] == []
     # The Kasubag sends the same bytes up again: the Kabag must look at them again.
     assert (await p.approve(KASUBAG)).next_step == 8
 

@@ -366,7 +366,12 @@ class IkuWorkflow:
                 from_step=outcome.from_step,
                 next_step=outcome.next_step,
                 next_task=views.task_view(task) if task and not task.decided else None,
-                status=self._status(),
+                workflow_id=workflow.info().workflow_id,
+                process=self._process,
+                state=record.state,
+                round=record.round,
+                mark=next((m for m in record.marks if m.task_id == decision.task_id), None),
+                archive=record.archive,
             )
 
     @decide.validator
