@@ -106,6 +106,7 @@ class IkuWorkflow:
         self._handlers = 0
         self._announce: str | None = None  # "assigned" or "resent": mail the task again
         self._archive_error: str | None = None
+        self._published: dict[str, object] = {}  # search attribute values upserted so far
 
     # --- the main loop -----------------------------------------------------------------
 
@@ -587,14 +588,20 @@ class IkuWorkflow:
         task = record.task
         running = record.state is ProcessState.RUNNING
         open_task = task if task is not None and running else None
-        updates = [
-            sa.STATE.value_set(record.state.value),
-            sa.OVERDUE.value_set(bool(open_task and open_task.overdue)),
-            sa.ASSIGNEE.value_set(views.waiting_on(open_task, self._today()) if open_task else []),
-        ]
+        values: dict[str, Any] = {
+            sa.STATE.name: sa.STATE.value_set(record.state.value),
+            sa.OVERDUE.name: sa.OVERDUE.value_set(bool(open_task and open_task.overdue)),
+            sa.ASSIGNEE.name: sa.ASSIGNEE.value_set(
+                views.waiting_on(open_task, self._today()) if open_task else []),
+        }
         if task is not None:
-            updates += [sa.STEP.value_set(task.step), sa.ROLE.value_set(task.role)]
-        workflow.upsert_search_attributes(updates)
+            values[sa.STEP.name] = sa.STEP.value_set(task.step)
+            values[sa.ROLE.name] = sa.ROLE.value_set(task.role)
+        # Only what changed: every upsert is a history event.
+        changed = [u for name, u in values.items() if self._published.get(name) != u.value]
+        if changed:
+            workflow.upsert_search_attributes(changed)
+            self._published.update({u.key.name: u.value for u in changed})
         workflow.set_current_details(views.current_details(record, self._today()))
 
     async def _notify(self, kind: NoticeKind, *, task: Task | None = None,
