@@ -432,7 +432,7 @@ def _size(n: int) -> str:
 
 def _acting_kind(directory: Directory, person: str, for_person: str, day: date) -> str:
     """Plh or Plt, from the appointment that covered that day (any of the pair if the
-    dates were changed since); the record does not keep the kind itself."""
+    dates were changed since), for records made before they kept the kind themselves."""
     pair = [a for a in directory.acting if a.person == person and a.for_person == for_person]
     covering = [a for a in pair if a.start <= day <= a.end]
     chosen = covering or pair
@@ -446,6 +446,7 @@ def resolve_who(
     at: datetime,
     tz: tzinfo,
     role: str | None = None,
+    acting_kind: str | None = None,
 ) -> Who:
     role_name = ROLES[role].name_id if role in ROLES else ""
     person = directory.person(person_id)
@@ -462,7 +463,8 @@ def resolve_who(
         name=who.name,
         nip=who.nip,
         position=who.position,
-        acting=_acting_kind(directory, person_id, acting_for, day),
+        acting=acting_kind.title() if acting_kind
+        else _acting_kind(directory, person_id, acting_for, day),
         for_name=absent.name if absent else acting_for,
         for_position=(absent.position if absent and absent.position else role_name),
     )
@@ -501,15 +503,16 @@ def render_ringkasan(
     status = request.status
     paths = {(d.kind, d.version, d.ref.sha256): payload_path(d) for d in request.documents}
 
-    def who(person: str, acting_for: str | None, at: datetime, step: int | None) -> Who:
+    def who(person: str, acting_for: str | None, at: datetime, step: int | None,
+            acting_kind: str | None = None) -> Who:
         role = STEP_BY_NUMBER[step].role if step in STEP_BY_NUMBER else None
-        return resolve_who(directory, person, acting_for, at, tz, role)
+        return resolve_who(directory, person, acting_for, at, tz, role, acting_kind)
 
     def mark_row(mark: Mark) -> dict[str, Any]:
         return {
             "kind": "Paraf" if mark.kind == "paraf" else "Tanda tangan",
             "step": _step_label(mark.step),
-            "who": who(mark.person, mark.acting_for, mark.at, mark.step),
+            "who": who(mark.person, mark.acting_for, mark.at, mark.step, mark.acting_kind),
             "at": _when(mark.at, tz),
             "document": f"{_kind_name(mark.document_kind)}, versi {mark.version}",
             "sha256": mark.sha256,
@@ -537,7 +540,8 @@ def render_ringkasan(
     history = []
     for entry in status.history:
         person = (
-            who(entry.person, entry.acting_for, entry.at, entry.step) if entry.person else None
+            who(entry.person, entry.acting_for, entry.at, entry.step, entry.acting_kind)
+            if entry.person else None
         )
         history.append(
             {

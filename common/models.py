@@ -261,6 +261,7 @@ class Mark(Model):
     task_id: str
     person: str
     acting_for: str | None = None
+    acting_kind: Literal["plh", "plt"] | None = None
     document_kind: str
     version: int
     sha256: str
@@ -295,6 +296,7 @@ class HistoryEntry(Model):
     task_id: str | None = None
     person: str | None = None
     acting_for: str | None = None
+    acting_kind: Literal["plh", "plt"] | None = None
     action: Action | None = None
     note: str = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list)

@@ -411,7 +411,9 @@ class IkuWorkflow:
             step = sop.step(task.step)
             kinds = tuple(dict.fromkeys((*step.requires, *(a.kind for a in decision.documents))))
             self._log(HistoryEvent.DECIDED, task=task, person=decision.person,
-                      acting_for=acting, action=decision.action, note=decision.note,
+                      acting_for=acting.for_person if acting else None,
+                      acting_kind=acting.kind if acting else None,
+                      action=decision.action, note=decision.note,
                       checklist=decision.checklist,
                       documents=rules.current_documents(record, kinds),
                       target=str(outcome.next_step) if outcome.next_step else None)

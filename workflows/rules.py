@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 from common.models import (
     Action,
@@ -109,15 +110,23 @@ _OUTCOME = {
 # --- who may act -----------------------------------------------------------------------
 
 
-def acting_for(task: Task, person: str, day: date) -> tuple[bool, str | None]:
-    """(may act, whom they act for) — an assignee, or the acting official of one that day."""
+@dataclass(frozen=True)
+class Acting:
+    """A decision by an acting official: for whom, as Plh or Plt."""
+
+    for_person: str
+    kind: Literal["plh", "plt"]
+
+
+def acting_for(task: Task, person: str, day: date) -> tuple[bool, Acting | None]:
+    """(may act, as whose acting official) — an assignee, or the Plh/Plt of one that day."""
     for assignee in task.assignees:
         if assignee.person == person:
             return True, None
     for assignee in task.assignees:
         deputy = assignee.acting_on(day)
         if deputy is not None and deputy.person == person:
-            return True, assignee.person
+            return True, Acting(assignee.person, deputy.kind)
     return False, None
 
 
@@ -170,7 +179,7 @@ def check_task(record: ProcessRecord, task_id: str) -> Task:
     raise Refusal("unknown_task" if task is not None else "no_task")
 
 
-def check_decision(record: ProcessRecord, decision: Decision, day: date) -> str | None:
+def check_decision(record: ProcessRecord, decision: Decision, day: date) -> Acting | None:
     """Refuse a decision that breaks a rule; return whom the person acts for, if anyone."""
     task = check_task(record, decision.task_id)
     step = sop.step(task.step)
@@ -262,7 +271,7 @@ def check_cancel(record: ProcessRecord, request: CancelRequest, day: date) -> No
 
 
 def apply_decision(
-    record: ProcessRecord, decision: Decision, acting: str | None, now: datetime
+    record: ProcessRecord, decision: Decision, acting: Acting | None, now: datetime
 ) -> Outcome:
     """Record an accepted decision: documents, marks, team, and where the work goes next."""
     task = record.task
@@ -316,7 +325,7 @@ def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str,
 
 
 def _mark(record: ProcessRecord, step: sop.Step, task: Task, person: str,
-          acting: str | None, now: datetime) -> None:
+          acting: Acting | None, now: datetime) -> None:
     if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
         return
     draft = latest(record, step.requires[0])
@@ -326,8 +335,10 @@ def _mark(record: ProcessRecord, step: sop.Step, task: Task, person: str,
     record.marks = [m for m in record.marks
                     if not (m.step == step.number and m.sha256 == draft.ref.sha256)]
     record.marks.append(Mark(
-        kind=kind, step=step.number, task_id=task.id, person=person, acting_for=acting,
-        document_kind=draft.kind, version=draft.version, sha256=draft.ref.sha256, at=now,
+        kind=kind, step=step.number, task_id=task.id, person=person,
+        acting_for=acting.for_person if acting else None,
+        acting_kind=acting.kind if acting else None, document_kind=draft.kind,
+        version=draft.version, sha256=draft.ref.sha256, at=now,
     ))
 
 
