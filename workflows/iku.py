@@ -116,9 +116,6 @@ class IkuWorkflow:
         if input.record is None:
             self._check_workflow_id()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
-        workflow.upsert_search_attributes([
-            sa.YEAR.value_set(self._process.year), sa.CODE.value_set(self._process.code),
-        ])
         self._publish()
         while record.state is ProcessState.RUNNING:
             task = record.task
@@ -181,6 +178,8 @@ class IkuWorkflow:
             summary=f"who holds {step.role} (step {number})",
             **_LOOKUP,
         )
+        if record.state is not ProcessState.RUNNING:
+            return  # cancelled meanwhile: no task, no mail
         record.owners, record.ops_identities = staffing.owners, staffing.ops
         record.bureau_identities = staffing.bureau
         record.task_seq += 1
@@ -195,6 +194,8 @@ class IkuWorkflow:
         )
         if task.assignees:
             await self._start_clock(task)
+            if record.state is not ProcessState.RUNNING:
+                return
         record.task = task
         self._log(HistoryEvent.ENTERED if task.assignees else HistoryEvent.UNASSIGNED,
                   task=task, target=step.role)
@@ -591,6 +592,8 @@ class IkuWorkflow:
         running = record.state is ProcessState.RUNNING
         open_task = task if task is not None and running else None
         values: dict[str, Any] = {
+            sa.YEAR.name: sa.YEAR.value_set(self._process.year),
+            sa.CODE.name: sa.CODE.value_set(self._process.code),
             sa.STATE.name: sa.STATE.value_set(record.state.value),
             sa.OVERDUE.name: sa.OVERDUE.value_set(bool(open_task and open_task.overdue)),
             sa.ASSIGNEE.name: sa.ASSIGNEE.value_set(

@@ -250,7 +250,9 @@ def _check_attachments(record: ProcessRecord, step: sop.Step, decision: Decision
 
 
 def check_steer(record: ProcessRecord, person: str, day: date) -> None:
-    if record.state is not ProcessState.RUNNING:
+    # Once the archive decision is taken the process is ending: nothing left to steer.
+    archiving = record.next_step is None and record.task is not None and record.task.decided
+    if record.state is not ProcessState.RUNNING or archiving:
         raise Refusal("not_running")
     if not may_steer(record.owners, record.ops_identities, person, day):
         raise Refusal("not_authorised")
