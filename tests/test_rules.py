@@ -1,0 +1,121 @@
+"""The rules of deciding, on the record alone (no Temporal): fast checks of the corners."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+
+import pytest
+
+from common.models import (
+    Action,
+    Assignee,
+    Attachment,
+    ChecklistAnswer,
+    Decision,
+    Deputy,
+    DocumentRef,
+    ProcessRecord,
+    Task,
+)
+from workflows import rules, sop
+
+NOW = datetime(2027, 2, 3, 3, 0, tzinfo=UTC)
+TODAY = date(2027, 2, 3)
+
+
+def ref(text: str) -> DocumentRef:
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return DocumentRef(key=f"sha256/{digest}", sha256=digest, size=len(text), name="x.pdf",
+                       media_type="application/pdf")
+
+
+def at_step(number: int, *people: str, record: ProcessRecord | None = None) -> ProcessRecord:
+    record = record or ProcessRecord(started_at=NOW)
+    record.task_seq += 1
+    record.task = Task(id=f"s{number:02d}-{record.task_seq:03d}", step=number, round=record.round,
+                       role=sop.step(number).role, assignees=[Assignee(person=p) for p in people],
+                       entered_at=NOW, entered_by=record.entered_by)
+    return record
+
+
+def approve(record: ProcessRecord, person: str, draft: str | None = None) -> rules.Outcome:
+    assert record.task is not None
+    step = sop.step(record.task.step)
+    decision = Decision(
+        task_id=record.task.id, person=person, action=Action.APPROVE, note="ok",
+        checklist=[ChecklistAnswer(item=i.code, ok=True) for i in step.checklist],
+        documents=[Attachment(kind="draf_iku", ref=ref(draft))] if draft else [],
+    )
+    acting = rules.check_decision(record, decision, TODAY)
+    return rules.apply_decision(record, decision, acting, NOW)
+
+
+def with_draft(text: str) -> ProcessRecord:
+    record = at_step(6, "p-006")
+    rules.apply_decision(record, Decision(
+        task_id=record.task.id, person="p-006", action=Action.SUBMIT,  # type: ignore[union-attr]
+        documents=[Attachment(kind="draf_iku", ref=ref(text))]), None, NOW)
+    return record
+
+
+def test_initials_go_up_one_step_at_a_time_then_to_the_minister():
+    record = with_draft("v1")
+    assert approve(at_step(7, "p-001", record=record), "p-001").next_step == 8
+    assert approve(at_step(8, "p-002", record=record), "p-002").next_step == 9
+    assert approve(at_step(9, "p-003", record=record), "p-003").next_step == 10
+    assert approve(at_step(10, "p-004", record=record), "p-004").next_step == 11
+    assert approve(at_step(11, "p-005", record=record), "p-005").next_step == 12
+    assert [m.kind for m in record.marks] == ["paraf"] * 3 + ["signature"]
+
+
+def test_a_version_made_at_step_10_needs_the_kabag_and_the_karo_again():
+    record = with_draft("v1")
+    for number, person in ((8, "p-002"), (9, "p-003")):
+        approve(at_step(number, person, record=record), person)
+    assert approve(at_step(10, "p-004", record=record), "p-004", draft="v2").next_step == 8
+    assert approve(at_step(8, "p-002", record=record), "p-002").next_step == 9
+    # The Sekjen initialled v2 when he made it: from the Karo it goes to the Minister.
+    assert approve(at_step(9, "p-003", record=record), "p-003").next_step == 11
+
+
+def test_the_minister_cannot_sign_a_version_without_all_three_initials():
+    record = with_draft("v1")
+    approve(at_step(8, "p-002", record=record), "p-002")
+    at_step(11, "p-005", record=record)
+    with pytest.raises(rules.Refusal) as refused:
+        approve(record, "p-005")
+    assert refused.value.code == "parafs_missing"
+
+
+def test_an_uploaded_rencana_kerja_is_not_overwritten_by_the_konsep():
+    record = at_step(1, "p-001")
+    rules.apply_decision(record, Decision(
+        task_id=record.task.id, person="p-001", action=Action.SUBMIT,  # type: ignore[union-attr]
+        documents=[Attachment(kind="konsep_rencana_kerja", ref=ref("konsep")),
+                   Attachment(kind="tor", ref=ref("tor"))]), None, NOW)
+    at_step(2, "p-002", record=record)
+    decision = Decision(
+        task_id=record.task.id, person="p-002", action=Action.APPROVE,  # type: ignore[union-attr]
+        note="Setuju",
+        checklist=[ChecklistAnswer(item=i.code, ok=True) for i in sop.step(2).checklist],
+        documents=[Attachment(kind="rencana_kerja", ref=ref("rencana kerja final"))])
+    rules.apply_decision(record, decision, rules.check_decision(record, decision, TODAY), NOW)
+    rencana = rules.latest(record, "rencana_kerja")
+    assert rencana is not None and rencana.ref == ref("rencana kerja final")
+    assert [d.kind for d in record.documents].count("rencana_kerja") == 1
+
+
+def test_an_acting_official_may_act_only_within_their_dates():
+    record = at_step(2, "p-002")
+    assert record.task is not None
+    record.task.assignees[0].deputies = [
+        Deputy(person="p-011", kind="plt", start=date(2027, 2, 1), end=date(2027, 2, 12))]
+    assert rules.acting_for(record.task, "p-011", TODAY) == (True, rules.Acting("p-002", "plt"))
+    assert rules.acting_for(record.task, "p-011", date(2027, 2, 13)) == (False, None)
+    assert rules.acting_for(record.task, "p-002", TODAY) == (True, None)
+
+
+def test_every_refusal_has_an_english_and_an_indonesian_text():
+    for code, (english, indonesian) in rules.REFUSALS.items():
+        assert english and indonesian and english != indonesian, code
