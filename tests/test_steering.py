@@ -171,6 +171,12 @@ async def test_the_bureau_resends_the_current_task_mail(
     assert first["Message-ID"] != second["Message-ID"]
     status = await p.status()
     assert any(h.event is HistoryEvent.RESENT and h.person == "ops" for h in status.history)
+    # From the Temporal UI it is a signal; a stranger's is recorded and ignored.
+    await p.handle.signal("resend", ResendRequest(task_id=task.id, by=STAF_LAIN))
+    await p.handle.signal("resend", ResendRequest(task_id=task.id, by="ops"))
+    await mail.wait_for(p.id, "task", task.id, count=3)
+    history = (await p.status()).history
+    assert [h.detail for h in history if h.event is HistoryEvent.REFUSED] == ["not_authorised"]
 
 
 async def test_the_karo_cancels_the_process_and_everyone_involved_is_told(

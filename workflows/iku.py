@@ -504,13 +504,25 @@ class IkuWorkflow:
     async def resend(self, request: ResendRequest) -> StatusView:
         with self._handler():
             try:
-                task = rules.check_task(self._record, request.task_id)
-                rules.check_resend(self._record, request.by, self._today())
+                self._resend(request)
             except rules.Refusal as refusal:
                 raise _refused(refusal) from None
-            self._log(HistoryEvent.RESENT, task=task, person=request.by)
-            self._announce = "resent"
             return self._status()
+
+    @workflow.signal(name="resend")
+    async def resend_signal(self, request: ResendRequest) -> None:
+        with self._handler():
+            try:
+                self._resend(request)
+            except rules.Refusal as refusal:
+                self._log(HistoryEvent.REFUSED, task_id=request.task_id, person=request.by,
+                          detail=refusal.code)
+
+    def _resend(self, request: ResendRequest) -> None:
+        task = rules.check_task(self._record, request.task_id)
+        rules.check_resend(self._record, request.by, self._today())
+        self._log(HistoryEvent.RESENT, task=task, person=request.by)
+        self._announce = "resent"
 
     @resend.validator
     def _validate_resend(self, request: ResendRequest) -> None:
