@@ -1,4 +1,10 @@
-"""FastAPI dependencies: settings, language, Temporal, the link signer, the store, people."""
+"""FastAPI dependencies: settings, language, Temporal, the link signer, the store, people.
+
+They are ``async def`` although they await nothing: FastAPI runs a plain ``def`` dependency
+in a worker thread, and those hops cost each decision about a millisecond
+(bench/decision_latency.py). None of them blocks: the directory is re-read only when its
+file changes.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +25,11 @@ from common.settings import Settings
 from workflows.sop import WIB
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_lang(request: Request) -> Lang:
+async def get_lang(request: Request) -> Lang:
     lang = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
     request.state.lang = lang  # for the error handler, which has no dependencies
     return lang
@@ -58,15 +64,15 @@ class Keys:
         return self._nonces
 
 
-def get_keys(request: Request) -> Keys:
+async def get_keys(request: Request) -> Keys:
     return request.app.state.keys  # type: ignore[no-any-return]
 
 
-def get_store(settings: SettingsDep) -> DocumentStore:
+async def get_store(settings: SettingsDep) -> DocumentStore:
     return DocumentStore(settings.documents_dir)
 
 
-def get_people(settings: SettingsDep) -> People:
+async def get_people(settings: SettingsDep) -> People:
     # load_directory re-reads the file only when it changed.
     return People.load(settings.directory_file)
 

@@ -46,13 +46,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     overrides = {"data_dir": args.data_dir} if args.data_dir is not None else {}
+    options = Options(temporal=not args.no_temporal, mail=not args.no_mail,
+                      worker=not args.no_worker, web=not args.no_web)
     try:
-        settings = effective(Settings(**overrides))
+        settings = effective(Settings(**overrides), options)
     except ValidationError as error:
         print(f"devstack: invalid settings:\n{error}", file=sys.stderr)
         return 2
-    options = Options(temporal=not args.no_temporal, mail=not args.no_mail,
-                      worker=not args.no_worker, web=not args.no_web)
     return run(settings, options)
 
 

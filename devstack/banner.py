@@ -7,6 +7,7 @@ import shlex
 
 from common.settings import Settings
 from devstack.options import Options
+from devstack.ports import probe_host
 from devstack.temporal import LOOPBACK
 
 # IkuWorkflow takes the process as plain JSON (common/models.py, WorkflowInput).
@@ -31,11 +32,44 @@ def banner(settings: Settings, options: Options) -> list[str]:
         f"  Worker            {'task queue ' + settings.task_queue if options.worker else 'not started (--no-worker)'}",  # noqa: E501
         f"  Data folder       {settings.data_dir}",
         f"  Mail kept in      {mail}",
+        *outbox_lines(settings, options),
         f"  Logs              {settings.data_dir / 'logs'}",
         "Start a process:",
         "  " + start_command(settings),
         "Stop everything: Ctrl-C",
         "",
+    ]
+
+
+def outbox_url(settings: Settings) -> str:
+    # The outbox answers only a browser on this machine, so name the loopback address even
+    # when the web layer listens on every interface.
+    return f"http://{probe_host(settings.web_host)}:{settings.web_port}/outbox"
+
+
+def outbox_lines(settings: Settings, options: Options) -> list[str]:
+    """Where the outbox is and how to sign in to it.
+
+    The password itself is not printed: it opens every official's personal task links, and
+    console output ends up in scrollback, screen shares and pasted logs. Its file is
+    readable by this user only; `cat` it when asked.
+    """
+    if not options.web:
+        return []
+    if not settings.outbox_enabled:
+        why = "--no-mail" if not options.mail else "IKU_OUTBOX_ENABLED=false"
+        return [f"  Outbox            off ({why})"]
+    if not settings.ops_identities:
+        return [f"  Outbox            {outbox_url(settings)}  (no user: IKU_OPS_IDENTITIES "
+                "is empty)"]
+    if settings.ops_password is not None:
+        where = "the value of IKU_OPS_PASSWORD"
+    else:
+        where = f"kept in {settings.data_dir / 'ops-password'} (yours only; cat it)"
+    return [
+        f"  Outbox            {outbox_url(settings)}  (every mail, with its task links)",
+        f"    sign in as      {settings.ops_identities[0]}",
+        f"    password        {where}",
     ]
 
 

@@ -16,13 +16,20 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from common.settings import Settings
+from devstack.options import Options
 
 ENV_PREFIX = "IKU_"
 
 
-def effective(settings: Settings) -> Settings:
-    """What this run uses: absolute paths, and links that point at the web layer we start."""
+def effective(settings: Settings, options: Options | None = None) -> Settings:
+    """What this run uses: absolute paths, links that point at the web layer we start, and
+    the outbox page on when this run keeps the mail (unless IKU_OUTBOX_ENABLED says no)."""
     settings = absolute(settings)
+    options = options or Options()
+    if "outbox_enabled" not in settings.model_fields_set and options.mail and options.web:
+        # Only with our own sink: with --no-mail the mail goes to a real relay, and the
+        # outbox would show nothing but what earlier runs kept.
+        settings = settings.model_copy(update={"outbox_enabled": True})
     if "public_base_url" not in settings.model_fields_set:
         # Otherwise moving the web layer to another port (IKU_WEB_PORT) would leave every
         # mailed link pointing at the default one.

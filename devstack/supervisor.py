@@ -154,6 +154,9 @@ class Supervisor:
         self._lock.acquire()
         # Made once here, before the worker and the web layer both look for it.
         settings.link_secret_value()
+        if options.web and settings.outbox_enabled:
+            # Made now, so the banner can say where it is before anyone opens the outbox.
+            settings.ops_password_value()
         if options.worker and not (self.root / "worker.py").is_file():
             raise StartupError(f"worker.py is missing in {self.root}; pass --no-worker to "
                                "run without it")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
+PREFIX = "phone-"  # this test's screenshots; those of an earlier run are removed first
 # No sandbox: the tests run as root, where chromium refuses to start with one. The rest keep
 # a closed network quiet and a small /dev/shm from crashing the renderer.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -41,8 +43,10 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
 ACTION_TIMEOUT_MS = 10_000
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    # Checked in the test, not in a fixture: a missing browser is a failed test, not an
+    # error in setting one up.
     if not (CHROMIUM.is_file() and CHROMIUM.stat().st_mode & 0o111):
         pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
                     "./scripts/test installs it (apt-get install chromium); "
@@ -66,8 +70,7 @@ async def phone(browser: Browser) -> BrowserContext:
 async def shot(page: Page, name: str) -> None:
     """A full-page screenshot, and the check a person would make first: nothing is wider
     than the phone (a sideways scroll hides buttons and the ends of lines)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=SHOTS / f"{name}.png", full_page=True)
+    await page.screenshot(path=SHOTS / f"{PREFIX}{name}.png", full_page=True)
     overflow = await page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{name}: the page is {overflow}px wider than the phone"
@@ -86,8 +89,15 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-async def test_officials_decide_from_their_phones(dev_env, web: Web, browser: Browser,
-                                                  tmp_path: Path):
+async def test_officials_decide_from_their_phones(dev_env, web: Web, tmp_path: Path):
+    async with chromium() as browser:
+        await officials_decide(dev_env, web, browser, tmp_path)
+
+
+async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob(f"{PREFIX}*.png"):  # a failed run must not leave an earlier pass's
+        old.unlink()
     p = await Scenario(dev_env.client, web.settings).start()
     konsep, tor = samples.docx("Konsep Rencana Kerja IKU 2027"), samples.pdf("TOR IKU 2027")
     files = {"konsep": tmp_path / "Konsep Rencana Kerja.docx", "tor": tmp_path / "TOR IKU.pdf"}

@@ -31,10 +31,11 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from common import search_attributes
 from common.models import WorkflowInput
 from common.settings import Settings
-from devstack.banner import READY, start_command
+from devstack.banner import READY, banner, start_command
 from devstack.children import Child, ChildSpec, first_exit
 from devstack.environment import effective, settings_environment
 from devstack.mailsink import list_messages
+from devstack.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent
 WITH_WORKER = (ROOT / "worker.py").exists()
@@ -153,6 +154,17 @@ def _mail(n: int) -> EmailMessage:
     return msg
 
 
+async def _outbox_subjects(web_port: int, password: str) -> list[str]:
+    """The subjects the outbox lists, signed in as ops; it must refuse the anonymous."""
+    url = f"http://127.0.0.1:{web_port}/outbox"
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(url)).status_code == 401
+        assert (await http.get(url, auth=("ops", password + "x"))).status_code == 401
+        page = await http.get(url, auth=("ops", password))
+    assert page.status_code == 200, page.text
+    return re.findall(r'<a href="outbox/[^"]+"><strong>([^<]*)</strong>', page.text)
+
+
 async def _registered_attributes(client: Client) -> set[str]:
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=client.namespace)
@@ -186,6 +198,14 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     await aiosmtplib.send(_mail(1), hostname="127.0.0.1", port=ports["smtp"])
     [stored] = list_messages(data_dir / "mail")
     assert stored.message_id == "<devstack-1@iku.localhost>"
+    if WITH_WEB:
+        # The local run turns the outbox on, behind the ops credential the banner points to.
+        password = (data_dir / "ops-password").read_text().strip()
+        assert password and password not in first.output
+        assert f"http://127.0.0.1:{ports['web']}/outbox" in first.output
+        assert "sign in as      ops" in first.output
+        assert str(data_dir / "ops-password") in first.output
+        assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 1"]
 
     # A second supervisor on the same folder is refused: two servers on one SQLite file.
     clash = await asyncio.to_thread(
@@ -216,6 +236,10 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     await aiosmtplib.send(_mail(2), hostname="127.0.0.1", port=ports["smtp"])
     assert [m.message_id for m in list_messages(data_dir / "mail")] == [
         "<devstack-2@iku.localhost>", "<devstack-1@iku.localhost>"]
+    if WITH_WEB:  # the same sign-in after a restart, and the mail of both runs, newest first
+        assert (data_dir / "ops-password").read_text().strip() == password
+        assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 2",
+                                                                  "Uji devstack 1"]
 
     # A part dying on its own takes the rest down, and the supervisor says which one.
     pids = second.child_pids()
@@ -290,3 +314,28 @@ def test_banner_names_a_start_command_the_workflow_accepts(
     assert options["--task-queue"] == "iku"
     given = WorkflowInput.model_validate_json(options["--input"])
     assert options["--workflow-id"] == given.workflow_id() == "iku-2027-kemnaker"
+
+
+def test_the_local_run_turns_the_outbox_on_and_says_how_to_sign_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    for key in [k for k in os.environ if k.startswith("IKU_")]:
+        monkeypatch.delenv(key)
+    everything = Options()
+    settings = effective(Settings(data_dir=tmp_path, web_port=8123), everything)
+    assert settings_environment(settings)["IKU_OUTBOX_ENABLED"] == "true"
+    lines = "\n".join(banner(settings, everything))
+    assert "Outbox            http://127.0.0.1:8123/outbox" in lines
+    assert "sign in as      ops" in lines and str(tmp_path / "ops-password") in lines
+
+    # Mail sent to a real relay never reaches the outbox: off, and the banner says why.
+    no_mail = Options(mail=False)
+    settings = effective(Settings(data_dir=tmp_path), no_mail)
+    assert not settings.outbox_enabled
+    assert "  Outbox            off (--no-mail)" in banner(settings, no_mail)
+
+    # Whoever turned it off on purpose keeps it off.
+    monkeypatch.setenv("IKU_OUTBOX_ENABLED", "false")
+    settings = effective(Settings(data_dir=tmp_path), everything)
+    assert settings_environment(settings)["IKU_OUTBOX_ENABLED"] == "false"
+    assert "  Outbox            off (IKU_OUTBOX_ENABLED=false)" in banner(settings, everything)
