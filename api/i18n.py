@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
+from api.i18n_bureau import BUREAU_TEXTS
 from common.dates import format_when
 from common.models import Action, Approval, StepKind
 from workflows import sop
@@ -225,6 +226,12 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "kind": ("Jenis", "Kind"),
     "back_outbox": ("Kembali ke kotak keluar", "Back to the outbox"),
 }
+
+
+# The bureau pages' words live in their own module; a key may be defined once only.
+if TEXTS.keys() & BUREAU_TEXTS.keys():
+    raise RuntimeError(f"texts defined twice: {sorted(TEXTS.keys() & BUREAU_TEXTS.keys())}")
+TEXTS = {**TEXTS, **BUREAU_TEXTS}
 
 
 def text(lang: Lang, key: str, **values: object) -> str:

@@ -59,11 +59,11 @@ def style_hash(css: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def content_security_policy(css: str) -> str:
-    # No script at all; the one inline stylesheet by hash; forms post only to us.
+def content_security_policy(*styles: str) -> str:
+    # No script at all; the inline stylesheets by hash; forms post only to us.
     return "; ".join((
         "default-src 'none'",
-        f"style-src {style_hash(css)}",
+        "style-src " + " ".join(style_hash(css) for css in styles),
         "form-action 'self'",
         "frame-ancestors 'none'",
         "base-uri 'none'",

@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     # The ops sign-in of the web layer (user name is the first ops identity). When unset,
     # a password is generated once into data_dir/ops-password.
     ops_password: SecretStr | None = None
+    # The bureau's sign-in (user name is the first bureau identity); generated once into
+    # data_dir/bureau-password when unset.
+    bureau_password: SecretStr | None = None
+    # Bearer tokens of the JSON API, one for ops and one for the bureau; generated once into
+    # data_dir/ops-api-token and data_dir/bureau-api-token when unset.
+    ops_api_token: SecretStr | None = None
+    bureau_api_token: SecretStr | None = None
+    # Signs the bureau pages' session cookies; generated once into data_dir/session-secret.
+    # Changing it (or a password) signs everyone out once the web layer restarts.
+    session_secret: SecretStr | None = None
+    # A sign-in lasts one working day at most, then the pages ask again.
+    session_hours: float = Field(default=10.0, gt=0, le=24 * 7)
     # The outbox page shows every mail the local sink kept; only the local run turns it on.
     outbox_enabled: bool = False
 
@@ -105,6 +117,18 @@ class Settings(BaseSettings):
 
     def ops_password_value(self) -> str:
         return self.kept_secret("ops-password", self.ops_password)
+
+    def bureau_password_value(self) -> str:
+        return self.kept_secret("bureau-password", self.bureau_password)
+
+    def ops_api_token_value(self) -> str:
+        return self.kept_secret("ops-api-token", self.ops_api_token)
+
+    def bureau_api_token_value(self) -> str:
+        return self.kept_secret("bureau-api-token", self.bureau_api_token)
+
+    def session_secret_value(self) -> str:
+        return self.kept_secret("session-secret", self.session_secret)
 
     def kept_secret(self, name: str, configured: SecretStr | None) -> str:
         """A configured secret, or one generated on first use and kept in data_dir, so a

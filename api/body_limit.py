@@ -1,0 +1,75 @@
+"""A cap on request bodies the app reads whole (JSON, sign-in and steering forms).
+
+FastAPI reads a JSON body completely before any check of ours runs, so the cap sits in
+front: a declared length over it is refused at once, and a chunked body is read up to it
+and then handed on in one piece. Task decisions (``/t/…``) and document uploads
+(``/api/documents``) stream with limits of their own and pass untouched.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.json_errors import texts
+
+LIMIT_BYTES = 256 * 1024
+STREAMING_PREFIXES = ("/t/", "/api/documents")
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, limit: int = LIMIT_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS")
+                or scope["path"].startswith(STREAMING_PREFIXES)):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.limit:
+                await self._refuse(scope, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.limit:
+                await self._refuse(scope, send)
+                return
+            if not message.get("more_body", False):
+                break
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        english, indonesian = texts("too_large")
+        if scope["path"].startswith("/api/"):
+            payload = json.dumps({"status": 413, "code": "too_large",
+                                  "message": {"en": english, "id": indonesian},
+                                  "detail": "", "errors": []}).encode()
+            content_type = b"application/json"
+        else:
+            payload = f"{indonesian}\n{english}\n".encode()
+            content_type = b"text/plain; charset=utf-8"
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", content_type),
+                                (b"content-length", str(len(payload)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": payload})

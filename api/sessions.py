@@ -1,0 +1,151 @@
+"""The bureau pages' session: a signed cookie, and the CSRF token bound to it.
+
+The cookie holds ``{sid, who, kind, pw}`` signed with itsdangerous under a key of its own
+(``session_secret``) and a timestamp: nothing in it is secret, nothing in it can be forged,
+and it expires after ``session_hours``. ``pw`` is a short MAC of the identity's password,
+so changing a password signs its sessions out. Logging out revokes the session id in this
+process (kept until the cookie would have expired anyway).
+
+The CSRF token of a form is an HMAC of the session id: bound to one session, never stored,
+checked in constant time on every POST.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from starlette.responses import Response
+
+from common.settings import Settings
+
+Kind = Literal["ops", "bureau"]
+COOKIE = "iku_session"
+# With https the __Host- prefix makes browsers refuse the cookie unless it is Secure,
+# host-only and for the whole site: no sibling host can plant or widen it.
+SECURE_COOKIE = "__Host-iku_session"
+_SALT = "iku-bureau-session-v1"
+
+
+@dataclass(frozen=True)
+class Session:
+    sid: str
+    who: str  # the identity: an ops or bureau identity from settings
+    kind: Kind
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+class Sessions:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.max_age = int(settings.session_hours * 3600)
+        self._revoked: dict[str, float] = {}  # sid -> when its cookie expires anyway
+
+    @property
+    def secure(self) -> bool:
+        return self.settings.public_base_url.lower().startswith("https://")
+
+    @property
+    def cookie(self) -> str:
+        return SECURE_COOKIE if self.secure else COOKIE
+
+    # The secret is read (or generated into data_dir) on first use, so importing the app
+    # touches no disk.
+    @cached_property
+    def _secret(self) -> str:
+        return self.settings.session_secret_value()
+
+    @cached_property
+    def _serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt=_SALT)
+
+    @cached_property
+    def _csrf_key(self) -> bytes:
+        return hmac.new(self._secret.encode(), b"iku-csrf-v1", hashlib.sha256).digest()
+
+    # --- the cookie -------------------------------------------------------------------
+
+    @cached_property
+    def _password_marks(self) -> dict[str, str]:
+        # Read once: a changed password takes effect (and signs its sessions out) when the
+        # web layer restarts, as any other setting does.
+        return {kind: _b64(hmac.new(self._csrf_key, password.encode(),
+                                    hashlib.sha256).digest()[:12])
+                for kind, password in (("ops", self.settings.ops_password_value()),
+                                       ("bureau", self.settings.bureau_password_value()))}
+
+    def _password_mark(self, kind: Kind) -> str:
+        return self._password_marks[kind]
+
+    def issue(self, response: Response, who: str, kind: Kind) -> Session:
+        session = Session(sid=secrets.token_urlsafe(18), who=who, kind=kind)
+        value = self._serializer.dumps({"sid": session.sid, "who": who, "kind": kind,
+                                        "pw": self._password_mark(kind)})
+        response.set_cookie(self.cookie, value, max_age=self.max_age, path="/",
+                            secure=self.secure, httponly=True, samesite="lax")
+        return session
+
+    def read(self, value: str | None) -> Session | None:
+        if not value or len(value) > 4096:
+            return None
+        try:
+            data = self._serializer.loads(value, max_age=self.max_age)
+        except (BadSignature, SignatureExpired):
+            return None
+        if not isinstance(data, dict):
+            return None
+        sid, who, kind = data.get("sid"), data.get("who"), data.get("kind")
+        if not (isinstance(sid, str) and isinstance(who, str) and kind in ("ops", "bureau")):
+            return None
+        if sid in self._revoked:
+            return None
+        # Still an identity of that kind, with the same password, as settings say now.
+        identities = (self.settings.ops_identities if kind == "ops"
+                      else self.settings.bureau_identities)
+        if not identities or who != identities[0]:
+            return None
+        if not hmac.compare_digest(str(data.get("pw", "")), self._password_mark(kind)):
+            return None
+        return Session(sid=sid, who=who, kind=kind)
+
+    def end(self, response: Response, session: Session | None) -> None:
+        now = time.time()
+        self._revoked = {s: t for s, t in self._revoked.items() if t > now}
+        if session is not None:
+            self._revoked[session.sid] = now + self.max_age
+        response.delete_cookie(self.cookie, path="/", secure=self.secure, httponly=True,
+                               samesite="lax")
+
+    # --- CSRF -------------------------------------------------------------------------
+
+    def csrf_token(self, session: Session) -> str:
+        return _b64(hmac.new(self._csrf_key, f"csrf\n{session.sid}".encode(),
+                             hashlib.sha256).digest())
+
+    def csrf_ok(self, session: Session, token: str | None) -> bool:
+        if not token:
+            return False
+        return hmac.compare_digest(token.encode(), self.csrf_token(session).encode())
+
+    # --- the sign-in form (no session yet) -------------------------------------------
+
+    def signin_token(self, nonce: str) -> str:
+        """The sign-in form's token, bound to a random nonce kept in a short cookie: a form
+        posted from another site cannot know it (login CSRF)."""
+        return _b64(hmac.new(self._csrf_key, f"signin\n{nonce}".encode(),
+                             hashlib.sha256).digest())
+
+    def signin_ok(self, nonce: str | None, token: str | None) -> bool:
+        if not nonce or not token or len(nonce) > 64:
+            return False
+        return hmac.compare_digest(token.encode(), self.signin_token(nonce).encode())

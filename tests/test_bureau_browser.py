@@ -1,0 +1,123 @@
+"""A real browser at the bureau: Debian's chromium, driven by Playwright, signs in, starts a
+process and opens its SOP table; then follows one that went back and forth.
+
+Full-page screenshots are kept in ``artifacts/screenshots/bureau-*.png`` so a person can judge
+the pages. A missing chromium is a failure, not a skip (``scripts/test`` installs it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.bureau import credentials, unique_code
+from tests.scenario import KARO, Scenario
+from tests.web import Web
+
+pytestmark = [pytest.mark.browser, pytest.mark.devserver]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"]
+# The bureau works at a desk: a common office laptop screen, in Jakarta.
+DESK = {"viewport": {"width": 1440, "height": 900}, "locale": "id-ID",
+        "timezone_id": "Asia/Jakarta"}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True, "locale": "id-ID",
+         "timezone_id": "Asia/Jakarta"}
+ACTION_TIMEOUT_MS = 10_000
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not (CHROMIUM.is_file() and CHROMIUM.stat().st_mode & 0o111):
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
+                    "./scripts/test installs it (apt-get install chromium); "
+                    "`playwright install` cannot download browsers on these machines.")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                    args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def shot(page: Page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"bureau-{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def sign_in(page: Page, web: Web, kind: str = "bureau", shot_as: str = "") -> None:
+    user, password = credentials(web.settings, kind)  # type: ignore[arg-type]
+    await page.goto(f"{web.settings.public_base_url}/proses")
+    assert "/masuk" in page.url  # not signed in yet: sent to the sign-in page
+    if shot_as:
+        await shot(page, shot_as)
+    await page.fill("#user", user)
+    await page.fill("#password", password)
+    await page.click("main button[type=submit]")
+    await page.wait_for_url("**/proses")
+
+
+async def test_the_head_of_bureau_signs_in_starts_a_process_and_reads_its_sop_table(
+    dev_env, web: Web, browser: Browser
+):
+    context = await browser.new_context(**DESK)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = await context.new_page()
+    await sign_in(page, web, shot_as="signin")
+    await shot(page, "list")
+
+    code = unique_code("kemnaker")
+    await page.click("main a.btn[href='/proses/baru']")
+    await page.fill("#year", "2027")
+    await page.fill("#code", code)
+    await page.fill("#title", "IKU Kementerian Ketenagakerjaan 2027")
+    await shot(page, "start")
+    await page.click("main button[type=submit]")
+    await page.wait_for_url(f"**/proses/iku-2027-{code}?ok=started")
+    assert await page.locator("#flash").is_visible()
+    table = page.locator("#sop-table")
+    await table.scroll_into_view_if_needed()
+    assert await table.locator("tbody tr.step-row").count() == 16
+    assert await page.locator("#langkah-1").get_attribute("data-state") == "current"
+    assert "Rina Wulandari" in await page.locator("#holders").inner_text()
+    await shot(page, "process-started")
+
+    # The same id again: refused, and the form keeps what was typed.
+    await page.goto(f"{web.settings.public_base_url}/proses/baru")
+    await page.fill("#year", "2027")
+    await page.fill("#code", code)
+    await page.fill("#title", "Judul yang diketik")
+    await page.click("main button[type=submit]")
+    assert "sudah ada" in await page.locator(".alert").inner_text()
+    assert await page.input_value("#title") == "Judul yang diketik"
+    await context.close()
+
+
+async def test_a_process_returned_at_step_9_reads_well_on_a_desk_and_on_a_phone(
+    dev_env, web: Web, browser: Browser
+):
+    p = await Scenario(dev_env.client, web.settings, year=2027,
+                       code=unique_code("kemnaker")).start()
+    await p.walk_to(9)
+    await p.return_(KARO, "Target indikator 3 belum terukur; lengkapi definisi operasional.")
+    await p.approve("p-002", "Diperbaiki sesuai catatan Karo.", new_draft="Draf IKU v2")
+    for kind, viewport in (("desk", DESK), ("phone", PHONE)):
+        context = await browser.new_context(**viewport)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        page = await context.new_page()
+        await sign_in(page, web, "ops")
+        await shot(page, f"list-{kind}")
+        await page.goto(f"{web.settings.public_base_url}/proses/{p.id}")
+        assert await page.locator("#langkah-9").get_attribute("data-state") == "current"
+        await shot(page, f"process-{kind}")
+        await context.close()

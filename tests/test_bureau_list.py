@@ -1,0 +1,199 @@
+"""The list of processes is Temporal's visibility: each filter of the page finds exactly what
+a visibility query made directly with the SDK finds; the counts per step and per role are
+right; paging goes through every process once.
+
+The processes of one test live in a year no other test uses, so the numbers are known. Step
+1's standard time is a few seconds of round-the-clock office hours here, so a process left
+at step 1 falls overdue while the test runs.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, time, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from temporalio.client import Client
+
+from common.models import CancelRequest
+from common.settings import Settings
+from tests.bureau import api, eventually, signed_in
+from tests.conftest import MailBox
+from tests.scenario import KARO, Scenario
+from tests.web import Page, Web
+from workflows.iku import IkuWorkflow
+
+pytestmark = pytest.mark.devserver
+
+ALWAYS_OPEN = {"office_open": time(0, 0), "office_close": time(23, 59, 59),
+               "office_close_friday": time(23, 59, 59)}
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+    """As conftest's, with an office that never closes (today is a working day, whatever
+    the calendar says) and a step 1 that is due 3.6 seconds after it starts."""
+    overrides = tmp_path / "calendar-overrides.yaml"
+    today = date.today()
+    overrides.write_text(yaml.safe_dump({"workdays": [
+        {"date": (today + timedelta(days=d)).isoformat(), "name": "hari uji"}
+        for d in range(-1, 3)]}))
+    return Settings(
+        data_dir=tmp_path / "data", task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
+        smtp_port=mailbox[1], public_base_url="http://iku.test",
+        calendar_overrides_file=overrides, standard_times={1: "0.001h"}, **ALWAYS_OPEN,
+    )
+
+
+async def quiet_year(client: Client) -> int:
+    """A year nobody else's processes are in."""
+    for year in range(2031, 2100):
+        if (await client.count_workflows(f"IkuYear = {year}")).count == 0:
+            return year
+    raise AssertionError("no free year")
+
+
+async def sdk_ids(client: Client, query: str) -> set[str]:
+    return {w.id async for w in client.list_workflows(query)
+            if w.status is None or w.status.name != "CONTINUED_AS_NEW"}
+
+
+def listed(page: Page) -> set[str]:
+    assert page.status == 200, page.text
+    return set(re.findall(r'<a class="pid" href="/proses/([^"]+)"', page.response.text))
+
+
+def chip(page: Page, kind: str, key: str) -> int:
+    found = re.search(rf'data-{kind}="{key}">(\d+)<', page.response.text)
+    assert found is not None, (kind, key)
+    return int(found.group(1))
+
+
+async def test_the_list_filters_find_what_temporal_visibility_finds_and_counts_are_right(
+    dev_env, web: Web
+):
+    client = dev_env.client
+    year = await quiet_year(client)
+
+    async def started(step: int | None = None) -> Scenario:
+        p = await Scenario(client, web.settings, year=year).start()
+        if step is not None:
+            await p.walk_to(step)
+        return p
+
+    at_1, at_2, at_3, at_9 = (await started(), await started(2), await started(3),
+                              await started(9))
+    archived = await started()
+    await archived.walk_to_end()
+    cancelled = await started(2)
+    await cancelled.handle.execute_update(IkuWorkflow.cancel,
+                                          CancelRequest(by="ops", reason="Diganti revisi 1"))
+    await at_1.until(lambda s: s.task is not None and s.task.overdue)
+    everyone = {p.id for p in (at_1, at_2, at_3, at_9, archived, cancelled)}
+
+    base = f"IkuYear = {year} AND ExecutionStatus != 'ContinuedAsNew'"
+    cases = [  # (page filters, the same question asked of the SDK, what it must find)
+        ({}, base, everyone),
+        ({"step": "3"}, f"{base} AND IkuStep = 3", {at_3.id}),
+        ({"role": "karo"}, f"{base} AND IkuRole = 'karo'", {at_3.id, at_9.id}),
+        ({"assignee": KARO}, f"{base} AND IkuAssignee = '{KARO}'", {at_3.id, at_9.id}),
+        ({"assignee": "p-002", "state": "running"},
+         f"{base} AND IkuAssignee = 'p-002' AND ExecutionStatus = 'Running'", {at_2.id}),
+        ({"overdue": "true"}, f"{base} AND IkuOverdue = true", {at_1.id}),
+        ({"overdue": "false", "state": "running"},
+         f"{base} AND IkuOverdue = false AND ExecutionStatus = 'Running'",
+         {at_2.id, at_3.id, at_9.id}),
+        ({"state": "archived"}, f"{base} AND IkuState = 'archived'", {archived.id}),
+        ({"state": "cancelled"}, f"{base} AND IkuState = 'cancelled'", {cancelled.id}),
+        ({"step": "2", "role": "kabag"}, f"{base} AND IkuStep = 2 AND IkuRole = 'kabag'",
+         {at_2.id, cancelled.id}),
+    ]
+    async with signed_in(web, "bureau") as biro:
+        for filters, query, expected in cases:
+            async def same(filters: dict[str, str] = filters, query: str = query,
+                           expected: set[str] = expected) -> None:
+                page = await biro.page("/proses", year=str(year), **filters)
+                direct = await sdk_ids(client, query)
+                assert direct == expected, (filters, direct)
+                assert listed(page) == direct, filters
+
+            await eventually(same)
+
+        # Counts: running processes, per step and per role, as one count query each.
+        page = await biro.page("/proses", year=str(year))
+        steps = {1: 1, 2: 1, 3: 1, 9: 1}
+        for n in range(1, 17):
+            direct = (await client.count_workflows(
+                f"IkuYear = {year} AND IkuStep = {n} AND IkuState = 'running' "
+                "AND ExecutionStatus = 'Running'")).count
+            assert chip(page, "step", str(n)) == direct == steps.get(n, 0), n
+        roles = {"kasubag": 1, "kabag": 1, "karo": 2}
+        for role in ("kasubag", "kabag", "karo", "sekjen", "menteri", "tim",
+                     "fungsional_umum"):
+            assert chip(page, "role", role) == roles.get(role, 0), role
+        assert 'class="stat-n">4<' in page.response.text  # running
+        assert 'class="stat-n">1<' in page.response.text  # overdue
+        # Facets: with a role chosen, the step counts keep to that role.
+        karo_only = await biro.page("/proses", year=str(year), role="karo")
+        assert chip(karo_only, "step", "3") == 1 and chip(karo_only, "step", "2") == 0
+        assert chip(karo_only, "role", "kabag") == 1  # a facet's own count ignores it
+
+        # A bad filter value is named and dropped; the rest still applies.
+        odd = await biro.page("/proses", year=str(year), step="99", role="karo")
+        assert "Langkah harus 1–16" in odd.text and listed(odd) == {at_3.id, at_9.id}
+
+    async with api(web, "bureau") as http:
+        counts = (await http.get("/api/processes/counts", params={"year": year})).json()
+        assert counts["by_step"]["9"] == 1 and counts["by_role"]["karo"] == 2
+        assert counts["running"] == 4 and counts["overdue"] == 1
+        found = (await http.get("/api/processes", params={"year": year, "role": "karo"})).json()
+        assert {r["workflow_id"] for r in found["items"]} == {at_3.id, at_9.id}
+        row = next(r for r in found["items"] if r["workflow_id"] == at_9.id)
+        assert row["step"] == 9 and row["assignees"] == [KARO] and row["state"] == "running"
+
+
+async def test_paging_goes_through_every_process_once(dev_env, web: Web):
+    client = dev_env.client
+    year = await quiet_year(client)
+    ids = {(await Scenario(client, web.settings, year=year).start()).id for _ in range(5)}
+
+    async def all_visible() -> None:
+        assert await sdk_ids(client, f"IkuYear = {year}") == ids
+
+    await eventually(all_visible)
+    async with signed_in(web, "ops") as ops:
+        seen: list[str] = []
+        page = await ops.page("/proses", year=str(year), per="2")
+        pages = 0
+        while True:
+            pages += 1
+            seen += sorted(listed(page))
+            more = re.search(r'href="([^"]+)" rel="next"', page.response.text)
+            if more is None:
+                break
+            page = await ops.page(more.group(1).replace("&amp;", "&"))
+        assert sorted(seen) == sorted(ids) and pages == 3
+        forged = await ops.page("/proses", year=str(year), per="2", halaman="AAAA.BBBB")
+        assert forged.status == 422 and "Penanda halaman tidak valid" in forged.text
+    async with api(web, "ops") as http:
+        seen, token, calls = [], None, 0
+        while True:
+            params: dict[str, object] = {"year": year, "page_size": 2}
+            if token:
+                params["page_token"] = token
+            body = (await http.get("/api/processes", params=params)).json()
+            seen += [r["workflow_id"] for r in body["items"]]
+            calls += 1
+            token = body["next_page_token"]
+            if not token:
+                break
+        assert sorted(seen) == sorted(ids) and calls == 3
+        # A token is good only for the query it was made for.
+        first = (await http.get("/api/processes", params={"year": year, "page_size": 2})).json()
+        other = await http.get("/api/processes", params={
+            "year": year, "page_size": 2, "role": "kasubag",
+            "page_token": first["next_page_token"]})
+        assert other.status_code == 422 and other.json()["code"] == "invalid_page_token"

@@ -1,0 +1,305 @@
+"""The planning bureau follows a process through its pages, while officials act on their links.
+
+Real parts throughout: the Temporal dev server, a worker, mail over SMTP, uvicorn serving
+the app; the bureau signs in, starts the process, reads the SOP table at each turn, and at
+the end downloads the archive and checks the bag it holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from common.archive_bag import validate_bag
+from common.models import HistoryEvent, ProcessState
+from tests import samples
+from tests.bureau import DOCX, hidden, signed_in, unique_code
+from tests.scenario import (
+    FUNGSIONAL_UMUM,
+    KABAG,
+    KARO,
+    KASUBAG,
+    MENTERI,
+    SEKJEN,
+    TIM_ANGGOTA,
+    TIM_KETUA,
+    Scenario,
+)
+from tests.web import Page, Web
+
+pytestmark = pytest.mark.devserver
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def row(page: Page, number: int) -> str:
+    """The HTML of one step of the SOP table: its row and the row of its passes."""
+    html = page.response.text
+    start = html.index(f'<tr id="langkah-{number}"')
+    following = html.find('<tr id="langkah-', start + 1)
+    return html[start:following if following != -1 else html.index("</tbody>", start)]
+
+
+def text_of(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def passes(page: Page, number: int) -> list[str]:
+    """The text of each pass through a step, in order."""
+    return [text_of(part) for part in re.split(r'<div class="pass[ "]', row(page, number))[1:]]
+
+
+def row_state(page: Page, number: int) -> str:
+    found = re.search(r'data-state="(\w+)"', row(page, number))
+    assert found is not None
+    return found.group(1)
+
+
+async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_valid_archive(
+    dev_env, web: Web, tmp_path: Path
+):
+    async with signed_in(web, "bureau") as biro:
+        code = unique_code("kemnaker")
+        wid = await biro.start(year=2027, code=code, title="IKU Kementerian Ketenagakerjaan 2027")
+        assert wid == f"iku-2027-{code}"
+
+        # The process page: the SOP table of the source, the first step current.
+        assert biro.location == f"/proses/{wid}?ok=started"
+        page = await biro.page(biro.location)
+        assert page.status == 200, page.text
+        assert "Proses dimulai" in page.text
+        assert "Langkah 1 dari 16" in page.text and "Rina Wulandari" in page.text
+        assert page.response.text.count('<tr id="langkah-') == 16
+        for role in ("Kasubbag", "Kabag", "Karo", "Sekjen", "Menteri", "Tim",
+                     "Fungsional Umum"):
+            assert f'<th scope="col" class="c-role">{role}</th>' in page.response.text
+        assert "Persyaratan/ Kelengkapan" in page.text and "Konsep Rencana Kerja" in page.text
+        assert row_state(page, 1) == "current" and row_state(page, 2) == "todo"
+        assert "Dimulai oleh" in page.text and "Biro Perencanaan (biro)" in page.text
+
+        p = Scenario(dev_env.client, web.settings)
+        p.id = wid
+        p.handle = dev_env.client.get_workflow_handle(wid)
+
+        tor, konsep = samples.pdf("TOR IKU"), samples.docx("Konsep Rencana Kerja")
+        draft = samples.docx("Draf IKU v1")
+        await web.act(wid, KASUBAG, "submit", files={
+            "konsep_rencana_kerja": [("Konsep.docx", konsep, DOCX)],
+            "tor": [("TOR.pdf", tor, "application/pdf")]})
+        await web.act(wid, KABAG, "approve", note="Setuju, teruskan kepada Karo.")
+
+        page = await biro.page(f"/proses/{wid}")
+        assert [row_state(page, n) for n in (1, 2, 3)] == ["done", "done", "current"]
+        assert "Ahmad Fauzi" in row(page, 2) and "Setuju, teruskan kepada Karo." in row(page, 2)
+        assert "tepat waktu" in row(page, 1)
+        assert "Dr. Bambang Sutrisno" in row(page, 3) and "Menunggu" in row(page, 3)
+        # The documents, each version with the decisions that concerned it.
+        assert sha(tor)[:12] in page.text and "TOR.pdf" in page.text
+        got = await biro.http.get(f"/proses/{wid}/dokumen/{sha(tor)}")
+        assert got.status_code == 200 and got.content == tor
+
+        await web.act(wid, KARO, "approve", note="Setuju. Kabag agar membentuk Tim Penyusunan.")
+        await web.act(wid, KABAG, "submit", note="Kasubbag agar membentuk Tim Penyusunan.")
+        await web.act(wid, KASUBAG, "submit", team=[TIM_ANGGOTA], leader=TIM_KETUA,
+                      files={"sk_tim": [("SK Tim.pdf", samples.pdf("SK Tim"),
+                                         "application/pdf")]})
+        page = await biro.page(f"/proses/{wid}")
+        assert row_state(page, 6) == "current"
+        assert "Yusuf Maulana" in row(page, 6) and "Putri Anggraini" in row(page, 6)
+        assert "Tim Penyusunan" in page.text
+
+        await web.act(wid, TIM_KETUA, "submit",
+                      files={"draf_iku": [("Draf IKU.docx", draft, DOCX)]})
+        for person in (KASUBAG, KABAG, KARO, SEKJEN):
+            await web.act(wid, person, "approve")
+        await web.act(wid, MENTERI, "approve", note="Ditandatangani.")
+        for person in (SEKJEN, KARO, KABAG, KASUBAG):
+            await web.act(wid, person, "hand_over")
+
+        page = await biro.page(f"/proses/{wid}")
+        assert row_state(page, 16) == "current" and row_state(page, 15) == "done"
+        assert "Sari Dewi" in row(page, 16) and "Agus Setiawan" in row(page, 16)
+        await web.act(wid, FUNGSIONAL_UMUM[0], "archive")
+
+        status = await p.status()
+        assert status.state is ProcessState.ARCHIVED
+        page = await biro.page(f"/proses/{wid}")
+        assert "Diarsipkan" in page.text and "Tidak ada tindakan" not in page.text
+        assert all(row_state(page, n) == "done" for n in range(1, 17))
+        assert 'id="form-resend"' not in page.response.text
+
+        # The archive: validated now, offered as a zip; the zip holds the same valid bag.
+        archive = await biro.page(f"/proses/{wid}/arsip")
+        assert archive.status == 200, archive.text
+        assert "Arsip utuh" in archive.text and status.archive is not None
+        assert status.archive.bag_name in archive.text
+        download = await biro.http.get(f"/proses/{wid}/arsip.zip")
+        assert download.status_code == 200
+        assert download.headers["content-type"] == "application/zip"
+        assert "attachment" in download.headers["content-disposition"]
+        with zipfile.ZipFile(io.BytesIO(download.content)) as bundle:
+            bundle.extractall(tmp_path)
+        assert validate_bag(tmp_path / status.archive.bag_name) == (True, None)
+        decided = [h.step for h in status.history if h.event is HistoryEvent.DECIDED]
+        assert decided == list(range(1, 17))
+        assert hidden(page, "csrf")
+
+
+async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_on_version_2(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.walk_to(9)
+    await p.return_(KARO, "Target indikator 3 belum terukur.")
+    await p.approve(KABAG, "Diperbaiki sesuai catatan Karo.", new_draft="Draf IKU v2")
+    await p.approve(KARO)
+    await p.approve(SEKJEN)
+    await p.approve(MENTERI, "Ditandatangani.")
+    status = await p.status()
+    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
+
+    async with signed_in(web, "bureau") as biro:
+        page = await biro.page(f"/proses/{p.id}")
+        assert page.status == 200, page.text
+        assert "Putaran 2" in page.text and "1 kali dikembalikan" in page.text
+        assert row_state(page, 12) == "current" and row_state(page, 9) == "done"
+
+        # Step 9: returned in round 1, with the note; initialled in round 2, on version 2.
+        first, second = passes(page, 9)
+        assert "Putaran 1" in first and "dikembalikan ke langkah 8" in first
+        assert "Target indikator 3 belum terukur." in first
+        assert "Draf Indikator Kinerja Utama v1" in first
+        assert "Putaran 2" in second and "disetujui dan diparaf" in second
+        assert "Draf Indikator Kinerja Utama v2" in second
+        # Step 8 again: back from step 9, fixed by a new version.
+        first, second = passes(page, 8)
+        assert "Putaran 1" in first and "kembali dari langkah" not in first
+        assert "kembali dari langkah 9" in second and "Draf Indikator Kinerja Utama v2" in second
+        assert len(passes(page, 10)) == 1 and len(passes(page, 7)) == 1
+        assert 'class="shape review st-done"' in row(page, 9)
+
+        # The draft's versions and what was decided on each.
+        docs = page.response.text
+        table = docs[docs.index('data-kind="draf_iku"'):]
+        table = table[:table.index("</table>")]
+        v2_row, v1_row = table.split('data-version="')[1:3]
+        assert v2_row.startswith("2") and v1_row.startswith("1")
+        assert "dikembalikan untuk diperbaiki" in v1_row and "Dr. Bambang Sutrisno" in v1_row
+        assert "disetujui dan ditandatangani" in v2_row
+        assert text_of(v2_row).count("disetujui dan diparaf") == 3
+        assert "Ditandatangani Ir. Sri Hartati" in text_of(v2_row)
+
+        # Initials and signature: on which version, and which stand.
+        marks = docs[docs.index('id="marks"'):]
+        marks = marks[:marks.index("</table>")]
+        rows = [text_of(r) for r in marks.split("<tr ")[1:]]
+        on_v2 = [r for r in rows if "v2" in r]
+        assert len(on_v2) == 4 and all("berlaku" in r and "tidak berlaku" not in r
+                                       for r in on_v2)
+        assert any("Tanda tangan" in r and "Ir. Sri Hartati" in r for r in on_v2)
+        assert v2.ref.sha256[:12] in marks and v1.ref.sha256[:12] in marks
+        (kabag_v1,) = [r for r in rows if "v1" in r]
+        assert "Ahmad Fauzi" in kabag_v1 and "versi lama" in kabag_v1
+        assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
+
+        # The riwayat: the return with its note and checklist, who decided, each version.
+        riwayat = text_of(docs[docs.index('id="history"'):])
+        assert "dikembalikan untuk diperbaiki" in riwayat and "ke langkah 8" in riwayat
+        assert "Target terukur dan realistis (sesuai)" in riwayat
+        assert f"Draf Indikator Kinerja Utama v2 {v2.ref.sha256[:8]}" in riwayat
+
+        # And in English, on request.
+        english = await biro.page(f"/proses/{p.id}", lang="en")
+        assert "Round 2" in english.text and "returned to step 8" in english.text
+        assert "Initials and signature" in english.text
+
+
+async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_was_typed(
+    dev_env, web: Web
+):
+    async with signed_in(web, "bureau") as biro:
+        code = unique_code("kemnaker")
+        wid = await biro.start(year=2027, code=code, title="IKU 2027")
+        form = await biro.page("/proses/baru")
+        typed = {"year": "2027", "code": code, "revision": "0", "sop_number": "1/XII/OT.04.00",
+                 "title": "Judul yang diketik"}
+        again = await biro.post("/proses/baru", typed, form)
+        assert again.status == 409
+        assert f"Proses {wid} sudah ada (Berjalan)" in again.text
+        assert f'href="/proses/{wid}"' in again.response.text
+        values = {f.name: f.value for f in again.fields}
+        assert values["title"] == "Judul yang diketik" and values["sop_number"] == "1/XII/OT.04.00"
+        bad = await biro.post("/proses/baru", {**typed, "code": "Kode Salah!", "year": "1990"},
+                              form)
+        assert bad.status == 422 and "Proses belum dimulai" in bad.text
+        assert "Tahun 2000–2100" in bad.text and "hanya huruf kecil" in bad.text
+        assert {f.name: f.value for f in bad.fields}["code"] == "kode salah!"
+        revision = await biro.post("/proses/baru", {**typed, "revision": "1"}, form)
+        assert revision.status == 303
+        assert revision.response.headers["location"] == f"/proses/{wid}-rev1?ok=started"
+
+
+async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_refused(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.walk_to(2)
+    async with signed_in(web, "ops") as ops:
+        page = await ops.page(f"/proses/{p.id}")
+        task_id = hidden(page, "task_id", "form-assign")
+        done = await ops.post(f"/proses/{p.id}/tugaskan",
+                              {"task_id": task_id, "person": "p-011", "reason": "Kabag dinas luar"},
+                              page, form_id="form-assign")
+        assert done.status == 303, done.text
+        shown = await ops.page(done.response.headers["location"])
+        assert "Tugas ditugaskan" in shown.text
+        assert "kepada Dewi Lestari, S.H., M.H.; dicatat atas nama Ops (ops)" in shown.text
+        assert "Dewi Lestari" in text_of(row(shown, 2))
+        # The page from before the step moved on: its form names a task no longer current.
+        await p.approve("p-011", "Setuju, teruskan kepada Karo.")
+        stale = await ops.post(f"/proses/{p.id}/tugaskan",
+                               {"task_id": task_id, "person": "p-002", "reason": "kembali"},
+                               page, form_id="form-assign")
+        assert stale.status == 409 and "Tugas ini sudah diputuskan" in stale.text
+        assert 'value="kembali"' in stale.response.text  # what was typed is kept
+        # Cancel needs a reason and the confirmation; then it ends the process.
+        page = await ops.page(f"/proses/{p.id}")
+        unconfirmed = await ops.post(f"/proses/{p.id}/batalkan",
+                                     {"reason": "Diganti revisi 1"}, page, form_id="form-cancel")
+        assert unconfirmed.status == 422 and "Centang konfirmasi" in unconfirmed.text
+        cancelled = await ops.post(f"/proses/{p.id}/batalkan",
+                                   {"reason": "Diganti revisi 1", "confirm": "ya"}, page,
+                                   form_id="form-cancel")
+        assert cancelled.status == 303
+        shown = await ops.page(cancelled.response.headers["location"])
+        assert "Proses dibatalkan" in shown.text and "Diganti revisi 1" in shown.text
+        assert row_state(shown, 3) == "cancelled" and 'id="form-cancel"' not in shown.text
+    status = await p.status()
+    assert status.state is ProcessState.CANCELLED
+    steered = [(h.event, h.person, h.note) for h in status.history
+               if h.event in (HistoryEvent.ASSIGNED, HistoryEvent.CANCELLED)]
+    assert steered == [(HistoryEvent.ASSIGNED, "ops", "Kabag dinas luar"),
+                       (HistoryEvent.CANCELLED, "ops", "Diganti revisi 1")]
+
+
+async def test_a_process_terminated_in_the_temporal_ui_is_shown_as_stopped_without_actions(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.walk_to(3)
+    await p.handle.terminate("dihentikan ops dari Temporal UI")
+    async with signed_in(web, "ops") as ops:
+        page = await ops.page(f"/proses/{p.id}")
+        assert page.status == 200, page.text
+        assert "Dihentikan (Temporal)" in page.text
+        assert "bukan diselesaikan menurut SOP" in page.text
+        assert 'id="form-resend"' not in page.response.text
+        assert row_state(page, 2) == "done" and row_state(page, 3) == "stopped"
+        assert "Dihentikan di Temporal pada langkah ini" in text_of(row(page, 3))
