@@ -74,6 +74,10 @@ class ProcessRow(Model):
     execution_status: str
     started_at: datetime
     closed_at: datetime | None
+    since: datetime | None = Field(default=None,
+                                   description="When the open task arrived (running only).")
+    deadline: datetime | None = Field(default=None,
+                                      description="The open task's deadline (running only).")
 
 
 class ProcessList(Model):

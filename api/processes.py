@@ -48,7 +48,6 @@ from common.models import (
     ProcessState,
     ResendRequest,
     StatusView,
-    TaskView,
     WorkflowInput,
 )
 from common.settings import Settings
@@ -206,29 +205,6 @@ async def stopped_by_temporal(client: Client, workflow_id: str) -> bool:
     return described.status not in (None, WorkflowExecutionStatus.RUNNING,
                                     WorkflowExecutionStatus.COMPLETED,
                                     WorkflowExecutionStatus.CONTINUED_AS_NEW)
-
-
-GLIMPSE_SECONDS = 3.0
-
-
-async def current_tasks(client: Client, workflow_ids: list[str]
-                        ) -> dict[str, TaskView | None]:
-    """The open task of each running process (since when, until when), for the list.
-
-    Best effort: a process that does not answer in time is shown without it, so a slow
-    worker slows the list by ``GLIMPSE_SECONDS`` at most and never breaks it.
-    """
-    gate = asyncio.Semaphore(8)
-
-    async def one(workflow_id: str) -> tuple[str, TaskView | None]:
-        async with gate:
-            try:
-                found = await asyncio.wait_for(status(client, workflow_id), GLIMPSE_SECONDS)
-            except (ProcessError, TimeoutError):
-                return workflow_id, None
-            return workflow_id, found.task
-
-    return dict(await asyncio.gather(*(one(w) for w in workflow_ids)))
 
 
 # --- acting ----------------------------------------------------------------------------

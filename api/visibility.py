@@ -16,7 +16,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated
@@ -32,6 +32,7 @@ from pydantic import (
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.api_models import ProcessRow
 from api.processes import WORKFLOW_TYPE, ProcessError, unavailable
 from common import search_attributes as sa
 from common.models import PersonId
@@ -199,42 +200,26 @@ def _unb64(text: str) -> bytes:
 
 
 @dataclass(frozen=True)
-class Row:
-    workflow_id: str
-    run_id: str
-    title: str
-    year: int | None
-    code: str | None
-    step: int | None
-    role: str | None
-    assignees: list[str]
-    overdue: bool
-    state: str | None
-    execution_status: str
-    started_at: datetime
-    closed_at: datetime | None
-
-
-@dataclass(frozen=True)
 class ListPage:
-    rows: list[Row]
+    rows: list[ProcessRow]
     next_token: str | None
 
 
-async def _row(execution: WorkflowExecution) -> Row:
+async def _row(execution: WorkflowExecution) -> ProcessRow:
     attrs = execution.typed_search_attributes
     try:
         title = str((await execution.memo()).get("title", ""))
     except Exception:  # a memo we cannot read is shown as no title, never as an error
         title = ""
     status = execution.status or WorkflowExecutionStatus.RUNNING
-    return Row(
+    return ProcessRow(
         workflow_id=execution.id, run_id=execution.run_id, title=title,
         year=attrs.get(sa.YEAR), code=attrs.get(sa.CODE), step=attrs.get(sa.STEP),
         role=attrs.get(sa.ROLE), assignees=list(attrs.get(sa.ASSIGNEE) or []),
         overdue=bool(attrs.get(sa.OVERDUE)), state=attrs.get(sa.STATE),
         execution_status=status.name.lower(), started_at=execution.start_time,
-        closed_at=execution.close_time,
+        closed_at=execution.close_time, since=attrs.get(sa.SINCE),
+        deadline=attrs.get(sa.DEADLINE),
     )
 
 

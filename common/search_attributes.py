@@ -14,5 +14,9 @@ ROLE = SearchAttributeKey.for_keyword("IkuRole")
 ASSIGNEE = SearchAttributeKey.for_keyword_list("IkuAssignee")
 OVERDUE = SearchAttributeKey.for_bool("IkuOverdue")
 STATE = SearchAttributeKey.for_keyword("IkuState")
+# The open task's arrival and deadline: "since when" and "until when" at a glance.
+SINCE = SearchAttributeKey.for_datetime("IkuSince")
+DEADLINE = SearchAttributeKey.for_datetime("IkuDeadline")
 
-ALL: tuple[SearchAttributeKey, ...] = (YEAR, CODE, STEP, ROLE, ASSIGNEE, OVERDUE, STATE)
+ALL: tuple[SearchAttributeKey, ...] = (
+    YEAR, CODE, STEP, ROLE, ASSIGNEE, OVERDUE, STATE, SINCE, DEADLINE)

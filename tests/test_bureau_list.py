@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -197,3 +197,21 @@ async def test_paging_goes_through_every_process_once(dev_env, web: Web):
             "year": year, "page_size": 2, "role": "kasubag",
             "page_token": first["next_page_token"]})
         assert other.status_code == 422 and other.json()["code"] == "invalid_page_token"
+
+
+async def test_the_list_says_since_when_and_until_when_each_process_waits(dev_env, web: Web):
+    client = dev_env.client
+    year = await quiet_year(client)
+    p = await Scenario(client, web.settings, year=year).start()
+    await p.do_step()  # now at the Kabag's review
+    task = await p.task()
+    async with api(web, "bureau") as http:
+
+        async def shows_the_kabags_review() -> None:
+            rows = (await http.get("/api/processes", params={"year": year})).json()["items"]
+            assert [(r["step"], r["title"]) for r in rows] == [(2, p.process.title)]
+            assert rows[0]["since"] is not None and rows[0]["deadline"] is not None
+            assert datetime.fromisoformat(rows[0]["since"]) == task.entered_at
+            assert datetime.fromisoformat(rows[0]["deadline"]) == task.deadline
+
+        await eventually(shows_the_kabags_review)

@@ -116,6 +116,8 @@ class IkuWorkflow:
         if input.record is None:
             self._check_workflow_id()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
+        # Lists show the title from the memo, however the process was started.
+        workflow.upsert_memo({"title": self._process.title})
         self._publish()
         while record.state is ProcessState.RUNNING:
             task = record.task
@@ -614,6 +616,12 @@ class IkuWorkflow:
         if task is not None:
             values[sa.STEP.name] = sa.STEP.value_set(task.step)
             values[sa.ROLE.name] = sa.ROLE.value_set(task.role)
+        # Set while a task is open and left as they were after (the list shows them for
+        # running processes only): unset datetimes do not decode on every server.
+        if open_task is not None:
+            values[sa.SINCE.name] = sa.SINCE.value_set(open_task.entered_at)
+            if open_task.schedule is not None:
+                values[sa.DEADLINE.name] = sa.DEADLINE.value_set(open_task.schedule.deadline)
         # Only what changed: every upsert is a history event.
         changed = [u for name, u in values.items() if self._published.get(name) != u.value]
         if changed:

@@ -155,8 +155,6 @@ async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
             visibility.list_page(client, filters, request.app.state.page_tokens,
                                  page_size=page_size, token=token),
             visibility.counts(client, filters))
-        tasks = await processes.current_tasks(
-            client, [r.workflow_id for r in page.rows if r.execution_status == "running"])
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     tz = settings.timezone
@@ -169,9 +167,10 @@ async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
         "state": _row_state(r), "state_label": state_name(lang, _row_state(r)),
         "started": short_when(r.started_at, lang, settings.timezone),
         "closed": short_when(r.closed_at, lang, tz) if r.closed_at else "",
-        "since": short_when(task.entered_at, lang, tz) if (task := tasks.get(r.workflow_id))
+        "since": short_when(r.since, lang, tz) if r.since and r.execution_status == "running"
         else "",
-        "deadline": short_when(task.deadline, lang, tz) if task and task.deadline else "",
+        "deadline": short_when(r.deadline, lang, tz)
+        if r.deadline and r.execution_status == "running" else "",
     } for r in page.rows]
 
     def link(**changes: str | None) -> str:

@@ -25,7 +25,6 @@ from api.api_models import (
     DecideBody,
     ProcessCounts,
     ProcessList,
-    ProcessRow,
     ResendBody,
     StartBody,
     Started,
@@ -139,7 +138,7 @@ async def list_processes(
                                           page_size=page_size, token=page_token)
     except ProcessError as err:
         raise _problem(err) from None
-    return ProcessList(items=[ProcessRow(**vars(r)) for r in page.rows],
+    return ProcessList(items=page.rows,
                        next_page_token=page.next_token)
 
 
