@@ -40,7 +40,8 @@ class Started(Model):
 
 class DecideBody(Decision):
     """A decision for the current task, as the official named in ``person`` (ops only: the
-    workflow checks that this person may act on the task)."""
+    workflow checks that this person may act on the task). ``via`` is set by the server to
+    the signed-in ops identity, and recorded."""
 
     task_id: TaskId
 

@@ -368,7 +368,8 @@ BUREAU_TEXTS: Mapping[str, tuple[str, str]] = {
                      "Everything the process recorded, in order."),
     "col_event": ("Peristiwa", "Event"),
     "col_detail": ("Rincian", "Details"),
-    "acting_for": ("sebagai Plh/Plt {name}", "acting for {name}"),
+    "acting_for": ("selaku {kind}, menggantikan {name}", "as {kind}, standing in for {name}"),
+    "entered_via": ("dicatat oleh {name}", "entered by {name}"),
     "to_person": ("kepada {name}", "to {name}"),
     "to_role": ("kepada {role}", "to {role}"),
     "to_step": ("ke langkah {n}", "to step {n}"),
@@ -409,3 +410,8 @@ BUREAU_TEXTS: Mapping[str, tuple[str, str]] = {
     "docs_required": ("wajib", "required"),
     "docs_auth": ("Otorisasi", "Authorization"),
 }
+
+
+def acting_label(kind: str | None) -> str:
+    """Plh or Plt as the record says; records from before it kept the kind say both."""
+    return kind.capitalize() if kind else "Plh/Plt"

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from api.i18n import Lang, action_done, doc_kind, refusal, role_name, size, text, when
-from api.i18n_bureau import event_name, short_when
+from api.i18n_bureau import acting_label, event_name, short_when
 from api.people import People
 from api.sop_table import who_name
 from common.filetypes import EXTENSIONS
@@ -171,6 +171,7 @@ class View:
                              else "mark_signature"),
                 "step": h.step, "who": self.name(h.person),
                 "acting_for": self.name(h.acting_for) if h.acting_for else "",
+            "acting_kind": acting_label(h.acting_kind),
                 "doc": doc_kind(self.lang, concerned.kind), "version": concerned.version,
                 "sha256": concerned.sha256, "name": doc.ref.name if doc else "",
                 "when": self.short(h.at),
@@ -203,6 +204,8 @@ class View:
             "step": h.step, "round": h.round, "task_id": h.task_id or "",
             "who": self.name(h.person) if h.person else "",
             "acting_for": self.name(h.acting_for) if h.acting_for else "",
+            "acting_kind": acting_label(h.acting_kind),
+            "via": h.via or "",
             "action": action_done(self.lang, h.action, h.step) if h.action else "",
             "returned": h.action is Action.RETURN,
             "note": h.note,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from api.i18n import Lang, action_done, doc_kind, role_name, text
-from api.i18n_bureau import short_when
+from api.i18n_bureau import acting_label, short_when
 from api.people import People
 from api.worktime import duration, standard, working_hours_between
 from common.models import Action, HistoryEntry, HistoryEvent, ProcessState, StatusView, StepKind
@@ -36,6 +36,7 @@ class Pass:
     holders: list[str] = field(default_factory=list)
     decided_by: str = ""
     acting_for: str = ""
+    acting_kind: str = ""
     outcome: str = ""
     returned_to: int | None = None
     concerning: str = ""  # the versions the decision was about: "Draf IKU v2"
@@ -208,6 +209,7 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
         elif entry.event is HistoryEvent.DECIDED:
             one.decided_by = names(entry.person)
             one.acting_for = names(entry.acting_for) if entry.acting_for else ""
+            one.acting_kind = acting_label(entry.acting_kind)
             one.decided_at = when
             one.note = entry.note
             # What the decision was about: the work a submission produced, the documents

@@ -131,6 +131,9 @@ class Decision(Model):
     checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
     documents: list[Attachment] = Field(default_factory=list, max_length=50)
     team: Team | None = None
+    # The ops identity that entered this decision for the official (a paper disposisi
+    # typed in, a call from the Minister's office); None when the official clicked.
+    via: str | None = None
 
 
 class Assignment(Model):
@@ -297,6 +300,7 @@ class HistoryEntry(Model):
     person: str | None = None
     acting_for: str | None = None
     acting_kind: Literal["plh", "plt"] | None = None
+    via: str | None = None  # who entered the decision for the person, if not themselves
     action: Action | None = None
     note: str = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list)

@@ -105,6 +105,8 @@ async def test_a_script_starts_a_process_and_the_kasubag_and_kabag_decide_throug
         status = status_of(await biro.get(f"/api/processes/{wid}"))
         decided = [h for h in status.history if h.event is HistoryEvent.DECIDED]
         assert [(h.step, h.person) for h in decided] == [(1, KASUBAG), (2, KABAG)]
+        # Entered by ops for the officials: the record names who typed them in.
+        assert [h.via for h in decided] == ["ops", "ops"]
 
         # Resend (the bureau may), assign and cancel (ops): each recorded with who did it.
         current = status.task

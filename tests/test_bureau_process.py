@@ -14,9 +14,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from common.archive_bag import validate_bag
-from common.models import HistoryEvent, ProcessState
+from common.models import Action, HistoryEvent, ProcessState
+from common.settings import EXAMPLE_DIRECTORY
 from tests import samples
 from tests.bureau import DOCX, hidden, signed_in, unique_code
 from tests.scenario import (
@@ -31,6 +33,7 @@ from tests.scenario import (
     Scenario,
 )
 from tests.web import Page, Web
+from workflows.sop import WIB
 
 pytestmark = pytest.mark.devserver
 
@@ -303,3 +306,23 @@ async def test_a_process_terminated_in_the_temporal_ui_is_shown_as_stopped_witho
         assert 'id="form-resend"' not in page.response.text
         assert row_state(page, 2) == "done" and row_state(page, 3) == "stopped"
         assert "Dihentikan di Temporal pada langkah ini" in text_of(row(page, 3))
+
+
+async def test_a_plh_kabag_decision_and_one_entered_by_ops_are_named_as_such(
+    dev_env, web: Web, tmp_path: Path
+):
+    today = (await dev_env.get_current_time()).astimezone(WIB).date()
+    directory = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
+    directory["acting"] = [{"person": "p-011", "for": KABAG, "kind": "plt",
+                            "start": str(today), "end": str(today)}]
+    (tmp_path / "directory.yaml").write_text(yaml.safe_dump(directory))
+    web.settings.directory_file = tmp_path / "directory.yaml"
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.do_step()
+    await p.approve("p-011", "Setuju, teruskan kepada Karo.")  # the Plt Kabag
+    decision = await p.decision(KARO, Action.APPROVE, note="Setuju (disposisi kertas).")
+    await p.handle.execute_update("decide", decision.model_copy(update={"via": "ops"}))
+    async with signed_in(web, "bureau") as biro:
+        page = await biro.page(f"/proses/{p.id}")
+        assert "selaku Plt, menggantikan Ahmad Fauzi, S.Sos., M.Si." in page.text
+        assert "dicatat oleh ops" in page.text

@@ -213,3 +213,15 @@ async def test_only_the_karo_or_ops_may_cancel_or_assign(p: Scenario):
         await p.handle.execute_update(IkuWorkflow.assign, Assignment(
             task_id=task.id, person="p-404", by="ops"))
     assert caught.value.cause.type == "unknown_person"  # type: ignore[union-attr]
+
+
+async def test_only_ops_may_enter_a_decision_for_an_official(p: Scenario):
+    documents = [p.document("konsep_rencana_kerja"), p.document("tor")]
+    decision = await p.decision(KASUBAG, Action.SUBMIT, documents=documents)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await p.handle.execute_update(IkuWorkflow.decide,
+                                      decision.model_copy(update={"via": KABAG}))
+    assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]
+    await p.handle.execute_update(IkuWorkflow.decide, decision.model_copy(update={"via": "ops"}))
+    entry = next(h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED)
+    assert (entry.person, entry.via) == (KASUBAG, "ops")

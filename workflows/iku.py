@@ -415,7 +415,7 @@ class IkuWorkflow:
             kinds = tuple(dict.fromkeys((*step.requires, *(a.kind for a in decision.documents))))
             self._log(HistoryEvent.DECIDED, task=task, person=decision.person,
                       acting_for=acting.for_person if acting else None,
-                      acting_kind=acting.kind if acting else None,
+                      acting_kind=acting.kind if acting else None, via=decision.via,
                       action=decision.action, note=decision.note,
                       checklist=decision.checklist,
                       documents=rules.current_documents(record, kinds),

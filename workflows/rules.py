@@ -183,6 +183,8 @@ def check_decision(record: ProcessRecord, decision: Decision, day: date) -> Acti
     """Refuse a decision that breaks a rule; return whom the person acts for, if anyone."""
     task = check_task(record, decision.task_id)
     step = sop.step(task.step)
+    if decision.via is not None and decision.via not in record.ops_identities:
+        raise Refusal("not_authorised")
     if not task.assignees:
         raise Refusal("unassigned")
     allowed, for_person = acting_for(task, decision.person, day)

@@ -189,7 +189,8 @@ async def decide(workflow_id: ProcessId, body: DecideBody, request: Request,
                  ) -> DecisionResult:
     _ops_only(identity)
     client = await _client(request)
-    decision = Decision.model_validate(body.model_dump())
+    # The record names who typed it in, whatever the body says.
+    decision = Decision.model_validate({**body.model_dump(), "via": identity.who})
     try:
         return await processes.decide(client, workflow_id, decision, idempotency_key)
     except ProcessError as err:
