@@ -33,6 +33,7 @@ def banner(settings: Settings, options: Options) -> list[str]:
         f"  Data folder       {settings.data_dir}",
         f"  Mail kept in      {mail}",
         *outbox_lines(settings, options),
+        *bureau_lines(settings, options),
         f"  Logs              {settings.data_dir / 'logs'}",
         "Start a process:",
         "  " + start_command(settings),
@@ -71,6 +72,32 @@ def outbox_lines(settings: Settings, options: Options) -> list[str]:
         f"    sign in as      {settings.ops_identities[0]}",
         f"    password        {where}",
     ]
+
+
+def bureau_lines(settings: Settings, options: Options) -> list[str]:
+    """Where the planning bureau signs in, and where the credentials are kept (never the
+    credentials themselves, for the same reason as the outbox's)."""
+    if not options.web:
+        return []
+    base = f"http://{probe_host(settings.web_host)}:{settings.web_port}"
+
+    def kept(name: str, configured: object, variable: str) -> str:
+        return (f"the value of {variable}" if configured is not None
+                else f"{settings.data_dir / name} (cat it)")
+
+    lines = [f"  Bureau pages      {base}/masuk  (start and follow processes; API docs at "
+             f"{base}/docs)"]
+    if settings.bureau_identities:
+        lines.append(f"    bureau          {settings.bureau_identities[0]}, password "
+                     + kept("bureau-password", settings.bureau_password,
+                            "IKU_BUREAU_PASSWORD"))
+    if settings.ops_identities:
+        lines.append(f"    ops             {settings.ops_identities[0]}, password "
+                     + kept("ops-password", settings.ops_password, "IKU_OPS_PASSWORD"))
+    lines.append("    API tokens      "
+                 + kept("bureau-api-token", settings.bureau_api_token, "IKU_BUREAU_API_TOKEN")
+                 + ", " + kept("ops-api-token", settings.ops_api_token, "IKU_OPS_API_TOKEN"))
+    return lines
 
 
 def start_command(settings: Settings) -> str:

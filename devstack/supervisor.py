@@ -154,9 +154,14 @@ class Supervisor:
         self._lock.acquire()
         # Made once here, before the worker and the web layer both look for it.
         settings.link_secret_value()
-        if options.web and settings.outbox_enabled:
-            # Made now, so the banner can say where it is before anyone opens the outbox.
+        if options.web:
+            # Made now, so the banner can say where they are before anyone signs in (and
+            # several web processes never race to make them).
             settings.ops_password_value()
+            settings.bureau_password_value()
+            settings.ops_api_token_value()
+            settings.bureau_api_token_value()
+            settings.session_secret_value()
         if options.worker and not (self.root / "worker.py").is_file():
             raise StartupError(f"worker.py is missing in {self.root}; pass --no-worker to "
                                "run without it")

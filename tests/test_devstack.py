@@ -172,6 +172,19 @@ async def _registered_attributes(client: Client) -> set[str]:
     return set(listed.custom_attributes)
 
 
+async def _signs_in(web_port: int, user: str, password: str) -> bool:
+    """Sign in to the bureau pages as a browser would: the form, its token, the cookie."""
+    base = f"http://127.0.0.1:{web_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        form = await http.get("/masuk")
+        token = re.search(r'name="token" value="([^"]+)"', form.text)
+        assert token is not None, form.text[:500]
+        done = await http.post("/masuk", data={"user": user, "password": password,
+                                                "token": token.group(1)},
+                               headers={"Origin": base, "Sec-Fetch-Site": "same-origin"})
+        return done.status_code == 303 and (await http.get("/proses")).status_code == 200
+
+
 async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], stacks) -> None:
     data_dir = tmp_path / "data"
     ours = {key.name for key in search_attributes.ALL}
@@ -206,6 +219,11 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
         assert "sign in as      ops" in first.output
         assert str(data_dir / "ops-password") in first.output
         assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 1"]
+        # The bureau signs in with the password the banner points to, never prints.
+        bureau = (data_dir / "bureau-password").read_text().strip()
+        assert bureau not in first.output and str(data_dir / "bureau-password") in first.output
+        assert f"http://127.0.0.1:{ports['web']}/masuk" in first.output
+        assert await _signs_in(ports["web"], "biro", bureau)
 
     # A second supervisor on the same folder is refused: two servers on one SQLite file.
     clash = await asyncio.to_thread(
