@@ -150,26 +150,31 @@ async def end_left_running(client: Client, task_queue: str) -> None:
             await handle.terminate("test finished")
 
 
+@contextlib.asynccontextmanager
+async def serving(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
+    """A real worker for the test's settings, ending what the test left running."""
+    async with build_worker(env.client, settings) as worker:
+        yield worker
+        await end_left_running(env.client, settings.task_queue)
+
+
 @pytest.fixture
 async def ts_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
-    async with build_worker(ts_env.client, settings) as worker:
+    async with serving(ts_env, settings) as worker:
         yield worker
-        await end_left_running(ts_env.client, settings.task_queue)
 
 
 @pytest.fixture
 async def clock_worker(clock_env: WorkflowEnvironment, settings: Settings
                        ) -> AsyncIterator[Worker]:
-    async with build_worker(clock_env.client, settings) as worker:
+    async with serving(clock_env, settings) as worker:
         yield worker
-        await end_left_running(clock_env.client, settings.task_queue)
 
 
 @pytest.fixture
 async def dev_worker(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
-    async with build_worker(dev_env.client, settings) as worker:
+    async with serving(dev_env, settings) as worker:
         yield worker
-        await end_left_running(dev_env.client, settings.task_queue)
 
 
 @pytest.fixture

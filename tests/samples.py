@@ -627,3 +627,17 @@ def ole_object(payload: bytes = b"Catatan rapat koordinasi\r\n", *, macros: bool
 def legacy_doc() -> bytes:
     """A Word 97-2003 (.doc) style compound file."""
     return _cfb({"WordDocument": b"\xec\xa5\xc1\x00" + bytes(508)})
+
+class Unseekable(io.RawIOBase):
+    """A write-only stream, like a socket or a pipe: what a zip written without seeking
+    (data descriptors after each entry) is written into."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:  # type: ignore[no-untyped-def, override]
+        self.data += b
+        return len(b)

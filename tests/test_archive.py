@@ -49,6 +49,7 @@ from common.models import (
     Team,
 )
 from common.settings import Settings
+from tests import samples
 
 RUN_ID = "3f9c2a1e-0000-4000-8000-000000000001"
 WORKFLOW_ID = "iku-2027-kemnaker"
@@ -421,24 +422,11 @@ async def test_an_unsafe_workflow_id_is_refused(env, settings, request_):
     assert caught.value.non_retryable
 
 
-class _Unseekable(io.RawIOBase):
-    """Like a socket or a pipe: write only."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b) -> int:
-        self.data += b
-        return len(b)
-
 
 async def test_zip_bag_holds_the_whole_bag(env, settings, request_, tmp_path):
     info = await build(env, settings, request_)
     bag_dir = Path(info.path)
-    out = _Unseekable()
+    out = samples.Unseekable()
 
     zip_bag(bag_dir, out)
 

@@ -4,60 +4,31 @@ officials received by mail, uploads through the page's own file inputs and decid
 Everything is real: the Temporal dev server, a worker, mail over SMTP (aiosmtpd), uvicorn
 serving the app, files on disk. Full-page screenshots of every stage are kept in
 ``artifacts/screenshots/`` (CI keeps ``artifacts/``) so a person can judge the pages.
-
-``scripts/test`` installs chromium with apt-get when it is missing; Playwright's own browser
-download cannot be reached from these machines, so a missing chromium is a failure, not a
-skip: a skipped browser test would hide that the phone pages were never exercised.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Response, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, Response
 
 from common.models import Action, HistoryEvent
 from tests import samples
+from tests.browser import SHOTS, chromium
 from tests.scenario import KABAG, KARO, KASUBAG, Scenario
 from tests.web import Web
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "artifacts" / "screenshots"
 PREFIX = "phone-"  # this test's screenshots; those of an earlier run are removed first
-# No sandbox: the tests run as root, where chromium refuses to start with one. The rest keep
-# a closed network quiet and a small /dev/shm from crashing the renderer.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"]
 # A common small Android phone, in Indonesia.
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "id-ID",
          "timezone_id": "Asia/Jakarta"}
 # Playwright's default is 30 s per action; a page that takes more than this is broken.
 ACTION_TIMEOUT_MS = 10_000
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    # Checked in the test, not in a fixture: a missing browser is a failed test, not an
-    # error in setting one up.
-    if not (CHROMIUM.is_file() and CHROMIUM.stat().st_mode & 0o111):
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
-                    "./scripts/test installs it (apt-get install chromium); "
-                    "`playwright install` cannot download browsers on these machines.")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                    args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def phone(browser: Browser) -> BrowserContext:

@@ -11,19 +11,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
+from tests.browser import SHOTS, chromium
 from tests.bureau import credentials, unique_code
 from tests.scenario import KARO, Scenario
 from tests.web import Web
 
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"]
 # The bureau works at a desk: a common office laptop screen, in Jakarta.
 DESK = {"viewport": {"width": 1440, "height": 900}, "locale": "id-ID",
         "timezone_id": "Asia/Jakarta"}
@@ -35,17 +31,8 @@ ACTION_TIMEOUT_MS = 10_000
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not (CHROMIUM.is_file() and CHROMIUM.stat().st_mode & 0o111):
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
-                    "./scripts/test installs it (apt-get install chromium); "
-                    "`playwright install` cannot download browsers on these machines.")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                    args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def shot(page: Page, name: str) -> Path:

@@ -135,22 +135,9 @@ def test_bytes_hidden_between_the_parts_and_the_directory(tmp_path):
     assert refusal(tmp_path, hidden).code == "corrupt"
 
 
-class _Unseekable(io.RawIOBase):
-    """A write-only stream, so zipfile writes data descriptors after each entry."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, b) -> int:
-        self.data += b
-        return len(b)
-
 
 def test_a_streamed_zip_with_data_descriptors_is_fine(tmp_path):
-    out = _Unseekable()
+    out = samples.Unseekable()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in unzip(samples.docx()).items():
             archive.writestr(name, data)

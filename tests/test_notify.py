@@ -7,7 +7,6 @@ import email
 import email.policy
 import logging
 import re
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -21,10 +20,12 @@ from aiosmtpd.controller import Controller
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.notify import LINK_KINDS, NotifyActivities, format_when, message_id
+from activities.notify import LINK_KINDS, NotifyActivities, message_id
+from common.dates import format_when
 from common.links import LinkSigner
 from common.models import NoticeKind, Notification, ProcessSummary
 from common.settings import EXAMPLE_DIRECTORY, Settings
+from tests.conftest import free_port
 
 WORKFLOW_ID = "iku-2026-biro-perencanaan"
 RUN_ID = "0a1b2c3d-run"
@@ -74,16 +75,10 @@ class Recorder:
                 for r in self.raw]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
-    port = _free_port()
+    port = free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port)
     controller.start()
     yield recorder, port
@@ -457,7 +452,7 @@ async def test_smtp_failure_raises_and_the_retry_sends_the_same_message_ids(
 
 
 async def test_unreachable_server_is_a_retryable_error(tmp_path: Path) -> None:
-    cfg = Settings(data_dir=tmp_path, smtp_port=_free_port(), smtp_timeout_seconds=5)
+    cfg = Settings(data_dir=tmp_path, smtp_port=free_port(), smtp_timeout_seconds=5)
     with pytest.raises(ApplicationError) as failure:
         await send(cfg, notification(recipients=["p-002"]))
     assert not failure.value.non_retryable

@@ -16,6 +16,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -459,12 +460,17 @@ async def document(workflow_id: str, sha256: str, request: Request, signed: Sign
                                                                  doc.ref.media_type))})
 
 
+async def _archived(request: Request, workflow_id: str, settings: Settings
+                    ) -> tuple[StatusView, Path]:
+    status = await processes.status(await _client(request), workflow_id)
+    return status, processes.archive_path(settings, status)
+
+
 @router.get("/proses/{workflow_id}/arsip", response_class=HTMLResponse)
 async def archive_page(workflow_id: str, request: Request, signed: SignedInDep,
                        lang: LangDep, settings: SettingsDep) -> Response:
     try:
-        status = await processes.status(await _client(request), workflow_id)
-        path = processes.archive_path(settings, status)
+        status, path = await _archived(request, workflow_id, settings)
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     # Every file re-hashed: slow for a large bag, so off the event loop.
@@ -485,8 +491,7 @@ async def archive_page(workflow_id: str, request: Request, signed: SignedInDep,
 async def archive_zip(workflow_id: str, request: Request, signed: SignedInDep,
                       lang: LangDep, settings: SettingsDep) -> Response:
     try:
-        status = await processes.status(await _client(request), workflow_id)
-        path = processes.archive_path(settings, status)
+        _, path = await _archived(request, workflow_id, settings)
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     return StreamingResponse(iter_zip_bag(path), media_type="application/zip", headers={

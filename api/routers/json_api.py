@@ -9,6 +9,8 @@ shape (``api.json_errors.Problem``) with the code and both languages.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -74,8 +76,15 @@ def _settings(request: Request) -> Settings:
 
 
 async def _client(request: Request) -> Client:
-    try:
+    with _as_problem():
         return await processes.client_of(request.app.state.temporal)
+
+
+@contextmanager
+def _as_problem() -> Iterator[None]:
+    """A refusal or failure of the process, as the API's one error shape."""
+    try:
+        yield
     except ProcessError as err:
         raise _problem(err) from None
 
@@ -98,10 +107,8 @@ async def start_process(body: StartBody, request: Request, identity: ApiIdentity
                         ) -> Started:
     process = ProcessInput(**body.model_dump(), started_by=identity.who)
     client = await _client(request)
-    try:
+    with _as_problem():
         workflow_id = await processes.start(client, _settings(request), process)
-    except ProcessError as err:
-        raise _problem(err) from None
     return Started(workflow_id=workflow_id, status_url=f"/api/processes/{workflow_id}",
                    page_url=f"/proses/{workflow_id}")
 
@@ -133,11 +140,9 @@ async def list_processes(
 ) -> ProcessList:
     filters = _filters(year, code, step, role, assignee, overdue, state)
     client = await _client(request)
-    try:
+    with _as_problem():
         page = await visibility.list_page(client, filters, _tokens(request),
                                           page_size=page_size, token=page_token)
-    except ProcessError as err:
-        raise _problem(err) from None
     return ProcessList(items=page.rows,
                        next_page_token=page.next_token)
 
@@ -155,10 +160,8 @@ async def count_processes(
 ) -> ProcessCounts:
     filters = _filters(year, code, step, role, assignee, overdue, None)
     client = await _client(request)
-    try:
+    with _as_problem():
         found = await visibility.counts(client, filters)
-    except ProcessError as err:
-        raise _problem(err) from None
     return ProcessCounts(by_step={str(k): v for k, v in found.by_step.items()},
                          by_role=found.by_role, running=found.running, overdue=found.overdue)
 
@@ -168,10 +171,8 @@ async def count_processes(
 
 async def _status(request: Request, workflow_id: str) -> StatusView:
     client = await _client(request)
-    try:
+    with _as_problem():
         return await processes.status(client, workflow_id)
-    except ProcessError as err:
-        raise _problem(err) from None
 
 
 @router.get("/processes/{workflow_id}", response_model=StatusView, responses=_problems(404),
@@ -191,10 +192,8 @@ async def decide(workflow_id: ProcessId, body: DecideBody, request: Request,
     client = await _client(request)
     # The record names who typed it in, whatever the body says.
     decision = Decision.model_validate({**body.model_dump(), "via": identity.who})
-    try:
+    with _as_problem():
         return await processes.decide(client, workflow_id, decision, idempotency_key)
-    except ProcessError as err:
-        raise _problem(err) from None
 
 
 @router.post("/processes/{workflow_id}/assign", response_model=StatusView,
@@ -205,12 +204,10 @@ async def assign(workflow_id: ProcessId, body: AssignBody, request: Request,
                  ) -> StatusView:
     _ops_only(identity)
     client = await _client(request)
-    try:
+    with _as_problem():
         return await processes.assign(client, workflow_id, Assignment(
             task_id=body.task_id, person=body.person, by=identity.who, reason=body.reason),
             idempotency_key)
-    except ProcessError as err:
-        raise _problem(err) from None
 
 
 @router.post("/processes/{workflow_id}/resend", response_model=StatusView,
@@ -220,11 +217,9 @@ async def resend(workflow_id: ProcessId, body: ResendBody, request: Request,
                  identity: ApiIdentityDep, idempotency_key: IdempotencyKey = None
                  ) -> StatusView:
     client = await _client(request)
-    try:
+    with _as_problem():
         return await processes.resend(client, workflow_id, ResendRequest(
             task_id=body.task_id, by=identity.who), idempotency_key)
-    except ProcessError as err:
-        raise _problem(err) from None
 
 
 @router.post("/processes/{workflow_id}/cancel", response_model=StatusView,
@@ -235,11 +230,9 @@ async def cancel(workflow_id: ProcessId, body: CancelBody, request: Request,
                  ) -> StatusView:
     _ops_only(identity)
     client = await _client(request)
-    try:
+    with _as_problem():
         return await processes.cancel(client, workflow_id, CancelRequest(
             by=identity.who, reason=body.reason), idempotency_key)
-    except ProcessError as err:
-        raise _problem(err) from None
 
 
 # --- the archive -----------------------------------------------------------------------------
@@ -251,10 +244,8 @@ async def cancel(workflow_id: ProcessId, body: CancelBody, request: Request,
 async def archive(workflow_id: ProcessId, request: Request, _: ApiIdentityDep
                   ) -> ArchiveReport:
     status = await _status(request, workflow_id)
-    try:
+    with _as_problem():
         path = processes.archive_path(_settings(request), status)
-    except ProcessError as err:
-        raise _problem(err) from None
     valid, problem = await asyncio.to_thread(validate_bag, path)
     info = status.archive
     assert info is not None  # archive_path refuses a process without one
@@ -270,10 +261,8 @@ async def archive(workflow_id: ProcessId, request: Request, _: ApiIdentityDep
 async def archive_zip(workflow_id: ProcessId, request: Request, _: ApiIdentityDep
                       ) -> StreamingResponse:
     status = await _status(request, workflow_id)
-    try:
+    with _as_problem():
         path = processes.archive_path(_settings(request), status)
-    except ProcessError as err:
-        raise _problem(err) from None
     return StreamingResponse(iter_zip_bag(path), media_type="application/zip", headers={
         "Content-Disposition": content_disposition(f"{path.name}.zip")})
 
