@@ -13,7 +13,8 @@ class DocumentActivities:
     def __init__(self, settings: Settings) -> None:
         self._store = DocumentStore(settings.documents_dir)
 
+    # A plain function: the worker runs it in its thread pool (it re-hashes every file).
     @activity.defn(name="missing_documents")
-    async def missing_documents(self, check: DocumentsCheck) -> list[str]:
+    def missing_documents(self, check: DocumentsCheck) -> list[str]:
         """The keys of referenced documents the store does not hold with that sha256."""
         return [ref.key for ref in check.documents if not self._store.holds(ref)]

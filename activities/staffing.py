@@ -17,8 +17,9 @@ class StaffingActivities:
     def _directory(self) -> Directory:
         return load_directory(self._settings.directory_file)
 
+    # Plain functions: the worker runs them in its thread pool (they read the directory).
     @activity.defn(name="resolve_staffing")
-    async def resolve_staffing(self, request: StaffingRequest) -> Staffing:
+    def resolve_staffing(self, request: StaffingRequest) -> Staffing:
         """The people a step goes to (a role's holders, or the team named at step 5)."""
         directory = self._directory()
         if request.team is not None:
@@ -33,7 +34,7 @@ class StaffingActivities:
         )
 
     @activity.defn(name="find_people")
-    async def find_people(self, request: PeopleRequest) -> list[Assignee]:
+    def find_people(self, request: PeopleRequest) -> list[Assignee]:
         """The named people who are in the directory and active; unknown ones are left out."""
         directory = self._directory()
         return [

@@ -16,7 +16,7 @@ from datetime import datetime
 from api.i18n import Lang, action_done, doc_kind, role_name, text
 from api.i18n_bureau import acting_label, short_when
 from api.people import People
-from api.worktime import duration, standard, working_hours_between
+from api.worktime import duration, standard
 from common.models import Action, HistoryEntry, HistoryEvent, ProcessState, StatusView, StepKind
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -224,7 +224,7 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
             else:
                 one.outcome = action_done(lang, entry.action, number)
             if clock_start is not None:
-                hours = working_hours_between(calendar, clock_start, entry.at)
+                hours = calendar.working_hours_between(clock_start, entry.at)
                 one.took = duration(calendar, hours, lang)
                 try:
                     due = calendar.deadline(clock_start, standard_time(settings, number))
@@ -243,5 +243,5 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
             one.days_left = (text(lang, "day_left") if days == 1
                              else text(lang, "days_left", n=days))
         if clock_start is not None:
-            one.took = duration(calendar, working_hours_between(calendar, clock_start, now),
+            one.took = duration(calendar, calendar.working_hours_between(clock_start, now),
                                 lang)

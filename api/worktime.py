@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from api.i18n import Lang
 from common.workcalendar import WorkCalendar, parse_standard_time
-
-_MAX_DAYS = 3 * 366  # a process is long-lived; a span longer than this is shown as capped
 
 
 def office_hours(calendar: WorkCalendar) -> float:
@@ -15,25 +13,6 @@ def office_hours(calendar: WorkCalendar) -> float:
     span = (datetime.combine(datetime.min, calendar.office_close)
             - datetime.combine(datetime.min, calendar.office_open))
     return span.total_seconds() / 3600
-
-
-def working_hours_between(calendar: WorkCalendar, start: datetime, end: datetime) -> float:
-    """Office hours on working days between two moments (0 when ``end`` is not later)."""
-    if end <= start:
-        return 0.0
-    tz = calendar.tz
-    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
-    total = timedelta()
-    day, seen = first, 0
-    while day <= last and seen < _MAX_DAYS:
-        if calendar.is_working_day(day):
-            begin = max(start, calendar.opening(day))
-            finish = min(end, calendar.closing(day))
-            if finish > begin:
-                total += finish - begin
-        day += timedelta(days=1)
-        seen += 1
-    return total.total_seconds() / 3600
 
 
 def number(value: float, lang: Lang) -> str:

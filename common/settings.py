@@ -49,9 +49,9 @@ class Settings(BaseSettings):
     office_close_friday: time = time(16, 30)
 
     # The clock of every waiting task (see SOP.md, "The clock, precisely").
-    reminder_before_hours: float = 4.0
-    escalation_interval_days: int = 1
-    escalation_cap: int = 3
+    reminder_before_hours: float = Field(default=4.0, ge=0)
+    escalation_interval_days: int = Field(default=1, ge=1)
+    escalation_cap: int = Field(default=3, ge=0, le=50)
     # Per-step standard time overriding the SOP defaults, e.g. {"7": "3d", "12": "4h"}.
     standard_times: dict[int, str] = Field(default_factory=dict)
 
@@ -102,6 +102,26 @@ class Settings(BaseSettings):
     documents_dir: Path = Path()
     archive_dir: Path = Path()
     mail_dir: Path = Path()
+
+    @model_validator(mode="after")
+    def _check_clock(self) -> Settings:
+        """Refused when the worker starts, rather than found at a process's next deadline."""
+        from common.workcalendar import WorkCalendar, parse_standard_time  # imports us
+
+        WorkCalendar(self.timezone, self.office_open, self.office_close,
+                     self.office_close_friday)
+        for step, value in self.standard_times.items():
+            if step < 1:
+                raise ValueError(f"standard_times: no step {step}")
+            try:
+                parse_standard_time(value)
+            except ValueError as err:
+                raise ValueError(f"standard_times[{step}]: {err}") from err
+        return self
+
+    def standard_time(self, step: int, default: str) -> str:
+        """The standard time that applies to a step: the setting, else the SOP's default."""
+        return self.standard_times.get(step, default)
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:

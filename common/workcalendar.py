@@ -12,6 +12,7 @@ calendar data changes between package versions, so workflow code must never comp
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -25,6 +26,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
 
 from common.models import Schedule
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from common.settings import Settings
@@ -128,16 +131,34 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+_overrides_cache: dict[Path, tuple[tuple[int, int], Overrides]] = {}
+
+
 def load_overrides(path: Path | None) -> Overrides:
-    """The overrides in ``path``. No path or no file yet means none (so the setting can
-    name the file before the first revision exists); an invalid file is an error."""
+    """The overrides in ``path``, re-read whenever the file changes. No path or no file yet
+    means none (so the setting can name the file before the first revision exists); an
+    invalid file is an error."""
     if path is None:
         return Overrides()
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        stat = path.stat()
     except FileNotFoundError:
         return Overrides()
+    except OSError as err:
+        raise ValueError(f"calendar overrides file {path} cannot be read: {err}") from err
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _overrides_cache.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    overrides = _parse_overrides(path)
+    _overrides_cache[path] = (key, overrides)
+    return overrides
+
+
+def _parse_overrides(path: Path) -> Overrides:
+    try:
+        text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ValueError(f"calendar overrides file {path} cannot be read: {err}") from err
     try:
@@ -194,14 +215,31 @@ class WorkCalendar:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkCalendar:
-        """Built from settings, reading the overrides file again on every call, so a revised
-        calendar takes effect at a workflow's next wake-up without a restart."""
+        """Built from settings with the overrides file as it is now (re-read when it
+        changes), so a revised calendar takes effect at a workflow's next wake-up without a
+        restart. An invalid overrides file is an error: the workflow's planning retries
+        until ops fix it."""
+        return cls._build(settings, load_overrides(settings.calendar_overrides_file))
+
+    @classmethod
+    def for_display(cls, settings: Settings) -> WorkCalendar:
+        """For pages: an invalid overrides file is logged and left out rather than turning
+        a page into an error (the workflow's own deadlines come from the activity)."""
+        try:
+            overrides = load_overrides(settings.calendar_overrides_file)
+        except ValueError as err:
+            log.warning("%s; pages count working days without the overrides", err)
+            overrides = Overrides()
+        return cls._build(settings, overrides)
+
+    @classmethod
+    def _build(cls, settings: Settings, overrides: Overrides) -> WorkCalendar:
         return cls(
             timezone=settings.timezone,
             office_open=settings.office_open,
             office_close=settings.office_close,
             office_close_friday=settings.office_close_friday,
-            overrides=load_overrides(settings.calendar_overrides_file),
+            overrides=overrides,
         )
 
     # --- days ---------------------------------------------------------------------------
@@ -293,6 +331,23 @@ class WorkCalendar:
                 return _shift(t, remaining, self.tz)
             remaining -= left_today
             t = self.opening(self.next_working_day(t.date()))
+
+    def working_hours_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Office hours on working days between two moments (0 when ``end`` is not later);
+        how long a step took, against its standard time."""
+        if end <= start:
+            return 0.0
+        first, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        total = dt.timedelta()
+        day = first
+        while day <= last:
+            if self.is_working_day(day):
+                begin = max(start, self.opening(day))
+                finish = min(end, self.closing(day))
+                if finish > begin:
+                    total += finish - begin
+            day += dt.timedelta(days=1)
+        return total.total_seconds() / 3600
 
     def subtract_working_hours(self, t: dt.datetime, hours: float) -> dt.datetime:
         """``t`` minus ``hours`` of office time; the result may be an opening exactly."""
