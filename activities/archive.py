@@ -45,6 +45,8 @@ from common.archive_bag import (
 )
 from common.directory import Directory, load_directory
 from common.documents import DocumentStore
+from common.labels import EVENTS, STATES
+from common.labels import label as label_of
 from common.models import (
     Action,
     ArchiveInfo,
@@ -52,9 +54,7 @@ from common.models import (
     Document,
     DocumentRef,
     HistoryEntry,
-    HistoryEvent,
     Mark,
-    ProcessState,
 )
 from common.settings import Settings
 from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
@@ -364,30 +364,12 @@ def sop_record(request: ArchiveRequest, run_id: str) -> dict[str, Any]:
 
 _MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
            "September", "Oktober", "November", "Desember")
-_EVENTS = {
-    HistoryEvent.STARTED: "Proses dimulai",
-    HistoryEvent.ENTERED: "Masuk langkah",
-    HistoryEvent.UNASSIGNED: "Belum ada pelaksana",
-    HistoryEvent.ASSIGNED: "Ditugaskan",
-    HistoryEvent.DECIDED: "Keputusan",
-    HistoryEvent.REFUSED: "Keputusan tidak diterima",
-    HistoryEvent.REMINDER: "Pengingat",
-    HistoryEvent.OVERDUE: "Lewat tenggat",
-    HistoryEvent.ESCALATION: "Eskalasi",
-    HistoryEvent.CANCELLED: "Dibatalkan",
-    HistoryEvent.ARCHIVED: "Diarsipkan",
-}
 _ACTIONS = {
     Action.SUBMIT: "Ajukan",
     Action.APPROVE: "Setujui",
     Action.RETURN: "Kembalikan untuk diperbaiki",
     Action.HAND_OVER: "Serahkan",
     Action.ARCHIVE: "Arsipkan",
-}
-_STATES = {
-    ProcessState.RUNNING: "Berjalan",
-    ProcessState.ARCHIVED: "Diarsipkan",
-    ProcessState.CANCELLED: "Dibatalkan",
 }
 _HEADER_LABELS = {
     "instansi": "Instansi",
@@ -547,7 +529,7 @@ def render_ringkasan(
             {
                 "seq": entry.seq,
                 "at": _when(entry.at, tz),
-                "event": _EVENTS.get(entry.event, entry.event.value),
+                "event": label_of(EVENTS, entry.event.value),
                 "step": _step_label(entry.step),
                 "round": entry.round or "",
                 "person": person,
@@ -575,7 +557,7 @@ def render_ringkasan(
         process=request.process,
         workflow_id=request.workflow_id,
         run_id=run_id,
-        state=_STATES.get(status.state, status.state.value),
+        state=label_of(STATES, status.state.value),
         cancel_reason=status.cancel_reason,
         team=team,
         marks=marks,

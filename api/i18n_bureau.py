@@ -7,8 +7,10 @@ templates say everything with the same ``t(...)``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
+
+from common.dates import format_short
+from common.labels import EVENTS, STATES, label
 
 # Codes of the web layer's own problems (the workflow's refusals are in workflows.rules).
 PROBLEMS: Mapping[str, tuple[str, str]] = {
@@ -51,54 +53,16 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
     "error": ("Terjadi kesalahan. Coba lagi nanti.", "Something went wrong. Try again later."),
 }
 
-_STATES: Mapping[str, tuple[str, str]] = {
-    "running": ("Berjalan", "Running"),
-    "archived": ("Diarsipkan", "Archived"),
-    "cancelled": ("Dibatalkan", "Cancelled"),
-    "stopped": ("Dihentikan (Temporal)", "Stopped (Temporal)"),
-}
-
-_EVENTS: Mapping[str, tuple[str, str]] = {
-    "started": ("Dimulai", "Started"),
-    "entered": ("Masuk langkah", "Step entered"),
-    "unassigned": ("Belum ada pelaksana", "Nobody holds the role"),
-    "assigned": ("Ditugaskan", "Assigned"),
-    "decided": ("Keputusan", "Decision"),
-    "refused": ("Ditolak", "Refused"),
-    "reminder": ("Pengingat", "Reminder"),
-    "resent": ("Dikirim ulang", "Sent again"),
-    "notify_failed": ("Email gagal terkirim", "Mail could not be sent"),
-    "overdue": ("Terlambat", "Overdue"),
-    "escalation": ("Eskalasi", "Escalation"),
-    "cancelled": ("Dibatalkan", "Cancelled"),
-    "archived": ("Diarsipkan", "Archived"),
-    "archive_failed": ("Arsip gagal dibuat", "Archive failed"),
-}
-
-_MONTHS = {
-    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-}
-
-
 def short_when(moment: datetime, lang: str, tz: str = "Asia/Jakarta") -> str:
-    """``26 Mar 2026 16.00`` / ``26 Mar 2026 16:00``: for tables, where a weekday is noise."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(tz))
-    month = _MONTHS["en" if lang == "en" else "id"][local.month - 1]
-    clock = f"{local:%H:%M}" if lang == "en" else f"{local:%H.%M}"
-    return f"{local.day} {month} {local.year} {clock}"
+    return format_short(moment, lang, tz)
 
 
 def state_name(lang: str, state: str) -> str:
-    pair = _STATES.get(state, (state, state))
-    return pair[1] if lang == "en" else pair[0]
+    return label(STATES, state, lang)
 
 
 def event_name(lang: str, event: str) -> str:
-    pair = _EVENTS.get(event, (event, event))
-    return pair[1] if lang == "en" else pair[0]
+    return label(EVENTS, event, lang)
 
 
 BUREAU_TEXTS: Mapping[str, tuple[str, str]] = {

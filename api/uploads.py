@@ -24,7 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from api.i18n import Lang, size, text
 from api.problems import PageError
 from common.documents import DocumentStore, DocumentTooLarge, Spool, display_name
-from common.filetypes import UnsupportedDocument, detect_media_type
+from common.filetypes import UnsupportedDocument
 from common.models import Attachment
 from workflows import sop
 
@@ -272,7 +272,7 @@ class FormReader:
                                      [text(self.lang, "empty_file", name=name),
                                       text(self.lang, "nothing_applied")]))
         try:
-            media_type = await asyncio.to_thread(_detect, part.spool)
+            media_type = await asyncio.to_thread(part.spool.media_type)
         except UnsupportedDocument as err:
             reason = err.message if self.lang == "en" else err.message_id
             raise _Refused(PageError(415, text(self.lang, "bad_type_title"), [
@@ -306,7 +306,3 @@ def _write_all(spool: Spool, chunks: list[bytes]) -> None:
         spool.write(chunk)
     spool.flush()
 
-
-def _detect(spool: Spool) -> str:
-    spool.flush()
-    return detect_media_type(spool.path)

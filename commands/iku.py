@@ -23,7 +23,7 @@ from common.documents import (
     EmptyDocument,
     display_name,
 )
-from common.filetypes import EXTENSIONS, UnsupportedDocument, detect_media_type
+from common.filetypes import EXTENSIONS, UnsupportedDocument
 from common.models import Attachment, DocumentRef
 from common.settings import Settings, get_settings
 from workflows.sop import DOC_KINDS
@@ -170,9 +170,7 @@ def store_checked(store: DocumentStore, source: BinaryIO, name: str, limit: int)
     try:
         for chunk in iter(lambda: source.read(_CHUNK), b""):
             spool.write(chunk)
-        spool.flush()
-        media_type = detect_media_type(spool.path)
-        return spool.commit(name, media_type)
+        return spool.commit(name, spool.media_type())
     finally:
         spool.discard()
 

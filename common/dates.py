@@ -38,3 +38,18 @@ def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jaka
     if lang == "en":
         return f"{day}, {local:%H:%M} {abbr}"
     return f"{day} pukul {local:%H.%M} {abbr}"
+
+_SHORT_MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def format_short(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jakarta") -> str:
+    """``26 Mar 2026 16.00`` / ``26 Mar 2026 16:00``: for tables, where a weekday is noise."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(tz))
+    month = _SHORT_MONTHS["en" if lang == "en" else "id"][local.month - 1]
+    clock = f"{local:%H:%M}" if lang == "en" else f"{local:%H.%M}"
+    return f"{local.day} {month} {local.year} {clock}"

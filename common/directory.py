@@ -125,8 +125,16 @@ def load_directory(path: Path) -> Directory:
         directory = Directory.model_validate(raw)
     except ValidationError as err:
         raise DirectoryError(f"directory file {path} is not valid:\n{_explain(err, raw)}") from err
+    except yaml.MarkedYAMLError as err:
+        # Only where it broke: YAML's own message quotes the line, which may hold a name,
+        # an email or a NIP, and this message reaches logs and workflow history.
+        mark = err.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DirectoryError(f"directory file {path} is not valid YAML{where}: "
+                             f"{err.problem or 'syntax error'}") from None
     except (yaml.YAMLError, ValueError) as err:
-        raise DirectoryError(f"directory file {path} is not valid: {err}") from err
+        raise DirectoryError(f"directory file {path} is not valid: "
+                             f"{type(err).__name__}") from None
     _cache[path] = (stamp, directory)
     return directory
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
+from common.filetypes import detect_media_type
 from common.models import DocumentRef
 
 _CHUNK = 1024 * 1024
@@ -142,6 +143,12 @@ class Spool:
         self.flush()
         with self.path.open("rb") as handle:
             return handle.read(n)
+
+    def media_type(self) -> str:
+        """The type of exactly these bytes, judged by content (UnsupportedDocument if it is
+        not one we take): what is recorded is what is stored."""
+        self.flush()
+        return detect_media_type(self.path)
 
     def commit(self, name: str, media_type: str) -> DocumentRef:
         if self.size == 0:

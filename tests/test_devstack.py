@@ -29,12 +29,12 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from common import search_attributes
+from common.mailstore import list_messages
 from common.models import WorkflowInput
 from common.settings import Settings
 from devstack.banner import READY, banner, start_command
 from devstack.children import Child, ChildSpec, first_exit
 from devstack.environment import effective, settings_environment
-from devstack.mailsink import list_messages
 from devstack.options import Options
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,13 +8,8 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from devstack.mailsink import (
-    InvalidMessageName,
-    MailSink,
-    list_messages,
-    read_message,
-    read_raw,
-)
+from common.mailstore import InvalidMessageName, list_messages, read_message, read_raw
+from devstack.mailsink import MailSink
 
 
 def _message(subject: str, step: str) -> EmailMessage:

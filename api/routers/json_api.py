@@ -38,7 +38,7 @@ from api.routers.documents import content_disposition
 from api.visibility import Filters, PageTokens, StateFilter
 from common.archive_bag import iter_zip_bag, validate_bag
 from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
-from common.filetypes import UnsupportedDocument, detect_media_type
+from common.filetypes import UnsupportedDocument
 from common.models import (
     Assignment,
     CancelRequest,
@@ -296,8 +296,7 @@ async def store_document(
         if spool.size == 0:
             raise ApiProblem(422, "empty_document")
         try:
-            spool.flush()
-            media_type = await asyncio.to_thread(detect_media_type, spool.path)
+            media_type = await asyncio.to_thread(spool.media_type)
         except UnsupportedDocument as err:
             raise ApiProblem(415, "unsupported_document", detail=err.message) from None
         try:

@@ -19,7 +19,7 @@ from api.deps import LangDep, SettingsDep
 from api.i18n import Lang, text, when
 from api.pages import render
 from api.problems import PageError
-from devstack.mailsink import InvalidMessageName, StoredMessage, list_messages, read_message
+from common.mailstore import InvalidMessageName, StoredMessage, list_messages, read_message
 
 router = APIRouter(tags=["ops"])
 
