@@ -46,20 +46,19 @@ TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
 OPS_KEY = "ops"
 OPS_NAME = {"id": "Tim Operasional IKU", "en": "IKU operations team"}
 
-# The template of each kind, by value (so a kind added to or dropped from NoticeKind does
-# not break this module). task, reminder and a resent task say the same thing; the
-# reminder only leads with the deadline.
+# The template of each kind. A task and its reminder say the same thing; the reminder only
+# leads with the deadline.
 _TEMPLATE_OF: dict[str, str] = {
     "task": "task",
     "reminder": "task",
-    "resent": "task",
     "escalation": "escalation",
     "unassigned": "unassigned",
     "cancelled": "cancelled",
     "archived": "archived",
 }
-# Only these carry the personal action link (when the notification asks for one).
-LINK_KINDS = frozenset({"task", "reminder", "resent"})
+# Only these carry the personal action link (when the notification asks for one): an
+# escalation or an alert to ops must never let its reader act.
+LINK_KINDS = frozenset({"task", "reminder"})
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
@@ -301,10 +300,6 @@ class NotifyActivities:
     async def send_notification(self, notification: Notification) -> NotificationResult:
         s = self._settings
         info = activity.info()
-        if notification.kind.value not in _TEMPLATE_OF:
-            # A retry cannot fix this: fail at once, and the workflow records it.
-            raise ApplicationError(f"no mail for notification kind {notification.kind.value}",
-                                   type="UnknownNoticeKind", non_retryable=True)
         now = self._clock()
         today = now.astimezone(ZoneInfo(s.timezone)).date()
         try:

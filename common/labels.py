@@ -20,6 +20,7 @@ EVENTS: Mapping[str, tuple[str, str]] = {
     "cancelled": ("Dibatalkan", "Cancelled"),
     "archived": ("Diarsipkan", "Archived"),
     "archive_failed": ("Arsip gagal dibuat", "Archive failed"),
+    "schedule_failed": ("Tenggat belum dapat dihitung", "Deadline could not be computed"),
 }
 
 STATES: Mapping[str, tuple[str, str]] = {

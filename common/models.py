@@ -254,6 +254,8 @@ class Task(Model):
     escalations_sent: int = 0
     overdue: bool = False
     decided: bool = False
+    # Ops assigned it or the bureau asked for the mail again: mail the holders anew.
+    announce: Literal["assigned", "resent"] | None = None
 
 
 class Mark(Model):
@@ -286,6 +288,8 @@ class HistoryEvent(StrEnum):
     CANCELLED = "cancelled"
     ARCHIVED = "archived"
     ARCHIVE_FAILED = "archive_failed"
+    # The calendar could not be asked (e.g. a broken overrides file): no deadline until it can.
+    SCHEDULE_FAILED = "schedule_failed"
 
 
 class HistoryEntry(Model):
@@ -341,6 +345,8 @@ class ProcessRecord(Model):
     history: list[HistoryEntry] = Field(default_factory=list)
     cancel_reason: str | None = None
     archive: ArchiveInfo | None = None
+    # Mail not yet sent, oldest first: the main loop never waits for SMTP.
+    outbox: list[Notification] = Field(default_factory=list)
 
 
 class WorkflowInput(ProcessInput):
@@ -395,7 +401,8 @@ class DecisionResult(Model):
     """The reply to a decision: what happened and who is next. Kept small on purpose:
     every reply is stored in workflow history (the whole state is the `status` query)."""
 
-    outcome: Literal["submitted", "approved", "returned", "handed_over", "archived"]
+    outcome: Literal["submitted", "approved", "returned", "handed_over", "archived",
+                     "archive_failed"]
     from_step: int
     next_step: int | None
     next_task: TaskView | None
@@ -405,6 +412,9 @@ class DecisionResult(Model):
     round: int
     mark: Mark | None = None  # the paraf or signature this decision made
     archive: ArchiveInfo | None = None
+    # The archive decision is recorded but the archive could not be built: why (the step
+    # is open again, in next_task).
+    archive_error: str | None = None
 
 
 class ProcessResult(Model):
@@ -464,7 +474,18 @@ class NotificationResult(Model):
 
 
 class ArchiveRequest(Model):
-    process: ProcessInput
-    workflow_id: str
-    documents: list[Document]
+    """Everything the archive holds is in the status (documents, history, the process)."""
+
     status: StatusView
+
+    @property
+    def workflow_id(self) -> str:
+        return self.status.workflow_id
+
+    @property
+    def process(self) -> ProcessInput:
+        return self.status.process
+
+    @property
+    def documents(self) -> list[Document]:
+        return self.status.documents

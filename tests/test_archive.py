@@ -145,8 +145,7 @@ def request_(store: DocumentStore) -> ArchiveRequest:
         documents=documents, parafs=parafs, signature=signature, history=history,
         cancel_reason=None, archive=None,
     )
-    return ArchiveRequest(process=process, workflow_id=WORKFLOW_ID, documents=documents,
-                          status=status)
+    return ArchiveRequest(status=status)
 
 
 @pytest.fixture
@@ -415,7 +414,8 @@ async def test_cancelled_midway_waits_for_the_copy_and_cleans_up(
 
 
 async def test_an_unsafe_workflow_id_is_refused(env, settings, request_):
-    bad = request_.model_copy(update={"workflow_id": "../../etc"})
+    bad = request_.model_copy(update={
+        "status": request_.status.model_copy(update={"workflow_id": "../../etc"})})
     with pytest.raises(ApplicationError) as caught:
         await build(env, settings, bad)
     assert caught.value.type == "InvalidArchiveRequest"

@@ -221,7 +221,7 @@ async def test_only_ops_may_enter_a_decision_for_an_official(p: Scenario):
     with pytest.raises(WorkflowUpdateFailedError) as caught:
         await p.handle.execute_update(IkuWorkflow.decide,
                                       decision.model_copy(update={"via": KABAG}))
-    assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]
+    assert caught.value.cause.type == "via_not_ops"  # type: ignore[union-attr]
     await p.handle.execute_update(IkuWorkflow.decide, decision.model_copy(update={"via": "ops"}))
     entry = next(h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED)
     assert (entry.person, entry.via) == (KASUBAG, "ops")

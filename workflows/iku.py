@@ -3,7 +3,8 @@
 The main loop enters a step (who holds it, its clock, a mail with a link), then waits for a
 decision, waking for the reminder, the deadline and each escalation. Decisions arrive as
 Update or Signal ``decide``; both are judged by ``workflows.rules``. Every side effect is an
-activity; everything the steps mean is data in ``workflows.sop``.
+activity; everything the steps mean is data in ``workflows.sop``. Mail goes out through an
+outbox drained by its own coroutine, so no decision ever waits for SMTP.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ with workflow.unsafe.imports_passed_through():
         ProcessState,
         ProcessSummary,
         ResendRequest,
+        Schedule,
         ScheduleRequest,
+        Staffing,
         StaffingRequest,
         StatusView,
         Task,
@@ -54,19 +57,20 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import rules, sop, views
 
-# Directory and calendar lookups are quick local reads. They retry until they work: a
-# broken directory or calendar file is for ops to fix, and the process waits for them.
+# Directory and calendar lookups are quick local reads. They give up after about a minute:
+# a broken file is for ops to fix, and meanwhile the task waits unassigned (directory) or
+# without a deadline (calendar) rather than the whole process standing still.
 _LOOKUP: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=2)),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=6),
 }
 # A decision waits on this check, so it gives up soon and the person is told to retry.
 _DECISION_CHECK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_attempts=3),
 }
-# Mail: about an hour and a half of retries, then the failure is recorded and the process
-# goes on (the bureau can resend); an outage must not hold the process forever.
+# Mail: about an hour of retries, then the failure is recorded and the process goes on (the
+# bureau can resend).
 _MAIL: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(
@@ -84,13 +88,19 @@ _ARCHIVE: dict[str, Any] = {
         non_retryable_error_types=["DocumentMissing"],
     ),
 }
+# Without a schedule (the calendar could not be asked) the clock asks again this often.
+_CALENDAR_RETRY = timedelta(hours=1)
 
 
-def _refused(refusal: rules.Refusal) -> ApplicationError:
-    # The type carries the code, so the web layer can say it in the reader's language.
-    return ApplicationError(
-        refusal.message, refusal.message_id, type=refusal.code, non_retryable=True
-    )
+@contextmanager
+def _raised() -> Iterator[None]:
+    """A refusal as the Update's failure: the type carries the code, so the web layer can
+    say it in the reader's language."""
+    try:
+        yield
+    except rules.Refusal as refusal:
+        raise ApplicationError(refusal.message, refusal.message_id, type=refusal.code,
+                               non_retryable=True) from None
 
 
 @workflow.defn(name="IkuWorkflow")
@@ -104,8 +114,7 @@ class IkuWorkflow:
         # Our own count of running handlers (see DESIGN.md on sdk-python #1591): the loop
         # waits for it to reach zero only right before continuing as new or returning.
         self._handlers = 0
-        self._announce: str | None = None  # "assigned" or "resent": mail the task again
-        self._archive_error: str | None = None
+        self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
 
     # --- the main loop -----------------------------------------------------------------
@@ -119,6 +128,7 @@ class IkuWorkflow:
         # Lists show the title from the memo, however the process was started.
         workflow.upsert_memo({"title": self._process.title})
         self._publish()
+        mailer = asyncio.create_task(self._send_mail())
         while record.state is ProcessState.RUNNING:
             task = record.task
             if task is None or task.decided:
@@ -132,20 +142,27 @@ class IkuWorkflow:
                 continue
             await self._wait_on(task)
         if record.state is ProcessState.CANCELLED:
-            await self._notify(NoticeKind.CANCELLED, recipients=views.involved(record),
-                               note=record.cancel_reason or "")
-        await workflow.wait_condition(lambda: self._handlers == 0)
+            self._notify(NoticeKind.CANCELLED, task=record.task,
+                         recipients=views.involved(record), note=record.cancel_reason or "")
+        # The last mails go out before the process ends.
+        await workflow.wait_condition(lambda: self._handlers == 0 and not record.outbox)
+        mailer.cancel()
         return self._result()
 
     async def _continue_as_new(self, task: Task) -> None:
-        """Hand the record to a fresh run once no handler is mid-way (never from a handler)."""
+        """Hand the record to a fresh run once no handler is mid-way (never from a handler)
+        and no mail is being sent: an activity finishing during the hand-over would make
+        the server refuse it, and an Update arriving then would fail."""
         record = self._record
 
         def settled() -> bool:
             return record.state is ProcessState.RUNNING and not task.decided
 
-        await workflow.wait_condition(lambda: self._handlers == 0 or not settled())
-        if self._handlers == 0 and settled():
+        def quiet() -> bool:
+            return self._handlers == 0 and not record.outbox
+
+        await workflow.wait_condition(lambda: quiet() or not settled())
+        if quiet() and settled():
             workflow.continue_as_new(WorkflowInput(
                 **self._process.model_dump(), record=record,
                 history_event_limit=self._history_event_limit,
@@ -173,15 +190,13 @@ class IkuWorkflow:
     async def _enter(self, number: int) -> None:
         record = self._record
         step = sop.step(number)
-        team = record.team.members if step.role == sop.TEAM_ROLE and record.team else None
-        staffing = await workflow.execute_local_activity_method(
-            StaffingActivities.resolve_staffing,
-            StaffingRequest(role=step.role, on=self._today(), team=team),
-            summary=f"who holds {step.role} (step {number})",
-            **_LOOKUP,
-        )
+        staffing = await self._staff(step)
         if record.state is not ProcessState.RUNNING:
             return  # cancelled meanwhile: no task, no mail
+        unreadable = staffing is None
+        if staffing is None:
+            staffing = Staffing(assignees=[], owners=record.owners, ops=record.ops_identities,
+                                bureau=record.bureau_identities)
         record.owners, record.ops_identities = staffing.owners, staffing.ops
         record.bureau_identities = staffing.bureau
         record.task_seq += 1
@@ -200,9 +215,28 @@ class IkuWorkflow:
                 return
         record.task = task
         self._log(HistoryEvent.ENTERED if task.assignees else HistoryEvent.UNASSIGNED,
-                  task=task, target=step.role)
+                  task=task, target=step.role,
+                  detail="directory_unavailable" if unreadable else "")
+        if task.clock_start is not None and task.schedule is None:
+            self._log(HistoryEvent.SCHEDULE_FAILED, task=task)
         self._publish()
-        await self._notify_task(task)
+        self._notify_task(task)
+
+    async def _staff(self, step: sop.Step) -> Staffing | None:
+        """Who holds the step; None when the directory cannot be read: the task then waits
+        unassigned (ops are told and assign someone once it is fixed) rather than the
+        process standing still."""
+        record = self._record
+        team = record.team.members if step.role == sop.TEAM_ROLE and record.team else None
+        try:
+            return await workflow.execute_local_activity_method(
+                StaffingActivities.resolve_staffing,
+                StaffingRequest(role=step.role, on=self._today(), team=team),
+                summary=f"who holds {step.role} (step {step.number})",
+                **_LOOKUP,
+            )
+        except ActivityError:
+            return None
 
     async def _start_clock(self, task: Task) -> None:
         # The clock starts when someone holds the task: nobody can be late on a task that
@@ -210,25 +244,40 @@ class IkuWorkflow:
         task.clock_start = workflow.now()
         task.schedule = await self._plan(task)
 
-    async def _plan(self, task: Task) -> Any:
+    async def _plan(self, task: Task) -> Schedule | None:
+        """The deadline, reminder and escalations by the calendar as it is now; None when
+        the calendar cannot be asked (the clock asks again in an hour)."""
         assert task.clock_start is not None
-        return await workflow.execute_local_activity_method(
-            ScheduleActivities.plan_schedule,
-            ScheduleRequest(step=task.step, standard_time=sop.step(task.step).standard_time,
-                            clock_start=task.clock_start),
-            summary=f"working-time deadline for step {task.step}",
-            **_LOOKUP,
-        )
+        try:
+            return await workflow.execute_local_activity_method(
+                ScheduleActivities.plan_schedule,
+                ScheduleRequest(step=task.step, standard_time=sop.step(task.step).standard_time,
+                                clock_start=task.clock_start),
+                summary=f"working-time deadline for step {task.step}",
+                **_LOOKUP,
+            )
+        except ActivityError:
+            return None
 
-    async def _notify_task(self, task: Task) -> None:
+    async def _refresh_acting(self, task: Task) -> None:
+        """Acting officials as the directory has them now, so the mail about to go out (it
+        goes to a Plh/Plt of today) and the check of their decision agree."""
+        try:
+            found = await self._find_people([a.person for a in task.assignees])
+        except ActivityError:
+            return  # keep what we had; the mail goes by the same directory anyway
+        fresh = {a.person: a for a in found}
+        task.assignees = [fresh.get(a.person, a) for a in task.assignees]
+
+    def _notify_task(self, task: Task) -> None:
         if task.assignees:
-            await self._notify(NoticeKind.TASK, task=task, with_link=True,
-                               recipients=[a.person for a in task.assignees],
-                               note=self._return_note(task))
+            self._notify(NoticeKind.TASK, task=task, with_link=True,
+                         recipients=[a.person for a in task.assignees],
+                         note=self._return_note())
         else:
-            await self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
+            self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
 
-    def _return_note(self, task: Task) -> str:
+    def _return_note(self) -> str:
         """The note of the return that sent the work back here, if it came back."""
         for entry in reversed(self._record.history):
             if entry.event is HistoryEvent.DECIDED:
@@ -242,7 +291,7 @@ class IkuWorkflow:
 
         def interrupted() -> bool:
             return (task.decided or record.state is not ProcessState.RUNNING
-                    or self._announce is not None or self._continue_as_new_due())
+                    or task.announce is not None or self._continue_as_new_due())
 
         while not interrupted():
             wake = self._next_wake(task)
@@ -257,13 +306,17 @@ class IkuWorkflow:
                     )
                 except TimeoutError:
                     await self._on_clock(task)
-        if self._announce is not None and not task.decided:
-            await self._announce_task(task)
+        if task.announce is not None and self._open(task):
+            await self._announce(task)
+
+    def _open(self, task: Task) -> bool:
+        return self._record.state is ProcessState.RUNNING and not task.decided
 
     def _next_wake(self, task: Task) -> datetime | None:
         schedule = task.schedule
         if schedule is None:
-            return None
+            # A clock whose calendar could not be asked tries again later.
+            return workflow.now() + _CALENDAR_RETRY if task.clock_start is not None else None
         moments = []
         if not task.reminded and schedule.reminder_at is not None:
             moments.append(schedule.reminder_at)
@@ -275,7 +328,8 @@ class IkuWorkflow:
 
     def _wake_summary(self, task: Task, wake: datetime) -> str:
         schedule = task.schedule
-        assert schedule is not None
+        if schedule is None:
+            return f"ask the calendar again, step {task.step}"
         if wake == schedule.reminder_at and not task.reminded:
             return f"reminder, step {task.step}"
         if wake == schedule.deadline and not task.overdue:
@@ -285,8 +339,12 @@ class IkuWorkflow:
 
     async def _on_clock(self, task: Task) -> None:
         """A wake-up: ask the calendar again (it may have been revised), then act on it."""
-        task.schedule = schedule = await self._plan(task)
-        if task.decided:
+        schedule = await self._plan(task) or task.schedule
+        task.schedule = schedule
+        if schedule is None or not self._open(task):
+            return
+        await self._refresh_acting(task)
+        if not self._open(task):
             return
         now = workflow.now()
         step = sop.step(task.step)
@@ -294,33 +352,37 @@ class IkuWorkflow:
             task.reminded = True
             if now < schedule.deadline:
                 self._log(HistoryEvent.REMINDER, task=task)
-                await self._notify(NoticeKind.REMINDER, task=task, with_link=True,
-                                   recipients=[a.person for a in task.assignees])
+                self._notify(NoticeKind.REMINDER, task=task, with_link=True,
+                             recipients=[a.person for a in task.assignees])
         overdue = now >= schedule.deadline
         if overdue != task.overdue:
             task.overdue = overdue
             if overdue:
                 self._log(HistoryEvent.OVERDUE, task=task)
-            self._publish()
         due = sum(1 for moment in schedule.escalations if moment <= now)
-        if overdue and due > task.escalations_sent and not task.decided:
+        if overdue and due > task.escalations_sent:
             # After a long outage several may be due: one mail says how many, not several.
             task.escalations_sent = due
             detail = f"{due}/{len(schedule.escalations)}"
             self._log(HistoryEvent.ESCALATION, task=task, target=step.escalate_to, detail=detail)
-            self._publish()
-            await self._notify(
+            self._notify(
                 NoticeKind.ESCALATION, task=task, escalation_number=due,
                 recipient_roles=[step.escalate_to] if step.escalate_to else [],
                 waiting_on=[a.person for a in task.assignees],
             )
+        self._publish()
 
-    async def _announce_task(self, task: Task) -> None:
-        self._announce = None
+    async def _announce(self, task: Task) -> None:
+        """Mail the task again: to whoever ops assigned it, or fresh links on request."""
+        task.announce = None
         if task.clock_start is None and task.assignees:
             await self._start_clock(task)
+            if task.schedule is None:
+                self._log(HistoryEvent.SCHEDULE_FAILED, task=task)
+        await self._refresh_acting(task)
+        if self._open(task):
             self._publish()
-        await self._notify_task(task)
+            self._notify_task(task)
 
     # --- step 16: the archive ----------------------------------------------------------
 
@@ -328,47 +390,38 @@ class IkuWorkflow:
         record = self._record
         task = record.task
         assert task is not None
-        self._archive_error = None
-        request = ArchiveRequest(
-            process=self._process, workflow_id=workflow.info().workflow_id,
-            documents=record.documents, status=self._status(),
-        )
         try:
             record.archive = await workflow.execute_activity_method(
-                ArchiveActivities.build_archive, request, summary="build the BagIt archive",
-                **_ARCHIVE,
+                ArchiveActivities.build_archive, ArchiveRequest(status=self._status()),
+                summary="build the BagIt archive", **_ARCHIVE,
             )
         except ActivityError as err:
             # The archive step opens again (new task, new mail) once ops have fixed the cause.
-            self._archive_error = str(err.cause.message if err.cause else err)  # type: ignore[attr-defined]
-            self._log(HistoryEvent.ARCHIVE_FAILED, task=task, detail=self._archive_error[:200])
+            why = str(err.cause.message if err.cause else err)  # type: ignore[attr-defined]
+            self._archive_failed = (task.id, why)
+            self._log(HistoryEvent.ARCHIVE_FAILED, task=task, detail=why[:200])
             record.next_step = task.step
             return
         record.state = ProcessState.ARCHIVED
         self._log(HistoryEvent.ARCHIVED, task=task, detail=record.archive.bag_name)
         self._publish()
-        await self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record))
+        self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record))
 
     # --- decisions ---------------------------------------------------------------------
 
     @workflow.update(name="decide")
     async def decide(self, decision: Decision) -> DecisionResult:
-        with self._handler():
-            try:
-                outcome = await self._accept(decision)
-            except rules.Refusal as refusal:
-                raise _refused(refusal) from None
-            record = self._record
+        with self._handler(), _raised():
+            outcome = await self._accept(decision)
             await workflow.wait_condition(lambda: self._moved_on(decision.task_id))
-            if record.archive is None and self._archive_error is not None:
-                raise ApplicationError(
-                    f"The decision was recorded but the archive could not be built: "
-                    f"{self._archive_error}", type="archive_failed", non_retryable=True)
+            record = self._record
             task = record.task
+            failed = self._archive_failed
+            archive_error = failed[1] if failed and failed[0] == decision.task_id else None
             return DecisionResult(
-                outcome=outcome.outcome,  # type: ignore[arg-type]
+                outcome="archive_failed" if archive_error else outcome.outcome,  # type: ignore[arg-type]
                 from_step=outcome.from_step,
-                next_step=outcome.next_step,
+                next_step=task.step if archive_error and task else outcome.next_step,
                 next_task=views.task_view(task) if task and not task.decided else None,
                 workflow_id=workflow.info().workflow_id,
                 process=self._process,
@@ -376,14 +429,13 @@ class IkuWorkflow:
                 round=record.round,
                 mark=next((m for m in record.marks if m.task_id == decision.task_id), None),
                 archive=record.archive,
+                archive_error=archive_error,
             )
 
     @decide.validator
     def _validate_decide(self, decision: Decision) -> None:
-        try:
+        with _raised():
             rules.check_decision(self._record, decision, self._today())
-        except rules.Refusal as refusal:
-            raise _refused(refusal) from None
 
     @workflow.signal(name="decide")
     async def decide_signal(self, payload: dict[str, Any]) -> None:
@@ -395,11 +447,9 @@ class IkuWorkflow:
                 self._log(HistoryEvent.REFUSED, detail="invalid_input",
                           task_id=str(payload.get("task_id", ""))[:40] or None)
                 return
-            try:
+            with self._recorded(task_id=decision.task_id, person=decision.person,
+                                action=decision.action):
                 await self._accept(decision)
-            except rules.Refusal as refusal:
-                self._log(HistoryEvent.REFUSED, task_id=decision.task_id, person=decision.person,
-                          action=decision.action, detail=refusal.code)
 
     async def _accept(self, decision: Decision) -> rules.Outcome:
         record = self._record
@@ -448,40 +498,29 @@ class IkuWorkflow:
         )
 
     def _moved_on(self, task_id: str) -> bool:
+        """The next task is published (a failed archive opens its step again) or it ended."""
         record = self._record
-        return (
-            record.state is not ProcessState.RUNNING
-            or self._archive_error is not None
-            or (record.task is not None and record.task.id != task_id)
-        )
+        return record.state is not ProcessState.RUNNING or (
+            record.task is not None and record.task.id != task_id)
 
     # --- steering: assign, resend, cancel ------------------------------------------------
 
     @workflow.update(name="assign")
     async def assign(self, assignment: Assignment) -> StatusView:
-        with self._handler():
-            try:
-                await self._assign(assignment)
-            except rules.Refusal as refusal:
-                raise _refused(refusal) from None
+        with self._handler(), _raised():
+            await self._assign(assignment)
             return self._status()
 
     @assign.validator
     def _validate_assign(self, assignment: Assignment) -> None:
-        try:
+        with _raised():
             rules.check_task(self._record, assignment.task_id)
             rules.check_steer(self._record, assignment.by, self._today())
-        except rules.Refusal as refusal:
-            raise _refused(refusal) from None
 
     @workflow.signal(name="assign")
     async def assign_signal(self, assignment: Assignment) -> None:
-        with self._handler():
-            try:
-                await self._assign(assignment)
-            except rules.Refusal as refusal:
-                self._log(HistoryEvent.REFUSED, task_id=assignment.task_id,
-                          person=assignment.by, detail=refusal.code)
+        with self._handler(), self._recorded(task_id=assignment.task_id, person=assignment.by):
+            await self._assign(assignment)
 
     async def _assign(self, assignment: Assignment) -> None:
         record = self._record
@@ -497,66 +536,49 @@ class IkuWorkflow:
             task = rules.check_task(record, assignment.task_id)
             rules.check_steer(record, assignment.by, self._today())
             task.assignees = found
+            task.announce = "assigned"
             self._log(HistoryEvent.ASSIGNED, task=task, person=assignment.by,
                       target=assignment.person, note=assignment.reason)
-            self._announce = "assigned"
             self._publish()
 
     @workflow.update(name="resend")
     async def resend(self, request: ResendRequest) -> StatusView:
-        with self._handler():
-            try:
-                self._resend(request)
-            except rules.Refusal as refusal:
-                raise _refused(refusal) from None
+        with self._handler(), _raised():
+            self._resend(request)
             return self._status()
+
+    @resend.validator
+    def _validate_resend(self, request: ResendRequest) -> None:
+        with _raised():
+            rules.check_task(self._record, request.task_id)
+            rules.check_resend(self._record, request.by, self._today())
 
     @workflow.signal(name="resend")
     async def resend_signal(self, request: ResendRequest) -> None:
-        with self._handler():
-            try:
-                self._resend(request)
-            except rules.Refusal as refusal:
-                self._log(HistoryEvent.REFUSED, task_id=request.task_id, person=request.by,
-                          detail=refusal.code)
+        with self._handler(), self._recorded(task_id=request.task_id, person=request.by):
+            self._resend(request)
 
     def _resend(self, request: ResendRequest) -> None:
         task = rules.check_task(self._record, request.task_id)
         rules.check_resend(self._record, request.by, self._today())
+        task.announce = task.announce or "resent"
         self._log(HistoryEvent.RESENT, task=task, person=request.by)
-        self._announce = "resent"
-
-    @resend.validator
-    def _validate_resend(self, request: ResendRequest) -> None:
-        try:
-            rules.check_task(self._record, request.task_id)
-            rules.check_resend(self._record, request.by, self._today())
-        except rules.Refusal as refusal:
-            raise _refused(refusal) from None
 
     @workflow.update(name="cancel")
     async def cancel(self, request: CancelRequest) -> StatusView:
-        with self._handler():
-            try:
-                self._cancel(request)
-            except rules.Refusal as refusal:
-                raise _refused(refusal) from None
+        with self._handler(), _raised():
+            self._cancel(request)
             return self._status()
 
     @cancel.validator
     def _validate_cancel(self, request: CancelRequest) -> None:
-        try:
+        with _raised():
             rules.check_cancel(self._record, request, self._today())
-        except rules.Refusal as refusal:
-            raise _refused(refusal) from None
 
     @workflow.signal(name="cancel")
     async def cancel_signal(self, request: CancelRequest) -> None:
-        with self._handler():
-            try:
-                self._cancel(request)
-            except rules.Refusal as refusal:
-                self._log(HistoryEvent.REFUSED, person=request.by, detail=refusal.code)
+        with self._handler(), self._recorded(person=request.by):
+            self._cancel(request)
 
     def _cancel(self, request: CancelRequest) -> None:
         record = self._record
@@ -576,6 +598,58 @@ class IkuWorkflow:
     def _status(self) -> StatusView:
         return views.status_view(workflow.info().workflow_id, self._process, self._record)
 
+    # --- mail --------------------------------------------------------------------------
+
+    def _notify(self, kind: NoticeKind, *, task: Task | None = None,
+                recipients: list[str] | None = None, **fields: Any) -> None:
+        """Queue a mail; the mailer sends it in order, and the loop goes on meanwhile."""
+        record = self._record
+        record.message_seq += 1
+        schedule = task.schedule if task else None
+        record.outbox.append(Notification(
+            kind=kind,
+            seq=record.message_seq,
+            process=ProcessSummary(
+                workflow_id=workflow.info().workflow_id, year=self._process.year,
+                code=self._process.code, title=self._process.title,
+                sop_number=self._process.sop_number,
+            ),
+            recipients=recipients or [],
+            task_id=task.id if task else None,
+            step=task.step if task else None,
+            round=task.round if task else None,
+            deadline=schedule.deadline if schedule else None,
+            # The activity adds the grace period from settings to this moment.
+            link_expires_at=_link_base(schedule.escalations if schedule else [],
+                                       schedule.deadline if schedule else None,
+                                       workflow.now()),
+            **fields,
+        ))
+
+    async def _send_mail(self) -> None:
+        """The mailer: sends the outbox in order. A mail that cannot be sent, or reaches
+        nobody, is recorded in the riwayat (by person id only) and the next one goes."""
+        record = self._record
+        while True:
+            await workflow.wait_condition(lambda: bool(record.outbox))
+            notification = record.outbox[0]
+            kind = notification.kind.value
+            log = {"step": notification.step, "round": notification.round,
+                   "task_id": notification.task_id}
+            try:
+                result = await workflow.execute_activity_method(
+                    NotifyActivities.send_notification, notification,
+                    summary=f"mail: {kind}"
+                    + (f", step {notification.step}" if notification.step else ""),
+                    **_MAIL,
+                )
+                if result.skipped or not result.sent:
+                    self._log(HistoryEvent.NOTIFY_FAILED, detail=kind,
+                              target=",".join(result.skipped)[:200] or None, **log)
+            except ActivityError:
+                self._log(HistoryEvent.NOTIFY_FAILED, detail=kind, **log)
+            record.outbox.pop(0)
+
     # --- bookkeeping -------------------------------------------------------------------
 
     @contextmanager
@@ -585,6 +659,14 @@ class IkuWorkflow:
             yield
         finally:
             self._handlers -= 1
+
+    @contextmanager
+    def _recorded(self, **fields: Any) -> Iterator[None]:
+        """A refused signal is recorded in the riwayat, and changes nothing else."""
+        try:
+            yield
+        except rules.Refusal as refusal:
+            self._log(HistoryEvent.REFUSED, detail=refusal.code, **fields)
 
     def _today(self) -> date:
         return workflow.now().astimezone(sop.WIB).date()
@@ -629,39 +711,6 @@ class IkuWorkflow:
             self._published.update({u.key.name: u.value for u in changed})
         workflow.set_current_details(views.current_details(record, self._today()))
 
-    async def _notify(self, kind: NoticeKind, *, task: Task | None = None,
-                      recipients: list[str] | None = None, **fields: Any) -> None:
-        record = self._record
-        record.message_seq += 1
-        schedule = task.schedule if task else None
-        notification = Notification(
-            kind=kind,
-            seq=record.message_seq,
-            process=ProcessSummary(
-                workflow_id=workflow.info().workflow_id, year=self._process.year,
-                code=self._process.code, title=self._process.title,
-                sop_number=self._process.sop_number,
-            ),
-            recipients=recipients or [],
-            task_id=task.id if task else None,
-            step=task.step if task else None,
-            round=task.round if task else None,
-            deadline=schedule.deadline if schedule else None,
-            # The activity adds the grace period from settings to this moment.
-            link_expires_at=_link_base(schedule.escalations if schedule else [],
-                                       schedule.deadline if schedule else None,
-                                       workflow.now()),
-            **fields,
-        )
-        try:
-            await workflow.execute_activity_method(
-                NotifyActivities.send_notification, notification,
-                summary=f"mail: {kind.value}" + (f", step {task.step}" if task else ""),
-                **_MAIL,
-            )
-        except ActivityError:
-            self._log(HistoryEvent.NOTIFY_FAILED, task=task, detail=kind.value)
-
     def _result(self) -> ProcessResult:
         record = self._record
         decided = [h for h in record.history if h.event is HistoryEvent.DECIDED]
@@ -684,4 +733,3 @@ def _link_base(escalations: list[datetime], deadline: datetime | None, now: date
     if deadline is not None:
         candidates.append(deadline)
     return max(candidates)
-

@@ -81,6 +81,8 @@ REFUSALS: dict[str, tuple[str, str]] = {
                           "Dokumen tidak dapat diperiksa saat ini; silakan coba lagi."),
     "not_authorised": ("Only the Karo or ops may do this.",
                        "Hanya Karo atau petugas operasional yang dapat melakukan ini."),
+    "via_not_ops": ("Only ops may enter a decision for an official.",
+                    "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat."),
 }
 
 
@@ -184,7 +186,7 @@ def check_decision(record: ProcessRecord, decision: Decision, day: date) -> Acti
     task = check_task(record, decision.task_id)
     step = sop.step(task.step)
     if decision.via is not None and decision.via not in record.ops_identities:
-        raise Refusal("not_authorised")
+        raise Refusal("via_not_ops")
     if not task.assignees:
         raise Refusal("unassigned")
     allowed, for_person = acting_for(task, decision.person, day)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 from common.models import (
-    Mark,
     ProcessInput,
     ProcessRecord,
     StatusView,
@@ -98,6 +97,3 @@ def involved(record: ProcessRecord) -> list[str]:
         ids += [a.person for a in record.task.assignees]
     return list(dict.fromkeys(ids))
 
-
-def marks_on(record: ProcessRecord, sha256: str) -> list[Mark]:
-    return [m for m in record.marks if m.sha256 == sha256]
