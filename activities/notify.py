@@ -305,9 +305,16 @@ class NotifyActivities:
         try:
             directory = await asyncio.to_thread(load_directory, s.directory_file)
         except DirectoryError:
-            # The validation message can quote names and addresses: keep it out of history.
-            raise ApplicationError("the directory file cannot be read or is not valid",
-                                   type="DirectoryError") from None
+            if not notification.to_ops:
+                # The validation message can quote names and addresses: keep it out of
+                # history.
+                raise ApplicationError("the directory file cannot be read or is not valid",
+                                       type="DirectoryError") from None
+            # Ops must hear of this one even so (it may be about the directory itself): it
+            # goes to them, and the people it names are reported as skipped.
+            activity.logger.warning("directory unreadable: %s mail to ops only",
+                                    notification.kind.value)
+            directory = Directory(people=())
 
         recipients = resolve_recipients(notification, directory, today, s.ops_email)
         keys = [r.key for r in recipients]

@@ -2,28 +2,30 @@
 
 Every refusal is a ``PageError`` with the status the issue names: 404 forged or unknown
 process, 410 expired or no longer current (saying what is current: the token is genuine,
-so its holder took part in this process), 403 not, or no longer, assigned.
+so its holder took part in this process), 403 not, or no longer, assigned. Temporal is
+asked through ``api.processes``, and its failures become pages in ``page_error`` only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from temporalio.client import Client, WorkflowQueryFailedError, WorkflowQueryRejectedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
+from api import processes
 from api.deps import today
 from api.i18n import Lang, action_done, role_name, text, when
 from api.people import People, Standing, standing
 from api.problems import PageError
-from api.temporal_client import TemporalConnection, TemporalUnavailable
+from api.processes import ProcessError
+from api.temporal_client import TemporalConnection
 from common.links import LinkClaims, LinkExpired, LinkInvalid, LinkSigner
 from common.models import HistoryEntry, HistoryEvent, ProcessState, StatusView, TaskView
 from common.settings import Settings
 from workflows import sop
 
-QUERY_TIMEOUT = timedelta(seconds=10)
+_TITLES = {403: "not_assignee_title", 404: "not_found_title", 409: "link_stale_title",
+           422: "refused_title", 503: "unavailable_title"}
 
 
 @dataclass(frozen=True)
@@ -39,25 +41,32 @@ def unknown_link(lang: Lang) -> PageError:
     return PageError(404, text(lang, "link_unknown_title"), [text(lang, "link_unknown")])
 
 
-def unavailable(lang: Lang) -> PageError:
-    return PageError(503, text(lang, "unavailable_title"), [text(lang, "unavailable")],
-                     headers={"Retry-After": "5"})
+def page_error(err: ProcessError, lang: Lang) -> PageError:
+    """A failure or refusal of ``api.processes``, as a task link's page."""
+    if err.code == "not_found":  # the link names a process Temporal does not know
+        return unknown_link(lang)
+    return PageError(err.status, text(lang, _TITLES.get(err.status, "error_title")),
+                     [err.text(lang)], headers=err.headers)
 
 
-async def query_status(client: Client, workflow_id: str, lang: Lang) -> StatusView:
-    handle = client.get_workflow_handle(workflow_id)
+async def task_client(temporal: TemporalConnection, lang: Lang) -> Client:
+    """The shared client, or the 503 page. Called once the link has been read, so a forged
+    link gets its 404 even while Temporal is away."""
     try:
-        return await handle.query("status", result_type=StatusView, rpc_timeout=QUERY_TIMEOUT)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise unknown_link(lang) from None
-        raise unavailable(lang) from None
-    except (WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError):
-        raise unavailable(lang) from None
+        return await processes.client_of(temporal)
+    except ProcessError as err:
+        raise page_error(err, lang) from None
+
+
+async def task_status(client: Client, workflow_id: str, lang: Lang) -> StatusView:
+    try:
+        return await processes.status(client, workflow_id)
+    except ProcessError as err:
+        raise page_error(err, lang) from None
 
 
 async def read_link(token: str, signer: LinkSigner, temporal: TemporalConnection,
-                       settings: Settings, people: People, lang: Lang) -> LinkClaims:
+                    settings: Settings, people: People, lang: Lang) -> LinkClaims:
     """Claims of a valid, unexpired link, or the 404 / 410 page. A forged link never
     reaches Temporal; an expired one is genuine, so its page may say what is current."""
     try:
@@ -70,9 +79,10 @@ async def read_link(token: str, signer: LinkSigner, temporal: TemporalConnection
                  text(lang, "link_ask_new")]
         details: list[str] = []
         try:
-            status = await query_status(await temporal.client(), claims.workflow_id, lang)
+            status = await task_status(await task_client(temporal, lang), claims.workflow_id,
+                                       lang)
             details = explain(status, claims.task_id, people, settings, lang)
-        except (TemporalUnavailable, PageError):
+        except PageError:
             pass  # the expiry is the answer; what is current is a courtesy
         raise PageError(410, text(lang, "link_expired_title"), lines, details=details) from None
 
@@ -80,7 +90,7 @@ async def read_link(token: str, signer: LinkSigner, temporal: TemporalConnection
 async def open_task(token: str, claims: LinkClaims, client: Client, settings: Settings,
                     people: People, lang: Lang) -> TaskAccess:
     """The current task of a valid link whose person may act on it, or why not."""
-    status = await query_status(client, claims.workflow_id, lang)
+    status = await task_status(client, claims.workflow_id, lang)
     return check_task(token, claims, status, settings, people, lang)
 
 

@@ -77,8 +77,8 @@ class ProcessRow(Model):
     closed_at: datetime | None
     since: datetime | None = Field(default=None,
                                    description="When the open task arrived (running only).")
-    deadline: datetime | None = Field(default=None,
-                                      description="The open task's deadline (running only).")
+    deadline: datetime | None = Field(
+        default=None, description="The open task's deadline (running, and held by someone).")
 
 
 class ProcessList(Model):

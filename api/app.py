@@ -44,7 +44,7 @@ from api.security import (
 from api.sessions import Sessions
 from api.temporal_client import TemporalConnection
 from api.throttle import SignInThrottle
-from api.visibility import PageTokens
+from api.visibility import CountsCache, PageTokens
 from common.settings import Settings, get_settings
 from common.version import VERSION
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact_request_logs()  # again: a server may set its handlers up after import
         yield
         await app.state.temporal.close()
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = Sessions(settings)
     app.state.signin_throttle = SignInThrottle()
     app.state.page_tokens = PageTokens(settings.session_secret_value)
+    app.state.counts = CountsCache()
     app.state.security_headers = security_headers(content_security_policy(CSS, BUREAU_CSS))
     # Inside SecurityHeaders, so a refused body still gets the headers.
     app.add_middleware(BodyLimit)

@@ -8,11 +8,11 @@ and then handed on in one piece. Task decisions (``/t/…``) and document upload
 
 from __future__ import annotations
 
-import json
-
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.json_errors import texts
+from api.i18n_bureau import problem_texts
+from api.json_errors import API_PREFIX, ApiProblem, problem_response
 
 LIMIT_BYTES = 256 * 1024
 STREAMING_PREFIXES = ("/t/", "/api/documents")
@@ -32,7 +32,7 @@ class BodyLimit:
         declared = headers.get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > self.limit:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
@@ -43,7 +43,7 @@ class BodyLimit:
                 return
             body += message.get("body", b"")
             if len(body) > self.limit:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
                 return
             if not message.get("more_body", False):
                 break
@@ -58,18 +58,14 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        english, indonesian = texts("too_large")
-        if scope["path"].startswith("/api/"):
-            payload = json.dumps({"status": 413, "code": "too_large",
-                                  "message": {"en": english, "id": indonesian},
-                                  "detail": "", "errors": []}).encode()
-            content_type = b"application/json"
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The rest of the body stays unread: the connection closes after this answer.
+        closing = {"Connection": "close"}
+        response: Response
+        if scope["path"].startswith(API_PREFIX):
+            response = problem_response(ApiProblem(413, "too_large", headers=closing))
         else:
-            payload = f"{indonesian}\n{english}\n".encode()
-            content_type = b"text/plain; charset=utf-8"
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", content_type),
-                                (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+            english, indonesian = problem_texts("too_large")
+            response = PlainTextResponse(f"{indonesian}\n{english}\n", status_code=413,
+                                         headers=closing)
+        await response(scope, receive, send)

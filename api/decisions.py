@@ -1,57 +1,21 @@
-"""From a posted task form to Update ``decide``, and what the workflow answered.
+"""From a posted task form to the decision of Update ``decide``.
 
-The update's id comes from the page nonce, so the same form sent twice (a double tap, a
-reload of the result page) is one update: Temporal hands the second request the first
-one's answer. The workflow is the authority on every rule; the form is only translated.
+The workflow is the authority on every rule; the form is only translated. (The update is
+sent by ``api.processes.decide``, named after the page nonce: see ``api.nonce``.)
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-from datetime import timedelta
-
 from pydantic import ValidationError
-from temporalio.client import (
-    Client,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.i18n import Lang, refusal, text
 from api.problems import PageError
 from api.uploads import SubmittedForm
 from common.links import LinkClaims
-from common.models import Action, Attachment, ChecklistAnswer, Decision, DecisionResult, Team
+from common.models import Action, Attachment, ChecklistAnswer, Decision, Team
 
-log = logging.getLogger(__name__)
-
-# An update waits for the next step to be entered (a few local activities): seconds at
-# most. Past this the page says "not confirmed yet, reload to send again" (safe: same id).
-UPDATE_TIMEOUT = timedelta(seconds=30)
 NOTE_MAX = 4000
 REMARK_MAX = 1000
-
-# The HTTP status of each refusal code of workflows.rules.REFUSALS.
-CONFLICT = frozenset({"already_decided", "stale_task", "not_running", "no_task", "unknown_task",
-                      "unassigned"})
-FORBIDDEN = frozenset({"not_assignee", "not_authorised"})
-RETRY = frozenset({"check_unavailable"})
-
-
-def http_status(code: str) -> int:
-    if code in CONFLICT:
-        return 409
-    if code in FORBIDDEN:
-        return 403
-    if code in RETRY:
-        return 503
-    return 422  # the form breaks a rule: note, checklist, documents, team...
-
-
-# --- the form -----------------------------------------------------------------------------
 
 
 def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decision:
@@ -91,45 +55,3 @@ def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decis
 
 def with_documents(decision: Decision, attachments: list[Attachment]) -> Decision:
     return decision.model_copy(update={"documents": attachments})
-
-
-# --- the update ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What came back: a result, or a reason it is not one."""
-
-    result: DecisionResult | None = None
-    refusal: str | None = None  # a code of workflows.rules.REFUSALS
-    busy: bool = False  # RESOURCE_EXHAUSTED: too many updates in flight on this process
-    pending: bool = False  # no answer in time; the same form may be sent again
-    gone: bool = False  # the process has closed (or never existed)
-    archive_failed: str | None = None
-
-
-async def send(client: Client, workflow_id: str, decision: Decision, update_id: str) -> Answer:
-    handle = client.get_workflow_handle(workflow_id)
-    try:
-        result = await handle.execute_update(
-            "decide", decision, id=update_id, result_type=DecisionResult,
-            rpc_timeout=UPDATE_TIMEOUT,
-        )
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "archive_failed":
-            return Answer(archive_failed=cause.message)
-        if isinstance(cause, ApplicationError) and cause.type:
-            return Answer(refusal=cause.type)
-        log.error("decide on %s failed unexpectedly: %s", decision.task_id, type(cause).__name__)
-        raise
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        return Answer(pending=True)
-    except RPCError as err:
-        if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
-            log.info("decide on %s: too many updates in flight", decision.task_id)
-            return Answer(busy=True)
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return Answer(gone=True)
-        raise
-    return Answer(result=result)

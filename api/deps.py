@@ -1,9 +1,9 @@
-"""FastAPI dependencies: settings, language, Temporal, the link signer, the store, people.
+"""FastAPI dependencies: settings, language, the link signer, the store, people, calendar.
 
 They are ``async def`` although they await nothing: FastAPI runs a plain ``def`` dependency
 in a worker thread, and those hops cost each decision about a millisecond
-(bench/decision_latency.py). None of them blocks: the directory is re-read only when its
-file changes.
+(bench/decision_latency.py). None of them blocks: the directory and the calendar's
+overrides are re-read only when their file changes.
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from temporalio.client import Client
 
-from api.i18n import Lang, negotiate, text
+from api.i18n import Lang, negotiate
 from api.nonce import PageNonces
 from api.people import People
-from api.problems import PageError
-from api.temporal_client import TemporalUnavailable
 from common.documents import DocumentStore
 from common.links import LinkSigner
 from common.settings import Settings
+from common.workcalendar import WorkCalendar
 from workflows.sop import WIB
 
 
@@ -73,23 +71,19 @@ async def get_store(settings: SettingsDep) -> DocumentStore:
 
 
 async def get_people(settings: SettingsDep) -> People:
-    # load_directory re-reads the file only when it changed.
-    return People.load(settings.directory_file)
+    return People.load(settings)
 
 
-async def get_client(request: Request, lang: LangDep) -> Client:
-    """The shared client, or the 503 page. Routes call it once the link has been read, so a
-    forged link gets its 404 even while Temporal is away."""
-    try:
-        return await request.app.state.temporal.client()  # type: ignore[no-any-return]
-    except TemporalUnavailable:
-        raise PageError(503, text(lang, "unavailable_title"), [text(lang, "unavailable")],
-                        headers={"Retry-After": "5"}) from None
+async def get_calendar(settings: SettingsDep) -> WorkCalendar:
+    """For showing working days left: a broken overrides file is logged and left out rather
+    than turning every page into an error (the workflow's deadlines come from activities)."""
+    return WorkCalendar.for_display(settings)
 
 
 KeysDep = Annotated[Keys, Depends(get_keys)]
 StoreDep = Annotated[DocumentStore, Depends(get_store)]
 PeopleDep = Annotated[People, Depends(get_people)]
+CalendarDep = Annotated[WorkCalendar, Depends(get_calendar)]
 
 
 def today() -> datetime:

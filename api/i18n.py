@@ -9,11 +9,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
-from api.i18n_bureau import BUREAU_TEXTS
+from api.i18n_bureau import BUREAU_TEXTS, PROBLEMS, problem_texts
 from common.dates import format_when
 from common.models import Action, Approval, StepKind
 from workflows import sop
-from workflows.rules import REFUSALS
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -127,10 +126,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "mail_sent": ("Mereka menerima email berisi tautan tugas.",
                   "They receive an email with their task link."),
     "archive_done": ("Arsip {name}: {files} berkas.", "Archive {name}: {files} files."),
-    "archive_failed": ("Keputusan Anda tercatat, tetapi arsip belum dapat dibuat. Petugas "
-                       "operasional akan menindaklanjuti.",
-                       "Your decision is recorded, but the archive could not be built yet. "
-                       "Operations will follow up."),
+    "outcome_archive_failed": ("Keputusan Anda tercatat, tetapi arsip tidak dapat dibuat: "
+                               "{error}. Langkah pengarsipan dibuka lagi.",
+                               "Your decision is recorded, but the archive could not be built: "
+                               "{error}. The archiving step is open again."),
     "close_page": ("Anda dapat menutup halaman ini.", "You may close this page."),
     # problems
     "nothing_applied": ("Tidak ada yang diterapkan.", "Nothing was applied."),
@@ -173,7 +172,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
                    "This form did not come from your task page, or it is damaged. Open the "
                    "link from your email again."),
     "too_large_title": ("Berkas terlalu besar", "File too large"),
-    "too_large": ("Berkas paling besar {size}. Perkecil berkasnya (misalnya simpan ulang "
+    "file_too_large": ("Berkas paling besar {size}. Perkecil berkasnya (misalnya simpan ulang "
                   "sebagai PDF) lalu kirim lagi.",
                   "Files may be at most {size}. Make the file smaller (for example, save it "
                   "as PDF) and send it again."),
@@ -194,28 +193,11 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "unknown_kind": ("Jenis dokumen yang dilampirkan tidak dikenal.",
                      "The attached document kind is unknown."),
     "unavailable_title": ("Coba lagi", "Try again"),
-    "unavailable": ("Sistem sedang sibuk atau tidak dapat dihubungi. Tunggu sebentar lalu "
-                    "coba lagi.",
-                    "The system is busy or cannot be reached. Wait a moment and try again."),
-    "busy": ("Terlalu banyak keputusan sedang diproses untuk tugas ini. Tunggu sebentar, "
-             "lalu kirim lagi.",
-             "Too many decisions are being processed for this task. Wait a moment, then "
-             "send again."),
     "resend_safe": ("Mengirim ulang formulir yang sama aman: keputusan hanya diterapkan "
                     "sekali.",
                     "Sending the same form again is safe: a decision is applied only once."),
-    "pending": ("Keputusan Anda belum terkonfirmasi. Muat ulang halaman ini untuk "
-                "mengirim ulang; keputusan hanya diterapkan sekali.",
-                "Your decision is not confirmed yet. Reload this page to send it again; a "
-                "decision is applied only once."),
     "not_found_title": ("Tidak ditemukan", "Not found"),
-    "document_unknown": ("Dokumen ini bukan bagian dari proses tautan ini.",
-                         "This document does not belong to the process of this link."),
-    "document_missing": ("Dokumen tidak ada di penyimpanan. Hubungi petugas operasional.",
-                         "The document is missing from the store. Contact operations."),
     "error_title": ("Terjadi kesalahan", "Something went wrong"),
-    "error": ("Permintaan tidak dapat diproses. Coba lagi nanti.",
-              "The request could not be processed. Try again later."),
     # outbox
     "outbox": ("Kotak keluar (email lokal)", "Outbox (local mail)"),
     "outbox_hint": ("Semua email yang diterima penampung email lokal, terbaru di atas.",
@@ -228,10 +210,13 @@ TEXTS: Mapping[str, tuple[str, str]] = {
 }
 
 
-# The bureau pages' words live in their own module; a key may be defined once only.
-if TEXTS.keys() & BUREAU_TEXTS.keys():
-    raise RuntimeError(f"texts defined twice: {sorted(TEXTS.keys() & BUREAU_TEXTS.keys())}")
-TEXTS = {**TEXTS, **BUREAU_TEXTS}
+# The bureau pages' words and the problems (shared with the JSON API) live in their own
+# module; a key may be defined once only.
+_TWICE = (TEXTS.keys() & BUREAU_TEXTS.keys()) | (TEXTS.keys() & PROBLEMS.keys()) | (
+    BUREAU_TEXTS.keys() & PROBLEMS.keys())
+if _TWICE:
+    raise RuntimeError(f"texts defined twice: {sorted(_TWICE)}")
+TEXTS = {**TEXTS, **BUREAU_TEXTS, **PROBLEMS}
 
 
 def text(lang: Lang, key: str, **values: object) -> str:
@@ -241,8 +226,9 @@ def text(lang: Lang, key: str, **values: object) -> str:
 
 
 def refusal(lang: Lang, code: str) -> str:
-    """The workflow's own words for a refusal, in the reader's language."""
-    english, indonesian = REFUSALS.get(code, (code, code))
+    """A refusal in the workflow's own words (or a problem of the web layer), in the
+    reader's language."""
+    english, indonesian = problem_texts(code)
     return english if lang == "en" else indonesian
 
 

@@ -11,8 +11,10 @@ from datetime import datetime
 
 from common.dates import format_short
 from common.labels import EVENTS, STATES, label
+from workflows.rules import REFUSALS
 
 # Codes of the web layer's own problems (the workflow's refusals are in workflows.rules).
+# ``api.i18n`` merges them into the pages' table too: one text per code, for every reader.
 PROBLEMS: Mapping[str, tuple[str, str]] = {
     "not_found": ("Proses tidak ditemukan.", "No such process."),
     "already_started": ("Proses dengan id ini sudah ada.",
@@ -23,10 +25,6 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
              "Too many requests for this process. Try again in a moment."),
     "pending": ("Belum ada jawaban dari proses. Kirim lagi: tindakan hanya diterapkan sekali.",
                 "The process has not answered yet. Send again: it is applied only once."),
-    "archive_failed": ("Keputusan tercatat, tetapi arsip belum dapat dibuat; langkah 16 dibuka "
-                       "lagi dan petugas operasional diberi tahu.",
-                       "The decision is recorded, but the archive could not be built; step 16 "
-                       "opens again and operations are told."),
     "no_archive": ("Proses ini belum diarsipkan.", "This process has not been archived."),
     "archive_missing": ("Arsip proses ini tidak ada di folder arsip. Hubungi petugas "
                         "operasional.",
@@ -52,6 +50,15 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
                          "Tick the confirmation to cancel the process."),
     "error": ("Terjadi kesalahan. Coba lagi nanti.", "Something went wrong. Try again later."),
 }
+
+
+def problem_texts(code: str) -> tuple[str, str]:
+    """(English, Bahasa Indonesia) of a refusal or problem code; an unknown code as it is."""
+    if code in REFUSALS:
+        return REFUSALS[code]
+    indonesian, english = PROBLEMS.get(code, (code, code))
+    return english, indonesian
+
 
 def short_when(moment: datetime, lang: str, tz: str = "Asia/Jakarta") -> str:
     return format_short(moment, lang, tz)
@@ -236,8 +243,9 @@ BUREAU_TEXTS: Mapping[str, tuple[str, str]] = {
                  "Karo.", "Only operations or the Karo can assign and cancel."),
     "no_actions": ("Proses ini sudah selesai; tidak ada tindakan.",
                    "This process has ended; there is nothing to do."),
-    "flash_started": ("Proses dimulai. Kasubbag menerima tugas langkah 1 melalui email.",
-                      "The process has started. The Kasubag receives step 1 by email."),
+    "flash_started": ("Proses dimulai.", "The process has started."),
+    "flash_started_detail": ("Kasubbag menerima tugas langkah 1 melalui email.",
+                             "The Kasubag receives step 1 by email."),
     "flash_resent": ("Notifikasi dikirim ulang.", "The notification was sent again."),
     "flash_assigned": ("Tugas ditugaskan.", "The task was assigned."),
     "flash_cancelled": ("Proses dibatalkan.", "The process was cancelled."),

@@ -22,8 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.i18n_bureau import PROBLEMS
-from workflows.rules import REFUSALS
+from api.i18n_bureau import problem_texts
 
 API_PREFIX = "/api/"
 
@@ -49,14 +48,6 @@ class Problem(BaseModel):
     errors: list[FieldError] = []
 
 
-def texts(code: str) -> tuple[str, str]:
-    """(English, Bahasa Indonesia) of a code."""
-    if code in REFUSALS:
-        return REFUSALS[code]
-    indonesian, english = PROBLEMS.get(code, (code, code))
-    return english, indonesian
-
-
 class ApiProblem(Exception):
     def __init__(self, status: int, code: str, *, detail: str = "",
                  headers: Mapping[str, str] | None = None,
@@ -69,7 +60,7 @@ class ApiProblem(Exception):
         self.errors = list(errors)
 
     def problem(self) -> Problem:
-        english, indonesian = texts(self.code)
+        english, indonesian = problem_texts(self.code)
         return Problem(status=self.status, code=self.code,
                        message=Messages(en=english, id=indonesian), detail=self.detail,
                        errors=self.errors)

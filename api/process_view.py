@@ -8,19 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from api.i18n import Lang, action_done, doc_kind, refusal, role_name, size, text, when
+from api.doc_versions import Versions
+from api.i18n import Lang, action_done, doc_kind, refusal, role_name, text, when
 from api.i18n_bureau import acting_label, event_name, short_when
 from api.people import People
-from api.sop_table import who_name
-from common.filetypes import EXTENSIONS
 from common.models import (
     Action,
     Approval,
-    Document,
     HistoryEntry,
     HistoryEvent,
     ProcessState,
     StatusView,
+    TaskView,
 )
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -40,7 +39,7 @@ class View:
     now: datetime
 
     def name(self, person: str | None) -> str:
-        return who_name(person, self.people, self.settings)
+        return self.people.who_name(person)
 
     def short(self, moment: datetime) -> str:
         return short_when(moment, self.lang, self.settings.timezone)
@@ -80,12 +79,12 @@ class View:
                 "round": task.round,
                 "activity": step.activity_en if self.lang == "en" else step.activity_id,
                 "role": role_name(self.lang, task.role),
-                "holders": [self._holder(task.acting, p) for p in task.assignees],
+                "holders": [self._holder(task, p) for p in task.assignees],
                 # The role is said once: not again under a position that already names it.
                 # (Positions are written in Indonesian, in the directory.)
                 "role_in_positions": bool(task.assignees) and all(
                     role_name("id", task.role).lower() in
-                    self._holder(task.acting, p)["position"].lower() for p in task.assignees),
+                    self._holder(task, p)["position"].lower() for p in task.assignees),
                 "unassigned": task.unassigned,
                 "since": self.long(since) if since else "",
                 "deadline": self.long(task.deadline) if task.deadline else "",
@@ -96,53 +95,22 @@ class View:
             }
         return out
 
-    def _holder(self, acting: dict[str, Any], person: str) -> dict[str, str]:
+    def _holder(self, task: TaskView, person: str) -> dict[str, str]:
         found = self.people.person(person)
-        deputy = next((d for d in acting.get(person, []) if d.covers(self.now.date())), None)
         return {
             "id": person, "name": self.name(person),
             "position": found.position if found else "",
-            "acting": f"{deputy.kind.upper()}: {self.name(deputy.person)}" if deputy else "",
+            "acting": self.people.acting_line(task, person, self.now.date()),
         }
 
     # --- documents -----------------------------------------------------------------------
 
     def documents(self, status: StatusView, workflow_id: str) -> list[dict[str, Any]]:
-        kinds = list(dict.fromkeys(
-            [k for k in sop.DOC_KINDS if any(d.kind == k for d in status.documents)]
-            + [d.kind for d in status.documents]))
-        groups = []
-        for kind in kinds:
-            versions = sorted((d for d in status.documents if d.kind == kind),
-                              key=lambda d: -d.version)
-            groups.append({"kind": kind, "label": doc_kind(self.lang, kind),
-                           "versions": [self._version(status, d, workflow_id, i == 0)
-                                        for i, d in enumerate(versions)]})
-        return groups
-
-    def _version(self, status: StatusView, doc: Document, workflow_id: str,
-                 latest: bool) -> dict[str, Any]:
-        decisions = [{
-            "step": h.step, "round": h.round, "who": self.name(h.person),
-            "what": action_done(self.lang, h.action, h.step), "when": self.short(h.at),
-            "returned": h.action is Action.RETURN,
-        } for h in status.history if h.event is HistoryEvent.DECIDED
-            and any(v.kind == doc.kind and v.version == doc.version for v in h.documents)]
-        marks = [m for m in [*status.parafs, *([status.signature] if status.signature else [])]
-                 if m.sha256 == doc.ref.sha256 and m.document_kind == doc.kind]
-        return {
-            "version": doc.version, "latest": latest, "name": doc.ref.name,
-            "size": size(doc.ref.size),
-            "media": EXTENSIONS.get(doc.ref.media_type, doc.ref.media_type).lstrip(".").upper(),
-            "sha256": doc.ref.sha256,
-            "by": self.name(doc.by), "step": doc.step, "when": self.short(doc.at),
-            "url": f"/proses/{workflow_id}/dokumen/{doc.ref.sha256}",
-            "decisions": decisions,
-            "marks": [text(self.lang, "paraf_by", name=self.name(m.person), step=m.step)
-                      if m.kind == "paraf" else text(self.lang, "signed_by",
-                                                     name=self.name(m.person))
-                      for m in marks],
-        }
+        # The SOP's kinds in its order, then any other kind the record holds.
+        kinds = dict.fromkeys([*sop.DOC_KINDS, *(d.kind for d in status.documents)])
+        versions = Versions(self.lang, self.name, self.short,
+                            lambda d: f"/proses/{workflow_id}/dokumen/{d.ref.sha256}")
+        return versions.groups(status, kinds)
 
     # --- paraf and signature --------------------------------------------------------------
 
@@ -171,7 +139,7 @@ class View:
                              else "mark_signature"),
                 "step": h.step, "who": self.name(h.person),
                 "acting_for": self.name(h.acting_for) if h.acting_for else "",
-            "acting_kind": acting_label(h.acting_kind),
+                "acting_kind": acting_label(h.acting_kind),
                 "doc": doc_kind(self.lang, concerned.kind), "version": concerned.version,
                 "sha256": concerned.sha256, "name": doc.ref.name if doc else "",
                 "when": self.short(h.at),

@@ -8,7 +8,6 @@ the reader's language, the JSON API in both.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import secrets
@@ -33,9 +32,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.decisions import http_status
-from api.i18n import Lang
-from api.i18n_bureau import PROBLEMS
+from api.i18n import Lang, refusal
 from api.temporal_client import TemporalConnection, TemporalUnavailable
 from common import search_attributes as sa
 from common.archive_bag import UnsafeBagName, resolve_bag
@@ -61,28 +58,44 @@ WORKFLOW_ID = re.compile(r"^iku-[0-9]{4}-[a-z0-9][a-z0-9-]{0,45}$")
 # A form's or client's key for one update, so the same request sent twice is applied once.
 UPDATE_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RPC_TIMEOUT = timedelta(seconds=10)
+# An update waits for the next step to be entered (a few local activities): seconds at
+# most. Past this the answer is "pending": the same request again is safe (same id).
 UPDATE_TIMEOUT = timedelta(seconds=30)
+
+# The HTTP status of each refusal code of workflows.rules.REFUSALS.
+CONFLICT = frozenset({"already_decided", "stale_task", "not_running", "no_task", "unknown_task",
+                      "unassigned"})
+FORBIDDEN = frozenset({"not_assignee", "not_authorised", "via_not_ops"})
+RETRY = frozenset({"check_unavailable"})
+# Refusals only the update handler gives (after asking the store or the directory). Unlike
+# a validator's, a handler's answer is kept by Temporal under the update's id: sending the
+# same id again gets the same answer, so a retry needs a new id.
+HANDLER_ONLY = frozenset({"check_unavailable", "document_not_in_store", "unknown_person"})
+
+
+def http_status(code: str) -> int:
+    if code in CONFLICT:
+        return 409
+    if code in FORBIDDEN:
+        return 403
+    if code in RETRY:
+        return 503
+    return 422  # the request breaks a rule: note, checklist, documents, team...
 
 
 class ProcessError(Exception):
     def __init__(self, status: int, code: str, *, retry_after: int | None = None,
-                 detail: str = "") -> None:
+                 detail: str = "", new_key: bool = False) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.retry_after = retry_after
         self.detail = detail  # a fact to add (the existing process's state, say)
-
-    def texts(self) -> tuple[str, str]:
-        """(English, Bahasa Indonesia)."""
-        if self.code in REFUSALS:
-            return REFUSALS[self.code]
-        indonesian, english = PROBLEMS[self.code]
-        return english, indonesian
+        # Temporal keeps this answer under the update's id: a retry needs a new one.
+        self.new_key = new_key
 
     def text(self, lang: Lang) -> str:
-        english, indonesian = self.texts()
-        return english if lang == "en" else indonesian
+        return refusal(lang, self.code)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -153,21 +166,6 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
     return workflow_id
 
 
-async def entered_first_step(client: Client, workflow_id: str, within: float = 5.0) -> bool:
-    """Wait (briefly) until a new process holds its first task, so the page shown right
-    after starting says who has it. False when it takes longer (the page says so)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        try:
-            if (await status(client, workflow_id)).task is not None:
-                return True
-        except ProcessError:
-            pass
-        await asyncio.sleep(0.1)
-    return False
-
-
 async def _existing_state(client: Client, workflow_id: str) -> str:
     try:
         described = await client.get_workflow_handle(workflow_id).describe(
@@ -219,12 +217,14 @@ async def _update(client: Client, workflow_id: str, name: str, arg: object,
                                            rpc_timeout=UPDATE_TIMEOUT)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "archive_failed":
-            raise ProcessError(503, "archive_failed") from None
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
-            raise ProcessError(http_status(cause.type), cause.type) from None
+            code = cause.type
+            status_code = http_status(code)
+            raise ProcessError(status_code, code, retry_after=5 if status_code == 503 else None,
+                               new_key=code in HANDLER_ONLY) from None
+        # Failed in the handler for a reason of no code: kept under this id like a refusal.
         log.error("%s on %s failed: %s", name, workflow_id, type(cause).__name__)
-        raise ProcessError(503, "unavailable", retry_after=5) from None
+        raise ProcessError(503, "unavailable", retry_after=5, new_key=True) from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise ProcessError(503, "pending", retry_after=5) from None
     except RPCError as err:
@@ -245,10 +245,12 @@ async def _exists(client: Client, workflow_id: str) -> bool:
 
 
 async def decide(client: Client, workflow_id: str, decision: Decision,
-                 key: str | None = None) -> DecisionResult:
+                 key: str | None = None, *, exact_id: str | None = None) -> DecisionResult:
+    """``exact_id``: the whole update id, when the caller names the update itself (a task
+    page's nonce); else one is made from the client's ``key``."""
     result: DecisionResult = await _update(
         client, workflow_id, "decide", decision, DecisionResult,
-        update_id(f"api-{decision.task_id}"[:60], key))
+        exact_id or update_id(f"api-{decision.task_id}"[:60], key))
     return result
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from api.deps import today
 from api.i18n import Lang, activity, role_name, text, when
-from api.people import People, acting_today
+from api.people import People
 from common.models import Approval, DecisionResult
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -14,6 +14,9 @@ from workflows import sop
 
 
 def outcome_line(lang: Lang, result: DecisionResult) -> str:
+    if result.outcome == "archive_failed":
+        # The decision stands; only the bag could not be built, and step 16 is open again.
+        return text(lang, "outcome_archive_failed", error=result.archive_error or "—")
     key = f"outcome_{result.outcome}"
     if result.outcome == "approved":
         meaning = sop.step(result.from_step).approval
@@ -24,24 +27,19 @@ def outcome_line(lang: Lang, result: DecisionResult) -> str:
     return text(lang, key)
 
 
-def result_page(result: DecisionResult, *, lang: Lang, settings: Settings,
-                people: People) -> dict[str, Any]:
+def result_page(result: DecisionResult, *, lang: Lang, settings: Settings, people: People,
+                calendar: WorkCalendar) -> dict[str, Any]:
     step = sop.step(result.from_step)
     nxt: dict[str, Any] | None = None
     task = result.next_task
     if task is not None:
-        day = today().date()
-        assignees = []
-        for person in task.assignees:
-            deputy = acting_today(task, person, day)
-            assignees.append({
-                "name": people.name(person), "position": people.position(person),
-                "acting": f"{deputy.kind.capitalize()}: {people.name(deputy.person)}"
-                if deputy else "",
-            })
+        now = today()
+        assignees = [{"name": people.name(p), "position": people.position(p),
+                      "acting": people.acting_line(task, p, now.date())}
+                     for p in task.assignees]
         deadline = None
         if task.deadline is not None:
-            days = WorkCalendar.from_settings(settings).working_days_left(today(), task.deadline)
+            days = calendar.working_days_left(now, task.deadline)
             deadline = {"when": when(task.deadline, lang, settings.timezone),
                         "left": text(lang, "day_left") if days == 1
                         else text(lang, "days_left", n=days)}
@@ -59,8 +57,9 @@ def result_page(result: DecisionResult, *, lang: Lang, settings: Settings,
         "from_step": text(lang, "step_of", n=step.number, total=len(sop.STEPS)),
         "from_activity": activity(lang, step.number),
         "outcome": outcome_line(lang, result),
+        "archive_failed": result.outcome == "archive_failed",
         "next": nxt,
-        "pending_next": task is None and result.outcome != "archived",
+        "pending_next": task is None and result.outcome not in ("archived", "archive_failed"),
         "archive": text(lang, "archive_done", name=archive.bag_name, files=archive.files)
         if archive is not None else "",
     }

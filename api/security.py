@@ -21,9 +21,11 @@ from api.i18n import Lang, text
 from api.problems import PageError
 
 _TOKEN_PATH = re.compile(r"/t/[^/?#\s\"']+")
-# uvicorn's loggers: its access log is off (--no-access-log), but uvicorn turns it back on
-# whenever the logger has a handler (a --log-config file, or a test's log capture).
-_REQUEST_LOGGERS = ("uvicorn.access", "uvicorn.error", "api")
+# Where records end up: the root logger's handlers, and uvicorn's own (its loggers do not
+# propagate). A filter on a logger would miss its children's records (``api.decisions``),
+# so the filter sits on these handlers. uvicorn's access log is off (--no-access-log), but
+# uvicorn turns it back on whenever the logger has a handler (a --log-config file).
+_HANDLER_LOGGERS = ("", "uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def redact(path: str) -> str:
@@ -32,25 +34,43 @@ def redact(path: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """Rewrites task-link tokens out of a record's message and arguments."""
+    """Rewrites task-link tokens out of a record's message, arguments, traceback and stack."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
+        elif not record.args:  # an exception or other object logged as the message
+            record.msg = redact(str(record.msg))
         if isinstance(record.args, tuple):
+            # Kept a tuple: uvicorn's access formatter unpacks it.
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.args, dict):
             record.args = {k: redact(v) if isinstance(v, str) else v
                            for k, v in record.args.items()}
+        if record.exc_info and not record.exc_text:
+            # Formatted now, so the formatter prints this text and not the raw traceback,
+            # whose exception messages and locals may quote a request path.
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
+_FORMATTER = logging.Formatter()
+
+
 def redact_request_logs() -> None:
-    """Second line of defence behind --no-access-log: no request line keeps its token."""
-    for name in _REQUEST_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactTokens) for f in logger.filters):
-            logger.addFilter(RedactTokens())
+    """Second line of defence behind --no-access-log and logging only ids: every handler
+    records reach (root's and uvicorn's) drops tokens, whichever logger a record came from.
+    Called again at startup, for handlers configured after the app was made."""
+    handlers = [h for name in _HANDLER_LOGGERS for h in logging.getLogger(name).handlers]
+    if logging.lastResort is not None:  # prints warnings when root has no handler at all
+        handlers.append(logging.lastResort)
+    for handler in handlers:
+        if not any(isinstance(f, RedactTokens) for f in handler.filters):
+            handler.addFilter(RedactTokens())
 
 
 def style_hash(css: str) -> str:

@@ -3,8 +3,10 @@
 The cookie holds ``{sid, who, kind, pw}`` signed with itsdangerous under a key of its own
 (``session_secret``) and a timestamp: nothing in it is secret, nothing in it can be forged,
 and it expires after ``session_hours``. ``pw`` is a short MAC of the identity's password,
-so changing a password signs its sessions out. Logging out revokes the session id in this
-process (kept until the cookie would have expired anyway).
+so changing a password signs its sessions out. Signing out revokes that session only (an
+identity is shared by a whole unit: the others stay signed in), by a marker file named
+after the session id in ``data_dir/signed-out/``: it outlives a restart and holds for every
+web process sharing the data folder. A marker goes once its cookie would have expired.
 
 The CSRF token of a form is an HMAC of the session id: bound to one session, never stored,
 checked in constant time on every POST.
@@ -15,10 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -32,6 +36,8 @@ COOKIE = "iku_session"
 # host-only and for the whole site: no sibling host can plant or widen it.
 SECURE_COOKIE = "__Host-iku_session"
 _SALT = "iku-bureau-session-v1"
+_SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # token_urlsafe: safe as a file name
+REVOKED_DIR = "signed-out"
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,7 @@ class Sessions:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.max_age = int(settings.session_hours * 3600)
-        self._revoked: dict[str, float] = {}  # sid -> when its cookie expires anyway
+        self._revoked_dir = Path(settings.data_dir) / REVOKED_DIR
 
     @property
     def secure(self) -> bool:
@@ -107,7 +113,7 @@ class Sessions:
         sid, who, kind = data.get("sid"), data.get("who"), data.get("kind")
         if not (isinstance(sid, str) and isinstance(who, str) and kind in ("ops", "bureau")):
             return None
-        if sid in self._revoked:
+        if not _SID.fullmatch(sid) or self._revoked(sid):
             return None
         # Still an identity of that kind, with the same password, as settings say now.
         identities = (self.settings.ops_identities if kind == "ops"
@@ -119,12 +125,30 @@ class Sessions:
         return Session(sid=sid, who=who, kind=kind)
 
     def end(self, response: Response, session: Session | None) -> None:
-        now = time.time()
-        self._revoked = {s: t for s, t in self._revoked.items() if t > now}
-        if session is not None:
-            self._revoked[session.sid] = now + self.max_age
+        if session is not None and _SID.fullmatch(session.sid):
+            self._revoked_dir.mkdir(parents=True, exist_ok=True)
+            (self._revoked_dir / session.sid).touch()
+        self._forget_expired()
         response.delete_cookie(self.cookie, path="/", secure=self.secure, httponly=True,
                                samesite="lax")
+
+    def _revoked(self, sid: str) -> bool:
+        # One stat per signed-in request: cheap enough to do on the event loop.
+        return (self._revoked_dir / sid).exists()
+
+    def _forget_expired(self) -> None:
+        """Markers of cookies that have expired anyway (a sign-out is rare: done then)."""
+        oldest = time.time() - self.max_age
+        try:
+            markers = list(self._revoked_dir.iterdir())
+        except FileNotFoundError:
+            return
+        for marker in markers:
+            try:
+                if marker.stat().st_mtime < oldest:
+                    marker.unlink()
+            except FileNotFoundError:
+                pass  # another web process forgot it first
 
     # --- CSRF -------------------------------------------------------------------------
 

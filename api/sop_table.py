@@ -10,6 +10,7 @@ status query's riwayat; the directory gives the names and the work calendar the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -75,33 +76,14 @@ class Table:
     rows: list[Row]
 
 
-class _Names:
-    def __init__(self, people: People, settings: Settings) -> None:
-        self.people, self.settings = people, settings
-
-    def __call__(self, person: str | None) -> str:
-        return who_name(person, self.people, self.settings)
-
-
-def who_name(person: str | None, people: People, settings: Settings) -> str:
-    """A directory name, or what an ops or bureau identity is, for the record's ``by``."""
-    if person and person in settings.ops_identities:
-        return f"Ops ({person})"
-    if person and person in settings.bureau_identities:
-        return f"Biro Perencanaan ({person})"
-    return people.name(person)
-
-
-def standard_time(settings: Settings, number: int) -> str:
-    return settings.standard_times.get(number, sop.step(number).standard_time)
+Names = Callable[[str | None], str]
 
 
 def build_table(status: StatusView, *, lang: Lang, settings: Settings, people: People,
                 calendar: WorkCalendar, now: datetime, stopped: bool = False) -> Table:
     """``stopped``: Temporal ended the run (terminated) while the record says running."""
-    names = _Names(people, settings)
-    passes = _passes(status, lang=lang, settings=settings, names=names, calendar=calendar,
-                     now=now, stopped=stopped)
+    passes = _passes(status, lang=lang, settings=settings, names=people.who_name,
+                     calendar=calendar, now=now, stopped=stopped)
     rows = []
     for step in sop.STEPS:
         mine = [p for number, p in passes if number == step.number]
@@ -111,7 +93,7 @@ def build_table(status: StatusView, *, lang: Lang, settings: Settings, people: P
             activity=step.activity_en if lang == "en" else step.activity_id,
             requires=[doc_kind(lang, k) for k in step.requires],
             produces=[doc_kind(lang, k) for k in step.produces],
-            time=standard(standard_time(settings, step.number), lang),
+            time=standard(settings.standard_time(step.number, step.standard_time), lang),
             related=list(step.related_sop),
             branches=_branches(step, lang),
             passes=mine,
@@ -143,31 +125,30 @@ def _state(status: StatusView, passes: list[Pass], stopped: bool) -> str:
     return "done"
 
 
-def _passes(status: StatusView, *, lang: Lang, settings: Settings, names: _Names,
+def _passes(status: StatusView, *, lang: Lang, settings: Settings, names: Names,
             calendar: WorkCalendar, now: datetime, stopped: bool) -> list[tuple[int, Pass]]:
+    """One pass per task, in the order the tasks began, read in one walk of the riwayat."""
     by_task: dict[str, list[HistoryEntry]] = {}
-    order: list[str] = []
+    came_back: dict[str, int | None] = {}  # the step whose return brought each task about
+    last_decision: HistoryEntry | None = None
     for entry in status.history:
-        if entry.task_id is None:
-            continue
-        if entry.task_id not in by_task:
-            order.append(entry.task_id)
-        by_task.setdefault(entry.task_id, []).append(entry)
+        if entry.task_id is not None:
+            if entry.task_id not in by_task:
+                came_back[entry.task_id] = (
+                    last_decision.step if last_decision is not None
+                    and last_decision.action is Action.RETURN else None)
+            by_task.setdefault(entry.task_id, []).append(entry)
+        if entry.event is HistoryEvent.DECIDED:
+            last_decision = entry
     open_task = status.task if status.state is ProcessState.RUNNING and not stopped else None
     found: list[tuple[int, Pass]] = []
-    last_decision: HistoryEntry | None = None
-    decisions = [h for h in status.history if h.event is HistoryEvent.DECIDED]
-    for task_id in order:
-        entries = by_task[task_id]
+    for task_id, entries in by_task.items():
         first = entries[0]
         if first.step is None:
             continue
-        before = [d for d in decisions if d.seq < first.seq]
-        last_decision = before[-1] if before else None
         one = Pass(task_id=task_id, round=first.round or 1,
-                   entered=short_when(first.at, lang, settings.timezone))
-        if last_decision is not None and last_decision.action is Action.RETURN:
-            one.came_back_from = last_decision.step
+                   entered=short_when(first.at, lang, settings.timezone),
+                   came_back_from=came_back[task_id])
         _fill(one, first.step, entries, status, lang=lang, settings=settings, names=names,
               calendar=calendar, now=now, is_open=open_task is not None
               and open_task.id == task_id)
@@ -176,7 +157,7 @@ def _passes(status: StatusView, *, lang: Lang, settings: Settings, names: _Names
 
 
 def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusView, *,
-          lang: Lang, settings: Settings, names: _Names, calendar: WorkCalendar,
+          lang: Lang, settings: Settings, names: Names, calendar: WorkCalendar,
           now: datetime, is_open: bool) -> None:
     tz = settings.timezone
     clock_start: datetime | None = None
@@ -223,14 +204,12 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
                 one.outcome = text(lang, "returned_to", n=one.returned_to)
             else:
                 one.outcome = action_done(lang, entry.action, number)
+            # Late is what the workflow recorded (an OVERDUE entry for this task), not what
+            # today's calendar would compute again: holidays and standard times change.
+            one.on_time = not any(e.event is HistoryEvent.OVERDUE for e in entries)
             if clock_start is not None:
                 hours = calendar.working_hours_between(clock_start, entry.at)
                 one.took = duration(calendar, hours, lang)
-                try:
-                    due = calendar.deadline(clock_start, standard_time(settings, number))
-                    one.on_time = entry.at <= due
-                except ValueError:
-                    one.on_time = None
     if is_open and status.task is not None:
         task = status.task
         one.current = True

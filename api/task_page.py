@@ -14,6 +14,7 @@ from typing import Any
 
 from api.access import TaskAccess
 from api.deps import today
+from api.doc_versions import Versions
 from api.i18n import (
     Lang,
     action_done,
@@ -25,6 +26,7 @@ from api.i18n import (
     text,
     when,
 )
+from api.i18n_bureau import acting_label
 from api.people import People
 from common.filetypes import EXTENSIONS
 from common.models import (
@@ -56,12 +58,12 @@ class FormValues:
 
 
 def task_page(access: TaskAccess, *, lang: Lang, settings: Settings, people: People,
-              nonce: str, values: FormValues | None = None,
+              calendar: WorkCalendar, nonce: str, values: FormValues | None = None,
               error: list[str] | None = None) -> dict[str, Any]:
     status, task = access.status, access.task
     step = sop.step(task.step)
     values = values or FormValues()
-    ctx = _Context(lang, settings, people, access.token)
+    ctx = _Context(lang, settings, people, calendar, access.token)
     return {
         "process": status.process,
         "sop_name": sop.SOP_HEADER["name_en" if lang == "en" else "nama_sop"],
@@ -105,6 +107,7 @@ class _Context:
     lang: Lang
     settings: Settings
     people: People
+    calendar: WorkCalendar
     token: str
 
     def when(self, moment: datetime) -> str:
@@ -112,10 +115,10 @@ class _Context:
 
     def asked(self, access: TaskAccess) -> dict[str, str]:
         person = access.claims.person
-        found = access.standing
+        found = access.standing.acting
         acting = ""
-        if found.for_person is not None:
-            acting = text(self.lang, "acting_as", kind=(found.kind or "").capitalize(),
+        if found is not None:
+            acting = text(self.lang, "acting_as", kind=acting_label(found.kind),
                           position=self.people.position(found.for_person),
                           name=self.people.name(found.for_person))
         return {"name": self.people.name(person), "position": self.people.position(person),
@@ -142,51 +145,17 @@ class _Context:
         if task.deadline is None:
             return None
         now = today()
-        days = WorkCalendar.from_settings(self.settings).working_days_left(now, task.deadline)
+        days = self.calendar.working_days_left(now, task.deadline)
         overdue = task.overdue or now >= task.deadline
         left = (text(self.lang, "day_left") if days == 1
                 else text(self.lang, "days_left", n=days))
         return {"when": self.when(task.deadline), "left": left, "overdue": overdue}
 
     def documents(self, status: StatusView, kinds: list[str]) -> list[dict[str, Any]]:
-        groups = []
-        for kind in kinds:
-            versions = [d for d in status.documents if d.kind == kind]
-            if not versions:
-                continue
-            newest = max(d.version for d in versions)
-            groups.append({
-                "label": doc_kind(self.lang, kind),
-                "versions": [self._version(status, d, d.version == newest)
-                             for d in sorted(versions, key=lambda d: -d.version)],
-            })
-        return groups
-
-    def _version(self, status: StatusView, doc: Document, latest: bool) -> dict[str, Any]:
-        decisions = [
-            text(self.lang, "decision_on", what=action_done(self.lang, h.action, h.step),
-                 name=self.people.name(h.person), step=h.step, when=self.when(h.at))
-            for h in status.history
-            if h.event is HistoryEvent.DECIDED
-            and any(v.kind == doc.kind and v.version == doc.version for v in h.documents)
-        ]
-        marks = [m for m in [*status.parafs, *([status.signature] if status.signature else [])]
-                 if m.sha256 == doc.ref.sha256 and m.document_kind == doc.kind]
-        return {
-            "version": text(self.lang, "version", n=doc.version),
-            "latest": latest,
-            "name": doc.ref.name,
-            "size": size(doc.ref.size),
-            "media": EXTENSIONS.get(doc.ref.media_type, doc.ref.media_type).lstrip(".").upper(),
-            "uploaded": text(self.lang, "uploaded_by", name=self.people.name(doc.by),
-                             step=doc.step, when=self.when(doc.at)),
-            "url": f"{self.token}/dokumen/{doc.ref.sha256}?lang={self.lang}",
-            "decisions": decisions,
-            "marks": [text(self.lang, "paraf_by", name=self.people.name(m.person), step=m.step)
-                      if m.kind == "paraf" else text(self.lang, "signed_by",
-                                                     name=self.people.name(m.person))
-                      for m in marks],
-        }
+        # Links relative to the page (/t/<token>), in the reader's language.
+        versions = Versions(self.lang, self.people.who_name, self.when,
+                            lambda d: f"{self.token}/dokumen/{d.ref.sha256}?lang={self.lang}")
+        return versions.groups(status, kinds)
 
     def note(self, step: sop.Step, value: str) -> dict[str, Any]:
         disposisi = step.approval is Approval.DISPOSISI

@@ -57,6 +57,7 @@ class UploadedFile:
 class SubmittedForm:
     fields: dict[str, list[str]] = field(default_factory=dict)
     files: list[UploadedFile] = field(default_factory=list)
+    nonce: str = ""  # the random part of the page nonce, verified as it arrived
 
     def first(self, name: str) -> str:
         values = self.fields.get(name)
@@ -96,17 +97,17 @@ class _Refused(Exception):
 
 class FormReader:
     def __init__(self, store: DocumentStore, limits: Limits, lang: Lang,
-                 nonce_ok: Callable[[str], bool]) -> None:
+                 verify_nonce: Callable[[str], str | None]) -> None:
+        """``verify_nonce``: the nonce's random part when it was made for this page."""
         self.store = store
         self.limits = limits
         self.lang = lang
-        self.nonce_ok = nonce_ok
+        self.verify_nonce = verify_nonce
         self.form = SubmittedForm()
         self.parts: list[_Part] = []
         self.spools: list[Spool] = []
         self.fields_bytes = 0
         self.field_count = 0
-        self.nonce_seen = False
         self._header_name = b""
         self._header_value = b""
         self._disposition = b""
@@ -125,7 +126,7 @@ class FormReader:
             if content_type != b"multipart/form-data" or not options.get(b"boundary"):
                 raise _Refused(self._bad_form())
             await self._read_multipart(request, options[b"boundary"])
-            if not self.nonce_seen:
+            if not self.form.nonce:
                 raise _Refused(self._bad_nonce())
         except _Refused as refused:
             self._discard()
@@ -251,7 +252,7 @@ class FormReader:
         except DocumentTooLarge:
             raise _Refused(PageError(
                 413, text(self.lang, "too_large_title"),
-                [text(self.lang, "too_large", size=size(self.limits.file_bytes)),
+                [text(self.lang, "file_too_large", size=size(self.limits.file_bytes)),
                  text(self.lang, "nothing_applied")])) from None
 
     async def _finish(self, part: _Part) -> None:
@@ -260,9 +261,10 @@ class FormReader:
             self.form.fields.setdefault(part.name, []).append(value)
             if part.name == "nonce":
                 # Checked as soon as it arrives (the page puts it first), before any file.
-                if not self.nonce_ok(value):
+                verified = self.verify_nonce(value)
+                if verified is None:
                     raise _Refused(self._bad_nonce())
-                self.nonce_seen = True
+                self.form.nonce = verified
             return
         name = display_name(part.filename)
         if part.spool is None:
@@ -299,6 +301,20 @@ class FormReader:
     def _bad_nonce(self) -> PageError:
         return PageError(403, text(self.lang, "cross_site_title"),
                          [text(self.lang, "form_stale"), text(self.lang, "nothing_applied")])
+
+
+async def drain(request: Request, limit: int) -> None:
+    """Read and drop the body of a request refused before reading it, so the browser gets
+    our page rather than a reset connection; nothing is kept. Past ``limit`` we stop: the
+    connection may then close."""
+    received = 0
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                return
+    except ClientDisconnect:
+        return
 
 
 def _write_all(spool: Spool, chunks: list[bytes]) -> None:

@@ -4,7 +4,8 @@ Every filter value is validated against what the workflow can ever write (a step
 a role code, a directory id, ...) and then quoted; no input reaches a query as typed.
 Counts are one ``count_workflows`` per step and per role: GROUP BY on custom search
 attributes is not supported by every visibility store (SQLite's and PostgreSQL's answer
-only ``GROUP BY ExecutionStatus``), and 25 small counts are cheap.
+only ``GROUP BY ExecutionStatus``), and 25 small counts are cheap; ``CountsCache`` keeps
+them a few seconds, so reloads and paging do not ask again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -43,6 +45,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25
 MAX_TOKEN_CHARS = 4096
 _PARALLEL_COUNTS = 8
+COUNTS_SECONDS = 3.0
 
 
 class StateFilter(StrEnum):
@@ -212,14 +215,17 @@ async def _row(execution: WorkflowExecution) -> ProcessRow:
     except Exception:  # a memo we cannot read is shown as no title, never as an error
         title = ""
     status = execution.status or WorkflowExecutionStatus.RUNNING
+    assignees = list(attrs.get(sa.ASSIGNEE) or [])
     return ProcessRow(
         workflow_id=execution.id, run_id=execution.run_id, title=title,
         year=attrs.get(sa.YEAR), code=attrs.get(sa.CODE), step=attrs.get(sa.STEP),
-        role=attrs.get(sa.ROLE), assignees=list(attrs.get(sa.ASSIGNEE) or []),
+        role=attrs.get(sa.ROLE), assignees=assignees,
         overdue=bool(attrs.get(sa.OVERDUE)), state=attrs.get(sa.STATE),
         execution_status=status.name.lower(), started_at=execution.start_time,
         closed_at=execution.close_time, since=attrs.get(sa.SINCE),
-        deadline=attrs.get(sa.DEADLINE),
+        # A task nobody holds has no schedule yet, and the workflow leaves IkuDeadline as
+        # the step before had it: that deadline is not this task's.
+        deadline=attrs.get(sa.DEADLINE) if assignees else None,
     )
 
 
@@ -276,6 +282,29 @@ async def counts(client: Client, filters: Filters) -> Counts:
     by_step = dict(zip(steps, results[:len(steps)], strict=True))
     by_role = dict(zip(roles, results[len(steps):len(steps) + len(roles)], strict=True))
     return Counts(by_step, by_role, results[-2], results[-1])
+
+
+class CountsCache:
+    """Counts per filter, kept a few seconds (and shared by requests asking at once)."""
+
+    def __init__(self, seconds: float = COUNTS_SECONDS) -> None:
+        self.seconds = seconds
+        self._kept: dict[Filters, tuple[float, asyncio.Task[Counts]]] = {}
+
+    async def counts(self, client: Client, filters: Filters) -> Counts:
+        now = time.monotonic()
+        self._kept = {f: kept for f, kept in self._kept.items() if kept[0] > now}
+        kept = self._kept.get(filters)
+        if kept is None:
+            kept = (now + self.seconds, asyncio.ensure_future(counts(client, filters)))
+            self._kept[filters] = kept
+        try:
+            # Shielded: one reader going away does not cancel the others' answer.
+            return await asyncio.shield(kept[1])
+        except ProcessError:
+            if self._kept.get(filters) is kept:
+                del self._kept[filters]  # a failure is not kept
+            raise
 
 
 def _error(err: RPCError) -> ProcessError:

@@ -34,7 +34,6 @@ import os
 import platform
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,22 +50,20 @@ from typing import Any
 
 import httpx
 from aiosmtpd.controller import Controller
-from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
+from temporalio.client import Client
 
 from common.models import Action, ChecklistAnswer, Decision
-from common.registration import register_search_attributes
 from common.settings import Settings
 from devstack.environment import child_environment
-from tests.scenario import KABAG, Scenario
-from tests.web import LINK, Page, encode_multipart, form_parts
+from devstack.temporal import temporal_binary
+from tests.scenario import KABAG, Scenario, write_directory
+from tests.support import eventually, free_port, settle, start_dev_server
+from tests.web import LINK, SAME_ORIGIN, Page, encode_multipart, form_parts
 from worker import build_worker
 from workflows import sop
 from workflows.iku import IkuWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 STEP = 2  # the Kabag's review of the proposal: checklist, disposisi, next step entered
 NOTE = "Setuju, teruskan kepada Karo."
 TARGET_RATIO = 1.3
@@ -99,18 +96,11 @@ class Sink:
         return "250 OK"
 
     async def link(self, workflow_id: str, task_id: str, within: float = 30) -> str:
-        deadline = time.monotonic() + within
-        while (workflow_id, task_id) not in self.links:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no task mail for {workflow_id} {task_id}")
-            await asyncio.sleep(0.01)
-        return self.links[(workflow_id, task_id)]
+        def mailed() -> str:
+            assert (workflow_id, task_id) in self.links, f"no task mail for {workflow_id} {task_id}"
+            return self.links[(workflow_id, task_id)]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        return await eventually(mailed, within, interval=0.01)
 
 
 def _text(log: Path) -> str:
@@ -180,16 +170,6 @@ async def prepare(client: Client, settings: Settings, sink: Sink, count: int,
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
-async def settle(handle: WorkflowHandle[Any, Any], within: float = 10) -> None:
-    """Until the process has no activity or workflow task left: its mail has gone out."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        raw = (await handle.describe()).raw_description
-        if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
-            return
-        await asyncio.sleep(0.01)
-
-
 # --- the two ways to decide --------------------------------------------------------------
 
 
@@ -242,7 +222,7 @@ async def by_web(http: httpx.AsyncClient, browser: Browser | None, sink: Sink,
     page = Page.of(await http.get(link))  # reading the page: not timed
     assert page.status == 200, (page.status, page.text[:500])
     body, content_type = encode_multipart(form_parts(page, "approve", note=NOTE))
-    headers = {"Content-Type": content_type, "Sec-Fetch-Site": "same-origin", "Origin": "null"}
+    headers = {"Content-Type": content_type, **SAME_ORIGIN}
     await settle(p.scenario.handle)  # the page's status query is done with
     if browser is not None:
         path = "/" + link.split("/", 3)[3]
@@ -327,7 +307,7 @@ def machine() -> dict[str, Any]:
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
     kib = next((int(line.split()[1]) for line in meminfo.splitlines()
                 if line.startswith("MemTotal:")), 0)
-    server = subprocess.run([str(BIN / "temporal"), "--version"], capture_output=True,
+    server = subprocess.run([str(temporal_binary()), "--version"], capture_output=True,
                             text=True, check=False).stdout.strip()
     return {
         "cores": os.cpu_count(), "ram_gib": round(kib / 1024 / 1024, 1), "cpu": model,
@@ -347,11 +327,8 @@ async def measure(samples: int, seed: int, profile: Path | None = None) -> dict[
     sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter, dev_server_log_level="error")
+    env = await start_dev_server()
     try:
-        await register_search_attributes(env.client)
         with tempfile.TemporaryDirectory(prefix="iku-bench-") as tmp:
             web_port = free_port()
             settings = Settings(
@@ -359,6 +336,8 @@ async def measure(samples: int, seed: int, profile: Path | None = None) -> dict[
                 temporal_address=env.client.service_client.config.target_host,
                 smtp_port=smtp.port, web_port=web_port,
                 public_base_url=f"http://127.0.0.1:{web_port}",
+                # Without the example's dated acting appointments, as in the tests.
+                directory_file=write_directory(Path(tmp)),
             )
             settings.link_secret_value()  # made once, before the worker and the web read it
             async with (build_worker(env.client, settings),

@@ -7,7 +7,7 @@ import shlex
 
 from common.settings import Settings
 from devstack.options import Options
-from devstack.ports import probe_host
+from devstack.ports import local_url
 from devstack.temporal import LOOPBACK
 
 # IkuWorkflow takes the process as plain JSON (common/models.py, WorkflowInput).
@@ -45,7 +45,7 @@ def banner(settings: Settings, options: Options) -> list[str]:
 def outbox_url(settings: Settings) -> str:
     # The outbox answers only a browser on this machine, so name the loopback address even
     # when the web layer listens on every interface.
-    return f"http://{probe_host(settings.web_host)}:{settings.web_port}/outbox"
+    return f"{local_url(settings.web_host, settings.web_port)}/outbox"
 
 
 def outbox_lines(settings: Settings, options: Options) -> list[str]:
@@ -79,7 +79,7 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
     credentials themselves, for the same reason as the outbox's)."""
     if not options.web:
         return []
-    base = f"http://{probe_host(settings.web_host)}:{settings.web_port}"
+    base = local_url(settings.web_host, settings.web_port)
 
     def kept(name: str, configured: object, variable: str) -> str:
         return (f"the value of {variable}" if configured is not None

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from common.settings import Settings
 from devstack.options import Options
+from devstack.ports import local_url
 
 ENV_PREFIX = "IKU_"
 
@@ -33,8 +34,7 @@ def effective(settings: Settings, options: Options | None = None) -> Settings:
     if "public_base_url" not in settings.model_fields_set:
         # Otherwise moving the web layer to another port (IKU_WEB_PORT) would leave every
         # mailed link pointing at the default one.
-        host = "127.0.0.1" if settings.web_host in ("0.0.0.0", "") else settings.web_host
-        url = f"http://{host}:{settings.web_port}"
+        url = local_url(settings.web_host, settings.web_port)
         if url != settings.public_base_url:
             settings = settings.model_copy(update={"public_base_url": url})
     return settings

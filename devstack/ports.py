@@ -55,3 +55,10 @@ async def wait_until_answers(
 def probe_host(bind_host: str) -> str:
     """Where to connect to reach a server bound to ``bind_host`` (a wildcard means loopback)."""
     return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(bind_host, bind_host)
+
+
+def local_url(bind_host: str, port: int) -> str:
+    """The ``http://`` address that reaches, from this machine, a server bound to
+    ``bind_host`` (an IPv6 address in brackets)."""
+    host = probe_host(bind_host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

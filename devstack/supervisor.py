@@ -35,7 +35,6 @@ from devstack.temporal import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-STOP_GRACE_SECONDS = 10.0
 
 
 class Supervisor:

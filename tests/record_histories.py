@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -20,19 +19,17 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from common.models import Assignment, CancelRequest, ResendRequest
-from common.registration import register_search_attributes
 from common.settings import Settings
-from tests.conftest import MailBox, free_port
-from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
+from tests.conftest import MailBox
+from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario, write_directory
+from tests.support import free_port, sleep_until, start_dev_server, start_time_skipping
 from worker import build_worker
 from workflows.iku import IkuWorkflow
 
 HERE = Path(__file__).parent / "histories"
-BIN = Path(sys.executable).parent
 
 
 async def happy_path(p: Scenario, env: WorkflowEnvironment) -> None:
@@ -52,7 +49,9 @@ async def returns_and_new_versions(p: Scenario, env: WorkflowEnvironment) -> Non
 
 
 async def overdue_with_escalations(p: Scenario, env: WorkflowEnvironment) -> None:
-    await env.sleep(timedelta(days=12))
+    # Past the last escalation, by the calendar (a fixed number of days falls short before
+    # a long holiday).
+    await sleep_until(env, p.escalation_times(await p.task())[-1] + timedelta(minutes=1))
     await p.until(lambda s: s.task is not None and s.task.escalations_sent == 3)
     await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(
         task_id=(await p.task()).id, by="ops"))
@@ -80,7 +79,10 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[N
 
 async def record(name: str, env: WorkflowEnvironment, smtp_port: int, data: Path) -> None:
     run, _ = SCENARIOS[name]
-    settings = Settings(data_dir=data / name, task_queue=f"record-{name}", smtp_port=smtp_port)
+    (data / name).mkdir(parents=True)
+    # Without the example's dated acting appointments, as in the tests.
+    settings = Settings(data_dir=data / name, task_queue=f"record-{name}", smtp_port=smtp_port,
+                        directory_file=write_directory(data / name))
     async with build_worker(env.client, settings):
         limit = 80 if name == "continued_as_new" else None
         p = await Scenario(env.client, settings, code=f"replay-{name.replace('_', '-')}",
@@ -93,6 +95,8 @@ async def record(name: str, env: WorkflowEnvironment, smtp_port: int, data: Path
 
 async def write_histories(client: Client, p: Scenario) -> None:
     """One file per run, named by workflow id (replay needs it): <id>@run<n>.json."""
+    for stale in HERE.glob(f"{p.id}@run*.json"):  # a run fewer than last time
+        stale.unlink()
     run_id: str | None = p.first_run_id
     index = 0
     while run_id:
@@ -115,19 +119,11 @@ async def main() -> None:
     smtp.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            async with await WorkflowEnvironment.start_time_skipping(
-                test_server_existing_path=str(BIN / "temporal-test-server"),
-                data_converter=pydantic_data_converter,
-            ) as env:
-                await register_search_attributes(env.client)
+            async with await start_time_skipping() as env:
                 for name, (_, dev) in SCENARIOS.items():
                     if not dev:
                         await record(name, env, port, Path(tmp))
-            async with await WorkflowEnvironment.start_local(
-                dev_server_existing_path=str(BIN / "temporal"),
-                data_converter=pydantic_data_converter, dev_server_log_level="error",
-            ) as env:
-                await register_search_attributes(env.client)
+            async with await start_dev_server() as env:
                 for name, (_, dev) in SCENARIOS.items():
                     if dev:
                         await record(name, env, port, Path(tmp))

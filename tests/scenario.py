@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+import yaml
 from temporalio.client import Client, WorkflowHandle
 
 from common.documents import DocumentStore
@@ -29,8 +32,10 @@ from common.models import (
     Team,
     WorkflowInput,
 )
-from common.settings import Settings
+from common.settings import EXAMPLE_DIRECTORY, Settings
+from common.workcalendar import WorkCalendar
 from tests import samples
+from tests.support import eventually
 from workflows import sop
 from workflows.iku import IkuWorkflow
 
@@ -39,6 +44,35 @@ KASUBAG, KABAG, KARO, SEKJEN, MENTERI = "p-001", "p-002", "p-003", "p-004", "p-0
 TIM_KETUA, TIM_ANGGOTA = "p-006", "p-007"
 FUNGSIONAL_UMUM = ("p-009", "p-010")
 STAF_LAIN = "p-008"
+
+
+
+def write_directory(folder: Path, *, acting: list[dict[str, str]] | None = None,
+                    change: Callable[[dict[str, Any]], None] | None = None) -> Path:
+    """The bundled example directory as a new file in ``folder``, with only the ``acting``
+    appointments given (none by default: the example's own are dated, and a test run
+    inside them would see the Kabag's tasks go to the Plh), then changed by ``change``.
+
+    A new file name every time: the directory is cached by modification time and size,
+    which a rewrite of the same file could leave unchanged.
+    """
+    data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text(encoding="utf-8"))
+    data["acting"] = list(acting or [])
+    if change is not None:
+        change(data)
+    path = folder / f"directory-{uuid.uuid4().hex[:8]}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def appointment(person: str, stands_in_for: str, start: date, end: date,
+                kind: str = "plh") -> dict[str, str]:
+    """One ``acting:`` entry of the directory. For "acting today" take today ± 1 day (in
+    Jakarta, by the server's clock): a window of today alone closes at midnight WIB,
+    possibly in the middle of the test."""
+    return {"person": person, "for": stands_in_for, "kind": kind,
+            "start": start.isoformat(), "end": end.isoformat()}
+
 
 # Workflow ids started per task queue, so a test's worker fixture can end what the test left
 # running: on the time-skipping server an open workflow without a worker stops time.
@@ -58,6 +92,16 @@ class Scenario:
         self.id = self.process.workflow_id()
         self.history_event_limit = history_event_limit
         self.handle: WorkflowHandle[IkuWorkflow, object]
+        self.first_run_id: str | None = None
+
+    @classmethod
+    def attach(cls, client: Client, settings: Settings, workflow_id: str) -> Scenario:
+        """A process started elsewhere (the bureau pages, the API, the CLI), to be driven
+        from here; ``start()`` is not for it."""
+        p = cls(client, settings)
+        p.id = workflow_id
+        p.handle = client.get_workflow_handle_for(IkuWorkflow.run, workflow_id)
+        return p
 
     async def start(self) -> Scenario:
         first = await self.client.start_workflow(
@@ -88,14 +132,21 @@ class Scenario:
     async def until(self, condition: Callable[[StatusView], bool], within: float = 20
                     ) -> StatusView:
         """Poll the status until the condition holds (after a signal, which gives no reply)."""
-        deadline = asyncio.get_running_loop().time() + within
-        while True:
+
+        async def holds() -> StatusView:
             status = await self.status()
-            if condition(status):
-                return status
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"condition not met; status step={status.step}")
-            await asyncio.sleep(0.05)
+            assert condition(status), f"condition not met; status step={status.step}"
+            return status
+
+        return await eventually(holds, within)
+
+    def escalation_times(self, task: TaskView) -> list[datetime]:
+        """When the task's escalations fall due, by the calendar and settings the worker
+        uses (a fixed "deadline + n days" would fall short before a long holiday)."""
+        assert task.deadline is not None, "the task has no deadline"
+        s = self.settings
+        return WorkCalendar.from_settings(s).escalation_times(
+            task.deadline, s.escalation_interval_days, s.escalation_cap)
 
     # --- documents ---------------------------------------------------------------------
 
@@ -125,11 +176,9 @@ class Scenario:
         decision = await self.decision(person, action, **kwargs)  # type: ignore[arg-type]
         return await self.handle.execute_update(IkuWorkflow.decide, decision)
 
-    async def submit(self, person: str, note: str = "", **documents: str) -> DecisionResult:
-        team = None
-        if "team" in documents:
-            documents.pop("team")
-            team = Team(members=[TIM_KETUA, TIM_ANGGOTA], leader=TIM_KETUA)
+    async def submit(self, person: str, note: str = "", *, team: Team | None = None,
+                     **documents: str) -> DecisionResult:
+        """Submit with a new document of each kind given (``tor="TOR v2"``)."""
         attachments = [self.document(kind, text) for kind, text in documents.items()]
         return await self.decide(person, Action.SUBMIT, note=note, documents=attachments,
                                  team=team)
@@ -167,6 +216,10 @@ class Scenario:
         return await asyncio.wait_for(self.handle.result(), within.total_seconds())
 
 
+# The Tim Penyusunan the SK Tim names at step 5.
+TEAM = Team(members=[TIM_KETUA, TIM_ANGGOTA], leader=TIM_KETUA)
+
+
 def _draft(p: Scenario) -> Awaitable[DecisionResult]:
     return p.submit(TIM_KETUA, draf_iku="Draf IKU v1")
 
@@ -178,7 +231,7 @@ HAPPY: dict[int, Callable[[Scenario], Awaitable[DecisionResult]]] = {
     2: lambda p: p.approve(KABAG, "Setuju, teruskan kepada Karo."),
     3: lambda p: p.approve(KARO, "Setuju. Kabag agar membentuk Tim Penyusunan."),
     4: lambda p: p.submit(KABAG, "Kasubbag agar membentuk Tim Penyusunan."),
-    5: lambda p: p.submit(KASUBAG, sk_tim="SK Tim Penyusunan", team="yes"),
+    5: lambda p: p.submit(KASUBAG, sk_tim="SK Tim Penyusunan", team=TEAM),
     6: _draft,
     7: lambda p: p.approve(KASUBAG),
     8: lambda p: p.approve(KABAG),

@@ -11,40 +11,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Response
+from playwright.async_api import Browser, Page, Response
 
 from common.models import Action, HistoryEvent
 from tests import samples
-from tests.browser import SHOTS, chromium
+from tests.browser import PHONE, SHOTS, chromium, device, shot
 from tests.scenario import KABAG, KARO, KASUBAG, Scenario
 from tests.web import Web
 
-pytestmark = [pytest.mark.browser, pytest.mark.devserver]
-
 PREFIX = "phone-"  # this test's screenshots; those of an earlier run are removed first
-# A common small Android phone, in Indonesia.
-PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "id-ID",
-         "timezone_id": "Asia/Jakarta"}
-# Playwright's default is 30 s per action; a page that takes more than this is broken.
-ACTION_TIMEOUT_MS = 10_000
-
-
-async def phone(browser: Browser) -> BrowserContext:
-    """A fresh phone: each official opens their own mail on their own device."""
-    context = await browser.new_context(**PHONE)  # type: ignore[arg-type]
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    return context
-
-
-async def shot(page: Page, name: str) -> None:
-    """A full-page screenshot, and the check a person would make first: nothing is wider
-    than the phone (a sideways scroll hides buttons and the ends of lines)."""
-    await page.screenshot(path=SHOTS / f"{PREFIX}{name}.png", full_page=True)
-    overflow = await page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name}: the page is {overflow}px wider than the phone"
 
 
 async def press(page: Page, label: str) -> Response:
@@ -66,7 +41,6 @@ async def test_officials_decide_from_their_phones(dev_env, web: Web, tmp_path: P
 
 
 async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob(f"{PREFIX}*.png"):  # a failed run must not leave an earlier pass's
         old.unlink()
     p = await Scenario(dev_env.client, web.settings).start()
@@ -76,7 +50,7 @@ async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) 
     files["tor"].write_bytes(tor)
 
     # --- 1. The Kasubag opens the link from the mail the SMTP server received -------------
-    kasubag = await phone(browser)
+    kasubag = await device(browser, PHONE)
     page = await kasubag.new_page()
     opened = await page.goto(await web.link(p.id, KASUBAG))
     assert opened is not None and opened.status == 200
@@ -84,19 +58,19 @@ async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) 
     body = await page.locator("body").inner_text()
     assert "Langkah 1 dari 16" in body and "Penyusunan Indikator Kinerja Utama" in body
     assert "Rina Wulandari" in body  # asked by name
-    await shot(page, "01-kasubag-task")
+    await shot(page, f"{PREFIX}01-kasubag-task")
 
     await page.locator('input[type=file][name="doc.konsep_rencana_kerja"]').set_input_files(
         files["konsep"])
     await page.locator('input[type=file][name="doc.tor"]').set_input_files(files["tor"])
-    await shot(page, "02-kasubag-files-chosen")
+    await shot(page, f"{PREFIX}02-kasubag-files-chosen")
     answer = await press(page, "Kirim")
     assert answer.status == 200, await page.locator("body").inner_text()
     body = await page.locator("body").inner_text()
     assert "Terkirim" in body and "Langkah 2 dari 16" in body
     # Who is next, by name and position from the directory.
     assert "Ahmad Fauzi" in body and "Kepala Bagian" in body
-    await shot(page, "03-kasubag-result")
+    await shot(page, f"{PREFIX}03-kasubag-result")
     await kasubag.close()
 
     # The bytes the file inputs sent are the documents the process now holds.
@@ -107,14 +81,14 @@ async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) 
     assert held["tor"].name == "TOR IKU.pdf"
 
     # --- 2. The Kabag reviews on their own phone, ticks the checklist, writes a disposisi ---
-    kabag = await phone(browser)
+    kabag = await device(browser, PHONE)
     page = await kabag.new_page()
     opened = await page.goto(await web.link(p.id, KABAG))
     assert opened is not None and opened.status == 200
     body = await page.locator("body").inner_text()
     assert "Langkah 2 dari 16" in body and "Lembar Pemeriksaan" in body
     assert "TOR IKU.pdf" in body  # the document to read, before deciding
-    await shot(page, "04-kabag-task")
+    await shot(page, f"{PREFIX}04-kabag-task")
 
     items = page.locator('input[type=radio][value="ok"]')
     assert await items.count() == 3
@@ -122,13 +96,13 @@ async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) 
         await items.nth(index).check()
     note = "Setuju, teruskan kepada Karo. Mohon perhatikan target indikator 2."
     await page.locator("textarea#note").fill(note)
-    await shot(page, "05-kabag-filled")
+    await shot(page, f"{PREFIX}05-kabag-filled")
     answer = await press(page, "Setujui")
     assert answer.status == 200, await page.locator("body").inner_text()
     body = await page.locator("body").inner_text()
     assert "Disetujui" in body and "Langkah 3 dari 16" in body
     assert "Bambang Sutrisno" in body  # the Karo is next
-    await shot(page, "06-kabag-result")
+    await shot(page, f"{PREFIX}06-kabag-result")
     await kabag.close()
 
     # --- 3. Temporal says the same --------------------------------------------------------

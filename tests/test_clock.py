@@ -6,7 +6,7 @@ through the overrides file, as ops would when the government revises cuti bersam
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -15,6 +15,7 @@ from common.models import HistoryEvent
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 from tests.scenario import KABAG, KASUBAG, Scenario
+from tests.support import sleep_until
 from workflows.sop import WIB
 
 MINUTE = timedelta(minutes=1)
@@ -24,12 +25,6 @@ def add_holiday(settings: Settings, *days: object) -> None:
     assert settings.calendar_overrides_file is not None
     lines = ["holidays:"] + [f"  - date: {d}\n    name: Cuti bersama tambahan" for d in days]
     settings.calendar_overrides_file.write_text("\n".join(lines) + "\n")
-
-
-async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
-    now = await env.get_current_time()
-    if moment > now:
-        await env.sleep(moment - now)
 
 
 async def events(p: Scenario, event: HistoryEvent) -> list:
@@ -122,7 +117,8 @@ async def test_a_reminder_already_past_at_assignment_is_skipped(
     p = await Scenario(clock_env.client, settings).start()
     task = await p.task()
     assert task.reminder_at is None and task.deadline is not None
-    await sleep_until(clock_env, task.deadline + timedelta(days=5))
+    first_escalation = p.escalation_times(task)[0]
+    await sleep_until(clock_env, first_escalation + MINUTE)
     await p.until(lambda s: s.task is not None and s.task.escalations_sent >= 1)
     assert mail.for_process(p.id, "reminder") == []
     assert await events(p, HistoryEvent.REMINDER) == []
@@ -135,7 +131,7 @@ async def test_escalation_of_the_ministers_review_goes_to_the_sekjen(
     await p.walk_to(11)
     task = await p.task()
     assert task.deadline is not None
-    await sleep_until(clock_env, task.deadline + timedelta(days=7))
+    await sleep_until(clock_env, p.escalation_times(task)[0] + MINUTE)
     (first, *_) = await mail.wait_for(p.id, "escalation", task_id=task.id)
     assert "hendra.gunawan@" in first["To"]  # the Sekjen, who submitted it
     entry = (await events(p, HistoryEvent.ESCALATION))[0]

@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,22 +35,15 @@ from devstack.banner import READY, banner, start_command
 from devstack.children import Child, ChildSpec, first_exit
 from devstack.environment import effective, settings_environment
 from devstack.options import Options
+from devstack.ports import answers
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-WITH_WORKER = (ROOT / "worker.py").exists()
-WITH_WEB = (ROOT / "api" / "app.py").exists()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+async def answering(ports: dict[str, int]) -> list[str]:
+    """The names of the ports something still listens on."""
+    return [name for name, port in ports.items() if await answers("127.0.0.1", port)]
 
 
 def alive(pid: int) -> bool:
@@ -78,8 +70,6 @@ class Devstack:
             "PYTHONUNBUFFERED": "1",
         }
         argv = [sys.executable, "-m", "devstack", "--data-dir", str(data_dir)]
-        argv += [] if WITH_WORKER else ["--no-worker"]
-        argv += [] if WITH_WEB else ["--no-web"]
         self.lines: list[str] = []
         self.process = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -206,24 +196,24 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     )
     async with httpx.AsyncClient() as http:
         assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
-        if WITH_WEB:  # any HTTP answer: the page itself is the web layer's business
-            assert (await http.get(f"http://127.0.0.1:{ports['web']}/")).status_code < 500
+        health = await http.get(f"http://127.0.0.1:{ports['web']}/healthz")
+        assert health.status_code == 200, health.text
+        assert health.json()["checks"]["temporal"]["ok"] is True
     await aiosmtplib.send(_mail(1), hostname="127.0.0.1", port=ports["smtp"])
     [stored] = list_messages(data_dir / "mail")
     assert stored.message_id == "<devstack-1@iku.localhost>"
-    if WITH_WEB:
-        # The local run turns the outbox on, behind the ops credential the banner points to.
-        password = (data_dir / "ops-password").read_text().strip()
-        assert password and password not in first.output
-        assert f"http://127.0.0.1:{ports['web']}/outbox" in first.output
-        assert "sign in as      ops" in first.output
-        assert str(data_dir / "ops-password") in first.output
-        assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 1"]
-        # The bureau signs in with the password the banner points to, never prints.
-        bureau = (data_dir / "bureau-password").read_text().strip()
-        assert bureau not in first.output and str(data_dir / "bureau-password") in first.output
-        assert f"http://127.0.0.1:{ports['web']}/masuk" in first.output
-        assert await _signs_in(ports["web"], "biro", bureau)
+    # The local run turns the outbox on, behind the ops credential the banner points to.
+    password = (data_dir / "ops-password").read_text().strip()
+    assert password and password not in first.output
+    assert f"http://127.0.0.1:{ports['web']}/outbox" in first.output
+    assert "sign in as      ops" in first.output
+    assert str(data_dir / "ops-password") in first.output
+    assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 1"]
+    # The bureau signs in with the password the banner points to, never prints.
+    bureau = (data_dir / "bureau-password").read_text().strip()
+    assert bureau not in first.output and str(data_dir / "bureau-password") in first.output
+    assert f"http://127.0.0.1:{ports['web']}/masuk" in first.output
+    assert await _signs_in(ports["web"], "biro", bureau)
 
     # A second supervisor on the same folder is refused: two servers on one SQLite file.
     clash = await asyncio.to_thread(
@@ -233,11 +223,11 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     assert clash.returncode == 1 and "already using" in clash.stdout
 
     pids = first.child_pids()
-    assert "temporal" in pids and ("worker" in pids) == WITH_WORKER and ("web" in pids) == WITH_WEB
+    assert sorted(pids) == ["temporal", "web", "worker"]
     first.process.send_signal(signal.SIGINT)
     assert await first.exit_code() == 0, first.output
     assert [name for name, pid in pids.items() if alive(pid)] == []
-    assert [name for name, port in ports.items() if answers(port)] == []
+    assert await answering(ports) == []
     assert (data_dir / "logs" / "temporal.log").stat().st_size > 0
 
     # --- second run: resumes ---------------------------------------------------------
@@ -254,10 +244,9 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     await aiosmtplib.send(_mail(2), hostname="127.0.0.1", port=ports["smtp"])
     assert [m.message_id for m in list_messages(data_dir / "mail")] == [
         "<devstack-2@iku.localhost>", "<devstack-1@iku.localhost>"]
-    if WITH_WEB:  # the same sign-in after a restart, and the mail of both runs, newest first
-        assert (data_dir / "ops-password").read_text().strip() == password
-        assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 2",
-                                                                  "Uji devstack 1"]
+    # The same sign-in after a restart, and the mail of both runs, newest first.
+    assert (data_dir / "ops-password").read_text().strip() == password
+    assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 2", "Uji devstack 1"]
 
     # A part dying on its own takes the rest down, and the supervisor says which one.
     pids = second.child_pids()
@@ -265,7 +254,7 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     assert await second.exit_code() == 1, second.output
     assert "temporal exited on its own" in second.output
     assert [name for name, pid in pids.items() if alive(pid)] == []
-    assert [name for name, port in ports.items() if answers(port)] == []
+    assert await answering(ports) == []
 
 
 # --- the parts, without the servers ------------------------------------------------------

@@ -17,6 +17,7 @@ from common.documents import (
 )
 from common.models import DocumentRef
 from tests import samples
+from tests.support import files_under
 
 PDF = "application/pdf"
 
@@ -24,11 +25,6 @@ PDF = "application/pdf"
 @pytest.fixture
 def store(tmp_path: Path) -> DocumentStore:
     return DocumentStore(tmp_path / "documents")
-
-
-def stored_files(store: DocumentStore) -> list[Path]:
-    """Every file under the store's root (directories, such as the empty tmp/, left out)."""
-    return sorted(p for p in store.root.rglob("*") if p.is_file())
 
 
 def test_a_document_is_stored_under_its_sha256(store):
@@ -44,7 +40,7 @@ def test_a_document_is_stored_under_its_sha256(store):
     assert store.holds(ref)
     with store.open(ref) as handle:
         assert handle.read() == data
-    assert stored_files(store) == [path]
+    assert files_under(store.root) == [path]
 
 
 def test_the_same_bytes_twice_are_one_file_and_one_ref(store):
@@ -52,7 +48,7 @@ def test_the_same_bytes_twice_are_one_file_and_one_ref(store):
     first = store.put_bytes(data, "draf.docx", "x/y")
     second = store.put_chunks([data[:100], data[100:]], "draf.docx", "x/y")
     assert first == second
-    assert stored_files(store) == [store.path_of(first)]
+    assert files_under(store.root) == [store.path_of(first)]
 
 
 def test_two_versions_are_both_kept(store):
@@ -60,7 +56,7 @@ def test_two_versions_are_both_kept(store):
     v2 = store.put_bytes(samples.pdf("versi 2"), "draf.pdf", PDF)
     assert v1.sha256 != v2.sha256
     assert store.holds(v1) and store.holds(v2)
-    assert len(stored_files(store)) == 2
+    assert len(files_under(store.root)) == 2
 
 
 def test_holds_is_false_once_a_byte_changes_on_disk(store):
@@ -96,7 +92,7 @@ def test_a_too_large_stream_is_refused_and_leaves_nothing(store):
     with pytest.raises(DocumentTooLarge) as caught:
         store.put_chunks(chunks, "besar.pdf", PDF, max_bytes=5000)
     assert caught.value.limit == 5000
-    assert stored_files(store) == []
+    assert files_under(store.root) == []
     # Only the empty spool folder remains.
     assert [p.relative_to(store.root) for p in store.root.rglob("*")] == [Path("tmp")]
 
@@ -111,7 +107,7 @@ def test_an_empty_document_is_refused(store):
         store.put_bytes(b"", "kosong.pdf", PDF)
     with pytest.raises(EmptyDocument):
         store.put_chunks([b"", b""], "kosong.pdf", PDF)
-    assert stored_files(store) == []
+    assert files_under(store.root) == []
 
 
 def test_put_file(store, tmp_path):
@@ -141,7 +137,7 @@ async def test_put_stream_over_the_limit_leaves_nothing(store):
 
     with pytest.raises(DocumentTooLarge):
         await store.put_stream(chunks(), "besar.bin", "x/y", max_bytes=10 * 1024)
-    assert stored_files(store) == []
+    assert files_under(store.root) == []
 
 
 async def test_put_stream_that_fails_midway_leaves_nothing(store):
@@ -151,7 +147,7 @@ async def test_put_stream_that_fails_midway_leaves_nothing(store):
 
     with pytest.raises(ConnectionResetError):
         await store.put_stream(chunks(), "putus.bin", "x/y", max_bytes=None)
-    assert stored_files(store) == []
+    assert files_under(store.root) == []
 
 
 def test_a_spool_discarded_without_commit_leaves_nothing(store):
@@ -161,7 +157,7 @@ def test_a_spool_discarded_without_commit_leaves_nothing(store):
     assert spool.path.read_bytes() == b"abc"
     assert spool.head(2) == b"ab"
     spool.discard()
-    assert stored_files(store) == []
+    assert files_under(store.root) == []
 
 
 def test_path_refuses_what_is_not_a_sha256(store):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-import yaml
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
@@ -21,7 +18,6 @@ from common.models import (
     ProcessState,
     ResendRequest,
 )
-from common.settings import EXAMPLE_DIRECTORY, Settings
 from tests.scenario import (
     FUNGSIONAL_UMUM,
     KABAG,
@@ -31,6 +27,8 @@ from tests.scenario import (
     TIM_ANGGOTA,
     TIM_KETUA,
     Scenario,
+    appointment,
+    write_directory,
 )
 from workflows.iku import IkuWorkflow
 from workflows.sop import WIB
@@ -38,26 +36,17 @@ from workflows.sop import WIB
 PLH_KABAG = "p-011"
 
 
-def directory_with(settings: Settings, tmp_path: Path,
-                   change: Callable[[dict[str, Any]], None]) -> None:
-    data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
-    change(data)
-    path = tmp_path / "directory.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    settings.directory_file = path
+async def jakarta_today(env: WorkflowEnvironment) -> date:
+    """Today in Jakarta by the server's clock, which is what the worker acts on."""
+    return (await env.get_current_time()).astimezone(WIB).date()
 
 
 async def test_an_acting_kabag_receives_and_decides_the_kabags_review(
     ts_env: WorkflowEnvironment, ts_worker, settings, mail, tmp_path
 ):
-    today = (await ts_env.get_current_time()).astimezone(WIB).date()
-
-    def plh_from_today(data: dict[str, Any]) -> None:
-        data["acting"] = [{"person": PLH_KABAG, "for": KABAG, "kind": "plh",
-                           "start": str(today - timedelta(days=1)),
-                           "end": str(today + timedelta(days=30))}]
-
-    directory_with(settings, tmp_path, plh_from_today)
+    today = await jakarta_today(ts_env)
+    settings.directory_file = write_directory(tmp_path, acting=[appointment(
+        PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=30))])
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(2)
     task = await p.task()
@@ -75,9 +64,12 @@ async def test_an_acting_kabag_receives_and_decides_the_kabags_review(
 
 
 async def test_an_acting_official_outside_their_dates_is_refused(
-    ts_env: WorkflowEnvironment, ts_worker, settings
+    ts_env: WorkflowEnvironment, ts_worker, settings, tmp_path
 ):
-    # The example directory's Plh Kabag serves only in February 2027.
+    # The Plh Kabag's appointment ended the day before yesterday.
+    today = await jakarta_today(ts_env)
+    settings.directory_file = write_directory(tmp_path, acting=[appointment(
+        PLH_KABAG, KABAG, today - timedelta(days=10), today - timedelta(days=2))])
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(2)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
@@ -122,7 +114,7 @@ async def test_a_role_with_nobody_waits_unassigned_until_ops_assign_someone(
         for person in data["people"]:
             person["roles"] = [r for r in person.get("roles", []) if r != "kasubag"]
 
-    directory_with(settings, tmp_path, no_kasubag)
+    settings.directory_file = write_directory(tmp_path, change=no_kasubag)
     p = await Scenario(clock_env.client, settings).start()
     task = await p.task()
     assert task.unassigned and task.assignees == [] and task.deadline is None

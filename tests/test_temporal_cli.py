@@ -16,11 +16,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from common.archive_bag import validate_bag
 from common.settings import Settings
+from devstack.temporal import temporal_binary
 from tests import samples
 from tests.scenario import (
     FUNGSIONAL_UMUM,
@@ -33,11 +33,11 @@ from tests.scenario import (
     TIM_ANGGOTA,
     TIM_KETUA,
 )
+from tests.support import eventually
 from workflows import sop
 
-BIN = Path(sys.executable).parent
-
-pytestmark = pytest.mark.devserver
+TEMPORAL = temporal_binary()
+IKU = Path(sys.executable).with_name("iku")  # the project's script, installed by uv sync
 
 
 class Cli:
@@ -50,7 +50,7 @@ class Cli:
         self.env = {**os.environ, "IKU_DATA_DIR": str(settings.data_dir)}
 
     async def temporal(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return await self._run([str(BIN / "temporal"), *args, "--address", self.address],
+        return await self._run([str(TEMPORAL), *args, "--address", self.address],
                                check=check)
 
     async def json(self, *args: str) -> Any:
@@ -60,7 +60,7 @@ class Cli:
     async def store(self, kind: str, name: str, data: bytes) -> dict[str, Any]:
         path = self.tmp_path / name
         path.write_bytes(data)
-        out = (await self._run([str(BIN / "iku"), "store", str(path), "--kind", kind])).stdout
+        out = (await self._run([str(IKU), "store", str(path), "--kind", kind])).stdout
         return json.loads(out)
 
     async def _run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -90,13 +90,13 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     assert again.returncode != 0 and "already" in (again.stderr + again.stdout).lower()
 
     async def status() -> dict[str, Any]:
-        for _ in range(100):
+        async def settled() -> dict[str, Any]:
             result = await cli.json("workflow", "query", "--workflow-id", wid, "--name", "status")
             state = result["queryResult"][0]
-            if state["task"] is not None or state["state"] != "running":
-                return state
-            await asyncio.sleep(0.1)
-        raise AssertionError("no task appeared")
+            assert state["task"] is not None or state["state"] != "running", "no task appeared"
+            return state
+
+        return await eventually(settled, within=10, interval=0.1)
 
     async def decide(person: str, action: str, note: str = "", documents: list | None = None,
                      team: dict | None = None, via_signal: bool = False) -> None:
@@ -111,11 +111,12 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
         if via_signal:
             await cli.temporal("workflow", "signal", "--workflow-id", wid, "--name", "decide",
                                "--input", json.dumps(decision))
-            for _ in range(100):
-                if (await status())["task"] != task:
-                    return
-                await asyncio.sleep(0.1)
-            raise AssertionError("the signal was not applied")
+
+            async def applied() -> None:
+                assert (await status())["task"] != task, "the signal was not applied"
+
+            await eventually(applied, within=10, interval=0.1)
+            return
         result = await cli.json("workflow", "update", "execute", "--workflow-id", wid,
                                 "--name", "decide", "--input", json.dumps(decision))
         assert result["result"]["from_step"] == step.number
@@ -145,16 +146,8 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     await decide(KASUBAG, "hand_over")
 
     # The visibility query finds it waiting at step 16, at the Fungsional Umum.
-    found: list[Any] = []
-    for _ in range(100):
-        found = await cli.json(
-            "workflow", "list", "--query",
-            f"IkuCode = '{code}' AND IkuStep = 16 AND IkuRole = 'fungsional_umum'"
-            f" AND IkuAssignee = '{FUNGSIONAL_UMUM[0]}' AND IkuOverdue = false")
-        if found:
-            break
-        await asyncio.sleep(0.1)
-    assert [w["execution"]["workflowId"] for w in found] == [wid]
+    await listed(cli, f"IkuCode = '{code}' AND IkuStep = 16 AND IkuRole = 'fungsional_umum'"
+                      f" AND IkuAssignee = '{FUNGSIONAL_UMUM[0]}' AND IkuOverdue = false", wid)
 
     await decide(FUNGSIONAL_UMUM[0], "archive")
     final = await status()
@@ -166,6 +159,16 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
 
     result = await cli.json("workflow", "result", "--workflow-id", wid)
     assert result["result"]["state"] == "archived" and result["result"]["returns"] == 1
-    archived = await cli.json("workflow", "list", "--query", f"IkuCode = '{code}' AND "
-                              "IkuState = 'archived'")
-    assert len(archived) <= 1  # visibility may lag a moment; the result above is the truth
+    # Visibility follows a moment later: the archived process, and only it, is found.
+    await listed(cli, f"IkuCode = '{code}' AND IkuState = 'archived'", wid)
+
+
+async def listed(cli: Cli, query: str, workflow_id: str) -> None:
+    """Until `temporal workflow list --query` finds exactly that workflow."""
+
+    async def found() -> None:
+        ids = [w["execution"]["workflowId"]
+               for w in await cli.json("workflow", "list", "--query", query)]
+        assert ids == [workflow_id], (query, ids)
+
+    await eventually(found, within=10, interval=0.1)

@@ -11,7 +11,8 @@ import pytest
 from common.models import StatusView
 from tests import samples
 from tests.scenario import KABAG, KASUBAG, Scenario
-from tests.web import Page, Web, form_parts, stored_files
+from tests.support import files_under
+from tests.web import Page, Web, form_parts
 
 pytestmark = pytest.mark.devserver
 
@@ -31,7 +32,7 @@ async def nothing_applied(p: Scenario, web: Web) -> StatusView:
     """The process is still at step 1 with no document, and the store holds no file."""
     status = await p.status()
     assert status.step == 1 and status.documents == []
-    assert stored_files(web.settings) == []
+    assert files_under(web.settings.documents_dir) == []
     return status
 
 
@@ -115,7 +116,7 @@ async def test_a_path_in_the_file_name_is_only_a_name(dev_env, web: Web):
     # Stored under its hash, and nowhere else.
     root = web.settings.documents_dir
     assert (root / "sha256" / digest[:2] / digest).read_bytes() == tor
-    assert sorted(f.name for f in stored_files(web.settings)) == sorted(
+    assert sorted(f.name for f in files_under(web.settings.documents_dir)) == sorted(
         [digest, refs["konsep_rencana_kerja"].sha256])
     assert not any(web.settings.data_dir.parent.rglob("passwd*"))
     # The right-to-left override is gone from the shown name, and the download of the Word

@@ -30,11 +30,15 @@ from api.app import create_app
 from common.directory import load_directory
 from common.links import LinkSigner
 from common.settings import Settings
+from tests.support import eventually
 
 if TYPE_CHECKING:
     from tests.conftest import MailBox
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/t/[A-Za-z0-9_.\-]+")
+# What a browser sends with a form posted from one of our own pages (our pages send
+# ``Referrer-Policy: no-referrer``, so the Origin is "null"; see api.security).
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": "null"}
 
 
 class _QuietServer(uvicorn.Server):
@@ -44,13 +48,16 @@ class _QuietServer(uvicorn.Server):
 
 
 @asynccontextmanager
-async def serve(settings: Settings, client: Client) -> AsyncIterator[str]:
+async def serve(settings: Settings, client: Client | None) -> AsyncIterator[str]:
     """The app on a real uvicorn server on a free loopback port; links in mails point here.
+    It shares ``client``; given None, it connects to ``settings.temporal_address`` itself,
+    as in the run command.
 
     Access logs off, as in the run command: task links carry their token in the path.
     """
     app = create_app(settings)
-    app.state.temporal.use(client)
+    if client is not None:
+        app.state.temporal.use(client)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -260,16 +267,15 @@ class Web:
         """The link in the person's mail for ``task_id``, or else in their newest task mail
         for a task not yet acted on through this helper (when every decision goes through
         it; after deciding through the SDK, name the task)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
+
+        def mailed() -> str:
             for message in reversed(self.task_mails(workflow_id, person)):
                 if (message["X-IKU-Task-Id"] == task_id if task_id
                         else message["X-IKU-Task-Id"] not in self.acted):
                     return link_in(message)
-            if loop.time() > deadline:
-                raise AssertionError(f"no new task mail for {person} in {workflow_id}")
-            await asyncio.sleep(0.05)
+            raise AssertionError(f"no new task mail for {person} in {workflow_id}")
+
+        return await eventually(mailed, within)
 
     async def open(self, link: str, **headers: str) -> Page:
         return Page.of(await self.http.get(link, headers=headers))
@@ -277,8 +283,7 @@ class Web:
     async def post(self, link: str, parts: Sequence[tuple[str, str | Upload]],
                    headers: Mapping[str, str] | None = None) -> Page:
         body, content_type = encode_multipart(parts)
-        sent = {"Content-Type": content_type, "Sec-Fetch-Site": "same-origin",
-                "Origin": "null", **(headers or {})}
+        sent = {"Content-Type": content_type, **SAME_ORIGIN, **(headers or {})}
         return Page.of(await self.http.post(link, content=body, headers=sent))
 
     async def submit(self, link: str, page: Page, action: str,
@@ -313,9 +318,3 @@ def task_of(link: str, settings: Settings) -> str:
 
 def token_of(link: str) -> str:
     return link.rsplit("/t/", 1)[1].split("/", 1)[0].split("?", 1)[0]
-
-
-def stored_files(settings: Settings) -> list[Path]:
-    """Every file in the document store, temporary spools included."""
-    root = Path(settings.documents_dir)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []

@@ -57,13 +57,17 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import rules, sop, views
 
-# Directory and calendar lookups are quick local reads. They give up after about a minute:
-# a broken file is for ops to fix, and meanwhile the task waits unassigned (directory) or
-# without a deadline (calendar) rather than the whole process standing still.
+# Directory and calendar lookups are quick local reads. They give up after a few seconds (a
+# broken file is for ops to fix, and a decision's answer waits on them): meanwhile the task
+# waits unassigned (directory) or without a deadline (calendar) rather than the whole
+# process standing still.
 _LOOKUP: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30), maximum_attempts=6),
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3),
 }
+# How a local activity that gave up reaches the workflow: an ActivityError, or (seen after
+# its local retries on the time-skipping test server) the bare ApplicationError it raised.
+LOOKUP_FAILED = (ActivityError, ApplicationError)
 # A decision waits on this check, so it gives up soon and the person is told to retry.
 _DECISION_CHECK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -235,7 +239,7 @@ class IkuWorkflow:
                 summary=f"who holds {step.role} (step {step.number})",
                 **_LOOKUP,
             )
-        except ActivityError:
+        except LOOKUP_FAILED:
             return None
 
     async def _start_clock(self, task: Task) -> None:
@@ -256,7 +260,7 @@ class IkuWorkflow:
                 summary=f"working-time deadline for step {task.step}",
                 **_LOOKUP,
             )
-        except ActivityError:
+        except LOOKUP_FAILED:
             return None
 
     async def _refresh_acting(self, task: Task) -> None:
@@ -264,7 +268,7 @@ class IkuWorkflow:
         goes to a Plh/Plt of today) and the check of their decision agree."""
         try:
             found = await self._find_people([a.person for a in task.assignees])
-        except ActivityError:
+        except LOOKUP_FAILED:
             return  # keep what we had; the mail goes by the same directory anyway
         fresh = {a.person: a for a in found}
         task.assignees = [fresh.get(a.person, a) for a in task.assignees]
@@ -488,7 +492,7 @@ class IkuWorkflow:
                 found = await self._find_people(decision.team.members)
                 if len(found) != len(decision.team.members):
                     raise rules.Refusal("unknown_person")
-        except ActivityError:
+        except LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
 
     async def _find_people(self, people: list[str]) -> list[Assignee]:
@@ -528,7 +532,7 @@ class IkuWorkflow:
         rules.check_steer(record, assignment.by, self._today())
         try:
             found = await self._find_people([assignment.person])
-        except ActivityError:
+        except LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
         if not found:
             raise rules.Refusal("unknown_person")

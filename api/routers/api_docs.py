@@ -94,6 +94,10 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
 @router.get("/docs", response_class=HTMLResponse)
 async def docs(request: Request, signed: SignedInDep,
                lang: Annotated[Lang, Depends(bureau_lang)]) -> HTMLResponse:
-    # A bureau page like the others (the machine-readable schema stays public).
-    return render_page(request, "bureau/docs.html", lang, describe(request.app.openapi()),
-                       signed=signed, nav="docs")
+    # A bureau page like the others (the machine-readable schema stays public). The schema
+    # does not change while the app runs: described once.
+    state = request.app.state
+    if getattr(state, "docs", None) is None:
+        state.docs = describe(request.app.openapi())
+    return render_page(request, "bureau/docs.html", lang, state.docs, signed=signed,
+                       nav="docs")

@@ -15,19 +15,13 @@ import logging
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import (
-    FileResponse,
-    HTMLResponse,
-    RedirectResponse,
-    Response,
-    StreamingResponse,
-)
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 from temporalio.client import Client
@@ -36,21 +30,22 @@ from api import processes, visibility
 from api.auth import SignedIn, SignedInDep, get_sessions
 from api.bureau_render import bureau_lang, render_page, url_with
 from api.deps import PeopleDep, SettingsDep, today
+from api.downloads import content_disposition, document_response
 from api.i18n import Lang, role_name, text
 from api.i18n_bureau import short_when, state_name
 from api.people import People
 from api.problems import PageError
 from api.process_view import View
 from api.processes import ProcessError
-from api.routers.documents import content_disposition, download_name
 from api.security import check_same_origin
-from api.sop_table import build_table, who_name
+from api.sop_table import build_table
 from common.archive_bag import bag_files, iter_zip_bag, validate_bag
 from common.documents import DocumentStore
 from common.models import (
     DEFAULT_SOP_NUMBER,
     Assignment,
     CancelRequest,
+    HistoryEvent,
     ProcessInput,
     ProcessState,
     ResendRequest,
@@ -65,25 +60,17 @@ log = logging.getLogger("api.bureau")
 
 LangDep = Annotated[Lang, Depends(bureau_lang)]
 _TASK_ID = re.compile(r"^s[0-9]{2}-[0-9]{3,9}$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_FLASHES = ("started", "resent", "assigned", "cancelled")
+_PAGE_SIZE = re.compile(r"^[0-9]{1,3}$")  # ASCII digits only: int() takes "²" for no number
+# The banner an action's redirect asks for (?ok=…), and the riwayat entry that must back it.
+_FLASHES = {"started": HistoryEvent.STARTED, "resent": HistoryEvent.RESENT,
+            "assigned": HistoryEvent.ASSIGNED, "cancelled": HistoryEvent.CANCELLED}
+FLASH_WINDOW = timedelta(minutes=10)
 _TITLES = {401: "signin_title", 403: "forbidden_title", 404: "not_found_title",
            409: "conflict_title", 413: "too_large_title", 422: "refused_title",
            429: "unavailable_title", 503: "unavailable_title"}
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _calendar(settings: Settings) -> WorkCalendar:
-    try:
-        return WorkCalendar.from_settings(settings)
-    except ValueError:
-        # A broken overrides file stalls the workflow's clock until ops fix it; the page
-        # still shows, on the package calendar alone.
-        return WorkCalendar(timezone=settings.timezone, office_open=settings.office_open,
-                            office_close=settings.office_close,
-                            office_close_friday=settings.office_close_friday)
 
 
 async def _client(request: Request) -> Client:
@@ -125,9 +112,7 @@ def _field(form: FormData, name: str, limit: int = 4000) -> str:
 
 
 def _people_options(people: People, role: str | None) -> list[dict[str, Any]]:
-    if people.directory is None:
-        return []
-    active = [p for p in people.directory.people if p.active]
+    active = people.selectable()
     holders = [p for p in active if role and role in p.roles]
     others = sorted((p for p in active if p not in holders), key=lambda p: p.name)
     return [{"id": p.id, "name": p.name, "position": p.position, "holds": p in holders}
@@ -148,14 +133,15 @@ async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
     filters, bad = visibility.parse_filters(request.query_params)
     token = request.query_params.get("halaman") or None
     per = request.query_params.get("per", "")
-    page_size = int(per) if per.isdigit() and 1 <= int(per) <= visibility.MAX_PAGE_SIZE \
-        else visibility.DEFAULT_PAGE_SIZE
+    page_size = int(per) if _PAGE_SIZE.fullmatch(per) else 0
+    if not 1 <= page_size <= visibility.MAX_PAGE_SIZE:
+        page_size = visibility.DEFAULT_PAGE_SIZE
     try:
         client = await _client(request)
         page, counts = await asyncio.gather(
             visibility.list_page(client, filters, request.app.state.page_tokens,
                                  page_size=page_size, token=token),
-            visibility.counts(client, filters))
+            request.app.state.counts.counts(client, filters))
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     tz = settings.timezone
@@ -163,7 +149,7 @@ async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
         "id": r.workflow_id, "title": r.title, "year": r.year, "code": r.code,
         "step": r.step, "role": sop.ROLES[r.role].short if r.role in sop.ROLES else "",
         "activity": _short_activity(lang, r.step),
-        "holders": [who_name(p, people, settings) for p in r.assignees],
+        "holders": [people.who_name(p) for p in r.assignees],
         "overdue": r.overdue and r.execution_status == "running",
         "state": _row_state(r), "state_label": state_name(lang, _row_state(r)),
         "started": short_when(r.started_at, lang, settings.timezone),
@@ -227,7 +213,7 @@ def _short_activity(lang: Lang, number: int | None, limit: int = 70) -> str:
 
 def _start_values(form: FormData | None = None) -> dict[str, str]:
     if form is None:
-        return {"year": str(date.today().year + 1), "code": "", "revision": "0",
+        return {"year": str(today().year + 1), "code": "", "revision": "0",
                 "sop_number": DEFAULT_SOP_NUMBER, "title": ""}
     return {"year": _field(form, "year", 10).strip(),
             "code": _field(form, "code", 60).strip().lower(),
@@ -282,7 +268,8 @@ async def start_process(request: Request, signed: SignedInDep, lang: LangDep,
                                error=[line, text(lang, "use_revision")], existing=wid)
         return _start_page(request, lang, signed, values, status=err.status,
                            error=[err.text(lang)])
-    await processes.entered_first_step(client, workflow_id)
+    # No waiting for the first task: until the workflow holds it, the banner says it is
+    # being prepared.
     return RedirectResponse(f"/proses/{workflow_id}?ok=started", status_code=303)
 
 
@@ -293,7 +280,7 @@ async def _process_page(request: Request, signed: SignedIn, lang: Lang, workflow
                         *, error: list[str] | None = None, values: dict[str, str] | None = None,
                         status_code: int = 200) -> HTMLResponse:
     settings: Settings = request.app.state.settings
-    people = People.load(settings.directory_file)
+    people = People.load(settings)
     try:
         client = await _client(request)
         status, stopped = await asyncio.gather(
@@ -301,10 +288,11 @@ async def _process_page(request: Request, signed: SignedIn, lang: Lang, workflow
             processes.stopped_by_temporal(client, workflow_id))
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
-    calendar = _calendar(settings)
+    calendar = WorkCalendar.for_display(settings)
     now = today()
     view = View(lang, settings, people, calendar, now)
-    flash = request.query_params.get("ok")
+    flash, flash_detail = _flash(view, status, request.query_params.get("ok"),
+                                 signed.identity.who)
     running = status.state is ProcessState.RUNNING and not stopped
     task = status.task if running else None
     state = "stopped" if stopped and status.state is ProcessState.RUNNING else status.state.value
@@ -326,32 +314,39 @@ async def _process_page(request: Request, signed: SignedIn, lang: Lang, workflow
         "archive_when": view.long(status.archive.created_at) if status.archive else "",
         "task": task,
         "people": _people_options(people, task.role if task else None),
-        "flash": flash if flash in _FLASHES else "",
-        "flash_detail": _flash_detail(view, status, flash),
+        "flash": flash,
+        "flash_detail": flash_detail,
         "error": error or [],
         "v": {"assign_person": "", "assign_reason": "", "cancel_reason": "", **(values or {})},
         "form_ids": {k: secrets.token_urlsafe(12) for k in ("resend", "assign", "cancel")},
     }, signed=signed, status=status_code, nav="list")
 
 
-def _flash_detail(view: View, status: StatusView, flash: str | None) -> str:
-    """What the workflow recorded for the action just taken, from its riwayat."""
-    event = {"resent": "resent", "assigned": "assigned", "cancelled": "cancelled"}.get(
-        flash or "")
-    if event is None:
-        return ""
-    entry = next((h for h in reversed(status.history) if h.event.value == event), None)
-    if entry is None:
-        return ""
-    if event == "assigned":
-        return text(view.lang, "flash_assigned_detail", name=view.name(entry.target),
-                    step=entry.step, by=view.name(entry.person), when=view.short(entry.at))
-    if event == "resent":
+def _flash(view: View, status: StatusView, asked: str | None, who: str) -> tuple[str, str]:
+    """The banner ``?ok=`` asks for, and what the workflow recorded for it: only when the
+    riwayat holds that action by this identity, lately (a link cannot make one up)."""
+    event = _FLASHES.get(asked or "")
+    entry = next((h for h in reversed(status.history) if h.event is event), None)
+    if event is None or entry is None or entry.person != who:
+        return "", ""
+    if view.now - entry.at > FLASH_WINDOW:
+        return "", ""
+    if event is HistoryEvent.STARTED:
+        # Who got the first task is said only once the workflow holds it.
+        return "started", text(view.lang, "flash_started_detail" if status.task is not None
+                               else "next_pending")
+    assert asked is not None
+    if event is HistoryEvent.ASSIGNED:
+        return asked, text(view.lang, "flash_assigned_detail", name=view.name(entry.target),
+                           step=entry.step, by=view.name(entry.person),
+                           when=view.short(entry.at))
+    if event is HistoryEvent.RESENT:
         names = ", ".join(view.name(p) for p in status.task.assignees) if status.task else ""
-        return text(view.lang, "flash_resent_detail", step=entry.step, names=names or "—",
-                    by=view.name(entry.person), when=view.short(entry.at))
-    return text(view.lang, "flash_cancelled_detail", by=view.name(entry.person),
-                when=view.short(entry.at), reason=entry.note)
+        return asked, text(view.lang, "flash_resent_detail", step=entry.step,
+                           names=names or "—", by=view.name(entry.person),
+                           when=view.short(entry.at))
+    return asked, text(view.lang, "flash_cancelled_detail", by=view.name(entry.person),
+                       when=view.short(entry.at), reason=entry.note)
 
 
 @router.get("/proses/{workflow_id}", response_class=HTMLResponse)
@@ -440,24 +435,10 @@ async def cancel(workflow_id: str, request: Request, signed: SignedInDep, lang: 
 async def document(workflow_id: str, sha256: str, request: Request, signed: SignedInDep,
                    lang: LangDep, settings: SettingsDep) -> Response:
     try:
-        if not _SHA256.fullmatch(sha256):
-            raise ProcessError(404, "document_unknown")
         status = await processes.status(await _client(request), workflow_id)
-        doc = next((d for d in reversed(status.documents) if d.ref.sha256 == sha256), None)
-        if doc is None:
-            raise ProcessError(404, "document_unknown")
-        path = DocumentStore(settings.documents_dir).path(sha256)
-        try:
-            intact = path.stat().st_size == doc.ref.size
-        except FileNotFoundError:
-            intact = False
-        if not intact:
-            raise ProcessError(404, "document_missing")
+        return document_response(status, sha256, DocumentStore(settings.documents_dir))
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
-    return FileResponse(path, media_type=doc.ref.media_type, headers={
-        "Content-Disposition": content_disposition(download_name(doc.ref.name,
-                                                                 doc.ref.media_type))})
 
 
 async def _archived(request: Request, workflow_id: str, settings: Settings

@@ -32,9 +32,9 @@ from api.api_models import (
     Started,
 )
 from api.auth import ApiIdentityDep, Identity
+from api.downloads import content_disposition
 from api.json_errors import ApiProblem, Problem
 from api.processes import WORKFLOW_ID, ProcessError
-from api.routers.documents import content_disposition
 from api.visibility import Filters, PageTokens, StateFilter
 from common.archive_bag import iter_zip_bag, validate_bag
 from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
@@ -68,7 +68,12 @@ ProcessId = Annotated[str, Path(pattern=WORKFLOW_ID.pattern, max_length=60,
                                 examples=["iku-2027-kemnaker"])]
 IdempotencyKey = Annotated[str | None, Header(
     pattern=r"^[A-Za-z0-9_-]{8,64}$",
-    description="Send the same key again to get the first answer instead of acting twice.")]
+    description="Send the same key again to get the first answer instead of acting twice. "
+                "That holds for a refusal the workflow gave after accepting the request "
+                "(check_unavailable, document_not_in_store, unknown_person, or a failure "
+                "without a code) too: retry those with a new key.")]
+# Said in the detail of an answer Temporal keeps under the request's key.
+NEW_KEY = "This answer is kept under the Idempotency-Key: a retry needs a new key."
 
 
 def _settings(request: Request) -> Settings:
@@ -90,7 +95,8 @@ def _as_problem() -> Iterator[None]:
 
 
 def _problem(err: ProcessError) -> ApiProblem:
-    return ApiProblem(err.status, err.code, detail=err.detail, headers=err.headers)
+    detail = err.detail or (NEW_KEY if err.new_key else "")
+    return ApiProblem(err.status, err.code, detail=detail, headers=err.headers)
 
 
 def _ops_only(identity: Identity) -> None:
@@ -161,7 +167,7 @@ async def count_processes(
     filters = _filters(year, code, step, role, assignee, overdue, None)
     client = await _client(request)
     with _as_problem():
-        found = await visibility.counts(client, filters)
+        found = await request.app.state.counts.counts(client, filters)
     return ProcessCounts(by_step={str(k): v for k, v in found.by_step.items()},
                          by_role=found.by_role, running=found.running, overdue=found.overdue)
 
@@ -184,7 +190,11 @@ async def process_status(workflow_id: ProcessId, request: Request, _: ApiIdentit
 
 @router.post("/processes/{workflow_id}/decide", response_model=DecisionResult,
              responses=_problems(403, 404, 409),
-             summary="Decide the current task as the official named in the body (ops)")
+             summary="Decide the current task as the official named in the body (ops)",
+             description="The reply says what happened and who is next. outcome "
+                         "\"archive_failed\" (200): the archiving decision is recorded but "
+                         "the archive could not be built (archive_error says why); the "
+                         "archiving step is open again, in next_task.")
 async def decide(workflow_id: ProcessId, body: DecideBody, request: Request,
                  identity: ApiIdentityDep, idempotency_key: IdempotencyKey = None
                  ) -> DecisionResult:

@@ -6,8 +6,8 @@ only with the ops credential: the mails hold everyone's personal task links.
 
 from __future__ import annotations
 
+import asyncio
 import re
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from markupsafe import Markup, escape
 
+from api.auth import get_credentials
 from api.deps import LangDep, SettingsDep
 from api.i18n import Lang, text, when
 from api.pages import render
@@ -30,8 +31,9 @@ _LINK = re.compile(r"https?://[^\s<>\"']+")
 _basic = HTTPBasic(auto_error=False, realm=REALM)
 
 
-def ops_only(request: Request, settings: SettingsDep, lang: LangDep,
-             credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> None:
+async def ops_only(request: Request, settings: SettingsDep, lang: LangDep,
+                   credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
+                   ) -> None:
     if not settings.outbox_enabled:
         raise PageError(404, text(lang, "not_found_title"), [])
     # request.client is the peer, or the client a trusted local proxy names (uvicorn's
@@ -39,12 +41,10 @@ def ops_only(request: Request, settings: SettingsDep, lang: LangDep,
     host = request.client.host if request.client else ""
     if host not in LOOPBACK:
         raise PageError(403, text(lang, "cross_site_title"), [])
-    user = settings.ops_identities[0] if settings.ops_identities else ""
-    if credentials is None or not (
-        secrets.compare_digest(credentials.username.encode(), user.encode())
-        & secrets.compare_digest(credentials.password.encode(),
-                                 settings.ops_password_value().encode())
-    ):
+    # The sign-in's own check (constant time, passwords read once and kept), ops only.
+    identity = (get_credentials(request).password(credentials.username, credentials.password)
+                if credentials is not None else None)
+    if identity is None or not identity.is_ops:
         raise PageError(401, text(lang, "outbox"), [],
                         headers={"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})
 
@@ -85,7 +85,8 @@ def _summary(message: StoredMessage, lang: Lang, timezone: str) -> dict[str, Any
 
 @router.get("/outbox", response_class=HTMLResponse, summary="Mails the local sink received")
 async def outbox(_: OpsOnly, lang: LangDep, settings: SettingsDep) -> HTMLResponse:
-    messages = list_messages(settings.mail_dir, limit=LIMIT)
+    # Up to LIMIT files parsed: off the event loop.
+    messages = await asyncio.to_thread(list_messages, settings.mail_dir, limit=LIMIT)
     return render("outbox.html", lang, {
         "messages": [_summary(m, lang, settings.timezone) for m in messages],
     })
@@ -95,7 +96,7 @@ async def outbox(_: OpsOnly, lang: LangDep, settings: SettingsDep) -> HTMLRespon
 async def outbox_message(name: str, _: OpsOnly, lang: LangDep,
                          settings: SettingsDep) -> HTMLResponse:
     try:
-        message = read_message(settings.mail_dir, name)
+        message = await asyncio.to_thread(read_message, settings.mail_dir, name)
     except (InvalidMessageName, FileNotFoundError):
         raise PageError(404, text(lang, "not_found_title"), []) from None
     return render("outbox_message.html", lang, {

