@@ -8,6 +8,7 @@ the reader's language, the JSON API in both.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -18,6 +19,7 @@ from typing import Any
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
+    WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
@@ -58,6 +60,7 @@ WORKFLOW_ID = re.compile(r"^iku-[0-9]{4}-[a-z0-9][a-z0-9-]{0,45}$")
 # A form's or client's key for one update, so the same request sent twice is applied once.
 UPDATE_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RPC_TIMEOUT = timedelta(seconds=10)
+BUSY_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)  # seconds between sends of a turned-away update
 # An update waits for the next step to be entered (a few local activities): seconds at
 # most. Past this the answer is "pending": the same request again is safe (same id).
 UPDATE_TIMEOUT = timedelta(seconds=30)
@@ -213,8 +216,7 @@ async def _update(client: Client, workflow_id: str, name: str, arg: object,
     check_workflow_id(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(name, arg, id=key, result_type=result_type,
-                                           rpc_timeout=UPDATE_TIMEOUT)
+        return await _send(handle, name, arg, result_type, key)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
@@ -234,6 +236,24 @@ async def _update(client: Client, workflow_id: str, name: str, arg: object,
                 raise ProcessError(409, "not_running") from None
             raise ProcessError(404, "not_found") from None
         raise _rpc_error(err, workflow_id) from None
+
+
+async def _send(handle: WorkflowHandle[Any, Any], name: str, arg: object,
+                result_type: type, key: str) -> Any:
+    """Update ``name``, sent again after a pause while Temporal turns it away because too
+    many updates are in flight on the process: a turned-away update was not accepted, so
+    the same id is safe, and by then the one in flight has usually decided the task (this
+    one then hears "already decided" rather than "try again")."""
+    for pause in BUSY_PAUSES:
+        try:
+            return await handle.execute_update(name, arg, id=key, result_type=result_type,
+                                               rpc_timeout=UPDATE_TIMEOUT)
+        except RPCError as err:
+            if err.status != RPCStatusCode.RESOURCE_EXHAUSTED:
+                raise
+        await asyncio.sleep(pause)
+    return await handle.execute_update(name, arg, id=key, result_type=result_type,
+                                       rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def _exists(client: Client, workflow_id: str) -> bool:
