@@ -303,20 +303,6 @@ class FormReader:
                          [text(self.lang, "form_stale"), text(self.lang, "nothing_applied")])
 
 
-async def drain(request: Request, limit: int) -> None:
-    """Read and drop the body of a request refused before reading it, so the browser gets
-    our page rather than a reset connection; nothing is kept. Past ``limit`` we stop: the
-    connection may then close."""
-    received = 0
-    try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > limit:
-                return
-    except ClientDisconnect:
-        return
-
-
 def _write_all(spool: Spool, chunks: list[bytes]) -> None:
     for chunk in chunks:
         spool.write(chunk)

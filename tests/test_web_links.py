@@ -140,8 +140,7 @@ async def test_someone_not_assigned_is_refused_even_with_a_valid_link(dev_env, w
     page = await web.open(url)
     assert page.status == 403 and "Bukan tugas Anda" in page.text
     assert (await web.http.get(f"{url}/dokumen/{'a' * 64}")).status_code == 403
-    # Even with a page nonce made for that link, the POST is refused before its body is read
-    # (the workflow would refuse the person too: see test_refusals).
+    # Even with a page nonce made for that link, the workflow refuses the person.
     nonce = PageNonces(web.settings.link_secret_value()).make(token)
     fake = Page(page.response, text="")
     parts = form_parts(fake, "approve", note="Setuju.", nonce=nonce,
@@ -149,7 +148,7 @@ async def test_someone_not_assigned_is_refused_even_with_a_valid_link(dev_env, w
                                   "tor_memadai": True})
     posted = await web.post(url, parts)
     assert posted.status == 403
-    assert "Bukan tugas Anda" in posted.text
+    assert "Anda bukan pelaksana tugas ini" in posted.text
     assert "Tidak ada yang diterapkan" in posted.text
     assert decisions(await p.status()) == before
     assert (await p.task()).id == task.id

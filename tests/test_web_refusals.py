@@ -94,9 +94,9 @@ async def test_a_kabag_whose_task_the_karo_gave_to_someone_else_is_no_longer_ask
     await p.handle.execute_update("assign", Assignment(task_id=task.id, person="p-011", by=KARO,
                                                        reason="Kabag sedang dinas luar."))
     assert (await web.open(link)).status == 403
-    # The form opened before the change is refused too, and says nothing was applied.
+    # The form opened before the change is refused by the workflow too.
     result = await web.submit(link, page, "approve", note="Setuju.")
-    assert result.status == 403 and "Bukan tugas Anda" in result.text
+    assert result.status == 403 and "Anda bukan pelaksana tugas ini" in result.text
     assert "Tidak ada yang diterapkan" in result.text
     assert (await p.task()).id == task.id
     # The new assignee's link works.

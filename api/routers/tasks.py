@@ -37,7 +37,7 @@ from api.processes import ProcessError
 from api.result_page import result_page
 from api.security import check_same_origin
 from api.task_page import FormValues, task_page
-from api.uploads import FormReader, Limits, SubmittedForm, drain
+from api.uploads import FormReader, Limits, SubmittedForm
 from common.links import LinkClaims
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -66,26 +66,14 @@ async def decide_task(token: str, request: Request, lang: LangDep, settings: Set
     claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people,
                              lang)
     check_same_origin(request, settings.public_base_url, lang)
-    limits = Limits(settings.max_upload_bytes)
     client = await task_client(request.app.state.temporal, lang)
-    status = await task_status(client, claims.workflow_id, lang)
-    try:
-        check_task(token, claims, status, settings, people, lang)
-        again = False
-    except PageError as refused:
-        if decided_entry(status, claims.task_id) is None:
-            # A stale or misdirected link is answered before a byte of its body is read:
-            # its uploads are never stored.
-            await drain(request, limits.request_bytes)
-            refused.lines.append(text(lang, "nothing_applied"))
-            raise
-        # Decided: perhaps by this very form, sent again. Its update id tells; its files
-        # are not stored a second time.
-        again = True
-    reader = FormReader(store, limits, lang, lambda nonce: keys.nonces.verify(token, nonce))
-    form = await reader.read(request)
+    reader = FormReader(store, Limits(settings.max_upload_bytes), lang,
+                        lambda nonce: keys.nonces.verify(token, nonce))
+    form = await reader.read(request)  # files spooled, not yet stored
     try:
         decision = build_decision(claims, form, lang)
+        again = bool(form.files) and await _decided_before(token, claims, client, settings,
+                                                           people, lang)
         # Stored only now that the whole form passed; content-addressed, so a form sent
         # twice stores its files once.
         attachments = [] if again else await form.commit()
@@ -102,6 +90,23 @@ async def decide_task(token: str, request: Request, lang: LangDep, settings: Set
              result.outcome, claims.person, result.next_step)
     page = result_page(result, lang=lang, settings=settings, people=people, calendar=calendar)
     return render("result.html", lang, page)
+
+
+async def _decided_before(token: str, claims: LinkClaims, client: Client, settings: Settings,
+                          people: People, lang: Lang) -> bool:
+    """Before a form's files are stored: the page saying why not when the link may not
+    decide (its files are never stored), else whether the task is decided already (perhaps
+    by this very form, sent again: the update's id tells, and the files need not be stored
+    twice). A form without files skips this query: the workflow checks the same."""
+    status = await task_status(client, claims.workflow_id, lang)
+    if decided_entry(status, claims.task_id) is not None:
+        return True
+    try:
+        check_task(token, claims, status, settings, people, lang)
+    except PageError as refused:
+        refused.lines.append(text(lang, "nothing_applied"))
+        raise
+    return False
 
 
 async def _not_applied(err: ProcessError, token: str, claims: LinkClaims, form: SubmittedForm,
