@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -20,7 +19,13 @@ from temporalio.worker import Worker
 
 from common.settings import Settings
 from tests.scenario import STARTED, write_directory
-from tests.support import eventually, free_port, settle, start_dev_server, start_time_skipping
+from tests.support import (
+    eventually,
+    settle,
+    smtp_server,
+    start_dev_server,
+    start_time_skipping,
+)
 from tests.web import Web, serve
 from worker import build_worker
 
@@ -84,11 +89,8 @@ class MailBox:
 @pytest.fixture(scope="session")
 def mailbox() -> Iterator[tuple[MailBox, int]]:
     box = MailBox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield box, port
-    controller.stop()
+    with smtp_server(box) as port:
+        yield box, port
 
 
 @pytest.fixture

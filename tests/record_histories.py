@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -25,7 +24,7 @@ from common.models import Assignment, CancelRequest, ResendRequest
 from common.settings import Settings
 from tests.conftest import MailBox
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario, write_directory
-from tests.support import free_port, sleep_until, start_dev_server, start_time_skipping
+from tests.support import sleep_until, smtp_server, start_dev_server, start_time_skipping
 from worker import build_worker
 from workflows.iku import IkuWorkflow
 
@@ -114,21 +113,15 @@ async def write_histories(client: Client, p: Scenario) -> None:
 async def main() -> None:
     HERE.mkdir(exist_ok=True)
     box = MailBox()
-    port = free_port()
-    smtp = Controller(box, hostname="127.0.0.1", port=port)
-    smtp.start()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            async with await start_time_skipping() as env:
-                for name, (_, dev) in SCENARIOS.items():
-                    if not dev:
-                        await record(name, env, port, Path(tmp))
-            async with await start_dev_server() as env:
-                for name, (_, dev) in SCENARIOS.items():
-                    if dev:
-                        await record(name, env, port, Path(tmp))
-    finally:
-        smtp.stop()
+    with smtp_server(box) as port, tempfile.TemporaryDirectory() as tmp:
+        async with await start_time_skipping() as env:
+            for name, (_, dev) in SCENARIOS.items():
+                if not dev:
+                    await record(name, env, port, Path(tmp))
+        async with await start_dev_server() as env:
+            for name, (_, dev) in SCENARIOS.items():
+                if dev:
+                    await record(name, env, port, Path(tmp))
     print("\n".join(sorted(p.name for p in HERE.glob("*.json"))))
 
 

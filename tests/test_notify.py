@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
@@ -26,7 +25,7 @@ from common.links import LinkSigner
 from common.models import NoticeKind, Notification, ProcessSummary
 from common.settings import EXAMPLE_DIRECTORY, Settings
 from tests.scenario import appointment, write_directory
-from tests.support import free_port
+from tests.support import free_port, smtp_server
 
 WORKFLOW_ID = "iku-2026-biro-perencanaan"
 RUN_ID = "0a1b2c3d-run"
@@ -79,11 +78,8 @@ class Recorder:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Recorder, int]]:
     recorder = Recorder()
-    port = free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield recorder, port
-    controller.stop()
+    with smtp_server(recorder) as port:
+        yield recorder, port
 
 
 @pytest.fixture
