@@ -103,7 +103,9 @@ class ArchiveActivities:
             aside = await asyncio.to_thread(_set_aside, final)
             activity.logger.warning(
                 "archive %s did not validate and was moved to %s: %s",
-                name, aside.name, problem,
+                name,
+                aside.name,
+                problem,
             )
 
         await self._check_store(request.documents)
@@ -161,8 +163,7 @@ class ArchiveActivities:
         if missing:
             # A retry cannot bring bytes back; ops must restore them, then rerun step 16.
             raise ApplicationError(
-                "the document store does not hold the exact bytes of "
-                + ", ".join(missing),
+                "the document store does not hold the exact bytes of " + ", ".join(missing),
                 missing,
                 type="DocumentMissing",
                 non_retryable=True,
@@ -212,7 +213,12 @@ async def _heartbeating(
 
 async def _make_bag(folder: Path, bag_info: dict[str, str]) -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-I", "-c", _MAKE_BAG, str(folder), ",".join(BAG_CHECKSUMS),
+        sys.executable,
+        "-I",
+        "-c",
+        _MAKE_BAG,
+        str(folder),
+        ",".join(BAG_CHECKSUMS),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -362,8 +368,20 @@ def sop_record(request: ArchiveRequest, run_id: str) -> dict[str, Any]:
 
 # --- the printable record ---------------------------------------------------------------
 
-_MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember")
+_MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 _ACTIONS = {
     Action.SUBMIT: "Ajukan",
     Action.APPROVE: "Setujui",
@@ -445,7 +463,8 @@ def resolve_who(
         name=who.name,
         nip=who.nip,
         position=who.position,
-        acting=acting_kind.title() if acting_kind
+        acting=acting_kind.title()
+        if acting_kind
         else _acting_kind(directory, person_id, acting_for, day),
         for_name=absent.name if absent else acting_for,
         for_position=(absent.position if absent and absent.position else role_name),
@@ -485,8 +504,13 @@ def render_ringkasan(
     status = request.status
     paths = {(d.kind, d.version, d.ref.sha256): payload_path(d) for d in request.documents}
 
-    def who(person: str, acting_for: str | None, at: datetime, step: int | None,
-            acting_kind: str | None = None) -> Who:
+    def who(
+        person: str,
+        acting_for: str | None,
+        at: datetime,
+        step: int | None,
+        acting_kind: str | None = None,
+    ) -> Who:
         role = STEP_BY_NUMBER[step].role if step in STEP_BY_NUMBER else None
         return resolve_who(directory, person, acting_for, at, tz, role, acting_kind)
 
@@ -523,7 +547,8 @@ def render_ringkasan(
     for entry in status.history:
         person = (
             who(entry.person, entry.acting_for, entry.at, entry.step, entry.acting_kind)
-            if entry.person else None
+            if entry.person
+            else None
         )
         history.append(
             {
@@ -537,8 +562,7 @@ def render_ringkasan(
                 "note": entry.note,
                 "checklist": _checklist_text(entry),
                 "documents": [
-                    f"{_kind_name(v.kind)} v{v.version} ({v.sha256[:12]})"
-                    for v in entry.documents
+                    f"{_kind_name(v.kind)} v{v.version} ({v.sha256[:12]})" for v in entry.documents
                 ],
                 "detail": entry.detail,
             }
@@ -549,9 +573,7 @@ def render_ringkasan(
             person = directory.person(member)
             label = person.name if person else member
             team.append(f"{label} (ketua)" if member == status.team.leader else label)
-    header = [
-        (_HEADER_LABELS.get(key, key), value) for key, value in SOP_HEADER.items()
-    ]
+    header = [(_HEADER_LABELS.get(key, key), value) for key, value in SOP_HEADER.items()]
     return _TEMPLATE.render(
         header=header,
         process=request.process,
@@ -569,8 +591,7 @@ def render_ringkasan(
     )
 
 
-_env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                   lstrip_blocks=True)
+_env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _env.tests["list"] = lambda value: isinstance(value, list)
 
 _TEMPLATE = _env.from_string(

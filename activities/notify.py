@@ -77,14 +77,20 @@ def _atom(part: str) -> str:
     # Anything outside [A-Za-z0-9_-] becomes =XX per UTF-8 byte ('=' is itself an atext
     # character): the result is a valid dot-atom part, and distinct inputs stay distinct.
     out = "".join(
-        ch if _ATOM_SAFE.fullmatch(ch) else "".join(f"={b:02X}" for b in ch.encode())
-        for ch in part
+        ch if _ATOM_SAFE.fullmatch(ch) else "".join(f"={b:02X}" for b in ch.encode()) for ch in part
     )
     return out or "-"
 
 
-def message_id(workflow_id: str, run_id: str | None, task_id: str | None, kind: str,
-               seq: int, index: int, domain: str) -> str:
+def message_id(
+    workflow_id: str,
+    run_id: str | None,
+    task_id: str | None,
+    kind: str,
+    seq: int,
+    index: int,
+    domain: str,
+) -> str:
     """``<{workflow}.{run}.{task or -}.{kind}.{seq}.{index}@{domain}>``, each part sanitised."""
     left = ".".join(
         _atom(p) for p in (workflow_id, run_id or "-", task_id or "-", kind, str(seq), str(index))
@@ -134,8 +140,9 @@ def _person_recipient(directory: Directory, person_id: str, today: date) -> Reci
     return Recipient(person.id, person.email, person.name, person.lang)
 
 
-def resolve_recipients(notification: Notification, directory: Directory, today: date,
-                       ops_email: str) -> list[Recipient]:
+def resolve_recipients(
+    notification: Notification, directory: Directory, today: date, ops_email: str
+) -> list[Recipient]:
     """Who gets this notification, in a stable order: named people, role holders, ops.
 
     Deduplicated by the person who actually receives it and by address. The order (and so
@@ -184,8 +191,10 @@ def _already_sent(details: Sequence[Any], keys: list[str]) -> set[int]:
         indexes = details[0] if isinstance(details[0], list) else []
         previous = details[1] if len(details) > 1 and isinstance(details[1], list) else None
     return {
-        i for i in indexes
-        if isinstance(i, int) and 0 <= i < len(keys)
+        i
+        for i in indexes
+        if isinstance(i, int)
+        and 0 <= i < len(keys)
         and (previous is None or (i < len(previous) and previous[i] == keys[i]))
     }
 
@@ -201,8 +210,16 @@ def _short(text: str) -> str:
 def _step_context(number: int | None, lang: str) -> dict[str, Any]:
     step = STEP_BY_NUMBER.get(number) if number is not None else None
     if step is None:
-        return {"number": "?", "total": len(STEPS), "short": "", "full": "", "kind": "",
-                "approval": "", "role": "", "role_code": ""}
+        return {
+            "number": "?",
+            "total": len(STEPS),
+            "short": "",
+            "full": "",
+            "kind": "",
+            "approval": "",
+            "role": "",
+            "role_code": "",
+        }
     role = ROLES[step.role]
     full = step.activity_en if lang == "en" else step.activity_id
     return {
@@ -284,14 +301,16 @@ def _smtp_failure(err: BaseException, sent: int, total: int) -> ApplicationError
     reply = _ADDRESS.sub("<address>", reply)[:200]
     return ApplicationError(
         f"SMTP delivery stopped after {sent} of {total} messages: {type(err).__name__}"
-        + (f" {code}" if code else "") + (f": {reply}" if reply else ""),
+        + (f" {code}" if code else "")
+        + (f": {reply}" if reply else ""),
         type="SMTPError",
     )
 
 
 class NotifyActivities:
-    def __init__(self, settings: Settings,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self._settings = settings
         self._clock = clock  # tests pin "today" for acting officials
         self._envelope_from = parseaddr(settings.mail_from)[1]
@@ -308,28 +327,39 @@ class NotifyActivities:
             if not notification.to_ops:
                 # The validation message can quote names and addresses: keep it out of
                 # history.
-                raise ApplicationError("the directory file cannot be read or is not valid",
-                                       type="DirectoryError") from None
+                raise ApplicationError(
+                    "the directory file cannot be read or is not valid", type="DirectoryError"
+                ) from None
             # Ops must hear of this one even so (it may be about the directory itself): it
             # goes to them, and the people it names are reported as skipped.
-            activity.logger.warning("directory unreadable: %s mail to ops only",
-                                    notification.kind.value)
+            activity.logger.warning(
+                "directory unreadable: %s mail to ops only", notification.kind.value
+            )
             directory = Directory(people=())
 
         recipients = resolve_recipients(notification, directory, today, s.ops_email)
         keys = [r.key for r in recipients]
         ids = [
-            message_id(notification.process.workflow_id, info.workflow_run_id,
-                       notification.task_id, notification.kind.value, notification.seq, i,
-                       s.mail_domain)
+            message_id(
+                notification.process.workflow_id,
+                info.workflow_run_id,
+                notification.task_id,
+                notification.kind.value,
+                notification.seq,
+                i,
+                s.mail_domain,
+            )
             for i in range(len(recipients))
         ]
         done = _already_sent(info.heartbeat_details, keys)
         previously = len(done)
         skipped: list[str] = []
         outgoing: list[tuple[int, Recipient, EmailMessage]] = []
-        signer = LinkSigner(s.link_secret_value()) if (
-            notification.kind.value in LINK_KINDS and notification.with_link) else None
+        signer = (
+            LinkSigner(s.link_secret_value())
+            if (notification.kind.value in LINK_KINDS and notification.with_link)
+            else None
+        )
         for index, recipient in enumerate(recipients):
             if recipient.email is None:
                 skipped.append(recipient.key)
@@ -337,8 +367,9 @@ class NotifyActivities:
             if index in done:
                 continue
             try:
-                message = self._message(notification, directory, recipient, ids[index],
-                                        signer, now, today)
+                message = self._message(
+                    notification, directory, recipient, ids[index], signer, now, today
+                )
             except (ValueError, IndexError):
                 # An address the mail library cannot write (the directory's check is loose).
                 skipped.append(recipient.key)
@@ -350,14 +381,21 @@ class NotifyActivities:
         activity.logger.info(
             "notification %s seq %d: %d recipients, %d sent (%d before this attempt), "
             "%d skipped; Message-IDs %s",
-            notification.kind.value, notification.seq, len(recipients), len(done), previously,
-            len(skipped), " ".join(ids[i] for i in sorted(done)),
+            notification.kind.value,
+            notification.seq,
+            len(recipients),
+            len(done),
+            previously,
+            len(skipped),
+            " ".join(ids[i] for i in sorted(done)),
         )
-        return NotificationResult(sent=len(done), message_ids=[ids[i] for i in sorted(done)],
-                                  skipped=skipped)
+        return NotificationResult(
+            sent=len(done), message_ids=[ids[i] for i in sorted(done)], skipped=skipped
+        )
 
-    async def _deliver(self, outgoing: list[tuple[int, Recipient, EmailMessage]],
-                       done: set[int], keys: list[str]) -> list[str]:
+    async def _deliver(
+        self, outgoing: list[tuple[int, Recipient, EmailMessage]], done: set[int], keys: list[str]
+    ) -> list[str]:
         """Send over one connection; returns the keys of permanently refused recipients."""
         if not outgoing:
             return []  # nothing left to send (all skipped, or a retry after the last one)
@@ -369,23 +407,35 @@ class NotifyActivities:
             start_tls=s.smtp_starttls,
             timeout=s.smtp_timeout_seconds,
             username=s.smtp_username,
-            password=(s.smtp_password.get_secret_value() if s.smtp_password
-                      else "" if s.smtp_username else None),
+            password=(
+                s.smtp_password.get_secret_value()
+                if s.smtp_password
+                else ""
+                if s.smtp_username
+                else None
+            ),
         )
         sent_now = 0
         try:
             async with smtp:
                 for index, recipient, message in outgoing:
                     try:
-                        await smtp.sendmail(self._envelope_from, [recipient.email or ""],
-                                            message.as_bytes(policy=_WIRE))
+                        await smtp.sendmail(
+                            self._envelope_from,
+                            [recipient.email or ""],
+                            message.as_bytes(policy=_WIRE),
+                        )
                     except aiosmtplib.SMTPRecipientsRefused as err:
                         # 5xx for this one address will not change on a retry; anything
                         # else (4xx: mailbox busy, greylisting) is worth retrying.
                         if all(e.code >= 500 for e in err.recipients):
                             codes = ",".join(str(e.code) for e in err.recipients)
-                            activity.logger.warning("recipient %d refused permanently (%s) for %s",
-                                                    index, codes, message["Message-ID"])
+                            activity.logger.warning(
+                                "recipient %d refused permanently (%s) for %s",
+                                index,
+                                codes,
+                                message["Message-ID"],
+                            )
                             refused.append(recipient.key)
                             continue
                         raise
@@ -398,9 +448,16 @@ class NotifyActivities:
             raise _smtp_failure(err, sent_now, len(outgoing)) from None
         return refused
 
-    def _message(self, n: Notification, directory: Directory, recipient: Recipient,
-                 mid: str, signer: LinkSigner | None, now: datetime, today: date
-                 ) -> EmailMessage:
+    def _message(
+        self,
+        n: Notification,
+        directory: Directory,
+        recipient: Recipient,
+        mid: str,
+        signer: LinkSigner | None,
+        now: datetime,
+        today: date,
+    ) -> EmailMessage:
         s = self._settings
         if not (recipient.email or "").isascii():
             # Would need SMTPUTF8, which few government relays offer: reported as skipped.
@@ -410,10 +467,8 @@ class NotifyActivities:
         if signer is not None and n.task_id:
             # The workflow sends the last moment the task can still be chased (its last
             # escalation); the grace period is a setting, so it is added here.
-            expires = (n.link_expires_at or n.deadline or now) + timedelta(
-                days=s.link_grace_days)
-            token = signer.make(n.process.workflow_id, n.task_id, recipient.key,
-                                expires_at=expires)
+            expires = (n.link_expires_at or n.deadline or now) + timedelta(days=s.link_grace_days)
+            token = signer.make(n.process.workflow_id, n.task_id, recipient.key, expires_at=expires)
             link = f"{s.public_base_url.rstrip('/')}/t/{token}"
             link_expires = format_when(expires, lang, s.timezone)
         context: dict[str, Any] = {
@@ -462,7 +517,8 @@ class NotifyActivities:
         s = self._settings
         payload = json.dumps(
             {"task_id": n.task_id or "…", "person": "p-…", "by": "ops", "reason": "…"},
-            ensure_ascii=False, separators=(",", ":"),
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         argv = ["temporal", "workflow", "update", "execute"]
         # The CLI's own defaults need not be spelt out.

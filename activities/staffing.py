@@ -44,8 +44,9 @@ class StaffingActivities:
         ]
 
 
-def _assignee(directory: Directory, person: str, request: StaffingRequest | PeopleRequest
-              ) -> Assignee:
+def _assignee(
+    directory: Directory, person: str, request: StaffingRequest | PeopleRequest
+) -> Assignee:
     # Past acting appointments cannot matter any more; keep history small.
     assignee = directory.assignee(person)
     assignee.deputies = [d for d in assignee.deputies if d.end >= request.on]

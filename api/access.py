@@ -24,8 +24,13 @@ from common.models import HistoryEntry, HistoryEvent, ProcessState, StatusView, 
 from common.settings import Settings
 from workflows import sop
 
-_TITLES = {403: "not_assignee_title", 404: "not_found_title", 409: "link_stale_title",
-           422: "refused_title", 503: "unavailable_title"}
+_TITLES = {
+    403: "not_assignee_title",
+    404: "not_found_title",
+    409: "link_stale_title",
+    422: "refused_title",
+    503: "unavailable_title",
+}
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,12 @@ def page_error(err: ProcessError, lang: Lang) -> PageError:
     """A failure or refusal of ``api.processes``, as a task link's page."""
     if err.code == "not_found":  # the link names a process Temporal does not know
         return unknown_link(lang)
-    return PageError(err.status, text(lang, _TITLES.get(err.status, "error_title")),
-                     [err.text(lang)], headers=err.headers)
+    return PageError(
+        err.status,
+        text(lang, _TITLES.get(err.status, "error_title")),
+        [err.text(lang)],
+        headers=err.headers,
+    )
 
 
 async def task_client(temporal: TemporalConnection, lang: Lang) -> Client:
@@ -65,8 +74,14 @@ async def task_status(client: Client, workflow_id: str, lang: Lang) -> StatusVie
         raise page_error(err, lang) from None
 
 
-async def read_link(token: str, signer: LinkSigner, temporal: TemporalConnection,
-                    settings: Settings, people: People, lang: Lang) -> LinkClaims:
+async def read_link(
+    token: str,
+    signer: LinkSigner,
+    temporal: TemporalConnection,
+    settings: Settings,
+    people: People,
+    lang: Lang,
+) -> LinkClaims:
     """Claims of a valid, unexpired link, or the 404 / 410 page. A forged link never
     reaches Temporal; an expired one is genuine, so its page may say what is current."""
     try:
@@ -75,62 +90,89 @@ async def read_link(token: str, signer: LinkSigner, temporal: TemporalConnection
         raise unknown_link(lang) from None
     except LinkExpired as expired:
         claims = expired.claims
-        lines = [text(lang, "link_expired", when=when(claims.expires_at, lang, settings.timezone)),
-                 text(lang, "link_ask_new")]
+        lines = [
+            text(lang, "link_expired", when=when(claims.expires_at, lang, settings.timezone)),
+            text(lang, "link_ask_new"),
+        ]
         details: list[str] = []
         try:
-            status = await task_status(await task_client(temporal, lang), claims.workflow_id,
-                                       lang)
+            status = await task_status(await task_client(temporal, lang), claims.workflow_id, lang)
             details = explain(status, claims.task_id, people, settings, lang)
         except PageError:
             pass  # the expiry is the answer; what is current is a courtesy
         raise PageError(410, text(lang, "link_expired_title"), lines, details=details) from None
 
 
-async def open_task(token: str, claims: LinkClaims, client: Client, settings: Settings,
-                    people: People, lang: Lang) -> TaskAccess:
+async def open_task(
+    token: str, claims: LinkClaims, client: Client, settings: Settings, people: People, lang: Lang
+) -> TaskAccess:
     """The current task of a valid link whose person may act on it, or why not."""
     status = await task_status(client, claims.workflow_id, lang)
     return check_task(token, claims, status, settings, people, lang)
 
 
-def check_task(token: str, claims: LinkClaims, status: StatusView, settings: Settings,
-               people: People, lang: Lang) -> TaskAccess:
+def check_task(
+    token: str,
+    claims: LinkClaims,
+    status: StatusView,
+    settings: Settings,
+    people: People,
+    lang: Lang,
+) -> TaskAccess:
     task = status.task
     if task is None or task.id != claims.task_id or status.state is not ProcessState.RUNNING:
         if not any(h.task_id == claims.task_id for h in status.history):
             # Signed by us, yet the process never had this task: treat as unknown.
             raise unknown_link(lang)
-        raise PageError(410, text(lang, "link_stale_title"), [text(lang, "link_stale")],
-                        details=explain(status, claims.task_id, people, settings, lang))
+        raise PageError(
+            410,
+            text(lang, "link_stale_title"),
+            [text(lang, "link_stale")],
+            details=explain(status, claims.task_id, people, settings, lang),
+        )
     found = standing(task, claims.person, today().date())
     if not found.allowed:
-        raise PageError(403, text(lang, "not_assignee_title"),
-                        [text(lang, "not_assignee_now")],
-                        details=explain(status, None, people, settings, lang))
+        raise PageError(
+            403,
+            text(lang, "not_assignee_title"),
+            [text(lang, "not_assignee_now")],
+            details=explain(status, None, people, settings, lang),
+        )
     return TaskAccess(token, claims, status, task, found)
 
 
 def decided_entry(status: StatusView, task_id: str) -> HistoryEntry | None:
-    return next((h for h in status.history
-                 if h.task_id == task_id and h.event is HistoryEvent.DECIDED), None)
+    return next(
+        (h for h in status.history if h.task_id == task_id and h.event is HistoryEvent.DECIDED),
+        None,
+    )
 
 
-def explain(status: StatusView, task_id: str | None, people: People, settings: Settings,
-            lang: Lang) -> list[str]:
+def explain(
+    status: StatusView, task_id: str | None, people: People, settings: Settings, lang: Lang
+) -> list[str]:
     """Who decided the link's task and when, and where the process stands now."""
     lines: list[str] = []
     entry = decided_entry(status, task_id) if task_id else None
     if entry is not None:
-        lines.append(text(lang, "decided_by", name=people.name(entry.person),
-                          when=when(entry.at, lang, settings.timezone),
-                          action=action_done(lang, entry.action, entry.step)))
+        lines.append(
+            text(
+                lang,
+                "decided_by",
+                name=people.name(entry.person),
+                when=when(entry.at, lang, settings.timezone),
+                action=action_done(lang, entry.action, entry.step),
+            )
+        )
     if status.state is ProcessState.ARCHIVED:
         lines.append(text(lang, "now_archived"))
     elif status.state is ProcessState.CANCELLED:
         lines.append(text(lang, "now_cancelled", reason=status.cancel_reason or "—"))
     elif status.step is not None:
         step = sop.step(status.step)
-        lines.append(text(lang, "now_at", n=step.number, total=len(sop.STEPS),
-                          role=role_name(lang, step.role)))
+        lines.append(
+            text(
+                lang, "now_at", n=step.number, total=len(sop.STEPS), role=role_name(lang, step.role)
+            )
+        )
     return lines

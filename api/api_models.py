@@ -24,11 +24,12 @@ class StartBody(Model):
 
     year: int = Field(ge=2000, le=2100, examples=[2027])
     code: Code = Field(examples=["kemnaker"])
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=300)] = Field(
-        examples=["IKU Kementerian Ketenagakerjaan 2027"])
-    sop_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                 max_length=100)] = DEFAULT_SOP_NUMBER
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+    ] = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
+    sop_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ] = DEFAULT_SOP_NUMBER
     revision: int = Field(default=0, ge=0, le=99)
 
 
@@ -57,8 +58,7 @@ class ResendBody(Model):
 
 
 class CancelBody(Model):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                             max_length=1000)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
 class ProcessRow(Model):
@@ -75,17 +75,20 @@ class ProcessRow(Model):
     execution_status: str
     started_at: datetime
     closed_at: datetime | None
-    since: datetime | None = Field(default=None,
-                                   description="When the open task arrived (running only).")
+    since: datetime | None = Field(
+        default=None, description="When the open task arrived (running only)."
+    )
     deadline: datetime | None = Field(
-        default=None, description="The open task's deadline (running, and held by someone).")
+        default=None, description="The open task's deadline (running, and held by someone)."
+    )
 
 
 class ProcessList(Model):
     items: list[ProcessRow]
     next_page_token: str | None = Field(
         description="Pass as page_token, with the same filters and page_size, for the next "
-                    "page; null on the last one.")
+        "page; null on the last one."
+    )
 
 
 class ProcessCounts(Model):

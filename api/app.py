@@ -64,8 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPI's /docs and /redoc load script from a CDN, which the pages' policy (no script)
     # and offline machines both rule out: /docs is our own page (api.routers.api_docs).
     # /openapi.json stays.
-    app = FastAPI(title="IKU — Penyusunan Indikator Kinerja Utama", version=VERSION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="IKU — Penyusunan Indikator Kinerja Utama",
+        version=VERSION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.temporal = TemporalConnection(settings)
     app.state.keys = Keys(settings)
@@ -109,16 +114,24 @@ async def _page_error(request: Request, error: Exception) -> Response:
 
 async def _unexpected(request: Request, error: Exception) -> Response:
     # The path is redacted: it may hold a task link's token.
-    log.error("unhandled %s on %s %s", type(error).__name__, request.method,
-              redact(request.url.path))
+    log.error(
+        "unhandled %s on %s %s", type(error).__name__, request.method, redact(request.url.path)
+    )
     if request.url.path.startswith(API_PREFIX):
         response = unexpected_response()
         response.headers.update(request.app.state.security_headers)
         return response
     lang = _lang_of(request)
     # This handler runs outside the middleware stack, so the headers are set here.
-    return render_problem(PageError(500, text(lang, "error_title"), [text(lang, "error")],
-                                    headers=request.app.state.security_headers), lang)
+    return render_problem(
+        PageError(
+            500,
+            text(lang, "error_title"),
+            [text(lang, "error")],
+            headers=request.app.state.security_headers,
+        ),
+        lang,
+    )
 
 
 app = create_app()

@@ -52,12 +52,23 @@ class Credentials:
         settings = self.settings
         found: list[tuple[str, Kind, str, str]] = []
         if settings.ops_identities:
-            found.append((settings.ops_identities[0], "ops", settings.ops_password_value(),
-                          settings.ops_api_token_value()))
+            found.append(
+                (
+                    settings.ops_identities[0],
+                    "ops",
+                    settings.ops_password_value(),
+                    settings.ops_api_token_value(),
+                )
+            )
         if settings.bureau_identities:
-            found.append((settings.bureau_identities[0], "bureau",
-                          settings.bureau_password_value(),
-                          settings.bureau_api_token_value()))
+            found.append(
+                (
+                    settings.bureau_identities[0],
+                    "bureau",
+                    settings.bureau_password_value(),
+                    settings.bureau_api_token_value(),
+                )
+            )
         return found
 
     def password(self, user: str, password: str) -> Identity | None:
@@ -94,8 +105,14 @@ class SignInRequired(Exception):
 
 def safe_next(value: str | None) -> str:
     """A local path to return to after signing in; anything else goes to the list."""
-    if (not value or not value.startswith("/") or value.startswith("//")
-            or "\\" in value or any(ord(c) < 0x20 for c in value) or len(value) > 2000):
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x20 for c in value)
+        or len(value) > 2000
+    ):
         return "/proses"
     return value
 
@@ -127,8 +144,7 @@ async def signed_in(request: Request) -> SignedIn:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         # A form posted without a session goes back to the page, not to the POST.
         raise SignInRequired(back if request.method == "GET" else request.url.path)
-    return SignedIn(Identity(session.who, session.kind), session,
-                    sessions.csrf_token(session))
+    return SignedIn(Identity(session.who, session.kind), session, sessions.csrf_token(session))
 
 
 SignedInDep = Annotated[SignedIn, Depends(signed_in)]
@@ -136,19 +152,22 @@ SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 
 # --- the JSON API ----------------------------------------------------------------------
 
-_bearer = HTTPBearer(auto_error=False, description="The ops or bureau API token from "
-                     "settings (IKU_OPS_API_TOKEN / IKU_BUREAU_API_TOKEN, or the files "
-                     "ops-api-token / bureau-api-token in the data folder).")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="The ops or bureau API token from "
+    "settings (IKU_OPS_API_TOKEN / IKU_BUREAU_API_TOKEN, or the files "
+    "ops-api-token / bureau-api-token in the data folder).",
+)
 
 
-async def api_identity(request: Request, credentials: Annotated[
-        HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Identity:
+async def api_identity(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Identity:
     identity = None
     if credentials is not None and credentials.scheme.lower() == "bearer":
         identity = get_credentials(request).token(credentials.credentials)
     if identity is None:
-        raise ApiProblem(401, "unauthenticated",
-                         headers={"WWW-Authenticate": 'Bearer realm="iku"'})
+        raise ApiProblem(401, "unauthenticated", headers={"WWW-Authenticate": 'Bearer realm="iku"'})
     return identity
 
 

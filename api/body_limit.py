@@ -24,8 +24,11 @@ class BodyLimit:
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS")
-                or scope["path"].startswith(STREAMING_PREFIXES)):
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or scope["path"].startswith(STREAMING_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -66,6 +69,7 @@ class BodyLimit:
             response = problem_response(ApiProblem(413, "too_large", headers=closing))
         else:
             english, indonesian = problem_texts("too_large")
-            response = PlainTextResponse(f"{indonesian}\n{english}\n", status_code=413,
-                                         headers=closing)
+            response = PlainTextResponse(
+                f"{indonesian}\n{english}\n", status_code=413, headers=closing
+            )
         await response(scope, receive, send)

@@ -25,8 +25,9 @@ LANG_COOKIE = "iku_lang"
 async def bureau_lang(request: Request) -> Lang:
     asked = request.query_params.get("lang")
     remembered = request.cookies.get(LANG_COOKIE)
-    lang = negotiate(asked if asked in LANGS else remembered,
-                     request.headers.get("accept-language"))
+    lang = negotiate(
+        asked if asked in LANGS else remembered, request.headers.get("accept-language")
+    )
     request.state.lang = lang  # for the error pages, which have no dependencies
     return lang
 
@@ -42,27 +43,48 @@ def url_with(request: Request, **changes: str | None) -> str:
     return request.url.path + (f"?{urlencode(params)}" if params else "")
 
 
-def render_page(request: Request, name: str, lang: Lang, context: Mapping[str, Any], *,
-                signed: SignedIn | None, status: int = 200, nav: str = "") -> HTMLResponse:
+def render_page(
+    request: Request,
+    name: str,
+    lang: Lang,
+    context: Mapping[str, Any],
+    *,
+    signed: SignedIn | None,
+    status: int = 200,
+    nav: str = "",
+) -> HTMLResponse:
     other: Lang = "en" if lang == "id" else "id"
     me = None
     if signed is not None:
-        me = {"who": signed.identity.who,
-              "kind": text(lang, "kind_ops" if signed.identity.is_ops else "kind_bureau"),
-              "is_ops": signed.identity.is_ops}
-    response = render(name, lang, {
-        **context,
-        "bureau_css": BUREAU_CSS,
-        "me": me,
-        "csrf": signed.csrf if signed else "",
-        "nav": nav,
-        "other_lang": other,
-        "other_lang_url": url_with(request, lang=other),
-    }, status=status)
+        me = {
+            "who": signed.identity.who,
+            "kind": text(lang, "kind_ops" if signed.identity.is_ops else "kind_bureau"),
+            "is_ops": signed.identity.is_ops,
+        }
+    response = render(
+        name,
+        lang,
+        {
+            **context,
+            "bureau_css": BUREAU_CSS,
+            "me": me,
+            "csrf": signed.csrf if signed else "",
+            "nav": nav,
+            "other_lang": other,
+            "other_lang_url": url_with(request, lang=other),
+        },
+        status=status,
+    )
     asked = request.query_params.get("lang")
     if asked in LANGS:
         # Only a language code, for a year: no need to hide it from script or other sites.
-        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, path="/",
-                            samesite="lax", httponly=True,
-                            secure=request.app.state.sessions.secure)
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=365 * 24 * 3600,
+            path="/",
+            samesite="lax",
+            httponly=True,
+            secure=request.app.state.sessions.secure,
+        )
     return response

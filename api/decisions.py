@@ -47,8 +47,14 @@ def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decis
         except ValidationError:
             raise refuse(refusal(lang, "team_required")) from None
     try:
-        return Decision(task_id=claims.task_id, person=claims.person, action=action, note=note,
-                        checklist=checklist, team=team)
+        return Decision(
+            task_id=claims.task_id,
+            person=claims.person,
+            action=action,
+            note=note,
+            checklist=checklist,
+            team=team,
+        )
     except ValidationError:
         raise refuse(text(lang, "bad_form")) from None
 

@@ -50,6 +50,12 @@ def document_response(status: StatusView, sha256: str, store: DocumentStore) -> 
         intact = False
     if not intact:
         raise ProcessError(404, "document_missing")
-    return FileResponse(path, media_type=doc.ref.media_type, headers={
-        "Content-Disposition": content_disposition(download_name(doc.ref.name,
-                                                                 doc.ref.media_type))})
+    return FileResponse(
+        path,
+        media_type=doc.ref.media_type,
+        headers={
+            "Content-Disposition": content_disposition(
+                download_name(doc.ref.name, doc.ref.media_type)
+            )
+        },
+    )

@@ -20,13 +20,14 @@ async def healthz(request: Request) -> JSONResponse:
     checks: dict[str, dict[str, object]] = {}
     try:
         client = await request.app.state.temporal.client()
-        await asyncio.wait_for(
-            client.workflow_service.get_system_info(GetSystemInfoRequest()), 5
-        )
+        await asyncio.wait_for(client.workflow_service.get_system_info(GetSystemInfoRequest()), 5)
         checks["temporal"] = {"ok": True, "address": settings.temporal_address}
     except Exception as err:  # report, never raise: this is the probe
-        checks["temporal"] = {"ok": False, "address": settings.temporal_address,
-                              "error": type(err).__name__}
+        checks["temporal"] = {
+            "ok": False,
+            "address": settings.temporal_address,
+            "error": type(err).__name__,
+        }
     store = settings.documents_dir
     try:
         store.mkdir(parents=True, exist_ok=True)

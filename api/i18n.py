@@ -51,8 +51,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "step_of": ("Langkah {n} dari {total}", "Step {n} of {total}"),
     "round": ("Putaran {n}", "Round {n}"),
     "asked": ("Diminta kepada", "Asked of"),
-    "acting_as": ("sebagai {kind} {position} (menggantikan {name})",
-                  "as {kind} {position} (standing in for {name})"),
+    "acting_as": (
+        "sebagai {kind} {position} (menggantikan {name})",
+        "as {kind} {position} (standing in for {name})",
+    ),
     "sent_by": ("Dikirim oleh", "Sent by"),
     "returned_by": ("Dikembalikan oleh", "Returned by"),
     "started_by": ("Dimulai oleh", "Started by"),
@@ -69,45 +71,61 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "no_documents": ("Belum ada dokumen.", "No documents yet."),
     "version": ("versi {n}", "version {n}"),
     "latest": ("terbaru", "latest"),
-    "uploaded_by": ("diunggah oleh {name}, langkah {step}, {when}",
-                    "uploaded by {name}, step {step}, {when}"),
+    "uploaded_by": (
+        "diunggah oleh {name}, langkah {step}, {when}",
+        "uploaded by {name}, step {step}, {when}",
+    ),
     "download": ("Unduh", "Download"),
-    "decision_on": ("{what} oleh {name} (langkah {step}), {when}",
-                    "{what} by {name} (step {step}), {when}"),
+    "decision_on": (
+        "{what} oleh {name} (langkah {step}), {when}",
+        "{what} by {name} (step {step}), {when}",
+    ),
     "marks": ("Paraf dan tanda tangan yang berlaku", "Initials and signature in force"),
     "paraf_by": ("Paraf {name} (langkah {step})", "Initialled by {name} (step {step})"),
     "signed_by": ("Ditandatangani {name}", "Signed by {name}"),
     "checklist": ("Lembar Pemeriksaan", "Review checklist"),
-    "checklist_hint": ("Isi setiap butir. Persetujuan hanya bila semua butir sesuai.",
-                       "Answer every item. Approval needs every item met."),
+    "checklist_hint": (
+        "Isi setiap butir. Persetujuan hanya bila semua butir sesuai.",
+        "Answer every item. Approval needs every item met.",
+    ),
     "ok": ("Sesuai", "Met"),
     "not_ok": ("Tidak sesuai", "Not met"),
     "remark": ("Keterangan (opsional)", "Remark (optional)"),
     "note": ("Catatan", "Note"),
-    "note_hint": ("Wajib diisi bila dikembalikan untuk diperbaiki.",
-                  "Required when returning for revision."),
+    "note_hint": (
+        "Wajib diisi bila dikembalikan untuk diperbaiki.",
+        "Required when returning for revision.",
+    ),
     "disposisi": ("Disposisi", "Disposisi (written instruction)"),
-    "disposisi_hint": ("Tuliskan disposisi Anda; wajib diisi.",
-                       "Write your instruction; required."),
+    "disposisi_hint": (
+        "Tuliskan disposisi Anda; wajib diisi.",
+        "Write your instruction; required.",
+    ),
     "uploads": ("Unggah dokumen", "Upload documents"),
-    "uploads_hint": ("PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods), PNG atau "
-                     "JPEG; paling besar {size} per berkas.",
-                     "PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods), PNG or JPEG; "
-                     "at most {size} per file."),
+    "uploads_hint": (
+        "PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods), PNG atau "
+        "JPEG; paling besar {size} per berkas.",
+        "PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods), PNG or JPEG; "
+        "at most {size} per file.",
+    ),
     "required": ("wajib", "required"),
     "optional": ("opsional", "optional"),
     "keeps_version": ("opsional: versi {n} sudah ada", "optional: version {n} is on file"),
     "for_actions": ("untuk: {actions}", "for: {actions}"),
     "several_files": ("boleh lebih dari satu berkas", "several files allowed"),
     "team": ("Tim Penyusunan", "Drafting team"),
-    "team_hint": ("Pilih anggota tim sesuai SK Tim, lalu ketuanya.",
-                  "Choose the members named in the decree, then the leader."),
+    "team_hint": (
+        "Pilih anggota tim sesuai SK Tim, lalu ketuanya.",
+        "Choose the members named in the decree, then the leader.",
+    ),
     "members": ("Anggota", "Members"),
     "leader": ("Ketua", "Leader"),
     "decide": ("Keputusan", "Decision"),
     "history": ("Riwayat", "History"),
-    "link_personal": ("Tautan ini khusus untuk Anda. Jangan diteruskan.",
-                      "This link is personal. Do not forward it."),
+    "link_personal": (
+        "Tautan ini khusus untuk Anda. Jangan diteruskan.",
+        "This link is personal. Do not forward it.",
+    ),
     # results
     "result_title": ("Keputusan diterima", "Decision recorded"),
     "outcome_submitted": ("Terkirim.", "Submitted."),
@@ -120,88 +138,129 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "next": ("Berikutnya", "Next"),
     "next_step": ("Langkah {n} dari {total}: {activity}", "Step {n} of {total}: {activity}"),
     "next_people": ("Ditugaskan kepada", "Assigned to"),
-    "next_unassigned": ("Belum ada pelaksana; petugas operasional telah diberi tahu.",
-                        "Nobody holds this role yet; operations have been told."),
+    "next_unassigned": (
+        "Belum ada pelaksana; petugas operasional telah diberi tahu.",
+        "Nobody holds this role yet; operations have been told.",
+    ),
     "next_pending": ("Langkah berikutnya sedang disiapkan.", "The next step is being prepared."),
-    "mail_sent": ("Mereka menerima email berisi tautan tugas.",
-                  "They receive an email with their task link."),
+    "mail_sent": (
+        "Mereka menerima email berisi tautan tugas.",
+        "They receive an email with their task link.",
+    ),
     "archive_done": ("Arsip {name}: {files} berkas.", "Archive {name}: {files} files."),
-    "outcome_archive_failed": ("Keputusan Anda tercatat, tetapi arsip tidak dapat dibuat: "
-                               "{error}. Langkah pengarsipan dibuka lagi.",
-                               "Your decision is recorded, but the archive could not be built: "
-                               "{error}. The archiving step is open again."),
+    "outcome_archive_failed": (
+        "Keputusan Anda tercatat, tetapi arsip tidak dapat dibuat: "
+        "{error}. Langkah pengarsipan dibuka lagi.",
+        "Your decision is recorded, but the archive could not be built: "
+        "{error}. The archiving step is open again.",
+    ),
     "close_page": ("Anda dapat menutup halaman ini.", "You may close this page."),
     # problems
     "nothing_applied": ("Tidak ada yang diterapkan.", "Nothing was applied."),
-    "files_again": ("Berkas yang Anda pilih perlu dipilih lagi.",
-                    "Please choose your files again."),
+    "files_again": (
+        "Berkas yang Anda pilih perlu dipilih lagi.",
+        "Please choose your files again.",
+    ),
     "refused_title": ("Keputusan tidak dapat diterima", "The decision cannot be accepted"),
     "already_decided_title": ("Sudah diputuskan", "Already decided"),
-    "decided_by": ("Diputuskan oleh {name} pada {when}: {action}.",
-                   "Decided by {name} on {when}: {action}."),
-    "now_at": ("Proses kini pada langkah {n} dari {total} ({role}).",
-               "The process is now at step {n} of {total} ({role})."),
-    "now_archived": ("Proses sudah selesai dan diarsipkan.",
-                     "The process is complete and archived."),
+    "decided_by": (
+        "Diputuskan oleh {name} pada {when}: {action}.",
+        "Decided by {name} on {when}: {action}.",
+    ),
+    "now_at": (
+        "Proses kini pada langkah {n} dari {total} ({role}).",
+        "The process is now at step {n} of {total} ({role}).",
+    ),
+    "now_archived": (
+        "Proses sudah selesai dan diarsipkan.",
+        "The process is complete and archived.",
+    ),
     "now_cancelled": ("Proses dibatalkan: {reason}", "The process was cancelled: {reason}"),
     "link_unknown_title": ("Tautan tidak dikenal", "Unknown link"),
-    "link_unknown": ("Tautan ini tidak valid atau prosesnya tidak ada. Periksa apakah tautan "
-                     "tersalin utuh dari email.",
-                     "This link is not valid, or its process does not exist. Check that the "
-                     "whole link was copied from the email."),
+    "link_unknown": (
+        "Tautan ini tidak valid atau prosesnya tidak ada. Periksa apakah tautan "
+        "tersalin utuh dari email.",
+        "This link is not valid, or its process does not exist. Check that the "
+        "whole link was copied from the email.",
+    ),
     "link_expired_title": ("Tautan kedaluwarsa", "Link expired"),
-    "link_expired": ("Masa berlaku tautan ini sudah habis (sampai {when}).",
-                     "This link expired on {when}."),
-    "link_ask_new": ("Bila tugas ini masih menunggu Anda, minta Kepala Biro atau petugas "
-                     "operasional mengirim ulang tautannya.",
-                     "If this task still waits for you, ask the Head of Bureau or operations "
-                     "to send the link again."),
+    "link_expired": (
+        "Masa berlaku tautan ini sudah habis (sampai {when}).",
+        "This link expired on {when}.",
+    ),
+    "link_ask_new": (
+        "Bila tugas ini masih menunggu Anda, minta Kepala Biro atau petugas "
+        "operasional mengirim ulang tautannya.",
+        "If this task still waits for you, ask the Head of Bureau or operations "
+        "to send the link again.",
+    ),
     "link_stale_title": ("Tautan tidak berlaku lagi", "Link no longer valid"),
-    "link_stale": ("Tugas dalam tautan ini sudah tidak berlaku.",
-                   "The task of this link is no longer current."),
+    "link_stale": (
+        "Tugas dalam tautan ini sudah tidak berlaku.",
+        "The task of this link is no longer current.",
+    ),
     "not_assignee_title": ("Bukan tugas Anda", "Not your task"),
-    "not_assignee_now": ("Tugas ini tidak (lagi) ditugaskan kepada Anda.",
-                         "This task is not (or no longer) assigned to you."),
+    "not_assignee_now": (
+        "Tugas ini tidak (lagi) ditugaskan kepada Anda.",
+        "This task is not (or no longer) assigned to you.",
+    ),
     "cross_site_title": ("Permintaan ditolak", "Request refused"),
-    "cross_site": ("Keputusan hanya dapat dikirim dari halaman tugas itu sendiri. Buka lagi "
-                   "tautan dari email Anda.",
-                   "A decision can only be sent from the task page itself. Open the link "
-                   "from your email again."),
-    "form_stale": ("Formulir ini tidak berasal dari halaman tugas Anda atau sudah rusak. Buka "
-                   "lagi tautan dari email Anda.",
-                   "This form did not come from your task page, or it is damaged. Open the "
-                   "link from your email again."),
+    "cross_site": (
+        "Keputusan hanya dapat dikirim dari halaman tugas itu sendiri. Buka lagi "
+        "tautan dari email Anda.",
+        "A decision can only be sent from the task page itself. Open the link "
+        "from your email again.",
+    ),
+    "form_stale": (
+        "Formulir ini tidak berasal dari halaman tugas Anda atau sudah rusak. Buka "
+        "lagi tautan dari email Anda.",
+        "This form did not come from your task page, or it is damaged. Open the "
+        "link from your email again.",
+    ),
     "too_large_title": ("Berkas terlalu besar", "File too large"),
-    "file_too_large": ("Berkas paling besar {size}. Perkecil berkasnya (misalnya simpan ulang "
-                  "sebagai PDF) lalu kirim lagi.",
-                  "Files may be at most {size}. Make the file smaller (for example, save it "
-                  "as PDF) and send it again."),
-    "request_too_large": ("Kiriman terlalu besar: paling banyak {count} berkas dan {size} "
-                          "seluruhnya.",
-                          "The submission is too large: at most {count} files and {size} in "
-                          "all."),
+    "file_too_large": (
+        "Berkas paling besar {size}. Perkecil berkasnya (misalnya simpan ulang "
+        "sebagai PDF) lalu kirim lagi.",
+        "Files may be at most {size}. Make the file smaller (for example, save it "
+        "as PDF) and send it again.",
+    ),
+    "request_too_large": (
+        "Kiriman terlalu besar: paling banyak {count} berkas dan {size} seluruhnya.",
+        "The submission is too large: at most {count} files and {size} in all.",
+    ),
     "bad_type_title": ("Jenis berkas tidak diterima", "File type not accepted"),
     "bad_type": ("Berkas \u201c{name}\u201d: {reason}", "File \u201c{name}\u201d: {reason}"),
     "empty_file_title": ("Berkas kosong", "Empty file"),
-    "empty_file": ("Berkas \u201c{name}\u201d kosong (0 byte). Pilih berkas yang benar.",
-                   "The file \u201c{name}\u201d is empty (0 bytes). Choose the right file."),
+    "empty_file": (
+        "Berkas \u201c{name}\u201d kosong (0 byte). Pilih berkas yang benar.",
+        "The file \u201c{name}\u201d is empty (0 bytes). Choose the right file.",
+    ),
     "bad_form_title": ("Formulir tidak lengkap", "Incomplete form"),
-    "bad_form": ("Formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
-                 "The form could not be read. Open the link from your email again."),
-    "note_too_long": ("Catatan terlalu panjang (paling banyak {n} karakter).",
-                      "The note is too long (at most {n} characters)."),
-    "unknown_kind": ("Jenis dokumen yang dilampirkan tidak dikenal.",
-                     "The attached document kind is unknown."),
+    "bad_form": (
+        "Formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
+        "The form could not be read. Open the link from your email again.",
+    ),
+    "note_too_long": (
+        "Catatan terlalu panjang (paling banyak {n} karakter).",
+        "The note is too long (at most {n} characters).",
+    ),
+    "unknown_kind": (
+        "Jenis dokumen yang dilampirkan tidak dikenal.",
+        "The attached document kind is unknown.",
+    ),
     "unavailable_title": ("Coba lagi", "Try again"),
-    "resend_safe": ("Mengirim ulang formulir yang sama aman: keputusan hanya diterapkan "
-                    "sekali.",
-                    "Sending the same form again is safe: a decision is applied only once."),
+    "resend_safe": (
+        "Mengirim ulang formulir yang sama aman: keputusan hanya diterapkan sekali.",
+        "Sending the same form again is safe: a decision is applied only once.",
+    ),
     "not_found_title": ("Tidak ditemukan", "Not found"),
     "error_title": ("Terjadi kesalahan", "Something went wrong"),
     # outbox
     "outbox": ("Kotak keluar (email lokal)", "Outbox (local mail)"),
-    "outbox_hint": ("Semua email yang diterima penampung email lokal, terbaru di atas.",
-                    "Every message the local mail sink received, newest first."),
+    "outbox_hint": (
+        "Semua email yang diterima penampung email lokal, terbaru di atas.",
+        "Every message the local mail sink received, newest first.",
+    ),
     "outbox_empty": ("Belum ada email.", "No messages yet."),
     "to": ("Kepada", "To"),
     "received": ("Diterima", "Received"),
@@ -212,8 +271,11 @@ TEXTS: Mapping[str, tuple[str, str]] = {
 
 # The bureau pages' words and the problems (shared with the JSON API) live in their own
 # module; a key may be defined once only.
-_TWICE = (TEXTS.keys() & BUREAU_TEXTS.keys()) | (TEXTS.keys() & PROBLEMS.keys()) | (
-    BUREAU_TEXTS.keys() & PROBLEMS.keys())
+_TWICE = (
+    (TEXTS.keys() & BUREAU_TEXTS.keys())
+    | (TEXTS.keys() & PROBLEMS.keys())
+    | (BUREAU_TEXTS.keys() & PROBLEMS.keys())
+)
 if _TWICE:
     raise RuntimeError(f"texts defined twice: {sorted(_TWICE)}")
 TEXTS = {**TEXTS, **BUREAU_TEXTS, **PROBLEMS}

@@ -49,9 +49,15 @@ class Problem(BaseModel):
 
 
 class ApiProblem(Exception):
-    def __init__(self, status: int, code: str, *, detail: str = "",
-                 headers: Mapping[str, str] | None = None,
-                 errors: Sequence[FieldError] = ()) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        detail: str = "",
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[FieldError] = (),
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
@@ -61,14 +67,21 @@ class ApiProblem(Exception):
 
     def problem(self) -> Problem:
         english, indonesian = problem_texts(self.code)
-        return Problem(status=self.status, code=self.code,
-                       message=Messages(en=english, id=indonesian), detail=self.detail,
-                       errors=self.errors)
+        return Problem(
+            status=self.status,
+            code=self.code,
+            message=Messages(en=english, id=indonesian),
+            detail=self.detail,
+            errors=self.errors,
+        )
 
 
 def problem_response(problem: ApiProblem) -> JSONResponse:
-    return JSONResponse(problem.problem().model_dump(exclude_defaults=False),
-                        status_code=problem.status, headers=problem.headers)
+    return JSONResponse(
+        problem.problem().model_dump(exclude_defaults=False),
+        status_code=problem.status,
+        headers=problem.headers,
+    )
 
 
 async def api_problem_handler(request: Request, error: Exception) -> Response:
@@ -80,8 +93,9 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
     found = []
     for item in error.errors():
         loc = [part if isinstance(part, int) else str(part) for part in item.get("loc", ())]
-        found.append(FieldError(loc=loc, msg=str(item.get("msg", ""))[:500],
-                                type=str(item.get("type", ""))))
+        found.append(
+            FieldError(loc=loc, msg=str(item.get("msg", ""))[:500], type=str(item.get("type", "")))
+        )
     return found[:50]
 
 
@@ -105,11 +119,8 @@ async def http_error_handler(request: Request, error: Exception) -> Response:
     if error.status_code == 400:  # a body that cannot be parsed is a request to fix: 422
         return problem_response(ApiProblem(422, "invalid_request", detail=str(error.detail)))
     code = _HTTP_CODES.get(error.status_code, "invalid_request")
-    return problem_response(ApiProblem(error.status_code, code,
-                                       headers=dict(error.headers or {})))
+    return problem_response(ApiProblem(error.status_code, code, headers=dict(error.headers or {})))
 
 
 def unexpected_response() -> JSONResponse:
     return problem_response(ApiProblem(500, "error"))
-
-

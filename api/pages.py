@@ -26,16 +26,33 @@ _env = Environment(
 )
 
 
-def render(name: str, lang: Lang, context: Mapping[str, Any], *, status: int = 200,
-           headers: Mapping[str, str] | None = None) -> HTMLResponse:
+def render(
+    name: str,
+    lang: Lang,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
     html = _env.get_template(name).render(
-        **context, lang=lang, t=partial(text, lang), css=CSS,
+        **context,
+        lang=lang,
+        t=partial(text, lang),
+        css=CSS,
     )
     return HTMLResponse(html, status_code=status, headers=dict(headers or {}))
 
 
 def render_problem(error: PageError, lang: Lang) -> HTMLResponse:
-    return render("problem.html", lang, {
-        "title": error.title, "lines": error.lines, "details": error.details,
-        "status": error.status,
-    }, status=error.status, headers=error.headers)
+    return render(
+        "problem.html",
+        lang,
+        {
+            "title": error.title,
+            "lines": error.lines,
+            "details": error.details,
+            "status": error.status,
+        },
+        status=error.status,
+        headers=error.headers,
+    )

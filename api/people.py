@@ -24,8 +24,9 @@ class Standing:
 
 
 class People:
-    def __init__(self, directory: Directory | None, *, ops: Sequence[str] = (),
-                 bureau: Sequence[str] = ()) -> None:
+    def __init__(
+        self, directory: Directory | None, *, ops: Sequence[str] = (), bureau: Sequence[str] = ()
+    ) -> None:
         # None when the file cannot be read: pages still work and show ids instead.
         self.directory = directory
         self.ops = tuple(ops)
@@ -92,8 +93,13 @@ def deputy_today(task: TaskView, assignee: str, day: date) -> Deputy | None:
 def standing(task: TaskView, person: str, day: date) -> Standing:
     """The workflow's own rule (``workflows.rules.acting_for``) on the status's view of the
     task, so the page never offers what the workflow would refuse, or the reverse."""
-    as_task = Task(id=task.id, step=task.step, round=task.round, role=task.role,
-                   entered_at=task.entered_at,
-                   assignees=[_assignee(task, p) for p in task.assignees])
+    as_task = Task(
+        id=task.id,
+        step=task.step,
+        round=task.round,
+        role=task.role,
+        entered_at=task.entered_at,
+        assignees=[_assignee(task, p) for p in task.assignees],
+    )
     allowed, acting = acting_for(as_task, person, day)
     return Standing(allowed, acting)

@@ -9,9 +9,15 @@ from collections.abc import Mapping, Sequence
 
 
 class PageError(Exception):
-    def __init__(self, status: int, title: str, lines: Sequence[str], *,
-                 details: Sequence[str] = (), headers: Mapping[str, str] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        lines: Sequence[str],
+        *,
+        details: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(title)
         self.status = status
         self.title = title

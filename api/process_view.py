@@ -26,8 +26,14 @@ from common.workcalendar import WorkCalendar
 from workflows import sop
 from workflows.rules import REFUSALS
 
-NOTICES = (HistoryEvent.REMINDER, HistoryEvent.OVERDUE, HistoryEvent.ESCALATION,
-           HistoryEvent.RESENT, HistoryEvent.NOTIFY_FAILED, HistoryEvent.UNASSIGNED)
+NOTICES = (
+    HistoryEvent.REMINDER,
+    HistoryEvent.OVERDUE,
+    HistoryEvent.ESCALATION,
+    HistoryEvent.RESENT,
+    HistoryEvent.NOTIFY_FAILED,
+    HistoryEvent.UNASSIGNED,
+)
 
 
 @dataclass
@@ -56,15 +62,24 @@ class View:
             "started_by": self.name(status.process.started_by),
             "started_at": self.long(started.at) if started else "",
             "round": status.round,
-            "returns": sum(1 for h in status.history if h.event is HistoryEvent.DECIDED
-                           and h.action is Action.RETURN),
+            "returns": sum(
+                1
+                for h in status.history
+                if h.event is HistoryEvent.DECIDED and h.action is Action.RETURN
+            ),
             "cancel_reason": status.cancel_reason or "",
             "ended_at": "",
             "ended_by": "",
             "task": None,
         }
-        ended = next((h for h in reversed(status.history) if h.event in (
-            HistoryEvent.ARCHIVED, HistoryEvent.CANCELLED)), None)
+        ended = next(
+            (
+                h
+                for h in reversed(status.history)
+                if h.event in (HistoryEvent.ARCHIVED, HistoryEvent.CANCELLED)
+            ),
+            None,
+        )
         if ended is not None and status.state is not ProcessState.RUNNING:
             out["ended_at"] = self.long(ended.at)
             out["ended_by"] = self.name(ended.person) if ended.person else ""
@@ -72,25 +87,35 @@ class View:
         if task is not None and status.state is ProcessState.RUNNING:
             step = sop.step(task.step)
             since = next((h.at for h in status.history if h.task_id == task.id), None)
-            days = (self.calendar.working_days_left(self.now, task.deadline)
-                    if task.deadline else None)
+            days = (
+                self.calendar.working_days_left(self.now, task.deadline) if task.deadline else None
+            )
             out["task"] = {
-                "id": task.id, "step": task.step, "total": len(sop.STEPS),
+                "id": task.id,
+                "step": task.step,
+                "total": len(sop.STEPS),
                 "round": task.round,
                 "activity": step.activity_en if self.lang == "en" else step.activity_id,
                 "role": role_name(self.lang, task.role),
                 "holders": [self._holder(task, p) for p in task.assignees],
                 # The role is said once: not again under a position that already names it.
                 # (Positions are written in Indonesian, in the directory.)
-                "role_in_positions": bool(task.assignees) and all(
-                    role_name("id", task.role).lower() in
-                    self._holder(task, p)["position"].lower() for p in task.assignees),
+                "role_in_positions": bool(task.assignees)
+                and all(
+                    role_name("id", task.role).lower() in self._holder(task, p)["position"].lower()
+                    for p in task.assignees
+                ),
                 "unassigned": task.unassigned,
                 "since": self.long(since) if since else "",
                 "deadline": self.long(task.deadline) if task.deadline else "",
                 "overdue": task.overdue or bool(task.deadline and self.now >= task.deadline),
-                "left": (text(self.lang, "day_left") if days == 1
-                         else text(self.lang, "days_left", n=days)) if days is not None else "",
+                "left": (
+                    text(self.lang, "day_left")
+                    if days == 1
+                    else text(self.lang, "days_left", n=days)
+                )
+                if days is not None
+                else "",
                 "escalations": task.escalations_sent,
             }
         return out
@@ -98,7 +123,8 @@ class View:
     def _holder(self, task: TaskView, person: str) -> dict[str, str]:
         found = self.people.person(person)
         return {
-            "id": person, "name": self.name(person),
+            "id": person,
+            "name": self.name(person),
             "position": found.position if found else "",
             "acting": self.people.acting_line(task, person, self.now.date()),
         }
@@ -108,8 +134,12 @@ class View:
     def documents(self, status: StatusView, workflow_id: str) -> list[dict[str, Any]]:
         # The SOP's kinds in its order, then any other kind the record holds.
         kinds = dict.fromkeys([*sop.DOC_KINDS, *(d.kind for d in status.documents)])
-        versions = Versions(self.lang, self.name, self.short,
-                            lambda d: f"/proses/{workflow_id}/dokumen/{d.ref.sha256}")
+        versions = Versions(
+            self.lang,
+            self.name,
+            self.short,
+            lambda d: f"/proses/{workflow_id}/dokumen/{d.ref.sha256}",
+        )
         return versions.groups(status, kinds)
 
     # --- paraf and signature --------------------------------------------------------------
@@ -134,18 +164,24 @@ class View:
             if concerned is None:
                 continue
             doc = versions.get((concerned.kind, concerned.version))
-            rows.append({
-                "kind": text(self.lang, "mark_paraf" if meaning is Approval.PARAF
-                             else "mark_signature"),
-                "step": h.step, "who": self.name(h.person),
-                "acting_for": self.name(h.acting_for) if h.acting_for else "",
-                "acting_kind": acting_label(h.acting_kind),
-                "doc": doc_kind(self.lang, concerned.kind), "version": concerned.version,
-                "sha256": concerned.sha256, "name": doc.ref.name if doc else "",
-                "when": self.short(h.at),
-                "in_force": (h.step, concerned.sha256) in in_force,
-                "latest": newest.get(concerned.kind) == concerned.version,
-            })
+            rows.append(
+                {
+                    "kind": text(
+                        self.lang, "mark_paraf" if meaning is Approval.PARAF else "mark_signature"
+                    ),
+                    "step": h.step,
+                    "who": self.name(h.person),
+                    "acting_for": self.name(h.acting_for) if h.acting_for else "",
+                    "acting_kind": acting_label(h.acting_kind),
+                    "doc": doc_kind(self.lang, concerned.kind),
+                    "version": concerned.version,
+                    "sha256": concerned.sha256,
+                    "name": doc.ref.name if doc else "",
+                    "when": self.short(h.at),
+                    "in_force": (h.step, concerned.sha256) in in_force,
+                    "latest": newest.get(concerned.kind) == concerned.version,
+                }
+            )
         return rows
 
     # --- reminders and escalations -----------------------------------------------------
@@ -162,14 +198,21 @@ class View:
         step = sop.step(h.step) if h.step else None
         checklist = []
         if step is not None:
-            texts = {i.code: (i.text_en if self.lang == "en" else i.text_id)
-                     for i in step.checklist}
-            checklist = [{"text": texts.get(a.item, a.item), "ok": a.ok, "remark": a.remark}
-                         for a in h.checklist]
+            texts = {
+                i.code: (i.text_en if self.lang == "en" else i.text_id) for i in step.checklist
+            }
+            checklist = [
+                {"text": texts.get(a.item, a.item), "ok": a.ok, "remark": a.remark}
+                for a in h.checklist
+            ]
         return {
-            "seq": h.seq, "when": self.short(h.at), "event": h.event.value,
+            "seq": h.seq,
+            "when": self.short(h.at),
+            "event": h.event.value,
             "label": event_name(self.lang, h.event.value),
-            "step": h.step, "round": h.round, "task_id": h.task_id or "",
+            "step": h.step,
+            "round": h.round,
+            "task_id": h.task_id or "",
             "who": self.name(h.person) if h.person else "",
             "acting_for": self.name(h.acting_for) if h.acting_for else "",
             "acting_kind": acting_label(h.acting_kind),
@@ -178,8 +221,10 @@ class View:
             "returned": h.action is Action.RETURN,
             "note": h.note,
             "checklist": checklist,
-            "documents": [{"kind": doc_kind(self.lang, v.kind), "version": v.version,
-                           "sha256": v.sha256} for v in h.documents],
+            "documents": [
+                {"kind": doc_kind(self.lang, v.kind), "version": v.version, "sha256": v.sha256}
+                for v in h.documents
+            ],
             "target": self._target(h),
             "detail": self._detail(h),
         }

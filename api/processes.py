@@ -66,8 +66,9 @@ BUSY_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)  # seconds between sends of a turned-awa
 UPDATE_TIMEOUT = timedelta(seconds=30)
 
 # The HTTP status of each refusal code of workflows.rules.REFUSALS.
-CONFLICT = frozenset({"already_decided", "stale_task", "not_running", "no_task", "unknown_task",
-                      "unassigned"})
+CONFLICT = frozenset(
+    {"already_decided", "stale_task", "not_running", "no_task", "unknown_task", "unassigned"}
+)
 FORBIDDEN = frozenset({"not_assignee", "not_authorised", "via_not_ops"})
 RETRY = frozenset({"check_unavailable"})
 # Refusals only the update handler gives (after asking the store or the directory). Unlike
@@ -87,8 +88,15 @@ def http_status(code: str) -> int:
 
 
 class ProcessError(Exception):
-    def __init__(self, status: int, code: str, *, retry_after: int | None = None,
-                 detail: str = "", new_key: bool = False) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        retry_after: int | None = None,
+        detail: str = "",
+        new_key: bool = False,
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
@@ -142,8 +150,10 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
     workflow_id = process.workflow_id()
     try:
         await client.start_workflow(
-            WORKFLOW_TYPE, WorkflowInput(**process.model_dump()),
-            id=workflow_id, task_queue=settings.task_queue,
+            WORKFLOW_TYPE,
+            WorkflowInput(**process.model_dump()),
+            id=workflow_id,
+            task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             # An IKU that was archived or cancelled keeps its id: a new attempt is a
             # revision (-rev<n>). Only a run Temporal itself ended (terminated, failed)
@@ -153,16 +163,19 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
             # The list reads the title from the memo (visibility returns it, not the
             # summary); search attributes set now, so the list finds it at once.
             memo={"title": process.title},
-            search_attributes=TypedSearchAttributes([
-                SearchAttributePair(sa.YEAR, process.year),
-                SearchAttributePair(sa.CODE, process.code),
-                SearchAttributePair(sa.STATE, ProcessState.RUNNING.value),
-            ]),
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.YEAR, process.year),
+                    SearchAttributePair(sa.CODE, process.code),
+                    SearchAttributePair(sa.STATE, ProcessState.RUNNING.value),
+                ]
+            ),
             rpc_timeout=RPC_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
-        raise ProcessError(409, "already_started",
-                           detail=await _existing_state(client, workflow_id)) from None
+        raise ProcessError(
+            409, "already_started", detail=await _existing_state(client, workflow_id)
+        ) from None
     except RPCError as err:
         raise _rpc_error(err, workflow_id) from None
     log.info("%s started by %s", workflow_id, process.started_by)
@@ -171,8 +184,7 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
 
 async def _existing_state(client: Client, workflow_id: str) -> str:
     try:
-        described = await client.get_workflow_handle(workflow_id).describe(
-            rpc_timeout=RPC_TIMEOUT)
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError:
         return ""
     state = described.typed_search_attributes.get(sa.STATE)
@@ -199,20 +211,23 @@ async def stopped_by_temporal(client: Client, workflow_id: str) -> bool:
     """Whether Temporal itself ended the run (terminated, failed, timed out): the record
     then still says running, and nothing can be done on it any more."""
     try:
-        described = await client.get_workflow_handle(workflow_id).describe(
-            rpc_timeout=RPC_TIMEOUT)
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError:
         return False
-    return described.status not in (None, WorkflowExecutionStatus.RUNNING,
-                                    WorkflowExecutionStatus.COMPLETED,
-                                    WorkflowExecutionStatus.CONTINUED_AS_NEW)
+    return described.status not in (
+        None,
+        WorkflowExecutionStatus.RUNNING,
+        WorkflowExecutionStatus.COMPLETED,
+        WorkflowExecutionStatus.CONTINUED_AS_NEW,
+    )
 
 
 # --- acting ----------------------------------------------------------------------------
 
 
-async def _update(client: Client, workflow_id: str, name: str, arg: object,
-                  result_type: type, key: str) -> Any:
+async def _update(
+    client: Client, workflow_id: str, name: str, arg: object, result_type: type, key: str
+) -> Any:
     check_workflow_id(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
     try:
@@ -222,8 +237,12 @@ async def _update(client: Client, workflow_id: str, name: str, arg: object,
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
             code = cause.type
             status_code = http_status(code)
-            raise ProcessError(status_code, code, retry_after=5 if status_code == 503 else None,
-                               new_key=code in HANDLER_ONLY) from None
+            raise ProcessError(
+                status_code,
+                code,
+                retry_after=5 if status_code == 503 else None,
+                new_key=code in HANDLER_ONLY,
+            ) from None
         # Failed in the handler for a reason of no code: kept under this id like a refusal.
         log.error("%s on %s failed: %s", name, workflow_id, type(cause).__name__)
         raise ProcessError(503, "unavailable", retry_after=5, new_key=True) from None
@@ -238,22 +257,25 @@ async def _update(client: Client, workflow_id: str, name: str, arg: object,
         raise _rpc_error(err, workflow_id) from None
 
 
-async def _send(handle: WorkflowHandle[Any, Any], name: str, arg: object,
-                result_type: type, key: str) -> Any:
+async def _send(
+    handle: WorkflowHandle[Any, Any], name: str, arg: object, result_type: type, key: str
+) -> Any:
     """Update ``name``, sent again after a pause while Temporal turns it away because too
     many updates are in flight on the process: a turned-away update was not accepted, so
     the same id is safe, and by then the one in flight has usually decided the task (this
     one then hears "already decided" rather than "try again")."""
     for pause in BUSY_PAUSES:
         try:
-            return await handle.execute_update(name, arg, id=key, result_type=result_type,
-                                               rpc_timeout=UPDATE_TIMEOUT)
+            return await handle.execute_update(
+                name, arg, id=key, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
+            )
         except RPCError as err:
             if err.status != RPCStatusCode.RESOURCE_EXHAUSTED:
                 raise
         await asyncio.sleep(pause)
-    return await handle.execute_update(name, arg, id=key, result_type=result_type,
-                                       rpc_timeout=UPDATE_TIMEOUT)
+    return await handle.execute_update(
+        name, arg, id=key, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
+    )
 
 
 async def _exists(client: Client, workflow_id: str) -> bool:
@@ -264,34 +286,51 @@ async def _exists(client: Client, workflow_id: str) -> bool:
     return True
 
 
-async def decide(client: Client, workflow_id: str, decision: Decision,
-                 key: str | None = None, *, exact_id: str | None = None) -> DecisionResult:
+async def decide(
+    client: Client,
+    workflow_id: str,
+    decision: Decision,
+    key: str | None = None,
+    *,
+    exact_id: str | None = None,
+) -> DecisionResult:
     """``exact_id``: the whole update id, when the caller names the update itself (a task
     page's nonce); else one is made from the client's ``key``."""
     result: DecisionResult = await _update(
-        client, workflow_id, "decide", decision, DecisionResult,
-        exact_id or update_id(f"api-{decision.task_id}"[:60], key))
+        client,
+        workflow_id,
+        "decide",
+        decision,
+        DecisionResult,
+        exact_id or update_id(f"api-{decision.task_id}"[:60], key),
+    )
     return result
 
 
-async def assign(client: Client, workflow_id: str, assignment: Assignment,
-                 key: str | None = None) -> StatusView:
-    result: StatusView = await _update(client, workflow_id, "assign", assignment, StatusView,
-                                       update_id("assign", key))
+async def assign(
+    client: Client, workflow_id: str, assignment: Assignment, key: str | None = None
+) -> StatusView:
+    result: StatusView = await _update(
+        client, workflow_id, "assign", assignment, StatusView, update_id("assign", key)
+    )
     return result
 
 
-async def resend(client: Client, workflow_id: str, request: ResendRequest,
-                 key: str | None = None) -> StatusView:
-    result: StatusView = await _update(client, workflow_id, "resend", request, StatusView,
-                                       update_id("resend", key))
+async def resend(
+    client: Client, workflow_id: str, request: ResendRequest, key: str | None = None
+) -> StatusView:
+    result: StatusView = await _update(
+        client, workflow_id, "resend", request, StatusView, update_id("resend", key)
+    )
     return result
 
 
-async def cancel(client: Client, workflow_id: str, request: CancelRequest,
-                 key: str | None = None) -> StatusView:
-    result: StatusView = await _update(client, workflow_id, "cancel", request, StatusView,
-                                       update_id("cancel", key))
+async def cancel(
+    client: Client, workflow_id: str, request: CancelRequest, key: str | None = None
+) -> StatusView:
+    result: StatusView = await _update(
+        client, workflow_id, "cancel", request, StatusView, update_id("cancel", key)
+    )
     return result
 
 
@@ -317,7 +356,10 @@ def _rpc_error(err: RPCError, workflow_id: str) -> ProcessError:
         return ProcessError(404, "not_found")
     if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
         return ProcessError(503, "busy", retry_after=2)
-    if err.status not in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED,
-                          RPCStatusCode.CANCELLED):
+    if err.status not in (
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.CANCELLED,
+    ):
         log.warning("Temporal said %s for %s: %s", err.status.name, workflow_id, err.message)
     return unavailable()

@@ -27,25 +27,42 @@ def outcome_line(lang: Lang, result: DecisionResult) -> str:
     return text(lang, key)
 
 
-def result_page(result: DecisionResult, *, lang: Lang, settings: Settings, people: People,
-                calendar: WorkCalendar) -> dict[str, Any]:
+def result_page(
+    result: DecisionResult,
+    *,
+    lang: Lang,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+) -> dict[str, Any]:
     step = sop.step(result.from_step)
     nxt: dict[str, Any] | None = None
     task = result.next_task
     if task is not None:
         now = today()
-        assignees = [{"name": people.name(p), "position": people.position(p),
-                      "acting": people.acting_line(task, p, now.date())}
-                     for p in task.assignees]
+        assignees = [
+            {
+                "name": people.name(p),
+                "position": people.position(p),
+                "acting": people.acting_line(task, p, now.date()),
+            }
+            for p in task.assignees
+        ]
         deadline = None
         if task.deadline is not None:
             days = calendar.working_days_left(now, task.deadline)
-            deadline = {"when": when(task.deadline, lang, settings.timezone),
-                        "left": text(lang, "day_left") if days == 1
-                        else text(lang, "days_left", n=days)}
+            deadline = {
+                "when": when(task.deadline, lang, settings.timezone),
+                "left": text(lang, "day_left") if days == 1 else text(lang, "days_left", n=days),
+            }
         nxt = {
-            "step": text(lang, "next_step", n=task.step, total=len(sop.STEPS),
-                         activity=activity(lang, task.step)),
+            "step": text(
+                lang,
+                "next_step",
+                n=task.step,
+                total=len(sop.STEPS),
+                activity=activity(lang, task.step),
+            ),
             "role": role_name(lang, task.role),
             "assignees": assignees,
             "unassigned": task.unassigned,
@@ -61,5 +78,6 @@ def result_page(result: DecisionResult, *, lang: Lang, settings: Settings, peopl
         "next": nxt,
         "pending_next": task is None and result.outcome not in ("archived", "archive_failed"),
         "archive": text(lang, "archive_done", name=archive.bag_name, files=archive.files)
-        if archive is not None else "",
+        if archive is not None
+        else "",
     }

@@ -45,8 +45,9 @@ class RedactTokens(logging.Filter):
             # Kept a tuple: uvicorn's access formatter unpacks it.
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.args, dict):
-            record.args = {k: redact(v) if isinstance(v, str) else v
-                           for k, v in record.args.items()}
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
         if record.exc_info and not record.exc_text:
             # Formatted now, so the formatter prints this text and not the raw traceback,
             # whose exception messages and locals may quote a request path.
@@ -81,13 +82,15 @@ def style_hash(css: str) -> str:
 
 def content_security_policy(*styles: str) -> str:
     # No script at all; the inline stylesheets by hash; forms post only to us.
-    return "; ".join((
-        "default-src 'none'",
-        "style-src " + " ".join(style_hash(css) for css in styles),
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-    ))
+    return "; ".join(
+        (
+            "default-src 'none'",
+            "style-src " + " ".join(style_hash(css) for css in styles),
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        )
+    )
 
 
 def security_headers(csp: str) -> dict[str, str]:
@@ -143,7 +146,7 @@ def _host_with_port(host: str, scheme: str) -> str:
     host = host.strip().lower()
     if host.startswith("["):  # an IPv6 literal keeps its brackets, its port follows them
         bracket = host.find("]")
-        return host if host[bracket + 1:].startswith(":") else f"{host}:{_DEFAULT_PORTS[scheme]}"
+        return host if host[bracket + 1 :].startswith(":") else f"{host}:{_DEFAULT_PORTS[scheme]}"
     return host if ":" in host else f"{host}:{_DEFAULT_PORTS[scheme]}"
 
 

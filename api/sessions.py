@@ -85,20 +85,31 @@ class Sessions:
     def _password_marks(self) -> dict[str, str]:
         # Read once: a changed password takes effect (and signs its sessions out) when the
         # web layer restarts, as any other setting does.
-        return {kind: _b64(hmac.new(self._csrf_key, password.encode(),
-                                    hashlib.sha256).digest()[:12])
-                for kind, password in (("ops", self.settings.ops_password_value()),
-                                       ("bureau", self.settings.bureau_password_value()))}
+        return {
+            kind: _b64(hmac.new(self._csrf_key, password.encode(), hashlib.sha256).digest()[:12])
+            for kind, password in (
+                ("ops", self.settings.ops_password_value()),
+                ("bureau", self.settings.bureau_password_value()),
+            )
+        }
 
     def _password_mark(self, kind: Kind) -> str:
         return self._password_marks[kind]
 
     def issue(self, response: Response, who: str, kind: Kind) -> Session:
         session = Session(sid=secrets.token_urlsafe(18), who=who, kind=kind)
-        value = self._serializer.dumps({"sid": session.sid, "who": who, "kind": kind,
-                                        "pw": self._password_mark(kind)})
-        response.set_cookie(self.cookie, value, max_age=self.max_age, path="/",
-                            secure=self.secure, httponly=True, samesite="lax")
+        value = self._serializer.dumps(
+            {"sid": session.sid, "who": who, "kind": kind, "pw": self._password_mark(kind)}
+        )
+        response.set_cookie(
+            self.cookie,
+            value,
+            max_age=self.max_age,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
         return session
 
     def read(self, value: str | None) -> Session | None:
@@ -116,8 +127,9 @@ class Sessions:
         if not _SID.fullmatch(sid) or self._revoked(sid):
             return None
         # Still an identity of that kind, with the same password, as settings say now.
-        identities = (self.settings.ops_identities if kind == "ops"
-                      else self.settings.bureau_identities)
+        identities = (
+            self.settings.ops_identities if kind == "ops" else self.settings.bureau_identities
+        )
         if not identities or who != identities[0]:
             return None
         if not hmac.compare_digest(str(data.get("pw", "")), self._password_mark(kind)):
@@ -129,8 +141,9 @@ class Sessions:
             self._revoked_dir.mkdir(parents=True, exist_ok=True)
             (self._revoked_dir / session.sid).touch()
         self._forget_expired()
-        response.delete_cookie(self.cookie, path="/", secure=self.secure, httponly=True,
-                               samesite="lax")
+        response.delete_cookie(
+            self.cookie, path="/", secure=self.secure, httponly=True, samesite="lax"
+        )
 
     def _revoked(self, sid: str) -> bool:
         # One stat per signed-in request: cheap enough to do on the event loop.
@@ -153,8 +166,9 @@ class Sessions:
     # --- CSRF -------------------------------------------------------------------------
 
     def csrf_token(self, session: Session) -> str:
-        return _b64(hmac.new(self._csrf_key, f"csrf\n{session.sid}".encode(),
-                             hashlib.sha256).digest())
+        return _b64(
+            hmac.new(self._csrf_key, f"csrf\n{session.sid}".encode(), hashlib.sha256).digest()
+        )
 
     def csrf_ok(self, session: Session, token: str | None) -> bool:
         if not token:
@@ -166,8 +180,7 @@ class Sessions:
     def signin_token(self, nonce: str) -> str:
         """The sign-in form's token, bound to a random nonce kept in a short cookie: a form
         posted from another site cannot know it (login CSRF)."""
-        return _b64(hmac.new(self._csrf_key, f"signin\n{nonce}".encode(),
-                             hashlib.sha256).digest())
+        return _b64(hmac.new(self._csrf_key, f"signin\n{nonce}".encode(), hashlib.sha256).digest())
 
     def signin_ok(self, nonce: str | None, token: str | None) -> bool:
         if not nonce or not token or len(nonce) > 64:

@@ -79,26 +79,46 @@ class Table:
 Names = Callable[[str | None], str]
 
 
-def build_table(status: StatusView, *, lang: Lang, settings: Settings, people: People,
-                calendar: WorkCalendar, now: datetime, stopped: bool = False) -> Table:
+def build_table(
+    status: StatusView,
+    *,
+    lang: Lang,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    now: datetime,
+    stopped: bool = False,
+) -> Table:
     """``stopped``: Temporal ended the run (terminated) while the record says running."""
-    passes = _passes(status, lang=lang, settings=settings, names=people.who_name,
-                     calendar=calendar, now=now, stopped=stopped)
+    passes = _passes(
+        status,
+        lang=lang,
+        settings=settings,
+        names=people.who_name,
+        calendar=calendar,
+        now=now,
+        stopped=stopped,
+    )
     rows = []
     for step in sop.STEPS:
         mine = [p for number, p in passes if number == step.number]
-        rows.append(Row(
-            number=step.number, role=step.role, role_name=role_name(lang, step.role),
-            kind=step.kind.value, terminal=step.number in (1, len(sop.STEPS)),
-            activity=step.activity_en if lang == "en" else step.activity_id,
-            requires=[doc_kind(lang, k) for k in step.requires],
-            produces=[doc_kind(lang, k) for k in step.produces],
-            time=standard(settings.standard_time(step.number, step.standard_time), lang),
-            related=list(step.related_sop),
-            branches=_branches(step, lang),
-            passes=mine,
-            state=_state(status, mine, stopped),
-        ))
+        rows.append(
+            Row(
+                number=step.number,
+                role=step.role,
+                role_name=role_name(lang, step.role),
+                kind=step.kind.value,
+                terminal=step.number in (1, len(sop.STEPS)),
+                activity=step.activity_en if lang == "en" else step.activity_id,
+                requires=[doc_kind(lang, k) for k in step.requires],
+                produces=[doc_kind(lang, k) for k in step.produces],
+                time=standard(settings.standard_time(step.number, step.standard_time), lang),
+                related=list(step.related_sop),
+                branches=_branches(step, lang),
+                passes=mine,
+                state=_state(status, mine, stopped),
+            )
+        )
     return Table([(code, sop.ROLES[code].short) for code in ROLE_COLUMNS], rows)
 
 
@@ -125,8 +145,16 @@ def _state(status: StatusView, passes: list[Pass], stopped: bool) -> str:
     return "done"
 
 
-def _passes(status: StatusView, *, lang: Lang, settings: Settings, names: Names,
-            calendar: WorkCalendar, now: datetime, stopped: bool) -> list[tuple[int, Pass]]:
+def _passes(
+    status: StatusView,
+    *,
+    lang: Lang,
+    settings: Settings,
+    names: Names,
+    calendar: WorkCalendar,
+    now: datetime,
+    stopped: bool,
+) -> list[tuple[int, Pass]]:
     """One pass per task, in the order the tasks began, read in one walk of the riwayat."""
     by_task: dict[str, list[HistoryEntry]] = {}
     came_back: dict[str, int | None] = {}  # the step whose return brought each task about
@@ -135,8 +163,10 @@ def _passes(status: StatusView, *, lang: Lang, settings: Settings, names: Names,
         if entry.task_id is not None:
             if entry.task_id not in by_task:
                 came_back[entry.task_id] = (
-                    last_decision.step if last_decision is not None
-                    and last_decision.action is Action.RETURN else None)
+                    last_decision.step
+                    if last_decision is not None and last_decision.action is Action.RETURN
+                    else None
+                )
             by_task.setdefault(entry.task_id, []).append(entry)
         if entry.event is HistoryEvent.DECIDED:
             last_decision = entry
@@ -146,19 +176,41 @@ def _passes(status: StatusView, *, lang: Lang, settings: Settings, names: Names,
         first = entries[0]
         if first.step is None:
             continue
-        one = Pass(task_id=task_id, round=first.round or 1,
-                   entered=short_when(first.at, lang, settings.timezone),
-                   came_back_from=came_back[task_id])
-        _fill(one, first.step, entries, status, lang=lang, settings=settings, names=names,
-              calendar=calendar, now=now, is_open=open_task is not None
-              and open_task.id == task_id)
+        one = Pass(
+            task_id=task_id,
+            round=first.round or 1,
+            entered=short_when(first.at, lang, settings.timezone),
+            came_back_from=came_back[task_id],
+        )
+        _fill(
+            one,
+            first.step,
+            entries,
+            status,
+            lang=lang,
+            settings=settings,
+            names=names,
+            calendar=calendar,
+            now=now,
+            is_open=open_task is not None and open_task.id == task_id,
+        )
         found.append((first.step, one))
     return found
 
 
-def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusView, *,
-          lang: Lang, settings: Settings, names: Names, calendar: WorkCalendar,
-          now: datetime, is_open: bool) -> None:
+def _fill(
+    one: Pass,
+    number: int,
+    entries: list[HistoryEntry],
+    status: StatusView,
+    *,
+    lang: Lang,
+    settings: Settings,
+    names: Names,
+    calendar: WorkCalendar,
+    now: datetime,
+    is_open: bool,
+) -> None:
     tz = settings.timezone
     clock_start: datetime | None = None
     for entry in entries:
@@ -171,16 +223,29 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
             # The clock starts when someone first holds the task, and a reassignment
             # keeps it (as the workflow does).
             clock_start = clock_start or entry.at
-            one.events.append(text(lang, "ev_assigned_short", when=when,
-                                   name=names(entry.target), by=names(entry.person)))
+            one.events.append(
+                text(
+                    lang,
+                    "ev_assigned_short",
+                    when=when,
+                    name=names(entry.target),
+                    by=names(entry.person),
+                )
+            )
         elif entry.event is HistoryEvent.REMINDER:
             one.events.append(text(lang, "ev_reminder_short", when=when))
         elif entry.event is HistoryEvent.OVERDUE:
             one.events.append(text(lang, "ev_overdue_short", when=when))
         elif entry.event is HistoryEvent.ESCALATION:
-            one.events.append(text(lang, "ev_escalation_short", when=when,
-                                   role=role_name(lang, entry.target or ""),
-                                   n=entry.detail or ""))
+            one.events.append(
+                text(
+                    lang,
+                    "ev_escalation_short",
+                    when=when,
+                    role=role_name(lang, entry.target or ""),
+                    n=entry.detail or "",
+                )
+            )
         elif entry.event is HistoryEvent.RESENT:
             one.events.append(text(lang, "ev_resent_short", when=when, by=names(entry.person)))
         elif entry.event is HistoryEvent.NOTIFY_FAILED:
@@ -197,8 +262,9 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
             # a review or a hand-over was given.
             step = sop.step(number)
             about = step.produces if step.kind is StepKind.SUBMIT else step.requires
-            one.concerning = ", ".join(f"{doc_kind(lang, v.kind)} v{v.version}"
-                                       for v in entry.documents if v.kind in about)
+            one.concerning = ", ".join(
+                f"{doc_kind(lang, v.kind)} v{v.version}" for v in entry.documents if v.kind in about
+            )
             if entry.action is Action.RETURN:
                 one.returned_to = sop.step(number).on_return
                 one.outcome = text(lang, "returned_to", n=one.returned_to)
@@ -219,8 +285,6 @@ def _fill(one: Pass, number: int, entries: list[HistoryEntry], status: StatusVie
         if task.deadline is not None:
             one.deadline = short_when(task.deadline, lang, tz)
             days = calendar.working_days_left(now, task.deadline)
-            one.days_left = (text(lang, "day_left") if days == 1
-                             else text(lang, "days_left", n=days))
+            one.days_left = text(lang, "day_left") if days == 1 else text(lang, "days_left", n=days)
         if clock_start is not None:
-            one.took = duration(calendar, calendar.working_hours_between(clock_start, now),
-                                lang)
+            one.took = duration(calendar, calendar.working_hours_between(clock_start, now), lang)

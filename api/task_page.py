@@ -57,9 +57,17 @@ class FormValues:
     leader: str = ""
 
 
-def task_page(access: TaskAccess, *, lang: Lang, settings: Settings, people: People,
-              calendar: WorkCalendar, nonce: str, values: FormValues | None = None,
-              error: list[str] | None = None) -> dict[str, Any]:
+def task_page(
+    access: TaskAccess,
+    *,
+    lang: Lang,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonce: str,
+    values: FormValues | None = None,
+    error: list[str] | None = None,
+) -> dict[str, Any]:
     status, task = access.status, access.task
     step = sop.step(task.step)
     values = values or FormValues()
@@ -67,29 +75,45 @@ def task_page(access: TaskAccess, *, lang: Lang, settings: Settings, people: Peo
     return {
         "process": status.process,
         "sop_name": sop.SOP_HEADER["name_en" if lang == "en" else "nama_sop"],
-        "step": {"number": step.number, "total": len(sop.STEPS),
-                 "activity": activity(lang, step.number), "role": role_name(lang, step.role),
-                 "related": step.related_sop},
+        "step": {
+            "number": step.number,
+            "total": len(sop.STEPS),
+            "activity": activity(lang, step.number),
+            "role": role_name(lang, step.role),
+            "related": step.related_sop,
+        },
         "round": task.round,
         "asked": ctx.asked(access),
         "origin": ctx.origin(status, task),
         "deadline": ctx.deadline(task),
         "docs_step": ctx.documents(status, list(step.requires)),
-        "docs_other": ctx.documents(status, [k for k in _kinds(status.documents)
-                                             if k not in step.requires]),
+        "docs_other": ctx.documents(
+            status, [k for k in _kinds(status.documents) if k not in step.requires]
+        ),
         "checklist": [
-            {"code": item.code, "text": item.text_en if lang == "en" else item.text_id,
-             "value": values.checklist.get(item.code, ""),
-             "remark": values.remarks.get(item.code, "")}
+            {
+                "code": item.code,
+                "text": item.text_en if lang == "en" else item.text_id,
+                "value": values.checklist.get(item.code, ""),
+                "remark": values.remarks.get(item.code, ""),
+            }
             for item in step.checklist
-        ] if step.kind is StepKind.REVIEW else [],
+        ]
+        if step.kind is StepKind.REVIEW
+        else [],
         "note": ctx.note(step, values.note),
         "uploads": ctx.uploads(step, status),
         "upload_hint": text(lang, "uploads_hint", size=size(settings.max_upload_bytes)),
         "accept": ACCEPT,
         "team": ctx.team(status, values) if step.names_team else None,
-        "buttons": [{"action": a.value, "label": button(lang, a, step.number),
-                     "secondary": a is Action.RETURN} for a in task.allowed_actions],
+        "buttons": [
+            {
+                "action": a.value,
+                "label": button(lang, a, step.number),
+                "secondary": a is Action.RETURN,
+            }
+            for a in task.allowed_actions
+        ],
         "nonce": nonce,
         "token": access.token,
         "other_lang": "id" if lang == "en" else "en",
@@ -118,28 +142,49 @@ class _Context:
         found = access.standing.acting
         acting = ""
         if found is not None:
-            acting = text(self.lang, "acting_as", kind=acting_label(found.kind),
-                          position=self.people.position(found.for_person),
-                          name=self.people.name(found.for_person))
-        return {"name": self.people.name(person), "position": self.people.position(person),
-                "acting": acting}
+            acting = text(
+                self.lang,
+                "acting_as",
+                kind=acting_label(found.kind),
+                position=self.people.position(found.for_person),
+                name=self.people.name(found.for_person),
+            )
+        return {
+            "name": self.people.name(person),
+            "position": self.people.position(person),
+            "acting": acting,
+        }
 
     def origin(self, status: StatusView, task: TaskView) -> dict[str, Any]:
         """Whose decision brought the work here: a forward decision, or a return."""
-        entered = next((h for h in status.history if h.task_id == task.id
-                        and h.event in (HistoryEvent.ENTERED, HistoryEvent.UNASSIGNED)), None)
+        entered = next(
+            (
+                h
+                for h in status.history
+                if h.task_id == task.id
+                and h.event in (HistoryEvent.ENTERED, HistoryEvent.UNASSIGNED)
+            ),
+            None,
+        )
         limit = entered.seq if entered else len(status.history) + 1
-        decided = [h for h in status.history
-                   if h.event is HistoryEvent.DECIDED and h.seq < limit]
+        decided = [h for h in status.history if h.event is HistoryEvent.DECIDED and h.seq < limit]
         if not decided:
-            return {"label": text(self.lang, "started_by"),
-                    "name": self.people.name(status.process.started_by), "step": None,
-                    "when": "", "note": ""}
+            return {
+                "label": text(self.lang, "started_by"),
+                "name": self.people.name(status.process.started_by),
+                "step": None,
+                "when": "",
+                "note": "",
+            }
         last = decided[-1]
         returned = last.action is Action.RETURN
-        return {"label": text(self.lang, "returned_by" if returned else "sent_by"),
-                "name": self.people.name(last.person), "step": last.step,
-                "when": self.when(last.at), "note": last.note if returned else ""}
+        return {
+            "label": text(self.lang, "returned_by" if returned else "sent_by"),
+            "name": self.people.name(last.person),
+            "step": last.step,
+            "when": self.when(last.at),
+            "note": last.note if returned else "",
+        }
 
     def deadline(self, task: TaskView) -> dict[str, Any] | None:
         if task.deadline is None:
@@ -147,14 +192,17 @@ class _Context:
         now = today()
         days = self.calendar.working_days_left(now, task.deadline)
         overdue = task.overdue or now >= task.deadline
-        left = (text(self.lang, "day_left") if days == 1
-                else text(self.lang, "days_left", n=days))
+        left = text(self.lang, "day_left") if days == 1 else text(self.lang, "days_left", n=days)
         return {"when": self.when(task.deadline), "left": left, "overdue": overdue}
 
     def documents(self, status: StatusView, kinds: list[str]) -> list[dict[str, Any]]:
         # Links relative to the page (/t/<token>), in the reader's language.
-        versions = Versions(self.lang, self.people.who_name, self.when,
-                            lambda d: f"{self.token}/dokumen/{d.ref.sha256}?lang={self.lang}")
+        versions = Versions(
+            self.lang,
+            self.people.who_name,
+            self.when,
+            lambda d: f"{self.token}/dokumen/{d.ref.sha256}?lang={self.lang}",
+        )
         return versions.groups(status, kinds)
 
     def note(self, step: sop.Step, value: str) -> dict[str, Any]:
@@ -165,8 +213,12 @@ class _Context:
             hint = text(self.lang, "note_hint")
         else:
             hint = ""
-        return {"label": text(self.lang, "disposisi" if disposisi else "note"),
-                "hint": hint, "required": disposisi, "value": value}
+        return {
+            "label": text(self.lang, "disposisi" if disposisi else "note"),
+            "hint": hint,
+            "required": disposisi,
+            "value": value,
+        }
 
     def uploads(self, step: sop.Step, status: StatusView) -> list[dict[str, Any]]:
         several_actions = len(step.actions) > 1
@@ -179,29 +231,51 @@ class _Context:
                 state = text(self.lang, "keeps_version", n=max(d.version for d in held))
             else:
                 state = text(self.lang, "optional")
-            rows.append({
-                "field": f"doc.{upload.kind}",
-                "label": doc_kind(self.lang, upload.kind),
-                "state": state,
-                "required": upload.required and not held,
-                "multiple": upload.multiple,
-                "for": text(self.lang, "for_actions", actions=", ".join(
-                    button(self.lang, a, step.number) for a in upload.actions))
-                if several_actions else "",
-            })
+            rows.append(
+                {
+                    "field": f"doc.{upload.kind}",
+                    "label": doc_kind(self.lang, upload.kind),
+                    "state": state,
+                    "required": upload.required and not held,
+                    "multiple": upload.multiple,
+                    "for": text(
+                        self.lang,
+                        "for_actions",
+                        actions=", ".join(
+                            button(self.lang, a, step.number) for a in upload.actions
+                        ),
+                    )
+                    if several_actions
+                    else "",
+                }
+            )
         return rows
 
     def team(self, status: StatusView, values: FormValues) -> dict[str, Any]:
         members = set(values.members or (status.team.members if status.team else []))
         leader = values.leader or (status.team.leader if status.team else "")
-        return {"people": [{"id": p.id, "name": p.name, "position": p.position,
-                            "member": p.id in members, "leader": p.id == leader}
-                           for p in self.people.selectable()]}
+        return {
+            "people": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "position": p.position,
+                    "member": p.id in members,
+                    "leader": p.id == leader,
+                }
+                for p in self.people.selectable()
+            ]
+        }
 
     def history(self, status: StatusView) -> list[dict[str, str]]:
-        decided: list[HistoryEntry] = [h for h in status.history
-                                       if h.event is HistoryEvent.DECIDED]
-        return [{"when": self.when(h.at), "step": str(h.step),
-                 "what": action_done(self.lang, h.action, h.step),
-                 "who": self.people.name(h.person), "note": h.note}
-                for h in reversed(decided)]
+        decided: list[HistoryEntry] = [h for h in status.history if h.event is HistoryEvent.DECIDED]
+        return [
+            {
+                "when": self.when(h.at),
+                "step": str(h.step),
+                "what": action_done(self.lang, h.action, h.step),
+                "who": self.people.name(h.person),
+                "note": h.note,
+            }
+            for h in reversed(decided)
+        ]

@@ -40,8 +40,10 @@ class SignInThrottle:
         """Seconds until this address may try this user again; 0 when it may now."""
         now = time.monotonic()
         waits = []
-        for key, limit in (((address, user.lower()), self.max_per_user),
-                           ((address, ""), self.max_per_address)):
+        for key, limit in (
+            ((address, user.lower()), self.max_per_user),
+            ((address, ""), self.max_per_address),
+        ):
             stamps = self._recent(key, now)
             if len(stamps) >= limit:
                 waits.append(stamps[len(stamps) - limit] + self.window - now)

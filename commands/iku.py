@@ -97,8 +97,7 @@ def add_store(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--kind",
         metavar="KIND",
-        help="print an attachment of this document kind (listed below) instead of a bare "
-        "reference",
+        help="print an attachment of this document kind (listed below) instead of a bare reference",
     )
     parser.set_defaults(handler=run_store)
 

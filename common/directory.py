@@ -130,11 +130,11 @@ def load_directory(path: Path) -> Directory:
         # an email or a NIP, and this message reaches logs and workflow history.
         mark = err.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DirectoryError(f"directory file {path} is not valid YAML{where}: "
-                             f"{err.problem or 'syntax error'}") from None
+        raise DirectoryError(
+            f"directory file {path} is not valid YAML{where}: {err.problem or 'syntax error'}"
+        ) from None
     except (yaml.YAMLError, ValueError) as err:
-        raise DirectoryError(f"directory file {path} is not valid: "
-                             f"{type(err).__name__}") from None
+        raise DirectoryError(f"directory file {path} is not valid: {type(err).__name__}") from None
     _cache[path] = (stamp, directory)
     return directory
 

@@ -47,7 +47,7 @@ def display_name(raw: str | None, fallback: str = "dokumen") -> str:
     name = re.sub(r"\s+", " ", name).strip(" .")
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 190] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:200]
+        name = (stem[:190] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:200]
     return name or fallback
 
 

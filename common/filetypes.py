@@ -91,8 +91,7 @@ _ID_GENERIC: Final[dict[str, str]] = {
     ),
     "corrupt": "Berkas rusak atau tidak lengkap sehingga tidak dapat dibaca.",
     "encrypted": (
-        "Berkas ini dilindungi kata sandi (terenkripsi). Hapus kata sandinya, lalu unggah "
-        "kembali."
+        "Berkas ini dilindungi kata sandi (terenkripsi). Hapus kata sandinya, lalu unggah kembali."
     ),
     "macro_enabled": (
         "Berkas berisi makro dan tidak diterima. Simpan sebagai .docx/.xlsx tanpa makro, "
@@ -206,8 +205,7 @@ def _sniff_cfb(head: bytes, handle: BinaryIO, _s: int, _m: int) -> str | None:
     if "EncryptedPackage".encode("utf-16-le") in window:
         raise UnsupportedDocument(
             "encrypted",
-            "The document is protected by a password. Remove the password and upload it "
-            "again.",
+            "The document is protected by a password. Remove the password and upload it again.",
         )
     raise UnsupportedDocument(
         "unsupported_type",
@@ -219,8 +217,9 @@ def _sniff_cfb(head: bytes, handle: BinaryIO, _s: int, _m: int) -> str | None:
 
 
 def _sniff_executable(head: bytes, _h: BinaryIO, _s: int, _m: int) -> str | None:
-    if head.startswith((b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe",
-                        b"\xce\xfa\xed\xfe", b"#!")):
+    if head.startswith(
+        (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"#!")
+    ):
         raise UnsupportedDocument(
             "unsupported_type",
             "The file is a program or script, not a document, and is not accepted.",
@@ -258,13 +257,44 @@ _FLAG_STRONG_ENCRYPTION: Final = 0x0040
 _FLAG_UTF8: Final = 0x0800
 
 # Office packages (.docx, .xlsx, .pptx, .odt, ...) are not here: they are opened and checked.
-_ARCHIVE_EXTENSIONS: Final = frozenset({
-    ".zip", ".jar", ".war", ".apk", ".rar", ".7z", ".gz", ".tgz", ".bz2", ".tbz2", ".xz",
-    ".txz", ".lz", ".lzma", ".zst", ".tar", ".cab", ".iso", ".arj", ".z",
-})
-_MACRO_EXTENSIONS: Final = frozenset({
-    ".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm", ".ppsm", ".ppam", ".sldm",
-})
+_ARCHIVE_EXTENSIONS: Final = frozenset(
+    {
+        ".zip",
+        ".jar",
+        ".war",
+        ".apk",
+        ".rar",
+        ".7z",
+        ".gz",
+        ".tgz",
+        ".bz2",
+        ".tbz2",
+        ".xz",
+        ".txz",
+        ".lz",
+        ".lzma",
+        ".zst",
+        ".tar",
+        ".cab",
+        ".iso",
+        ".arj",
+        ".z",
+    }
+)
+_MACRO_EXTENSIONS: Final = frozenset(
+    {
+        ".docm",
+        ".dotm",
+        ".xlsm",
+        ".xltm",
+        ".xlam",
+        ".pptm",
+        ".potm",
+        ".ppsm",
+        ".ppam",
+        ".sldm",
+    }
+)
 _MACRO_PARTS: Final = frozenset({"vbaproject.bin", "vbadata.xml"})
 # Stream names in an OLE compound file's directory (UTF-16): VBA macros ("Macros/VBA/
 # _VBA_PROJECT" in Word, "_VBA_PROJECT_CUR" in Excel), or a password-protected package.
@@ -272,8 +302,16 @@ _OLE_VBA: Final = "_VBA_PROJECT".encode("utf-16-le")
 _OLE_ENCRYPTED: Final = "EncryptedPackage".encode("utf-16-le")
 _SPOOL_IN_MEMORY: Final = 8 * MIB  # an embedded package larger than this is copied to disk
 _ARCHIVE_MAGIC: Final = (
-    b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c",
-    b"Rar!\x1a\x07", b"\xfd7zXZ\x00", b"MSCF\x00\x00\x00\x00", b"\x28\xb5\x2f\xfd", b"LZIP",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"\xfd7zXZ\x00",
+    b"MSCF\x00\x00\x00\x00",
+    b"\x28\xb5\x2f\xfd",
+    b"LZIP",
 )
 
 _CT_NS: Final = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -282,23 +320,25 @@ _OOXML_MAIN: Final[dict[str, str]] = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": DOCX,
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": XLSX,
 }
-_OOXML_MACRO_TYPES: Final = frozenset({
-    "application/vnd.ms-word.document.macroenabled.main+xml",
-    "application/vnd.ms-word.template.macroenabledtemplate.main+xml",
-    "application/vnd.ms-excel.sheet.macroenabled.main+xml",
-    "application/vnd.ms-excel.template.macroenabled.main+xml",
-    "application/vnd.ms-excel.addin.macroenabled.main+xml",
-    "application/vnd.ms-excel.sheet.binary.macroenabled.main",
-    "application/vnd.ms-powerpoint.presentation.macroenabled.main+xml",
-    "application/vnd.ms-office.vbaproject",
-    # What a document declares for a macro-enabled document embedded in it.
-    "application/vnd.ms-excel.sheet.macroenabled.12",
-    "application/vnd.ms-word.document.macroenabled.12",
-    "application/vnd.ms-powerpoint.presentation.macroenabled.12",
-    # Excel 4.0 macro sheets: an old macro language still abused by malware.
-    "application/vnd.ms-excel.macrosheet+xml",
-    "application/vnd.ms-excel.intlmacrosheet+xml",
-})
+_OOXML_MACRO_TYPES: Final = frozenset(
+    {
+        "application/vnd.ms-word.document.macroenabled.main+xml",
+        "application/vnd.ms-word.template.macroenabledtemplate.main+xml",
+        "application/vnd.ms-excel.sheet.macroenabled.main+xml",
+        "application/vnd.ms-excel.template.macroenabled.main+xml",
+        "application/vnd.ms-excel.addin.macroenabled.main+xml",
+        "application/vnd.ms-excel.sheet.binary.macroenabled.main",
+        "application/vnd.ms-powerpoint.presentation.macroenabled.main+xml",
+        "application/vnd.ms-office.vbaproject",
+        # What a document declares for a macro-enabled document embedded in it.
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.ms-word.document.macroenabled.12",
+        "application/vnd.ms-powerpoint.presentation.macroenabled.12",
+        # Excel 4.0 macro sheets: an old macro language still abused by malware.
+        "application/vnd.ms-excel.macrosheet+xml",
+        "application/vnd.ms-excel.intlmacrosheet+xml",
+    }
+)
 _ODF_TYPES: Final = frozenset({ODT, ODS})
 _ODF_PREFIX: Final = "application/vnd.oasis.opendocument."
 
@@ -341,8 +381,9 @@ class _Budget:
         self.entries += entries
         self.unpacked += unpacked
         if self.entries > MAX_TOTAL_ENTRIES:
-            raise _bomb(f"it and the documents embedded in it hold more than "
-                        f"{MAX_TOTAL_ENTRIES} parts")
+            raise _bomb(
+                f"it and the documents embedded in it hold more than {MAX_TOTAL_ENTRIES} parts"
+            )
         if self.unpacked > self.max_unpacked:
             raise _bomb(f"it unpacks to more than {self.max_unpacked} bytes")
 
@@ -371,8 +412,14 @@ class _ZipInspector:
         self._check_end_record()
         try:
             archive = zipfile.ZipFile(self.handle)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError,
-                struct.error) as err:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            ValueError,
+            EOFError,
+            OSError,
+            struct.error,
+        ) as err:
             raise _corrupt("a ZIP-based document") from err
         with archive:
             infos = archive.infolist()
@@ -400,15 +447,16 @@ class _ZipInspector:
         directory_end = self.size - len(tail) + pos
         if 0xFFFF in (entries, on_disk) or 0xFFFFFFFF in (cd_size, cd_offset):
             start = pos - _ZIP64_LOCATOR.size
-            if start < 0 or tail[start:start + 4] != b"PK\x06\x07":
+            if start < 0 or tail[start : start + 4] != b"PK\x06\x07":
                 raise _corrupt("a ZIP-based document")
             _sig, _disk, directory_end, _disks = _ZIP64_LOCATOR.unpack_from(tail, start)
             self.handle.seek(directory_end)
             raw = self.handle.read(_ZIP64_EOCD.size)
             if len(raw) != _ZIP64_EOCD.size or raw[:4] != b"PK\x06\x06":
                 raise _corrupt("a ZIP-based document")
-            (_sig, _size, _made, _needed, disk, cd_disk, on_disk, entries, cd_size,
-             cd_offset) = _ZIP64_EOCD.unpack(raw)
+            (_sig, _size, _made, _needed, disk, cd_disk, on_disk, entries, cd_size, cd_offset) = (
+                _ZIP64_EOCD.unpack(raw)
+            )
         # The directory ends where the end record begins: nothing hides between them, and
         # zipfile reads the offsets as written (it shifts them when they do not add up).
         if cd_offset + cd_size != directory_end:
@@ -492,9 +540,12 @@ class _ZipInspector:
         local_name = raw_name.decode("utf-8" if flags & _FLAG_UTF8 else "cp437", "replace")
         # The local header must agree with the directory: readers that trust one or the
         # other must see the same document.
-        if (sig != b"PK\x03\x04" or local_name != info.orig_filename
-                or method != info.compress_type
-                or flags & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION)):
+        if (
+            sig != b"PK\x03\x04"
+            or local_name != info.orig_filename
+            or method != info.compress_type
+            or flags & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION)
+        ):
             raise _corrupt("a ZIP-based document")
         data_start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
         self._check_gap(info.header_offset)
@@ -545,8 +596,9 @@ class _ZipInspector:
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as copy:
             for chunk in self._inflate_again(info, data_start):
                 copy.write(chunk)
-            embedded = _ZipInspector(copy, info.file_size, self.budget, self.depth + 1,
-                                     info.filename)
+            embedded = _ZipInspector(
+                copy, info.file_size, self.budget, self.depth + 1, info.filename
+            )
             embedded.media_type()
 
     def _check_ole_object(self, info: zipfile.ZipInfo, data_start: int) -> None:
@@ -563,7 +615,7 @@ class _ZipInspector:
                     f"The document holds a password-protected object ({info.filename!r}). "
                     "Remove the password and upload it again.",
                 )
-            overlap = window[-len(_OLE_ENCRYPTED):]
+            overlap = window[-len(_OLE_ENCRYPTED) :]
 
     def _check_gap(self, next_start: int) -> None:
         """Entries tile the file from offset 0 to the directory, with nothing in between."""
@@ -618,8 +670,7 @@ class _ZipInspector:
         if any(tag == f"{_MANIFEST_NS} encryption-data" for tag, _ in elements):
             raise UnsupportedDocument(
                 "encrypted",
-                "The document is protected by a password. Remove the password and upload it "
-                "again.",
+                "The document is protected by a password. Remove the password and upload it again.",
             )
         return media_type
 
@@ -715,9 +766,7 @@ def _ambiguous() -> UnsupportedDocument:
 
 
 def _bomb(why: str) -> UnsupportedDocument:
-    return UnsupportedDocument(
-        "zip_bomb", f"The file is refused for safety: {why} (a 'zip bomb')."
-    )
+    return UnsupportedDocument("zip_bomb", f"The file is refused for safety: {why} (a 'zip bomb').")
 
 
 def _nested(name: str) -> UnsupportedDocument:

@@ -91,8 +91,9 @@ def _one_line(value: str) -> str:
 def list_messages(mail_dir: Path, limit: int | None = None) -> list[StoredMessage]:
     """Stored messages, newest first."""
     try:
-        names = sorted((p.name for p in Path(mail_dir).iterdir() if _NAME.fullmatch(p.name)),
-                       reverse=True)
+        names = sorted(
+            (p.name for p in Path(mail_dir).iterdir() if _NAME.fullmatch(p.name)), reverse=True
+        )
     except FileNotFoundError:
         return []
     messages = []

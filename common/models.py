@@ -228,9 +228,7 @@ class ProcessInput(Model):
 
     year: int = Field(ge=2000, le=2100)
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-    sop_number: Annotated[str, StringConstraints(min_length=1, max_length=100)] = (
-        DEFAULT_SOP_NUMBER
-    )
+    sop_number: Annotated[str, StringConstraints(min_length=1, max_length=100)] = DEFAULT_SOP_NUMBER
     title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     started_by: str
     revision: int = Field(default=0, ge=0, le=99)
@@ -401,8 +399,9 @@ class DecisionResult(Model):
     """The reply to a decision: what happened and who is next. Kept small on purpose:
     every reply is stored in workflow history (the whole state is the `status` query)."""
 
-    outcome: Literal["submitted", "approved", "returned", "handed_over", "archived",
-                     "archive_failed"]
+    outcome: Literal[
+        "submitted", "approved", "returned", "handed_over", "archived", "archive_failed"
+    ]
     from_step: int
     next_step: int | None
     next_task: TaskView | None

@@ -19,4 +19,13 @@ SINCE = SearchAttributeKey.for_datetime("IkuSince")
 DEADLINE = SearchAttributeKey.for_datetime("IkuDeadline")
 
 ALL: tuple[SearchAttributeKey, ...] = (
-    YEAR, CODE, STEP, ROLE, ASSIGNEE, OVERDUE, STATE, SINCE, DEADLINE)
+    YEAR,
+    CODE,
+    STEP,
+    ROLE,
+    ASSIGNEE,
+    OVERDUE,
+    STATE,
+    SINCE,
+    DEADLINE,
+)

@@ -108,8 +108,7 @@ class Settings(BaseSettings):
         """Refused when the worker starts, rather than found at a process's next deadline."""
         from common.workcalendar import WorkCalendar, parse_standard_time  # imports us
 
-        WorkCalendar(self.timezone, self.office_open, self.office_close,
-                     self.office_close_friday)
+        WorkCalendar(self.timezone, self.office_open, self.office_close, self.office_close_friday)
         for step, value in self.standard_times.items():
             if step < 1:
                 raise ValueError(f"standard_times: no step {step}")
@@ -125,8 +124,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
-        for name, sub in (("documents_dir", "documents"), ("archive_dir", "archive"),
-                          ("mail_dir", "mail")):
+        for name, sub in (
+            ("documents_dir", "documents"),
+            ("archive_dir", "archive"),
+            ("mail_dir", "mail"),
+        ):
             if getattr(self, name) == Path():
                 setattr(self, name, self.data_dir / sub)
         return self

@@ -375,8 +375,9 @@ class WorkCalendar:
         open then, else the next opening; then the opening every ``interval_days``
         working days."""
         if interval_days < 1:
-            raise ValueError(f"escalation interval must be at least 1 working day, "
-                             f"got {interval_days}")
+            raise ValueError(
+                f"escalation interval must be at least 1 working day, got {interval_days}"
+            )
         if cap < 0:
             raise ValueError(f"escalation cap must not be negative, got {cap}")
         if cap == 0:

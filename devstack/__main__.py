@@ -29,25 +29,37 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--data-dir", type=Path,
-                        help="where all state is kept (default: IKU_DATA_DIR or ./data)")
-    parser.add_argument("--no-temporal", action="store_true",
-                        help="use the Temporal server at IKU_TEMPORAL_ADDRESS instead of "
-                        "starting the dev server")
-    parser.add_argument("--no-mail", action="store_true",
-                        help="do not start the mail sink (mail goes to IKU_SMTP_HOST)")
-    parser.add_argument("--no-worker", action="store_true",
-                        help="do not start the worker (it runs elsewhere)")
-    parser.add_argument("--no-web", action="store_true",
-                        help="do not start the web layer (it runs elsewhere)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="where all state is kept (default: IKU_DATA_DIR or ./data)"
+    )
+    parser.add_argument(
+        "--no-temporal",
+        action="store_true",
+        help="use the Temporal server at IKU_TEMPORAL_ADDRESS instead of starting the dev server",
+    )
+    parser.add_argument(
+        "--no-mail",
+        action="store_true",
+        help="do not start the mail sink (mail goes to IKU_SMTP_HOST)",
+    )
+    parser.add_argument(
+        "--no-worker", action="store_true", help="do not start the worker (it runs elsewhere)"
+    )
+    parser.add_argument(
+        "--no-web", action="store_true", help="do not start the web layer (it runs elsewhere)"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     overrides = {"data_dir": args.data_dir} if args.data_dir is not None else {}
-    options = Options(temporal=not args.no_temporal, mail=not args.no_mail,
-                      worker=not args.no_worker, web=not args.no_web)
+    options = Options(
+        temporal=not args.no_temporal,
+        mail=not args.no_mail,
+        worker=not args.no_worker,
+        web=not args.no_web,
+    )
     try:
         settings = effective(Settings(**overrides), options)
     except ValidationError as error:

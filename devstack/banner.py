@@ -11,18 +11,31 @@ from devstack.ports import local_url
 from devstack.temporal import LOOPBACK
 
 # IkuWorkflow takes the process as plain JSON (common/models.py, WorkflowInput).
-EXAMPLE_PROCESS = {"year": 2027, "code": "kemnaker", "title": "IKU Kemnaker 2027",
-                   "started_by": "p-001"}
+EXAMPLE_PROCESS = {
+    "year": 2027,
+    "code": "kemnaker",
+    "title": "IKU Kemnaker 2027",
+    "started_by": "p-001",
+}
 READY = "IKU devstack is running"
 
 
 def banner(settings: Settings, options: Options) -> list[str]:
-    ui = (f"http://{LOOPBACK}:{settings.temporal_ui_port}" if options.temporal
-          else "(Temporal runs elsewhere: --no-temporal)")
-    web = (f"http://{settings.web_host}:{settings.web_port}" if options.web
-           else "not started (--no-web)")
-    mail = (f"{settings.mail_dir}  (SMTP on {LOOPBACK}:{settings.smtp_port})" if options.mail
-            else "no sink (--no-mail)")
+    ui = (
+        f"http://{LOOPBACK}:{settings.temporal_ui_port}"
+        if options.temporal
+        else "(Temporal runs elsewhere: --no-temporal)"
+    )
+    web = (
+        f"http://{settings.web_host}:{settings.web_port}"
+        if options.web
+        else "not started (--no-web)"
+    )
+    mail = (
+        f"{settings.mail_dir}  (SMTP on {LOOPBACK}:{settings.smtp_port})"
+        if options.mail
+        else "no sink (--no-mail)"
+    )
     return [
         "",
         READY,
@@ -61,8 +74,9 @@ def outbox_lines(settings: Settings, options: Options) -> list[str]:
         why = "--no-mail" if not options.mail else "IKU_OUTBOX_ENABLED=false"
         return [f"  Outbox            off ({why})"]
     if not settings.ops_identities:
-        return [f"  Outbox            {outbox_url(settings)}  (no user: IKU_OPS_IDENTITIES "
-                "is empty)"]
+        return [
+            f"  Outbox            {outbox_url(settings)}  (no user: IKU_OPS_IDENTITIES is empty)"
+        ]
     if settings.ops_password is not None:
         where = "the value of IKU_OPS_PASSWORD"
     else:
@@ -82,21 +96,31 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
     base = local_url(settings.web_host, settings.web_port)
 
     def kept(name: str, configured: object, variable: str) -> str:
-        return (f"the value of {variable}" if configured is not None
-                else f"{settings.data_dir / name} (cat it)")
+        return (
+            f"the value of {variable}"
+            if configured is not None
+            else f"{settings.data_dir / name} (cat it)"
+        )
 
-    lines = [f"  Bureau pages      {base}/masuk  (start and follow processes; API docs at "
-             f"{base}/docs)"]
+    lines = [
+        f"  Bureau pages      {base}/masuk  (start and follow processes; API docs at {base}/docs)"
+    ]
     if settings.bureau_identities:
-        lines.append(f"    bureau          {settings.bureau_identities[0]}, password "
-                     + kept("bureau-password", settings.bureau_password,
-                            "IKU_BUREAU_PASSWORD"))
+        lines.append(
+            f"    bureau          {settings.bureau_identities[0]}, password "
+            + kept("bureau-password", settings.bureau_password, "IKU_BUREAU_PASSWORD")
+        )
     if settings.ops_identities:
-        lines.append(f"    ops             {settings.ops_identities[0]}, password "
-                     + kept("ops-password", settings.ops_password, "IKU_OPS_PASSWORD"))
-    lines.append("    API tokens      "
-                 + kept("bureau-api-token", settings.bureau_api_token, "IKU_BUREAU_API_TOKEN")
-                 + ", " + kept("ops-api-token", settings.ops_api_token, "IKU_OPS_API_TOKEN"))
+        lines.append(
+            f"    ops             {settings.ops_identities[0]}, password "
+            + kept("ops-password", settings.ops_password, "IKU_OPS_PASSWORD")
+        )
+    lines.append(
+        "    API tokens      "
+        + kept("bureau-api-token", settings.bureau_api_token, "IKU_BUREAU_API_TOKEN")
+        + ", "
+        + kept("ops-api-token", settings.ops_api_token, "IKU_OPS_API_TOKEN")
+    )
     return lines
 
 
@@ -108,12 +132,17 @@ def start_command(settings: Settings) -> str:
     if settings.temporal_namespace != "default":
         argv += ["--namespace", settings.temporal_namespace]
     argv += [
-        "--type", "IkuWorkflow",
-        "--task-queue", settings.task_queue,
-        "--workflow-id", f"iku-{EXAMPLE_PROCESS['year']}-{EXAMPLE_PROCESS['code']}",
+        "--type",
+        "IkuWorkflow",
+        "--task-queue",
+        settings.task_queue,
+        "--workflow-id",
+        f"iku-{EXAMPLE_PROCESS['year']}-{EXAMPLE_PROCESS['code']}",
         # Without it the CLI quietly shows the running process instead of refusing.
         "--fail-existing",
-        "--static-summary", f"IKU {EXAMPLE_PROCESS['year']} {EXAMPLE_PROCESS['code']}",
-        "--input", json.dumps(EXAMPLE_PROCESS, separators=(",", ":")),
+        "--static-summary",
+        f"IKU {EXAMPLE_PROCESS['year']} {EXAMPLE_PROCESS['code']}",
+        "--input",
+        json.dumps(EXAMPLE_PROCESS, separators=(",", ":")),
     ]
     return shlex.join(argv)

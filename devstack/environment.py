@@ -65,9 +65,7 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def child_environment(
-    settings: Settings, base: Mapping[str, str] | None = None
-) -> dict[str, str]:
+def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env.update(settings_environment(settings))
     # Children's output goes through a pipe; unbuffered, it reaches the console as it happens.

@@ -59,8 +59,9 @@ class MailSink:
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(
             # A fixed hostname: the default asks DNS for our FQDN, which can stall offline.
-            lambda: SMTP(handler, hostname="localhost", ident="IKU mail sink",
-                         enable_SMTPUTF8=True),
+            lambda: SMTP(
+                handler, hostname="localhost", ident="IKU mail sink", enable_SMTPUTF8=True
+            ),
             host=self.host,
             port=self.port,
         )

@@ -47,8 +47,9 @@ async def wait_until_answers(
                 child.tail(),
             )
         if time.monotonic() > deadline:
-            raise StartupError(f"{what} did not answer on {host}:{port} within {patience:.0f} s",
-                               child.tail())
+            raise StartupError(
+                f"{what} did not answer on {host}:{port} within {patience:.0f} s", child.tail()
+            )
         await asyncio.sleep(0.2)
 
 

@@ -108,13 +108,15 @@ class Supervisor:
         client = await connect_when_ready(settings, server)
         console.say(f"Temporal answers on {settings.temporal_address}")
         if server is not None:
-            await wait_until_answers(LOOPBACK, settings.temporal_ui_port, server,
-                                     "the Temporal UI")
+            await wait_until_answers(LOOPBACK, settings.temporal_ui_port, server, "the Temporal UI")
         # Every start, not only the first: the dev server ignores --search-attribute
         # flags once its database exists.
         added = await register_search_attributes(client)
-        console.say(f"search attributes added: {', '.join(added)}" if added
-                    else "search attributes already registered")
+        console.say(
+            f"search attributes added: {', '.join(added)}"
+            if added
+            else "search attributes already registered"
+        )
 
         if options.mail:
             sink = MailSink(settings.mail_dir, LOOPBACK, settings.smtp_port)
@@ -122,26 +124,38 @@ class Supervisor:
             self._started.append(("mail sink", self._sink_stopper(sink)))
             console.say(f"mail sink listening on {LOOPBACK}:{sink.port}")
             if settings.smtp_host not in LOCAL_HOSTS:
-                console.say(f"note: IKU_SMTP_HOST is {settings.smtp_host}; mail goes there, "
-                            "not to the sink")
+                console.say(
+                    f"note: IKU_SMTP_HOST is {settings.smtp_host}; mail goes there, not to the sink"
+                )
         if options.worker:
             await self._spawn(ChildSpec("worker", [sys.executable, "worker.py"], self.root, env))
         if options.web:
-            argv = [sys.executable, "-m", "uvicorn", "api.app:app",
-                    "--host", settings.web_host, "--port", str(settings.web_port),
-                    # Task links carry their token in the path: no access log.
-                    "--no-access-log"]
+            argv = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:app",
+                "--host",
+                settings.web_host,
+                "--port",
+                str(settings.web_port),
+                # Task links carry their token in the path: no access log.
+                "--no-access-log",
+            ]
             web = await self._spawn(ChildSpec("web", argv, self.root, env))
-            await wait_until_answers(probe_host(settings.web_host), settings.web_port, web,
-                                     "the web layer")
+            await wait_until_answers(
+                probe_host(settings.web_host), settings.web_port, web, "the web layer"
+            )
 
         for text in banner(settings, options):
             console.plain(text)
         if not self.children:
             await asyncio.Event().wait()  # nothing to watch: run until a signal
         child = await first_exit(self.children)
-        console.say(f"{child.name} exited on its own (exit code {child.returncode}); "
-                    f"stopping the rest. Its last lines ({child.log_path}):")
+        console.say(
+            f"{child.name} exited on its own (exit code {child.returncode}); "
+            f"stopping the rest. Its last lines ({child.log_path}):"
+        )
         for text in child.tail():
             console.say(f"  {text}")
         return 1
@@ -162,11 +176,13 @@ class Supervisor:
             settings.bureau_api_token_value()
             settings.session_secret_value()
         if options.worker and not (self.root / "worker.py").is_file():
-            raise StartupError(f"worker.py is missing in {self.root}; pass --no-worker to "
-                               "run without it")
+            raise StartupError(
+                f"worker.py is missing in {self.root}; pass --no-worker to run without it"
+            )
         if options.web and not (self.root / "api" / "app.py").is_file():
-            raise StartupError(f"api/app.py is missing in {self.root}; pass --no-web to "
-                               "run without it")
+            raise StartupError(
+                f"api/app.py is missing in {self.root}; pass --no-web to run without it"
+            )
         self._check_ports()
 
     def _check_ports(self) -> None:
@@ -174,9 +190,10 @@ class Supervisor:
         wanted: list[tuple[str, str, int, str]] = []
         if options.temporal:
             _, port = split_address(settings.temporal_address)
-            wanted += [("Temporal", LOOPBACK, port, "IKU_TEMPORAL_ADDRESS"),
-                       ("the Temporal UI", LOOPBACK, settings.temporal_ui_port,
-                        "IKU_TEMPORAL_UI_PORT")]
+            wanted += [
+                ("Temporal", LOOPBACK, port, "IKU_TEMPORAL_ADDRESS"),
+                ("the Temporal UI", LOOPBACK, settings.temporal_ui_port, "IKU_TEMPORAL_UI_PORT"),
+            ]
         if options.mail:
             wanted.append(("the mail sink", LOOPBACK, settings.smtp_port, "IKU_SMTP_PORT"))
         if options.web:

@@ -53,16 +53,24 @@ def dev_server_argv(binary: Path, settings: Settings) -> list[str]:
             "To use that server instead, pass --no-temporal."
         )
     argv = [
-        str(binary), "server", "start-dev",
-        "--ip", LOOPBACK,
-        "--port", str(port),
-        "--ui-port", str(settings.temporal_ui_port),
+        str(binary),
+        "server",
+        "start-dev",
+        "--ip",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--ui-port",
+        str(settings.temporal_ui_port),
         # The SQLite file is what makes a second run resume the same workflows.
-        "--db-filename", str(settings.data_dir / "temporal.db"),
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
         # The UI would fetch a newsfeed from the internet; this machine must not need it.
         "--ui-disable-news-fetch",
-        "--log-level", "warn",
-        "--color", "never",
+        "--log-level",
+        "warn",
+        "--color",
+        "never",
     ]
     if settings.temporal_namespace != "default":  # "default" always exists
         argv += ["--namespace", settings.temporal_namespace]

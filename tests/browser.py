@@ -20,16 +20,30 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 # No sandbox: the tests run as root, where chromium refuses to start with one. The rest keep
 # a closed network quiet and a small /dev/shm from crashing the renderer.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-gpu", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
 
 # A common small Android phone, in Indonesia: officials open their mail there.
-PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2,
-                         "is_mobile": True, "has_touch": True, "locale": "id-ID",
-                         "timezone_id": "Asia/Jakarta"}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "id-ID",
+    "timezone_id": "Asia/Jakarta",
+}
 # The bureau works at a desk: a common office laptop screen, in Jakarta.
-DESK: dict[str, Any] = {"viewport": {"width": 1440, "height": 900}, "locale": "id-ID",
-                        "timezone_id": "Asia/Jakarta"}
+DESK: dict[str, Any] = {
+    "viewport": {"width": 1440, "height": 900},
+    "locale": "id-ID",
+    "timezone_id": "Asia/Jakarta",
+}
 # Playwright's default is 30 s per action; a page that takes more than this is broken.
 ACTION_TIMEOUT_MS = 10_000
 
@@ -37,12 +51,15 @@ ACTION_TIMEOUT_MS = 10_000
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     if not (CHROMIUM.is_file() and CHROMIUM.stat().st_mode & 0o111):
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
-                    "./scripts/test installs it (apt-get install chromium); "
-                    "`playwright install` cannot download browsers on these machines.")
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
+            "./scripts/test installs it (apt-get install chromium); "
+            "`playwright install` cannot download browsers on these machines."
+        )
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                    args=CHROMIUM_ARGS)
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         try:
             yield launched
         finally:
@@ -64,6 +81,7 @@ async def shot(page: Page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     overflow = await page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
     return path

@@ -45,7 +45,8 @@ async def started_on_queue(client: Client, settings: Settings) -> None:
     """Everything still running on the test's task queue (started by requests the test did
     not name, such as schemathesis's) is terminated with the test's worker."""
     async for execution in client.list_workflows(
-            f"TaskQueue = '{settings.task_queue}' AND ExecutionStatus = 'Running'"):
+        f"TaskQueue = '{settings.task_queue}' AND ExecutionStatus = 'Running'"
+    ):
         started(settings, execution.id)
 
 
@@ -56,8 +57,7 @@ def credentials(settings: Settings, kind: Kind) -> tuple[str, str]:
 
 
 def token(settings: Settings, kind: Kind) -> str:
-    return (settings.ops_api_token_value() if kind == "ops"
-            else settings.bureau_api_token_value())
+    return settings.ops_api_token_value() if kind == "ops" else settings.bureau_api_token_value()
 
 
 def unique_code(prefix: str = "b") -> str:
@@ -84,22 +84,36 @@ class Bureau:
     who: str = ""
     location: str = ""  # where the last start redirected to
 
-    async def sign_in(self, kind: Kind, *, password: str | None = None,
-                      next_path: str = "/proses") -> httpx.Response:
+    async def sign_in(
+        self, kind: Kind, *, password: str | None = None, next_path: str = "/proses"
+    ) -> httpx.Response:
         form = Page.of(await self.http.get("/masuk", params={"next": next_path}))
         user, secret = credentials(self.settings, kind)
         self.who = user
-        return await self.http.post("/masuk", data={
-            "user": user, "password": secret if password is None else password,
-            "token": hidden(form, "token"), "next": next_path,
-        }, headers=SAME_ORIGIN)
+        return await self.http.post(
+            "/masuk",
+            data={
+                "user": user,
+                "password": secret if password is None else password,
+                "token": hidden(form, "token"),
+                "next": next_path,
+            },
+            headers=SAME_ORIGIN,
+        )
 
     async def page(self, path: str, **params: str) -> Page:
         return Page.of(await self.http.get(path, params=params or None))
 
-    async def post(self, path: str, data: Mapping[str, str], page: Page | None = None, *,
-                   csrf: str | None = None, form_id: str | None = None,
-                   headers: Mapping[str, str] | None = None) -> Page:
+    async def post(
+        self,
+        path: str,
+        data: Mapping[str, str],
+        page: Page | None = None,
+        *,
+        csrf: str | None = None,
+        form_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Page:
         """Post a form as the page would: with its CSRF token unless one is given."""
         fields = dict(data)
         if csrf is None:
@@ -111,8 +125,15 @@ class Bureau:
         sent = {**SAME_ORIGIN, **(headers or {})}
         return Page.of(await self.http.post(path, data=fields, headers=sent))
 
-    async def start(self, *, year: int, code: str, title: str = "IKU Kemnaker",
-                    revision: int = 0, sop_number: str | None = None) -> str:
+    async def start(
+        self,
+        *,
+        year: int,
+        code: str,
+        title: str = "IKU Kemnaker",
+        revision: int = 0,
+        sop_number: str | None = None,
+    ) -> str:
         form = await self.page("/proses/baru")
         data = {"year": str(year), "code": code, "title": title, "revision": str(revision)}
         if sop_number is not None:
@@ -129,8 +150,9 @@ class Bureau:
 
 @asynccontextmanager
 async def signed_in(web: Web, kind: Kind, **headers: str) -> AsyncIterator[Bureau]:
-    async with httpx.AsyncClient(base_url=web.settings.public_base_url, timeout=60,
-                                 headers=headers) as http:
+    async with httpx.AsyncClient(
+        base_url=web.settings.public_base_url, timeout=60, headers=headers
+    ) as http:
         bureau = Bureau(http, web.settings)
         response = await bureau.sign_in(kind)
         assert response.status_code == 303, (response.status_code, response.text)
@@ -146,7 +168,8 @@ async def anonymous(web: Web) -> AsyncIterator[httpx.AsyncClient]:
 @asynccontextmanager
 async def api(web: Web, kind: Kind) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(
-        base_url=web.settings.public_base_url, timeout=60,
+        base_url=web.settings.public_base_url,
+        timeout=60,
         headers={"Authorization": f"Bearer {token(web.settings, kind)}"},
     ) as http:
         yield http

@@ -69,21 +69,33 @@ class MailBox:
         self.messages.append(message)  # type: ignore[arg-type]
         return "250 OK"
 
-    async def wait_for(self, workflow_id: str, kind: str, task_id: str | None = None,
-                       count: int = 1, within: float = 15) -> list[EmailMessage]:
+    async def wait_for(
+        self,
+        workflow_id: str,
+        kind: str,
+        task_id: str | None = None,
+        count: int = 1,
+        within: float = 15,
+    ) -> list[EmailMessage]:
         """The process's mails of this kind (and task), once ``count`` of them arrived."""
 
         def arrived() -> list[EmailMessage]:
-            found = [m for m in self.for_process(workflow_id, kind)
-                     if task_id is None or m["X-IKU-Task-Id"] == task_id]
+            found = [
+                m
+                for m in self.for_process(workflow_id, kind)
+                if task_id is None or m["X-IKU-Task-Id"] == task_id
+            ]
             assert len(found) >= count, f"{len(found)} of {count} {kind} mails arrived"
             return found
 
         return await eventually(arrived, within)
 
     def for_process(self, workflow_id: str, kind: str | None = None) -> list[EmailMessage]:
-        return [m for m in self.messages if m["X-IKU-Workflow-Id"] == workflow_id
-                and (kind is None or m["X-IKU-Kind"] == kind)]
+        return [
+            m
+            for m in self.messages
+            if m["X-IKU-Workflow-Id"] == workflow_id and (kind is None or m["X-IKU-Kind"] == kind)
+        ]
 
 
 @pytest.fixture(scope="session")
@@ -137,8 +149,9 @@ async def end_left_running(client: Client, task_queue: str, *, listed: bool = Fa
 
 
 @contextlib.asynccontextmanager
-async def serving(env: WorkflowEnvironment, settings: Settings, *, listed: bool = False
-                  ) -> AsyncIterator[Worker]:
+async def serving(
+    env: WorkflowEnvironment, settings: Settings, *, listed: bool = False
+) -> AsyncIterator[Worker]:
     """A real worker for the test's settings, ending what the test left running."""
     async with build_worker(env.client, settings) as worker:
         yield worker
@@ -152,8 +165,7 @@ async def ts_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIte
 
 
 @pytest.fixture
-async def clock_worker(clock_env: WorkflowEnvironment, settings: Settings
-                       ) -> AsyncIterator[Worker]:
+async def clock_worker(clock_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[Worker]:
     async with serving(clock_env, settings) as worker:
         yield worker
 
@@ -165,8 +177,9 @@ async def dev_worker(dev_env: WorkflowEnvironment, settings: Settings) -> AsyncI
 
 
 @pytest.fixture
-async def web(dev_env: WorkflowEnvironment, dev_worker: Worker, settings: Settings,
-              mail: MailBox) -> AsyncIterator[Web]:
+async def web(
+    dev_env: WorkflowEnvironment, dev_worker: Worker, settings: Settings, mail: MailBox
+) -> AsyncIterator[Web]:
     """The web layer served by a real uvicorn on a free port, with an HTTP client."""
     async with serve(settings, dev_env.client), httpx.AsyncClient(timeout=60) as http:
         yield Web(http, settings, mail)

@@ -52,13 +52,16 @@ async def overdue_with_escalations(p: Scenario, env: WorkflowEnvironment) -> Non
     # a long holiday).
     await sleep_until(env, p.escalation_times(await p.task())[-1] + timedelta(minutes=1))
     await p.until(lambda s: s.task is not None and s.task.escalations_sent == 3)
-    await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(
-        task_id=(await p.task()).id, by="ops"))
+    await p.handle.execute_update(
+        IkuWorkflow.resend, ResendRequest(task_id=(await p.task()).id, by="ops")
+    )
     await p.do_step()
     await p.handle.signal("decide", {"task_id": "s99-999", "person": KABAG, "action": "approve"})
     await p.until(lambda s: s.history[-1].event.value == "refused")
-    await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-        task_id=(await p.task()).id, person="p-011", by=KARO, reason="Kabag dinas luar"))
+    await p.handle.execute_update(
+        IkuWorkflow.assign,
+        Assignment(task_id=(await p.task()).id, person="p-011", by=KARO, reason="Kabag dinas luar"),
+    )
     await p.handle.execute_update(IkuWorkflow.cancel, CancelRequest(by=KARO, reason="Uji"))
     await p.handle.result()
 
@@ -80,12 +83,17 @@ async def record(name: str, env: WorkflowEnvironment, smtp_port: int, data: Path
     run, _ = SCENARIOS[name]
     (data / name).mkdir(parents=True)
     # Without the example's dated acting appointments, as in the tests.
-    settings = Settings(data_dir=data / name, task_queue=f"record-{name}", smtp_port=smtp_port,
-                        directory_file=write_directory(data / name))
+    settings = Settings(
+        data_dir=data / name,
+        task_queue=f"record-{name}",
+        smtp_port=smtp_port,
+        directory_file=write_directory(data / name),
+    )
     async with build_worker(env.client, settings):
         limit = 80 if name == "continued_as_new" else None
-        p = await Scenario(env.client, settings, code=f"replay-{name.replace('_', '-')}",
-                          history_event_limit=limit).start()
+        p = await Scenario(
+            env.client, settings, code=f"replay-{name.replace('_', '-')}", history_event_limit=limit
+        ).start()
         await run(p, env)
         # Run to the end (its last mails included) before the worker stops.
         await p.handle.result()
@@ -102,11 +110,15 @@ async def write_histories(client: Client, p: Scenario) -> None:
         handle = client.get_workflow_handle(p.id, run_id=run_id)
         history = await handle.fetch_history()
         (HERE / f"{p.id}@run{index}.json").write_text(
-            json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+            json.dumps(json.loads(history.to_json()), indent=1) + "\n"
+        )
         last = history.events[-1]
         attrs = last.workflow_execution_continued_as_new_event_attributes
-        run_id = attrs.new_execution_run_id if last.HasField(
-            "workflow_execution_continued_as_new_event_attributes") else None
+        run_id = (
+            attrs.new_execution_run_id
+            if last.HasField("workflow_execution_continued_as_new_event_attributes")
+            else None
+        )
         index += 1
 
 

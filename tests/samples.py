@@ -85,7 +85,8 @@ def pdf(text: str = "Draf Indikator Kinerja Utama Kementerian") -> bytes:
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref,
+        len(objects) + 1,
+        xref,
     )
     return bytes(out)
 
@@ -99,19 +100,22 @@ def png(width: int = 2, height: int = 2) -> bytes:
     if width < 1 or height < 1:
         raise ValueError("a PNG needs at least one pixel")
     rows = b"".join(
-        b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128))
-                           for x in range(width))
+        b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
         for y in range(height)
     )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">L", len(data)) + kind + data + struct.pack(
-            ">L", zlib.crc32(kind + data)
+        return (
+            struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
         )
 
     header = struct.pack(">LLBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg(width: int = 8, height: int = 8) -> bytes:
@@ -132,17 +136,19 @@ def jpeg(width: int = 8, height: int = 8) -> bytes:
     bits += "1" * (-len(bits) % 8)  # pad the last byte with ones, as the standard says
     scan = int(bits, 2).to_bytes(len(bits) // 8, "big")
     one_code = bytes([1] + [0] * 15)  # one code of length 1
-    return b"".join((
-        b"\xff\xd8",
-        segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
-        segment(0xDB, b"\x00" + bytes([1] * 64)),
-        segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00"),
-        segment(0xC4, b"\x00" + one_code + b"\x00"),  # DC table 0: category 0
-        segment(0xC4, b"\x10" + one_code + b"\x00"),  # AC table 0: end of block
-        segment(0xDA, b"\x01\x01\x00\x00\x3f\x00"),
-        scan,
-        b"\xff\xd9",
-    ))
+    return b"".join(
+        (
+            b"\xff\xd8",
+            segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
+            segment(0xDB, b"\x00" + bytes([1] * 64)),
+            segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00"),
+            segment(0xC4, b"\x00" + one_code + b"\x00"),  # DC table 0: category 0
+            segment(0xC4, b"\x10" + one_code + b"\x00"),  # AC table 0: end of block
+            segment(0xDA, b"\x01\x01\x00\x00\x3f\x00"),
+            scan,
+            b"\xff\xd9",
+        )
+    )
 
 
 # --- office documents ------------------------------------------------------------------
@@ -166,7 +172,8 @@ def _content_types(overrides: dict[str, str], defaults: dict[str, str] | None = 
         **(defaults or {}),
     }
     return (
-        _XML_DECL + f'<Types xmlns="{_CT_NS}">'
+        _XML_DECL
+        + f'<Types xmlns="{_CT_NS}">'
         + "".join(f'<Default Extension="{e}" ContentType="{t}"/>' for e, t in merged.items())
         + "".join(f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides.items())
         + "</Types>"
@@ -175,9 +182,9 @@ def _content_types(overrides: dict[str, str], defaults: dict[str, str] | None = 
 
 def _relationships(*rels: tuple[str, str, str]) -> str:
     return (
-        _XML_DECL + f'<Relationships xmlns="{_REL_NS}">'
-        + "".join(f'<Relationship Id="{i}" Type="{t}" Target="{target}"/>'
-                  for i, t, target in rels)
+        _XML_DECL
+        + f'<Relationships xmlns="{_REL_NS}">'
+        + "".join(f'<Relationship Id="{i}" Type="{t}" Target="{target}"/>' for i, t, target in rels)
         + "</Relationships>"
     )
 
@@ -233,21 +240,34 @@ def _xlsx_parts(rows: Rows, main_type: str = XLSX_MAIN) -> list[tuple[str, bytes
                 values.append(f'<c r="{ref}"><v>{value!r}</v></c>')
         cells.append(f'<row r="{r}">{"".join(values)}</row>')
     sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-    worksheet_rel = (
-        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
-    )
+    worksheet_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
     return [
-        ("[Content_Types].xml", _content_types({
-            "/xl/workbook.xml": main_type,
-            "/xl/worksheets/sheet1.xml": sheet_type,
-        })),
+        (
+            "[Content_Types].xml",
+            _content_types(
+                {
+                    "/xl/workbook.xml": main_type,
+                    "/xl/worksheets/sheet1.xml": sheet_type,
+                }
+            ),
+        ),
         ("_rels/.rels", _relationships(("rId1", _OFFICE_DOC_REL, "xl/workbook.xml"))),
-        ("xl/workbook.xml", _XML_DECL + f'<workbook xmlns="{_S_NS}" xmlns:r="{_R_NS}">'
-         '<sheets><sheet name="IKU" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-        ("xl/_rels/workbook.xml.rels",
-         _relationships(("rId1", worksheet_rel, "worksheets/sheet1.xml"))),
-        ("xl/worksheets/sheet1.xml", _XML_DECL + f'<worksheet xmlns="{_S_NS}"><sheetData>'
-         + "".join(cells) + "</sheetData></worksheet>"),
+        (
+            "xl/workbook.xml",
+            _XML_DECL + f'<workbook xmlns="{_S_NS}" xmlns:r="{_R_NS}">'
+            '<sheets><sheet name="IKU" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            _relationships(("rId1", worksheet_rel, "worksheets/sheet1.xml")),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            _XML_DECL
+            + f'<worksheet xmlns="{_S_NS}"><sheetData>'
+            + "".join(cells)
+            + "</sheetData></worksheet>",
+        ),
     ]
 
 
@@ -261,8 +281,9 @@ _EMBEDDED_TYPES = {
 }
 
 
-def docx_with_chart(embedded: bytes | None = None,
-                    name: str = "Microsoft_Excel_Worksheet.xlsx") -> bytes:
+def docx_with_chart(
+    embedded: bytes | None = None, name: str = "Microsoft_Excel_Worksheet.xlsx"
+) -> bytes:
     """A Word document with a column chart, as Word saves one.
 
     The chart's data lives in ``word/embeddings/<name>``: by default a workbook holding the
@@ -282,20 +303,29 @@ def docx_with_chart(embedded: bytes | None = None,
         f'<a:graphic><a:graphicData uri="{_C_NS}"><c:chart r:id="rId1"/></a:graphicData>'
         "</a:graphic></wp:inline></w:drawing></w:r></w:p></w:body></w:document>"
     )
-    return _zip([
-        ("[Content_Types].xml", _content_types(
-            {"/word/document.xml": DOCX_MAIN, "/word/charts/chart1.xml": chart_type},
-            {ext: _EMBEDDED_TYPES.get(ext, "application/octet-stream")},
-        )),
-        ("_rels/.rels", _relationships(("rId1", _OFFICE_DOC_REL, "word/document.xml"))),
-        ("word/document.xml", document),
-        ("word/_rels/document.xml.rels",
-         _relationships(("rId1", rel + "chart", "charts/chart1.xml"))),
-        ("word/charts/chart1.xml", _chart(_CHART_ROWS)),
-        ("word/charts/_rels/chart1.xml.rels",
-         _relationships(("rId1", rel + "package", f"../embeddings/{name}"))),
-        (f"word/embeddings/{name}", xlsx(_CHART_ROWS) if embedded is None else embedded),
-    ])
+    return _zip(
+        [
+            (
+                "[Content_Types].xml",
+                _content_types(
+                    {"/word/document.xml": DOCX_MAIN, "/word/charts/chart1.xml": chart_type},
+                    {ext: _EMBEDDED_TYPES.get(ext, "application/octet-stream")},
+                ),
+            ),
+            ("_rels/.rels", _relationships(("rId1", _OFFICE_DOC_REL, "word/document.xml"))),
+            ("word/document.xml", document),
+            (
+                "word/_rels/document.xml.rels",
+                _relationships(("rId1", rel + "chart", "charts/chart1.xml")),
+            ),
+            ("word/charts/chart1.xml", _chart(_CHART_ROWS)),
+            (
+                "word/charts/_rels/chart1.xml.rels",
+                _relationships(("rId1", rel + "package", f"../embeddings/{name}")),
+            ),
+            (f"word/embeddings/{name}", xlsx(_CHART_ROWS) if embedded is None else embedded),
+        ]
+    )
 
 
 def _chart(rows: Rows) -> str:
@@ -309,9 +339,11 @@ def _chart(rows: Rows) -> str:
         )
 
     def axis(kind: str, axis_id: int, position: str, crosses: int) -> str:
-        return (f'<c:{kind}><c:axId val="{axis_id}"/><c:scaling><c:orientation val="minMax"/>'
-                f'</c:scaling><c:delete val="0"/><c:axPos val="{position}"/>'
-                f'<c:crossAx val="{crosses}"/></c:{kind}>')
+        return (
+            f'<c:{kind}><c:axId val="{axis_id}"/><c:scaling><c:orientation val="minMax"/>'
+            f'</c:scaling><c:delete val="0"/><c:axPos val="{position}"/>'
+            f'<c:crossAx val="{crosses}"/></c:{kind}>'
+        )
 
     return (
         _XML_DECL + f'<c:chartSpace xmlns:c="{_C_NS}" xmlns:a="{_A_NS}" xmlns:r="{_R_NS}">'
@@ -326,7 +358,8 @@ def _chart(rows: Rows) -> str:
         f"<c:formatCode>General</c:formatCode>{points([r[1] for r in rows[1:]])}"
         "</c:numCache></c:numRef></c:val></c:ser>"
         '<c:axId val="500000001"/><c:axId val="500000002"/></c:barChart>'
-        + axis("catAx", 500000001, "b", 500000002) + axis("valAx", 500000002, "l", 500000001)
+        + axis("catAx", 500000001, "b", 500000002)
+        + axis("valAx", 500000002, "l", 500000001)
         + '</c:plotArea><c:plotVisOnly val="1"/></c:chart>'
         '<c:externalData r:id="rId1"><c:autoUpdate val="0"/></c:externalData></c:chartSpace>'
     )
@@ -363,22 +396,24 @@ def _odf(media_type: str, body: str) -> bytes:
 
 def odt(text: str = "Draf Indikator Kinerja Utama Kementerian") -> bytes:
     """An OpenDocument text (.odt) with one paragraph per line of ``text``."""
-    paragraphs = "".join(
-        f"<text:p>{escape(line)}</text:p>" for line in (text.splitlines() or [""])
-    )
+    paragraphs = "".join(f"<text:p>{escape(line)}</text:p>" for line in (text.splitlines() or [""]))
     return _odf(
         "application/vnd.oasis.opendocument.text", f"<office:text>{paragraphs}</office:text>"
     )
 
 
-def ods(rows: Sequence[Sequence[str]] = (("Indikator", "Target"), ("Tingkat pengangguran", "4,5"))
-        ) -> bytes:
+def ods(
+    rows: Sequence[Sequence[str]] = (("Indikator", "Target"), ("Tingkat pengangguran", "4,5")),
+) -> bytes:
     """An OpenDocument spreadsheet (.ods) with one sheet, "IKU", holding ``rows`` as text."""
     table_rows = "".join(
-        "<table:table-row>" + "".join(
+        "<table:table-row>"
+        + "".join(
             f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p>'
-            "</table:table-cell>" for v in row
-        ) + "</table:table-row>"
+            "</table:table-cell>"
+            for v in row
+        )
+        + "</table:table-row>"
         for row in rows
     )
     return _odf(
@@ -405,10 +440,13 @@ BY_MEDIA_TYPE: dict[str, Callable[[], bytes]] = {
 def docm(text: str = "Draf dengan makro") -> bytes:
     """A macro-enabled Word document (.docm) carrying a VBA project part."""
     parts = _docx_parts(text, DOCM_MAIN)
-    parts[0] = ("[Content_Types].xml", _content_types(
-        {"/word/document.xml": DOCM_MAIN},
-        {"bin": "application/vnd.ms-office.vbaProject"},
-    ))
+    parts[0] = (
+        "[Content_Types].xml",
+        _content_types(
+            {"/word/document.xml": DOCM_MAIN},
+            {"bin": "application/vnd.ms-office.vbaProject"},
+        ),
+    )
     vba_rel = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
     parts += [
         ("word/_rels/document.xml.rels", _relationships(("rId1", vba_rel, "vbaProject.bin"))),
@@ -418,24 +456,33 @@ def docm(text: str = "Draf dengan makro") -> bytes:
 
 
 def _vba_project() -> bytes:
-    return _cfb({"VBA": b"Attribute VB_Name = \"Module1\"\r\n" * 150})
+    return _cfb({"VBA": b'Attribute VB_Name = "Module1"\r\n' * 150})
 
 
 def xlsm(rows: Rows = (("Indikator", "Target"), ("IKU 1", 4.5))) -> bytes:
     """A macro-enabled Excel workbook (.xlsm) carrying a VBA project part."""
     parts = _xlsx_parts(rows, XLSM_MAIN)
-    parts[0] = ("[Content_Types].xml", _content_types(
-        {"/xl/workbook.xml": XLSM_MAIN, "/xl/worksheets/sheet1.xml":
-         "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"},
-        {"bin": "application/vnd.ms-office.vbaProject"},
-    ))
-    vba_rel = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
-    worksheet_rel = (
-        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+    parts[0] = (
+        "[Content_Types].xml",
+        _content_types(
+            {
+                "/xl/workbook.xml": XLSM_MAIN,
+                "/xl/worksheets/sheet1.xml": (
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+                ),
+            },
+            {"bin": "application/vnd.ms-office.vbaProject"},
+        ),
     )
-    parts[3] = ("xl/_rels/workbook.xml.rels", _relationships(
-        ("rId1", worksheet_rel, "worksheets/sheet1.xml"), ("rId2", vba_rel, "vbaProject.bin"),
-    ))
+    vba_rel = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+    worksheet_rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+    parts[3] = (
+        "xl/_rels/workbook.xml.rels",
+        _relationships(
+            ("rId1", worksheet_rel, "worksheets/sheet1.xml"),
+            ("rId2", vba_rel, "vbaProject.bin"),
+        ),
+    )
     parts.append(("xl/vbaProject.bin", _vba_project()))
     return _zip(parts)
 
@@ -445,7 +492,7 @@ def disguised_exe() -> bytes:
     dos = bytearray(128)
     dos[0:2] = b"MZ"
     dos[0x3C:0x40] = struct.pack("<L", 0x80)  # e_lfanew: where the PE header starts
-    dos[0x40:0x40 + 39] = b"This program cannot be run in DOS mode."
+    dos[0x40 : 0x40 + 39] = b"This program cannot be run in DOS mode."
     pe = b"PE\x00\x00" + struct.pack("<HHLLLHH", 0x14C, 1, 0, 0, 0, 0xE0, 0x102)
     return bytes(dos) + pe + bytes(256)
 
@@ -482,11 +529,16 @@ def raw_zip(entries: Sequence[RawEntry]) -> bytes:
     for e in entries:
         name = e.name.encode()
         fields = (20, e.flags, e.method, dos_time, dos_date, e.crc, len(e.data), e.size, len(name))
-        directory += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0,
-                                 0o644 << 16, len(out)) + name
+        directory += (
+            struct.pack(
+                "<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0o644 << 16, len(out)
+            )
+            + name
+        )
         out += struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, 0) + name + e.data
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
-                      len(directory), len(out), 0)
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), len(out), 0
+    )
     return bytes(out + directory + end)
 
 
@@ -512,8 +564,11 @@ def zip_bomb(unpacked_mib: int = 256) -> bytes:
     for _ in range(unpacked_mib):
         crc = zlib.crc32(block, crc)
     entries = [RawEntry.of(name, data) for name, data in _docx_parts("Lampiran")]
-    entries.append(RawEntry("word/media/image1.png", stream, unpacked_mib * len(block), crc,
-                             zipfile.ZIP_DEFLATED))
+    entries.append(
+        RawEntry(
+            "word/media/image1.png", stream, unpacked_mib * len(block), crc, zipfile.ZIP_DEFLATED
+        )
+    )
     return raw_zip(entries)
 
 
@@ -578,20 +633,65 @@ def _cfb(streams: dict[str, bytes]) -> bytes:
 
     def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
         encoded = (name + "\x00").encode("utf-16-le")
-        return struct.pack("<64sHBBLLL16sL8s8sLQ", encoded, len(encoded), kind, 1, no_stream,
-                           right, child, bytes(16), 0, bytes(8), bytes(8), start, size)
+        return struct.pack(
+            "<64sHBBLLL16sL8s8sLQ",
+            encoded,
+            len(encoded),
+            kind,
+            1,
+            no_stream,
+            right,
+            child,
+            bytes(16),
+            0,
+            bytes(8),
+            bytes(8),
+            start,
+            size,
+        )
 
     directory = entry("Root Entry", 5, 1 if names else no_stream, no_stream, end_of_chain, 0)
     for index, name in enumerate(names, start=1):
         right = index + 1 if index < len(names) else no_stream
-        directory += entry(name, 2, no_stream, right, starts[index - 1],
-                           max(len(streams[name]), 4096))
+        directory += entry(
+            name, 2, no_stream, right, starts[index - 1], max(len(streams[name]), 4096)
+        )
     while len(directory) < 512:
-        directory += struct.pack("<64sHBBLLL16sL8s8sLQ", b"", 0, 0, 0, no_stream, no_stream,
-                                 no_stream, bytes(16), 0, bytes(8), bytes(8), 0, 0)
+        directory += struct.pack(
+            "<64sHBBLLL16sL8s8sLQ",
+            b"",
+            0,
+            0,
+            0,
+            no_stream,
+            no_stream,
+            no_stream,
+            bytes(16),
+            0,
+            bytes(8),
+            bytes(8),
+            0,
+            0,
+        )
     header = struct.pack(
-        "<8s16s5H6s9L", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", bytes(16), 0x3E, 3, 0xFFFE, 9, 6,
-        bytes(6), 0, 1, 1, 0, 4096, end_of_chain, 0, end_of_chain, 0,
+        "<8s16s5H6s9L",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        bytes(16),
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        bytes(6),
+        0,
+        1,
+        1,
+        0,
+        4096,
+        end_of_chain,
+        0,
+        end_of_chain,
+        0,
     )
     header += struct.pack("<109L", 0, *([free] * 108))
     return header + struct.pack("<128L", *fat) + directory + bytes(body)
@@ -599,14 +699,15 @@ def _cfb(streams: dict[str, bytes]) -> bytes:
 
 def encrypted_office() -> bytes:
     """A password-protected .docx as Office saves it: a compound file, not a ZIP."""
-    return _cfb({
-        "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"<encryption/>",
-        "EncryptedPackage": struct.pack("<Q", 4096) + bytes(range(256)) * 16,
-    })
+    return _cfb(
+        {
+            "EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00" + b"<encryption/>",
+            "EncryptedPackage": struct.pack("<Q", 4096) + bytes(range(256)) * 16,
+        }
+    )
 
 
-def ole_object(payload: bytes = b"Catatan rapat koordinasi\r\n", *, macros: bool = False
-               ) -> bytes:
+def ole_object(payload: bytes = b"Catatan rapat koordinasi\r\n", *, macros: bool = False) -> bytes:
     """An embedded OLE object (``word/embeddings/oleObject1.bin``) as Word stores one.
 
     A Package object: ``payload`` wrapped as the file "catatan.txt" in an ``\\x01Ole10Native``
@@ -615,9 +716,19 @@ def ole_object(payload: bytes = b"Catatan rapat koordinasi\r\n", *, macros: bool
     """
     name = b"catatan.txt"
     temp = b"C:\\Users\\staf\\AppData\\Local\\Temp\\" + name
-    native = (struct.pack("<H", 2) + name + b"\x00" + name + b"\x00" + struct.pack("<HH", 0, 3)
-              + struct.pack("<L", len(temp) + 1) + temp + b"\x00"
-              + struct.pack("<L", len(payload)) + payload)
+    native = (
+        struct.pack("<H", 2)
+        + name
+        + b"\x00"
+        + name
+        + b"\x00"
+        + struct.pack("<HH", 0, 3)
+        + struct.pack("<L", len(temp) + 1)
+        + temp
+        + b"\x00"
+        + struct.pack("<L", len(payload))
+        + payload
+    )
     streams = {"\x01Ole10Native": struct.pack("<L", len(native)) + native}
     if macros:
         streams["_VBA_PROJECT"] = b"\xcc\x61\xff\xff\x00" + bytes(2)
@@ -627,6 +738,7 @@ def ole_object(payload: bytes = b"Catatan rapat koordinasi\r\n", *, macros: bool
 def legacy_doc() -> bytes:
     """A Word 97-2003 (.doc) style compound file."""
     return _cfb({"WordDocument": b"\xec\xa5\xc1\x00" + bytes(508)})
+
 
 class Unseekable(io.RawIOBase):
     """A write-only stream, like a socket or a pipe: what a zip written without seeking

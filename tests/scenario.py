@@ -1,9 +1,9 @@
 """Drive one IKU process the way its officials would, so tests read like the SOP.
 
-    p = await Scenario(client, settings).start()
-    await p.walk_to(9)
-    await p.return_(KARO, "Target indikator 3 belum terukur")
-    await p.approve(KABAG, new_draft="draf v2")
+p = await Scenario(client, settings).start()
+await p.walk_to(9)
+await p.return_(KARO, "Target indikator 3 belum terukur")
+await p.approve(KABAG, new_draft="draf v2")
 """
 
 from __future__ import annotations
@@ -46,9 +46,12 @@ FUNGSIONAL_UMUM = ("p-009", "p-010")
 STAF_LAIN = "p-008"
 
 
-
-def write_directory(folder: Path, *, acting: list[dict[str, str]] | None = None,
-                    change: Callable[[dict[str, Any]], None] | None = None) -> Path:
+def write_directory(
+    folder: Path,
+    *,
+    acting: list[dict[str, str]] | None = None,
+    change: Callable[[dict[str, Any]], None] | None = None,
+) -> Path:
     """The bundled example directory as a new file in ``folder``, with only the ``acting``
     appointments given (none by default: the example's own are dated, and a test run
     inside them would see the Kabag's tasks go to the Plh), then changed by ``change``.
@@ -65,13 +68,19 @@ def write_directory(folder: Path, *, acting: list[dict[str, str]] | None = None,
     return path
 
 
-def appointment(person: str, stands_in_for: str, start: date, end: date,
-                kind: str = "plh") -> dict[str, str]:
+def appointment(
+    person: str, stands_in_for: str, start: date, end: date, kind: str = "plh"
+) -> dict[str, str]:
     """One ``acting:`` entry of the directory. For "acting today" take today ± 1 day (in
     Jakarta, by the server's clock): a window of today alone closes at midnight WIB,
     possibly in the middle of the test."""
-    return {"person": person, "for": stands_in_for, "kind": kind,
-            "start": start.isoformat(), "end": end.isoformat()}
+    return {
+        "person": person,
+        "for": stands_in_for,
+        "kind": kind,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+    }
 
 
 # Workflow ids started per task queue, so a test's worker fixture can end what the test left
@@ -80,14 +89,23 @@ STARTED: dict[str, list[str]] = {}
 
 
 class Scenario:
-    def __init__(self, client: Client, settings: Settings, *, code: str | None = None,
-                 year: int = 2027, history_event_limit: int | None = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        settings: Settings,
+        *,
+        code: str | None = None,
+        year: int = 2027,
+        history_event_limit: int | None = None,
+    ) -> None:
         self.client = client
         self.settings = settings
         self.store = DocumentStore(settings.documents_dir)
         self.process = ProcessInput(
-            year=year, code=code or f"t{uuid.uuid4().hex[:10]}",
-            title=f"IKU Kementerian Ketenagakerjaan {year}", started_by=KASUBAG,
+            year=year,
+            code=code or f"t{uuid.uuid4().hex[:10]}",
+            title=f"IKU Kementerian Ketenagakerjaan {year}",
+            started_by=KASUBAG,
         )
         self.id = self.process.workflow_id()
         self.history_event_limit = history_event_limit
@@ -106,8 +124,9 @@ class Scenario:
     async def start(self) -> Scenario:
         first = await self.client.start_workflow(
             IkuWorkflow.run,
-            WorkflowInput(**self.process.model_dump(),
-                          history_event_limit=self.history_event_limit),
+            WorkflowInput(
+                **self.process.model_dump(), history_event_limit=self.history_event_limit
+            ),
             id=self.id,
             task_queue=self.settings.task_queue,
             static_summary=f"IKU {self.process.year} {self.process.code}",
@@ -129,8 +148,9 @@ class Scenario:
         assert task is not None, "no task is open"
         return task
 
-    async def until(self, condition: Callable[[StatusView], bool], within: float = 20
-                    ) -> StatusView:
+    async def until(
+        self, condition: Callable[[StatusView], bool], within: float = 20
+    ) -> StatusView:
         """Poll the status until the condition holds (after a signal, which gives no reply)."""
 
         async def holds() -> StatusView:
@@ -146,7 +166,8 @@ class Scenario:
         assert task.deadline is not None, "the task has no deadline"
         s = self.settings
         return WorkCalendar.from_settings(s).escalation_times(
-            task.deadline, s.escalation_interval_days, s.escalation_cap)
+            task.deadline, s.escalation_interval_days, s.escalation_cap
+        )
 
     # --- documents ---------------------------------------------------------------------
 
@@ -158,17 +179,28 @@ class Scenario:
 
     # --- deciding ----------------------------------------------------------------------
 
-    async def decision(self, person: str, action: Action, *, note: str = "",
-                       documents: list[Attachment] | None = None,
-                       checklist: dict[str, bool] | None = None, team: Team | None = None,
-                       task_id: str | None = None) -> Decision:
+    async def decision(
+        self,
+        person: str,
+        action: Action,
+        *,
+        note: str = "",
+        documents: list[Attachment] | None = None,
+        checklist: dict[str, bool] | None = None,
+        team: Team | None = None,
+        task_id: str | None = None,
+    ) -> Decision:
         task = await self.task()
         step = sop.step(task.step)
         if checklist is None and step.kind is StepKind.REVIEW:
             checklist = {item.code: True for item in step.checklist}
         return Decision(
-            task_id=task_id or task.id, person=person, action=action, note=note,
-            documents=documents or [], team=team,
+            task_id=task_id or task.id,
+            person=person,
+            action=action,
+            note=note,
+            documents=documents or [],
+            team=team,
             checklist=[ChecklistAnswer(item=k, ok=v) for k, v in (checklist or {}).items()],
         )
 
@@ -176,15 +208,16 @@ class Scenario:
         decision = await self.decision(person, action, **kwargs)  # type: ignore[arg-type]
         return await self.handle.execute_update(IkuWorkflow.decide, decision)
 
-    async def submit(self, person: str, note: str = "", *, team: Team | None = None,
-                     **documents: str) -> DecisionResult:
+    async def submit(
+        self, person: str, note: str = "", *, team: Team | None = None, **documents: str
+    ) -> DecisionResult:
         """Submit with a new document of each kind given (``tor="TOR v2"``)."""
         attachments = [self.document(kind, text) for kind, text in documents.items()]
-        return await self.decide(person, Action.SUBMIT, note=note, documents=attachments,
-                                 team=team)
+        return await self.decide(person, Action.SUBMIT, note=note, documents=attachments, team=team)
 
-    async def approve(self, person: str, note: str = "Setuju.",
-                      new_draft: str | None = None) -> DecisionResult:
+    async def approve(
+        self, person: str, note: str = "Setuju.", new_draft: str | None = None
+    ) -> DecisionResult:
         attachments = [self.document("draf_iku", new_draft)] if new_draft else []
         return await self.decide(person, Action.APPROVE, note=note, documents=attachments)
 
@@ -226,8 +259,9 @@ def _draft(p: Scenario) -> Awaitable[DecisionResult]:
 
 # What each step's executor does when all goes well, by step number as in the SOP table.
 HAPPY: dict[int, Callable[[Scenario], Awaitable[DecisionResult]]] = {
-    1: lambda p: p.submit(KASUBAG, konsep_rencana_kerja="Konsep Rencana Kerja",
-                          tor="TOR penyusunan IKU"),
+    1: lambda p: p.submit(
+        KASUBAG, konsep_rencana_kerja="Konsep Rencana Kerja", tor="TOR penyusunan IKU"
+    ),
     2: lambda p: p.approve(KABAG, "Setuju, teruskan kepada Karo."),
     3: lambda p: p.approve(KARO, "Setuju. Kabag agar membentuk Tim Penyusunan."),
     4: lambda p: p.submit(KABAG, "Kasubbag agar membentuk Tim Penyusunan."),

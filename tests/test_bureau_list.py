@@ -28,8 +28,11 @@ from workflows.iku import IkuWorkflow
 
 pytestmark = pytest.mark.devserver
 
-ALWAYS_OPEN = {"office_open": time(0, 0), "office_close": time(23, 59, 59),
-               "office_close_friday": time(23, 59, 59)}
+ALWAYS_OPEN = {
+    "office_open": time(0, 0),
+    "office_close": time(23, 59, 59),
+    "office_close_friday": time(23, 59, 59),
+}
 
 
 @pytest.fixture
@@ -38,13 +41,24 @@ def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
     the calendar says) and a step 1 that is due 3.6 seconds after it starts."""
     overrides = tmp_path / "calendar-overrides.yaml"
     today = date.today()
-    overrides.write_text(yaml.safe_dump({"workdays": [
-        {"date": (today + timedelta(days=d)).isoformat(), "name": "hari uji"}
-        for d in range(-1, 3)]}))
+    overrides.write_text(
+        yaml.safe_dump(
+            {
+                "workdays": [
+                    {"date": (today + timedelta(days=d)).isoformat(), "name": "hari uji"}
+                    for d in range(-1, 3)
+                ]
+            }
+        )
+    )
     return Settings(
-        data_dir=tmp_path / "data", task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
-        smtp_port=mailbox[1], public_base_url="http://iku.test",
-        calendar_overrides_file=overrides, standard_times={1: "0.001h"}, **ALWAYS_OPEN,
+        data_dir=tmp_path / "data",
+        task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
+        smtp_port=mailbox[1],
+        public_base_url="http://iku.test",
+        calendar_overrides_file=overrides,
+        standard_times={1: "0.001h"},
+        **ALWAYS_OPEN,
     )
 
 
@@ -57,8 +71,11 @@ async def quiet_year(client: Client) -> int:
 
 
 async def sdk_ids(client: Client, query: str) -> set[str]:
-    return {w.id async for w in client.list_workflows(query)
-            if w.status is None or w.status.name != "CONTINUED_AS_NEW"}
+    return {
+        w.id
+        async for w in client.list_workflows(query)
+        if w.status is None or w.status.name != "CONTINUED_AS_NEW"
+    }
 
 
 def listed(page: Page) -> set[str]:
@@ -84,13 +101,13 @@ async def test_the_list_filters_find_what_temporal_visibility_finds_and_counts_a
             await p.walk_to(step)
         return p
 
-    at_1, at_2, at_3, at_9 = (await started(), await started(2), await started(3),
-                              await started(9))
+    at_1, at_2, at_3, at_9 = (await started(), await started(2), await started(3), await started(9))
     archived = await started()
     await archived.walk_to_end()
     cancelled = await started(2)
-    await cancelled.handle.execute_update(IkuWorkflow.cancel,
-                                          CancelRequest(by="ops", reason="Diganti revisi 1"))
+    await cancelled.handle.execute_update(
+        IkuWorkflow.cancel, CancelRequest(by="ops", reason="Diganti revisi 1")
+    )
     await at_1.until(lambda s: s.task is not None and s.task.overdue)
     everyone = {p.id for p in (at_1, at_2, at_3, at_9, archived, cancelled)}
 
@@ -100,21 +117,31 @@ async def test_the_list_filters_find_what_temporal_visibility_finds_and_counts_a
         ({"step": "3"}, f"{base} AND IkuStep = 3", {at_3.id}),
         ({"role": "karo"}, f"{base} AND IkuRole = 'karo'", {at_3.id, at_9.id}),
         ({"assignee": KARO}, f"{base} AND IkuAssignee = '{KARO}'", {at_3.id, at_9.id}),
-        ({"assignee": "p-002", "state": "running"},
-         f"{base} AND IkuAssignee = 'p-002' AND ExecutionStatus = 'Running'", {at_2.id}),
+        (
+            {"assignee": "p-002", "state": "running"},
+            f"{base} AND IkuAssignee = 'p-002' AND ExecutionStatus = 'Running'",
+            {at_2.id},
+        ),
         ({"overdue": "true"}, f"{base} AND IkuOverdue = true", {at_1.id}),
-        ({"overdue": "false", "state": "running"},
-         f"{base} AND IkuOverdue = false AND ExecutionStatus = 'Running'",
-         {at_2.id, at_3.id, at_9.id}),
+        (
+            {"overdue": "false", "state": "running"},
+            f"{base} AND IkuOverdue = false AND ExecutionStatus = 'Running'",
+            {at_2.id, at_3.id, at_9.id},
+        ),
         ({"state": "archived"}, f"{base} AND IkuState = 'archived'", {archived.id}),
         ({"state": "cancelled"}, f"{base} AND IkuState = 'cancelled'", {cancelled.id}),
-        ({"step": "2", "role": "kabag"}, f"{base} AND IkuStep = 2 AND IkuRole = 'kabag'",
-         {at_2.id, cancelled.id}),
+        (
+            {"step": "2", "role": "kabag"},
+            f"{base} AND IkuStep = 2 AND IkuRole = 'kabag'",
+            {at_2.id, cancelled.id},
+        ),
     ]
     async with signed_in(web, "bureau") as biro:
         for filters, query, expected in cases:
-            async def same(filters: dict[str, str] = filters, query: str = query,
-                           expected: set[str] = expected) -> None:
+
+            async def same(
+                filters: dict[str, str] = filters, query: str = query, expected: set[str] = expected
+            ) -> None:
                 page = await biro.page("/proses", year=str(year), **filters)
                 direct = await sdk_ids(client, query)
                 assert direct == expected, (filters, direct)
@@ -126,13 +153,15 @@ async def test_the_list_filters_find_what_temporal_visibility_finds_and_counts_a
         page = await biro.page("/proses", year=str(year))
         steps = {1: 1, 2: 1, 3: 1, 9: 1}
         for n in range(1, 17):
-            direct = (await client.count_workflows(
-                f"IkuYear = {year} AND IkuStep = {n} AND IkuState = 'running' "
-                "AND ExecutionStatus = 'Running'")).count
+            direct = (
+                await client.count_workflows(
+                    f"IkuYear = {year} AND IkuStep = {n} AND IkuState = 'running' "
+                    "AND ExecutionStatus = 'Running'"
+                )
+            ).count
             assert chip(page, "step", str(n)) == direct == steps.get(n, 0), n
         roles = {"kasubag": 1, "kabag": 1, "karo": 2}
-        for role in ("kasubag", "kabag", "karo", "sekjen", "menteri", "tim",
-                     "fungsional_umum"):
+        for role in ("kasubag", "kabag", "karo", "sekjen", "menteri", "tim", "fungsional_umum"):
             assert chip(page, "role", role) == roles.get(role, 0), role
         assert 'class="stat-n">4<' in page.response.text  # running
         assert 'class="stat-n">1<' in page.response.text  # overdue
@@ -193,9 +222,15 @@ async def test_paging_goes_through_every_process_once(dev_env, web: Web):
         assert sorted(seen) == sorted(ids) and calls == 3
         # A token is good only for the query it was made for.
         first = (await http.get("/api/processes", params={"year": year, "page_size": 2})).json()
-        other = await http.get("/api/processes", params={
-            "year": year, "page_size": 2, "role": "kasubag",
-            "page_token": first["next_page_token"]})
+        other = await http.get(
+            "/api/processes",
+            params={
+                "year": year,
+                "page_size": 2,
+                "role": "kasubag",
+                "page_token": first["next_page_token"],
+            },
+        )
         assert other.status_code == 422 and other.json()["code"] == "invalid_page_token"
 
 

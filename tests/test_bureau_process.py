@@ -47,7 +47,7 @@ def row(page: Page, number: int) -> str:
     html = page.response.text
     start = html.index(f'<tr id="langkah-{number}"')
     following = html.find('<tr id="langkah-', start + 1)
-    return html[start:following if following != -1 else html.index("</tbody>", start)]
+    return html[start : following if following != -1 else html.index("</tbody>", start)]
 
 
 def text_of(html: str) -> str:
@@ -80,8 +80,7 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         assert "Proses dimulai" in page.text
         assert "Langkah 1 dari 16" in page.text and "Rina Wulandari" in page.text
         assert page.response.text.count('<tr id="langkah-') == 16
-        for role in ("Kasubbag", "Kabag", "Karo", "Sekjen", "Menteri", "Tim",
-                     "Fungsional Umum"):
+        for role in ("Kasubbag", "Kabag", "Karo", "Sekjen", "Menteri", "Tim", "Fungsional Umum"):
             assert f'<th scope="col" class="c-role">{role}</th>' in page.response.text
         assert "Persyaratan/ Kelengkapan" in page.text and "Konsep Rencana Kerja" in page.text
         assert row_state(page, 1) == "current" and row_state(page, 2) == "todo"
@@ -93,9 +92,15 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
 
         tor, konsep = samples.pdf("TOR IKU"), samples.docx("Konsep Rencana Kerja")
         draft = samples.docx("Draf IKU v1")
-        await web.act(wid, KASUBAG, "submit", files={
-            "konsep_rencana_kerja": [("Konsep.docx", konsep, DOCX)],
-            "tor": [("TOR.pdf", tor, "application/pdf")]})
+        await web.act(
+            wid,
+            KASUBAG,
+            "submit",
+            files={
+                "konsep_rencana_kerja": [("Konsep.docx", konsep, DOCX)],
+                "tor": [("TOR.pdf", tor, "application/pdf")],
+            },
+        )
         await web.act(wid, KABAG, "approve", note="Setuju, teruskan kepada Karo.")
 
         page = await biro.page(f"/proses/{wid}")
@@ -110,16 +115,22 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
 
         await web.act(wid, KARO, "approve", note="Setuju. Kabag agar membentuk Tim Penyusunan.")
         await web.act(wid, KABAG, "submit", note="Kasubbag agar membentuk Tim Penyusunan.")
-        await web.act(wid, KASUBAG, "submit", team=[TIM_ANGGOTA], leader=TIM_KETUA,
-                      files={"sk_tim": [("SK Tim.pdf", samples.pdf("SK Tim"),
-                                         "application/pdf")]})
+        await web.act(
+            wid,
+            KASUBAG,
+            "submit",
+            team=[TIM_ANGGOTA],
+            leader=TIM_KETUA,
+            files={"sk_tim": [("SK Tim.pdf", samples.pdf("SK Tim"), "application/pdf")]},
+        )
         page = await biro.page(f"/proses/{wid}")
         assert row_state(page, 6) == "current"
         assert "Yusuf Maulana" in row(page, 6) and "Putri Anggraini" in row(page, 6)
         assert "Tim Penyusunan" in page.text
 
-        await web.act(wid, TIM_KETUA, "submit",
-                      files={"draf_iku": [("Draf IKU.docx", draft, DOCX)]})
+        await web.act(
+            wid, TIM_KETUA, "submit", files={"draf_iku": [("Draf IKU.docx", draft, DOCX)]}
+        )
         for person in (KASUBAG, KABAG, KARO, SEKJEN):
             await web.act(wid, person, "approve")
         await web.act(wid, MENTERI, "approve", note="Ditandatangani.")
@@ -190,8 +201,8 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
 
         # The draft's versions and what was decided on each.
         docs = page.response.text
-        table = docs[docs.index('data-kind="draf_iku"'):]
-        table = table[:table.index("</table>")]
+        table = docs[docs.index('data-kind="draf_iku"') :]
+        table = table[: table.index("</table>")]
         v2_row, v1_row = table.split('data-version="')[1:3]
         assert v2_row.startswith("2") and v1_row.startswith("1")
         assert "dikembalikan untuk diperbaiki" in v1_row and "Dr. Bambang Sutrisno" in v1_row
@@ -200,12 +211,11 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert "Ditandatangani Ir. Sri Hartati" in text_of(v2_row)
 
         # Initials and signature: on which version, and which stand.
-        marks = docs[docs.index('id="marks"'):]
-        marks = marks[:marks.index("</table>")]
+        marks = docs[docs.index('id="marks"') :]
+        marks = marks[: marks.index("</table>")]
         rows = [text_of(r) for r in marks.split("<tr ")[1:]]
         on_v2 = [r for r in rows if "v2" in r]
-        assert len(on_v2) == 4 and all("berlaku" in r and "tidak berlaku" not in r
-                                       for r in on_v2)
+        assert len(on_v2) == 4 and all("berlaku" in r and "tidak berlaku" not in r for r in on_v2)
         assert any("Tanda tangan" in r and "Ir. Sri Hartati" in r for r in on_v2)
         assert v2.ref.sha256[:12] in marks and v1.ref.sha256[:12] in marks
         (kabag_v1,) = [r for r in rows if "v1" in r]
@@ -213,7 +223,7 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
 
         # The riwayat: the return with its note and checklist, who decided, each version.
-        riwayat = text_of(docs[docs.index('id="history"'):])
+        riwayat = text_of(docs[docs.index('id="history"') :])
         assert "dikembalikan untuk diperbaiki" in riwayat and "ke langkah 8" in riwayat
         assert "Target terukur dan realistis (sesuai)" in riwayat
         assert f"Draf Indikator Kinerja Utama v2 {v2.ref.sha256[:8]}" in riwayat
@@ -231,16 +241,22 @@ async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_w
         code = unique_code("kemnaker")
         wid = await biro.start(year=2027, code=code, title="IKU 2027")
         form = await biro.page("/proses/baru")
-        typed = {"year": "2027", "code": code, "revision": "0", "sop_number": "1/XII/OT.04.00",
-                 "title": "Judul yang diketik"}
+        typed = {
+            "year": "2027",
+            "code": code,
+            "revision": "0",
+            "sop_number": "1/XII/OT.04.00",
+            "title": "Judul yang diketik",
+        }
         again = await biro.post("/proses/baru", typed, form)
         assert again.status == 409
         assert f"Proses {wid} sudah ada (Berjalan)" in again.text
         assert f'href="/proses/{wid}"' in again.response.text
         values = {f.name: f.value for f in again.fields}
         assert values["title"] == "Judul yang diketik" and values["sop_number"] == "1/XII/OT.04.00"
-        bad = await biro.post("/proses/baru", {**typed, "code": "Kode Salah!", "year": "1990"},
-                              form)
+        bad = await biro.post(
+            "/proses/baru", {**typed, "code": "Kode Salah!", "year": "1990"}, form
+        )
         assert bad.status == 422 and "Proses belum dimulai" in bad.text
         assert "Tahun 2000–2100" in bad.text and "hanya huruf kecil" in bad.text
         assert {f.name: f.value for f in bad.fields}["code"] == "kode salah!"
@@ -257,9 +273,12 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
     async with signed_in(web, "ops") as ops:
         page = await ops.page(f"/proses/{p.id}")
         task_id = hidden(page, "task_id", "form-assign")
-        done = await ops.post(f"/proses/{p.id}/tugaskan",
-                              {"task_id": task_id, "person": "p-011", "reason": "Kabag dinas luar"},
-                              page, form_id="form-assign")
+        done = await ops.post(
+            f"/proses/{p.id}/tugaskan",
+            {"task_id": task_id, "person": "p-011", "reason": "Kabag dinas luar"},
+            page,
+            form_id="form-assign",
+        )
         assert done.status == 303, done.text
         shown = await ops.page(done.response.headers["location"])
         assert "Tugas ditugaskan" in shown.text
@@ -267,29 +286,41 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
         assert "Dewi Lestari" in text_of(row(shown, 2))
         # The page from before the step moved on: its form names a task no longer current.
         await p.approve("p-011", "Setuju, teruskan kepada Karo.")
-        stale = await ops.post(f"/proses/{p.id}/tugaskan",
-                               {"task_id": task_id, "person": "p-002", "reason": "kembali"},
-                               page, form_id="form-assign")
+        stale = await ops.post(
+            f"/proses/{p.id}/tugaskan",
+            {"task_id": task_id, "person": "p-002", "reason": "kembali"},
+            page,
+            form_id="form-assign",
+        )
         assert stale.status == 409 and "Tugas ini sudah diputuskan" in stale.text
         assert 'value="kembali"' in stale.response.text  # what was typed is kept
         # Cancel needs a reason and the confirmation; then it ends the process.
         page = await ops.page(f"/proses/{p.id}")
-        unconfirmed = await ops.post(f"/proses/{p.id}/batalkan",
-                                     {"reason": "Diganti revisi 1"}, page, form_id="form-cancel")
+        unconfirmed = await ops.post(
+            f"/proses/{p.id}/batalkan", {"reason": "Diganti revisi 1"}, page, form_id="form-cancel"
+        )
         assert unconfirmed.status == 422 and "Centang konfirmasi" in unconfirmed.text
-        cancelled = await ops.post(f"/proses/{p.id}/batalkan",
-                                   {"reason": "Diganti revisi 1", "confirm": "ya"}, page,
-                                   form_id="form-cancel")
+        cancelled = await ops.post(
+            f"/proses/{p.id}/batalkan",
+            {"reason": "Diganti revisi 1", "confirm": "ya"},
+            page,
+            form_id="form-cancel",
+        )
         assert cancelled.status == 303
         shown = await ops.page(cancelled.response.headers["location"])
         assert "Proses dibatalkan" in shown.text and "Diganti revisi 1" in shown.text
         assert row_state(shown, 3) == "cancelled" and 'id="form-cancel"' not in shown.text
     status = await p.status()
     assert status.state is ProcessState.CANCELLED
-    steered = [(h.event, h.person, h.note) for h in status.history
-               if h.event in (HistoryEvent.ASSIGNED, HistoryEvent.CANCELLED)]
-    assert steered == [(HistoryEvent.ASSIGNED, "ops", "Kabag dinas luar"),
-                       (HistoryEvent.CANCELLED, "ops", "Diganti revisi 1")]
+    steered = [
+        (h.event, h.person, h.note)
+        for h in status.history
+        if h.event in (HistoryEvent.ASSIGNED, HistoryEvent.CANCELLED)
+    ]
+    assert steered == [
+        (HistoryEvent.ASSIGNED, "ops", "Kabag dinas luar"),
+        (HistoryEvent.CANCELLED, "ops", "Diganti revisi 1"),
+    ]
 
 
 async def test_a_process_terminated_in_the_temporal_ui_is_shown_as_stopped_without_actions(
@@ -313,8 +344,9 @@ async def test_a_plh_kabag_decision_and_one_entered_by_ops_are_named_as_such(
 ):
     today = (await dev_env.get_current_time()).astimezone(WIB).date()
     directory = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
-    directory["acting"] = [{"person": "p-011", "for": KABAG, "kind": "plt",
-                            "start": str(today), "end": str(today)}]
+    directory["acting"] = [
+        {"person": "p-011", "for": KABAG, "kind": "plt", "start": str(today), "end": str(today)}
+    ]
     (tmp_path / "directory.yaml").write_text(yaml.safe_dump(directory))
     web.settings.directory_file = tmp_path / "directory.yaml"
     p = await Scenario(dev_env.client, web.settings).start()

@@ -38,8 +38,12 @@ pytestmark = [
 ]
 
 EXAMPLES_PER_OPERATION = 15
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def fuzz(base_url: str, bearer: str, real_ids: list[str]) -> list[str]:
@@ -57,28 +61,43 @@ def fuzz(base_url: str, bearer: str, real_ids: list[str]) -> list[str]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategies.append(operation.as_strategy(generation_mode=mode))
             if "{workflow_id}" in operation.path:
-                strategies += [operation.as_strategy(generation_mode=mode,
-                                                     path_parameters={"workflow_id": wid})
-                               for wid in real_ids]
-        run = _runner(operation.label, st.one_of(*strategies), base_url, headers, checks,
-                      failures)
+                strategies += [
+                    operation.as_strategy(
+                        generation_mode=mode, path_parameters={"workflow_id": wid}
+                    )
+                    for wid in real_ids
+                ]
+        run = _runner(operation.label, st.one_of(*strategies), base_url, headers, checks, failures)
         run()
     return failures
 
 
-def _runner(label: str, strategy: st.SearchStrategy, base_url: str, headers: dict[str, str],
-            checks: list, failures: list[str]) -> Callable[[], None]:
-    @hypothesis.settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                         derandomize=True, phases=[Phase.explicit, Phase.generate],
-                         suppress_health_check=list(HealthCheck))
+def _runner(
+    label: str,
+    strategy: st.SearchStrategy,
+    base_url: str,
+    headers: dict[str, str],
+    checks: list,
+    failures: list[str],
+) -> Callable[[], None]:
+    @hypothesis.settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @hypothesis.given(case=strategy)
     def run(case: schemathesis.Case) -> None:
         response = case.call(base_url=base_url, headers=headers, timeout=60)
         try:
             case.validate_response(response, checks=checks)
         except (AssertionError, FailureGroup) as err:  # collected: one report in the end
-            failures.append(f"{label}: {' '.join(str(err).split())[:300]} "
-                            f"(HTTP {response.status_code}: {response.text[:300]})")
+            failures.append(
+                f"{label}: {' '.join(str(err).split())[:300]} "
+                f"(HTTP {response.status_code}: {response.text[:300]})"
+            )
 
     return run
 
@@ -89,7 +108,7 @@ async def test_schemathesis_finds_no_server_error_in_the_json_api(dev_env, web: 
     archived = await Scenario(dev_env.client, web.settings).start()
     await archived.walk_to_end()
     failures = await asyncio.to_thread(
-        fuzz, web.settings.public_base_url, token(web.settings, "ops"),
-        [waiting.id, archived.id])
+        fuzz, web.settings.public_base_url, token(web.settings, "ops"), [waiting.id, archived.id]
+    )
     await started_on_queue(dev_env.client, web.settings)
     assert failures == [], "\n".join(failures)

@@ -28,8 +28,8 @@ from common.workcalendar import (
 )
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
-EXAMPLE = Path(__file__).resolve().parents[1] / "common" / "data" / (
-    "calendar-overrides.example.yaml"
+EXAMPLE = (
+    Path(__file__).resolve().parents[1] / "common" / "data" / ("calendar-overrides.example.yaml")
 )
 
 
@@ -46,8 +46,9 @@ def cal() -> WorkCalendar:
     return WorkCalendar()
 
 
-def overrides(holidays: dict[date, str] | None = None,
-              workdays: dict[date, str] | None = None) -> Overrides:
+def overrides(
+    holidays: dict[date, str] | None = None, workdays: dict[date, str] | None = None
+) -> Overrides:
     return Overrides(
         holidays=tuple(OverrideDay(date=d, name=n) for d, n in (holidays or {}).items()),
         workdays=tuple(OverrideDay(date=d, name=n) for d, n in (workdays or {}).items()),
@@ -236,8 +237,12 @@ def test_from_settings_rereads_a_changed_file(tmp_path: Path) -> None:
 
 
 def test_from_settings_uses_office_hours_and_timezone(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, office_open=time(8), office_close=time(15),
-                        office_close_friday=time(15, 30))
+    settings = Settings(
+        data_dir=tmp_path,
+        office_open=time(8),
+        office_close=time(15),
+        office_close_friday=time(15, 30),
+    )
     cal = WorkCalendar.from_settings(settings)
     assert cal.deadline(wib(9, 7, 45), "1d") == wib(9, 15)  # before 08:00: Monday counts
     assert cal.deadline(wib(13, 14), "2h") == wib(16, 8, 30)
@@ -269,10 +274,15 @@ def test_no_path_missing_file_or_empty_file_mean_no_overrides(tmp_path: Path) ->
         ("holidays:\n  - date: 2026-02-30\n    name: x\n", "holidays.0.date"),
         ("holidays:\n  - date: 2026-03-11\n", "name"),
         ("holidays:\n  - date: 2026-03-11\n    name: ''\n", "name"),
-        ("holidays:\n  - {date: 2026-03-11, name: a}\n  - {date: 2026-03-11, name: b}\n",
-         "holidays lists a date twice: 2026-03-11"),
-        ("holidays:\n  - {date: 2026-03-11, name: a}\nworkdays:\n  - {date: 2026-03-11, name: b}\n",
-         "both a holiday and a workday: 2026-03-11"),
+        (
+            "holidays:\n  - {date: 2026-03-11, name: a}\n  - {date: 2026-03-11, name: b}\n",
+            "holidays lists a date twice: 2026-03-11",
+        ),
+        (
+            "holidays:\n  - {date: 2026-03-11, name: a}\n"
+            "workdays:\n  - {date: 2026-03-11, name: b}\n",
+            "both a holiday and a workday: 2026-03-11",
+        ),
     ],
 )
 def test_invalid_overrides_file_names_the_file(tmp_path: Path, content: str, problem: str) -> None:
@@ -290,8 +300,9 @@ def test_invalid_overrides_file_names_the_file(tmp_path: Path, content: str, pro
 
 
 def test_reminder_is_working_hours_before_the_deadline(cal: WorkCalendar) -> None:
-    plan = cal.schedule(wib(17, 10), "2d", reminder_before_hours=4,
-                        escalation_interval_days=1, escalation_cap=3)
+    plan = cal.schedule(
+        wib(17, 10), "2d", reminder_before_hours=4, escalation_interval_days=1, escalation_cap=3
+    )
     assert plan.deadline == utc(26, 9)  # Thu 26 March 16:00 WIB
     assert plan.reminder_at == wib(26, 12)
 
@@ -299,34 +310,39 @@ def test_reminder_is_working_hours_before_the_deadline(cal: WorkCalendar) -> Non
 def test_reminder_reaches_back_over_the_holidays(cal: WorkCalendar) -> None:
     # Deadline Wed 25 March 16:00; 10 working hours earlier: 8.5h on Wednesday, 1.5h before
     # Tuesday 17 March's closing.
-    plan = cal.schedule(wib(16, 10), "2d", reminder_before_hours=10,
-                        escalation_interval_days=1, escalation_cap=1)
+    plan = cal.schedule(
+        wib(16, 10), "2d", reminder_before_hours=10, escalation_interval_days=1, escalation_cap=1
+    )
     assert plan.deadline == wib(25, 16)
     assert plan.reminder_at == wib(17, 14, 30)
 
 
 def test_reminder_before_friday_closing(cal: WorkCalendar) -> None:
-    plan = cal.schedule(wib(12, 10), "1d", reminder_before_hours=4,
-                        escalation_interval_days=1, escalation_cap=0)
+    plan = cal.schedule(
+        wib(12, 10), "1d", reminder_before_hours=4, escalation_interval_days=1, escalation_cap=0
+    )
     assert plan.deadline == wib(13, 16, 30)
     assert plan.reminder_at == wib(13, 12, 30)
 
 
 def test_reminder_skipped_when_already_past_at_assignment(cal: WorkCalendar) -> None:
     # "2h" from Monday 10:00 is due at 12:00; 4 working hours before is 08:00.
-    plan = cal.schedule(wib(9, 10), "2h", reminder_before_hours=4,
-                        escalation_interval_days=1, escalation_cap=1)
+    plan = cal.schedule(
+        wib(9, 10), "2h", reminder_before_hours=4, escalation_interval_days=1, escalation_cap=1
+    )
     assert plan.deadline == wib(9, 12)
     assert plan.reminder_at is None
     # Exactly at the clock's start is not after it: skipped too.
-    plan = cal.schedule(wib(9, 10), "4h", reminder_before_hours=4,
-                        escalation_interval_days=1, escalation_cap=1)
+    plan = cal.schedule(
+        wib(9, 10), "4h", reminder_before_hours=4, escalation_interval_days=1, escalation_cap=1
+    )
     assert plan.reminder_at is None
 
 
 def test_no_reminder_when_lead_time_is_zero(cal: WorkCalendar) -> None:
-    plan = cal.schedule(wib(9, 10), "2d", reminder_before_hours=0,
-                        escalation_interval_days=1, escalation_cap=1)
+    plan = cal.schedule(
+        wib(9, 10), "2d", reminder_before_hours=0, escalation_interval_days=1, escalation_cap=1
+    )
     assert plan.reminder_at is None
 
 
@@ -369,8 +385,9 @@ def test_escalation_cap(cal: WorkCalendar) -> None:
 
 
 def test_schedule_is_in_utc(cal: WorkCalendar) -> None:
-    plan = cal.schedule(wib(17, 10), "2d", reminder_before_hours=4,
-                        escalation_interval_days=1, escalation_cap=3)
+    plan = cal.schedule(
+        wib(17, 10), "2d", reminder_before_hours=4, escalation_interval_days=1, escalation_cap=3
+    )
     assert plan == Schedule(
         standard_time="2d",
         deadline=utc(26, 9),
@@ -428,13 +445,22 @@ async def test_activity_applies_a_standard_time_from_settings(tmp_path: Path) ->
 
 async def test_activity_uses_clock_settings_and_rereads_overrides(tmp_path: Path) -> None:
     path = tmp_path / "overrides.yaml"
-    settings = Settings(data_dir=tmp_path, calendar_overrides_file=path,
-                        reminder_before_hours=2, escalation_interval_days=2, escalation_cap=2)
+    settings = Settings(
+        data_dir=tmp_path,
+        calendar_overrides_file=path,
+        reminder_before_hours=2,
+        escalation_interval_days=2,
+        escalation_cap=2,
+    )
     activities = ScheduleActivities(settings)
     request = ScheduleRequest(step=2, standard_time="2d", clock_start=wib(9, 10))
     plan = ActivityEnvironment().run(activities.plan_schedule, request)
-    assert plan == Schedule(standard_time="2d", deadline=utc(11, 9), reminder_at=utc(11, 7),
-                            escalations=[utc(12, 0, 30), utc(16, 0, 30)])
+    assert plan == Schedule(
+        standard_time="2d",
+        deadline=utc(11, 9),
+        reminder_at=utc(11, 7),
+        escalations=[utc(12, 0, 30), utc(16, 0, 30)],
+    )
     path.write_text("holidays:\n  - date: 2026-03-11\n    name: Cuti bersama tambahan\n")
     plan = ActivityEnvironment().run(activities.plan_schedule, request)
     assert plan.deadline == utc(12, 9)
@@ -462,8 +488,12 @@ def test_a_bad_standard_time_setting_is_refused_when_settings_load(tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2d", StandardTime(2, "d")), ("10d", StandardTime(10, "d")),
-     ("4h", StandardTime(4.0, "h")), ("1.5h", StandardTime(1.5, "h"))],
+    [
+        ("2d", StandardTime(2, "d")),
+        ("10d", StandardTime(10, "d")),
+        ("4h", StandardTime(4.0, "h")),
+        ("1.5h", StandardTime(1.5, "h")),
+    ],
 )
 def test_parse_standard_time(text: str, expected: StandardTime) -> None:
     assert parse_standard_time(text) == expected

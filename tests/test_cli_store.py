@@ -20,15 +20,21 @@ REPO = Path(__file__).resolve().parent.parent
 ENTRY_POINT = Path(sys.executable).with_name("iku")
 
 
-def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None,
-        script: bool = False) -> subprocess.CompletedProcess[str]:
+def run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, script: bool = False
+) -> subprocess.CompletedProcess[str]:
     # Only our IKU_* settings: a developer's own environment must not leak in.
     clean = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
     clean["IKU_DATA_DIR"] = str(tmp_path / "data")
     clean.update(env or {})
     command = [str(ENTRY_POINT)] if script else [sys.executable, "-m", "commands.iku"]
     return subprocess.run(
-        [*command, *args], cwd=REPO, env=clean, capture_output=True, text=True, timeout=60,
+        [*command, *args],
+        cwd=REPO,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
 
@@ -48,7 +54,10 @@ def test_storing_a_pdf_prints_its_ref(tmp_path):
     ref = DocumentRef.model_validate_json(result.stdout)
     digest = hashlib.sha256(data).hexdigest()
     assert (ref.sha256, ref.size, ref.name, ref.media_type) == (
-        digest, len(data), "tor-2027.pdf", "application/pdf"
+        digest,
+        len(data),
+        "tor-2027.pdf",
+        "application/pdf",
     )
     stored = tmp_path / "data" / "documents" / "sha256" / digest[:2] / digest
     assert stored.read_bytes() == data
@@ -98,12 +107,15 @@ def test_iku_documents_dir_is_respected(tmp_path):
     assert not (tmp_path / "data" / "documents").exists()
 
 
-@pytest.mark.parametrize(("name", "build", "code"), [
-    ("laporan.pdf", samples.disguised_exe, "unsupported_type"),
-    ("draf.docx", samples.docm, "macro_enabled"),
-    ("lampiran.docx", samples.zip_bomb, "zip_bomb"),
-    ("catatan.pdf", lambda: b"just some text\n", "unsupported_type"),
-])
+@pytest.mark.parametrize(
+    ("name", "build", "code"),
+    [
+        ("laporan.pdf", samples.disguised_exe, "unsupported_type"),
+        ("draf.docx", samples.docm, "macro_enabled"),
+        ("lampiran.docx", samples.zip_bomb, "zip_bomb"),
+        ("catatan.pdf", lambda: b"just some text\n", "unsupported_type"),
+    ],
+)
 def test_a_refused_file_exits_2_and_stores_nothing(tmp_path, name, build, code):
     source = document(tmp_path, name, build())
     result = run(tmp_path, "store", str(source), "--kind", "draf_iku")

@@ -72,8 +72,13 @@ class Devstack:
         argv = [sys.executable, "-m", "devstack", "--data-dir", str(data_dir)]
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace",
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -169,9 +174,11 @@ async def _signs_in(web_port: int, user: str, password: str) -> bool:
         form = await http.get("/masuk")
         token = re.search(r'name="token" value="([^"]+)"', form.text)
         assert token is not None, form.text[:500]
-        done = await http.post("/masuk", data={"user": user, "password": password,
-                                                "token": token.group(1)},
-                               headers={"Origin": base, "Sec-Fetch-Site": "same-origin"})
+        done = await http.post(
+            "/masuk",
+            data={"user": user, "password": password, "token": token.group(1)},
+            headers={"Origin": base, "Sec-Fetch-Site": "same-origin"},
+        )
         return done.status_code == 303 and (await http.get("/proses")).status_code == 200
 
 
@@ -190,9 +197,12 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     client = await Client.connect(f"127.0.0.1:{ports['temporal']}")
     assert ours <= await _registered_attributes(client)
     handle = await client.start_workflow(
-        "DevstackProbe", id="devstack-probe", task_queue="devstack-probe-no-worker",
-        search_attributes=TypedSearchAttributes([SearchAttributePair(search_attributes.YEAR,
-                                                                     2027)]),
+        "DevstackProbe",
+        id="devstack-probe",
+        task_queue="devstack-probe-no-worker",
+        search_attributes=TypedSearchAttributes(
+            [SearchAttributePair(search_attributes.YEAR, 2027)]
+        ),
     )
     async with httpx.AsyncClient() as http:
         assert (await http.get(f"http://127.0.0.1:{ports['ui']}/")).status_code == 200
@@ -217,8 +227,12 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
 
     # A second supervisor on the same folder is refused: two servers on one SQLite file.
     clash = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-m", "devstack", "--data-dir", str(data_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        subprocess.run,
+        [sys.executable, "-m", "devstack", "--data-dir", str(data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert clash.returncode == 1 and "already using" in clash.stdout
 
@@ -243,7 +257,9 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     assert described.typed_search_attributes.get(search_attributes.YEAR) == 2027
     await aiosmtplib.send(_mail(2), hostname="127.0.0.1", port=ports["smtp"])
     assert [m.message_id for m in list_messages(data_dir / "mail")] == [
-        "<devstack-2@iku.localhost>", "<devstack-1@iku.localhost>"]
+        "<devstack-2@iku.localhost>",
+        "<devstack-1@iku.localhost>",
+    ]
     # The same sign-in after a restart, and the mail of both runs, newest first.
     assert (data_dir / "ops-password").read_text().strip() == password
     assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 2", "Uji devstack 1"]
@@ -262,10 +278,12 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
 
 async def test_first_exit_names_the_child_that_died_and_the_rest_stop(tmp_path: Path) -> None:
     py = sys.executable
-    sleeper = Child(ChildSpec("sleeper", [py, "-c", "import time; time.sleep(60)"], tmp_path),
-                    tmp_path)
-    failing = Child(ChildSpec("failing", [py, "-c", "print('boom'); raise SystemExit(3)"],
-                              tmp_path), tmp_path)
+    sleeper = Child(
+        ChildSpec("sleeper", [py, "-c", "import time; time.sleep(60)"], tmp_path), tmp_path
+    )
+    failing = Child(
+        ChildSpec("failing", [py, "-c", "print('boom'); raise SystemExit(3)"], tmp_path), tmp_path
+    )
     await sleeper.start()
     await failing.start()
     died = await first_exit([sleeper, failing])
@@ -276,8 +294,10 @@ async def test_first_exit_names_the_child_that_died_and_the_rest_stop(tmp_path: 
 
 
 async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
-    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); " \
-               "print('ready', flush=True); time.sleep(60)"
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)"
+    )
     child = Child(ChildSpec("stubborn", [sys.executable, "-c", stubborn], tmp_path), tmp_path)
     await child.start()
     for _ in range(200):  # it must be ignoring SIGTERM before we send one
@@ -288,11 +308,18 @@ async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
 
 
-def test_children_get_the_effective_settings(monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:
+def test_children_get_the_effective_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
-    settings = effective(Settings(data_dir=Path("rel"), standard_times={7: "3d"},
-                                  web_port=8123, link_secret="not-passed-on"))
+    settings = effective(
+        Settings(
+            data_dir=Path("rel"),
+            standard_times={7: "3d"},
+            web_port=8123,
+            link_secret="not-passed-on",
+        )
+    )
     env = settings_environment(settings)
     assert env["IKU_DATA_DIR"] == str(tmp_path / "rel")
     assert env["IKU_MAIL_DIR"] == str(tmp_path / "rel" / "mail")
@@ -324,7 +351,8 @@ def test_banner_names_a_start_command_the_workflow_accepts(
 
 
 def test_the_local_run_turns_the_outbox_on_and_says_how_to_sign_in(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     for key in [k for k in os.environ if k.startswith("IKU_")]:
         monkeypatch.delenv(key)

@@ -58,29 +58,35 @@ def test_the_team_is_named_at_step_5_not_in_the_directory(example):
 
 
 def test_inactive_people_hold_no_role(tmp_path):
-    directory = load_directory(write(tmp_path, """
+    directory = load_directory(
+        write(
+            tmp_path,
+            """
 people:
   - {id: p-1, name: Lama, roles: [kabag], active: false}
   - {id: p-2, name: Baru, roles: [kabag]}
-"""))
+""",
+        )
+    )
     assert [p.id for p in directory.holders("kabag")] == ["p-2"]
 
 
 def test_deputies_of_the_kabag(example):
-    assert example.deputies_of(KABAG) == [
-        Deputy(person=PLH, kind="plh", start=FIRST, end=LAST)
-    ]
+    assert example.deputies_of(KABAG) == [Deputy(person=PLH, kind="plh", start=FIRST, end=LAST)]
     assert example.deputies_of("p-001") == []
     assert example.assignee(KABAG).deputies == example.deputies_of(KABAG)
 
 
-@pytest.mark.parametrize(("day", "acting"), [
-    (date(2027, 1, 31), None),
-    (FIRST, PLH),  # both ends are inclusive
-    (date(2027, 2, 5), PLH),
-    (LAST, PLH),
-    (date(2027, 2, 13), None),
-])
+@pytest.mark.parametrize(
+    ("day", "acting"),
+    [
+        (date(2027, 1, 31), None),
+        (FIRST, PLH),  # both ends are inclusive
+        (date(2027, 2, 5), PLH),
+        (LAST, PLH),
+        (date(2027, 2, 13), None),
+    ],
+)
 def test_acting_for_on_dates_in_and_out_of_range(example, day, acting):
     found = example.acting_for(KABAG, day)
     assert (found.person if found else None) == acting
@@ -101,74 +107,97 @@ def problem(tmp_path: Path, text: str) -> str:
 
 
 def test_a_duplicate_id(tmp_path):
-    message = problem(tmp_path, """
+    message = problem(
+        tmp_path,
+        """
 people:
   - {id: p-001, name: Satu}
   - {id: p-002, name: Dua}
   - {id: p-001, name: Tiga}
-""")
+""",
+    )
     assert "used twice" in message and "p-001" in message and "p-002" not in message
 
 
 def test_an_unknown_acting_person(tmp_path):
-    message = problem(tmp_path, """
+    message = problem(
+        tmp_path,
+        """
 people:
   - {id: p-001, name: Satu}
 acting:
   - {person: p-999, for: p-001, kind: plh, start: 2027-01-01, end: 2027-01-05}
-""")
+""",
+    )
     assert "unknown person p-999" in message
 
 
 def test_acting_for_an_unknown_person(tmp_path):
-    message = problem(tmp_path, """
+    message = problem(
+        tmp_path,
+        """
 people:
   - {id: p-001, name: Satu}
 acting:
   - {person: p-001, for: p-404, kind: plt, start: 2027-01-01, end: 2027-01-05}
-""")
+""",
+    )
     assert "unknown person p-404" in message
 
 
 def test_an_appointment_ending_before_it_starts(tmp_path):
-    message = problem(tmp_path, """
+    message = problem(
+        tmp_path,
+        """
 people:
   - {id: p-001, name: Satu}
   - {id: p-002, name: Dua}
 acting:
   - {person: p-002, for: p-001, kind: plh, start: 2027-03-10, end: 2027-03-01}
-""")
+""",
+    )
     assert "ends before it starts" in message and "p-002" in message
 
 
 @pytest.mark.parametrize("nip", ['"12345"', '"19810412200604200A"', '"1981041220060420011"'])
 def test_a_malformed_nip(tmp_path, nip):
-    message = problem(tmp_path, f"""
+    message = problem(
+        tmp_path,
+        f"""
 people:
   - {{id: p-001, name: Satu, nip: "198104122006042001"}}
   - {{id: p-002, name: Dua, nip: {nip}}}
-""")
+""",
+    )
     # The message names the field, the person and the rule.
     assert "nip" in message and "p-002" in message and "[0-9]{18}" in message
 
 
 def test_an_unquoted_nip_is_read_as_digits(tmp_path):
-    directory = load_directory(write(tmp_path, """
+    directory = load_directory(
+        write(
+            tmp_path,
+            """
 people:
   - {id: p-001, name: Satu, nip: 198104122006042001}
-"""))
+""",
+        )
+    )
     assert directory.people[0].nip == "198104122006042001"
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("people:\n  - {id: p-001, name: Satu, roles: [kabag], colour: blue}\n", "colour"),
-    ("people:\n  - {id: 'p 001', name: Satu}\n", "id"),
-    ("people:\n  - {id: p-001}\n", "name"),
-    ("people:\n  - {id: p-001, name: Satu, email: not-an-email}\n", "email"),
-    ("people:\n  - {id: p-001, name: Satu, lang: fr}\n", "lang"),
-    ("people: [\n", "not valid"),  # broken YAML
-    ("- just\n- a list\n", "not valid"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("people:\n  - {id: p-001, name: Satu, roles: [kabag], colour: blue}\n", "colour"),
+        ("people:\n  - {id: 'p 001', name: Satu}\n", "id"),
+        ("people:\n  - {id: p-001}\n", "name"),
+        ("people:\n  - {id: p-001, name: Satu, email: not-an-email}\n", "email"),
+        ("people:\n  - {id: p-001, name: Satu, lang: fr}\n", "lang"),
+        ("people: [\n", "not valid"),  # broken YAML
+        ("- just\n- a list\n", "not valid"),
+    ],
+)
 def test_other_mistakes_are_named(tmp_path, text, words):
     assert words in problem(tmp_path, text)
 

@@ -123,7 +123,7 @@ async def test_put_stream_with_an_async_iterator(store):
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(data), 64):
-            yield data[start:start + 64]
+            yield data[start : start + 64]
 
     ref = await store.put_stream(chunks(), "laporan.odt", "x/y", max_bytes=None)
     assert ref.sha256 == hashlib.sha256(data).hexdigest()
@@ -166,22 +166,25 @@ def test_path_refuses_what_is_not_a_sha256(store):
             store.path(bad)
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("../../etc/passwd", "passwd"),
-    ("C:\\x\\y.pdf", "y.pdf"),
-    ("/abs/olute/tor.pdf", "tor.pdf"),
-    ("tor\x00.pdf", "tor.pdf"),
-    ("tor\r\n.pdf", "tor .pdf"),
-    ("la\tporan.docx", "la poran.docx"),
-    ("invoice\u202efdp.exe", "invoicefdp.exe"),  # right-to-left override removed
-    ("  draf   iku.docx  ", "draf iku.docx"),
-    ("..", "dokumen"),
-    ("", "dokumen"),
-    (None, "dokumen"),
-    ("dir/", "dokumen"),
-    ("Cafe\u0301.pdf", "Café.pdf"),  # NFC
-    ("Rencana Kerja 2027 (final).pdf", "Rencana Kerja 2027 (final).pdf"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\x\\y.pdf", "y.pdf"),
+        ("/abs/olute/tor.pdf", "tor.pdf"),
+        ("tor\x00.pdf", "tor.pdf"),
+        ("tor\r\n.pdf", "tor .pdf"),
+        ("la\tporan.docx", "la poran.docx"),
+        ("invoice\u202efdp.exe", "invoicefdp.exe"),  # right-to-left override removed
+        ("  draf   iku.docx  ", "draf iku.docx"),
+        ("..", "dokumen"),
+        ("", "dokumen"),
+        (None, "dokumen"),
+        ("dir/", "dokumen"),
+        ("Cafe\u0301.pdf", "Café.pdf"),  # NFC
+        ("Rencana Kerja 2027 (final).pdf", "Rencana Kerja 2027 (final).pdf"),
+    ],
+)
 def test_display_name(raw, shown):
     assert display_name(raw) == shown
 

@@ -94,8 +94,9 @@ async def test_an_unreadable_directory_leaves_the_task_unassigned_until_ops_assi
     broken = tmp_path / "directory.yaml"
     broken.write_text("people: [ {id: p-001\n")
     settings.directory_file = broken
-    await p.decide(KASUBAG, Action.SUBMIT, documents=[
-        p.document("konsep_rencana_kerja"), p.document("tor")])
+    await p.decide(
+        KASUBAG, Action.SUBMIT, documents=[p.document("konsep_rencana_kerja"), p.document("tor")]
+    )
     task = await p.task()
     assert task.step == 2 and task.unassigned
     entry = events(await p.status(), HistoryEvent.UNASSIGNED)[-1]
@@ -103,8 +104,10 @@ async def test_an_unreadable_directory_leaves_the_task_unassigned_until_ops_assi
     await mail.wait_for(p.id, "unassigned", task.id)
 
     settings.directory_file = EXAMPLE_DIRECTORY  # ops fix it, then assign
-    await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-        task_id=task.id, person=KABAG, by="ops", reason="direktori diperbaiki"))
+    await p.handle.execute_update(
+        IkuWorkflow.assign,
+        Assignment(task_id=task.id, person=KABAG, by="ops", reason="direktori diperbaiki"),
+    )
     assert (await p.approve(KABAG, "Setuju.")).next_step == 3
 
 
@@ -133,9 +136,15 @@ async def test_a_plh_appointed_while_the_kabag_holds_the_task_gets_it_on_resend_
     assert task.acting == {}
     today = (await ts_env.get_current_time()).astimezone(WIB).date()
     data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
-    data["acting"] = [{"person": "p-011", "for": KABAG, "kind": "plh",
-                       "start": str(today - timedelta(days=1)),
-                       "end": str(today + timedelta(days=1))}]
+    data["acting"] = [
+        {
+            "person": "p-011",
+            "for": KABAG,
+            "kind": "plh",
+            "start": str(today - timedelta(days=1)),
+            "end": str(today + timedelta(days=1)),
+        }
+    ]
     write_directory(settings, tmp_path, data)
 
     await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(task_id=task.id, by="biro"))
@@ -161,8 +170,10 @@ async def test_a_resend_that_meets_a_decision_does_not_mail_the_next_step_twice(
     await mail.wait_for(p.id, "task", status.task.id)
     await asyncio.sleep(1)  # time for a second mail, if one were coming
     assert len(mail.for_process(p.id, "task")) >= 2
-    assert len([m for m in mail.for_process(p.id, "task")
-                if m["X-IKU-Task-Id"] == status.task.id]) == 1
+    assert (
+        len([m for m in mail.for_process(p.id, "task") if m["X-IKU-Task-Id"] == status.task.id])
+        == 1
+    )
 
 
 async def test_the_cancel_mail_says_at_which_step_the_process_stopped(

@@ -94,8 +94,9 @@ def test_samples_by_media_type(tmp_path, media_type):
 def test_larger_and_varied_samples(tmp_path):
     assert detect_media_type(write(tmp_path, samples.png(64, 48))) == "image/png"
     assert detect_media_type(write(tmp_path, samples.jpeg(33, 17))) == "image/jpeg"
-    rows = [["Kode", "Indikator", "Target"]] + [[f"IKU-{i}", f"Indikator {i}", i * 1.5]
-                                                for i in range(200)]
+    rows = [["Kode", "Indikator", "Target"]] + [
+        [f"IKU-{i}", f"Indikator {i}", i * 1.5] for i in range(200)
+    ]
     assert detect_media_type(write(tmp_path, samples.xlsx(rows))) == XLSX
     assert detect_media_type(write(tmp_path, samples.pdf("a (b) \\ c\nbaris dua"))) == (
         "application/pdf"
@@ -135,7 +136,6 @@ def test_bytes_hidden_between_the_parts_and_the_directory(tmp_path):
     assert refusal(tmp_path, hidden).code == "corrupt"
 
 
-
 def test_a_streamed_zip_with_data_descriptors_is_fine(tmp_path):
     out = samples.Unseekable()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -165,14 +165,17 @@ def test_a_disguised_executable(tmp_path):
     assert err.message_id and err.message_id != err.message
 
 
-@pytest.mark.parametrize("data", [
-    b"Ini hanya teks biasa, bukan dokumen.\n",
-    b"<html><body>tor</body></html>",
-    b"#!/bin/sh\nrm -rf /\n",
-    b"\x7fELF\x02\x01\x01" + bytes(64),
-    b"GIF89a" + bytes(20),
-    b"\x1f\x8b\x08\x00" + bytes(20),  # gzip
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"Ini hanya teks biasa, bukan dokumen.\n",
+        b"<html><body>tor</body></html>",
+        b"#!/bin/sh\nrm -rf /\n",
+        b"\x7fELF\x02\x01\x01" + bytes(64),
+        b"GIF89a" + bytes(20),
+        b"\x1f\x8b\x08\x00" + bytes(20),  # gzip
+    ],
+)
 def test_other_files_are_unsupported(tmp_path, data):
     assert refusal(tmp_path, data).code == "unsupported_type"
 
@@ -227,8 +230,13 @@ def test_an_entry_that_inflates_past_what_it_declares(tmp_path):
     # It declares 1,000 bytes and the CRC of those bytes, but the stream holds 600 KiB:
     # a reader trusting the header is fine, one that inflates the stream is not.
     real = bytes(600 * 1024)
-    liar = RawEntry("word/media/image1.png", RawEntry.of("x", real).data, 1000,
-                    zlib.crc32(real[:1000]), zipfile.ZIP_DEFLATED)
+    liar = RawEntry(
+        "word/media/image1.png",
+        RawEntry.of("x", real).data,
+        1000,
+        zlib.crc32(real[:1000]),
+        zipfile.ZIP_DEFLATED,
+    )
     entries = [RawEntry.of(n, d) for n, d in unzip(samples.docx()).items()] + [liar]
     err = refusal(tmp_path, samples.raw_zip(entries))
     assert err.code == "zip_bomb"
@@ -282,8 +290,9 @@ def test_an_odt_with_basic_macros(tmp_path):
     assert refusal(tmp_path, samples.raw_zip(entries)).code == "macro_enabled"
 
 
-@pytest.mark.parametrize("name", ["../evil", "word/../../evil", "/etc/passwd", "C:/x.xml",
-                                  "..\\evil"])
+@pytest.mark.parametrize(
+    "name", ["../evil", "word/../../evil", "/etc/passwd", "C:/x.xml", "..\\evil"]
+)
 def test_unsafe_member_names(tmp_path, name):
     members: dict[str, bytes | str] = dict(unzip(samples.docx()))
     members[name] = b"x"
@@ -370,12 +379,15 @@ def test_a_docx_with_a_chart_is_accepted(tmp_path):
 
 def test_the_chart_sample_is_wired_like_word_does(tmp_path):
     members = unzip(samples.docx_with_chart())
-    assert (b'Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument'
-            b'.spreadsheetml.sheet"') in members["[Content_Types].xml"]
+    assert (
+        b'Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument'
+        b'.spreadsheetml.sheet"'
+    ) in members["[Content_Types].xml"]
     assert b'Target="charts/chart1.xml"' in members["word/_rels/document.xml.rels"]
     assert b"/relationships/package" in members["word/charts/_rels/chart1.xml.rels"]
-    assert b'Target="../embeddings/Microsoft_Excel_Worksheet.xlsx"' in (
-        members["word/charts/_rels/chart1.xml.rels"]
+    assert (
+        b'Target="../embeddings/Microsoft_Excel_Worksheet.xlsx"'
+        in (members["word/charts/_rels/chart1.xml.rels"])
     )
     assert b'<c:externalData r:id="rId1">' in members["word/charts/chart1.xml"]
     workbook = write(tmp_path, members["word/embeddings/Microsoft_Excel_Worksheet.xlsx"])
@@ -384,11 +396,14 @@ def test_the_chart_sample_is_wired_like_word_does(tmp_path):
     assert b"IKU 2" in sheet and b"80.0" in sheet
 
 
-@pytest.mark.parametrize(("name", "build"), [
-    ("Microsoft_Word_Document.docx", samples.docx),
-    ("Microsoft_PowerPoint_Presentation.pptx", presentation),
-    ("Object.odt", lambda: odf(unzip(samples.odt()))),
-])
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("Microsoft_Word_Document.docx", samples.docx),
+        ("Microsoft_PowerPoint_Presentation.pptx", presentation),
+        ("Object.odt", lambda: odf(unzip(samples.odt()))),
+    ],
+)
 def test_other_embedded_office_documents_are_accepted(tmp_path, name, build):
     # Embedded, any kind of Office package will do, a presentation too.
     data = samples.docx_with_chart(build(), name)
@@ -396,8 +411,9 @@ def test_other_embedded_office_documents_are_accepted(tmp_path, name, build):
 
 
 def test_a_workbook_with_an_embedded_chart_workbook_is_accepted(tmp_path):
-    data = embedded_in(samples.xlsx(), "xl/embeddings/Microsoft_Excel_Worksheet.xlsx",
-                       samples.xlsx())
+    data = embedded_in(
+        samples.xlsx(), "xl/embeddings/Microsoft_Excel_Worksheet.xlsx", samples.xlsx()
+    )
     assert detect_media_type(write(tmp_path, data)) == XLSX
 
 
@@ -432,8 +448,9 @@ def test_embedded_packages_share_the_entry_limit(tmp_path):
     assert str(filetypes.MAX_TOTAL_ENTRIES) in err.message
 
 
-@pytest.mark.parametrize("name", ["Microsoft_Excel_Macro-Enabled_Worksheet.xlsm",
-                                  "Microsoft_Excel_Worksheet.xlsx"])
+@pytest.mark.parametrize(
+    "name", ["Microsoft_Excel_Macro-Enabled_Worksheet.xlsm", "Microsoft_Excel_Worksheet.xlsx"]
+)
 def test_an_embedded_macro_enabled_workbook(tmp_path, name):
     # By its name (.xlsm), or by its content under an innocent one.
     assert refusal(tmp_path, samples.docx_with_chart(samples.xlsm(), name)).code == (
@@ -442,8 +459,9 @@ def test_an_embedded_macro_enabled_workbook(tmp_path, name):
 
 
 def test_an_embedded_workbook_declared_plain_but_carrying_a_vba_project(tmp_path):
-    workbook = embedded_in(samples.xlsx(), "xl/vbaProject.bin",
-                           unzip(samples.xlsm())["xl/vbaProject.bin"])
+    workbook = embedded_in(
+        samples.xlsx(), "xl/vbaProject.bin", unzip(samples.xlsm())["xl/vbaProject.bin"]
+    )
     assert refusal(tmp_path, samples.docx_with_chart(workbook)).code == "macro_enabled"
 
 
@@ -458,9 +476,7 @@ def test_an_embedded_workbook_declared_macro_enabled_by_the_document(tmp_path):
 
 def test_an_embedded_odt_with_basic_macros(tmp_path):
     odt = odf({**unzip(samples.odt()), "Basic/Standard/Module1.xml": b"<script:module/>"})
-    assert refusal(tmp_path, samples.docx_with_chart(odt, "Object.odt")).code == (
-        "macro_enabled"
-    )
+    assert refusal(tmp_path, samples.docx_with_chart(odt, "Object.odt")).code == ("macro_enabled")
 
 
 @pytest.mark.parametrize("name", ["Microsoft_Excel_Worksheet.xlsx", "oleObject1.bin"])
@@ -471,25 +487,38 @@ def test_an_embedded_plain_zip(tmp_path, name):
     assert name in err.message
 
 
-@pytest.mark.parametrize("data", [
-    gzip.compress(b"Lampiran", mtime=0),
-    b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(24),
-    b"Rar!\x1a\x07\x01\x00" + bytes(24),
-    samples.zip_of({}),  # an empty ZIP: only its end record
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        gzip.compress(b"Lampiran", mtime=0),
+        b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(24),
+        b"Rar!\x1a\x07\x01\x00" + bytes(24),
+        samples.zip_of({}),  # an empty ZIP: only its end record
+    ],
+)
 def test_other_embedded_archives_by_content(tmp_path, data):
     data = samples.docx_with_chart(data)
     assert refusal(tmp_path, data).code == "nested_archive"
 
 
-@pytest.mark.parametrize(("inner", "code"), [
-    (samples.encrypted_docx(), "encrypted"),
-    (samples.zip_of({**unzip(samples.xlsx()), "../../evil.xml": "<x/>"}), "unsafe_path"),
-    (samples.zip_of({**unzip(samples.xlsx()), "[Content_Types].xml":
-                     b'<!DOCTYPE Types SYSTEM "http://example.invalid/t.dtd">'
-                     + unzip(samples.xlsx())["[Content_Types].xml"][56:]}), "corrupt"),
-    (samples.xlsx()[:-10], "corrupt"),
-])
+@pytest.mark.parametrize(
+    ("inner", "code"),
+    [
+        (samples.encrypted_docx(), "encrypted"),
+        (samples.zip_of({**unzip(samples.xlsx()), "../../evil.xml": "<x/>"}), "unsafe_path"),
+        (
+            samples.zip_of(
+                {
+                    **unzip(samples.xlsx()),
+                    "[Content_Types].xml": b'<!DOCTYPE Types SYSTEM "http://example.invalid/t.dtd">'
+                    + unzip(samples.xlsx())["[Content_Types].xml"][56:],
+                }
+            ),
+            "corrupt",
+        ),
+        (samples.xlsx()[:-10], "corrupt"),
+    ],
+)
 def test_embedded_packages_obey_the_same_rules(tmp_path, inner, code):
     assert refusal(tmp_path, samples.docx_with_chart(inner)).code == code
 
@@ -512,30 +541,35 @@ def test_embedding_deeper_than_the_limit(tmp_path):
 def test_an_embedded_ole_object_is_accepted(tmp_path):
     data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin", samples.ole_object())
     assert detect_media_type(write(tmp_path, data)) == DOCX
-    legacy = embedded_in(samples.docx(), "word/embeddings/Microsoft_Word_97-2003_Document.doc",
-                         samples.legacy_doc())
+    legacy = embedded_in(
+        samples.docx(), "word/embeddings/Microsoft_Word_97-2003_Document.doc", samples.legacy_doc()
+    )
     assert detect_media_type(write(tmp_path, legacy)) == DOCX
 
 
 def test_an_embedded_ole_object_with_vba_macros(tmp_path):
-    data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin",
-                       samples.ole_object(macros=True))
+    data = embedded_in(
+        samples.docx(), "word/embeddings/oleObject1.bin", samples.ole_object(macros=True)
+    )
     assert refusal(tmp_path, data).code == "macro_enabled"
 
 
 def test_a_stream_name_across_two_chunks_is_still_found(tmp_path):
     # Stored, the object is read in chunks of exactly 256 KiB: the name straddles two.
     header = samples.ole_object()[:512]
-    ole = (header + bytes(256 * 1024 - 7 - len(header)) + "_VBA_PROJECT".encode("utf-16-le")
-           + bytes(100))
+    ole = (
+        header
+        + bytes(256 * 1024 - 7 - len(header))
+        + "_VBA_PROJECT".encode("utf-16-le")
+        + bytes(100)
+    )
     entries = [RawEntry.of(n, d) for n, d in unzip(samples.docx()).items()]
     entries.append(RawEntry.of("word/embeddings/oleObject1.bin", ole, stored=True))
     assert refusal(tmp_path, samples.raw_zip(entries)).code == "macro_enabled"
 
 
 def test_an_embedded_password_protected_document(tmp_path):
-    data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin",
-                       samples.encrypted_office())
+    data = embedded_in(samples.docx(), "word/embeddings/oleObject1.bin", samples.encrypted_office())
     assert refusal(tmp_path, data).code == "encrypted"
 
 
@@ -622,9 +656,9 @@ def test_pdf_sample_cross_references_are_exact():
     offsets = re.findall(rb"(\d{10}) 00000 n", data[start:])
     assert len(offsets) == 5
     for number, offset in enumerate(offsets, start=1):
-        assert data[int(offset):].startswith(b"%d 0 obj" % number)
+        assert data[int(offset) :].startswith(b"%d 0 obj" % number)
     length = int(re.search(rb"/Length (\d+)", data).group(1))
-    stream = data[data.index(b"stream\n") + 7:data.index(b"\nendstream")]
+    stream = data[data.index(b"stream\n") + 7 : data.index(b"\nendstream")]
     assert len(stream) == length
     assert b"(Halo \\(dunia\\)) Tj" in stream
 
@@ -633,9 +667,9 @@ def test_png_sample_chunks_and_pixels():
     data = samples.png(3, 2)
     pos, chunks = 8, []
     while pos < len(data):
-        (length,) = struct.unpack(">L", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">L", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">L", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">L", data[pos + 8 + length : pos + 12 + length])
         assert zlib.crc32(kind + body) == crc
         chunks.append((kind, body))
         pos += 12 + length
@@ -648,15 +682,25 @@ def test_jpeg_sample_segments_run_from_soi_to_eoi():
     assert data[:2] == b"\xff\xd8" and data[-2:] == b"\xff\xd9"
     pos, markers = 2, []
     while data[pos + 1] != 0xDA:
-        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         markers.append(data[pos + 1])
         pos += 2 + length
     assert markers == [0xE0, 0xDB, 0xC0, 0xC4, 0xC4]
     assert data[6:11] == b"JFIF\x00"
 
 
-@pytest.mark.parametrize("build", [samples.docx, samples.xlsx, samples.odt, samples.ods,
-                                   samples.docm, samples.xlsm, samples.docx_with_chart])
+@pytest.mark.parametrize(
+    "build",
+    [
+        samples.docx,
+        samples.xlsx,
+        samples.odt,
+        samples.ods,
+        samples.docm,
+        samples.xlsm,
+        samples.docx_with_chart,
+    ],
+)
 def test_office_samples_are_sound_zips_of_well_formed_xml(build):
     from xml.etree import ElementTree
 
@@ -667,8 +711,17 @@ def test_office_samples_are_sound_zips_of_well_formed_xml(build):
                 ElementTree.fromstring(archive.read(name))
 
 
-@pytest.mark.parametrize("build", [*samples.BY_MEDIA_TYPE.values(), samples.docm,
-                                   samples.xlsm, samples.docx_with_chart, samples.ole_object,
-                                   samples.encrypted_docx, samples.disguised_exe])
+@pytest.mark.parametrize(
+    "build",
+    [
+        *samples.BY_MEDIA_TYPE.values(),
+        samples.docm,
+        samples.xlsm,
+        samples.docx_with_chart,
+        samples.ole_object,
+        samples.encrypted_docx,
+        samples.disguised_exe,
+    ],
+)
 def test_samples_are_deterministic(build):
     assert build() == build()

@@ -60,8 +60,9 @@ async def test_every_executor_is_mailed_a_personal_link_to_their_own_task(
             assert link is not None, message["Subject"]
             claims = signer.read(link.group(1))
             assert (claims.workflow_id, claims.task_id) == (p.id, entry.task_id)
-            decided = next(h for h in history
-                           if h.event is HistoryEvent.DECIDED and h.task_id == entry.task_id)
+            decided = next(
+                h for h in history if h.event is HistoryEvent.DECIDED and h.task_id == entry.task_id
+            )
             if not more:  # a pool step mails every member; otherwise it is the decider
                 assert claims.person == decided.person
             # Message-ID: workflow id, run id, task id, kind and sequence.

@@ -43,7 +43,7 @@ def test_tokens_differ_per_person_and_task(signer):
 
 def flip(token: str, index: int) -> str:
     ch = token[index]
-    return token[:index] + ("A" if ch != "A" else "B") + token[index + 1:]
+    return token[:index] + ("A" if ch != "A" else "B") + token[index + 1 :]
 
 
 @pytest.mark.parametrize("where", ["payload", "signature"])
@@ -84,12 +84,15 @@ def test_garbage_is_invalid(signer, garbage):
         signer.read(garbage, now=NOW)
 
 
-@pytest.mark.parametrize("payload", [
-    ["not", "a", "dict"],
-    {"w": "iku", "t": "t-1", "p": "p-1"},  # no expiry
-    {"w": "iku", "t": "t-1", "p": "p-1", "e": "soon"},
-    {"w": "iku", "t": "t-1", "p": "p-1", "e": 10**20},  # beyond any clock
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        ["not", "a", "dict"],
+        {"w": "iku", "t": "t-1", "p": "p-1"},  # no expiry
+        {"w": "iku", "t": "t-1", "p": "p-1", "e": "soon"},
+        {"w": "iku", "t": "t-1", "p": "p-1", "e": 10**20},  # beyond any clock
+    ],
+)
 def test_a_signed_but_malformed_payload_is_invalid(signer, payload):
     token = URLSafeSerializer(SECRET, salt="iku-task-link-v1").dumps(payload)
     with pytest.raises(LinkInvalid):
@@ -102,7 +105,9 @@ def test_an_expired_token_carries_its_claims(signer):
         signer.read(token, now=LATER + timedelta(seconds=1))
     claims = caught.value.claims
     assert (claims.workflow_id, claims.task_id, claims.person) == (
-        "iku-2027-bpmk", "t-0007", "p-002"
+        "iku-2027-bpmk",
+        "t-0007",
+        "p-002",
     )
     assert claims.expires_at == LATER
 

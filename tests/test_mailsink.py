@@ -58,8 +58,15 @@ async def test_sink_keeps_each_message_newest_first(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["../x", "../20261124T101530.123456Z-1a2b3c4d.eml", "/etc/passwd", "x.eml",
-     "20261124T101530.123456Z-1a2b3c4d.eml/..", ".incoming-abc.tmp", ""],
+    [
+        "../x",
+        "../20261124T101530.123456Z-1a2b3c4d.eml",
+        "/etc/passwd",
+        "x.eml",
+        "20261124T101530.123456Z-1a2b3c4d.eml/..",
+        ".incoming-abc.tmp",
+        "",
+    ],
 )
 def test_read_message_refuses_names_the_sink_never_writes(tmp_path: Path, name: str) -> None:
     with pytest.raises(InvalidMessageName):

@@ -36,7 +36,8 @@ LINK_BASE = datetime(2026, 4, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 20, 3, 0, tzinfo=UTC)
 # Six dot-separated parts left of the @ (workflow, run, task, kind, seq, index).
 MESSAGE_ID = re.compile(
-    r"^<[A-Za-z0-9=_-]+(\.[A-Za-z0-9=_-]+){5}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*>$")
+    r"^<[A-Za-z0-9=_-]+(\.[A-Za-z0-9=_-]+){5}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*>$"
+)
 TOKEN = re.compile(r"http://testserver/t/([A-Za-z0-9_.-]+)")
 AIOSMTPD_LOGGER = "mail.log"  # the test server's own log, not the activity's
 
@@ -54,8 +55,9 @@ class Recorder:
         self.fail_data: dict[int, str] = {}  # n-th DATA command (0-based) -> SMTP reply
         self._data_commands = 0
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -71,8 +73,10 @@ class Recorder:
         return "250 OK"
 
     def messages(self) -> list[EmailMessage]:
-        return [email.message_from_bytes(r, policy=email.policy.default)  # type: ignore[misc]
-                for r in self.raw]
+        return [
+            email.message_from_bytes(r, policy=email.policy.default)  # type: ignore[misc]
+            for r in self.raw
+        ]
 
 
 @pytest.fixture
@@ -99,9 +103,13 @@ def notification(kind: NoticeKind = NoticeKind.TASK, **fields: Any) -> Notificat
     base: dict[str, Any] = {
         "kind": kind,
         "seq": 7,
-        "process": ProcessSummary(workflow_id=WORKFLOW_ID, year=2026, code="biro-perencanaan",
-                                  title="IKU Kementerian Ketenagakerjaan 2026",
-                                  sop_number="1/.../OT.04.00/./..."),
+        "process": ProcessSummary(
+            workflow_id=WORKFLOW_ID,
+            year=2026,
+            code="biro-perencanaan",
+            title="IKU Kementerian Ketenagakerjaan 2026",
+            sop_number="1/.../OT.04.00/./...",
+        ),
         "task_id": "t-2-1",
         "step": 2,
         "round": 1,
@@ -112,20 +120,29 @@ def notification(kind: NoticeKind = NoticeKind.TASK, **fields: Any) -> Notificat
     return Notification(**(base | fields))
 
 
-def environment(heartbeat_details: list[Any] | None = None
-                ) -> tuple[ActivityEnvironment, list[tuple[Any, ...]]]:
+def environment(
+    heartbeat_details: list[Any] | None = None,
+) -> tuple[ActivityEnvironment, list[tuple[Any, ...]]]:
     env = ActivityEnvironment()
     env.info = dataclasses.replace(
-        env.info, workflow_id=WORKFLOW_ID, workflow_run_id=RUN_ID,
-        activity_type="send_notification", heartbeat_details=heartbeat_details or [],
+        env.info,
+        workflow_id=WORKFLOW_ID,
+        workflow_run_id=RUN_ID,
+        activity_type="send_notification",
+        heartbeat_details=heartbeat_details or [],
     )
     beats: list[tuple[Any, ...]] = []
     env.on_heartbeat = lambda *details: beats.append(details)
     return env, beats
 
 
-async def send(cfg: Settings, n: Notification, *, heartbeat_details: list[Any] | None = None,
-               now: datetime | None = NOW) -> Any:
+async def send(
+    cfg: Settings,
+    n: Notification,
+    *,
+    heartbeat_details: list[Any] | None = None,
+    now: datetime | None = NOW,
+) -> Any:
     acts = NotifyActivities(cfg) if now is None else NotifyActivities(cfg, clock=lambda: now)
     env, _ = environment(heartbeat_details)
     return await env.run(acts.send_notification, n)
@@ -146,8 +163,12 @@ def token_of(message: EmailMessage) -> str:
     return tokens[0]
 
 
-def directory_file(tmp_path: Path, *, acting: list[dict[str, str]] | None = None,
-                   without_email: tuple[str, ...] = ()) -> Path:
+def directory_file(
+    tmp_path: Path,
+    *,
+    acting: list[dict[str, str]] | None = None,
+    without_email: tuple[str, ...] = (),
+) -> Path:
     """The example directory with only the ``acting`` appointments given and some emails
     removed."""
 
@@ -167,8 +188,7 @@ def example_emails() -> list[str]:
 # --- the task mail ---------------------------------------------------------------------
 
 
-async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg: Settings
-                                                          ) -> None:
+async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg: Settings) -> None:
     result = await send(cfg, notification(recipients=["p-002"], note="Lengkapi <TOR> & jadwal"))
 
     [message] = server.messages()
@@ -195,7 +215,8 @@ async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg:
     assert message.get_content_type() == "multipart/alternative"
 
     assert message["Subject"] == (
-        "[IKU 2026] Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan")
+        "[IKU 2026] Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan"
+    )
     text, html = bodies(message)
     for part in (text, html):
         assert "Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan" in part
@@ -216,7 +237,8 @@ async def test_english_for_a_person_with_lang_en(server: Recorder, cfg: Settings
     [message] = server.messages()
     assert message["Content-Language"] == "en"
     assert message["Subject"].startswith(
-        "[IKU 2026] Action needed: step 6 of 16 — Collects material")
+        "[IKU 2026] Action needed: step 6 of 16 — Collects material"
+    )
     text, html = bodies(message)
     for part in (text, html):
         assert "Thursday, 26 March 2026, 16:00 WIB" in part
@@ -230,7 +252,8 @@ async def test_reminder_leads_with_the_deadline(server: Recorder, cfg: Settings)
 
     [message] = server.messages()
     assert message["Subject"].startswith(
-        "[IKU 2026] Pengingat: tenggat Kamis, 26 Maret 2026 pukul 16.00 WIB — langkah 2 dari 16")
+        "[IKU 2026] Pengingat: tenggat Kamis, 26 Maret 2026 pukul 16.00 WIB — langkah 2 dari 16"
+    )
     assert message["X-IKU-Kind"] == "reminder"
     assert message["Message-ID"].endswith(".t-2-1.reminder.7.0@iku.localhost>")
     token_of(message)
@@ -239,11 +262,16 @@ async def test_reminder_leads_with_the_deadline(server: Recorder, cfg: Settings)
 # --- acting officials ------------------------------------------------------------------
 
 
-async def test_acting_official_today_gets_the_mail_and_the_link(server: Recorder, cfg: Settings,
-                                                                tmp_path: Path) -> None:
+async def test_acting_official_today_gets_the_mail_and_the_link(
+    server: Recorder, cfg: Settings, tmp_path: Path
+) -> None:
     today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
-    cfg.directory_file = directory_file(tmp_path, acting=[appointment(
-        "p-011", "p-002", today - timedelta(days=1), today + timedelta(days=1))])
+    cfg.directory_file = directory_file(
+        tmp_path,
+        acting=[
+            appointment("p-011", "p-002", today - timedelta(days=1), today + timedelta(days=1))
+        ],
+    )
     result = await send(cfg, notification(recipients=["p-002"]), now=None)  # the real clock
 
     [message] = server.messages()
@@ -257,14 +285,18 @@ async def test_acting_official_today_gets_the_mail_and_the_link(server: Recorder
     assert "Plh Kepala Bagian Perencanaan Program" in html
 
 
-@pytest.mark.parametrize(("now", "to"), [
-    # 23.30 WIB on 31 January: the Plh (from 1 February) has not started.
-    (datetime(2027, 1, 31, 16, 30, tzinfo=UTC), "ahmad.fauzi@kemnaker.example"),
-    # 00.30 WIB on 1 February, still 31 January in UTC: the Plh acts.
-    (datetime(2027, 1, 31, 17, 30, tzinfo=UTC), "dewi.lestari@kemnaker.example"),
-])
-async def test_acting_is_decided_by_the_date_in_jakarta(server: Recorder, cfg: Settings,
-                                                        now: datetime, to: str) -> None:
+@pytest.mark.parametrize(
+    ("now", "to"),
+    [
+        # 23.30 WIB on 31 January: the Plh (from 1 February) has not started.
+        (datetime(2027, 1, 31, 16, 30, tzinfo=UTC), "ahmad.fauzi@kemnaker.example"),
+        # 00.30 WIB on 1 February, still 31 January in UTC: the Plh acts.
+        (datetime(2027, 1, 31, 17, 30, tzinfo=UTC), "dewi.lestari@kemnaker.example"),
+    ],
+)
+async def test_acting_is_decided_by_the_date_in_jakarta(
+    server: Recorder, cfg: Settings, now: datetime, to: str
+) -> None:
     await send(cfg, notification(recipients=["p-002"]), now=now)
     assert server.rcpt == [[to]]
 
@@ -273,13 +305,21 @@ async def test_acting_is_decided_by_the_date_in_jakarta(server: Recorder, cfg: S
 
 
 async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
-        server: Recorder, cfg: Settings) -> None:
-    result = await send(cfg, notification(
-        NoticeKind.ESCALATION, task_id="t-8-2", step=8, recipient_roles=["karo"],
-        waiting_on=["p-002"], escalation_number=2,
-        with_link=True,  # even if asked for: an escalation never carries an action link
-        link_expires_at=LINK_BASE,
-    ))
+    server: Recorder, cfg: Settings
+) -> None:
+    result = await send(
+        cfg,
+        notification(
+            NoticeKind.ESCALATION,
+            task_id="t-8-2",
+            step=8,
+            recipient_roles=["karo"],
+            waiting_on=["p-002"],
+            escalation_number=2,
+            with_link=True,  # even if asked for: an escalation never carries an action link
+            link_expires_at=LINK_BASE,
+        ),
+    )
 
     [message] = server.messages()
     assert server.rcpt == [["bambang.sutrisno@kemnaker.example"]]
@@ -296,42 +336,59 @@ async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
     assert "href=" not in html
 
 
-async def test_unassigned_goes_to_ops_with_the_assign_command(server: Recorder, cfg: Settings
-                                                              ) -> None:
-    result = await send(cfg, notification(NoticeKind.UNASSIGNED, task_id="t-9-1", step=9,
-                                          to_ops=True))
+async def test_unassigned_goes_to_ops_with_the_assign_command(
+    server: Recorder, cfg: Settings
+) -> None:
+    result = await send(
+        cfg, notification(NoticeKind.UNASSIGNED, task_id="t-9-1", step=9, to_ops=True)
+    )
 
     [message] = server.messages()
     assert server.rcpt == [["ops@localhost"]]
     assert result.sent == 1 and result.skipped == []
     text, html = bodies(message)
-    command = (f"temporal workflow update execute --workflow-id {WORKFLOW_ID} --name assign "
-               """--input '{"task_id":"t-9-1","person":"p-…","by":"ops","reason":"…"}'""")
+    command = (
+        f"temporal workflow update execute --workflow-id {WORKFLOW_ID} --name assign "
+        """--input '{"task_id":"t-9-1","person":"p-…","by":"ops","reason":"…"}'"""
+    )
     assert command in text
     assert "Kepala Biro Perencanaan dan Manajemen Kinerja" in text
     assert "&#34;task_id&#34;:&#34;t-9-1&#34;" in html or "&quot;task_id&quot;" in html
     assert "/t/" not in text
 
 
-@pytest.mark.parametrize(("kind", "words"), [
-    (NoticeKind.CANCELLED, ("Proses IKU 2026 dibatalkan", "Anggaran dialihkan")),
-    (NoticeKind.ARCHIVED, ("IKU 2026 telah didokumentasikan", "Langkah 16 dari 16 selesai")),
-])
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        (NoticeKind.CANCELLED, ("Proses IKU 2026 dibatalkan", "Anggaran dialihkan")),
+        (NoticeKind.ARCHIVED, ("IKU 2026 telah didokumentasikan", "Langkah 16 dari 16 selesai")),
+    ],
+)
 async def test_cancelled_and_archived_go_to_everyone_involved(
-        server: Recorder, cfg: Settings, kind: NoticeKind, words: tuple[str, ...]) -> None:
-    result = await send(cfg, notification(kind, recipients=["p-001", "p-002", "p-003"],
-                                          task_id=None, step=None,
-                                          note="Anggaran dialihkan" if kind == "cancelled"
-                                          else ""))
+    server: Recorder, cfg: Settings, kind: NoticeKind, words: tuple[str, ...]
+) -> None:
+    result = await send(
+        cfg,
+        notification(
+            kind,
+            recipients=["p-001", "p-002", "p-003"],
+            task_id=None,
+            step=None,
+            note="Anggaran dialihkan" if kind == "cancelled" else "",
+        ),
+    )
 
     assert sorted(r[0] for r in server.rcpt) == [
-        "ahmad.fauzi@kemnaker.example", "bambang.sutrisno@kemnaker.example",
-        "rina.wulandari@kemnaker.example"]
+        "ahmad.fauzi@kemnaker.example",
+        "bambang.sutrisno@kemnaker.example",
+        "rina.wulandari@kemnaker.example",
+    ]
     assert result.sent == 3
     for index, message in enumerate(server.messages()):
         assert message["X-IKU-Task-Id"] is None
         assert message["Message-ID"] == (
-            f"<{WORKFLOW_ID}.{RUN_ID}.-.{kind.value}.7.{index}@iku.localhost>")
+            f"<{WORKFLOW_ID}.{RUN_ID}.-.{kind.value}.7.{index}@iku.localhost>"
+        )
         text, _ = bodies(message)
         assert all(w in text for w in words)
         assert "/t/" not in text
@@ -339,7 +396,8 @@ async def test_cancelled_and_archived_go_to_everyone_involved(
 
 @pytest.mark.parametrize("kind", list(NoticeKind))
 async def test_every_kind_is_sent_and_only_the_task_kinds_carry_a_link(
-        server: Recorder, cfg: Settings, kind: NoticeKind) -> None:
+    server: Recorder, cfg: Settings, kind: NoticeKind
+) -> None:
     n = notification(kind, recipients=["p-002"], with_link=True, link_expires_at=LINK_BASE)
     result = await send(cfg, n)
     assert result.sent == 1
@@ -352,25 +410,43 @@ async def test_every_kind_is_sent_and_only_the_task_kinds_carry_a_link(
 
 
 async def test_recipients_are_deduplicated(server: Recorder, cfg: Settings) -> None:
-    result = await send(cfg, notification(NoticeKind.ESCALATION, recipients=["p-003", "p-003"],
-                                          recipient_roles=["karo"], waiting_on=["p-002"],
-                                          escalation_number=1))
+    result = await send(
+        cfg,
+        notification(
+            NoticeKind.ESCALATION,
+            recipients=["p-003", "p-003"],
+            recipient_roles=["karo"],
+            waiting_on=["p-002"],
+            escalation_number=1,
+        ),
+    )
     assert server.rcpt == [["bambang.sutrisno@kemnaker.example"]]
     assert result.sent == 1
 
 
-async def test_escalation_to_a_role_nobody_holds_reaches_ops(server: Recorder, cfg: Settings
-                                                              ) -> None:
-    await send(cfg, notification(NoticeKind.ESCALATION, recipient_roles=["tim"],
-                                 waiting_on=["p-006"], escalation_number=1, step=6))
+async def test_escalation_to_a_role_nobody_holds_reaches_ops(
+    server: Recorder, cfg: Settings
+) -> None:
+    await send(
+        cfg,
+        notification(
+            NoticeKind.ESCALATION,
+            recipient_roles=["tim"],
+            waiting_on=["p-006"],
+            escalation_number=1,
+            step=6,
+        ),
+    )
     assert server.rcpt == [["ops@localhost"]]
 
 
-async def test_person_without_email_is_reported_in_skipped(server: Recorder, cfg: Settings,
-                                                           tmp_path: Path) -> None:
+async def test_person_without_email_is_reported_in_skipped(
+    server: Recorder, cfg: Settings, tmp_path: Path
+) -> None:
     cfg.directory_file = directory_file(tmp_path, without_email=("p-010",))
-    result = await send(cfg, notification(task_id="t-16-1", step=16,
-                                          recipients=["p-009", "p-010", "p-404"]))
+    result = await send(
+        cfg, notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010", "p-404"])
+    )
 
     assert server.rcpt == [["sari.dewi@kemnaker.example"]]
     assert result.sent == 1
@@ -378,10 +454,10 @@ async def test_person_without_email_is_reported_in_skipped(server: Recorder, cfg
 
 
 async def test_permanent_refusal_of_one_recipient_does_not_fail_the_batch(
-        server: Recorder, cfg: Settings) -> None:
+    server: Recorder, cfg: Settings
+) -> None:
     server.refuse["sari.dewi@kemnaker.example"] = "550 5.1.1 <sari.dewi@kemnaker.example>: no"
-    result = await send(cfg, notification(task_id="t-16-1", step=16,
-                                          recipients=["p-009", "p-010"]))
+    result = await send(cfg, notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010"]))
 
     assert server.rcpt == [["agus.setiawan@kemnaker.example"]]
     assert result.sent == 1 and result.skipped == ["p-009"]
@@ -391,8 +467,9 @@ async def test_permanent_refusal_of_one_recipient_does_not_fail_the_batch(
 # --- at least once: heartbeats and retries ---------------------------------------------
 
 
-async def test_retry_skips_what_the_heartbeat_says_was_sent(server: Recorder, cfg: Settings
-                                                             ) -> None:
+async def test_retry_skips_what_the_heartbeat_says_was_sent(
+    server: Recorder, cfg: Settings
+) -> None:
     acts = NotifyActivities(cfg, clock=lambda: NOW)
     env, beats = environment(heartbeat_details=[[0]])
     n = notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010"])
@@ -406,15 +483,20 @@ async def test_retry_skips_what_the_heartbeat_says_was_sent(server: Recorder, cf
 
 
 async def test_heartbeat_for_someone_else_at_that_index_does_not_skip(
-        server: Recorder, cfg: Settings) -> None:
+    server: Recorder, cfg: Settings
+) -> None:
     # Between attempts the directory changed: index 0 is now a different person.
-    await send(cfg, notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010"]),
-               heartbeat_details=[[0], ["p-099", "p-010"]])
+    await send(
+        cfg,
+        notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010"]),
+        heartbeat_details=[[0], ["p-099", "p-010"]],
+    )
     assert len(server.rcpt) == 2
 
 
 async def test_smtp_failure_raises_and_the_retry_sends_the_same_message_ids(
-        server: Recorder, cfg: Settings) -> None:
+    server: Recorder, cfg: Settings
+) -> None:
     server.fail_data[1] = "451 4.3.0 <agus.setiawan@kemnaker.example> try again later"
     n = notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010"])
     acts = NotifyActivities(cfg, clock=lambda: NOW)
@@ -432,8 +514,10 @@ async def test_smtp_failure_raises_and_the_retry_sends_the_same_message_ids(
     env, _ = environment(heartbeat_details=list(beats[-1]))
     result = await env.run(acts.send_notification, n)
 
-    assert [r[0] for r in server.rcpt] == ["sari.dewi@kemnaker.example",
-                                           "agus.setiawan@kemnaker.example"]
+    assert [r[0] for r in server.rcpt] == [
+        "sari.dewi@kemnaker.example",
+        "agus.setiawan@kemnaker.example",
+    ]
     second_id = server.messages()[1]["Message-ID"]
     assert result.message_ids == [first_id, second_id]
     assert first_id.endswith(".0@iku.localhost>") and second_id.endswith(".1@iku.localhost>")
@@ -450,25 +534,40 @@ async def test_unreachable_server_is_a_retryable_error(tmp_path: Path) -> None:
 # --- what is logged --------------------------------------------------------------------
 
 
-async def test_log_has_no_address_name_note_or_token(server: Recorder, cfg: Settings,
-                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_log_has_no_address_name_note_or_token(
+    server: Recorder, cfg: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     server.refuse["agus.setiawan@kemnaker.example"] = "550 5.1.1 <agus.setiawan@kemnaker.example>"
-    await send(cfg, notification(recipients=["p-002", "p-009", "p-010"],
-                                 note="Rahasia: angka target belum final"))
-    await send(cfg, notification(NoticeKind.ESCALATION, recipient_roles=["karo"],
-                                 waiting_on=["p-002"], escalation_number=1, to_ops=True))
+    await send(
+        cfg,
+        notification(
+            recipients=["p-002", "p-009", "p-010"], note="Rahasia: angka target belum final"
+        ),
+    )
+    await send(
+        cfg,
+        notification(
+            NoticeKind.ESCALATION,
+            recipient_roles=["karo"],
+            waiting_on=["p-002"],
+            escalation_number=1,
+            to_ops=True,
+        ),
+    )
 
     messages = server.messages()
     tokens = [token_of(m) for m in messages if m["X-IKU-Kind"] == "task"]
     assert len(tokens) == 2
-    logged = "\n".join(f"{r.getMessage()} {getattr(r, 'temporal_activity', '')}"
-                       for r in caplog.records if not r.name.startswith(AIOSMTPD_LOGGER))
+    logged = "\n".join(
+        f"{r.getMessage()} {getattr(r, 'temporal_activity', '')}"
+        for r in caplog.records
+        if not r.name.startswith(AIOSMTPD_LOGGER)
+    )
     # The log does say what was sent.
     for m in messages:
         assert m["Message-ID"] in logged
-    forbidden = [*example_emails(), cfg.ops_email, *tokens, "Ahmad", "Fauzi", "Rahasia",
-                 "Bambang"]
+    forbidden = [*example_emails(), cfg.ops_email, *tokens, "Ahmad", "Fauzi", "Rahasia", "Bambang"]
     assert [f for f in forbidden if f in logged] == []
 
 
@@ -480,16 +579,21 @@ def test_message_id_is_sanitised_and_keeps_inputs_apart() -> None:
     assert MESSAGE_ID.match(odd), odd
     assert odd.endswith(".task.3.4@iku.example.go.id>")
     assert message_id("a.b", "r", None, "task", 1, 0, "d") != message_id(
-        "a_b", "r", None, "task", 1, 0, "d")
+        "a_b", "r", None, "task", 1, 0, "d"
+    )
     assert message_id("w", None, None, "cancelled", 1, 0, "bad domain!") == (
-        "<w.-.-.cancelled.1.0@bad-domain->")
+        "<w.-.-.cancelled.1.0@bad-domain->"
+    )
 
 
-@pytest.mark.parametrize(("moment", "lang", "expected"), [
-    (DEADLINE, "id", "Kamis, 26 Maret 2026 pukul 16.00 WIB"),
-    (DEADLINE, "en", "Thursday, 26 March 2026, 16:00 WIB"),
-    (datetime(2026, 5, 29, 9, 30, tzinfo=UTC), "id", "Jumat, 29 Mei 2026 pukul 16.30 WIB"),
-    (datetime(2026, 8, 16, 17, 5, tzinfo=UTC), "id", "Senin, 17 Agustus 2026 pukul 00.05 WIB"),
-])
+@pytest.mark.parametrize(
+    ("moment", "lang", "expected"),
+    [
+        (DEADLINE, "id", "Kamis, 26 Maret 2026 pukul 16.00 WIB"),
+        (DEADLINE, "en", "Thursday, 26 March 2026, 16:00 WIB"),
+        (datetime(2026, 5, 29, 9, 30, tzinfo=UTC), "id", "Jumat, 29 Mei 2026 pukul 16.30 WIB"),
+        (datetime(2026, 8, 16, 17, 5, tzinfo=UTC), "id", "Senin, 17 Agustus 2026 pukul 00.05 WIB"),
+    ],
+)
 def test_dates_are_written_out_in_wib(moment: datetime, lang: str, expected: str) -> None:
     assert format_when(moment, lang) == expected

@@ -68,8 +68,10 @@ async def test_the_kasubag_cannot_approve_her_own_proposal(p: Scenario):
     await p.do_step()  # the Kasubag submits the proposal
     task = await p.task()
     # Ops give the Kabag's review to the Kasubag (say, as acting Kabag) …
-    await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-        task_id=task.id, person=KASUBAG, by="ops", reason="Kabag cuti"))
+    await p.handle.execute_update(
+        IkuWorkflow.assign,
+        Assignment(task_id=task.id, person=KASUBAG, by="ops", reason="Kabag cuti"),
+    )
     # … but she cannot approve what she submitted herself.
     assert await refused(p, KASUBAG, Action.APPROVE, note="Setuju") == "own_submission"
 
@@ -98,15 +100,24 @@ async def test_a_submit_without_its_required_documents_is_refused(p: Scenario):
 async def test_a_reference_the_store_does_not_hold_with_that_sha256_is_refused(p: Scenario):
     real = p.document("konsep_rencana_kerja")
     digest = hashlib.sha256(b"never stored").hexdigest()
-    ghost = Attachment(kind="tor", ref=DocumentRef(
-        key=f"sha256/{digest}", sha256=digest, size=12, name="tor.pdf",
-        media_type="application/pdf"))
+    ghost = Attachment(
+        kind="tor",
+        ref=DocumentRef(
+            key=f"sha256/{digest}",
+            sha256=digest,
+            size=12,
+            name="tor.pdf",
+            media_type="application/pdf",
+        ),
+    )
     assert await refused(p, KASUBAG, Action.SUBMIT, documents=[real, ghost]) == (
-        "document_not_in_store")
+        "document_not_in_store"
+    )
     # A real file whose size was misreported is not "held with that sha256" either.
     lying = Attachment(kind="tor", ref=real.ref.model_copy(update={"size": real.ref.size + 1}))
     assert await refused(p, KASUBAG, Action.SUBMIT, documents=[real, lying]) == (
-        "document_not_in_store")
+        "document_not_in_store"
+    )
 
 
 async def test_attachments_the_step_does_not_produce_are_refused(p: Scenario):
@@ -120,13 +131,16 @@ async def test_the_review_checklist_must_be_complete_and_met_to_approve(p: Scena
     await p.walk_to(2)
     incomplete = {"kelengkapan": True}
     assert await refused(p, KABAG, Action.APPROVE, note="Setuju", checklist=incomplete) == (
-        "checklist_incomplete")
+        "checklist_incomplete"
+    )
     unknown = {"kelengkapan": True, "selaras_renstra": True, "tor_memadai": True, "x": True}
     assert await refused(p, KABAG, Action.APPROVE, note="Setuju", checklist=unknown) == (
-        "checklist_unknown_item")
+        "checklist_unknown_item"
+    )
     unmet = {"kelengkapan": True, "selaras_renstra": False, "tor_memadai": True}
     assert await refused(p, KABAG, Action.APPROVE, note="Setuju", checklist=unmet) == (
-        "checklist_not_met")
+        "checklist_not_met"
+    )
     # An unmet item is exactly what a return is for.
     result = await p.decide(KABAG, Action.RETURN, note="Belum selaras Renstra", checklist=unmet)
     assert result.outcome == "returned"
@@ -139,12 +153,14 @@ async def test_the_team_is_named_at_step_5_and_only_there(p: Scenario):
     assert await refused(p, KASUBAG, Action.SUBMIT, documents=[sk]) == "team_required"
     stranger = Team(members=[TIM_KETUA, "p-404"], leader=TIM_KETUA)
     assert await refused(p, KASUBAG, Action.SUBMIT, documents=[sk], team=stranger) == (
-        "unknown_person")
+        "unknown_person"
+    )
     await p.do_step()  # step 5 with a real team
     team = Team(members=[TIM_KETUA], leader=TIM_KETUA)
     draft = p.document("draf_iku")
     assert await refused(p, TIM_ANGGOTA, Action.SUBMIT, documents=[draft], team=team) == (
-        "team_not_allowed")
+        "team_not_allowed"
+    )
 
 
 async def test_a_decision_after_the_karo_cancelled_the_process_is_refused(p: Scenario):
@@ -161,8 +177,9 @@ async def test_a_decision_after_the_karo_cancelled_the_process_is_refused(p: Sce
 
 
 async def test_two_simultaneous_decisions_yield_one_decision_and_one_already_decided(p: Scenario):
-    first = await p.decision(KASUBAG, Action.SUBMIT, documents=[
-        p.document("konsep_rencana_kerja"), p.document("tor")])
+    first = await p.decision(
+        KASUBAG, Action.SUBMIT, documents=[p.document("konsep_rencana_kerja"), p.document("tor")]
+    )
     second = first.model_copy(update={"note": "klik kedua"})
     results = await asyncio.gather(
         p.handle.execute_update(IkuWorkflow.decide, first),
@@ -186,13 +203,16 @@ async def test_a_refused_signal_is_recorded_and_not_applied(p: Scenario):
     status = await p.until(lambda s: sum(h.event is HistoryEvent.REFUSED for h in s.history) == 2)
     refusals = [h for h in status.history if h.event is HistoryEvent.REFUSED]
     assert [(h.detail, h.person) for h in refusals] == [
-        ("not_assignee", SEKJEN), ("invalid_input", None)]
+        ("not_assignee", SEKJEN),
+        ("invalid_input", None),
+    ]
     assert status.task is not None and status.task.id == task.id  # nothing moved
 
 
 async def test_a_valid_signal_from_the_temporal_ui_is_applied(p: Scenario):
-    decision = await p.decision(KASUBAG, Action.SUBMIT, documents=[
-        p.document("konsep_rencana_kerja"), p.document("tor")])
+    decision = await p.decision(
+        KASUBAG, Action.SUBMIT, documents=[p.document("konsep_rencana_kerja"), p.document("tor")]
+    )
     await p.handle.signal("decide", decision.model_dump(mode="json"))
     status = await p.until(lambda s: s.task is not None and s.task.step == 2)
     assert status.task is not None and status.task.assignees == [KABAG]
@@ -203,15 +223,18 @@ async def test_only_the_karo_or_ops_may_cancel_or_assign(p: Scenario):
     for person in (KASUBAG, KABAG, SEKJEN, STAF_LAIN):
         with pytest.raises(WorkflowUpdateFailedError) as caught:
             await p.handle.execute_update(
-                IkuWorkflow.cancel, CancelRequest(by=person, reason="Tidak perlu"))
+                IkuWorkflow.cancel, CancelRequest(by=person, reason="Tidak perlu")
+            )
         assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]
         with pytest.raises(WorkflowUpdateFailedError) as caught:
-            await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-                task_id=task.id, person=STAF_LAIN, by=person))
+            await p.handle.execute_update(
+                IkuWorkflow.assign, Assignment(task_id=task.id, person=STAF_LAIN, by=person)
+            )
         assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-            task_id=task.id, person="p-404", by="ops"))
+        await p.handle.execute_update(
+            IkuWorkflow.assign, Assignment(task_id=task.id, person="p-404", by="ops")
+        )
     assert caught.value.cause.type == "unknown_person"  # type: ignore[union-attr]
 
 
@@ -219,8 +242,9 @@ async def test_only_ops_may_enter_a_decision_for_an_official(p: Scenario):
     documents = [p.document("konsep_rencana_kerja"), p.document("tor")]
     decision = await p.decision(KASUBAG, Action.SUBMIT, documents=documents)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await p.handle.execute_update(IkuWorkflow.decide,
-                                      decision.model_copy(update={"via": KABAG}))
+        await p.handle.execute_update(
+            IkuWorkflow.decide, decision.model_copy(update={"via": KABAG})
+        )
     assert caught.value.cause.type == "via_not_ops"  # type: ignore[union-attr]
     await p.handle.execute_update(IkuWorkflow.decide, decision.model_copy(update={"via": "ops"}))
     entry = next(h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED)

@@ -22,9 +22,15 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 def test_recorded_histories_cover_the_main_paths():
     names = {p.stem.split("@")[0] for p in HISTORIES}
-    assert {f"iku-2027-replay-{name}" for name in (
-        "happy-path", "returns-and-new-versions", "overdue-with-escalations",
-        "continued-as-new")} <= names
+    assert {
+        f"iku-2027-replay-{name}"
+        for name in (
+            "happy-path",
+            "returns-and-new-versions",
+            "overdue-with-escalations",
+            "continued-as-new",
+        )
+    } <= names
     assert any(p.stem.endswith("@run1") for p in HISTORIES)  # a continued run
 
 

@@ -86,7 +86,10 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     status = await p.status()
     v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
     assert {(m.step, m.sha256) for m in status.parafs} == {
-        (8, v2.ref.sha256), (9, v2.ref.sha256), (10, v2.ref.sha256), (8, v1.ref.sha256),
+        (8, v2.ref.sha256),
+        (9, v2.ref.sha256),
+        (10, v2.ref.sha256),
+        (8, v1.ref.sha256),
         (9, v1.ref.sha256),
     }
     assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
@@ -136,7 +139,10 @@ async def test_every_return_is_in_the_riwayat_with_its_note(
     status = await p.status()
     decided = [h for h in status.history if h.event is HistoryEvent.DECIDED]
     assert [(h.step, h.action) for h in decided] == [
-        (1, Action.SUBMIT), (2, Action.RETURN), (1, Action.SUBMIT), (2, Action.APPROVE)
+        (1, Action.SUBMIT),
+        (2, Action.RETURN),
+        (1, Action.SUBMIT),
+        (2, Action.APPROVE),
     ]
     assert decided[1].note == "TOR belum memuat jadwal."
     tors = [d for d in status.documents if d.kind == "tor"]

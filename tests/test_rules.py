@@ -26,16 +26,27 @@ TODAY = date(2027, 2, 3)
 
 def ref(text: str) -> DocumentRef:
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return DocumentRef(key=f"sha256/{digest}", sha256=digest, size=len(text), name="x.pdf",
-                       media_type="application/pdf")
+    return DocumentRef(
+        key=f"sha256/{digest}",
+        sha256=digest,
+        size=len(text),
+        name="x.pdf",
+        media_type="application/pdf",
+    )
 
 
 def at_step(number: int, *people: str, record: ProcessRecord | None = None) -> ProcessRecord:
     record = record or ProcessRecord(started_at=NOW)
     record.task_seq += 1
-    record.task = Task(id=f"s{number:02d}-{record.task_seq:03d}", step=number, round=record.round,
-                       role=sop.step(number).role, assignees=[Assignee(person=p) for p in people],
-                       entered_at=NOW, entered_by=record.entered_by)
+    record.task = Task(
+        id=f"s{number:02d}-{record.task_seq:03d}",
+        step=number,
+        round=record.round,
+        role=sop.step(number).role,
+        assignees=[Assignee(person=p) for p in people],
+        entered_at=NOW,
+        entered_by=record.entered_by,
+    )
     return record
 
 
@@ -43,7 +54,10 @@ def approve(record: ProcessRecord, person: str, draft: str | None = None) -> rul
     assert record.task is not None
     step = sop.step(record.task.step)
     decision = Decision(
-        task_id=record.task.id, person=person, action=Action.APPROVE, note="ok",
+        task_id=record.task.id,
+        person=person,
+        action=Action.APPROVE,
+        note="ok",
         checklist=[ChecklistAnswer(item=i.code, ok=True) for i in step.checklist],
         documents=[Attachment(kind="draf_iku", ref=ref(draft))] if draft else [],
     )
@@ -53,9 +67,17 @@ def approve(record: ProcessRecord, person: str, draft: str | None = None) -> rul
 
 def with_draft(text: str) -> ProcessRecord:
     record = at_step(6, "p-006")
-    rules.apply_decision(record, Decision(
-        task_id=record.task.id, person="p-006", action=Action.SUBMIT,  # type: ignore[union-attr]
-        documents=[Attachment(kind="draf_iku", ref=ref(text))]), None, NOW)
+    rules.apply_decision(
+        record,
+        Decision(
+            task_id=record.task.id,
+            person="p-006",
+            action=Action.SUBMIT,  # type: ignore[union-attr]
+            documents=[Attachment(kind="draf_iku", ref=ref(text))],
+        ),
+        None,
+        NOW,
+    )
     return record
 
 
@@ -90,16 +112,29 @@ def test_the_minister_cannot_sign_a_version_without_all_three_initials():
 
 def test_an_uploaded_rencana_kerja_is_not_overwritten_by_the_konsep():
     record = at_step(1, "p-001")
-    rules.apply_decision(record, Decision(
-        task_id=record.task.id, person="p-001", action=Action.SUBMIT,  # type: ignore[union-attr]
-        documents=[Attachment(kind="konsep_rencana_kerja", ref=ref("konsep")),
-                   Attachment(kind="tor", ref=ref("tor"))]), None, NOW)
+    rules.apply_decision(
+        record,
+        Decision(
+            task_id=record.task.id,
+            person="p-001",
+            action=Action.SUBMIT,  # type: ignore[union-attr]
+            documents=[
+                Attachment(kind="konsep_rencana_kerja", ref=ref("konsep")),
+                Attachment(kind="tor", ref=ref("tor")),
+            ],
+        ),
+        None,
+        NOW,
+    )
     at_step(2, "p-002", record=record)
     decision = Decision(
-        task_id=record.task.id, person="p-002", action=Action.APPROVE,  # type: ignore[union-attr]
+        task_id=record.task.id,
+        person="p-002",
+        action=Action.APPROVE,  # type: ignore[union-attr]
         note="Setuju",
         checklist=[ChecklistAnswer(item=i.code, ok=True) for i in sop.step(2).checklist],
-        documents=[Attachment(kind="rencana_kerja", ref=ref("rencana kerja final"))])
+        documents=[Attachment(kind="rencana_kerja", ref=ref("rencana kerja final"))],
+    )
     rules.apply_decision(record, decision, rules.check_decision(record, decision, TODAY), NOW)
     rencana = rules.latest(record, "rencana_kerja")
     assert rencana is not None and rencana.ref == ref("rencana kerja final")
@@ -110,7 +145,8 @@ def test_an_acting_official_may_act_only_within_their_dates():
     record = at_step(2, "p-002")
     assert record.task is not None
     record.task.assignees[0].deputies = [
-        Deputy(person="p-011", kind="plt", start=date(2027, 2, 1), end=date(2027, 2, 12))]
+        Deputy(person="p-011", kind="plt", start=date(2027, 2, 1), end=date(2027, 2, 12))
+    ]
     assert rules.acting_for(record.task, "p-011", TODAY) == (True, rules.Acting("p-002", "plt"))
     assert rules.acting_for(record.task, "p-011", date(2027, 2, 13)) == (False, None)
     assert rules.acting_for(record.task, "p-002", TODAY) == (True, None)

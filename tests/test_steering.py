@@ -45,8 +45,12 @@ async def test_an_acting_kabag_receives_and_decides_the_kabags_review(
     ts_env: WorkflowEnvironment, ts_worker, settings, mail, tmp_path
 ):
     today = await jakarta_today(ts_env)
-    settings.directory_file = write_directory(tmp_path, acting=[appointment(
-        PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=30))])
+    settings.directory_file = write_directory(
+        tmp_path,
+        acting=[
+            appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=30))
+        ],
+    )
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(2)
     task = await p.task()
@@ -68,8 +72,12 @@ async def test_an_acting_official_outside_their_dates_is_refused(
 ):
     # The Plh Kabag's appointment ended the day before yesterday.
     today = await jakarta_today(ts_env)
-    settings.directory_file = write_directory(tmp_path, acting=[appointment(
-        PLH_KABAG, KABAG, today - timedelta(days=10), today - timedelta(days=2))])
+    settings.directory_file = write_directory(
+        tmp_path,
+        acting=[
+            appointment(PLH_KABAG, KABAG, today - timedelta(days=10), today - timedelta(days=2))
+        ],
+    )
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(2)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
@@ -97,9 +105,7 @@ async def test_the_drafting_team_is_a_pool_and_any_member_may_submit_the_draft(
     assert caught.value.cause.type == "already_decided"  # type: ignore[union-attr]
 
 
-async def test_the_fungsional_umum_pool_archives(
-    ts_env: WorkflowEnvironment, ts_worker, settings
-):
+async def test_the_fungsional_umum_pool_archives(ts_env: WorkflowEnvironment, ts_worker, settings):
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(16)
     assert sorted((await p.task()).assignees) == list(FUNGSIONAL_UMUM)
@@ -125,8 +131,10 @@ async def test_a_role_with_nobody_waits_unassigned_until_ops_assign_someone(
     await clock_env.sleep(timedelta(days=10))
     assert not (await p.task()).overdue
 
-    status = await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-        task_id=task.id, person=KASUBAG, by="ops", reason="Kasubbag baru dilantik"))
+    status = await p.handle.execute_update(
+        IkuWorkflow.assign,
+        Assignment(task_id=task.id, person=KASUBAG, by="ops", reason="Kasubbag baru dilantik"),
+    )
     assert status.task is not None and status.task.assignees == [KASUBAG]
     (given,) = await mail.wait_for(p.id, "task", task.id)
     assert "rina.wulandari@" in given["To"]
@@ -142,8 +150,10 @@ async def test_the_karo_reassigns_a_task_and_the_old_holder_can_no_longer_act(
 ):
     p = await Scenario(ts_env.client, settings).start()
     task = await p.task()
-    await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-        task_id=task.id, person=STAF_LAIN, by=KARO, reason="Kasubbag sakit"))
+    await p.handle.execute_update(
+        IkuWorkflow.assign,
+        Assignment(task_id=task.id, person=STAF_LAIN, by=KARO, reason="Kasubbag sakit"),
+    )
     await mail.wait_for(p.id, "task", task.id, count=2)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
         await p.do_step()
@@ -177,7 +187,8 @@ async def test_the_karo_cancels_the_process_and_everyone_involved_is_told(
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(3)
     status = await p.handle.execute_update(
-        IkuWorkflow.cancel, CancelRequest(by=KARO, reason="IKU 2027 ditetapkan ulang"))
+        IkuWorkflow.cancel, CancelRequest(by=KARO, reason="IKU 2027 ditetapkan ulang")
+    )
     assert status.state is ProcessState.CANCELLED
     result = await p.result()
     assert result.state is ProcessState.CANCELLED  # type: ignore[attr-defined]
@@ -223,7 +234,6 @@ async def test_a_long_process_continues_as_new_and_keeps_its_whole_record(
     assert final.state is ProcessState.ARCHIVED
 
 
-
 async def test_the_bureau_may_resend_but_not_assign_or_cancel(
     ts_env: WorkflowEnvironment, ts_worker, settings, mail
 ):
@@ -232,8 +242,9 @@ async def test_the_bureau_may_resend_but_not_assign_or_cancel(
     await p.handle.execute_update(IkuWorkflow.resend, ResendRequest(task_id=task.id, by="biro"))
     await mail.wait_for(p.id, "task", task.id, count=2)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await p.handle.execute_update(IkuWorkflow.assign, Assignment(
-            task_id=task.id, person=STAF_LAIN, by="biro"))
+        await p.handle.execute_update(
+            IkuWorkflow.assign, Assignment(task_id=task.id, person=STAF_LAIN, by="biro")
+        )
     assert caught.value.cause.type == "not_authorised"  # type: ignore[union-attr]
     with pytest.raises(WorkflowUpdateFailedError) as caught:
         await p.handle.execute_update(IkuWorkflow.cancel, CancelRequest(by="biro", reason="x"))

@@ -50,8 +50,7 @@ class Cli:
         self.env = {**os.environ, "IKU_DATA_DIR": str(settings.data_dir)}
 
     async def temporal(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return await self._run([str(TEMPORAL), *args, "--address", self.address],
-                               check=check)
+        return await self._run([str(TEMPORAL), *args, "--address", self.address], check=check)
 
     async def json(self, *args: str) -> Any:
         out = (await self.temporal(*args, "-o", "json")).stdout
@@ -65,7 +64,8 @@ class Cli:
 
     async def _run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
         done = await asyncio.to_thread(
-            subprocess.run, argv, capture_output=True, text=True, env=self.env, timeout=60)
+            subprocess.run, argv, capture_output=True, text=True, env=self.env, timeout=60
+        )
         if check and done.returncode != 0:
             raise AssertionError(f"{argv[0]} {argv[1:3]} failed: {done.stderr or done.stdout}")
         return done
@@ -77,11 +77,30 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     cli = Cli(dev_env, settings, tmp_path)
     code = f"cli-{uuid.uuid4().hex[:8]}"
     wid = f"iku-2027-{code}"
-    start_input = json.dumps({"year": 2027, "code": code, "title": "IKU Kemnaker 2027",
-                              "sop_number": "1/123/OT.04.00/XI/2026", "started_by": KASUBAG})
-    start = ["workflow", "start", "--type", "IkuWorkflow", "--task-queue", settings.task_queue,
-             "--workflow-id", wid, "--fail-existing", "--static-summary", f"IKU 2027 {code}",
-             "--input", start_input]
+    start_input = json.dumps(
+        {
+            "year": 2027,
+            "code": code,
+            "title": "IKU Kemnaker 2027",
+            "sop_number": "1/123/OT.04.00/XI/2026",
+            "started_by": KASUBAG,
+        }
+    )
+    start = [
+        "workflow",
+        "start",
+        "--type",
+        "IkuWorkflow",
+        "--task-queue",
+        settings.task_queue,
+        "--workflow-id",
+        wid,
+        "--fail-existing",
+        "--static-summary",
+        f"IKU 2027 {code}",
+        "--input",
+        start_input,
+    ]
     await cli.temporal(*start)
     STARTED.setdefault(settings.task_queue, []).append(wid)
 
@@ -98,27 +117,55 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
 
         return await eventually(settled, within=10, interval=0.1)
 
-    async def decide(person: str, action: str, note: str = "", documents: list | None = None,
-                     team: dict | None = None, via_signal: bool = False) -> None:
+    async def decide(
+        person: str,
+        action: str,
+        note: str = "",
+        documents: list | None = None,
+        team: dict | None = None,
+        via_signal: bool = False,
+    ) -> None:
         state = await status()
         task = state["task"]
         step = sop.step(task["step"])
-        decision = {"task_id": task["id"], "person": person, "action": action, "note": note,
-                    "documents": documents or [],
-                    "checklist": [{"item": i.code, "ok": True} for i in step.checklist]}
+        decision = {
+            "task_id": task["id"],
+            "person": person,
+            "action": action,
+            "note": note,
+            "documents": documents or [],
+            "checklist": [{"item": i.code, "ok": True} for i in step.checklist],
+        }
         if team:
             decision["team"] = team
         if via_signal:
-            await cli.temporal("workflow", "signal", "--workflow-id", wid, "--name", "decide",
-                               "--input", json.dumps(decision))
+            await cli.temporal(
+                "workflow",
+                "signal",
+                "--workflow-id",
+                wid,
+                "--name",
+                "decide",
+                "--input",
+                json.dumps(decision),
+            )
 
             async def applied() -> None:
                 assert (await status())["task"] != task, "the signal was not applied"
 
             await eventually(applied, within=10, interval=0.1)
             return
-        result = await cli.json("workflow", "update", "execute", "--workflow-id", wid,
-                                "--name", "decide", "--input", json.dumps(decision))
+        result = await cli.json(
+            "workflow",
+            "update",
+            "execute",
+            "--workflow-id",
+            wid,
+            "--name",
+            "decide",
+            "--input",
+            json.dumps(decision),
+        )
         assert result["result"]["from_step"] == step.number
 
     konsep = await cli.store("konsep_rencana_kerja", "konsep.pdf", samples.pdf("Konsep RK"))
@@ -128,8 +175,12 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     await decide(KARO, "approve", "Kabag agar membentuk Tim Penyusunan.")
     await decide(KABAG, "submit", "Kasubbag agar membentuk Tim.")
     sk = await cli.store("sk_tim", "sk-tim.pdf", samples.pdf("SK Tim Penyusunan IKU"))
-    await decide(KASUBAG, "submit", documents=[sk],
-                 team={"members": [TIM_KETUA, TIM_ANGGOTA], "leader": TIM_KETUA})
+    await decide(
+        KASUBAG,
+        "submit",
+        documents=[sk],
+        team={"members": [TIM_KETUA, TIM_ANGGOTA], "leader": TIM_KETUA},
+    )
     draft = await cli.store("draf_iku", "draf-iku.xlsx", samples.xlsx([["IKU", "Target"]]))
     await decide(TIM_ANGGOTA, "submit", documents=[draft])
     await decide(KASUBAG, "approve", "Sesuai.")
@@ -146,14 +197,21 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     await decide(KASUBAG, "hand_over")
 
     # The visibility query finds it waiting at step 16, at the Fungsional Umum.
-    await listed(cli, f"IkuCode = '{code}' AND IkuStep = 16 AND IkuRole = 'fungsional_umum'"
-                      f" AND IkuAssignee = '{FUNGSIONAL_UMUM[0]}' AND IkuOverdue = false", wid)
+    await listed(
+        cli,
+        f"IkuCode = '{code}' AND IkuStep = 16 AND IkuRole = 'fungsional_umum'"
+        f" AND IkuAssignee = '{FUNGSIONAL_UMUM[0]}' AND IkuOverdue = false",
+        wid,
+    )
 
     await decide(FUNGSIONAL_UMUM[0], "archive")
     final = await status()
     assert final["state"] == "archived"
     assert [m["step"] for m in final["parafs"] if m["sha256"] == revised["ref"]["sha256"]] == [
-        8, 9, 10]
+        8,
+        9,
+        10,
+    ]
     assert final["signature"]["sha256"] == revised["ref"]["sha256"]
     assert validate_bag(Path(final["archive"]["path"])) == (True, None)
 
@@ -167,8 +225,10 @@ async def listed(cli: Cli, query: str, workflow_id: str) -> None:
     """Until `temporal workflow list --query` finds exactly that workflow."""
 
     async def found() -> None:
-        ids = [w["execution"]["workflowId"]
-               for w in await cli.json("workflow", "list", "--query", query)]
+        ids = [
+            w["execution"]["workflowId"]
+            for w in await cli.json("workflow", "list", "--query", query)
+        ]
         assert ids == [workflow_id], (query, ids)
 
     await eventually(found, within=10, interval=0.1)

@@ -23,7 +23,6 @@ from tests.web import Page, Web, form_parts, task_of, token_of
 pytestmark = pytest.mark.devserver
 
 
-
 async def at_step_2(dev_env, web: Web) -> tuple[Scenario, str]:
     """A process at the Kabag's review, and the Kabag's link from the mail."""
     p = await Scenario(dev_env.client, web.settings).start()
@@ -59,8 +58,9 @@ async def test_a_forged_link_is_unknown_and_never_acts(dev_env, web: Web):
     before = decisions(await p.status())
     base, token = link.rsplit("/t/", 1)
     flipped = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
-    other_secret = LinkSigner("another secret").make(p.id, (await p.task()).id, KABAG,
-                                                     datetime.now(UTC) + timedelta(days=1))
+    other_secret = LinkSigner("another secret").make(
+        p.id, (await p.task()).id, KABAG, datetime.now(UTC) + timedelta(days=1)
+    )
     for forged in (flipped, "abc", other_secret, token + "x"):
         page = await web.open(f"{base}/t/{forged}")
         assert page.status == 404, forged
@@ -72,8 +72,9 @@ async def test_a_forged_link_is_unknown_and_never_acts(dev_env, web: Web):
 
 
 async def test_a_link_to_a_process_that_does_not_exist_is_unknown(web: Web):
-    token = signer(web).make("iku-2027-tidak-ada", "s01-001", KASUBAG,
-                             datetime.now(UTC) + timedelta(days=1))
+    token = signer(web).make(
+        "iku-2027-tidak-ada", "s01-001", KASUBAG, datetime.now(UTC) + timedelta(days=1)
+    )
     page = await web.open(f"{web.settings.public_base_url}/t/{token}")
     assert page.status == 404 and "Tautan tidak dikenal" in page.text
 
@@ -92,16 +93,19 @@ async def test_an_expired_link_is_gone_and_says_what_is_current(dev_env, web: We
     assert (await p.task()).id == task.id
 
 
-async def test_a_used_link_is_gone_and_says_who_decided_and_where_the_process_is(
-    dev_env, web: Web
-):
+async def test_a_used_link_is_gone_and_says_who_decided_and_where_the_process_is(dev_env, web: Web):
     p = await Scenario(dev_env.client, web.settings).start()
     link = await web.link(p.id, KASUBAG)
     page = await web.open(link)
-    await web.submit(link, page, "submit", files={
-        "tor": [("tor.pdf", samples.pdf("TOR"), "application/pdf")],
-        "konsep_rencana_kerja": [("k.pdf", samples.pdf("K"), "application/pdf")],
-    })
+    await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "tor": [("tor.pdf", samples.pdf("TOR"), "application/pdf")],
+            "konsep_rencana_kerja": [("k.pdf", samples.pdf("K"), "application/pdf")],
+        },
+    )
     replay = await web.open(link)
     assert replay.status == 410
     assert "Diputuskan oleh Rina Wulandari" in replay.text and "dikirim" in replay.text
@@ -143,9 +147,13 @@ async def test_someone_not_assigned_is_refused_even_with_a_valid_link(dev_env, w
     # Even with a page nonce made for that link, the workflow refuses the person.
     nonce = PageNonces(web.settings.link_secret_value()).make(token)
     fake = Page(page.response, text="")
-    parts = form_parts(fake, "approve", note="Setuju.", nonce=nonce,
-                       checklist={"kelengkapan": True, "selaras_renstra": True,
-                                  "tor_memadai": True})
+    parts = form_parts(
+        fake,
+        "approve",
+        note="Setuju.",
+        nonce=nonce,
+        checklist={"kelengkapan": True, "selaras_renstra": True, "tor_memadai": True},
+    )
     posted = await web.post(url, parts)
     assert posted.status == 403
     assert "Anda bukan pelaksana tugas ini" in posted.text
@@ -159,9 +167,12 @@ async def test_a_cross_site_post_is_refused_and_changes_nothing(dev_env, web: We
     page = await web.open(link)
     before = await p.status()
     parts = form_parts(page, "approve", note="Setuju.")
-    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-                    {"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"},
-                    {"Sec-Fetch-Site": "", "Origin": "http://127.0.0.1:1"}):
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "same-origin", "Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "", "Origin": "http://127.0.0.1:1"},
+    ):
         posted = await web.post(link, parts, headers)
         assert posted.status == 403, headers
         assert "Permintaan ditolak" in posted.text
@@ -202,9 +213,15 @@ async def test_the_plh_of_the_kabag_is_asked_as_plh_and_the_record_says_for_whom
 ):
     directory = yaml.safe_load(Path(web.settings.directory_file).read_text(encoding="utf-8"))
     today = datetime.now(UTC).date()
-    directory["acting"] = [{"person": "p-011", "for": KABAG, "kind": "plh",
-                            "start": (today - timedelta(days=2)).isoformat(),
-                            "end": (today + timedelta(days=2)).isoformat()}]
+    directory["acting"] = [
+        {
+            "person": "p-011",
+            "for": KABAG,
+            "kind": "plh",
+            "start": (today - timedelta(days=2)).isoformat(),
+            "end": (today + timedelta(days=2)).isoformat(),
+        }
+    ]
     path = tmp_path / "directory.yaml"
     path.write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
     web.settings.directory_file = path
@@ -217,8 +234,9 @@ async def test_the_plh_of_the_kabag_is_asked_as_plh_and_the_record_says_for_whom
     assert "sebagai Plh Kepala Bagian Perencanaan Program (menggantikan Ahmad Fauzi" in page.text
     result = await web.submit(link, page, "approve", note="Setuju (Plh).")
     assert result.status == 200
-    entry = next(h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED
-                 and h.step == 2)
+    entry = next(
+        h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED and h.step == 2
+    )
     assert entry.person == "p-011" and entry.acting_for == KABAG
 
 

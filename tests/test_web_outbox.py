@@ -41,8 +41,10 @@ async def test_the_outbox_asks_for_the_ops_credential(web: Web):
     assert bare.status_code == 401
     assert bare.headers["www-authenticate"].startswith('Basic realm="IKU outbox"')
     user = web.settings.ops_identities[0]
-    for auth in (httpx.BasicAuth(user, "salah"), httpx.BasicAuth("kabag", web.settings
-                                                                 .ops_password_value())):
+    for auth in (
+        httpx.BasicAuth(user, "salah"),
+        httpx.BasicAuth("kabag", web.settings.ops_password_value()),
+    ):
         assert (await web.http.get(url, auth=auth)).status_code == 401
     assert (await web.http.get(url, auth=ops(web))).status_code == 200
 
@@ -50,8 +52,11 @@ async def test_the_outbox_asks_for_the_ops_credential(web: Web):
 async def test_the_outbox_refuses_a_browser_on_another_machine(web: Web):
     # As a reverse proxy on this machine would forward it: uvicorn trusts 127.0.0.1 to name
     # the real client, which is then not local.
-    response = await web.http.get(f"{web.settings.public_base_url}/outbox", auth=ops(web),
-                                  headers={"X-Forwarded-For": "203.0.113.9"})
+    response = await web.http.get(
+        f"{web.settings.public_base_url}/outbox",
+        auth=ops(web),
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
     assert response.status_code == 403
 
 
@@ -70,10 +75,17 @@ async def test_a_newcomer_walks_the_first_steps_from_the_outbox(dev_env, web: We
     link = next(u for u in page.links if "/t/" in u)
     task = await web.open(link)
     assert task.status == 200 and "Langkah 1 dari 16" in task.text
-    done = await web.post(link, form_parts(task, "submit", files={
-        "tor": [("TOR.pdf", samples.pdf("TOR"), "application/pdf")],
-        "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), "application/pdf")],
-    }))
+    done = await web.post(
+        link,
+        form_parts(
+            task,
+            "submit",
+            files={
+                "tor": [("TOR.pdf", samples.pdf("TOR"), "application/pdf")],
+                "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), "application/pdf")],
+            },
+        ),
+    )
     assert done.status == 200
 
     # Newest first: the Kabag's mail now leads, and its link opens step 2.

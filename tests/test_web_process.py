@@ -34,7 +34,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -53,10 +52,15 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     assert "Langkah 1 dari 16" in page.text and "Penyusunan Indikator Kinerja Utama" in page.text
     assert page.actions == ["submit"] and page.buttons[0][1] == "Kirim"
     assert sorted(page.file_fields) == ["doc.konsep_rencana_kerja", "doc.tor"]
-    result = await web.submit(link, page, "submit", files={
-        "konsep_rencana_kerja": [("Konsep Rencana Kerja.docx", konsep, DOCX)],
-        "tor": [("TOR IKU 2027.pdf", tor, "application/pdf")],
-    })
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "konsep_rencana_kerja": [("Konsep Rencana Kerja.docx", konsep, DOCX)],
+            "tor": [("TOR IKU 2027.pdf", tor, "application/pdf")],
+        },
+    )
     assert result.status == 200, result.text
     assert "Terkirim" in result.text and "Langkah 2 dari 16" in result.text
     assert "Ahmad Fauzi" in result.text  # the Kabag is next, by name
@@ -82,27 +86,44 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     # 3. The Karo approves: the Kabag is to form the team.
     await web.act(p.id, KARO, "approve", note="Setuju. Kabag agar membentuk Tim Penyusunan.")
     # 4. The Kabag orders the Kasubag to form the team, with a draft decree.
-    await web.act(p.id, KABAG, "submit", note="Kasubbag agar membentuk Tim Penyusunan.",
-                  files={"sk": [("Konsep SK.docx", samples.docx("Konsep SK Tim"), DOCX)]})
+    await web.act(
+        p.id,
+        KABAG,
+        "submit",
+        note="Kasubbag agar membentuk Tim Penyusunan.",
+        files={"sk": [("Konsep SK.docx", samples.docx("Konsep SK Tim"), DOCX)]},
+    )
 
     # 5. The Kasubag forms the team: the SK Tim, its members and leader.
     link = await web.link(p.id, KASUBAG)
     page = await web.open(link)
     assert "Tim Penyusunan" in page.text
     assert {f.value for f in page.named("team_member")} >= {TIM_KETUA, TIM_ANGGOTA}
-    result = await web.submit(link, page, "submit", team=[TIM_ANGGOTA], leader=TIM_KETUA,
-                              files={"sk_tim": [("SK Tim.pdf", samples.pdf("SK Tim"),
-                                                 "application/pdf")]})
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        team=[TIM_ANGGOTA],
+        leader=TIM_KETUA,
+        files={"sk_tim": [("SK Tim.pdf", samples.pdf("SK Tim"), "application/pdf")]},
+    )
     assert result.status == 200, result.text
     # The pool is asked: both members of the team are named as next.
     assert "Yusuf Maulana" in result.text and "Putri Anggraini" in result.text
 
     # 6. Any member of the team drafts: the member (not the leader) submits, with material.
-    await web.act(p.id, TIM_ANGGOTA, "submit", files={
-        "draf_iku": [("Draf IKU.docx", draft_v1, DOCX)],
-        "bahan": [("Data capaian.xlsx", samples.xlsx(), XLSX),
-                  ("Grafik.png", samples.png(), "image/png")],
-    })
+    await web.act(
+        p.id,
+        TIM_ANGGOTA,
+        "submit",
+        files={
+            "draf_iku": [("Draf IKU.docx", draft_v1, DOCX)],
+            "bahan": [
+                ("Data capaian.xlsx", samples.xlsx(), XLSX),
+                ("Grafik.png", samples.png(), "image/png"),
+            ],
+        },
+    )
     # 7. The Kasubag reviews the draft.
     await web.act(p.id, KASUBAG, "approve")
 
@@ -114,9 +135,13 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     assert "Disetujui dan diparaf" in result.text and "Langkah 9 dari 16" in result.text
 
     # 9. The Karo returns the draft to the Kabag, with revision notes.
-    result = await web.act(p.id, KARO, "return", note="Target indikator 3 belum terukur.",
-                           files={"catatan_perbaikan": [("Catatan.pdf", samples.pdf("Catatan"),
-                                                         "application/pdf")]})
+    result = await web.act(
+        p.id,
+        KARO,
+        "return",
+        note="Target indikator 3 belum terukur.",
+        files={"catatan_perbaikan": [("Catatan.pdf", samples.pdf("Catatan"), "application/pdf")]},
+    )
     assert "Dikembalikan untuk diperbaiki" in result.text and "Langkah 8 dari 16" in result.text
 
     # 8 again. The Kabag sees why, and which decision concerned which version; revises
@@ -126,10 +151,16 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     assert "Target indikator 3 belum terukur." in page.text
     assert "Dikembalikan oleh Dr. Bambang Sutrisno" in page.text
     assert "dikembalikan untuk diperbaiki oleh Dr. Bambang Sutrisno, M.P.A. (langkah 9)" in (
-        page.text)
+        page.text
+    )
     assert "Putaran 2" in page.text
-    result = await web.submit(link, page, "approve", note="Diperbaiki sesuai catatan Karo.",
-                              files={"draf_iku": [("Draf IKU v2.docx", draft_v2, DOCX)]})
+    result = await web.submit(
+        link,
+        page,
+        "approve",
+        note="Diperbaiki sesuai catatan Karo.",
+        files={"draf_iku": [("Draf IKU v2.docx", draft_v2, DOCX)]},
+    )
     assert result.status == 200 and "Langkah 9 dari 16" in result.text
 
     # 9, 10. The Karo and the Sekjen initial version 2.
@@ -144,9 +175,14 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     link = await web.link(p.id, SEKJEN)
     page = await web.open(link)
     assert "Perbaiki definisi indikator 2." in page.text
-    result = await web.submit(link, page, "approve",
-                              files={"draf_iku": [("Draf IKU v3.odt", draft_v3,
-                                                   "application/vnd.oasis.opendocument.text")]})
+    result = await web.submit(
+        link,
+        page,
+        "approve",
+        files={
+            "draf_iku": [("Draf IKU v3.odt", draft_v3, "application/vnd.oasis.opendocument.text")]
+        },
+    )
     assert result.status == 200 and "Langkah 8 dari 16" in result.text
     await web.act(p.id, KABAG, "approve")
     result = await web.act(p.id, KARO, "approve")
@@ -180,8 +216,30 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     status = await p.status()
     assert status.state is ProcessState.ARCHIVED
     decided = [h for h in status.history if h.event is HistoryEvent.DECIDED]
-    assert [h.step for h in decided] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 8, 9, 10, 11, 10, 8, 9, 11,
-                                         12, 13, 14, 15, 16]
+    assert [h.step for h in decided] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+        9,
+        8,
+        9,
+        10,
+        11,
+        10,
+        8,
+        9,
+        11,
+        12,
+        13,
+        14,
+        15,
+        16,
+    ]
     assert [h.step for h in decided if h.action is Action.RETURN] == [9, 11]
     assert status.team is not None and status.team.leader == TIM_KETUA
     assert set(status.team.members) == {TIM_KETUA, TIM_ANGGOTA}
@@ -189,7 +247,10 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     drafts = [d for d in status.documents if d.kind == "draf_iku"]
     assert [d.ref.sha256 for d in drafts] == [sha(draft_v1), sha(draft_v2), sha(draft_v3)]
     assert sorted((m.step, m.person) for m in status.parafs if m.sha256 == sha(draft_v3)) == [
-        (8, KABAG), (9, KARO), (10, SEKJEN)]
+        (8, KABAG),
+        (9, KARO),
+        (10, SEKJEN),
+    ]
     assert status.signature is not None and status.signature.person == MENTERI
     assert status.signature.sha256 == sha(draft_v3)
     assert next(d for d in status.documents if d.kind == "iku").ref.sha256 == sha(draft_v3)

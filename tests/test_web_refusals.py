@@ -13,7 +13,6 @@ from tests.web import Web
 pytestmark = pytest.mark.devserver
 
 
-
 async def at(dev_env, web: Web, step: int, person: str) -> tuple[Scenario, str]:
     p = await Scenario(dev_env.client, web.settings).start()
     await p.walk_to(step)
@@ -30,8 +29,7 @@ async def test_the_kabag_approves_without_writing_the_disposisi_and_is_asked_for
     p, link = await at(dev_env, web, 2, KABAG)
     before = await p.status()
     page = await web.open(link)
-    result = await web.submit(link, page, "approve", note="   ",
-                              checklist={"kelengkapan": True})
+    result = await web.submit(link, page, "approve", note="   ", checklist={"kelengkapan": True})
     assert result.status == 422
     assert "Persetujuan pada langkah ini berupa disposisi" in result.text
     assert "Tidak ada yang diterapkan" in result.text
@@ -49,17 +47,27 @@ async def test_the_kabag_approves_without_writing_the_disposisi_and_is_asked_for
 async def test_a_reviewer_who_finds_an_item_not_met_must_return_instead(dev_env, web: Web):
     p, link = await at(dev_env, web, 7, KASUBAG)
     page = await web.open(link)
-    result = await web.submit(link, page, "approve", note="Setuju.",
-                              checklist={"target_terukur": False},
-                              headers={"Accept-Language": "en"})
+    result = await web.submit(
+        link,
+        page,
+        "approve",
+        note="Setuju.",
+        checklist={"target_terukur": False},
+        headers={"Accept-Language": "en"},
+    )
     assert result.status == 422
     assert "An item of the checklist is not met: return the document instead." in result.text
     assert "Setuju." in result.response.text  # the note is kept
     result = await web.submit(link, result, "return", note="", checklist={"target_terukur": False})
     assert result.status == 422 and "Pengembalian harus disertai catatan perbaikan" in result.text
     assert (await p.status()).step == 7
-    done = await web.submit(link, result, "return", note="Target indikator 4 belum terukur.",
-                            checklist={"target_terukur": False})
+    done = await web.submit(
+        link,
+        result,
+        "return",
+        note="Target indikator 4 belum terukur.",
+        checklist={"target_terukur": False},
+    )
     assert done.status == 200 and "Dikembalikan untuk diperbaiki" in done.text
     entry = [h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED][-1]
     assert {a.item: a.ok for a in entry.checklist}["target_terukur"] is False
@@ -77,8 +85,9 @@ async def test_the_kasubag_forms_the_team_without_naming_it_and_is_asked_to(dev_
     assert result.status == 422 and "Sebutkan anggota dan ketua" in result.text
     assert (await p.status()).team is None
     # The leader alone is a member too.
-    done = await web.submit(link, await web.open(link), "submit", files=sk_tim,
-                            team=[TIM_ANGGOTA], leader=TIM_KETUA)
+    done = await web.submit(
+        link, await web.open(link), "submit", files=sk_tim, team=[TIM_ANGGOTA], leader=TIM_KETUA
+    )
     assert done.status == 200, done.text
     team = (await p.status()).team
     assert team is not None and team.leader == TIM_KETUA
@@ -91,8 +100,10 @@ async def test_a_kabag_whose_task_the_karo_gave_to_someone_else_is_no_longer_ask
     p, link = await at(dev_env, web, 2, KABAG)
     page = await web.open(link)
     task = await p.task()
-    await p.handle.execute_update("assign", Assignment(task_id=task.id, person="p-011", by=KARO,
-                                                       reason="Kabag sedang dinas luar."))
+    await p.handle.execute_update(
+        "assign",
+        Assignment(task_id=task.id, person="p-011", by=KARO, reason="Kabag sedang dinas luar."),
+    )
     assert (await web.open(link)).status == 403
     # The form opened before the change is refused by the workflow too.
     result = await web.submit(link, page, "approve", note="Setuju.")

@@ -20,7 +20,6 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-
 async def the_proposal_page(dev_env, web: Web) -> tuple[Scenario, str, Page]:
     """Step 1, where the Kasubag uploads the Konsep Rencana Kerja and the TOR."""
     p = await Scenario(dev_env.client, web.settings).start()
@@ -42,35 +41,56 @@ async def test_a_file_over_the_size_limit_is_refused_while_streaming_and_nothing
     web.settings.max_upload_bytes = 64 * 1024
     p, link, page = await the_proposal_page(dev_env, web)
     big = samples.pdf("TOR") + b"%" + b"x" * (200 * 1024)
-    result = await web.submit(link, page, "submit", files={
-        "tor": [("TOR.pdf", big, PDF)],
-        "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
-    })
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "tor": [("TOR.pdf", big, PDF)],
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
+        },
+    )
     assert result.status == 413
     assert "Berkas terlalu besar" in result.text and "64 KB" in result.text
     assert "Tidak ada yang diterapkan" in result.text
     await nothing_applied(p, web)
     # Past the whole request's limit, refused before reading the body.
     huge = b"x" * (3 * 1024 * 1024)
-    response = await web.http.post(link, content=huge, headers={
-        "Content-Type": "multipart/form-data; boundary=x", "Sec-Fetch-Site": "same-origin"})
+    response = await web.http.post(
+        link,
+        content=huge,
+        headers={
+            "Content-Type": "multipart/form-data; boundary=x",
+            "Sec-Fetch-Site": "same-origin",
+        },
+    )
     assert response.status_code == 413
     await nothing_applied(p, web)
     # Just under the limit is fine.
     fits = samples.pdf("TOR") + b"%" + b"x" * (60 * 1024)
-    ok = await web.submit(link, await web.open(link), "submit", files={
-        "tor": [("TOR.pdf", fits, PDF)],
-        "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
-    })
+    ok = await web.submit(
+        link,
+        await web.open(link),
+        "submit",
+        files={
+            "tor": [("TOR.pdf", fits, PDF)],
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
+        },
+    )
     assert ok.status == 200, ok.text
 
 
 async def test_an_executable_named_pdf_is_refused_by_its_content(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
-    result = await web.submit(link, page, "submit", files={
-        "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
-        "tor": [("TOR.pdf", samples.disguised_exe(), PDF)],
-    })
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
+            "tor": [("TOR.pdf", samples.disguised_exe(), PDF)],
+        },
+    )
     assert result.status == 415
     assert "Jenis berkas tidak diterima" in result.text and "TOR.pdf" in result.text
     assert "program" in result.text and "PDF, Word (.docx)" in result.text
@@ -80,10 +100,16 @@ async def test_an_executable_named_pdf_is_refused_by_its_content(dev_env, web: W
 
 async def test_a_zip_bomb_dressed_as_a_word_document_is_refused(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
-    result = await web.submit(link, page, "submit", files={
-        "konsep_rencana_kerja": [("Konsep.docx", samples.zip_bomb(), DOCX)],
-        "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
-    }, headers={"Accept-Language": "en"})
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "konsep_rencana_kerja": [("Konsep.docx", samples.zip_bomb(), DOCX)],
+            "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
+        },
+        headers={"Accept-Language": "en"},
+    )
     assert result.status == 415
     assert "zip bomb" in result.text and "Nothing was applied" in result.text
     await nothing_applied(p, web)
@@ -91,10 +117,15 @@ async def test_a_zip_bomb_dressed_as_a_word_document_is_refused(dev_env, web: We
 
 async def test_an_empty_file_is_refused(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
-    result = await web.submit(link, page, "submit", files={
-        "konsep_rencana_kerja": [("Konsep.pdf", b"", PDF)],
-        "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
-    })
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "konsep_rencana_kerja": [("Konsep.pdf", b"", PDF)],
+            "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
+        },
+    )
     assert result.status == 422
     assert "Berkas kosong" in result.text and "Konsep.pdf" in result.text
     await nothing_applied(p, web)
@@ -103,11 +134,17 @@ async def test_an_empty_file_is_refused(dev_env, web: Web):
 async def test_a_path_in_the_file_name_is_only_a_name(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
     tor = samples.pdf("TOR")
-    result = await web.submit(link, page, "submit", files={
-        "tor": [("../../etc/passwd.pdf", tor, PDF)],
-        "konsep_rencana_kerja": [("..\\..\\Windows\\konsep\u202efdp.exe", samples.docx("K"),
-                                  DOCX)],
-    })
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "tor": [("../../etc/passwd.pdf", tor, PDF)],
+            "konsep_rencana_kerja": [
+                ("..\\..\\Windows\\konsep\u202efdp.exe", samples.docx("K"), DOCX)
+            ],
+        },
+    )
     assert result.status == 200, result.text
     status = await p.status()
     refs = {d.kind: d.ref for d in status.documents}
@@ -117,7 +154,8 @@ async def test_a_path_in_the_file_name_is_only_a_name(dev_env, web: Web):
     root = web.settings.documents_dir
     assert (root / "sha256" / digest[:2] / digest).read_bytes() == tor
     assert sorted(f.name for f in files_under(web.settings.documents_dir)) == sorted(
-        [digest, refs["konsep_rencana_kerja"].sha256])
+        [digest, refs["konsep_rencana_kerja"].sha256]
+    )
     assert not any(web.settings.data_dir.parent.rglob("passwd*"))
     # The right-to-left override is gone from the shown name, and the download of the Word
     # document is named as one.
@@ -134,10 +172,15 @@ async def test_a_path_in_the_file_name_is_only_a_name(dev_env, web: Web):
 async def test_a_name_in_any_script_downloads_with_an_ascii_fallback(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
     name = 'Kerangka "Acuan"; Kerja – Dinas Tenaga Kerja Bekasi ü 指标.pdf'
-    await web.submit(link, page, "submit", files={
-        "tor": [(name, samples.pdf("TOR"), PDF)],
-        "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("K"), PDF)],
-    })
+    await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "tor": [(name, samples.pdf("TOR"), PDF)],
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("K"), PDF)],
+        },
+    )
     ref = next(d.ref for d in (await p.status()).documents if d.kind == "tor")
     got = await web.http.get(f"{await web.link(p.id, KABAG)}/dokumen/{ref.sha256}")
     disposition = got.headers["content-disposition"]
@@ -147,16 +190,19 @@ async def test_a_name_in_any_script_downloads_with_an_ascii_fallback(dev_env, we
     assert unquote(disposition.split("filename*=UTF-8''", 1)[1]) == ref.name
 
 
-async def test_a_decision_the_workflow_refuses_after_the_upload_applies_nothing(
-    dev_env, web: Web
-):
+async def test_a_decision_the_workflow_refuses_after_the_upload_applies_nothing(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
     # A document this step does not take, besides the two it does: the workflow refuses.
-    result = await web.submit(link, page, "submit", files={
-        "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
-        "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("K"), PDF)],
-        "iku": [("IKU.pdf", samples.pdf("IKU palsu"), PDF)],
-    })
+    result = await web.submit(
+        link,
+        page,
+        "submit",
+        files={
+            "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("K"), PDF)],
+            "iku": [("IKU.pdf", samples.pdf("IKU palsu"), PDF)],
+        },
+    )
     assert result.status == 422
     assert "Dokumen tersebut tidak dapat dilampirkan pada langkah ini" in result.text
     assert "Tidak ada yang diterapkan" in result.text and "perlu dipilih lagi" in result.text

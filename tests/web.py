@@ -62,9 +62,15 @@ async def serve(settings: Settings, client: Client | None) -> AsyncIterator[str]
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, access_log=False, log_config=None, log_level=None,
-                            lifespan="on", proxy_headers=True,
-                            forwarded_allow_ips="127.0.0.1")
+    config = uvicorn.Config(
+        app,
+        access_log=False,
+        log_config=None,
+        log_level=None,
+        lifespan="on",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+    )
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     base = f"http://127.0.0.1:{port}"
@@ -111,8 +117,9 @@ class _PageParser(HTMLParser):
         if tag in ("style", "title"):
             self._in = tag
         elif tag == "input":
-            self.fields.append(Field("input", a.get("name", ""), a.get("type", "text"),
-                                     a.get("value", ""), a))
+            self.fields.append(
+                Field("input", a.get("name", ""), a.get("type", "text"), a.get("value", ""), a)
+            )
         elif tag == "textarea":
             self._textarea = Field("textarea", a.get("name", ""), "textarea", "", a)
             self.fields.append(self._textarea)
@@ -158,8 +165,14 @@ class Page:
         parser = _PageParser()
         if response.headers.get("content-type", "").startswith("text/html"):
             parser.feed(response.text)
-        return cls(response, parser.fields, parser.buttons, parser.links,
-                   " ".join("".join(parser.text_parts).split()), parser.style)
+        return cls(
+            response,
+            parser.fields,
+            parser.buttons,
+            parser.links,
+            " ".join("".join(parser.text_parts).split()),
+            parser.style,
+        )
 
     @property
     def status(self) -> int:
@@ -202,9 +215,11 @@ def encode_multipart(parts: Sequence[tuple[str, str | Upload]]) -> tuple[bytes, 
         quoted = name.replace('"', "%22")
         if isinstance(value, tuple):
             filename, data, content_type = value
-            body += (f'Content-Disposition: form-data; name="{quoted}"; '
-                     f'filename="{filename.replace(chr(34), "%22")}"\r\n'
-                     f"Content-Type: {content_type}\r\n\r\n").encode()
+            body += (
+                f'Content-Disposition: form-data; name="{quoted}"; '
+                f'filename="{filename.replace(chr(34), "%22")}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n"
+            ).encode()
             body += data
         else:
             body += f'Content-Disposition: form-data; name="{quoted}"\r\n\r\n'.encode()
@@ -214,11 +229,17 @@ def encode_multipart(parts: Sequence[tuple[str, str | Upload]]) -> tuple[bytes, 
     return bytes(body), f"multipart/form-data; boundary={boundary}"
 
 
-def form_parts(page: Page, action: str, *, note: str = "",
-               checklist: Mapping[str, bool] | None = None,
-               files: Mapping[str, Iterable[Upload]] | None = None,
-               team: Sequence[str] = (), leader: str = "",
-               nonce: str | None = None) -> list[tuple[str, str | Upload]]:
+def form_parts(
+    page: Page,
+    action: str,
+    *,
+    note: str = "",
+    checklist: Mapping[str, bool] | None = None,
+    files: Mapping[str, Iterable[Upload]] | None = None,
+    team: Sequence[str] = (),
+    leader: str = "",
+    nonce: str | None = None,
+) -> list[tuple[str, str | Upload]]:
     """What a browser sends for this page: the nonce first, every checklist item (all
     'sesuai' unless said), team, file inputs (an empty part for each one left empty), the
     note, and the button pressed."""
@@ -259,19 +280,26 @@ class Web:
 
     def task_mails(self, workflow_id: str, person: str) -> list[EmailMessage]:
         email = self.email_of(person).lower()
-        return [m for m in self.mail.for_process(workflow_id, "task")
-                if email in str(m["X-Envelope-To"]).lower()]
+        return [
+            m
+            for m in self.mail.for_process(workflow_id, "task")
+            if email in str(m["X-Envelope-To"]).lower()
+        ]
 
-    async def link(self, workflow_id: str, person: str, task_id: str | None = None,
-                   within: float = 20) -> str:
+    async def link(
+        self, workflow_id: str, person: str, task_id: str | None = None, within: float = 20
+    ) -> str:
         """The link in the person's mail for ``task_id``, or else in their newest task mail
         for a task not yet acted on through this helper (when every decision goes through
         it; after deciding through the SDK, name the task)."""
 
         def mailed() -> str:
             for message in reversed(self.task_mails(workflow_id, person)):
-                if (message["X-IKU-Task-Id"] == task_id if task_id
-                        else message["X-IKU-Task-Id"] not in self.acted):
+                if (
+                    message["X-IKU-Task-Id"] == task_id
+                    if task_id
+                    else message["X-IKU-Task-Id"] not in self.acted
+                ):
                     return link_in(message)
             raise AssertionError(f"no new task mail for {person} in {workflow_id}")
 
@@ -280,16 +308,29 @@ class Web:
     async def open(self, link: str, **headers: str) -> Page:
         return Page.of(await self.http.get(link, headers=headers))
 
-    async def post(self, link: str, parts: Sequence[tuple[str, str | Upload]],
-                   headers: Mapping[str, str] | None = None) -> Page:
+    async def post(
+        self,
+        link: str,
+        parts: Sequence[tuple[str, str | Upload]],
+        headers: Mapping[str, str] | None = None,
+    ) -> Page:
         body, content_type = encode_multipart(parts)
         sent = {"Content-Type": content_type, **SAME_ORIGIN, **(headers or {})}
         return Page.of(await self.http.post(link, content=body, headers=sent))
 
-    async def submit(self, link: str, page: Page, action: str,
-                     headers: Mapping[str, str] | None = None, **form: object) -> Page:
-        result = await self.post(link, form_parts(page, action, **form),  # type: ignore[arg-type]
-                                 headers)
+    async def submit(
+        self,
+        link: str,
+        page: Page,
+        action: str,
+        headers: Mapping[str, str] | None = None,
+        **form: object,
+    ) -> Page:
+        result = await self.post(
+            link,
+            form_parts(page, action, **form),  # type: ignore[arg-type]
+            headers,
+        )
         if result.status == 200:
             self.acted.add(task_of(link, self.settings))
         return result

@@ -103,8 +103,9 @@ def _raised() -> Iterator[None]:
     try:
         yield
     except rules.Refusal as refusal:
-        raise ApplicationError(refusal.message, refusal.message_id, type=refusal.code,
-                               non_retryable=True) from None
+        raise ApplicationError(
+            refusal.message, refusal.message_id, type=refusal.code, non_retryable=True
+        ) from None
 
 
 @workflow.defn(name="IkuWorkflow")
@@ -146,8 +147,12 @@ class IkuWorkflow:
                 continue
             await self._wait_on(task)
         if record.state is ProcessState.CANCELLED:
-            self._notify(NoticeKind.CANCELLED, task=record.task,
-                         recipients=views.involved(record), note=record.cancel_reason or "")
+            self._notify(
+                NoticeKind.CANCELLED,
+                task=record.task,
+                recipients=views.involved(record),
+                note=record.cancel_reason or "",
+            )
         # The last mails go out before the process ends.
         await workflow.wait_condition(lambda: self._handlers == 0 and not record.outbox)
         mailer.cancel()
@@ -167,10 +172,13 @@ class IkuWorkflow:
 
         await workflow.wait_condition(lambda: quiet() or not settled())
         if quiet() and settled():
-            workflow.continue_as_new(WorkflowInput(
-                **self._process.model_dump(), record=record,
-                history_event_limit=self._history_event_limit,
-            ))
+            workflow.continue_as_new(
+                WorkflowInput(
+                    **self._process.model_dump(),
+                    record=record,
+                    history_event_limit=self._history_event_limit,
+                )
+            )
 
     def _check_workflow_id(self) -> None:
         expected = self._process.workflow_id()
@@ -199,8 +207,12 @@ class IkuWorkflow:
             return  # cancelled meanwhile: no task, no mail
         unreadable = staffing is None
         if staffing is None:
-            staffing = Staffing(assignees=[], owners=record.owners, ops=record.ops_identities,
-                                bureau=record.bureau_identities)
+            staffing = Staffing(
+                assignees=[],
+                owners=record.owners,
+                ops=record.ops_identities,
+                bureau=record.bureau_identities,
+            )
         record.owners, record.ops_identities = staffing.owners, staffing.ops
         record.bureau_identities = staffing.bureau
         record.task_seq += 1
@@ -218,9 +230,12 @@ class IkuWorkflow:
             if record.state is not ProcessState.RUNNING:
                 return
         record.task = task
-        self._log(HistoryEvent.ENTERED if task.assignees else HistoryEvent.UNASSIGNED,
-                  task=task, target=step.role,
-                  detail="directory_unavailable" if unreadable else "")
+        self._log(
+            HistoryEvent.ENTERED if task.assignees else HistoryEvent.UNASSIGNED,
+            task=task,
+            target=step.role,
+            detail="directory_unavailable" if unreadable else "",
+        )
         if task.clock_start is not None and task.schedule is None:
             self._log(HistoryEvent.SCHEDULE_FAILED, task=task)
         self._publish()
@@ -255,8 +270,11 @@ class IkuWorkflow:
         try:
             return await workflow.execute_local_activity_method(
                 ScheduleActivities.plan_schedule,
-                ScheduleRequest(step=task.step, standard_time=sop.step(task.step).standard_time,
-                                clock_start=task.clock_start),
+                ScheduleRequest(
+                    step=task.step,
+                    standard_time=sop.step(task.step).standard_time,
+                    clock_start=task.clock_start,
+                ),
                 summary=f"working-time deadline for step {task.step}",
                 **_LOOKUP,
             )
@@ -275,9 +293,13 @@ class IkuWorkflow:
 
     def _notify_task(self, task: Task) -> None:
         if task.assignees:
-            self._notify(NoticeKind.TASK, task=task, with_link=True,
-                         recipients=[a.person for a in task.assignees],
-                         note=self._return_note())
+            self._notify(
+                NoticeKind.TASK,
+                task=task,
+                with_link=True,
+                recipients=[a.person for a in task.assignees],
+                note=self._return_note(),
+            )
         else:
             self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
 
@@ -294,8 +316,12 @@ class IkuWorkflow:
         record = self._record
 
         def interrupted() -> bool:
-            return (task.decided or record.state is not ProcessState.RUNNING
-                    or task.announce is not None or self._continue_as_new_due())
+            return (
+                task.decided
+                or record.state is not ProcessState.RUNNING
+                or task.announce is not None
+                or self._continue_as_new_due()
+            )
 
         while not interrupted():
             wake = self._next_wake(task)
@@ -356,8 +382,12 @@ class IkuWorkflow:
             task.reminded = True
             if now < schedule.deadline:
                 self._log(HistoryEvent.REMINDER, task=task)
-                self._notify(NoticeKind.REMINDER, task=task, with_link=True,
-                             recipients=[a.person for a in task.assignees])
+                self._notify(
+                    NoticeKind.REMINDER,
+                    task=task,
+                    with_link=True,
+                    recipients=[a.person for a in task.assignees],
+                )
         overdue = now >= schedule.deadline
         if overdue != task.overdue:
             task.overdue = overdue
@@ -370,7 +400,9 @@ class IkuWorkflow:
             detail = f"{due}/{len(schedule.escalations)}"
             self._log(HistoryEvent.ESCALATION, task=task, target=step.escalate_to, detail=detail)
             self._notify(
-                NoticeKind.ESCALATION, task=task, escalation_number=due,
+                NoticeKind.ESCALATION,
+                task=task,
+                escalation_number=due,
                 recipient_roles=[step.escalate_to] if step.escalate_to else [],
                 waiting_on=[a.person for a in task.assignees],
             )
@@ -396,8 +428,10 @@ class IkuWorkflow:
         assert task is not None
         try:
             record.archive = await workflow.execute_activity_method(
-                ArchiveActivities.build_archive, ArchiveRequest(status=self._status()),
-                summary="build the BagIt archive", **_ARCHIVE,
+                ArchiveActivities.build_archive,
+                ArchiveRequest(status=self._status()),
+                summary="build the BagIt archive",
+                **_ARCHIVE,
             )
         except ActivityError as err:
             # The archive step opens again (new task, new mail) once ops have fixed the cause.
@@ -448,11 +482,15 @@ class IkuWorkflow:
             try:
                 decision = Decision.model_validate(payload)
             except ValidationError:
-                self._log(HistoryEvent.REFUSED, detail="invalid_input",
-                          task_id=str(payload.get("task_id", ""))[:40] or None)
+                self._log(
+                    HistoryEvent.REFUSED,
+                    detail="invalid_input",
+                    task_id=str(payload.get("task_id", ""))[:40] or None,
+                )
                 return
-            with self._recorded(task_id=decision.task_id, person=decision.person,
-                                action=decision.action):
+            with self._recorded(
+                task_id=decision.task_id, person=decision.person, action=decision.action
+            ):
                 await self._accept(decision)
 
     async def _accept(self, decision: Decision) -> rules.Outcome:
@@ -467,13 +505,19 @@ class IkuWorkflow:
             outcome = rules.apply_decision(record, decision, acting, workflow.now())
             step = sop.step(task.step)
             kinds = tuple(dict.fromkeys((*step.requires, *(a.kind for a in decision.documents))))
-            self._log(HistoryEvent.DECIDED, task=task, person=decision.person,
-                      acting_for=acting.for_person if acting else None,
-                      acting_kind=acting.kind if acting else None, via=decision.via,
-                      action=decision.action, note=decision.note,
-                      checklist=decision.checklist,
-                      documents=rules.current_documents(record, kinds),
-                      target=str(outcome.next_step) if outcome.next_step else None)
+            self._log(
+                HistoryEvent.DECIDED,
+                task=task,
+                person=decision.person,
+                acting_for=acting.for_person if acting else None,
+                acting_kind=acting.kind if acting else None,
+                via=decision.via,
+                action=decision.action,
+                note=decision.note,
+                checklist=decision.checklist,
+                documents=rules.current_documents(record, kinds),
+                target=str(outcome.next_step) if outcome.next_step else None,
+            )
             self._publish()
         return outcome
 
@@ -484,7 +528,8 @@ class IkuWorkflow:
                 missing = await workflow.execute_local_activity_method(
                     DocumentActivities.missing_documents,
                     DocumentsCheck(documents=[a.ref for a in decision.documents]),
-                    summary="check attached documents", **_DECISION_CHECK,
+                    summary="check attached documents",
+                    **_DECISION_CHECK,
                 )
                 if missing:
                     raise rules.Refusal("document_not_in_store")
@@ -497,15 +542,18 @@ class IkuWorkflow:
 
     async def _find_people(self, people: list[str]) -> list[Assignee]:
         return await workflow.execute_local_activity_method(
-            StaffingActivities.find_people, PeopleRequest(people=people, on=self._today()),
-            summary="look up people in the directory", **_DECISION_CHECK,
+            StaffingActivities.find_people,
+            PeopleRequest(people=people, on=self._today()),
+            summary="look up people in the directory",
+            **_DECISION_CHECK,
         )
 
     def _moved_on(self, task_id: str) -> bool:
         """The next task is published (a failed archive opens its step again) or it ended."""
         record = self._record
         return record.state is not ProcessState.RUNNING or (
-            record.task is not None and record.task.id != task_id)
+            record.task is not None and record.task.id != task_id
+        )
 
     # --- steering: assign, resend, cancel ------------------------------------------------
 
@@ -541,8 +589,13 @@ class IkuWorkflow:
             rules.check_steer(record, assignment.by, self._today())
             task.assignees = found
             task.announce = "assigned"
-            self._log(HistoryEvent.ASSIGNED, task=task, person=assignment.by,
-                      target=assignment.person, note=assignment.reason)
+            self._log(
+                HistoryEvent.ASSIGNED,
+                task=task,
+                person=assignment.by,
+                target=assignment.person,
+                note=assignment.reason,
+            )
             self._publish()
 
     @workflow.update(name="resend")
@@ -589,8 +642,7 @@ class IkuWorkflow:
         rules.check_cancel(record, request, self._today())
         record.state = ProcessState.CANCELLED
         record.cancel_reason = request.reason
-        self._log(HistoryEvent.CANCELLED, task=record.task, person=request.by,
-                  note=request.reason)
+        self._log(HistoryEvent.CANCELLED, task=record.task, person=request.by, note=request.reason)
         self._publish()
 
     # --- reading -----------------------------------------------------------------------
@@ -604,31 +656,43 @@ class IkuWorkflow:
 
     # --- mail --------------------------------------------------------------------------
 
-    def _notify(self, kind: NoticeKind, *, task: Task | None = None,
-                recipients: list[str] | None = None, **fields: Any) -> None:
+    def _notify(
+        self,
+        kind: NoticeKind,
+        *,
+        task: Task | None = None,
+        recipients: list[str] | None = None,
+        **fields: Any,
+    ) -> None:
         """Queue a mail; the mailer sends it in order, and the loop goes on meanwhile."""
         record = self._record
         record.message_seq += 1
         schedule = task.schedule if task else None
-        record.outbox.append(Notification(
-            kind=kind,
-            seq=record.message_seq,
-            process=ProcessSummary(
-                workflow_id=workflow.info().workflow_id, year=self._process.year,
-                code=self._process.code, title=self._process.title,
-                sop_number=self._process.sop_number,
-            ),
-            recipients=recipients or [],
-            task_id=task.id if task else None,
-            step=task.step if task else None,
-            round=task.round if task else None,
-            deadline=schedule.deadline if schedule else None,
-            # The activity adds the grace period from settings to this moment.
-            link_expires_at=_link_base(schedule.escalations if schedule else [],
-                                       schedule.deadline if schedule else None,
-                                       workflow.now()),
-            **fields,
-        ))
+        record.outbox.append(
+            Notification(
+                kind=kind,
+                seq=record.message_seq,
+                process=ProcessSummary(
+                    workflow_id=workflow.info().workflow_id,
+                    year=self._process.year,
+                    code=self._process.code,
+                    title=self._process.title,
+                    sop_number=self._process.sop_number,
+                ),
+                recipients=recipients or [],
+                task_id=task.id if task else None,
+                step=task.step if task else None,
+                round=task.round if task else None,
+                deadline=schedule.deadline if schedule else None,
+                # The activity adds the grace period from settings to this moment.
+                link_expires_at=_link_base(
+                    schedule.escalations if schedule else [],
+                    schedule.deadline if schedule else None,
+                    workflow.now(),
+                ),
+                **fields,
+            )
+        )
 
     async def _send_mail(self) -> None:
         """The mailer: sends the outbox in order. A mail that cannot be sent, or reaches
@@ -638,18 +702,26 @@ class IkuWorkflow:
             await workflow.wait_condition(lambda: bool(record.outbox))
             notification = record.outbox[0]
             kind = notification.kind.value
-            log = {"step": notification.step, "round": notification.round,
-                   "task_id": notification.task_id}
+            log = {
+                "step": notification.step,
+                "round": notification.round,
+                "task_id": notification.task_id,
+            }
             try:
                 result = await workflow.execute_activity_method(
-                    NotifyActivities.send_notification, notification,
+                    NotifyActivities.send_notification,
+                    notification,
                     summary=f"mail: {kind}"
                     + (f", step {notification.step}" if notification.step else ""),
                     **_MAIL,
                 )
                 if result.skipped or not result.sent:
-                    self._log(HistoryEvent.NOTIFY_FAILED, detail=kind,
-                              target=",".join(result.skipped)[:200] or None, **log)
+                    self._log(
+                        HistoryEvent.NOTIFY_FAILED,
+                        detail=kind,
+                        target=",".join(result.skipped)[:200] or None,
+                        **log,
+                    )
             except ActivityError:
                 self._log(HistoryEvent.NOTIFY_FAILED, detail=kind, **log)
             record.outbox.pop(0)
@@ -681,9 +753,14 @@ class IkuWorkflow:
             fields.setdefault("step", task.step)
             fields.setdefault("round", task.round)
             fields.setdefault("task_id", task.id)
-        record.history.append(HistoryEntry(
-            seq=len(record.history) + 1, at=workflow.now(), event=event, **fields,
-        ))
+        record.history.append(
+            HistoryEntry(
+                seq=len(record.history) + 1,
+                at=workflow.now(),
+                event=event,
+                **fields,
+            )
+        )
 
     def _publish(self) -> None:
         """Search attributes and the UI's current details, from the record."""
@@ -697,7 +774,8 @@ class IkuWorkflow:
             sa.STATE.name: sa.STATE.value_set(record.state.value),
             sa.OVERDUE.name: sa.OVERDUE.value_set(bool(open_task and open_task.overdue)),
             sa.ASSIGNEE.name: sa.ASSIGNEE.value_set(
-                views.waiting_on(open_task, self._today()) if open_task else []),
+                views.waiting_on(open_task, self._today()) if open_task else []
+            ),
         }
         if task is not None:
             values[sa.STEP.name] = sa.STEP.value_set(task.step)

@@ -33,56 +33,99 @@ from workflows import sop
 # code -> (English, Bahasa Indonesia). The web layer shows these to the person who clicked.
 REFUSALS: dict[str, tuple[str, str]] = {
     "not_running": ("This process has ended.", "Proses ini sudah selesai."),
-    "no_task": ("Nothing is waiting for a decision right now.",
-                "Saat ini tidak ada tugas yang menunggu keputusan."),
-    "unknown_task": ("This task does not belong to this process.",
-                     "Tugas ini bukan bagian dari proses ini."),
-    "stale_task": ("This task is no longer current: the process has moved on.",
-                   "Tugas ini sudah tidak berlaku: proses sudah berlanjut."),
+    "no_task": (
+        "Nothing is waiting for a decision right now.",
+        "Saat ini tidak ada tugas yang menunggu keputusan.",
+    ),
+    "unknown_task": (
+        "This task does not belong to this process.",
+        "Tugas ini bukan bagian dari proses ini.",
+    ),
+    "stale_task": (
+        "This task is no longer current: the process has moved on.",
+        "Tugas ini sudah tidak berlaku: proses sudah berlanjut.",
+    ),
     "already_decided": ("This task has already been decided.", "Tugas ini sudah diputuskan."),
-    "unassigned": ("Nobody is assigned to this task yet.",
-                   "Tugas ini belum ditugaskan kepada siapa pun."),
-    "not_assignee": ("You are not assigned to this task, nor acting for someone who is.",
-                     "Anda bukan pelaksana tugas ini dan bukan pejabat Plh/Plt pelaksananya."),
-    "action_not_allowed": ("This step does not allow that action.",
-                           "Langkah ini tidak mengizinkan tindakan tersebut."),
-    "note_required": ("A return needs a note saying what to fix.",
-                      "Pengembalian harus disertai catatan perbaikan."),
-    "disposisi_required": ("Approving here gives a disposisi: write it in the note.",
-                           "Persetujuan pada langkah ini berupa disposisi: tuliskan pada catatan."),
-    "checklist_incomplete": ("Answer every item of the review checklist.",
-                             "Isi semua butir Lembar Pemeriksaan."),
-    "checklist_unknown_item": ("The checklist has an item this step does not know.",
-                               "Lembar Pemeriksaan memuat butir yang tidak dikenal."),
-    "checklist_not_met": ("An item of the checklist is not met: return the document instead.",
-                          "Ada butir Lembar Pemeriksaan yang belum sesuai: kembalikan untuk "
-                          "diperbaiki."),
-    "own_submission": ("You cannot approve your own submission.",
-                       "Anda tidak dapat menyetujui usulan Anda sendiri."),
-    "attachment_not_allowed": ("That document cannot be attached at this step.",
-                               "Dokumen tersebut tidak dapat dilampirkan pada langkah ini."),
-    "attachment_duplicate": ("Attach only one file of that kind.",
-                             "Lampirkan hanya satu berkas untuk jenis dokumen tersebut."),
-    "documents_missing": ("A required document is missing.",
-                          "Dokumen yang dipersyaratkan belum dilampirkan."),
-    "team_required": ("Name the members of the drafting team and its leader.",
-                      "Sebutkan anggota dan ketua Tim Penyusunan."),
-    "team_not_allowed": ("The drafting team is named only at step 5.",
-                         "Tim Penyusunan hanya dibentuk pada langkah 5."),
-    "parafs_missing": ("This version does not carry all three initials (paraf).",
-                       "Versi ini belum diparaf lengkap oleh Kabag, Karo dan Sekjen."),
-    "document_not_in_store": ("An attached document is not in the document store with that "
-                              "checksum.",
-                              "Dokumen yang dilampirkan tidak ada di penyimpanan dengan checksum "
-                              "tersebut."),
-    "unknown_person": ("That person is not in the directory.",
-                       "Orang tersebut tidak terdaftar di direktori."),
-    "check_unavailable": ("The attached documents could not be checked right now; try again.",
-                          "Dokumen tidak dapat diperiksa saat ini; silakan coba lagi."),
-    "not_authorised": ("Only the Karo or ops may do this.",
-                       "Hanya Karo atau petugas operasional yang dapat melakukan ini."),
-    "via_not_ops": ("Only ops may enter a decision for an official.",
-                    "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat."),
+    "unassigned": (
+        "Nobody is assigned to this task yet.",
+        "Tugas ini belum ditugaskan kepada siapa pun.",
+    ),
+    "not_assignee": (
+        "You are not assigned to this task, nor acting for someone who is.",
+        "Anda bukan pelaksana tugas ini dan bukan pejabat Plh/Plt pelaksananya.",
+    ),
+    "action_not_allowed": (
+        "This step does not allow that action.",
+        "Langkah ini tidak mengizinkan tindakan tersebut.",
+    ),
+    "note_required": (
+        "A return needs a note saying what to fix.",
+        "Pengembalian harus disertai catatan perbaikan.",
+    ),
+    "disposisi_required": (
+        "Approving here gives a disposisi: write it in the note.",
+        "Persetujuan pada langkah ini berupa disposisi: tuliskan pada catatan.",
+    ),
+    "checklist_incomplete": (
+        "Answer every item of the review checklist.",
+        "Isi semua butir Lembar Pemeriksaan.",
+    ),
+    "checklist_unknown_item": (
+        "The checklist has an item this step does not know.",
+        "Lembar Pemeriksaan memuat butir yang tidak dikenal.",
+    ),
+    "checklist_not_met": (
+        "An item of the checklist is not met: return the document instead.",
+        "Ada butir Lembar Pemeriksaan yang belum sesuai: kembalikan untuk diperbaiki.",
+    ),
+    "own_submission": (
+        "You cannot approve your own submission.",
+        "Anda tidak dapat menyetujui usulan Anda sendiri.",
+    ),
+    "attachment_not_allowed": (
+        "That document cannot be attached at this step.",
+        "Dokumen tersebut tidak dapat dilampirkan pada langkah ini.",
+    ),
+    "attachment_duplicate": (
+        "Attach only one file of that kind.",
+        "Lampirkan hanya satu berkas untuk jenis dokumen tersebut.",
+    ),
+    "documents_missing": (
+        "A required document is missing.",
+        "Dokumen yang dipersyaratkan belum dilampirkan.",
+    ),
+    "team_required": (
+        "Name the members of the drafting team and its leader.",
+        "Sebutkan anggota dan ketua Tim Penyusunan.",
+    ),
+    "team_not_allowed": (
+        "The drafting team is named only at step 5.",
+        "Tim Penyusunan hanya dibentuk pada langkah 5.",
+    ),
+    "parafs_missing": (
+        "This version does not carry all three initials (paraf).",
+        "Versi ini belum diparaf lengkap oleh Kabag, Karo dan Sekjen.",
+    ),
+    "document_not_in_store": (
+        "An attached document is not in the document store with that checksum.",
+        "Dokumen yang dilampirkan tidak ada di penyimpanan dengan checksum tersebut.",
+    ),
+    "unknown_person": (
+        "That person is not in the directory.",
+        "Orang tersebut tidak terdaftar di direktori.",
+    ),
+    "check_unavailable": (
+        "The attached documents could not be checked right now; try again.",
+        "Dokumen tidak dapat diperiksa saat ini; silakan coba lagi.",
+    ),
+    "not_authorised": (
+        "Only the Karo or ops may do this.",
+        "Hanya Karo atau petugas operasional yang dapat melakukan ini.",
+    ),
+    "via_not_ops": (
+        "Only ops may enter a decision for an official.",
+        "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat.",
+    ),
 }
 
 
@@ -211,8 +254,9 @@ def check_decision(record: ProcessRecord, decision: Decision, day: date) -> Acti
         raise Refusal("team_not_allowed")
     if step.approval is Approval.SIGNATURE and decision.action is Action.APPROVE:
         draft = latest(record, step.requires[0])
-        if draft is None or not all(has_paraf(record, s, draft.ref.sha256)
-                                    for s in sop.PARAF_STEPS):
+        if draft is None or not all(
+            has_paraf(record, s, draft.ref.sha256) for s in sop.PARAF_STEPS
+        ):
             raise Refusal("parafs_missing")
     return for_person
 
@@ -233,8 +277,10 @@ def _is_own_submission(
 ) -> bool:
     if decision.person == task.entered_by:
         return True
-    return any((d := latest(record, kind)) is not None and d.by == decision.person
-               for kind in step.reviewed_kinds)
+    return any(
+        (d := latest(record, kind)) is not None and d.by == decision.person
+        for kind in step.reviewed_kinds
+    )
 
 
 def _check_attachments(record: ProcessRecord, step: sop.Step, decision: Decision) -> None:
@@ -307,14 +353,20 @@ def _add_version(
     record: ProcessRecord, kind: str, ref: DocumentRef, task: Task, person: str, now: datetime
 ) -> None:
     previous = latest(record, kind)
-    record.documents.append(Document(
-        kind=kind, version=(previous.version + 1) if previous else 1, ref=ref,
-        step=task.step, task_id=task.id, by=person, at=now,
-    ))
+    record.documents.append(
+        Document(
+            kind=kind,
+            version=(previous.version + 1) if previous else 1,
+            ref=ref,
+            step=task.step,
+            task_id=task.id,
+            by=person,
+            at=now,
+        )
+    )
 
 
-def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str,
-             now: datetime) -> None:
+def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str, now: datetime) -> None:
     """The approved Konsep becomes the Rencana Kerja; the signed draft becomes the IKU."""
     for out_kind, in_kind in step.promotes.items():
         source = latest(record, in_kind)
@@ -330,22 +382,37 @@ def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str,
             _add_version(record, out_kind, source.ref, task, person, now)
 
 
-def _mark(record: ProcessRecord, step: sop.Step, task: Task, person: str,
-          acting: Acting | None, now: datetime) -> None:
+def _mark(
+    record: ProcessRecord,
+    step: sop.Step,
+    task: Task,
+    person: str,
+    acting: Acting | None,
+    now: datetime,
+) -> None:
     if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
         return
     draft = latest(record, step.requires[0])
     assert draft is not None
     kind = "paraf" if step.approval is Approval.PARAF else "signature"
     # One mark per step and version: initialling the same bytes again replaces the old one.
-    record.marks = [m for m in record.marks
-                    if not (m.step == step.number and m.sha256 == draft.ref.sha256)]
-    record.marks.append(Mark(
-        kind=kind, step=step.number, task_id=task.id, person=person,
-        acting_for=acting.for_person if acting else None,
-        acting_kind=acting.kind if acting else None, document_kind=draft.kind,
-        version=draft.version, sha256=draft.ref.sha256, at=now,
-    ))
+    record.marks = [
+        m for m in record.marks if not (m.step == step.number and m.sha256 == draft.ref.sha256)
+    ]
+    record.marks.append(
+        Mark(
+            kind=kind,
+            step=step.number,
+            task_id=task.id,
+            person=person,
+            acting_for=acting.for_person if acting else None,
+            acting_kind=acting.kind if acting else None,
+            document_kind=draft.kind,
+            version=draft.version,
+            sha256=draft.ref.sha256,
+            at=now,
+        )
+    )
 
 
 def _revoke_paraf(record: ProcessRecord, step: sop.Step) -> None:
@@ -354,8 +421,9 @@ def _revoke_paraf(record: ProcessRecord, step: sop.Step) -> None:
         return
     draft = latest(record, step.requires[0])
     if draft is not None:
-        record.marks = [m for m in record.marks
-                        if not (m.step == step.number and m.sha256 == draft.ref.sha256)]
+        record.marks = [
+            m for m in record.marks if not (m.step == step.number and m.sha256 == draft.ref.sha256)
+        ]
 
 
 def _next_step(record: ProcessRecord, step: sop.Step, action: Action) -> int | None:

@@ -30,13 +30,24 @@ ROLES: dict[str, Role] = {
     for r in (
         Role("kasubag", "Kepala Subbagian", "Head of Subdivision", "Kasubbag", "kabag"),
         Role("kabag", "Kepala Bagian", "Head of Division", "Kabag", "karo"),
-        Role("karo", "Kepala Biro Perencanaan dan Manajemen Kinerja",
-             "Head of the Planning and Performance Management Bureau", "Karo", "sekjen"),
+        Role(
+            "karo",
+            "Kepala Biro Perencanaan dan Manajemen Kinerja",
+            "Head of the Planning and Performance Management Bureau",
+            "Karo",
+            "sekjen",
+        ),
         Role("sekjen", "Sekretaris Jenderal", "Secretary General", "Sekjen", "menteri"),
         Role("menteri", "Menteri", "Minister", "Menteri", None),
         Role("tim", "Tim Penyusunan", "Drafting team", "Tim", "kasubag", pool=True),
-        Role("fungsional_umum", "Fungsional Umum", "General administrative staff",
-             "Fungsional Umum", "kasubag", pool=True),
+        Role(
+            "fungsional_umum",
+            "Fungsional Umum",
+            "General administrative staff",
+            "Fungsional Umum",
+            "kasubag",
+            pool=True,
+        ),
     )
 }
 
@@ -93,24 +104,46 @@ class ChecklistItem:
 
 # Lembar Pemeriksaan: what a reviewer confirms before deciding.
 PROPOSAL_CHECKLIST = (
-    ChecklistItem("kelengkapan", "Berkas usulan lengkap (Konsep Rencana Kerja dan TOR)",
-                  "The proposal is complete (draft work plan and TOR)"),
-    ChecklistItem("selaras_renstra", "Usulan selaras dengan Rencana Strategis Kementerian",
-                  "The proposal is consistent with the Ministry's Strategic Plan"),
-    ChecklistItem("tor_memadai", "TOR memuat latar belakang, tujuan, keluaran dan jadwal",
-                  "The TOR states background, objectives, outputs and schedule"),
+    ChecklistItem(
+        "kelengkapan",
+        "Berkas usulan lengkap (Konsep Rencana Kerja dan TOR)",
+        "The proposal is complete (draft work plan and TOR)",
+    ),
+    ChecklistItem(
+        "selaras_renstra",
+        "Usulan selaras dengan Rencana Strategis Kementerian",
+        "The proposal is consistent with the Ministry's Strategic Plan",
+    ),
+    ChecklistItem(
+        "tor_memadai",
+        "TOR memuat latar belakang, tujuan, keluaran dan jadwal",
+        "The TOR states background, objectives, outputs and schedule",
+    ),
 )
 DRAFT_CHECKLIST = (
-    ChecklistItem("format_lengkap", "Draf IKU lengkap dan sesuai format",
-                  "The draft IKU is complete and in the required format"),
-    ChecklistItem("selaras_sasaran", "Indikator selaras dengan sasaran strategis Renstra",
-                  "The indicators match the strategic targets of the Strategic Plan"),
-    ChecklistItem("definisi_formula", "Setiap indikator memiliki definisi, formula dan sumber data",
-                  "Every indicator has a definition, a formula and a data source"),
-    ChecklistItem("target_terukur", "Target terukur dan realistis",
-                  "Targets are measurable and realistic"),
-    ChecklistItem("tata_naskah", "Sesuai Tata Naskah Dinas (Permenaker No. 3 Tahun 2019)",
-                  "Follows the official correspondence rules (Permenaker 3/2019)"),
+    ChecklistItem(
+        "format_lengkap",
+        "Draf IKU lengkap dan sesuai format",
+        "The draft IKU is complete and in the required format",
+    ),
+    ChecklistItem(
+        "selaras_sasaran",
+        "Indikator selaras dengan sasaran strategis Renstra",
+        "The indicators match the strategic targets of the Strategic Plan",
+    ),
+    ChecklistItem(
+        "definisi_formula",
+        "Setiap indikator memiliki definisi, formula dan sumber data",
+        "Every indicator has a definition, a formula and a data source",
+    ),
+    ChecklistItem(
+        "target_terukur", "Target terukur dan realistis", "Targets are measurable and realistic"
+    ),
+    ChecklistItem(
+        "tata_naskah",
+        "Sesuai Tata Naskah Dinas (Permenaker No. 3 Tahun 2019)",
+        "Follows the official correspondence rules (Permenaker 3/2019)",
+    ),
 )
 
 _DRAFT = ("draf_iku",)
@@ -157,130 +190,267 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step(1, "kasubag", StepKind.SUBMIT,
-         "Mengajukan usulan penyusunan Indikator Kinerja Utama Kementerian kepada Kabag",
-         "Submits the proposal to draft the Ministry's IKU to the Kabag",
-         requires=("konsep_rencana_kerja", "tor"), produces=("konsep_rencana_kerja", "tor"),
-         next=2,
-         uploads=(Upload("konsep_rencana_kerja", (Action.SUBMIT,), required=True),
-                  Upload("tor", (Action.SUBMIT,), required=True)),
-         escalate_to="kabag", standard_time="3d"),
-    Step(2, "kabag", StepKind.REVIEW,
-         "Memeriksa usulan. Jika setuju menyampaikan kepada Karo Perencanaan dan MK, "
-         "jika tidak setuju dikembalikan kepada Kasubbag untuk diperbaiki",
-         "Reviews the proposal; if approved, forwards it to the Karo, "
-         "otherwise returns it to the Kasubag for revision",
-         requires=("konsep_rencana_kerja", "tor"), produces=("rencana_kerja", "disposisi"),
-         next=3, on_return=1, approval=Approval.DISPOSISI,
-         uploads=(Upload("rencana_kerja", _FORWARD_REVIEW), Upload("disposisi", _FORWARD_REVIEW),
-                  _REVIEW_NOTES),
-         promotes={"rencana_kerja": "konsep_rencana_kerja"},
-         checklist=PROPOSAL_CHECKLIST, escalate_to="karo"),
-    Step(3, "karo", StepKind.REVIEW,
-         "Memeriksa usulan. Jika setuju memerintahkan Kabag untuk membentuk Tim Penyusunan, "
-         "jika tidak setuju dikembalikan kepada Kabag PP untuk diperbaiki",
-         "Reviews the proposal; if approved, orders the Kabag to form the drafting team, "
-         "otherwise returns it to the Kabag for revision",
-         requires=("rencana_kerja", "disposisi"), produces=("rencana_kerja", "disposisi"),
-         next=4, on_return=2, approval=Approval.DISPOSISI,
-         uploads=(Upload("rencana_kerja", _FORWARD_REVIEW), Upload("disposisi", _FORWARD_REVIEW),
-                  _REVIEW_NOTES),
-         checklist=PROPOSAL_CHECKLIST, escalate_to="sekjen"),
-    Step(4, "kabag", StepKind.SUBMIT,
-         "Kabag memerintahkan Kasubbag untuk membentuk Tim Penyusunan",
-         "The Kabag orders the Kasubag to form the drafting team",
-         requires=("disposisi",), produces=("disposisi", "sk"),
-         next=5, approval=Approval.DISPOSISI,
-         uploads=(Upload("disposisi", (Action.SUBMIT,)), Upload("sk", (Action.SUBMIT,))),
-         escalate_to="karo", standard_time="1d"),
-    Step(5, "kasubag", StepKind.SUBMIT,
-         "Membentuk Tim Penyusunan",
-         "Forms the drafting team",
-         requires=("disposisi", "sk"), produces=("disposisi", "sk_tim"),
-         next=6,
-         uploads=(Upload("sk_tim", (Action.SUBMIT,), required=True),
-                  Upload("disposisi", (Action.SUBMIT,))),
-         escalate_to="kabag", related_sop=("SOP Pembentukan Tim",), standard_time="3d",
-         names_team=True),
-    Step(6, "tim", StepKind.SUBMIT,
-         "Mengumpulkan bahan dan menyusun draf Indikator Kinerja Utama Kementerian "
-         "dan menyerahkan kepada Kasubbag",
-         "Collects material, drafts the Ministry's IKU and hands it to the Kasubag",
-         requires=("sk_tim", "bahan"), produces=_DRAFT,
-         next=7,
-         uploads=(Upload("draf_iku", (Action.SUBMIT,), required=True),
-                  Upload("bahan", (Action.SUBMIT,), multiple=True)),
-         escalate_to="kasubag",
-         related_sop=("SOP Pengumpulan Bahan", "SOP Pembuatan Bahan"), standard_time="10d"),
-    Step(7, "kasubag", StepKind.REVIEW,
-         "Memeriksa konsep draf Indikator Kinerja Utama Kementerian. Jika setuju menyampaikan "
-         "kepada Kabag, jika tidak setuju dikembalikan kepada Tim Penyusunan untuk diperbaiki",
-         "Reviews the draft IKU; if approved, forwards it to the Kabag, "
-         "otherwise returns it to the drafting team for revision",
-         requires=_DRAFT, produces=_DRAFT, next=8, on_return=6,
-         uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
-         checklist=DRAFT_CHECKLIST, escalate_to="kabag"),
-    Step(8, "kabag", StepKind.REVIEW,
-         "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju memberi paraf dan "
-         "menyampaikan kepada Karo Perencanaan dan MK untuk diperiksa, jika tidak setuju "
-         "dikembalikan kepada Kasubbag untuk diperbaiki",
-         "Reviews the draft IKU; if approved, initials it and forwards it to the Karo, "
-         "otherwise returns it to the Kasubag for revision",
-         requires=_DRAFT, produces=_DRAFT, next=9, on_return=7, approval=Approval.PARAF,
-         uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
-         checklist=DRAFT_CHECKLIST, escalate_to="karo"),
-    Step(9, "karo", StepKind.REVIEW,
-         "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju memberi paraf dan "
-         "menyampaikan kepada Sekretaris Jenderal untuk diperiksa, jika tidak setuju "
-         "dikembalikan kepada Kabag untuk diperbaiki",
-         "Reviews the draft IKU; if approved, initials it and forwards it to the Secretary "
-         "General, otherwise returns it to the Kabag for revision",
-         requires=_DRAFT, produces=_DRAFT, next=10, on_return=8, approval=Approval.PARAF,
-         uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
-         checklist=DRAFT_CHECKLIST, escalate_to="sekjen"),
-    Step(10, "sekjen", StepKind.REVIEW,
-         "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju memberi paraf dan "
-         "menyampaikan kepada Menteri untuk diperiksa, jika tidak setuju dikembalikan kepada "
-         "Karo Perencanaan untuk diperbaiki",
-         "Reviews the draft IKU; if approved, initials it and forwards it to the Minister, "
-         "otherwise returns it to the Karo for revision",
-         requires=_DRAFT, produces=_DRAFT, next=11, on_return=9, approval=Approval.PARAF,
-         uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
-         checklist=DRAFT_CHECKLIST, escalate_to="menteri"),
-    Step(11, "menteri", StepKind.REVIEW,
-         "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju menandatangani dan "
-         "menyerahkan kepada Sekretaris Jenderal untuk didokumentasikan, jika tidak setuju "
-         "dikembalikan kepada Sekretaris Jenderal untuk diperbaiki",
-         "Reviews the draft IKU; if approved, signs it and hands it to the Secretary General "
-         "for documentation, otherwise returns it to the Secretary General for revision",
-         requires=_DRAFT, produces=_IKU, next=12, on_return=10, approval=Approval.SIGNATURE,
-         uploads=(Upload("iku", _FORWARD_REVIEW), _REVIEW_NOTES),
-         promotes={"iku": "draf_iku"},
-         checklist=DRAFT_CHECKLIST, escalate_to="sekjen", standard_time="5d"),
-    Step(12, "sekjen", StepKind.HANDOVER,
-         "Menyerahkan Indikator Kinerja Utama Kementerian kepada Karo Perencanaan dan MK "
-         "untuk didokumentasikan",
-         "Hands the IKU to the Karo for documentation",
-         requires=_IKU, produces=_IKU, next=13, escalate_to="karo", standard_time="1d"),
-    Step(13, "karo", StepKind.HANDOVER,
-         "Menyerahkan Indikator Kinerja Utama Kementerian kepada Kabag untuk didokumentasikan",
-         "Hands the IKU to the Kabag for documentation",
-         requires=_IKU, produces=_IKU, next=14, escalate_to="sekjen", standard_time="1d"),
-    Step(14, "kabag", StepKind.HANDOVER,
-         "Menyerahkan Indikator Kinerja Utama Kementerian kepada Kasubbag untuk "
-         "didokumentasikan",
-         "Hands the IKU to the Kasubag for documentation",
-         requires=_IKU, produces=_IKU, next=15, escalate_to="karo", standard_time="1d"),
-    Step(15, "kasubag", StepKind.HANDOVER,
-         "Menyerahkan Indikator Kinerja Utama Kementerian kepada Fungsional Umum untuk "
-         "didokumentasikan",
-         "Hands the IKU to the general administrative staff for documentation",
-         requires=_IKU, produces=_IKU, next=16, escalate_to="kabag", standard_time="1d"),
-    Step(16, "fungsional_umum", StepKind.ARCHIVE,
-         "Mendokumentasikan Indikator Kinerja Utama Kementerian",
-         "Documents (archives) the IKU",
-         requires=_IKU, produces=("dokumentasi_iku",), next=None, escalate_to="kasubag",
-         related_sop=("SOP Pendokumentasian",)),
+    Step(
+        1,
+        "kasubag",
+        StepKind.SUBMIT,
+        "Mengajukan usulan penyusunan Indikator Kinerja Utama Kementerian kepada Kabag",
+        "Submits the proposal to draft the Ministry's IKU to the Kabag",
+        requires=("konsep_rencana_kerja", "tor"),
+        produces=("konsep_rencana_kerja", "tor"),
+        next=2,
+        uploads=(
+            Upload("konsep_rencana_kerja", (Action.SUBMIT,), required=True),
+            Upload("tor", (Action.SUBMIT,), required=True),
+        ),
+        escalate_to="kabag",
+        standard_time="3d",
+    ),
+    Step(
+        2,
+        "kabag",
+        StepKind.REVIEW,
+        "Memeriksa usulan. Jika setuju menyampaikan kepada Karo Perencanaan dan MK, "
+        "jika tidak setuju dikembalikan kepada Kasubbag untuk diperbaiki",
+        "Reviews the proposal; if approved, forwards it to the Karo, "
+        "otherwise returns it to the Kasubag for revision",
+        requires=("konsep_rencana_kerja", "tor"),
+        produces=("rencana_kerja", "disposisi"),
+        next=3,
+        on_return=1,
+        approval=Approval.DISPOSISI,
+        uploads=(
+            Upload("rencana_kerja", _FORWARD_REVIEW),
+            Upload("disposisi", _FORWARD_REVIEW),
+            _REVIEW_NOTES,
+        ),
+        promotes={"rencana_kerja": "konsep_rencana_kerja"},
+        checklist=PROPOSAL_CHECKLIST,
+        escalate_to="karo",
+    ),
+    Step(
+        3,
+        "karo",
+        StepKind.REVIEW,
+        "Memeriksa usulan. Jika setuju memerintahkan Kabag untuk membentuk Tim Penyusunan, "
+        "jika tidak setuju dikembalikan kepada Kabag PP untuk diperbaiki",
+        "Reviews the proposal; if approved, orders the Kabag to form the drafting team, "
+        "otherwise returns it to the Kabag for revision",
+        requires=("rencana_kerja", "disposisi"),
+        produces=("rencana_kerja", "disposisi"),
+        next=4,
+        on_return=2,
+        approval=Approval.DISPOSISI,
+        uploads=(
+            Upload("rencana_kerja", _FORWARD_REVIEW),
+            Upload("disposisi", _FORWARD_REVIEW),
+            _REVIEW_NOTES,
+        ),
+        checklist=PROPOSAL_CHECKLIST,
+        escalate_to="sekjen",
+    ),
+    Step(
+        4,
+        "kabag",
+        StepKind.SUBMIT,
+        "Kabag memerintahkan Kasubbag untuk membentuk Tim Penyusunan",
+        "The Kabag orders the Kasubag to form the drafting team",
+        requires=("disposisi",),
+        produces=("disposisi", "sk"),
+        next=5,
+        approval=Approval.DISPOSISI,
+        uploads=(Upload("disposisi", (Action.SUBMIT,)), Upload("sk", (Action.SUBMIT,))),
+        escalate_to="karo",
+        standard_time="1d",
+    ),
+    Step(
+        5,
+        "kasubag",
+        StepKind.SUBMIT,
+        "Membentuk Tim Penyusunan",
+        "Forms the drafting team",
+        requires=("disposisi", "sk"),
+        produces=("disposisi", "sk_tim"),
+        next=6,
+        uploads=(
+            Upload("sk_tim", (Action.SUBMIT,), required=True),
+            Upload("disposisi", (Action.SUBMIT,)),
+        ),
+        escalate_to="kabag",
+        related_sop=("SOP Pembentukan Tim",),
+        standard_time="3d",
+        names_team=True,
+    ),
+    Step(
+        6,
+        "tim",
+        StepKind.SUBMIT,
+        "Mengumpulkan bahan dan menyusun draf Indikator Kinerja Utama Kementerian "
+        "dan menyerahkan kepada Kasubbag",
+        "Collects material, drafts the Ministry's IKU and hands it to the Kasubag",
+        requires=("sk_tim", "bahan"),
+        produces=_DRAFT,
+        next=7,
+        uploads=(
+            Upload("draf_iku", (Action.SUBMIT,), required=True),
+            Upload("bahan", (Action.SUBMIT,), multiple=True),
+        ),
+        escalate_to="kasubag",
+        related_sop=("SOP Pengumpulan Bahan", "SOP Pembuatan Bahan"),
+        standard_time="10d",
+    ),
+    Step(
+        7,
+        "kasubag",
+        StepKind.REVIEW,
+        "Memeriksa konsep draf Indikator Kinerja Utama Kementerian. Jika setuju menyampaikan "
+        "kepada Kabag, jika tidak setuju dikembalikan kepada Tim Penyusunan untuk diperbaiki",
+        "Reviews the draft IKU; if approved, forwards it to the Kabag, "
+        "otherwise returns it to the drafting team for revision",
+        requires=_DRAFT,
+        produces=_DRAFT,
+        next=8,
+        on_return=6,
+        uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
+        checklist=DRAFT_CHECKLIST,
+        escalate_to="kabag",
+    ),
+    Step(
+        8,
+        "kabag",
+        StepKind.REVIEW,
+        "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju memberi paraf dan "
+        "menyampaikan kepada Karo Perencanaan dan MK untuk diperiksa, jika tidak setuju "
+        "dikembalikan kepada Kasubbag untuk diperbaiki",
+        "Reviews the draft IKU; if approved, initials it and forwards it to the Karo, "
+        "otherwise returns it to the Kasubag for revision",
+        requires=_DRAFT,
+        produces=_DRAFT,
+        next=9,
+        on_return=7,
+        approval=Approval.PARAF,
+        uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
+        checklist=DRAFT_CHECKLIST,
+        escalate_to="karo",
+    ),
+    Step(
+        9,
+        "karo",
+        StepKind.REVIEW,
+        "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju memberi paraf dan "
+        "menyampaikan kepada Sekretaris Jenderal untuk diperiksa, jika tidak setuju "
+        "dikembalikan kepada Kabag untuk diperbaiki",
+        "Reviews the draft IKU; if approved, initials it and forwards it to the Secretary "
+        "General, otherwise returns it to the Kabag for revision",
+        requires=_DRAFT,
+        produces=_DRAFT,
+        next=10,
+        on_return=8,
+        approval=Approval.PARAF,
+        uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
+        checklist=DRAFT_CHECKLIST,
+        escalate_to="sekjen",
+    ),
+    Step(
+        10,
+        "sekjen",
+        StepKind.REVIEW,
+        "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju memberi paraf dan "
+        "menyampaikan kepada Menteri untuk diperiksa, jika tidak setuju dikembalikan kepada "
+        "Karo Perencanaan untuk diperbaiki",
+        "Reviews the draft IKU; if approved, initials it and forwards it to the Minister, "
+        "otherwise returns it to the Karo for revision",
+        requires=_DRAFT,
+        produces=_DRAFT,
+        next=11,
+        on_return=9,
+        approval=Approval.PARAF,
+        uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
+        checklist=DRAFT_CHECKLIST,
+        escalate_to="menteri",
+    ),
+    Step(
+        11,
+        "menteri",
+        StepKind.REVIEW,
+        "Memeriksa draf Indikator Kinerja Utama Kementerian. Jika setuju menandatangani dan "
+        "menyerahkan kepada Sekretaris Jenderal untuk didokumentasikan, jika tidak setuju "
+        "dikembalikan kepada Sekretaris Jenderal untuk diperbaiki",
+        "Reviews the draft IKU; if approved, signs it and hands it to the Secretary General "
+        "for documentation, otherwise returns it to the Secretary General for revision",
+        requires=_DRAFT,
+        produces=_IKU,
+        next=12,
+        on_return=10,
+        approval=Approval.SIGNATURE,
+        uploads=(Upload("iku", _FORWARD_REVIEW), _REVIEW_NOTES),
+        promotes={"iku": "draf_iku"},
+        checklist=DRAFT_CHECKLIST,
+        escalate_to="sekjen",
+        standard_time="5d",
+    ),
+    Step(
+        12,
+        "sekjen",
+        StepKind.HANDOVER,
+        "Menyerahkan Indikator Kinerja Utama Kementerian kepada Karo Perencanaan dan MK "
+        "untuk didokumentasikan",
+        "Hands the IKU to the Karo for documentation",
+        requires=_IKU,
+        produces=_IKU,
+        next=13,
+        escalate_to="karo",
+        standard_time="1d",
+    ),
+    Step(
+        13,
+        "karo",
+        StepKind.HANDOVER,
+        "Menyerahkan Indikator Kinerja Utama Kementerian kepada Kabag untuk didokumentasikan",
+        "Hands the IKU to the Kabag for documentation",
+        requires=_IKU,
+        produces=_IKU,
+        next=14,
+        escalate_to="sekjen",
+        standard_time="1d",
+    ),
+    Step(
+        14,
+        "kabag",
+        StepKind.HANDOVER,
+        "Menyerahkan Indikator Kinerja Utama Kementerian kepada Kasubbag untuk didokumentasikan",
+        "Hands the IKU to the Kasubag for documentation",
+        requires=_IKU,
+        produces=_IKU,
+        next=15,
+        escalate_to="karo",
+        standard_time="1d",
+    ),
+    Step(
+        15,
+        "kasubag",
+        StepKind.HANDOVER,
+        "Menyerahkan Indikator Kinerja Utama Kementerian kepada Fungsional Umum untuk "
+        "didokumentasikan",
+        "Hands the IKU to the general administrative staff for documentation",
+        requires=_IKU,
+        produces=_IKU,
+        next=16,
+        escalate_to="kabag",
+        standard_time="1d",
+    ),
+    Step(
+        16,
+        "fungsional_umum",
+        StepKind.ARCHIVE,
+        "Mendokumentasikan Indikator Kinerja Utama Kementerian",
+        "Documents (archives) the IKU",
+        requires=_IKU,
+        produces=("dokumentasi_iku",),
+        next=None,
+        escalate_to="kasubag",
+        related_sop=("SOP Pendokumentasian",),
+    ),
 )
 
 STEP_BY_NUMBER: dict[int, Step] = {s.number: s for s in STEPS}
@@ -314,8 +484,12 @@ SOP_HEADER: dict[str, str | list[str]] = {
         "Memahami aspek-aspek penyusunan Indikator Kinerja Utama Kementerian",
         "Memahami tata cara penyusunan Indikator Kinerja Utama Kementerian",
     ],
-    "keterkaitan": ["SOP Pembentukan Tim", "SOP Pengumpulan Bahan", "SOP Pembuatan Bahan",
-                    "SOP Pendokumentasian"],
+    "keterkaitan": [
+        "SOP Pembentukan Tim",
+        "SOP Pengumpulan Bahan",
+        "SOP Pembuatan Bahan",
+        "SOP Pendokumentasian",
+    ],
     "peralatan": [
         "Berkas pendukung penyusunan Indikator Kinerja Utama Kementerian",
         "Lembar Pemeriksaan",

@@ -73,8 +73,10 @@ def current_details(record: ProcessRecord, day: date) -> str:
         return f"**{record.state.value}**"
     step = sop.step(task.step)
     role = sop.ROLES[step.role]
-    lines = [f"**Langkah {step.number} dari {len(sop.STEPS)}** — {role.short}: "
-             f"{step.activity_id}", f"Putaran (round) {task.round} · tugas `{task.id}`"]
+    lines = [
+        f"**Langkah {step.number} dari {len(sop.STEPS)}** — {role.short}: {step.activity_id}",
+        f"Putaran (round) {task.round} · tugas `{task.id}`",
+    ]
     if task.decided:
         lines.append("Keputusan diterima; langkah berikutnya sedang disiapkan.")
     elif not task.assignees:
@@ -83,8 +85,10 @@ def current_details(record: ProcessRecord, day: date) -> str:
         lines.append("Menunggu: " + ", ".join(f"`{p}`" for p in waiting_on(task, day)))
         if task.schedule is not None:
             deadline = task.schedule.deadline.astimezone(sop.WIB)
-            lines.append(f"Tenggat: {deadline:%Y-%m-%d %H:%M} WIB"
-                         + (" — **TERLAMBAT**" if task.overdue else ""))
+            lines.append(
+                f"Tenggat: {deadline:%Y-%m-%d %H:%M} WIB"
+                + (" — **TERLAMBAT**" if task.overdue else "")
+            )
         if task.escalations_sent:
             lines.append(f"Eskalasi terkirim: {task.escalations_sent}")
     return "\n\n".join(lines)
@@ -96,4 +100,3 @@ def involved(record: ProcessRecord) -> list[str]:
     if record.task is not None:
         ids += [a.person for a in record.task.assignees]
     return list(dict.fromkeys(ids))
-

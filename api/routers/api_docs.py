@@ -43,15 +43,19 @@ def type_of(schema: dict[str, Any]) -> str:
         return " | ".join(json.dumps(v) for v in schema["enum"])
     if "const" in schema:
         return json.dumps(schema["const"])
-    bounds = [f"{k} {schema[k]}" for k in ("format", "pattern", "minLength", "maxLength",
-                                            "minimum", "maximum", "maxItems") if k in schema]
+    bounds = [
+        f"{k} {schema[k]}"
+        for k in ("format", "pattern", "minLength", "maxLength", "minimum", "maximum", "maxItems")
+        if k in schema
+    ]
     return f"{kind} ({', '.join(bounds)})" if bounds else str(kind)
 
 
 def _body(operation: dict[str, Any]) -> str:
     content = operation.get("requestBody", {}).get("content", {})
-    return ", ".join(f"{media}: {type_of(spec.get('schema', {}))}"
-                     for media, spec in content.items())
+    return ", ".join(
+        f"{media}: {type_of(spec.get('schema', {}))}" for media, spec in content.items()
+    )
 
 
 def describe(schema: dict[str, Any]) -> dict[str, Any]:
@@ -61,43 +65,66 @@ def describe(schema: dict[str, Any]) -> dict[str, Any]:
             operation = item.get(method)
             if operation is None:
                 continue
-            operations.append({
-                "method": method.upper(), "path": path,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "params": [{"name": p["name"], "in": p["in"], "required": p.get("required"),
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "params": [
+                        {
+                            "name": p["name"],
+                            "in": p["in"],
+                            "required": p.get("required"),
                             "type": type_of(p.get("schema", {})),
-                            "description": p.get("description", "")}
-                           for p in operation.get("parameters", [])],
-                "body": _body(operation),
-                "responses": [{"status": status, "description": r.get("description", ""),
-                               "type": ", ".join(type_of(c.get("schema", {})) if c.get("schema")
-                                                 else media
-                                                 for media, c in r.get("content", {}).items())}
-                              for status, r in operation.get("responses", {}).items()],
-                "secured": bool(operation.get("security")),
-            })
+                            "description": p.get("description", ""),
+                        }
+                        for p in operation.get("parameters", [])
+                    ],
+                    "body": _body(operation),
+                    "responses": [
+                        {
+                            "status": status,
+                            "description": r.get("description", ""),
+                            "type": ", ".join(
+                                type_of(c.get("schema", {})) if c.get("schema") else media
+                                for media, c in r.get("content", {}).items()
+                            ),
+                        }
+                        for status, r in operation.get("responses", {}).items()
+                    ],
+                    "secured": bool(operation.get("security")),
+                }
+            )
     schemas = []
     for name, spec in schema.get("components", {}).get("schemas", {}).items():
         required = set(spec.get("required", []))
-        schemas.append({
-            "name": name, "description": spec.get("description", ""),
-            "fields": [{"name": field, "type": type_of(prop),
+        schemas.append(
+            {
+                "name": name,
+                "description": spec.get("description", ""),
+                "fields": [
+                    {
+                        "name": field,
+                        "type": type_of(prop),
                         "required": field in required,
-                        "description": prop.get("description", "")}
-                       for field, prop in spec.get("properties", {}).items()],
-            "enum": spec.get("enum"),
-        })
+                        "description": prop.get("description", ""),
+                    }
+                    for field, prop in spec.get("properties", {}).items()
+                ],
+                "enum": spec.get("enum"),
+            }
+        )
     return {"info": schema.get("info", {}), "operations": operations, "schemas": schemas}
 
 
 @router.get("/docs", response_class=HTMLResponse)
-async def docs(request: Request, signed: SignedInDep,
-               lang: Annotated[Lang, Depends(bureau_lang)]) -> HTMLResponse:
+async def docs(
+    request: Request, signed: SignedInDep, lang: Annotated[Lang, Depends(bureau_lang)]
+) -> HTMLResponse:
     # A bureau page like the others (the machine-readable schema stays public). The schema
     # does not change while the app runs: described once.
     state = request.app.state
     if getattr(state, "docs", None) is None:
         state.docs = describe(request.app.openapi())
-    return render_page(request, "bureau/docs.html", lang, state.docs, signed=signed,
-                       nav="docs")
+    return render_page(request, "bureau/docs.html", lang, state.docs, signed=signed, nav="docs")

@@ -62,12 +62,23 @@ LangDep = Annotated[Lang, Depends(bureau_lang)]
 _TASK_ID = re.compile(r"^s[0-9]{2}-[0-9]{3,9}$")
 _PAGE_SIZE = re.compile(r"^[0-9]{1,3}$")  # ASCII digits only: int() takes "²" for no number
 # The banner an action's redirect asks for (?ok=…), and the riwayat entry that must back it.
-_FLASHES = {"started": HistoryEvent.STARTED, "resent": HistoryEvent.RESENT,
-            "assigned": HistoryEvent.ASSIGNED, "cancelled": HistoryEvent.CANCELLED}
+_FLASHES = {
+    "started": HistoryEvent.STARTED,
+    "resent": HistoryEvent.RESENT,
+    "assigned": HistoryEvent.ASSIGNED,
+    "cancelled": HistoryEvent.CANCELLED,
+}
 FLASH_WINDOW = timedelta(minutes=10)
-_TITLES = {401: "signin_title", 403: "forbidden_title", 404: "not_found_title",
-           409: "conflict_title", 413: "too_large_title", 422: "refused_title",
-           429: "unavailable_title", 503: "unavailable_title"}
+_TITLES = {
+    401: "signin_title",
+    403: "forbidden_title",
+    404: "not_found_title",
+    409: "conflict_title",
+    413: "too_large_title",
+    422: "refused_title",
+    429: "unavailable_title",
+    503: "unavailable_title",
+}
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -77,21 +88,43 @@ async def _client(request: Request) -> Client:
     return await processes.client_of(request.app.state.temporal)
 
 
-def _problem(request: Request, lang: Lang, signed: SignedIn, status: int, lines: list[str],
-             *, headers: dict[str, str] | None = None,
-             links: Sequence[tuple[str, str]] = ()) -> HTMLResponse:
-    response = render_page(request, "bureau/problem.html", lang, {
-        "title": text(lang, _TITLES.get(status, "error_title")), "lines": lines,
-        "status": status, "links": list(links),
-    }, signed=signed, status=status)
+def _problem(
+    request: Request,
+    lang: Lang,
+    signed: SignedIn,
+    status: int,
+    lines: list[str],
+    *,
+    headers: dict[str, str] | None = None,
+    links: Sequence[tuple[str, str]] = (),
+) -> HTMLResponse:
+    response = render_page(
+        request,
+        "bureau/problem.html",
+        lang,
+        {
+            "title": text(lang, _TITLES.get(status, "error_title")),
+            "lines": lines,
+            "status": status,
+            "links": list(links),
+        },
+        signed=signed,
+        status=status,
+    )
     response.headers.update(headers or {})
     return response
 
 
-def _error_page(request: Request, lang: Lang, signed: SignedIn, err: ProcessError
-                ) -> HTMLResponse:
-    return _problem(request, lang, signed, err.status, [err.text(lang)], headers=err.headers,
-                    links=[("/proses", text(lang, "back_to_list"))])
+def _error_page(request: Request, lang: Lang, signed: SignedIn, err: ProcessError) -> HTMLResponse:
+    return _problem(
+        request,
+        lang,
+        signed,
+        err.status,
+        [err.text(lang)],
+        headers=err.headers,
+        links=[("/proses", text(lang, "back_to_list"))],
+    )
 
 
 async def _checked_form(request: Request, signed: SignedIn, lang: Lang) -> FormData | None:
@@ -115,8 +148,10 @@ def _people_options(people: People, role: str | None) -> list[dict[str, Any]]:
     active = people.selectable()
     holders = [p for p in active if role and role in p.roles]
     others = sorted((p for p in active if p not in holders), key=lambda p: p.name)
-    return [{"id": p.id, "name": p.name, "position": p.position, "holds": p in holders}
-            for p in [*holders, *others]]
+    return [
+        {"id": p.id, "name": p.name, "position": p.position, "holds": p in holders}
+        for p in [*holders, *others]
+    ]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -128,8 +163,9 @@ async def home(signed: SignedInDep) -> Response:
 
 
 @router.get("/proses", response_class=HTMLResponse)
-async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
-                         settings: SettingsDep, people: PeopleDep) -> Response:
+async def list_processes(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep, people: PeopleDep
+) -> Response:
     filters, bad = visibility.parse_filters(request.query_params)
     token = request.query_params.get("halaman") or None
     per = request.query_params.get("per", "")
@@ -139,26 +175,38 @@ async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
     try:
         client = await _client(request)
         page, counts = await asyncio.gather(
-            visibility.list_page(client, filters, request.app.state.page_tokens,
-                                 page_size=page_size, token=token),
-            request.app.state.counts.counts(client, filters))
+            visibility.list_page(
+                client, filters, request.app.state.page_tokens, page_size=page_size, token=token
+            ),
+            request.app.state.counts.counts(client, filters),
+        )
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     tz = settings.timezone
-    rows = [{
-        "id": r.workflow_id, "title": r.title, "year": r.year, "code": r.code,
-        "step": r.step, "role": sop.ROLES[r.role].short if r.role in sop.ROLES else "",
-        "activity": _short_activity(lang, r.step),
-        "holders": [people.who_name(p) for p in r.assignees],
-        "overdue": r.overdue and r.execution_status == "running",
-        "state": _row_state(r), "state_label": state_name(lang, _row_state(r)),
-        "started": short_when(r.started_at, lang, settings.timezone),
-        "closed": short_when(r.closed_at, lang, tz) if r.closed_at else "",
-        "since": short_when(r.since, lang, tz) if r.since and r.execution_status == "running"
-        else "",
-        "deadline": short_when(r.deadline, lang, tz)
-        if r.deadline and r.execution_status == "running" else "",
-    } for r in page.rows]
+    rows = [
+        {
+            "id": r.workflow_id,
+            "title": r.title,
+            "year": r.year,
+            "code": r.code,
+            "step": r.step,
+            "role": sop.ROLES[r.role].short if r.role in sop.ROLES else "",
+            "activity": _short_activity(lang, r.step),
+            "holders": [people.who_name(p) for p in r.assignees],
+            "overdue": r.overdue and r.execution_status == "running",
+            "state": _row_state(r),
+            "state_label": state_name(lang, _row_state(r)),
+            "started": short_when(r.started_at, lang, settings.timezone),
+            "closed": short_when(r.closed_at, lang, tz) if r.closed_at else "",
+            "since": short_when(r.since, lang, tz)
+            if r.since and r.execution_status == "running"
+            else "",
+            "deadline": short_when(r.deadline, lang, tz)
+            if r.deadline and r.execution_status == "running"
+            else "",
+        }
+        for r in page.rows
+    ]
 
     def link(**changes: str | None) -> str:
         """The list with these filters changed, from the valid filters only (a bad value
@@ -169,28 +217,56 @@ async def list_processes(request: Request, signed: SignedInDep, lang: LangDep,
         kept = {k: v for k, v in params.items() if v is not None}
         return "/proses" + (f"?{urlencode(kept)}" if kept else "")
 
-    return render_page(request, "bureau/list.html", lang, {
-        "rows": rows, "filters": filters, "bad": [text(lang, f"filter_{b}") for b in bad],
-        "next_url": url_with(request, halaman=page.next_token) if page.next_token else "",
-        "first_url": link() if token else "",
-        "counts": counts,
-        "step_chips": [{"n": n, "count": c, "url": link(step=None if filters.step == n
-                                                        else str(n)),
-                        "active": filters.step == n, "role": sop.ROLES[sop.step(n).role].short}
-                       for n, c in counts.by_step.items()],
-        "role_chips": [{"code": r, "count": c, "label": sop.ROLES[r].short,
-                        "url": link(role=None if filters.role == r else r),
-                        "active": filters.role == r} for r, c in counts.by_role.items()],
-        "overdue_url": link(overdue="true", state="running"),
-        "running_url": link(state="running", overdue=None),
-        "steps": [{"n": s.number, "label": f"{s.number}. {sop.ROLES[s.role].short} — "
-                   f"{_short_activity(lang, s.number)}"} for s in sop.STEPS],
-        "roles": [{"code": c, "label": role_name(lang, c)} for c in sop.ROLES],
-        "people": _people_options(people, None),
-        "states": [(s.value, state_name(lang, s.value)) for s in visibility.StateFilter],
-        "filtered": bool(filters.params()),
-        "per": str(page_size) if page_size != visibility.DEFAULT_PAGE_SIZE else "",
-    }, signed=signed, nav="list")
+    return render_page(
+        request,
+        "bureau/list.html",
+        lang,
+        {
+            "rows": rows,
+            "filters": filters,
+            "bad": [text(lang, f"filter_{b}") for b in bad],
+            "next_url": url_with(request, halaman=page.next_token) if page.next_token else "",
+            "first_url": link() if token else "",
+            "counts": counts,
+            "step_chips": [
+                {
+                    "n": n,
+                    "count": c,
+                    "url": link(step=None if filters.step == n else str(n)),
+                    "active": filters.step == n,
+                    "role": sop.ROLES[sop.step(n).role].short,
+                }
+                for n, c in counts.by_step.items()
+            ],
+            "role_chips": [
+                {
+                    "code": r,
+                    "count": c,
+                    "label": sop.ROLES[r].short,
+                    "url": link(role=None if filters.role == r else r),
+                    "active": filters.role == r,
+                }
+                for r, c in counts.by_role.items()
+            ],
+            "overdue_url": link(overdue="true", state="running"),
+            "running_url": link(state="running", overdue=None),
+            "steps": [
+                {
+                    "n": s.number,
+                    "label": f"{s.number}. {sop.ROLES[s.role].short} — "
+                    f"{_short_activity(lang, s.number)}",
+                }
+                for s in sop.STEPS
+            ],
+            "roles": [{"code": c, "label": role_name(lang, c)} for c in sop.ROLES],
+            "people": _people_options(people, None),
+            "states": [(s.value, state_name(lang, s.value)) for s in visibility.StateFilter],
+            "filtered": bool(filters.params()),
+            "per": str(page_size) if page_size != visibility.DEFAULT_PAGE_SIZE else "",
+        },
+        signed=signed,
+        nav="list",
+    )
 
 
 def _row_state(row: visibility.Row) -> str:
@@ -205,7 +281,7 @@ def _short_activity(lang: Lang, number: int | None, limit: int = 70) -> str:
         return ""
     step = sop.step(number)
     words = (step.activity_en if lang == "en" else step.activity_id).split(". ")[0]
-    return words if len(words) <= limit else words[:limit - 3].rstrip() + "…"
+    return words if len(words) <= limit else words[: limit - 3].rstrip() + "…"
 
 
 # --- starting ------------------------------------------------------------------------------
@@ -213,24 +289,55 @@ def _short_activity(lang: Lang, number: int | None, limit: int = 70) -> str:
 
 def _start_values(form: FormData | None = None) -> dict[str, str]:
     if form is None:
-        return {"year": str(today().year + 1), "code": "", "revision": "0",
-                "sop_number": DEFAULT_SOP_NUMBER, "title": ""}
-    return {"year": _field(form, "year", 10).strip(),
-            "code": _field(form, "code", 60).strip().lower(),
-            "revision": _field(form, "revision", 10).strip() or "0",
-            "sop_number": _field(form, "sop_number", 200).strip(),
-            "title": _field(form, "title", 400).strip()}
+        return {
+            "year": str(today().year + 1),
+            "code": "",
+            "revision": "0",
+            "sop_number": DEFAULT_SOP_NUMBER,
+            "title": "",
+        }
+    return {
+        "year": _field(form, "year", 10).strip(),
+        "code": _field(form, "code", 60).strip().lower(),
+        "revision": _field(form, "revision", 10).strip() or "0",
+        "sop_number": _field(form, "sop_number", 200).strip(),
+        "title": _field(form, "title", 400).strip(),
+    }
 
 
-def _start_page(request: Request, lang: Lang, signed: SignedIn, values: dict[str, str], *,
-                errors: dict[str, str] | None = None, error: list[str] | None = None,
-                existing: str = "", status: int = 200) -> HTMLResponse:
-    return render_page(request, "bureau/start.html", lang, {
-        "v": values, "errors": errors or {}, "error": error or [], "existing": existing,
-        "steps": [{"n": s.number, "role": sop.ROLES[s.role].short,
-                   "activity": _short_activity(lang, s.number, limit=200)}
-                  for s in sop.STEPS],
-    }, signed=signed, status=status, nav="start")
+def _start_page(
+    request: Request,
+    lang: Lang,
+    signed: SignedIn,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    error: list[str] | None = None,
+    existing: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "bureau/start.html",
+        lang,
+        {
+            "v": values,
+            "errors": errors or {},
+            "error": error or [],
+            "existing": existing,
+            "steps": [
+                {
+                    "n": s.number,
+                    "role": sop.ROLES[s.role].short,
+                    "activity": _short_activity(lang, s.number, limit=200),
+                }
+                for s in sop.STEPS
+            ],
+        },
+        signed=signed,
+        status=status,
+        nav="start",
+    )
 
 
 @router.get("/proses/baru", response_class=HTMLResponse)
@@ -239,35 +346,57 @@ async def start_form(request: Request, signed: SignedInDep, lang: LangDep) -> Re
 
 
 @router.post("/proses/baru", response_class=HTMLResponse)
-async def start_process(request: Request, signed: SignedInDep, lang: LangDep,
-                        settings: SettingsDep) -> Response:
+async def start_process(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
     form = await _checked_form(request, signed, lang)
     if form is None:
-        return _start_page(request, lang, signed, _start_values(), status=403,
-                           error=[text(lang, "csrf_failed")])
+        return _start_page(
+            request, lang, signed, _start_values(), status=403, error=[text(lang, "csrf_failed")]
+        )
     values = _start_values(form)
     try:
-        process = ProcessInput(year=values["year"], code=values["code"],
-                               revision=values["revision"], sop_number=values["sop_number"],
-                               title=values["title"], started_by=signed.identity.who)
+        process = ProcessInput(
+            year=values["year"],
+            code=values["code"],
+            revision=values["revision"],
+            sop_number=values["sop_number"],
+            title=values["title"],
+            started_by=signed.identity.who,
+        )
     except ValidationError as err:
         fields = {str(e["loc"][0]) for e in err.errors() if e.get("loc")}
-        return _start_page(request, lang, signed, values, status=422,
-                           errors={f: text(lang, f"start_bad_{f}") for f in fields
-                                   if f in values},
-                           error=[text(lang, "start_invalid")])
+        return _start_page(
+            request,
+            lang,
+            signed,
+            values,
+            status=422,
+            errors={f: text(lang, f"start_bad_{f}") for f in fields if f in values},
+            error=[text(lang, "start_invalid")],
+        )
     try:
         client = await _client(request)
         workflow_id = await processes.start(client, settings, process)
     except ProcessError as err:
         if err.code == "already_started":
             wid = process.workflow_id()
-            line = text(lang, "already_started_as", id=wid,
-                        state=state_name(lang, err.detail) if err.detail else "—")
-            return _start_page(request, lang, signed, values, status=409,
-                               error=[line, text(lang, "use_revision")], existing=wid)
-        return _start_page(request, lang, signed, values, status=err.status,
-                           error=[err.text(lang)])
+            line = text(
+                lang,
+                "already_started_as",
+                id=wid,
+                state=state_name(lang, err.detail) if err.detail else "—",
+            )
+            return _start_page(
+                request,
+                lang,
+                signed,
+                values,
+                status=409,
+                error=[line, text(lang, "use_revision")],
+                existing=wid,
+            )
+        return _start_page(request, lang, signed, values, status=err.status, error=[err.text(lang)])
     # No waiting for the first task: until the workflow holds it, the banner says it is
     # being prepared.
     return RedirectResponse(f"/proses/{workflow_id}?ok=started", status_code=303)
@@ -276,50 +405,78 @@ async def start_process(request: Request, signed: SignedInDep, lang: LangDep,
 # --- one process ---------------------------------------------------------------------------
 
 
-async def _process_page(request: Request, signed: SignedIn, lang: Lang, workflow_id: str,
-                        *, error: list[str] | None = None, values: dict[str, str] | None = None,
-                        status_code: int = 200) -> HTMLResponse:
+async def _process_page(
+    request: Request,
+    signed: SignedIn,
+    lang: Lang,
+    workflow_id: str,
+    *,
+    error: list[str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     people = People.load(settings)
     try:
         client = await _client(request)
         status, stopped = await asyncio.gather(
             processes.status(client, workflow_id),
-            processes.stopped_by_temporal(client, workflow_id))
+            processes.stopped_by_temporal(client, workflow_id),
+        )
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     calendar = WorkCalendar.for_display(settings)
     now = today()
     view = View(lang, settings, people, calendar, now)
-    flash, flash_detail = _flash(view, status, request.query_params.get("ok"),
-                                 signed.identity.who)
+    flash, flash_detail = _flash(view, status, request.query_params.get("ok"), signed.identity.who)
     running = status.state is ProcessState.RUNNING and not stopped
     task = status.task if running else None
     state = "stopped" if stopped and status.state is ProcessState.RUNNING else status.state.value
     unit = str(sop.SOP_HEADER["unit"]).split(" — ")
-    return render_page(request, "bureau/process.html", lang, {
-        "wid": workflow_id, "process": status.process, "state": state,
-        "state_label": state_name(lang, state),
-        "glance": view.glance(status),
-        "table": build_table(status, lang=lang, settings=settings, people=people,
-                             calendar=calendar, now=now, stopped=stopped),
-        "header": {**sop.SOP_HEADER, "unit_lines": unit},
-        "documents": view.documents(status, workflow_id),
-        "marks": view.marks(status),
-        "notices": view.notices(status),
-        "history": view.history(status),
-        "team": [view.name(p) + (f" ({text(lang, 'leader')})" if p == status.team.leader
-                                 else "") for p in status.team.members] if status.team else [],
-        "archive": status.archive,
-        "archive_when": view.long(status.archive.created_at) if status.archive else "",
-        "task": task,
-        "people": _people_options(people, task.role if task else None),
-        "flash": flash,
-        "flash_detail": flash_detail,
-        "error": error or [],
-        "v": {"assign_person": "", "assign_reason": "", "cancel_reason": "", **(values or {})},
-        "form_ids": {k: secrets.token_urlsafe(12) for k in ("resend", "assign", "cancel")},
-    }, signed=signed, status=status_code, nav="list")
+    return render_page(
+        request,
+        "bureau/process.html",
+        lang,
+        {
+            "wid": workflow_id,
+            "process": status.process,
+            "state": state,
+            "state_label": state_name(lang, state),
+            "glance": view.glance(status),
+            "table": build_table(
+                status,
+                lang=lang,
+                settings=settings,
+                people=people,
+                calendar=calendar,
+                now=now,
+                stopped=stopped,
+            ),
+            "header": {**sop.SOP_HEADER, "unit_lines": unit},
+            "documents": view.documents(status, workflow_id),
+            "marks": view.marks(status),
+            "notices": view.notices(status),
+            "history": view.history(status),
+            "team": [
+                view.name(p) + (f" ({text(lang, 'leader')})" if p == status.team.leader else "")
+                for p in status.team.members
+            ]
+            if status.team
+            else [],
+            "archive": status.archive,
+            "archive_when": view.long(status.archive.created_at) if status.archive else "",
+            "task": task,
+            "people": _people_options(people, task.role if task else None),
+            "flash": flash,
+            "flash_detail": flash_detail,
+            "error": error or [],
+            "v": {"assign_person": "", "assign_reason": "", "cancel_reason": "", **(values or {})},
+            "form_ids": {k: secrets.token_urlsafe(12) for k in ("resend", "assign", "cancel")},
+        },
+        signed=signed,
+        status=status_code,
+        nav="list",
+    )
 
 
 def _flash(view: View, status: StatusView, asked: str | None, who: str) -> tuple[str, str]:
@@ -333,39 +490,60 @@ def _flash(view: View, status: StatusView, asked: str | None, who: str) -> tuple
         return "", ""
     if event is HistoryEvent.STARTED:
         # Who got the first task is said only once the workflow holds it.
-        return "started", text(view.lang, "flash_started_detail" if status.task is not None
-                               else "next_pending")
+        return "started", text(
+            view.lang, "flash_started_detail" if status.task is not None else "next_pending"
+        )
     assert asked is not None
     if event is HistoryEvent.ASSIGNED:
-        return asked, text(view.lang, "flash_assigned_detail", name=view.name(entry.target),
-                           step=entry.step, by=view.name(entry.person),
-                           when=view.short(entry.at))
+        return asked, text(
+            view.lang,
+            "flash_assigned_detail",
+            name=view.name(entry.target),
+            step=entry.step,
+            by=view.name(entry.person),
+            when=view.short(entry.at),
+        )
     if event is HistoryEvent.RESENT:
         names = ", ".join(view.name(p) for p in status.task.assignees) if status.task else ""
-        return asked, text(view.lang, "flash_resent_detail", step=entry.step,
-                           names=names or "—", by=view.name(entry.person),
-                           when=view.short(entry.at))
-    return asked, text(view.lang, "flash_cancelled_detail", by=view.name(entry.person),
-                       when=view.short(entry.at), reason=entry.note)
+        return asked, text(
+            view.lang,
+            "flash_resent_detail",
+            step=entry.step,
+            names=names or "—",
+            by=view.name(entry.person),
+            when=view.short(entry.at),
+        )
+    return asked, text(
+        view.lang,
+        "flash_cancelled_detail",
+        by=view.name(entry.person),
+        when=view.short(entry.at),
+        reason=entry.note,
+    )
 
 
 @router.get("/proses/{workflow_id}", response_class=HTMLResponse)
-async def show_process(workflow_id: str, request: Request, signed: SignedInDep,
-                       lang: LangDep) -> Response:
+async def show_process(
+    workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
+) -> Response:
     return await _process_page(request, signed, lang, workflow_id)
 
 
-async def _act(request: Request, signed: SignedIn, lang: Lang, workflow_id: str,
-               kind: str) -> Response:
+async def _act(
+    request: Request, signed: SignedIn, lang: Lang, workflow_id: str, kind: str
+) -> Response:
     form = await _checked_form(request, signed, lang)
     if form is None:
-        return await _process_page(request, signed, lang, workflow_id, status_code=403,
-                                   error=[text(lang, "csrf_failed")])
+        return await _process_page(
+            request, signed, lang, workflow_id, status_code=403, error=[text(lang, "csrf_failed")]
+        )
     who = signed.identity.who
     task_id = _field(form, "task_id", 40)
-    values = {"assign_person": _field(form, "person", 80),
-              "assign_reason": _field(form, "reason", 1000) if kind == "assign" else "",
-              "cancel_reason": _field(form, "reason", 1000) if kind == "cancel" else ""}
+    values = {
+        "assign_person": _field(form, "person", 80),
+        "assign_reason": _field(form, "reason", 1000) if kind == "assign" else "",
+        "cancel_reason": _field(form, "reason", 1000) if kind == "cancel" else "",
+    }
     # The same form sent twice (a double click, a reload) is one update with one answer;
     # the same page sent again with other values is a new request.
     form_id = _field(form, "form_id", 40)
@@ -383,12 +561,15 @@ async def _act(request: Request, signed: SignedIn, lang: Lang, workflow_id: str,
             raise refused("unknown_task", 409)
         client = await _client(request)
         if kind == "resend":
-            await processes.resend(client, workflow_id, ResendRequest(task_id=task_id, by=who),
-                                   key)
+            await processes.resend(client, workflow_id, ResendRequest(task_id=task_id, by=who), key)
         elif kind == "assign":
             try:
-                assignment = Assignment(task_id=task_id, person=values["assign_person"],
-                                        by=who, reason=values["assign_reason"].strip())
+                assignment = Assignment(
+                    task_id=task_id,
+                    person=values["assign_person"],
+                    by=who,
+                    reason=values["assign_reason"].strip(),
+                )
             except ValidationError:
                 raise refused("unknown_person", 422) from None
             await processes.assign(client, workflow_id, assignment, key)
@@ -398,33 +579,42 @@ async def _act(request: Request, signed: SignedIn, lang: Lang, workflow_id: str,
                 raise refused("reason_required", 422)
             if _field(form, "confirm", 10) != "ya":
                 raise refused("confirm_required", 422)
-            await processes.cancel(client, workflow_id, CancelRequest(by=who, reason=reason),
-                                   key)
+            await processes.cancel(client, workflow_id, CancelRequest(by=who, reason=reason), key)
     except ProcessError as err:
         if err.status == 404:
             return _error_page(request, lang, signed, err)
-        return await _process_page(request, signed, lang, workflow_id, status_code=err.status,
-                                   error=[err.text(lang)], values=values)
+        return await _process_page(
+            request,
+            signed,
+            lang,
+            workflow_id,
+            status_code=err.status,
+            error=[err.text(lang)],
+            values=values,
+        )
     log.info("%s: %s by %s", workflow_id, kind, who)
     done = {"resend": "resent", "assign": "assigned", "cancel": "cancelled"}[kind]
     return RedirectResponse(f"/proses/{workflow_id}?ok={done}", status_code=303)
 
 
 @router.post("/proses/{workflow_id}/kirim-ulang", response_class=HTMLResponse)
-async def resend(workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
-                 ) -> Response:
+async def resend(
+    workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
+) -> Response:
     return await _act(request, signed, lang, workflow_id, "resend")
 
 
 @router.post("/proses/{workflow_id}/tugaskan", response_class=HTMLResponse)
-async def assign(workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
-                 ) -> Response:
+async def assign(
+    workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
+) -> Response:
     return await _act(request, signed, lang, workflow_id, "assign")
 
 
 @router.post("/proses/{workflow_id}/batalkan", response_class=HTMLResponse)
-async def cancel(workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
-                 ) -> Response:
+async def cancel(
+    workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep
+) -> Response:
     return await _act(request, signed, lang, workflow_id, "cancel")
 
 
@@ -432,8 +622,14 @@ async def cancel(workflow_id: str, request: Request, signed: SignedInDep, lang: 
 
 
 @router.get("/proses/{workflow_id}/dokumen/{sha256}")
-async def document(workflow_id: str, sha256: str, request: Request, signed: SignedInDep,
-                   lang: LangDep, settings: SettingsDep) -> Response:
+async def document(
+    workflow_id: str,
+    sha256: str,
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> Response:
     try:
         status = await processes.status(await _client(request), workflow_id)
         return document_response(status, sha256, DocumentStore(settings.documents_dir))
@@ -441,15 +637,17 @@ async def document(workflow_id: str, sha256: str, request: Request, signed: Sign
         return _error_page(request, lang, signed, err)
 
 
-async def _archived(request: Request, workflow_id: str, settings: Settings
-                    ) -> tuple[StatusView, Path]:
+async def _archived(
+    request: Request, workflow_id: str, settings: Settings
+) -> tuple[StatusView, Path]:
     status = await processes.status(await _client(request), workflow_id)
     return status, processes.archive_path(settings, status)
 
 
 @router.get("/proses/{workflow_id}/arsip", response_class=HTMLResponse)
-async def archive_page(workflow_id: str, request: Request, signed: SignedInDep,
-                       lang: LangDep, settings: SettingsDep) -> Response:
+async def archive_page(
+    workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
     try:
         status, path = await _archived(request, workflow_id, settings)
     except ProcessError as err:
@@ -459,21 +657,36 @@ async def archive_page(workflow_id: str, request: Request, signed: SignedInDep,
     files = await asyncio.to_thread(bag_files, path)
     info = status.archive
     assert info is not None  # archive_path refuses a process without one
-    return render_page(request, "bureau/archive.html", lang, {
-        "wid": workflow_id, "process": status.process, "info": info,
-        "created": short_when(info.created_at, lang, settings.timezone),
-        "valid": valid, "problem": problem or "",
-        "files": [{"path": f.relative_to(path).as_posix(), "size": f.stat().st_size}
-                  for f in files],
-    }, signed=signed, nav="list")
+    return render_page(
+        request,
+        "bureau/archive.html",
+        lang,
+        {
+            "wid": workflow_id,
+            "process": status.process,
+            "info": info,
+            "created": short_when(info.created_at, lang, settings.timezone),
+            "valid": valid,
+            "problem": problem or "",
+            "files": [
+                {"path": f.relative_to(path).as_posix(), "size": f.stat().st_size} for f in files
+            ],
+        },
+        signed=signed,
+        nav="list",
+    )
 
 
 @router.get("/proses/{workflow_id}/arsip.zip")
-async def archive_zip(workflow_id: str, request: Request, signed: SignedInDep,
-                      lang: LangDep, settings: SettingsDep) -> Response:
+async def archive_zip(
+    workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
     try:
         _, path = await _archived(request, workflow_id, settings)
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
-    return StreamingResponse(iter_zip_bag(path), media_type="application/zip", headers={
-        "Content-Disposition": content_disposition(f"{path.name}.zip")})
+    return StreamingResponse(
+        iter_zip_bag(path),
+        media_type="application/zip",
+        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+    )

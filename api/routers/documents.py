@@ -18,11 +18,17 @@ router = APIRouter(tags=["documents"])
 
 
 @router.get("/t/{token}/dokumen/{sha256}", summary="Download a document of the link's process")
-async def download(token: str, sha256: str, request: Request, lang: LangDep,
-                   settings: SettingsDep, keys: KeysDep, people: PeopleDep,
-                   store: StoreDep) -> FileResponse:
-    claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people,
-                             lang)
+async def download(
+    token: str,
+    sha256: str,
+    request: Request,
+    lang: LangDep,
+    settings: SettingsDep,
+    keys: KeysDep,
+    people: PeopleDep,
+    store: StoreDep,
+) -> FileResponse:
+    claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people, lang)
     client = await task_client(request.app.state.temporal, lang)
     access = await open_task(token, claims, client, settings, people, lang)
     try:

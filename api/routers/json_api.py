@@ -53,8 +53,13 @@ from common.models import (
 from common.settings import Settings
 from workflows import sop
 
-RoleQ = Annotated[str | None, Query(pattern="^(" + "|".join(sop.ROLES) + ")$",
-                                   description="A role code: " + ", ".join(sop.ROLES))]
+RoleQ = Annotated[
+    str | None,
+    Query(
+        pattern="^(" + "|".join(sop.ROLES) + ")$",
+        description="A role code: " + ", ".join(sop.ROLES),
+    ),
+]
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -63,15 +68,25 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-ProcessId = Annotated[str, Path(pattern=WORKFLOW_ID.pattern, max_length=60,
-                                description="iku-<year>-<code>[-rev<n>]",
-                                examples=["iku-2027-kemnaker"])]
-IdempotencyKey = Annotated[str | None, Header(
-    pattern=r"^[A-Za-z0-9_-]{8,64}$",
-    description="Send the same key again to get the first answer instead of acting twice. "
-                "That holds for a refusal the workflow gave after accepting the request "
-                "(check_unavailable, document_not_in_store, unknown_person, or a failure "
-                "without a code) too: retry those with a new key.")]
+ProcessId = Annotated[
+    str,
+    Path(
+        pattern=WORKFLOW_ID.pattern,
+        max_length=60,
+        description="iku-<year>-<code>[-rev<n>]",
+        examples=["iku-2027-kemnaker"],
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        description="Send the same key again to get the first answer instead of acting twice. "
+        "That holds for a refusal the workflow gave after accepting the request "
+        "(check_unavailable, document_not_in_store, unknown_person, or a failure "
+        "without a code) too: retry those with a new key.",
+    ),
+]
 # Said in the detail of an answer Temporal keeps under the request's key.
 NEW_KEY = "This answer is kept under the Idempotency-Key: a retry needs a new key."
 
@@ -107,24 +122,44 @@ def _ops_only(identity: Identity) -> None:
 # --- starting and listing ------------------------------------------------------------------
 
 
-@router.post("/processes", status_code=201, response_model=Started,
-             responses=_problems(409), summary="Start an IKU process")
-async def start_process(body: StartBody, request: Request, identity: ApiIdentityDep
-                        ) -> Started:
+@router.post(
+    "/processes",
+    status_code=201,
+    response_model=Started,
+    responses=_problems(409),
+    summary="Start an IKU process",
+)
+async def start_process(body: StartBody, request: Request, identity: ApiIdentityDep) -> Started:
     process = ProcessInput(**body.model_dump(), started_by=identity.who)
     client = await _client(request)
     with _as_problem():
         workflow_id = await processes.start(client, _settings(request), process)
-    return Started(workflow_id=workflow_id, status_url=f"/api/processes/{workflow_id}",
-                   page_url=f"/proses/{workflow_id}")
+    return Started(
+        workflow_id=workflow_id,
+        status_url=f"/api/processes/{workflow_id}",
+        page_url=f"/proses/{workflow_id}",
+    )
 
 
-def _filters(year: int | None, code: str | None, step: int | None, role: str | None,
-             assignee: str | None, overdue: bool | None,
-             state: StateFilter | None) -> Filters:
+def _filters(
+    year: int | None,
+    code: str | None,
+    step: int | None,
+    role: str | None,
+    assignee: str | None,
+    overdue: bool | None,
+    state: StateFilter | None,
+) -> Filters:
     try:
-        return Filters(year=year, code=code, step=step, role=role, assignee=assignee,
-                       overdue=overdue, state=state)
+        return Filters(
+            year=year,
+            code=code,
+            step=step,
+            role=role,
+            assignee=assignee,
+            overdue=overdue,
+            state=state,
+        )
     except ValidationError as err:  # the query parameters are checked first; belt and braces
         raise ApiProblem(422, "invalid_request") from err
 
@@ -135,41 +170,64 @@ Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
 Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
 
 
-@router.get("/processes", response_model=ProcessList, responses=_problems(),
-            summary="List processes (Temporal visibility), filtered and paged")
+@router.get(
+    "/processes",
+    response_model=ProcessList,
+    responses=_problems(),
+    summary="List processes (Temporal visibility), filtered and paged",
+)
 async def list_processes(
-    request: Request, _: ApiIdentityDep, year: Year = None, code: CodeQ = None,
-    step: Step = None, role: RoleQ = None,
-    assignee: Assignee = None, overdue: bool | None = None, state: StateFilter | None = None,
+    request: Request,
+    _: ApiIdentityDep,
+    year: Year = None,
+    code: CodeQ = None,
+    step: Step = None,
+    role: RoleQ = None,
+    assignee: Assignee = None,
+    overdue: bool | None = None,
+    state: StateFilter | None = None,
     page_token: Annotated[str | None, Query(max_length=visibility.MAX_TOKEN_CHARS)] = None,
     page_size: Annotated[int, Query(ge=1, le=visibility.MAX_PAGE_SIZE)] = 25,
 ) -> ProcessList:
     filters = _filters(year, code, step, role, assignee, overdue, state)
     client = await _client(request)
     with _as_problem():
-        page = await visibility.list_page(client, filters, _tokens(request),
-                                          page_size=page_size, token=page_token)
-    return ProcessList(items=page.rows,
-                       next_page_token=page.next_token)
+        page = await visibility.list_page(
+            client, filters, _tokens(request), page_size=page_size, token=page_token
+        )
+    return ProcessList(items=page.rows, next_page_token=page.next_token)
 
 
 def _tokens(request: Request) -> PageTokens:
     return request.app.state.page_tokens  # type: ignore[no-any-return]
 
 
-@router.get("/processes/counts", response_model=ProcessCounts, responses=_problems(),
-            summary="Running processes per step and per role (the other filters apply)")
+@router.get(
+    "/processes/counts",
+    response_model=ProcessCounts,
+    responses=_problems(),
+    summary="Running processes per step and per role (the other filters apply)",
+)
 async def count_processes(
-    request: Request, _: ApiIdentityDep, year: Year = None, code: CodeQ = None,
-    step: Step = None, role: RoleQ = None,
-    assignee: Assignee = None, overdue: bool | None = None,
+    request: Request,
+    _: ApiIdentityDep,
+    year: Year = None,
+    code: CodeQ = None,
+    step: Step = None,
+    role: RoleQ = None,
+    assignee: Assignee = None,
+    overdue: bool | None = None,
 ) -> ProcessCounts:
     filters = _filters(year, code, step, role, assignee, overdue, None)
     client = await _client(request)
     with _as_problem():
         found = await request.app.state.counts.counts(client, filters)
-    return ProcessCounts(by_step={str(k): v for k, v in found.by_step.items()},
-                         by_role=found.by_role, running=found.running, overdue=found.overdue)
+    return ProcessCounts(
+        by_step={str(k): v for k, v in found.by_step.items()},
+        by_role=found.by_role,
+        running=found.running,
+        overdue=found.overdue,
+    )
 
 
 # --- one process ----------------------------------------------------------------------------
@@ -181,23 +239,33 @@ async def _status(request: Request, workflow_id: str) -> StatusView:
         return await processes.status(client, workflow_id)
 
 
-@router.get("/processes/{workflow_id}", response_model=StatusView, responses=_problems(404),
-            summary="Where a process stands: task, documents, paraf, signature, riwayat")
-async def process_status(workflow_id: ProcessId, request: Request, _: ApiIdentityDep
-                         ) -> StatusView:
+@router.get(
+    "/processes/{workflow_id}",
+    response_model=StatusView,
+    responses=_problems(404),
+    summary="Where a process stands: task, documents, paraf, signature, riwayat",
+)
+async def process_status(workflow_id: ProcessId, request: Request, _: ApiIdentityDep) -> StatusView:
     return await _status(request, workflow_id)
 
 
-@router.post("/processes/{workflow_id}/decide", response_model=DecisionResult,
-             responses=_problems(403, 404, 409),
-             summary="Decide the current task as the official named in the body (ops)",
-             description="The reply says what happened and who is next. outcome "
-                         "\"archive_failed\" (200): the archiving decision is recorded but "
-                         "the archive could not be built (archive_error says why); the "
-                         "archiving step is open again, in next_task.")
-async def decide(workflow_id: ProcessId, body: DecideBody, request: Request,
-                 identity: ApiIdentityDep, idempotency_key: IdempotencyKey = None
-                 ) -> DecisionResult:
+@router.post(
+    "/processes/{workflow_id}/decide",
+    response_model=DecisionResult,
+    responses=_problems(403, 404, 409),
+    summary="Decide the current task as the official named in the body (ops)",
+    description="The reply says what happened and who is next. outcome "
+    '"archive_failed" (200): the archiving decision is recorded but '
+    "the archive could not be built (archive_error says why); the "
+    "archiving step is open again, in next_task.",
+)
+async def decide(
+    workflow_id: ProcessId,
+    body: DecideBody,
+    request: Request,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> DecisionResult:
     _ops_only(identity)
     client = await _client(request)
     # The record names who typed it in, whatever the body says.
@@ -206,90 +274,150 @@ async def decide(workflow_id: ProcessId, body: DecideBody, request: Request,
         return await processes.decide(client, workflow_id, decision, idempotency_key)
 
 
-@router.post("/processes/{workflow_id}/assign", response_model=StatusView,
-             responses=_problems(403, 404, 409),
-             summary="Give the current task to a person from the directory (ops)")
-async def assign(workflow_id: ProcessId, body: AssignBody, request: Request,
-                 identity: ApiIdentityDep, idempotency_key: IdempotencyKey = None
-                 ) -> StatusView:
+@router.post(
+    "/processes/{workflow_id}/assign",
+    response_model=StatusView,
+    responses=_problems(403, 404, 409),
+    summary="Give the current task to a person from the directory (ops)",
+)
+async def assign(
+    workflow_id: ProcessId,
+    body: AssignBody,
+    request: Request,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> StatusView:
     _ops_only(identity)
     client = await _client(request)
     with _as_problem():
-        return await processes.assign(client, workflow_id, Assignment(
-            task_id=body.task_id, person=body.person, by=identity.who, reason=body.reason),
-            idempotency_key)
+        return await processes.assign(
+            client,
+            workflow_id,
+            Assignment(
+                task_id=body.task_id, person=body.person, by=identity.who, reason=body.reason
+            ),
+            idempotency_key,
+        )
 
 
-@router.post("/processes/{workflow_id}/resend", response_model=StatusView,
-             responses=_problems(403, 404, 409),
-             summary="Mail the current task again, with fresh links (bureau and ops)")
-async def resend(workflow_id: ProcessId, body: ResendBody, request: Request,
-                 identity: ApiIdentityDep, idempotency_key: IdempotencyKey = None
-                 ) -> StatusView:
+@router.post(
+    "/processes/{workflow_id}/resend",
+    response_model=StatusView,
+    responses=_problems(403, 404, 409),
+    summary="Mail the current task again, with fresh links (bureau and ops)",
+)
+async def resend(
+    workflow_id: ProcessId,
+    body: ResendBody,
+    request: Request,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> StatusView:
     client = await _client(request)
     with _as_problem():
-        return await processes.resend(client, workflow_id, ResendRequest(
-            task_id=body.task_id, by=identity.who), idempotency_key)
+        return await processes.resend(
+            client,
+            workflow_id,
+            ResendRequest(task_id=body.task_id, by=identity.who),
+            idempotency_key,
+        )
 
 
-@router.post("/processes/{workflow_id}/cancel", response_model=StatusView,
-             responses=_problems(403, 404, 409),
-             summary="End the process, with a reason; everyone involved is told (ops)")
-async def cancel(workflow_id: ProcessId, body: CancelBody, request: Request,
-                 identity: ApiIdentityDep, idempotency_key: IdempotencyKey = None
-                 ) -> StatusView:
+@router.post(
+    "/processes/{workflow_id}/cancel",
+    response_model=StatusView,
+    responses=_problems(403, 404, 409),
+    summary="End the process, with a reason; everyone involved is told (ops)",
+)
+async def cancel(
+    workflow_id: ProcessId,
+    body: CancelBody,
+    request: Request,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> StatusView:
     _ops_only(identity)
     client = await _client(request)
     with _as_problem():
-        return await processes.cancel(client, workflow_id, CancelRequest(
-            by=identity.who, reason=body.reason), idempotency_key)
+        return await processes.cancel(
+            client, workflow_id, CancelRequest(by=identity.who, reason=body.reason), idempotency_key
+        )
 
 
 # --- the archive -----------------------------------------------------------------------------
 
 
-@router.get("/processes/{workflow_id}/archive", response_model=ArchiveReport,
-            responses=_problems(404),
-            summary="The archive bag of a finished process, validated now")
-async def archive(workflow_id: ProcessId, request: Request, _: ApiIdentityDep
-                  ) -> ArchiveReport:
+@router.get(
+    "/processes/{workflow_id}/archive",
+    response_model=ArchiveReport,
+    responses=_problems(404),
+    summary="The archive bag of a finished process, validated now",
+)
+async def archive(workflow_id: ProcessId, request: Request, _: ApiIdentityDep) -> ArchiveReport:
     status = await _status(request, workflow_id)
     with _as_problem():
         path = processes.archive_path(_settings(request), status)
     valid, problem = await asyncio.to_thread(validate_bag, path)
     info = status.archive
     assert info is not None  # archive_path refuses a process without one
-    return ArchiveReport(bag_name=info.bag_name, files=info.files, bytes=info.bytes,
-                         created_at=info.created_at, valid_when_built=info.valid,
-                         valid_now=valid, problem=problem,
-                         download_url=f"/api/processes/{workflow_id}/archive.zip")
+    return ArchiveReport(
+        bag_name=info.bag_name,
+        files=info.files,
+        bytes=info.bytes,
+        created_at=info.created_at,
+        valid_when_built=info.valid,
+        valid_now=valid,
+        problem=problem,
+        download_url=f"/api/processes/{workflow_id}/archive.zip",
+    )
 
 
-@router.get("/processes/{workflow_id}/archive.zip", response_class=StreamingResponse,
-            responses={200: {"content": {"application/zip": {}}}, **_problems(404)},
-            summary="Download the archive bag as a zip")
-async def archive_zip(workflow_id: ProcessId, request: Request, _: ApiIdentityDep
-                      ) -> StreamingResponse:
+@router.get(
+    "/processes/{workflow_id}/archive.zip",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}}, **_problems(404)},
+    summary="Download the archive bag as a zip",
+)
+async def archive_zip(
+    workflow_id: ProcessId, request: Request, _: ApiIdentityDep
+) -> StreamingResponse:
     status = await _status(request, workflow_id)
     with _as_problem():
         path = processes.archive_path(_settings(request), status)
-    return StreamingResponse(iter_zip_bag(path), media_type="application/zip", headers={
-        "Content-Disposition": content_disposition(f"{path.name}.zip")})
+    return StreamingResponse(
+        iter_zip_bag(path),
+        media_type="application/zip",
+        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+    )
 
 
 # --- documents --------------------------------------------------------------------------------
 
 
-@router.post("/documents", status_code=201, response_model=DocumentRef,
-             responses=_problems(403, 413, 415),
-             openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/octet-stream": {"schema": {"type": "string",
-                                                         "format": "binary"}}}}},
-             summary="Store a file for a decision (ops); the type is read from the bytes")
+@router.post(
+    "/documents",
+    status_code=201,
+    response_model=DocumentRef,
+    responses=_problems(403, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+    summary="Store a file for a decision (ops); the type is read from the bytes",
+)
 async def store_document(
-    request: Request, identity: ApiIdentityDep,
-    name: Annotated[str, Query(min_length=1, max_length=255,
-                               description="The file name to show (never used as a path)")],
+    request: Request,
+    identity: ApiIdentityDep,
+    name: Annotated[
+        str,
+        Query(
+            min_length=1, max_length=255, description="The file name to show (never used as a path)"
+        ),
+    ],
 ) -> DocumentRef:
     _ops_only(identity)
     settings = _settings(request)

@@ -31,9 +31,12 @@ _LINK = re.compile(r"https?://[^\s<>\"']+")
 _basic = HTTPBasic(auto_error=False, realm=REALM)
 
 
-async def ops_only(request: Request, settings: SettingsDep, lang: LangDep,
-                   credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
-                   ) -> None:
+async def ops_only(
+    request: Request,
+    settings: SettingsDep,
+    lang: LangDep,
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
+) -> None:
     if not settings.outbox_enabled:
         raise PageError(404, text(lang, "not_found_title"), [])
     # request.client is the peer, or the client a trusted local proxy names (uvicorn's
@@ -42,11 +45,18 @@ async def ops_only(request: Request, settings: SettingsDep, lang: LangDep,
     if host not in LOOPBACK:
         raise PageError(403, text(lang, "cross_site_title"), [])
     # The sign-in's own check (constant time, passwords read once and kept), ops only.
-    identity = (get_credentials(request).password(credentials.username, credentials.password)
-                if credentials is not None else None)
+    identity = (
+        get_credentials(request).password(credentials.username, credentials.password)
+        if credentials is not None
+        else None
+    )
     if identity is None or not identity.is_ops:
-        raise PageError(401, text(lang, "outbox"), [],
-                        headers={"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'})
+        raise PageError(
+            401,
+            text(lang, "outbox"),
+            [],
+            headers={"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
+        )
 
 
 OpsOnly = Annotated[None, Depends(ops_only)]
@@ -62,7 +72,7 @@ def linkify(body: str) -> Markup:
     last = 0
     for match in _LINK.finditer(body):
         url = match.group(0).rstrip(".,;)")
-        out.append(str(escape(body[last:match.start()])))
+        out.append(str(escape(body[last : match.start()])))
         out.append(f'<a href="{escape(url)}">{escape(url)}</a>')
         last = match.start() + len(url)
     out.append(str(escape(body[last:])))
@@ -87,19 +97,29 @@ def _summary(message: StoredMessage, lang: Lang, timezone: str) -> dict[str, Any
 async def outbox(_: OpsOnly, lang: LangDep, settings: SettingsDep) -> HTMLResponse:
     # Up to LIMIT files parsed: off the event loop.
     messages = await asyncio.to_thread(list_messages, settings.mail_dir, limit=LIMIT)
-    return render("outbox.html", lang, {
-        "messages": [_summary(m, lang, settings.timezone) for m in messages],
-    })
+    return render(
+        "outbox.html",
+        lang,
+        {
+            "messages": [_summary(m, lang, settings.timezone) for m in messages],
+        },
+    )
 
 
 @router.get("/outbox/{name}", response_class=HTMLResponse, summary="One mail, as text")
-async def outbox_message(name: str, _: OpsOnly, lang: LangDep,
-                         settings: SettingsDep) -> HTMLResponse:
+async def outbox_message(
+    name: str, _: OpsOnly, lang: LangDep, settings: SettingsDep
+) -> HTMLResponse:
     try:
         message = await asyncio.to_thread(read_message, settings.mail_dir, name)
     except (InvalidMessageName, FileNotFoundError):
         raise PageError(404, text(lang, "not_found_title"), []) from None
-    return render("outbox_message.html", lang, {
-        "m": _summary(message, lang, settings.timezone), "sender": message.sender,
-        "body": linkify(message.body),
-    })
+    return render(
+        "outbox_message.html",
+        lang,
+        {
+            "m": _summary(message, lang, settings.timezone),
+            "sender": message.sender,
+            "body": linkify(message.body),
+        },
+    )

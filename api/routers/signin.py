@@ -37,17 +37,42 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
-def _form_page(request: Request, lang: Lang, sessions: Sessions, *, next_path: str,
-               user: str = "", error: str = "", status: int = 200,
-               signed_out: bool = False) -> HTMLResponse:
+def _form_page(
+    request: Request,
+    lang: Lang,
+    sessions: Sessions,
+    *,
+    next_path: str,
+    user: str = "",
+    error: str = "",
+    status: int = 200,
+    signed_out: bool = False,
+) -> HTMLResponse:
     nonce = secrets.token_urlsafe(18)
-    response = render_page(request, "bureau/signin.html", lang, {
-        "next": next_path, "user": user, "error": error, "token": sessions.signin_token(nonce),
-        "signed_out": signed_out,
-    }, signed=None, status=status)
+    response = render_page(
+        request,
+        "bureau/signin.html",
+        lang,
+        {
+            "next": next_path,
+            "user": user,
+            "error": error,
+            "token": sessions.signin_token(nonce),
+            "signed_out": signed_out,
+        },
+        signed=None,
+        status=status,
+    )
     name = f"__Host-{NONCE_COOKIE}" if sessions.secure else NONCE_COOKIE
-    response.set_cookie(name, nonce, max_age=NONCE_SECONDS, path="/", secure=sessions.secure,
-                        httponly=True, samesite="lax")
+    response.set_cookie(
+        name,
+        nonce,
+        max_age=NONCE_SECONDS,
+        path="/",
+        secure=sessions.secure,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 
@@ -61,8 +86,13 @@ async def sign_in_form(request: Request, lang: LangDep) -> Response:
     next_path = safe_next(request.query_params.get("next"))
     if sessions.read(request.cookies.get(sessions.cookie)) is not None:
         return RedirectResponse(next_path, status_code=303)
-    return _form_page(request, lang, sessions, next_path=next_path,
-                      signed_out=request.query_params.get("keluar") == "1")
+    return _form_page(
+        request,
+        lang,
+        sessions,
+        next_path=next_path,
+        signed_out=request.query_params.get("keluar") == "1",
+    )
 
 
 @router.post("/masuk", response_class=HTMLResponse)
@@ -73,8 +103,14 @@ async def sign_in(request: Request, lang: LangDep) -> Response:
     try:
         check_same_origin(request, settings.public_base_url, lang)
     except PageError:
-        return _form_page(request, lang, sessions, next_path="/proses",
-                          error=text(lang, "signin_stale"), status=403)
+        return _form_page(
+            request,
+            lang,
+            sessions,
+            next_path="/proses",
+            error=text(lang, "signin_stale"),
+            status=403,
+        )
     form = await request.form()
     user = str(form.get("user") or "").strip()[:FIELD_MAX]
     password = str(form.get("password") or "")[:FIELD_MAX]
@@ -82,27 +118,52 @@ async def sign_in(request: Request, lang: LangDep) -> Response:
     address = _address(request)
     wait = throttle.retry_after(address, user)
     if wait:
-        response = _form_page(request, lang, sessions, next_path=next_path, user=user,
-                              error=text(lang, "signin_throttled", minutes=-(-wait // 60)),
-                              status=429)
+        response = _form_page(
+            request,
+            lang,
+            sessions,
+            next_path=next_path,
+            user=user,
+            error=text(lang, "signin_throttled", minutes=-(-wait // 60)),
+            status=429,
+        )
         response.headers["Retry-After"] = str(wait)
         return response
     if not sessions.signin_ok(_nonce(request, sessions), str(form.get("token") or "")):
-        return _form_page(request, lang, sessions, next_path=next_path, user=user,
-                          error=text(lang, "signin_stale"), status=403)
+        return _form_page(
+            request,
+            lang,
+            sessions,
+            next_path=next_path,
+            user=user,
+            error=text(lang, "signin_stale"),
+            status=403,
+        )
     identity = get_credentials(request).password(user, password)
     if identity is None:
         throttle.failed(address, user)
         log.warning("failed sign-in for %r from %s", user[:40], address)
         await asyncio.sleep(FAILURE_DELAY_SECONDS)
-        return _form_page(request, lang, sessions, next_path=next_path, user=user,
-                          error=text(lang, "signin_failed"), status=401)
+        return _form_page(
+            request,
+            lang,
+            sessions,
+            next_path=next_path,
+            user=user,
+            error=text(lang, "signin_failed"),
+            status=401,
+        )
     throttle.succeeded(address, user)
     log.info("%s signed in from %s", identity.who, address)
     response = RedirectResponse(next_path, status_code=303)
     sessions.issue(response, identity.who, identity.kind)
-    response.delete_cookie(f"__Host-{NONCE_COOKIE}" if sessions.secure else NONCE_COOKIE,
-                           path="/", secure=sessions.secure, httponly=True, samesite="lax")
+    response.delete_cookie(
+        f"__Host-{NONCE_COOKIE}" if sessions.secure else NONCE_COOKIE,
+        path="/",
+        secure=sessions.secure,
+        httponly=True,
+        samesite="lax",
+    )
     return response
 
 

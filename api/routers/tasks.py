@@ -48,52 +48,86 @@ log = logging.getLogger("api.decisions")
 
 
 @router.get("/t/{token}", response_class=HTMLResponse, summary="The task page of a link")
-async def show_task(token: str, request: Request, lang: LangDep, settings: SettingsDep,
-                    keys: KeysDep, people: PeopleDep, calendar: CalendarDep) -> HTMLResponse:
-    claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people,
-                             lang)
+async def show_task(
+    token: str,
+    request: Request,
+    lang: LangDep,
+    settings: SettingsDep,
+    keys: KeysDep,
+    people: PeopleDep,
+    calendar: CalendarDep,
+) -> HTMLResponse:
+    claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people, lang)
     client = await task_client(request.app.state.temporal, lang)
     access = await open_task(token, claims, client, settings, people, lang)
-    page = task_page(access, lang=lang, settings=settings, people=people, calendar=calendar,
-                     nonce=keys.nonces.make(token))
+    page = task_page(
+        access,
+        lang=lang,
+        settings=settings,
+        people=people,
+        calendar=calendar,
+        nonce=keys.nonces.make(token),
+    )
     return render("task.html", lang, page)
 
 
 @router.post("/t/{token}", response_class=HTMLResponse, summary="Decide the task of a link")
-async def decide_task(token: str, request: Request, lang: LangDep, settings: SettingsDep,
-                      keys: KeysDep, people: PeopleDep, store: StoreDep,
-                      calendar: CalendarDep) -> HTMLResponse:
-    claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people,
-                             lang)
+async def decide_task(
+    token: str,
+    request: Request,
+    lang: LangDep,
+    settings: SettingsDep,
+    keys: KeysDep,
+    people: PeopleDep,
+    store: StoreDep,
+    calendar: CalendarDep,
+) -> HTMLResponse:
+    claims = await read_link(token, keys.signer, request.app.state.temporal, settings, people, lang)
     check_same_origin(request, settings.public_base_url, lang)
     client = await task_client(request.app.state.temporal, lang)
-    reader = FormReader(store, Limits(settings.max_upload_bytes), lang,
-                        lambda nonce: keys.nonces.verify(token, nonce))
+    reader = FormReader(
+        store,
+        Limits(settings.max_upload_bytes),
+        lang,
+        lambda nonce: keys.nonces.verify(token, nonce),
+    )
     form = await reader.read(request)  # files spooled, not yet stored
     try:
         decision = build_decision(claims, form, lang)
-        again = bool(form.files) and await _decided_before(token, claims, client, settings,
-                                                           people, lang)
+        again = bool(form.files) and await _decided_before(
+            token, claims, client, settings, people, lang
+        )
         # Stored only now that the whole form passed; content-addressed, so a form sent
         # twice stores its files once.
         attachments = [] if again else await form.commit()
     finally:
         form.discard()
     try:
-        result = await processes.decide(client, claims.workflow_id,
-                                        with_documents(decision, attachments),
-                                        exact_id=update_id(claims.task_id, form.nonce))
+        result = await processes.decide(
+            client,
+            claims.workflow_id,
+            with_documents(decision, attachments),
+            exact_id=update_id(claims.task_id, form.nonce),
+        )
     except ProcessError as err:
-        return await _not_applied(err, token, claims, form, client, settings, people,
-                                  calendar, keys.nonces, lang)
-    log.info("%s %s: %s by %s, next step %s", claims.workflow_id, claims.task_id,
-             result.outcome, claims.person, result.next_step)
+        return await _not_applied(
+            err, token, claims, form, client, settings, people, calendar, keys.nonces, lang
+        )
+    log.info(
+        "%s %s: %s by %s, next step %s",
+        claims.workflow_id,
+        claims.task_id,
+        result.outcome,
+        claims.person,
+        result.next_step,
+    )
     page = result_page(result, lang=lang, settings=settings, people=people, calendar=calendar)
     return render("result.html", lang, page)
 
 
-async def _decided_before(token: str, claims: LinkClaims, client: Client, settings: Settings,
-                          people: People, lang: Lang) -> bool:
+async def _decided_before(
+    token: str, claims: LinkClaims, client: Client, settings: Settings, people: People, lang: Lang
+) -> bool:
     """Before a form's files are stored: the page saying why not when the link may not
     decide (its files are never stored), else whether the task is decided already (perhaps
     by this very form, sent again: the update's id tells, and the files need not be stored
@@ -109,16 +143,24 @@ async def _decided_before(token: str, claims: LinkClaims, client: Client, settin
     return False
 
 
-async def _not_applied(err: ProcessError, token: str, claims: LinkClaims, form: SubmittedForm,
-                       client: Client, settings: Settings, people: People,
-                       calendar: WorkCalendar, nonces: PageNonces, lang: Lang) -> HTMLResponse:
+async def _not_applied(
+    err: ProcessError,
+    token: str,
+    claims: LinkClaims,
+    form: SubmittedForm,
+    client: Client,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonces: PageNonces,
+    lang: Lang,
+) -> HTMLResponse:
     """Why the decision was not applied, as the workflow said; the status is read only now,
     to say what is current."""
     nothing = text(lang, "nothing_applied")
     if err.code == "pending":
         # No answer yet: it may still come. The same form again is safe (same update).
-        raise PageError(503, text(lang, "unavailable_title"), [err.text(lang)],
-                        headers=err.headers)
+        raise PageError(503, text(lang, "unavailable_title"), [err.text(lang)], headers=err.headers)
     if err.code == "not_found":
         raise unknown_link(lang)
     try:
@@ -127,45 +169,77 @@ async def _not_applied(err: ProcessError, token: str, claims: LinkClaims, form: 
         if err.status != 503:
             raise
         # Temporal is out of reach: nothing reached the process, the same form may follow.
-        raise PageError(503, text(lang, "unavailable_title"),
-                        [err.text(lang), text(lang, "resend_safe")], headers=err.headers
-                        ) from None
+        raise PageError(
+            503,
+            text(lang, "unavailable_title"),
+            [err.text(lang), text(lang, "resend_safe")],
+            headers=err.headers,
+        ) from None
     decided = decided_entry(status, claims.task_id) is not None
     if decided and err.status in (409, 503):
         # Whatever the workflow named first (a process that has just ended, too many at
         # once), for the reader the truth is that their task was decided, by whom and when.
-        raise PageError(409, text(lang, "already_decided_title"),
-                        [refusal(lang, "already_decided"), nothing],
-                        details=explain(status, claims.task_id, people, settings, lang))
+        raise PageError(
+            409,
+            text(lang, "already_decided_title"),
+            [refusal(lang, "already_decided"), nothing],
+            details=explain(status, claims.task_id, people, settings, lang),
+        )
     if err.new_key or err.status == 422:
         # The form broke a rule, or the workflow kept an answer a retry may change: the
         # form again, filled in, with the reason on top and a fresh nonce.
         access = check_task(token, claims, status, settings, people, lang)
         return _form_again(access, form, err, settings, people, calendar, nonces, lang)
     if err.status == 503:  # too many at once, or turned away: this task is still open
-        raise PageError(503, text(lang, "unavailable_title"),
-                        [err.text(lang), nothing, text(lang, "resend_safe")],
-                        headers=err.headers)
+        raise PageError(
+            503,
+            text(lang, "unavailable_title"),
+            [err.text(lang), nothing, text(lang, "resend_safe")],
+            headers=err.headers,
+        )
     title = {409: "link_stale_title", 403: "not_assignee_title"}.get(err.status, "error_title")
-    raise PageError(err.status, text(lang, title), [err.text(lang), nothing],
-                    details=explain(status, claims.task_id, people, settings, lang))
+    raise PageError(
+        err.status,
+        text(lang, title),
+        [err.text(lang), nothing],
+        details=explain(status, claims.task_id, people, settings, lang),
+    )
 
 
-def _form_again(access: TaskAccess, form: SubmittedForm, err: ProcessError, settings: Settings,
-                people: People, calendar: WorkCalendar, nonces: PageNonces,
-                lang: Lang) -> HTMLResponse:
+def _form_again(
+    access: TaskAccess,
+    form: SubmittedForm,
+    err: ProcessError,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonces: PageNonces,
+    lang: Lang,
+) -> HTMLResponse:
     values = FormValues(
         note=form.first("note"),
-        checklist={k.removeprefix("cl."): v[0] for k, v in form.fields.items()
-                   if k.startswith("cl.") and v},
-        remarks={k.removeprefix("clr."): v[0] for k, v in form.fields.items()
-                 if k.startswith("clr.") and v},
+        checklist={
+            k.removeprefix("cl."): v[0] for k, v in form.fields.items() if k.startswith("cl.") and v
+        },
+        remarks={
+            k.removeprefix("clr."): v[0]
+            for k, v in form.fields.items()
+            if k.startswith("clr.") and v
+        },
         members=form.all("team_member"),
         leader=form.first("team_leader"),
     )
     error = [err.text(lang), text(lang, "nothing_applied")]
     if form.files:
         error.append(text(lang, "files_again"))
-    page = task_page(access, lang=lang, settings=settings, people=people, calendar=calendar,
-                     nonce=nonces.make(access.token), values=values, error=error)
+    page = task_page(
+        access,
+        lang=lang,
+        settings=settings,
+        people=people,
+        calendar=calendar,
+        nonce=nonces.make(access.token),
+        values=values,
+        error=error,
+    )
     return render("task.html", lang, page, status=err.status, headers=err.headers)
