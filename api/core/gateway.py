@@ -2,8 +2,8 @@
 
 Start, read, decide, assign, resend, cancel, find the archive. Every failure becomes a
 ``ProcessError`` with an HTTP status and a code: a refusal code of ``workflows.rules`` (the
-workflow is the authority on every rule), or one of ``PROBLEMS`` below. The pages say it in
-the reader's language, the JSON API in both.
+workflow is the authority on every rule), or a problem of ``common.catalogue.PROBLEMS``.
+``api.core.answers`` says it to each audience.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
      "errors": [...]}            # 422 only: what in the request was wrong, field by field
 
 Codes are the workflow's refusal codes (``workflows.rules.REFUSALS``) or the web layer's
-own (``api.core.i18n_bureau.PROBLEMS``).
+own (``common.catalogue.PROBLEMS``).
 """
 
 from __future__ import annotations

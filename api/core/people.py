@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from api.core.i18n_bureau import acting_label
+from common.catalogue import acting_label
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.models import Assignee, Deputy, Task, TaskView
 from common.settings import Settings

@@ -10,8 +10,9 @@ from typing import Any
 
 from api.core.doc_versions import Versions
 from api.core.i18n import Lang, action_done, doc_kind, refusal, role_name, text, when
-from api.core.i18n_bureau import acting_label, event_name, short_when
+from api.core.i18n_bureau import event_name, short_when
 from api.core.people import People
+from common.catalogue import acting_label
 from common.models import (
     Action,
     Approval,

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from api.core.i18n import Lang, action_done, doc_kind, role_name, text
-from api.core.i18n_bureau import acting_label, short_when
+from api.core.i18n_bureau import short_when
 from api.core.people import People
 from api.core.worktime import duration, standard
+from common.catalogue import acting_label
 from common.models import Action, HistoryEntry, HistoryEvent, ProcessState, StatusView, StepKind
 from common.settings import Settings
 from common.workcalendar import WorkCalendar

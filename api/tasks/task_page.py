@@ -25,9 +25,9 @@ from api.core.i18n import (
     text,
     when,
 )
-from api.core.i18n_bureau import acting_label
 from api.core.people import People
 from api.tasks.access import TaskAccess
+from common.catalogue import acting_label
 from common.filetypes import EXTENSIONS
 from common.models import (
     Action,
