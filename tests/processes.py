@@ -10,8 +10,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
 from common.settings import Settings
 from devstack.environment import child_environment
+from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,6 +54,23 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+async def polled(client: Client, task_queue: str, within: float = 120) -> None:
+    """Until a worker polls ``task_queue`` for workflow tasks (a worker process takes a few
+    seconds to import and connect, longer on a busy machine)."""
+
+    async def polling() -> None:
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        assert answer.pollers, f"no worker polls {task_queue} yet"
+
+    await eventually(polling, within, interval=0.5)
 
 
 @contextlib.contextmanager

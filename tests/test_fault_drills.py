@@ -15,7 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from common.settings import Settings
-from tests.processes import WorkerProcess, workers
+from tests.processes import WorkerProcess, polled, workers
 from tests.scenario import Scenario
 from tests.support import eventually, smtp_server
 
@@ -58,6 +58,7 @@ async def test_a_worker_killed_while_sending_the_kasubbags_mail_sends_it_soon_af
     with smtp_server(relay) as port, workers() as ws:
         ours = settings.model_copy(update={"smtp_port": port})
         ws.append(WorkerProcess(ours, _address(dev_env), tmp_path / "worker.log").start())
+        await polled(dev_env.client, ours.task_queue)
         p = await Scenario(dev_env.client, ours).start()
         try:
             assert await asyncio.to_thread(relay.stalled.wait, 60), "no mail reached the relay"
