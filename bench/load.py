@@ -12,8 +12,9 @@ aiosmtpd sink in this process that notes when each mail arrives. In order:
    sends it; each process settled before and after) against as many Updates of the trivial
    workflow, alternating.
 2. **Open at once**: ``--processes`` processes started and left waiting at step 1 (the
-   worker's memory is read before and after), then all driven through the 16 steps by as
-   many coroutines, at most ``--concurrency`` decisions in flight; every fourth process is
+   worker's memory is read before and after), then driven through the 16 steps,
+   ``--concurrency`` processes at a time (one decision in flight each; a decision that
+   times out under load is sent again under its Update id); every fourth process is
    returned at step 9 (the Karo returns, the Kabag revises, the Karo approves). Decisions
    per second, their latency under load, and history events per second.
 3. **Baseline under load**: the same number of Updates to as many trivial workflows with
@@ -56,8 +57,8 @@ from temporalio.worker import Replayer
 
 from bench.decision_latency import approval, machine, percentile, summary
 from bench.trivial import TrivialWorkflow
-from common.models import Action, DecisionResult
 from common.settings import Settings
+from tests.persistent import Persistent
 from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.support import eventually, free_port, settle, start_dev_server
@@ -107,21 +108,6 @@ async def bounded(count: int, concurrency: int, one: Callable[[int], Awaitable[A
             return await one(i)
 
     return await asyncio.gather(*(gated(i) for i in range(count)))
-
-
-class TimedScenario(Scenario):
-    """A scenario whose Updates are timed; the status query before each is not."""
-
-    latencies: list[float]
-    gate: asyncio.Semaphore
-
-    async def decide(self, person: str, action: Action, **kwargs: object) -> DecisionResult:
-        decision = await self.decision(person, action, **kwargs)  # type: ignore[arg-type]
-        async with self.gate:
-            started = time.perf_counter()
-            result = await self.handle.execute_update(IkuWorkflow.decide, decision)
-            self.latencies.append(time.perf_counter() - started)
-        return result
 
 
 async def history_length(client: Client, workflow_id: str) -> int:
@@ -182,15 +168,14 @@ async def open_at_once(
     pid = worker.process.pid
     idle = rss_mib(pid)
     drive = Drive()
-    gate = asyncio.Semaphore(concurrency)
 
-    async def start(i: int) -> TimedScenario:
-        p = TimedScenario(client, settings, code=f"l{i:05d}{uuid.uuid4().hex[:5]}")
-        p.latencies, p.gate = drive.latencies, gate
+    async def start(i: int) -> Persistent:
+        p = Persistent(client, settings, code=f"l{i:05d}{uuid.uuid4().hex[:5]}")
+        p.latencies = drive.latencies
         return await p.start()
 
     started_at = time.perf_counter()
-    processes: list[TimedScenario] = await bounded(count, concurrency, start)
+    processes: list[Persistent] = await bounded(count, concurrency, start)
     start_seconds = time.perf_counter() - started_at
     await asyncio.sleep(5)  # the last starts' mail and timers settle
     open_rss = rss_mib(pid)
@@ -210,7 +195,7 @@ async def open_at_once(
         await p.walk_to_end()
 
     driving = time.perf_counter()
-    await asyncio.gather(*(walk(i) for i in range(count)))
+    await bounded(count, concurrency, walk)
     seconds = time.perf_counter() - driving
     events_after = sum(
         await bounded(count, concurrency, lambda i: history_length(client, processes[i].id))
@@ -354,7 +339,7 @@ async def deadlines(
     try:
 
         async def start(i: int) -> tuple[str, datetime]:
-            p = await Scenario(client, settings, code=f"w{i:05d}{uuid.uuid4().hex[:5]}").start()
+            p = await Persistent(client, settings, code=f"w{i:05d}{uuid.uuid4().hex[:5]}").start()
             task = await p.task()
             assert task.deadline is not None
             return p.id, task.deadline
