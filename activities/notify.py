@@ -7,7 +7,8 @@ them enters workflow history, and a corrected directory takes effect on the next
 Delivery is at least once. Every message has a Message-ID derived from the notification
 alone (workflow, run, task, kind, seq, recipient index), so a retried activity sends the
 same Message-IDs and a receiver can drop duplicates; after each message the activity
-heartbeats the indexes already sent, and a retry skips them.
+heartbeats the indexes already sent (and keeps heartbeating while it waits on the relay, so a
+worker that dies mid-send is noticed within the heartbeat timeout), and a retry skips them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.heartbeat import heartbeating
 from common.catalogue import acting_label, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.directory import Directory, DirectoryError, Person, load_directory
@@ -379,7 +381,10 @@ class NotifyActivities:
                 continue
             outgoing.append((index, recipient, message))
 
-        refused = await self._deliver(outgoing, done, keys)
+        # Heartbeating while connecting and sending: a worker killed mid-send is noticed in
+        # seconds, and the retry skips what this attempt reported as sent.
+        async with heartbeating(lambda: (sorted(done), keys)):
+            refused = await self._deliver(outgoing, done, keys)
         skipped.extend(refused)
         activity.logger.info(
             "notification %s seq %d: %d recipients, %d sent (%d before this attempt), "

@@ -125,7 +125,8 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
 
 
 def start_command(settings: Settings) -> str:
-    argv = ["uv", "run", "temporal", "workflow", "start"]
+    # The project's wrapper: it works in a new shell, where `uv` may not be on PATH.
+    argv = ["scripts/temporal", "workflow", "start"]
     # The CLI's defaults are localhost:7233 and "default"; name only what differs.
     if settings.temporal_address not in ("127.0.0.1:7233", "localhost:7233"):
         argv += ["--address", settings.temporal_address]
@@ -138,8 +139,11 @@ def start_command(settings: Settings) -> str:
         settings.task_queue,
         "--workflow-id",
         f"iku-{EXAMPLE_PROCESS['year']}-{EXAMPLE_PROCESS['code']}",
-        # Without it the CLI quietly shows the running process instead of refusing.
+        # Without it the CLI quietly shows the running process instead of refusing; and an
+        # id whose process has ended (archived or cancelled) is never given a second run.
         "--fail-existing",
+        "--id-reuse-policy",
+        "RejectDuplicate",
         "--static-summary",
         f"IKU {EXAMPLE_PROCESS['year']} {EXAMPLE_PROCESS['code']}",
         "--input",

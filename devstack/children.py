@@ -37,6 +37,7 @@ class Child:
         self._process: asyncio.subprocess.Process | None = None
         self._log: TextIO | None = None
         self._done: asyncio.Task[int] | None = None
+        self._started_at = 0.0
 
     @property
     def pid(self) -> int | None:
@@ -50,10 +51,16 @@ class Child:
     def running(self) -> bool:
         return self._process is not None and self._done is not None and not self._done.done()
 
+    def uptime(self) -> float:
+        """Seconds since the latest start (until now, or until it exited)."""
+        return asyncio.get_running_loop().time() - self._started_at
+
     def tail(self, lines: int = 20) -> list[str]:
         return list(self._tail)[-lines:]
 
     async def start(self) -> None:
+        """Start it; also starts it again after it exited (the log is appended to)."""
+        self._started_at = asyncio.get_running_loop().time()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # Appended, never truncated: a resumed run keeps the earlier runs' logs.
         self._log = self.log_path.open("a", encoding="utf-8")

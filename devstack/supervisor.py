@@ -1,8 +1,10 @@
 """Start the parts in order, watch them, stop them in reverse order.
 
 Order: data folder and link secret, Temporal dev server (until a client connects), search
-attributes, mail sink, worker, web layer. A part that dies on its own stops the rest and
-the supervisor exits non-zero; SIGINT or SIGTERM stops everything and exits 0.
+attributes, mail sink, worker, web layer. A part that dies on its own is started again
+after a back-off that doubles with each quick failure (a part that stayed up a while starts
+the count again); one that keeps failing at once is given up on, the rest stop and the
+supervisor exits non-zero. SIGINT or SIGTERM stops everything and exits 0.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ from devstack.temporal import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Restarting a part that died: 1 s, 2 s, 4 s, ... at most a minute apart. A part that ran
+# for STEADY_SECONDS before dying had recovered, so its back-off starts again; one that died
+# quickly GIVE_UP_AFTER times in a row is broken, not unlucky.
+RESTART_DELAY = 1.0
+RESTART_DELAY_MAX = 60.0
+STEADY_SECONDS = 60.0
+GIVE_UP_AFTER = 8
 
 
 class Supervisor:
@@ -151,14 +161,35 @@ class Supervisor:
             console.plain(text)
         if not self.children:
             await asyncio.Event().wait()  # nothing to watch: run until a signal
-        child = await first_exit(self.children)
-        console.say(
-            f"{child.name} exited on its own (exit code {child.returncode}); "
-            f"stopping the rest. Its last lines ({child.log_path}):"
-        )
-        for text in child.tail():
-            console.say(f"  {text}")
-        return 1
+        return await self._restart_what_dies()
+
+    async def _restart_what_dies(self) -> int:
+        """Start again each part that exits on its own; 1 once one keeps failing at once."""
+        quick_failures: dict[str, int] = {}
+        while True:
+            child = await first_exit(self.children)
+            uptime = child.uptime()
+            failures = 1 if uptime >= STEADY_SECONDS else quick_failures.get(child.name, 0) + 1
+            quick_failures[child.name] = failures
+            console.say(
+                f"{child.name} exited on its own (exit code {child.returncode}) after "
+                f"{uptime:.0f} s. Its last lines ({child.log_path}):"
+            )
+            for text in child.tail():
+                console.say(f"  {text}")
+            if failures >= GIVE_UP_AFTER:
+                console.say(
+                    f"{child.name} failed {failures} times in a row within "
+                    f"{STEADY_SECONDS:.0f} s of starting; giving up and stopping the rest"
+                )
+                return 1
+            delay = min(RESTART_DELAY * 2 ** (failures - 1), RESTART_DELAY_MAX)
+            console.say(f"restarting {child.name} in {delay:.0f} s (attempt {failures})")
+            await asyncio.sleep(delay)
+            # Shielded, as at the first start: a signal mid-start must not orphan it.
+            starting = asyncio.ensure_future(child.start())
+            self._starting.append(starting)
+            await asyncio.shield(starting)
 
     def _prepare(self) -> None:
         settings, options = self.settings, self.options

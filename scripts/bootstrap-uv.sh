@@ -32,3 +32,10 @@ if ! command -v uv >/dev/null 2>&1; then
   command -v uv >/dev/null 2>&1 || { echo "${0##*/}: uv was installed but is not in $bin_dir" >&2; exit 1; }
 fi
 
+# The README's other commands run `uv` in a new shell: as root, put it where every login
+# shell looks (a user install lands in ~/.local/bin, which is not on root's PATH).
+uv_path="$(command -v uv)"
+if [[ "$(id -u)" -eq 0 && "$uv_path" != /usr/local/bin/uv && -d /usr/local/bin && -w /usr/local/bin ]] \
+   && ! [[ -e /usr/local/bin/uv ]]; then
+  ln -s "$uv_path" /usr/local/bin/uv && echo "${0##*/}: linked $uv_path into /usr/local/bin" >&2
+fi

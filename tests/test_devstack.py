@@ -31,12 +31,13 @@ from common import search_attributes
 from common.mailstore import list_messages
 from common.models import WorkflowInput
 from common.settings import Settings
+from devstack import supervisor
 from devstack.banner import READY, banner, start_command
 from devstack.children import Child, ChildSpec, first_exit
 from devstack.environment import effective, settings_environment
 from devstack.options import Options
 from devstack.ports import answers
-from tests.support import free_port
+from tests.support import eventually, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -264,13 +265,54 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     assert (data_dir / "ops-password").read_text().strip() == password
     assert await _outbox_subjects(ports["web"], password) == ["Uji devstack 2", "Uji devstack 1"]
 
-    # A part dying on its own takes the rest down, and the supervisor says which one.
+    # A part dying on its own is started again after a back-off, and says so; the server
+    # comes back on its database, and the worker and the web layer find it again.
     pids = second.child_pids()
     os.kill(pids["temporal"], signal.SIGKILL)
-    assert await second.exit_code() == 1, second.output
+    await eventually(lambda: _restarted(second, "temporal", pids["temporal"]), 60)
     assert "temporal exited on its own" in second.output
+    assert "restarting temporal in 1 s (attempt 1)" in second.output
+    client = await eventually(lambda: _connects(ports["temporal"]), 60, interval=0.5)
+    described = await client.get_workflow_handle(handle.id, run_id=handle.result_run_id).describe()
+    assert described.status == WorkflowExecutionStatus.RUNNING
+    await eventually(lambda: _healthy(ports["web"]), 60, interval=0.5)
+    pids = second.child_pids()
+    second.process.send_signal(signal.SIGINT)
+    assert await second.exit_code() == 0, second.output
     assert [name for name, pid in pids.items() if alive(pid)] == []
     assert await answering(ports) == []
+
+
+def _restarted(stack: Devstack, name: str, pid: int) -> None:
+    assert stack.child_pids()[name] != pid, f"{name} not started again"
+
+
+async def _connects(port: int) -> Client:
+    try:
+        return await Client.connect(f"127.0.0.1:{port}")
+    except RuntimeError as error:
+        raise AssertionError(f"Temporal does not answer yet: {error}") from error
+
+
+async def _healthy(port: int) -> None:
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(f"http://127.0.0.1:{port}/healthz")
+    assert answer.status_code == 200, answer.text
+
+
+async def test_a_part_that_keeps_dying_at_once_is_given_up_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(supervisor, "RESTART_DELAY", 0.01)
+    monkeypatch.setattr(supervisor, "GIVE_UP_AFTER", 3)
+    watcher = supervisor.Supervisor(Settings(data_dir=tmp_path), Options())
+    failing = Child(
+        ChildSpec("failing", [sys.executable, "-c", "raise SystemExit(3)"], tmp_path), tmp_path
+    )
+    watcher.children.append(failing)
+    await failing.start()
+    assert await asyncio.wait_for(watcher._restart_what_dies(), 60) == 1
+    assert (tmp_path / "failing.log").read_text().count("exited with 3") == 3
 
 
 # --- the parts, without the servers ------------------------------------------------------
@@ -339,11 +381,14 @@ def test_banner_names_a_start_command_the_workflow_accepts(
     for key in [k for k in os.environ if k.startswith("IKU_")]:
         monkeypatch.delenv(key)
     argv = shlex.split(start_command(Settings()))
-    assert argv[:5] == ["uv", "run", "temporal", "workflow", "start"]
-    # A second start with the same id must be refused, not quietly shown.
+    assert argv[:3] == ["scripts/temporal", "workflow", "start"]
+    assert os.access(ROOT / argv[0], os.X_OK)
+    # A second start with the same id must be refused, not quietly shown, and an ended
+    # process's id never starts again.
     assert "--fail-existing" in argv
-    flags = [a for a in argv[5:] if a != "--fail-existing"]
+    flags = [a for a in argv[3:] if a != "--fail-existing"]
     options = dict(zip(flags[::2], flags[1::2], strict=True))
+    assert options["--id-reuse-policy"] == "RejectDuplicate"
     assert options["--type"] == "IkuWorkflow"
     assert options["--task-queue"] == "iku"
     given = WorkflowInput.model_validate_json(options["--input"])

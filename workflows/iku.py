@@ -74,9 +74,11 @@ _DECISION_CHECK: dict[str, Any] = {
     "retry_policy": RetryPolicy(maximum_attempts=3),
 }
 # Mail: about an hour of retries, then the failure is recorded and the process goes on (the
-# bureau can resend).
+# bureau can resend). The activity heartbeats while it sends, so a worker that dies mid-send
+# delays the mail by the heartbeat timeout, not by the whole start-to-close timeout.
 _MAIL: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=2),
+    "heartbeat_timeout": timedelta(seconds=20),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=10),
         maximum_interval=timedelta(minutes=10),

