@@ -126,6 +126,9 @@ class Settings(BaseSettings):
 
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
+    # What one task link may upload in a day (every file of every form, accepted or
+    # refused): a holder of a live link cannot fill the disk. Many full-size attempts.
+    link_upload_budget_bytes: int = Field(default=250 * 1024 * 1024, ge=0)
 
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
