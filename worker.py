@@ -15,6 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -74,6 +75,10 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    try:
+        get_settings()  # a refused setting (a weak secret, ...) in one sentence, no traceback
+    except ValidationError as err:
+        sys.exit(f"worker: the IKU_* settings are not valid:\n{err}")
     asyncio.run(main())
     logging.shutdown()
     sys.stdout.flush()

@@ -3,10 +3,19 @@
 A document is stored once under ``sha256/<aa>/<sha256>``, written to a temporary file and
 renamed into place, so a reader never sees half a file and every version ever stored is
 kept. Workflows only ever see a ``DocumentRef``; the bytes stay here.
+
+Files of a decision are *staged* first (``Spool.stage``): kept under
+``staged/<sha256>/<random>``, where the worker's check and every reader already find them,
+and moved into the store by ``StagedDocument.commit`` once the workflow accepted the
+decision, or removed by ``discard`` when it refused it. A refused decision stores nothing,
+and a document another decision committed is never touched by this one's discard. (Were
+the web layer to stop between the workflow's yes and the commit, the staged file stays
+where readers find it; it is never swept.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -61,7 +70,24 @@ class DocumentStore:
         return self.root / "sha256" / sha256[:2] / sha256
 
     def path_of(self, ref: DocumentRef) -> Path:
-        return self.path(ref.sha256)
+        return self.locate(ref.sha256)
+
+    def locate(self, sha256: str) -> Path:
+        """Where these bytes are: in the store, else staged by a decision in flight (the
+        workflow checks a decision's files before the web layer commits them). The store's
+        path when neither holds them, so a reader gets ``FileNotFoundError``."""
+        final = self.path(sha256)
+        if final.exists():
+            return final
+        try:
+            staged = sorted(self._staged_dir(sha256).iterdir())
+        except FileNotFoundError:
+            return final
+        return staged[0] if staged else final
+
+    def _staged_dir(self, sha256: str) -> Path:
+        self.path(sha256)  # validates the name
+        return self.root / "staged" / sha256
 
     # --- writing -------------------------------------------------------------------
 
@@ -151,19 +177,32 @@ class Spool:
         return detect_media_type(self.path)
 
     def commit(self, name: str, media_type: str) -> DocumentRef:
+        """The bytes become a document in the store at once."""
+        return self.stage(name, media_type).commit()
+
+    def stage(self, name: str, media_type: str) -> StagedDocument:
+        """The bytes become a document readers can find, kept apart until ``commit``."""
+        ref = self._closed_ref(name, media_type)
+        staged_dir = self.store._staged_dir(ref.sha256)
+        for attempt in range(3):
+            staged_dir.mkdir(parents=True, exist_ok=True)
+            target = staged_dir / self.path.name
+            try:
+                os.replace(self.path, target)
+                break
+            except FileNotFoundError:
+                # Another decision's discard removed the (empty) folder just now.
+                if attempt == 2 or not self.path.exists():
+                    raise
+        return StagedDocument(self.store, ref, target)
+
+    def _closed_ref(self, name: str, media_type: str) -> DocumentRef:
         if self.size == 0:
             raise EmptyDocument
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
         digest = self._hash.hexdigest()
-        final = self.store.path(digest)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if _intact(final, digest, self.size):
-            self.path.unlink()
-        else:
-            # Absent, or damaged on disk: these verified bytes take its place.
-            os.replace(self.path, final)
         return DocumentRef(
             key=f"sha256/{digest}",
             sha256=digest,
@@ -176,6 +215,37 @@ class Spool:
         if not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)
+
+
+class StagedDocument:
+    """A decision's file, readable but not yet the store's: ``commit`` or ``discard``."""
+
+    def __init__(self, store: DocumentStore, ref: DocumentRef, path: Path) -> None:
+        self.store = store
+        self.ref = ref
+        self.path = path
+
+    def commit(self) -> DocumentRef:
+        """Into the store (once; the same bytes already there are kept as they are)."""
+        final = self.store.path(self.ref.sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if _intact(final, self.ref.sha256, self.ref.size):
+            self.path.unlink(missing_ok=True)
+        elif self.path.exists():
+            # Absent, or damaged on disk: these verified bytes take its place.
+            os.replace(self.path, final)
+        self._tidy()
+        return self.ref
+
+    def discard(self) -> None:
+        """Gone, as if never uploaded; the same bytes committed by anyone else stay."""
+        self.path.unlink(missing_ok=True)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        # Fails while another decision's copy of the same bytes is staged: it stays.
+        with contextlib.suppress(OSError):
+            self.path.parent.rmdir()
 
 
 def _intact(path: Path, sha256: str, size: int) -> bool:

@@ -5,7 +5,10 @@
 English, ``message``, and Indonesian, ``message_id``). The web layer (uploads) and the
 ``iku store`` command both use it; a file's name and extension are never consulted.
 
-Allowed: PDF, PNG, JPEG, DOCX, XLSX, ODT, ODS. The last four are ZIP packages, which are
+Allowed: PDF, PNG, JPEG, DOCX, XLSX, ODT, ODS. A PDF is opened and walked for scripts,
+automatic actions and embedded files (``common.pdf_content``); a PNG or JPEG is decoded in
+full and must end where the image ends, with no web page, PDF or ZIP hidden in or after it
+(``common.image_content``). The last four are ZIP packages, which are
 treated as hostile until proven otherwise: the end of central directory record is read with
 ``struct`` before ``zipfile`` parses anything (so a file declaring a million entries costs
 nothing), every entry's declared sizes, flags and name are checked, and then every entry is
@@ -66,6 +69,9 @@ Reason = Literal[
     "zip_bomb",
     "unsafe_path",
     "nested_archive",
+    "active_content",
+    "embedded_file",
+    "hidden_data",
 ]
 
 MIB: Final = 1024 * 1024
@@ -106,6 +112,18 @@ _ID_GENERIC: Final[dict[str, str]] = {
         "Berkas berisi arsip lain di dalamnya (misalnya berkas ZIP, atau dokumen yang "
         "tertanam terlalu dalam) dan tidak diterima. Simpan ulang tanpa objek tertanam, atau "
         "sebagai PDF."
+    ),
+    "active_content": (
+        "PDF ini berisi JavaScript atau tindakan otomatis, sehingga tidak diterima. Cetak ulang "
+        "ke PDF baru, lalu unggah hasilnya."
+    ),
+    "embedded_file": (
+        "PDF ini membawa berkas lain di dalamnya, sehingga tidak diterima. Hapus lampirannya, "
+        "atau unggah dokumen-dokumen itu secara terpisah."
+    ),
+    "hidden_data": (
+        "Gambar ini membawa data lain selain gambarnya, sehingga tidak diterima. Simpan ulang "
+        "gambarnya, lalu unggah hasilnya."
     ),
 }
 
@@ -160,15 +178,18 @@ def _corrupt(what: str) -> UnsupportedDocument:
     return UnsupportedDocument("corrupt", f"The file looks like {what} but is damaged.")
 
 
-def _sniff_pdf(head: bytes, _h: BinaryIO, _s: int, _m: int) -> str | None:
+def _sniff_pdf(head: bytes, handle: BinaryIO, _s: int, _m: int) -> str | None:
     if not head.startswith(b"%PDF-"):
         return None
     if not re.match(rb"%PDF-[12]\.\d", head):
         raise _corrupt("a PDF")
+    from common.pdf_content import check_pdf  # it imports us
+
+    check_pdf(handle)
     return PDF
 
 
-def _sniff_png(head: bytes, _h: BinaryIO, _s: int, _m: int) -> str | None:
+def _sniff_png(head: bytes, handle: BinaryIO, size: int, _m: int) -> str | None:
     if not head.startswith(_PNG_SIGNATURE):
         return None
     # The first chunk must be a 13-byte IHDR with a good CRC and a non-zero size.
@@ -178,10 +199,13 @@ def _sniff_png(head: bytes, _h: BinaryIO, _s: int, _m: int) -> str | None:
     width, height = struct.unpack(">LL", head[16:24])
     if zlib.crc32(head[12:29]) != crc or not width or not height:
         raise _corrupt("a PNG image")
+    from common.image_content import check_image  # it imports us
+
+    check_image(handle, size, "png")
     return PNG
 
 
-def _sniff_jpeg(head: bytes, _h: BinaryIO, _s: int, _m: int) -> str | None:
+def _sniff_jpeg(head: bytes, handle: BinaryIO, size: int, _m: int) -> str | None:
     if not head.startswith(b"\xff\xd8\xff"):
         return None
     # After SOI: an APPn segment (JFIF, Exif, ...), a quantisation table or a comment.
@@ -190,6 +214,9 @@ def _sniff_jpeg(head: bytes, _h: BinaryIO, _s: int, _m: int) -> str | None:
     (length,) = struct.unpack(">H", head[4:6])
     if length < 2:
         raise _corrupt("a JPEG image")
+    from common.image_content import check_image  # it imports us
+
+    check_image(handle, size, "jpeg")
     return JPEG
 
 

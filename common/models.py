@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from common.text import Line, MultiLine
+
 PersonId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 ]
@@ -103,9 +105,9 @@ class DocVersion(Model):
 
 
 class ChecklistAnswer(Model):
-    item: str
+    item: Line
     ok: bool
-    remark: Annotated[str, StringConstraints(max_length=1000)] = ""
+    remark: Annotated[MultiLine, StringConstraints(max_length=1000)] = ""
 
 
 class Team(Model):
@@ -127,13 +129,13 @@ class Decision(Model):
     task_id: str
     person: PersonId
     action: Action
-    note: Annotated[str, StringConstraints(max_length=4000)] = ""
+    note: Annotated[MultiLine, StringConstraints(max_length=4000)] = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
     documents: list[Attachment] = Field(default_factory=list, max_length=50)
     team: Team | None = None
     # The ops identity that entered this decision for the official (a paper disposisi
     # typed in, a call from the Minister's office); None when the official clicked.
-    via: str | None = None
+    via: Line | None = None
 
 
 class Assignment(Model):
@@ -141,20 +143,20 @@ class Assignment(Model):
 
     task_id: str
     person: PersonId
-    by: str
-    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    by: Line
+    reason: Annotated[MultiLine, StringConstraints(max_length=1000)] = ""
 
 
 class ResendRequest(Model):
     """Update `resend`: send the current task's notification again (new links)."""
 
     task_id: str
-    by: str
+    by: Line
 
 
 class CancelRequest(Model):
-    by: str
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    by: Line
+    reason: Annotated[MultiLine, StringConstraints(min_length=1, max_length=1000)]
 
 
 # --- people ----------------------------------------------------------------------------
@@ -228,9 +230,11 @@ class ProcessInput(Model):
 
     year: int = Field(ge=2000, le=2100)
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-    sop_number: Annotated[str, StringConstraints(min_length=1, max_length=100)] = DEFAULT_SOP_NUMBER
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
-    started_by: str
+    sop_number: Annotated[Line, StringConstraints(min_length=1, max_length=100)] = (
+        DEFAULT_SOP_NUMBER
+    )
+    title: Annotated[Line, StringConstraints(min_length=1, max_length=300)]
+    started_by: Line
     revision: int = Field(default=0, ge=0, le=99)
 
     def workflow_id(self) -> str:

@@ -7,21 +7,41 @@ layer do, so a changed setting takes effect without touching running histories.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Final
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from common.secret_strength import KEY, PASSWORD, Strength, weakness
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIRECTORY = PACKAGE_DIR / "data" / "directory.example.yaml"
+# The names a local run answers to, besides the public base URL's host.
+LOCAL_HOSTS: Final = ("127.0.0.1", "localhost", "::1")
+# Configured secrets and what each must withstand (see common.secret_strength).
+_SECRETS: Final[dict[str, Strength]] = {
+    "link_secret": KEY,
+    "session_secret": KEY,
+    "ops_api_token": KEY,
+    "bureau_api_token": KEY,
+    "ops_password": PASSWORD,
+    "bureau_password": PASSWORD,
+}
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="IKU_", env_nested_delimiter="__")
+    # A refused setting's error never quotes the input: it holds the secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="IKU_", env_nested_delimiter="__", hide_input_in_errors=True
+    )
 
     # Where everything a local run keeps lives: Temporal's SQLite file, documents,
     # archives, the mail sink and the link-signing secret.
@@ -95,8 +115,20 @@ class Settings(BaseSettings):
     # The outbox page shows every mail the local sink kept; only the local run turns it on.
     outbox_enabled: bool = False
 
+    # Host names the web layer answers to (the Host header); any other gets 400. Empty:
+    # the local names and the public base URL's host. A leading "*." allows subdomains.
+    # As JSON (["iku.kemnaker.go.id"]) or separated by commas.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto / Forwarded headers are
+    # believed (addresses or networks, e.g. "10.0.0.5" or "10.0.0.0/24"). None by default:
+    # a client's own forwarded headers never choose the address the sign-in throttle sees.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
+    # What one task link may upload in a day (every file of every form, accepted or
+    # refused): a holder of a live link cannot fill the disk. Many full-size attempts.
+    link_upload_budget_bytes: int = Field(default=250 * 1024 * 1024, ge=0)
 
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
@@ -117,6 +149,66 @@ class Settings(BaseSettings):
             except ValueError as err:
                 raise ValueError(f"standard_times[{step}]: {err}") from err
         return self
+
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _list_of_names(cls, value: object) -> object:
+        """A JSON list, or names separated by commas (easier to write in an env file)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as err:
+                raise ValueError(
+                    f"IKU_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                    "(such as 10.0.0.5 or 10.0.0.0/24)"
+                ) from err
+        return value
+
+    @model_validator(mode="after")
+    def _strong_secrets(self) -> Settings:
+        """A weak configured secret is refused when anything starts, not found by an attacker.
+        Generated secrets (the default) are not checked: they are random and long."""
+        problems = []
+        for name, strength in _SECRETS.items():
+            configured: SecretStr | None = getattr(self, name)
+            if configured is None:
+                continue
+            why = weakness(configured.get_secret_value(), strength)
+            if why is not None:
+                problems.append(f"IKU_{name.upper()} is too weak: {why}")
+        if problems:
+            raise ValueError(
+                "; ".join(problems)
+                + ". Unset it to have a strong one generated into the data folder."
+            )
+        return self
+
+    def hosts(self) -> list[str]:
+        """The Host names the web layer answers to."""
+        if self.allowed_hosts:
+            return [h.lower() for h in self.allowed_hosts]
+        public = urlsplit(self.public_base_url).hostname
+        return list(dict.fromkeys([*LOCAL_HOSTS, *([public.lower()] if public else [])]))
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        """Whether a connection from ``address`` may speak for the client behind it."""
+        if not address or not self.trusted_proxies:
+            return False
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in ipaddress.ip_network(n, strict=False) for n in self.trusted_proxies)
 
     def standard_time(self, step: int, default: str) -> str:
         """The standard time that applies to a step: the setting, else the SOP's default."""

@@ -64,66 +64,151 @@ def pdf(text: str = "Draf Indikator Kinerja Utama Kementerian") -> bytes:
     Characters outside Windows-1252 print as "?". The cross-reference table carries exact
     byte offsets, so strict readers open it without repair.
     """
+    return pdf_with(text=text)
+
+
+def pdf_with(
+    *,
+    text: str = "Draf Indikator Kinerja Utama Kementerian",
+    catalog: bytes = b"",
+    page: bytes = b"",
+    objects: Sequence[bytes] = (),
+) -> bytes:
+    """``pdf()`` with extra entries in the catalog and the page dictionaries, and extra
+    objects numbered from 6 on (refer to them as ``6 0 R``, ...)."""
     lines = text.splitlines() or [""]
     shown = " T* ".join(f"({_pdf_string(line)}) Tj" for line in lines)
     stream = f"BT /F1 12 Tf 14 TL 72 770 Td {shown} ET".encode("cp1252", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R %s>>" % page,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        *objects,
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
-    for number, body in enumerate(objects, start=1):
+    for number, body in enumerate(bodies, start=1):
         offsets.append(len(out))
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
     xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
     for offset in offsets:
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
+        len(bodies) + 1,
         xref,
     )
     return bytes(out)
+
+
+_ALERT = b"<< /Type /Action /S /JavaScript /JS (app.alert\\('IKU'\\);) >>"
+_PAYLOAD = b"<< /Type /EmbeddedFile /Length 11 >>\nstream\nhalo dunia!\nendstream"
+
+
+def pdf_with_javascript(where: str = "open_action") -> bytes:
+    """A PDF that runs JavaScript: on opening (``open_action``), from the document-level
+    name tree (``names``), when its page is viewed (``page_action``), or from a link
+    annotation the reader clicks (``link``)."""
+    if where == "open_action":
+        return pdf_with(catalog=b"/OpenAction 6 0 R ", objects=[_ALERT])
+    if where == "names":
+        return pdf_with(
+            catalog=b"/Names << /JavaScript 7 0 R >> ",
+            objects=[_ALERT, b"<< /Names [(iku) 6 0 R] >>"],
+        )
+    if where == "page_action":
+        return pdf_with(page=b"/AA << /O 6 0 R >> ", objects=[_ALERT])
+    if where == "link":
+        return pdf_with(
+            page=b"/Annots [7 0 R] ",
+            objects=[
+                _ALERT,
+                b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 720] /A 6 0 R >>",
+            ],
+        )
+    raise ValueError(where)
+
+
+def pdf_with_automatic_action() -> bytes:
+    """A PDF whose page runs a (harmless-looking) go-to action whenever it is opened."""
+    return pdf_with(page=b"/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >> ")
+
+
+def pdf_with_embedded_file(how: str = "names") -> bytes:
+    """A PDF carrying a file: in the document's ``/EmbeddedFiles`` name tree (``names``),
+    or as a file-attachment annotation on its page (``annotation``)."""
+    spec = b"<< /Type /Filespec /F (catatan.txt) /UF (catatan.txt) /EF << /F 6 0 R >> >>"
+    if how == "names":
+        return pdf_with(
+            catalog=b"/Names << /EmbeddedFiles << /Names [(catatan.txt) 7 0 R] >> >> ",
+            objects=[_PAYLOAD, spec],
+        )
+    if how == "annotation":
+        return pdf_with(
+            page=b"/Annots [8 0 R] ",
+            objects=[
+                _PAYLOAD,
+                spec,
+                b"<< /Type /Annot /Subtype /FileAttachment /Rect [72 700 90 720] /FS 7 0 R >>",
+            ],
+        )
+    raise ValueError(how)
+
+
+def encrypted_pdf(user_password: str = "") -> bytes:
+    """``pdf()`` encrypted by qpdf (AES-256); an empty user password opens without asking."""
+    import pikepdf
+
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf())) as document:
+        document.save(out, encryption=pikepdf.Encryption(owner="pemilik", user=user_password))
+    return out.getvalue()
 
 
 def _pdf_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def png(width: int = 2, height: int = 2) -> bytes:
-    """An 8-bit RGB PNG of ``width`` x ``height`` pixels (a small colour gradient)."""
+def png(width: int = 2, height: int = 2, *, extra: Sequence[tuple[bytes, bytes]] = ()) -> bytes:
+    """An 8-bit RGB PNG of ``width`` x ``height`` pixels (a small colour gradient), with the
+    ``extra`` chunks (kind, data) before its end."""
     if width < 1 or height < 1:
         raise ValueError("a PNG needs at least one pixel")
     rows = b"".join(
         b"\x00" + b"".join(bytes((x * 255 // width, y * 255 // height, 128)) for x in range(width))
         for y in range(height)
     )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
-        )
-
     header = struct.pack(">LLBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows, 9))
-        + chunk(b"IEND", b"")
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(rows, 9))
+        + b"".join(png_chunk(kind, data) for kind, data in extra)
+        + png_chunk(b"IEND", b"")
     )
 
 
-def jpeg(width: int = 8, height: int = 8) -> bytes:
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
+
+
+def png_with_text(text: str, *, compressed: bool = False) -> bytes:
+    """``png()`` with a ``Comment`` text chunk (``zTXt`` when ``compressed``)."""
+    if compressed:
+        return png(extra=[(b"zTXt", b"Comment\x00\x00" + zlib.compress(text.encode("latin-1")))])
+    return png(extra=[(b"tEXt", b"Comment\x00" + text.encode("latin-1"))])
+
+
+def jpeg(width: int = 8, height: int = 8, *, comment: bytes | None = None) -> bytes:
     """A baseline JFIF JPEG: a uniform mid-grey greyscale image.
 
     Encoded by hand: every 8x8 block has a zero DC difference and no AC coefficients, so
     with one-symbol Huffman tables each block is the two bits "00" (DC category 0, then
-    end-of-block). Decoders show a grey (128) image of the given size.
+    end-of-block). Decoders show a grey (128) image of the given size. ``comment`` adds a
+    COM segment after the JFIF header.
     """
     if not (1 <= width <= 0xFFFF and 1 <= height <= 0xFFFF):
         raise ValueError("width and height must be 1..65535")
@@ -140,6 +225,7 @@ def jpeg(width: int = 8, height: int = 8) -> bytes:
         (
             b"\xff\xd8",
             segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
+            b"" if comment is None else segment(0xFE, comment),
             segment(0xDB, b"\x00" + bytes([1] * 64)),
             segment(0xC0, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00"),
             segment(0xC4, b"\x00" + one_code + b"\x00"),  # DC table 0: category 0

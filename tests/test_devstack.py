@@ -350,6 +350,9 @@ async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
 
 
+UNPASSED_SECRET = "not-passed-on-7f3a9c2e5b1d8f4a6c0e9b2d5f8a1c3e"
+
+
 def test_children_get_the_effective_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -359,7 +362,7 @@ def test_children_get_the_effective_settings(
             data_dir=Path("rel"),
             standard_times={7: "3d"},
             web_port=8123,
-            link_secret="not-passed-on",
+            link_secret=UNPASSED_SECRET,
         )
     )
     env = settings_environment(settings)
@@ -372,7 +375,7 @@ def test_children_get_the_effective_settings(
         monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert Settings(link_secret="not-passed-on") == settings
+    assert Settings(link_secret=UNPASSED_SECRET) == settings
 
 
 def test_banner_names_a_start_command_the_workflow_accepts(

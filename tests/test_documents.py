@@ -202,3 +202,77 @@ def test_display_name_fallback():
 def test_the_stored_name_is_a_display_name(store):
     ref = store.put_bytes(samples.pdf(), "../../etc/passwd", PDF)
     assert ref.name == "passwd"
+
+
+# --- staged files: a decision's documents are the store's only once it is accepted ---------
+
+
+def staged(store: DocumentStore, data: bytes, name: str = "draf.pdf"):
+    spool = store.spool()
+    spool.write(data)
+    return spool.stage(name, PDF)
+
+
+def test_a_staged_file_is_found_by_the_check_and_readers_but_is_not_yet_stored(store):
+    data = samples.pdf("Draf IKU, versi 2")
+    document = staged(store, data)
+    ref = document.ref
+    assert ref.sha256 == hashlib.sha256(data).hexdigest() and ref.size == len(data)
+    assert not store.path(ref.sha256).exists()
+    assert store.holds(ref)  # what the worker's missing_documents check asks
+    with store.open(ref) as handle:
+        assert handle.read() == data
+    assert files_under(store.root) == [store.root / "staged" / ref.sha256 / document.path.name]
+
+
+def test_a_committed_staged_file_is_stored_and_the_staging_area_is_empty(store):
+    document = staged(store, samples.pdf("diterima"))
+    ref = document.commit()
+    assert ref == document.ref
+    assert files_under(store.root) == [store.path(ref.sha256)]
+    assert not (store.root / "staged" / ref.sha256).exists()
+    assert store.holds(ref)
+
+
+def test_a_discarded_staged_file_leaves_nothing(store):
+    document = staged(store, samples.pdf("ditolak"))
+    document.discard()
+    assert files_under(store.root) == []
+    assert not store.holds(document.ref)
+    with pytest.raises(FileNotFoundError):
+        store.open(document.ref)
+
+
+def test_discarding_never_removes_the_same_bytes_another_decision_committed(store):
+    data = samples.pdf("sama")
+    kept = store.put_bytes(data, "tor.pdf", PDF)
+    refused = staged(store, data)
+    refused.discard()
+    assert store.holds(kept)
+    assert files_under(store.root) == [store.path(kept.sha256)]
+
+
+def test_two_decisions_staging_the_same_bytes_one_accepted_one_refused(store):
+    data = samples.pdf("dua tab")
+    first, second = staged(store, data), staged(store, data)
+    assert first.path != second.path
+    second.discard()
+    assert store.holds(first.ref)  # the other one's file is still there
+    first.commit()
+    assert files_under(store.root) == [store.path(first.ref.sha256)]
+
+
+def test_committing_when_the_store_already_holds_the_bytes_keeps_one_copy(store):
+    data = samples.pdf("lagi")
+    store.put_bytes(data, "a.pdf", PDF)
+    document = staged(store, data)
+    document.commit()
+    assert files_under(store.root) == [store.path(document.ref.sha256)]
+
+
+def test_an_empty_file_cannot_be_staged(store):
+    spool = store.spool()
+    with pytest.raises(EmptyDocument):
+        spool.stage("kosong.pdf", PDF)
+    spool.discard()
+    assert files_under(store.root) == []

@@ -1,0 +1,132 @@
+"""Configured secrets that would not protect anything are refused before anything starts;
+the web layer's allowed hosts and trusted proxies come from settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from common.secret_strength import KEY, PASSWORD, information_bits, weakness
+from common.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "3f9a1c7e5b2d8f4a6c0e9b2d5f8a1c3e7b4d6f0a2c8e1b5d"
+STRONG_PASSWORD = "kopi-tubruk Senin 4 pagi"
+
+SECRET_FIELDS = ["link_secret", "session_secret", "ops_api_token", "bureau_api_token"]
+PASSWORD_FIELDS = ["ops_password", "bureau_password"]
+
+
+@pytest.mark.parametrize("field", SECRET_FIELDS + PASSWORD_FIELDS)
+@pytest.mark.parametrize(
+    "value",
+    ["changeme", "change-me-please-change-me-please!!", "x" * 64, "ab" * 20, "secret", ""],
+)
+def test_a_weak_configured_secret_is_refused_with_its_name(tmp_path, field, value):
+    with pytest.raises(ValidationError) as caught:
+        Settings(data_dir=tmp_path, **{field: value})
+    message = str(caught.value)
+    assert f"IKU_{field.upper()} is too weak" in message
+    assert "Unset it to have a strong one generated" in message
+    if value:
+        assert value not in message  # the refusal never repeats the secret
+
+
+def test_every_weak_secret_is_named_at_once(tmp_path):
+    with pytest.raises(ValidationError) as caught:
+        Settings(data_dir=tmp_path, link_secret="changeme", ops_password="password123")
+    assert "IKU_LINK_SECRET" in str(caught.value) and "IKU_OPS_PASSWORD" in str(caught.value)
+
+
+def test_a_placeholder_from_an_example_file_is_refused_even_when_long(tmp_path):
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(data_dir=tmp_path, session_secret="replace-me-with-a-long-random-value-0123")
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(data_dir=tmp_path, bureau_password="Rahasia2026!!")
+
+
+def test_strong_secrets_and_passphrases_are_accepted(tmp_path):
+    settings = Settings(
+        data_dir=tmp_path,
+        **dict.fromkeys(SECRET_FIELDS, STRONG_KEY),
+        **dict.fromkeys(PASSWORD_FIELDS, STRONG_PASSWORD),
+    )
+    assert settings.link_secret_value() == STRONG_KEY
+    assert settings.ops_password_value() == STRONG_PASSWORD
+
+
+def test_the_usual_generators_pass_the_bar():
+    import secrets
+
+    for _ in range(200):
+        assert weakness(secrets.token_hex(16), KEY) is None  # 128 bits, the least we take
+        assert weakness(secrets.token_urlsafe(32), KEY) is None
+        assert weakness(secrets.token_urlsafe(12), PASSWORD) is None
+
+
+def test_generated_secrets_stay_as_they_are(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    for name in ("link_secret_value", "session_secret_value", "ops_api_token_value"):
+        value = getattr(settings, name)()
+        assert weakness(value, KEY) is None
+        assert getattr(settings, name)() == value  # kept in the data folder
+    assert weakness(settings.bureau_password_value(), PASSWORD) is None
+
+
+def test_information_is_length_times_entropy():
+    assert information_bits("") == 0
+    assert information_bits("aaaa") == 0
+    assert information_bits("abcd") == 8.0
+
+
+def test_a_secret_with_a_stray_space_is_refused():
+    assert "space" in (weakness(" " + STRONG_KEY, KEY) or "")
+
+
+def test_the_worker_refuses_to_start_with_a_weak_secret(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+    env |= {"IKU_DATA_DIR": str(tmp_path), "IKU_LINK_SECRET": "changeme"}
+    done = subprocess.run(
+        [sys.executable, "worker.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert "IKU_LINK_SECRET is too weak" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "changeme" not in done.stderr.replace("IKU_LINK_SECRET", "")
+
+
+# --- hosts and proxies -----------------------------------------------------------------
+
+
+def test_the_allowed_hosts_default_to_the_local_names_and_the_public_host(tmp_path):
+    settings = Settings(data_dir=tmp_path, public_base_url="https://IKU.kemnaker.go.id/")
+    assert settings.hosts() == ["127.0.0.1", "localhost", "::1", "iku.kemnaker.go.id"]
+
+
+def test_the_allowed_hosts_can_be_listed_with_commas_or_as_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("IKU_ALLOWED_HOSTS", "iku.kemnaker.go.id, *.kemnaker.go.id")
+    assert Settings(data_dir=tmp_path).hosts() == ["iku.kemnaker.go.id", "*.kemnaker.go.id"]
+    monkeypatch.setenv("IKU_ALLOWED_HOSTS", '["iku.example.id"]')
+    assert Settings(data_dir=tmp_path).hosts() == ["iku.example.id"]
+
+
+def test_no_proxy_is_trusted_by_default(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    assert not settings.is_trusted_proxy("127.0.0.1")
+
+
+def test_trusted_proxies_are_addresses_or_networks(tmp_path, monkeypatch):
+    monkeypatch.setenv("IKU_TRUSTED_PROXIES", "10.0.0.0/24, ::1")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.is_trusted_proxy("10.0.0.7") and settings.is_trusted_proxy("::1")
+    assert not settings.is_trusted_proxy("10.0.1.7")
+    assert not settings.is_trusted_proxy("not an address")
+    assert not settings.is_trusted_proxy(None)
+    monkeypatch.setenv("IKU_TRUSTED_PROXIES", "proxy.local")
+    with pytest.raises(ValidationError, match="IKU_TRUSTED_PROXIES"):
+        Settings(data_dir=tmp_path)
