@@ -113,25 +113,33 @@ def _set_current(settings: Settings, wait: float) -> int:
     name, build = settings.worker_deployment, settings.build_id
 
     async def job(client: Client) -> int:
-        request = SetWorkerDeploymentCurrentVersionRequest(
-            namespace=client.namespace, deployment_name=name, build_id=build, identity="iku"
-        )
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                await client.workflow_service.set_worker_deployment_current_version(request)
-            except RPCError as err:
-                # Until the build's first worker has polled, the server does not know it.
-                unknown = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
-                if err.status in unknown and time.monotonic() < deadline:
-                    await asyncio.sleep(1)
-                    continue
-                print(f"iku: {name}.{build} could not be made current: {err}", file=sys.stderr)
-                return EXIT_FAILED
-            print(f"current version of {name}: {build}")
-            return EXIT_OK
+        try:
+            await set_current_version(client, name, build, wait)
+        except RPCError as err:
+            print(f"iku: {name}.{build} could not be made current: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"current version of {name}: {build}")
+        return EXIT_OK
 
     return _run(settings, job)
+
+
+async def set_current_version(client: Client, name: str, build: str, wait: float) -> None:
+    """Make ``name.build`` the deployment's current version, waiting up to ``wait`` seconds
+    for its first worker to poll (until then the server does not know the version)."""
+    request = SetWorkerDeploymentCurrentVersionRequest(
+        namespace=client.namespace, deployment_name=name, build_id=build, identity="iku"
+    )
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            await client.workflow_service.set_worker_deployment_current_version(request)
+            return
+        except RPCError as err:
+            unknown = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
+            if err.status not in unknown or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 # --- iku check-worker ----------------------------------------------------------------------
