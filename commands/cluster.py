@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import sys
 import time
@@ -55,7 +56,12 @@ def _run(settings: Settings, job: Callable[[Client], Awaitable[int]]) -> int:
             return EXIT_FAILED
         return await job(client)
 
-    return asyncio.run(main())
+    code = asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # As in worker.py: the SDK's native threads can crash a finalizing interpreter
+    # (PyGILState_Release), turning a done command into an abort; leave without finalizing.
+    os._exit(code)
 
 
 # --- iku register-search-attributes ------------------------------------------------------
