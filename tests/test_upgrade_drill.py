@@ -93,6 +93,19 @@ async def previous_release_worker(
                 await asyncio.wait_for(process.wait(), 60)
 
 
+async def check_worker(env: WorkflowEnvironment, settings: Settings) -> int:
+    """``iku check-worker``, the worker container's health check, as its own process."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+    environ.update(
+        IKU_TEMPORAL_ADDRESS=env.client.service_client.config.target_host,
+        IKU_TASK_QUEUE=settings.task_queue,
+    )
+    process = await asyncio.create_subprocess_exec(
+        Path(sys.executable).parent / "iku", "check-worker", env=environ
+    )
+    return await asyncio.wait_for(process.wait(), 90)
+
+
 async def build_of(p: Scenario) -> str:
     info = (await p.handle.describe()).raw_description.workflow_execution_info
     return info.versioning_info.deployment_version.build_id
@@ -123,6 +136,8 @@ async def test_processes_paused_at_several_steps_under_the_previous_release_fini
         async with running(build_worker(client, first)) as stop_first:
             await set_current_version(client, deployment, "b1", wait=60)
             assert [(await p.task()).id for p in processes] == before  # nothing lost
+            # The container health check sees a versioned worker too.
+            assert await check_worker(dev_env, settings) == 0
             for p in processes:
                 await p.do_step()
             assert [await build_of(p) for p in processes] == ["b1", "b1", "b1"]
@@ -133,15 +148,17 @@ async def test_processes_paused_at_several_steps_under_the_previous_release_fini
             async with running(build_worker(client, second)):
                 await set_current_version(client, deployment, "b2", wait=60)
                 await stop_first()
+                # A process started now begins on b2.
+                processes = (*processes, await Scenario(client, settings).start())
                 results = [await p.walk_to_end() for p in processes]
-                assert [r.outcome for r in results] == ["archived"] * 3
+                assert [r.outcome for r in results] == ["archived"] * 4
                 for p in processes:
                     status = await eventually(lambda p=p: _archived(p), within=30)
                     decided = [h for h in status.history if h.event is HistoryEvent.DECIDED]
                     assert len({h.task_id for h in decided}) == len(decided), "a decision twice"
                     assert {h.step for h in decided} == set(range(1, 17))
                     await mail.wait_for(p.id, "archived")
-                assert [await build_of(p) for p in processes] == ["b2", "b2", "b2"]
+                assert [await build_of(p) for p in processes] == ["b2"] * 4
                 returned_status = await returned.status()
                 assert any(h.step == 9 and h.action == "return" for h in returned_status.history)
     finally:
