@@ -17,7 +17,8 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
@@ -25,7 +26,7 @@ from activities.notify import NotifyActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
 from common.settings import Settings, get_settings
-from common.temporal import connect
+from common.temporal import TemporalConfigError, TemporalConnectError, connect
 from workflows.iku import IkuWorkflow
 
 
@@ -44,7 +45,28 @@ def _methods(instance: object, *names: str) -> list[object]:
     return [getattr(instance, name) for name in names]
 
 
+def deployment_config(settings: Settings) -> WorkerDeploymentConfig | None:
+    """Worker deployment versioning when IKU_WORKER_DEPLOYMENT is set, else none.
+
+    Auto-upgrade: a process lives for months, longer than any release, so it moves to each
+    new current version at its next workflow task; changes that touch running histories are
+    guarded with ``workflow.patched`` (pinning would keep every old release running until
+    its last process ends).
+    """
+    if settings.worker_deployment is None:
+        return None
+    assert settings.build_id is not None  # the settings refuse one without the other
+    return WorkerDeploymentConfig(
+        version=WorkerDeploymentVersion(settings.worker_deployment, settings.build_id),
+        use_worker_versioning=True,
+        default_versioning_behavior=VersioningBehavior.AUTO_UPGRADE,
+    )
+
+
 def build_worker(client: Client, settings: Settings, **options: object) -> Worker:
+    deployment = deployment_config(settings)
+    if deployment is not None:
+        options.setdefault("deployment_config", deployment)
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -62,14 +84,26 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = get_settings()
-    client = await connect(settings)
+    try:
+        settings = get_settings()
+    except ValidationError as err:
+        logging.getLogger("worker").error("the IKU_* settings are not valid:\n%s", err)
+        raise SystemExit(1) from None
+    try:
+        client = await connect(settings)
+    except (TemporalConfigError, TemporalConnectError) as err:
+        logging.getLogger("worker").error("%s", err)
+        raise SystemExit(1) from None
     if stop.is_set():
         return
     # In-flight activities (a mail being sent, an archive being written) get time to end.
     async with build_worker(client, settings, graceful_shutdown_timeout=timedelta(seconds=15)):
+        version = f", version {settings.worker_deployment}.{settings.build_id}"
         logging.getLogger("worker").info(
-            "worker polling task queue %s on %s", settings.task_queue, settings.temporal_address
+            "worker polling task queue %s on %s%s",
+            settings.task_queue,
+            settings.temporal_address,
+            version if settings.worker_deployment else "",
         )
         await stop.wait()
 

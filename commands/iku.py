@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from pydantic import ValidationError
 
+from commands import cluster
 from common.documents import (
     DocumentStore,
     DocumentTooLarge,
@@ -183,7 +184,12 @@ Settings come from IKU_* environment variables, as for the worker and the web ap
 (for example IKU_DATA_DIR=/srv/iku). Run "iku COMMAND --help" for one command.
 """
 
-SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (add_store,)
+SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
+    add_store,
+    cluster.add_register_search_attributes,
+    cluster.add_set_current_version,
+    cluster.add_check_worker,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -203,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except Refused as err:
+    except (Refused, cluster.InvalidSettings) as err:
         print(f"iku: {err}", file=sys.stderr)
         return EXIT_REFUSED
     except OSError as err:

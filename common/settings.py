@@ -52,6 +52,22 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "iku"
     temporal_ui_port: int = 8233
+    # A cluster elsewhere (self-hosted with mTLS, or Temporal Cloud). TLS is on when asked
+    # for, when a client certificate is given, or with an API key (Cloud needs TLS).
+    temporal_tls: bool = False
+    temporal_tls_client_cert: Path | None = None
+    temporal_tls_client_key: Path | None = None
+    # The CA that signed the server's certificate, when not a public one.
+    temporal_tls_server_ca: Path | None = None
+    # The name the server's certificate is checked against, when not the address's host.
+    temporal_tls_server_name: str | None = None
+    # Temporal Cloud's API key (instead of a client certificate).
+    temporal_api_key: SecretStr | None = None
+
+    # Worker deployment versioning (see README, "Upgrades"). Off unless a deployment name
+    # is set: the worker then polls as version <worker_deployment>.<build_id>.
+    worker_deployment: str | None = None
+    build_id: str | None = None
 
     # The web layer (task links, bureau pages, JSON API).
     web_host: str = "127.0.0.1"
@@ -134,6 +150,42 @@ class Settings(BaseSettings):
     documents_dir: Path = Path()
     archive_dir: Path = Path()
     mail_dir: Path = Path()
+
+    @model_validator(mode="after")
+    def _check_temporal_connection(self) -> Settings:
+        """A half-given certificate or a missing file is refused at start, naming the
+        setting, rather than met as "Temporal cannot be reached" at the first request."""
+        cert, key = self.temporal_tls_client_cert, self.temporal_tls_client_key
+        if (cert is None) != (key is None):
+            raise ValueError(
+                "IKU_TEMPORAL_TLS_CLIENT_CERT and IKU_TEMPORAL_TLS_CLIENT_KEY go together: "
+                "set both or neither"
+            )
+        for name in (
+            "temporal_tls_client_cert",
+            "temporal_tls_client_key",
+            "temporal_tls_server_ca",
+        ):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"IKU_{name.upper()}: no such file: {path}")
+        if self.temporal_api_key is not None and not self.temporal_api_key.get_secret_value():
+            raise ValueError("IKU_TEMPORAL_API_KEY is set but empty")
+        if self.worker_deployment is not None and not self.build_id:
+            raise ValueError(
+                "IKU_WORKER_DEPLOYMENT needs IKU_BUILD_ID: the version of the code this worker "
+                "runs (for example the release tag or the image's git commit)"
+            )
+        return self
+
+    @property
+    def temporal_tls_enabled(self) -> bool:
+        return (
+            self.temporal_tls
+            or self.temporal_tls_client_cert is not None
+            or self.temporal_tls_server_ca is not None
+            or self.temporal_api_key is not None
+        )
 
     @model_validator(mode="after")
     def _check_clock(self) -> Settings:

@@ -1,17 +1,88 @@
-"""One way to connect to Temporal, with the pydantic data converter everyone must share."""
+"""One way to connect to Temporal, with the pydantic data converter everyone must share.
+
+The worker, the web layer and the ``iku`` command all connect here, so a local dev server,
+a self-hosted cluster with mutual TLS and Temporal Cloud with an API key are one setting
+apart (``IKU_TEMPORAL_*``, see README "Production").
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
 
 from common.settings import Settings
 
 
-async def connect(settings: Settings, **options: object) -> Client:
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-        **options,  # type: ignore[arg-type]
+class TemporalConfigError(RuntimeError):
+    """The connection settings cannot work (a file unreadable or not PEM): fix and restart."""
+
+
+class TemporalConnectError(RuntimeError):
+    """Temporal refused or could not be reached with these settings."""
+
+
+def connect_options(settings: Settings) -> dict[str, Any]:
+    """The keyword arguments of ``Client.connect`` that the settings ask for."""
+    options: dict[str, Any] = {
+        "namespace": settings.temporal_namespace,
+        "data_converter": pydantic_data_converter,
+    }
+    if settings.temporal_api_key is not None:
+        options["api_key"] = settings.temporal_api_key.get_secret_value()
+    if settings.temporal_tls_enabled:
+        options["tls"] = _tls_config(settings)
+    return options
+
+
+def _tls_config(settings: Settings) -> TLSConfig:
+    cert, key = settings.temporal_tls_client_cert, settings.temporal_tls_client_key
+    return TLSConfig(
+        server_root_ca_cert=_pem("IKU_TEMPORAL_TLS_SERVER_CA", settings.temporal_tls_server_ca),
+        client_cert=_pem("IKU_TEMPORAL_TLS_CLIENT_CERT", cert),
+        client_private_key=_pem("IKU_TEMPORAL_TLS_CLIENT_KEY", key),
+        domain=settings.temporal_tls_server_name,
     )
+
+
+def _pem(setting: str, path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise TemporalConfigError(f"{setting}: {path} cannot be read ({err.strerror})") from err
+    if b"-----BEGIN " not in data:
+        raise TemporalConfigError(f"{setting}: {path} is not a PEM file")
+    return data
+
+
+def describe_target(settings: Settings) -> str:
+    """Where we connect and how, for error messages and logs (never the key itself)."""
+    how = []
+    if settings.temporal_tls_enabled:
+        how.append("TLS")
+    if settings.temporal_tls_client_cert is not None:
+        how.append("client certificate")
+    if settings.temporal_api_key is not None:
+        how.append("API key")
+    via = f" ({', '.join(how)})" if how else ""
+    return f"{settings.temporal_address}, namespace {settings.temporal_namespace}{via}"
+
+
+async def connect(settings: Settings, **options: object) -> Client:
+    """A client for the settings' cluster; a clear TemporalConnectError when it refuses."""
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            **{**connect_options(settings), **options},
+        )
+    except TemporalConfigError:
+        raise
+    except Exception as err:  # the SDK raises RuntimeError or RPCError; both mean the same
+        raise TemporalConnectError(
+            f"cannot connect to Temporal at {describe_target(settings)}: {err}"
+        ) from err

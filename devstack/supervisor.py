@@ -21,6 +21,7 @@ from common.settings import Settings
 from devstack import console
 from devstack.banner import banner
 from devstack.children import Child, ChildSpec, first_exit
+from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
 from devstack.environment import child_environment
 from devstack.errors import StartupError
 from devstack.lock import DataDirLock
@@ -138,19 +139,19 @@ class Supervisor:
                     f"note: IKU_SMTP_HOST is {settings.smtp_host}; mail goes there, not to the sink"
                 )
         if options.worker:
-            await self._spawn(ChildSpec("worker", [sys.executable, "worker.py"], self.root, env))
+            argv = [sys.executable, WORKER_SCRIPT]
+            await self._spawn(ChildSpec("worker", argv, self.root, env))
         if options.web:
             argv = [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "api.app:app",
+                WEB_APP,
                 "--host",
                 settings.web_host,
                 "--port",
                 str(settings.web_port),
-                # Task links carry their token in the path: no access log.
-                "--no-access-log",
+                *WEB_OPTIONS,
             ]
             web = await self._spawn(ChildSpec("web", argv, self.root, env))
             await wait_until_answers(
@@ -206,7 +207,7 @@ class Supervisor:
             settings.ops_api_token_value()
             settings.bureau_api_token_value()
             settings.session_secret_value()
-        if options.worker and not (self.root / "worker.py").is_file():
+        if options.worker and not (self.root / WORKER_SCRIPT).is_file():
             raise StartupError(
                 f"worker.py is missing in {self.root}; pass --no-worker to run without it"
             )

@@ -4,8 +4,10 @@
 
 Runs representative processes against the time-skipping server (and the dev server for
 continue-as-new) with real activities, and writes each run's history to
-``tests/histories/<name>.json``. Re-record only for an intended, patched change: the replay
-test exists to fail when code stops matching histories that running processes already have.
+``tests/histories/v<version>/<name>.json``, the folder of this release (pyproject's version).
+Folders of earlier releases are never rewritten: their processes may still be running when
+this release is deployed, so they must keep replaying (tests/test_replay.py). Re-record the
+current release's folder only for an intended, patched change.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from common.models import Assignment, CancelRequest, ResendRequest
 from common.settings import Settings
+from common.version import VERSION
 from tests.conftest import MailBox
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario, write_directory
 from tests.support import sleep_until, smtp_server, start_dev_server, start_time_skipping
 from worker import build_worker
 from workflows.iku import IkuWorkflow
 
-HERE = Path(__file__).parent / "histories"
+HERE = Path(__file__).parent / "histories" / f"v{VERSION}"
 
 
 async def happy_path(p: Scenario, env: WorkflowEnvironment) -> None:
@@ -123,7 +126,7 @@ async def write_histories(client: Client, p: Scenario) -> None:
 
 
 async def main() -> None:
-    HERE.mkdir(exist_ok=True)
+    HERE.mkdir(parents=True, exist_ok=True)
     box = MailBox()
     with smtp_server(box) as port, tempfile.TemporaryDirectory() as tmp:
         async with await start_time_skipping() as env:

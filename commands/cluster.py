@@ -1,0 +1,189 @@
+"""``iku`` subcommands that talk to the Temporal cluster: what a deployment runs once, at
+each release, and as a container's health check.
+
+    iku register-search-attributes   # after the namespace exists (idempotent)
+    iku set-current-version          # route processes to this build (worker versioning)
+    iku check-worker                 # exit 0 when a worker on this host polls the queue
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from pydantic import ValidationError
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import (
+    DescribeTaskQueueRequest,
+    SetWorkerDeploymentCurrentVersionRequest,
+)
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from common.registration import register_search_attributes
+from common.settings import Settings, get_settings
+from common.temporal import TemporalConfigError, TemporalConnectError, connect
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+Subparsers = argparse._SubParsersAction  # argparse exposes no public name for it
+
+
+class InvalidSettings(Exception):
+    """The IKU_* settings do not load; the message says which and why."""
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as err:
+        raise InvalidSettings(f"the IKU_* settings are not valid:\n{err}") from err
+
+
+def _run(settings: Settings, job: Callable[[Client], Awaitable[int]]) -> int:
+    async def main() -> int:
+        try:
+            client = await connect(settings)
+        except (TemporalConfigError, TemporalConnectError) as err:
+            print(f"iku: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        return await job(client)
+
+    code = asyncio.run(main())
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # As in worker.py: the SDK's native threads can crash a finalizing interpreter
+    # (PyGILState_Release), turning a done command into an abort; leave without finalizing.
+    os._exit(code)
+
+
+# --- iku register-search-attributes ------------------------------------------------------
+
+
+def add_register_search_attributes(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "register-search-attributes",
+        help="add the IKU search attributes to the namespace (idempotent)",
+        description=(
+            "Add the custom search attributes the processes set (IkuYear, IkuCode, IkuStep, "
+            "…) to IKU_TEMPORAL_NAMESPACE, skipping those it has. Run once the namespace "
+            "exists, before the first worker starts; safe to run at every deploy."
+        ),
+    )
+    parser.set_defaults(handler=lambda args: _run(settings(), _register))
+
+
+async def _register(client: Client) -> int:
+    try:
+        added = await register_search_attributes(client)
+    except RPCError as err:
+        print(f"iku: the search attributes could not be added: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"added: {', '.join(added)}" if added else "all search attributes already present")
+    return EXIT_OK
+
+
+# --- iku set-current-version ---------------------------------------------------------------
+
+
+def add_set_current_version(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "set-current-version",
+        help="make IKU_BUILD_ID the current version of IKU_WORKER_DEPLOYMENT",
+        description=(
+            "Worker deployment versioning: route new processes, and every running one at its "
+            "next step (auto-upgrade), to the workers of build IKU_BUILD_ID. Waits until a "
+            "worker of that build polls (the server knows a version only then)."
+        ),
+    )
+    parser.add_argument(
+        "--wait", type=float, default=120.0, metavar="SECONDS", help="how long to wait"
+    )
+    parser.set_defaults(handler=lambda args: _set_current(settings(), args.wait))
+
+
+def _set_current(settings: Settings, wait: float) -> int:
+    if settings.worker_deployment is None or settings.build_id is None:
+        print(
+            "iku: worker versioning is off: set IKU_WORKER_DEPLOYMENT and IKU_BUILD_ID",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    name, build = settings.worker_deployment, settings.build_id
+
+    async def job(client: Client) -> int:
+        try:
+            await set_current_version(client, name, build, wait)
+        except RPCError as err:
+            print(f"iku: {name}.{build} could not be made current: {err}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"current version of {name}: {build}")
+        return EXIT_OK
+
+    return _run(settings, job)
+
+
+async def set_current_version(client: Client, name: str, build: str, wait: float) -> None:
+    """Make ``name.build`` the deployment's current version, waiting up to ``wait`` seconds
+    for its first worker to poll (until then the server does not know the version)."""
+    request = SetWorkerDeploymentCurrentVersionRequest(
+        namespace=client.namespace, deployment_name=name, build_id=build, identity="iku"
+    )
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            await client.workflow_service.set_worker_deployment_current_version(request)
+            return
+        except RPCError as err:
+            unknown = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
+            if err.status not in unknown or time.monotonic() >= deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
+# --- iku check-worker ----------------------------------------------------------------------
+
+
+def add_check_worker(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "check-worker",
+        help="exit 0 when a worker on this host polls the task queue (a health check)",
+        description=(
+            "A container health check for the worker: asks Temporal whether a worker whose "
+            "identity names this host polled IKU_TASK_QUEUE within the last --within seconds."
+        ),
+    )
+    parser.add_argument("--within", type=float, default=120.0, metavar="SECONDS")
+    parser.add_argument("--host", default=socket.gethostname(), help=argparse.SUPPRESS)
+    parser.set_defaults(handler=lambda args: _check_worker_now(settings(), args.host, args.within))
+
+
+def _check_worker_now(settings: Settings, host: str, within: float) -> int:
+    async def job(client: Client) -> int:
+        described = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=settings.task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        since = datetime.now(UTC) - timedelta(seconds=within)
+        ours = [
+            p
+            for p in described.pollers
+            if p.identity.endswith(f"@{host}") and p.last_access_time.ToDatetime(UTC) >= since
+        ]
+        if not ours:
+            print(f"iku: no worker on {host} polls {settings.task_queue}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"worker on {host} polls {settings.task_queue}")
+        return EXIT_OK
+
+    return _run(settings, job)

@@ -1,0 +1,310 @@
+"""Pointing the worker, the web layer and the iku command at a cluster elsewhere: the client
+options come from the IKU_TEMPORAL_* settings, a wrong setting stops the start with a clear
+message, and mutual TLS works end to end through a real TLS endpoint (a TLS-terminating
+relay in front of the dev server; the dev server itself speaks plain gRPC only)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pydantic import SecretStr, ValidationError
+from temporalio.service import TLSConfig
+from temporalio.testing import WorkflowEnvironment
+
+from common.settings import Settings
+from common.temporal import (
+    TemporalConfigError,
+    TemporalConnectError,
+    connect,
+    connect_options,
+    describe_target,
+)
+from tests.support import free_port
+from worker import deployment_config
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_NAME = "temporal.iku.test"
+
+
+# --- certificates -----------------------------------------------------------------------
+
+
+@dataclass
+class Pki:
+    ca: Path
+    server_cert: Path
+    server_key: Path
+    client_cert: Path
+    client_key: Path
+
+
+def _key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> Path:
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
+def _cert(
+    subject: str,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
+    *,
+    ca: bool = False,
+    dns: str | None = None,
+) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    issuer_name, issuer_key = issuer or (name, key)
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if dns:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), False)
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def make_pki(folder: Path) -> Pki:
+    """A CA, a server certificate for SERVER_NAME and a client certificate, as PEM files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key = _key()
+    ca = _cert("IKU test CA", ca_key, None, ca=True)
+    server_key, client_key = _key(), _key()
+    server = _cert(SERVER_NAME, server_key, (ca.subject, ca_key), dns=SERVER_NAME)
+    client = _cert("iku-worker", client_key, (ca.subject, ca_key))
+
+    def pem(cert: x509.Certificate, name: str) -> Path:
+        (folder / name).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        return folder / name
+
+    return Pki(
+        ca=pem(ca, "ca.pem"),
+        server_cert=pem(server, "server.pem"),
+        server_key=_write_key(server_key, folder / "server.key"),
+        client_cert=pem(client, "client.pem"),
+        client_key=_write_key(client_key, folder / "client.key"),
+    )
+
+
+@contextlib.asynccontextmanager
+async def tls_relay(target: str, pki: Pki) -> AsyncIterator[str]:
+    """A TLS endpoint (HTTP/2 by ALPN, client certificates required, signed by the CA) that
+    relays each connection to the plain ``target``; yields its address."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki.ca))
+    context.load_cert_chain(pki.server_cert, pki.server_key)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.set_alpn_protocols(["h2"])
+    host, _, port = target.rpartition(":")
+
+    async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, ssl.SSLError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(pump(client_r, server_w), pump(server_r, client_w))
+
+    server = await asyncio.start_server(relay, "127.0.0.1", free_port(), ssl=context)
+    address = server.sockets[0].getsockname()
+    try:
+        yield f"{address[0]}:{address[1]}"
+    finally:
+        server.close()
+
+
+# --- the client options -----------------------------------------------------------------
+
+
+def test_the_local_run_connects_in_plain_text_without_a_key():
+    options = connect_options(Settings())
+    assert "tls" not in options and "api_key" not in options
+    assert options["namespace"] == "default"
+
+
+def test_a_self_hosted_cluster_with_mutual_tls_gets_the_certificates_from_settings(
+    tmp_path: Path,
+):
+    pki = make_pki(tmp_path)
+    settings = Settings(
+        temporal_address="temporal.kemnaker.go.id:7233",
+        temporal_namespace="iku",
+        temporal_tls_client_cert=pki.client_cert,
+        temporal_tls_client_key=pki.client_key,
+        temporal_tls_server_ca=pki.ca,
+        temporal_tls_server_name=SERVER_NAME,
+    )
+    options = connect_options(settings)
+    tls = options["tls"]
+    assert isinstance(tls, TLSConfig)
+    assert tls.client_cert == pki.client_cert.read_bytes()
+    assert tls.client_private_key == pki.client_key.read_bytes()
+    assert tls.server_root_ca_cert == pki.ca.read_bytes()
+    assert tls.domain == SERVER_NAME
+    assert options["namespace"] == "iku" and "api_key" not in options
+    assert describe_target(settings) == (
+        "temporal.kemnaker.go.id:7233, namespace iku (TLS, client certificate)"
+    )
+
+
+def test_temporal_cloud_with_an_api_key_uses_tls_and_the_key():
+    settings = Settings(
+        temporal_address="iku.a1b2c.tmprl.cloud:7233",
+        temporal_namespace="iku.a1b2c",
+        temporal_api_key=SecretStr("key-123"),
+    )
+    options = connect_options(settings)
+    assert options["api_key"] == "key-123"
+    assert options["tls"] == TLSConfig()  # the system's CAs
+    assert "key-123" not in describe_target(settings)
+
+
+def test_a_certificate_without_its_key_or_a_missing_file_is_refused_naming_the_setting(
+    tmp_path: Path,
+):
+    pki = make_pki(tmp_path)
+    with pytest.raises(ValidationError, match="IKU_TEMPORAL_TLS_CLIENT_KEY go together"):
+        Settings(temporal_tls_client_cert=pki.client_cert)
+    with pytest.raises(ValidationError, match="IKU_TEMPORAL_TLS_SERVER_CA: no such file"):
+        Settings(temporal_tls_server_ca=tmp_path / "nowhere.pem")
+    with pytest.raises(ValidationError, match="IKU_TEMPORAL_API_KEY is set but empty"):
+        Settings(temporal_api_key=SecretStr(""))
+
+
+def test_a_file_that_is_not_pem_is_refused_naming_the_setting(tmp_path: Path):
+    der = tmp_path / "ca.der"
+    der.write_bytes(b"\x30\x82\x01\x0a")
+    with pytest.raises(TemporalConfigError, match=r"IKU_TEMPORAL_TLS_SERVER_CA: .* not a PEM"):
+        connect_options(Settings(temporal_tls_server_ca=der))
+
+
+def test_worker_versioning_is_off_unless_a_deployment_is_named():
+    assert deployment_config(Settings()) is None
+    with pytest.raises(ValidationError, match="IKU_WORKER_DEPLOYMENT needs IKU_BUILD_ID"):
+        Settings(worker_deployment="iku")
+    config = deployment_config(Settings(worker_deployment="iku", build_id="v0.2.0"))
+    assert config is not None and config.use_worker_versioning
+    assert (config.version.deployment_name, config.version.build_id) == ("iku", "v0.2.0")
+    assert config.default_versioning_behavior.name == "AUTO_UPGRADE"
+
+
+# --- starting against a cluster ------------------------------------------------------------
+
+
+def start_worker(env: dict[str, str], within: float = 60) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+    return subprocess.run(
+        [sys.executable, "worker.py"],
+        cwd=ROOT,
+        env={**environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=within,
+        check=False,
+    )
+
+
+def test_the_worker_stops_at_start_with_a_clear_message_when_temporal_cannot_be_reached():
+    address = f"127.0.0.1:{free_port()}"
+    begun = time.monotonic()
+    done = start_worker({"IKU_TEMPORAL_ADDRESS": address})
+    assert done.returncode == 1
+    assert f"cannot connect to Temporal at {address}, namespace default" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - begun < 30
+
+
+def test_the_worker_stops_at_start_naming_a_certificate_that_is_not_there(tmp_path: Path):
+    done = start_worker(
+        {
+            "IKU_TEMPORAL_TLS_CLIENT_CERT": str(tmp_path / "client.pem"),
+            "IKU_TEMPORAL_TLS_CLIENT_KEY": str(tmp_path / "client.key"),
+        }
+    )
+    assert done.returncode == 1
+    assert "IKU_TEMPORAL_TLS_CLIENT_CERT: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.devserver
+async def test_mutual_tls_through_a_real_tls_endpoint_and_refusals_without_the_client_cert(
+    dev_env: WorkflowEnvironment, tmp_path: Path
+):
+    pki = make_pki(tmp_path / "pki")
+    target = dev_env.client.service_client.config.target_host
+    async with tls_relay(target, pki) as address:
+        settings = Settings(
+            temporal_address=address,
+            temporal_tls_client_cert=pki.client_cert,
+            temporal_tls_client_key=pki.client_key,
+            temporal_tls_server_ca=pki.ca,
+            temporal_tls_server_name=SERVER_NAME,
+        )
+        client = await connect(settings)
+        listed = [w async for w in client.list_workflows("WorkflowType = 'Nothing'")]
+        assert listed == []
+
+        # The iku command goes the same way (a separate process, the same settings).
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+        environ.update(
+            IKU_TEMPORAL_ADDRESS=address,
+            IKU_TEMPORAL_TLS_CLIENT_CERT=str(pki.client_cert),
+            IKU_TEMPORAL_TLS_CLIENT_KEY=str(pki.client_key),
+            IKU_TEMPORAL_TLS_SERVER_CA=str(pki.ca),
+            IKU_TEMPORAL_TLS_SERVER_NAME=SERVER_NAME,
+        )
+        iku = Path(sys.executable).parent / "iku"
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [str(iku), "register-search-attributes"],
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "already present" in done.stdout
+
+        # Without the client certificate, or trusting another CA: a clear refusal.
+        no_cert = settings.model_copy(
+            update={"temporal_tls_client_cert": None, "temporal_tls_client_key": None}
+        )
+        with pytest.raises(TemporalConnectError, match=f"cannot connect to Temporal at {address}"):
+            await asyncio.wait_for(connect(no_cert, connect_timeout=dt.timedelta(seconds=5)), 30)
+        other = make_pki(tmp_path / "other")
+        wrong_ca = settings.model_copy(update={"temporal_tls_server_ca": other.ca})
+        with pytest.raises(TemporalConnectError, match=r"\(TLS, client certificate\)"):
+            await asyncio.wait_for(connect(wrong_ca, connect_timeout=dt.timedelta(seconds=5)), 30)
