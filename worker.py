@@ -23,8 +23,10 @@ from activities.documents import DocumentActivities
 from activities.notify import NotifyActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
+from common import tracing
+from common.logs import configure_logging
 from common.settings import Settings, get_settings
-from common.temporal import connect
+from common.temporal import connect, worker_runtime
 from workflows.iku import IkuWorkflow
 
 
@@ -60,17 +62,26 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
-    client = await connect(settings)
+    configure_logging(settings, "worker")
+    tracing.setup(settings, "worker")
+    # The runtime serves the Prometheus endpoint (IKU_WORKER_METRICS_BIND) for as long as
+    # the process lives.
+    client = await connect(settings, runtime=worker_runtime(settings))
     if stop.is_set():
         return
     # In-flight activities (a mail being sent, an archive being written) get time to end.
     async with build_worker(client, settings, graceful_shutdown_timeout=timedelta(seconds=15)):
         logging.getLogger("worker").info(
-            "worker polling task queue %s on %s", settings.task_queue, settings.temporal_address
+            "worker polling task queue %s on %s%s",
+            settings.task_queue,
+            settings.temporal_address,
+            f"; metrics on http://{settings.worker_metrics_bind}/metrics"
+            if settings.worker_metrics_bind
+            else "",
         )
         await stop.wait()
+    tracing.shutdown()
 
 
 if __name__ == "__main__":
