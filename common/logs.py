@@ -102,11 +102,18 @@ def is_sensitive(key: str) -> bool:
 
 class Redact(logging.Filter):
     """Rewrites a record before any handler formats it: message, arguments, extras,
-    traceback. Arguments stay a tuple of the same length (uvicorn's access formatter
-    unpacks it); numbers stay numbers."""
+    traceback. The message is formatted here, except uvicorn's access lines (their
+    formatter unpacks the arguments, so each is rewritten, numbers kept numbers)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
+        if record.args and record.name != "uvicorn.access":
+            # Formatted first: a token may be split between the text and an argument
+            # ("/t/%s"), and the format string itself must stay intact.
+            try:
+                record.msg, record.args = redact_text(record.getMessage()), None
+            except (TypeError, ValueError):
+                record.msg, record.args = redact_text(f"{record.msg} {record.args!r}"), None
+        elif isinstance(record.msg, str):
             record.msg = redact_text(record.msg)
         else:
             record.msg = redact_text(str(record.msg))
