@@ -31,6 +31,7 @@ from api.json_errors import (
     unexpected_response,
     validation_handler,
 )
+from api.observability import observe
 from api.pages import CSS, render_problem
 from api.problems import PageError
 from api.routers import api_docs, bureau, documents, json_api, outbox, signin, tasks
@@ -45,6 +46,8 @@ from api.sessions import Sessions
 from api.temporal_client import TemporalConnection
 from api.throttle import SignInThrottle
 from api.visibility import CountsCache, PageTokens
+from common import tracing
+from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from common.version import VERSION
 
@@ -60,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redact_request_logs()  # again: a server may set its handlers up after import
         yield
         await app.state.temporal.close()
+        tracing.shutdown()
 
     # FastAPI's /docs and /redoc load script from a CDN, which the pages' policy (no script)
     # and offline machines both rule out: /docs is our own page (api.routers.api_docs).
@@ -97,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bureau.router)
     app.include_router(json_api.router)
     app.include_router(api_docs.router)
+    # Last: its middleware is then the outermost of ours, and times the others too.
+    observe(app, settings)
     return app
 
 
@@ -135,3 +141,6 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 
 app = create_app()
+# Here, not in the factory: uvicorn has set its logging up by the time it imports us, and
+# tests that make their own apps keep theirs.
+configure_logging(app.state.settings, "web")

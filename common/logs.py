@@ -179,6 +179,21 @@ class JsonLines(JsonFormatter):
         return log_data
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Loggers that do not propagate to the root (uvicorn's): in JSON they are sent to it, so
 # every line has the same shape; in text they keep their handlers and get the filter.
@@ -194,7 +209,7 @@ def configure_logging(settings: Settings, service: str, stream: TextIO | None = 
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "iku_handler", False)]:
         root.removeHandler(old)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     handler.iku_handler = True  # type: ignore[attr-defined]
     handler.addFilter(Redact())
     json_lines = settings.log_format == "json"
