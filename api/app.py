@@ -54,12 +54,16 @@ from common.version import VERSION
 log = logging.getLogger("api")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, own_logging: bool = False) -> FastAPI:
+    """The app; with ``own_logging`` (the served app, not a test's) it sets the process's
+    logging up as it starts (IKU_LOG_FORMAT), once uvicorn has set up its own."""
     settings = settings or get_settings()
     redact_request_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if own_logging:
+            configure_logging(settings, "web")
         redact_request_logs()  # again: a server may set its handlers up after import
         yield
         await app.state.temporal.close()
@@ -140,7 +144,4 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     )
 
 
-app = create_app()
-# Here, not in the factory: uvicorn has set its logging up by the time it imports us, and
-# tests that make their own apps keep theirs.
-configure_logging(app.state.settings, "web")
+app = create_app(own_logging=True)

@@ -208,6 +208,7 @@ def observe(app: FastAPI, settings: Settings) -> None:
     """Metrics on ``app`` (middleware and ``/metrics``), and traces when they are on.
     Called by the app factory after its other middleware, so the timing covers them."""
     app.state.metrics = WebMetrics()
+    settings.metrics_token_value()  # made now (when not set), so ops find it before a scrape
     app.include_router(router)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     provider = tracing.setup(settings, "web")

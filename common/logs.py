@@ -56,12 +56,24 @@ SENSITIVE_KEYS = frozenset(
 # Any key containing one of these is sensitive too ("smtp_password", "link_token", ...).
 SENSITIVE_PARTS = ("password", "passphrase", "secret", "token", "email", "cookie", "nip")
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+# Our own Message-IDs (activities.notify.message_id: workflow, run, task, kind, sequence,
+# recipient's place) name no one and are what a relay's log is searched by: kept.
+_MESSAGE_ID = re.compile(r"iku-[A-Za-z0-9-]+(\.[A-Za-z0-9_-]+){3}\.\d+\.\d+")
+
+
+def _email(found: re.Match[str]) -> str:
+    local = found.group(0).split("@", 1)[0]
+    preceded = found.string[found.start() - 1 : found.start()] == "<"
+    return found.group(0) if preceded and _MESSAGE_ID.fullmatch(local) else "[email]"
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     # A task link's token is the path segment after /t/ (api.security.redact, for records).
     (re.compile(r"/t/[^/?#\s\"']+"), "/t/…"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 …"),
     (re.compile(r"(?i)\b(token|password|secret|passphrase)=[^&\s\"']+"), r"\1=…"),
-    (re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+"), "[email]"),
+    (_EMAIL, _email),
     # A NIP is 18 digits (birth date, appointment month, sex, sequence), often spaced.
     (re.compile(r"\b\d{8}\s?\d{6}\s?\d\s?\d{3}\b"), "[nip]"),
 )
@@ -174,8 +186,10 @@ class JsonLines(JsonFormatter):
             for key, value in ours.items():
                 if value is not None:
                     log_data.setdefault(str(key), value)
-        # Core's forwarded records carry an object whose text is already in the message.
+        # Core's forwarded records carry an object whose text is already in the message;
+        # uvicorn's, the message again with terminal colours.
         log_data.pop("temporal_log", None)
+        log_data.pop("color_message", None)
         return log_data
 
 
@@ -197,7 +211,9 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Loggers that do not propagate to the root (uvicorn's): in JSON they are sent to it, so
 # every line has the same shape; in text they keep their handlers and get the filter.
-_OWN_HANDLERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# uvicorn's access log is left as uvicorn set it: off (--no-access-log), since task links
+# carry their token in the path; the request metrics count what it would have said.
+_OWN_HANDLERS = ("uvicorn", "uvicorn.error")
 
 
 def configure_logging(settings: Settings, service: str, stream: TextIO | None = None) -> None:

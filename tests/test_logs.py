@@ -15,7 +15,7 @@ import temporalio.activity
 import temporalio.workflow
 import yaml
 
-from common.logs import Redact, configure_logging
+from common.logs import Redact, configure_logging, redact_text
 from common.settings import Settings
 from tests import samples
 from tests.bureau import hidden
@@ -138,3 +138,11 @@ def test_the_filter_rewrites_tokens_addresses_nips_and_sensitive_keys_in_any_rec
         "smtp_password": "[redacted]",
         "nested": {"nip": "[redacted]"},
     }
+
+
+def test_our_message_ids_stay_in_the_logs_and_addresses_beside_them_do_not():
+    from activities.notify import message_id
+
+    ours = message_id("iku-2027-kemnaker", "0f58623d-1b69", "s02-002", "task", 3, 0, "iku.test")
+    text = f"sent {ours} to <ahmad.fauzi@kemnaker.example>, cc iku-2027@kemnaker.example"
+    assert redact_text(text) == f"sent {ours} to <[email]>, cc [email]"
