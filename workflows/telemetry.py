@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from common.models import HistoryEntry, HistoryEvent
     from workflows import sop
 
-# event -> (metric, description); each counted with the labels of _labels.
+# event -> (metric, description); each counted with the labels LABELS names.
 COUNTED: dict[HistoryEvent, tuple[str, str]] = {
     HistoryEvent.STARTED: ("iku_processes_started", "Processes started"),
     HistoryEvent.ENTERED: ("iku_tasks_entered", "Tasks opened, by step and role"),
