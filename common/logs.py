@@ -138,7 +138,8 @@ class Redact(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
+            # Only the rewritten text remains: the JSON formatter would format exc_info anew.
+            record.exc_text, record.exc_info = redact_text(record.exc_text), None
         if record.stack_info:
             record.stack_info = redact_text(record.stack_info)
         return True

@@ -146,3 +146,13 @@ def test_our_message_ids_stay_in_the_logs_and_addresses_beside_them_do_not():
     ours = message_id("iku-2027-kemnaker", "0f58623d-1b69", "s02-002", "task", 3, 0, "iku.test")
     text = f"sent {ours} to <ahmad.fauzi@kemnaker.example>, cc iku-2027@kemnaker.example"
     assert redact_text(text) == f"sent {ours} to <[email]>, cc [email]"
+
+
+def test_a_traceback_in_a_json_line_is_rewritten_too(json_logs: io.StringIO):
+    try:
+        raise ValueError("no mailbox rina.wulandari@kemnaker.example for /t/eyJabc.def")
+    except ValueError:
+        logging.getLogger("api.test").exception("sending failed")
+    (line,) = [json.loads(x) for x in json_logs.getvalue().splitlines() if "sending" in x]
+    assert "ValueError: no mailbox [email] for /t/…" in line["exc_info"]
+    assert "rina" not in json_logs.getvalue() and "eyJabc" not in json_logs.getvalue()
