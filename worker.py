@@ -25,8 +25,10 @@ from activities.documents import DocumentActivities
 from activities.notify import NotifyActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
+from common import tracing
+from common.logs import configure_logging
 from common.settings import Settings, get_settings
-from common.temporal import TemporalConfigError, TemporalConnectError, connect
+from common.temporal import TemporalConfigError, TemporalConnectError, connect, worker_runtime
 from workflows.iku import IkuWorkflow
 
 
@@ -83,14 +85,18 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         settings = get_settings()
     except ValidationError as err:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("worker").error("the IKU_* settings are not valid:\n%s", err)
         raise SystemExit(1) from None
+    configure_logging(settings, "worker")
+    tracing.setup(settings, "worker")
     try:
-        client = await connect(settings)
+        # The runtime serves the Prometheus endpoint (IKU_WORKER_METRICS_BIND) for as long
+        # as the process lives.
+        client = await connect(settings, runtime=worker_runtime(settings))
     except (TemporalConfigError, TemporalConnectError) as err:
         logging.getLogger("worker").error("%s", err)
         raise SystemExit(1) from None
@@ -100,12 +106,16 @@ async def main() -> None:
     async with build_worker(client, settings, graceful_shutdown_timeout=timedelta(seconds=15)):
         version = f", version {settings.worker_deployment}.{settings.build_id}"
         logging.getLogger("worker").info(
-            "worker polling task queue %s on %s%s",
+            "worker polling task queue %s on %s%s%s",
             settings.task_queue,
             settings.temporal_address,
             version if settings.worker_deployment else "",
+            f"; metrics on http://{settings.worker_metrics_bind}/metrics"
+            if settings.worker_metrics_bind
+            else "",
         )
         await stop.wait()
+    tracing.shutdown()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from jinja2 import Environment, StrictUndefined
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import telemetry
 from common.archive_bag import (
     BAG_CHECKSUMS,
     BAG_TIMESTAMP_FIELD,
@@ -77,6 +78,12 @@ _MAKE_BAG = (
 )
 
 
+ARCHIVE_ATTEMPT_FAILURES = (
+    "iku_archive_attempt_failures",
+    "Attempts to build an archive that failed (retried unless a document is missing)",
+)
+
+
 class ArchiveActivities:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -84,6 +91,10 @@ class ArchiveActivities:
 
     @activity.defn(name="build_archive")
     async def build_archive(self, request: ArchiveRequest) -> ArchiveInfo:
+        async with telemetry.failed_attempts(*ARCHIVE_ATTEMPT_FAILURES):
+            return await self._build(request)
+
+    async def _build(self, request: ArchiveRequest) -> ArchiveInfo:
         run_id = activity.info().workflow_run_id or ""
         try:
             name = bag_name(request.workflow_id, run_id)

@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import telemetry
 from activities.heartbeat import heartbeating
 from common.catalogue import acting_label, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
@@ -312,6 +313,13 @@ def _smtp_failure(err: BaseException, sent: int, total: int) -> ApplicationError
     )
 
 
+MAILS_SENT = ("iku_mails_sent", "Mails handed to the SMTP relay, by kind")
+MAIL_ATTEMPT_FAILURES = (
+    "iku_mail_attempt_failures",
+    "Attempts to send a notification that failed (retried), by kind and error",
+)
+
+
 class NotifyActivities:
     def __init__(
         self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -322,6 +330,11 @@ class NotifyActivities:
 
     @activity.defn(name="send_notification")
     async def send_notification(self, notification: Notification) -> NotificationResult:
+        kind = notification.kind.value
+        async with telemetry.failed_attempts(*MAIL_ATTEMPT_FAILURES, kind=kind):
+            return await self._send(notification)
+
+    async def _send(self, notification: Notification) -> NotificationResult:
         s = self._settings
         info = activity.info()
         now = self._clock()
@@ -386,6 +399,7 @@ class NotifyActivities:
         async with heartbeating(lambda: (sorted(done), keys)):
             refused = await self._deliver(outgoing, done, keys)
         skipped.extend(refused)
+        telemetry.count(*MAILS_SENT, len(done) - previously, kind=notification.kind.value)
         activity.logger.info(
             "notification %s seq %d: %d recipients, %d sent (%d before this attempt), "
             "%d skipped; Message-IDs %s",

@@ -39,6 +39,7 @@ from api.core.json_errors import (
     unexpected_response,
     validation_handler,
 )
+from api.core.observability import observe
 from api.core.pages import CSS, render_problem
 from api.core.problems import PageError
 from api.core.security import (
@@ -52,21 +53,28 @@ from api.core.sessions import Sessions
 from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
 from api.core.visibility import CountsCache, PageTokens
+from common import tracing
+from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from common.version import VERSION
 
 log = logging.getLogger("api")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, own_logging: bool = False) -> FastAPI:
+    """The app; with ``own_logging`` (the served app, not a test's) it sets the process's
+    logging up as it starts (IKU_LOG_FORMAT), once uvicorn has set up its own."""
     settings = settings or get_settings()
     redact_request_logs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if own_logging:
+            configure_logging(settings, "web")
         redact_request_logs()  # again: a server may set its handlers up after import
         yield
         await app.state.temporal.close()
+        tracing.shutdown()
 
     # FastAPI's /docs and /redoc load script from a CDN, which the pages' policy (no script)
     # and offline machines both rule out: /docs is our own page (api.bureau.docs).
@@ -100,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS):
         app.include_router(router)
+    # Last: its middleware is then the outermost of ours, and times the others too.
+    observe(app, settings)
     return app
 
 
@@ -150,4 +160,4 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     )
 
 
-app = create_app()
+app = create_app(own_logging=True)

@@ -14,7 +14,7 @@ import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -146,10 +146,43 @@ class Settings(BaseSettings):
     # refused): a holder of a live link cannot fill the disk. Many full-size attempts.
     link_upload_budget_bytes: int = Field(default=250 * 1024 * 1024, ge=0)
 
+    # Logs: text for a console a person reads (the local run), JSON lines for a collector.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Traces: off unless an OTLP/HTTP collector is named (e.g. http://otel-collector:4318).
+    otlp_endpoint: str | None = None
+    # The share of traces kept (a decision's trace is kept or dropped as a whole).
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1)
+    # Metrics: the worker's Prometheus endpoint (the Temporal SDK's own server, with the
+    # workflow's metrics), e.g. "0.0.0.0:9464"; off when unset.
+    worker_metrics_bind: str | None = None
+    # The web layer's /metrics answers only this bearer token (generated once into
+    # data_dir/metrics-token when unset); every web replica must share it.
+    metrics_token: SecretStr | None = None
+    # /metrics asks visibility for the gauges (overdue by role, running by step) at most
+    # this often; every replica reports the same cluster-wide numbers.
+    metrics_gauge_seconds: float = Field(default=30.0, ge=0)
+
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
     archive_dir: Path = Path()
     mail_dir: Path = Path()
+
+    @field_validator("worker_metrics_bind")
+    @classmethod
+    def _check_bind(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{value!r} is not host:port (e.g. 0.0.0.0:9464)")
+        return value
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _check_otlp(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL (OTLP over HTTP)")
+        return value or None
 
     @model_validator(mode="after")
     def _check_temporal_connection(self) -> Settings:
@@ -292,6 +325,9 @@ class Settings(BaseSettings):
 
     def bureau_api_token_value(self) -> str:
         return self.kept_secret("bureau-api-token", self.bureau_api_token)
+
+    def metrics_token_value(self) -> str:
+        return self.kept_secret("metrics-token", self.metrics_token)
 
     def session_secret_value(self) -> str:
         return self.kept_secret("session-secret", self.session_secret)

@@ -1,4 +1,6 @@
-"""One way to connect to Temporal, with the pydantic data converter everyone must share.
+"""One way to connect to Temporal, with the pydantic data converter everyone must share,
+the process's tracing interceptor when traces are on, and the worker's runtime (its
+Prometheus endpoint and the SDK core's log records).
 
 The worker, the web layer and the ``iku`` command all connect here, so a local dev server,
 a self-hosted cluster with mutual TLS and Temporal Cloud with an API key are one setting
@@ -7,13 +9,23 @@ apart (``IKU_TEMPORAL_*``, see README "Production").
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 from temporalio.service import TLSConfig
 
+from common import tracing
 from common.settings import Settings
 
 
@@ -75,10 +87,11 @@ def describe_target(settings: Settings) -> str:
 
 async def connect(settings: Settings, **options: object) -> Client:
     """A client for the settings' cluster; a clear TemporalConnectError when it refuses."""
+    interceptors = [*tracing.interceptors(), *options.pop("interceptors", [])]  # type: ignore[misc]
     try:
         return await Client.connect(
             settings.temporal_address,
-            **{**connect_options(settings), **options},
+            **{**connect_options(settings), "interceptors": interceptors, **options},
         )
     except TemporalConfigError:
         raise
@@ -86,3 +99,28 @@ async def connect(settings: Settings, **options: object) -> Client:
         raise TemporalConnectError(
             f"cannot connect to Temporal at {describe_target(settings)}: {err}"
         ) from err
+
+
+def worker_runtime(settings: Settings, metrics_bind: str | None = None) -> Runtime:
+    """The SDK runtime of a worker process: the SDK's metrics and the workflows' own (see
+    workflows.telemetry) on a Prometheus endpoint at ``metrics_bind`` (default: the
+    setting; none when unset), and the SDK core's warnings through Python's logging, so
+    they come out in the same format as every other line."""
+    bind = metrics_bind or settings.worker_metrics_bind
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            ),
+            metrics=(
+                PrometheusConfig(
+                    bind_address=bind, counters_total_suffix=True, durations_as_seconds=True
+                )
+                if bind
+                else None
+            ),
+            # Every series carries the service, so one Prometheus can hold worker and web.
+            global_tags={"service": "iku-worker"},
+        )
+    )

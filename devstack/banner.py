@@ -121,6 +121,13 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
         + ", "
         + kept("ops-api-token", settings.ops_api_token, "IKU_OPS_API_TOKEN")
     )
+    lines.append(
+        f"  Metrics           {base}/metrics  (bearer token "
+        + kept("metrics-token", settings.metrics_token, "IKU_METRICS_TOKEN")
+        + ")"
+    )
+    if settings.worker_metrics_bind:
+        lines.append(f"    worker          http://{settings.worker_metrics_bind}/metrics")
     return lines
 
 

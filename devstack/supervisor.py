@@ -207,6 +207,7 @@ class Supervisor:
             settings.ops_api_token_value()
             settings.bureau_api_token_value()
             settings.session_secret_value()
+            settings.metrics_token_value()
         if options.worker and not (self.root / WORKER_SCRIPT).is_file():
             raise StartupError(
                 f"worker.py is missing in {self.root}; pass --no-worker to run without it"

@@ -39,8 +39,8 @@ PUBLIC = {
     ("GET", "/masuk"),  # the sign-in page itself
 }
 # Routes guarded by a credential of their own: a task link's signed token, the outbox's
-# ops password (and only in the local run).
-OWN_CREDENTIAL = re.compile(r"^/(t|outbox)(/|$)")
+# ops password (and only in the local run), Prometheus's metrics token.
+OWN_CREDENTIAL = re.compile(r"^/(t|outbox|metrics)(/|$)")
 
 
 def routes(app: Any) -> list[tuple[str, str]]:

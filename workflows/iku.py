@@ -55,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
         Task,
         WorkflowInput,
     )
-    from workflows import rules, sop, views
+    from workflows import rules, sop, telemetry, views
 
 # Directory and calendar lookups are quick local reads. They give up after a few seconds (a
 # broken file is for ops to fix, and a decision's answer waits on them): meanwhile the task
@@ -105,6 +105,7 @@ def _raised() -> Iterator[None]:
     try:
         yield
     except rules.Refusal as refusal:
+        telemetry.refused(refusal.code)
         raise ApplicationError(
             refusal.message, refusal.message_id, type=refusal.code, non_retryable=True
         ) from None
@@ -505,6 +506,7 @@ class IkuWorkflow:
             task = record.task
             assert task is not None
             outcome = rules.apply_decision(record, decision, acting, workflow.now())
+            telemetry.decided(task.step, outcome.outcome)
             step = sop.step(task.step)
             kinds = tuple(dict.fromkeys((*step.requires, *(a.kind for a in decision.documents))))
             self._log(
@@ -755,14 +757,9 @@ class IkuWorkflow:
             fields.setdefault("step", task.step)
             fields.setdefault("round", task.round)
             fields.setdefault("task_id", task.id)
-        record.history.append(
-            HistoryEntry(
-                seq=len(record.history) + 1,
-                at=workflow.now(),
-                event=event,
-                **fields,
-            )
-        )
+        entry = HistoryEntry(seq=len(record.history) + 1, at=workflow.now(), event=event, **fields)
+        record.history.append(entry)
+        telemetry.recorded(entry)
 
     def _publish(self) -> None:
         """Search attributes and the UI's current details, from the record."""

@@ -1,0 +1,102 @@
+"""The web layer's /metrics after a real scenario on the dev server: requests by method,
+route template and status with their latency, and the gauges from visibility (a task
+overdue at the Kasubbag, then decided). Only the metrics token is answered."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, time, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from common.settings import Settings
+from tests import samples
+from tests.conftest import MailBox
+from tests.metrics import Sample, scrape, value
+from tests.scenario import KASUBAG, Scenario
+from tests.support import eventually
+from tests.web import Web, token_of
+
+pytestmark = pytest.mark.devserver
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+    """An office that never closes on days that are all working days, a step 1 due 3.6
+    seconds after it starts, and gauges counted at every scrape."""
+    overrides = tmp_path / "calendar-overrides.yaml"
+    today = date.today()
+    days = [(today + timedelta(days=d)).isoformat() for d in range(-1, 3)]
+    overrides.write_text(yaml.safe_dump({"workdays": [{"date": d, "name": "uji"} for d in days]}))
+    return Settings(
+        data_dir=tmp_path / "data",
+        task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
+        smtp_port=mailbox[1],
+        public_base_url="http://iku.test",
+        calendar_overrides_file=overrides,
+        standard_times={1: "0.001h"},
+        office_open=time(0, 0),
+        office_close=time(23, 59, 59),
+        office_close_friday=time(23, 59, 59),
+        metrics_gauge_seconds=0,
+    )
+
+
+async def test_a_task_overdue_at_the_kasubag_shows_in_the_gauges_until_she_submits(
+    dev_env, web: Web, settings: Settings
+):
+    url = f"{settings.public_base_url}/metrics"
+    bearer = {"Authorization": f"Bearer {settings.metrics_token_value()}"}
+    # Without the token, or with another one, nothing is told.
+    for headers in ({}, {"Authorization": f"Bearer {settings.ops_api_token_value()}"}):
+        refused = await web.http.get(url, headers=headers)
+        assert refused.status_code == 401 and "metrics token" in refused.text
+        assert "iku_" not in refused.text
+    before = await scrape(url, bearer)
+
+    p = await Scenario(dev_env.client, settings).start()
+    await p.until(lambda s: s.task is not None and s.task.overdue)
+
+    async def counted(overdue: float, at_step_2: float) -> list[Sample]:
+        samples = await scrape(url, bearer)
+        assert value(samples, "iku_visibility_gauges_up") == 1
+        grew = value(samples, "iku_tasks_overdue", role="kasubag") - value(
+            before, "iku_tasks_overdue", role="kasubag"
+        )
+        assert grew == overdue, grew
+        moved = value(samples, "iku_processes_running", step="2") - value(
+            before, "iku_processes_running", step="2"
+        )
+        assert moved == at_step_2, moved
+        return samples
+
+    await eventually(lambda: counted(1, 0), within=15, interval=0.5)
+
+    link = await web.link(p.id, KASUBAG)
+    result = await web.act(
+        p.id,
+        KASUBAG,
+        "submit",
+        files={
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), "application/pdf")],
+            "tor": [("TOR.pdf", samples.pdf("TOR"), "application/pdf")],
+        },
+    )
+    assert "Langkah 2 dari 16" in result.text
+    lost = await web.http.get(f"{settings.public_base_url}/tidak/ada/rahasia-123")
+    assert lost.status_code == 404
+    after = await eventually(lambda: counted(0, 1), within=15, interval=0.5)
+
+    route = "/t/{token}"
+    assert value(after, "iku_http_requests_total", method="GET", route=route, status="200") == 1
+    assert value(after, "iku_http_requests_total", method="POST", route=route, status="200") == 1
+    assert value(after, "iku_http_request_duration_seconds_count", method="POST", route=route) == 1
+    assert value(after, "iku_http_requests_total", route="<unmatched>", status="404") == 1
+    assert value(after, "iku_http_requests_total", route="/metrics", status="401") == 2
+    assert value(after, "iku_http_requests_in_flight") == 1  # this scrape
+    # No label holds a path as sent: no token, nothing a client made up.
+    token = token_of(link)
+    for _, labels, _ in after:
+        assert all(token not in v and "rahasia" not in v for v in labels.values()), labels
