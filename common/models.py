@@ -345,6 +345,8 @@ class ProcessRecord(Model):
     archive: ArchiveInfo | None = None
     # Mail not yet sent, oldest first: the main loop never waits for SMTP.
     outbox: list[Notification] = Field(default_factory=list)
+    # How many riwayat entries the reporting database has been sent (see _send_reports).
+    reported: int = 0
 
 
 class WorkflowInput(ProcessInput):
@@ -470,6 +472,16 @@ class NotificationResult(Model):
     sent: int
     message_ids: list[str]
     skipped: list[str] = Field(default_factory=list)  # person ids without an email
+
+
+class ReportBatch(Model):
+    """New riwayat entries of one process, for the reporting database (trimmed by
+    ``reporting.events.slim``: no notes but a return's, no checklist remarks)."""
+
+    workflow_id: str
+    started_at: datetime
+    process: ProcessInput
+    entries: list[HistoryEntry]
 
 
 class ArchiveRequest(Model):

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     # The outbox page shows every mail the local sink kept; only the local run turns it on.
     outbox_enabled: bool = False
 
+    # The reporting database (every step event, official numbers, archive metadata). Unset:
+    # SQLite in data_dir/reporting.db; for PostgreSQL e.g.
+    # "postgresql+psycopg://iku:secret@127.0.0.1:5432/iku_reporting".
+    reporting_database_url: SecretStr | None = None
+
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
 
@@ -132,6 +137,12 @@ class Settings(BaseSettings):
             if getattr(self, name) == Path():
                 setattr(self, name, self.data_dir / sub)
         return self
+
+    def reporting_url(self) -> str:
+        """The reporting database's SQLAlchemy URL (it may hold a password: never logged)."""
+        if self.reporting_database_url is not None:
+            return self.reporting_database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'reporting.db').resolve()}"
 
     def link_secret_value(self) -> str:
         """The link-signing secret: from settings, else generated once and kept in data_dir."""
