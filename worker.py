@@ -37,7 +37,7 @@ def activities(settings: Settings) -> list[object]:
         *_methods(DocumentActivities(settings), "missing_documents"),
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
-        *_methods(ReportingActivities(settings), "record_events"),
+        *_methods(ReportingActivities(settings), "record_events", "give_official_number"),
     ]
 
 

@@ -43,6 +43,7 @@ from common.archive_bag import (
     read_archive_info,
     validate_bag,
 )
+from common.archive_metadata import archive_metadata, bag_fields
 from common.directory import Directory, load_directory
 from common.documents import DocumentStore
 from common.labels import EVENTS, STATES
@@ -124,7 +125,13 @@ class ArchiveActivities:
                 ),
                 "writing the records",
             )
-            await _make_bag(tmp, _bag_info(request, created_at, self._tz()))
+            meta = archive_metadata(
+                self.settings,
+                request.process,
+                request.status.official_number.number if request.status.official_number else None,
+                created_at,
+            )
+            await _make_bag(tmp, _bag_info(request, created_at, self._tz()) | bag_fields(meta))
             await _heartbeating(
                 asyncio.to_thread(_check_new_bag, tmp, expected), "validating the new archive"
             )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from common.models import ReportBatch
+from common.models import OfficialNumber, OfficialNumberRequest, ReportBatch
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 from reporting.database import ReportingDatabase
+from reporting.numbering import give_number
 from reporting.recorder import record_batch
 
 
@@ -29,3 +30,8 @@ class ReportingActivities:
                 calendar=calendar,
                 run_id=activity.info().workflow_run_id,
             )
+
+    @activity.defn(name="give_official_number")
+    def give_official_number(self, request: OfficialNumberRequest) -> OfficialNumber:
+        """The signed IKU's nomor naskah dinas; a retry gets the number already given."""
+        return give_number(self.database, self.settings, request)

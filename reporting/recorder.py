@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import bagit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from common.archive_bag import UnsafeBagName, resolve_bag
+from common.archive_metadata import archive_metadata, from_bag_info
 from common.models import Action, HistoryEntry, HistoryEvent, ReportBatch
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -80,6 +83,8 @@ def record_batch(
         row = _row(session, batch, process, slim(entry), run_id, settings, calendar)
         session.add(row)
         _follow(process, entry)
+        if entry.event is HistoryEvent.ARCHIVED:
+            _describe_archive(process, entry, batch, settings)
         session.flush()  # the next decision of this batch finds this task's entry
         written += 1
     return written
@@ -189,6 +194,27 @@ def _measure(
     row.working_hours = calendar.working_hours_between(row.clock_start, entry.at)
     row.allowed_hours = calendar.working_hours_between(row.clock_start, row.deadline)
     row.overdue = marked_overdue or entry.at > row.deadline
+
+
+def _describe_archive(
+    process: Process, entry: HistoryEntry, batch: ReportBatch, settings: Settings
+) -> None:
+    """The archive's classification, access class and retention: as its bag says, or as
+    the settings would say now when the bag cannot be read here."""
+    meta = None
+    try:
+        bag = resolve_bag(settings.archive_dir, entry.detail)
+        meta = from_bag_info(bagit.Bag(str(bag)).info)
+    except (UnsafeBagName, OSError, bagit.BagError):
+        pass
+    if meta is None:
+        meta = archive_metadata(settings, batch.process, process.official_number, entry.at)
+    process.classification = meta.classification
+    process.access_class = meta.access_class
+    process.retention_active_years = meta.active_years
+    process.retention_inactive_years = meta.inactive_years
+    process.final_disposition = meta.disposition
+    process.official_number = process.official_number or meta.official_number
 
 
 def _escalation_number(detail: str) -> int:

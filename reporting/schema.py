@@ -144,7 +144,7 @@ class NumberSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class OfficialNumber(Base):
+class GivenNumber(Base):
     """A nomor naskah dinas, given once per process."""
 
     __tablename__ = "official_numbers"

@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         HistoryEvent,
         NoticeKind,
         Notification,
+        OfficialNumberRequest,
         PeopleRequest,
         ProcessRecord,
         ProcessResult,
@@ -218,6 +219,8 @@ class IkuWorkflow:
 
     async def _enter(self, number: int) -> None:
         record = self._record
+        if number > sop.SIGNATURE_STEP and record.official_number is None:
+            await self._give_number()
         step = sop.step(number)
         staffing = await self._staff(step)
         if record.state is not ProcessState.RUNNING:
@@ -695,6 +698,9 @@ class IkuWorkflow:
                     code=self._process.code,
                     title=self._process.title,
                     sop_number=self._process.sop_number,
+                    official_number=(
+                        record.official_number.number if record.official_number else None
+                    ),
                 ),
                 recipients=recipients or [],
                 task_id=task.id if task else None,
@@ -776,6 +782,29 @@ class IkuWorkflow:
                 except ActivityError:
                     workflow.logger.warning("reporting database unreachable; left to backfill")
             record.reported = upto
+
+    async def _give_number(self) -> None:
+        """The signed IKU's official number, before the mails that follow the signature.
+        Without the database (after an hour of retries) it goes on, and asks again at the
+        next step."""
+        record = self._record
+        signature = next((m for m in reversed(record.marks) if m.kind == "signature"), None)
+        if signature is None:
+            return
+        try:
+            record.official_number = await workflow.execute_activity_method(
+                ReportingActivities.give_official_number,
+                OfficialNumberRequest(
+                    workflow_id=workflow.info().workflow_id,
+                    started_at=record.started_at,
+                    process=self._process,
+                    signed_at=signature.at,
+                ),
+                summary="official number (nomor naskah dinas)",
+                **_REPORT,
+            )
+        except ActivityError:
+            workflow.logger.warning("no official number yet: reporting database unreachable")
 
     # --- bookkeeping -------------------------------------------------------------------
 
