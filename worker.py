@@ -26,6 +26,7 @@ from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
 from common.settings import Settings, get_settings
 from common.temporal import connect
+from reporting.database import ReportingDatabase
 from workflows.iku import IkuWorkflow
 
 
@@ -64,6 +65,8 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = get_settings()
+    # The reporting database's migrations run before any activity writes to it.
+    await asyncio.to_thread(lambda: ReportingDatabase(settings).dispose_after(migrate=True))
     client = await connect(settings)
     if stop.is_set():
         return

@@ -968,6 +968,7 @@ INSIGHT: Mapping[str, Pair] = {
         "On time per role, month by month (%)",
     ),
     "insight_step": ("Langkah", "Step"),
+    "insight_hours": ("jam kerja", "working hours"),
     "insight_role": ("Pelaksana", "Role"),
     "insight_standard": ("Mutu Baku Waktu", "Standard time"),
     "insight_passes": ("Lintasan", "Passes"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pygal
@@ -54,9 +55,11 @@ def _config(title: str) -> dict[str, object]:
     }
 
 
-def time_per_step(figures: Figures, title: str, labels: tuple[str, str, str]) -> Chart:
+def time_per_step(
+    figures: Figures, title: str, labels: tuple[str, str, str], y_title: str = ""
+) -> Chart:
     """Median and p90 working hours per step, against the hours the standard allowed."""
-    chart = pygal.Bar(**_config(title), y_title="jam kerja")
+    chart = pygal.Bar(**_config(title), y_title=y_title)
     steps = [r for r in figures.steps if r.passes]
     chart.x_labels = [str(r.step) for r in steps]
     chart.add(labels[0], [r.median_hours for r in steps])
@@ -66,17 +69,20 @@ def time_per_step(figures: Figures, title: str, labels: tuple[str, str, str]) ->
 
 
 def returns_per_step(figures: Figures, title: str, label: str) -> Chart:
-    chart = pygal.Bar(**_config(title))
+    chart = pygal.Bar(**_config(title), min_scale=1, max_scale=10)
     steps = [r for r in figures.steps if r.returns]
     chart.x_labels = [str(r.step) for r in steps]
     chart.add(label, [r.returns for r in steps])
     return _finish("pengembalian", chart)
 
 
-def on_time_by_role(figures: Figures, title: str) -> Chart:
+def on_time_by_role(figures: Figures, title: str, role_label: Callable[[str], str] = str) -> Chart:
     chart = pygal.Line(**_config(title), range=(0, 100))
     months = sorted({m for by in figures.on_time_by_role.values() for m in by})
     chart.x_labels = months
     for role, by_month in figures.on_time_by_role.items():
-        chart.add(role, [round(by_month[m] * 100, 1) if m in by_month else None for m in months])
+        chart.add(
+            role_label(role),
+            [round(by_month[m] * 100, 1) if m in by_month else None for m in months],
+        )
     return _finish("tepat-waktu", chart)

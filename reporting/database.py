@@ -78,6 +78,12 @@ class ReportingDatabase:
         with sessionmaker(self.engine, expire_on_commit=False).begin() as session:
             yield session
 
+    def dispose_after(self, *, migrate: bool) -> None:
+        """Migrate (by first use of the engine), then let the connections go."""
+        if migrate:
+            _ = self.engine
+        self.dispose()
+
     def dispose(self) -> None:
         with self._lock:
             if self._engine is not None:

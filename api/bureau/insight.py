@@ -92,11 +92,16 @@ async def kinerja(
                 text(lang, "insight_p90"),
                 text(lang, "insight_allowed"),
             ),
+            text(lang, "insight_hours"),
         ),
         charts.returns_per_step(
             got, text(lang, "insight_chart_returns"), text(lang, "insight_returns")
         ),
-        charts.on_time_by_role(got, text(lang, "insight_chart_on_time")),
+        charts.on_time_by_role(
+            got,
+            text(lang, "insight_chart_on_time"),
+            lambda role: role_name(lang, role) if role in sop.ROLES else role,
+        ),
     ]
     steps = [
         {
