@@ -23,12 +23,14 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
 from activities.notify import NotifyActivities
+from activities.reporting import ReportingActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
 from common import tracing
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from common.temporal import TemporalConfigError, TemporalConnectError, connect, worker_runtime
+from reporting.database import ReportingDatabase
 from workflows.iku import IkuWorkflow
 
 
@@ -40,6 +42,7 @@ def activities(settings: Settings) -> list[object]:
         *_methods(DocumentActivities(settings), "missing_documents"),
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
+        *_methods(ReportingActivities(settings), "record_events", "give_official_number"),
     ]
 
 
@@ -100,6 +103,8 @@ async def main() -> None:
     except (TemporalConfigError, TemporalConnectError) as err:
         logging.getLogger("worker").error("%s", err)
         raise SystemExit(1) from None
+    # The reporting database's migrations run before any activity writes to it.
+    await asyncio.to_thread(lambda: ReportingDatabase(settings).dispose_after(migrate=True))
     if stop.is_set():
         return
     # In-flight activities (a mail being sent, an archive being written) get time to end.

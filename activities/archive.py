@@ -44,6 +44,7 @@ from common.archive_bag import (
     read_archive_info,
     validate_bag,
 )
+from common.archive_metadata import archive_metadata, bag_fields
 from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
 from common.catalogue import label as label_of
 from common.dates import month_name
@@ -136,7 +137,13 @@ class ArchiveActivities:
                 ),
                 "writing the records",
             )
-            await _make_bag(tmp, _bag_info(request, created_at, self._tz()))
+            meta = archive_metadata(
+                self.settings,
+                request.process,
+                request.status.official_number.number if request.status.official_number else None,
+                created_at,
+            )
+            await _make_bag(tmp, _bag_info(request, created_at, self._tz()) | bag_fields(meta))
             await _heartbeating(
                 asyncio.to_thread(_check_new_bag, tmp, expected), "validating the new archive"
             )

@@ -184,8 +184,69 @@ Settings come from IKU_* environment variables, as for the worker and the web ap
 (for example IKU_DATA_DIR=/srv/iku). Run "iku COMMAND --help" for one command.
 """
 
+
+def add_reporting(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "reporting",
+        help="the reporting database (the bureau's record of every step event)",
+        description="The reporting database: IKU_REPORTING_DATABASE_URL, or SQLite in the "
+        "data folder.",
+    )
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    backfill = actions.add_parser(
+        "backfill",
+        help="rebuild it from the archives and the running processes",
+        description="Writes every step event found in the archive bags (IKU_ARCHIVE_DIR) and "
+        "in the running processes' status (Temporal at IKU_TEMPORAL_ADDRESS) that the "
+        "database does not hold yet. Safe to run again, and beside a running worker.",
+    )
+    backfill.add_argument(
+        "--archives-only", action="store_true", help="do not ask Temporal for running processes"
+    )
+    backfill.set_defaults(handler=run_backfill)
+
+
+def run_backfill(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from common.temporal import connect
+    from reporting.backfill import backfill_archives, backfill_running
+    from reporting.database import ReportingDatabase
+
+    settings = _settings()
+    db = ReportingDatabase(settings)
+    try:
+        archived = backfill_archives(db, settings)
+        print(
+            f"archives: {archived.processes} processes, {archived.events} new events",
+            file=sys.stderr,
+        )
+        skipped = list(archived.skipped)
+        if not args.archives_only:
+
+            async def running() -> None:
+                client = await connect(settings)
+                report = await backfill_running(client, db, settings)
+                skipped.extend(report.skipped)
+                print(
+                    f"running: {report.processes} processes, {report.events} new events",
+                    file=sys.stderr,
+                )
+
+            try:
+                asyncio.run(running())
+            except RuntimeError as err:  # Temporal unreachable
+                raise Refused(f"Temporal could not be asked for running processes: {err}") from err
+        for line in skipped:
+            print(f"skipped {line}", file=sys.stderr)
+        return EXIT_FAILED if skipped else EXIT_OK
+    finally:
+        db.dispose()
+
+
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     add_store,
+    add_reporting,
     cluster.add_register_search_attributes,
     cluster.add_set_current_version,
     cluster.add_check_worker,

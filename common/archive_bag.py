@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import bagit
 
+from common.archive_metadata import from_bag_info
 from common.documents import display_name
 from common.models import ArchiveInfo, Document
 
@@ -135,6 +136,7 @@ def read_archive_info(path: Path, valid: bool) -> ArchiveInfo:
         bytes=size,
         valid=valid,
         created_at=created_at,
+        metadata=from_bag_info(bag.info),
     )
 
 

@@ -937,8 +937,94 @@ def _merged(*tables: Mapping[str, Pair]) -> dict[str, Pair]:
     return merged
 
 
+# The bureau's insight: the Kinerja SOP page, its exports and the records office's page.
+INSIGHT: Mapping[str, Pair] = {
+    "nav_insight": ("Kinerja SOP", "SOP performance"),
+    "nav_records": ("Arsip", "Archives"),
+    "insight_title": ("Kinerja SOP", "SOP performance"),
+    "insight_hint": (
+        "Seberapa baik SOP dijalankan: waktu kerja tiap langkah terhadap Mutu Baku Waktu, "
+        "pengembalian, eskalasi, dan perbandingan antar tahun. Waktu dalam jam kerja.",
+        "How well the SOP is kept: each step's working time against its standard time, "
+        "returns, escalations, and year against year. Times in working hours.",
+    ),
+    "insight_bad_filter": ("Saringan tidak dapat dibaca", "A filter could not be read"),
+    "insight_f_tahun": ("Tahun IKU", "IKU year"),
+    "insight_f_kode": ("Kode unit", "Unit code"),
+    "insight_f_sop": ("Nomor SOP", "SOP number"),
+    "insight_f_dari": ("Keputusan sejak", "Decisions from"),
+    "insight_f_sampai": ("Keputusan sampai", "Decisions until"),
+    "insight_apply": ("Terapkan", "Apply"),
+    "insight_export": ("Unduh", "Download"),
+    "insight_figures": ("Angka", "Figures"),
+    "insight_events": ("Log peristiwa", "Event log"),
+    "insight_chart_time": (
+        "Waktu kerja per langkah terhadap standar (jam kerja)",
+        "Working time per step against the standard (working hours)",
+    ),
+    "insight_chart_returns": ("Di mana naskah dikembalikan", "Where drafts are returned"),
+    "insight_chart_on_time": (
+        "Tepat waktu per peran dari bulan ke bulan (%)",
+        "On time per role, month by month (%)",
+    ),
+    "insight_step": ("Langkah", "Step"),
+    "insight_hours": ("jam kerja", "working hours"),
+    "insight_role": ("Pelaksana", "Role"),
+    "insight_standard": ("Mutu Baku Waktu", "Standard time"),
+    "insight_passes": ("Lintasan", "Passes"),
+    "insight_median": ("Median", "Median"),
+    "insight_p90": ("Persentil 90", "90th percentile"),
+    "insight_allowed": ("Waktu yang diberikan", "Time allowed"),
+    "insight_on_time": ("Tepat waktu", "On time"),
+    "insight_returns": ("Pengembalian", "Returns"),
+    "insight_escalations": ("Eskalasi", "Escalations"),
+    "insight_acting": ("Oleh Plh/Plt", "By Plh/Plt"),
+    "insight_reasons": ("Butir pemeriksaan yang tidak terpenuhi", "Checklist items not met"),
+    "insight_by_month": ("Per bulan", "By month"),
+    "insight_longest": (
+        "Proses yang berjalan paling lama dan di mana menunggu",
+        "Processes running longest and where they wait",
+    ),
+    "insight_process": ("Proses", "Process"),
+    "insight_since": ("Sejak", "Since"),
+    "insight_waiting_hours": ("Menunggu (jam kerja)", "Waiting (working hours)"),
+    "insight_running_hours": ("Berjalan (jam kerja)", "Running (working hours)"),
+    "insight_years": ("Antar tahun", "Year against year"),
+    "insight_processes": ("Proses", "Processes"),
+    "insight_archived": ("Diarsipkan", "Archived"),
+    "insight_cancelled": ("Dibatalkan", "Cancelled"),
+    "insight_running": ("Berjalan", "Running"),
+    "insight_median_process": (
+        "Median lama proses (jam kerja)",
+        "Median process time (working hours)",
+    ),
+    "insight_none": ("Belum ada.", "None yet."),
+    "records_title": ("Arsip menurut klasifikasi", "Archives by classification"),
+    "records_hint": (
+        "Retensi menurut Jadwal Retensi Arsip: kapan arsip pindah dari aktif ke inaktif "
+        "dan kapan penyusutan akhirnya.",
+        "Retention under the Jadwal Retensi Arsip: when an archive moves from active to "
+        "inactive, and when its final disposition falls due.",
+    ),
+    "records_due_inactive": (
+        "Pindah dari aktif ke inaktif pada {year}",
+        "Moving from active to inactive in {year}",
+    ),
+    "records_due_final": ("Penyusutan akhir pada {year}", "Final disposition in {year}"),
+    "records_classification": ("Kode klasifikasi", "Classification code"),
+    "records_number": ("Nomor naskah dinas", "Official number"),
+    "records_access": ("Klasifikasi keamanan dan akses", "Access class"),
+    "records_archived_year": ("Diarsipkan", "Archived"),
+    "records_active": ("Aktif (tahun)", "Active (years)"),
+    "records_inactive": ("Inaktif (tahun)", "Inactive (years)"),
+    "records_disposition": ("Keterangan penyusutan", "Final disposition"),
+    "records_to_inactive": ("Ke inaktif", "To inactive"),
+    "records_final": ("Penyusutan", "Disposition"),
+    "records_no_rule": ("tidak ada di JRA", "not in the JRA"),
+}
+
 # Everything ``text`` can say, by key: a key is defined once.
-TEXTS: Mapping[str, Pair] = _merged(PAGES, BUREAU, PROBLEMS, MAIL)
+TEXTS: Mapping[str, Pair] = _merged(PAGES, BUREAU, PROBLEMS, MAIL, INSIGHT)
 
 
 def pick(pair: Pair, lang: str) -> str:

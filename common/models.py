@@ -317,6 +317,40 @@ class HistoryEntry(Model):
     detail: str = ""
 
 
+class OfficialNumber(Model):
+    """The nomor naskah dinas the IKU got when the Minister signed."""
+
+    number: str
+    seq: int
+    year: int
+    classification: str
+    given_at: datetime
+
+
+class OfficialNumberRequest(Model):
+    workflow_id: str
+    started_at: datetime
+    process: ProcessInput
+    signed_at: datetime
+
+
+class ArchiveMetadata(Model):
+    """The archive as ANRI's rules describe it: classification code, access class, and
+    retention under the ministry's Jadwal Retensi Arsip (JRA)."""
+
+    classification: str
+    access_class: Literal["Biasa", "Terbatas", "Rahasia"]
+    official_number: str | None = None
+    # None when the JRA in settings has no rule for the classification.
+    active_years: int | None = None
+    inactive_years: int | None = None
+    disposition: Literal["musnah", "permanen", "dinilai kembali"] | None = None
+    # The years it is due to move to the inactive archive, and for its final disposition
+    # (counted from the year it was archived).
+    inactive_from_year: int | None = None
+    disposition_year: int | None = None
+
+
 class ArchiveInfo(Model):
     path: str
     bag_name: str
@@ -324,6 +358,7 @@ class ArchiveInfo(Model):
     bytes: int
     valid: bool
     created_at: datetime
+    metadata: ArchiveMetadata | None = None
 
 
 class ProcessRecord(Model):
@@ -349,6 +384,9 @@ class ProcessRecord(Model):
     archive: ArchiveInfo | None = None
     # Mail not yet sent, oldest first: the main loop never waits for SMTP.
     outbox: list[Notification] = Field(default_factory=list)
+    # How many riwayat entries the reporting database has been sent (see _send_reports).
+    reported: int = 0
+    official_number: OfficialNumber | None = None
 
 
 class WorkflowInput(ProcessInput):
@@ -397,6 +435,7 @@ class StatusView(Model):
     history: list[HistoryEntry]
     cancel_reason: str | None
     archive: ArchiveInfo | None
+    official_number: OfficialNumber | None = None
 
 
 class DecisionResult(Model):
@@ -450,6 +489,7 @@ class ProcessSummary(Model):
     code: str
     title: str
     sop_number: str
+    official_number: str | None = None  # once the Minister signed
 
 
 class Notification(Model):
@@ -474,6 +514,16 @@ class NotificationResult(Model):
     sent: int
     message_ids: list[str]
     skipped: list[str] = Field(default_factory=list)  # person ids without an email
+
+
+class ReportBatch(Model):
+    """New riwayat entries of one process, for the reporting database (trimmed by
+    ``reporting.events.slim``: no notes but a return's, no checklist remarks)."""
+
+    workflow_id: str
+    started_at: datetime
+    process: ProcessInput
+    entries: list[HistoryEntry]
 
 
 class ArchiveRequest(Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 from datetime import time
 from functools import lru_cache
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.secret_strength import KEY, PASSWORD, Strength, weakness
@@ -35,6 +36,15 @@ _SECRETS: Final[dict[str, Strength]] = {
     "ops_password": PASSWORD,
     "bureau_password": PASSWORD,
 }
+
+
+class RetentionRule(BaseModel):
+    """One line of the Jadwal Retensi Arsip."""
+
+    model_config = ConfigDict(extra="forbid")
+    active_years: int = Field(ge=0, le=100)
+    inactive_years: int = Field(ge=0, le=100)
+    disposition: Literal["musnah", "permanen", "dinilai kembali"]
 
 
 class Settings(BaseSettings):
@@ -139,6 +149,32 @@ class Settings(BaseSettings):
     # believed (addresses or networks, e.g. "10.0.0.5" or "10.0.0.0/24"). None by default:
     # a client's own forwarded headers never choose the address the sign-in throttle sees.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # The reporting database (every step event, official numbers, archive metadata). Unset:
+    # SQLite in data_dir/reporting.db; for PostgreSQL e.g.
+    # "postgresql+psycopg://iku:secret@127.0.0.1:5432/iku_reporting".
+    reporting_database_url: SecretStr | None = None
+
+    # The official number (nomor naskah dinas) the IKU gets when the Minister signs, as the
+    # ministry's Tata Naskah Dinas writes it, like the SOP's own number (1/.../OT.04.00/./...):
+    # {seq}, {unit}, {classification}, {month} (1-12), {month_roman} (I-XII), {year}.
+    # The sequence runs per year and classification code.
+    official_number_template: str = "{seq}/{unit}/{classification}/{month_roman}/{year}"
+    official_number_unit: str = "SJ"
+    # The archive's classification code; unset: taken from the SOP number (its third part,
+    # e.g. OT.04.00), else this default.
+    classification_code: str | None = None
+    default_classification_code: str = "OT.04.00"
+
+    # The archive's access class (klasifikasi keamanan dan akses arsip) and the Jadwal
+    # Retensi Arsip keyed by classification code (a rule for "OT.04" covers "OT.04.00"):
+    # years active, years inactive, final disposition.
+    archive_access_class: Literal["Biasa", "Terbatas", "Rahasia"] = "Biasa"
+    retention_schedule: dict[str, RetentionRule] = Field(
+        default_factory=lambda: {
+            "OT.04.00": RetentionRule(active_years=2, inactive_years=3, disposition="permanen")
+        }
+    )
 
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -295,6 +331,35 @@ class Settings(BaseSettings):
             return False
         return any(ip in ipaddress.ip_network(n, strict=False) for n in self.trusted_proxies)
 
+    @model_validator(mode="after")
+    def _check_official_number(self) -> Settings:
+        from common.numbering import format_number  # imports us
+
+        try:
+            format_number(self.official_number_template, 1, "UNIT", "OT.04.00", 1, 2027)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"official_number_template: unknown or bad field {err}; use {{seq}}, "
+                "{unit}, {classification}, {month}, {month_roman}, {year}"
+            ) from err
+        return self
+
+    def classification_for(self, sop_number: str) -> str:
+        """The classification code of a process's archive: the setting, the SOP number's,
+        or the default."""
+        return self.classification_code or classification_from_sop_number(
+            sop_number, self.default_classification_code
+        )
+
+    def retention_for(self, classification: str) -> RetentionRule | None:
+        """The JRA rule of a classification code: its own, else the nearest broader one."""
+        parts = classification.split(".")
+        for n in range(len(parts), 0, -1):
+            rule = self.retention_schedule.get(".".join(parts[:n]))
+            if rule is not None:
+                return rule
+        return None
+
     def standard_time(self, step: int, default: str) -> str:
         """The standard time that applies to a step: the setting, else the SOP's default."""
         return self.standard_times.get(step, default)
@@ -309,6 +374,12 @@ class Settings(BaseSettings):
             if getattr(self, name) == Path():
                 setattr(self, name, self.data_dir / sub)
         return self
+
+    def reporting_url(self) -> str:
+        """The reporting database's SQLAlchemy URL (it may hold a password: never logged)."""
+        if self.reporting_database_url is not None:
+            return self.reporting_database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'reporting.db').resolve()}"
 
     def link_secret_value(self) -> str:
         """The link-signing secret: from settings, else generated once and kept in data_dir."""
@@ -351,6 +422,16 @@ class Settings(BaseSettings):
             finally:
                 tmp.unlink(missing_ok=True)
         return path.read_text().strip()
+
+
+_CLASSIFICATION = re.compile(r"^[A-Z]{2}(\.\d{2}){1,3}$")
+
+
+def classification_from_sop_number(sop_number: str, default: str) -> str:
+    """'1/.../OT.04.00/./...' → 'OT.04.00' (number/unit/classification/month/year)."""
+    parts = [p.strip() for p in sop_number.split("/")]
+    found = next((p for p in parts if _CLASSIFICATION.fullmatch(p)), None)
+    return found or default
 
 
 @lru_cache(maxsize=1)

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from common.settings import Settings
+from tests.postgres import fresh_database, postgresql_server
 from tests.scenario import STARTED, write_directory
 from tests.support import (
     eventually,
@@ -183,3 +185,22 @@ async def web(
     """The web layer served by a real uvicorn on a free port, with an HTTP client."""
     async with serve(settings, dev_env.client), httpx.AsyncClient(timeout=60) as http:
         yield Web(http, settings, mail)
+
+
+@pytest.fixture(scope="session")
+def postgresql_base() -> Iterator[str]:
+    """One real PostgreSQL server for the session (Debian's package, pytest-postgresql)."""
+    with postgresql_server() as base:
+        yield base
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def reporting_settings(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Settings]:
+    """The test's settings with a reporting database of its own: SQLite in the data folder
+    (the default), or a fresh database on the session's PostgreSQL server."""
+    if request.param == "sqlite":
+        yield settings
+        return
+    base = request.getfixturevalue("postgresql_base")
+    with fresh_database(base) as url:
+        yield settings.model_copy(update={"reporting_database_url": SecretStr(url)})

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.archive import ArchiveActivities
     from activities.documents import DocumentActivities
     from activities.notify import NotifyActivities
+    from activities.reporting import ReportingActivities
     from activities.schedule import ScheduleActivities
     from activities.staffing import StaffingActivities
     from common import search_attributes as sa
@@ -41,11 +42,13 @@ with workflow.unsafe.imports_passed_through():
         HistoryEvent,
         NoticeKind,
         Notification,
+        OfficialNumberRequest,
         PeopleRequest,
         ProcessRecord,
         ProcessResult,
         ProcessState,
         ProcessSummary,
+        ReportBatch,
         ResendRequest,
         Schedule,
         ScheduleRequest,
@@ -55,6 +58,7 @@ with workflow.unsafe.imports_passed_through():
         Task,
         WorkflowInput,
     )
+    from reporting import events as reporting_events
     from workflows import rules, sop, telemetry, views
 
 # Directory and calendar lookups are quick local reads. They give up after a few seconds (a
@@ -92,6 +96,16 @@ _ARCHIVE: dict[str, Any] = {
         maximum_interval=timedelta(minutes=10),
         maximum_attempts=20,
         non_retryable_error_types=["DocumentMissing"],
+    ),
+}
+# The reporting database: about an hour of retries, then the batch is left to the backfill
+# (`iku reporting backfill`) and the process goes on.
+_REPORT: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(seconds=5),
+        maximum_interval=timedelta(minutes=10),
+        maximum_attempts=12,
     ),
 }
 # Without a schedule (the calendar could not be asked) the clock asks again this often.
@@ -137,6 +151,7 @@ class IkuWorkflow:
         workflow.upsert_memo({"title": self._process.title})
         self._publish()
         mailer = asyncio.create_task(self._send_mail())
+        reporter = asyncio.create_task(self._send_reports())
         while record.state is ProcessState.RUNNING:
             task = record.task
             if task is None or task.decided:
@@ -157,8 +172,11 @@ class IkuWorkflow:
                 note=record.cancel_reason or "",
             )
         # The last mails go out before the process ends.
-        await workflow.wait_condition(lambda: self._handlers == 0 and not record.outbox)
+        await workflow.wait_condition(
+            lambda: self._handlers == 0 and not record.outbox and not self._unreported()
+        )
         mailer.cancel()
+        reporter.cancel()
         return self._result()
 
     async def _continue_as_new(self, task: Task) -> None:
@@ -171,7 +189,7 @@ class IkuWorkflow:
             return record.state is ProcessState.RUNNING and not task.decided
 
         def quiet() -> bool:
-            return self._handlers == 0 and not record.outbox
+            return self._handlers == 0 and not record.outbox and not self._unreported()
 
         await workflow.wait_condition(lambda: quiet() or not settled())
         if quiet() and settled():
@@ -204,6 +222,8 @@ class IkuWorkflow:
 
     async def _enter(self, number: int) -> None:
         record = self._record
+        if number > sop.SIGNATURE_STEP and record.official_number is None:
+            await self._give_number()
         step = sop.step(number)
         staffing = await self._staff(step)
         if record.state is not ProcessState.RUNNING:
@@ -682,6 +702,9 @@ class IkuWorkflow:
                     code=self._process.code,
                     title=self._process.title,
                     sop_number=self._process.sop_number,
+                    official_number=(
+                        record.official_number.number if record.official_number else None
+                    ),
                 ),
                 recipients=recipients or [],
                 task_id=task.id if task else None,
@@ -729,6 +752,63 @@ class IkuWorkflow:
             except ActivityError:
                 self._log(HistoryEvent.NOTIFY_FAILED, detail=kind, **log)
             record.outbox.pop(0)
+
+    # --- the reporting database ----------------------------------------------------------
+
+    def _unreported(self) -> bool:
+        return self._record.reported < len(self._record.history)
+
+    async def _send_reports(self) -> None:
+        """The reporter: sends new riwayat entries to the reporting database in order, as
+        the mailer sends mail, so no decision waits on the database."""
+        record = self._record
+        while True:
+            await workflow.wait_condition(self._unreported)
+            upto = len(record.history)
+            entries = [
+                reporting_events.slim(e)
+                for e in record.history[record.reported : upto]
+                if reporting_events.reported(e)
+            ]
+            if entries:
+                try:
+                    await workflow.execute_activity_method(
+                        ReportingActivities.record_events,
+                        ReportBatch(
+                            workflow_id=workflow.info().workflow_id,
+                            started_at=record.started_at,
+                            process=self._process,
+                            entries=entries,
+                        ),
+                        summary=f"reporting: {len(entries)} event(s)",
+                        **_REPORT,
+                    )
+                except ActivityError:
+                    workflow.logger.warning("reporting database unreachable; left to backfill")
+            record.reported = upto
+
+    async def _give_number(self) -> None:
+        """The signed IKU's official number, before the mails that follow the signature.
+        Without the database (after an hour of retries) it goes on, and asks again at the
+        next step."""
+        record = self._record
+        signature = next((m for m in reversed(record.marks) if m.kind == "signature"), None)
+        if signature is None:
+            return
+        try:
+            record.official_number = await workflow.execute_activity_method(
+                ReportingActivities.give_official_number,
+                OfficialNumberRequest(
+                    workflow_id=workflow.info().workflow_id,
+                    started_at=record.started_at,
+                    process=self._process,
+                    signed_at=signature.at,
+                ),
+                summary="official number (nomor naskah dinas)",
+                **_REPORT,
+            )
+        except ActivityError:
+            workflow.logger.warning("no official number yet: reporting database unreachable")
 
     # --- bookkeeping -------------------------------------------------------------------
 

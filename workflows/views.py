@@ -56,6 +56,7 @@ def status_view(workflow_id: str, process: ProcessInput, record: ProcessRecord) 
         history=record.history,
         cancel_reason=record.cancel_reason,
         archive=record.archive,
+        official_number=record.official_number,
     )
 
 

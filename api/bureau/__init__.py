@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.bureau import archive, docs, listing, outbox, process, signin, start
+from api.bureau import archive, docs, insight, listing, outbox, process, signin, start
 
 # /proses/baru before /proses/{workflow_id}: the first router that matches answers.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -16,4 +16,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     process.router,
     archive.router,
     docs.router,
+    insight.router,
 )

@@ -139,6 +139,7 @@ async def _process_page(
             if status.team
             else [],
             "archive": status.archive,
+            "official_number": status.official_number,
             "archive_when": view.long(status.archive.created_at) if status.archive else "",
             "task": task,
             "people": people_options(people, task.role if task else None),

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.rest import routes
+from api.rest import figures, routes
 
-ROUTERS: tuple[APIRouter, ...] = (routes.router,)
+ROUTERS: tuple[APIRouter, ...] = (routes.router, figures.router)

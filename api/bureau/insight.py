@@ -1,0 +1,243 @@
+"""The bureau's insight: the Kinerja SOP page (figures and charts, for a period, unit and
+SOP), its exports (XLSX, CSV, XES), and the archives by classification with what falls due.
+
+Charts are SVG drawn on the server (``reporting.charts``); the page allows exactly their
+stylesheets by hash, so it works, and stays free of script, like every bureau page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.bureau.render import BUREAU_CSS, LangDep, render_page
+from api.core.auth import SignedInDep
+from api.core.deps import SettingsDep
+from api.core.downloads import content_disposition
+from api.core.i18n import role_name, text
+from api.core.pages import CSS
+from api.core.problems import PageError
+from api.core.security import content_security_policy
+from common.settings import Settings
+from reporting import charts
+from reporting.archives import by_classification, due_in
+from reporting.exports import (
+    EVENT_COLUMNS,
+    STEP_COLUMNS,
+    figures_xlsx,
+    step_rows,
+    to_csv,
+    to_xes,
+    to_xlsx,
+)
+from reporting.figures import Figures
+from reporting.service import BadFilter, Reporting, parse_filters
+from workflows import sop
+
+router = APIRouter(tags=["bureau"], include_in_schema=False)
+
+
+def reporting_of(request: Request, settings: Settings) -> Reporting:
+    found = getattr(request.app.state, "reporting", None)
+    if found is None:
+        found = request.app.state.reporting = Reporting(settings)
+    return found  # type: ignore[no-any-return]
+
+
+async def figures_for(request: Request, settings: Settings, lang: str) -> tuple[Figures, str]:
+    """The figures for the request's filters, and the filters as a query string."""
+    try:
+        filters = parse_filters(request.query_params, settings.timezone)
+    except BadFilter as bad:
+        raise PageError(
+            400, text(lang, "insight_bad_filter"), [text(lang, f"insight_f_{bad.field}")]
+        ) from None
+    got = await asyncio.to_thread(
+        reporting_of(request, settings).figures, filters, datetime.now(UTC)
+    )
+    keep = {
+        k: v
+        for k, v in request.query_params.items()
+        if k in ("tahun", "kode", "sop", "dari", "sampai") and v
+    }
+    return got, urlencode(keep)
+
+
+def _hours(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+@router.get("/kinerja", response_class=HTMLResponse)
+async def kinerja(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
+    got, query = await figures_for(request, settings, lang)
+    tz = ZoneInfo(settings.timezone)
+    drawn = [
+        charts.time_per_step(
+            got,
+            text(lang, "insight_chart_time"),
+            (
+                text(lang, "insight_median"),
+                text(lang, "insight_p90"),
+                text(lang, "insight_allowed"),
+            ),
+            text(lang, "insight_hours"),
+        ),
+        charts.returns_per_step(
+            got, text(lang, "insight_chart_returns"), text(lang, "insight_returns")
+        ),
+        charts.on_time_by_role(
+            got,
+            text(lang, "insight_chart_on_time"),
+            lambda role: role_name(lang, role) if role in sop.ROLES else role,
+        ),
+    ]
+    steps = [
+        {
+            "step": r.step,
+            "role": role_name(lang, r.role) if r.role in sop.ROLES else r.role,
+            "standard": r.standard_time,
+            "passes": r.passes,
+            "returns": r.returns,
+            "median": _hours(r.median_hours),
+            "p90": _hours(r.p90_hours),
+            "allowed": _hours(r.median_allowed_hours),
+            "on_time": _share(r.on_time_share),
+            "escalations": r.escalations,
+            "acting": r.by_acting,
+            "reasons": ", ".join(f"{k} ({v})" for k, v in r.return_reasons.items()),
+        }
+        for r in got.steps
+    ]
+    on_time = [
+        {
+            "role": role_name(lang, role) if role in sop.ROLES else role,
+            "months": [(m, _share(v)) for m, v in months.items()],
+        }
+        for role, months in got.on_time_by_role.items()
+    ]
+    waiting = [
+        {
+            "id": w.workflow_id,
+            "year": w.year,
+            "step": w.step,
+            "role": role_name(lang, w.role) if w.role in sop.ROLES else (w.role or ""),
+            "since": w.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if w.since else "–",
+            "waiting": _hours(w.waiting_hours),
+            "running": _hours(w.running_hours),
+        }
+        for w in got.longest_running
+    ]
+    context: dict[str, Any] = {
+        "charts": {c.key: c.svg for c in drawn},
+        "steps": steps,
+        "on_time": on_time,
+        "waiting": waiting,
+        "years": [
+            {
+                **vars(y),
+                "on_time": _share(y.on_time_share),
+                "median": _hours(y.median_process_hours),
+            }
+            for y in got.years
+        ],
+        "q": {
+            k: request.query_params.get(k, "") for k in ("tahun", "kode", "sop", "dari", "sampai")
+        },
+        "query": query,
+    }
+    response = render_page(
+        request, "bureau/kinerja.html", lang, context, signed=signed, nav="insight"
+    )
+    # The charts' own stylesheets, each allowed by its hash (see SecurityHeaders).
+    response.headers["Content-Security-Policy"] = content_security_policy(
+        CSS, BUREAU_CSS, *(c.stylesheet for c in drawn if c.stylesheet)
+    )
+    return response
+
+
+def _download(body: bytes, name: str, media_type: str) -> Response:
+    return Response(
+        body, media_type=media_type, headers={"Content-Disposition": content_disposition(name)}
+    )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/kinerja/angka.xlsx")
+async def figures_xlsx_export(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
+    got, _ = await figures_for(request, settings, lang)
+    return _download(await asyncio.to_thread(figures_xlsx, got), "kinerja-sop.xlsx", XLSX)
+
+
+@router.get("/kinerja/angka.csv")
+async def figures_csv_export(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
+    got, _ = await figures_for(request, settings, lang)
+    return _download(
+        to_csv(STEP_COLUMNS, step_rows(got)), "kinerja-sop.csv", "text/csv; charset=utf-8"
+    )
+
+
+async def _events(request: Request, settings: Settings) -> list[dict[str, Any]]:
+    return await asyncio.to_thread(reporting_of(request, settings).events)
+
+
+@router.get("/kinerja/peristiwa.csv")
+async def events_csv(request: Request, signed: SignedInDep, settings: SettingsDep) -> Response:
+    rows = await _events(request, settings)
+    return _download(to_csv(EVENT_COLUMNS, rows), "peristiwa-sop.csv", "text/csv; charset=utf-8")
+
+
+@router.get("/kinerja/peristiwa.xlsx")
+async def events_xlsx(request: Request, signed: SignedInDep, settings: SettingsDep) -> Response:
+    rows = await _events(request, settings)
+    body = await asyncio.to_thread(to_xlsx, [("Peristiwa", EVENT_COLUMNS, rows)])
+    return _download(body, "peristiwa-sop.xlsx", XLSX)
+
+
+@router.get("/kinerja/peristiwa.xes")
+async def events_xes(request: Request, signed: SignedInDep, settings: SettingsDep) -> Response:
+    rows = await _events(request, settings)
+    return _download(await asyncio.to_thread(to_xes, rows), "peristiwa-sop.xes", "application/xml")
+
+
+@router.get("/arsip", response_class=HTMLResponse)
+async def archives_page(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
+    raw = request.query_params.get("tahun", "").strip()
+    this_year = datetime.now(ZoneInfo(settings.timezone)).year
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise PageError(400, text(lang, "insight_bad_filter"), [text(lang, "insight_f_tahun")])
+    year = int(raw) if raw else this_year
+    rows = await asyncio.to_thread(reporting_of(request, settings).archives)
+    to_inactive, to_dispose = due_in(rows, year)
+    return render_page(
+        request,
+        "bureau/arsip_klasifikasi.html",
+        lang,
+        {
+            "groups": by_classification(rows),
+            "year": year,
+            "to_inactive": to_inactive,
+            "to_dispose": to_dispose,
+        },
+        signed=signed,
+        nav="archives",
+    )

@@ -1,0 +1,53 @@
+"""``/api/figures``: the Kinerja SOP figures as JSON, for the same filters as the page
+(``tahun``, ``kode``, ``sop``, ``dari``, ``sampai``); ``/api/events.xes`` the event log."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.bureau.insight import reporting_of
+from api.core.auth import ApiIdentityDep
+from api.core.deps import SettingsDep
+from api.core.downloads import content_disposition
+from api.core.json_errors import ApiProblem, FieldError
+from reporting.exports import to_xes
+from reporting.service import BadFilter, parse_filters
+
+router = APIRouter(prefix="/api", tags=["reporting"])
+
+
+@router.get("/figures")
+async def figures(request: Request, settings: SettingsDep, _: ApiIdentityDep) -> dict[str, Any]:
+    """Per step and role: passes, median and p90 working hours against the standard,
+    on-time share, returns and their reasons, escalations; on-time share per role by month;
+    the longest-running processes; year against year."""
+    try:
+        filters = parse_filters(request.query_params, settings.timezone)
+    except BadFilter as bad:
+        raise ApiProblem(
+            422,
+            "invalid_request",
+            errors=[FieldError(loc=["query", bad.field], msg="not readable", type="value_error")],
+        ) from None
+    got = await asyncio.to_thread(
+        reporting_of(request, settings).figures, filters, datetime.now(UTC)
+    )
+    return dataclasses.asdict(got)
+
+
+@router.get("/events.xes", response_class=Response)
+async def events_xes(request: Request, settings: SettingsDep, _: ApiIdentityDep) -> Response:
+    """The raw event log as XES (IEEE 1849), one trace per process."""
+    rows = await asyncio.to_thread(reporting_of(request, settings).events)
+    body = await asyncio.to_thread(to_xes, rows)
+    return Response(
+        body,
+        media_type="application/xml",
+        headers={"Content-Disposition": content_disposition("peristiwa-sop.xes")},
+    )

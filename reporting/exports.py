@@ -1,0 +1,196 @@
+"""Exports of the figures and of the raw event log: CSV, XLSX (openpyxl) and, for process
+mining tools, XES (IEEE 1849) with one trace per process."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reporting.events import process_key
+from reporting.figures import Figures
+from reporting.schema import Process, StepEvent
+
+EVENT_COLUMNS = (
+    "process",
+    "workflow_id",
+    "run_id",
+    "seq",
+    "kind",
+    "at",
+    "year",
+    "code",
+    "sop_number",
+    "revision",
+    "step",
+    "role",
+    "task_id",
+    "round",
+    "person",
+    "acting_for",
+    "acting_kind",
+    "action",
+    "doc_kind",
+    "doc_version",
+    "sha256",
+    "entered_at",
+    "clock_start",
+    "decided_at",
+    "standard_time",
+    "deadline",
+    "working_hours",
+    "allowed_hours",
+    "overdue",
+    "escalations",
+    "reasons",
+)
+STEP_COLUMNS = (
+    "step",
+    "role",
+    "standard_time",
+    "passes",
+    "approvals",
+    "returns",
+    "measured",
+    "median_hours",
+    "p90_hours",
+    "median_allowed_hours",
+    "on_time",
+    "on_time_share",
+    "escalations",
+    "by_acting",
+    "return_reasons",
+)
+
+
+def event_rows(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(StepEvent, Process).join(Process).order_by(Process.id, StepEvent.seq)
+    ).all()
+    out = []
+    for event, process in rows:
+        row = {c: getattr(event, c, None) for c in EVENT_COLUMNS if hasattr(StepEvent, c)}
+        row["process"] = process_key(process.workflow_id, process.started_at)
+        row["workflow_id"] = process.workflow_id
+        out.append({c: row.get(c) for c in EVENT_COLUMNS})
+    return out
+
+
+def step_rows(figures: Figures) -> list[dict[str, Any]]:
+    rows = []
+    for r in figures.steps:
+        row = {c: getattr(r, c) for c in STEP_COLUMNS}
+        row["return_reasons"] = "; ".join(f"{k}: {v}" for k, v in r.return_reasons.items())
+        rows.append(row)
+    return rows
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    # With a byte order mark, spreadsheet programs read the file as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[dict[str, Any]]]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for title, columns, rows in sheets:
+        sheet = book.create_sheet(title[:31])
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([_xlsx_cell(row.get(c)) for c in columns])
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)  # Excel has no zone: UTC, as the header says
+    return value
+
+
+def figures_xlsx(figures: Figures) -> bytes:
+    years = [vars(y) for y in figures.years]
+    waiting = [vars(w) for w in figures.longest_running]
+    on_time = [
+        {"role": role, "month": month, "on_time_share": share}
+        for role, months in figures.on_time_by_role.items()
+        for month, share in months.items()
+    ]
+    return to_xlsx(
+        [
+            ("Per langkah", STEP_COLUMNS, step_rows(figures)),
+            ("Tepat waktu per peran", ("role", "month", "on_time_share"), on_time),
+            ("Terlama berjalan", tuple(waiting[0]) if waiting else ("workflow_id",), waiting),
+            ("Antar tahun", tuple(years[0]) if years else ("year",), years),
+        ]
+    )
+
+
+# --- XES (IEEE 1849-2016) ------------------------------------------------------------------
+
+XES_NS = "http://www.xes-standard.org/"
+
+
+def to_xes(rows: Sequence[dict[str, Any]]) -> bytes:
+    """One trace per process (concept:name = the process key), one event per step event:
+    concept:name the step and what happened, org:resource the directory id, org:role the
+    role, time:timestamp the moment, lifecycle:transition start/complete."""
+    log = ET.Element("log", {"xes.version": "1849-2016", "xes.features": "", "xmlns": XES_NS})
+    for prefix, name, uri in (
+        ("concept", "Concept", "http://www.xes-standard.org/concept.xesext"),
+        ("time", "Time", "http://www.xes-standard.org/time.xesext"),
+        ("org", "Organizational", "http://www.xes-standard.org/org.xesext"),
+        ("lifecycle", "Lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
+    ):
+        ET.SubElement(log, "extension", {"name": name, "prefix": prefix, "uri": uri})
+    ET.SubElement(log, "string", {"key": "concept:name", "value": "SOP Penyusunan IKU Kementerian"})
+    traces: dict[str, ET.Element] = {}
+    for row in rows:
+        trace = traces.get(row["process"])
+        if trace is None:
+            trace = traces[row["process"]] = ET.SubElement(log, "trace")
+            ET.SubElement(trace, "string", {"key": "concept:name", "value": row["process"]})
+            ET.SubElement(trace, "string", {"key": "iku:workflow_id", "value": row["workflow_id"]})
+            ET.SubElement(trace, "int", {"key": "iku:year", "value": str(row["year"])})
+        event = ET.SubElement(trace, "event")
+        step = row["step"]
+        name = f"{step:02d} {row['kind']}" if step is not None else row["kind"]
+        ET.SubElement(event, "string", {"key": "concept:name", "value": name})
+        ET.SubElement(event, "date", {"key": "time:timestamp", "value": row["at"].isoformat()})
+        transition = "start" if row["kind"] in ("entered", "unassigned") else "complete"
+        ET.SubElement(event, "string", {"key": "lifecycle:transition", "value": transition})
+        if row.get("person"):
+            ET.SubElement(event, "string", {"key": "org:resource", "value": row["person"]})
+        if row.get("role"):
+            ET.SubElement(event, "string", {"key": "org:role", "value": row["role"]})
+        for key in ("task_id", "action", "acting_for", "sha256"):
+            if row.get(key):
+                ET.SubElement(event, "string", {"key": f"iku:{key}", "value": str(row[key])})
+        if row.get("round") is not None:
+            ET.SubElement(event, "int", {"key": "iku:round", "value": str(row["round"])})
+        if row.get("working_hours") is not None:
+            ET.SubElement(
+                event, "float", {"key": "iku:working_hours", "value": repr(row["working_hours"])}
+            )
+    ET.indent(log)
+    return ET.tostring(log, encoding="utf-8", xml_declaration=True)
