@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from api.i18n import Lang, negotiate
 from api.nonce import PageNonces
 from api.people import People
-from common.documents import DocumentStore
+from common.documents import DocumentStore, open_document_store
 from common.links import LinkSigner
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -67,7 +67,7 @@ async def get_keys(request: Request) -> Keys:
 
 
 async def get_store(settings: SettingsDep) -> DocumentStore:
-    return DocumentStore(settings.documents_dir)
+    return open_document_store(settings)
 
 
 async def get_people(settings: SettingsDep) -> People:

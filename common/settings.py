@@ -12,6 +12,7 @@ import secrets
 from datetime import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -98,6 +99,21 @@ class Settings(BaseSettings):
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
 
+    # Where documents and archive bags are kept: "local" (documents_dir and archive_dir on
+    # this machine) or "s3" (one bucket that the web layer and every worker share; then
+    # data_dir holds only this machine's scratch files and kept secrets).
+    document_store: Literal["local", "s3"] = "local"
+    # Unset: AWS itself. Set for a self-hosted server (SeaweedFS, MinIO, Ceph RGW).
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    # Unset: the client's own chain (AWS_* variables, instance or pod role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    # Each S3 request, retries included, gives up after this long (then the web layer
+    # answers 503 and an activity retries).
+    s3_timeout_seconds: float = Field(default=30.0, gt=0)
+
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
     archive_dir: Path = Path()
@@ -116,6 +132,14 @@ class Settings(BaseSettings):
                 parse_standard_time(value)
             except ValueError as err:
                 raise ValueError(f"standard_times[{step}]: {err}") from err
+        return self
+
+    @model_validator(mode="after")
+    def _check_store(self) -> Settings:
+        if self.document_store == "s3" and not self.s3_bucket:
+            raise ValueError("document_store is s3 but s3_bucket (IKU_S3_BUCKET) is not set")
+        if bool(self.s3_access_key_id) != bool(self.s3_secret_access_key):
+            raise ValueError("set both s3_access_key_id and s3_secret_access_key, or neither")
         return self
 
     def standard_time(self, step: int, default: str) -> str:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from common.documents import (
-    DocumentStore,
     DocumentTooLarge,
     EmptyDocument,
+    LocalDocumentStore,
     display_name,
     sha256_of,
 )
@@ -23,8 +23,8 @@ PDF = "application/pdf"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> DocumentStore:
-    return DocumentStore(tmp_path / "documents")
+def store(tmp_path: Path) -> LocalDocumentStore:
+    return LocalDocumentStore(tmp_path / "documents")
 
 
 def test_a_document_is_stored_under_its_sha256(store):

@@ -40,7 +40,7 @@ from api.processes import ProcessError
 from api.security import check_same_origin
 from api.sop_table import build_table
 from common.archive_bag import bag_files, iter_zip_bag, validate_bag
-from common.documents import DocumentStore
+from common.documents import open_document_store
 from common.models import (
     DEFAULT_SOP_NUMBER,
     Assignment,
@@ -632,7 +632,7 @@ async def document(
 ) -> Response:
     try:
         status = await processes.status(await _client(request), workflow_id)
-        return document_response(status, sha256, DocumentStore(settings.documents_dir))
+        return document_response(status, sha256, open_document_store(settings))
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
 

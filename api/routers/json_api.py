@@ -37,7 +37,7 @@ from api.json_errors import ApiProblem, Problem
 from api.processes import WORKFLOW_ID, ProcessError
 from api.visibility import Filters, PageTokens, StateFilter
 from common.archive_bag import iter_zip_bag, validate_bag
-from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
+from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
 from common.filetypes import UnsupportedDocument
 from common.models import (
     Assignment,
@@ -421,7 +421,7 @@ async def store_document(
 ) -> DocumentRef:
     _ops_only(identity)
     settings = _settings(request)
-    store = DocumentStore(settings.documents_dir)
+    store = open_document_store(settings)
     spool = store.spool(settings.max_upload_bytes)
     try:
         try:

@@ -1,0 +1,149 @@
+"""Archive bags in the S3 bucket: written once under ``archive/<bag name>/``, the marker
+``.complete`` last (see archive_store.py for the rules readers and writers follow)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import obstore
+from obstore.exceptions import AlreadyExistsError, BaseError
+
+from common.archive_bag import bag_files, read_archive_info, validate_bag
+from common.archive_store import ArchiveStore, marker_body, scratch_folder
+from common.documents.base import sha256_of, verified_chunks
+from common.models import ArchiveInfo
+from common.s3 import ARCHIVE_PREFIX, PART_BYTES, calling, s3_store, unavailable
+from common.settings import Settings
+
+MARKER = ".complete"
+
+
+class ArchiveConflict(RuntimeError):
+    """Another attempt is writing the same bag right now; a retry sorts it out."""
+
+
+class S3ArchiveStore(ArchiveStore):
+    def __init__(self, settings: Settings) -> None:
+        self.bucket = settings.s3_bucket or ""
+        self.client = s3_store(settings)
+        self.scratch_dir = (settings.data_dir / "tmp").absolute()
+
+    def _prefix(self, name: str) -> str:
+        return f"{ARCHIVE_PREFIX}/{name}/"
+
+    def location(self, name: str) -> str:
+        return f"s3://{self.bucket}/{self._prefix(name)}"
+
+    def _marker(self, name: str) -> dict | None:
+        try:
+            result = calling(self.bucket, obstore.get, self.client, self._prefix(name) + MARKER)
+        except FileNotFoundError:
+            return None
+        try:
+            return json.loads(bytes(result.bytes()))
+        except BaseError as err:
+            raise unavailable(err, self.bucket) from None
+
+    def _keys(self, name: str) -> list[str]:
+        stream = calling(self.bucket, obstore.list, self.client, prefix=self._prefix(name))
+        try:
+            return [meta["path"] for batch in stream for meta in batch]
+        except BaseError as err:
+            raise unavailable(err, self.bucket) from None
+
+    def existing(self, name: str) -> tuple[ArchiveInfo | None, str | None]:
+        marker = self._marker(name)
+        if marker is None:
+            keys = self._keys(name)
+            if not keys:
+                return None, None
+            # An attempt that died half-way: never complete, never read; start afresh.
+            for key in keys:
+                calling(self.bucket, obstore.delete, self.client, key)
+            return None, f"an incomplete upload of {len(keys)} objects was cleared"
+        with self.local_copy(name) as path:
+            ok, problem = validate_bag(path)
+        if ok:
+            return ArchiveInfo.model_validate(marker["info"]), None
+        aside = self._set_aside(name, marker)
+        return None, f"did not validate and was moved to {aside}: {problem}"
+
+    def _set_aside(self, name: str, marker: dict) -> str:
+        n = 1
+        while self._keys(f".broken-{name}-{n}"):
+            n += 1
+        aside = f".broken-{name}-{n}"
+        # The marker goes first: from then on no reader takes the bag for whole.
+        calling(
+            self.bucket,
+            obstore.copy,
+            self.client,
+            self._prefix(name) + MARKER,
+            self._prefix(aside) + MARKER,
+        )
+        calling(self.bucket, obstore.delete, self.client, self._prefix(name) + MARKER)
+        for key in self._keys(name):
+            calling(
+                self.bucket,
+                obstore.rename,
+                self.client,
+                key,
+                self._prefix(aside) + key.removeprefix(self._prefix(name)),
+            )
+        return self._prefix(aside)
+
+    def publish(self, folder: Path, name: str) -> ArchiveInfo:
+        local = read_archive_info(folder, True)
+        info = local.model_copy(update={"path": self.location(name), "bag_name": name})
+        files: dict[str, tuple[int, str]] = {}
+        for file in bag_files(folder):
+            rel = file.relative_to(folder).as_posix()
+            size, sha = file.stat().st_size, sha256_of(file)
+            files[rel] = (size, sha)
+            self._put_once(self._prefix(name) + rel, verified_chunks(file, sha, size))
+        # Last: from now on the bag is whole for every reader.
+        self._put_once(self._prefix(name) + MARKER, iter([marker_body(info, files)]))
+        return info
+
+    def _put_once(self, key: str, chunks: Iterator[bytes]) -> None:
+        try:
+            calling(
+                self.bucket,
+                obstore.put,
+                self.client,
+                key,
+                chunks,
+                mode="create",
+                use_multipart=True,
+                chunk_size=PART_BYTES,
+                max_concurrency=4,
+            )
+        except AlreadyExistsError:
+            raise ArchiveConflict(f"{key} was written by another attempt") from None
+
+    def complete(self, name: str) -> bool:
+        return self._marker(name) is not None
+
+    @contextmanager
+    def local_copy(self, name: str) -> Iterator[Path]:
+        marker = self._marker(name)
+        if marker is None:
+            raise FileNotFoundError(f"no complete archive called {name}")
+        with scratch_folder(self.scratch_dir, "archive-") as parent:
+            root = parent / name
+            for rel in marker["files"]:
+                target = root / rel
+                if ".." in Path(rel).parts or not target.resolve().is_relative_to(root):
+                    raise ValueError(f"the marker of {name} names a file outside the bag")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                result = calling(self.bucket, obstore.get, self.client, self._prefix(name) + rel)
+                try:
+                    with target.open("xb") as out:
+                        for chunk in result.stream(min_chunk_size=1024 * 1024):
+                            out.write(chunk)
+                except BaseError as err:
+                    raise unavailable(err, self.bucket) from None
+            yield root

