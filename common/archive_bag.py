@@ -58,14 +58,20 @@ def bag_name(workflow_id: str, run_id: str) -> str:
     return f"{workflow_id}--{run_id}"
 
 
+def check_bag_name(name: str) -> str:
+    """``name`` if it can be one of our bags (never a temporary or set-aside one)."""
+    if "--" not in name or ".." in name or not _SAFE_NAME.fullmatch(name):
+        raise UnsafeBagName("not an archive name")
+    return name
+
+
 def resolve_bag(archive_dir: Path, name: str) -> Path:
     """The bag called ``name`` inside ``archive_dir``; refuses anything that is not ours.
 
     For the web layer: a name from a URL or a status never reaches the file system
     unchecked, and temporary or set-aside folders are never offered.
     """
-    if "--" not in name or ".." in name or not _SAFE_NAME.fullmatch(name):
-        raise UnsafeBagName("not an archive name")
+    check_bag_name(name)
     path = Path(archive_dir) / name
     if not path.is_dir() or path.is_symlink():
         raise FileNotFoundError(f"no archive called {name}")

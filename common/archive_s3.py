@@ -11,11 +11,18 @@ from pathlib import Path
 import obstore
 from obstore.exceptions import AlreadyExistsError, BaseError
 
-from common.archive_bag import bag_files, read_archive_info, validate_bag
+from common.archive_bag import (
+    BROKEN_PREFIX,
+    UnsafeBagName,
+    bag_files,
+    check_bag_name,
+    read_archive_info,
+    validate_bag,
+)
 from common.archive_store import ArchiveStore, marker_body, scratch_folder
 from common.documents.base import sha256_of, verified_chunks
 from common.models import ArchiveInfo
-from common.s3 import ARCHIVE_PREFIX, PART_BYTES, calling, s3_store, unavailable
+from common.s3 import PART_BYTES, calling, key_prefix, s3_store, unavailable
 from common.settings import Settings
 
 MARKER = ".complete"
@@ -29,10 +36,11 @@ class S3ArchiveStore(ArchiveStore):
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.s3_bucket or ""
         self.client = s3_store(settings)
+        self.root = key_prefix(settings, "archive")
         self.scratch_dir = (settings.data_dir / "tmp").absolute()
 
     def _prefix(self, name: str) -> str:
-        return f"{ARCHIVE_PREFIX}/{name}/"
+        return f"{self.root}{check_bag_name(name)}/"
 
     def location(self, name: str) -> str:
         return f"s3://{self.bucket}/{self._prefix(name)}"
@@ -47,8 +55,8 @@ class S3ArchiveStore(ArchiveStore):
         except BaseError as err:
             raise unavailable(err, self.bucket) from None
 
-    def _keys(self, name: str) -> list[str]:
-        stream = calling(self.bucket, obstore.list, self.client, prefix=self._prefix(name))
+    def _list(self, prefix: str) -> list[str]:
+        stream = calling(self.bucket, obstore.list, self.client, prefix=prefix)
         try:
             return [meta["path"] for batch in stream for meta in batch]
         except BaseError as err:
@@ -57,7 +65,7 @@ class S3ArchiveStore(ArchiveStore):
     def existing(self, name: str) -> tuple[ArchiveInfo | None, str | None]:
         marker = self._marker(name)
         if marker is None:
-            keys = self._keys(name)
+            keys = self._list(self._prefix(name))
             if not keys:
                 return None, None
             # An attempt that died half-way: never complete, never read; start afresh.
@@ -68,32 +76,21 @@ class S3ArchiveStore(ArchiveStore):
             ok, problem = validate_bag(path)
         if ok:
             return ArchiveInfo.model_validate(marker["info"]), None
-        aside = self._set_aside(name, marker)
+        aside = self._set_aside(name)
         return None, f"did not validate and was moved to {aside}: {problem}"
 
-    def _set_aside(self, name: str, marker: dict) -> str:
+    def _set_aside(self, name: str) -> str:
         n = 1
-        while self._keys(f".broken-{name}-{n}"):
+        while self._list(f"{self.root}{BROKEN_PREFIX}{name}-{n}/"):
             n += 1
-        aside = f".broken-{name}-{n}"
+        aside = f"{self.root}{BROKEN_PREFIX}{name}-{n}/"
+        here = self._prefix(name)
         # The marker goes first: from then on no reader takes the bag for whole.
-        calling(
-            self.bucket,
-            obstore.copy,
-            self.client,
-            self._prefix(name) + MARKER,
-            self._prefix(aside) + MARKER,
-        )
-        calling(self.bucket, obstore.delete, self.client, self._prefix(name) + MARKER)
-        for key in self._keys(name):
-            calling(
-                self.bucket,
-                obstore.rename,
-                self.client,
-                key,
-                self._prefix(aside) + key.removeprefix(self._prefix(name)),
-            )
-        return self._prefix(aside)
+        calling(self.bucket, obstore.copy, self.client, here + MARKER, aside + MARKER)
+        calling(self.bucket, obstore.delete, self.client, here + MARKER)
+        for key in self._list(here):
+            calling(self.bucket, obstore.rename, self.client, key, aside + key.removeprefix(here))
+        return aside
 
     def publish(self, folder: Path, name: str) -> ArchiveInfo:
         local = read_archive_info(folder, True)
@@ -125,7 +122,10 @@ class S3ArchiveStore(ArchiveStore):
             raise ArchiveConflict(f"{key} was written by another attempt") from None
 
     def complete(self, name: str) -> bool:
-        return self._marker(name) is not None
+        try:
+            return self._marker(name) is not None
+        except UnsafeBagName:
+            return False
 
     @contextmanager
     def local_copy(self, name: str) -> Iterator[Path]:

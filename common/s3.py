@@ -1,5 +1,6 @@
 """The S3 bucket shared by the web layer and the worker: its client, and its errors in our
-terms. Documents live under ``documents/``, archive bags under ``archive/``."""
+terms. Documents live under ``<s3_prefix>documents/``, archive bags under
+``<s3_prefix>archive/``."""
 
 from __future__ import annotations
 
@@ -21,8 +22,6 @@ from common.settings import Settings
 P = ParamSpec("P")
 T = TypeVar("T")
 
-DOCUMENTS_PREFIX = "documents"
-ARCHIVE_PREFIX = "archive"
 # Parts of a multipart upload: S3's minimum part size is 5 MiB (except the last).
 PART_BYTES = 8 * 1024 * 1024
 
@@ -61,6 +60,13 @@ def s3_store(settings: Settings) -> S3Store:
             "retry_timeout": timedelta(seconds=settings.s3_timeout_seconds),
         },
     )
+
+
+def key_prefix(settings: Settings, area: str) -> str:
+    """Where one kind of object lives in the bucket: ``documents/`` or ``archive/``, under
+    the configured prefix when several installations share one bucket."""
+    shared = settings.s3_prefix.strip("/")
+    return f"{shared}/{area}/" if shared else f"{area}/"
 
 
 def unavailable(err: BaseError, bucket: str) -> StoreUnavailable:

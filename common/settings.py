@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
     s3_region: str = "us-east-1"
+    # Keys go under this prefix (e.g. "staging/") when installations share one bucket.
+    s3_prefix: str = ""
     # Each S3 request, retries included, gives up after this long (then the web layer
     # answers 503 and an activity retries).
     s3_timeout_seconds: float = Field(default=30.0, gt=0)

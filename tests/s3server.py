@@ -2,9 +2,10 @@
 
 ``weed server -s3`` is the smallest setup that speaks S3 with multipart uploads and
 conditional writes: one process running a master, a volume server, a filer and the S3
-gateway, every port free and on loopback, its data in a temporary folder. Each test takes
-a bucket of its own (``new_bucket``), made through the filer (a folder under /buckets is a
-bucket), so tests never see each other's objects.
+gateway, every port free and on loopback, its data in a temporary folder. The session
+has one bucket (``bucket``), made through the filer (a folder under /buckets is a bucket);
+each test keeps to a key prefix of its own (IKU_S3_PREFIX), so tests never see each
+other's objects.
 """
 
 from __future__ import annotations
@@ -33,8 +34,30 @@ SECRET_KEY = "iku-test-secret-key"
 class S3Server:
     endpoint: str
     filer: str
-    process: subprocess.Popen[bytes]
+    command: list[str]
     log: Path
+    bucket: str = ""
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start (or start again, on the same folder and ports) and wait until it answers."""
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+        _wait_until_up(self.endpoint, self.process, self.log)
+
+    def stop(self) -> None:
+        """Stop it as an outage would: nothing answers on its ports until start()."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
 
     def new_bucket(self) -> str:
         name = f"iku-{uuid.uuid4().hex[:12]}"
@@ -105,44 +128,38 @@ def seaweedfs() -> Iterator[S3Server]:
         for name in ("master", "master_grpc", "volume", "volume_grpc", "filer", "filer_grpc")
     }
     ports |= {"s3": free_port(), "s3_grpc": free_port()}
-    log = folder / "weed.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                str(weed),
-                "server",
-                f"-dir={folder / 'data'}",
-                "-ip=127.0.0.1",
-                "-ip.bind=127.0.0.1",
-                f"-master.port={ports['master']}",
-                f"-master.port.grpc={ports['master_grpc']}",
-                "-master.volumeSizeLimitMB=64",
-                f"-volume.port={ports['volume']}",
-                f"-volume.port.grpc={ports['volume_grpc']}",
-                "-volume.max=30",
-                "-filer",
-                f"-filer.port={ports['filer']}",
-                f"-filer.port.grpc={ports['filer_grpc']}",
-                "-s3",
-                f"-s3.port={ports['s3']}",
-                f"-s3.port.grpc={ports['s3_grpc']}",
-                "-s3.port.iceberg=0",
-                "-s3.port.lance=0",
-                f"-s3.config={config}",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    command = [
+        str(weed),
+        "server",
+        f"-dir={folder / 'data'}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={ports['master']}",
+        f"-master.port.grpc={ports['master_grpc']}",
+        "-master.volumeSizeLimitMB=64",
+        f"-volume.port={ports['volume']}",
+        f"-volume.port.grpc={ports['volume_grpc']}",
+        "-volume.max=30",
+        "-filer",
+        f"-filer.port={ports['filer']}",
+        f"-filer.port.grpc={ports['filer_grpc']}",
+        "-s3",
+        f"-s3.port={ports['s3']}",
+        f"-s3.port.grpc={ports['s3_grpc']}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-s3.config={config}",
+    ]
+    server = S3Server(
+        endpoint=f"http://127.0.0.1:{ports['s3']}",
+        filer=f"http://127.0.0.1:{ports['filer']}",
+        command=command,
+        log=folder / "weed.log",
+    )
     try:
-        _wait_until_up(endpoint, process, log)
-        yield S3Server(endpoint, f"http://127.0.0.1:{ports['filer']}", process, log)
+        server.start()
+        server.bucket = server.new_bucket()
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,6 +1,7 @@
 """The document store in an S3 bucket, for a web layer and workers on several machines.
 
-Keys are content-addressed as in the local folder: ``documents/sha256/<aa>/<sha256>``.
+Keys are content-addressed as in the local folder: ``documents/sha256/<aa>/<sha256>``
+(under IKU_S3_PREFIX when set).
 Bytes are spooled on this machine first (the web layer judges their type there), then
 streamed to the bucket as a multipart upload, re-hashed on the way. The upload is completed
 only after its last chunk was checked, so S3 never shows a partial object or one with other
@@ -24,7 +25,7 @@ from common.documents.base import (
     content_key,
     verified_chunks,
 )
-from common.s3 import DOCUMENTS_PREFIX, PART_BYTES, calling, s3_store, unavailable
+from common.s3 import PART_BYTES, calling, key_prefix, s3_store, unavailable
 from common.settings import Settings
 
 
@@ -32,14 +33,15 @@ class S3DocumentStore(DocumentStore):
     def __init__(self, settings: Settings) -> None:
         self.bucket = settings.s3_bucket or ""
         self.client = s3_store(settings)
+        self.prefix = key_prefix(settings, "documents")
         # Spools stay on this machine; nothing in it outlives one upload.
         self.scratch_dir = settings.data_dir / "tmp"
 
     def describe(self) -> str:
-        return f"s3://{self.bucket}/{DOCUMENTS_PREFIX}/"
+        return f"s3://{self.bucket}/{self.prefix}"
 
     def key(self, sha256: str) -> str:
-        return f"{DOCUMENTS_PREFIX}/{content_key(sha256)}"
+        return self.prefix + content_key(sha256)
 
     def place(self, source: Path, sha256: str, size: int) -> None:
         key = self.key(sha256)
@@ -103,9 +105,7 @@ class S3DocumentStore(DocumentStore):
 
     def check(self) -> None:
         # A listing of one page proves the bucket is there and the credentials may read it.
-        stream = calling(
-            self.bucket, obstore.list, self.client, prefix=f"{DOCUMENTS_PREFIX}/", chunk_size=1
-        )
+        stream = calling(self.bucket, obstore.list, self.client, prefix=self.prefix, chunk_size=1)
         try:
             next(iter(stream), None)
         except BaseError as err:
