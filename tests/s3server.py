@@ -46,14 +46,41 @@ class S3Server:
                 self.command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         _wait_until_up(self.endpoint, self.process, self.log)
+        self._wait_until_stored()
 
-    def stop(self) -> None:
-        """Stop it as an outage would: nothing answers on its ports until start()."""
+    def _wait_until_stored(self) -> None:
+        """S3 answers before the volume server has joined the master; a file written and
+        read back through the filer proves both are there (after a restart too)."""
+        probe = f"{self.filer}/probe/{uuid.uuid4().hex}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                put = urllib.request.Request(probe, data=b"probe", method="PUT")
+                with urllib.request.urlopen(put, timeout=5):
+                    pass
+                with urllib.request.urlopen(probe, timeout=5) as answer:
+                    if answer.read() == b"probe":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"weed stores nothing after 60 s:\n{self.log.read_text()[-3000:]}"
+                )
+            time.sleep(0.2)
+        urllib.request.urlopen(urllib.request.Request(probe, method="DELETE"), timeout=5).close()
+
+    def stop(self, *, outage: bool = True) -> None:
+        """Stop it; as an outage would (SIGKILL) unless told otherwise: nothing answers on
+        its ports until start()."""
         if self.process is None:
             return
-        self.process.terminate()
+        if outage:
+            self.process.kill()
+        else:
+            self.process.terminate()
         try:
-            self.process.wait(timeout=15)
+            self.process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -161,5 +188,5 @@ def seaweedfs() -> Iterator[S3Server]:
         server.bucket = server.new_bucket()
         yield server
     finally:
-        server.stop()
+        server.stop(outage=False)
         shutil.rmtree(folder, ignore_errors=True)
