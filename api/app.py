@@ -28,6 +28,7 @@ from api.json_errors import (
     ApiProblem,
     api_problem_handler,
     http_error_handler,
+    problem_response,
     unexpected_response,
     validation_handler,
 )
@@ -45,6 +46,7 @@ from api.sessions import Sessions
 from api.temporal_client import TemporalConnection
 from api.throttle import SignInThrottle
 from api.visibility import CountsCache, PageTokens
+from common.documents import StoreUnavailable
 from common.settings import Settings, get_settings
 from common.version import VERSION
 
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     app.include_router(tasks.router)
@@ -110,6 +113,27 @@ def _lang_of(request: Request) -> Lang:
 async def _page_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
     return render_problem(error, _lang_of(request))
+
+
+async def _store_unavailable(request: Request, error: Exception) -> Response:
+    """S3 (or the folder) cannot be used now: 503 and "try again", wherever it was needed."""
+    log.warning(
+        "document store unavailable on %s %s: %s", request.method, redact(request.url.path), error
+    )
+    headers = {**request.app.state.security_headers, "Retry-After": "10"}
+    if request.url.path.startswith(API_PREFIX):
+        response = problem_response(ApiProblem(503, "store_unavailable", headers=headers))
+        return response
+    lang = _lang_of(request)
+    return render_problem(
+        PageError(
+            503,
+            text(lang, "unavailable_title"),
+            [text(lang, "store_unavailable")],
+            headers=headers,
+        ),
+        lang,
+    )
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:

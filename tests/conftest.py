@@ -130,6 +130,13 @@ def s3_server() -> Iterator[S3Server]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def s3_outage_server() -> Iterator[S3Server]:
+    """A server of the module's own, for tests that stop it (an outage) and start it again."""
+    with seaweedfs() as server:
+        yield server
+
+
 def on_s3(settings: Settings, server: S3Server) -> Settings:
     """``settings`` with documents and archives in the session's bucket, under a prefix of
     their own (a bucket per test would be a SeaweedFS collection per test, each taking

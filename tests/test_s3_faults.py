@@ -18,17 +18,16 @@ from common.models import ArchiveRequest
 from common.settings import Settings
 from tests import samples
 from tests.conftest import on_s3
-from tests.s3server import S3Server, seaweedfs
+from tests.s3server import S3Server
 from tests.support import files_under
 from tests.test_archive import RUN_ID, WORKFLOW_ID, env, request_  # noqa: F401 (fixtures)
 
 PDF = "application/pdf"
 
 
-@pytest.fixture(scope="module")
-def outage_server() -> Iterator[S3Server]:
-    with seaweedfs() as server:
-        yield server
+@pytest.fixture
+def outage_server(s3_outage_server: S3Server) -> S3Server:
+    return s3_outage_server
 
 
 @pytest.fixture

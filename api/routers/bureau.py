@@ -16,7 +16,6 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -39,7 +38,7 @@ from api.process_view import View
 from api.processes import ProcessError
 from api.security import check_same_origin
 from api.sop_table import build_table
-from common.archive_bag import bag_files, iter_zip_bag, validate_bag
+from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.documents import open_document_store
 from common.models import (
     DEFAULT_SOP_NUMBER,
@@ -632,16 +631,16 @@ async def document(
 ) -> Response:
     try:
         status = await processes.status(await _client(request), workflow_id)
-        return document_response(status, sha256, open_document_store(settings))
+        return await document_response(status, sha256, open_document_store(settings))
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
 
 
 async def _archived(
     request: Request, workflow_id: str, settings: Settings
-) -> tuple[StatusView, Path]:
+) -> tuple[StatusView, str]:
     status = await processes.status(await _client(request), workflow_id)
-    return status, processes.archive_path(settings, status)
+    return status, await processes.archive_name(settings, status)
 
 
 @router.get("/proses/{workflow_id}/arsip", response_class=HTMLResponse)
@@ -649,14 +648,15 @@ async def archive_page(
     workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
 ) -> Response:
     try:
-        status, path = await _archived(request, workflow_id, settings)
+        status, name = await _archived(request, workflow_id, settings)
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
-    # Every file re-hashed: slow for a large bag, so off the event loop.
-    valid, problem = await asyncio.to_thread(validate_bag, path)
-    files = await asyncio.to_thread(bag_files, path)
+    # Every file re-hashed (fetched first when the store is S3): off the event loop.
+    valid, problem, files = await asyncio.to_thread(
+        check_archive, open_archive_store(settings), name
+    )
     info = status.archive
-    assert info is not None  # archive_path refuses a process without one
+    assert info is not None  # archive_name refuses a process without one
     return render_page(
         request,
         "bureau/archive.html",
@@ -668,9 +668,7 @@ async def archive_page(
             "created": short_when(info.created_at, lang, settings.timezone),
             "valid": valid,
             "problem": problem or "",
-            "files": [
-                {"path": f.relative_to(path).as_posix(), "size": f.stat().st_size} for f in files
-            ],
+            "files": [{"path": path, "size": size} for path, size in files],
         },
         signed=signed,
         nav="list",
@@ -682,11 +680,11 @@ async def archive_zip(
     workflow_id: str, request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
 ) -> Response:
     try:
-        _, path = await _archived(request, workflow_id, settings)
+        _, name = await _archived(request, workflow_id, settings)
     except ProcessError as err:
         return _error_page(request, lang, signed, err)
     return StreamingResponse(
-        iter_zip_bag(path),
+        iter_zip_archive(open_archive_store(settings), name),
         media_type="application/zip",
-        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+        headers={"Content-Disposition": content_disposition(f"{name}.zip")},
     )

@@ -32,6 +32,6 @@ async def download(
     client = await task_client(request.app.state.temporal, lang)
     access = await open_task(token, claims, client, settings, people, lang)
     try:
-        return document_response(access.status, sha256, store)
+        return await document_response(access.status, sha256, store)
     except ProcessError as err:
         raise page_error(err, lang) from None

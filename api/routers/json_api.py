@@ -36,7 +36,7 @@ from api.downloads import content_disposition
 from api.json_errors import ApiProblem, Problem
 from api.processes import WORKFLOW_ID, ProcessError
 from api.visibility import Filters, PageTokens, StateFilter
-from common.archive_bag import iter_zip_bag, validate_bag
+from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
 from common.filetypes import UnsupportedDocument
 from common.models import (
@@ -355,11 +355,12 @@ async def cancel(
 )
 async def archive(workflow_id: ProcessId, request: Request, _: ApiIdentityDep) -> ArchiveReport:
     status = await _status(request, workflow_id)
+    settings = _settings(request)
     with _as_problem():
-        path = processes.archive_path(_settings(request), status)
-    valid, problem = await asyncio.to_thread(validate_bag, path)
+        name = await processes.archive_name(settings, status)
+    valid, problem, _ = await asyncio.to_thread(check_archive, open_archive_store(settings), name)
     info = status.archive
-    assert info is not None  # archive_path refuses a process without one
+    assert info is not None  # archive_name refuses a process without one
     return ArchiveReport(
         bag_name=info.bag_name,
         files=info.files,
@@ -382,12 +383,13 @@ async def archive_zip(
     workflow_id: ProcessId, request: Request, _: ApiIdentityDep
 ) -> StreamingResponse:
     status = await _status(request, workflow_id)
+    settings = _settings(request)
     with _as_problem():
-        path = processes.archive_path(_settings(request), status)
+        name = await processes.archive_name(settings, status)
     return StreamingResponse(
-        iter_zip_bag(path),
+        iter_zip_archive(open_archive_store(settings), name),
         media_type="application/zip",
-        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+        headers={"Content-Disposition": content_disposition(f"{name}.zip")},
     )
 
 
