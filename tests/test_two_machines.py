@@ -8,6 +8,7 @@ archive page, its zip and the document, all from the bucket.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -21,7 +22,7 @@ from common.archive_bag import validate_bag
 from common.models import ProcessState
 from common.settings import Settings
 from tests import samples
-from tests.bureau import signed_in
+from tests.bureau import signed_in, token
 from tests.conftest import MailBox, end_left_running, on_s3
 from tests.s3server import S3Server
 from tests.scenario import KASUBAG, Scenario
@@ -141,3 +142,38 @@ async def test_a_process_on_a_web_machine_and_a_worker_machine_that_share_only_t
     # Neither machine kept a document or an archive on its own disk.
     assert local_files(on_worker) == []
     assert local_files(on_web) == []
+
+
+async def test_ops_storing_a_document_through_the_api_while_s3_is_down_get_a_503_and_can_retry(
+    dev_env: WorkflowEnvironment, settings: Settings, s3_outage_server: S3Server
+):
+    on = on_s3(settings, s3_outage_server)
+    tor = samples.pdf("TOR penyusunan IKU 2027")
+    async with (
+        serve(on, dev_env.client) as base,
+        httpx.AsyncClient(
+            base_url=base, timeout=60, headers={"Authorization": f"Bearer {token(on, 'ops')}"}
+        ) as ops,
+    ):
+
+        async def store() -> httpx.Response:
+            return await ops.post(
+                "/api/documents",
+                params={"name": "TOR.pdf"},
+                content=tor,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+
+        s3_outage_server.stop()
+        try:
+            refused = await store()
+        finally:
+            s3_outage_server.start()
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "store_unavailable"
+        assert refused.headers["retry-after"] == "10"
+        assert local_files(on) == []
+
+        stored = await store()
+        assert stored.status_code == 201, stored.text
+        assert stored.json()["sha256"] == hashlib.sha256(tor).hexdigest()
