@@ -42,10 +42,11 @@ from common.archive_bag import (
     validate_bag,
 )
 from common.archive_store import open_archive_store
+from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
+from common.catalogue import label as label_of
+from common.dates import month_name
 from common.directory import Directory, load_directory
 from common.documents import DocumentStore, open_document_store
-from common.labels import EVENTS, STATES
-from common.labels import label as label_of
 from common.models import (
     Action,
     ArchiveInfo,
@@ -317,40 +318,9 @@ def sop_record(request: ArchiveRequest, run_id: str) -> dict[str, Any]:
 
 # --- the printable record ---------------------------------------------------------------
 
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-_ACTIONS = {
-    Action.SUBMIT: "Ajukan",
-    Action.APPROVE: "Setujui",
-    Action.RETURN: "Kembalikan untuk diperbaiki",
-    Action.HAND_OVER: "Serahkan",
-    Action.ARCHIVE: "Arsipkan",
-}
-_HEADER_LABELS = {
-    "instansi": "Instansi",
-    "unit": "Unit kerja",
-    "nama_sop": "Nama SOP",
-    "name_en": "Nama SOP (English)",
-    "disahkan_oleh": "Disahkan oleh",
-    "dasar_hukum": "Dasar hukum",
-    "kualifikasi_pelaksana": "Kualifikasi pelaksana",
-    "keterkaitan": "Keterkaitan",
-    "peralatan": "Peralatan/perlengkapan",
-    "peringatan": "Peringatan",
-    "pencatatan": "Pencatatan dan pendataan",
-}
+# The record is in Bahasa Indonesia; its words are the catalogue's, as on the pages.
+_ACTIONS = {action: label_of(ACTIONS, action.value) for action in Action}
+_HEADER_LABELS = {key: text("id", field) for key, field in HEADER_FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -370,7 +340,7 @@ def _when(moment: datetime, tz: tzinfo) -> str:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(tz)
     return (
-        f"{local.day} {_MONTHS[local.month - 1]} {local.year}, "
+        f"{local.day} {month_name(local.month)} {local.year}, "
         f"{local:%H.%M} {local.tzname() or ''}".rstrip()
     )
 
@@ -385,7 +355,7 @@ def _acting_kind(directory: Directory, person: str, for_person: str, day: date) 
     pair = [a for a in directory.acting if a.person == person and a.for_person == for_person]
     covering = [a for a in pair if a.start <= day <= a.end]
     chosen = covering or pair
-    return chosen[0].kind.title() if chosen else "Plh/Plt"
+    return acting_label(chosen[0].kind if chosen else None)
 
 
 def resolve_who(

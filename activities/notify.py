@@ -33,6 +33,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from common.catalogue import acting_label, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.links import LinkSigner
@@ -132,7 +133,7 @@ def _person_recipient(directory: Directory, person_id: str, today: date) -> Reci
     acting = directory.acting_for(person_id, today)
     deputy = directory.person(acting.person) if acting else None
     if acting and deputy is not None and deputy.active and person is not None:
-        note = ActingNote(acting.kind.capitalize(), _post_of(person), person.name)
+        note = ActingNote(acting_label(acting.kind), _post_of(person), person.name)
         return Recipient(deputy.id, deputy.email, deputy.name, deputy.lang, note)
     if person is None or not person.active:
         # Unknown or inactive: nobody to write to; reported in `skipped`.
@@ -219,6 +220,7 @@ def _step_context(number: int | None, lang: str) -> dict[str, Any]:
             "approval": "",
             "role": "",
             "role_code": "",
+            "todo": "",
         }
     role = ROLES[step.role]
     full = step.activity_en if lang == "en" else step.activity_id
@@ -231,6 +233,7 @@ def _step_context(number: int | None, lang: str) -> dict[str, Any]:
         "approval": step.approval.value,
         "role": role.name_en if lang == "en" else role.name_id,
         "role_code": role.code,
+        "todo": todo(step.kind.value, step.approval.value, lang),
     }
 
 

@@ -54,6 +54,11 @@ _ZONE_ABBR = {
 }
 
 
+def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
+    """``Maret`` / ``March``: month 1 to 12."""
+    return _MONTHS[lang if lang in LANGUAGES else DEFAULT_LANG][month - 1]
+
+
 def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jakarta") -> str:
     """``Kamis, 26 Maret 2026 pukul 16.00 WIB`` / ``Thursday, 26 March 2026, 16:00 WIB``."""
     if moment.tzinfo is None:  # Temporal and pydantic give aware times; be safe anyway

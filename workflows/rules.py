@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from common import catalogue
 from common.models import (
     Action,
     Approval,
@@ -30,109 +31,15 @@ from common.models import (
 )
 from workflows import sop
 
-# code -> (English, Bahasa Indonesia). The web layer shows these to the person who clicked.
-REFUSALS: dict[str, tuple[str, str]] = {
-    "not_running": ("This process has ended.", "Proses ini sudah selesai."),
-    "no_task": (
-        "Nothing is waiting for a decision right now.",
-        "Saat ini tidak ada tugas yang menunggu keputusan.",
-    ),
-    "unknown_task": (
-        "This task does not belong to this process.",
-        "Tugas ini bukan bagian dari proses ini.",
-    ),
-    "stale_task": (
-        "This task is no longer current: the process has moved on.",
-        "Tugas ini sudah tidak berlaku: proses sudah berlanjut.",
-    ),
-    "already_decided": ("This task has already been decided.", "Tugas ini sudah diputuskan."),
-    "unassigned": (
-        "Nobody is assigned to this task yet.",
-        "Tugas ini belum ditugaskan kepada siapa pun.",
-    ),
-    "not_assignee": (
-        "You are not assigned to this task, nor acting for someone who is.",
-        "Anda bukan pelaksana tugas ini dan bukan pejabat Plh/Plt pelaksananya.",
-    ),
-    "action_not_allowed": (
-        "This step does not allow that action.",
-        "Langkah ini tidak mengizinkan tindakan tersebut.",
-    ),
-    "note_required": (
-        "A return needs a note saying what to fix.",
-        "Pengembalian harus disertai catatan perbaikan.",
-    ),
-    "disposisi_required": (
-        "Approving here gives a disposisi: write it in the note.",
-        "Persetujuan pada langkah ini berupa disposisi: tuliskan pada catatan.",
-    ),
-    "checklist_incomplete": (
-        "Answer every item of the review checklist.",
-        "Isi semua butir Lembar Pemeriksaan.",
-    ),
-    "checklist_unknown_item": (
-        "The checklist has an item this step does not know.",
-        "Lembar Pemeriksaan memuat butir yang tidak dikenal.",
-    ),
-    "checklist_not_met": (
-        "An item of the checklist is not met: return the document instead.",
-        "Ada butir Lembar Pemeriksaan yang belum sesuai: kembalikan untuk diperbaiki.",
-    ),
-    "own_submission": (
-        "You cannot approve your own submission.",
-        "Anda tidak dapat menyetujui usulan Anda sendiri.",
-    ),
-    "attachment_not_allowed": (
-        "That document cannot be attached at this step.",
-        "Dokumen tersebut tidak dapat dilampirkan pada langkah ini.",
-    ),
-    "attachment_duplicate": (
-        "Attach only one file of that kind.",
-        "Lampirkan hanya satu berkas untuk jenis dokumen tersebut.",
-    ),
-    "documents_missing": (
-        "A required document is missing.",
-        "Dokumen yang dipersyaratkan belum dilampirkan.",
-    ),
-    "team_required": (
-        "Name the members of the drafting team and its leader.",
-        "Sebutkan anggota dan ketua Tim Penyusunan.",
-    ),
-    "team_not_allowed": (
-        "The drafting team is named only at step 5.",
-        "Tim Penyusunan hanya dibentuk pada langkah 5.",
-    ),
-    "parafs_missing": (
-        "This version does not carry all three initials (paraf).",
-        "Versi ini belum diparaf lengkap oleh Kabag, Karo dan Sekjen.",
-    ),
-    "document_not_in_store": (
-        "An attached document is not in the document store with that checksum.",
-        "Dokumen yang dilampirkan tidak ada di penyimpanan dengan checksum tersebut.",
-    ),
-    "unknown_person": (
-        "That person is not in the directory.",
-        "Orang tersebut tidak terdaftar di direktori.",
-    ),
-    "check_unavailable": (
-        "The attached documents could not be checked right now; try again.",
-        "Dokumen tidak dapat diperiksa saat ini; silakan coba lagi.",
-    ),
-    "not_authorised": (
-        "Only the Karo or ops may do this.",
-        "Hanya Karo atau petugas operasional yang dapat melakukan ini.",
-    ),
-    "via_not_ops": (
-        "Only ops may enter a decision for an official.",
-        "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat.",
-    ),
-}
+# code -> (Bahasa Indonesia, English), in the catalogue of everything people read. The web
+# layer shows these to the person who clicked.
+REFUSALS = catalogue.REFUSALS
 
 
 class Refusal(Exception):
     def __init__(self, code: str) -> None:
         self.code = code
-        self.message, self.message_id = REFUSALS[code]
+        self.message_id, self.message = REFUSALS[code]
         super().__init__(self.message)
 
 

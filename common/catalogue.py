@@ -1,0 +1,972 @@
+"""What officials and the bureau read, in one place and one order: (Bahasa Indonesia, English).
+
+The pages (``api``), the mails (``activities.notify`` and its templates), the printed record
+(``activities.archive``) and the workflow's refusals (``workflows.rules``) all take their
+words from here, so a thing has one name everywhere: the button "Kirim" on the page is
+"Kirim" in the mail and in the record. Month and day names live in ``common.dates``.
+Every entry is a pair, so no text exists in one language only (tests/test_catalogue.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+Lang = Literal["id", "en"]
+LANGS: tuple[Lang, ...] = ("id", "en")
+DEFAULT_LANG: Lang = "id"
+Pair = tuple[str, str]  # (Bahasa Indonesia, English)
+
+# --- the SOP's words ---------------------------------------------------------------------
+
+# What the official does: the buttons, and what the mail and the record call the decision.
+ACTIONS: Mapping[str, Pair] = {
+    "submit": ("Kirim", "Submit"),
+    "approve": ("Setujui", "Approve"),
+    "return": ("Kembalikan untuk diperbaiki", "Return for revision"),
+    "hand_over": ("Serahkan", "Hand over"),
+    "archive": ("Arsipkan", "Archive"),
+}
+# Approving where the approval is a paraf or the signature says so.
+APPROVE_AS: Mapping[str, Pair] = {
+    "paraf": ("Setujui dan paraf", "Approve and initial"),
+    "signature": ("Setujui dan tandatangani", "Approve and sign"),
+}
+# What a recorded decision did, in a few words.
+ACTIONS_DONE: Mapping[str, Pair] = {
+    "submit": ("dikirim", "submitted"),
+    "approve": ("disetujui", "approved"),
+    "return": ("dikembalikan untuk diperbaiki", "returned for revision"),
+    "hand_over": ("diserahkan", "handed over"),
+    "archive": ("diarsipkan", "archived"),
+}
+APPROVED_AS: Mapping[str, Pair] = {
+    "paraf": ("disetujui dan diparaf", "approved and initialled"),
+    "signature": ("disetujui dan ditandatangani", "approved and signed"),
+}
+# The acting official's title, as official letters write it before the post.
+ACTING: Mapping[str, Pair] = {
+    "plh": ("Plh", "Plh"),
+    "plt": ("Plt", "Plt"),
+    "either": ("Plh/Plt", "Plh/Plt"),
+}
+
+# What a task mail asks for, with the page's own button words in quotes.
+MAIL: Mapping[str, Pair] = {
+    "todo_review": (
+        "periksa dokumen dan Lembar Pemeriksaan, lalu pilih “{approve}” atau “{return_}”.",
+        "review the documents and the checklist, then choose “{approve}” or “{return_}”.",
+    ),
+    "todo_handover": (
+        "serahkan IKU untuk didokumentasikan: pilih “{hand_over}”.",
+        "hand the IKU over for documentation: choose “{hand_over}”.",
+    ),
+    "todo_archive": (
+        "dokumentasikan IKU: pilih “{archive}”.",
+        "document the IKU: choose “{archive}”.",
+    ),
+    "todo_submit": (
+        "unggah dokumen yang diminta, lalu pilih “{submit}”.",
+        "upload the documents asked for, then choose “{submit}”.",
+    ),
+}
+
+
+def button_word(action: str, approval: str | None, lang: str) -> str:
+    """The button of ``action`` on the task page (and so in the mail and the record):
+    approving where the approval is a paraf or the signature says so."""
+    if action == "approve" and approval in APPROVE_AS:
+        return pick(APPROVE_AS[approval], lang)
+    return label(ACTIONS, action, lang)
+
+
+def todo(kind: str, approval: str | None, lang: str) -> str:
+    """What a task mail asks of its reader, by the step's kind."""
+    words = {
+        "approve": button_word("approve", approval, lang),
+        "return_": button_word("return", None, lang),
+        "hand_over": button_word("hand_over", None, lang),
+        "archive": button_word("archive", None, lang),
+        "submit": button_word("submit", None, lang),
+    }
+    key = {"review": "todo_review", "handover": "todo_handover", "archive": "todo_archive"}
+    return text(lang, key.get(kind, "todo_submit"), **words)
+
+
+# --- the record's codes --------------------------------------------------------------------
+
+EVENTS: Mapping[str, Pair] = {
+    "started": ("Proses dimulai", "Started"),
+    "entered": ("Masuk langkah", "Step entered"),
+    "unassigned": ("Belum ada pelaksana", "Nobody holds the role"),
+    "assigned": ("Ditugaskan", "Assigned"),
+    "decided": ("Keputusan", "Decision"),
+    "refused": ("Keputusan tidak diterima", "Refused"),
+    "reminder": ("Pengingat", "Reminder"),
+    "resent": ("Dikirim ulang", "Sent again"),
+    "notify_failed": ("Email gagal terkirim", "Mail could not be sent"),
+    "overdue": ("Lewat tenggat", "Overdue"),
+    "escalation": ("Eskalasi", "Escalation"),
+    "cancelled": ("Dibatalkan", "Cancelled"),
+    "archived": ("Diarsipkan", "Archived"),
+    "archive_failed": ("Arsip gagal dibuat", "Archive failed"),
+    "schedule_failed": ("Tenggat belum dapat dihitung", "Deadline could not be computed"),
+}
+
+STATES: Mapping[str, Pair] = {
+    "running": ("Berjalan", "Running"),
+    "archived": ("Diarsipkan", "Archived"),
+    "cancelled": ("Dibatalkan", "Cancelled"),
+    "stopped": ("Dihentikan (Temporal)", "Stopped (Temporal)"),
+}
+
+# The workflow's refusals, by code: shown to the person who clicked.
+REFUSALS: Mapping[str, Pair] = {
+    "not_running": ("Proses ini sudah selesai.", "This process has ended."),
+    "no_task": (
+        "Saat ini tidak ada tugas yang menunggu keputusan.",
+        "Nothing is waiting for a decision right now.",
+    ),
+    "unknown_task": (
+        "Tugas ini bukan bagian dari proses ini.",
+        "This task does not belong to this process.",
+    ),
+    "stale_task": (
+        "Tugas ini sudah tidak berlaku: proses sudah berlanjut.",
+        "This task is no longer current: the process has moved on.",
+    ),
+    "already_decided": ("Tugas ini sudah diputuskan.", "This task has already been decided."),
+    "unassigned": (
+        "Tugas ini belum ditugaskan kepada siapa pun.",
+        "Nobody is assigned to this task yet.",
+    ),
+    "not_assignee": (
+        "Anda bukan pelaksana tugas ini dan bukan pejabat Plh/Plt pelaksananya.",
+        "You are not assigned to this task, nor acting for someone who is.",
+    ),
+    "action_not_allowed": (
+        "Langkah ini tidak mengizinkan tindakan tersebut.",
+        "This step does not allow that action.",
+    ),
+    "note_required": (
+        "Pengembalian harus disertai catatan perbaikan.",
+        "A return needs a note saying what to fix.",
+    ),
+    "disposisi_required": (
+        "Persetujuan pada langkah ini berupa disposisi: tuliskan pada catatan.",
+        "Approving here gives a disposisi: write it in the note.",
+    ),
+    "checklist_incomplete": (
+        "Isi semua butir Lembar Pemeriksaan.",
+        "Answer every item of the review checklist.",
+    ),
+    "checklist_unknown_item": (
+        "Lembar Pemeriksaan memuat butir yang tidak dikenal.",
+        "The checklist has an item this step does not know.",
+    ),
+    "checklist_not_met": (
+        "Ada butir Lembar Pemeriksaan yang belum sesuai: kembalikan untuk diperbaiki.",
+        "An item of the checklist is not met: return the document instead.",
+    ),
+    "own_submission": (
+        "Anda tidak dapat menyetujui usulan Anda sendiri.",
+        "You cannot approve your own submission.",
+    ),
+    "attachment_not_allowed": (
+        "Dokumen tersebut tidak dapat dilampirkan pada langkah ini.",
+        "That document cannot be attached at this step.",
+    ),
+    "attachment_duplicate": (
+        "Lampirkan hanya satu berkas untuk jenis dokumen tersebut.",
+        "Attach only one file of that kind.",
+    ),
+    "documents_missing": (
+        "Dokumen yang dipersyaratkan belum dilampirkan.",
+        "A required document is missing.",
+    ),
+    "team_required": (
+        "Sebutkan anggota dan ketua Tim Penyusunan.",
+        "Name the members of the drafting team and its leader.",
+    ),
+    "team_not_allowed": (
+        "Tim Penyusunan hanya dibentuk pada langkah 5.",
+        "The drafting team is named only at step 5.",
+    ),
+    "parafs_missing": (
+        "Versi ini belum diparaf lengkap oleh Kabag, Karo dan Sekjen.",
+        "This version does not carry all three initials (paraf).",
+    ),
+    "document_not_in_store": (
+        "Dokumen yang dilampirkan tidak ada di penyimpanan dengan checksum tersebut.",
+        "An attached document is not in the document store with that checksum.",
+    ),
+    "unknown_person": (
+        "Orang tersebut tidak terdaftar di direktori.",
+        "That person is not in the directory.",
+    ),
+    "check_unavailable": (
+        "Dokumen tidak dapat diperiksa saat ini; silakan coba lagi.",
+        "The attached documents could not be checked right now; try again.",
+    ),
+    "not_authorised": (
+        "Hanya Karo atau petugas operasional yang dapat melakukan ini.",
+        "Only the Karo or ops may do this.",
+    ),
+    "via_not_ops": (
+        "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat.",
+        "Only ops may enter a decision for an official.",
+    ),
+}
+
+# The web layer's own problems, by code (shared with the JSON API).
+PROBLEMS: Mapping[str, Pair] = {
+    "not_found": ("Proses tidak ditemukan.", "No such process."),
+    "already_started": (
+        "Proses dengan id ini sudah ada.",
+        "A process with this id already exists.",
+    ),
+    "unavailable": (
+        "Temporal tidak dapat dihubungi saat ini. Coba lagi sebentar lagi.",
+        "Temporal cannot be reached right now. Try again in a moment.",
+    ),
+    "busy": (
+        "Terlalu banyak permintaan untuk proses ini. Coba lagi sebentar lagi.",
+        "Too many requests for this process. Try again in a moment.",
+    ),
+    "pending": (
+        "Belum ada jawaban dari proses. Kirim lagi: tindakan hanya diterapkan sekali.",
+        "The process has not answered yet. Send again: it is applied only once.",
+    ),
+    "no_archive": ("Proses ini belum diarsipkan.", "This process has not been archived."),
+    "archive_missing": (
+        "Arsip proses ini tidak ada (atau belum utuh) di tempat arsip. Hubungi petugas "
+        "operasional.",
+        "This process's archive is not (or not wholly) in the archive store. Contact operations.",
+    ),
+    "store_unavailable": (
+        "Penyimpanan dokumen tidak dapat dihubungi saat ini: tidak ada yang disimpan dan "
+        "keputusan belum dikirim. Coba lagi sebentar lagi; mengirim ulang aman.",
+        "The document store cannot be reached right now: nothing was stored and no decision "
+        "was sent. Try again in a moment; sending again is safe.",
+    ),
+    "invalid_page_token": (
+        "Penanda halaman tidak valid; mulai lagi dari halaman pertama.",
+        "The page token is not valid; start again from the first page.",
+    ),
+    "unauthenticated": (
+        "Sertakan token API yang valid (Authorization: Bearer …).",
+        "Send a valid API token (Authorization: Bearer …).",
+    ),
+    "invalid_request": (
+        "Permintaan tidak valid; lihat errors untuk rinciannya.",
+        "The request is not valid; see errors for details.",
+    ),
+    "too_large": ("Permintaan terlalu besar.", "The request is too large."),
+    "method_not_allowed": (
+        "Metode HTTP ini tidak didukung di alamat ini.",
+        "This HTTP method is not supported here.",
+    ),
+    "unsupported_document": ("Jenis berkas tidak diterima.", "The file type is not accepted."),
+    "empty_document": ("Berkas kosong.", "The file is empty."),
+    "document_unknown": (
+        "Dokumen ini bukan bagian dari proses ini.",
+        "This document does not belong to this process.",
+    ),
+    "document_missing": (
+        "Dokumen tidak ada di penyimpanan. Hubungi petugas operasional.",
+        "The document is missing from the store. Contact operations.",
+    ),
+    "reason_required": ("Tuliskan alasannya.", "Give the reason."),
+    "confirm_required": (
+        "Centang konfirmasi untuk membatalkan proses.",
+        "Tick the confirmation to cancel the process.",
+    ),
+    "error": ("Terjadi kesalahan. Coba lagi nanti.", "Something went wrong. Try again later."),
+}
+
+# --- the pages -----------------------------------------------------------------------------
+
+# The task pages, the result page and the outbox.
+PAGES: Mapping[str, Pair] = {
+    "app_name": ("Sistem IKU Kemnaker", "Kemnaker IKU system"),
+    "switch_lang": ("English", "Bahasa Indonesia"),
+    "sop": ("SOP", "SOP"),
+    "sop_no": ("No. SOP", "SOP No."),
+    "process": ("Proses", "Process"),
+    "step_of": ("Langkah {n} dari {total}", "Step {n} of {total}"),
+    "round": ("Putaran {n}", "Round {n}"),
+    "asked": ("Diminta kepada", "Asked of"),
+    "acting_as": (
+        "sebagai {kind} {position} (menggantikan {name})",
+        "as {kind} {position} (standing in for {name})",
+    ),
+    "sent_by": ("Dikirim oleh", "Sent by"),
+    "returned_by": ("Dikembalikan oleh", "Returned by"),
+    "started_by": ("Dimulai oleh", "Started by"),
+    "at_step": ("langkah {n}", "step {n}"),
+    "return_note": ("Catatan pengembalian", "Why it was returned"),
+    "deadline": ("Tenggat", "Deadline"),
+    "days_left": ("sisa {n} hari kerja", "{n} working days left"),
+    "day_left": ("sisa 1 hari kerja", "1 working day left"),
+    "overdue": ("TERLAMBAT", "OVERDUE"),
+    "no_deadline": ("Belum ada tenggat.", "No deadline yet."),
+    "documents": ("Dokumen", "Documents"),
+    "documents_step": ("Dokumen untuk langkah ini", "Documents for this step"),
+    "documents_other": ("Dokumen lain dalam proses ini", "Other documents of this process"),
+    "no_documents": ("Belum ada dokumen.", "No documents yet."),
+    "version": ("versi {n}", "version {n}"),
+    "latest": ("terbaru", "latest"),
+    "uploaded_by": (
+        "diunggah oleh {name}, langkah {step}, {when}",
+        "uploaded by {name}, step {step}, {when}",
+    ),
+    "download": ("Unduh", "Download"),
+    "decision_on": (
+        "{what} oleh {name} (langkah {step}), {when}",
+        "{what} by {name} (step {step}), {when}",
+    ),
+    "marks": ("Paraf dan tanda tangan yang berlaku", "Initials and signature in force"),
+    "paraf_by": ("Paraf {name} (langkah {step})", "Initialled by {name} (step {step})"),
+    "signed_by": ("Ditandatangani {name}", "Signed by {name}"),
+    "checklist": ("Lembar Pemeriksaan", "Review checklist"),
+    "checklist_hint": (
+        "Isi setiap butir. Persetujuan hanya bila semua butir sesuai.",
+        "Answer every item. Approval needs every item met.",
+    ),
+    "ok": ("Sesuai", "Met"),
+    "not_ok": ("Tidak sesuai", "Not met"),
+    "remark": ("Keterangan (opsional)", "Remark (optional)"),
+    "note": ("Catatan", "Note"),
+    "note_hint": (
+        "Wajib diisi bila dikembalikan untuk diperbaiki.",
+        "Required when returning for revision.",
+    ),
+    "disposisi": ("Disposisi", "Disposisi (written instruction)"),
+    "disposisi_hint": (
+        "Tuliskan disposisi Anda; wajib diisi.",
+        "Write your instruction; required.",
+    ),
+    "uploads": ("Unggah dokumen", "Upload documents"),
+    "uploads_hint": (
+        "PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods), PNG atau "
+        "JPEG; paling besar {size} per berkas.",
+        "PDF, Word (.docx), Excel (.xlsx), OpenDocument (.odt/.ods), PNG or JPEG; "
+        "at most {size} per file.",
+    ),
+    "required": ("wajib", "required"),
+    "optional": ("opsional", "optional"),
+    "keeps_version": ("opsional: versi {n} sudah ada", "optional: version {n} is on file"),
+    "for_actions": ("untuk: {actions}", "for: {actions}"),
+    "several_files": ("boleh lebih dari satu berkas", "several files allowed"),
+    "team": ("Tim Penyusunan", "Drafting team"),
+    "team_hint": (
+        "Pilih anggota tim sesuai SK Tim, lalu ketuanya.",
+        "Choose the members named in the decree, then the leader.",
+    ),
+    "members": ("Anggota", "Members"),
+    "leader": ("Ketua", "Leader"),
+    "decide": ("Keputusan", "Decision"),
+    "history": ("Riwayat", "History"),
+    "link_personal": (
+        "Tautan ini khusus untuk Anda. Jangan diteruskan.",
+        "This link is personal. Do not forward it.",
+    ),
+    # results
+    "result_title": ("Keputusan diterima", "Decision recorded"),
+    "outcome_submitted": ("Terkirim.", "Submitted."),
+    "outcome_approved": ("Disetujui.", "Approved."),
+    "outcome_approved_paraf": ("Disetujui dan diparaf.", "Approved and initialled."),
+    "outcome_approved_signature": ("Disetujui dan ditandatangani.", "Approved and signed."),
+    "outcome_returned": ("Dikembalikan untuk diperbaiki.", "Returned for revision."),
+    "outcome_handed_over": ("Diserahkan.", "Handed over."),
+    "outcome_archived": ("Diarsipkan. Proses selesai.", "Archived. The process is complete."),
+    "next": ("Berikutnya", "Next"),
+    "next_step": ("Langkah {n} dari {total}: {activity}", "Step {n} of {total}: {activity}"),
+    "next_people": ("Ditugaskan kepada", "Assigned to"),
+    "next_unassigned": (
+        "Belum ada pelaksana; petugas operasional telah diberi tahu.",
+        "Nobody holds this role yet; operations have been told.",
+    ),
+    "next_pending": ("Langkah berikutnya sedang disiapkan.", "The next step is being prepared."),
+    "mail_sent": (
+        "Mereka menerima email berisi tautan tugas.",
+        "They receive an email with their task link.",
+    ),
+    "archive_done": ("Arsip {name}: {files} berkas.", "Archive {name}: {files} files."),
+    "outcome_archive_failed": (
+        "Keputusan Anda tercatat, tetapi arsip tidak dapat dibuat: "
+        "{error}. Langkah pengarsipan dibuka lagi.",
+        "Your decision is recorded, but the archive could not be built: "
+        "{error}. The archiving step is open again.",
+    ),
+    "close_page": ("Anda dapat menutup halaman ini.", "You may close this page."),
+    # problems
+    "nothing_applied": ("Tidak ada yang diterapkan.", "Nothing was applied."),
+    "files_again": (
+        "Berkas yang Anda pilih perlu dipilih lagi.",
+        "Please choose your files again.",
+    ),
+    "refused_title": ("Keputusan tidak dapat diterima", "The decision cannot be accepted"),
+    "already_decided_title": ("Sudah diputuskan", "Already decided"),
+    "decided_by": (
+        "Diputuskan oleh {name} pada {when}: {action}.",
+        "Decided by {name} on {when}: {action}.",
+    ),
+    "now_at": (
+        "Proses kini pada langkah {n} dari {total} ({role}).",
+        "The process is now at step {n} of {total} ({role}).",
+    ),
+    "now_archived": (
+        "Proses sudah selesai dan diarsipkan.",
+        "The process is complete and archived.",
+    ),
+    "now_cancelled": ("Proses dibatalkan: {reason}", "The process was cancelled: {reason}"),
+    "link_unknown_title": ("Tautan tidak dikenal", "Unknown link"),
+    "link_unknown": (
+        "Tautan ini tidak valid atau prosesnya tidak ada. Periksa apakah tautan "
+        "tersalin utuh dari email.",
+        "This link is not valid, or its process does not exist. Check that the "
+        "whole link was copied from the email.",
+    ),
+    "link_expired_title": ("Tautan kedaluwarsa", "Link expired"),
+    "link_expired": (
+        "Masa berlaku tautan ini sudah habis (sampai {when}).",
+        "This link expired on {when}.",
+    ),
+    "link_ask_new": (
+        "Bila tugas ini masih menunggu Anda, minta Kepala Biro atau petugas "
+        "operasional mengirim ulang tautannya.",
+        "If this task still waits for you, ask the Head of Bureau or operations "
+        "to send the link again.",
+    ),
+    "link_stale_title": ("Tautan tidak berlaku lagi", "Link no longer valid"),
+    "link_stale": (
+        "Tugas dalam tautan ini sudah tidak berlaku.",
+        "The task of this link is no longer current.",
+    ),
+    "not_assignee_title": ("Bukan tugas Anda", "Not your task"),
+    "not_assignee_now": (
+        "Tugas ini tidak (lagi) ditugaskan kepada Anda.",
+        "This task is not (or no longer) assigned to you.",
+    ),
+    "cross_site_title": ("Permintaan ditolak", "Request refused"),
+    "cross_site": (
+        "Keputusan hanya dapat dikirim dari halaman tugas itu sendiri. Buka lagi "
+        "tautan dari email Anda.",
+        "A decision can only be sent from the task page itself. Open the link "
+        "from your email again.",
+    ),
+    "form_stale": (
+        "Formulir ini tidak berasal dari halaman tugas Anda atau sudah rusak. Buka "
+        "lagi tautan dari email Anda.",
+        "This form did not come from your task page, or it is damaged. Open the "
+        "link from your email again.",
+    ),
+    "too_large_title": ("Berkas terlalu besar", "File too large"),
+    "file_too_large": (
+        "Berkas paling besar {size}. Perkecil berkasnya (misalnya simpan ulang "
+        "sebagai PDF) lalu kirim lagi.",
+        "Files may be at most {size}. Make the file smaller (for example, save it "
+        "as PDF) and send it again.",
+    ),
+    "request_too_large": (
+        "Kiriman terlalu besar: paling banyak {count} berkas dan {size} seluruhnya.",
+        "The submission is too large: at most {count} files and {size} in all.",
+    ),
+    "bad_type_title": ("Jenis berkas tidak diterima", "File type not accepted"),
+    "bad_type": ("Berkas \u201c{name}\u201d: {reason}", "File \u201c{name}\u201d: {reason}"),
+    "empty_file_title": ("Berkas kosong", "Empty file"),
+    "empty_file": (
+        "Berkas \u201c{name}\u201d kosong (0 byte). Pilih berkas yang benar.",
+        "The file \u201c{name}\u201d is empty (0 bytes). Choose the right file.",
+    ),
+    "bad_form_title": ("Formulir tidak lengkap", "Incomplete form"),
+    "bad_form": (
+        "Formulir tidak dapat dibaca. Buka lagi tautan dari email Anda.",
+        "The form could not be read. Open the link from your email again.",
+    ),
+    "note_too_long": (
+        "Catatan terlalu panjang (paling banyak {n} karakter).",
+        "The note is too long (at most {n} characters).",
+    ),
+    "unknown_kind": (
+        "Jenis dokumen yang dilampirkan tidak dikenal.",
+        "The attached document kind is unknown.",
+    ),
+    "unavailable_title": ("Coba lagi", "Try again"),
+    "resend_safe": (
+        "Mengirim ulang formulir yang sama aman: keputusan hanya diterapkan sekali.",
+        "Sending the same form again is safe: a decision is applied only once.",
+    ),
+    "not_found_title": ("Tidak ditemukan", "Not found"),
+    "error_title": ("Terjadi kesalahan", "Something went wrong"),
+    # outbox
+    "outbox": ("Kotak keluar (email lokal)", "Outbox (local mail)"),
+    "outbox_hint": (
+        "Semua email yang diterima penampung email lokal, terbaru di atas.",
+        "Every message the local mail sink received, newest first.",
+    ),
+    "outbox_empty": ("Belum ada email.", "No messages yet."),
+    "to": ("Kepada", "To"),
+    "received": ("Diterima", "Received"),
+    "kind": ("Jenis", "Kind"),
+    "back_outbox": ("Kembali ke kotak keluar", "Back to the outbox"),
+}
+
+# The bureau's pages (and the printed record's header, which names the same things).
+BUREAU: Mapping[str, Pair] = {
+    # frame
+    "bureau_unit": (
+        "Biro Perencanaan dan Manajemen Kinerja",
+        "Planning and Performance Management Bureau",
+    ),
+    "nav_processes": ("Proses", "Processes"),
+    "nav_start": ("Mulai proses", "Start a process"),
+    "nav_api": ("API", "API"),
+    "sign_out": ("Keluar", "Sign out"),
+    "kind_ops": ("Operasional", "Operations"),
+    "kind_bureau": ("Biro Perencanaan", "Planning Bureau"),
+    "skip_to_content": ("Langsung ke isi", "Skip to content"),
+    "footer": (
+        "SOP Penyusunan Indikator Kinerja Utama Kementerian · Kementerian Ketenagakerjaan",
+        "SOP: drafting the Ministry's Key Performance Indicators · Ministry of Manpower",
+    ),
+    # sign-in
+    "signin_title": ("Masuk", "Sign in"),
+    "signin_lead": (
+        "Halaman Biro Perencanaan dan petugas operasional untuk memulai dan "
+        "memantau setiap proses penyusunan IKU.",
+        "The planning bureau's and operations' pages to start and follow every "
+        "IKU drafting process.",
+    ),
+    "user": ("Nama pengguna", "User name"),
+    "password": ("Kata sandi", "Password"),
+    "signin_button": ("Masuk", "Sign in"),
+    "signin_failed": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
+    "signin_throttled": (
+        "Terlalu banyak percobaan gagal. Coba lagi dalam {minutes} menit.",
+        "Too many failed attempts. Try again in {minutes} minutes.",
+    ),
+    "signin_stale": (
+        "Formulir masuk sudah kedaluwarsa. Silakan coba lagi.",
+        "The sign-in form has expired. Please try again.",
+    ),
+    "signed_out": ("Anda sudah keluar.", "You have signed out."),
+    "signin_where": (
+        "Kata sandi ada di pengaturan (IKU_BUREAU_PASSWORD, IKU_OPS_PASSWORD) atau "
+        "di folder data (bureau-password, ops-password).",
+        "Passwords come from settings (IKU_BUREAU_PASSWORD, IKU_OPS_PASSWORD) or "
+        "the data folder (bureau-password, ops-password).",
+    ),
+    "csrf_failed": (
+        "Formulir ini tidak berasal dari sesi Anda atau sudah kedaluwarsa. Muat "
+        "ulang halaman lalu coba lagi. Tidak ada yang diubah.",
+        "This form did not come from your session, or it has expired. Reload the "
+        "page and try again. Nothing was changed.",
+    ),
+    # problems
+    "forbidden_title": ("Tidak diizinkan", "Not allowed"),
+    "conflict_title": ("Tidak dapat dilakukan sekarang", "Cannot be done now"),
+    "back_to_list": ("Kembali ke daftar proses", "Back to the list of processes"),
+    # list
+    "list_title": ("Proses IKU", "IKU processes"),
+    "list_lead": (
+        "Semua proses penyusunan IKU, dari visibilitas Temporal.",
+        "Every IKU drafting process, from Temporal's visibility.",
+    ),
+    "running_now": ("Berjalan", "Running"),
+    "overdue_now": ("Terlambat", "Overdue"),
+    "filters": ("Saring", "Filter"),
+    "year": ("Tahun", "Year"),
+    "step": ("Langkah", "Step"),
+    "role": ("Peran", "Role"),
+    "assignee": ("Pelaksana", "Assignee"),
+    "state": ("Status", "State"),
+    "any": ("Semua", "Any"),
+    "yes": ("Ya", "Yes"),
+    "no": ("Tidak", "No"),
+    "apply": ("Terapkan", "Apply"),
+    "reset": ("Hapus saringan", "Clear filters"),
+    "per_step": ("Proses berjalan per langkah", "Running processes per step"),
+    "per_role": ("Proses berjalan per peran", "Running processes per role"),
+    "counts_hint": (
+        "Menghitung proses yang berjalan sesuai saringan lainnya; klik untuk menyaring.",
+        "Counts running processes matching the other filters; click to filter.",
+    ),
+    "col_process": ("Proses", "Process"),
+    "col_position": ("Posisi", "Position"),
+    "col_holder": ("Pemegang tugas", "Held by"),
+    "col_started": ("Dimulai", "Started"),
+    "no_processes": ("Tidak ada proses yang sesuai.", "No process matches."),
+    "next_page": ("Halaman berikutnya", "Next page"),
+    "first_page": ("Halaman pertama", "First page"),
+    "filter_year": (
+        "Tahun harus 2000–2100; saringan tahun diabaikan.",
+        "The year must be 2000–2100; the year filter is ignored.",
+    ),
+    "filter_code": (
+        "Kode tidak valid; saringan kode diabaikan.",
+        "The code is not valid; the code filter is ignored.",
+    ),
+    "filter_step": (
+        "Langkah harus 1–16; saringan langkah diabaikan.",
+        "The step must be 1–16; the step filter is ignored.",
+    ),
+    "filter_role": (
+        "Peran tidak dikenal; saringan peran diabaikan.",
+        "Unknown role; the role filter is ignored.",
+    ),
+    "filter_assignee": (
+        "Pelaksana tidak valid; saringan pelaksana diabaikan.",
+        "The assignee is not valid; the assignee filter is ignored.",
+    ),
+    "filter_overdue": (
+        "Nilai terlambat tidak valid; saringan diabaikan.",
+        "The overdue value is not valid; the filter is ignored.",
+    ),
+    "filter_state": (
+        "Status tidak dikenal; saringan status diabaikan.",
+        "Unknown state; the state filter is ignored.",
+    ),
+    "unassigned_short": ("belum ada pelaksana", "nobody assigned"),
+    "closed_at": ("selesai {when}", "ended {when}"),
+    # start
+    "start_title": ("Mulai proses penyusunan IKU", "Start an IKU drafting process"),
+    "start_lead": (
+        "Satu proses untuk satu dokumen IKU. Id proses: iku-<tahun>-<kode>, "
+        "dengan -rev<n> untuk revisi. Kasubbag menerima tugas langkah 1 melalui "
+        "email.",
+        "One process per IKU document. Its id: iku-<year>-<code>, with -rev<n> for "
+        "a revision. The Kasubag receives step 1 by email.",
+    ),
+    "code": ("Kode", "Code"),
+    "code_hint": (
+        "Huruf kecil, angka dan tanda hubung, misalnya kemnaker.",
+        "Lower-case letters, digits and hyphens, e.g. kemnaker.",
+    ),
+    "revision": ("Revisi", "Revision"),
+    "revision_hint": (
+        "0 untuk dokumen pertama; 1, 2, … untuk revisi.",
+        "0 for the first document; 1, 2, … for a revision.",
+    ),
+    "sop_number": ("Nomor SOP", "SOP number"),
+    "title": ("Judul", "Title"),
+    "title_hint": (
+        "Misalnya: IKU Kementerian Ketenagakerjaan 2027.",
+        "For example: IKU Kementerian Ketenagakerjaan 2027.",
+    ),
+    "start_button": ("Mulai proses", "Start the process"),
+    "start_invalid": (
+        "Periksa isian yang ditandai. Proses belum dimulai.",
+        "Check the marked fields. The process has not been started.",
+    ),
+    "start_bad_year": ("Tahun 2000–2100.", "A year from 2000 to 2100."),
+    "start_bad_code": (
+        "Diawali huruf kecil atau angka; hanya huruf kecil, angka dan tanda "
+        "hubung; paling panjang 40.",
+        "Starts with a lower-case letter or digit; only lower-case letters, "
+        "digits and hyphens; at most 40.",
+    ),
+    "start_bad_revision": ("Angka 0–99.", "A number from 0 to 99."),
+    "start_bad_sop_number": (
+        "Wajib diisi, paling panjang 100 karakter.",
+        "Required, at most 100 characters.",
+    ),
+    "start_bad_title": (
+        "Wajib diisi, paling panjang 300 karakter.",
+        "Required, at most 300 characters.",
+    ),
+    "already_started_as": (
+        "Proses {id} sudah ada ({state}); tidak ada proses baru yang dimulai.",
+        "Process {id} already exists ({state}); no new process was started.",
+    ),
+    "use_revision": (
+        "Buka proses tersebut, atau mulai revisi dengan nomor revisi 1 atau lebih.",
+        "Open that process, or start a revision with revision number 1 or more.",
+    ),
+    "open_it": ("Buka {id}", "Open {id}"),
+    "flow_title": ("Alur SOP", "The SOP's course"),
+    "flow_hint": (
+        "Setelah dimulai, setiap pelaksana menerima email berisi tautan tugasnya; "
+        "posisi proses terlihat di daftar dan di bagan SOP.",
+        "Once started, each executor receives an email with a link to their task; "
+        "where the process stands shows in the list and on the SOP chart.",
+    ),
+    # one process
+    "started_on": ("Dimulai {when} oleh {name}", "Started {when} by {name}"),
+    "ended_on": ("Selesai {when}", "Ended {when}"),
+    "now_position": ("Posisi saat ini", "Where it stands"),
+    "on_this_page": ("Di halaman ini", "On this page"),
+    "now_stopped": (
+        "Proses ini dihentikan di Temporal (misalnya di-terminate dari Temporal UI), "
+        "bukan diselesaikan menurut SOP. Tidak ada lagi yang dapat dilakukan di "
+        "sini; riwayatnya tetap di bawah.",
+        "This process was stopped in Temporal (terminated from the Temporal UI, for "
+        "example), not ended by the SOP. Nothing more can be done here; its record "
+        "stays below.",
+    ),
+    "held_by": ("Dipegang oleh", "Held by"),
+    "since": ("Sejak", "Since"),
+    "escalations_sent": ("Eskalasi terkirim", "Escalations sent"),
+    "unassigned_long": (
+        "Belum ada pelaksana untuk peran ini: tugaskan seseorang.",
+        "Nobody holds this role: assign someone.",
+    ),
+    "rounds_returns": (
+        "Putaran {round} · {returns} kali dikembalikan",
+        "Round {round} · returns: {returns}",
+    ),
+    "team_named": ("Tim Penyusunan", "Drafting team"),
+    "actions": ("Tindakan", "Actions"),
+    "resend_title": ("Kirim ulang notifikasi", "Send the notification again"),
+    "resend_hint": (
+        "Email tugas dikirim lagi kepada pemegang tugas, dengan tautan baru.",
+        "The task mail goes again to whoever holds the task, with fresh links.",
+    ),
+    "resend_button": ("Kirim ulang", "Send again"),
+    "assign_title": ("Tugaskan atau alihkan tugas", "Assign or reassign the task"),
+    "assign_hint": (
+        "Tugas langkah ini diberikan kepada satu orang dari direktori; tenggat tetap.",
+        "This step's task goes to one person from the directory; the deadline stays.",
+    ),
+    "person": ("Orang", "Person"),
+    "holds_role": ("memegang peran ini", "holds this role"),
+    "reason": ("Alasan", "Reason"),
+    "assign_button": ("Tugaskan", "Assign"),
+    "cancel_title": ("Batalkan proses", "Cancel the process"),
+    "cancel_hint": (
+        "Proses berakhir dan semua yang terlibat diberi tahu. Tidak dapat dibatalkan kembali.",
+        "The process ends and everyone involved is told. This cannot be undone.",
+    ),
+    "cancel_confirm": ("Saya yakin proses ini dibatalkan.", "I am sure: cancel this process."),
+    "cancel_button": ("Batalkan proses", "Cancel the process"),
+    "ops_only": (
+        "Menugaskan dan membatalkan hanya dapat dilakukan petugas operasional atau Karo.",
+        "Only operations or the Karo can assign and cancel.",
+    ),
+    "no_actions": (
+        "Proses ini sudah selesai; tidak ada tindakan.",
+        "This process has ended; there is nothing to do.",
+    ),
+    "flash_started": ("Proses dimulai.", "The process has started."),
+    "flash_started_detail": (
+        "Kasubbag menerima tugas langkah 1 melalui email.",
+        "The Kasubag receives step 1 by email.",
+    ),
+    "flash_resent": ("Notifikasi dikirim ulang.", "The notification was sent again."),
+    "flash_assigned": ("Tugas ditugaskan.", "The task was assigned."),
+    "flash_cancelled": ("Proses dibatalkan.", "The process was cancelled."),
+    "flash_resent_detail": (
+        "Langkah {step}: kepada {names}; dicatat atas nama {by}, {when}.",
+        "Step {step}: to {names}; recorded as done by {by}, {when}.",
+    ),
+    "flash_assigned_detail": (
+        "Langkah {step}: kepada {name}; dicatat atas nama {by}, {when}.",
+        "Step {step}: to {name}; recorded as done by {by}, {when}.",
+    ),
+    "flash_cancelled_detail": ("Oleh {by}, {when}: {reason}", "By {by}, {when}: {reason}"),
+    # the SOP table
+    "sop_table": ("Bagan SOP", "The SOP chart"),
+    "sop_table_hint": (
+        "Tabel SOP sebagaimana disahkan, dengan jalannya proses ini: langkah "
+        "selesai, posisi saat ini, putaran dan pengembalian.",
+        "The SOP table as approved, with this process's course: steps done, "
+        "where it stands, rounds and returns.",
+    ),
+    "sop_identity": ("Identitas SOP", "About this SOP"),
+    "no_sop": ("No. SOP", "SOP No."),
+    "approved_on": ("Tanggal pengesahan", "Approved on"),
+    "revised_on": ("Tanggal revisi", "Revised on"),
+    "approved_by": ("Disahkan oleh", "Approved by"),
+    "sop_name": ("Nama SOP", "SOP name"),
+    "sop_name_en": ("Nama SOP (bahasa Inggris)", "SOP name (English)"),
+    "instansi": ("Instansi", "Agency"),
+    "unit": ("Unit kerja", "Unit"),
+    "legal_basis": ("Dasar hukum", "Legal basis"),
+    "qualification": ("Kualifikasi pelaksana", "Qualification of the executors"),
+    "related_sops": ("Keterkaitan", "Related SOPs"),
+    "equipment": ("Peralatan/perlengkapan", "Equipment"),
+    "warning": ("Peringatan", "Warning"),
+    "records": ("Pencatatan dan pendataan", "Records"),
+    "col_no": ("No.", "No."),
+    "col_activity": ("Kegiatan", "Activity"),
+    "col_executors": ("Pelaksana", "Executors"),
+    "col_quality": ("Mutu baku", "Quality standard"),
+    "col_requires": ("Persyaratan/ Kelengkapan", "Requirements"),
+    "col_time": ("Waktu", "Time"),
+    "col_output": ("Output", "Output"),
+    "col_note": ("Ket.", "Notes"),
+    "legend": ("Keterangan", "Legend"),
+    "legend_done": ("selesai", "done"),
+    "legend_current": ("posisi saat ini", "current position"),
+    "legend_returned": ("dikembalikan", "returned"),
+    "legend_todo": ("belum", "not yet"),
+    "legend_activity": ("kegiatan", "activity"),
+    "legend_review": ("pemeriksaan: Ya/Tidak", "review: Yes/No"),
+    "legend_terminal": ("mulai/selesai", "start/end"),
+    "older_version": ("(versi lama)", "(older version)"),
+    "pass_round": ("Putaran {n}", "Round {n}"),
+    "came_back": ("kembali dari langkah {n}", "back from step {n}"),
+    "returned_to": ("dikembalikan ke langkah {n}", "returned to step {n}"),
+    "took": ("lama {took}", "took {took}"),
+    "on_time": ("tepat waktu", "on time"),
+    "late": ("melewati tenggat", "past the deadline"),
+    "waiting_for": ("Menunggu", "Waiting for"),
+    "running_for": ("berjalan {took}", "open for {took}"),
+    "cancelled_here": ("Dibatalkan pada langkah ini", "Cancelled at this step"),
+    "stopped_here": ("Dihentikan di Temporal pada langkah ini", "Stopped in Temporal at this step"),
+    "ev_unassigned_short": ("{when}: belum ada pelaksana", "{when}: nobody holds the role"),
+    "ev_assigned_short": (
+        "{when}: ditugaskan kepada {name} oleh {by}",
+        "{when}: assigned to {name} by {by}",
+    ),
+    "ev_reminder_short": ("{when}: pengingat terkirim", "{when}: reminder sent"),
+    "ev_overdue_short": ("{when}: melewati tenggat", "{when}: past the deadline"),
+    "ev_escalation_short": (
+        "{when}: eskalasi {n} kepada {role}",
+        "{when}: escalation {n} to {role}",
+    ),
+    "ev_resent_short": ("{when}: dikirim ulang oleh {by}", "{when}: sent again by {by}"),
+    "ev_notify_failed_short": ("{when}: email gagal terkirim", "{when}: mail could not be sent"),
+    "ev_archive_failed_short": ("{when}: arsip gagal dibuat", "{when}: the archive failed"),
+    # documents and marks
+    "doc_versions": ("Dokumen dan versinya", "Documents and their versions"),
+    "doc_hint": (
+        "Setiap versi yang pernah diunggah, dengan keputusan yang menyangkut versi itu.",
+        "Every version ever uploaded, with the decisions about that version.",
+    ),
+    "uploaded": (
+        "diunggah {name}, langkah {step}, {when}",
+        "uploaded by {name}, step {step}, {when}",
+    ),
+    "decisions_on": ("Keputusan atas versi ini", "Decisions on this version"),
+    "no_decisions": ("Belum ada keputusan atas versi ini.", "No decision on this version yet."),
+    "marks_title": ("Paraf dan tanda tangan", "Initials and signature"),
+    "marks_hint": (
+        "Setiap paraf dan tanda tangan menyangkut satu versi draf (sha256). Paraf "
+        "yang versinya dikembalikan tidak berlaku lagi.",
+        "Each paraf and the signature concern one version of the draft (sha256). A "
+        "paraf on a version that was returned no longer stands.",
+    ),
+    "mark_paraf": ("Paraf", "Paraf"),
+    "mark_signature": ("Tanda tangan", "Signature"),
+    "mark_in_force": ("berlaku", "in force"),
+    "mark_withdrawn": ("tidak berlaku", "no longer stands"),
+    "no_marks": ("Belum ada paraf atau tanda tangan.", "No paraf or signature yet."),
+    "col_mark": ("Tanda", "Mark"),
+    "col_by": ("Oleh", "By"),
+    "col_version": ("Versi", "Version"),
+    "col_when": ("Waktu", "When"),
+    "col_standing": ("Keadaan", "Standing"),
+    # notices and history
+    "notices_title": ("Pengingat dan eskalasi", "Reminders and escalations"),
+    "no_notices": ("Belum ada pengingat atau eskalasi.", "No reminder or escalation yet."),
+    "history_title": ("Riwayat", "History"),
+    "history_hint": (
+        "Semua yang dicatat proses, berurutan.",
+        "Everything the process recorded, in order.",
+    ),
+    "col_event": ("Peristiwa", "Event"),
+    "col_detail": ("Rincian", "Details"),
+    "acting_for": ("selaku {kind}, menggantikan {name}", "as {kind}, standing in for {name}"),
+    "entered_via": ("dicatat oleh {name}", "entered by {name}"),
+    "to_person": ("kepada {name}", "to {name}"),
+    "to_role": ("kepada {role}", "to {role}"),
+    "to_step": ("ke langkah {n}", "to step {n}"),
+    "escalation_n": ("eskalasi ke-{n}", "escalation {n}"),
+    "checklist_ok": ("sesuai", "met"),
+    "checklist_not_ok": ("tidak sesuai", "not met"),
+    # archive
+    "archive_title": ("Arsip", "Archive"),
+    "archive_hint": (
+        "Arsip BagIt proses ini (dokumen, riwayat, paraf dan tanda tangan), "
+        "diperiksa ulang setiap kali halaman ini dibuka.",
+        "This process's BagIt archive (documents, history, paraf and signature), "
+        "checked again each time this page opens.",
+    ),
+    "archive_open": ("Buka arsip dan hasil pemeriksaannya", "Open the archive and its check"),
+    "archive_download": ("Unduh arsip (zip)", "Download the archive (zip)"),
+    "bag_name": ("Nama arsip", "Archive name"),
+    "bag_files": ("Berkas", "Files"),
+    "bag_size": ("Ukuran", "Size"),
+    "bag_created": ("Dibuat", "Created"),
+    "bag_valid": (
+        "Arsip utuh: setiap berkas cocok dengan manifest sha256 dan sha512.",
+        "The archive is intact: every file matches its sha256 and sha512 manifest.",
+    ),
+    "bag_invalid": ("Arsip TIDAK utuh", "The archive is NOT intact"),
+    "bag_contents": ("Isi arsip", "Contents of the archive"),
+    # API docs
+    "docs_title": ("Dokumentasi API", "API documentation"),
+    "docs_lead": (
+        "API JSON di bawah /api untuk operasi yang sama dengan halaman biro. Kirim "
+        "token sebagai Authorization: Bearer <token>.",
+        "The JSON API under /api does what the bureau pages do. Send the token as "
+        "Authorization: Bearer <token>.",
+    ),
+    "docs_schema": ("Skema OpenAPI (JSON)", "OpenAPI schema (JSON)"),
+    "docs_errors": (
+        "Setiap galat berbentuk sama: status, code, message.en, message.id, errors (untuk 422).",
+        "Every error has one shape: status, code, message.en, message.id, errors (for 422).",
+    ),
+    "docs_params": ("Parameter", "Parameters"),
+    "docs_body": ("Isi permintaan", "Request body"),
+    "docs_responses": ("Jawaban", "Responses"),
+    "docs_schemas": ("Skema", "Schemas"),
+    "docs_required": ("wajib", "required"),
+    "docs_auth": ("Otorisasi", "Authorization"),
+}
+
+# The printed record's header: each field of ``workflows.sop.SOP_HEADER`` by the key of its
+# label above, so the record and the bureau's SOP table name a field alike.
+HEADER_FIELDS: Mapping[str, str] = {
+    "instansi": "instansi",
+    "unit": "unit",
+    "nama_sop": "sop_name",
+    "name_en": "sop_name_en",
+    "disahkan_oleh": "approved_by",
+    "dasar_hukum": "legal_basis",
+    "kualifikasi_pelaksana": "qualification",
+    "keterkaitan": "related_sops",
+    "peralatan": "equipment",
+    "peringatan": "warning",
+    "pencatatan": "records",
+}
+
+
+def _merged(*tables: Mapping[str, Pair]) -> dict[str, Pair]:
+    merged: dict[str, Pair] = {}
+    for table in tables:
+        twice = merged.keys() & table.keys()
+        if twice:
+            raise RuntimeError(f"texts defined twice: {sorted(twice)}")
+        merged.update(table)
+    return merged
+
+
+# Everything ``text`` can say, by key: a key is defined once.
+TEXTS: Mapping[str, Pair] = _merged(PAGES, BUREAU, PROBLEMS, MAIL)
+
+
+def pick(pair: Pair, lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    template = pick(TEXTS[key], lang)
+    return template.format(**values) if values else template
+
+
+def label(table: Mapping[str, Pair], code: str, lang: str = DEFAULT_LANG) -> str:
+    """The label of ``code`` in ``lang``; an unknown code is shown as it is."""
+    return pick(table.get(code, (code, code)), lang)
+
+
+def acting_label(kind: str | None) -> str:
+    """Plh or Plt, as the appointment says; a record from before it kept the kind says both."""
+    return pick(ACTING.get((kind or "").lower(), ACTING["either"]), DEFAULT_LANG)
+
+
+def refusal(code: str, lang: str = DEFAULT_LANG) -> str:
+    """A refusal of the workflow or a problem of the web layer; an unknown code as it is."""
+    return pick(REFUSALS.get(code) or PROBLEMS.get(code) or (code, code), lang)

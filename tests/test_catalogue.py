@@ -1,0 +1,112 @@
+"""One catalogue of what people read: every text in both languages, one word for one thing
+on the page, in the mail and in the printed record."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+from activities.archive import _ACTIONS as RECORD_ACTIONS
+from activities.archive import _HEADER_LABELS as RECORD_HEADER
+from activities.notify import _step_context
+from api.core.i18n import action_done, button, text
+from common import catalogue
+from common.models import Action, StepKind
+from workflows import sop
+from workflows.rules import Refusal
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = {
+    name: getattr(catalogue, name)
+    for name in (
+        "ACTIONS",
+        "APPROVE_AS",
+        "ACTIONS_DONE",
+        "APPROVED_AS",
+        "ACTING",
+        "EVENTS",
+        "STATES",
+        "REFUSALS",
+        "PROBLEMS",
+        "PAGES",
+        "BUREAU",
+        "MAIL",
+    )
+}
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_text_has_both_languages_with_the_same_blanks():
+    for table_name, table in TABLES.items():
+        for key, pair in table.items():
+            assert len(pair) == 2, (table_name, key)
+            indonesian, english = pair
+            assert indonesian.strip() and english.strip(), (table_name, key)
+            assert _fields(indonesian) == _fields(english), (table_name, key)
+
+
+def test_a_key_is_defined_once():
+    texts = ("PAGES", "BUREAU", "PROBLEMS", "MAIL")
+    seen: dict[str, str] = {}
+    for name in texts:
+        for key in TABLES[name]:
+            assert key not in seen, f"{key} in {seen.get(key)} and {name}"
+            seen[key] = name
+
+
+def test_the_submit_word_is_the_same_on_the_page_in_the_mail_and_in_the_record():
+    first = sop.STEPS[0]
+    page = button("id", Action.SUBMIT, first.number)
+    assert page == "Kirim"
+    assert RECORD_ACTIONS[Action.SUBMIT] == page
+    assert f"“{page}”" in _step_context(first.number, "id")["todo"]
+    assert f"“{button('en', Action.SUBMIT, first.number)}”" in _step_context(1, "en")["todo"]
+
+
+def test_every_button_of_every_step_is_named_in_its_mail_and_the_record_by_the_page_word():
+    for step in sop.STEPS:
+        for lang in ("id", "en"):
+            todo = _step_context(step.number, lang)["todo"]
+            for action in step.actions:
+                word = button(lang, action, step.number)
+                assert f"“{word}”" in todo, (step.number, lang, action, todo)
+        for action in step.actions:
+            if not (action is Action.APPROVE and step.kind is StepKind.REVIEW):
+                assert RECORD_ACTIONS[action] == button("id", action, step.number)
+
+
+def test_the_record_names_the_sop_fields_as_the_bureau_page_does():
+    assert RECORD_HEADER["kualifikasi_pelaksana"] == text("id", "qualification")
+    assert RECORD_HEADER["nama_sop"] == text("id", "sop_name")
+    assert set(RECORD_HEADER) == set(sop.SOP_HEADER)
+
+
+def test_a_refusal_speaks_both_languages_from_the_catalogue():
+    refused = Refusal("not_running")
+    assert (refused.message_id, refused.message) == catalogue.REFUSALS["not_running"]
+    assert action_done("id", Action.APPROVE, 9) == "disetujui dan diparaf"
+
+
+def _string_constants(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
+
+
+def test_month_names_and_acting_labels_are_written_once():
+    sources = [
+        p
+        for folder in ("api", "activities", "common", "workflows", "commands")
+        for p in (ROOT / folder).rglob("*.py")
+    ]
+    for path in sources:
+        constants = _string_constants(path)
+        if path.name != "dates.py":
+            assert not {"Desember", "Agustus", "Mei"} & set(constants), path
+        if path.name != "catalogue.py":
+            assert not {"Plh/Plt", "Plh", "Plt", "Kirim", "Ajukan"} & set(constants), path
