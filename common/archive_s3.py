@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from common.archive_bag import (
     UnsafeBagName,
     bag_files,
     check_bag_name,
+    iter_zip_files,
     read_archive_info,
     validate_bag,
 )
@@ -126,6 +128,37 @@ class S3ArchiveStore(ArchiveStore):
             return self._marker(name) is not None
         except UnsafeBagName:
             return False
+
+    def iter_zip(self, name: str) -> Iterator[bytes]:
+        """Streamed from the bucket object by object, each re-hashed against the marker on
+        the way: a changed object breaks the download rather than hand over other bytes."""
+        marker = self._marker(name)  # before the first byte: a 404 or 503 can still be said
+        if marker is None:
+            raise FileNotFoundError(f"no complete archive called {name}")
+        created = ArchiveInfo.model_validate(marker["info"]).created_at
+
+        def chunks(rel: str, sha256: str) -> Callable[[], Iterator[bytes]]:
+            def read() -> Iterator[bytes]:
+                digest = hashlib.sha256()
+                result = calling(self.bucket, obstore.get, self.client, self._prefix(name) + rel)
+                try:
+                    for chunk in result.stream(min_chunk_size=1024 * 1024):
+                        digest.update(chunk)
+                        yield bytes(chunk)
+                except BaseError as err:
+                    raise unavailable(err, self.bucket) from None
+                if digest.hexdigest() != sha256:
+                    raise RuntimeError(f"{rel} in archive {name} has changed in the bucket")
+
+            return read
+
+        return iter_zip_files(
+            name,
+            [
+                (rel, created, chunks(rel, entry["sha256"]))
+                for rel, entry in sorted(marker["files"].items())
+            ],
+        )
 
     @contextmanager
     def local_copy(self, name: str) -> Iterator[Path]:

@@ -58,6 +58,10 @@ class ArchiveStore(ABC):
     def local_copy(self, name: str) -> Iterator[Path]:
         """The bag as a folder on this machine (FileNotFoundError when absent/incomplete)."""
 
+    @abstractmethod
+    def iter_zip(self, name: str) -> Iterator[bytes]:
+        """The bag as a zip, piece by piece, read from where it is kept."""
+
 
 def open_archive_store(settings: Settings) -> ArchiveStore:
     if settings.document_store == "s3":
@@ -77,8 +81,7 @@ def check_archive(store: ArchiveStore, name: str) -> tuple[bool, str | None, lis
 
 def iter_zip_archive(store: ArchiveStore, name: str) -> Iterator[bytes]:
     """The zip of the archive ``name`` (see archive_bag.iter_zip_bag), from the store."""
-    with store.local_copy(name) as path:
-        yield from iter_zip_bag(path)
+    return store.iter_zip(name)
 
 
 # --- the local folder ----------------------------------------------------------------------
@@ -126,6 +129,9 @@ class LocalArchiveStore(ArchiveStore):
     @contextmanager
     def local_copy(self, name: str) -> Iterator[Path]:
         yield resolve_bag(self.root, name)
+
+    def iter_zip(self, name: str) -> Iterator[bytes]:
+        return iter_zip_bag(resolve_bag(self.root, name))
 
 
 def _sync_tree(folder: Path) -> None:
