@@ -8,7 +8,8 @@ dan manual").
 The bag is written once. It is built in a ``.tmp-`` folder next to its final place,
 validated, and only then renamed into place, so a retry finds either nothing or a whole
 bag. The final folder is keyed by the workflow run, so a retry of the same activity finds
-the bag its earlier attempt made.
+the bag its earlier attempt made. Where the bag is kept (a folder, or the S3 bucket with a
+marker written last) is common/archive_store.py's business.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -36,20 +36,19 @@ from activities import telemetry
 from common.archive_bag import (
     BAG_CHECKSUMS,
     BAG_TIMESTAMP_FIELD,
-    BROKEN_PREFIX,
     TEMP_PREFIX,
     UnsafeBagName,
     bag_name,
     payload_path,
-    read_archive_info,
     validate_bag,
 )
 from common.archive_metadata import archive_metadata, bag_fields
+from common.archive_store import open_archive_store
 from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
 from common.catalogue import label as label_of
 from common.dates import month_name
 from common.directory import Directory, load_directory
-from common.documents import DocumentStore
+from common.documents import DocumentStore, open_document_store
 from common.models import (
     Action,
     ArchiveInfo,
@@ -88,7 +87,8 @@ ARCHIVE_ATTEMPT_FAILURES = (
 class ArchiveActivities:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = DocumentStore(settings.documents_dir)
+        self.store = open_document_store(settings)
+        self.archives = open_archive_store(settings)
 
     @activity.defn(name="build_archive")
     async def build_archive(self, request: ArchiveRequest) -> ArchiveInfo:
@@ -103,31 +103,21 @@ class ArchiveActivities:
             raise ApplicationError(
                 str(err), type="InvalidArchiveRequest", non_retryable=True
             ) from err
-        archive_dir = await asyncio.to_thread(_ready_dir, self.settings.archive_dir)
-        final = archive_dir / name
-
-        # A retry after a successful rename: the bag is already there.
-        if await asyncio.to_thread(os.path.lexists, final):
-            ok, problem = await _heartbeating(
-                asyncio.to_thread(validate_bag, final), "validating the existing archive"
-            )
-            if ok:
-                return await asyncio.to_thread(read_archive_info, final, True)
-            aside = await asyncio.to_thread(_set_aside, final)
-            activity.logger.warning(
-                "archive %s did not validate and was moved to %s: %s",
-                name,
-                aside.name,
-                problem,
-            )
+        # A retry after a successful publish: the bag is already there.
+        existing, note = await _heartbeating(
+            asyncio.to_thread(self.archives.existing, name), "validating the existing archive"
+        )
+        if existing is not None:
+            return existing
+        if note:
+            activity.logger.warning("archive %s %s", name, note)
 
         await self._check_store(request.documents)
 
         created_at = datetime.now(UTC)
+        scratch = await asyncio.to_thread(_ready_dir, self.archives.scratch_dir)
         tmp = Path(
-            await asyncio.to_thread(
-                tempfile.mkdtemp, prefix=f"{TEMP_PREFIX}{name}-", dir=archive_dir
-            )
+            await asyncio.to_thread(tempfile.mkdtemp, prefix=f"{TEMP_PREFIX}{name}-", dir=scratch)
         )
         try:
             expected = await self._copy_documents(tmp, request.documents)
@@ -147,22 +137,13 @@ class ArchiveActivities:
             await _heartbeating(
                 asyncio.to_thread(_check_new_bag, tmp, expected), "validating the new archive"
             )
-            await asyncio.to_thread(_sync_tree, tmp)
-            try:
-                os.rename(tmp, final)
-            except OSError:
-                # Another attempt of this same activity (one that timed out but kept
-                # running) renamed its bag first. If that bag is whole, it is the answer.
-                ok, _ = await asyncio.to_thread(validate_bag, final)
-                if not ok:
-                    raise
-            else:
-                await asyncio.to_thread(_sync_dir, archive_dir)
+            info = await _heartbeating(
+                asyncio.to_thread(self.archives.publish, tmp, name), "publishing the archive"
+            )
         finally:
             # Synchronous on purpose: it must run even when the activity is cancelled.
             shutil.rmtree(tmp, ignore_errors=True)
 
-        info = await asyncio.to_thread(read_archive_info, final, True)
         activity.logger.info(
             "archive %s built: %d payload files, %d bytes", name, info.files, info.bytes
         )
@@ -281,38 +262,6 @@ def _check_new_bag(folder: Path, expected: dict[str, str]) -> None:
     for rel, sha256 in expected.items():
         if entries.get(rel, {}).get("sha256") != sha256:
             raise RuntimeError(f"{rel} in the new archive is not document sha256/{sha256}")
-
-
-def _sync_tree(folder: Path) -> None:
-    """fsync every file and folder, so a crash after the rename cannot leave a final
-    folder of empty files behind."""
-    for dirpath, _, files in os.walk(folder, topdown=False):
-        for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _sync_dir(Path(dirpath))
-
-
-def _sync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _set_aside(final: Path) -> Path:
-    """Move a damaged bag out of the way, keeping it for ops to look at."""
-    n = 1
-    while True:
-        aside = final.with_name(f"{BROKEN_PREFIX}{final.name}-{n}")
-        if not aside.exists() and not aside.is_symlink():
-            os.rename(final, aside)
-            return aside
-        n += 1
 
 
 def _one_line(text: str) -> str:

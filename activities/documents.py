@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from temporalio import activity
 
-from common.documents import DocumentStore
+from common.documents import open_document_store
 from common.models import DocumentsCheck
 from common.settings import Settings
 
 
 class DocumentActivities:
     def __init__(self, settings: Settings) -> None:
-        self._store = DocumentStore(settings.documents_dir)
+        self._store = open_document_store(settings)
 
     # A plain function: the worker runs it in its thread pool (it re-hashes every file).
     @activity.defn(name="missing_documents")

@@ -54,6 +54,7 @@ from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
 from api.core.visibility import CountsCache, PageTokens
 from common import tracing
+from common.documents import StoreUnavailable
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from common.version import VERSION
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS):
@@ -123,6 +125,15 @@ def _lang_of(request: Request) -> Lang:
 async def _page_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
     return render_problem(error, _lang_of(request))
+
+
+async def _store_unavailable(request: Request, error: Exception) -> Response:
+    """S3 (or the folder) cannot be used now: 503 and "try again", to every audience. Raised
+    before a decision is sent (files are stored first), so none was."""
+    log.warning(
+        "document store unavailable on %s %s: %s", request.method, redact(request.url.path), error
+    )
+    return await _process_error(request, ProcessError(503, "store_unavailable", retry_after=10))
 
 
 async def _process_error(request: Request, error: Exception) -> Response:

@@ -22,7 +22,9 @@ from common.documents import (
     DocumentStore,
     DocumentTooLarge,
     EmptyDocument,
+    StoreUnavailable,
     display_name,
+    open_document_store,
 )
 from common.filetypes import EXTENSIONS, UnsupportedDocument
 from common.models import Attachment, DocumentRef
@@ -111,7 +113,7 @@ def run_store(args: argparse.Namespace) -> int:
     settings = _settings()
     size = _check_source(source, settings.max_upload_bytes)
     name = display_name(args.name if args.name is not None else source.name)
-    store = DocumentStore(settings.documents_dir)
+    store = open_document_store(settings)
     try:
         with source.open("rb") as handle:
             ref = store_checked(store, handle, name, settings.max_upload_bytes)
@@ -121,11 +123,12 @@ def run_store(args: argparse.Namespace) -> int:
         raise Refused(f"{source}: not stored: larger than the limit ({_size(err.limit)})") from err
     except EmptyDocument as err:
         raise Refused(f"{source}: not stored: the file is empty") from err
+    except StoreUnavailable as err:
+        raise Refused(f"{source}: not stored: {err}; try again later") from err
     payload = ref if kind is None else Attachment(kind=kind, ref=ref)
     print(payload.model_dump_json())
     print(
-        f"stored {ref.name!r} ({ref.media_type}, {_size(size)}) as {ref.key} "
-        f"in {settings.documents_dir}",
+        f"stored {ref.name!r} ({ref.media_type}, {_size(size)}) as {ref.key} in {store.describe()}",
         file=sys.stderr,
     )
     return EXIT_OK

@@ -14,7 +14,7 @@ import logging
 import os
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -59,14 +59,20 @@ def bag_name(workflow_id: str, run_id: str) -> str:
     return f"{workflow_id}--{run_id}"
 
 
+def check_bag_name(name: str) -> str:
+    """``name`` if it can be one of our bags (never a temporary or set-aside one)."""
+    if "--" not in name or ".." in name or not _SAFE_NAME.fullmatch(name):
+        raise UnsafeBagName("not an archive name")
+    return name
+
+
 def resolve_bag(archive_dir: Path, name: str) -> Path:
     """The bag called ``name`` inside ``archive_dir``; refuses anything that is not ours.
 
     For the web layer: a name from a URL or a status never reaches the file system
     unchecked, and temporary or set-aside folders are never offered.
     """
-    if "--" not in name or ".." in name or not _SAFE_NAME.fullmatch(name):
-        raise UnsafeBagName("not an archive name")
+    check_bag_name(name)
     path = Path(archive_dir) / name
     if not path.is_dir() or path.is_symlink():
         raise FileNotFoundError(f"no archive called {name}")
@@ -263,6 +269,25 @@ def iter_zip_bag(path: Path, chunk_size: int = _CHUNK) -> Iterator[bytes]:
             info.compress_type = zipfile.ZIP_DEFLATED
             with file.open("rb") as source, archive.open(info, "w") as target:
                 for chunk in iter(lambda source=source: source.read(chunk_size), b""):
+                    target.write(chunk)
+                    yield from sink.take()
+            yield from sink.take()
+    yield from sink.take()
+
+
+def iter_zip_files(
+    top: str, files: Iterable[tuple[str, datetime, Callable[[], Iterator[bytes]]]]
+) -> Iterator[bytes]:
+    """A zip of ``files`` (path in the bag, modified, its chunks) under the folder ``top``,
+    produced piece by piece like ``iter_zip_bag``, for a bag that is not on this disk."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for rel, modified, chunks in files:
+            info = zipfile.ZipInfo(f"{top}/{rel}", date_time=modified.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with archive.open(info, "w") as target:
+                for chunk in chunks():
                     target.write(chunk)
                     yield from sink.take()
             yield from sink.take()

@@ -239,8 +239,15 @@ PROBLEMS: Mapping[str, Pair] = {
     ),
     "no_archive": ("Proses ini belum diarsipkan.", "This process has not been archived."),
     "archive_missing": (
-        "Arsip proses ini tidak ada di folder arsip. Hubungi petugas operasional.",
-        "This process's archive is not in the archive folder. Contact operations.",
+        "Arsip proses ini tidak ada (atau belum utuh) di tempat arsip. Hubungi petugas "
+        "operasional.",
+        "This process's archive is not (or not wholly) in the archive store. Contact operations.",
+    ),
+    "store_unavailable": (
+        "Penyimpanan dokumen tidak dapat dihubungi saat ini: tidak ada yang disimpan dan "
+        "keputusan belum dikirim. Coba lagi sebentar lagi; mengirim ulang aman.",
+        "The document store cannot be reached right now: nothing was stored and no decision "
+        "was sent. Try again in a moment; sending again is safe.",
     ),
     "invalid_page_token": (
         "Penanda halaman tidak valid; mulai lagi dari halaman pertama.",

@@ -199,6 +199,23 @@ class Settings(BaseSettings):
     # this often; every replica reports the same cluster-wide numbers.
     metrics_gauge_seconds: float = Field(default=30.0, ge=0)
 
+    # Where documents and archive bags are kept: "local" (documents_dir and archive_dir on
+    # this machine) or "s3" (one bucket that the web layer and every worker share; then
+    # data_dir holds only this machine's scratch files and kept secrets).
+    document_store: Literal["local", "s3"] = "local"
+    # Unset: AWS itself. Set for a self-hosted server (SeaweedFS, MinIO, Ceph RGW).
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    # Unset: the client's own chain (AWS_* variables, instance or pod role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    # Keys go under this prefix (e.g. "staging/") when installations share one bucket.
+    s3_prefix: str = ""
+    # Each S3 request, retries included, gives up after this long (then the web layer
+    # answers 503 and an activity retries).
+    s3_timeout_seconds: float = Field(default=30.0, gt=0)
+
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
     archive_dir: Path = Path()
@@ -359,6 +376,14 @@ class Settings(BaseSettings):
             if rule is not None:
                 return rule
         return None
+
+    @model_validator(mode="after")
+    def _check_store(self) -> Settings:
+        if self.document_store == "s3" and not self.s3_bucket:
+            raise ValueError("document_store is s3 but s3_bucket (IKU_S3_BUCKET) is not set")
+        if bool(self.s3_access_key_id) != bool(self.s3_secret_access_key):
+            raise ValueError("set both s3_access_key_id and s3_secret_access_key, or neither")
+        return self
 
     def standard_time(self, step: int, default: str) -> str:
         """The standard time that applies to a step: the setting, else the SOP's default."""

@@ -1,5 +1,6 @@
 """Shared fixtures: one time-skipping server and one dev server per test session, a real SMTP
-server, and a worker per test on its own task queue with its own data folder."""
+server, a real S3 server (SeaweedFS), and a worker per test on its own task queue with its
+own data folder."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from temporalio.worker import Worker
 
 from common.settings import Settings
 from tests.postgres import fresh_database, postgresql_server
+from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server, seaweedfs
 from tests.scenario import STARTED, write_directory
 from tests.support import (
     eventually,
@@ -119,6 +121,37 @@ def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
         public_base_url="http://iku.test",
         directory_file=write_directory(tmp_path),
         calendar_overrides_file=tmp_path / "calendar-overrides.yaml",
+    )
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """Started by the first test that asks for it, stopped at the end of the session."""
+    with seaweedfs() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def s3_outage_server() -> Iterator[S3Server]:
+    """A server of the module's own, for tests that stop it (an outage) and start it again."""
+    with seaweedfs() as server:
+        yield server
+
+
+def on_s3(settings: Settings, server: S3Server) -> Settings:
+    """``settings`` with documents and archives in the session's bucket, under a prefix of
+    their own (a bucket per test would be a SeaweedFS collection per test, each taking
+    volumes of its own: the server runs out of volumes)."""
+    return settings.model_copy(
+        update={
+            "document_store": "s3",
+            "s3_endpoint_url": server.endpoint,
+            "s3_bucket": server.bucket,
+            "s3_prefix": f"test-{uuid.uuid4().hex[:12]}",
+            "s3_access_key_id": ACCESS_KEY,
+            "s3_secret_access_key": SecretStr(SECRET_KEY),
+            "s3_timeout_seconds": 10.0,
+        }
     )
 
 

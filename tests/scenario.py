@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from temporalio.client import Client, WorkflowHandle
 
-from common.documents import DocumentStore
+from common.documents import open_document_store
 from common.models import (
     Action,
     Attachment,
@@ -100,7 +100,7 @@ class Scenario:
     ) -> None:
         self.client = client
         self.settings = settings
-        self.store = DocumentStore(settings.documents_dir)
+        self.store = open_document_store(settings)
         self.process = ProcessInput(
             year=year,
             code=code or f"t{uuid.uuid4().hex[:10]}",

@@ -32,7 +32,7 @@ from common.archive_bag import (
     zip_bag,
 )
 from common.directory import DirectoryError
-from common.documents import DocumentStore
+from common.documents import LocalDocumentStore
 from common.models import (
     Action,
     ArchiveRequest,
@@ -68,8 +68,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> DocumentStore:
-    return DocumentStore(settings.documents_dir)
+def store(settings: Settings) -> LocalDocumentStore:
+    return LocalDocumentStore(settings.documents_dir)
 
 
 def _doc(kind: str, version: int, ref: DocumentRef, step: int, by: str, hours: float) -> Document:
@@ -85,7 +85,7 @@ def _doc(kind: str, version: int, ref: DocumentRef, step: int, by: str, hours: f
 
 
 @pytest.fixture
-def request_(store: DocumentStore) -> ArchiveRequest:
+def request_(store: LocalDocumentStore) -> ArchiveRequest:
     konsep = store.put_bytes(
         b"%PDF-1.4 konsep rencana kerja", "Konsep RK 2027.pdf", "application/pdf"
     )

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from common.documents import open_document_store
 from common.models import Attachment, DocumentRef
 from tests import samples
-from tests.support import files_under
+from tests.conftest import on_s3
+from tests.s3server import ACCESS_KEY, SECRET_KEY
+from tests.support import files_under, free_port
 from workflows.sop import DOC_KINDS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -184,3 +187,32 @@ def test_the_installed_iku_script(tmp_path):
     assert Attachment.model_validate_json(result.stdout).ref.media_type == (
         "application/vnd.oasis.opendocument.spreadsheet"
     )
+
+
+def test_iku_store_puts_the_file_in_the_s3_bucket_when_the_settings_say_so(
+    tmp_path, settings, s3_server
+):
+    on = on_s3(settings, s3_server)
+    data = samples.pdf("SK Tim Penyusunan")
+    source = document(tmp_path, "sk-tim.pdf", data)
+    env = {
+        "IKU_DOCUMENT_STORE": "s3",
+        "IKU_S3_ENDPOINT_URL": s3_server.endpoint,
+        "IKU_S3_BUCKET": s3_server.bucket,
+        "IKU_S3_PREFIX": on.s3_prefix,
+        "IKU_S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "IKU_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+        "IKU_S3_REGION": "us-east-1",
+    }
+    result = run(tmp_path, "store", str(source), "--kind", "sk_tim", env=env)
+    assert result.returncode == 0, result.stderr
+    ref = Attachment.model_validate_json(result.stdout).ref
+    assert f"s3://{s3_server.bucket}/{on.s3_prefix}/documents/" in result.stderr
+    assert open_document_store(on).holds(ref)
+    assert files_under(tmp_path / "data") == []  # nothing kept on this machine
+
+    down = {**env, "IKU_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    result = run(tmp_path, "store", str(source), env=down)
+    assert result.returncode != 0 and result.stdout == ""
+    assert "cannot be used now" in result.stderr and "try again later" in result.stderr
+    assert SECRET_KEY not in result.stderr

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from common.documents import (
-    DocumentStore,
     DocumentTooLarge,
     EmptyDocument,
+    LocalDocumentStore,
     display_name,
     sha256_of,
 )
@@ -23,8 +23,8 @@ PDF = "application/pdf"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> DocumentStore:
-    return DocumentStore(tmp_path / "documents")
+def store(tmp_path: Path) -> LocalDocumentStore:
+    return LocalDocumentStore(tmp_path / "documents")
 
 
 def test_a_document_is_stored_under_its_sha256(store):
@@ -207,7 +207,7 @@ def test_the_stored_name_is_a_display_name(store):
 # --- staged files: a decision's documents are the store's only once it is accepted ---------
 
 
-def staged(store: DocumentStore, data: bytes, name: str = "draf.pdf"):
+def staged(store: LocalDocumentStore, data: bytes, name: str = "draf.pdf"):
     spool = store.spool()
     spool.write(data)
     return spool.stage(name, PDF)
@@ -222,7 +222,7 @@ def test_a_staged_file_is_found_by_the_check_and_readers_but_is_not_yet_stored(s
     assert store.holds(ref)  # what the worker's missing_documents check asks
     with store.open(ref) as handle:
         assert handle.read() == data
-    assert files_under(store.root) == [store.root / "staged" / ref.sha256 / document.path.name]
+    assert files_under(store.root) == [store.staged_path(ref.sha256, document.token)]
 
 
 def test_a_committed_staged_file_is_stored_and_the_staging_area_is_empty(store):
@@ -255,7 +255,7 @@ def test_discarding_never_removes_the_same_bytes_another_decision_committed(stor
 def test_two_decisions_staging_the_same_bytes_one_accepted_one_refused(store):
     data = samples.pdf("dua tab")
     first, second = staged(store, data), staged(store, data)
-    assert first.path != second.path
+    assert first.token != second.token
     second.discard()
     assert store.holds(first.ref)  # the other one's file is still there
     first.commit()

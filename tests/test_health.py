@@ -11,6 +11,8 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from common.settings import Settings
+from tests.conftest import on_s3
+from tests.s3server import S3Server
 from tests.support import free_port
 from tests.web import serve
 
@@ -39,3 +41,23 @@ async def test_503_when_temporal_cannot_be_reached(settings: Settings):
     assert body["checks"]["temporal"]["ok"] is False
     assert body["checks"]["documents"]["ok"] is True  # the store is fine: only Temporal is not
     assert body["version"] == version("iku-sop")
+
+
+async def test_on_s3_healthy_while_the_bucket_answers_and_503_when_it_does_not(
+    dev_env: WorkflowEnvironment, settings: Settings, s3_server: S3Server
+):
+    on = on_s3(settings, s3_server)
+    on.temporal_address = dev_env.client.service_client.config.target_host
+    status, body = await healthz(on)
+    assert status == 200, body
+    assert body["checks"]["documents"] == {"ok": True, "store": "s3"}
+
+    down = on.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
+    status, body = await healthz(down)
+    assert status == 503, body
+    assert body["checks"]["temporal"]["ok"] is True  # only the bucket is away
+    assert body["checks"]["documents"] == {
+        "ok": False,
+        "store": "s3",
+        "error": "StoreUnavailable",
+    }

@@ -7,7 +7,6 @@ words it as a bureau page.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -19,7 +18,7 @@ from api.core.auth import SignedInDep
 from api.core.deps import ClientDep, SettingsDep, StoreDep
 from api.core.downloads import content_disposition, document_response
 from api.core.i18n_bureau import short_when
-from common.archive_bag import bag_files, iter_zip_bag, validate_bag
+from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.models import StatusView
 from common.settings import Settings
 
@@ -36,14 +35,12 @@ async def document(
     client: ClientDep,
 ) -> Response:
     status = await gateway.status(client, workflow_id)
-    return document_response(status, sha256, store)
+    return await document_response(status, sha256, store)
 
 
-async def _archived(
-    client: Client, workflow_id: str, settings: Settings
-) -> tuple[StatusView, Path]:
+async def _archived(client: Client, workflow_id: str, settings: Settings) -> tuple[StatusView, str]:
     status = await gateway.status(client, workflow_id)
-    return status, gateway.archive_path(settings, status)
+    return status, await gateway.archive_name(settings, status)
 
 
 @router.get("/proses/{workflow_id}/arsip", response_class=HTMLResponse)
@@ -55,12 +52,13 @@ async def archive_page(
     settings: SettingsDep,
     client: ClientDep,
 ) -> Response:
-    status, path = await _archived(client, workflow_id, settings)
-    # Every file re-hashed: slow for a large bag, so off the event loop.
-    valid, problem = await asyncio.to_thread(validate_bag, path)
-    files = await asyncio.to_thread(bag_files, path)
+    status, name = await _archived(client, workflow_id, settings)
+    # Every file re-hashed (fetched first when the store is S3): off the event loop.
+    valid, problem, files = await asyncio.to_thread(
+        check_archive, open_archive_store(settings), name
+    )
     info = status.archive
-    assert info is not None  # archive_path refuses a process without one
+    assert info is not None  # archive_name refuses a process without one
     return render_page(
         request,
         "bureau/archive.html",
@@ -72,9 +70,7 @@ async def archive_page(
             "created": short_when(info.created_at, lang, settings.timezone),
             "valid": valid,
             "problem": problem or "",
-            "files": [
-                {"path": f.relative_to(path).as_posix(), "size": f.stat().st_size} for f in files
-            ],
+            "files": [{"path": path, "size": size} for path, size in files],
         },
         signed=signed,
         nav="list",
@@ -89,9 +85,9 @@ async def archive_zip(
     settings: SettingsDep,
     client: ClientDep,
 ) -> Response:
-    _, path = await _archived(client, workflow_id, settings)
+    _, name = await _archived(client, workflow_id, settings)
     return StreamingResponse(
-        iter_zip_bag(path),
+        iter_zip_archive(open_archive_store(settings), name),
         media_type="application/zip",
-        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+        headers={"Content-Disposition": content_disposition(f"{name}.zip")},
     )

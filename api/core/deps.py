@@ -23,7 +23,7 @@ from api.core.people import People
 from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
 from api.core.visibility import CountsCache, PageTokens
-from common.documents import DocumentStore
+from common.documents import DocumentStore, open_document_store
 from common.links import LinkSigner
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -107,7 +107,7 @@ async def get_keys(request: Request) -> Keys:
 
 
 async def get_store(settings: SettingsDep) -> DocumentStore:
-    return DocumentStore(settings.documents_dir)
+    return open_document_store(settings)
 
 
 async def get_people(settings: SettingsDep) -> People:

@@ -3,14 +3,15 @@ store has it intact, named for display with the extension of what its bytes are.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from urllib.parse import quote
 
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from api.core.gateway import ProcessError
-from common.documents import DocumentStore, display_name
+from common.documents import DocumentStore, LocalDocumentStore, display_name
 from common.filetypes import EXTENSIONS, JPEG
 from common.models import StatusView
 
@@ -35,7 +36,7 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def document_response(status: StatusView, sha256: str, store: DocumentStore) -> FileResponse:
+async def document_response(status: StatusView, sha256: str, store: DocumentStore) -> Response:
     """The version of ``status`` with this sha256, or ProcessError 404 (``document_unknown``:
     not this process's; ``document_missing``: not, or not whole, in the store)."""
     if not _SHA256.fullmatch(sha256):
@@ -43,19 +44,15 @@ def document_response(status: StatusView, sha256: str, store: DocumentStore) -> 
     doc = next((d for d in reversed(status.documents) if d.ref.sha256 == sha256), None)
     if doc is None:
         raise ProcessError(404, "document_unknown")
-    path = store.path(sha256)
-    try:
-        intact = path.stat().st_size == doc.ref.size
-    except FileNotFoundError:
-        intact = False
-    if not intact:
+    if await asyncio.to_thread(store.stored_size, sha256) != doc.ref.size:
         raise ProcessError(404, "document_missing")
-    return FileResponse(
-        path,
-        media_type=doc.ref.media_type,
-        headers={
-            "Content-Disposition": content_disposition(
-                download_name(doc.ref.name, doc.ref.media_type)
-            )
-        },
+    headers = {
+        "Content-Disposition": content_disposition(download_name(doc.ref.name, doc.ref.media_type))
+    }
+    if isinstance(store, LocalDocumentStore):
+        return FileResponse(store.path(sha256), media_type=doc.ref.media_type, headers=headers)
+    # From the bucket, chunk by chunk: never the whole file in memory.
+    headers["Content-Length"] = str(doc.ref.size)
+    return StreamingResponse(
+        store.aiter_bytes(sha256), media_type=doc.ref.media_type, headers=headers
     )

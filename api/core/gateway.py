@@ -13,7 +13,6 @@ import logging
 import re
 import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from temporalio.client import (
@@ -37,7 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.core.i18n import Lang, refusal
 from api.core.temporal_client import TemporalConnection, TemporalUnavailable
 from common import search_attributes as sa
-from common.archive_bag import UnsafeBagName, resolve_bag
+from common.archive_store import open_archive_store
 from common.models import (
     Assignment,
     CancelRequest,
@@ -333,15 +332,15 @@ async def cancel(
 # --- the archive -------------------------------------------------------------------------
 
 
-def archive_path(settings: Settings, status: StatusView) -> Path:
-    """The bag of an archived process, found by its name in our archive folder only (the
-    path in the status is never opened as given)."""
+async def archive_name(settings: Settings, status: StatusView) -> str:
+    """The bag of an archived process, found complete by its name in our archive store only
+    (the path in the status is never opened as given)."""
     if status.state is not ProcessState.ARCHIVED or status.archive is None:
         raise ProcessError(404, "no_archive")
-    try:
-        return resolve_bag(settings.archive_dir, status.archive.bag_name)
-    except (UnsafeBagName, FileNotFoundError):
-        raise ProcessError(404, "archive_missing") from None
+    name = status.archive.bag_name
+    if not await asyncio.to_thread(open_archive_store(settings).complete, name):
+        raise ProcessError(404, "archive_missing")
+    return name
 
 
 # --- errors --------------------------------------------------------------------------------

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
+from common.documents import open_document_store
 from common.version import VERSION
 
 router = APIRouter()
@@ -28,13 +28,21 @@ async def healthz(request: Request) -> JSONResponse:
             "address": settings.temporal_address,
             "error": type(err).__name__,
         }
-    store = settings.documents_dir
     try:
-        store.mkdir(parents=True, exist_ok=True)
-        writable = os.access(store, os.W_OK)
-        checks["documents"] = {"ok": writable, **({} if writable else {"error": "not writable"})}
-    except OSError as err:
-        checks["documents"] = {"ok": False, "error": type(err).__name__}
+        await asyncio.wait_for(asyncio.to_thread(open_document_store(settings).check), 10)
+        checks["documents"] = {"ok": True, "store": settings.document_store}
+    except PermissionError:
+        checks["documents"] = {
+            "ok": False,
+            "store": settings.document_store,
+            "error": "not writable",
+        }
+    except Exception as err:  # report, never raise: this is the probe
+        checks["documents"] = {
+            "ok": False,
+            "store": settings.document_store,
+            "error": type(err).__name__,
+        }
     healthy = all(c["ok"] for c in checks.values())
     return JSONResponse(
         {"status": "ok" if healthy else "degraded", "version": VERSION, "checks": checks},

@@ -35,8 +35,8 @@ from api.rest.models import (
     StartBody,
     Started,
 )
-from common.archive_bag import iter_zip_bag, validate_bag
-from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
+from common.archive_store import check_archive, iter_zip_archive, open_archive_store
+from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
 from common.filetypes import UnsupportedDocument
 from common.models import (
     Assignment,
@@ -310,10 +310,10 @@ async def archive(
     workflow_id: ProcessId, client: ClientDep, settings: SettingsDep, _: ApiIdentityDep
 ) -> ArchiveReport:
     status = await gateway.status(client, workflow_id)
-    path = gateway.archive_path(settings, status)
-    valid, problem = await asyncio.to_thread(validate_bag, path)
+    name = await gateway.archive_name(settings, status)
+    valid, problem, _ = await asyncio.to_thread(check_archive, open_archive_store(settings), name)
     info = status.archive
-    assert info is not None  # archive_path refuses a process without one
+    assert info is not None  # archive_name refuses a process without one
     return ArchiveReport(
         bag_name=info.bag_name,
         files=info.files,
@@ -336,11 +336,11 @@ async def archive_zip(
     workflow_id: ProcessId, client: ClientDep, settings: SettingsDep, _: ApiIdentityDep
 ) -> StreamingResponse:
     status = await gateway.status(client, workflow_id)
-    path = gateway.archive_path(settings, status)
+    name = await gateway.archive_name(settings, status)
     return StreamingResponse(
-        iter_zip_bag(path),
+        iter_zip_archive(open_archive_store(settings), name),
         media_type="application/zip",
-        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+        headers={"Content-Disposition": content_disposition(f"{name}.zip")},
     )
 
 
@@ -374,7 +374,7 @@ async def store_document(
     ],
 ) -> DocumentRef:
     _ops_only(identity)
-    store = DocumentStore(settings.documents_dir)
+    store = open_document_store(settings)
     spool = store.spool(settings.max_upload_bytes)
     try:
         try:

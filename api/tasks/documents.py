@@ -29,4 +29,4 @@ async def download(
 ) -> FileResponse:
     access = await open_task(token, claims, client, settings, people, lang)
     # A document the process does not hold is a ProcessError, worded by api.core.answers.
-    return document_response(access.status, sha256, store)
+    return await document_response(access.status, sha256, store)

@@ -1,0 +1,179 @@
+"""The web layer and the worker on two machines with no shared disk: each its own data folder,
+both the same S3 bucket (a real SeaweedFS), the same Temporal, the same link secret.
+
+A process is walked from a document uploaded on the web machine, through an S3 outage in
+the middle of that upload, to the archive the worker builds, and the web machine serves the
+archive page, its zip and the document, all from the bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from temporalio.testing import WorkflowEnvironment
+
+from common.archive_bag import validate_bag
+from common.models import ProcessState
+from common.settings import Settings
+from tests import samples
+from tests.bureau import signed_in, token
+from tests.conftest import MailBox, end_left_running, on_s3
+from tests.s3server import S3Server
+from tests.scenario import KASUBAG, Scenario
+from tests.support import files_under
+from tests.web import Web, serve
+from worker import build_worker
+
+pytestmark = pytest.mark.devserver
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+
+
+def machine(shared: Settings, data_dir: Path) -> Settings:
+    """The shared settings on one machine: its own data folder and everything under it."""
+    return shared.model_copy(
+        update={
+            "data_dir": data_dir,
+            "documents_dir": data_dir / "documents",
+            "archive_dir": data_dir / "archive",
+            "mail_dir": data_dir / "mail",
+        }
+    )
+
+
+def local_files(settings: Settings) -> list[str]:
+    """What a machine keeps on its own disk, secrets and empty scratch folders aside."""
+    return [
+        p.relative_to(settings.data_dir).as_posix()
+        for p in files_under(settings.data_dir)
+        if p.parent != settings.data_dir  # kept secrets (link-secret, passwords) sit on top
+    ]
+
+
+async def test_a_process_on_a_web_machine_and_a_worker_machine_that_share_only_the_bucket(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    mail: MailBox,
+    s3_outage_server: S3Server,
+    tmp_path: Path,
+):
+    server = s3_outage_server
+    # What must agree across machines: Temporal, the task queue, the store, the link secret.
+    shared = on_s3(settings, server).model_copy(
+        update={"link_secret": SecretStr("one-link-secret-for-every-machine-0123456789")}
+    )
+    on_worker = machine(shared, tmp_path / "worker-machine")
+    on_web = machine(shared, tmp_path / "web-machine")
+    tor, konsep = samples.pdf("TOR penyusunan IKU 2027"), samples.docx("Konsep Rencana Kerja")
+
+    async with (
+        build_worker(dev_env.client, on_worker),
+        serve(on_web, dev_env.client) as base,
+        httpx.AsyncClient(timeout=60) as http,
+    ):
+        on_worker.public_base_url = base  # the worker's mails link to the web machine
+        web = Web(http, on_web, mail)
+        try:
+            p = await Scenario(dev_env.client, settings=on_web).start()
+
+            # 1. The Kasubbag uploads on the web machine while S3 is down: a clear 503,
+            #    nothing stored, no decision sent.
+            link = await web.link(p.id, KASUBAG)
+            page = await web.open(link)
+            assert page.status == 200, page.text
+            files = {
+                "konsep_rencana_kerja": [("Konsep Rencana Kerja.docx", konsep, DOCX)],
+                "tor": [("TOR IKU 2027.pdf", tor, PDF)],
+            }
+            server.stop()
+            try:
+                refused = await web.submit(link, page, "submit", files=files)
+            finally:
+                server.start()
+            assert refused.status == 503, refused.text
+            assert "Penyimpanan dokumen tidak dapat dihubungi" in refused.text
+            assert refused.response.headers["retry-after"] == "10"
+            status = await p.status()
+            assert status.task is not None and status.task.step == 1 and status.documents == []
+            assert local_files(on_web) == []  # the spools are gone
+
+            # S3 is back: the same form, sent again, goes through.
+            result = await web.submit(link, page, "submit", files=files)
+            assert result.status == 200, result.text
+            status = await p.status()
+            assert {d.kind: d.ref.sha256 for d in status.documents}["tor"] == (
+                p.store.put_bytes(tor, "x.pdf", PDF).sha256  # already there: stored once
+            )
+
+            # 2-16 by the SDK; the worker machine checks every document in the bucket and
+            # builds the archive there.
+            await p.walk_to_end()
+            status = await p.status()
+            assert status.state is ProcessState.ARCHIVED and status.archive is not None
+            name = status.archive.bag_name
+            assert status.archive.path == (
+                f"s3://{shared.s3_bucket}/{shared.s3_prefix}/archive/{name}/"
+            )
+
+            # The web machine serves the archive page, the zip and a document from S3.
+            tor_sha = next(d.ref.sha256 for d in status.documents if d.kind == "tor")
+            async with signed_in(web, "bureau") as bureau:
+                archive = await bureau.page(f"/proses/{p.id}/arsip")
+                assert archive.status == 200, archive.text
+                assert "data/dokumen/01-tor/" in archive.text and "bagit.txt" in archive.text
+                zipped = await bureau.http.get(f"/proses/{p.id}/arsip.zip")
+                assert zipped.status_code == 200
+                with zipfile.ZipFile(io.BytesIO(zipped.content)) as bag_zip:
+                    bag_zip.extractall(tmp_path / "unzipped")
+                assert validate_bag(tmp_path / "unzipped" / name) == (True, None)
+                download = await bureau.http.get(f"/proses/{p.id}/dokumen/{tor_sha}")
+                assert download.status_code == 200 and download.content == tor
+                assert download.headers["content-length"] == str(len(tor))
+        finally:
+            await end_left_running(dev_env.client, shared.task_queue, listed=True)
+
+    # Neither machine kept a document or an archive on its own disk.
+    assert local_files(on_worker) == []
+    assert local_files(on_web) == []
+
+
+async def test_ops_storing_a_document_through_the_api_while_s3_is_down_get_a_503_and_can_retry(
+    dev_env: WorkflowEnvironment, settings: Settings, s3_outage_server: S3Server
+):
+    on = on_s3(settings, s3_outage_server)
+    tor = samples.pdf("TOR penyusunan IKU 2027")
+    async with (
+        serve(on, dev_env.client) as base,
+        httpx.AsyncClient(
+            base_url=base, timeout=60, headers={"Authorization": f"Bearer {token(on, 'ops')}"}
+        ) as ops,
+    ):
+
+        async def store() -> httpx.Response:
+            return await ops.post(
+                "/api/documents",
+                params={"name": "TOR.pdf"},
+                content=tor,
+                headers={"Content-Type": "application/octet-stream"},
+            )
+
+        s3_outage_server.stop()
+        try:
+            refused = await store()
+        finally:
+            s3_outage_server.start()
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["code"] == "store_unavailable"
+        assert refused.headers["retry-after"] == "10"
+        assert local_files(on) == []
+
+        stored = await store()
+        assert stored.status_code == 201, stored.text
+        assert stored.json()["sha256"] == hashlib.sha256(tor).hexdigest()
