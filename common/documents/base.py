@@ -109,16 +109,29 @@ class DocumentStore(ABC):
         on the way and stores nothing (DocumentChanged) if it is not those bytes."""
 
     @abstractmethod
+    def stage(self, source: Path, sha256: str, size: int) -> Path | str:
+        """Like ``place``, but kept apart (``staged/<sha256>/<random>``) where readers find
+        it, until ``commit_staged`` or ``discard_staged``; returns where it is."""
+
+    @abstractmethod
+    def commit_staged(self, ref: DocumentRef, staged: Path | str) -> None:
+        """The staged bytes become the document (the same bytes stored already stay)."""
+
+    @abstractmethod
+    def discard_staged(self, sha256: str, staged: Path | str) -> None:
+        """Gone, as if never uploaded; the same bytes stored or staged by others stay."""
+
+    @abstractmethod
     def stored_size(self, sha256: str) -> int | None:
-        """The size of the stored document, or None when the store has none."""
+        """The size of the document, stored or staged, or None when the store has none."""
 
     @abstractmethod
     def iter_bytes(self, sha256: str) -> Iterator[bytes]:
-        """The stored bytes, chunk by chunk (FileNotFoundError when absent)."""
+        """The bytes, stored or else staged, chunk by chunk (FileNotFoundError when absent)."""
 
     @abstractmethod
     def aiter_bytes(self, sha256: str) -> AsyncIterator[bytes]:
-        """The stored bytes, chunk by chunk, without blocking the event loop."""
+        """The bytes, stored or else staged, chunk by chunk, not blocking the event loop."""
 
     @abstractmethod
     def check(self) -> None:
@@ -224,6 +237,20 @@ class Spool:
         return detect_media_type(self.path)
 
     def commit(self, name: str, media_type: str, expected_sha256: str | None = None) -> DocumentRef:
+        """The bytes become a document in the store at once."""
+        ref = self._closed_ref(name, media_type, expected_sha256)
+        self.store.place(self.path, ref.sha256, ref.size)
+        return ref
+
+    def stage(
+        self, name: str, media_type: str, expected_sha256: str | None = None
+    ) -> StagedDocument:
+        """The bytes become a document readers (and the workflow's check) can find, kept
+        apart until ``commit`` once the decision was accepted, or ``discard``."""
+        ref = self._closed_ref(name, media_type, expected_sha256)
+        return StagedDocument(self.store, ref, self.store.stage(self.path, ref.sha256, ref.size))
+
+    def _closed_ref(self, name: str, media_type: str, expected_sha256: str | None) -> DocumentRef:
         if self.size == 0:
             raise EmptyDocument
         self._file.flush()
@@ -232,7 +259,6 @@ class Spool:
         digest = self._hash.hexdigest()
         if expected_sha256 is not None and expected_sha256 != digest:
             raise DocumentChanged(expected_sha256, digest)
-        self.store.place(self.path, digest, self.size)
         return DocumentRef(
             key=f"sha256/{digest}",
             sha256=digest,
@@ -245,6 +271,22 @@ class Spool:
         if not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)
+
+
+class StagedDocument:
+    """A decision's file, readable but not yet the store's: ``commit`` or ``discard``."""
+
+    def __init__(self, store: DocumentStore, ref: DocumentRef, path: Path | str) -> None:
+        self.store = store
+        self.ref = ref
+        self.path = path  # a file (local) or a key (S3)
+
+    def commit(self) -> DocumentRef:
+        self.store.commit_staged(self.ref, self.path)
+        return self.ref
+
+    def discard(self) -> None:
+        self.store.discard_staged(self.ref.sha256, self.path)
 
 
 def verified_chunks(source: Path, sha256: str, size: int) -> Iterator[bytes]:
