@@ -30,6 +30,7 @@ from common.documents import (
     DocumentChanged,
     DocumentStore,
     LocalDocumentStore,
+    StagedDocument,
     open_document_store,
 )
 from common.models import DocumentRef
@@ -208,35 +209,94 @@ def test_a_document_the_store_never_had(store):
         store.stored_size("../../etc/passwd")
 
 
-def _staged(store: DocumentStore, data: bytes):
-    spool = store.spool()
-    spool.write(data)
-    return spool.stage("draf.pdf", PDF)
-
-
-def test_a_staged_file_is_read_by_the_check_and_is_the_stores_only_once_committed(store):
-    data = samples.pdf("dipentaskan")
-    accepted = _staged(store, data)
-    # The worker's check finds it while the decision is in flight.
-    assert store.holds(accepted.ref)
-    assert accepted.commit() == accepted.ref
-    assert store.holds(accepted.ref) and b"".join(store.iter_bytes(accepted.ref.sha256)) == data
-
-
-def test_a_refused_decisions_staged_file_leaves_nothing_and_spares_the_same_bytes(store):
-    refused = _staged(store, samples.pdf("ditolak"))
-    refused.discard()
-    assert not store.holds(refused.ref)
-    # Two tabs, the same file: one accepted, one refused; the document stays.
-    data = samples.pdf("dua tab")
-    first, second = _staged(store, data), _staged(store, data)
-    first.commit()
-    second.discard()
-    assert store.holds(first.ref)
-
-
 def test_the_store_says_it_can_take_documents(store):
     store.check()
+
+
+# --- staged files: a decision's documents are the store's only once it is accepted ---------
+
+
+def in_place(store: DocumentStore, sha256: str) -> bool:
+    """Stored as a document (not merely staged)."""
+    if isinstance(store, LocalDocumentStore):
+        return store.path(sha256).exists()
+    try:
+        obstore.head(store.client, store.key(sha256))  # type: ignore[attr-defined]
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def staged_left(store: DocumentStore, sha256: str) -> list[str]:
+    if isinstance(store, LocalDocumentStore):
+        folder = store.root / "staged" / sha256
+        return [p.name for p in folder.iterdir()] if folder.exists() else []
+    prefix = f"{store.staged_prefix}{sha256}/"  # type: ignore[attr-defined]
+    listing = obstore.list(store.client, prefix=prefix)  # type: ignore[attr-defined]
+    return [meta["path"] for batch in listing for meta in batch]
+
+
+def stage(store: DocumentStore, data: bytes, name: str = "draf.pdf") -> StagedDocument:
+    spool = store.spool()
+    try:
+        spool.write(data)
+        return spool.stage(name, PDF)
+    finally:
+        spool.discard()
+
+
+def test_a_staged_file_is_found_by_the_check_and_readers_but_is_not_yet_stored(store):
+    data = samples.pdf("draf menunggu keputusan")
+    staged = stage(store, data)
+    assert store.holds(staged.ref)
+    assert store.stored_size(staged.ref.sha256) == len(data)
+    with store.open(staged.ref) as handle:
+        assert handle.read() == data
+    assert not in_place(store, staged.ref.sha256)
+    assert len(staged_left(store, staged.ref.sha256)) == 1
+
+
+def test_a_staged_file_committed_once_the_decision_is_accepted_is_stored(store, request):
+    staged = stage(store, samples.pdf("diterima"))
+    assert staged.commit() == staged.ref
+    assert in_place(store, staged.ref.sha256) and store.holds(staged.ref)
+    assert staged_left(store, staged.ref.sha256) == []
+    assert unfinished(store, request) == []
+
+
+def test_a_staged_file_discarded_when_the_decision_is_refused_leaves_nothing(store):
+    staged = stage(store, samples.pdf("ditolak"))
+    staged.discard()
+    assert not store.holds(staged.ref)
+    assert not in_place(store, staged.ref.sha256)
+    assert staged_left(store, staged.ref.sha256) == []
+
+
+def test_two_decisions_with_the_same_file_one_refused_one_accepted(store):
+    data = samples.pdf("lampiran yang sama")
+    refused, accepted = stage(store, data), stage(store, data)
+    refused.discard()
+    assert store.holds(accepted.ref)  # the other decision's copy is untouched
+    accepted.commit()
+    late = stage(store, data)
+    late.discard()  # a third, refused after the commit: the document stays
+    assert store.holds(accepted.ref) and in_place(store, accepted.ref.sha256)
+    assert staged_left(store, accepted.ref.sha256) == []
+
+
+def test_bytes_changed_before_staging_are_refused_and_nothing_is_staged(store):
+    spool = store.spool()
+    spool.write(samples.pdf("asli"))
+    spool.flush()
+    spool.path.write_bytes(samples.pdf("diubah"))
+    try:
+        with pytest.raises(DocumentChanged):
+            spool.stage("draf.pdf", PDF)
+    finally:
+        spool.discard()
+    assert stored(store) == [] or all("staged" not in key for key in stored(store))
+    digest = hashlib.sha256(samples.pdf("asli")).hexdigest()
+    assert staged_left(store, digest) == []
 
 
 # --- archives -------------------------------------------------------------------------------

@@ -5,14 +5,6 @@ stored is kept and the same bytes are never stored twice. Workflows only ever se
 ``DocumentRef``; the bytes stay in the store. Bytes arrive through a ``Spool``: a scratch
 file on this machine, hashed and counted as they arrive, which becomes a document only on
 ``commit()`` (the web layer sniffs the type on it before that).
-
-A decision's files are *staged* instead (``Spool.stage``): kept apart under
-``staged/<sha256>/<token>``, where the worker's check and every reader already find them,
-and made documents by ``StagedDocument.commit`` once the workflow accepted the decision, or
-removed by ``discard`` when it refused it. A refused decision stores nothing, and a
-document another decision committed is never touched by this one's discard. (Were the web
-layer to stop between the workflow's yes and the commit, the staged copy stays where
-readers find it.)
 """
 
 from __future__ import annotations
@@ -117,29 +109,29 @@ class DocumentStore(ABC):
         on the way and stores nothing (DocumentChanged) if it is not those bytes."""
 
     @abstractmethod
-    def place_staged(self, source: Path, sha256: str, size: int, token: str) -> None:
-        """Keep the verified scratch file ``source`` apart as ``staged/<sha256>/<token>``,
-        found by readers but not yet the store's (DocumentChanged if not those bytes)."""
+    def stage(self, source: Path, sha256: str, size: int) -> Path | str:
+        """Like ``place``, but kept apart (``staged/<sha256>/<random>``) where readers find
+        it, until ``commit_staged`` or ``discard_staged``; returns where it is."""
 
     @abstractmethod
-    def promote(self, sha256: str, size: int, token: str) -> None:
-        """The staged copy becomes the document (kept as it is if the store has it)."""
+    def commit_staged(self, ref: DocumentRef, staged: Path | str) -> None:
+        """The staged bytes become the document (the same bytes stored already stay)."""
 
     @abstractmethod
-    def drop_staged(self, sha256: str, token: str) -> None:
-        """The staged copy is gone; the same bytes committed by anyone else stay."""
+    def discard_staged(self, sha256: str, staged: Path | str) -> None:
+        """Gone, as if never uploaded; the same bytes stored or staged by others stay."""
 
     @abstractmethod
     def stored_size(self, sha256: str) -> int | None:
-        """The size of the stored document, or None when the store has none."""
+        """The size of the document, stored or staged, or None when the store has none."""
 
     @abstractmethod
     def iter_bytes(self, sha256: str) -> Iterator[bytes]:
-        """The stored bytes, chunk by chunk (FileNotFoundError when absent)."""
+        """The bytes, stored or else staged, chunk by chunk (FileNotFoundError when absent)."""
 
     @abstractmethod
     def aiter_bytes(self, sha256: str) -> AsyncIterator[bytes]:
-        """The stored bytes, chunk by chunk, without blocking the event loop."""
+        """The bytes, stored or else staged, chunk by chunk, not blocking the event loop."""
 
     @abstractmethod
     def check(self) -> None:
@@ -250,16 +242,15 @@ class Spool:
         self.store.place(self.path, ref.sha256, ref.size)
         return ref
 
-    def stage(self, name: str, media_type: str) -> StagedDocument:
-        """The bytes become a document readers can find, kept apart until ``commit``."""
-        ref = self._closed_ref(name, media_type)
-        token = self.path.name  # unique on this machine, and made with mkstemp's randomness
-        self.store.place_staged(self.path, ref.sha256, ref.size, token)
-        return StagedDocument(self.store, ref, token)
-
-    def _closed_ref(
+    def stage(
         self, name: str, media_type: str, expected_sha256: str | None = None
-    ) -> DocumentRef:
+    ) -> StagedDocument:
+        """The bytes become a document readers (and the workflow's check) can find, kept
+        apart until ``commit`` once the decision was accepted, or ``discard``."""
+        ref = self._closed_ref(name, media_type, expected_sha256)
+        return StagedDocument(self.store, ref, self.store.stage(self.path, ref.sha256, ref.size))
+
+    def _closed_ref(self, name: str, media_type: str, expected_sha256: str | None) -> DocumentRef:
         if self.size == 0:
             raise EmptyDocument
         self._file.flush()
@@ -285,27 +276,17 @@ class Spool:
 class StagedDocument:
     """A decision's file, readable but not yet the store's: ``commit`` or ``discard``."""
 
-    def __init__(self, store: DocumentStore, ref: DocumentRef, token: str) -> None:
+    def __init__(self, store: DocumentStore, ref: DocumentRef, path: Path | str) -> None:
         self.store = store
         self.ref = ref
-        self.token = token
+        self.path = path  # a file (local) or a key (S3)
 
     def commit(self) -> DocumentRef:
-        """Into the store (once; the same bytes already there are kept as they are)."""
-        self.store.promote(self.ref.sha256, self.ref.size, self.token)
+        self.store.commit_staged(self.ref, self.path)
         return self.ref
 
     def discard(self) -> None:
-        """Gone, as if never uploaded."""
-        self.store.drop_staged(self.ref.sha256, self.token)
-
-
-def staged_key(sha256: str, token: str) -> str:
-    """Where a staged copy is kept, relative to the store's root."""
-    check_sha256(sha256)
-    if not token or "/" in token or token.startswith("."):
-        raise ValueError("not a staging token")
-    return f"staged/{sha256}/{token}"
+        self.store.discard_staged(self.ref.sha256, self.path)
 
 
 def verified_chunks(source: Path, sha256: str, size: int) -> Iterator[bytes]:

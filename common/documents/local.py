@@ -1,4 +1,9 @@
-"""The document store as a content-addressed folder on this machine (the local run)."""
+"""The document store as a content-addressed folder on this machine (the local run).
+
+A decision's files may be staged first, under ``staged/<sha256>/<random>``, where the
+workflow's check and every reader find them, and moved into the store once the decision
+was accepted (or removed when it was refused).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,9 @@ from common.documents.base import (
     CHUNK,
     DocumentChanged,
     DocumentStore,
+    check_sha256,
     content_key,
     sha256_of,
-    staged_key,
 )
 from common.models import DocumentRef
 
@@ -44,55 +49,49 @@ class LocalDocumentStore(DocumentStore):
         if final.exists():
             return final
         try:
-            staged = sorted((self.root / "staged" / sha256).iterdir())
+            staged = sorted(self._staged_dir(sha256).iterdir())
         except FileNotFoundError:
             return final
         return staged[0] if staged else final
 
-    def staged_path(self, sha256: str, token: str) -> Path:
-        return self.root / staged_key(sha256, token)
+    def _staged_dir(self, sha256: str) -> Path:
+        return self.root / "staged" / check_sha256(sha256)
 
-    def place_staged(self, source: Path, sha256: str, size: int, token: str) -> None:
-        found = sha256_of(source)
-        if found != sha256:
-            raise DocumentChanged(sha256, found)
-        target = self.staged_path(sha256, token)
+    def place(self, source: Path, sha256: str, size: int) -> None:
+        _verify(source, sha256)
+        self._into_place(source, sha256, size)
+
+    def _into_place(self, source: Path, sha256: str, size: int) -> None:
+        final = self.path(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if _intact(final, sha256, size):
+            source.unlink(missing_ok=True)
+        elif source.exists():
+            # Absent, or damaged on disk: these verified bytes take its place.
+            os.replace(source, final)
+
+    def stage(self, source: Path, sha256: str, size: int) -> Path:
+        _verify(source, sha256)
+        staged_dir = self._staged_dir(sha256)
+        target = staged_dir / source.name
         for attempt in range(3):
-            target.parent.mkdir(parents=True, exist_ok=True)
+            staged_dir.mkdir(parents=True, exist_ok=True)
             try:
                 os.replace(source, target)
-                return
+                break
             except FileNotFoundError:
                 # Another decision's discard removed the (empty) folder just now.
                 if attempt == 2 or not source.exists():
                     raise
+        return target
 
-    def promote(self, sha256: str, size: int, token: str) -> None:
-        staged, final = self.staged_path(sha256, token), self.path(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if _intact(final, sha256, size):
-            staged.unlink(missing_ok=True)
-        elif staged.exists():
-            # Absent, or damaged on disk: these verified bytes take its place.
-            os.replace(staged, final)
-        _tidy(staged)
+    def commit_staged(self, ref: DocumentRef, staged: Path | str) -> None:
+        self._into_place(Path(staged), ref.sha256, ref.size)
+        _tidy(Path(staged))
 
-    def drop_staged(self, sha256: str, token: str) -> None:
-        staged = self.staged_path(sha256, token)
-        staged.unlink(missing_ok=True)
-        _tidy(staged)
-
-    def place(self, source: Path, sha256: str, size: int) -> None:
-        final = self.path(sha256)
-        found = sha256_of(source)
-        if found != sha256:
-            raise DocumentChanged(sha256, found)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if _intact(final, sha256, size):
-            source.unlink()
-        else:
-            # Absent, or damaged on disk: these verified bytes take its place.
-            os.replace(source, final)
+    def discard_staged(self, sha256: str, staged: Path | str) -> None:
+        Path(staged).unlink(missing_ok=True)
+        _tidy(Path(staged))
 
     def stored_size(self, sha256: str) -> int | None:
         try:
@@ -121,6 +120,13 @@ class LocalDocumentStore(DocumentStore):
         self.root.mkdir(parents=True, exist_ok=True)
         if not os.access(self.root, os.W_OK):
             raise PermissionError(f"{self.root} is not writable")
+
+
+def _verify(source: Path, sha256: str) -> None:
+    """The bytes about to be placed are the ones hashed on arrival."""
+    found = sha256_of(source)
+    if found != sha256:
+        raise DocumentChanged(sha256, found)
 
 
 def _tidy(staged: Path) -> None:

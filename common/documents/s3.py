@@ -7,8 +7,8 @@ streamed to the bucket as a multipart upload, re-hashed on the way. The upload i
 only after its last chunk was checked, so S3 never shows a partial object or one with other
 bytes; on any failure the multipart upload is aborted, leaving no orphan parts. Writing is
 put-if-absent (``If-None-Match``): two machines storing the same bytes at once agree.
-A decision's staged files are objects under ``documents/staged/<sha256>/<token>``, found by
-readers, copied to their content key on commit and deleted on discard.
+A decision's files may be staged first under ``staged/<sha256>/<random>`` (readers and the
+workflow's check find them there) and copied into place, server-side, once it is accepted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -25,10 +26,11 @@ from obstore.exceptions import AlreadyExistsError, BaseError, NotFoundError
 from common.documents.base import (
     CHUNK,
     DocumentStore,
+    check_sha256,
     content_key,
-    staged_key,
     verified_chunks,
 )
+from common.models import DocumentRef
 from common.s3 import PART_BYTES, calling, key_prefix, s3_store, unavailable
 from common.settings import Settings
 
@@ -38,6 +40,7 @@ class S3DocumentStore(DocumentStore):
         self.bucket = settings.s3_bucket or ""
         self.client = s3_store(settings)
         self.prefix = key_prefix(settings, "documents")
+        self.staged_prefix = key_prefix(settings, "staged")
         # Spools stay on this machine; nothing in it outlives one upload.
         self.scratch_dir = settings.data_dir / "tmp"
 
@@ -47,87 +50,91 @@ class S3DocumentStore(DocumentStore):
     def key(self, sha256: str) -> str:
         return self.prefix + content_key(sha256)
 
-    def place(self, source: Path, sha256: str, size: int) -> None:
-        key = self.key(sha256)
-        existing = self._content_size(sha256)
-        if existing is not None:
-            if existing == size and self._hash_matches(sha256):
-                return  # these bytes are stored already
-            mode = "overwrite"  # damaged in the bucket: these verified bytes replace it
-        else:
-            mode = "create"
-        self._upload(source, key, sha256, size, mode)
+    def _staged(self, sha256: str) -> str:
+        return f"{self.staged_prefix}{check_sha256(sha256)}/"
 
-    def _upload(self, source: Path, key: str, sha256: str, size: int, mode: str) -> None:
-        # AlreadyExists: another machine stored the same bytes in the meantime.
-        with contextlib.suppress(AlreadyExistsError):
-            calling(
-                self.bucket,
-                obstore.put,
-                self.client,
-                key,
-                verified_chunks(source, sha256, size),
-                mode=mode,
-                use_multipart=True,
-                chunk_size=PART_BYTES,
-                max_concurrency=4,
-                attributes={"Content-Type": "application/octet-stream"},
-            )
-
-    def place_staged(self, source: Path, sha256: str, size: int, token: str) -> None:
-        self._upload(source, self.prefix + staged_key(sha256, token), sha256, size, "create")
-        source.unlink(missing_ok=True)
-
-    def promote(self, sha256: str, size: int, token: str) -> None:
-        staged = self.prefix + staged_key(sha256, token)
-        if self._content_size(sha256) != size or not self._hash_matches(sha256):
-            # Absent or damaged: the staged bytes (checked on their way in) take its place.
-            calling(self.bucket, obstore.copy, self.client, staged, self.key(sha256))
-        self.drop_staged(sha256, token)
-
-    def drop_staged(self, sha256: str, token: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            calling(
-                self.bucket, obstore.delete, self.client, self.prefix + staged_key(sha256, token)
-            )
-
-    def _found_key(self, sha256: str) -> str:
-        """The document's key, else a staged copy's (a decision in flight), else the
-        document's (so a reader gets FileNotFoundError)."""
-        if self._content_size(sha256) is not None:
-            return self.key(sha256)
-        prefix = f"{self.prefix}staged/{sha256}/"
-        listing = calling(self.bucket, obstore.list, self.client, prefix=prefix, chunk_size=1)
+    def _first_staged(self, sha256: str) -> dict | None:
+        listing = calling(self.bucket, obstore.list, self.client, prefix=self._staged(sha256))
         try:
-            for page in listing:
-                for meta in page:
-                    return str(meta["path"])
+            found = [meta for batch in listing for meta in batch]
         except BaseError as err:
             raise unavailable(err, self.bucket) from None
-        return self.key(sha256)
+        return min(found, key=lambda meta: meta["path"]) if found else None
 
-    def _content_size(self, sha256: str) -> int | None:
+    def _upload(self, source: Path, key: str, sha256: str, size: int, mode: str) -> None:
+        calling(
+            self.bucket,
+            obstore.put,
+            self.client,
+            key,
+            verified_chunks(source, sha256, size),
+            mode=mode,
+            use_multipart=True,
+            chunk_size=PART_BYTES,
+            max_concurrency=4,
+            attributes={"Content-Type": "application/octet-stream"},
+        )
+
+    def stage(self, source: Path, sha256: str, size: int) -> str:
+        key = f"{self._staged(sha256)}{uuid.uuid4().hex}"
+        self._upload(source, key, sha256, size, "create")
+        return key
+
+    def commit_staged(self, ref: DocumentRef, staged: Path | str) -> None:
+        key = str(staged)
+        if not self._holds_final(ref.sha256, ref.size):
+            # A server-side copy: atomic, and the bytes never travel again.
+            calling(self.bucket, obstore.copy, self.client, key, self.key(ref.sha256))
+        calling(self.bucket, obstore.delete, self.client, key)
+
+    def discard_staged(self, sha256: str, staged: Path | str) -> None:
+        calling(self.bucket, obstore.delete, self.client, str(staged))
+
+    def _final_size(self, sha256: str) -> int | None:
         try:
             meta = calling(self.bucket, obstore.head, self.client, self.key(sha256))
         except FileNotFoundError:
             return None
         return int(meta["size"])
 
-    def _hash_matches(self, sha256: str) -> bool:
+    def _holds_final(self, sha256: str, size: int) -> bool:
+        return self._final_size(sha256) == size and self._hash_matches(self.key(sha256), sha256)
+
+    def place(self, source: Path, sha256: str, size: int) -> None:
+        key = self.key(sha256)
+        existing = self._final_size(sha256)
+        if existing is not None:
+            if existing == size and self._hash_matches(key, sha256):
+                return  # these bytes are stored already
+            mode = "overwrite"  # damaged in the bucket: these verified bytes replace it
+        else:
+            mode = "create"
+        # AlreadyExists: another machine stored the same bytes in the meantime.
+        with contextlib.suppress(AlreadyExistsError):
+            self._upload(source, key, sha256, size, mode)
+
+    def _hash_matches(self, key: str, sha256: str) -> bool:
         digest = hashlib.sha256()
-        for chunk in self._chunks(self.key(sha256)):
+        for chunk in self._chunks(key):
             digest.update(chunk)
         return digest.hexdigest() == sha256
 
-    def stored_size(self, sha256: str) -> int | None:
-        try:
-            meta = calling(self.bucket, obstore.head, self.client, self._found_key(sha256))
-        except FileNotFoundError:
-            return None
-        return int(meta["size"])
+    def _readable_key(self, sha256: str) -> str:
+        """The stored document's key, else a staged copy's (FileNotFoundError if neither)."""
+        key = self.key(sha256)
+        if self._final_size(sha256) is not None:
+            return key
+        staged = self._first_staged(sha256)
+        if staged is None:
+            raise FileNotFoundError(f"no document {sha256}")
+        return str(staged["path"])
 
-    def iter_bytes(self, sha256: str) -> Iterator[bytes]:
-        return self._chunks(self._found_key(sha256))
+    def stored_size(self, sha256: str) -> int | None:
+        size = self._final_size(sha256)
+        if size is not None:
+            return size
+        staged = self._first_staged(sha256)
+        return int(staged["size"]) if staged else None
 
     def _chunks(self, key: str) -> Iterator[bytes]:
         result = calling(self.bucket, obstore.get, self.client, key)
@@ -142,9 +149,12 @@ class S3DocumentStore(DocumentStore):
 
         return chunks()
 
+    def iter_bytes(self, sha256: str) -> Iterator[bytes]:
+        return self._chunks(self._readable_key(sha256))
+
     async def aiter_bytes(self, sha256: str) -> AsyncIterator[bytes]:
+        key = await asyncio.to_thread(self._readable_key, sha256)
         try:
-            key = await asyncio.to_thread(self._found_key, sha256)
             result = await obstore.get_async(self.client, key)
             async for chunk in result.stream(min_chunk_size=CHUNK):
                 yield bytes(chunk)
