@@ -34,9 +34,10 @@ async def document(
     lang: LangDep,
     store: StoreDep,
     client: ClientDep,
+    unduh: bool = False,
 ) -> Response:
     status = await gateway.status(client, workflow_id)
-    return document_response(status, sha256, store)
+    return document_response(status, sha256, store, download=unduh)
 
 
 async def _archived(
