@@ -36,7 +36,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
 from activities.heartbeat import heartbeating
-from common.catalogue import acting_label, todo
+from common.catalogue import acting_label, text, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.links import LinkSigner
@@ -48,7 +48,7 @@ TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
 # The key (in `skipped`, in heartbeats) and the index slot of the ops mailbox, which has
 # no directory entry.
 OPS_KEY = "ops"
-OPS_NAME = {"id": "Tim Operasional IKU", "en": "IKU operations team"}
+OPS_NAME = {lang: text(lang, "ops_name") for lang in LANGUAGES}
 
 # The template of each kind. A task and its reminder say the same thing; the reminder only
 # leads with the deadline.
@@ -206,11 +206,6 @@ def _already_sent(details: Sequence[Any], keys: list[str]) -> set[int]:
 # --- texts -----------------------------------------------------------------------------
 
 
-def _short(text: str) -> str:
-    """The SOP activity up to its first sentence: what is asked, without the branches."""
-    return re.split(r"[.;]\s", text, maxsplit=1)[0].rstrip(".;")
-
-
 def _step_context(number: int | None, lang: str) -> dict[str, Any]:
     step = STEP_BY_NUMBER.get(number) if number is not None else None
     if step is None:
@@ -226,11 +221,11 @@ def _step_context(number: int | None, lang: str) -> dict[str, Any]:
             "todo": "",
         }
     role = ROLES[step.role]
-    full = step.activity_en if lang == "en" else step.activity_id
+    full = step.activity(lang)
     return {
         "number": step.number,
         "total": len(STEPS),
-        "short": _short(full),
+        "short": step.short(lang),
         "full": full,
         "kind": step.kind.value,
         "approval": step.approval.value,

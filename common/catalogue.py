@@ -93,6 +93,16 @@ def todo(kind: str, approval: str | None, lang: str) -> str:
     return text(lang, key.get(kind, "todo_submit"), **words)
 
 
+# The kinds of mail, as the outbox names them.
+NOTICE_KINDS: Mapping[str, Pair] = {
+    "task": ("Tugas", "Task"),
+    "reminder": ("Pengingat", "Reminder"),
+    "escalation": ("Eskalasi", "Escalation"),
+    "unassigned": ("Belum ada pelaksana", "Nobody holds the role"),
+    "cancelled": ("Pembatalan proses", "Process cancelled"),
+    "archived": ("Pengarsipan", "Process archived"),
+}
+
 # --- the record's codes --------------------------------------------------------------------
 
 EVENTS: Mapping[str, Pair] = {
@@ -226,16 +236,16 @@ PROBLEMS: Mapping[str, Pair] = {
         "A process with this id already exists.",
     ),
     "unavailable": (
-        "Temporal tidak dapat dihubungi saat ini. Coba lagi sebentar lagi.",
-        "Temporal cannot be reached right now. Try again in a moment.",
+        "Sistem alur kerja (Temporal) tidak dapat dihubungi saat ini. Coba lagi sebentar lagi.",
+        "The workflow system (Temporal) cannot be reached right now. Try again in a moment.",
     ),
     "busy": (
         "Terlalu banyak permintaan untuk proses ini. Coba lagi sebentar lagi.",
         "Too many requests for this process. Try again in a moment.",
     ),
     "pending": (
-        "Belum ada jawaban dari proses. Kirim lagi: tindakan hanya diterapkan sekali.",
-        "The process has not answered yet. Send again: it is applied only once.",
+        "Proses belum menjawab. Silakan kirim sekali lagi; keputusan hanya dicatat satu kali.",
+        "The process has not answered yet. Send it again: it is recorded only once.",
     ),
     "no_archive": ("Proses ini belum diarsipkan.", "This process has not been archived."),
     "archive_missing": (
@@ -321,6 +331,7 @@ PAGES: Mapping[str, Pair] = {
         "uploaded by {name}, step {step}, {when}",
     ),
     "download": ("Unduh", "Download"),
+    "open": ("Buka", "Open"),
     "decision_on": (
         "{what} oleh {name} (langkah {step}), {when}",
         "{what} by {name} (step {step}), {when}",
@@ -359,6 +370,12 @@ PAGES: Mapping[str, Pair] = {
     "for_actions": ("untuk: {actions}", "for: {actions}"),
     "several_files": ("boleh lebih dari satu berkas", "several files allowed"),
     "team": ("Tim Penyusunan", "Drafting team"),
+    "team_search": ("Cari nama atau jabatan", "Search by name or position"),
+    "search": ("Cari", "Search"),
+    "team_found": (
+        "{n} orang cocok dengan “{query}” (yang sudah dipilih tetap tampil).",
+        "{n} people match “{query}” (those already chosen stay listed).",
+    ),
     "team_hint": (
         "Pilih anggota tim sesuai SK Tim, lalu ketuanya.",
         "Choose the members named in the decree, then the leader.",
@@ -401,7 +418,7 @@ PAGES: Mapping[str, Pair] = {
     ),
     "close_page": ("Anda dapat menutup halaman ini.", "You may close this page."),
     # problems
-    "nothing_applied": ("Tidak ada yang diterapkan.", "Nothing was applied."),
+    "nothing_applied": ("Keputusan Anda belum dicatat.", "Your decision has not been recorded."),
     "files_again": (
         "Berkas yang Anda pilih perlu dipilih lagi.",
         "Please choose your files again.",
@@ -495,7 +512,7 @@ PAGES: Mapping[str, Pair] = {
     ),
     "unavailable_title": ("Coba lagi", "Try again"),
     "resend_safe": (
-        "Mengirim ulang formulir yang sama aman: keputusan hanya diterapkan sekali.",
+        "Formulir yang sama boleh dikirim ulang: keputusan hanya dicatat satu kali.",
         "Sending the same form again is safe: a decision is applied only once.",
     ),
     "not_found_title": ("Tidak ditemukan", "Not found"),
@@ -521,11 +538,24 @@ BUREAU: Mapping[str, Pair] = {
         "Planning and Performance Management Bureau",
     ),
     "nav_processes": ("Proses", "Processes"),
+    "list_search": ("Cari kode atau judul", "Search by code or title"),
+    "list_search_hint": (
+        "mis. kemnaker atau Ketenagakerjaan 2027",
+        "e.g. kemnaker or Manpower 2027",
+    ),
+    "list_found": ("{n} proses cocok dengan “{words}”.", "{n} processes match “{words}”."),
+    "list_found_more": (
+        "{n} proses pertama yang cocok dengan “{words}”; persempit pencarian untuk melihat "
+        "yang lain.",
+        "The first {n} processes matching “{words}”; narrow the search to see the others.",
+    ),
     "nav_start": ("Mulai proses", "Start a process"),
     "nav_api": ("API", "API"),
     "sign_out": ("Keluar", "Sign out"),
     "kind_ops": ("Operasional", "Operations"),
     "kind_bureau": ("Biro Perencanaan", "Planning Bureau"),
+    # Who the ops identity is, wherever the record names it (pages and mails).
+    "ops_name": ("Tim Operasional IKU", "IKU operations team"),
     "skip_to_content": ("Langsung ke isi", "Skip to content"),
     "footer": (
         "SOP Penyusunan Indikator Kinerja Utama Kementerian · Kementerian Ketenagakerjaan",
@@ -571,8 +601,8 @@ BUREAU: Mapping[str, Pair] = {
     # list
     "list_title": ("Proses IKU", "IKU processes"),
     "list_lead": (
-        "Semua proses penyusunan IKU, dari visibilitas Temporal.",
-        "Every IKU drafting process, from Temporal's visibility.",
+        "Semua proses penyusunan IKU, yang terbaru di atas.",
+        "Every IKU drafting process, newest first.",
     ),
     "running_now": ("Berjalan", "Running"),
     "overdue_now": ("Terlambat", "Overdue"),
@@ -751,7 +781,11 @@ BUREAU: Mapping[str, Pair] = {
     "flash_started": ("Proses dimulai.", "The process has started."),
     "flash_started_detail": (
         "Kasubbag menerima tugas langkah 1 melalui email.",
-        "The Kasubag receives step 1 by email.",
+        "The Kasubbag receives step 1 by email.",
+    ),
+    "flash_in_list": (
+        "Proses ini tampil di daftar proses dalam beberapa detik.",
+        "It appears in the list of processes within a few seconds.",
     ),
     "flash_resent": ("Notifikasi dikirim ulang.", "The notification was sent again."),
     "flash_assigned": ("Tugas ditugaskan.", "The task was assigned."),
@@ -899,7 +933,7 @@ BUREAU: Mapping[str, Pair] = {
     # API docs
     "docs_title": ("Dokumentasi API", "API documentation"),
     "docs_lead": (
-        "API JSON di bawah /api untuk operasi yang sama dengan halaman biro. Kirim "
+        "API JSON di bawah /api untuk operasi yang sama dengan halaman Biro Perencanaan. Kirim "
         "token sebagai Authorization: Bearer <token>.",
         "The JSON API under /api does what the bureau pages do. Send the token as "
         "Authorization: Bearer <token>.",

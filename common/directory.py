@@ -33,6 +33,9 @@ class Person(BaseModel):
     nip: Annotated[str, StringConstraints(pattern=r"^[0-9]{18}$")] | None = None
     email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     position: str = ""  # jabatan, as printed under a signature
+    # unit kerja ("Biro Perencanaan dan Manajemen Kinerja"): the drafting team is named from
+    # the staff of the unit of whoever names it
+    unit: Annotated[str, StringConstraints(max_length=200)] = ""
     roles: tuple[str, ...] = ()
     lang: Literal["id", "en"] = "id"
     active: bool = True

@@ -255,6 +255,6 @@ async def test_when_temporal_cannot_be_reached_the_api_and_the_pages_say_503(web
         bureau = Bureau(browser, settings)
         assert (await bureau.sign_in("bureau")).status_code == 303  # no Temporal needed
         page = await bureau.page("/proses")
-        assert page.status == 503 and "Temporal tidak dapat dihubungi" in page.text
+        assert page.status == 503 and "tidak dapat dihubungi" in page.text
         assert page.response.headers["retry-after"] == "5"
         assert "Keluar" in page.text  # inside the bureau's frame, still signed in

@@ -123,3 +123,71 @@ async def test_a_process_returned_at_step_9_reads_well_on_a_desk_and_on_a_phone(
         assert await page.locator("#langkah-9").get_attribute("data-state") == "current"
         await shot(page, f"process-{kind}")
         await context.close()
+
+
+# The smallest desk the bureau works at.
+DESK_1280 = {**DESK, "viewport": {"width": 1280, "height": 800}}
+
+
+async def test_the_sop_table_fits_a_1280_screen_and_the_process_page_prints_without_the_app(
+    dev_env, web: Web, browser: Browser
+):
+    p = await Scenario(
+        dev_env.client, web.settings, year=2027, code=unique_code("kemnaker")
+    ).start()
+    await p.walk_to(3)
+    context = await browser.new_context(**DESK_1280)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = await context.new_page()
+    await sign_in(page, web, "ops")
+    await page.goto(f"{web.settings.public_base_url}/proses/{p.id}")
+    await page.locator("#sop-table").wait_for()
+    widths = await page.evaluate(
+        """() => {
+            const box = document.querySelector('.sop-scroll');
+            const doc = document.documentElement;
+            return [box.scrollWidth, box.clientWidth, doc.scrollWidth, doc.clientWidth];
+        }"""
+    )
+    table_width, box_width, page_width, screen_width = widths
+    assert table_width <= box_width, f"the SOP table scrolls sideways: {widths}"
+    assert page_width <= screen_width, f"the page scrolls sideways: {widths}"
+
+    # On paper: the record, without the bar, the actions and the forms.
+    await page.emulate_media(media="print")
+    assert await page.locator("#sop-table").is_visible()
+    assert not await page.locator(".topbar").is_visible()
+    assert not await page.locator("#form-resend").is_visible()
+    await context.close()
+
+
+async def test_the_kasubag_picks_the_team_from_the_units_staff_on_a_phone(
+    dev_env, web: Web, browser: Browser
+):
+    p = await Scenario(
+        dev_env.client, web.settings, year=2027, code=unique_code("kemnaker")
+    ).start()
+    await p.walk_to(5)
+    link = await web.link(p.id, "p-001", (await p.task()).id)
+    context = await browser.new_context(**PHONE)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = await context.new_page()
+    await page.goto(link)
+    offered = await page.locator("input[name=team_member]").evaluate_all(
+        "boxes => boxes.map(b => b.value)"
+    )
+    assert "p-005" not in offered and "p-004" not in offered  # not the Minister nor the Sekjen
+    await page.locator("input[name=team_member][value=p-006]").check()
+    await page.fill("#cari", "analis kinerja")
+    await page.click("button[name=cari_tim]")
+    await page.wait_for_url("**cari_tim=1**")
+    shown = await page.locator("input[name=team_member]").evaluate_all(
+        "boxes => boxes.map(b => [b.value, b.checked])"
+    )
+    assert shown == [["p-006", True], ["p-007", False]]
+    overflow = await page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the team picker is {overflow}px wider than a 390px phone"
+    await shot(page, "team-picker-phone")
+    await context.close()

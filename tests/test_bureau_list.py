@@ -250,3 +250,39 @@ async def test_the_list_says_since_when_and_until_when_each_process_waits(dev_en
             assert datetime.fromisoformat(rows[0]["deadline"]) == task.deadline
 
         await eventually(shows_the_kabags_review)
+
+
+async def test_the_search_box_finds_a_process_by_its_code_or_a_word_of_its_title(dev_env, web: Web):
+    word, tag = f"uji{uuid.uuid4().hex[:8]}", f"Pusat{uuid.uuid4().hex[:6]}"
+    year = await quiet_year(dev_env.client)
+    async with api(web, "bureau") as http:
+        wanted = await http.post(
+            "/api/processes",
+            json={"year": year, "code": f"cari-{word}", "title": f"IKU Badan {tag}"},
+        )
+        other = await http.post(
+            "/api/processes",
+            json={"year": year, "code": f"lain-{word}", "title": "IKU Badan Lain"},
+        )
+    assert wanted.status_code == 201 and other.status_code == 201, (wanted.text, other.text)
+    found, left = wanted.json()["workflow_id"], other.json()["workflow_id"]
+    async with signed_in(web, "bureau") as biro:
+
+        async def search(words: str) -> Page:
+            page = await biro.page("/proses", cari=words)
+            assert page.status == 200, page.text
+            return page
+
+        async def by_title() -> None:
+            page = await search(f"{tag.lower()} badan")  # any case, words in any order
+            assert found in page.response.text and left not in page.response.text
+            assert "1 proses cocok" in page.text
+
+        await eventually(by_title)
+        page = await search(f"cari-{word}")  # by code
+        assert found in page.response.text and left not in page.response.text
+        both = await search(word)
+        assert found in both.response.text and left in both.response.text
+        none = await search("tidak-ada-yang-cocok-" + word)
+        assert found not in none.response.text and "0 proses cocok" in none.text
+        assert 'value="tidak-ada-yang-cocok-' in none.response.text  # the box keeps it

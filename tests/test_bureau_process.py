@@ -84,7 +84,11 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
             assert f'<th scope="col" class="c-role">{role}</th>' in page.response.text
         assert "Persyaratan/ Kelengkapan" in page.text and "Konsep Rencana Kerja" in page.text
         assert row_state(page, 1) == "current" and row_state(page, 2) == "todo"
-        assert "Dimulai oleh" in page.text and "Biro Perencanaan (biro)" in page.text
+        assert (
+            "Dimulai oleh" in page.text
+            and "Biro Perencanaan" in page.text
+            and "(biro)" not in page.text
+        )
 
         p = Scenario(dev_env.client, web.settings)
         p.id = wid
@@ -282,7 +286,9 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
         assert done.status == 303, done.text
         shown = await ops.page(done.response.headers["location"])
         assert "Tugas ditugaskan" in shown.text
-        assert "kepada Dewi Lestari, S.H., M.H.; dicatat atas nama Ops (ops)" in shown.text
+        assert (
+            "kepada Dewi Lestari, S.H., M.H.; dicatat atas nama Tim Operasional IKU" in shown.text
+        )
         assert "Dewi Lestari" in text_of(row(shown, 2))
         # The page from before the step moved on: its form names a task no longer current.
         await p.approve("p-011", "Setuju, teruskan kepada Karo.")

@@ -32,6 +32,7 @@ TABLES = {
         "PAGES",
         "BUREAU",
         "MAIL",
+        "NOTICE_KINDS",
     )
 }
 

@@ -120,7 +120,7 @@ async def test_when_temporal_is_out_of_reach_the_page_says_try_again_and_the_for
         failed = await web.post(sent, form_parts(page, "approve", note="Setuju."))
     assert failed.status == 503, failed.text
     assert failed.response.headers["retry-after"] == "5"
-    assert "Coba lagi" in failed.text and "Temporal tidak dapat dihubungi" in failed.text
+    assert "Coba lagi" in failed.text and "(Temporal) tidak dapat dihubungi" in failed.text
     assert (await p.task()).step == 2
     # Temporal back: the very same form goes through, once.
     done = await web.submit(link, page, "approve", note="Setuju.")

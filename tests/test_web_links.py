@@ -157,7 +157,7 @@ async def test_someone_not_assigned_is_refused_even_with_a_valid_link(dev_env, w
     posted = await web.post(url, parts)
     assert posted.status == 403
     assert "Anda bukan pelaksana tugas ini" in posted.text
-    assert "Tidak ada yang diterapkan" in posted.text
+    assert "Keputusan Anda belum dicatat" in posted.text
     assert decisions(await p.status()) == before
     assert (await p.task()).id == task.id
 

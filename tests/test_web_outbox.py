@@ -73,6 +73,8 @@ async def test_a_newcomer_walks_the_first_steps_from_the_outbox(dev_env, web: We
     # The Kasubag's mail is in the outbox, with a link that opens the task page.
     page = await wait_for_links(web, 1)
     link = next(u for u in page.links if "/t/" in u)
+    # A mail's kind by its name, as the bureau says it, not its code.
+    assert "Jenis: Tugas" in page.text and "Jenis: task" not in page.text
     task = await web.open(link)
     assert task.status == 200 and "Langkah 1 dari 16" in task.text
     done = await web.post(

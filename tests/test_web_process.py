@@ -70,16 +70,32 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     page = await web.open(link)
     assert "Langkah 2 dari 16" in page.text and "Rina Wulandari" in page.text  # sent by
     assert page.actions == ["approve", "return"]
+    # On a phone the heading is the step's short name; the SOP's full sentence below it.
+    assert "<h1>Memeriksa usulan</h1>" in page.response.text
+    assert "Jika setuju menyampaikan kepada Karo" in page.text
+    # A title is not repeated in brackets: "Kepala Bagian Perencanaan Program", once.
+    assert "Kepala Bagian Perencanaan Program" in page.text and "(Kepala Bagian)" not in page.text
     assert page.checklist == ["kelengkapan", "selaras_renstra", "tor_memadai"]
     assert "Disposisi" in page.text
     # The TOR the Kasubag uploaded is there to read, byte for byte.
-    downloads = page.document_links()
+    downloads = [u for u in page.document_links() if "unduh=1" not in u]
     assert len(downloads) == 2
     tor_link = next(u for u in downloads if sha(tor) in u)
+    # A PDF opens in the browser (a phone has nowhere good to keep a download), with the
+    # same safety headers; the link beside it downloads it.
     got = await web.http.get(f"{link}/dokumen/{sha(tor)}")
     assert got.status_code == 200 and got.content == tor
     assert got.headers["content-type"] == "application/pdf"
-    assert got.headers["content-disposition"].startswith('attachment; filename="TOR IKU 2027.pdf"')
+    assert got.headers["content-disposition"].startswith('inline; filename="TOR IKU 2027.pdf"')
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in got.headers["content-security-policy"]
+    assert f"{tor_link}?unduh=1" in page.document_links()
+    kept = await web.http.get(f"{link}/dokumen/{sha(tor)}?unduh=1")
+    assert kept.headers["content-disposition"].startswith('attachment; filename="TOR IKU 2027.pdf"')
+    # A Word file downloads: the browser cannot show it.
+    konsep_link = next(u for u in downloads if sha(tor) not in u)
+    other = await web.http.get(f"{link.rsplit('/t/', 1)[0]}/t/{konsep_link}")
+    assert other.headers["content-disposition"].startswith("attachment;")
     assert tor_link.startswith(link.rsplit("/", 1)[1])  # relative to the page
     await web.submit(link, page, "approve", note="Setuju, teruskan kepada Karo.")
 
@@ -98,7 +114,17 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     link = await web.link(p.id, KASUBAG)
     page = await web.open(link)
     assert "Tim Penyusunan" in page.text
-    assert {f.value for f in page.named("team_member")} >= {TIM_KETUA, TIM_ANGGOTA}
+    offered = {f.value for f in page.named("team_member")}
+    # The staff of the Kasubag's unit: not the Sekjen, not the Minister.
+    assert offered >= {TIM_KETUA, TIM_ANGGOTA} and not offered & {SEKJEN, MENTERI}
+    # The search (no script: the form itself, sent by GET) narrows the list and keeps what
+    # was ticked and typed.
+    searched = await web.open(
+        f"{link}?cari_tim=1&cari=analis%20kinerja&team_member={TIM_KETUA}&note=Tim%20siap"
+    )
+    assert searched.status == 200
+    assert [f.value for f in searched.named("team_member")] == [TIM_KETUA, TIM_ANGGOTA]
+    assert "Tim siap" in searched.text and "analis kinerja" in searched.text
     result = await web.submit(
         link,
         page,

@@ -52,7 +52,7 @@ async def test_a_file_over_the_size_limit_is_refused_while_streaming_and_nothing
     )
     assert result.status == 413
     assert "Berkas terlalu besar" in result.text and "64 KB" in result.text
-    assert "Tidak ada yang diterapkan" in result.text
+    assert "Keputusan Anda belum dicatat" in result.text
     await nothing_applied(p, web)
     # Past the whole request's limit, refused before reading the body.
     huge = b"x" * (3 * 1024 * 1024)
@@ -111,7 +111,7 @@ async def test_a_zip_bomb_dressed_as_a_word_document_is_refused(dev_env, web: We
         headers={"Accept-Language": "en"},
     )
     assert result.status == 415
-    assert "zip bomb" in result.text and "Nothing was applied" in result.text
+    assert "zip bomb" in result.text and "Your decision has not been recorded" in result.text
     await nothing_applied(p, web)
 
 
@@ -205,7 +205,7 @@ async def test_a_decision_the_workflow_refuses_after_the_upload_applies_nothing(
     )
     assert result.status == 422
     assert "Dokumen tersebut tidak dapat dilampirkan pada langkah ini" in result.text
-    assert "Tidak ada yang diterapkan" in result.text and "perlu dipilih lagi" in result.text
+    assert "Keputusan Anda belum dicatat" in result.text and "perlu dipilih lagi" in result.text
     # The form is offered again, with a fresh nonce.
     assert result.nonce and result.nonce != page.nonce and result.actions == ["submit"]
     status = await p.status()

@@ -9,6 +9,7 @@ returning lead, and the defaults the source leaves blank (its time column says o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
@@ -173,6 +174,14 @@ class Step:
     related_sop: tuple[str, ...] = ()
     standard_time: str = "2d"  # working days ("d") or working hours ("h")
     names_team: bool = False  # step 5 names the Tim Penyusunan
+
+    def activity(self, lang: str = "id") -> str:
+        return self.activity_en if lang == "en" else self.activity_id
+
+    def short(self, lang: str = "id") -> str:
+        """The activity's first sentence: what is asked, without the branches ("Memeriksa
+        usulan"). A page's heading and a mail's subject."""
+        return re.split(r"[.;]\s", self.activity(lang), maxsplit=1)[0].rstrip(".;")
 
     @property
     def actions(self) -> tuple[Action, ...]:

@@ -33,9 +33,10 @@ async def document(
     lang: LangDep,
     store: StoreDep,
     client: ClientDep,
+    unduh: bool = False,
 ) -> Response:
     status = await gateway.status(client, workflow_id)
-    return await document_response(status, sha256, store)
+    return await document_response(status, sha256, store, download=unduh)
 
 
 async def _archived(client: Client, workflow_id: str, settings: Settings) -> tuple[StatusView, str]:

@@ -50,6 +50,5 @@ def short_activity(lang: Lang, number: int | None, limit: int = 70) -> str:
     """The activity's first sentence ("Memeriksa usulan"), cut to ``limit`` characters."""
     if number is None or number not in sop.STEP_BY_NUMBER:
         return ""
-    step = sop.step(number)
-    words = (step.activity_en if lang == "en" else step.activity_id).split(". ")[0]
+    words = sop.step(number).short(lang)
     return words if len(words) <= limit else words[: limit - 3].rstrip() + "…"

@@ -44,10 +44,20 @@ async def list_processes(
     page_size = int(per) if _PAGE_SIZE.fullmatch(per) else 0
     if not 1 <= page_size <= visibility.MAX_PAGE_SIZE:
         page_size = visibility.DEFAULT_PAGE_SIZE
-    page, counts = await asyncio.gather(
-        visibility.list_page(client, filters, tokens, page_size=page_size, token=token),
-        counts_cache.counts(client, filters),
-    )
+    # The search box: by code and title (and id), within the other filters.
+    words = " ".join((request.query_params.get("cari") or "").split())[:100]
+    more = False
+    if words:
+        found, counts = await asyncio.gather(
+            visibility.search(client, filters, words, limit=page_size),
+            counts_cache.counts(client, filters),
+        )
+        page, more = visibility.ListPage(found.rows, None), found.more
+    else:
+        page, counts = await asyncio.gather(
+            visibility.list_page(client, filters, tokens, page_size=page_size, token=token),
+            counts_cache.counts(client, filters),
+        )
     tz = settings.timezone
     rows = [
         {
@@ -77,7 +87,7 @@ async def list_processes(
     def link(**changes: str | None) -> str:
         """The list with these filters changed, from the valid filters only (a bad value
         that was dropped is not carried on)."""
-        params: dict[str, str | None] = {**filters.params(), **changes}
+        params: dict[str, str | None] = {**filters.params(), "cari": words or None, **changes}
         if page_size != visibility.DEFAULT_PAGE_SIZE:
             params["per"] = str(page_size)
         kept = {k: v for k, v in params.items() if v is not None}
@@ -127,7 +137,9 @@ async def list_processes(
             "roles": [{"code": c, "label": role_name(lang, c)} for c in sop.ROLES],
             "people": people_options(people, None),
             "states": [(s.value, state_name(lang, s.value)) for s in visibility.StateFilter],
-            "filtered": bool(filters.params()),
+            "filtered": bool(filters.params()) or bool(words),
+            "words": words,
+            "more": more,
             "per": str(page_size) if page_size != visibility.DEFAULT_PAGE_SIZE else "",
         },
         signed=signed,

@@ -20,6 +20,7 @@ from api.core.deps import LangDep, SettingsDep
 from api.core.i18n import Lang, text, when
 from api.core.pages import render
 from api.core.problems import PageError
+from common.catalogue import NOTICE_KINDS, label
 from common.mailstore import InvalidMessageName, StoredMessage, list_messages, read_message
 
 router = APIRouter(tags=["ops"])
@@ -86,7 +87,10 @@ def _summary(message: StoredMessage, lang: Lang, timezone: str) -> dict[str, Any
         "received": when(message.received, lang, timezone),
         "subject": message.subject,
         "to": ", ".join(message.envelope_to) or message.to,
-        "kind": headers.get("x-iku-kind", ""),
+        # A kind by its name, not its code (an unknown one as it came).
+        "kind": label(NOTICE_KINDS, headers["x-iku-kind"], lang)
+        if headers.get("x-iku-kind")
+        else "",
         "workflow": headers.get("x-iku-workflow-id", ""),
         "step": headers.get("x-iku-step", ""),
         "links": [link for link in _links(message.body) if "/t/" in link],

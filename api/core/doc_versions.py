@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from api.core.downloads import opens_inline
 from api.core.i18n import Lang, action_done, doc_kind, size, text
 from common.filetypes import EXTENSIONS
 from common.models import Action, Document, HistoryEvent, StatusView
@@ -70,6 +71,9 @@ class Versions:
             "step": doc.step,
             "when": self.when(doc.at),
             "url": self.url(doc),
+            # A PDF or an image opens in the browser; a download link is offered beside it.
+            "inline": opens_inline(doc.ref.media_type),
+            "download_url": self.url(doc) + "?unduh=1",
             "decisions": decisions,
             "marks": [
                 text(self.lang, "paraf_by", name=self.name(m.person), step=m.step)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from common.catalogue import acting_label
+from common import catalogue
+from common.catalogue import DEFAULT_LANG, acting_label
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.models import Assignee, Deputy, Task, TaskView
 from common.settings import Settings
@@ -52,10 +53,11 @@ class People:
 
     def who_name(self, person_id: str | None) -> str:
         """A directory name, or what an ops or bureau identity is (the record's ``by``)."""
+        # As the unit is called everywhere, not by the sign-in name ("biro", "ops").
         if person_id and person_id in self.ops:
-            return f"Ops ({person_id})"
+            return catalogue.text(DEFAULT_LANG, "ops_name")
         if person_id and person_id in self.bureau:
-            return f"Biro Perencanaan ({person_id})"
+            return catalogue.text(DEFAULT_LANG, "kind_bureau")
         return self.name(person_id)
 
     def position(self, person_id: str | None) -> str:
@@ -73,12 +75,26 @@ class People:
             return []
         return [p for p in self.directory.people if p.active]
 
+    def unit_staff(self, person_id: str) -> list[Person]:
+        """Who may be named to the drafting team by ``person_id``: the active staff of their
+        unit (everyone active, when the directory gives them no unit), never the leaders
+        above the bureau the SOP sends the draft to (Sekjen, Menteri)."""
+        active = [p for p in self.selectable() if not _ABOVE_THE_UNIT & set(p.roles)]
+        me = self.directory.person(person_id) if self.directory else None
+        if me is None or not me.unit:
+            return active
+        return [p for p in active if p.unit == me.unit]
+
     def acting_line(self, task: TaskView, assignee: str, day: date) -> str:
         """``Plh: <name>`` when someone stands in for ``assignee`` today, else empty."""
         deputy = deputy_today(task, assignee, day)
         if deputy is None:
             return ""
         return f"{acting_label(deputy.kind)}: {self.who_name(deputy.person)}"
+
+
+# The roles above the bureau: they receive the draft, they do not draft it.
+_ABOVE_THE_UNIT = frozenset({"sekjen", "menteri"})
 
 
 def _assignee(task: TaskView, person: str) -> Assignee:

@@ -287,6 +287,42 @@ async def list_page(
     return ListPage(rows, tokens.encode(signed_for, iterator.next_page_token))
 
 
+# How many of the newest matching processes a search reads through: titles are in the memo,
+# which visibility cannot query, so the search reads the list itself (a bureau starts some
+# dozens of IKU processes a year).
+SEARCH_SCAN = 2000
+
+
+@dataclass(frozen=True)
+class Found:
+    rows: list[ProcessRow]
+    more: bool  # more matched than are shown
+
+
+def matches(row: ProcessRow, words: str) -> bool:
+    """Every word of the search in the code, the title or the id, whatever the case."""
+    haystack = f"{row.code or ''} {row.title} {row.workflow_id}".casefold()
+    return all(word in haystack for word in words.casefold().split())
+
+
+async def search(client: Client, filters: Filters, words: str, *, limit: int) -> Found:
+    """The newest processes matching ``filters`` whose code or title holds ``words``."""
+    iterator = client.list_workflows(
+        query(filters), page_size=100, limit=SEARCH_SCAN, rpc_timeout=RPC_TIMEOUT
+    )
+    rows: list[ProcessRow] = []
+    try:
+        async for execution in iterator:
+            row = await _row(execution)
+            if matches(row, words):
+                if len(rows) == limit:
+                    return Found(rows, more=True)
+                rows.append(row)
+    except RPCError as err:
+        raise _error(err) from None
+    return Found(rows, more=False)
+
+
 # --- counting ------------------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ and only a document the process holds: a sha256 from another process is unknown 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 
 from api.core.deps import LangDep, PeopleDep, SettingsDep, StoreDep
@@ -26,7 +28,8 @@ async def download(
     settings: SettingsDep,
     people: PeopleDep,
     store: StoreDep,
+    unduh: Annotated[bool, Query(description="1: download, even a PDF or an image")] = False,
 ) -> FileResponse:
     access = await open_task(token, claims, client, settings, people, lang)
     # A document the process does not hold is a ProcessError, worded by api.core.answers.
-    return await document_response(access.status, sha256, store)
+    return await document_response(access.status, sha256, store, download=unduh)

@@ -49,6 +49,7 @@ log = logging.getLogger("api.tasks.decisions")
 @router.get("/t/{token}", response_class=HTMLResponse, summary="The task page of a link")
 async def show_task(
     token: str,
+    request: Request,
     claims: CheckedLinkDep,
     client: TaskClientDep,
     lang: LangDep,
@@ -65,8 +66,27 @@ async def show_task(
         people=people,
         calendar=calendar,
         nonce=keys.nonces.make(token),
+        values=_searched(request),
     )
     return render("task.html", lang, page)
+
+
+def _searched(request: Request) -> FormValues | None:
+    """The form as it was when the team picker's search was pressed: the page posts itself
+    to this URL by GET (no script), so what was typed and ticked comes back filled in."""
+    query = request.query_params
+    if "cari_tim" not in query:
+        return None
+    return FormValues(
+        note=query.get("note", "")[:4000],
+        checklist={k.removeprefix("cl."): v[:20] for k, v in query.items() if k.startswith("cl.")},
+        remarks={
+            k.removeprefix("clr."): v[:1000] for k, v in query.items() if k.startswith("clr.")
+        },
+        members=query.getlist("team_member")[:200],
+        leader=query.get("team_leader", "")[:40],
+        team_query=query.get("cari", "")[:100],
+    )
 
 
 @router.post("/t/{token}", response_class=HTMLResponse, summary="Decide the task of a link")
@@ -225,6 +245,7 @@ def _form_again(
         },
         members=form.all("team_member"),
         leader=form.first("team_leader"),
+        team_query=form.first("cari"),
     )
     error = [err.text(lang), text(lang, "nothing_applied")]
     if form.files:

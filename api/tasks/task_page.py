@@ -55,6 +55,7 @@ class FormValues:
     remarks: dict[str, str] = field(default_factory=dict)
     members: list[str] = field(default_factory=list)
     leader: str = ""
+    team_query: str = ""  # what the team picker's search box holds
 
 
 def task_page(
@@ -78,6 +79,7 @@ def task_page(
         "step": {
             "number": step.number,
             "total": len(sop.STEPS),
+            "short": step.short(lang),
             "activity": activity(lang, step.number),
             "role": role_name(lang, step.role),
             "related": step.related_sop,
@@ -105,7 +107,7 @@ def task_page(
         "uploads": ctx.uploads(step, status),
         "upload_hint": text(lang, "uploads_hint", size=size(settings.max_upload_bytes)),
         "accept": ACCEPT,
-        "team": ctx.team(status, values) if step.names_team else None,
+        "team": ctx.team(status, values, access.claims.person) if step.names_team else None,
         "buttons": [
             {
                 "action": a.value,
@@ -251,10 +253,25 @@ class _Context:
             )
         return rows
 
-    def team(self, status: StatusView, values: FormValues) -> dict[str, Any]:
+    def team(self, status: StatusView, values: FormValues, person: str) -> dict[str, Any]:
+        """The staff of the unit of whoever names the team, those chosen first; a search
+        (by name or position) narrows the rest, never dropping someone chosen."""
         members = set(values.members or (status.team.members if status.team else []))
         leader = values.leader or (status.team.leader if status.team else "")
+        chosen = members | {leader}
+        staff = self.people.unit_staff(person)
+        known = {p.id for p in staff}
+        staff += [p for p in self.people.selectable() if p.id in chosen and p.id not in known]
+        query = values.team_query.strip().casefold()
+        shown = [
+            p
+            for p in staff
+            if p.id in chosen or not query or query in f"{p.name} {p.position}".casefold()
+        ]
+        shown.sort(key=lambda p: (p.id not in chosen, p.name.casefold()))
         return {
+            "query": values.team_query,
+            "found": len([p for p in shown if p.id not in chosen]),
             "people": [
                 {
                     "id": p.id,
@@ -263,8 +280,8 @@ class _Context:
                     "member": p.id in members,
                     "leader": p.id == leader,
                 }
-                for p in self.people.selectable()
-            ]
+                for p in shown
+            ],
         }
 
     def history(self, status: StatusView) -> list[dict[str, str]]:
