@@ -52,7 +52,7 @@ async def test_the_team_cannot_be_checked_so_the_form_comes_again_and_a_retry_go
     )
     assert first.status == 503 and first.response.headers["retry-after"] == "5"
     assert "Dokumen tidak dapat diperiksa saat ini" in first.text
-    assert "Tidak ada yang diterapkan" in first.text
+    assert "Keputusan Anda belum dicatat" in first.text
     assert "Tim dibentuk." in first.response.text  # what was typed is kept
     # The workflow keeps that answer under the update's id: the form comes with a new one.
     assert first.nonce != page.nonce
@@ -188,7 +188,7 @@ async def test_a_misdirected_or_used_link_stores_none_of_its_uploads(dev_env, we
         misdirected,
         form_parts(page, "return", note="Kembalikan.", files={"catatan_perbaikan": note}),
     )
-    assert refused.status == 403 and "Tidak ada yang diterapkan" in refused.text
+    assert refused.status == 403 and "Keputusan Anda belum dicatat" in refused.text
 
     # The Kabag decides; the same link posted again with a new file: already decided.
     await web.submit(link, page, "approve", note="Setuju.")

@@ -32,7 +32,7 @@ async def test_the_kabag_approves_without_writing_the_disposisi_and_is_asked_for
     result = await web.submit(link, page, "approve", note="   ", checklist={"kelengkapan": True})
     assert result.status == 422
     assert "Persetujuan pada langkah ini berupa disposisi" in result.text
-    assert "Tidak ada yang diterapkan" in result.text
+    assert "Keputusan Anda belum dicatat" in result.text
     # The form again, with a fresh nonce and the answers kept.
     assert result.actions == ["approve", "return"] and result.nonce != page.nonce
     kept = {f.name for f in result.fields if f.type == "radio" and "checked" in f.attrs}
@@ -108,7 +108,7 @@ async def test_a_kabag_whose_task_the_karo_gave_to_someone_else_is_no_longer_ask
     # The form opened before the change is refused by the workflow too.
     result = await web.submit(link, page, "approve", note="Setuju.")
     assert result.status == 403 and "Anda bukan pelaksana tugas ini" in result.text
-    assert "Tidak ada yang diterapkan" in result.text
+    assert "Keputusan Anda belum dicatat" in result.text
     assert (await p.task()).id == task.id
     # The new assignee's link works.
     mails = await web.mail.wait_for(p.id, "task", task.id, count=2)

@@ -85,10 +85,6 @@ def for_bureau_page(err: ProcessError, lang: Lang) -> PageError:
     )
 
 
-def bureau_title(status: int, lang: Lang) -> str:
-    return text(lang, _BUREAU_TITLES.get(status, "error_title"))
-
-
 def for_json(err: ProcessError) -> ApiProblem:
     """A failure or refusal, as the JSON API's one error shape."""
     detail = err.detail or (NEW_KEY if err.new_key else "")
