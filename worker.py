@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 
 from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
+from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
@@ -36,6 +37,7 @@ def activities(settings: Settings) -> list[object]:
         *_methods(DocumentActivities(settings), "missing_documents"),
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
+        *_methods(LineageActivities(settings), "find_earlier_run"),
     ]
 
 

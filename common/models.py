@@ -466,6 +466,18 @@ class Notification(Model):
     note: str = ""
 
 
+class EarlierRunRequest(Model):
+    workflow_id: str
+    run_id: str  # this run, which is not "earlier"
+
+
+class EarlierRun(Model):
+    """A run of the same process id that ended as the SOP ends a process."""
+
+    run_id: str
+    state: ProcessState
+
+
 class NotificationResult(Model):
     sent: int
     message_ids: list[str]

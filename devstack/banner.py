@@ -140,6 +140,10 @@ def start_command(settings: Settings) -> str:
         f"iku-{EXAMPLE_PROCESS['year']}-{EXAMPLE_PROCESS['code']}",
         # Without it the CLI quietly shows the running process instead of refusing.
         "--fail-existing",
+        # A process id stays one process for ever: the id of an archived or cancelled
+        # process is not started again (a new attempt is a revision).
+        "--id-reuse-policy",
+        "RejectDuplicate",
         "--static-summary",
         f"IKU {EXAMPLE_PROCESS['year']} {EXAMPLE_PROCESS['code']}",
         "--input",

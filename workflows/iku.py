@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.archive import ArchiveActivities
     from activities.documents import DocumentActivities
+    from activities.lineage import LineageActivities
     from activities.notify import NotifyActivities
     from activities.schedule import ScheduleActivities
     from activities.staffing import StaffingActivities
@@ -37,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DecisionResult,
         DocumentsCheck,
+        EarlierRunRequest,
         HistoryEntry,
         HistoryEvent,
         NoticeKind,
@@ -129,6 +131,7 @@ class IkuWorkflow:
         record = self._record
         if input.record is None:
             self._check_workflow_id()
+            await self._check_id_unused()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
         workflow.upsert_memo({"title": self._process.title})
@@ -187,6 +190,33 @@ class IkuWorkflow:
                 f"This process must run as workflow id '{expected}' (iku-<year>-<code>, "
                 f"with -rev<n> for a revision), not '{workflow.info().workflow_id}'.",
                 type="InvalidWorkflowId",
+                non_retryable=True,
+            )
+
+    async def _check_id_unused(self) -> None:
+        """A process id stays one process for ever: a start under the id of a process that
+        was archived or cancelled ends here, refused, whoever started it and however."""
+        info = workflow.info()
+        try:
+            earlier = await workflow.execute_local_activity_method(
+                LineageActivities.find_earlier_run,
+                EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id),
+                summary="was this process id used before",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            # The start's id-reuse policy is the first guard; a process is not held up
+            # because the archive folder or visibility could not be read for a moment.
+            workflow.logger.warning("could not check for an earlier run of this id")
+            return
+        if earlier is not None:
+            raise ApplicationError(
+                f"The process '{info.workflow_id}' was {earlier.state.value} (run "
+                f"{earlier.run_id}); its id is not used again. A new attempt is a revision: "
+                'start it with "revision": n, as iku-<year>-<code>-rev<n>.',
+                earlier.state.value,
+                earlier.run_id,
+                type="ProcessIdTaken",
                 non_retryable=True,
             )
 
