@@ -81,8 +81,21 @@ class Attachment(Model):
     ref: DocumentRef
 
 
+class Promotion(Model):
+    """How a version became its kind without a new upload: the approved Konsep set as the
+    Rencana Kerja (step 2), the signed draft set as the IKU (step 11)."""
+
+    from_kind: str
+    from_version: int
+    step: int
+    task_id: str
+    by: str  # whose approval set it
+    at: datetime
+
+
 class Document(Model):
-    """One version of one document kind held by a process."""
+    """One version of one document kind held by a process. ``step``, ``task_id``, ``by``
+    and ``at`` say where, by whom and when its bytes were uploaded."""
 
     kind: str
     version: int
@@ -91,6 +104,7 @@ class Document(Model):
     task_id: str
     by: str
     at: datetime
+    promoted: Promotion | None = None
 
 
 class DocVersion(Model):

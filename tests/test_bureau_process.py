@@ -219,7 +219,8 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert any("Tanda tangan" in r and "Ir. Sri Hartati" in r for r in on_v2)
         assert v2.ref.sha256[:12] in marks and v1.ref.sha256[:12] in marks
         (kabag_v1,) = [r for r in rows if "v1" in r]
-        assert "Ahmad Fauzi" in kabag_v1 and "versi lama" in kabag_v1
+        # The Karo returned v1: the Kabag's paraf on it is shown withdrawn, as the hint says.
+        assert "Ahmad Fauzi" in kabag_v1 and "tidak berlaku" in kabag_v1
         assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
 
         # The riwayat: the return with its note and checklist, who decided, each version.

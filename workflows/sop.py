@@ -173,6 +173,9 @@ class Step:
     related_sop: tuple[str, ...] = ()
     standard_time: str = "2d"  # working days ("d") or working hours ("h")
     names_team: bool = False  # step 5 names the Tim Penyusunan
+    # The document under review whose exact version a paraf or the signature concerns, and
+    # whose parafs a return withdraws (the Draf IKU at steps 7-11).
+    draft: str | None = None
 
     @property
     def actions(self) -> tuple[Action, ...]:
@@ -309,6 +312,7 @@ STEPS: tuple[Step, ...] = (
         "otherwise returns it to the drafting team for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=8,
         on_return=6,
         uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
@@ -326,6 +330,7 @@ STEPS: tuple[Step, ...] = (
         "otherwise returns it to the Kasubag for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=9,
         on_return=7,
         approval=Approval.PARAF,
@@ -344,6 +349,7 @@ STEPS: tuple[Step, ...] = (
         "General, otherwise returns it to the Kabag for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=10,
         on_return=8,
         approval=Approval.PARAF,
@@ -362,6 +368,7 @@ STEPS: tuple[Step, ...] = (
         "otherwise returns it to the Karo for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=11,
         on_return=9,
         approval=Approval.PARAF,
@@ -380,6 +387,7 @@ STEPS: tuple[Step, ...] = (
         "for documentation, otherwise returns it to the Secretary General for revision",
         requires=_DRAFT,
         produces=_IKU,
+        draft="draf_iku",
         next=12,
         on_return=10,
         approval=Approval.SIGNATURE,
