@@ -89,7 +89,7 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     signed = await p.approve(MENTERI, "Ditandatangani.")
 
     status = await p.status()
-    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
+    _v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
     assert {(m.step, m.sha256) for m in status.parafs} == {
         (8, v2.ref.sha256),
         (9, v2.ref.sha256),
