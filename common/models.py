@@ -252,6 +252,25 @@ class ProcessInput(Model):
         return f"{base}-rev{self.revision}" if self.revision else base
 
 
+class ArrivalKind(StrEnum):
+    """Why the work is at a task, as its holder is told at the top of the page and mail."""
+
+    FORWARD = "forward"  # sent on as the SOP goes (with the sender's note or disposisi)
+    RETURNED = "returned"  # returned for revision
+    NEW_VERSION = "new_version"  # a reviewer above made a new version: initial it again
+    REINITIAL = "reinitial"  # sent up again unchanged after a return withdrew the paraf
+
+
+class Arrival(Model):
+    """The decision that brought the work to a task."""
+
+    kind: ArrivalKind
+    from_step: int
+    by: str  # person id of who decided
+    note: str = ""
+    version: DocVersion | None = None  # the new version, for NEW_VERSION
+
+
 class Task(Model):
     id: str
     step: int
@@ -260,6 +279,7 @@ class Task(Model):
     assignees: list[Assignee]
     entered_at: datetime
     entered_by: str | None = None  # whose forward decision brought the work here
+    arrival: Arrival | None = None  # why it is here (None for the first step)
     clock_start: datetime | None = None  # None while nobody holds the task
     schedule: Schedule | None = None
     reminded: bool = False
@@ -352,6 +372,9 @@ class ProcessRecord(Model):
     ops_identities: list[str] = Field(default_factory=list)
     bureau_identities: list[str] = Field(default_factory=list)
     team: Team | None = None
+    # Everyone who held a task of this process (person ids, in order of first holding):
+    # they are told when it is archived or cancelled.
+    holders: list[str] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
     marks: list[Mark] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
@@ -391,6 +414,7 @@ class TaskView(Model):
     overdue: bool
     escalations_sent: int
     unassigned: bool
+    arrival: Arrival | None = None
 
 
 class StatusView(Model):
@@ -478,6 +502,11 @@ class Notification(Model):
     waiting_on: list[str] = Field(default_factory=list)  # person ids, for escalations
     escalation_number: int = 0
     note: str = ""
+    # Why the work is at this task (task and reminder mails).
+    arrival: Arrival | None = None
+    # The planning bureau's mailbox is told too, with a link to the process's archive
+    # page (the bureau and ops are those who may open it).
+    to_bureau: bool = False
 
 
 class EarlierRunRequest(Model):

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     mail_from: str = "IKU Kemnaker <iku@localhost>"
     mail_domain: str = "iku.localhost"
     ops_email: str = "ops@localhost"
+    # The planning bureau's mailbox: told when a process is archived or cancelled, with the
+    # link to its archive page (only the bureau and ops may sign in to see it).
+    bureau_email: str = "biro@localhost"
 
     # Links
     public_base_url: str = "http://127.0.0.1:8000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from common.models import Action, HistoryEvent
+from common.models import Action, ArrivalKind, HistoryEvent
 from tests.scenario import KABAG, KARO, KASUBAG, MENTERI, REVIEWER, SEKJEN, Scenario
 from workflows import sop
 
@@ -36,6 +36,8 @@ async def test_a_return_lands_on_the_previous_step_with_a_new_round_and_task_id(
     # The person who must fix it is told why, in the mail that gives them the task.
     mails = await mail.wait_for(p.id, "task", after.id)
     assert "target belum terukur" in mails[0].get_body(("plain",)).get_content()
+    assert mails[0]["Subject"].startswith("[IKU 2027] Dikembalikan untuk diperbaiki: ")
+    assert after.arrival is not None and after.arrival.kind is ArrivalKind.RETURNED
     returned = [h for h in (await p.status()).history if h.action is Action.RETURN]
     assert [(h.step, h.person, h.note) for h in returned] == [
         (review_step, REVIEWER[review_step], "Mohon diperbaiki: target belum terukur.")
@@ -72,16 +74,26 @@ async def test_the_karo_returns_the_draft_the_kabag_revises_it_the_karo_approves
 
 
 async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
-    ts_env: WorkflowEnvironment, ts_worker, settings
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
 ):
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(10)
     await p.return_(SEKJEN, "Sesuaikan dengan Renstra 2025-2029.")
 
     # The Karo fixes the draft himself: his paraf is on bytes the Kabag never saw.
-    fixed = await p.approve(KARO, new_draft="Draf IKU v2 (Renstra 2025-2029)")
+    fixed = await p.approve(
+        KARO, "Sudah saya sesuaikan.", new_draft="Draf IKU v2 (Renstra 2025-2029)"
+    )
     assert fixed.next_step == 8 and fixed.next_task is not None
     assert fixed.next_task.assignees == [KABAG]
+    # The Kabag is told why it is back: a new version by the Karo, to initial again.
+    arrival = fixed.next_task.arrival
+    assert arrival is not None and arrival.kind is ArrivalKind.NEW_VERSION
+    assert (arrival.from_step, arrival.by, arrival.note) == (9, KARO, "Sudah saya sesuaikan.")
+    assert arrival.version is not None and arrival.version.version == 2
+    (told,) = await mail.wait_for(p.id, "task", fixed.next_task.id)
+    assert "Mohon paraf ulang: versi baru oleh Karo" in told["Subject"]
+    assert "Sudah saya sesuaikan." in told.get_body(("plain",)).get_content()
 
     # The Kabag initials v2; the Karo already has, so it goes straight to the Sekjen.
     assert (await p.approve(KABAG)).next_step == 10

@@ -154,6 +154,7 @@ class IkuWorkflow:
                 NoticeKind.CANCELLED,
                 task=record.task,
                 recipients=views.involved(record),
+                to_bureau=True,
                 note=record.cancel_reason or "",
             )
         # The last mails go out before the process ends.
@@ -254,7 +255,9 @@ class IkuWorkflow:
             assignees=staffing.assignees,
             entered_at=workflow.now(),
             entered_by=record.entered_by,
+            arrival=views.arrival(record, number),
         )
+        views.hold(record, task.assignees)
         if task.assignees:
             await self._start_clock(task)
             if record.state is not ProcessState.RUNNING:
@@ -328,17 +331,10 @@ class IkuWorkflow:
                 task=task,
                 with_link=True,
                 recipients=[a.person for a in task.assignees],
-                note=self._return_note(),
+                arrival=task.arrival,
             )
         else:
             self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
-
-    def _return_note(self) -> str:
-        """The note of the return that sent the work back here, if it came back."""
-        for entry in reversed(self._record.history):
-            if entry.event is HistoryEvent.DECIDED:
-                return entry.note if entry.action is Action.RETURN else ""
-        return ""
 
     # --- waiting on a task -------------------------------------------------------------
 
@@ -417,6 +413,7 @@ class IkuWorkflow:
                     task=task,
                     with_link=True,
                     recipients=[a.person for a in task.assignees],
+                    arrival=task.arrival,
                 )
         overdue = now >= schedule.deadline
         if overdue != task.overdue:
@@ -473,7 +470,7 @@ class IkuWorkflow:
         record.state = ProcessState.ARCHIVED
         self._log(HistoryEvent.ARCHIVED, task=task, detail=record.archive.bag_name)
         self._publish()
-        self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record))
+        self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record), to_bureau=True)
 
     # --- decisions ---------------------------------------------------------------------
 
@@ -618,6 +615,7 @@ class IkuWorkflow:
             task = rules.check_task(record, assignment.task_id)
             rules.check_steer(record, assignment.by, self._today())
             task.assignees = found
+            views.hold(record, found)
             task.announce = "assigned"
             self._log(
                 HistoryEvent.ASSIGNED,
