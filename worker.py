@@ -22,6 +22,7 @@ from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
 from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
+from activities.registry import RegistryActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
 from common.settings import Settings, get_settings
@@ -38,6 +39,7 @@ def activities(settings: Settings) -> list[object]:
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
         *_methods(LineageActivities(settings), "find_earlier_run"),
+        *_methods(RegistryActivities(settings), "registered_sop_number"),
     ]
 
 

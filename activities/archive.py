@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -50,6 +50,7 @@ from common.models import (
     DocumentRef,
 )
 from common.settings import Settings
+from common.sop_identity import header_line
 from workflows.sop import ROLES, SOP_HEADER, STEPS
 
 T = TypeVar("T")
@@ -325,20 +326,36 @@ def _write_records(
         [entry.model_dump(mode="json") for entry in request.status.history],
     )
     _write_json(folder / "status.json", request.status.model_dump(mode="json"))
-    _write_json(folder / "sop.json", sop_record(request, run_id))
+    _write_json(folder / "sop.json", sop_record(request, run_id, settings))
     directory = load_directory(settings.directory_file)
     html = render_ringkasan(
-        request, run_id, name, created_at, directory, ZoneInfo(settings.timezone)
+        request,
+        run_id,
+        name,
+        created_at,
+        directory,
+        ZoneInfo(settings.timezone),
+        sop_line=header_line(
+            request.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, "id"
+        ),
     )
     (folder / "ringkasan.html").write_text(html, encoding="utf-8")
 
 
-def sop_record(request: ArchiveRequest, run_id: str) -> dict[str, Any]:
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def sop_record(request: ArchiveRequest, run_id: str, settings: Settings) -> dict[str, Any]:
     """The SOP as run: its header, this process, and the 16 steps."""
     process = request.process
     return {
         **SOP_HEADER,
         "sop_number": process.sop_number,
+        "sop_approved_on": settings.sop_approved_on.isoformat()
+        if settings.sop_approved_on
+        else None,
+        "sop_revised_on": settings.sop_revised_on.isoformat() if settings.sop_revised_on else None,
         "year": process.year,
         "code": process.code,
         "title": process.title,

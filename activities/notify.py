@@ -38,6 +38,7 @@ from common.directory import Directory, DirectoryError, Person, load_directory
 from common.links import LinkSigner
 from common.models import Approval, NoticeKind, Notification, NotificationResult
 from common.settings import Settings
+from common.sop_identity import header_line
 from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
 
 TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
@@ -489,6 +490,9 @@ class NotifyActivities:
             else recipient.name,
             "acting": recipient.acting,
             "sop_name": SOP_HEADER["nama_sop"] if lang == "id" else SOP_HEADER["name_en"],
+            "sop_line": header_line(
+                n.process.sop_number, s.sop_approved_on, s.sop_revised_on, lang
+            ),
             "process": n.process.model_dump(),
             "step": _step_context(n.step, lang),
             "deadline": format_when(n.deadline, lang, s.timezone) if n.deadline else None,

@@ -163,6 +163,7 @@ def render_ringkasan(
     created_at: datetime,
     directory: Directory,
     tz: tzinfo,
+    sop_line: str = "",
 ) -> str:
     """The printable record, in Bahasa Indonesia, self-contained; everything escaped."""
     status = request.status
@@ -249,6 +250,7 @@ def render_ringkasan(
     header = [(_HEADER_LABELS.get(key, key), value) for key, value in SOP_HEADER.items()]
     return _env.get_template("ringkasan.html").render(
         header=header,
+        sop_line=sop_line or f"No. {request.process.sop_number}",
         process=request.process,
         workflow_id=request.workflow_id,
         run_id=run_id,

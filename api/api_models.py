@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from api.processes import WORKFLOW_ID
-from common.models import DEFAULT_SOP_NUMBER, Decision, Model, PersonId
+from common.models import Decision, Model, PersonId
+from common.sop_identity import check_sop_number
 
 TaskId = Annotated[str, StringConstraints(pattern=r"^s[0-9]{2}-[0-9]{3,9}$")]
 WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID.pattern)]
@@ -27,9 +28,16 @@ class StartBody(Model):
     title: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
     ] = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
-    sop_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ] = DEFAULT_SOP_NUMBER
+    # The SOP's registered number; left out, the deployment's (IKU_SOP_NUMBER). A template
+    # placeholder such as 1/.../OT.04.00/./... is refused.
+    sop_number: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+            AfterValidator(check_sop_number),
+        ]
+        | None
+    ) = Field(default=None, examples=["1/123/OT.04.00/XI/2026"])
     revision: int = Field(default=0, ge=0, le=99)
 
 

@@ -249,8 +249,10 @@ BUREAU_TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "start_bad_revision": ("Angka 0–99.", "A number from 0 to 99."),
     "start_bad_sop_number": (
-        "Wajib diisi, paling panjang 100 karakter.",
-        "Required, at most 100 characters.",
+        "Nomor SOP yang terdaftar (mis. 1/123/OT.04.00/XI/2026), bukan isian templat "
+        "seperti 1/.../OT.04.00/./...; paling panjang 100 karakter.",
+        "The SOP's registered number (e.g. 1/123/OT.04.00/XI/2026), not a template "
+        "placeholder such as 1/.../OT.04.00/./...; at most 100 characters.",
     ),
     "start_bad_title": (
         "Wajib diisi, paling panjang 300 karakter.",

@@ -11,13 +11,21 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from common.sop_identity import check_sop_number
 
 PersonId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-DEFAULT_SOP_NUMBER = "1/.../OT.04.00/./..."
 
 
 class Model(BaseModel):
@@ -242,10 +250,16 @@ class ProcessInput(Model):
 
     year: int = Field(ge=2000, le=2100)
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-    sop_number: Annotated[str, StringConstraints(min_length=1, max_length=100)] = DEFAULT_SOP_NUMBER
+    # The SOP's registered number; blank: the deployment's (IKU_SOP_NUMBER), set at start.
+    sop_number: str = ""
     title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     started_by: str
     revision: int = Field(default=0, ge=0, le=99)
+
+    @field_validator("sop_number")
+    @classmethod
+    def _registered_sop_number(cls, value: str) -> str:
+        return check_sop_number(value)
 
     def workflow_id(self) -> str:
         base = f"iku-{self.year}-{self.code}"

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.sop_identity import check_sop_number
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIRECTORY = PACKAGE_DIR / "data" / "directory.example.yaml"
@@ -101,10 +103,22 @@ class Settings(BaseSettings):
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
 
+    # The SOP as the ministry registered it: its number and dates of approval and revision
+    # (the source leaves them blank). Shown at the head of every page, mail and record; a
+    # process started without a number runs under this one.
+    sop_number: str = ""
+    sop_approved_on: date | None = None
+    sop_revised_on: date | None = None
+
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
     archive_dir: Path = Path()
     mail_dir: Path = Path()
+
+    @field_validator("sop_number")
+    @classmethod
+    def _registered_sop_number(cls, value: str) -> str:
+        return check_sop_number(value)
 
     @model_validator(mode="after")
     def _check_clock(self) -> Settings:

@@ -235,6 +235,13 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert "Initials and signature" in english.text
 
 
+async def test_the_start_form_offers_the_registered_sop_number_not_a_placeholder(dev_env, web: Web):
+    async with signed_in(web, "bureau") as biro:
+        form = await biro.page("/proses/baru")
+        values = {f.name: f.value for f in form.fields}
+        assert values["sop_number"] == web.settings.sop_number == "1/123/OT.04.00/XI/2026"
+
+
 async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_was_typed(
     dev_env, web: Web
 ):
@@ -260,6 +267,13 @@ async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_w
         )
         assert bad.status == 422 and "Proses belum dimulai" in bad.text
         assert "Tahun 2000–2100" in bad.text and "hanya huruf kecil" in bad.text
+        # The SOP template's placeholder is not a registered number.
+        placeholder = await biro.post(
+            "/proses/baru",
+            {**typed, "code": unique_code("kemnaker"), "sop_number": "1/.../OT.04.00/./..."},
+            form,
+        )
+        assert placeholder.status == 422 and "bukan isian templat" in placeholder.text
         assert {f.name: f.value for f in bad.fields}["code"] == "kode salah!"
         revision = await biro.post("/proses/baru", {**typed, "revision": "1"}, form)
         assert revision.status == 303

@@ -8,7 +8,7 @@ import email.policy
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,13 @@ def server(smtp: tuple[Recorder, int]) -> Recorder:
 
 @pytest.fixture
 def cfg(tmp_path: Path, smtp: tuple[Recorder, int]) -> Settings:
-    return Settings(data_dir=tmp_path, smtp_port=smtp[1], public_base_url="http://testserver")
+    return Settings(
+        data_dir=tmp_path,
+        smtp_port=smtp[1],
+        public_base_url="http://testserver",
+        sop_number="1/123/OT.04.00/XI/2026",
+        sop_approved_on=date(2026, 11, 2),
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -115,7 +121,7 @@ def notification(kind: NoticeKind = NoticeKind.TASK, **fields: Any) -> Notificat
             year=2026,
             code="biro-perencanaan",
             title="IKU Kementerian Ketenagakerjaan 2026",
-            sop_number="1/.../OT.04.00/./...",
+            sop_number="1/123/OT.04.00/XI/2026",
         ),
         "task_id": "t-2-1",
         "step": 2,
@@ -231,7 +237,8 @@ async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg:
     for part in (text, html):
         assert "Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan" in part
         assert "Penyusunan Indikator Kinerja Utama Kementerian" in part
-        assert "1/.../OT.04.00/./..." in part and "IKU Kementerian Ketenagakerjaan 2026" in part
+        assert "No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026" in part
+        assert "IKU Kementerian Ketenagakerjaan 2026" in part
         assert "Kamis, 26 Maret 2026 pukul 16.00 WIB" in part
         assert "Setujui" in part and "Kembalikan untuk diperbaiki" in part
         assert "Jangan diteruskan" in part

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.documents import DocumentActivities
     from activities.lineage import LineageActivities
     from activities.notify import NotifyActivities
+    from activities.registry import RegistryActivities
     from activities.schedule import ScheduleActivities
     from activities.staffing import StaffingActivities
     from common import search_attributes as sa
@@ -132,6 +133,7 @@ class IkuWorkflow:
         if input.record is None:
             self._check_workflow_id()
             await self._check_id_unused()
+            await self._record_sop_number()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
         workflow.upsert_memo({"title": self._process.title})
@@ -220,6 +222,21 @@ class IkuWorkflow:
                 type="ProcessIdTaken",
                 non_retryable=True,
             )
+
+    async def _record_sop_number(self) -> None:
+        """A process started without the SOP's number runs under the deployment's, and
+        keeps it (in its input across continue-as-new, in its archive)."""
+        if self._process.sop_number:
+            return
+        try:
+            number = await workflow.execute_local_activity_method(
+                RegistryActivities.registered_sop_number,
+                summary="the SOP's registered number",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            return  # shown as "not yet registered"; nothing else depends on it
+        self._process = self._process.model_copy(update={"sop_number": number})
 
     def _continue_as_new_due(self) -> bool:
         info = workflow.info()

@@ -42,7 +42,6 @@ from api.sop_table import build_table
 from common.archive_bag import bag_files, iter_zip_bag, validate_bag
 from common.documents import DocumentStore
 from common.models import (
-    DEFAULT_SOP_NUMBER,
     Assignment,
     CancelRequest,
     HistoryEvent,
@@ -287,13 +286,14 @@ def _short_activity(lang: Lang, number: int | None, limit: int = 70) -> str:
 # --- starting ------------------------------------------------------------------------------
 
 
-def _start_values(form: FormData | None = None) -> dict[str, str]:
+def _start_values(settings: Settings, form: FormData | None = None) -> dict[str, str]:
     if form is None:
         return {
             "year": str(today().year + 1),
             "code": "",
             "revision": "0",
-            "sop_number": DEFAULT_SOP_NUMBER,
+            # The SOP's registered number, from the deployment's settings (never a placeholder).
+            "sop_number": settings.sop_number,
             "title": "",
         }
     return {
@@ -341,8 +341,10 @@ def _start_page(
 
 
 @router.get("/proses/baru", response_class=HTMLResponse)
-async def start_form(request: Request, signed: SignedInDep, lang: LangDep) -> Response:
-    return _start_page(request, lang, signed, _start_values())
+async def start_form(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
+    return _start_page(request, lang, signed, _start_values(settings))
 
 
 @router.post("/proses/baru", response_class=HTMLResponse)
@@ -352,9 +354,14 @@ async def start_process(
     form = await _checked_form(request, signed, lang)
     if form is None:
         return _start_page(
-            request, lang, signed, _start_values(), status=403, error=[text(lang, "csrf_failed")]
+            request,
+            lang,
+            signed,
+            _start_values(settings),
+            status=403,
+            error=[text(lang, "csrf_failed")],
         )
-    values = _start_values(form)
+    values = _start_values(settings, form)
     try:
         process = ProcessInput(
             year=values["year"],

@@ -130,7 +130,7 @@ def _ops_only(identity: Identity) -> None:
     summary="Start an IKU process",
 )
 async def start_process(body: StartBody, request: Request, identity: ApiIdentityDep) -> Started:
-    process = ProcessInput(**body.model_dump(), started_by=identity.who)
+    process = ProcessInput(**body.model_dump(exclude_none=True), started_by=identity.who)
     client = await _client(request)
     with _as_problem():
         workflow_id = await processes.start(client, _settings(request), process)
