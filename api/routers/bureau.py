@@ -41,6 +41,7 @@ from api.security import check_same_origin
 from api.sop_table import build_table
 from common.archive_bag import bag_files, iter_zip_bag, validate_bag
 from common.documents import DocumentStore
+from common.formats import is_task_id
 from common.models import (
     Assignment,
     CancelRequest,
@@ -58,7 +59,6 @@ router = APIRouter(tags=["bureau"], include_in_schema=False)
 log = logging.getLogger("api.bureau")
 
 LangDep = Annotated[Lang, Depends(bureau_lang)]
-_TASK_ID = re.compile(r"^s[0-9]{2}-[0-9]{3,9}$")
 _PAGE_SIZE = re.compile(r"^[0-9]{1,3}$")  # ASCII digits only: int() takes "²" for no number
 # The banner an action's redirect asks for (?ok=…), and the riwayat entry that must back it.
 _FLASHES = {
@@ -564,7 +564,7 @@ async def _act(
         if kind != "resend" and not signed.identity.is_ops:
             # The workflow would refuse it too; the bureau's forms never offer it.
             raise refused("not_authorised", 403)
-        if kind != "cancel" and not _TASK_ID.fullmatch(task_id):
+        if kind != "cancel" and not is_task_id(task_id):
             raise refused("unknown_task", 409)
         client = await _client(request)
         if kind == "resend":

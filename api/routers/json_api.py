@@ -39,6 +39,7 @@ from api.visibility import Filters, PageTokens, StateFilter
 from common.archive_bag import iter_zip_bag, validate_bag
 from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
 from common.filetypes import UnsupportedDocument
+from common.formats import CODE_PATTERN
 from common.models import (
     Assignment,
     CancelRequest,
@@ -165,7 +166,7 @@ def _filters(
 
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
-CodeQ = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+CodeQ = Annotated[str | None, Query(pattern=CODE_PATTERN)]
 Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
 Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
 
