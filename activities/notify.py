@@ -34,11 +34,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
+from common.deadline import deadline_line
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.links import LinkSigner
 from common.models import Approval, NoticeKind, Notification, NotificationResult
 from common.settings import Settings
 from common.sop_identity import header_line
+from common.workcalendar import WorkCalendar
 from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
 
 TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
@@ -496,6 +498,12 @@ class NotifyActivities:
             "process": n.process.model_dump(),
             "step": _step_context(n.step, lang),
             "deadline": format_when(n.deadline, lang, s.timezone) if n.deadline else None,
+            # "… — sisa 2 hari kerja" as of sending, counted as every page counts it.
+            "deadline_line": str(
+                deadline_line(n.deadline, now, WorkCalendar.from_settings(s), lang)
+            )
+            if n.deadline
+            else None,
             "link": link,
             "link_expires": link_expires,
             "note": n.note.strip(),

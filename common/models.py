@@ -20,6 +20,14 @@ from pydantic import (
     model_validator,
 )
 
+from common.formats import (
+    CODE_PATTERN,
+    NOTE_MAX,
+    REASON_MAX,
+    REMARK_MAX,
+    TITLE_MAX,
+    Outcome,
+)
 from common.sop_identity import check_sop_number
 
 PersonId = Annotated[
@@ -127,7 +135,7 @@ class DocVersion(Model):
 class ChecklistAnswer(Model):
     item: str
     ok: bool
-    remark: Annotated[str, StringConstraints(max_length=1000)] = ""
+    remark: Annotated[str, StringConstraints(max_length=REMARK_MAX)] = ""
 
 
 class Team(Model):
@@ -149,7 +157,7 @@ class Decision(Model):
     task_id: str
     person: PersonId
     action: Action
-    note: Annotated[str, StringConstraints(max_length=4000)] = ""
+    note: Annotated[str, StringConstraints(max_length=NOTE_MAX)] = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
     documents: list[Attachment] = Field(default_factory=list, max_length=50)
     team: Team | None = None
@@ -164,7 +172,7 @@ class Assignment(Model):
     task_id: str
     person: PersonId
     by: str
-    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    reason: Annotated[str, StringConstraints(max_length=REASON_MAX)] = ""
 
 
 class ResendRequest(Model):
@@ -176,7 +184,7 @@ class ResendRequest(Model):
 
 class CancelRequest(Model):
     by: str
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=REASON_MAX)]
 
 
 # --- people ----------------------------------------------------------------------------
@@ -249,10 +257,10 @@ class ProcessInput(Model):
     """What starts an IKU process. Plain JSON from the Temporal CLI works."""
 
     year: int = Field(ge=2000, le=2100)
-    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    code: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
     # The SOP's registered number; blank: the deployment's (IKU_SOP_NUMBER), set at start.
     sop_number: str = ""
-    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
     started_by: str
     revision: int = Field(default=0, ge=0, le=99)
 
@@ -451,9 +459,7 @@ class DecisionResult(Model):
     """The reply to a decision: what happened and who is next. Kept small on purpose:
     every reply is stored in workflow history (the whole state is the `status` query)."""
 
-    outcome: Literal[
-        "submitted", "approved", "returned", "handed_over", "archived", "archive_failed"
-    ]
+    outcome: Outcome
     from_step: int
     next_step: int | None
     next_task: TaskView | None

@@ -190,6 +190,31 @@ def test_a_return_withdraws_every_paraf_on_the_returned_version():
     assert record.marks == []
 
 
+def test_a_karo_who_made_the_returned_version_keeps_his_paraf_on_it():
+    record = with_draft("v1")
+    approve(at_step(8, "p-002", record=record), "p-002")
+    # The Karo makes v2 and initials it with the upload.
+    assert approve(at_step(9, "p-003", record=record), "p-003", draft="v2").next_step == 8
+    approve(at_step(8, "p-002", record=record), "p-002")
+    approve(at_step(10, "p-004", record=record), "p-004")
+    at_step(11, "p-005", record=record)
+    decision = Decision(
+        task_id=record.task.id,  # type: ignore[union-attr]
+        person="p-005",
+        action=Action.RETURN,
+        note="Perjelas target.",
+        checklist=[ChecklistAnswer(item=i.code, ok=False) for i in sop.step(11).checklist],
+    )
+    rules.apply_decision(record, decision, rules.check_decision(record, decision, TODAY), NOW)
+    # The Kabag and the Sekjen must initial v2 again; the Karo, its author, may not
+    # approve it again and need not.
+    v2 = rules.latest(record, "draf_iku")
+    assert v2 is not None and v2.by == "p-003"
+    assert [m.step for m in record.marks if m.sha256 == v2.ref.sha256] == [9]
+    assert approve(at_step(10, "p-004", record=record), "p-004").next_step == 8
+    assert approve(at_step(8, "p-002", record=record), "p-002").next_step == 11
+
+
 def test_every_step_that_initials_or_signs_names_its_draft():
     for step in sop.STEPS:
         if step.approval in (Approval.PARAF, Approval.SIGNATURE):

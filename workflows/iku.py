@@ -29,7 +29,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.registry import RegistryActivities
     from activities.schedule import ScheduleActivities
     from activities.staffing import StaffingActivities
+    from common import formats
     from common import search_attributes as sa
+    from common.formats import Outcome
     from common.models import (
         Action,
         ArchiveRequest,
@@ -213,6 +215,8 @@ class IkuWorkflow:
             workflow.logger.warning("could not check for an earlier run of this id")
             return
         if earlier is not None:
+            # Marked, so lists and pages pass over this run to the process the id belongs to.
+            workflow.upsert_search_attributes([sa.STATE.value_set(sa.REFUSED)])
             raise ApplicationError(
                 f"The process '{info.workflow_id}' was {earlier.state.value} (run "
                 f"{earlier.run_id}); its id is not used again. A new attempt is a revision: "
@@ -265,7 +269,7 @@ class IkuWorkflow:
         record.bureau_identities = staffing.bureau
         record.task_seq += 1
         task = Task(
-            id=f"s{number:02d}-{record.task_seq:03d}",
+            id=formats.task_id(number, record.task_seq),
             step=number,
             round=record.round,
             role=step.role,
@@ -501,7 +505,7 @@ class IkuWorkflow:
             failed = self._archive_failed
             archive_error = failed[1] if failed and failed[0] == decision.task_id else None
             return DecisionResult(
-                outcome="archive_failed" if archive_error else outcome.outcome,  # type: ignore[arg-type]
+                outcome=Outcome.ARCHIVE_FAILED if archive_error else outcome.outcome,
                 from_step=outcome.from_step,
                 next_step=task.step if archive_error and task else outcome.next_step,
                 next_task=views.task_view(task) if task and not task.decided else None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from common.formats import Outcome as DecisionOutcome
 from common.models import (
     Action,
     Approval,
@@ -139,17 +140,17 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    outcome: str  # submitted, approved, returned, handed_over, archived
+    outcome: DecisionOutcome
     from_step: int
     next_step: int | None
 
 
 _OUTCOME = {
-    Action.SUBMIT: "submitted",
-    Action.APPROVE: "approved",
-    Action.RETURN: "returned",
-    Action.HAND_OVER: "handed_over",
-    Action.ARCHIVE: "archived",
+    Action.SUBMIT: DecisionOutcome.SUBMITTED,
+    Action.APPROVE: DecisionOutcome.APPROVED,
+    Action.RETURN: DecisionOutcome.RETURNED,
+    Action.HAND_OVER: DecisionOutcome.HANDED_OVER,
+    Action.ARCHIVE: DecisionOutcome.ARCHIVED,
 }
 
 
@@ -443,14 +444,19 @@ def _mark(
 
 
 def _withdraw_parafs(record: ProcessRecord, step: sop.Step) -> None:
-    """A returned version is found wanting: nobody vouches for it any more, and whoever
-    initialled it must look at it again before it goes up."""
+    """A returned version is found wanting: whoever initialled it must look at it again
+    before it goes up. The paraf its author gave with the upload stands: a reviewer who
+    made the version vouches for their own text, and may not approve it again."""
     if step.draft is None:
         return
     draft = latest(record, step.draft)
     if draft is not None:
         record.marks = [
-            m for m in record.marks if not (m.kind == "paraf" and m.sha256 == draft.ref.sha256)
+            m
+            for m in record.marks
+            if not (
+                m.kind == "paraf" and m.sha256 == draft.ref.sha256 and m.task_id != draft.task_id
+            )
         ]
 
 
