@@ -60,9 +60,31 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "started_by": ("Dimulai oleh", "Started by"),
     "at_step": ("langkah {n}", "step {n}"),
     "return_note": ("Catatan pengembalian", "Why it was returned"),
+    "note_of": ("Catatan {role}", "Note from the {role}"),
+    "disposisi_of": ("Disposisi {role}", "Disposition of the {role}"),
+    "arrival_new_version": (
+        "Versi baru oleh {role}: mohon paraf ulang. {role} membuat Draf IKU versi {version} "
+        "pada langkah {step}; paraf sebelumnya tidak berlaku untuk versi ini.",
+        "New version by the {role}: please initial it again. The {role} made version "
+        "{version} of the draft IKU at step {step}; earlier initials do not cover it.",
+    ),
+    "arrival_reinitial": (
+        "Dikirim kembali oleh {role} tanpa perubahan: mohon paraf ulang. Paraf pada versi "
+        "ini ditarik ketika versi ini dikembalikan.",
+        "Sent up again unchanged by the {role}: please initial it again. The initials on "
+        "this version were withdrawn when it was returned.",
+    ),
+    "next_new_version": (
+        "Versi baru oleh {role}: draf kembali ke langkah {step} untuk diparaf ulang.",
+        "New version by the {role}: the draft goes back to step {step} to be initialled again.",
+    ),
+    "next_reinitial": (
+        "Draf kembali ke langkah {step} untuk diparaf ulang: paraf pada versi ini ditarik "
+        "ketika versi ini dikembalikan.",
+        "The draft goes back to step {step} to be initialled again: the initials on this "
+        "version were withdrawn when it was returned.",
+    ),
     "deadline": ("Tenggat", "Deadline"),
-    "days_left": ("sisa {n} hari kerja", "{n} working days left"),
-    "day_left": ("sisa 1 hari kerja", "1 working day left"),
     "overdue": ("TERLAMBAT", "OVERDUE"),
     "no_deadline": ("Belum ada tenggat.", "No deadline yet."),
     "documents": ("Dokumen", "Documents"),

@@ -423,9 +423,11 @@ BUREAU_TEXTS: Mapping[str, tuple[str, str]] = {
     "marks_title": ("Paraf dan tanda tangan", "Initials and signature"),
     "marks_hint": (
         "Setiap paraf dan tanda tangan menyangkut satu versi draf (sha256). Paraf "
-        "yang versinya dikembalikan tidak berlaku lagi.",
+        "pada versi yang dikembalikan tidak berlaku lagi, kecuali paraf pejabat yang "
+        "membuat versi itu.",
         "Each paraf and the signature concern one version of the draft (sha256). A "
-        "paraf on a version that was returned no longer stands.",
+        "paraf on a version that was returned no longer stands, except that of the "
+        "official who made that version.",
     ),
     "mark_paraf": ("Paraf", "Paraf"),
     "mark_signature": ("Tanda tangan", "Signature"),
