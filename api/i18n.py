@@ -93,6 +93,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "no_documents": ("Belum ada dokumen.", "No documents yet."),
     "version": ("versi {n}", "version {n}"),
     "latest": ("terbaru", "latest"),
+    "set_as": (
+        "ditetapkan sebagai {kind} pada langkah {step} oleh {name}, {when}",
+        "set as the {kind} at step {step} by {name}, {when}",
+    ),
     "uploaded_by": (
         "diunggah oleh {name}, langkah {step}, {when}",
         "uploaded by {name}, step {step}, {when}",

@@ -209,6 +209,12 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert "disetujui dan ditandatangani" in v2_row
         assert text_of(v2_row).count("disetujui dan diparaf") == 3
         assert "Ditandatangani Ir. Sri Hartati" in text_of(v2_row)
+        # The signed IKU is v2's bytes: it keeps its uploader (the Kabag, who made v2) and
+        # says the Minister's signature set it as the IKU.
+        iku = docs[docs.index('data-kind="iku"') :]
+        iku = text_of(iku[: iku.index("</table>")])
+        assert "Ahmad Fauzi" in iku
+        assert "ditetapkan sebagai Indikator Kinerja Utama (ditandatangani) pada langkah 11" in iku
 
         # Initials and signature: on which version, and which stand.
         marks = docs[docs.index('id="marks"') :]
