@@ -22,7 +22,9 @@ from temporalio.worker import Worker, WorkerDeploymentConfig
 
 from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
+from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
+from activities.registry import RegistryActivities
 from activities.reporting import ReportingActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
@@ -43,6 +45,8 @@ def activities(settings: Settings) -> list[object]:
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
         *_methods(ReportingActivities(settings), "record_events", "give_official_number"),
+        *_methods(LineageActivities(settings), "find_earlier_run"),
+        *_methods(RegistryActivities(settings), "registered_sop_number"),
     ]
 
 

@@ -2,8 +2,7 @@
 
 The signed IKU and the whole record of its process become one BagIt bag: every version of
 every document, the riwayat, the status, the SOP itself, and ``ringkasan.html``, the
-printable record from which the manual copy is printed ("disimpan sebagai data elektronik
-dan manual").
+printable record from which the manual copy is printed (made by ``activities.ringkasan``).
 
 The bag is written once. It is built in a ``.tmp-`` folder next to its final place,
 validated, and only then renamed into place, so a retry finds either nothing or a whole
@@ -21,18 +20,17 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import bagit
-from jinja2 import Environment, StrictUndefined
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
+from activities.ringkasan import render_ringkasan
 from common.archive_bag import (
     BAG_CHECKSUMS,
     BAG_TIMESTAMP_FIELD,
@@ -44,22 +42,17 @@ from common.archive_bag import (
 )
 from common.archive_metadata import archive_metadata, bag_fields
 from common.archive_store import open_archive_store
-from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
-from common.catalogue import label as label_of
-from common.dates import month_name
-from common.directory import Directory, load_directory
+from common.directory import load_directory
 from common.documents import DocumentStore, open_document_store
 from common.models import (
-    Action,
     ArchiveInfo,
     ArchiveRequest,
     Document,
     DocumentRef,
-    HistoryEntry,
-    Mark,
 )
 from common.settings import Settings
-from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
+from common.sop_identity import header_line
+from workflows.sop import ROLES, SOP_HEADER, STEPS
 
 T = TypeVar("T")
 
@@ -300,20 +293,36 @@ def _write_records(
         [entry.model_dump(mode="json") for entry in request.status.history],
     )
     _write_json(folder / "status.json", request.status.model_dump(mode="json"))
-    _write_json(folder / "sop.json", sop_record(request, run_id))
+    _write_json(folder / "sop.json", sop_record(request, run_id, settings))
     directory = load_directory(settings.directory_file)
     html = render_ringkasan(
-        request, run_id, name, created_at, directory, ZoneInfo(settings.timezone)
+        request,
+        run_id,
+        name,
+        created_at,
+        directory,
+        ZoneInfo(settings.timezone),
+        sop_line=header_line(
+            request.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, "id"
+        ),
     )
     (folder / "ringkasan.html").write_text(html, encoding="utf-8")
 
 
-def sop_record(request: ArchiveRequest, run_id: str) -> dict[str, Any]:
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def sop_record(request: ArchiveRequest, run_id: str, settings: Settings) -> dict[str, Any]:
     """The SOP as run: its header, this process, and the 16 steps."""
     process = request.process
     return {
         **SOP_HEADER,
         "sop_number": process.sop_number,
+        "sop_approved_on": settings.sop_approved_on.isoformat()
+        if settings.sop_approved_on
+        else None,
+        "sop_revised_on": settings.sop_revised_on.isoformat() if settings.sop_revised_on else None,
         "year": process.year,
         "code": process.code,
         "title": process.title,
@@ -332,348 +341,3 @@ def sop_record(request: ArchiveRequest, run_id: str) -> dict[str, Any]:
             for s in STEPS
         ],
     }
-
-
-# --- the printable record ---------------------------------------------------------------
-
-# The record is in Bahasa Indonesia; its words are the catalogue's, as on the pages.
-_ACTIONS = {action: label_of(ACTIONS, action.value) for action in Action}
-_HEADER_LABELS = {key: text("id", field) for key, field in HEADER_FIELDS.items()}
-
-
-@dataclass(frozen=True)
-class Who:
-    """A person as the printed record names them, resolved from the directory."""
-
-    name: str
-    nip: str | None
-    position: str
-    acting: str | None = None  # "Plh" / "Plt" when standing in for someone
-    for_name: str | None = None
-    for_position: str | None = None
-
-
-def _when(moment: datetime, tz: tzinfo) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(tz)
-    return (
-        f"{local.day} {month_name(local.month)} {local.year}, "
-        f"{local:%H.%M} {local.tzname() or ''}".rstrip()
-    )
-
-
-def _size(n: int) -> str:
-    return f"{n:,}".replace(",", ".") + " byte"
-
-
-def _acting_kind(directory: Directory, person: str, for_person: str, day: date) -> str:
-    """Plh or Plt, from the appointment that covered that day (any of the pair if the
-    dates were changed since), for records made before they kept the kind themselves."""
-    pair = [a for a in directory.acting if a.person == person and a.for_person == for_person]
-    covering = [a for a in pair if a.start <= day <= a.end]
-    chosen = covering or pair
-    return acting_label(chosen[0].kind if chosen else None)
-
-
-def resolve_who(
-    directory: Directory,
-    person_id: str,
-    acting_for: str | None,
-    at: datetime,
-    tz: tzinfo,
-    role: str | None = None,
-    acting_kind: str | None = None,
-) -> Who:
-    role_name = ROLES[role].name_id if role in ROLES else ""
-    person = directory.person(person_id)
-    if person is None:
-        # Not a directory id (ops, the system) or a person since removed: print it as is.
-        who = Who(name=person_id, nip=None, position="")
-    else:
-        who = Who(name=person.name, nip=person.nip, position=person.position or role_name)
-    if not acting_for:
-        return who
-    absent = directory.person(acting_for)
-    day = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
-    return Who(
-        name=who.name,
-        nip=who.nip,
-        position=who.position,
-        acting=acting_kind.title()
-        if acting_kind
-        else _acting_kind(directory, person_id, acting_for, day),
-        for_name=absent.name if absent else acting_for,
-        for_position=(absent.position if absent and absent.position else role_name),
-    )
-
-
-def _step_label(number: int | None) -> str:
-    if number is None:
-        return ""
-    known = STEP_BY_NUMBER.get(number)
-    return f"{number} · {ROLES[known.role].short}" if known else str(number)
-
-
-def _kind_name(kind: str) -> str:
-    return DOC_KINDS[kind].name_id if kind in DOC_KINDS else kind
-
-
-def _checklist_text(entry: HistoryEntry) -> list[str]:
-    known = STEP_BY_NUMBER.get(entry.step or 0)
-    texts = {item.code: item.text_id for item in known.checklist} if known else {}
-    lines = []
-    for answer in entry.checklist:
-        line = f"{'✓' if answer.ok else '✗'} {texts.get(answer.item, answer.item)}"
-        lines.append(f"{line}: {answer.remark}" if answer.remark else line)
-    return lines
-
-
-def render_ringkasan(
-    request: ArchiveRequest,
-    run_id: str,
-    name: str,
-    created_at: datetime,
-    directory: Directory,
-    tz: tzinfo,
-) -> str:
-    """The printable record, in Bahasa Indonesia, self-contained; everything escaped."""
-    status = request.status
-    paths = {(d.kind, d.version, d.ref.sha256): payload_path(d) for d in request.documents}
-
-    def who(
-        person: str,
-        acting_for: str | None,
-        at: datetime,
-        step: int | None,
-        acting_kind: str | None = None,
-    ) -> Who:
-        role = STEP_BY_NUMBER[step].role if step in STEP_BY_NUMBER else None
-        return resolve_who(directory, person, acting_for, at, tz, role, acting_kind)
-
-    def mark_row(mark: Mark) -> dict[str, Any]:
-        return {
-            "kind": "Paraf" if mark.kind == "paraf" else "Tanda tangan",
-            "step": _step_label(mark.step),
-            "who": who(mark.person, mark.acting_for, mark.at, mark.step, mark.acting_kind),
-            "at": _when(mark.at, tz),
-            "document": f"{_kind_name(mark.document_kind)}, versi {mark.version}",
-            "sha256": mark.sha256,
-            "path": paths.get((mark.document_kind, mark.version, mark.sha256)),
-        }
-
-    marks = [mark_row(m) for m in sorted(status.parafs, key=lambda m: (m.step, m.at))]
-    if status.signature is not None:
-        marks.append(mark_row(status.signature))
-    documents = [
-        {
-            "step": _step_label(d.step),
-            "kind": _kind_name(d.kind),
-            "version": d.version,
-            "name": d.ref.name,
-            "size": _size(d.ref.size),
-            "media_type": d.ref.media_type,
-            "by": who(d.by, None, d.at, None).name,
-            "at": _when(d.at, tz),
-            "sha256": d.ref.sha256,
-            "path": payload_path(d),
-        }
-        for d in sorted(request.documents, key=lambda d: (d.step, d.kind, d.version))
-    ]
-    history = []
-    for entry in status.history:
-        person = (
-            who(entry.person, entry.acting_for, entry.at, entry.step, entry.acting_kind)
-            if entry.person
-            else None
-        )
-        history.append(
-            {
-                "seq": entry.seq,
-                "at": _when(entry.at, tz),
-                "event": label_of(EVENTS, entry.event.value),
-                "step": _step_label(entry.step),
-                "round": entry.round or "",
-                "person": person,
-                "action": _ACTIONS.get(entry.action, "") if entry.action else "",
-                "note": entry.note,
-                "checklist": _checklist_text(entry),
-                "documents": [
-                    f"{_kind_name(v.kind)} v{v.version} ({v.sha256[:12]})" for v in entry.documents
-                ],
-                "detail": entry.detail,
-            }
-        )
-    team = []
-    if status.team is not None:
-        for member in status.team.members:
-            person = directory.person(member)
-            label = person.name if person else member
-            team.append(f"{label} (ketua)" if member == status.team.leader else label)
-    header = [(_HEADER_LABELS.get(key, key), value) for key, value in SOP_HEADER.items()]
-    return _TEMPLATE.render(
-        header=header,
-        process=request.process,
-        workflow_id=request.workflow_id,
-        run_id=run_id,
-        state=label_of(STATES, status.state.value),
-        cancel_reason=status.cancel_reason,
-        team=team,
-        marks=marks,
-        documents=documents,
-        history=history,
-        bag_name=name,
-        created=_when(created_at, tz),
-        checksums=", ".join(BAG_CHECKSUMS),
-    )
-
-
-_env = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_env.tests["list"] = lambda value: isinstance(value, list)
-
-_TEMPLATE = _env.from_string(
-    """<!DOCTYPE html>
-<html lang="id">
-<head>
-<meta charset="utf-8">
-<title>Arsip {{ process.title }} — {{ workflow_id }}</title>
-<style>
-  @page { size: A4; margin: 18mm 15mm; }
-  body { font-family: "Times New Roman", Georgia, serif; font-size: 11pt; color: #000;
-         margin: 0 auto; max-width: 190mm; line-height: 1.35; }
-  h1 { font-size: 15pt; text-align: center; margin: 0 0 2mm; text-transform: uppercase; }
-  h1 + p { text-align: center; margin: 0 0 6mm; }
-  h2 { font-size: 12pt; border-bottom: 1px solid #000; margin: 7mm 0 2mm;
-       break-after: avoid; page-break-after: avoid; }
-  table { width: 100%; border-collapse: collapse; margin: 2mm 0; }
-  th, td { border: 1px solid #444; padding: 1.2mm 1.6mm; vertical-align: top;
-           text-align: left; }
-  th { background: #eee; font-weight: bold; }
-  tr { break-inside: avoid; page-break-inside: avoid; }
-  table.fields th { width: 32%; }
-  ul { margin: 0; padding-left: 5mm; }
-  .mono { font-family: "DejaVu Sans Mono", "Courier New", monospace; font-size: 8pt;
-          word-break: break-all; }
-  .small { font-size: 9pt; }
-  .acting { font-weight: bold; }
-  footer { margin-top: 8mm; font-size: 9pt; border-top: 1px solid #000; padding-top: 2mm; }
-  @media print { th { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
-</style>
-</head>
-<body>
-<h1>Dokumentasi Indikator Kinerja Utama Kementerian</h1>
-<p>{{ process.title }}<br>Tahun {{ process.year }}</p>
-
-<h2>Standar Operasional Prosedur</h2>
-<table class="fields">
-  <tr><th>Nomor SOP</th><td>{{ process.sop_number }}</td></tr>
-{% for label, value in header %}
-  <tr><th>{{ label }}</th><td>
-  {% if value is list %}<ul>{% for item in value %}<li>{{ item }}</li>{% endfor %}</ul>
-  {% else %}{{ value }}{% endif %}
-  </td></tr>
-{% endfor %}
-</table>
-
-<h2>Proses</h2>
-<table class="fields">
-  <tr><th>Judul</th><td>{{ process.title }}</td></tr>
-  <tr><th>Tahun</th><td>{{ process.year }}</td></tr>
-  <tr><th>Kode</th><td>{{ process.code }}</td></tr>
-{% if process.revision %}
-  <tr><th>Revisi</th><td>{{ process.revision }}</td></tr>
-{% endif %}
-  <tr><th>ID proses (workflow)</th><td class="mono">{{ workflow_id }}</td></tr>
-  <tr><th>ID run</th><td class="mono">{{ run_id }}</td></tr>
-  <tr><th>Status</th><td>{{ state }}{% if cancel_reason %}: {{ cancel_reason }}{% endif %}</td></tr>
-{% if team %}
-  <tr><th>Tim Penyusunan</th><td><ul>
-  {% for member in team %}<li>{{ member }}</li>{% endfor %}
-  </ul></td></tr>
-{% endif %}
-</table>
-
-<h2>Paraf dan Tanda Tangan</h2>
-{% if marks %}
-<table>
-  <tr><th>Langkah</th><th>Jenis</th><th>Oleh</th><th>Waktu</th><th>Dokumen</th></tr>
-{% for m in marks %}
-  <tr>
-    <td>{{ m.step }}</td>
-    <td>{{ m.kind }}</td>
-    <td>
-{% if m.who.acting %}
-      <span class="acting">{{ m.who.acting }}. {{ m.who.for_position }}</span><br>
-{% elif m.who.position %}
-      {{ m.who.position }}<br>
-{% endif %}
-      <strong>{{ m.who.name }}</strong>
-{% if m.who.nip %}<br>NIP {{ m.who.nip }}{% endif %}
-{% if m.who.acting %}
-      <br><span class="small">{{ m.who.acting }} menggantikan {{ m.who.for_name }}</span>
-{% endif %}
-    </td>
-    <td>{{ m.at }}</td>
-    <td>{{ m.document }}<br><span class="mono">sha256 {{ m.sha256 }}</span>
-{% if not m.path %}<br><span class="small">(versi ini tidak ada di arsip)</span>{% endif %}
-    </td>
-  </tr>
-{% endfor %}
-</table>
-{% else %}
-<p>Belum ada paraf atau tanda tangan.</p>
-{% endif %}
-
-<h2>Daftar Dokumen</h2>
-<table>
-  <tr><th>Langkah</th><th>Dokumen</th><th>Versi</th><th>Berkas</th><th>Diunggah</th></tr>
-{% for d in documents %}
-  <tr>
-    <td>{{ d.step }}</td>
-    <td>{{ d.kind }}</td>
-    <td>{{ d.version }}</td>
-    <td>{{ d.name }}<br><span class="small">{{ d.media_type }}, {{ d.size }}</span><br>
-      <span class="mono">sha256 {{ d.sha256 }}</span><br>
-      <span class="mono">{{ d.path }}</span></td>
-    <td>{{ d.by }}<br><span class="small">{{ d.at }}</span></td>
-  </tr>
-{% endfor %}
-</table>
-
-<h2>Riwayat</h2>
-<table class="small">
-  <tr><th>No</th><th>Waktu</th><th>Peristiwa</th><th>Langkah</th><th>Putaran</th><th>Oleh</th><th>Keterangan</th></tr>
-{% for h in history %}
-  <tr>
-    <td>{{ h.seq }}</td>
-    <td>{{ h.at }}</td>
-    <td>{{ h.event }}{% if h.action %}: {{ h.action }}{% endif %}</td>
-    <td>{{ h.step }}</td>
-    <td>{{ h.round }}</td>
-    <td>
-{% if h.person and h.person.acting %}
-      <span class="acting">{{ h.person.acting }}</span> {{ h.person.name }}
-      (menggantikan {{ h.person.for_name }})
-{% elif h.person %}
-      {{ h.person.name }}
-{% endif %}
-    </td>
-    <td>
-{% if h.note %}{{ h.note }}<br>{% endif %}
-{% if h.checklist %}<ul>{% for line in h.checklist %}<li>{{ line }}</li>{% endfor %}</ul>{% endif %}
-{% if h.documents %}{{ h.documents | join(", ") }}<br>{% endif %}
-{% if h.detail %}<span class="mono">{{ h.detail }}</span>{% endif %}
-    </td>
-  </tr>
-{% endfor %}
-</table>
-
-<footer>
-  Dicetak dari arsip elektronik <span class="mono">{{ bag_name }}</span> (BagIt, checksum
-  {{ checksums }}), dibuat {{ created }}. Nama, NIP dan jabatan menurut direktori pegawai
-  pada saat pengarsipan. Catatan ini adalah salinan manual dari data elektronik tersebut.
-</footer>
-</body>
-</html>
-"""
-)

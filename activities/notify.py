@@ -38,10 +38,13 @@ from activities import telemetry
 from activities.heartbeat import heartbeating
 from common.catalogue import acting_label, text, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
+from common.deadline import deadline_line
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.links import LinkSigner
-from common.models import NoticeKind, Notification, NotificationResult
+from common.models import Approval, NoticeKind, Notification, NotificationResult
 from common.settings import Settings
+from common.sop_identity import header_line
+from common.workcalendar import WorkCalendar
 from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
 
 TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
@@ -49,6 +52,11 @@ TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
 # no directory entry.
 OPS_KEY = "ops"
 OPS_NAME = {lang: text(lang, "ops_name") for lang in LANGUAGES}
+# The planning bureau's mailbox, likewise without a directory entry.
+BUREAU_KEY = "biro"
+BUREAU_NAME = {"id": "Biro Perencanaan", "en": "Planning Bureau"}
+# Who may open the bureau pages (the process and its archive): the bureau and ops.
+PAGE_READERS = frozenset({OPS_KEY, BUREAU_KEY})
 
 # The template of each kind. A task and its reminder say the same thing; the reminder only
 # leads with the deadline.
@@ -145,7 +153,11 @@ def _person_recipient(directory: Directory, person_id: str, today: date) -> Reci
 
 
 def resolve_recipients(
-    notification: Notification, directory: Directory, today: date, ops_email: str
+    notification: Notification,
+    directory: Directory,
+    today: date,
+    ops_email: str,
+    bureau_email: str = "",
 ) -> list[Recipient]:
     """Who gets this notification, in a stable order: named people, role holders, ops.
 
@@ -177,6 +189,8 @@ def resolve_recipients(
     # An escalation to a role nobody holds would reach no one; ops hears of it instead.
     if notification.to_ops or role_without_holder:
         add(Recipient(OPS_KEY, ops_email or None, OPS_NAME[DEFAULT_LANG], DEFAULT_LANG))
+    if notification.to_bureau and bureau_email:
+        add(Recipient(BUREAU_KEY, bureau_email, BUREAU_NAME[DEFAULT_LANG], DEFAULT_LANG))
     return resolved
 
 
@@ -350,7 +364,7 @@ class NotifyActivities:
             )
             directory = Directory(people=())
 
-        recipients = resolve_recipients(notification, directory, today, s.ops_email)
+        recipients = resolve_recipients(notification, directory, today, s.ops_email, s.bureau_email)
         keys = [r.key for r in recipients]
         ids = [
             message_id(
@@ -488,26 +502,41 @@ class NotifyActivities:
             token = signer.make(n.process.workflow_id, n.task_id, recipient.key, expires_at=expires)
             link = f"{s.public_base_url.rstrip('/')}/t/{token}"
             link_expires = format_when(expires, lang, s.timezone)
+        names = {OPS_KEY: OPS_NAME, BUREAU_KEY: BUREAU_NAME}
         context: dict[str, Any] = {
-            "recipient_name": OPS_NAME[lang] if recipient.key == OPS_KEY else recipient.name,
+            "recipient_name": names[recipient.key][lang]
+            if recipient.key in names
+            else recipient.name,
             "acting": recipient.acting,
             "sop_name": SOP_HEADER["nama_sop"] if lang == "id" else SOP_HEADER["name_en"],
+            "sop_line": header_line(
+                n.process.sop_number, s.sop_approved_on, s.sop_revised_on, lang
+            ),
             "process": n.process.model_dump(),
             "step": _step_context(n.step, lang),
             "deadline": format_when(n.deadline, lang, s.timezone) if n.deadline else None,
+            # "… — sisa 2 hari kerja" as of sending, counted as every page counts it.
+            "deadline_line": str(
+                deadline_line(n.deadline, now, WorkCalendar.from_settings(s), lang)
+            )
+            if n.deadline
+            else None,
             "link": link,
             "link_expires": link_expires,
             "note": n.note.strip(),
             "escalation_number": n.escalation_number,
             "waiting_on": [_waiting(directory, p, today, lang) for p in n.waiting_on],
             "cli_command": self._assign_command(n),
+            "arrival": _arrival(n, lang),
+            # The process's page (its archive, once archived), for those who may open it.
+            "page_link": self._page_link(n) if recipient.key in PAGE_READERS else None,
         }
         rendered = render(n.kind, lang, context)
 
         message = EmailMessage()
         message["From"] = s.mail_from
         message["To"] = Address(
-            display_name="" if recipient.key == OPS_KEY else recipient.name,
+            display_name="" if recipient.key in PAGE_READERS else recipient.name,
             addr_spec=recipient.email or "",
         )
         message["Subject"] = rendered.subject
@@ -529,6 +558,10 @@ class NotifyActivities:
         message["Content-Language"] = lang
         return message
 
+    def _page_link(self, n: Notification) -> str:
+        base = f"{self._settings.public_base_url.rstrip('/')}/proses/{n.process.workflow_id}"
+        return f"{base}/arsip" if n.kind is NoticeKind.ARCHIVED else base
+
     def _assign_command(self, n: Notification) -> str:
         """The Temporal CLI line that gives the waiting task to someone (for ops)."""
         s = self._settings
@@ -545,6 +578,24 @@ class NotifyActivities:
             argv += ["--namespace", s.temporal_namespace]
         argv += ["--workflow-id", n.process.workflow_id, "--name", "assign", "--input", payload]
         return shlex.join(argv)
+
+
+def _arrival(n: Notification, lang: str) -> dict[str, Any] | None:
+    """Why the work is at this task: who sent it here from which step, and their note."""
+    arrival = n.arrival
+    if arrival is None:
+        return None
+    step = STEP_BY_NUMBER[arrival.from_step]
+    role = ROLES[step.role]
+    return {
+        "kind": arrival.kind.value,
+        "from_step": arrival.from_step,
+        "role": role.short,
+        # The note of an approval at a disposisi step is the disposisi itself.
+        "disposisi": step.approval is Approval.DISPOSISI,
+        "note": arrival.note.strip(),
+        "version": arrival.version.version if arrival.version else None,
+    }
 
 
 def _waiting(directory: Directory, person_id: str, today: date, lang: str) -> dict[str, str]:

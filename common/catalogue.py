@@ -316,6 +316,34 @@ PAGES: Mapping[str, Pair] = {
     "at_step": ("langkah {n}", "step {n}"),
     "return_note": ("Catatan pengembalian", "Why it was returned"),
     "deadline": ("Tenggat", "Deadline"),
+    "note_of": ("Catatan {role}", "Note from the {role}"),
+    "disposisi_of": ("Disposisi {role}", "Disposition of the {role}"),
+    "arrival_new_version": (
+        "Versi baru oleh {role}: mohon paraf ulang. {role} membuat Draf IKU versi {version} "
+        "pada langkah {step}; paraf sebelumnya tidak berlaku untuk versi ini.",
+        "New version by the {role}: please initial it again. The {role} made version "
+        "{version} of the draft IKU at step {step}; earlier initials do not cover it.",
+    ),
+    "arrival_reinitial": (
+        "Dikirim kembali oleh {role} tanpa perubahan: mohon paraf ulang. Paraf pada versi "
+        "ini ditarik ketika versi ini dikembalikan.",
+        "Sent up again unchanged by the {role}: please initial it again. The initials on "
+        "this version were withdrawn when it was returned.",
+    ),
+    "next_new_version": (
+        "Versi baru oleh {role}: draf kembali ke langkah {step} untuk diparaf ulang.",
+        "New version by the {role}: the draft goes back to step {step} to be initialled again.",
+    ),
+    "next_reinitial": (
+        "Draf kembali ke langkah {step} untuk diparaf ulang: paraf pada versi ini ditarik "
+        "ketika versi ini dikembalikan.",
+        "The draft goes back to step {step} to be initialled again: the initials on this "
+        "version were withdrawn when it was returned.",
+    ),
+    "set_as": (
+        "ditetapkan sebagai {kind} pada langkah {step} oleh {name}, {when}",
+        "set as the {kind} at step {step} by {name}, {when}",
+    ),
     "days_left": ("sisa {n} hari kerja", "{n} working days left"),
     "day_left": ("sisa 1 hari kerja", "1 working day left"),
     "overdue": ("TERLAMBAT", "OVERDUE"),
@@ -699,8 +727,10 @@ BUREAU: Mapping[str, Pair] = {
     ),
     "start_bad_revision": ("Angka 0–99.", "A number from 0 to 99."),
     "start_bad_sop_number": (
-        "Wajib diisi, paling panjang 100 karakter.",
-        "Required, at most 100 characters.",
+        "Nomor SOP yang terdaftar (mis. 1/123/OT.04.00/XI/2026), bukan isian templat "
+        "seperti 1/.../OT.04.00/./...; paling panjang 100 karakter.",
+        "The SOP's registered number (e.g. 1/123/OT.04.00/XI/2026), not a template "
+        "placeholder such as 1/.../OT.04.00/./...; at most 100 characters.",
     ),
     "start_bad_title": (
         "Wajib diisi, paling panjang 300 karakter.",
@@ -878,9 +908,11 @@ BUREAU: Mapping[str, Pair] = {
     "marks_title": ("Paraf dan tanda tangan", "Initials and signature"),
     "marks_hint": (
         "Setiap paraf dan tanda tangan menyangkut satu versi draf (sha256). Paraf "
-        "yang versinya dikembalikan tidak berlaku lagi.",
+        "pada versi yang dikembalikan tidak berlaku lagi, kecuali paraf pejabat yang "
+        "membuat versi itu.",
         "Each paraf and the signature concern one version of the draft (sha256). A "
-        "paraf on a version that was returned no longer stands.",
+        "paraf on a version that was returned no longer stands, except that of the "
+        "official who made that version.",
     ),
     "mark_paraf": ("Paraf", "Paraf"),
     "mark_signature": ("Tanda tangan", "Signature"),

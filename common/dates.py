@@ -5,7 +5,7 @@ Written out by hand so no locale has to be installed on the worker or the web ho
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("id", "en")
@@ -71,6 +71,11 @@ def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jaka
     if lang == "en":
         return f"{day}, {local:%H:%M} {abbr}"
     return f"{day} pukul {local:%H.%M} {abbr}"
+
+
+def format_date(day: date, lang: str = DEFAULT_LANG) -> str:
+    """``26 Maret 2026`` / ``26 March 2026``: a day without its hour (a decree's date)."""
+    return f"{day.day} {_MONTHS['en' if lang == 'en' else 'id'][day.month - 1]} {day.year}"
 
 
 _SHORT_MONTHS = {

@@ -11,15 +11,30 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from common.formats import (
+    CODE_PATTERN,
+    NOTE_MAX,
+    REASON_MAX,
+    REMARK_MAX,
+    TITLE_MAX,
+    Outcome,
+)
+from common.sop_identity import check_sop_number
 from common.text import Line, MultiLine
 
 PersonId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-DEFAULT_SOP_NUMBER = "1/.../OT.04.00/./..."
 
 
 class Model(BaseModel):
@@ -83,8 +98,21 @@ class Attachment(Model):
     ref: DocumentRef
 
 
+class Promotion(Model):
+    """How a version became its kind without a new upload: the approved Konsep set as the
+    Rencana Kerja (step 2), the signed draft set as the IKU (step 11)."""
+
+    from_kind: str
+    from_version: int
+    step: int
+    task_id: str
+    by: str  # whose approval set it
+    at: datetime
+
+
 class Document(Model):
-    """One version of one document kind held by a process."""
+    """One version of one document kind held by a process. ``step``, ``task_id``, ``by``
+    and ``at`` say where, by whom and when its bytes were uploaded."""
 
     kind: str
     version: int
@@ -93,6 +121,7 @@ class Document(Model):
     task_id: str
     by: str
     at: datetime
+    promoted: Promotion | None = None
 
 
 class DocVersion(Model):
@@ -107,7 +136,7 @@ class DocVersion(Model):
 class ChecklistAnswer(Model):
     item: Line
     ok: bool
-    remark: Annotated[MultiLine, StringConstraints(max_length=1000)] = ""
+    remark: Annotated[MultiLine, StringConstraints(max_length=REMARK_MAX)] = ""
 
 
 class Team(Model):
@@ -129,7 +158,7 @@ class Decision(Model):
     task_id: str
     person: PersonId
     action: Action
-    note: Annotated[MultiLine, StringConstraints(max_length=4000)] = ""
+    note: Annotated[MultiLine, StringConstraints(max_length=NOTE_MAX)] = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
     documents: list[Attachment] = Field(default_factory=list, max_length=50)
     team: Team | None = None
@@ -144,7 +173,7 @@ class Assignment(Model):
     task_id: str
     person: PersonId
     by: Line
-    reason: Annotated[MultiLine, StringConstraints(max_length=1000)] = ""
+    reason: Annotated[MultiLine, StringConstraints(max_length=REASON_MAX)] = ""
 
 
 class ResendRequest(Model):
@@ -156,7 +185,7 @@ class ResendRequest(Model):
 
 class CancelRequest(Model):
     by: Line
-    reason: Annotated[MultiLine, StringConstraints(min_length=1, max_length=1000)]
+    reason: Annotated[MultiLine, StringConstraints(min_length=1, max_length=REASON_MAX)]
 
 
 # --- people ----------------------------------------------------------------------------
@@ -229,17 +258,40 @@ class ProcessInput(Model):
     """What starts an IKU process. Plain JSON from the Temporal CLI works."""
 
     year: int = Field(ge=2000, le=2100)
-    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-    sop_number: Annotated[Line, StringConstraints(min_length=1, max_length=100)] = (
-        DEFAULT_SOP_NUMBER
-    )
-    title: Annotated[Line, StringConstraints(min_length=1, max_length=300)]
+    code: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
+    # The SOP's registered number; blank: the deployment's (IKU_SOP_NUMBER), set at start.
+    sop_number: Annotated[Line, StringConstraints(max_length=100)] = ""
+    title: Annotated[Line, StringConstraints(min_length=1, max_length=TITLE_MAX)]
     started_by: Line
     revision: int = Field(default=0, ge=0, le=99)
+
+    @field_validator("sop_number")
+    @classmethod
+    def _registered_sop_number(cls, value: str) -> str:
+        return check_sop_number(value)
 
     def workflow_id(self) -> str:
         base = f"iku-{self.year}-{self.code}"
         return f"{base}-rev{self.revision}" if self.revision else base
+
+
+class ArrivalKind(StrEnum):
+    """Why the work is at a task, as its holder is told at the top of the page and mail."""
+
+    FORWARD = "forward"  # sent on as the SOP goes (with the sender's note or disposisi)
+    RETURNED = "returned"  # returned for revision
+    NEW_VERSION = "new_version"  # a reviewer above made a new version: initial it again
+    REINITIAL = "reinitial"  # sent up again unchanged after a return withdrew the paraf
+
+
+class Arrival(Model):
+    """The decision that brought the work to a task."""
+
+    kind: ArrivalKind
+    from_step: int
+    by: str  # person id of who decided
+    note: str = ""
+    version: DocVersion | None = None  # the new version, for NEW_VERSION
 
 
 class Task(Model):
@@ -250,6 +302,7 @@ class Task(Model):
     assignees: list[Assignee]
     entered_at: datetime
     entered_by: str | None = None  # whose forward decision brought the work here
+    arrival: Arrival | None = None  # why it is here (None for the first step)
     clock_start: datetime | None = None  # None while nobody holds the task
     schedule: Schedule | None = None
     reminded: bool = False
@@ -377,6 +430,9 @@ class ProcessRecord(Model):
     ops_identities: list[str] = Field(default_factory=list)
     bureau_identities: list[str] = Field(default_factory=list)
     team: Team | None = None
+    # Everyone who held a task of this process (person ids, in order of first holding):
+    # they are told when it is archived or cancelled.
+    holders: list[str] = Field(default_factory=list)
     documents: list[Document] = Field(default_factory=list)
     marks: list[Mark] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
@@ -419,6 +475,7 @@ class TaskView(Model):
     overdue: bool
     escalations_sent: int
     unassigned: bool
+    arrival: Arrival | None = None
 
 
 class StatusView(Model):
@@ -442,9 +499,7 @@ class DecisionResult(Model):
     """The reply to a decision: what happened and who is next. Kept small on purpose:
     every reply is stored in workflow history (the whole state is the `status` query)."""
 
-    outcome: Literal[
-        "submitted", "approved", "returned", "handed_over", "archived", "archive_failed"
-    ]
+    outcome: Outcome
     from_step: int
     next_step: int | None
     next_task: TaskView | None
@@ -508,6 +563,23 @@ class Notification(Model):
     waiting_on: list[str] = Field(default_factory=list)  # person ids, for escalations
     escalation_number: int = 0
     note: str = ""
+    # Why the work is at this task (task and reminder mails).
+    arrival: Arrival | None = None
+    # The planning bureau's mailbox is told too, with a link to the process's archive
+    # page (the bureau and ops are those who may open it).
+    to_bureau: bool = False
+
+
+class EarlierRunRequest(Model):
+    workflow_id: str
+    run_id: str  # this run, which is not "earlier"
+
+
+class EarlierRun(Model):
+    """A run of the same process id that ended as the SOP ends a process."""
+
+    run_id: str
+    state: ProcessState
 
 
 class NotificationResult(Model):

@@ -14,6 +14,9 @@ ROLE = SearchAttributeKey.for_keyword("IkuRole")
 ASSIGNEE = SearchAttributeKey.for_keyword_list("IkuAssignee")
 OVERDUE = SearchAttributeKey.for_bool("IkuOverdue")
 STATE = SearchAttributeKey.for_keyword("IkuState")
+# IkuState of a run refused at its start because its id belongs to an ended process: not a
+# process of its own (the ProcessState values are the others).
+REFUSED = "refused"
 # The open task's arrival and deadline: "since when" and "until when" at a glance.
 SINCE = SearchAttributeKey.for_datetime("IkuSince")
 DEADLINE = SearchAttributeKey.for_datetime("IkuDeadline")

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import secrets
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Final, Literal
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.secret_strength import KEY, PASSWORD, Strength, weakness
+from common.sop_identity import check_sop_number
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIRECTORY = PACKAGE_DIR / "data" / "directory.example.yaml"
@@ -111,6 +112,9 @@ class Settings(BaseSettings):
     mail_from: str = "IKU Kemnaker <iku@localhost>"
     mail_domain: str = "iku.localhost"
     ops_email: str = "ops@localhost"
+    # The planning bureau's mailbox: told when a process is archived or cancelled, with the
+    # link to its archive page (only the bureau and ops may sign in to see it).
+    bureau_email: str = "biro@localhost"
 
     # Links
     public_base_url: str = "http://127.0.0.1:8000"
@@ -216,6 +220,13 @@ class Settings(BaseSettings):
     # answers 503 and an activity retries).
     s3_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # The SOP as the ministry registered it: its number and dates of approval and revision
+    # (the source leaves them blank). Shown at the head of every page, mail and record; a
+    # process started without a number runs under this one.
+    sop_number: str = ""
+    sop_approved_on: date | None = None
+    sop_revised_on: date | None = None
+
     # Derived from data_dir unless set.
     documents_dir: Path = Path()
     archive_dir: Path = Path()
@@ -272,6 +283,11 @@ class Settings(BaseSettings):
             or self.temporal_tls_server_ca is not None
             or self.temporal_api_key is not None
         )
+
+    @field_validator("sop_number")
+    @classmethod
+    def _registered_sop_number(cls, value: str) -> str:
+        return check_sop_number(value)
 
     @model_validator(mode="after")
     def _check_clock(self) -> Settings:

@@ -149,6 +149,8 @@ def start_command(settings: Settings) -> str:
         # Without it the CLI quietly shows the running process instead of refusing; and an
         # id whose process has ended (archived or cancelled) is never given a second run.
         "--fail-existing",
+        # A process id stays one process for ever: the id of an archived or cancelled
+        # process is not started again (a new attempt is a revision).
         "--id-reuse-policy",
         "RejectDuplicate",
         "--static-summary",

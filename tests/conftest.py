@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -121,6 +122,8 @@ def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
         public_base_url="http://iku.test",
         directory_file=write_directory(tmp_path),
         calendar_overrides_file=tmp_path / "calendar-overrides.yaml",
+        sop_number="1/123/OT.04.00/XI/2026",
+        sop_approved_on=date(2026, 11, 2),
     )
 
 

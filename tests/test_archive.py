@@ -45,6 +45,7 @@ from common.models import (
     Mark,
     ProcessInput,
     ProcessState,
+    Promotion,
     StatusView,
     Team,
 )
@@ -103,9 +104,25 @@ def request_(store: LocalDocumentStore) -> ArchiveRequest:
         _doc("draf_iku", 1, draft1, 6, "p-006", 50),
         _doc("draf_iku", 2, draft2, 6, "p-007", 60),
         _doc("draf_iku", 3, draft3, 7, "p-001", 70),
-        # The Minister signs without a new file: the signed IKU is draft v3's bytes.
-        _doc("iku", 1, draft3, 11, "p-005", 100),
     ]
+    # The Minister signs without a new file: the signed IKU is draft v3's bytes, uploaded by
+    # the Kasubbag at step 7 and set as the IKU by the Minister's signature at step 11.
+    documents.append(
+        documents[-1].model_copy(
+            update={
+                "kind": "iku",
+                "version": 1,
+                "promoted": Promotion(
+                    from_kind="draf_iku",
+                    from_version=3,
+                    step=11,
+                    task_id="t-11",
+                    by="p-005",
+                    at=at(100),
+                ),
+            }
+        )
+    )
     v3 = DocVersion(kind="draf_iku", version=3, sha256=draft3.sha256)
 
     def mark(
@@ -365,6 +382,12 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; formula" in html
     assert "✗ Target terukur dan realistis: target belum terukur" in html
     assert "Kembalikan untuk diperbaiki" in html
+    # The IKU keeps its uploader, and says how it became the IKU.
+    iku_row = html[html.index("<td>Indikator Kinerja Utama (ditandatangani)</td>") :]
+    iku_row = iku_row[: iku_row.index("</tr>")]
+    assert "Rina Wulandari" in iku_row
+    assert "ditetapkan sebagai Indikator Kinerja Utama (ditandatangani) pada langkah 11" in iku_row
+    assert "Ir. Sri Hartati, M.T." in iku_row and "Draf Indikator Kinerja Utama versi 3" in iku_row
     # 2027-02-04 15:00 UTC, the Karo's paraf, is printed in Jakarta time.
     assert "4 Februari 2027, 22.00 WIB" in html
 

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.common import WorkflowIDReusePolicy
 
 from api.app import create_app
 from common.archive_bag import validate_bag
-from common.models import HistoryEvent, ProcessState
+from common.models import CancelRequest, HistoryEvent, ProcessState, WorkflowInput
 from tests import samples
 from tests.bureau import (
     Bureau,
@@ -26,6 +28,7 @@ from tests.bureau import (
 )
 from tests.scenario import KABAG, KASUBAG, Scenario
 from tests.web import Web
+from workflows.iku import IkuWorkflow
 
 pytestmark = pytest.mark.devserver
 
@@ -258,3 +261,40 @@ async def test_when_temporal_cannot_be_reached_the_api_and_the_pages_say_503(web
         assert page.status == 503 and "tidak dapat dihubungi" in page.text
         assert page.response.headers["retry-after"] == "5"
         assert "Keluar" in page.text  # inside the bureau's frame, still signed in
+
+
+async def test_an_id_started_again_after_its_process_was_cancelled_still_shows_that_process(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.handle.execute_update(
+        IkuWorkflow.cancel, CancelRequest(by="ops", reason="Diganti revisi 1")
+    )
+    await p.result()
+    # Someone starts the id again, allowing duplicates: the workflow refuses that run.
+    again = await dev_env.client.start_workflow(
+        IkuWorkflow.run,
+        WorkflowInput(**p.process.model_dump()),
+        id=p.id,
+        task_queue=web.settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
+    with pytest.raises(WorkflowFailureError):
+        await again.result()
+    async with api(web, "bureau") as biro:
+        # The process is still the cancelled one, on its page and in the API …
+        shown = await biro.get(f"/api/processes/{p.id}")
+        assert shown.status_code == 200 and shown.json()["state"] == "cancelled", shown.text
+
+        # … listed once …
+        async def listed_once() -> None:
+            rows = (await biro.get(f"/api/processes?code={p.process.code}")).json()["items"]
+            assert [(r["workflow_id"], r["run_id"]) for r in rows] == [(p.id, p.first_run_id)], rows
+
+        await eventually(listed_once, 10)
+        # … and its id is not started again through the API either.
+        refused = await biro.post(
+            "/api/processes",
+            json={"year": p.process.year, "code": p.process.code, "title": "Lagi"},
+        )
+        problem(refused, 409, "already_started")

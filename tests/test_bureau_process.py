@@ -32,6 +32,7 @@ from tests.scenario import (
     TIM_KETUA,
     Scenario,
 )
+from tests.support import eventually
 from tests.web import Page, Web
 from workflows.sop import WIB
 
@@ -75,10 +76,19 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
 
         # The process page: the SOP table of the source, the first step current.
         assert biro.location == f"/proses/{wid}?ok=started"
-        page = await biro.page(biro.location)
-        assert page.status == 200, page.text
+        started_page = biro.location
+
+        async def first_step_shown() -> Page:
+            # The workflow first checks that its id was never used by an ended process:
+            # on a busy machine step 1 may take a moment to appear.
+            page = await biro.page(started_page)
+            assert page.status == 200, page.text
+            assert "Langkah 1 dari 16" in page.text, "step 1 not shown yet"
+            return page
+
+        page = await eventually(first_step_shown, 20)
         assert "Proses dimulai" in page.text
-        assert "Langkah 1 dari 16" in page.text and "Rina Wulandari" in page.text
+        assert "Rina Wulandari" in page.text
         assert page.response.text.count('<tr id="langkah-') == 16
         for role in ("Kasubbag", "Kabag", "Karo", "Sekjen", "Menteri", "Tim", "Fungsional Umum"):
             assert f'<th scope="col" class="c-role">{role}</th>' in page.response.text
@@ -213,6 +223,12 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert "disetujui dan ditandatangani" in v2_row
         assert text_of(v2_row).count("disetujui dan diparaf") == 3
         assert "Ditandatangani Ir. Sri Hartati" in text_of(v2_row)
+        # The signed IKU is v2's bytes: it keeps its uploader (the Kabag, who made v2) and
+        # says the Minister's signature set it as the IKU.
+        iku = docs[docs.index('data-kind="iku"') :]
+        iku = text_of(iku[: iku.index("</table>")])
+        assert "Ahmad Fauzi" in iku
+        assert "ditetapkan sebagai Indikator Kinerja Utama (ditandatangani) pada langkah 11" in iku
 
         # Initials and signature: on which version, and which stand.
         marks = docs[docs.index('id="marks"') :]
@@ -223,7 +239,8 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert any("Tanda tangan" in r and "Ir. Sri Hartati" in r for r in on_v2)
         assert v2.ref.sha256[:12] in marks and v1.ref.sha256[:12] in marks
         (kabag_v1,) = [r for r in rows if "v1" in r]
-        assert "Ahmad Fauzi" in kabag_v1 and "versi lama" in kabag_v1
+        # The Karo returned v1: the Kabag's paraf on it is shown withdrawn, as the hint says.
+        assert "Ahmad Fauzi" in kabag_v1 and "tidak berlaku" in kabag_v1
         assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
 
         # The riwayat: the return with its note and checklist, who decided, each version.
@@ -236,6 +253,13 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         english = await biro.page(f"/proses/{p.id}", lang="en")
         assert "Round 2" in english.text and "returned to step 8" in english.text
         assert "Initials and signature" in english.text
+
+
+async def test_the_start_form_offers_the_registered_sop_number_not_a_placeholder(dev_env, web: Web):
+    async with signed_in(web, "bureau") as biro:
+        form = await biro.page("/proses/baru")
+        values = {f.name: f.value for f in form.fields}
+        assert values["sop_number"] == web.settings.sop_number == "1/123/OT.04.00/XI/2026"
 
 
 async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_was_typed(
@@ -263,6 +287,13 @@ async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_w
         )
         assert bad.status == 422 and "Proses belum dimulai" in bad.text
         assert "Tahun 2000–2100" in bad.text and "hanya huruf kecil" in bad.text
+        # The SOP template's placeholder is not a registered number.
+        placeholder = await biro.post(
+            "/proses/baru",
+            {**typed, "code": unique_code("kemnaker"), "sop_number": "1/.../OT.04.00/./..."},
+            form,
+        )
+        assert placeholder.status == 422 and "bukan isian templat" in placeholder.text
         assert {f.name: f.value for f in bad.fields}["code"] == "kode salah!"
         revision = await biro.post("/proses/baru", {**typed, "revision": "1"}, form)
         assert revision.status == 303

@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.schedule import ScheduleActivities
+from common.deadline import deadline_line
 from common.models import Schedule, ScheduleRequest
 from common.settings import Settings
 from common.workcalendar import (
@@ -415,6 +416,31 @@ def test_schedule_is_in_utc(cal: WorkCalendar) -> None:
 )
 def test_working_days_left(cal: WorkCalendar, now: datetime, left: int) -> None:
     assert cal.working_days_left(now, wib(26, 16)) == left
+
+
+@pytest.mark.parametrize(
+    ("now", "lang", "line"),
+    [
+        (wib(17, 10), "id", "Kamis, 26 Maret 2026 pukul 16.00 WIB — sisa 3 hari kerja"),
+        (wib(26, 15, 59), "id", "Kamis, 26 Maret 2026 pukul 16.00 WIB — sisa 1 hari kerja"),
+        (wib(26, 16), "id", "Kamis, 26 Maret 2026 pukul 16.00 WIB — terlambat"),
+        (wib(17, 10), "en", "Thursday, 26 March 2026, 16:00 WIB — 3 working days left"),
+        (wib(27, 9), "en", "Thursday, 26 March 2026, 16:00 WIB — overdue"),
+    ],
+)
+def test_every_page_and_mail_says_the_deadline_in_one_line(
+    cal: WorkCalendar, now: datetime, lang: str, line: str
+) -> None:
+    said = deadline_line(wib(26, 16), now, cal, lang)
+    assert str(said) == line
+    assert said.overdue == (now >= wib(26, 16))
+
+
+def test_a_task_the_workflow_marked_late_is_late_whatever_this_clock_says(
+    cal: WorkCalendar,
+) -> None:
+    said = deadline_line(wib(26, 16), wib(17, 10), cal, "id", overdue=True, when=str)
+    assert (said.left, said.days_left, said.overdue) == ("terlambat", 0, True)
 
 
 # --- the activity ----------------------------------------------------------------------

@@ -391,6 +391,7 @@ def test_banner_names_a_start_command_the_workflow_accepts(
     assert "--fail-existing" in argv
     flags = [a for a in argv[3:] if a != "--fail-existing"]
     options = dict(zip(flags[::2], flags[1::2], strict=True))
+    # … and so must a start under the id of a process that ended.
     assert options["--id-reuse-policy"] == "RejectDuplicate"
     assert options["--type"] == "IkuWorkflow"
     assert options["--task-queue"] == "iku"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -70,3 +71,21 @@ async def test_every_executor_is_mailed_a_personal_link_to_their_own_task(
             assert message["Message-ID"].startswith(prefix)
             message_ids.add(message["Message-ID"])
     assert len(message_ids) == len(mail.for_process(p.id, "task"))  # all different
+
+
+async def test_a_mailed_link_lives_until_the_last_escalation_plus_the_grace_period(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    task = await p.task()
+    (sent,) = await mail.wait_for(p.id, "task", task.id)
+    text = sent.get_body(("plain",)).get_content()
+    link = re.search(r"http://iku\.test/t/(\S+)", text)
+    assert link is not None
+    claims = LinkSigner(settings.link_secret_value()).read(link.group(1))
+    # The Kasubbag may still be chased until the last escalation; the link outlives it
+    # by the grace period, to the second.
+    last_escalation = p.escalation_times(task)[-1]
+    assert last_escalation > task.deadline  # type: ignore[operator]
+    expected = last_escalation + timedelta(days=settings.link_grace_days)
+    assert claims.expires_at == expected.replace(microsecond=0)

@@ -8,7 +8,7 @@ import email.policy
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,14 @@ from temporalio.testing import ActivityEnvironment
 from activities.notify import LINK_KINDS, NotifyActivities, message_id
 from common.dates import format_when
 from common.links import LinkSigner
-from common.models import NoticeKind, Notification, ProcessSummary
+from common.models import (
+    Arrival,
+    ArrivalKind,
+    DocVersion,
+    NoticeKind,
+    Notification,
+    ProcessSummary,
+)
 from common.settings import EXAMPLE_DIRECTORY, Settings
 from tests.scenario import appointment, write_directory
 from tests.support import free_port, smtp_server
@@ -93,7 +100,13 @@ def server(smtp: tuple[Recorder, int]) -> Recorder:
 
 @pytest.fixture
 def cfg(tmp_path: Path, smtp: tuple[Recorder, int]) -> Settings:
-    return Settings(data_dir=tmp_path, smtp_port=smtp[1], public_base_url="http://testserver")
+    return Settings(
+        data_dir=tmp_path,
+        smtp_port=smtp[1],
+        public_base_url="http://testserver",
+        sop_number="1/123/OT.04.00/XI/2026",
+        sop_approved_on=date(2026, 11, 2),
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -108,7 +121,7 @@ def notification(kind: NoticeKind = NoticeKind.TASK, **fields: Any) -> Notificat
             year=2026,
             code="biro-perencanaan",
             title="IKU Kementerian Ketenagakerjaan 2026",
-            sop_number="1/.../OT.04.00/./...",
+            sop_number="1/123/OT.04.00/XI/2026",
         ),
         "task_id": "t-2-1",
         "step": 2,
@@ -189,7 +202,10 @@ def example_emails() -> list[str]:
 
 
 async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg: Settings) -> None:
-    result = await send(cfg, notification(recipients=["p-002"], note="Lengkapi <TOR> & jadwal"))
+    sent_up = Arrival(
+        kind=ArrivalKind.FORWARD, from_step=1, by="p-001", note="Lengkapi <TOR> & jadwal"
+    )
+    result = await send(cfg, notification(recipients=["p-002"], arrival=sent_up))
 
     [message] = server.messages()
     assert server.rcpt == [["ahmad.fauzi@kemnaker.example"]]
@@ -221,12 +237,15 @@ async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg:
     for part in (text, html):
         assert "Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan" in part
         assert "Penyusunan Indikator Kinerja Utama Kementerian" in part
-        assert "1/.../OT.04.00/./..." in part and "IKU Kementerian Ketenagakerjaan 2026" in part
+        assert "No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026" in part
+        assert "IKU Kementerian Ketenagakerjaan 2026" in part
         assert "Kamis, 26 Maret 2026 pukul 16.00 WIB" in part
         assert "Setujui" in part and "Kembalikan untuk diperbaiki" in part
         assert "Jangan diteruskan" in part
         assert "Ahmad Fauzi" in part
     assert "Lengkapi <TOR> & jadwal" in text
+    # The Kasubbag's note stands before everything else.
+    assert text.index("Catatan Kasubbag (langkah 1):") < text.index("Langkah 2 dari 16 (")
     # HTML is autoescaped: a note cannot inject markup.
     assert "Lengkapi &lt;TOR&gt; &amp; jadwal" in html and "<TOR>" not in html
 
@@ -392,6 +411,83 @@ async def test_cancelled_and_archived_go_to_everyone_involved(
         text, _ = bodies(message)
         assert all(w in text for w in words)
         assert "/t/" not in text
+
+
+async def test_a_return_says_so_in_its_subject_and_leads_with_the_note(
+    server: Recorder, cfg: Settings
+) -> None:
+    back = Arrival(
+        kind=ArrivalKind.RETURNED, from_step=9, by="p-003", note="Target indikator 2 belum terukur."
+    )
+    await send(cfg, notification(recipients=["p-002"], step=8, arrival=back))
+    [message] = server.messages()
+    assert message["Subject"].startswith(
+        "[IKU 2026] Dikembalikan untuk diperbaiki: langkah 8 dari 16 — "
+    )
+    text, html = bodies(message)
+    lead = "Dikembalikan untuk diperbaiki oleh Karo (langkah 9). Catatan:"
+    assert text.index(lead) < text.index("Langkah 8 dari 16 (")
+    assert "Target indikator 2 belum terukur." in text and lead in html
+
+
+async def test_a_new_version_by_the_karo_asks_the_kabag_to_initial_again(
+    server: Recorder, cfg: Settings
+) -> None:
+    fixed = Arrival(
+        kind=ArrivalKind.NEW_VERSION,
+        from_step=9,
+        by="p-003",
+        note="Indikator 3 saya perbaiki.",
+        version=DocVersion(kind="draf_iku", version=2, sha256="a" * 64),
+    )
+    await send(cfg, notification(recipients=["p-002"], step=8, arrival=fixed))
+    [message] = server.messages()
+    assert message["Subject"] == (
+        "[IKU 2026] Mohon paraf ulang: versi baru oleh Karo — langkah 8 dari 16"
+    )
+    text, html = bodies(message)
+    for part in (text, html):
+        assert "Versi baru oleh Karo: mohon paraf ulang." in part
+        assert "Draf IKU versi 2 pada langkah 9" in part
+        assert "Catatan Karo (langkah 9):" in part and "Indikator 3 saya perbaiki." in part
+
+
+async def test_the_karos_disposisi_stands_at_the_top_of_the_kabags_mail(
+    server: Recorder, cfg: Settings
+) -> None:
+    order = Arrival(
+        kind=ArrivalKind.FORWARD, from_step=3, by="p-003", note="Kabag agar membentuk Tim."
+    )
+    await send(cfg, notification(recipients=["p-002"], step=4, arrival=order))
+    [message] = server.messages()
+    assert "Mohon tindak lanjut: langkah 4 dari 16" in message["Subject"]
+    text, _ = bodies(message)
+    assert text.index("Disposisi Karo:") < text.index("Kabag agar membentuk Tim.")
+    assert text.index("Kabag agar membentuk Tim.") < text.index("Langkah 4 dari 16 (")
+
+
+@pytest.mark.parametrize(
+    ("kind", "page"),
+    [
+        (NoticeKind.ARCHIVED, "/proses/iku-2026-x/arsip"),
+        (NoticeKind.CANCELLED, "/proses/iku-2026-x"),
+    ],
+)
+async def test_the_bureau_is_told_of_the_end_with_the_page_only_it_may_open(
+    server: Recorder, cfg: Settings, kind: NoticeKind, page: str
+) -> None:
+    cfg.bureau_email = "biro.perencanaan@kemnaker.example"
+    n = notification(kind, recipients=["p-002"], task_id=None, step=None, to_bureau=True)
+    n.process.workflow_id = "iku-2026-x"
+    await send(cfg, n)
+    by_address = {m["To"].addresses[0].addr_spec: m for m in server.messages()}
+    assert set(by_address) == {"ahmad.fauzi@kemnaker.example", cfg.bureau_email}
+    bureau_text, bureau_html = bodies(by_address[cfg.bureau_email])
+    assert f"http://testserver{page}" in bureau_text and f"http://testserver{page}" in bureau_html
+    assert "Yth. Biro Perencanaan," in bureau_text
+    # An official cannot sign in to the bureau pages: no link they could not open.
+    official_text, _ = bodies(by_address["ahmad.fauzi@kemnaker.example"])
+    assert "/proses/" not in official_text
 
 
 @pytest.mark.parametrize("kind", list(NoticeKind))

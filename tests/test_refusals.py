@@ -76,6 +76,26 @@ async def test_the_kasubag_cannot_approve_her_own_proposal(p: Scenario):
     assert await refused(p, KASUBAG, Action.APPROVE, note="Setuju") == "own_submission"
 
 
+async def test_the_team_member_who_wrote_the_draft_cannot_initial_it_when_given_step_8(
+    p: Scenario,
+):
+    # The team leader writes the draft; the Kasubbag reviews it and passes it up.
+    await p.walk_to(8)
+    status = await p.status()
+    (draft,) = [d for d in status.documents if d.kind == "draf_iku"]
+    assert draft.by == TIM_KETUA
+    task = await p.task()
+    # Ops give the Kabag's paraf to the team leader (say, as acting Kabag) …
+    await p.handle.execute_update(
+        IkuWorkflow.assign,
+        Assignment(task_id=task.id, person=TIM_KETUA, by="ops", reason="Kabag dinas luar"),
+    )
+    # … who did not pass the work up, but wrote the version under review.
+    assert await refused(p, TIM_KETUA, Action.APPROVE) == "own_submission"
+    # Returning it is still theirs to do.
+    assert (await p.return_(TIM_KETUA, "Perlu ditinjau pejabat lain.")).outcome == "returned"
+
+
 async def test_an_action_the_step_does_not_allow_is_refused(p: Scenario):
     assert await refused(p, KASUBAG, Action.APPROVE) == "action_not_allowed"
     assert await refused(p, KASUBAG, Action.RETURN, note="x") == "action_not_allowed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from common.models import Action, HistoryEvent
+from common.models import Action, ArrivalKind, HistoryEvent
 from tests.scenario import KABAG, KARO, KASUBAG, MENTERI, REVIEWER, SEKJEN, Scenario
 from workflows import sop
 
@@ -36,14 +36,18 @@ async def test_a_return_lands_on_the_previous_step_with_a_new_round_and_task_id(
     # The person who must fix it is told why, in the mail that gives them the task.
     mails = await mail.wait_for(p.id, "task", after.id)
     assert "target belum terukur" in mails[0].get_body(("plain",)).get_content()
+    assert mails[0]["Subject"].startswith("[IKU 2027] Dikembalikan untuk diperbaiki: ")
+    assert after.arrival is not None and after.arrival.kind is ArrivalKind.RETURNED
     returned = [h for h in (await p.status()).history if h.action is Action.RETURN]
     assert [(h.step, h.person, h.note) for h in returned] == [
         (review_step, REVIEWER[review_step], "Mohon diperbaiki: target belum terukur.")
     ]
-    # Fixed and sent up again, it reaches the same reviewer in the new round.
+    # Sent up again, it reaches the same reviewer in the new round; a draft sent up
+    # unchanged first goes back to the Kabag, whose paraf on it the return withdrew.
     await p.do_step()
     again = await p.task()
-    assert (again.step, again.round) == (review_step, before.round + 1)
+    expected = 8 if review_step in (10, 11) else review_step
+    assert (again.step, again.round) == (expected, before.round + 1)
 
 
 async def test_the_karo_returns_the_draft_the_kabag_revises_it_the_karo_approves(
@@ -62,21 +66,34 @@ async def test_the_karo_returns_the_draft_the_kabag_revises_it_the_karo_approves
     v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
     assert v2.version == 2 and v2.by == KABAG
     assert [m.step for m in status.parafs if m.sha256 == v2.ref.sha256] == [8, 9]
-    # The Kabag's paraf on v1 stays on record: it says what he saw then.
-    assert [m.step for m in status.parafs if m.sha256 == v1.ref.sha256] == [8]
+    # The Kabag's paraf on the returned v1 is withdrawn; the riwayat still says what he
+    # initialled then.
+    assert [m.step for m in status.parafs if m.sha256 == v1.ref.sha256] == []
+    decided_v1 = [h for h in status.history if h.step == 8 and h.action is Action.APPROVE]
+    assert [d.sha256 for d in decided_v1[0].documents] == [v1.ref.sha256]
 
 
 async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
-    ts_env: WorkflowEnvironment, ts_worker, settings
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
 ):
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(10)
     await p.return_(SEKJEN, "Sesuaikan dengan Renstra 2025-2029.")
 
     # The Karo fixes the draft himself: his paraf is on bytes the Kabag never saw.
-    fixed = await p.approve(KARO, new_draft="Draf IKU v2 (Renstra 2025-2029)")
+    fixed = await p.approve(
+        KARO, "Sudah saya sesuaikan.", new_draft="Draf IKU v2 (Renstra 2025-2029)"
+    )
     assert fixed.next_step == 8 and fixed.next_task is not None
     assert fixed.next_task.assignees == [KABAG]
+    # The Kabag is told why it is back: a new version by the Karo, to initial again.
+    arrival = fixed.next_task.arrival
+    assert arrival is not None and arrival.kind is ArrivalKind.NEW_VERSION
+    assert (arrival.from_step, arrival.by, arrival.note) == (9, KARO, "Sudah saya sesuaikan.")
+    assert arrival.version is not None and arrival.version.version == 2
+    (told,) = await mail.wait_for(p.id, "task", fixed.next_task.id)
+    assert "Mohon paraf ulang: versi baru oleh Karo" in told["Subject"]
+    assert "Sudah saya sesuaikan." in told.get_body(("plain",)).get_content()
 
     # The Kabag initials v2; the Karo already has, so it goes straight to the Sekjen.
     assert (await p.approve(KABAG)).next_step == 10
@@ -84,13 +101,11 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     signed = await p.approve(MENTERI, "Ditandatangani.")
 
     status = await p.status()
-    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
+    _v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
     assert {(m.step, m.sha256) for m in status.parafs} == {
         (8, v2.ref.sha256),
         (9, v2.ref.sha256),
         (10, v2.ref.sha256),
-        (8, v1.ref.sha256),
-        (9, v1.ref.sha256),
     }
     assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
     # The Minister's reply names the signature, on exactly those bytes.
@@ -101,17 +116,41 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     assert iku.ref.sha256 == v2.ref.sha256
 
 
-async def test_the_minister_returns_the_sekjen_approves_unchanged_and_it_goes_back_to_sign(
+async def test_the_minister_returns_the_sekjen_approves_unchanged_and_all_initial_it_again(
     ts_env: WorkflowEnvironment, ts_worker, settings
 ):
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(11)
     returned = await p.return_(MENTERI, "Perjelas target tahun 2027.")
     assert returned.next_step == 10
+    # The returned version is no longer vouched for by anyone.
+    assert (await p.status()).parafs == []
 
-    # Nothing changed: every paraf still stands on the same bytes, so the Minister again.
+    # The Sekjen sends the same bytes up with an explanation: he initials them again, and
+    # so must the Kabag and the Karo before the Minister may sign.
     again = await p.approve(SEKJEN, "Sudah dijelaskan dalam lampiran.")
-    assert again.next_step == 11
+    assert again.next_step == 8
+    assert (await p.approve(KABAG)).next_step == 9
+    assert (await p.approve(KARO)).next_step == 11
+    status = await p.status()
+    assert sorted(m.step for m in status.parafs) == [8, 9, 10]
+
+
+async def test_the_karo_returns_and_the_kabags_paraf_on_that_version_is_withdrawn(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(9)
+    assert [m.step for m in (await p.status()).parafs] == [8]
+    await p.return_(KARO, "Target indikator 2 belum terukur.")
+    # The hint of the paraf table says it: a paraf on a returned version no longer stands.
+    assert (await p.status()).parafs == []
+    # The Kabag fixes it: his paraf is on the new version only.
+    fixed = await p.approve(KABAG, "Diperbaiki.", new_draft="Draf IKU v2")
+    assert fixed.next_step == 9
+    status = await p.status()
+    v2 = [d for d in status.documents if d.kind == "draf_iku"][-1]
+    assert [(m.step, m.sha256) for m in status.parafs] == [(8, v2.ref.sha256)]
 
 
 async def test_a_reviewer_who_returns_a_version_withdraws_their_paraf_on_it(

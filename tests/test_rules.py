@@ -9,6 +9,7 @@ import pytest
 
 from common.models import (
     Action,
+    Approval,
     Assignee,
     Attachment,
     ChecklistAnswer,
@@ -155,3 +156,66 @@ def test_an_acting_official_may_act_only_within_their_dates():
 def test_every_refusal_has_an_english_and_an_indonesian_text():
     for code, (english, indonesian) in rules.REFUSALS.items():
         assert english and indonesian and english != indonesian, code
+
+
+def test_the_signed_draft_becomes_the_iku_and_keeps_its_uploader():
+    record = with_draft("v1")
+    for number, person in ((7, "p-001"), (8, "p-002"), (9, "p-003"), (10, "p-004")):
+        approve(at_step(number, person, record=record), person)
+    approve(at_step(11, "p-005", record=record), "p-005")
+    draft, iku = rules.latest(record, "draf_iku"), rules.latest(record, "iku")
+    assert draft is not None and iku is not None
+    # The bytes the team leader uploaded at step 6, set as the IKU by the Minister at 11.
+    assert iku.ref == draft.ref and (iku.by, iku.step, iku.at) == ("p-006", 6, NOW)
+    assert iku.promoted is not None
+    assert (iku.promoted.step, iku.promoted.by) == (11, "p-005")
+    assert (iku.promoted.from_kind, iku.promoted.from_version) == ("draf_iku", 1)
+    assert draft.promoted is None
+
+
+def test_a_return_withdraws_every_paraf_on_the_returned_version():
+    record = with_draft("v1")
+    approve(at_step(8, "p-002", record=record), "p-002")
+    approve(at_step(9, "p-003", record=record), "p-003")
+    assert [m.step for m in record.marks] == [8, 9]
+    at_step(10, "p-004", record=record)
+    decision = Decision(
+        task_id=record.task.id,  # type: ignore[union-attr]
+        person="p-004",
+        action=Action.RETURN,
+        note="Perbaiki target.",
+        checklist=[ChecklistAnswer(item=i.code, ok=False) for i in sop.step(10).checklist],
+    )
+    rules.apply_decision(record, decision, rules.check_decision(record, decision, TODAY), NOW)
+    assert record.marks == []
+
+
+def test_a_karo_who_made_the_returned_version_keeps_his_paraf_on_it():
+    record = with_draft("v1")
+    approve(at_step(8, "p-002", record=record), "p-002")
+    # The Karo makes v2 and initials it with the upload.
+    assert approve(at_step(9, "p-003", record=record), "p-003", draft="v2").next_step == 8
+    approve(at_step(8, "p-002", record=record), "p-002")
+    approve(at_step(10, "p-004", record=record), "p-004")
+    at_step(11, "p-005", record=record)
+    decision = Decision(
+        task_id=record.task.id,  # type: ignore[union-attr]
+        person="p-005",
+        action=Action.RETURN,
+        note="Perjelas target.",
+        checklist=[ChecklistAnswer(item=i.code, ok=False) for i in sop.step(11).checklist],
+    )
+    rules.apply_decision(record, decision, rules.check_decision(record, decision, TODAY), NOW)
+    # The Kabag and the Sekjen must initial v2 again; the Karo, its author, may not
+    # approve it again and need not.
+    v2 = rules.latest(record, "draf_iku")
+    assert v2 is not None and v2.by == "p-003"
+    assert [m.step for m in record.marks if m.sha256 == v2.ref.sha256] == [9]
+    assert approve(at_step(10, "p-004", record=record), "p-004").next_step == 8
+    assert approve(at_step(8, "p-002", record=record), "p-002").next_step == 11
+
+
+def test_every_step_that_initials_or_signs_names_its_draft():
+    for step in sop.STEPS:
+        if step.approval in (Approval.PARAF, Approval.SIGNATURE):
+            assert step.draft is not None and step.draft in sop.DOC_KINDS, step.number

@@ -201,6 +201,38 @@ async def test_the_karo_cancels_the_process_and_everyone_involved_is_told(
     assert described.typed_search_attributes.get(sa.ASSIGNEE) == []
 
 
+async def test_on_cancel_the_whole_team_and_everyone_who_held_a_task_and_the_bureau_are_told(
+    ts_env: WorkflowEnvironment, ts_worker, settings, mail
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(8)
+    task = await p.task()
+    # The Kabag's paraf is given to a staff member for a while, then back to the Kabag.
+    for person in (STAF_LAIN, KABAG):
+        await p.handle.execute_update(
+            IkuWorkflow.assign, Assignment(task_id=task.id, person=person, by="ops", reason="x")
+        )
+    await p.handle.execute_update(
+        IkuWorkflow.cancel, CancelRequest(by="ops", reason="Diganti revisi 1")
+    )
+    await p.result()
+    told = await mail.wait_for(p.id, "cancelled", count=7)
+    to = sorted(m["X-Envelope-To"] for m in told)
+    assert to == sorted(
+        [
+            "rina.wulandari@kemnaker.example",  # Kasubbag: decided
+            "ahmad.fauzi@kemnaker.example",  # Kabag: decided, holds the task
+            "bambang.sutrisno@kemnaker.example",  # Karo: decided
+            "yusuf.maulana@kemnaker.example",  # leader of the team: wrote the draft
+            "putri.anggraini@kemnaker.example",  # member of the team: never decided
+            "michael.tan@kemnaker.example",  # held the task for a while
+            settings.bureau_email,  # the planning bureau, with the process page
+        ]
+    )
+    (bureau,) = [m for m in told if m["X-Envelope-To"] == settings.bureau_email]
+    assert f"/proses/{p.id}" in bureau.get_body(("plain",)).get_content()
+
+
 async def test_ops_cancel_by_signal_from_the_temporal_ui(
     ts_env: WorkflowEnvironment, ts_worker, settings
 ):

@@ -16,9 +16,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from common.archive_bag import validate_bag
+from common.models import CancelRequest
 from common.settings import Settings
 from devstack.temporal import temporal_binary
 from tests import samples
@@ -32,9 +36,11 @@ from tests.scenario import (
     STARTED,
     TIM_ANGGOTA,
     TIM_KETUA,
+    Scenario,
 )
 from tests.support import eventually
 from workflows import sop
+from workflows.iku import IkuWorkflow
 
 TEMPORAL = temporal_binary()
 IKU = Path(sys.executable).with_name("iku")  # the project's script, installed by uv sync
@@ -96,6 +102,8 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
         "--workflow-id",
         wid,
         "--fail-existing",
+        "--id-reuse-policy",
+        "RejectDuplicate",
         "--static-summary",
         f"IKU 2027 {code}",
         "--input",
@@ -219,6 +227,62 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     assert result["result"]["state"] == "archived" and result["result"]["returns"] == 1
     # Visibility follows a moment later: the archived process, and only it, is found.
     await listed(cli, f"IkuCode = '{code}' AND IkuState = 'archived'", wid)
+    archived_run = (await dev_env.client.get_workflow_handle(wid).describe()).run_id
+
+    # The id stays this process's: the README's command is refused by the server …
+    again = await cli.temporal(*start, check=False)
+    assert again.returncode != 0 and "already" in (again.stderr + again.stdout).lower()
+    # … and a start that allows duplicates (an old command, a script) is refused by the
+    # workflow itself, while the archived run stays whole and findable.
+    reused = [a if a != "RejectDuplicate" else "AllowDuplicate" for a in start]
+    await cli.temporal(*reused)
+    await refused_as_taken(dev_env, wid, "archived", archived_run)
+    await listed(cli, f"IkuCode = '{code}' AND IkuState = 'archived'", wid)
+
+
+async def refused_as_taken(
+    env: WorkflowEnvironment, workflow_id: str, state: str, earlier_run: str
+) -> None:
+    """The latest run of the id failed at once as ProcessIdTaken; the earlier run is intact."""
+    latest = env.client.get_workflow_handle(workflow_id)
+    with pytest.raises(WorkflowFailureError) as failed:
+        await asyncio.wait_for(latest.result(), 30)
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "ProcessIdTaken"
+    assert list(cause.details) == [state, earlier_run]
+    assert (await latest.describe()).run_id != earlier_run
+    earlier = env.client.get_workflow_handle_for(IkuWorkflow.run, workflow_id, run_id=earlier_run)
+    assert (await earlier.query(IkuWorkflow.status)).state.value == state
+
+
+async def test_a_cancelled_process_id_started_again_from_the_cli_is_refused_by_the_workflow(
+    dev_env: WorkflowEnvironment, dev_worker, settings, tmp_path
+):
+    cli = Cli(dev_env, settings, tmp_path)
+    p = await Scenario(dev_env.client, settings).start()
+    await p.handle.execute_update(
+        IkuWorkflow.cancel, CancelRequest(by="ops", reason="Diganti revisi 1")
+    )
+    await p.result()
+    cancelled_run = (await p.handle.describe()).run_id
+    await listed(cli, f"IkuCode = '{p.process.code}' AND IkuState = 'cancelled'", p.id)
+    start = [
+        "workflow",
+        "start",
+        "--type",
+        "IkuWorkflow",
+        "--task-queue",
+        settings.task_queue,
+        "--workflow-id",
+        p.id,
+        "--fail-existing",
+        "--input",
+        p.process.model_dump_json(),
+    ]
+    refused = await cli.temporal(*start, "--id-reuse-policy", "RejectDuplicate", check=False)
+    assert refused.returncode != 0
+    await cli.temporal(*start, "--id-reuse-policy", "AllowDuplicate")
+    await refused_as_taken(dev_env, p.id, "cancelled", cancelled_run)
 
 
 async def listed(cli: Cli, query: str, workflow_id: str) -> None:

@@ -287,3 +287,34 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     assert len([d for d in status.documents if d.kind == "bahan"]) == 2
     assert status.archive is not None and status.archive.valid
     assert validate_bag(Path(status.archive.path)) == (True, None)
+
+
+async def test_the_karo_makes_a_new_version_and_the_kabag_is_asked_to_initial_it_again(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, settings=web.settings).start()
+    await p.walk_to(9)
+    karo_task = await p.task()
+    link = await web.link(p.id, KARO, task_id=karo_task.id)
+    page = await web.open(link)
+    # The Kabag's paraf note stands at the top of the Karo's page.
+    assert "Catatan Kabag:" in page.text
+    result = await web.submit(
+        link,
+        page,
+        "approve",
+        note="Indikator 3 saya perbaiki.",
+        files={"draf_iku": [("Draf IKU v2.docx", samples.docx("Draf IKU v2"), DOCX)]},
+    )
+    assert result.status == 200, result.text
+    # The result page says why the draft goes down again.
+    assert "Versi baru oleh Karo: draf kembali ke langkah 8 untuk diparaf ulang." in result.text
+
+    kabag_task = await p.task()
+    assert kabag_task.step == 8
+    (mail,) = await web.mail.wait_for(p.id, "task", kabag_task.id)
+    assert "Mohon paraf ulang: versi baru oleh Karo" in mail["Subject"]
+    kabag = await web.open(await web.link(p.id, KABAG, task_id=kabag_task.id))
+    why = kabag.text[: kabag.text.index("Lembar Pemeriksaan")]
+    assert "Versi baru oleh Karo: mohon paraf ulang." in why
+    assert "Catatan Karo:" in why and "Indikator 3 saya perbaiki." in why

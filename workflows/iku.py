@@ -24,11 +24,15 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.archive import ArchiveActivities
     from activities.documents import DocumentActivities
+    from activities.lineage import LineageActivities
     from activities.notify import NotifyActivities
+    from activities.registry import RegistryActivities
     from activities.reporting import ReportingActivities
     from activities.schedule import ScheduleActivities
     from activities.staffing import StaffingActivities
+    from common import formats
     from common import search_attributes as sa
+    from common.formats import Outcome
     from common.models import (
         Action,
         ArchiveRequest,
@@ -38,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DecisionResult,
         DocumentsCheck,
+        EarlierRunRequest,
         HistoryEntry,
         HistoryEvent,
         NoticeKind,
@@ -146,6 +151,8 @@ class IkuWorkflow:
         record = self._record
         if input.record is None:
             self._check_workflow_id()
+            await self._check_id_unused()
+            await self._record_sop_number()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
         workflow.upsert_memo({"title": self._process.title})
@@ -169,6 +176,7 @@ class IkuWorkflow:
                 NoticeKind.CANCELLED,
                 task=record.task,
                 recipients=views.involved(record),
+                to_bureau=True,
                 note=record.cancel_reason or "",
             )
         # The last mails go out before the process ends.
@@ -211,6 +219,50 @@ class IkuWorkflow:
                 non_retryable=True,
             )
 
+    async def _check_id_unused(self) -> None:
+        """A process id stays one process for ever: a start under the id of a process that
+        was archived or cancelled ends here, refused, whoever started it and however."""
+        info = workflow.info()
+        try:
+            earlier = await workflow.execute_local_activity_method(
+                LineageActivities.find_earlier_run,
+                EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id),
+                summary="was this process id used before",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            # The start's id-reuse policy is the first guard; a process is not held up
+            # because the archive folder or visibility could not be read for a moment.
+            workflow.logger.warning("could not check for an earlier run of this id")
+            return
+        if earlier is not None:
+            # Marked, so lists and pages pass over this run to the process the id belongs to.
+            workflow.upsert_search_attributes([sa.STATE.value_set(sa.REFUSED)])
+            raise ApplicationError(
+                f"The process '{info.workflow_id}' was {earlier.state.value} (run "
+                f"{earlier.run_id}); its id is not used again. A new attempt is a revision: "
+                'start it with "revision": n, as iku-<year>-<code>-rev<n>.',
+                earlier.state.value,
+                earlier.run_id,
+                type="ProcessIdTaken",
+                non_retryable=True,
+            )
+
+    async def _record_sop_number(self) -> None:
+        """A process started without the SOP's number runs under the deployment's, and
+        keeps it (in its input across continue-as-new, in its archive)."""
+        if self._process.sop_number:
+            return
+        try:
+            number = await workflow.execute_local_activity_method(
+                RegistryActivities.registered_sop_number,
+                summary="the SOP's registered number",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            return  # shown as "not yet registered"; nothing else depends on it
+        self._process = self._process.model_copy(update={"sop_number": number})
+
     def _continue_as_new_due(self) -> bool:
         info = workflow.info()
         if info.is_continue_as_new_suggested():
@@ -240,14 +292,16 @@ class IkuWorkflow:
         record.bureau_identities = staffing.bureau
         record.task_seq += 1
         task = Task(
-            id=f"s{number:02d}-{record.task_seq:03d}",
+            id=formats.task_id(number, record.task_seq),
             step=number,
             round=record.round,
             role=step.role,
             assignees=staffing.assignees,
             entered_at=workflow.now(),
             entered_by=record.entered_by,
+            arrival=views.arrival(record, number),
         )
+        views.hold(record, task.assignees)
         if task.assignees:
             await self._start_clock(task)
             if record.state is not ProcessState.RUNNING:
@@ -321,17 +375,10 @@ class IkuWorkflow:
                 task=task,
                 with_link=True,
                 recipients=[a.person for a in task.assignees],
-                note=self._return_note(),
+                arrival=task.arrival,
             )
         else:
             self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
-
-    def _return_note(self) -> str:
-        """The note of the return that sent the work back here, if it came back."""
-        for entry in reversed(self._record.history):
-            if entry.event is HistoryEvent.DECIDED:
-                return entry.note if entry.action is Action.RETURN else ""
-        return ""
 
     # --- waiting on a task -------------------------------------------------------------
 
@@ -410,6 +457,7 @@ class IkuWorkflow:
                     task=task,
                     with_link=True,
                     recipients=[a.person for a in task.assignees],
+                    arrival=task.arrival,
                 )
         overdue = now >= schedule.deadline
         if overdue != task.overdue:
@@ -466,7 +514,7 @@ class IkuWorkflow:
         record.state = ProcessState.ARCHIVED
         self._log(HistoryEvent.ARCHIVED, task=task, detail=record.archive.bag_name)
         self._publish()
-        self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record))
+        self._notify(NoticeKind.ARCHIVED, recipients=views.involved(record), to_bureau=True)
 
     # --- decisions ---------------------------------------------------------------------
 
@@ -480,7 +528,7 @@ class IkuWorkflow:
             failed = self._archive_failed
             archive_error = failed[1] if failed and failed[0] == decision.task_id else None
             return DecisionResult(
-                outcome="archive_failed" if archive_error else outcome.outcome,  # type: ignore[arg-type]
+                outcome=Outcome.ARCHIVE_FAILED if archive_error else outcome.outcome,
                 from_step=outcome.from_step,
                 next_step=task.step if archive_error and task else outcome.next_step,
                 next_task=views.task_view(task) if task and not task.decided else None,
@@ -612,6 +660,7 @@ class IkuWorkflow:
             task = rules.check_task(record, assignment.task_id)
             rules.check_steer(record, assignment.by, self._today())
             task.assignees = found
+            views.hold(record, found)
             task.announce = "assigned"
             self._log(
                 HistoryEvent.ASSIGNED,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from common import catalogue
+from common.formats import Outcome as DecisionOutcome
 from common.models import (
     Action,
     Approval,
@@ -26,6 +27,7 @@ from common.models import (
     Mark,
     ProcessRecord,
     ProcessState,
+    Promotion,
     StepKind,
     Task,
 )
@@ -45,17 +47,17 @@ class Refusal(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    outcome: str  # submitted, approved, returned, handed_over, archived
+    outcome: DecisionOutcome
     from_step: int
     next_step: int | None
 
 
 _OUTCOME = {
-    Action.SUBMIT: "submitted",
-    Action.APPROVE: "approved",
-    Action.RETURN: "returned",
-    Action.HAND_OVER: "handed_over",
-    Action.ARCHIVE: "archived",
+    Action.SUBMIT: DecisionOutcome.SUBMITTED,
+    Action.APPROVE: DecisionOutcome.APPROVED,
+    Action.RETURN: DecisionOutcome.RETURNED,
+    Action.HAND_OVER: DecisionOutcome.HANDED_OVER,
+    Action.ARCHIVE: DecisionOutcome.ARCHIVED,
 }
 
 
@@ -160,7 +162,8 @@ def check_decision(record: ProcessRecord, decision: Decision, day: date) -> Acti
     if decision.team is not None and not step.names_team:
         raise Refusal("team_not_allowed")
     if step.approval is Approval.SIGNATURE and decision.action is Action.APPROVE:
-        draft = latest(record, step.requires[0])
+        assert step.draft is not None
+        draft = latest(record, step.draft)
         if draft is None or not all(
             has_paraf(record, s, draft.ref.sha256) for s in sop.PARAF_STEPS
         ):
@@ -243,7 +246,7 @@ def apply_decision(
         _promote(record, step, task, decision.person, now)
         _mark(record, step, task, decision.person, acting, now)
     if decision.action is Action.RETURN:
-        _revoke_paraf(record, step)
+        _withdraw_parafs(record, step)
     if decision.team is not None:
         record.team = decision.team
     next_step = _next_step(record, step, decision.action)
@@ -273,6 +276,30 @@ def _add_version(
     )
 
 
+def _set_as(
+    record: ProcessRecord, kind: str, source: Document, task: Task, person: str, now: datetime
+) -> None:
+    """The source's bytes become a version of ``kind`` without a new upload: the version
+    keeps who uploaded it, when and where, and says whose approval set it as ``kind``."""
+    previous = latest(record, kind)
+    record.documents.append(
+        source.model_copy(
+            update={
+                "kind": kind,
+                "version": (previous.version + 1) if previous else 1,
+                "promoted": Promotion(
+                    from_kind=source.kind,
+                    from_version=source.version,
+                    step=task.step,
+                    task_id=task.id,
+                    by=person,
+                    at=now,
+                ),
+            }
+        )
+    )
+
+
 def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str, now: datetime) -> None:
     """The approved Konsep becomes the Rencana Kerja; the signed draft becomes the IKU."""
     for out_kind, in_kind in step.promotes.items():
@@ -286,7 +313,7 @@ def _promote(record: ProcessRecord, step: sop.Step, task: Task, person: str, now
             record.documents.index(source) > record.documents.index(target)
             and target.ref.sha256 != source.ref.sha256
         ):
-            _add_version(record, out_kind, source.ref, task, person, now)
+            _set_as(record, out_kind, source, task, person, now)
 
 
 def _mark(
@@ -299,7 +326,8 @@ def _mark(
 ) -> None:
     if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
         return
-    draft = latest(record, step.requires[0])
+    assert step.draft is not None
+    draft = latest(record, step.draft)
     assert draft is not None
     kind = "paraf" if step.approval is Approval.PARAF else "signature"
     # One mark per step and version: initialling the same bytes again replaces the old one.
@@ -322,14 +350,20 @@ def _mark(
     )
 
 
-def _revoke_paraf(record: ProcessRecord, step: sop.Step) -> None:
-    """A reviewer who returns a version no longer vouches for it."""
-    if step.approval is not Approval.PARAF:
+def _withdraw_parafs(record: ProcessRecord, step: sop.Step) -> None:
+    """A returned version is found wanting: whoever initialled it must look at it again
+    before it goes up. The paraf its author gave with the upload stands: a reviewer who
+    made the version vouches for their own text, and may not approve it again."""
+    if step.draft is None:
         return
-    draft = latest(record, step.requires[0])
+    draft = latest(record, step.draft)
     if draft is not None:
         record.marks = [
-            m for m in record.marks if not (m.step == step.number and m.sha256 == draft.ref.sha256)
+            m
+            for m in record.marks
+            if not (
+                m.kind == "paraf" and m.sha256 == draft.ref.sha256 and m.task_id != draft.task_id
+            )
         ]
 
 
@@ -339,7 +373,8 @@ def _next_step(record: ProcessRecord, step: sop.Step, action: Action) -> int | N
     if action is Action.APPROVE and step.approval is Approval.PARAF:
         # One version, all initials: the version goes to the lowest paraf step that has not
         # initialled it, and to the Minister only when all three have.
-        draft = latest(record, step.requires[0])
+        assert step.draft is not None
+        draft = latest(record, step.draft)
         assert draft is not None
         missing = [s for s in sop.PARAF_STEPS if not has_paraf(record, s, draft.ref.sha256)]
         return missing[0] if missing else sop.SIGNATURE_STEP

@@ -174,6 +174,9 @@ class Step:
     related_sop: tuple[str, ...] = ()
     standard_time: str = "2d"  # working days ("d") or working hours ("h")
     names_team: bool = False  # step 5 names the Tim Penyusunan
+    # The document under review whose exact version a paraf or the signature concerns, and
+    # whose parafs a return withdraws (the Draf IKU at steps 7-11).
+    draft: str | None = None
 
     def activity(self, lang: str = "id") -> str:
         return self.activity_en if lang == "en" else self.activity_id
@@ -318,6 +321,7 @@ STEPS: tuple[Step, ...] = (
         "otherwise returns it to the drafting team for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=8,
         on_return=6,
         uploads=(Upload("draf_iku", _FORWARD_REVIEW), _REVIEW_NOTES),
@@ -335,6 +339,7 @@ STEPS: tuple[Step, ...] = (
         "otherwise returns it to the Kasubag for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=9,
         on_return=7,
         approval=Approval.PARAF,
@@ -353,6 +358,7 @@ STEPS: tuple[Step, ...] = (
         "General, otherwise returns it to the Kabag for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=10,
         on_return=8,
         approval=Approval.PARAF,
@@ -371,6 +377,7 @@ STEPS: tuple[Step, ...] = (
         "otherwise returns it to the Karo for revision",
         requires=_DRAFT,
         produces=_DRAFT,
+        draft="draf_iku",
         next=11,
         on_return=9,
         approval=Approval.PARAF,
@@ -389,6 +396,7 @@ STEPS: tuple[Step, ...] = (
         "for documentation, otherwise returns it to the Secretary General for revision",
         requires=_DRAFT,
         produces=_IKU,
+        draft="draf_iku",
         next=12,
         on_return=10,
         approval=Approval.SIGNATURE,

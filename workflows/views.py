@@ -9,6 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from common.models import (
+    Action,
+    Arrival,
+    ArrivalKind,
+    Assignee,
+    DocVersion,
+    HistoryEvent,
     ProcessInput,
     ProcessRecord,
     StatusView,
@@ -36,6 +42,7 @@ def task_view(task: Task) -> TaskView:
         overdue=task.overdue,
         escalations_sent=task.escalations_sent,
         unassigned=not task.assignees,
+        arrival=task.arrival,
     )
 
 
@@ -96,8 +103,44 @@ def current_details(record: ProcessRecord, day: date) -> str:
 
 
 def involved(record: ProcessRecord) -> list[str]:
-    """Everyone who decided something in this process, and whoever holds the task now."""
-    ids = [h.person for h in record.history if h.event.value == "decided" and h.person]
+    """Everyone told when the process ends: whoever held or decided a task (an acting
+    official too), every member and the leader of the Tim Penyusunan, and whoever holds
+    the task now."""
+    ids = list(record.holders)
+    for h in record.history:
+        if h.event is HistoryEvent.DECIDED and h.person:
+            ids.append(h.person)
+            if h.acting_for:
+                ids.append(h.acting_for)
+    if record.team is not None:
+        ids += [record.team.leader, *record.team.members]
     if record.task is not None:
         ids += [a.person for a in record.task.assignees]
     return list(dict.fromkeys(ids))
+
+
+def hold(record: ProcessRecord, assignees: list[Assignee]) -> None:
+    """Note who was given a task of this process."""
+    for a in assignees:
+        if a.person not in record.holders:
+            record.holders.append(a.person)
+
+
+def arrival(record: ProcessRecord, number: int) -> Arrival | None:
+    """Why the work comes to step ``number``: the last decision, and what it meant."""
+    decided = next((h for h in reversed(record.history) if h.event is HistoryEvent.DECIDED), None)
+    if decided is None or decided.step is None or decided.person is None:
+        return None
+    base = {"from_step": decided.step, "by": decided.person, "note": decided.note}
+    if decided.action is Action.RETURN:
+        return Arrival(kind=ArrivalKind.RETURNED, **base)
+    draft_kind = sop.step(decided.step).draft
+    if decided.action is Action.APPROVE and draft_kind and number < decided.step:
+        # Sent back down for paraf: a new version by the reviewer above, or the same one
+        # after a return withdrew the paraf on it.
+        draft = next((d for d in reversed(record.documents) if d.kind == draft_kind), None)
+        if draft is not None and draft.task_id == decided.task_id:
+            version = DocVersion(kind=draft.kind, version=draft.version, sha256=draft.ref.sha256)
+            return Arrival(kind=ArrivalKind.NEW_VERSION, version=version, **base)
+        return Arrival(kind=ArrivalKind.REINITIAL, **base)
+    return Arrival(kind=ArrivalKind.FORWARD, **base)

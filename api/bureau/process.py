@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +33,7 @@ from api.core.i18n_bureau import state_name
 from api.core.people import People
 from api.core.process_view import View
 from api.core.sop_table import build_table
+from common.formats import is_task_id
 from common.models import (
     Assignment,
     CancelRequest,
@@ -48,7 +48,6 @@ from workflows import sop
 
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 log = logging.getLogger("api.bureau")
-_TASK_ID = re.compile(r"^s[0-9]{2}-[0-9]{3,9}$")
 # The banner an action's redirect asks for (?ok=…), and the riwayat entry that must back it.
 _FLASHES = {
     "started": HistoryEvent.STARTED,
@@ -230,7 +229,7 @@ async def _act(page: Page, workflow_id: str, kind: str) -> Response:
         if kind != "resend" and not signed.identity.is_ops:
             # The workflow would refuse it too; the bureau's forms never offer it.
             raise refused("not_authorised", 403)
-        if kind != "cancel" and not _TASK_ID.fullmatch(task_id):
+        if kind != "cancel" and not is_task_id(task_id):
             raise refused("unknown_task", 409)
         client = page.client
         if kind == "resend":

@@ -15,22 +15,21 @@ from api.core.deps import SettingsDep, TemporalDep, today
 from api.core.gateway import ProcessError
 from api.core.i18n import Lang, text
 from api.core.i18n_bureau import state_name
-from common.models import (
-    DEFAULT_SOP_NUMBER,
-    ProcessInput,
-)
+from common.models import ProcessInput
+from common.settings import Settings
 from workflows import sop
 
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 
 
-def _start_values(form: FormData | None = None) -> dict[str, str]:
+def _start_values(settings: Settings, form: FormData | None = None) -> dict[str, str]:
     if form is None:
         return {
             "year": str(today().year + 1),
             "code": "",
             "revision": "0",
-            "sop_number": DEFAULT_SOP_NUMBER,
+            # The SOP's registered number, from the deployment's settings (never a placeholder).
+            "sop_number": settings.sop_number,
             "title": "",
         }
     return {
@@ -78,8 +77,10 @@ def _start_page(
 
 
 @router.get("/proses/baru", response_class=HTMLResponse)
-async def start_form(request: Request, signed: SignedInDep, lang: LangDep) -> Response:
-    return _start_page(request, lang, signed, _start_values())
+async def start_form(
+    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+) -> Response:
+    return _start_page(request, lang, signed, _start_values(settings))
 
 
 @router.post("/proses/baru", response_class=HTMLResponse)
@@ -93,9 +94,14 @@ async def start_process(
     form = await checked_form(request, signed, lang, settings)
     if form is None:
         return _start_page(
-            request, lang, signed, _start_values(), status=403, error=[text(lang, "csrf_failed")]
+            request,
+            lang,
+            signed,
+            _start_values(settings),
+            status=403,
+            error=[text(lang, "csrf_failed")],
         )
-    values = _start_values(form)
+    values = _start_values(settings, form)
     try:
         process = ProcessInput(
             year=values["year"],

@@ -70,6 +70,18 @@ class Versions:
             "by": self.name(doc.by),
             "step": doc.step,
             "when": self.when(doc.at),
+            # Set as this kind by an approval, without a new upload: said, not hidden in
+            # "uploaded by".
+            "set_as": text(
+                self.lang,
+                "set_as",
+                kind=doc_kind(self.lang, doc.kind),
+                step=doc.promoted.step,
+                name=self.name(doc.promoted.by),
+                when=self.when(doc.promoted.at),
+            )
+            if doc.promoted
+            else "",
             "url": self.url(doc),
             # A PDF or an image opens in the browser; a download link is offered beside it.
             "inline": opens_inline(doc.ref.media_type),

@@ -149,6 +149,11 @@ def summary(process: ProcessInput) -> str:
 async def start(client: Client, settings: Settings, process: ProcessInput) -> str:
     """Start one IKU process; refused (409) when its id runs, or ran to its end."""
     workflow_id = process.workflow_id()
+    if await process_run(client, workflow_id) is not None:
+        # The newest run was refused; the id belongs to the process that ended before it.
+        raise ProcessError(
+            409, "already_started", detail=await _existing_state(client, workflow_id)
+        )
     try:
         await client.start_workflow(
             IkuWorkflow.run,
@@ -185,7 +190,7 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
 
 async def _existing_state(client: Client, workflow_id: str) -> str:
     try:
-        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+        described = await (await _handle(client, workflow_id)).describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError:
         return ""
     state = described.typed_search_attributes.get(sa.STATE)
@@ -197,11 +202,47 @@ async def _existing_state(client: Client, workflow_id: str) -> str:
 # --- reading -------------------------------------------------------------------------
 
 
+async def process_run(client: Client, workflow_id: str) -> str | None:
+    """The run that is this process: the newest, unless the newest is a start the workflow
+    refused because the id belongs to a process that was archived or cancelled; then that
+    process's run, so its page and archive stay where they were. None: the newest."""
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError:
+        return None  # the caller's own request says what is wrong
+    if described.typed_search_attributes.get(sa.STATE) != sa.REFUSED:
+        return None
+    runs = [
+        execution
+        async for execution in client.list_workflows(
+            f"WorkflowId = '{workflow_id}'", rpc_timeout=RPC_TIMEOUT
+        )
+        if execution.typed_search_attributes.get(sa.STATE) not in (None, sa.REFUSED)
+        and execution.status is not WorkflowExecutionStatus.CONTINUED_AS_NEW
+    ]
+    runs.sort(key=lambda e: e.start_time, reverse=True)
+    return runs[0].run_id if runs else None
+
+
+async def _handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, Any]:
+    return client.get_workflow_handle(workflow_id, run_id=await process_run(client, workflow_id))
+
+
 async def status(client: Client, workflow_id: str) -> StatusView:
     check_workflow_id(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.query(IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT)
+        view: StatusView = await handle.query(IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT)
+        if view.history:
+            return view
+        # Nothing recorded: a run just starting, or a start refused because the id belongs
+        # to a process that ended (then that process is the one to show).
+        run = await process_run(client, workflow_id)
+        if run is None:
+            return view
+        return await client.get_workflow_handle(workflow_id, run_id=run).query(
+            IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT
+        )
     except RPCError as err:
         raise _rpc_error(err, workflow_id) from None
     except (WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError):
@@ -212,7 +253,7 @@ async def stopped_by_temporal(client: Client, workflow_id: str) -> bool:
     """Whether Temporal itself ended the run (terminated, failed, timed out): the record
     then still says running, and nothing can be done on it any more."""
     try:
-        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+        described = await (await _handle(client, workflow_id)).describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError:
         return False
     return described.status not in (

@@ -13,6 +13,7 @@ from api.core.i18n import Lang, action_done, doc_kind, refusal, role_name, text,
 from api.core.i18n_bureau import event_name, short_when
 from api.core.people import People
 from common.catalogue import acting_label
+from common.deadline import deadline_line
 from common.models import (
     Action,
     Approval,
@@ -88,8 +89,17 @@ class View:
         if task is not None and status.state is ProcessState.RUNNING:
             step = sop.step(task.step)
             since = next((h.at for h in status.history if h.task_id == task.id), None)
-            days = (
-                self.calendar.working_days_left(self.now, task.deadline) if task.deadline else None
+            line = (
+                deadline_line(
+                    task.deadline,
+                    self.now,
+                    self.calendar,
+                    self.lang,
+                    overdue=task.overdue,
+                    when=self.long,
+                )
+                if task.deadline
+                else None
             )
             out["task"] = {
                 "id": task.id,
@@ -108,15 +118,9 @@ class View:
                 ),
                 "unassigned": task.unassigned,
                 "since": self.long(since) if since else "",
-                "deadline": self.long(task.deadline) if task.deadline else "",
-                "overdue": task.overdue or bool(task.deadline and self.now >= task.deadline),
-                "left": (
-                    text(self.lang, "day_left")
-                    if days == 1
-                    else text(self.lang, "days_left", n=days)
-                )
-                if days is not None
-                else "",
+                "deadline": line.when if line else "",
+                "overdue": line.overdue if line else task.overdue,
+                "left": line.left if line else "",
                 "escalations": task.escalations_sent,
             }
         return out
@@ -160,7 +164,7 @@ class View:
             meaning = sop.step(h.step).approval if h.step else Approval.NONE
             if meaning not in (Approval.PARAF, Approval.SIGNATURE):
                 continue
-            draft_kind = sop.step(h.step).requires[0]  # type: ignore[arg-type]
+            draft_kind = sop.step(h.step).draft if h.step else None
             concerned = next((v for v in h.documents if v.kind == draft_kind), None)
             if concerned is None:
                 continue

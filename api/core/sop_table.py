@@ -19,6 +19,7 @@ from api.core.i18n_bureau import short_when
 from api.core.people import People
 from api.core.worktime import duration, standard
 from common.catalogue import acting_label
+from common.deadline import deadline_line
 from common.models import Action, HistoryEntry, HistoryEvent, ProcessState, StatusView, StepKind
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -285,7 +286,8 @@ def _fill(
         one.overdue = task.overdue or bool(task.deadline and now >= task.deadline)
         if task.deadline is not None:
             one.deadline = short_when(task.deadline, lang, tz)
-            days = calendar.working_days_left(now, task.deadline)
-            one.days_left = text(lang, "day_left") if days == 1 else text(lang, "days_left", n=days)
+            one.days_left = deadline_line(
+                task.deadline, now, calendar, lang, overdue=task.overdue, when=str
+            ).left
         if clock_start is not None:
             one.took = duration(calendar, calendar.working_hours_between(clock_start, now), lang)

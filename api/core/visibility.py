@@ -36,6 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.core.gateway import WORKFLOW_TYPE, ProcessError, unavailable
 from common import search_attributes as sa
+from common.formats import CODE_PATTERN
 from common.models import Model, PersonId
 from workflows import sop
 
@@ -77,7 +78,7 @@ class StateFilter(StrEnum):
     STOPPED = "stopped"
 
 
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
 
 
 class Filters(BaseModel):
@@ -283,7 +284,13 @@ async def list_page(
         await iterator.fetch_next_page()
     except RPCError as err:
         raise _error(err) from None
-    rows = [await _row(e) for e in iterator.current_page or []]
+    # A start refused because its id belongs to an ended process is not a process: the
+    # list shows the process once, by its own run.
+    rows = [
+        await _row(e)
+        for e in iterator.current_page or []
+        if e.typed_search_attributes.get(sa.STATE) != sa.REFUSED
+    ]
     return ListPage(rows, tokens.encode(signed_for, iterator.next_page_token))
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from api.core.gateway import WORKFLOW_ID
 from api.core.visibility import ProcessRow
-from common.models import DEFAULT_SOP_NUMBER, Decision, Model, PersonId
+from common.formats import CODE_PATTERN, REASON_MAX, TASK_ID_PATTERN, TITLE_MAX
+from common.models import Decision, Model, PersonId
+from common.sop_identity import check_sop_number
 
-TaskId = Annotated[str, StringConstraints(pattern=r"^s[0-9]{2}-[0-9]{3,9}$")]
+TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
 WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID.pattern)]
-Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
 
 
 class StartBody(Model):
@@ -26,11 +28,18 @@ class StartBody(Model):
     year: int = Field(ge=2000, le=2100, examples=[2027])
     code: Code = Field(examples=["kemnaker"])
     title: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)
     ] = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
-    sop_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ] = DEFAULT_SOP_NUMBER
+    # The SOP's registered number; left out, the deployment's (IKU_SOP_NUMBER). A template
+    # placeholder such as 1/.../OT.04.00/./... is refused.
+    sop_number: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+            AfterValidator(check_sop_number),
+        ]
+        | None
+    ) = Field(default=None, examples=["1/123/OT.04.00/XI/2026"])
     revision: int = Field(default=0, ge=0, le=99)
 
 
@@ -51,7 +60,7 @@ class DecideBody(Decision):
 class AssignBody(Model):
     task_id: TaskId
     person: PersonId
-    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    reason: Annotated[str, StringConstraints(max_length=REASON_MAX)] = ""
 
 
 class ResendBody(Model):
@@ -59,7 +68,9 @@ class ResendBody(Model):
 
 
 class CancelBody(Model):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
+    ]
 
 
 class ProcessList(Model):

@@ -38,6 +38,7 @@ from api.rest.models import (
 from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
 from common.filetypes import UnsupportedDocument
+from common.formats import CODE_PATTERN
 from common.models import (
     Assignment,
     CancelRequest,
@@ -105,7 +106,7 @@ def _ops_only(identity: Identity) -> None:
 async def start_process(
     body: StartBody, client: ClientDep, settings: SettingsDep, identity: ApiIdentityDep
 ) -> Started:
-    process = ProcessInput(**body.model_dump(), started_by=identity.who)
+    process = ProcessInput(**body.model_dump(exclude_none=True), started_by=identity.who)
     workflow_id = await gateway.start(client, settings, process)
     return Started(
         workflow_id=workflow_id,
@@ -138,7 +139,7 @@ def _filters(
 
 
 Year = Annotated[int | None, Query(ge=2000, le=2100)]
-CodeQ = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+CodeQ = Annotated[str | None, Query(pattern=CODE_PATTERN)]
 Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
 Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
 

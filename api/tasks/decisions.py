@@ -11,11 +11,9 @@ from pydantic import ValidationError
 from api.core.i18n import Lang, refusal, text
 from api.core.problems import PageError
 from api.tasks.uploads import SubmittedForm
+from common.formats import NOTE_MAX, REMARK_MAX
 from common.links import LinkClaims
 from common.models import Action, Attachment, ChecklistAnswer, Decision, Team
-
-NOTE_MAX = 4000
-REMARK_MAX = 1000
 
 
 def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decision:

@@ -7,18 +7,20 @@ from typing import Any
 from api.core.deps import today
 from api.core.i18n import Lang, activity, role_name, text, when
 from api.core.people import People
-from common.models import Approval, DecisionResult
+from common.deadline import deadline_line
+from common.formats import Outcome
+from common.models import Approval, ArrivalKind, DecisionResult
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 from workflows import sop
 
 
 def outcome_line(lang: Lang, result: DecisionResult) -> str:
-    if result.outcome == "archive_failed":
+    if result.outcome is Outcome.ARCHIVE_FAILED:
         # The decision stands; only the bag could not be built, and step 16 is open again.
         return text(lang, "outcome_archive_failed", error=result.archive_error or "—")
     key = f"outcome_{result.outcome}"
-    if result.outcome == "approved":
+    if result.outcome is Outcome.APPROVED:
         meaning = sop.step(result.from_step).approval
         if meaning is Approval.PARAF:
             key = "outcome_approved_paraf"
@@ -50,12 +52,29 @@ def result_page(
         ]
         deadline = None
         if task.deadline is not None:
-            days = calendar.working_days_left(now, task.deadline)
-            deadline = {
-                "when": when(task.deadline, lang, settings.timezone),
-                "left": text(lang, "day_left") if days == 1 else text(lang, "days_left", n=days),
-            }
+            line = deadline_line(
+                task.deadline,
+                now,
+                calendar,
+                lang,
+                overdue=task.overdue,
+                when=lambda m: when(m, lang, settings.timezone),
+            )
+            deadline = {"when": line.when, "left": line.left}
+        why = ""
+        arrival = task.arrival
+        if arrival is not None and arrival.kind in (
+            ArrivalKind.NEW_VERSION,
+            ArrivalKind.REINITIAL,
+        ):
+            why = text(
+                lang,
+                f"next_{arrival.kind.value}",
+                role=sop.ROLES[sop.step(arrival.from_step).role].short,
+                step=task.step,
+            )
         nxt = {
+            "why": why,
             "step": text(
                 lang,
                 "next_step",
@@ -74,9 +93,10 @@ def result_page(
         "from_step": text(lang, "step_of", n=step.number, total=len(sop.STEPS)),
         "from_activity": activity(lang, step.number),
         "outcome": outcome_line(lang, result),
-        "archive_failed": result.outcome == "archive_failed",
+        "archive_failed": result.outcome is Outcome.ARCHIVE_FAILED,
         "next": nxt,
-        "pending_next": task is None and result.outcome not in ("archived", "archive_failed"),
+        "pending_next": task is None
+        and result.outcome not in (Outcome.ARCHIVED, Outcome.ARCHIVE_FAILED),
         "archive": text(lang, "archive_done", name=archive.bag_name, files=archive.files)
         if archive is not None
         else "",

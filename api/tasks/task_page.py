@@ -28,10 +28,12 @@ from api.core.i18n import (
 from api.core.people import People
 from api.tasks.access import TaskAccess
 from common.catalogue import acting_label
+from common.deadline import deadline_line
 from common.filetypes import EXTENSIONS
 from common.models import (
     Action,
     Approval,
+    ArrivalKind,
     Document,
     HistoryEntry,
     HistoryEvent,
@@ -176,26 +178,59 @@ class _Context:
                 "name": self.people.name(status.process.started_by),
                 "step": None,
                 "when": "",
+                "why": "",
+                "returned": False,
                 "note": "",
+                "note_label": "",
             }
         last = decided[-1]
         returned = last.action is Action.RETURN
+        # Why it is here, as the workflow recorded it: a new version to initial again, or
+        # the same one whose paraf a return withdrew; and the sender's note or disposisi.
+        arrival = task.arrival
+        sender = sop.step(last.step) if last.step else None
+        role = sop.ROLES[sender.role].short if sender else ""
+        why = ""
+        if arrival is not None and arrival.kind in (
+            ArrivalKind.NEW_VERSION,
+            ArrivalKind.REINITIAL,
+        ):
+            why = text(
+                self.lang,
+                f"arrival_{arrival.kind.value}",
+                role=role,
+                step=arrival.from_step,
+                version=arrival.version.version if arrival.version else "",
+            )
+        if returned:
+            note_label = text(self.lang, "return_note")
+        elif sender is not None and sender.approval is Approval.DISPOSISI:
+            note_label = text(self.lang, "disposisi_of", role=role)
+        else:
+            note_label = text(self.lang, "note_of", role=role)
         return {
             "label": text(self.lang, "returned_by" if returned else "sent_by"),
             "name": self.people.name(last.person),
             "step": last.step,
             "when": self.when(last.at),
-            "note": last.note if returned else "",
+            "why": why,
+            "returned": returned,
+            "note": last.note.strip(),
+            "note_label": note_label,
         }
 
     def deadline(self, task: TaskView) -> dict[str, Any] | None:
         if task.deadline is None:
             return None
-        now = today()
-        days = self.calendar.working_days_left(now, task.deadline)
-        overdue = task.overdue or now >= task.deadline
-        left = text(self.lang, "day_left") if days == 1 else text(self.lang, "days_left", n=days)
-        return {"when": self.when(task.deadline), "left": left, "overdue": overdue}
+        line = deadline_line(
+            task.deadline,
+            today(),
+            self.calendar,
+            self.lang,
+            overdue=task.overdue,
+            when=self.when,
+        )
+        return {"when": line.when, "left": line.left, "overdue": line.overdue}
 
     def documents(self, status: StatusView, kinds: list[str]) -> list[dict[str, Any]]:
         # Links relative to the page (/t/<token>), in the reader's language.

@@ -1,0 +1,235 @@
+"""The printed record of a process (``ringkasan.html``): what the archive's manual copy is
+printed from ("disimpan sebagai data elektronik dan manual").
+
+In Bahasa Indonesia, self-contained (styles inline, no script, nothing fetched), every
+value escaped. People are named from the directory as it is when the archive is made; the
+record itself keeps only their ids. The page is the template file
+``record_templates/ringkasan.html``; this module only gathers what it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from common.archive_bag import BAG_CHECKSUMS, payload_path
+from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES
+from common.catalogue import label as label_of
+from common.dates import month_name
+from common.directory import Directory
+from common.models import Action, ArchiveRequest, HistoryEntry, Mark
+from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEP_BY_NUMBER
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("record_templates")),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.tests["list"] = lambda value: isinstance(value, list)
+
+# The record is in Bahasa Indonesia; its words are the catalogue's, as on the pages.
+_ACTIONS = {action: label_of(ACTIONS, action.value) for action in Action}
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person as the printed record names them, resolved from the directory."""
+
+    name: str
+    nip: str | None
+    position: str
+    acting: str | None = None  # "Plh" / "Plt" when standing in for someone
+    for_name: str | None = None
+    for_position: str | None = None
+
+
+def _when(moment: datetime, tz: tzinfo) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(tz)
+    return (
+        f"{local.day} {month_name(local.month)} {local.year}, "
+        f"{local:%H.%M} {local.tzname() or ''}".rstrip()
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n:,}".replace(",", ".") + " byte"
+
+
+def _acting_kind(directory: Directory, person: str, for_person: str, day: date) -> str:
+    """Plh or Plt, from the appointment that covered that day (any of the pair if the
+    dates were changed since), for records made before they kept the kind themselves."""
+    pair = [a for a in directory.acting if a.person == person and a.for_person == for_person]
+    covering = [a for a in pair if a.start <= day <= a.end]
+    chosen = covering or pair
+    return chosen[0].kind.title() if chosen else "Plh/Plt"
+
+
+def resolve_who(
+    directory: Directory,
+    person_id: str,
+    acting_for: str | None,
+    at: datetime,
+    tz: tzinfo,
+    role: str | None = None,
+    acting_kind: str | None = None,
+) -> Who:
+    role_name = ROLES[role].name_id if role in ROLES else ""
+    person = directory.person(person_id)
+    if person is None:
+        # Not a directory id (ops, the system) or a person since removed: print it as is.
+        who = Who(name=person_id, nip=None, position="")
+    else:
+        who = Who(name=person.name, nip=person.nip, position=person.position or role_name)
+    if not acting_for:
+        return who
+    absent = directory.person(acting_for)
+    day = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
+    return Who(
+        name=who.name,
+        nip=who.nip,
+        position=who.position,
+        acting=acting_kind.title()
+        if acting_kind
+        else _acting_kind(directory, person_id, acting_for, day),
+        for_name=absent.name if absent else acting_for,
+        for_position=(absent.position if absent and absent.position else role_name),
+    )
+
+
+def _step_label(number: int | None) -> str:
+    if number is None:
+        return ""
+    known = STEP_BY_NUMBER.get(number)
+    return f"{number} · {ROLES[known.role].short}" if known else str(number)
+
+
+def _kind_name(kind: str) -> str:
+    return DOC_KINDS[kind].name_id if kind in DOC_KINDS else kind
+
+
+def _checklist_text(entry: HistoryEntry) -> list[str]:
+    known = STEP_BY_NUMBER.get(entry.step or 0)
+    texts = {item.code: item.text_id for item in known.checklist} if known else {}
+    lines = []
+    for answer in entry.checklist:
+        line = f"{'✓' if answer.ok else '✗'} {texts.get(answer.item, answer.item)}"
+        lines.append(f"{line}: {answer.remark}" if answer.remark else line)
+    return lines
+
+
+def render_ringkasan(
+    request: ArchiveRequest,
+    run_id: str,
+    name: str,
+    created_at: datetime,
+    directory: Directory,
+    tz: tzinfo,
+    sop_line: str = "",
+) -> str:
+    """The printable record, in Bahasa Indonesia, self-contained; everything escaped."""
+    status = request.status
+    paths = {(d.kind, d.version, d.ref.sha256): payload_path(d) for d in request.documents}
+
+    def who(
+        person: str,
+        acting_for: str | None,
+        at: datetime,
+        step: int | None,
+        acting_kind: str | None = None,
+    ) -> Who:
+        role = STEP_BY_NUMBER[step].role if step in STEP_BY_NUMBER else None
+        return resolve_who(directory, person, acting_for, at, tz, role, acting_kind)
+
+    def mark_row(mark: Mark) -> dict[str, Any]:
+        return {
+            "kind": "Paraf" if mark.kind == "paraf" else "Tanda tangan",
+            "step": _step_label(mark.step),
+            "who": who(mark.person, mark.acting_for, mark.at, mark.step, mark.acting_kind),
+            "at": _when(mark.at, tz),
+            "document": f"{_kind_name(mark.document_kind)}, versi {mark.version}",
+            "sha256": mark.sha256,
+            "path": paths.get((mark.document_kind, mark.version, mark.sha256)),
+        }
+
+    marks = [mark_row(m) for m in sorted(status.parafs, key=lambda m: (m.step, m.at))]
+    if status.signature is not None:
+        marks.append(mark_row(status.signature))
+    documents = [
+        {
+            "step": _step_label(d.step),
+            "kind": _kind_name(d.kind),
+            "version": d.version,
+            "name": d.ref.name,
+            "size": _size(d.ref.size),
+            "media_type": d.ref.media_type,
+            "by": who(d.by, None, d.at, None).name,
+            "at": _when(d.at, tz),
+            # A version set as its kind by an approval, without a new upload.
+            "promoted": (
+                f"ditetapkan sebagai {_kind_name(d.kind)} pada langkah {d.promoted.step} "
+                f"({who(d.promoted.by, None, d.promoted.at, d.promoted.step).name}, "
+                f"{_when(d.promoted.at, tz)}) dari {_kind_name(d.promoted.from_kind)} "
+                f"versi {d.promoted.from_version}"
+            )
+            if d.promoted
+            else "",
+            "sha256": d.ref.sha256,
+            "path": payload_path(d),
+        }
+        for d in sorted(request.documents, key=lambda d: (d.step, d.kind, d.version))
+    ]
+    history = []
+    for entry in status.history:
+        person = (
+            who(entry.person, entry.acting_for, entry.at, entry.step, entry.acting_kind)
+            if entry.person
+            else None
+        )
+        history.append(
+            {
+                "seq": entry.seq,
+                "at": _when(entry.at, tz),
+                "event": label_of(EVENTS, entry.event.value),
+                "step": _step_label(entry.step),
+                "round": entry.round or "",
+                "person": person,
+                "action": _ACTIONS.get(entry.action, "") if entry.action else "",
+                "note": entry.note,
+                "checklist": _checklist_text(entry),
+                "documents": [
+                    f"{_kind_name(v.kind)} v{v.version} ({v.sha256[:12]})" for v in entry.documents
+                ],
+                "detail": entry.detail,
+            }
+        )
+    team = []
+    if status.team is not None:
+        for member in status.team.members:
+            person = directory.person(member)
+            label = person.name if person else member
+            team.append(f"{label} (ketua)" if member == status.team.leader else label)
+    header = [(HEADER_FIELDS.get(key, key), value) for key, value in SOP_HEADER.items()]
+    return _env.get_template("ringkasan.html").render(
+        header=header,
+        sop_line=sop_line or f"No. {request.process.sop_number}",
+        process=request.process,
+        workflow_id=request.workflow_id,
+        run_id=run_id,
+        state=label_of(STATES, status.state.value),
+        cancel_reason=status.cancel_reason,
+        team=team,
+        marks=marks,
+        documents=documents,
+        history=history,
+        bag_name=name,
+        created=_when(created_at, tz),
+        checksums=", ".join(BAG_CHECKSUMS),
+    )

@@ -1,0 +1,44 @@
+"""Formats and limits written once, for the workflow, the activities and the web layer.
+
+A task id, a process code, the lengths of a title, a note, a remark and a reason: the
+models validate with these, the web layer's forms and the JSON schema say the same, and
+a refusal's text quotes the same number.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+# A process code: the id is iku-<year>-<code>[-rev<n>].
+CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+CODE_MAX = 40
+TITLE_MAX = 300
+NOTE_MAX = 4000  # a decision's note, a disposisi
+REMARK_MAX = 1000  # a checklist item's remark
+REASON_MAX = 1000  # why a task was assigned, why a process was cancelled
+
+# A task: "s<step, 2 digits>-<the process's task counter, 3 digits or more>".
+TASK_ID_PATTERN = r"^s[0-9]{2}-[0-9]{3,9}$"
+_TASK_ID = re.compile(TASK_ID_PATTERN)
+
+
+def task_id(step: int, seq: int) -> str:
+    """The id of the ``seq``-th task of a process, at ``step``: ``s02-002``."""
+    return f"s{step:02d}-{seq:03d}"
+
+
+def is_task_id(text: str) -> bool:
+    return _TASK_ID.fullmatch(text) is not None
+
+
+class Outcome(StrEnum):
+    """What a decision did, as its reply says it."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    HANDED_OVER = "handed_over"
+    ARCHIVED = "archived"
+    # The archive decision is recorded but the bag could not be built (step 16 reopens).
+    ARCHIVE_FAILED = "archive_failed"
