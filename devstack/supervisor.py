@@ -141,6 +141,8 @@ class Supervisor:
                 str(settings.web_port),
                 # Task links carry their token in the path: no access log.
                 "--no-access-log",
+                # X-Forwarded-For is believed by the app, from IKU_TRUSTED_PROXIES only.
+                "--no-proxy-headers",
             ]
             web = await self._spawn(ChildSpec("web", argv, self.root, env))
             await wait_until_answers(

@@ -51,6 +51,11 @@ PROBLEMS: Mapping[str, tuple[str, str]] = {
         "The request is not valid; see errors for details.",
     ),
     "too_large": ("Permintaan terlalu besar.", "The request is too large."),
+    "unknown_host": (
+        "Nama server (Host) ini tidak dilayani di sini. Gunakan alamat resmi aplikasi IKU.",
+        "This server does not answer to that host name (Host). Use the IKU application's "
+        "official address.",
+    ),
     "method_not_allowed": (
         "Metode HTTP ini tidak didukung di alamat ini.",
         "This HTTP method is not supported here.",
