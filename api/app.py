@@ -53,6 +53,7 @@ from api.core.security import (
 from api.core.sessions import Sessions
 from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
+from api.core.upload_budget import UploadBudget
 from api.core.visibility import CountsCache, PageTokens
 from common.settings import Settings, get_settings
 from common.version import VERSION
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.credentials = Credentials(settings)
     app.state.sessions = Sessions(settings)
     app.state.signin_throttle = SignInThrottle()
+    app.state.upload_budget = UploadBudget(lambda: settings.link_upload_budget_bytes)
     app.state.page_tokens = PageTokens(settings.session_secret_value)
     app.state.counts = CountsCache()
     app.state.security_headers = security_headers(content_security_policy(CSS, BUREAU_CSS))

@@ -43,7 +43,7 @@ def document_response(status: StatusView, sha256: str, store: DocumentStore) -> 
     doc = next((d for d in reversed(status.documents) if d.ref.sha256 == sha256), None)
     if doc is None:
         raise ProcessError(404, "document_unknown")
-    path = store.path(sha256)
+    path = store.locate(sha256)  # stored, or staged by a decision just accepted
     try:
         intact = path.stat().st_size == doc.ref.size
     except FileNotFoundError:

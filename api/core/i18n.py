@@ -218,6 +218,14 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "link from your email again.",
     ),
     "too_large_title": ("Berkas terlalu besar", "File too large"),
+    "upload_budget_title": ("Batas unggahan tercapai", "Upload limit reached"),
+    "upload_budget_spent": (
+        "Melalui tautan ini sudah diunggah lebih dari {size} dalam 24 jam terakhir, batas "
+        "untuk satu tautan. Coba lagi dalam {hours} jam, atau hubungi Biro Perencanaan.",
+        "More than {size} has been uploaded through this link in the last 24 hours, the "
+        "limit for one link. Try again in {hours} hours, or contact the Planning Bureau "
+        "(Biro Perencanaan).",
+    ),
     "file_too_large": (
         "Berkas paling besar {size}. Perkecil berkasnya (misalnya simpan ulang "
         "sebagai PDF) lalu kirim lagi.",
