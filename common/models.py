@@ -13,13 +13,59 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from common.text import Line, MultiLine
+from common.text import CLEANED, VISIBLE, Line, MultiLine, NotBlank, PlainLine
 
 PersonId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 DEFAULT_SOP_NUMBER = "1/.../OT.04.00/./..."
+
+# Free text, with its limits written once (the pages, the JSON API and the CLI use these).
+TITLE_MAX = 300
+SOP_NUMBER_MAX = 100
+NOTE_MAX = 4000
+REASON_MAX = 1000
+REMARK_MAX = 1000
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=VISIBLE),
+    Line,
+    NotBlank,
+    Field(description=f"One line, at most {TITLE_MAX} characters. {CLEANED}"),
+]
+SopNumber = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SOP_NUMBER_MAX, pattern=VISIBLE),
+    Line,
+    NotBlank,
+    Field(description=f"One line, at most {SOP_NUMBER_MAX} characters. {CLEANED}"),
+]
+Note = Annotated[
+    str,
+    StringConstraints(max_length=NOTE_MAX),
+    MultiLine,
+    Field(description=f"At most {NOTE_MAX} characters; line breaks kept. {CLEANED}"),
+]
+Remark = Annotated[
+    str,
+    StringConstraints(max_length=REMARK_MAX),
+    MultiLine,
+    Field(description=f"At most {REMARK_MAX} characters. {CLEANED}"),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(max_length=REASON_MAX),
+    MultiLine,
+    Field(description=f"At most {REASON_MAX} characters. {CLEANED}"),
+]
+RequiredReason = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=REASON_MAX, pattern=VISIBLE),
+    MultiLine,
+    NotBlank,
+    Field(description=f"Required, at most {REASON_MAX} characters. {CLEANED}"),
+]
 
 
 class Model(BaseModel):
@@ -105,9 +151,9 @@ class DocVersion(Model):
 
 
 class ChecklistAnswer(Model):
-    item: Line
+    item: PlainLine
     ok: bool
-    remark: Annotated[MultiLine, StringConstraints(max_length=1000)] = ""
+    remark: Remark = ""
 
 
 class Team(Model):
@@ -129,13 +175,13 @@ class Decision(Model):
     task_id: str
     person: PersonId
     action: Action
-    note: Annotated[MultiLine, StringConstraints(max_length=4000)] = ""
+    note: Note = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
     documents: list[Attachment] = Field(default_factory=list, max_length=50)
     team: Team | None = None
     # The ops identity that entered this decision for the official (a paper disposisi
     # typed in, a call from the Minister's office); None when the official clicked.
-    via: Line | None = None
+    via: PlainLine | None = None
 
 
 class Assignment(Model):
@@ -143,20 +189,20 @@ class Assignment(Model):
 
     task_id: str
     person: PersonId
-    by: Line
-    reason: Annotated[MultiLine, StringConstraints(max_length=1000)] = ""
+    by: PlainLine
+    reason: Reason = ""
 
 
 class ResendRequest(Model):
     """Update `resend`: send the current task's notification again (new links)."""
 
     task_id: str
-    by: Line
+    by: PlainLine
 
 
 class CancelRequest(Model):
-    by: Line
-    reason: Annotated[MultiLine, StringConstraints(min_length=1, max_length=1000)]
+    by: PlainLine
+    reason: RequiredReason
 
 
 # --- people ----------------------------------------------------------------------------
@@ -230,11 +276,9 @@ class ProcessInput(Model):
 
     year: int = Field(ge=2000, le=2100)
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
-    sop_number: Annotated[Line, StringConstraints(min_length=1, max_length=100)] = (
-        DEFAULT_SOP_NUMBER
-    )
-    title: Annotated[Line, StringConstraints(min_length=1, max_length=300)]
-    started_by: Line
+    sop_number: SopNumber = DEFAULT_SOP_NUMBER
+    title: Title
+    started_by: PlainLine
     revision: int = Field(default=0, ge=0, le=99)
 
     def workflow_id(self) -> str:

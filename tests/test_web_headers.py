@@ -212,3 +212,23 @@ async def test_the_local_names_and_the_configured_ones_are_served(web: Web):
     web.settings.allowed_hosts = ["iku.kemnaker.go.id"]
     assert (await raw_get(web, "/healthz", b"iku.kemnaker.go.id"))[0] in (200, 503)
     assert (await raw_get(web, "/healthz", f"127.0.0.1:{port}".encode()))[0] == 400
+
+
+async def test_options_on_every_route_is_405_naming_the_allowed_methods(web: Web):
+    seen = set()
+    async with signed_in(web, "ops") as ops:
+        for method, template in routes(web):
+            path = template.format(token="x", workflow_id="iku-2027-x", sha256="0" * 64, name="x")
+            if path in seen:
+                continue
+            seen.add(path)
+            answer = await ops.http.options(
+                path,
+                headers={
+                    "Origin": "https://elsewhere.example",
+                    "Access-Control-Request-Method": "POST",
+                },
+            )
+            assert answer.status_code == 405, (path, answer.status_code)
+            assert method in answer.headers["allow"], path
+            assert "access-control-allow-origin" not in answer.headers

@@ -13,7 +13,16 @@ from pydantic import Field, StringConstraints
 
 from api.core.gateway import WORKFLOW_ID
 from api.core.visibility import ProcessRow
-from common.models import DEFAULT_SOP_NUMBER, Decision, Model, PersonId
+from common.models import (
+    DEFAULT_SOP_NUMBER,
+    Decision,
+    Model,
+    PersonId,
+    Reason,
+    RequiredReason,
+    SopNumber,
+    Title,
+)
 
 TaskId = Annotated[str, StringConstraints(pattern=r"^s[0-9]{2}-[0-9]{3,9}$")]
 WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID.pattern)]
@@ -25,12 +34,8 @@ class StartBody(Model):
 
     year: int = Field(ge=2000, le=2100, examples=[2027])
     code: Code = Field(examples=["kemnaker"])
-    title: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
-    ] = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
-    sop_number: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ] = DEFAULT_SOP_NUMBER
+    title: Title = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
+    sop_number: SopNumber = DEFAULT_SOP_NUMBER
     revision: int = Field(default=0, ge=0, le=99)
 
 
@@ -51,7 +56,7 @@ class DecideBody(Decision):
 class AssignBody(Model):
     task_id: TaskId
     person: PersonId
-    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    reason: Reason = ""
 
 
 class ResendBody(Model):
@@ -59,7 +64,7 @@ class ResendBody(Model):
 
 
 class CancelBody(Model):
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+    reason: RequiredReason
 
 
 class ProcessList(Model):

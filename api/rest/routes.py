@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
@@ -35,6 +35,7 @@ from api.rest.models import (
     StartBody,
     Started,
 )
+from api.rest.strict_query import no_unknown_query
 from common.archive_bag import iter_zip_bag, validate_bag
 from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
 from common.filetypes import UnsupportedDocument
@@ -64,7 +65,7 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem} for status in (401, 422, 503, *statuses)}
 
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(no_unknown_query)])
 
 ProcessId = Annotated[
     str,

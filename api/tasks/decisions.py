@@ -12,10 +12,15 @@ from api.core.i18n import Lang, refusal, text
 from api.core.problems import PageError
 from api.tasks.uploads import SubmittedForm
 from common.links import LinkClaims
-from common.models import Action, Attachment, ChecklistAnswer, Decision, Team
-
-NOTE_MAX = 4000
-REMARK_MAX = 1000
+from common.models import (
+    NOTE_MAX,
+    REMARK_MAX,
+    Action,
+    Attachment,
+    ChecklistAnswer,
+    Decision,
+    Team,
+)
 
 
 def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decision:
