@@ -610,7 +610,7 @@ _TEMPLATE = _env.from_string(
        break-after: avoid; page-break-after: avoid; }
   table { width: 100%; border-collapse: collapse; margin: 2mm 0; }
   th, td { border: 1px solid #444; padding: 1.2mm 1.6mm; vertical-align: top;
-           text-align: left; }
+           text-align: left; overflow-wrap: anywhere; }
   th { background: #eee; font-weight: bold; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   table.fields th { width: 32%; }
