@@ -4,10 +4,11 @@ Three front doors over one core: ``api.tasks`` (an official's task link), ``api.
 (the planning bureau's pages), ``api.rest`` (the JSON API under ``/api``); ``api.core``
 holds what they share and imports none of them. This module puts them together.
 
-    uv run uvicorn api.app:app --host 127.0.0.1 --port 8000 --no-access-log
+    uv run uvicorn api.app:app --host 127.0.0.1 --port 8000 --no-access-log --no-proxy-headers
 
-Access logs stay off: task links carry their token in the path. Anything this app logs
-about a request names its path through ``api.core.security.redact``.
+Access logs stay off: task links carry their token in the path. uvicorn's own proxy headers
+stay off: ``api.core.edge`` believes X-Forwarded-For only from IKU_TRUSTED_PROXIES.
+Anything this app logs about a request names its path through ``api.core.security.redact``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from api.core.answers import Audience, audience_of, for_bureau_page, for_json, f
 from api.core.auth import Credentials, SignInRequired, sign_in_redirect
 from api.core.body_limit import BodyLimit
 from api.core.deps import Keys
+from api.core.edge import AllowedHosts, ClientAddress
 from api.core.gateway import ProcessError
 from api.core.i18n import LANGS, Lang, negotiate, text
 from api.core.json_errors import (
@@ -52,6 +54,7 @@ from api.core.security import (
 from api.core.sessions import Sessions
 from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
+from api.core.upload_budget import UploadBudget
 from api.core.visibility import CountsCache, PageTokens
 from common import tracing
 from common.documents import StoreUnavailable
@@ -93,12 +96,17 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.state.credentials = Credentials(settings)
     app.state.sessions = Sessions(settings)
     app.state.signin_throttle = SignInThrottle()
+    app.state.upload_budget = UploadBudget(lambda: settings.link_upload_budget_bytes)
     app.state.page_tokens = PageTokens(settings.session_secret_value)
     app.state.counts = CountsCache()
     app.state.security_headers = security_headers(content_security_policy(CSS, BUREAU_CSS))
     # Inside SecurityHeaders, so a refused body still gets the headers.
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, headers=app.state.security_headers)
+    # Outermost: a request to a name we do not serve is refused before anything reads it,
+    # and every route sees the client's own address (never one the client wrote itself).
+    app.add_middleware(ClientAddress, settings=settings)
+    app.add_middleware(AllowedHosts, settings=settings)
     app.add_exception_handler(PageError, _page_error)
     app.add_exception_handler(ProcessError, _process_error)
     app.add_exception_handler(SignInRequired, sign_in_redirect)

@@ -316,6 +316,14 @@ PAGES: Mapping[str, Pair] = {
     "at_step": ("langkah {n}", "step {n}"),
     "return_note": ("Catatan pengembalian", "Why it was returned"),
     "deadline": ("Tenggat", "Deadline"),
+    "upload_budget_title": ("Batas unggahan tercapai", "Upload limit reached"),
+    "upload_budget_spent": (
+        "Melalui tautan ini sudah diunggah lebih dari {size} dalam 24 jam terakhir, batas "
+        "untuk satu tautan. Coba lagi dalam {hours} jam, atau hubungi Biro Perencanaan.",
+        "More than {size} has been uploaded through this link in the last 24 hours, the "
+        "limit for one link. Try again in {hours} hours, or contact the Planning Bureau "
+        "(Biro Perencanaan).",
+    ),
     "note_of": ("Catatan {role}", "Note from the {role}"),
     "disposisi_of": ("Disposisi {role}", "Disposition of the {role}"),
     "arrival_new_version": (
@@ -560,6 +568,11 @@ PAGES: Mapping[str, Pair] = {
 
 # The bureau's pages (and the printed record's header, which names the same things).
 BUREAU: Mapping[str, Pair] = {
+    "unknown_host": (
+        "Nama server (Host) ini tidak dilayani di sini. Gunakan alamat resmi aplikasi IKU.",
+        "This server does not answer to that host name (Host). Use the IKU application's "
+        "official address.",
+    ),
     # frame
     "bureau_unit": (
         "Biro Perencanaan dan Manajemen Kinerja",

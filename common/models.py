@@ -29,12 +29,54 @@ from common.formats import (
     Outcome,
 )
 from common.sop_identity import check_sop_number
-from common.text import Line, MultiLine
+from common.text import CLEANED, VISIBLE, Line, MultiLine, NotBlank, PlainLine
 
 PersonId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+# Free text, with its limits written once (the pages, the JSON API and the CLI use these).
+SOP_NUMBER_MAX = 100
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=VISIBLE),
+    Line,
+    NotBlank,
+    Field(description=f"One line, at most {TITLE_MAX} characters. {CLEANED}"),
+]
+SopNumber = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SOP_NUMBER_MAX, pattern=VISIBLE),
+    Line,
+    NotBlank,
+    Field(description=f"One line, at most {SOP_NUMBER_MAX} characters. {CLEANED}"),
+]
+Note = Annotated[
+    str,
+    StringConstraints(max_length=NOTE_MAX),
+    MultiLine,
+    Field(description=f"At most {NOTE_MAX} characters; line breaks kept. {CLEANED}"),
+]
+Remark = Annotated[
+    str,
+    StringConstraints(max_length=REMARK_MAX),
+    MultiLine,
+    Field(description=f"At most {REMARK_MAX} characters. {CLEANED}"),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(max_length=REASON_MAX),
+    MultiLine,
+    Field(description=f"At most {REASON_MAX} characters. {CLEANED}"),
+]
+RequiredReason = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=REASON_MAX, pattern=VISIBLE),
+    MultiLine,
+    NotBlank,
+    Field(description=f"Required, at most {REASON_MAX} characters. {CLEANED}"),
+]
 
 
 class Model(BaseModel):
@@ -134,9 +176,9 @@ class DocVersion(Model):
 
 
 class ChecklistAnswer(Model):
-    item: Line
+    item: PlainLine
     ok: bool
-    remark: Annotated[MultiLine, StringConstraints(max_length=REMARK_MAX)] = ""
+    remark: Remark = ""
 
 
 class Team(Model):
@@ -158,13 +200,13 @@ class Decision(Model):
     task_id: str
     person: PersonId
     action: Action
-    note: Annotated[MultiLine, StringConstraints(max_length=NOTE_MAX)] = ""
+    note: Note = ""
     checklist: list[ChecklistAnswer] = Field(default_factory=list, max_length=50)
     documents: list[Attachment] = Field(default_factory=list, max_length=50)
     team: Team | None = None
     # The ops identity that entered this decision for the official (a paper disposisi
     # typed in, a call from the Minister's office); None when the official clicked.
-    via: Line | None = None
+    via: PlainLine | None = None
 
 
 class Assignment(Model):
@@ -172,20 +214,20 @@ class Assignment(Model):
 
     task_id: str
     person: PersonId
-    by: Line
-    reason: Annotated[MultiLine, StringConstraints(max_length=REASON_MAX)] = ""
+    by: PlainLine
+    reason: Reason = ""
 
 
 class ResendRequest(Model):
     """Update `resend`: send the current task's notification again (new links)."""
 
     task_id: str
-    by: Line
+    by: PlainLine
 
 
 class CancelRequest(Model):
-    by: Line
-    reason: Annotated[MultiLine, StringConstraints(min_length=1, max_length=REASON_MAX)]
+    by: PlainLine
+    reason: RequiredReason
 
 
 # --- people ----------------------------------------------------------------------------
@@ -260,9 +302,9 @@ class ProcessInput(Model):
     year: int = Field(ge=2000, le=2100)
     code: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
     # The SOP's registered number; blank: the deployment's (IKU_SOP_NUMBER), set at start.
-    sop_number: Annotated[Line, StringConstraints(max_length=100)] = ""
-    title: Annotated[Line, StringConstraints(min_length=1, max_length=TITLE_MAX)]
-    started_by: Line
+    sop_number: Annotated[str, StringConstraints(max_length=SOP_NUMBER_MAX), Line] = ""
+    title: Title
+    started_by: PlainLine
     revision: int = Field(default=0, ge=0, le=99)
 
     @field_validator("sop_number")

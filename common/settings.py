@@ -351,7 +351,10 @@ class Settings(BaseSettings):
         """The Host names the web layer answers to."""
         if self.allowed_hosts:
             return [h.lower() for h in self.allowed_hosts]
-        public = urlsplit(self.public_base_url).hostname
+        try:
+            public = urlsplit(self.public_base_url).hostname
+        except ValueError:  # a malformed base URL names no host; the local names remain
+            public = None
         return list(dict.fromkeys([*LOCAL_HOSTS, *([public.lower()] if public else [])]))
 
     def is_trusted_proxy(self, address: str | None) -> bool:

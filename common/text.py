@@ -13,6 +13,10 @@ read as "exe.pdf", the zero-width characters (U+200B–U+200F), the byte-order m
 Removing rather than refusing: a note pasted from a word processor often carries a
 zero-width space the official never saw, and nothing they meant to write is lost.
 Leading and trailing whitespace is trimmed, so a blank title is an empty one.
+
+A field's limit applies to what is sent (so the JSON schema's ``maxLength`` is exact); the
+cleaning comes after, and a required field must still hold a visible character then
+(``VISIBLE``, said in the schema as a ``pattern``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import re
 import unicodedata
 from typing import Annotated, Final
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator
 
 _NEWLINES: Final = re.compile(r"\r\n?|[\x0b\x0c\x85\u2028\u2029]")
 
@@ -54,15 +58,26 @@ def has_invisible(value: str) -> bool:
     return any(_invisible(ch) for ch in value)
 
 
-def _line(value: object) -> object:
-    return clean_line(value) if isinstance(value, str) else value
+# A character that is neither whitespace nor invisible: a required field holds one.
+VISIBLE: Final = (
+    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+CLEANED: Final = (
+    "Leading and trailing spaces are trimmed and invisible characters (control, "
+    "bidirectional, zero-width) removed, after the length limit is checked."
+)
 
 
-def _multiline(value: object) -> object:
-    return clean_multiline(value) if isinstance(value, str) else value
+def not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must contain a visible character")
+    return value
 
 
-# Use as ``Annotated[Line, StringConstraints(max_length=...)]``: the limits apply to the
-# cleaned text.
-Line = Annotated[str, BeforeValidator(_line)]
-MultiLine = Annotated[str, BeforeValidator(_multiline)]
+# Put the limits (StringConstraints) before these in ``Annotated``: they check what was
+# sent, then the text is cleaned.
+Line = AfterValidator(clean_line)
+MultiLine = AfterValidator(clean_multiline)
+NotBlank = AfterValidator(not_blank)
+PlainLine = Annotated[str, Line]

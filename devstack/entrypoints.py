@@ -8,5 +8,6 @@ from __future__ import annotations
 WORKER_SCRIPT = "worker.py"
 # The ASGI app uvicorn serves.
 WEB_APP = "api.app:app"
-# Task links carry their token in the path: uvicorn's access log stays off everywhere.
-WEB_OPTIONS = ("--no-access-log",)
+# Task links carry their token in the path: no access log. X-Forwarded-For is believed by
+# the app, from IKU_TRUSTED_PROXIES only, never by uvicorn itself.
+WEB_OPTIONS = ("--no-access-log", "--no-proxy-headers")

@@ -244,7 +244,7 @@ async def test_when_temporal_cannot_be_reached_the_api_and_the_pages_say_503(web
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {token(settings, 'ops')}"}
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://iku.test", headers=headers, timeout=30
+        transport=transport, base_url=settings.public_base_url, headers=headers, timeout=30
     ) as client:
         problem(await client.get("/api/processes/iku-2027-x"), 503, "unavailable")
         problem(
@@ -253,7 +253,7 @@ async def test_when_temporal_cannot_be_reached_the_api_and_the_pages_say_503(web
             "unavailable",
         )
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://iku.test", timeout=30
+        transport=transport, base_url=settings.public_base_url, timeout=30
     ) as browser:
         bureau = Bureau(browser, settings)
         assert (await bureau.sign_in("bureau")).status_code == 303  # no Temporal needed

@@ -22,9 +22,12 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from tests.bureau import started_on_queue, token
@@ -43,6 +46,12 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    # The schema says what the API does: what it calls invalid is refused (a limit, a
+    # blank title, an unknown query parameter), and an undocumented method gets 405 with
+    # an Allow header that names the documented ones.
+    negative_data_rejection,
+    unsupported_method,
+    allow_header_conformance,
 ]
 
 

@@ -130,3 +130,8 @@ def test_trusted_proxies_are_addresses_or_networks(tmp_path, monkeypatch):
     monkeypatch.setenv("IKU_TRUSTED_PROXIES", "proxy.local")
     with pytest.raises(ValidationError, match="IKU_TRUSTED_PROXIES"):
         Settings(data_dir=tmp_path)
+
+
+def test_a_malformed_public_base_url_leaves_the_local_names(tmp_path):
+    settings = Settings(data_dir=tmp_path, public_base_url="http://[::1")
+    assert settings.hosts() == ["127.0.0.1", "localhost", "::1"]

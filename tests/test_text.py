@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import ValidationError
 
@@ -58,11 +60,25 @@ def test_a_decision_note_and_remarks_lose_their_hidden_characters():
     assert decision.via == "ops"
 
 
-def test_the_limits_apply_to_the_cleaned_text():
-    note = "a" * 4000 + "\u200b" * 50
+def test_the_limits_apply_to_what_is_sent_then_the_text_is_cleaned():
+    # So the schema's maxLength says exactly what is accepted.
+    with pytest.raises(ValidationError):
+        Decision(task_id="s07-001", person="p-karo", action="approve", note="a" * 4001)
+    with pytest.raises(ValidationError):
+        Decision(task_id="s07-001", person="p-karo", action="approve", note=" " + "a" * 4000)
+    note = "a" * 3990 + "\u200b" * 10
     assert Decision(task_id="s07-001", person="p-karo", action="approve", note=note).note == (
-        "a" * 4000
+        "a" * 3990
     )
+
+
+def test_the_schema_says_the_limits_and_that_a_title_may_not_be_blank():
+    schema = ProcessInput.model_json_schema()["properties"]
+    for name, limit in (("title", 300), ("sop_number", 100)):
+        assert schema[name]["maxLength"] == limit and schema[name]["minLength"] == 1
+        assert "trimmed" in schema[name]["description"]
+        pattern = re.compile(schema[name]["pattern"])
+        assert pattern.search("IKU 2027") and not pattern.search(" \t\u200b\u202e\x00")
 
 
 def test_a_title_of_only_invisible_characters_is_refused():

@@ -50,8 +50,9 @@ async def test_the_outbox_asks_for_the_ops_credential(web: Web):
 
 
 async def test_the_outbox_refuses_a_browser_on_another_machine(web: Web):
-    # As a reverse proxy on this machine would forward it: uvicorn trusts 127.0.0.1 to name
-    # the real client, which is then not local.
+    # As a reverse proxy on this machine would forward it, trusted to name the real client,
+    # which is then not local.
+    web.settings.trusted_proxies = ["127.0.0.1"]
     response = await web.http.get(
         f"{web.settings.public_base_url}/outbox",
         auth=ops(web),

@@ -68,8 +68,9 @@ async def serve(settings: Settings, client: Client | None) -> AsyncIterator[str]
         log_config=None,
         log_level=None,
         lifespan="on",
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # As the run command: forwarded headers are believed by api.core.edge, from
+        # IKU_TRUSTED_PROXIES only, never by uvicorn itself.
+        proxy_headers=False,
     )
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -15,13 +15,15 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from markupsafe import Markup, escape
 
-from api.core.auth import get_credentials
-from api.core.deps import LangDep, SettingsDep
+from api.core.auth import get_credentials, get_sessions
+from api.core.deps import LangDep, SettingsDep, SignInThrottleDep
 from api.core.i18n import Lang, text, when
 from api.core.pages import render
 from api.core.problems import PageError
+from api.core.throttle import FAILURE_DELAY_SECONDS
 from common.catalogue import NOTICE_KINDS, label
 from common.mailstore import InvalidMessageName, StoredMessage, list_messages, read_message
+from common.text import clean_line
 
 router = APIRouter(tags=["ops"])
 
@@ -32,25 +34,46 @@ _LINK = re.compile(r"https?://[^\s<>\"']+")
 _basic = HTTPBasic(auto_error=False, realm=REALM)
 
 
+# Headers a proxy adds: a request carrying one was relayed, so it is not a local browser's,
+# unless a trusted proxy relayed it (then api.core.edge made request.client the client).
+_RELAYED = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
 async def ops_only(
     request: Request,
     settings: SettingsDep,
     lang: LangDep,
+    throttle: SignInThrottleDep,
     credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> None:
     if not settings.outbox_enabled:
         raise PageError(404, text(lang, "not_found_title"), [])
-    # request.client is the peer, or the client a trusted local proxy names (uvicorn's
-    # proxy headers): either way, a remote browser is refused.
+    # request.client is the peer, or the client a trusted proxy names (api.core.edge):
+    # either way, a remote browser is refused; so is one relayed by a proxy not trusted.
     host = request.client.host if request.client else ""
-    if host not in LOOPBACK:
+    relayed = any(h in request.headers for h in _RELAYED)
+    if host not in LOOPBACK or (relayed and not settings.is_trusted_proxy(_peer(request))):
         raise PageError(403, text(lang, "cross_site_title"), [])
-    # The sign-in's own check (constant time, passwords read once and kept), ops only.
-    identity = (
-        get_credentials(request).password(credentials.username, credentials.password)
-        if credentials is not None
-        else None
-    )
+    identity = None
+    if credentials is not None:
+        # The sign-in's own throttle and check (constant time, passwords read once), ops only.
+        user = clean_line(credentials.username)[:256]
+        sessions = get_sessions(request)
+        known = sessions.knows_browser(request.cookies.get(sessions.known_cookie), user)
+        wait = throttle.retry_after(host, user, known_browser=known)
+        if wait:
+            raise PageError(
+                429,
+                text(lang, "unavailable_title"),
+                [text(lang, "signin_throttled", minutes=-(-wait // 60))],
+                headers={"Retry-After": str(wait)},
+            )
+        identity = get_credentials(request).password(user, credentials.password)
+        if identity is None:
+            throttle.failed(host, user)
+            await asyncio.sleep(FAILURE_DELAY_SECONDS)
+        else:
+            throttle.succeeded(host, user)
     if identity is None or not identity.is_ops:
         raise PageError(
             401,
@@ -58,6 +81,12 @@ async def ops_only(
             [],
             headers={"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'},
         )
+
+
+def _peer(request: Request) -> str | None:
+    """The TCP peer itself, before api.core.edge put a trusted proxy's client in its place."""
+    peer = request.scope.get("iku.peer") or request.scope.get("client")
+    return peer[0] if peer else None
 
 
 OpsOnly = Annotated[None, Depends(ops_only)]

@@ -2,7 +2,10 @@
 
 The form carries a token bound to a nonce cookie (no session exists yet to bind it to), is
 checked for a same-origin POST, and every failure waits a little and counts towards a
-lock-out of that user name from that address (``api.core.throttle``).
+lock-out of that user name from that address, and towards a growing delay of the account
+from anywhere that a browser which signed in as that user before does not feel
+(``api.core.throttle``). The address is the peer's, or what a trusted proxy names
+(``api.core.edge``): never what the client writes in X-Forwarded-For.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from api.core.problems import PageError
 from api.core.security import check_same_origin
 from api.core.sessions import Sessions
 from api.core.throttle import FAILURE_DELAY_SECONDS
+from common.text import clean_line
 
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 log = logging.getLogger("api.signin")
@@ -113,11 +117,12 @@ async def sign_in(
             status=403,
         )
     form = await request.form()
-    user = str(form.get("user") or "").strip()[:FIELD_MAX]
+    user = clean_line(str(form.get("user") or ""))[:FIELD_MAX]
     password = str(form.get("password") or "")[:FIELD_MAX]
     next_path = safe_next(str(form.get("next") or ""))
     address = _address(request)
-    wait = throttle.retry_after(address, user)
+    known = sessions.knows_browser(request.cookies.get(sessions.known_cookie), user)
+    wait = throttle.retry_after(address, user, known_browser=known)
     if wait:
         response = _form_page(
             request,
@@ -158,6 +163,7 @@ async def sign_in(
     log.info("%s signed in from %s", identity.who, address)
     response = RedirectResponse(next_path, status_code=303)
     sessions.issue(response, identity.who, identity.kind)
+    sessions.remember_browser(response, user)
     response.delete_cookie(
         f"__Host-{NONCE_COOKIE}" if sessions.secure else NONCE_COOKIE,
         path="/",

@@ -22,6 +22,7 @@ from api.core.nonce import PageNonces
 from api.core.people import People
 from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
+from api.core.upload_budget import UploadBudget
 from api.core.visibility import CountsCache, PageTokens
 from common.documents import DocumentStore, open_document_store
 from common.links import LinkSigner
@@ -75,6 +76,13 @@ async def get_signin_throttle(request: Request) -> SignInThrottle:
 PageTokensDep = Annotated[PageTokens, Depends(get_page_tokens)]
 CountsDep = Annotated[CountsCache, Depends(get_counts)]
 SignInThrottleDep = Annotated[SignInThrottle, Depends(get_signin_throttle)]
+
+
+async def get_upload_budget(request: Request) -> UploadBudget:
+    return request.app.state.upload_budget  # type: ignore[no-any-return]
+
+
+UploadBudgetDep = Annotated[UploadBudget, Depends(get_upload_budget)]
 
 
 class Keys:

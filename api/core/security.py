@@ -138,11 +138,17 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 def _origin_of(url: str) -> tuple[str, str] | None:
-    """(scheme, host:port) with the default port spelt out, or None if not a URL."""
-    parts = urlsplit(url)
-    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+    """(scheme, host:port) with the default port spelt out, or None if not a URL.
+
+    A client writes Origin as it likes: a bracket left open (``http://[::1``), a port that
+    is not a number or out of range make ``urlsplit`` raise, and are simply not a URL."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+            return None
+        port = str(parts.port) if parts.port else _DEFAULT_PORTS[parts.scheme]
+    except ValueError:
         return None
-    port = str(parts.port) if parts.port else _DEFAULT_PORTS[parts.scheme]
     return parts.scheme, f"{parts.hostname.lower()}:{port}"
 
 

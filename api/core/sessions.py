@@ -38,6 +38,12 @@ SECURE_COOKIE = "__Host-iku_session"
 _SALT = "iku-bureau-session-v1"
 _SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # token_urlsafe: safe as a file name
 REVOKED_DIR = "signed-out"
+# A browser that signed in as a user before is not held by that account's sign-in delay
+# (api.core.throttle): a stranger failing on purpose cannot keep the real user out of it.
+KNOWN_COOKIE = "iku_known"
+SECURE_KNOWN_COOKIE = "__Host-iku_known"
+_KNOWN_SALT = "iku-known-browser-v1"
+KNOWN_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,36 @@ class Sessions:
 
     def _password_mark(self, kind: Kind) -> str:
         return self._password_marks[kind]
+
+    @cached_property
+    def _known_serializer(self) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._secret, salt=_KNOWN_SALT)
+
+    @property
+    def known_cookie(self) -> str:
+        return SECURE_KNOWN_COOKIE if self.secure else KNOWN_COOKIE
+
+    def remember_browser(self, response: Response, user: str) -> None:
+        """After a successful sign-in: this browser is known to ``user`` for a while."""
+        response.set_cookie(
+            self.known_cookie,
+            self._known_serializer.dumps(user.lower()),
+            max_age=KNOWN_DAYS * 86400,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def knows_browser(self, value: str | None, user: str) -> bool:
+        """Whether the browser's known-browser cookie was issued for ``user``."""
+        if not value or len(value) > 512 or not user:
+            return False
+        try:
+            known = self._known_serializer.loads(value, max_age=KNOWN_DAYS * 86400)
+        except (BadSignature, SignatureExpired):
+            return False
+        return isinstance(known, str) and known == user.lower()
 
     def issue(self, response: Response, who: str, kind: Kind) -> Session:
         session = Session(sid=secrets.token_urlsafe(18), who=who, kind=kind)

@@ -13,8 +13,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from api.core.gateway import WORKFLOW_ID
 from api.core.visibility import ProcessRow
-from common.formats import CODE_PATTERN, REASON_MAX, TASK_ID_PATTERN, TITLE_MAX
-from common.models import Decision, Model, PersonId
+from common.formats import CODE_PATTERN, TASK_ID_PATTERN
+from common.models import Decision, Model, PersonId, Reason, RequiredReason, Title
 from common.sop_identity import check_sop_number
 
 TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
@@ -27,9 +27,7 @@ class StartBody(Model):
 
     year: int = Field(ge=2000, le=2100, examples=[2027])
     code: Code = Field(examples=["kemnaker"])
-    title: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)
-    ] = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
+    title: Title = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
     # The SOP's registered number; left out, the deployment's (IKU_SOP_NUMBER). A template
     # placeholder such as 1/.../OT.04.00/./... is refused.
     sop_number: (
@@ -60,7 +58,7 @@ class DecideBody(Decision):
 class AssignBody(Model):
     task_id: TaskId
     person: PersonId
-    reason: Annotated[str, StringConstraints(max_length=REASON_MAX)] = ""
+    reason: Reason = ""
 
 
 class ResendBody(Model):
@@ -68,9 +66,7 @@ class ResendBody(Model):
 
 
 class CancelBody(Model):
-    reason: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
-    ]
+    reason: RequiredReason
 
 
 class ProcessList(Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
@@ -35,6 +35,7 @@ from api.rest.models import (
     StartBody,
     Started,
 )
+from api.rest.strict_query import no_unknown_query
 from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
 from common.filetypes import UnsupportedDocument
@@ -61,11 +62,28 @@ RoleQ = Annotated[
 ]
 
 
+_DESCRIPTIONS = {
+    400: "`unknown_host`: the Host header is not one this deployment serves",
+    401: "No or a wrong bearer token",
+    403: "The token's identity may not do this",
+    404: "No such process (or archive)",
+    409: "The process or task is not in a state that allows this",
+    413: "The file is larger than the upload limit",
+    415: "The file is not one of the accepted document types",
+    422: "The request breaks a rule or the schema; `errors` names each field",
+    503: "Temporal is out of reach or busy; `Retry-After` says when to try again",
+}
+
+
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": Problem} for status in (401, 422, 503, *statuses)}
+    """The problem answers of an operation: those every operation may give, and its own."""
+    return {
+        status: {"model": Problem, "description": _DESCRIPTIONS[status]}
+        for status in sorted({400, 401, 422, 503, *statuses})
+    }
 
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(no_unknown_query)])
 
 ProcessId = Annotated[
     str,

@@ -16,13 +16,22 @@ from temporalio.client import Client
 
 from api.core import gateway
 from api.core.answers import unknown_link
-from api.core.deps import CalendarDep, KeysDep, LangDep, PeopleDep, SettingsDep, StoreDep
+from api.core.deps import (
+    CalendarDep,
+    KeysDep,
+    LangDep,
+    PeopleDep,
+    SettingsDep,
+    StoreDep,
+    UploadBudgetDep,
+)
 from api.core.gateway import ProcessError
 from api.core.i18n import Lang, refusal, text
 from api.core.nonce import PageNonces, update_id
 from api.core.pages import render
 from api.core.people import People
 from api.core.problems import PageError
+from api.core.upload_budget import LinkBudget
 from api.tasks.access import (
     CheckedLinkDep,
     TaskAccess,
@@ -36,7 +45,7 @@ from api.tasks.access import (
 from api.tasks.decisions import build_decision, with_documents
 from api.tasks.result_page import result_page
 from api.tasks.task_page import FormValues, task_page
-from api.tasks.uploads import FormReader, Limits, SubmittedForm
+from api.tasks.uploads import FormReader, Limits, StagedFiles, SubmittedForm
 from common.links import LinkClaims
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -101,35 +110,43 @@ async def decide_task(
     people: PeopleDep,
     store: StoreDep,
     calendar: CalendarDep,
+    budget: UploadBudgetDep,
 ) -> HTMLResponse:
     reader = FormReader(
         store,
         Limits(settings.max_upload_bytes),
         lang,
         lambda nonce: keys.nonces.verify(token, nonce),
+        LinkBudget(budget, f"{claims.workflow_id}/{claims.task_id}/{claims.person}"),
     )
     form = await reader.read(request)  # files spooled, not yet stored
+    staged: StagedFiles | None = None
     try:
         decision = build_decision(claims, form, lang)
         again = bool(form.files) and await _decided_before(
             token, claims, client, settings, people, lang
         )
-        # Stored only now that the whole form passed; content-addressed, so a form sent
-        # twice stores its files once.
-        attachments = [] if again else await form.commit()
+        # Staged only now that the whole form passed: the workflow's check finds them, the
+        # store keeps them only if it accepts. Content-addressed: a form sent twice stages
+        # its files once (the second time they are not sent on at all).
+        staged = None if again else await form.stage()
     finally:
         form.discard()
     try:
         result = await gateway.decide(
             client,
             claims.workflow_id,
-            with_documents(decision, attachments),
+            with_documents(decision, staged.attachments if staged else []),
             exact_id=update_id(claims.task_id, form.nonce),
         )
     except ProcessError as err:
+        if staged is not None and not _may_still_apply(err):
+            await staged.discard()  # refused: nothing of this form is kept
         return await _not_applied(
             err, token, claims, form, client, settings, people, calendar, keys.nonces, lang
         )
+    if staged is not None:
+        await staged.commit()
     log.info(
         "%s %s: %s by %s, next step %s",
         claims.workflow_id,
@@ -140,6 +157,13 @@ async def decide_task(
     )
     page = result_page(result, lang=lang, settings=settings, people=people, calendar=calendar)
     return render("result.html", lang, page)
+
+
+def _may_still_apply(err: ProcessError) -> bool:
+    """No answer yet, or Temporal out of reach mid-request: the decision may yet be (or
+    already be) accepted, so its staged files stay where the workflow and readers find
+    them. Every other answer is the workflow's refusal."""
+    return err.code == "pending" or (err.code == "unavailable" and not err.new_key)
 
 
 async def _decided_before(

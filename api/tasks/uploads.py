@@ -5,7 +5,11 @@ so the body is fed to python-multipart's push parser chunk by chunk instead. Eac
 into a ``Spool`` (a temporary file inside the store) that counts and hashes as it writes:
 past ``max_upload_bytes`` the upload stops with 413. When a file ends, its type is judged
 by its bytes (``detect_media_type``). Nothing becomes a document until the whole form has
-been read and every file passed, and ``commit`` is called; any refusal discards every spool.
+been read and every file passed: then the files are *staged* (``stage``: the workflow's
+check and readers find them) and committed into the store only once the workflow accepted
+the decision, or removed when it refused it; any earlier refusal discards every spool.
+Every file byte also counts against the link's upload budget (``api.core.upload_budget``):
+past it the form is refused with 429.
 
 File inputs are named ``doc.<kind>`` after the SOP's document kinds; the client's file name
 is kept only as a display name.
@@ -23,7 +27,14 @@ from starlette.requests import ClientDisconnect, Request
 
 from api.core.i18n import Lang, size, text
 from api.core.problems import PageError
-from common.documents import DocumentStore, DocumentTooLarge, Spool, display_name
+from api.core.upload_budget import LinkBudget
+from common.documents import (
+    DocumentStore,
+    DocumentTooLarge,
+    Spool,
+    StagedDocument,
+    display_name,
+)
 from common.filetypes import UnsupportedDocument
 from common.models import Attachment
 from workflows import sop
@@ -66,17 +77,42 @@ class SubmittedForm:
     def all(self, name: str) -> list[str]:
         return self.fields.get(name, [])
 
-    async def commit(self) -> list[Attachment]:
-        """Every spooled file becomes a document in the store (content-addressed)."""
-        attachments = []
-        for upload in self.files:
-            ref = await asyncio.to_thread(upload.spool.commit, upload.name, upload.media_type)
-            attachments.append(Attachment(kind=upload.kind, ref=ref))
-        return attachments
+    async def stage(self) -> StagedFiles:
+        """Every spooled file staged in the store (content-addressed), not yet stored."""
+        staged = StagedFiles()
+        try:
+            for upload in self.files:
+                document = await asyncio.to_thread(
+                    upload.spool.stage, upload.name, upload.media_type
+                )
+                staged.documents.append((upload.kind, document))
+        except BaseException:
+            await staged.discard()
+            raise
+        return staged
 
     def discard(self) -> None:
         for upload in self.files:
             upload.spool.discard()
+
+
+@dataclass
+class StagedFiles:
+    """A decision's files: readable by the workflow's check, the store's only on commit."""
+
+    documents: list[tuple[str, StagedDocument]] = field(default_factory=list)
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        return [Attachment(kind=kind, ref=document.ref) for kind, document in self.documents]
+
+    async def commit(self) -> None:
+        for _, document in self.documents:
+            await asyncio.to_thread(document.commit)
+
+    async def discard(self) -> None:
+        for _, document in self.documents:
+            await asyncio.to_thread(document.discard)
 
 
 @dataclass
@@ -102,8 +138,11 @@ class FormReader:
         limits: Limits,
         lang: Lang,
         verify_nonce: Callable[[str], str | None],
+        budget: LinkBudget | None = None,
     ) -> None:
-        """``verify_nonce``: the nonce's random part when it was made for this page."""
+        """``verify_nonce``: the nonce's random part when it was made for this page;
+        ``budget``: what the link may still upload."""
+        self.budget = budget
         self.store = store
         self.limits = limits
         self.lang = lang
@@ -258,6 +297,8 @@ class FormReader:
             part.spool = self.store.spool(self.limits.file_bytes)
             self.spools.append(part.spool)
         chunks, part.pending = part.pending, []
+        if self.budget is not None and not self.budget.spend(sum(map(len, chunks))):
+            raise _Refused(self._budget_spent(self.budget.retry_after()))
         try:
             await asyncio.to_thread(_write_all, part.spool, chunks)
         except DocumentTooLarge:
@@ -333,6 +374,23 @@ class FormReader:
                 ),
                 text(self.lang, "nothing_applied"),
             ],
+        )
+
+    def _budget_spent(self, retry_after: int) -> PageError:
+        assert self.budget is not None
+        return PageError(
+            429,
+            text(self.lang, "upload_budget_title"),
+            [
+                text(
+                    self.lang,
+                    "upload_budget_spent",
+                    size=size(self.budget.budget.limit()),
+                    hours=max(1, -(-retry_after // 3600)),
+                ),
+                text(self.lang, "nothing_applied"),
+            ],
+            headers={"Retry-After": str(max(retry_after, 1))},
         )
 
     def _bad_form(self) -> PageError:
