@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     # The outbox page shows every mail the local sink kept; only the local run turns it on.
     outbox_enabled: bool = False
 
+    # Electronic signatures: the CA, the keystore and the CRL live in signing_dir
+    # (default <data_dir>/signing); an RFC 3161 timestamp authority, if any, stamps every
+    # paraf and signature with its own time.
+    tsa_url: str | None = None
+
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
 
@@ -102,6 +107,7 @@ class Settings(BaseSettings):
     documents_dir: Path = Path()
     archive_dir: Path = Path()
     mail_dir: Path = Path()
+    signing_dir: Path = Path()
 
     @model_validator(mode="after")
     def _check_clock(self) -> Settings:
@@ -128,6 +134,7 @@ class Settings(BaseSettings):
             ("documents_dir", "documents"),
             ("archive_dir", "archive"),
             ("mail_dir", "mail"),
+            ("signing_dir", "signing"),
         ):
             if getattr(self, name) == Path():
                 setattr(self, name, self.data_dir / sub)
