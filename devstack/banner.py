@@ -121,6 +121,10 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
         + ", "
         + kept("ops-api-token", settings.ops_api_token, "IKU_OPS_API_TOKEN")
     )
+    lines.append(
+        "    TTE passphrases "
+        f"{settings.signing_dir / 'initial-passphrases'} (cat it; each official's first one)"
+    )
     return lines
 
 
