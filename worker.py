@@ -22,6 +22,7 @@ from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
 from activities.notify import NotifyActivities
 from activities.schedule import ScheduleActivities
+from activities.signatures import SignatureActivities
 from activities.staffing import StaffingActivities
 from common.settings import Settings, get_settings
 from common.temporal import connect
@@ -34,6 +35,7 @@ def activities(settings: Settings) -> list[object]:
         *_methods(StaffingActivities(settings), "resolve_staffing", "find_people"),
         *_methods(ScheduleActivities(settings), "plan_schedule"),
         *_methods(DocumentActivities(settings), "missing_documents"),
+        *_methods(SignatureActivities(settings), "check_signed_version"),
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
     ]

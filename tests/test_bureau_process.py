@@ -91,7 +91,7 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         p.handle = dev_env.client.get_workflow_handle(wid)
 
         tor, konsep = samples.pdf("TOR IKU"), samples.docx("Konsep Rencana Kerja")
-        draft = samples.docx("Draf IKU v1")
+        draft = samples.pdf("Draf IKU v1")  # the draft goes up for paraf as a PDF
         await web.act(
             wid,
             KASUBAG,
@@ -129,7 +129,10 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         assert "Tim Penyusunan" in page.text
 
         await web.act(
-            wid, TIM_KETUA, "submit", files={"draf_iku": [("Draf IKU.docx", draft, DOCX)]}
+            wid,
+            TIM_KETUA,
+            "submit",
+            files={"draf_iku": [("Draf IKU.pdf", draft, "application/pdf")]},
         )
         for person in (KASUBAG, KABAG, KARO, SEKJEN):
             await web.act(wid, person, "approve")

@@ -31,6 +31,7 @@ from tests.web import Web
 pytestmark = pytest.mark.devserver
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -43,8 +44,8 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
 ):
     p = await Scenario(dev_env.client, settings=web.settings).start()
     tor, konsep = samples.pdf("TOR penyusunan IKU 2027"), samples.docx("Konsep Rencana Kerja")
-    draft_v1, draft_v2 = samples.docx("Draf IKU v1"), samples.docx("Draf IKU v2")
-    draft_v3 = samples.odt("Draf IKU v3: definisi indikator 2 diperbaiki")
+    draft_v1, draft_v2 = samples.pdf("Draf IKU v1"), samples.pdf("Draf IKU v2")
+    draft_v3 = samples.pdf("Draf IKU v3: definisi indikator 2 diperbaiki")
 
     # 1. The Kasubag submits the proposal: the Konsep Rencana Kerja and the TOR.
     link = await web.link(p.id, KASUBAG)
@@ -117,7 +118,7 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
         TIM_ANGGOTA,
         "submit",
         files={
-            "draf_iku": [("Draf IKU.docx", draft_v1, DOCX)],
+            "draf_iku": [("Draf IKU.pdf", draft_v1, PDF)],
             "bahan": [
                 ("Data capaian.xlsx", samples.xlsx(), XLSX),
                 ("Grafik.png", samples.png(), "image/png"),
@@ -159,7 +160,7 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
         page,
         "approve",
         note="Diperbaiki sesuai catatan Karo.",
-        files={"draf_iku": [("Draf IKU v2.docx", draft_v2, DOCX)]},
+        files={"draf_iku": [("Draf IKU v2.pdf", draft_v2, PDF)]},
     )
     assert result.status == 200 and "Langkah 9 dari 16" in result.text
 
@@ -179,9 +180,7 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
         link,
         page,
         "approve",
-        files={
-            "draf_iku": [("Draf IKU v3.odt", draft_v3, "application/vnd.oasis.opendocument.text")]
-        },
+        files={"draf_iku": [("Draf IKU v3.pdf", draft_v3, PDF)]},
     )
     assert result.status == 200 and "Langkah 8 dari 16" in result.text
     await web.act(p.id, KABAG, "approve")

@@ -126,7 +126,49 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "Only ops may enter a decision for an official.",
         "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat.",
     ),
+    "draft_not_pdf": (
+        "The Draf IKU that goes up for paraf must be a PDF (other formats may accompany it "
+        "as supporting files).",
+        "Draf IKU yang diajukan untuk diparaf harus berupa PDF (format lain dapat "
+        "dilampirkan sebagai bahan pendukung).",
+    ),
+    # The check of a version signed at steps 8-11 (signing.chain).
+    "signature_not_pdf": (
+        "The signed version is not a readable PDF.",
+        "Versi yang ditandatangani bukan PDF yang dapat dibaca.",
+    ),
+    "signature_wrong_version": (
+        "The signature is not on the version under review: sign the current version.",
+        "Tanda tangan tidak dibubuhkan pada versi yang sedang diperiksa: "
+        "tandatangani versi terakhir.",
+    ),
+    "signature_count": (
+        "The new version must add exactly one signature to the version under review.",
+        "Versi baru harus menambahkan tepat satu tanda tangan pada versi yang diperiksa.",
+    ),
+    "signature_invalid": (
+        "A signature in this document is not valid (the document was changed after it).",
+        "Ada tanda tangan pada dokumen ini yang tidak sah (dokumen diubah setelah ditandatangani).",
+    ),
+    "signature_untrusted": (
+        "The signature was not made with a certificate of this ministry's certificate "
+        "authority, or the certificate is revoked.",
+        "Tanda tangan tidak dibuat dengan sertifikat elektronik dari otoritas sertifikat "
+        "kementerian ini, atau sertifikatnya telah dicabut.",
+    ),
+    "signature_wrong_signer": (
+        "The signature is not by the person this task is assigned to nor their acting official.",
+        "Tanda tangan bukan milik pelaksana tugas ini atau pejabat Plh/Plt-nya.",
+    ),
+    "signature_kind": (
+        "At steps 8-10 the approver initials (paraf); at step 11 the Minister signs.",
+        "Pada langkah 8-10 pemeriksa membubuhkan paraf; pada langkah 11 Menteri menandatangani.",
+    ),
 }
+
+# The Draf IKU is initialled and signed as a PDF (from step 6, where it is first written).
+PDF_KINDS = frozenset({"draf_iku"})
+PDF = "application/pdf"
 
 
 class Refusal(Exception):
@@ -292,6 +334,8 @@ def _check_attachments(record: ProcessRecord, step: sop.Step, decision: Decision
             raise Refusal("attachment_not_allowed")
         if attachment.kind in seen and not upload.multiple:
             raise Refusal("attachment_duplicate")
+        if attachment.kind in PDF_KINDS and attachment.ref.media_type != PDF:
+            raise Refusal("draft_not_pdf")
         seen.add(attachment.kind)
     for upload in uploads.values():
         # A resubmission may keep a version it already sent; a first one must attach it.
