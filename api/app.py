@@ -1,9 +1,13 @@
 """The web layer: task links, bureau pages and the JSON API, served by uvicorn.
 
+Three front doors over one core: ``api.tasks`` (an official's task link), ``api.bureau``
+(the planning bureau's pages), ``api.rest`` (the JSON API under ``/api``); ``api.core``
+holds what they share and imports none of them. This module puts them together.
+
     uv run uvicorn api.app:app --host 127.0.0.1 --port 8000 --no-access-log
 
 Access logs stay off: task links carry their token in the path. Anything this app logs
-about a request names its path through ``api.security.redact``.
+about a request names its path through ``api.core.security.redact``.
 """
 
 from __future__ import annotations
@@ -17,34 +21,37 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import health
-from api.auth import Credentials, SignInRequired, sign_in_redirect
-from api.body_limit import BodyLimit
-from api.bureau_render import BUREAU_CSS
-from api.deps import Keys
-from api.i18n import LANGS, Lang, negotiate, text
-from api.json_errors import (
+from api import bureau, rest, tasks
+from api.bureau.render import BUREAU_CSS, bureau_problem
+from api.core import health
+from api.core.answers import Audience, audience_of, for_bureau_page, for_json, for_task_page
+from api.core.auth import Credentials, SignInRequired, sign_in_redirect
+from api.core.body_limit import BodyLimit
+from api.core.deps import Keys
+from api.core.gateway import ProcessError
+from api.core.i18n import LANGS, Lang, negotiate, text
+from api.core.json_errors import (
     API_PREFIX,
     ApiProblem,
     api_problem_handler,
     http_error_handler,
+    problem_response,
     unexpected_response,
     validation_handler,
 )
-from api.pages import CSS, render_problem
-from api.problems import PageError
-from api.routers import api_docs, bureau, documents, json_api, outbox, signin, tasks
-from api.security import (
+from api.core.pages import CSS, render_problem
+from api.core.problems import PageError
+from api.core.security import (
     SecurityHeaders,
     content_security_policy,
     redact,
     redact_request_logs,
     security_headers,
 )
-from api.sessions import Sessions
-from api.temporal_client import TemporalConnection
-from api.throttle import SignInThrottle
-from api.visibility import CountsCache, PageTokens
+from api.core.sessions import Sessions
+from api.core.temporal_client import TemporalConnection
+from api.core.throttle import SignInThrottle
+from api.core.visibility import CountsCache, PageTokens
 from common.settings import Settings, get_settings
 from common.version import VERSION
 
@@ -62,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.temporal.close()
 
     # FastAPI's /docs and /redoc load script from a CDN, which the pages' policy (no script)
-    # and offline machines both rule out: /docs is our own page (api.routers.api_docs).
+    # and offline machines both rule out: /docs is our own page (api.bureau.docs).
     # /openapi.json stays.
     app = FastAPI(
         title="IKU — Penyusunan Indikator Kinerja Utama",
@@ -84,19 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, headers=app.state.security_headers)
     app.add_exception_handler(PageError, _page_error)
+    app.add_exception_handler(ProcessError, _process_error)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
-    app.include_router(tasks.router)
-    app.include_router(documents.router)
-    app.include_router(outbox.router)
-    app.include_router(signin.router)
-    app.include_router(bureau.router)
-    app.include_router(json_api.router)
-    app.include_router(api_docs.router)
+    for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS):
+        app.include_router(router)
     return app
 
 
@@ -110,6 +113,19 @@ def _lang_of(request: Request) -> Lang:
 async def _page_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
     return render_problem(error, _lang_of(request))
+
+
+async def _process_error(request: Request, error: Exception) -> Response:
+    """A refusal or failure of the process that a route let rise, said as its audience
+    (known by the path) reads it: ``api.core.answers`` words it."""
+    assert isinstance(error, ProcessError)
+    audience = audience_of(request.url.path)
+    if audience is Audience.JSON:
+        return problem_response(for_json(error))
+    lang = _lang_of(request)
+    if audience is Audience.TASK_PAGE:
+        return render_problem(for_task_page(error, lang), lang)
+    return bureau_problem(request, for_bureau_page(error, lang), lang)
 
 
 async def _unexpected(request: Request, error: Exception) -> Response:

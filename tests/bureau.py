@@ -31,7 +31,7 @@ from tests.scenario import STARTED
 from tests.web import Page, Web
 
 Kind = Literal["ops", "bureau"]
-# What a browser sends with a form from our own page (see api.security.check_same_origin).
+# What a browser sends with a form from our own page (see api.core.security.check_same_origin).
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": "null"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

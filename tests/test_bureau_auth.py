@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from starlette.responses import Response
 
 from api.app import create_app
-from api.sessions import COOKIE, SECURE_COOKIE, Sessions
+from api.core.sessions import COOKIE, SECURE_COOKIE, Sessions
 from common.models import HistoryEvent, ProcessState
 from common.settings import Settings
 from tests.bureau import (

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api import processes
-from api.nonce import PageNonces
+from api.core import gateway
+from api.core.nonce import PageNonces
 from common.links import LinkSigner
 from common.models import Action, ProcessState
 from tests import samples
@@ -204,4 +204,4 @@ async def test_a_misdirected_or_used_link_stores_none_of_its_uploads(dev_env, we
 
 def test_a_decision_entered_for_an_official_by_someone_not_ops_is_a_403() -> None:
     # The workflow's refusal (tests/test_refusals.py) as the JSON API's status.
-    assert processes.http_status("via_not_ops") == 403
+    assert gateway.http_status("via_not_ops") == 403

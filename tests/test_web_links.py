@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from api.nonce import PageNonces
-from api.security import redact
+from api.core.nonce import PageNonces
+from api.core.security import redact
 from common.links import LinkSigner
 from common.models import HistoryEvent, StatusView
 from tests import samples

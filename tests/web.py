@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/t/[A-Za-z0-9_.\-]+")
 # What a browser sends with a form posted from one of our own pages (our pages send
-# ``Referrer-Policy: no-referrer``, so the Origin is "null"; see api.security).
+# ``Referrer-Policy: no-referrer``, so the Origin is "null"; see api.core.security).
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Origin": "null"}
 
 

@@ -1,0 +1,19 @@
+"""The planning bureau's pages: sign-in, the list, starting a process, one process and its
+actions, documents and the archive, the outbox (local mail), and the API's docs page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.bureau import archive, docs, listing, outbox, process, signin, start
+
+# /proses/baru before /proses/{workflow_id}: the first router that matches answers.
+ROUTERS: tuple[APIRouter, ...] = (
+    outbox.router,
+    signin.router,
+    listing.router,
+    start.router,
+    process.router,
+    archive.router,
+    docs.router,
+)

@@ -1,0 +1,282 @@
+"""``/proses/<id>``: one process (the SOP table, documents, riwayat) and the bureau's actions
+on it (resend, assign, cancel). Behind the sign-in; every form carries the session's CSRF
+token and must come from our own origin.
+
+Actions answer with the workflow's own verdict: on success a redirect to the process page
+(which then shows the riwayat the workflow recorded), on refusal the same page with the
+reason on top and what was typed kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from temporalio.client import Client
+
+from api.bureau.forms import checked_form, field, people_options
+from api.bureau.render import LangDep, render_page
+from api.core import gateway
+from api.core.auth import SignedIn, SignedInDep
+from api.core.deps import CalendarDep, ClientDep, PeopleDep, SettingsDep, today
+from api.core.gateway import ProcessError
+from api.core.i18n import Lang, text
+from api.core.i18n_bureau import state_name
+from api.core.people import People
+from api.core.process_view import View
+from api.core.sop_table import build_table
+from common.models import (
+    Assignment,
+    CancelRequest,
+    HistoryEvent,
+    ProcessState,
+    ResendRequest,
+    StatusView,
+)
+from common.settings import Settings
+from common.workcalendar import WorkCalendar
+from workflows import sop
+
+router = APIRouter(tags=["bureau"], include_in_schema=False)
+log = logging.getLogger("api.bureau")
+_TASK_ID = re.compile(r"^s[0-9]{2}-[0-9]{3,9}$")
+# The banner an action's redirect asks for (?ok=…), and the riwayat entry that must back it.
+_FLASHES = {
+    "started": HistoryEvent.STARTED,
+    "resent": HistoryEvent.RESENT,
+    "assigned": HistoryEvent.ASSIGNED,
+    "cancelled": HistoryEvent.CANCELLED,
+}
+FLASH_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the process page and its actions need, from the dependencies."""
+
+    request: Request
+    signed: SignedIn
+    lang: Lang
+    settings: Settings
+    people: People
+    calendar: WorkCalendar
+    client: Client
+
+
+async def _page(
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    people: PeopleDep,
+    calendar: CalendarDep,
+    client: ClientDep,
+) -> Page:
+    return Page(request, signed, lang, settings, people, calendar, client)
+
+
+PageDep = Annotated[Page, Depends(_page)]
+
+
+async def _process_page(
+    page: Page,
+    workflow_id: str,
+    *,
+    error: list[str] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    request, signed, lang = page.request, page.signed, page.lang
+    settings, people, calendar = page.settings, page.people, page.calendar
+    status, stopped = await asyncio.gather(
+        gateway.status(page.client, workflow_id),
+        gateway.stopped_by_temporal(page.client, workflow_id),
+    )
+    now = today()
+    view = View(lang, settings, people, calendar, now)
+    flash, flash_detail = _flash(view, status, request.query_params.get("ok"), signed.identity.who)
+    running = status.state is ProcessState.RUNNING and not stopped
+    task = status.task if running else None
+    state = "stopped" if stopped and status.state is ProcessState.RUNNING else status.state.value
+    unit = str(sop.SOP_HEADER["unit"]).split(" — ")
+    return render_page(
+        request,
+        "bureau/process.html",
+        lang,
+        {
+            "wid": workflow_id,
+            "process": status.process,
+            "state": state,
+            "state_label": state_name(lang, state),
+            "glance": view.glance(status),
+            "table": build_table(
+                status,
+                lang=lang,
+                settings=settings,
+                people=people,
+                calendar=calendar,
+                now=now,
+                stopped=stopped,
+            ),
+            "header": {**sop.SOP_HEADER, "unit_lines": unit},
+            "documents": view.documents(status, workflow_id),
+            "marks": view.marks(status),
+            "notices": view.notices(status),
+            "history": view.history(status),
+            "team": [
+                view.name(p) + (f" ({text(lang, 'leader')})" if p == status.team.leader else "")
+                for p in status.team.members
+            ]
+            if status.team
+            else [],
+            "archive": status.archive,
+            "archive_when": view.long(status.archive.created_at) if status.archive else "",
+            "task": task,
+            "people": people_options(people, task.role if task else None),
+            "flash": flash,
+            "flash_detail": flash_detail,
+            "error": error or [],
+            "v": {"assign_person": "", "assign_reason": "", "cancel_reason": "", **(values or {})},
+            "form_ids": {k: secrets.token_urlsafe(12) for k in ("resend", "assign", "cancel")},
+        },
+        signed=signed,
+        status=status_code,
+        nav="list",
+    )
+
+
+def _flash(view: View, status: StatusView, asked: str | None, who: str) -> tuple[str, str]:
+    """The banner ``?ok=`` asks for, and what the workflow recorded for it: only when the
+    riwayat holds that action by this identity, lately (a link cannot make one up)."""
+    event = _FLASHES.get(asked or "")
+    entry = next((h for h in reversed(status.history) if h.event is event), None)
+    if event is None or entry is None or entry.person != who:
+        return "", ""
+    if view.now - entry.at > FLASH_WINDOW:
+        return "", ""
+    if event is HistoryEvent.STARTED:
+        # Who got the first task is said only once the workflow holds it.
+        return "started", text(
+            view.lang, "flash_started_detail" if status.task is not None else "next_pending"
+        )
+    assert asked is not None
+    if event is HistoryEvent.ASSIGNED:
+        return asked, text(
+            view.lang,
+            "flash_assigned_detail",
+            name=view.name(entry.target),
+            step=entry.step,
+            by=view.name(entry.person),
+            when=view.short(entry.at),
+        )
+    if event is HistoryEvent.RESENT:
+        names = ", ".join(view.name(p) for p in status.task.assignees) if status.task else ""
+        return asked, text(
+            view.lang,
+            "flash_resent_detail",
+            step=entry.step,
+            names=names or "—",
+            by=view.name(entry.person),
+            when=view.short(entry.at),
+        )
+    return asked, text(
+        view.lang,
+        "flash_cancelled_detail",
+        by=view.name(entry.person),
+        when=view.short(entry.at),
+        reason=entry.note,
+    )
+
+
+@router.get("/proses/{workflow_id}", response_class=HTMLResponse)
+async def show_process(workflow_id: str, page: PageDep) -> Response:
+    return await _process_page(page, workflow_id)
+
+
+async def _act(page: Page, workflow_id: str, kind: str) -> Response:
+    signed, lang = page.signed, page.lang
+    form = await checked_form(page.request, signed, lang, page.settings)
+    if form is None:
+        return await _process_page(
+            page, workflow_id, status_code=403, error=[text(lang, "csrf_failed")]
+        )
+    who = signed.identity.who
+    task_id = field(form, "task_id", 40)
+    values = {
+        "assign_person": field(form, "person", 80),
+        "assign_reason": field(form, "reason", 1000) if kind == "assign" else "",
+        "cancel_reason": field(form, "reason", 1000) if kind == "cancel" else "",
+    }
+    # The same form sent twice (a double click, a reload) is one update with one answer;
+    # the same page sent again with other values is a new request.
+    form_id = field(form, "form_id", 40)
+    digest = hashlib.sha256("\n".join((kind, task_id, *values.values())).encode())
+    key = f"{form_id}-{digest.hexdigest()[:16]}" if form_id else None
+
+    def refused(code: str, status: int) -> ProcessError:
+        return ProcessError(status, code)
+
+    try:
+        if kind != "resend" and not signed.identity.is_ops:
+            # The workflow would refuse it too; the bureau's forms never offer it.
+            raise refused("not_authorised", 403)
+        if kind != "cancel" and not _TASK_ID.fullmatch(task_id):
+            raise refused("unknown_task", 409)
+        client = page.client
+        if kind == "resend":
+            await gateway.resend(client, workflow_id, ResendRequest(task_id=task_id, by=who), key)
+        elif kind == "assign":
+            try:
+                assignment = Assignment(
+                    task_id=task_id,
+                    person=values["assign_person"],
+                    by=who,
+                    reason=values["assign_reason"].strip(),
+                )
+            except ValidationError:
+                raise refused("unknown_person", 422) from None
+            await gateway.assign(client, workflow_id, assignment, key)
+        else:
+            reason = values["cancel_reason"].strip()
+            if not reason:
+                raise refused("reason_required", 422)
+            if field(form, "confirm", 10) != "ya":
+                raise refused("confirm_required", 422)
+            await gateway.cancel(client, workflow_id, CancelRequest(by=who, reason=reason), key)
+    except ProcessError as err:
+        if err.status == 404:
+            raise  # no page to come back to: api.core.answers words it
+        return await _process_page(
+            page,
+            workflow_id,
+            status_code=err.status,
+            error=[err.text(lang)],
+            values=values,
+        )
+    log.info("%s: %s by %s", workflow_id, kind, who)
+    done = {"resend": "resent", "assign": "assigned", "cancel": "cancelled"}[kind]
+    return RedirectResponse(f"/proses/{workflow_id}?ok={done}", status_code=303)
+
+
+@router.post("/proses/{workflow_id}/kirim-ulang", response_class=HTMLResponse)
+async def resend(workflow_id: str, page: PageDep) -> Response:
+    return await _act(page, workflow_id, "resend")
+
+
+@router.post("/proses/{workflow_id}/tugaskan", response_class=HTMLResponse)
+async def assign(workflow_id: str, page: PageDep) -> Response:
+    return await _act(page, workflow_id, "assign")
+
+
+@router.post("/proses/{workflow_id}/batalkan", response_class=HTMLResponse)
+async def cancel(workflow_id: str, page: PageDep) -> Response:
+    return await _act(page, workflow_id, "cancel")

@@ -1,0 +1,144 @@
+"""``/proses/baru``: the start form, and starting a process from it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from api.bureau.forms import checked_form, field, short_activity
+from api.bureau.render import LangDep, render_page
+from api.core import gateway
+from api.core.auth import SignedIn, SignedInDep
+from api.core.deps import SettingsDep, TemporalDep, today
+from api.core.gateway import ProcessError
+from api.core.i18n import Lang, text
+from api.core.i18n_bureau import state_name
+from common.models import (
+    DEFAULT_SOP_NUMBER,
+    ProcessInput,
+)
+from workflows import sop
+
+router = APIRouter(tags=["bureau"], include_in_schema=False)
+
+
+def _start_values(form: FormData | None = None) -> dict[str, str]:
+    if form is None:
+        return {
+            "year": str(today().year + 1),
+            "code": "",
+            "revision": "0",
+            "sop_number": DEFAULT_SOP_NUMBER,
+            "title": "",
+        }
+    return {
+        "year": field(form, "year", 10).strip(),
+        "code": field(form, "code", 60).strip().lower(),
+        "revision": field(form, "revision", 10).strip() or "0",
+        "sop_number": field(form, "sop_number", 200).strip(),
+        "title": field(form, "title", 400).strip(),
+    }
+
+
+def _start_page(
+    request: Request,
+    lang: Lang,
+    signed: SignedIn,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    error: list[str] | None = None,
+    existing: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    return render_page(
+        request,
+        "bureau/start.html",
+        lang,
+        {
+            "v": values,
+            "errors": errors or {},
+            "error": error or [],
+            "existing": existing,
+            "steps": [
+                {
+                    "n": s.number,
+                    "role": sop.ROLES[s.role].short,
+                    "activity": short_activity(lang, s.number, limit=200),
+                }
+                for s in sop.STEPS
+            ],
+        },
+        signed=signed,
+        status=status,
+        nav="start",
+    )
+
+
+@router.get("/proses/baru", response_class=HTMLResponse)
+async def start_form(request: Request, signed: SignedInDep, lang: LangDep) -> Response:
+    return _start_page(request, lang, signed, _start_values())
+
+
+@router.post("/proses/baru", response_class=HTMLResponse)
+async def start_process(
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    temporal: TemporalDep,
+) -> Response:
+    form = await checked_form(request, signed, lang, settings)
+    if form is None:
+        return _start_page(
+            request, lang, signed, _start_values(), status=403, error=[text(lang, "csrf_failed")]
+        )
+    values = _start_values(form)
+    try:
+        process = ProcessInput(
+            year=values["year"],
+            code=values["code"],
+            revision=values["revision"],
+            sop_number=values["sop_number"],
+            title=values["title"],
+            started_by=signed.identity.who,
+        )
+    except ValidationError as err:
+        fields = {str(e["loc"][0]) for e in err.errors() if e.get("loc")}
+        return _start_page(
+            request,
+            lang,
+            signed,
+            values,
+            status=422,
+            errors={f: text(lang, f"start_bad_{f}") for f in fields if f in values},
+            error=[text(lang, "start_invalid")],
+        )
+    try:
+        # Taken here, not as a dependency: Temporal out of reach keeps what was typed.
+        client = await gateway.client_of(temporal)
+        workflow_id = await gateway.start(client, settings, process)
+    except ProcessError as err:
+        if err.code == "already_started":
+            wid = process.workflow_id()
+            line = text(
+                lang,
+                "already_started_as",
+                id=wid,
+                state=state_name(lang, err.detail) if err.detail else "—",
+            )
+            return _start_page(
+                request,
+                lang,
+                signed,
+                values,
+                status=409,
+                error=[line, text(lang, "use_revision")],
+                existing=wid,
+            )
+        return _start_page(request, lang, signed, values, status=err.status, error=[err.text(lang)])
+    # No waiting for the first task: until the workflow holds it, the banner says it is
+    # being prepared.
+    return RedirectResponse(f"/proses/{workflow_id}?ok=started", status_code=303)

@@ -1,0 +1,361 @@
+"""The operations the bureau pages and the JSON API share, and what Temporal's answers mean.
+
+Start, read, decide, assign, resend, cancel, find the archive. Every failure becomes a
+``ProcessError`` with an HTTP status and a code: a refusal code of ``workflows.rules`` (the
+workflow is the authority on every rule), or one of ``PROBLEMS`` below. The pages say it in
+the reader's language, the JSON API in both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.core.i18n import Lang, refusal
+from api.core.temporal_client import TemporalConnection, TemporalUnavailable
+from common import search_attributes as sa
+from common.archive_bag import UnsafeBagName, resolve_bag
+from common.models import (
+    Assignment,
+    CancelRequest,
+    Decision,
+    DecisionResult,
+    ProcessInput,
+    ProcessState,
+    ResendRequest,
+    StatusView,
+    WorkflowInput,
+)
+from common.settings import Settings
+from workflows.iku import IkuWorkflow
+from workflows.rules import REFUSALS
+
+log = logging.getLogger("api.core.gateway")
+
+# The type name the visibility query filters on: the one @workflow.defn gives the class.
+WORKFLOW_TYPE = IkuWorkflow.__name__
+# What ProcessInput.workflow_id() can make: iku-<year>-<code>[-rev<n>].
+WORKFLOW_ID = re.compile(r"^iku-[0-9]{4}-[a-z0-9][a-z0-9-]{0,45}$")
+# A form's or client's key for one update, so the same request sent twice is applied once.
+UPDATE_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RPC_TIMEOUT = timedelta(seconds=10)
+BUSY_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)  # seconds between sends of a turned-away update
+# An update waits for the next step to be entered (a few local activities): seconds at
+# most. Past this the answer is "pending": the same request again is safe (same id).
+UPDATE_TIMEOUT = timedelta(seconds=30)
+
+# The HTTP status of each refusal code of workflows.rules.REFUSALS.
+CONFLICT = frozenset(
+    {"already_decided", "stale_task", "not_running", "no_task", "unknown_task", "unassigned"}
+)
+FORBIDDEN = frozenset({"not_assignee", "not_authorised", "via_not_ops"})
+RETRY = frozenset({"check_unavailable"})
+# Refusals only the update handler gives (after asking the store or the directory). Unlike
+# a validator's, a handler's answer is kept by Temporal under the update's id: sending the
+# same id again gets the same answer, so a retry needs a new id.
+HANDLER_ONLY = frozenset({"check_unavailable", "document_not_in_store", "unknown_person"})
+
+
+def http_status(code: str) -> int:
+    if code in CONFLICT:
+        return 409
+    if code in FORBIDDEN:
+        return 403
+    if code in RETRY:
+        return 503
+    return 422  # the request breaks a rule: note, checklist, documents, team...
+
+
+class ProcessError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        retry_after: int | None = None,
+        detail: str = "",
+        new_key: bool = False,
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        self.detail = detail  # a fact to add (the existing process's state, say)
+        # Temporal keeps this answer under the update's id: a retry needs a new one.
+        self.new_key = new_key
+
+    def text(self, lang: Lang) -> str:
+        return refusal(lang, self.code)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
+
+def unavailable() -> ProcessError:
+    return ProcessError(503, "unavailable", retry_after=5)
+
+
+def check_workflow_id(workflow_id: str) -> str:
+    if not WORKFLOW_ID.fullmatch(workflow_id):
+        raise ProcessError(404, "not_found")
+    return workflow_id
+
+
+def update_id(kind: str, key: str | None) -> str:
+    """The Temporal update id: from the client's key when it gave a usable one."""
+    if key is None or not UPDATE_KEY.fullmatch(key):
+        key = secrets.token_urlsafe(12)
+    return f"{kind}-{key}"
+
+
+async def client_of(connection: TemporalConnection) -> Client:
+    try:
+        return await connection.client()
+    except TemporalUnavailable:
+        raise unavailable() from None
+
+
+# --- starting ------------------------------------------------------------------------
+
+
+def summary(process: ProcessInput) -> str:
+    rev = f" rev{process.revision}" if process.revision else ""
+    return f"IKU {process.year} {process.code}{rev} — {process.title}"[:200]
+
+
+async def start(client: Client, settings: Settings, process: ProcessInput) -> str:
+    """Start one IKU process; refused (409) when its id runs, or ran to its end."""
+    workflow_id = process.workflow_id()
+    try:
+        await client.start_workflow(
+            IkuWorkflow.run,
+            WorkflowInput(**process.model_dump()),
+            id=workflow_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            # An IKU that was archived or cancelled keeps its id: a new attempt is a
+            # revision (-rev<n>). Only a run Temporal itself ended (terminated, failed)
+            # may be started again under the same id.
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+            static_summary=summary(process),
+            # The list reads the title from the memo (visibility returns it, not the
+            # summary); search attributes set now, so the list finds it at once.
+            memo={"title": process.title},
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(sa.YEAR, process.year),
+                    SearchAttributePair(sa.CODE, process.code),
+                    SearchAttributePair(sa.STATE, ProcessState.RUNNING.value),
+                ]
+            ),
+            rpc_timeout=RPC_TIMEOUT,
+        )
+    except WorkflowAlreadyStartedError:
+        raise ProcessError(
+            409, "already_started", detail=await _existing_state(client, workflow_id)
+        ) from None
+    except RPCError as err:
+        raise _rpc_error(err, workflow_id) from None
+    log.info("%s started by %s", workflow_id, process.started_by)
+    return workflow_id
+
+
+async def _existing_state(client: Client, workflow_id: str) -> str:
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError:
+        return ""
+    state = described.typed_search_attributes.get(sa.STATE)
+    if described.status is WorkflowExecutionStatus.RUNNING:
+        return ProcessState.RUNNING.value
+    return state or ""
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+async def status(client: Client, workflow_id: str) -> StatusView:
+    check_workflow_id(workflow_id)
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        return await handle.query(IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        raise _rpc_error(err, workflow_id) from None
+    except (WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError):
+        raise unavailable() from None
+
+
+async def stopped_by_temporal(client: Client, workflow_id: str) -> bool:
+    """Whether Temporal itself ended the run (terminated, failed, timed out): the record
+    then still says running, and nothing can be done on it any more."""
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError:
+        return False
+    return described.status not in (
+        None,
+        WorkflowExecutionStatus.RUNNING,
+        WorkflowExecutionStatus.COMPLETED,
+        WorkflowExecutionStatus.CONTINUED_AS_NEW,
+    )
+
+
+# --- acting ----------------------------------------------------------------------------
+
+
+async def _update(client: Client, workflow_id: str, update: Any, arg: object, key: str) -> Any:
+    """``update``: the workflow's own method (``IkuWorkflow.decide``...), so a renamed one
+    fails the type check here rather than at run time."""
+    check_workflow_id(workflow_id)
+    handle = client.get_workflow_handle(workflow_id)
+    name = update.__name__
+    try:
+        return await _send(handle, update, arg, key)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+            code = cause.type
+            status_code = http_status(code)
+            raise ProcessError(
+                status_code,
+                code,
+                retry_after=5 if status_code == 503 else None,
+                new_key=code in HANDLER_ONLY,
+            ) from None
+        # Failed in the handler for a reason of no code: kept under this id like a refusal.
+        log.error("%s on %s failed: %s", name, workflow_id, type(cause).__name__)
+        raise ProcessError(503, "unavailable", retry_after=5, new_key=True) from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise ProcessError(503, "pending", retry_after=5) from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            # The process exists but has ended, or there is none with this id.
+            if await _exists(client, workflow_id):
+                raise ProcessError(409, "not_running") from None
+            raise ProcessError(404, "not_found") from None
+        raise _rpc_error(err, workflow_id) from None
+
+
+async def _send(handle: WorkflowHandle[Any, Any], update: Any, arg: object, key: str) -> Any:
+    """The update, sent again after a pause while Temporal turns it away because too
+    many updates are in flight on the process: a turned-away update was not accepted, so
+    the same id is safe, and by then the one in flight has usually decided the task (this
+    one then hears "already decided" rather than "try again")."""
+    for pause in BUSY_PAUSES:
+        try:
+            return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
+        except RPCError as err:
+            if err.status != RPCStatusCode.RESOURCE_EXHAUSTED:
+                raise
+        await asyncio.sleep(pause)
+    return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
+
+
+async def _exists(client: Client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError:
+        return False
+    return True
+
+
+async def decide(
+    client: Client,
+    workflow_id: str,
+    decision: Decision,
+    key: str | None = None,
+    *,
+    exact_id: str | None = None,
+) -> DecisionResult:
+    """``exact_id``: the whole update id, when the caller names the update itself (a task
+    page's nonce); else one is made from the client's ``key``."""
+    result: DecisionResult = await _update(
+        client,
+        workflow_id,
+        IkuWorkflow.decide,
+        decision,
+        exact_id or update_id(f"api-{decision.task_id}"[:60], key),
+    )
+    return result
+
+
+async def assign(
+    client: Client, workflow_id: str, assignment: Assignment, key: str | None = None
+) -> StatusView:
+    result: StatusView = await _update(
+        client, workflow_id, IkuWorkflow.assign, assignment, update_id("assign", key)
+    )
+    return result
+
+
+async def resend(
+    client: Client, workflow_id: str, request: ResendRequest, key: str | None = None
+) -> StatusView:
+    result: StatusView = await _update(
+        client, workflow_id, IkuWorkflow.resend, request, update_id("resend", key)
+    )
+    return result
+
+
+async def cancel(
+    client: Client, workflow_id: str, request: CancelRequest, key: str | None = None
+) -> StatusView:
+    result: StatusView = await _update(
+        client, workflow_id, IkuWorkflow.cancel, request, update_id("cancel", key)
+    )
+    return result
+
+
+# --- the archive -------------------------------------------------------------------------
+
+
+def archive_path(settings: Settings, status: StatusView) -> Path:
+    """The bag of an archived process, found by its name in our archive folder only (the
+    path in the status is never opened as given)."""
+    if status.state is not ProcessState.ARCHIVED or status.archive is None:
+        raise ProcessError(404, "no_archive")
+    try:
+        return resolve_bag(settings.archive_dir, status.archive.bag_name)
+    except (UnsafeBagName, FileNotFoundError):
+        raise ProcessError(404, "archive_missing") from None
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def _rpc_error(err: RPCError, workflow_id: str) -> ProcessError:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        return ProcessError(404, "not_found")
+    if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+        return ProcessError(503, "busy", retry_after=2)
+    if err.status not in (
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.CANCELLED,
+    ):
+        log.warning("Temporal said %s for %s: %s", err.status.name, workflow_id, err.message)
+    return unavailable()

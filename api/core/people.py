@@ -1,0 +1,105 @@
+"""People as pages name them: the directory behind the opaque ids the workflow carries, and
+who may act on a task today, read exactly as the workflow reads it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from api.core.i18n_bureau import acting_label
+from common.directory import Directory, DirectoryError, Person, load_directory
+from common.models import Assignee, Deputy, Task, TaskView
+from common.settings import Settings
+from workflows import sop
+from workflows.rules import Acting, acting_for
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether a person may act on a task today, and for whom if as Plh/Plt."""
+
+    allowed: bool
+    acting: Acting | None = None
+
+
+class People:
+    def __init__(
+        self, directory: Directory | None, *, ops: Sequence[str] = (), bureau: Sequence[str] = ()
+    ) -> None:
+        # None when the file cannot be read: pages still work and show ids instead.
+        self.directory = directory
+        self.ops = tuple(ops)
+        self.bureau = tuple(bureau)
+
+    @classmethod
+    def load(cls, settings: Settings) -> People:
+        # load_directory re-reads the file only when it changed.
+        try:
+            directory: Directory | None = load_directory(settings.directory_file)
+        except DirectoryError:
+            directory = None
+        return cls(directory, ops=settings.ops_identities, bureau=settings.bureau_identities)
+
+    def person(self, person_id: str | None) -> Person | None:
+        if self.directory is None or not person_id:
+            return None
+        return self.directory.person(person_id)
+
+    def name(self, person_id: str | None) -> str:
+        found = self.person(person_id)
+        return found.name if found else (person_id or "?")
+
+    def who_name(self, person_id: str | None) -> str:
+        """A directory name, or what an ops or bureau identity is (the record's ``by``)."""
+        if person_id and person_id in self.ops:
+            return f"Ops ({person_id})"
+        if person_id and person_id in self.bureau:
+            return f"Biro Perencanaan ({person_id})"
+        return self.name(person_id)
+
+    def position(self, person_id: str | None) -> str:
+        found = self.person(person_id)
+        if found is None:
+            return ""
+        if found.position:
+            return found.position
+        role = next((sop.ROLES[r] for r in found.roles if r in sop.ROLES), None)
+        return role.name_id if role else ""
+
+    def selectable(self) -> list[Person]:
+        """Everyone who may be named to a task or the drafting team (active people)."""
+        if self.directory is None:
+            return []
+        return [p for p in self.directory.people if p.active]
+
+    def acting_line(self, task: TaskView, assignee: str, day: date) -> str:
+        """``Plh: <name>`` when someone stands in for ``assignee`` today, else empty."""
+        deputy = deputy_today(task, assignee, day)
+        if deputy is None:
+            return ""
+        return f"{acting_label(deputy.kind)}: {self.who_name(deputy.person)}"
+
+
+def _assignee(task: TaskView, person: str) -> Assignee:
+    return Assignee(person=person, deputies=task.acting.get(person, []))
+
+
+def deputy_today(task: TaskView, assignee: str, day: date) -> Deputy | None:
+    """Who stands in for ``assignee`` today, as the workflow picks them."""
+    return _assignee(task, assignee).acting_on(day)
+
+
+def standing(task: TaskView, person: str, day: date) -> Standing:
+    """The workflow's own rule (``workflows.rules.acting_for``) on the status's view of the
+    task, so the page never offers what the workflow would refuse, or the reverse."""
+    as_task = Task(
+        id=task.id,
+        step=task.step,
+        round=task.round,
+        role=task.role,
+        entered_at=task.entered_at,
+        assignees=[_assignee(task, p) for p in task.assignees],
+    )
+    allowed, acting = acting_for(as_task, person, day)
+    return Standing(allowed, acting)

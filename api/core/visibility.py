@@ -1,0 +1,354 @@
+"""The list of processes from Temporal's visibility: safe queries, pages, counts.
+
+Every filter value is validated against what the workflow can ever write (a step number,
+a role code, a directory id, ...) and then quoted; no input reaches a query as typed.
+Counts are one ``count_workflows`` per step and per role: GROUP BY on custom search
+attributes is not supported by every visibility store (SQLite's and PostgreSQL's answer
+only ``GROUP BY ExecutionStatus``), and 25 small counts are cheap; ``CountsCache`` keeps
+them a few seconds, so reloads and paging do not ask again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.core.gateway import WORKFLOW_TYPE, ProcessError, unavailable
+from common import search_attributes as sa
+from common.models import Model, PersonId
+from workflows import sop
+
+RPC_TIMEOUT = timedelta(seconds=10)
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 25
+MAX_TOKEN_CHARS = 4096
+_PARALLEL_COUNTS = 8
+COUNTS_SECONDS = 3.0
+
+
+class ProcessRow(Model):
+    workflow_id: str
+    run_id: str
+    title: str
+    year: int | None
+    code: str | None
+    step: int | None
+    role: str | None
+    assignees: list[str]
+    overdue: bool
+    state: str | None
+    execution_status: str
+    started_at: datetime
+    closed_at: datetime | None
+    since: datetime | None = Field(
+        default=None, description="When the open task arrived (running only)."
+    )
+    deadline: datetime | None = Field(
+        default=None, description="The open task's deadline (running, and held by someone)."
+    )
+
+
+class StateFilter(StrEnum):
+    RUNNING = "running"
+    ARCHIVED = "archived"
+    CANCELLED = "cancelled"
+    # Ended by Temporal rather than by the SOP: terminated or failed in the Temporal UI.
+    STOPPED = "stopped"
+
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class Filters(BaseModel):
+    """What the list may be narrowed by; every field is optional."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    code: Code | None = None
+    step: int | None = Field(default=None, ge=1, le=len(sop.STEPS))
+    role: str | None = None
+    assignee: PersonId | None = None
+    overdue: bool | None = None
+    state: StateFilter | None = None
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, value: str | None) -> str | None:
+        if value is not None and value not in sop.ROLES:
+            raise ValueError("unknown role")
+        return value
+
+    def without(self, *names: str) -> Filters:
+        return self.model_copy(update=dict.fromkeys(names))
+
+    def params(self) -> dict[str, str]:
+        """As query-string parameters (for links that keep the filters)."""
+        out: dict[str, str] = {}
+        for name, value in self.model_dump(exclude_none=True).items():
+            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return out
+
+
+def parse_filters(raw: Mapping[str, str]) -> tuple[Filters, list[str]]:
+    """Filters from a page's query string: blanks mean "any"; a bad value is dropped and
+    named, so the page still shows the rest."""
+    values: dict[str, object] = {}
+    bad: list[str] = []
+    for name in Filters.model_fields:
+        text = (raw.get(name) or "").strip()
+        if not text:
+            continue
+        if name == "overdue":
+            if text not in ("true", "false"):
+                bad.append(name)
+                continue
+            values[name] = text == "true"
+        else:
+            values[name] = text
+    for name in list(values):
+        try:
+            Filters.model_validate({name: values[name]})
+        except (ValidationError, ValueError):
+            bad.append(name)
+            del values[name]
+    return Filters.model_validate(values), bad
+
+
+# --- the query -------------------------------------------------------------------------
+
+
+def quote(value: str) -> str:
+    """A string literal of the visibility query language (values are validated before;
+    this escapes anyway, so a slip in validation cannot become an injection)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def query(filters: Filters) -> str:
+    clauses = [
+        f"WorkflowType = {quote(WORKFLOW_TYPE)}",
+        # A process that continued as new is listed once, by its newest run.
+        "ExecutionStatus != 'ContinuedAsNew'",
+    ]
+    if filters.year is not None:
+        clauses.append(f"{sa.YEAR.name} = {int(filters.year)}")
+    if filters.code is not None:
+        clauses.append(f"{sa.CODE.name} = {quote(filters.code)}")
+    if filters.step is not None:
+        clauses.append(f"{sa.STEP.name} = {int(filters.step)}")
+    if filters.role is not None:
+        clauses.append(f"{sa.ROLE.name} = {quote(filters.role)}")
+    if filters.assignee is not None:
+        clauses.append(f"{sa.ASSIGNEE.name} = {quote(filters.assignee)}")
+    if filters.overdue is not None:
+        clauses.append(f"{sa.OVERDUE.name} = {'true' if filters.overdue else 'false'}")
+    if filters.state is StateFilter.RUNNING:
+        # A process ops terminated keeps IkuState 'running': only live ones are running.
+        clauses.append(f"{sa.STATE.name} = 'running' AND ExecutionStatus = 'Running'")
+    elif filters.state is StateFilter.STOPPED:
+        clauses.append("ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut', 'Canceled')")
+    elif filters.state is not None:
+        clauses.append(f"{sa.STATE.name} = {quote(filters.state.value)}")
+    return " AND ".join(clauses)
+
+
+# --- page tokens -------------------------------------------------------------------------
+
+
+class PageTokens:
+    """Temporal's next-page tokens, signed for the query they page through.
+
+    A token Temporal did not make is not refused quickly: the server fails with "unknown"
+    and the SDK retries for about ten seconds. So a token from a URL reaches Temporal only
+    when our MAC says we handed it out, for this very query.
+    """
+
+    def __init__(self, secret: Callable[[], str]) -> None:
+        self._secret = secret  # read on first use: importing the app touches no disk
+
+    @cached_property
+    def _key(self) -> bytes:
+        return hmac.new(self._secret().encode(), b"iku-page-token-v1", hashlib.sha256).digest()
+
+    def _mac(self, query_text: str, token: bytes) -> bytes:
+        return hmac.new(self._key, query_text.encode() + b"\n" + token, hashlib.sha256).digest()[
+            :16
+        ]
+
+    def encode(self, query_text: str, token: bytes | None) -> str | None:
+        if not token:
+            return None
+        return f"{_b64(token)}.{_b64(self._mac(query_text, token))}"
+
+    def decode(self, query_text: str, text: str | None) -> bytes | None:
+        if not text:
+            return None
+        body, dot, mac = text.partition(".")
+        if len(text) > MAX_TOKEN_CHARS or not dot:
+            raise ProcessError(422, "invalid_page_token")
+        try:
+            token, given = _unb64(body), _unb64(mac)
+        except (binascii.Error, ValueError):
+            raise ProcessError(422, "invalid_page_token") from None
+        if not token or not hmac.compare_digest(given, self._mac(query_text, token)):
+            raise ProcessError(422, "invalid_page_token")
+        return token
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[ProcessRow]
+    next_token: str | None
+
+
+async def _row(execution: WorkflowExecution) -> ProcessRow:
+    attrs = execution.typed_search_attributes
+    try:
+        title = str((await execution.memo()).get("title", ""))
+    except Exception:  # a memo we cannot read is shown as no title, never as an error
+        title = ""
+    status = execution.status or WorkflowExecutionStatus.RUNNING
+    assignees = list(attrs.get(sa.ASSIGNEE) or [])
+    return ProcessRow(
+        workflow_id=execution.id,
+        run_id=execution.run_id,
+        title=title,
+        year=attrs.get(sa.YEAR),
+        code=attrs.get(sa.CODE),
+        step=attrs.get(sa.STEP),
+        role=attrs.get(sa.ROLE),
+        assignees=assignees,
+        overdue=bool(attrs.get(sa.OVERDUE)),
+        state=attrs.get(sa.STATE),
+        execution_status=status.name.lower(),
+        started_at=execution.start_time,
+        closed_at=execution.close_time,
+        since=attrs.get(sa.SINCE),
+        # A task nobody holds has no schedule yet, and the workflow leaves IkuDeadline as
+        # the step before had it: that deadline is not this task's.
+        deadline=attrs.get(sa.DEADLINE) if assignees else None,
+    )
+
+
+async def list_page(
+    client: Client,
+    filters: Filters,
+    tokens: PageTokens,
+    *,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    token: str | None = None,
+) -> ListPage:
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    text = query(filters)
+    # The page size is part of what the token pages through.
+    signed_for = f"{text}\n{size}"
+    iterator = client.list_workflows(
+        text,
+        page_size=size,
+        next_page_token=tokens.decode(signed_for, token),
+        rpc_timeout=RPC_TIMEOUT,
+    )
+    try:
+        await iterator.fetch_next_page()
+    except RPCError as err:
+        raise _error(err) from None
+    rows = [await _row(e) for e in iterator.current_page or []]
+    return ListPage(rows, tokens.encode(signed_for, iterator.next_page_token))
+
+
+# --- counting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Running processes that match the other filters: per step, per role, in all, late."""
+
+    by_step: dict[int, int]
+    by_role: dict[str, int]
+    running: int
+    overdue: int
+
+
+async def counts(client: Client, filters: Filters) -> Counts:
+    running = filters.without("state").model_copy(update={"state": StateFilter.RUNNING})
+    gate = asyncio.Semaphore(_PARALLEL_COUNTS)
+
+    async def count(f: Filters) -> int:
+        async with gate:
+            try:
+                found = await client.count_workflows(query(f), rpc_timeout=RPC_TIMEOUT)
+            except RPCError as err:
+                raise _error(err) from None
+            return found.count
+
+    steps = [s.number for s in sop.STEPS]
+    roles = list(sop.ROLES)
+    results = await asyncio.gather(
+        *(count(running.model_copy(update={"step": n})) for n in steps),
+        *(count(running.model_copy(update={"role": r})) for r in roles),
+        count(running),
+        count(running.model_copy(update={"overdue": True})),
+    )
+    by_step = dict(zip(steps, results[: len(steps)], strict=True))
+    by_role = dict(zip(roles, results[len(steps) : len(steps) + len(roles)], strict=True))
+    return Counts(by_step, by_role, results[-2], results[-1])
+
+
+class CountsCache:
+    """Counts per filter, kept a few seconds (and shared by requests asking at once)."""
+
+    def __init__(self, seconds: float = COUNTS_SECONDS) -> None:
+        self.seconds = seconds
+        self._kept: dict[Filters, tuple[float, asyncio.Task[Counts]]] = {}
+
+    async def counts(self, client: Client, filters: Filters) -> Counts:
+        now = time.monotonic()
+        self._kept = {f: kept for f, kept in self._kept.items() if kept[0] > now}
+        kept = self._kept.get(filters)
+        if kept is None:
+            kept = (now + self.seconds, asyncio.ensure_future(counts(client, filters)))
+            self._kept[filters] = kept
+        try:
+            # Shielded: one reader going away does not cancel the others' answer.
+            return await asyncio.shield(kept[1])
+        except ProcessError:
+            if self._kept.get(filters) is kept:
+                del self._kept[filters]  # a failure is not kept
+            raise
+
+
+def _error(err: RPCError) -> ProcessError:
+    if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+        return ProcessError(503, "busy", retry_after=2)
+    return unavailable()

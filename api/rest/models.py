@@ -1,0 +1,90 @@
+"""Request and response bodies of the JSON API (``/api``), beyond the workflow's own models.
+
+Every request body forbids unknown fields and bounds every string, so a bad request gets a
+422 naming the field, and nothing unbounded reaches Temporal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from api.core.gateway import WORKFLOW_ID
+from api.core.visibility import ProcessRow
+from common.models import DEFAULT_SOP_NUMBER, Decision, Model, PersonId
+
+TaskId = Annotated[str, StringConstraints(pattern=r"^s[0-9]{2}-[0-9]{3,9}$")]
+WorkflowId = Annotated[str, StringConstraints(pattern=WORKFLOW_ID.pattern)]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+
+
+class StartBody(Model):
+    """A new IKU process. Its id is ``iku-<year>-<code>``, with ``-rev<n>`` for a revision."""
+
+    year: int = Field(ge=2000, le=2100, examples=[2027])
+    code: Code = Field(examples=["kemnaker"])
+    title: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+    ] = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
+    sop_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ] = DEFAULT_SOP_NUMBER
+    revision: int = Field(default=0, ge=0, le=99)
+
+
+class Started(Model):
+    workflow_id: WorkflowId
+    status_url: str
+    page_url: str
+
+
+class DecideBody(Decision):
+    """A decision for the current task, as the official named in ``person`` (ops only: the
+    workflow checks that this person may act on the task). ``via`` is set by the server to
+    the signed-in ops identity, and recorded."""
+
+    task_id: TaskId
+
+
+class AssignBody(Model):
+    task_id: TaskId
+    person: PersonId
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class ResendBody(Model):
+    task_id: TaskId
+
+
+class CancelBody(Model):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ProcessList(Model):
+    items: list[ProcessRow]
+    next_page_token: str | None = Field(
+        description="Pass as page_token, with the same filters and page_size, for the next "
+        "page; null on the last one."
+    )
+
+
+class ProcessCounts(Model):
+    """Running processes matching the other filters, per step and per role."""
+
+    by_step: dict[str, int]
+    by_role: dict[str, int]
+    running: int
+    overdue: int
+
+
+class ArchiveReport(Model):
+    bag_name: str
+    files: int
+    bytes: int
+    created_at: datetime
+    valid_when_built: bool
+    valid_now: bool
+    problem: str | None = Field(description="Why the bag is not valid now, if it is not.")
+    download_url: str

@@ -1,0 +1,398 @@
+"""``/api``: the bureau's operations as JSON, for scripts and other systems.
+
+Bearer tokens from settings (one for ops, one for the bureau). The bureau may start, list,
+read, resend and download archives; assigning, cancelling, deciding and storing documents
+are for ops (the workflow refuses the bureau too: it is the authority). Errors have one
+shape (``api.core.json_errors.Problem``) with the code and both languages: a refusal or
+failure of the process rises as a ``ProcessError``, and ``api.core.answers`` words it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
+
+from api.core import gateway, visibility
+from api.core.auth import ApiIdentityDep, Identity
+from api.core.deps import ClientDep, CountsDep, PageTokensDep, SettingsDep
+from api.core.downloads import content_disposition
+from api.core.gateway import WORKFLOW_ID
+from api.core.json_errors import ApiProblem, Problem
+from api.core.visibility import Filters, StateFilter
+from api.rest.models import (
+    ArchiveReport,
+    AssignBody,
+    CancelBody,
+    DecideBody,
+    ProcessCounts,
+    ProcessList,
+    ResendBody,
+    StartBody,
+    Started,
+)
+from common.archive_bag import iter_zip_bag, validate_bag
+from common.documents import DocumentStore, DocumentTooLarge, EmptyDocument, display_name
+from common.filetypes import UnsupportedDocument
+from common.models import (
+    Assignment,
+    CancelRequest,
+    Decision,
+    DecisionResult,
+    DocumentRef,
+    PersonId,
+    ProcessInput,
+    ResendRequest,
+    StatusView,
+)
+from workflows import sop
+
+RoleQ = Annotated[
+    str | None,
+    Query(
+        pattern="^(" + "|".join(sop.ROLES) + ")$",
+        description="A role code: " + ", ".join(sop.ROLES),
+    ),
+]
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": Problem} for status in (401, 422, 503, *statuses)}
+
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+ProcessId = Annotated[
+    str,
+    Path(
+        pattern=WORKFLOW_ID.pattern,
+        max_length=60,
+        description="iku-<year>-<code>[-rev<n>]",
+        examples=["iku-2027-kemnaker"],
+    ),
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        pattern=r"^[A-Za-z0-9_-]{8,64}$",
+        description="Send the same key again to get the first answer instead of acting twice. "
+        "That holds for a refusal the workflow gave after accepting the request "
+        "(check_unavailable, document_not_in_store, unknown_person, or a failure "
+        "without a code) too: retry those with a new key.",
+    ),
+]
+
+
+def _ops_only(identity: Identity) -> None:
+    if not identity.is_ops:
+        raise ApiProblem(403, "not_authorised")
+
+
+# --- starting and listing ------------------------------------------------------------------
+
+
+@router.post(
+    "/processes",
+    status_code=201,
+    response_model=Started,
+    responses=_problems(409),
+    summary="Start an IKU process",
+)
+async def start_process(
+    body: StartBody, client: ClientDep, settings: SettingsDep, identity: ApiIdentityDep
+) -> Started:
+    process = ProcessInput(**body.model_dump(), started_by=identity.who)
+    workflow_id = await gateway.start(client, settings, process)
+    return Started(
+        workflow_id=workflow_id,
+        status_url=f"/api/processes/{workflow_id}",
+        page_url=f"/proses/{workflow_id}",
+    )
+
+
+def _filters(
+    year: int | None,
+    code: str | None,
+    step: int | None,
+    role: str | None,
+    assignee: str | None,
+    overdue: bool | None,
+    state: StateFilter | None,
+) -> Filters:
+    try:
+        return Filters(
+            year=year,
+            code=code,
+            step=step,
+            role=role,
+            assignee=assignee,
+            overdue=overdue,
+            state=state,
+        )
+    except ValidationError as err:  # the query parameters are checked first; belt and braces
+        raise ApiProblem(422, "invalid_request") from err
+
+
+Year = Annotated[int | None, Query(ge=2000, le=2100)]
+CodeQ = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
+Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
+
+
+@router.get(
+    "/processes",
+    response_model=ProcessList,
+    responses=_problems(),
+    summary="List processes (Temporal visibility), filtered and paged",
+)
+async def list_processes(
+    client: ClientDep,
+    tokens: PageTokensDep,
+    _: ApiIdentityDep,
+    year: Year = None,
+    code: CodeQ = None,
+    step: Step = None,
+    role: RoleQ = None,
+    assignee: Assignee = None,
+    overdue: bool | None = None,
+    state: StateFilter | None = None,
+    page_token: Annotated[str | None, Query(max_length=visibility.MAX_TOKEN_CHARS)] = None,
+    page_size: Annotated[int, Query(ge=1, le=visibility.MAX_PAGE_SIZE)] = 25,
+) -> ProcessList:
+    filters = _filters(year, code, step, role, assignee, overdue, state)
+    page = await visibility.list_page(
+        client, filters, tokens, page_size=page_size, token=page_token
+    )
+    return ProcessList(items=page.rows, next_page_token=page.next_token)
+
+
+@router.get(
+    "/processes/counts",
+    response_model=ProcessCounts,
+    responses=_problems(),
+    summary="Running processes per step and per role (the other filters apply)",
+)
+async def count_processes(
+    client: ClientDep,
+    counts: CountsDep,
+    _: ApiIdentityDep,
+    year: Year = None,
+    code: CodeQ = None,
+    step: Step = None,
+    role: RoleQ = None,
+    assignee: Assignee = None,
+    overdue: bool | None = None,
+) -> ProcessCounts:
+    filters = _filters(year, code, step, role, assignee, overdue, None)
+    found = await counts.counts(client, filters)
+    return ProcessCounts(
+        by_step={str(k): v for k, v in found.by_step.items()},
+        by_role=found.by_role,
+        running=found.running,
+        overdue=found.overdue,
+    )
+
+
+# --- one process ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/processes/{workflow_id}",
+    response_model=StatusView,
+    responses=_problems(404),
+    summary="Where a process stands: task, documents, paraf, signature, riwayat",
+)
+async def process_status(
+    workflow_id: ProcessId, client: ClientDep, _: ApiIdentityDep
+) -> StatusView:
+    return await gateway.status(client, workflow_id)
+
+
+@router.post(
+    "/processes/{workflow_id}/decide",
+    response_model=DecisionResult,
+    responses=_problems(403, 404, 409),
+    summary="Decide the current task as the official named in the body (ops)",
+    description="The reply says what happened and who is next. outcome "
+    '"archive_failed" (200): the archiving decision is recorded but '
+    "the archive could not be built (archive_error says why); the "
+    "archiving step is open again, in next_task.",
+)
+async def decide(
+    workflow_id: ProcessId,
+    body: DecideBody,
+    client: ClientDep,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> DecisionResult:
+    _ops_only(identity)
+    # The record names who typed it in, whatever the body says.
+    decision = Decision.model_validate({**body.model_dump(), "via": identity.who})
+    return await gateway.decide(client, workflow_id, decision, idempotency_key)
+
+
+@router.post(
+    "/processes/{workflow_id}/assign",
+    response_model=StatusView,
+    responses=_problems(403, 404, 409),
+    summary="Give the current task to a person from the directory (ops)",
+)
+async def assign(
+    workflow_id: ProcessId,
+    body: AssignBody,
+    client: ClientDep,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> StatusView:
+    _ops_only(identity)
+    return await gateway.assign(
+        client,
+        workflow_id,
+        Assignment(task_id=body.task_id, person=body.person, by=identity.who, reason=body.reason),
+        idempotency_key,
+    )
+
+
+@router.post(
+    "/processes/{workflow_id}/resend",
+    response_model=StatusView,
+    responses=_problems(403, 404, 409),
+    summary="Mail the current task again, with fresh links (bureau and ops)",
+)
+async def resend(
+    workflow_id: ProcessId,
+    body: ResendBody,
+    client: ClientDep,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> StatusView:
+    return await gateway.resend(
+        client,
+        workflow_id,
+        ResendRequest(task_id=body.task_id, by=identity.who),
+        idempotency_key,
+    )
+
+
+@router.post(
+    "/processes/{workflow_id}/cancel",
+    response_model=StatusView,
+    responses=_problems(403, 404, 409),
+    summary="End the process, with a reason; everyone involved is told (ops)",
+)
+async def cancel(
+    workflow_id: ProcessId,
+    body: CancelBody,
+    client: ClientDep,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+) -> StatusView:
+    _ops_only(identity)
+    return await gateway.cancel(
+        client, workflow_id, CancelRequest(by=identity.who, reason=body.reason), idempotency_key
+    )
+
+
+# --- the archive -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/processes/{workflow_id}/archive",
+    response_model=ArchiveReport,
+    responses=_problems(404),
+    summary="The archive bag of a finished process, validated now",
+)
+async def archive(
+    workflow_id: ProcessId, client: ClientDep, settings: SettingsDep, _: ApiIdentityDep
+) -> ArchiveReport:
+    status = await gateway.status(client, workflow_id)
+    path = gateway.archive_path(settings, status)
+    valid, problem = await asyncio.to_thread(validate_bag, path)
+    info = status.archive
+    assert info is not None  # archive_path refuses a process without one
+    return ArchiveReport(
+        bag_name=info.bag_name,
+        files=info.files,
+        bytes=info.bytes,
+        created_at=info.created_at,
+        valid_when_built=info.valid,
+        valid_now=valid,
+        problem=problem,
+        download_url=f"/api/processes/{workflow_id}/archive.zip",
+    )
+
+
+@router.get(
+    "/processes/{workflow_id}/archive.zip",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/zip": {}}}, **_problems(404)},
+    summary="Download the archive bag as a zip",
+)
+async def archive_zip(
+    workflow_id: ProcessId, client: ClientDep, settings: SettingsDep, _: ApiIdentityDep
+) -> StreamingResponse:
+    status = await gateway.status(client, workflow_id)
+    path = gateway.archive_path(settings, status)
+    return StreamingResponse(
+        iter_zip_bag(path),
+        media_type="application/zip",
+        headers={"Content-Disposition": content_disposition(f"{path.name}.zip")},
+    )
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+@router.post(
+    "/documents",
+    status_code=201,
+    response_model=DocumentRef,
+    responses=_problems(403, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+    summary="Store a file for a decision (ops); the type is read from the bytes",
+)
+async def store_document(
+    request: Request,
+    settings: SettingsDep,
+    identity: ApiIdentityDep,
+    name: Annotated[
+        str,
+        Query(
+            min_length=1, max_length=255, description="The file name to show (never used as a path)"
+        ),
+    ],
+) -> DocumentRef:
+    _ops_only(identity)
+    store = DocumentStore(settings.documents_dir)
+    spool = store.spool(settings.max_upload_bytes)
+    try:
+        try:
+            async for chunk in request.stream():
+                await asyncio.to_thread(spool.write, chunk)
+        except DocumentTooLarge:
+            raise ApiProblem(413, "too_large") from None
+        except ClientDisconnect:  # nobody is left to answer; nothing was stored
+            raise ApiProblem(422, "invalid_request") from None
+        if spool.size == 0:
+            raise ApiProblem(422, "empty_document")
+        try:
+            media_type = await asyncio.to_thread(spool.media_type)
+        except UnsupportedDocument as err:
+            raise ApiProblem(415, "unsupported_document", detail=err.message) from None
+        try:
+            return await asyncio.to_thread(spool.commit, display_name(name), media_type)
+        except EmptyDocument:
+            raise ApiProblem(422, "empty_document") from None
+    finally:
+        spool.discard()

@@ -1,1 +1,0 @@
-"""One router per resource: task pages and decisions, documents, the outbox."""

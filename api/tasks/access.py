@@ -1,0 +1,188 @@
+"""What a task link lets its holder see: checked signature, current task, assigned person.
+
+Every refusal is a ``PageError`` with the status the issue names: 404 forged or unknown
+process, 410 expired or no longer current (saying what is current: the token is genuine,
+so its holder took part in this process), 403 not, or no longer, assigned. Temporal is
+asked through ``api.core.gateway``; its failures are worded by ``api.core.answers``.
+
+The dependencies run in this order: the link is read (a forged one is refused without
+asking Temporal), a POST must come from our origin, and only then is the client taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from temporalio.client import Client
+
+from api.core import gateway
+from api.core.answers import for_task_page, unknown_link
+from api.core.deps import KeysDep, LangDep, PeopleDep, SettingsDep, TemporalDep, today
+from api.core.gateway import ProcessError
+from api.core.i18n import Lang, action_done, role_name, text, when
+from api.core.people import People, Standing, standing
+from api.core.problems import PageError
+from api.core.security import check_same_origin
+from api.core.temporal_client import TemporalConnection
+from common.links import LinkClaims, LinkExpired, LinkInvalid, LinkSigner
+from common.models import HistoryEntry, HistoryEvent, ProcessState, StatusView, TaskView
+from common.settings import Settings
+from workflows import sop
+
+
+@dataclass(frozen=True)
+class TaskAccess:
+    token: str
+    claims: LinkClaims
+    status: StatusView
+    task: TaskView
+    standing: Standing
+
+
+async def task_status(client: Client, workflow_id: str, lang: Lang) -> StatusView:
+    try:
+        return await gateway.status(client, workflow_id)
+    except ProcessError as err:
+        raise for_task_page(err, lang) from None
+
+
+async def read_link(
+    token: str,
+    signer: LinkSigner,
+    temporal: TemporalConnection,
+    settings: Settings,
+    people: People,
+    lang: Lang,
+) -> LinkClaims:
+    """Claims of a valid, unexpired link, or the 404 / 410 page. A forged link never
+    reaches Temporal; an expired one is genuine, so its page may say what is current."""
+    try:
+        return signer.read(token)
+    except LinkInvalid:
+        raise unknown_link(lang) from None
+    except LinkExpired as expired:
+        claims = expired.claims
+        lines = [
+            text(lang, "link_expired", when=when(claims.expires_at, lang, settings.timezone)),
+            text(lang, "link_ask_new"),
+        ]
+        details: list[str] = []
+        try:
+            client = await gateway.client_of(temporal)
+            status = await task_status(client, claims.workflow_id, lang)
+            details = explain(status, claims.task_id, people, settings, lang)
+        except (ProcessError, PageError):
+            pass  # the expiry is the answer; what is current is a courtesy
+        raise PageError(410, text(lang, "link_expired_title"), lines, details=details) from None
+
+
+async def link_claims(
+    token: str,
+    keys: KeysDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    people: PeopleDep,
+    lang: LangDep,
+) -> LinkClaims:
+    return await read_link(token, keys.signer, temporal, settings, people, lang)
+
+
+ClaimsDep = Annotated[LinkClaims, Depends(link_claims)]
+
+
+async def checked_link(
+    request: Request, claims: ClaimsDep, settings: SettingsDep, lang: LangDep
+) -> LinkClaims:
+    """The link's claims; a form posted to it must come from our own pages."""
+    if request.method == "POST":
+        check_same_origin(request, settings.public_base_url, lang)
+    return claims
+
+
+CheckedLinkDep = Annotated[LinkClaims, Depends(checked_link)]
+
+
+async def task_client(_: CheckedLinkDep, temporal: TemporalDep) -> Client:
+    """The shared client, taken once the link has been read: a forged link gets its 404
+    even while Temporal is away (which is a 503 page, worded by ``api.core.answers``)."""
+    return await gateway.client_of(temporal)
+
+
+TaskClientDep = Annotated[Client, Depends(task_client)]
+
+
+async def open_task(
+    token: str, claims: LinkClaims, client: Client, settings: Settings, people: People, lang: Lang
+) -> TaskAccess:
+    """The current task of a valid link whose person may act on it, or why not."""
+    status = await task_status(client, claims.workflow_id, lang)
+    return check_task(token, claims, status, settings, people, lang)
+
+
+def check_task(
+    token: str,
+    claims: LinkClaims,
+    status: StatusView,
+    settings: Settings,
+    people: People,
+    lang: Lang,
+) -> TaskAccess:
+    task = status.task
+    if task is None or task.id != claims.task_id or status.state is not ProcessState.RUNNING:
+        if not any(h.task_id == claims.task_id for h in status.history):
+            # Signed by us, yet the process never had this task: treat as unknown.
+            raise unknown_link(lang)
+        raise PageError(
+            410,
+            text(lang, "link_stale_title"),
+            [text(lang, "link_stale")],
+            details=explain(status, claims.task_id, people, settings, lang),
+        )
+    found = standing(task, claims.person, today().date())
+    if not found.allowed:
+        raise PageError(
+            403,
+            text(lang, "not_assignee_title"),
+            [text(lang, "not_assignee_now")],
+            details=explain(status, None, people, settings, lang),
+        )
+    return TaskAccess(token, claims, status, task, found)
+
+
+def decided_entry(status: StatusView, task_id: str) -> HistoryEntry | None:
+    return next(
+        (h for h in status.history if h.task_id == task_id and h.event is HistoryEvent.DECIDED),
+        None,
+    )
+
+
+def explain(
+    status: StatusView, task_id: str | None, people: People, settings: Settings, lang: Lang
+) -> list[str]:
+    """Who decided the link's task and when, and where the process stands now."""
+    lines: list[str] = []
+    entry = decided_entry(status, task_id) if task_id else None
+    if entry is not None:
+        lines.append(
+            text(
+                lang,
+                "decided_by",
+                name=people.name(entry.person),
+                when=when(entry.at, lang, settings.timezone),
+                action=action_done(lang, entry.action, entry.step),
+            )
+        )
+    if status.state is ProcessState.ARCHIVED:
+        lines.append(text(lang, "now_archived"))
+    elif status.state is ProcessState.CANCELLED:
+        lines.append(text(lang, "now_cancelled", reason=status.cancel_reason or "—"))
+    elif status.step is not None:
+        step = sop.step(status.step)
+        lines.append(
+            text(
+                lang, "now_at", n=step.number, total=len(sop.STEPS), role=role_name(lang, step.role)
+            )
+        )
+    return lines

@@ -1,0 +1,242 @@
+"""``/t/<token>``: the task page (GET only shows) and the decision (POST from that page).
+
+The decision is Update ``decide`` named after the page nonce, so the same form sent twice (a
+double tap, a reload of the result page) is one update and gets the first answer. An answer
+the workflow's handler gave is kept under that name too: when one may change on a retry (a
+check that could not run, a file to choose again), the form comes back with a fresh nonce.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from temporalio.client import Client
+
+from api.core import gateway
+from api.core.answers import unknown_link
+from api.core.deps import CalendarDep, KeysDep, LangDep, PeopleDep, SettingsDep, StoreDep
+from api.core.gateway import ProcessError
+from api.core.i18n import Lang, refusal, text
+from api.core.nonce import PageNonces, update_id
+from api.core.pages import render
+from api.core.people import People
+from api.core.problems import PageError
+from api.tasks.access import (
+    CheckedLinkDep,
+    TaskAccess,
+    TaskClientDep,
+    check_task,
+    decided_entry,
+    explain,
+    open_task,
+    task_status,
+)
+from api.tasks.decisions import build_decision, with_documents
+from api.tasks.result_page import result_page
+from api.tasks.task_page import FormValues, task_page
+from api.tasks.uploads import FormReader, Limits, SubmittedForm
+from common.links import LinkClaims
+from common.settings import Settings
+from common.workcalendar import WorkCalendar
+
+router = APIRouter(tags=["tasks"])
+# Decisions are logged by process and task id: never the link, whose token is a secret.
+log = logging.getLogger("api.tasks.decisions")
+
+
+@router.get("/t/{token}", response_class=HTMLResponse, summary="The task page of a link")
+async def show_task(
+    token: str,
+    claims: CheckedLinkDep,
+    client: TaskClientDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    keys: KeysDep,
+    people: PeopleDep,
+    calendar: CalendarDep,
+) -> HTMLResponse:
+    access = await open_task(token, claims, client, settings, people, lang)
+    page = task_page(
+        access,
+        lang=lang,
+        settings=settings,
+        people=people,
+        calendar=calendar,
+        nonce=keys.nonces.make(token),
+    )
+    return render("task.html", lang, page)
+
+
+@router.post("/t/{token}", response_class=HTMLResponse, summary="Decide the task of a link")
+async def decide_task(
+    token: str,
+    request: Request,
+    claims: CheckedLinkDep,
+    client: TaskClientDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    keys: KeysDep,
+    people: PeopleDep,
+    store: StoreDep,
+    calendar: CalendarDep,
+) -> HTMLResponse:
+    reader = FormReader(
+        store,
+        Limits(settings.max_upload_bytes),
+        lang,
+        lambda nonce: keys.nonces.verify(token, nonce),
+    )
+    form = await reader.read(request)  # files spooled, not yet stored
+    try:
+        decision = build_decision(claims, form, lang)
+        again = bool(form.files) and await _decided_before(
+            token, claims, client, settings, people, lang
+        )
+        # Stored only now that the whole form passed; content-addressed, so a form sent
+        # twice stores its files once.
+        attachments = [] if again else await form.commit()
+    finally:
+        form.discard()
+    try:
+        result = await gateway.decide(
+            client,
+            claims.workflow_id,
+            with_documents(decision, attachments),
+            exact_id=update_id(claims.task_id, form.nonce),
+        )
+    except ProcessError as err:
+        return await _not_applied(
+            err, token, claims, form, client, settings, people, calendar, keys.nonces, lang
+        )
+    log.info(
+        "%s %s: %s by %s, next step %s",
+        claims.workflow_id,
+        claims.task_id,
+        result.outcome,
+        claims.person,
+        result.next_step,
+    )
+    page = result_page(result, lang=lang, settings=settings, people=people, calendar=calendar)
+    return render("result.html", lang, page)
+
+
+async def _decided_before(
+    token: str, claims: LinkClaims, client: Client, settings: Settings, people: People, lang: Lang
+) -> bool:
+    """Before a form's files are stored: the page saying why not when the link may not
+    decide (its files are never stored), else whether the task is decided already (perhaps
+    by this very form, sent again: the update's id tells, and the files need not be stored
+    twice). A form without files skips this query: the workflow checks the same."""
+    status = await task_status(client, claims.workflow_id, lang)
+    if decided_entry(status, claims.task_id) is not None:
+        return True
+    try:
+        check_task(token, claims, status, settings, people, lang)
+    except PageError as refused:
+        refused.lines.append(text(lang, "nothing_applied"))
+        raise
+    return False
+
+
+async def _not_applied(
+    err: ProcessError,
+    token: str,
+    claims: LinkClaims,
+    form: SubmittedForm,
+    client: Client,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonces: PageNonces,
+    lang: Lang,
+) -> HTMLResponse:
+    """Why the decision was not applied, as the workflow said; the status is read only now,
+    to say what is current."""
+    nothing = text(lang, "nothing_applied")
+    if err.code == "pending":
+        # No answer yet: it may still come. The same form again is safe (same update).
+        raise PageError(503, text(lang, "unavailable_title"), [err.text(lang)], headers=err.headers)
+    if err.code == "not_found":
+        raise unknown_link(lang)
+    try:
+        status = await task_status(client, claims.workflow_id, lang)
+    except PageError:
+        if err.status != 503:
+            raise
+        # Temporal is out of reach: nothing reached the process, the same form may follow.
+        raise PageError(
+            503,
+            text(lang, "unavailable_title"),
+            [err.text(lang), text(lang, "resend_safe")],
+            headers=err.headers,
+        ) from None
+    decided = decided_entry(status, claims.task_id) is not None
+    if decided and err.status in (409, 503):
+        # Whatever the workflow named first (a process that has just ended, too many at
+        # once), for the reader the truth is that their task was decided, by whom and when.
+        raise PageError(
+            409,
+            text(lang, "already_decided_title"),
+            [refusal(lang, "already_decided"), nothing],
+            details=explain(status, claims.task_id, people, settings, lang),
+        )
+    if err.new_key or err.status == 422:
+        # The form broke a rule, or the workflow kept an answer a retry may change: the
+        # form again, filled in, with the reason on top and a fresh nonce.
+        access = check_task(token, claims, status, settings, people, lang)
+        return _form_again(access, form, err, settings, people, calendar, nonces, lang)
+    if err.status == 503:  # too many at once, or turned away: this task is still open
+        raise PageError(
+            503,
+            text(lang, "unavailable_title"),
+            [err.text(lang), nothing, text(lang, "resend_safe")],
+            headers=err.headers,
+        )
+    title = {409: "link_stale_title", 403: "not_assignee_title"}.get(err.status, "error_title")
+    raise PageError(
+        err.status,
+        text(lang, title),
+        [err.text(lang), nothing],
+        details=explain(status, claims.task_id, people, settings, lang),
+    )
+
+
+def _form_again(
+    access: TaskAccess,
+    form: SubmittedForm,
+    err: ProcessError,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonces: PageNonces,
+    lang: Lang,
+) -> HTMLResponse:
+    values = FormValues(
+        note=form.first("note"),
+        checklist={
+            k.removeprefix("cl."): v[0] for k, v in form.fields.items() if k.startswith("cl.") and v
+        },
+        remarks={
+            k.removeprefix("clr."): v[0]
+            for k, v in form.fields.items()
+            if k.startswith("clr.") and v
+        },
+        members=form.all("team_member"),
+        leader=form.first("team_leader"),
+    )
+    error = [err.text(lang), text(lang, "nothing_applied")]
+    if form.files:
+        error.append(text(lang, "files_again"))
+    page = task_page(
+        access,
+        lang=lang,
+        settings=settings,
+        people=people,
+        calendar=calendar,
+        nonce=nonces.make(access.token),
+        values=values,
+        error=error,
+    )
+    return render("task.html", lang, page, status=err.status, headers=err.headers)

@@ -1,0 +1,281 @@
+"""What the task page shows, built from the status query and the directory.
+
+Everything an official needs to decide on a phone: which SOP and step, who is asked and by
+whom, the deadline in working days, every document version with the decisions made on it,
+and a form with only what this step takes (checklist, note or disposisi, uploads, team,
+the allowed buttons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from api.core.deps import today
+from api.core.doc_versions import Versions
+from api.core.i18n import (
+    Lang,
+    action_done,
+    activity,
+    button,
+    doc_kind,
+    role_name,
+    size,
+    text,
+    when,
+)
+from api.core.i18n_bureau import acting_label
+from api.core.people import People
+from api.tasks.access import TaskAccess
+from common.filetypes import EXTENSIONS
+from common.models import (
+    Action,
+    Approval,
+    Document,
+    HistoryEntry,
+    HistoryEvent,
+    StatusView,
+    StepKind,
+    TaskView,
+)
+from common.settings import Settings
+from common.workcalendar import WorkCalendar
+from workflows import sop
+
+ACCEPT = ",".join([*EXTENSIONS.values(), ".jpeg", *EXTENSIONS.keys()])
+
+
+@dataclass
+class FormValues:
+    """What the official typed, shown again when the workflow refused the form."""
+
+    note: str = ""
+    checklist: dict[str, str] = field(default_factory=dict)  # code -> "ok" / "not_ok"
+    remarks: dict[str, str] = field(default_factory=dict)
+    members: list[str] = field(default_factory=list)
+    leader: str = ""
+
+
+def task_page(
+    access: TaskAccess,
+    *,
+    lang: Lang,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonce: str,
+    values: FormValues | None = None,
+    error: list[str] | None = None,
+) -> dict[str, Any]:
+    status, task = access.status, access.task
+    step = sop.step(task.step)
+    values = values or FormValues()
+    ctx = _Context(lang, settings, people, calendar, access.token)
+    return {
+        "process": status.process,
+        "sop_name": sop.SOP_HEADER["name_en" if lang == "en" else "nama_sop"],
+        "step": {
+            "number": step.number,
+            "total": len(sop.STEPS),
+            "activity": activity(lang, step.number),
+            "role": role_name(lang, step.role),
+            "related": step.related_sop,
+        },
+        "round": task.round,
+        "asked": ctx.asked(access),
+        "origin": ctx.origin(status, task),
+        "deadline": ctx.deadline(task),
+        "docs_step": ctx.documents(status, list(step.requires)),
+        "docs_other": ctx.documents(
+            status, [k for k in _kinds(status.documents) if k not in step.requires]
+        ),
+        "checklist": [
+            {
+                "code": item.code,
+                "text": item.text_en if lang == "en" else item.text_id,
+                "value": values.checklist.get(item.code, ""),
+                "remark": values.remarks.get(item.code, ""),
+            }
+            for item in step.checklist
+        ]
+        if step.kind is StepKind.REVIEW
+        else [],
+        "note": ctx.note(step, values.note),
+        "uploads": ctx.uploads(step, status),
+        "upload_hint": text(lang, "uploads_hint", size=size(settings.max_upload_bytes)),
+        "accept": ACCEPT,
+        "team": ctx.team(status, values) if step.names_team else None,
+        "buttons": [
+            {
+                "action": a.value,
+                "label": button(lang, a, step.number),
+                "secondary": a is Action.RETURN,
+            }
+            for a in task.allowed_actions
+        ],
+        "nonce": nonce,
+        "token": access.token,
+        "other_lang": "id" if lang == "en" else "en",
+        "error": error or [],
+        "history": ctx.history(status),
+    }
+
+
+def _kinds(documents: list[Document]) -> list[str]:
+    return list(dict.fromkeys(d.kind for d in documents))
+
+
+@dataclass
+class _Context:
+    lang: Lang
+    settings: Settings
+    people: People
+    calendar: WorkCalendar
+    token: str
+
+    def when(self, moment: datetime) -> str:
+        return when(moment, self.lang, self.settings.timezone)
+
+    def asked(self, access: TaskAccess) -> dict[str, str]:
+        person = access.claims.person
+        found = access.standing.acting
+        acting = ""
+        if found is not None:
+            acting = text(
+                self.lang,
+                "acting_as",
+                kind=acting_label(found.kind),
+                position=self.people.position(found.for_person),
+                name=self.people.name(found.for_person),
+            )
+        return {
+            "name": self.people.name(person),
+            "position": self.people.position(person),
+            "acting": acting,
+        }
+
+    def origin(self, status: StatusView, task: TaskView) -> dict[str, Any]:
+        """Whose decision brought the work here: a forward decision, or a return."""
+        entered = next(
+            (
+                h
+                for h in status.history
+                if h.task_id == task.id
+                and h.event in (HistoryEvent.ENTERED, HistoryEvent.UNASSIGNED)
+            ),
+            None,
+        )
+        limit = entered.seq if entered else len(status.history) + 1
+        decided = [h for h in status.history if h.event is HistoryEvent.DECIDED and h.seq < limit]
+        if not decided:
+            return {
+                "label": text(self.lang, "started_by"),
+                "name": self.people.name(status.process.started_by),
+                "step": None,
+                "when": "",
+                "note": "",
+            }
+        last = decided[-1]
+        returned = last.action is Action.RETURN
+        return {
+            "label": text(self.lang, "returned_by" if returned else "sent_by"),
+            "name": self.people.name(last.person),
+            "step": last.step,
+            "when": self.when(last.at),
+            "note": last.note if returned else "",
+        }
+
+    def deadline(self, task: TaskView) -> dict[str, Any] | None:
+        if task.deadline is None:
+            return None
+        now = today()
+        days = self.calendar.working_days_left(now, task.deadline)
+        overdue = task.overdue or now >= task.deadline
+        left = text(self.lang, "day_left") if days == 1 else text(self.lang, "days_left", n=days)
+        return {"when": self.when(task.deadline), "left": left, "overdue": overdue}
+
+    def documents(self, status: StatusView, kinds: list[str]) -> list[dict[str, Any]]:
+        # Links relative to the page (/t/<token>), in the reader's language.
+        versions = Versions(
+            self.lang,
+            self.people.who_name,
+            self.when,
+            lambda d: f"{self.token}/dokumen/{d.ref.sha256}?lang={self.lang}",
+        )
+        return versions.groups(status, kinds)
+
+    def note(self, step: sop.Step, value: str) -> dict[str, Any]:
+        disposisi = step.approval is Approval.DISPOSISI
+        if disposisi:
+            hint = text(self.lang, "disposisi_hint")
+        elif step.kind is StepKind.REVIEW:
+            hint = text(self.lang, "note_hint")
+        else:
+            hint = ""
+        return {
+            "label": text(self.lang, "disposisi" if disposisi else "note"),
+            "hint": hint,
+            "required": disposisi,
+            "value": value,
+        }
+
+    def uploads(self, step: sop.Step, status: StatusView) -> list[dict[str, Any]]:
+        several_actions = len(step.actions) > 1
+        rows = []
+        for upload in step.uploads:
+            held = [d for d in status.documents if d.kind == upload.kind]
+            if upload.required and not held:
+                state = text(self.lang, "required")
+            elif upload.required:
+                state = text(self.lang, "keeps_version", n=max(d.version for d in held))
+            else:
+                state = text(self.lang, "optional")
+            rows.append(
+                {
+                    "field": f"doc.{upload.kind}",
+                    "label": doc_kind(self.lang, upload.kind),
+                    "state": state,
+                    "required": upload.required and not held,
+                    "multiple": upload.multiple,
+                    "for": text(
+                        self.lang,
+                        "for_actions",
+                        actions=", ".join(
+                            button(self.lang, a, step.number) for a in upload.actions
+                        ),
+                    )
+                    if several_actions
+                    else "",
+                }
+            )
+        return rows
+
+    def team(self, status: StatusView, values: FormValues) -> dict[str, Any]:
+        members = set(values.members or (status.team.members if status.team else []))
+        leader = values.leader or (status.team.leader if status.team else "")
+        return {
+            "people": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "position": p.position,
+                    "member": p.id in members,
+                    "leader": p.id == leader,
+                }
+                for p in self.people.selectable()
+            ]
+        }
+
+    def history(self, status: StatusView) -> list[dict[str, str]]:
+        decided: list[HistoryEntry] = [h for h in status.history if h.event is HistoryEvent.DECIDED]
+        return [
+            {
+                "when": self.when(h.at),
+                "step": str(h.step),
+                "what": action_done(self.lang, h.action, h.step),
+                "who": self.people.name(h.person),
+                "note": h.note,
+            }
+            for h in reversed(decided)
+        ]
