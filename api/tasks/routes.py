@@ -35,9 +35,11 @@ from api.tasks.access import (
 )
 from api.tasks.decisions import build_decision, with_documents
 from api.tasks.result_page import result_page
+from api.tasks.signing import sign_decision
 from api.tasks.task_page import FormValues, task_page
 from api.tasks.uploads import FormReader, Limits, SubmittedForm
 from common.links import LinkClaims
+from common.models import Action
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 
@@ -99,6 +101,21 @@ async def decide_task(
         attachments = [] if again else await form.commit()
     finally:
         form.discard()
+    if not again and decision.action is Action.APPROVE:
+        # At 8–11 the web process signs, with the passphrase typed on the page.
+        status = await task_status(client, claims.workflow_id, lang)
+        if status.task is not None and status.task.id == claims.task_id:
+            attachments = await sign_decision(
+                decision,
+                attachments,
+                form.first("passphrase"),
+                claims=claims,
+                status=status,
+                store=store,
+                settings=settings,
+                people=people,
+                lang=lang,
+            )
     try:
         result = await gateway.decide(
             client,
