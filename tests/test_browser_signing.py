@@ -15,7 +15,6 @@ from signing.verify import verify_pdf
 from tests.browser import PHONE, SHOTS, chromium, device, shot
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import make_keys
-from tests.test_browser_task import press
 from tests.test_signed_process import sign_and_approve
 from tests.web import Web
 
@@ -35,9 +34,19 @@ async def test_the_minister_types_the_passphrase_and_signs_at_step_11(
         page = await minister.new_page()
         opened = await page.goto(await web.link(p.id, MENTERI, (await p.task()).id))
         assert opened is not None and opened.status == 200
+        items = page.locator('input[type=radio][value="ok"]')
+        for index in range(await items.count()):
+            await items.nth(index).check()
+        await page.locator("textarea#note").fill("Ditandatangani.")
         await page.get_by_label("Passphrase TTE", exact=True).fill(keys.passphrases[MENTERI])
         await shot(page, "tte-11-passphrase")
-        answer = await press(page, "Setujui dan tandatangani")
+        # Signing and the workflow's check of four signatures take seconds, not milliseconds.
+        async with page.expect_response(
+            lambda r: r.request.method == "POST", timeout=90_000
+        ) as answered:
+            await page.get_by_role("button", name="Setujui dan tandatangani", exact=True).click()
+        answer = await answered.value
+        await page.wait_for_load_state()
         assert answer.status == 200
         body = await page.locator("body").inner_text()
         assert "Langkah 12 dari 16" in body
