@@ -5,6 +5,7 @@ checking every signed version before it accepts the decision."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,17 @@ async def test_the_kabag_karo_sekjen_initial_and_the_minister_signs_four_valid_s
     await p.walk_to_end()
     archived = await p.status()
     assert archived.archive is not None and archived.archive.valid
+    # The archive verifies offline: the CA, its CRL and the report travel with the IKU.
+    tte = Path(archived.archive.path) / "data" / "tte"
+    assert (tte / "ca.pem").is_file() and (tte / "crl.pem").is_file()
+    kept = json.loads((tte / "validasi.json").read_text())
+    assert kept["documents"][0]["report"]["valid"] is True
+    assert [s["person"] for s in kept["documents"][0]["report"]["signatures"]] == [
+        KABAG,
+        KARO,
+        SEKJEN,
+        MENTERI,
+    ]
 
 
 async def test_a_draft_changed_after_the_karos_paraf_is_refused_at_the_sekjen(
