@@ -27,6 +27,7 @@ from activities.notify import NotifyActivities
 from activities.registry import RegistryActivities
 from activities.reporting import ReportingActivities
 from activities.schedule import ScheduleActivities
+from activities.signatures import SignatureActivities
 from activities.staffing import StaffingActivities
 from common import tracing
 from common.logs import configure_logging
@@ -42,6 +43,7 @@ def activities(settings: Settings) -> list[object]:
         *_methods(StaffingActivities(settings), "resolve_staffing", "find_people"),
         *_methods(ScheduleActivities(settings), "plan_schedule"),
         *_methods(DocumentActivities(settings), "missing_documents"),
+        *_methods(SignatureActivities(settings), "check_signed_version"),
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
         *_methods(ReportingActivities(settings), "record_events", "give_official_number"),

@@ -52,6 +52,8 @@ from common.models import (
 )
 from common.settings import Settings
 from common.sop_identity import header_line
+from signing.ca import CertificateAuthority
+from signing.verify import NotAPdf, verify_pdf
 from workflows.sop import ROLES, SOP_HEADER, STEPS
 
 T = TypeVar("T")
@@ -120,6 +122,9 @@ class ArchiveActivities:
                 ),
                 "writing the records",
             )
+            await _heartbeating(
+                self._write_signatures(tmp, request, created_at), "validating the signatures"
+            )
             meta = archive_metadata(
                 self.settings,
                 request.process,
@@ -141,6 +146,33 @@ class ArchiveActivities:
             "archive %s built: %d payload files, %d bytes", name, info.files, info.bytes
         )
         return info
+
+    async def _write_signatures(
+        self, folder: Path, request: ArchiveRequest, created_at: datetime
+    ) -> None:
+        """tte/: the CA certificate and CRL, and the validation report of every signature in
+        the signed IKU, so the archive verifies offline years later (``iku verify`` with
+        IKU_SIGNING_DIR pointing at a folder holding ca/ca.pem and ca/crl.pem)."""
+        ca = CertificateAuthority(self.settings.signing_dir)
+        if not ca.exists():
+            return
+        target = folder / "tte"
+        await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.copyfile, ca.cert_path, target / "ca.pem")
+        await asyncio.to_thread(shutil.copyfile, ca.crl_path, target / "crl.pem")
+        signed = [d for d in request.documents if d.kind == "iku"]
+        report: dict[str, Any] = {"validated_at": created_at.isoformat(), "documents": []}
+        for document in signed[-1:]:
+            with self.store.open(document.ref) as handle:
+                data = await asyncio.to_thread(handle.read)
+            try:
+                checked = (await verify_pdf(data, self.settings.signing_dir)).as_json()
+            except NotAPdf:
+                checked = {"sha256": document.ref.sha256, "signatures": [], "valid": False}
+            report["documents"].append(
+                {"kind": document.kind, "version": document.version, "report": checked}
+            )
+        await asyncio.to_thread(_write_json, target / "validasi.json", report)
 
     def _tz(self) -> tzinfo:
         return ZoneInfo(self.settings.timezone)

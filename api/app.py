@@ -22,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import bureau, rest, tasks
+from api import bureau, rest, tasks, verify
 from api.bureau.render import BUREAU_CSS, bureau_problem
 from api.core import health
 from api.core.answers import Audience, audience_of, for_bureau_page, for_json, for_task_page
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
-    for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS):
+    for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS, *verify.ROUTERS):
         app.include_router(router)
     # Last: its middleware is then the outermost of ours, and times the others too.
     observe(app, settings)

@@ -3,7 +3,7 @@
 ``main()`` only dispatches: each subcommand is one ``add_<name>(subparsers)`` function that
 registers its parser and sets ``handler``; to add one, write the function and list it in
 ``SUBCOMMANDS``. A handler returns the exit code: 0 done, 2 refused (bad input, nothing
-changed), 1 failed (the machine would not let us).
+changed), 1 failed (the machine would not let us); ``verify`` adds 3 (not valid).
 """
 
 from __future__ import annotations
@@ -178,6 +178,157 @@ def store_checked(store: DocumentStore, source: BinaryIO, name: str, limit: int)
         spool.discard()
 
 
+# --- iku ca ----------------------------------------------------------------------------
+
+CA_DESCRIPTION = """\
+The deployment's certificate authority (CA) for electronic signatures (TTE).
+
+  iku ca init                      create the CA and its revocation list (CRL), once
+  iku ca issue [--directory FILE]  a signing certificate for every active person of the
+                                   directory who has none in force (the CA is created
+                                   first when missing); --person ID renews one person's
+                                   (the old certificate is revoked)
+  iku ca revoke ID                 revoke a person's certificate and publish the CRL
+
+Everything lives in IKU_SIGNING_DIR (default <IKU_DATA_DIR>/signing): ca/ca.pem (the CA
+certificate), ca/crl.pem (the CRL), keys/<person>.p12 (each key, encrypted with the
+person's passphrase). Generated passphrases go to <IKU_SIGNING_DIR>/initial-passphrases,
+readable by the operator only, to be handed to each person.
+"""
+
+
+def add_ca(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "ca",
+        help="the certificate authority: create it, issue signing certificates, revoke",
+        description=CA_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
+    init = actions.add_parser("init", help="create the CA and its CRL")
+    init.set_defaults(handler=run_ca_init)
+    issue = actions.add_parser("issue", help="issue signing certificates to the directory")
+    issue.add_argument(
+        "--directory", type=Path, help="the directory file (default: IKU_DIRECTORY_FILE)"
+    )
+    issue.add_argument("--person", help="issue (renew) only this person's certificate")
+    issue.set_defaults(handler=run_ca_issue)
+    revoke = actions.add_parser("revoke", help="revoke a person's certificate")
+    revoke.add_argument("person", metavar="ID")
+    revoke.set_defaults(handler=run_ca_revoke)
+
+
+def run_ca_init(args: argparse.Namespace) -> int:
+    from signing.ca import CertificateAuthority
+
+    ca = CertificateAuthority(_settings().signing_dir)
+    if ca.init():
+        print(f"created the CA in {ca.root}: {ca.cert_path}, CRL {ca.crl_path}")
+    else:
+        print(f"the CA in {ca.root} already exists; kept as it is")
+    return EXIT_OK
+
+
+def run_ca_issue(args: argparse.Namespace) -> int:
+    from common.directory import DirectoryError, load_directory
+    from signing.ca import CertificateAuthority
+
+    settings = _settings()
+    try:
+        directory = load_directory(args.directory or settings.directory_file)
+    except DirectoryError as err:
+        raise Refused(str(err)) from err
+    ca = CertificateAuthority(settings.signing_dir)
+    if args.person:
+        person = directory.person(args.person)
+        if person is None:
+            raise Refused(f"no person {args.person!r} in the directory")
+        ca.init()
+        _, secret = ca.issue(person)
+        issued = [(person.id, secret or "")]
+    else:
+        issued = ca.ensure_people(list(directory.people))
+    for person_id, _ in issued:
+        print(f"issued a signing certificate to {person_id}")
+    if not issued:
+        print("every active person already has a signing certificate in force")
+    else:
+        print(f"their first passphrases are in {ca.initial_passphrases_path} (operator only)")
+    return EXIT_OK
+
+
+def run_ca_revoke(args: argparse.Namespace) -> int:
+    from signing.ca import CertificateAuthority
+
+    ca = CertificateAuthority(_settings().signing_dir)
+    if not ca.exists():
+        raise Refused(f"no CA in {ca.root} (run: iku ca init)")
+    count = ca.revoke(args.person)
+    if not count:
+        raise Refused(f"{args.person} has no certificate in force")
+    print(f"revoked {count} certificate(s) of {args.person}; CRL published at {ca.crl_path}")
+    return EXIT_OK
+
+
+# --- iku verify ------------------------------------------------------------------------
+
+VERIFY_DESCRIPTION = """\
+Validate every electronic signature (paraf and the Minister's signature) in a PDF against
+this deployment's CA and its CRL, offline, and print the report.
+
+Exit code 0 when the document carries at least one signature, every signature is intact and
+trusted, and nothing was changed after the last one; 3 when not; 2 when the file cannot be
+read as a PDF.
+"""
+
+EXIT_INVALID = 3
+
+
+def add_verify(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "verify",
+        help="validate the signatures in a PDF against the deployment's CA",
+        description=VERIFY_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(handler=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from signing.ca import CaError
+    from signing.verify import NotAPdf, verify_pdf
+
+    settings = _settings()
+    _check_source(args.file, 1 << 40)
+    try:
+        report = asyncio.run(verify_pdf(args.file.read_bytes(), settings.signing_dir))
+    except NotAPdf as err:
+        raise Refused(f"{args.file}: not a readable PDF ({err})") from err
+    except CaError as err:
+        raise Refused(str(err)) from err
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    else:
+        print(f"{args.file}: sha256 {report.sha256}, {len(report.signatures)} signature(s)")
+        for n, sig in enumerate(report.signatures, start=1):
+            state = "VALID" if sig.valid else f"INVALID ({sig.problem})"
+            when = sig.signed_at.isoformat() if sig.signed_at else "?"
+            print(
+                f"  {n}. {sig.kind} by {sig.signer} ({sig.person}), {sig.position}, {when}: "
+                f"{state}; intact={sig.intact} trusted={sig.trusted}; covers revision "
+                f"{sig.revision}, {sig.covers_bytes} bytes, sha256 {sig.signed_sha256}"
+            )
+        if report.changed_after_last:
+            print("  the file was changed after its last signature")
+        print("VALID" if report.valid else "NOT VALID")
+    return EXIT_OK if report.valid else EXIT_INVALID
+
+
 # --- the dispatcher --------------------------------------------------------------------
 
 DESCRIPTION = """\
@@ -250,6 +401,8 @@ def run_backfill(args: argparse.Namespace) -> int:
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     add_store,
     add_reporting,
+    add_ca,
+    add_verify,
     cluster.add_register_search_attributes,
     cluster.add_set_current_version,
     cluster.add_check_worker,

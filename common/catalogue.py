@@ -132,6 +132,43 @@ STATES: Mapping[str, Pair] = {
 
 # The workflow's refusals, by code: shown to the person who clicked.
 REFUSALS: Mapping[str, Pair] = {
+    "draft_not_pdf": (
+        "Draf IKU yang diajukan untuk diparaf harus berupa PDF (format lain dapat dilampirkan "
+        "sebagai bahan pendukung).",
+        "The Draf IKU that goes up for paraf must be a PDF (other formats may accompany it as "
+        "supporting files).",
+    ),
+    "signature_not_pdf": (
+        "Versi yang ditandatangani bukan PDF yang dapat dibaca.",
+        "The signed version is not a readable PDF.",
+    ),
+    "signature_wrong_version": (
+        "Tanda tangan tidak dibubuhkan pada versi yang sedang diperiksa: tandatangani versi "
+        "terakhir.",
+        "The signature is not on the version under review: sign the current version.",
+    ),
+    "signature_count": (
+        "Versi baru harus menambahkan tepat satu tanda tangan pada versi yang diperiksa.",
+        "The new version must add exactly one signature to the version under review.",
+    ),
+    "signature_invalid": (
+        "Ada tanda tangan pada dokumen ini yang tidak sah (dokumen diubah setelah ditandatangani).",
+        "A signature in this document is not valid (the document was changed after it).",
+    ),
+    "signature_untrusted": (
+        "Tanda tangan tidak dibuat dengan sertifikat elektronik dari otoritas sertifikat "
+        "kementerian ini, atau sertifikatnya telah dicabut.",
+        "The signature was not made with a certificate of this ministry's certificate "
+        "authority, or the certificate is revoked.",
+    ),
+    "signature_wrong_signer": (
+        "Tanda tangan bukan milik pelaksana tugas ini atau pejabat Plh/Plt-nya.",
+        "The signature is not by the person this task is assigned to nor their acting official.",
+    ),
+    "signature_kind": (
+        "Pada langkah 8-10 pemeriksa membubuhkan paraf; pada langkah 11 Menteri menandatangani.",
+        "At steps 8-10 the approver initials (paraf); at step 11 the Minister signs.",
+    ),
     "not_running": ("Proses ini sudah selesai.", "This process has ended."),
     "no_task": (
         "Saat ini tidak ada tugas yang menunggu keputusan.",
@@ -323,6 +360,97 @@ PAGES: Mapping[str, Pair] = {
         "More than {size} has been uploaded through this link in the last 24 hours, the "
         "limit for one link. Try again in {hours} hours, or contact the Planning Bureau "
         "(Biro Perencanaan).",
+    ),
+    # Electronic signatures (TTE) and the public verification page.
+    "passphrase_label": ("Passphrase TTE", "Signing passphrase (TTE)"),
+    "verify_title": ("Verifikasi dokumen bertanda tangan elektronik", "Verify a signed document"),
+    "verify_intro": (
+        "Tanda tangan elektronik pada IKU yang tercatat, diperiksa terhadap sertifikat "
+        "elektronik kementerian dan daftar pencabutannya.",
+        "The electronic signatures on the IKU on record, checked against the ministry's "
+        "certificate authority and its revocation list.",
+    ),
+    "verify_unknown": (
+        "Kode verifikasi tidak dikenal atau belum ada dokumen yang ditandatangani.",
+        "Unknown verification code, or no signed document yet.",
+    ),
+    "verify_slow_down": (
+        "Terlalu banyak permintaan. Coba lagi sebentar lagi.",
+        "Too many requests. Try again in a minute.",
+    ),
+    "verify_valid": (
+        "SAH: semua tanda tangan utuh dan terpercaya, dokumen tidak diubah setelahnya.",
+        "VALID: every signature is intact and trusted, and nothing changed after them.",
+    ),
+    "verify_not_valid": ("TIDAK SAH", "NOT VALID"),
+    "verify_changed_after": (
+        "Dokumen diubah setelah tanda tangan terakhir.",
+        "The document was changed after its last signature.",
+    ),
+    "verify_signer": ("Penanda tangan", "Signer"),
+    "verify_when": ("Waktu", "Time"),
+    "verify_state": ("Keadaan", "State"),
+    "verify_covers": ("Versi yang disetujui", "Version approved"),
+    "verify_paraf": ("Paraf", "Initials (paraf)"),
+    "verify_signature": ("Tanda tangan", "Signature"),
+    "verify_signer_clock": ("jam server penanda tangan", "the signer's server clock"),
+    "verify_intact": ("utuh", "intact"),
+    "verify_not_intact": ("tidak utuh", "not intact"),
+    "verify_trusted": ("sertifikat terpercaya", "trusted certificate"),
+    "verify_not_trusted": ("sertifikat tidak terpercaya", "certificate not trusted"),
+    "verify_version": ("versi {n}", "version {n}"),
+    "verify_checked": ("Berkas yang Anda unggah", "The file you uploaded"),
+    "verify_same": (
+        "Berkas ini sama persis dengan dokumen yang tercatat.",
+        "This file is exactly the document on record.",
+    ),
+    "verify_not_same": (
+        "Berkas ini BERBEDA dari dokumen yang tercatat.",
+        "This file DIFFERS from the document on record.",
+    ),
+    "verify_upload": ("Periksa salinan", "Check a copy"),
+    "verify_upload_hint": (
+        "Unggah salinan PDF untuk dibandingkan dengan dokumen yang tercatat.",
+        "Upload a PDF copy to compare it with the document on record.",
+    ),
+    "verify_check": ("Periksa", "Check"),
+    "verify_no_file": ("Pilih berkas PDF.", "Choose a PDF file."),
+    "verify_not_pdf": (
+        "Berkas ini bukan PDF yang dapat dibaca.",
+        "This file is not a readable PDF.",
+    ),
+    "verify_too_large": ("Berkas terlalu besar.", "The file is too large."),
+    "passphrase_hint_paraf": (
+        "Menyetujui pada langkah ini membubuhkan paraf elektronik Anda pada versi yang "
+        "ditampilkan. Ketik passphrase sertifikat elektronik Anda.",
+        "Approving here adds your electronic initials (paraf) to the version shown. Type the "
+        "passphrase of your signing certificate.",
+    ),
+    "passphrase_hint_signature": (
+        "Menyetujui pada langkah ini menandatangani secara elektronik versi yang telah diparaf "
+        "lengkap. Ketik passphrase sertifikat elektronik Anda.",
+        "Approving here signs, electronically, the version all three have initialled. Type the "
+        "passphrase of your signing certificate.",
+    ),
+    "passphrase_required": (
+        "Ketik passphrase TTE Anda untuk menyetujui pada langkah ini.",
+        "Type your signing passphrase to approve at this step.",
+    ),
+    "passphrase_wrong": (
+        "Passphrase TTE salah. Dokumen tidak ditandatangani.",
+        "The signing passphrase is wrong. The document was not signed.",
+    ),
+    "passphrase_throttled": (
+        "Terlalu banyak passphrase yang salah. Coba lagi dalam {minutes} menit.",
+        "Too many wrong passphrases. Try again in {minutes} minutes.",
+    ),
+    "no_signing_key": (
+        "Anda belum memiliki sertifikat elektronik yang berlaku. Hubungi petugas operasional.",
+        "You have no signing certificate in force. Ask ops.",
+    ),
+    "draft_must_be_pdf": (
+        "Draf IKU yang diparaf atau ditandatangani harus berupa PDF.",
+        "The Draf IKU to be initialled or signed must be a PDF.",
     ),
     "note_of": ("Catatan {role}", "Note from the {role}"),
     "disposisi_of": ("Disposisi {role}", "Disposition of the {role}"),

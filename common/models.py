@@ -368,6 +368,9 @@ class Mark(Model):
     version: int
     sha256: str
     at: datetime
+    # A paraf made as an electronic signature: the version it was added to (this mark's
+    # sha256 is the version carrying it). The chain of these is what a version carries.
+    extends: str | None = None
 
 
 class HistoryEvent(StrEnum):

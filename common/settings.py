@@ -180,6 +180,11 @@ class Settings(BaseSettings):
         }
     )
 
+    # Electronic signatures: the CA, the keystore and the CRL live in signing_dir
+    # (default <data_dir>/signing); an RFC 3161 timestamp authority, if any, stamps every
+    # paraf and signature with its own time.
+    tsa_url: str | None = None
+
     # Uploads
     max_upload_bytes: int = 25 * 1024 * 1024
     # What one task link may upload in a day (every file of every form, accepted or
@@ -231,6 +236,7 @@ class Settings(BaseSettings):
     documents_dir: Path = Path()
     archive_dir: Path = Path()
     mail_dir: Path = Path()
+    signing_dir: Path = Path()
 
     @field_validator("worker_metrics_bind")
     @classmethod
@@ -414,6 +420,7 @@ class Settings(BaseSettings):
             ("documents_dir", "documents"),
             ("archive_dir", "archive"),
             ("mail_dir", "mail"),
+            ("signing_dir", "signing"),
         ):
             if getattr(self, name) == Path():
                 setattr(self, name, self.data_dir / sub)

@@ -128,6 +128,10 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
     )
     if settings.worker_metrics_bind:
         lines.append(f"    worker          http://{settings.worker_metrics_bind}/metrics")
+    lines.append(
+        "    TTE passphrases "
+        f"{settings.signing_dir / 'initial-passphrases'} (cat it; each official's first one)"
+    )
     return lines
 
 

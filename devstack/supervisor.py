@@ -208,6 +208,7 @@ class Supervisor:
             settings.bureau_api_token_value()
             settings.session_secret_value()
             settings.metrics_token_value()
+            _ensure_signing_keys(settings)
         if options.worker and not (self.root / WORKER_SCRIPT).is_file():
             raise StartupError(
                 f"worker.py is missing in {self.root}; pass --no-worker to run without it"
@@ -268,6 +269,23 @@ class Supervisor:
             except Exception as error:  # one part failing to stop must not strand the rest
                 console.say(f"could not stop {name}: {error}")
         self._started.clear()
+
+
+def _ensure_signing_keys(settings: Settings) -> None:
+    """The local CA and a signing certificate for everyone in the directory who has none:
+    the example's officials can initial and sign on the first run. Their first passphrases
+    go to <signing_dir>/initial-passphrases (the banner says where). The CRL is published
+    again on every start, so it never runs out of date while the local run is used."""
+    from common.directory import DirectoryError, load_directory
+    from signing.ca import CertificateAuthority
+
+    ca = CertificateAuthority(settings.signing_dir)
+    try:
+        people = list(load_directory(settings.directory_file).people)
+    except DirectoryError:
+        people = []  # the worker reports a broken directory; signing waits for it
+    if ca.ensure_people(people) == [] and ca.exists():
+        ca.publish_crl()
 
 
 def run(settings: Settings, options: Options) -> int:

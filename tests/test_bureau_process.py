@@ -32,6 +32,7 @@ from tests.scenario import (
     TIM_KETUA,
     Scenario,
 )
+from tests.signatures import make_keys
 from tests.support import eventually
 from tests.web import Page, Web
 from workflows.sop import WIB
@@ -67,8 +68,9 @@ def row_state(page: Page, number: int) -> str:
 
 
 async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_valid_archive(
-    dev_env, web: Web, tmp_path: Path
+    dev_env, web: Web, tmp_path: Path, settings
 ):
+    tte = make_keys(settings.signing_dir).passphrases  # the officials sign at 8–11
     async with signed_in(web, "bureau") as biro:
         code = unique_code("kemnaker")
         wid = await biro.start(year=2027, code=code, title="IKU Kementerian Ketenagakerjaan 2027")
@@ -105,7 +107,7 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         p.handle = dev_env.client.get_workflow_handle(wid)
 
         tor, konsep = samples.pdf("TOR IKU"), samples.docx("Konsep Rencana Kerja")
-        draft = samples.docx("Draf IKU v1")
+        draft = samples.pdf("Draf IKU v1")  # the draft goes up for paraf as a PDF
         await web.act(
             wid,
             KASUBAG,
@@ -143,11 +145,15 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         assert "Tim Penyusunan" in page.text
 
         await web.act(
-            wid, TIM_KETUA, "submit", files={"draf_iku": [("Draf IKU.docx", draft, DOCX)]}
+            wid,
+            TIM_KETUA,
+            "submit",
+            files={"draf_iku": [("Draf IKU.pdf", draft, "application/pdf")]},
         )
-        for person in (KASUBAG, KABAG, KARO, SEKJEN):
-            await web.act(wid, person, "approve")
-        await web.act(wid, MENTERI, "approve", note="Ditandatangani.")
+        await web.act(wid, KASUBAG, "approve")
+        for person in (KABAG, KARO, SEKJEN):
+            await web.act(wid, person, "approve", passphrase=tte[person])
+        await web.act(wid, MENTERI, "approve", note="Ditandatangani.", passphrase=tte[MENTERI])
         for person in (SEKJEN, KARO, KABAG, KASUBAG):
             await web.act(wid, person, "hand_over")
 

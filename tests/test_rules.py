@@ -153,6 +153,26 @@ def test_an_acting_official_may_act_only_within_their_dates():
     assert rules.acting_for(record.task, "p-002", TODAY) == (True, None)
 
 
+def test_the_team_submits_the_draft_as_a_word_file_and_is_told_it_must_be_a_pdf():
+    record = at_step(6, "p-006")
+    word = ref("Draf IKU").model_copy(
+        update={
+            "name": "draf.docx",
+            "media_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        }
+    )
+    decision = Decision(
+        task_id=record.task.id,  # type: ignore[union-attr]
+        person="p-006",
+        action=Action.SUBMIT,
+        documents=[Attachment(kind="draf_iku", ref=word)],
+    )
+    with pytest.raises(rules.Refusal) as refused:
+        rules.check_decision(record, decision, TODAY)
+    assert refused.value.code == "draft_not_pdf"
+    assert "PDF" in refused.value.message_id
+
+
 def test_every_refusal_has_an_english_and_an_indonesian_text():
     for code, (english, indonesian) in rules.REFUSALS.items():
         assert english and indonesian and english != indonesian, code

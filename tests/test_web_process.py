@@ -14,6 +14,7 @@ import pytest
 
 from common.archive_bag import validate_bag
 from common.models import Action, HistoryEvent, ProcessState
+from signing.verify import verify_pdf
 from tests import samples
 from tests.scenario import (
     FUNGSIONAL_UMUM,
@@ -26,11 +27,13 @@ from tests.scenario import (
     TIM_KETUA,
     Scenario,
 )
+from tests.signatures import Keys, make_keys
 from tests.web import Web
 
 pytestmark = pytest.mark.devserver
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -38,13 +41,20 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@pytest.fixture
+def keys(settings) -> Keys:
+    """The officials' signing certificates, in the data folder the web layer signs from."""
+    return make_keys(settings.signing_dir)
+
+
 async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_and_archived(
-    dev_env, web: Web
+    dev_env, web: Web, keys: Keys
 ):
+    tte = keys.passphrases
     p = await Scenario(dev_env.client, settings=web.settings).start()
     tor, konsep = samples.pdf("TOR penyusunan IKU 2027"), samples.docx("Konsep Rencana Kerja")
-    draft_v1, draft_v2 = samples.docx("Draf IKU v1"), samples.docx("Draf IKU v2")
-    draft_v3 = samples.odt("Draf IKU v3: definisi indikator 2 diperbaiki")
+    draft_v1, draft_v2 = samples.pdf("Draf IKU v1"), samples.pdf("Draf IKU v2")
+    draft_v3 = samples.pdf("Draf IKU v3: definisi indikator 2 diperbaiki")
 
     # 1. The Kasubag submits the proposal: the Konsep Rencana Kerja and the TOR.
     link = await web.link(p.id, KASUBAG)
@@ -143,7 +153,7 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
         TIM_ANGGOTA,
         "submit",
         files={
-            "draf_iku": [("Draf IKU.docx", draft_v1, DOCX)],
+            "draf_iku": [("Draf IKU.pdf", draft_v1, PDF)],
             "bahan": [
                 ("Data capaian.xlsx", samples.xlsx(), XLSX),
                 ("Grafik.png", samples.png(), "image/png"),
@@ -157,7 +167,7 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     link = await web.link(p.id, KABAG)
     page = await web.open(link)
     assert ("approve", "Setujui dan paraf") in page.buttons
-    result = await web.submit(link, page, "approve")
+    result = await web.submit(link, page, "approve", passphrase=tte[KABAG])
     assert "Disetujui dan diparaf" in result.text and "Langkah 9 dari 16" in result.text
 
     # 9. The Karo returns the draft to the Kabag, with revision notes.
@@ -185,13 +195,14 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
         page,
         "approve",
         note="Diperbaiki sesuai catatan Karo.",
-        files={"draf_iku": [("Draf IKU v2.docx", draft_v2, DOCX)]},
+        files={"draf_iku": [("Draf IKU v2.pdf", draft_v2, PDF)]},
+        passphrase=tte[KABAG],
     )
     assert result.status == 200 and "Langkah 9 dari 16" in result.text
 
     # 9, 10. The Karo and the Sekjen initial version 2.
-    await web.act(p.id, KARO, "approve")
-    await web.act(p.id, SEKJEN, "approve")
+    await web.act(p.id, KARO, "approve", passphrase=tte[KARO])
+    await web.act(p.id, SEKJEN, "approve", passphrase=tte[SEKJEN])
 
     # 11. The Minister returns it to the Sekjen.
     result = await web.act(p.id, MENTERI, "return", note="Perbaiki definisi indikator 2.")
@@ -205,13 +216,12 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
         link,
         page,
         "approve",
-        files={
-            "draf_iku": [("Draf IKU v3.odt", draft_v3, "application/vnd.oasis.opendocument.text")]
-        },
+        files={"draf_iku": [("Draf IKU v3.pdf", draft_v3, PDF)]},
+        passphrase=tte[SEKJEN],
     )
     assert result.status == 200 and "Langkah 8 dari 16" in result.text
-    await web.act(p.id, KABAG, "approve")
-    result = await web.act(p.id, KARO, "approve")
+    await web.act(p.id, KABAG, "approve", passphrase=tte[KABAG])
+    result = await web.act(p.id, KARO, "approve", passphrase=tte[KARO])
     assert "Langkah 11 dari 16" in result.text  # all three initials on version 3
 
     # 11 again, in English (the Minister's phone asks for it): signs version 3.
@@ -219,7 +229,9 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     english = {"Accept-Language": "en-US,en;q=0.9"}
     page = await web.open(link, **english)
     assert "Step 11 of 16" in page.text and ("approve", "Approve and sign") in page.buttons
-    result = await web.submit(link, page, "approve", note="Signed.", headers=english)
+    result = await web.submit(
+        link, page, "approve", note="Signed.", headers=english, passphrase=tte[MENTERI]
+    )
     assert "Approved and signed." in result.text and "Step 12 of 16" in result.text
 
     # 12–15: the signed IKU is handed down for documentation.
@@ -269,17 +281,22 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     assert [h.step for h in decided if h.action is Action.RETURN] == [9, 11]
     assert status.team is not None and status.team.leader == TIM_KETUA
     assert set(status.team.members) == {TIM_KETUA, TIM_ANGGOTA}
-    # One version, all initials: the three parafs and the signature are on version 3.
+    # One version, all initials: version 3 (the Sekjen's revision) carries the three
+    # paraf, one signature per version, and the Minister's signature on top.
     drafts = [d for d in status.documents if d.kind == "draf_iku"]
-    assert [d.ref.sha256 for d in drafts] == [sha(draft_v1), sha(draft_v2), sha(draft_v3)]
-    assert sorted((m.step, m.person) for m in status.parafs if m.sha256 == sha(draft_v3)) == [
+    assert len(drafts) == 1 + 7  # the team's, then one per paraf (two revisions among them)
+    assert sorted((m.step, m.person) for m in status.parafs if m.version >= 6) == [
         (8, KABAG),
         (9, KARO),
         (10, SEKJEN),
     ]
     assert status.signature is not None and status.signature.person == MENTERI
-    assert status.signature.sha256 == sha(draft_v3)
-    assert next(d for d in status.documents if d.kind == "iku").ref.sha256 == sha(draft_v3)
+    assert status.signature.sha256 == drafts[-1].ref.sha256
+    iku = next(d for d in status.documents if d.kind == "iku")
+    report = await verify_pdf(p.store.path_of(iku.ref).read_bytes(), keys.root)
+    assert report.valid
+    assert [s.person for s in report.signatures] == [SEKJEN, KABAG, KARO, MENTERI]
+    assert report.signatures[0].approved_sha256 == sha(draft_v3)
     # What was uploaded is what the store holds, named for display only.
     by_kind = {d.kind: d.ref for d in status.documents}
     assert by_kind["tor"].sha256 == sha(tor) and by_kind["tor"].name == "TOR IKU 2027.pdf"

@@ -240,6 +240,7 @@ def form_parts(
     team: Sequence[str] = (),
     leader: str = "",
     nonce: str | None = None,
+    passphrase: str = "",
 ) -> list[tuple[str, str | Upload]]:
     """What a browser sends for this page: the nonce first, every checklist item (all
     'sesuai' unless said), team, file inputs (an empty part for each one left empty), the
@@ -261,6 +262,8 @@ def form_parts(
     for kind, uploads in chosen.items():  # inputs the page does not offer: sent anyway
         parts += [(f"doc.{kind}", upload) for upload in uploads]
     parts.append(("note", note))
+    if passphrase:
+        parts.append(("passphrase", passphrase))
     parts.append(("action", action))
     return parts
 

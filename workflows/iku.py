@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.registry import RegistryActivities
     from activities.reporting import ReportingActivities
     from activities.schedule import ScheduleActivities
+    from activities.signatures import SignatureActivities, SignatureCheck
     from activities.staffing import StaffingActivities
     from common import formats
     from common import search_attributes as sa
@@ -80,6 +81,11 @@ LOOKUP_FAILED = (ActivityError, ApplicationError)
 # A decision waits on this check, so it gives up soon and the person is told to retry.
 _DECISION_CHECK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_attempts=3),
+}
+# Validating signatures reads the PDFs and runs pyHanko: seconds, not milliseconds.
+_SIGNATURE_CHECK: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(maximum_attempts=3),
 }
 # Mail: about an hour of retries, then the failure is recorded and the process goes on (the
@@ -568,12 +574,13 @@ class IkuWorkflow:
         record = self._record
         rules.check_decision(record, decision, self._today())
         await self._check_references(decision)
+        extends = await self._check_signature(decision)
         async with self._lock:
             # Checked again: another decision may have landed while we were checking.
             acting = rules.check_decision(record, decision, self._today())
             task = record.task
             assert task is not None
-            outcome = rules.apply_decision(record, decision, acting, workflow.now())
+            outcome = rules.apply_decision(record, decision, acting, workflow.now(), extends)
             telemetry.decided(task.step, outcome.outcome)
             step = sop.step(task.step)
             kinds = tuple(dict.fromkeys((*step.requires, *(a.kind for a in decision.documents))))
@@ -611,6 +618,45 @@ class IkuWorkflow:
                     raise rules.Refusal("unknown_person")
         except LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
+
+    async def _check_signature(self, decision: Decision) -> str | None:
+        """At 8–11 the version an approval brings is checked, not trusted: the version under
+        review plus one valid signature by the person deciding, from our CA (or, at 8–10, a
+        new draft with only their paraf). The version it extends, if it does."""
+        record = self._record
+        task = record.task
+        assert task is not None
+        if decision.action is not Action.APPROVE or task.step not in (
+            *sop.PARAF_STEPS,
+            sop.SIGNATURE_STEP,
+        ):
+            return None
+        step = sop.step(task.step)
+        kinds = {u.kind for u in step.uploads if Action.APPROVE in u.actions}
+        attached = next((a for a in decision.documents if a.kind in kinds), None)
+        if attached is None:
+            return None
+        draft = step.draft
+        assert draft is not None, "every paraf and signature step names its draft"
+        previous = rules.latest(record, draft)
+        try:
+            result = await workflow.execute_activity_method(
+                SignatureActivities.check_signed_version,
+                SignatureCheck(
+                    previous=previous.ref if previous else None,
+                    signed=attached.ref,
+                    signers=[decision.person],
+                    final=task.step == sop.SIGNATURE_STEP,
+                    earlier=[d.ref.sha256 for d in record.documents if d.kind == draft],
+                ),
+                summary=f"check the signature, step {task.step}",
+                **_SIGNATURE_CHECK,
+            )
+        except ActivityError:
+            raise rules.Refusal("check_unavailable") from None
+        if not result.ok:
+            raise rules.Refusal(result.code)
+        return result.extends
 
     async def _find_people(self, people: list[str]) -> list[Assignee]:
         return await workflow.execute_local_activity_method(

@@ -37,6 +37,10 @@ from workflows import sop
 # layer shows these to the person who clicked.
 REFUSALS = catalogue.REFUSALS
 
+# The Draf IKU is initialled and signed as a PDF (from step 6, where it is first written).
+PDF_KINDS = frozenset({"draf_iku"})
+PDF = "application/pdf"
+
 
 class Refusal(Exception):
     def __init__(self, code: str) -> None:
@@ -111,7 +115,21 @@ def current_documents(record: ProcessRecord, kinds: tuple[str, ...]) -> list[Doc
 
 
 def has_paraf(record: ProcessRecord, step: int, sha256: str) -> bool:
-    return any(m.kind == "paraf" and m.step == step and m.sha256 == sha256 for m in record.marks)
+    return step in parafs_carried(record, sha256)
+
+
+def parafs_carried(record: ProcessRecord, sha256: str) -> set[int]:
+    """The paraf steps a version carries: its own marks, and, for a version made by adding
+    an electronic paraf to another, that version's too (one signature per version)."""
+    steps: set[int] = set()
+    seen: set[str] = set()
+    current: str | None = sha256
+    while current is not None and current not in seen:
+        seen.add(current)
+        marks = [m for m in record.marks if m.kind == "paraf" and m.sha256 == current]
+        steps.update(m.step for m in marks)
+        current = next((m.extends for m in marks if m.extends is not None), None)
+    return steps
 
 
 # --- the checks ------------------------------------------------------------------------
@@ -188,9 +206,29 @@ def _is_own_submission(
     if decision.person == task.entered_by:
         return True
     return any(
-        (d := latest(record, kind)) is not None and d.by == decision.person
+        (d := latest(record, kind)) is not None and _author(record, d) == decision.person
         for kind in step.reviewed_kinds
     )
+
+
+def _author(record: ProcessRecord, document: Document) -> str:
+    """Who wrote a version: a version made by adding an electronic paraf to another was
+    written by whoever wrote that one, not by the one who initialled it."""
+    seen: set[str] = set()
+    while document.ref.sha256 not in seen:
+        seen.add(document.ref.sha256)
+        extends = next(
+            (m.extends for m in record.marks if m.sha256 == document.ref.sha256 and m.extends),
+            None,
+        )
+        base = next(
+            (d for d in record.documents if d.kind == document.kind and d.ref.sha256 == extends),
+            None,
+        )
+        if base is None:
+            break
+        document = base
+    return document.by
 
 
 def _check_attachments(record: ProcessRecord, step: sop.Step, decision: Decision) -> None:
@@ -202,6 +240,8 @@ def _check_attachments(record: ProcessRecord, step: sop.Step, decision: Decision
             raise Refusal("attachment_not_allowed")
         if attachment.kind in seen and not upload.multiple:
             raise Refusal("attachment_duplicate")
+        if attachment.kind in PDF_KINDS and attachment.ref.media_type != PDF:
+            raise Refusal("draft_not_pdf")
         seen.add(attachment.kind)
     for upload in uploads.values():
         # A resubmission may keep a version it already sent; a first one must attach it.
@@ -233,9 +273,15 @@ def check_cancel(record: ProcessRecord, request: CancelRequest, day: date) -> No
 
 
 def apply_decision(
-    record: ProcessRecord, decision: Decision, acting: Acting | None, now: datetime
+    record: ProcessRecord,
+    decision: Decision,
+    acting: Acting | None,
+    now: datetime,
+    extends: str | None = None,
 ) -> Outcome:
-    """Record an accepted decision: documents, marks, team, and where the work goes next."""
+    """Record an accepted decision: documents, marks, team, and where the work goes next.
+    ``extends``: the decision's draft is that version plus the approver's electronic paraf
+    (checked by the workflow before)."""
     task = record.task
     assert task is not None and task.id == decision.task_id
     step = sop.step(task.step)
@@ -244,7 +290,7 @@ def apply_decision(
         _add_version(record, attachment.kind, attachment.ref, task, decision.person, now)
     if decision.action is Action.APPROVE:
         _promote(record, step, task, decision.person, now)
-        _mark(record, step, task, decision.person, acting, now)
+        _mark(record, step, task, decision.person, acting, now, extends)
     if decision.action is Action.RETURN:
         _withdraw_parafs(record, step)
     if decision.team is not None:
@@ -323,6 +369,7 @@ def _mark(
     person: str,
     acting: Acting | None,
     now: datetime,
+    extends: str | None = None,
 ) -> None:
     if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
         return
@@ -346,6 +393,7 @@ def _mark(
             version=draft.version,
             sha256=draft.ref.sha256,
             at=now,
+            extends=extends if step.approval is Approval.PARAF else None,
         )
     )
 
@@ -376,6 +424,7 @@ def _next_step(record: ProcessRecord, step: sop.Step, action: Action) -> int | N
         assert step.draft is not None
         draft = latest(record, step.draft)
         assert draft is not None
-        missing = [s for s in sop.PARAF_STEPS if not has_paraf(record, s, draft.ref.sha256)]
+        carried = parafs_carried(record, draft.ref.sha256)
+        missing = [s for s in sop.PARAF_STEPS if s not in carried]
         return missing[0] if missing else sop.SIGNATURE_STEP
     return step.next

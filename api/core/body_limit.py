@@ -15,7 +15,7 @@ from api.core.i18n_bureau import problem_texts
 from api.core.json_errors import API_PREFIX, ApiProblem, problem_response
 
 LIMIT_BYTES = 256 * 1024
-STREAMING_PREFIXES = ("/t/", "/api/documents")
+STREAMING_PREFIXES = ("/t/", "/api/documents", "/v/")
 
 
 class BodyLimit:

@@ -44,9 +44,11 @@ from api.tasks.access import (
 )
 from api.tasks.decisions import build_decision, with_documents
 from api.tasks.result_page import result_page
+from api.tasks.signing import sign_decision
 from api.tasks.task_page import FormValues, task_page
 from api.tasks.uploads import FormReader, Limits, StagedFiles, SubmittedForm
 from common.links import LinkClaims
+from common.models import Action
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 
@@ -132,11 +134,32 @@ async def decide_task(
         staged = None if again else await form.stage()
     finally:
         form.discard()
+    attachments = staged.attachments if staged else []
+    if not again and decision.action is Action.APPROVE:
+        # At 8–11 the web process signs, with the passphrase typed on the page.
+        status = await task_status(client, claims.workflow_id, lang)
+        if status.task is not None and status.task.id == claims.task_id:
+            try:
+                attachments = await sign_decision(
+                    decision,
+                    attachments,
+                    form.first("passphrase"),
+                    claims=claims,
+                    status=status,
+                    store=store,
+                    settings=settings,
+                    people=people,
+                    lang=lang,
+                )
+            except PageError:
+                if staged is not None:
+                    await staged.discard()  # not signed: nothing of this form is kept
+                raise
     try:
         result = await gateway.decide(
             client,
             claims.workflow_id,
-            with_documents(decision, staged.attachments if staged else []),
+            with_documents(decision, attachments),
             exact_id=update_id(claims.task_id, form.nonce),
         )
     except ProcessError as err:

@@ -118,6 +118,20 @@ def task_page(
             }
             for a in task.allowed_actions
         ],
+        # At 8–11 approving signs: the page asks for the passphrase (never pre-filled).
+        "signing": (
+            {
+                "label": text(lang, "passphrase_label"),
+                "hint": text(
+                    lang,
+                    "passphrase_hint_signature"
+                    if step.approval is Approval.SIGNATURE
+                    else "passphrase_hint_paraf",
+                ),
+            }
+            if step.approval in (Approval.PARAF, Approval.SIGNATURE)
+            else None
+        ),
         "nonce": nonce,
         "token": access.token,
         "other_lang": "id" if lang == "en" else "en",

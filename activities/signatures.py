@@ -1,0 +1,82 @@
+"""The check of a version signed at steps 8–11, run from the workflow's decision handler:
+the new version must be exactly the previous version plus one valid signature by the
+assignee (or their acting official) with a certificate of this deployment's CA."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from temporalio import activity
+
+from common.documents import DocumentStore
+from common.models import DocumentRef, Model, PersonId, Sha256
+from common.settings import Settings
+from signing.chain import check_added_signature
+from signing.pdf import NotAPdf, signature_count
+
+
+class SignatureCheck(Model):
+    previous: DocumentRef | None  # the version under review
+    signed: DocumentRef  # the version the decision brings
+    signers: list[PersonId]  # who may sign: the person deciding (already judged by rules)
+    final: bool  # step 11: the Minister's signature, not a paraf
+    # Every earlier version of the draft: a reviewer's own new draft must be new content.
+    earlier: list[Sha256] = Field(default_factory=list)
+
+
+class SignatureCheckResult(Model):
+    ok: bool
+    code: str = ""  # a refusal code of workflows.rules when not ok
+    signed: bool = False  # the version carries a signature this decision added
+    person: str | None = None  # whose signature was added (a directory id)
+    extends: str | None = None  # the version it was added to; None for a new draft
+
+
+class SignatureActivities:
+    def __init__(self, settings: Settings) -> None:
+        self._store = DocumentStore(settings.documents_dir)
+        self._signing_dir = settings.signing_dir
+
+    @activity.defn(name="check_signed_version")
+    async def check_signed_version(self, check: SignatureCheck) -> SignatureCheckResult:
+        """Either the version under review plus one signature, or (at 8–10) a reviewer's
+        new draft carrying only their own paraf; a PDF without any signature is a plain
+        revision or a scan, judged by the rules as before."""
+        signed = self._read(check.signed)
+        try:
+            count = signature_count(signed)
+        except NotAPdf:
+            return SignatureCheckResult(ok=False, code="signature_not_pdf")
+        if count == 0:
+            return SignatureCheckResult(ok=True)
+        previous = self._read(check.previous) if check.previous else None
+        extends = previous is not None and signed.startswith(previous)
+        if not extends and (check.final or count > 1):
+            # Signatures on something other than the version under review.
+            return SignatureCheckResult(ok=False, code="signature_wrong_version")
+        result = await check_added_signature(
+            previous if extends else None,
+            signed,
+            set(check.signers),
+            self._signing_dir,
+            final=check.final,
+        )
+        added = result.signature
+        if (
+            result.ok
+            and added is not None
+            and not extends
+            and added.approved_sha256 in set(check.earlier)
+        ):
+            # An older version of the draft, signed: not the one under review.
+            return SignatureCheckResult(ok=False, code="signature_wrong_version")
+        return SignatureCheckResult(
+            ok=result.ok,
+            code=result.code,
+            signed=result.ok,
+            person=added.person if added else None,
+            extends=check.previous.sha256 if extends and check.previous else None,
+        )
+
+    def _read(self, ref: DocumentRef) -> bytes:
+        with self._store.open(ref) as handle:
+            return handle.read()

@@ -1,0 +1,160 @@
+"""Signing at steps 8–11 in the web process: the official types their passphrase on the
+task page, the key is unlocked here for this one signature, the version they were shown
+(or the revision they attach) gets their paraf or the Minister's signature, and the signed
+version is stored and sent with the decision. The passphrase goes no further than this
+module: never into the decision, a log line, a link or an error message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from pathlib import Path
+
+from api.core.i18n import Lang, text
+from api.core.people import People
+from api.core.problems import PageError
+from api.core.throttle import SignInThrottle
+from common.documents import DocumentStore
+from common.links import LinkClaims
+from common.models import Action, Attachment, Decision, StatusView
+from common.settings import Settings
+from signing.ca import CA_NAME
+from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
+from signing.pdf import NotAPdf, Signatory, add_paraf, add_signature, position_as_signed
+from workflows import sop
+
+SIGNING_STEPS = (*sop.PARAF_STEPS, sop.SIGNATURE_STEP)
+# Wrong passphrases per official, in a sliding window (this process's memory): a few typos
+# are normal, guessing is not.
+PASSPHRASE_THROTTLE = SignInThrottle(max_per_user=5, max_per_address=1_000_000)
+
+
+def signs(step: int) -> bool:
+    return step in SIGNING_STEPS
+
+
+def verification_code(settings: Settings, workflow_id: str) -> str:
+    """The code in the QR link of a process's signed IKU: derived with the link secret,
+    so it cannot be guessed from the process id and says nothing about it."""
+    digest = hmac.new(
+        settings.link_secret_value().encode(), f"verify:{workflow_id}".encode(), hashlib.sha256
+    ).digest()
+    return base64.b32encode(digest[:15]).decode().lower()
+
+
+def codes_dir(settings: Settings) -> Path:
+    return settings.signing_dir / "verification-codes"
+
+
+def remember_code(settings: Settings, code: str, workflow_id: str) -> None:
+    folder = codes_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / code).write_text(workflow_id)
+
+
+def workflow_of(settings: Settings, code: str) -> str | None:
+    if not code.isalnum() or len(code) > 64:
+        return None
+    path = codes_dir(settings) / code
+    return path.read_text().strip() if path.is_file() else None
+
+
+async def sign_decision(
+    decision: Decision,
+    attachments: list[Attachment],
+    passphrase: str,
+    *,
+    claims: LinkClaims,
+    status: StatusView,
+    store: DocumentStore,
+    settings: Settings,
+    people: People,
+    lang: Lang,
+) -> list[Attachment]:
+    """The attachments with the signed version in place of (or added to) the draft."""
+    task = status.task
+    if task is None or decision.action is not Action.APPROVE or not signs(task.step):
+        return attachments
+    step = sop.step(task.step)
+    final = task.step == sop.SIGNATURE_STEP
+    kind = "iku" if final else "draf_iku"
+
+    def refuse(status_code: int, key: str, **values: object) -> PageError:
+        return PageError(
+            status_code,
+            text(lang, "refused_title"),
+            [text(lang, key, **values), text(lang, "nothing_applied")],
+        )
+
+    wait = PASSPHRASE_THROTTLE.retry_after(claims.person, claims.person)
+    if wait:
+        raise refuse(429, "passphrase_throttled", minutes=max(1, wait // 60))
+    if not passphrase:
+        raise refuse(422, "passphrase_required")
+    # A revision the reviewer attaches is what they sign; otherwise the version shown.
+    revision = next((a for a in attachments if a.kind == "draf_iku"), None)
+    if revision is not None and not final:
+        base_ref = revision.ref
+    else:
+        drafts = [d for d in status.documents if d.kind == step.draft]
+        if not drafts:
+            return attachments
+        base_ref = drafts[-1].ref
+    with store.open(base_ref) as handle:
+        base = handle.read()
+    keystore = LocalKeystore(settings.signing_dir)
+    try:
+        signer = await asyncio.to_thread(keystore.signer, claims.person, passphrase)
+    except WrongPassphrase:
+        PASSPHRASE_THROTTLE.failed(claims.person, claims.person)
+        raise refuse(422, "passphrase_wrong") from None
+    except NoSigningKey:
+        raise refuse(422, "no_signing_key") from None
+    PASSPHRASE_THROTTLE.succeeded(claims.person, claims.person)
+    who = _signatory(claims.person, status, people, task.step)
+    try:
+        if final:
+            code = verification_code(settings, claims.workflow_id)
+            remember_code(settings, code, claims.workflow_id)
+            signed = await add_signature(
+                base,
+                signer,
+                who,
+                verify_url=f"{settings.public_base_url.rstrip('/')}/v/{code}",
+                issuer=CA_NAME,
+                at=datetime.now(UTC),
+                tsa_url=settings.tsa_url,
+            )
+        else:
+            signed = await add_paraf(base, signer, who, tsa_url=settings.tsa_url)
+    except NotAPdf:
+        raise refuse(422, "draft_must_be_pdf") from None
+    ref = store.put_bytes(signed, _signed_name(base_ref.name), "application/pdf")
+    kept = [a for a in attachments if a.kind not in (kind, "draf_iku")]
+    return [*kept, Attachment(kind=kind, ref=ref)]
+
+
+def _signed_name(name: str) -> str:
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem[:200]} (TTE).pdf"
+
+
+def _signatory(person: str, status: StatusView, people: People, step: int) -> Signatory:
+    """Name and position as signed: an acting official signs in their own name, with "Plh."
+    or "Plt." before the position of the one they stand in for."""
+    task = status.task
+    assert task is not None
+    me = people.person(person)
+    name = me.name if me else person
+    position = me.position if me else ""
+    for holder, deputies in task.acting.items():
+        deputy = next((d for d in deputies if d.person == person), None)
+        if deputy is not None and person not in task.assignees:
+            official = people.person(holder)
+            position = position_as_signed(official.position if official else "", deputy.kind)
+            break
+    return Signatory(name, position, step)

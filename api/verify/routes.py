@@ -1,0 +1,173 @@
+"""``/v/<code>``: anyone may check a signed IKU without signing in. The page shows, for the
+document on record, each signature's signer, position, time, whether it is intact and
+trusted, which version it covers, and whether anything changed after the last signature;
+a PDF uploaded there is checked the same way and compared with the record. Nothing else
+about the process is shown. Rate-limited per client address.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from api.core import gateway
+from api.core.deps import ClientDep, LangDep, SettingsDep, StoreDep
+from api.core.gateway import ProcessError
+from api.core.i18n import Lang, text
+from api.core.pages import render
+from api.core.problems import PageError
+from api.tasks.signing import workflow_of
+from common.dates import format_when
+from common.documents import DocumentStore
+from common.models import Document, StatusView
+from common.settings import Settings
+from signing.verify import DocumentReport, NotAPdf, verify_pdf
+
+router = APIRouter(tags=["verification"])
+
+WINDOW_SECONDS = 60.0
+MAX_PER_WINDOW = 30  # requests per client address per minute
+_seen: dict[str, deque[float]] = {}
+
+
+def _limit(request: Request, lang: Lang) -> None:
+    address = request.client.host if request.client else "?"
+    now = time.monotonic()
+    stamps = _seen.setdefault(address, deque())
+    while stamps and stamps[0] <= now - WINDOW_SECONDS:
+        stamps.popleft()
+    if len(stamps) >= MAX_PER_WINDOW:
+        raise PageError(
+            429,
+            text(lang, "verify_title"),
+            [text(lang, "verify_slow_down")],
+            headers={"Retry-After": str(int(WINDOW_SECONDS))},
+        )
+    stamps.append(now)
+    if len(_seen) > 10_000:
+        _seen.pop(next(iter(_seen)))
+
+
+def _not_found(lang: Lang) -> PageError:
+    # The same answer for a code that never existed and one without a signed document.
+    return PageError(404, text(lang, "verify_title"), [text(lang, "verify_unknown")])
+
+
+async def _record(
+    code: str, client: Any, settings: Settings, lang: Lang
+) -> tuple[StatusView, Document]:
+    workflow_id = workflow_of(settings, code)
+    if workflow_id is None:
+        raise _not_found(lang)
+    try:
+        status = await gateway.status(client, workflow_id)
+    except ProcessError:
+        raise _not_found(lang) from None
+    signed = [d for d in status.documents if d.kind == "iku"]
+    if not signed:
+        raise _not_found(lang)
+    return status, signed[-1]
+
+
+def _read(store: DocumentStore, document: Document) -> bytes:
+    with store.open(document.ref) as handle:
+        return handle.read()
+
+
+def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, Any]:
+    versions = {d.ref.sha256: d.version for d in status.documents if d.kind == "draf_iku"}
+    return {
+        "sha256": report.sha256,
+        "valid": report.valid,
+        "changed_after_last": report.changed_after_last,
+        "signatures": [
+            {
+                "kind": text(lang, "verify_paraf" if s.kind == "paraf" else "verify_signature"),
+                "signer": s.signer,
+                "position": s.position,
+                "when": format_when(s.signed_at, lang) if s.signed_at else "?",
+                "timestamped": s.timestamped,
+                "intact": s.intact,
+                "trusted": s.trusted,
+                "valid": s.valid,
+                "version": versions.get(s.approved_sha256),
+                "approved_sha256": s.approved_sha256,
+                "problem": s.problem,
+            }
+            for s in report.signatures
+        ],
+    }
+
+
+@router.get("/v/{code}", response_class=HTMLResponse, summary="Verify a signed IKU")
+async def show(
+    code: str,
+    request: Request,
+    client: ClientDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> HTMLResponse:
+    _limit(request, lang)
+    status, document = await _record(code, client, settings, lang)
+    report = await verify_pdf(_read(store, document), settings.signing_dir)
+    return render(
+        "verify.html",
+        lang,
+        {"code": code, "record": _view(report, status, lang), "checked": None},
+    )
+
+
+@router.post("/v/{code}", response_class=HTMLResponse, summary="Check a copy against the record")
+async def check(
+    code: str,
+    request: Request,
+    client: ClientDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> HTMLResponse:
+    _limit(request, lang)
+    status, document = await _record(code, client, settings, lang)
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > settings.max_upload_bytes + 64 * 1024:
+        raise PageError(413, text(lang, "verify_title"), [text(lang, "verify_too_large")])
+    form = await request.form()
+    upload = form.get("pdf")
+    data = await upload.read() if upload is not None and hasattr(upload, "read") else b""
+    if not data:
+        raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_no_file")])
+    try:
+        uploaded = await verify_pdf(data, settings.signing_dir)
+    except NotAPdf:
+        raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]) from None
+    record = await verify_pdf(_read(store, document), settings.signing_dir)
+    checked = _view(uploaded, status, lang)
+    checked["same_as_record"] = uploaded.sha256 == record.sha256
+    return render(
+        "verify.html",
+        lang,
+        {"code": code, "record": _view(record, status, lang), "checked": checked},
+    )
+
+
+@router.get("/v/{code}/json", summary="The verification report as JSON")
+async def as_json(
+    code: str,
+    request: Request,
+    client: ClientDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    store: StoreDep,
+) -> JSONResponse:
+    try:
+        _limit(request, lang)
+        _, document = await _record(code, client, settings, lang)
+    except PageError as err:
+        return JSONResponse({"status": err.status, "message": err.lines[0]}, err.status)
+    report = await verify_pdf(_read(store, document), settings.signing_dir)
+    return JSONResponse(report.as_json())

@@ -1,0 +1,115 @@
+"""The printable record: each review's Lembar Pemeriksaan and the whole riwayat as PDF,
+typeset by WeasyPrint from Jinja2 templates (``signing/templates``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common.labels import EVENTS
+from common.labels import label as label_of
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from common.dates import format_when
+from common.models import Action, HistoryEntry, HistoryEvent, StatusView
+from workflows.sop import SOP_HEADER, STEPS, step
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+)
+_ACTIONS = {
+    Action.SUBMIT: "Dikirim",
+    Action.APPROVE: "Disetujui",
+    Action.RETURN: "Dikembalikan untuk diperbaiki",
+    Action.HAND_OVER: "Diserahkan",
+    Action.ARCHIVE: "Diarsipkan",
+}
+
+Names = Callable[[str | None], str]
+
+
+def _pdf(template: str, context: dict[str, Any]) -> bytes:
+    from weasyprint import HTML  # imported late: pango is loaded only when a PDF is made
+
+    html = _env.get_template(template).render(header=SOP_HEADER, **context)
+    return HTML(string=html).write_pdf()
+
+
+def _who(entry: HistoryEntry, names: Names) -> str:
+    who = names(entry.person)
+    if entry.acting_for and entry.acting_kind:
+        who += f" ({entry.acting_kind.capitalize()}. {names(entry.acting_for)})"
+    return who
+
+
+def reviews(status: StatusView) -> list[HistoryEntry]:
+    """Every decision taken at a review step: each has its Lembar Pemeriksaan."""
+    return [
+        h
+        for h in status.history
+        if h.event is HistoryEvent.DECIDED and h.step is not None and h.checklist
+    ]
+
+
+def lembar_pemeriksaan(status: StatusView, entry: HistoryEntry, names: Names) -> bytes:
+    assert entry.step is not None
+    the_step = step(entry.step)
+    texts = {item.code: item.text_id for item in the_step.checklist}
+    mark = next(
+        (m for m in [*status.parafs, status.signature] if m and m.task_id == entry.task_id),
+        None,
+    )
+    return _pdf(
+        "lembar_pemeriksaan.html",
+        {
+            "title": status.process.title,
+            "workflow_id": status.workflow_id,
+            "step": the_step,
+            "entry": entry,
+            "who": _who(entry, names),
+            "when": format_when(entry.at),
+            "decision": _ACTIONS.get(entry.action, "") if entry.action else "",
+            "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
+            "documents": entry.documents,
+            "mark": mark,
+        },
+    )
+
+
+def riwayat(status: StatusView, names: Names) -> bytes:
+    rows = []
+    for s in STEPS:
+        passes = [
+            {
+                "who": _who(h, names),
+                "when": format_when(h.at),
+                "round": h.round,
+                "decision": _ACTIONS.get(h.action, "") if h.action else "",
+                "note": h.note,
+            }
+            for h in status.history
+            if h.event is HistoryEvent.DECIDED and h.step == s.number
+        ]
+        rows.append({"step": s, "passes": passes})
+    events = [
+        {
+            "when": format_when(h.at),
+            "event": label_of(EVENTS, h.event.value),
+            "step": h.step or "",
+            "who": _who(h, names) if h.person else "",
+            "note": h.note or h.detail,
+        }
+        for h in status.history
+    ]
+    return _pdf(
+        "riwayat.html",
+        {
+            "title": status.process.title,
+            "workflow_id": status.workflow_id,
+            "rows": rows,
+            "events": events,
+        },
+    )

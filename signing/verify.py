@@ -1,0 +1,197 @@
+"""Validation of a signed IKU against the deployment's CA and its CRL, offline.
+
+One report for every reader: the verification page, its JSON endpoint, ``iku verify``, the
+workflow's check of a new version and the archive's validation report. pyHanko validates
+each signature (integrity, the chain to our CA, revocation by our CRL, key usage
+non-repudiation, and the changes made after it by difference analysis).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import PdfSignatureStatus
+from pyhanko_certvalidator import ValidationContext
+
+from signing.ca import CertificateAuthority
+
+# pyHanko logs every failed validation with the certificate's subject (a name, a NIP):
+# personal data stays out of logs; the report says what failed.
+for _name in ("pyhanko", "pyhanko_certvalidator"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+
+class NotAPdf(Exception):
+    """The bytes are not a PDF that can be read."""
+
+
+@dataclass
+class SignatureReport:
+    field: str
+    kind: str  # "paraf" or "signature" (the Minister's), from the field's name
+    signer: str  # the certificate's common name
+    person: str | None  # the directory id in the certificate (UID)
+    nip: str | None
+    position: str  # as signed: "Plh. Kepala Bagian …"
+    signed_at: datetime | None  # the signer's clock, or the timestamp authority's
+    timestamped: bool
+    intact: bool  # the signed bytes are unchanged
+    trusted: bool  # the certificate chains to our CA and is not revoked
+    valid: bool  # pyHanko's bottom line: intact, trusted, and no disallowed change after it
+    revision: int  # 0-based revision of the file this signature made
+    covers_bytes: int  # the length of the document as signed
+    signed_sha256: str  # sha256 of the document as it was right after this signature
+    approved_sha256: str  # sha256 of the document the signer approved (before signing)
+    changes_after: str  # none, fill_forms / annotations (other signatures), other
+    problem: str = ""
+
+
+@dataclass
+class DocumentReport:
+    sha256: str
+    size: int
+    signatures: list[SignatureReport] = field(default_factory=list)
+    # Bytes after the last signature's revision (anything appended to the signed file).
+    changed_after_last: bool = False
+    valid: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        out = asdict(self)
+        for sig in out["signatures"]:  # type: ignore[union-attr]
+            at = sig["signed_at"]
+            sig["signed_at"] = at.isoformat() if at else None
+        return out
+
+
+def validation_context(ca: CertificateAuthority) -> ValidationContext:
+    """Our CA as the only trust root and its CRL as the revocation source, no fetching.
+
+    ``retroactive_revinfo``: a CRL published before or after the signing time both count,
+    so a file checked years later against the CRL kept with it still validates as of the
+    signature (a revocation listed in it still fails)."""
+    ca_cert = asn1_x509.Certificate.load(ca.certificate().public_bytes(Encoding.DER))
+    crl = asn1_crl.CertificateList.load(ca.crl().public_bytes(Encoding.DER))
+    return ValidationContext(
+        trust_roots=[ca_cert],
+        crls=[crl],
+        allow_fetching=False,
+        revocation_mode="require",
+        retroactive_revinfo=True,
+    )
+
+
+_KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation"})
+
+
+async def verify_pdf(pdf: bytes, ca_root: Path) -> DocumentReport:
+    """The report of every signature in ``pdf``, validated against the CA in ``ca_root``."""
+    ca = CertificateAuthority(ca_root)
+    report = DocumentReport(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        embedded = reader.embedded_signatures
+    except Exception as err:  # pyHanko raises many kinds on damaged input
+        raise NotAPdf(str(err)[:200]) from None
+    for sig in embedded:
+        context = validation_context(ca)
+        try:
+            status = await async_validate_pdf_signature(
+                sig, signer_validation_context=context, key_usage_settings=_KEY_USAGE
+            )
+            problem = ""
+        except Exception as err:  # a malformed signature is a finding, not a crash
+            status = None
+            problem = f"{type(err).__name__}: {str(err)[:200]}"
+        report.signatures.append(_signature_report(pdf, reader, sig, status, problem))
+    if report.signatures:
+        last_end = max(_covered(sig) for sig in embedded)
+        report.changed_after_last = last_end < len(pdf)
+        report.valid = not report.changed_after_last and all(s.valid for s in report.signatures)
+    return report
+
+
+def _covered(sig: object) -> int:
+    byte_range = sig.byte_range  # type: ignore[attr-defined]
+    return int(byte_range[2] + byte_range[3])
+
+
+def _signature_report(
+    pdf: bytes,
+    reader: PdfFileReader,
+    sig: object,
+    status: PdfSignatureStatus | None,
+    problem: str,
+) -> SignatureReport:
+    sig_obj = sig.sig_object  # type: ignore[attr-defined]
+    name = str(sig.field_name)  # type: ignore[attr-defined]
+    end = _covered(sig)
+    revision = int(sig.signed_revision)  # type: ignore[attr-defined]
+    before = _revision_end(pdf, reader, revision - 1) if revision > 0 else 0
+    cert = sig.signer_cert  # type: ignore[attr-defined]
+    subject = cert.subject.native if cert is not None else {}
+    reason = str(sig_obj.get("/Reason", ""))
+    position = reason.split(": ", 1)[1] if ": " in reason else reason
+    changes = "none"
+    if status is not None and status.modification_level is not None:
+        changes = status.modification_level.name.lower()
+    signed_at = None
+    timestamped = False
+    if status is not None:
+        if status.timestamp_validity is not None:
+            signed_at, timestamped = status.timestamp_validity.timestamp, True
+        else:
+            signed_at = status.signer_reported_dt
+    return SignatureReport(
+        field=name,
+        kind="signature" if name.startswith("TTE-") else "paraf",
+        signer=str(subject.get("common_name", "")),
+        person=subject.get("user_id"),
+        nip=subject.get("serial_number"),
+        position=position,
+        signed_at=signed_at,
+        timestamped=timestamped,
+        intact=bool(status and status.intact),
+        trusted=bool(status and status.trusted and not status.revoked),
+        valid=bool(status and status.bottom_line),
+        revision=revision,
+        covers_bytes=end,
+        signed_sha256=hashlib.sha256(pdf[:end]).hexdigest(),
+        approved_sha256=hashlib.sha256(pdf[:before]).hexdigest() if before else "",
+        changes_after=changes,
+        problem=problem or ("" if status is None or status.bottom_line else _why(status)),
+    )
+
+
+def _why(status: PdfSignatureStatus) -> str:
+    if not status.intact:
+        return "the signed bytes were changed"
+    if status.revoked:
+        return "the certificate is revoked"
+    if not status.trusted:
+        return "the certificate is not from this deployment's certificate authority"
+    if status.docmdp_ok is False:
+        return "the document was changed in a way this signature does not allow"
+    return "not valid"
+
+
+def _revision_end(pdf: bytes, reader: PdfFileReader, revision: int) -> int:
+    """Where ``revision`` of the file ends: after the ``%%EOF`` that follows its xref."""
+    start = reader.xrefs.get_startxref_for_revision(revision)
+    eof = pdf.find(b"%%EOF", start)
+    if eof < 0:
+        return 0
+    end = eof + 5
+    while end < len(pdf) and pdf[end : end + 1] in (b"\r", b"\n"):
+        end += 1
+    return end

@@ -1,0 +1,74 @@
+"""Test helpers for electronic signatures: a CA with the example directory's officials,
+and the paraf chain signed as the web process signs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.directory import Directory, load_directory
+from common.settings import EXAMPLE_DIRECTORY
+from signing.ca import CertificateAuthority
+from signing.keys import LocalKeystore
+from signing.pdf import Signatory, add_paraf, add_signature, position_as_signed
+
+# Kabag, Karo, Sekjen initial at 8, 9, 10; the Minister signs at 11.
+CHAIN = ((8, "p-002"), (9, "p-003"), (10, "p-004"))
+MINISTER = "p-005"
+PLH_KABAG = "p-011"
+OFFICIALS = ("p-002", "p-003", "p-004", "p-005", "p-011")
+
+
+@dataclass
+class Keys:
+    root: Path
+    directory: Directory
+    passphrases: dict[str, str]
+
+    @property
+    def keystore(self) -> LocalKeystore:
+        return LocalKeystore(self.root)
+
+    def who(self, person: str, step: int, acting_kind: str | None = None) -> Signatory:
+        found = self.directory.person(person)
+        assert found is not None
+        position = found.position
+        if acting_kind is not None:
+            # An acting official signs in the capacity of the one they stand in for.
+            holder = self.directory.person("p-002")
+            assert holder is not None
+            position = position_as_signed(holder.position, acting_kind)
+        return Signatory(found.name, position, step)
+
+    async def paraf(
+        self, pdf: bytes, person: str, step: int, acting_kind: str | None = None
+    ) -> bytes:
+        signer = self.keystore.signer(person, self.passphrases[person])
+        return await add_paraf(pdf, signer, self.who(person, step, acting_kind))
+
+    async def sign(self, pdf: bytes, person: str = MINISTER) -> bytes:
+        signer = self.keystore.signer(person, self.passphrases[person])
+        return await add_signature(
+            pdf,
+            signer,
+            self.who(person, 11),
+            verify_url="http://127.0.0.1:8000/v/TESTCODE",
+            issuer="IKU Kemnaker Certificate Authority",
+            at=datetime.now(UTC),
+        )
+
+
+def make_keys(root: Path, people: tuple[str, ...] = OFFICIALS) -> Keys:
+    """A CA in ``root`` and certificates for ``people`` of the example directory."""
+    directory = load_directory(EXAMPLE_DIRECTORY)
+    ca = CertificateAuthority(root)
+    ca.init()
+    passphrases = {}
+    for person_id in people:
+        person = directory.person(person_id)
+        assert person is not None
+        _, secret = ca.issue(person)
+        assert secret is not None
+        passphrases[person_id] = secret
+    return Keys(root, directory, passphrases)

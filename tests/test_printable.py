@@ -1,0 +1,86 @@
+"""The printable record: a Lembar Pemeriksaan per review and the riwayat, as PDF from
+WeasyPrint; rendered with pdftoppm (not blank) and read back with pdftotext."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from temporalio.testing import WorkflowEnvironment
+
+from common.directory import load_directory
+from common.settings import Settings
+from signing.printable import lembar_pemeriksaan, reviews, riwayat
+from tests.scenario import Scenario
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="poppler-utils not installed"
+)
+
+
+def rendered(pdf: bytes, folder: Path, name: str) -> str:
+    """The PDF's text, after checking its first page renders and is not blank."""
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "40",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(path),
+            str(folder / name),
+        ],
+        check=True,
+    )
+    image = Image.open(folder / f"{name}.png").convert("L")
+    assert sum(image.histogram()[:128]) > 200  # text on the page, not a blank sheet
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return " ".join(text.split())  # table cells wrap words onto lines of their own
+
+
+async def test_each_review_prints_its_lembar_pemeriksaan_and_the_riwayat_prints_whole(
+    ts_env: WorkflowEnvironment, ts_worker, settings: Settings, tmp_path: Path
+) -> None:
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(12)
+    status = await p.status()
+    directory = load_directory(settings.directory_file)
+
+    def names(person: str | None) -> str:
+        found = directory.person(person) if person else None
+        return found.name if found else (person or "")
+
+    decided = reviews(status)
+    assert [h.step for h in decided] == [2, 3, 7, 8, 9, 10, 11]
+    karo = next(h for h in decided if h.step == 9)
+    text = rendered(lembar_pemeriksaan(status, karo, names), tmp_path, "lp-9")
+    for expected in (
+        "Lembar Pemeriksaan",
+        "Langkah 9",
+        "Penyusunan Indikator Kinerja Utama",
+        "Dr. Bambang Sutrisno",
+        "Sesuai",
+        "Disetujui",
+        "Paraf",
+    ):
+        assert expected in text, expected
+    text = rendered(riwayat(status, names), tmp_path, "riwayat")
+    for expected in (
+        "Riwayat Proses",
+        "Ir. Sri Hartati",
+        "Putaran 1",
+        "Disetujui",
+        "Proses dimulai",
+    ):
+        assert expected in text, expected

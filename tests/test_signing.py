@@ -1,0 +1,266 @@
+"""The paraf and the Minister's signature as PAdES signatures: the CA and its keystore,
+signing with pyHanko, validation against the CA and its CRL, and the chain check the
+workflow runs on each newly signed version."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+from PIL import Image
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+
+from commands.iku import main as iku
+from signing.ca import CertificateAuthority
+from signing.chain import check_added_signature
+from signing.keys import NoSigningKey, WrongPassphrase
+from signing.verify import validation_context, verify_pdf
+from tests import samples
+from tests.signatures import CHAIN, MINISTER, PLH_KABAG, Keys, make_keys
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
+    return make_keys(tmp_path_factory.mktemp("signing"))
+
+
+@pytest.fixture(scope="module")
+async def versions(keys: Keys) -> list[bytes]:
+    """The draft, then the draft after each paraf and after the Minister's signature."""
+    out = [samples.pdf("Draf IKU Kemnaker 2027\nIndikator 1: tingkat pengangguran")]
+    for step, person in CHAIN:
+        out.append(await keys.paraf(out[-1], person, step))
+    out.append(await keys.sign(out[-1]))
+    return out
+
+
+def modified(pdf: bytes) -> bytes:
+    """``pdf`` with its first page turned, as an incremental update (what a PDF editor
+    saving over a signed file does)."""
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page["/Rotate"] = generic.NumberObject(90)
+    writer.update_container(page)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_the_ca_issues_each_official_a_non_repudiation_certificate_and_an_encrypted_key(
+    keys: Keys,
+) -> None:
+    ca = CertificateAuthority(keys.root)
+    bundle = ca.key_path_of("p-002").read_bytes()
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(bundle, None)  # never stored in the clear
+    _, cert, _ = pkcs12.load_key_and_certificates(bundle, keys.passphrases["p-002"].encode())
+    assert cert is not None
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.content_commitment and usage.digital_signature and not usage.key_cert_sign
+    assert cert.issuer == ca.certificate().subject
+    uid = cert.subject.get_attributes_for_oid(x509.oid.NameOID.USER_ID)[0].value
+    assert uid == "p-002"
+    assert ca.crl().is_signature_valid(ca.certificate().public_key())
+    sheet = ca.initial_passphrases_path
+    assert os.stat(sheet).st_mode & 0o077 == 0
+    assert f"p-002 {keys.passphrases['p-002']}" in sheet.read_text()
+
+
+def test_a_wrong_passphrase_unlocks_nothing_and_someone_without_a_certificate_has_no_key(
+    keys: Keys,
+) -> None:
+    with pytest.raises(WrongPassphrase):
+        keys.keystore.signer("p-002", keys.passphrases["p-002"] + "x")
+    with pytest.raises(WrongPassphrase):
+        keys.keystore.signer("p-002", keys.passphrases["p-003"])
+    with pytest.raises(NoSigningKey):
+        keys.keystore.signer("p-009", "anything")
+
+
+async def test_the_kabag_karo_and_sekjen_initial_the_minister_signs_four_valid_signatures_in_order(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    final = versions[-1]
+    report = await verify_pdf(final, keys.root)
+    assert report.valid and not report.changed_after_last
+    assert [s.person for s in report.signatures] == ["p-002", "p-003", "p-004", MINISTER]
+    assert [s.kind for s in report.signatures] == ["paraf", "paraf", "paraf", "signature"]
+    for n, sig in enumerate(report.signatures, start=1):
+        assert sig.valid and sig.intact and sig.trusted, sig.problem
+        # Each covers exactly the bytes its signer approved, plus its own signature.
+        assert sig.approved_sha256 == sha(versions[n - 1])
+        assert sig.signed_sha256 == sha(versions[n])
+        assert sig.revision == n
+    assert report.signatures[0].position == "Kepala Bagian Perencanaan Program"
+    assert report.signatures[3].position == "Menteri Ketenagakerjaan"
+    # pyHanko's own validator, run directly, agrees.
+    reader = PdfFileReader(BytesIO(final))
+    for embedded in reader.embedded_signatures:
+        status = await async_validate_pdf_signature(
+            embedded, signer_validation_context=validation_context(CertificateAuthority(keys.root))
+        )
+        assert status.bottom_line
+
+
+async def test_after_the_ministers_signature_any_change_is_flagged(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    report = await verify_pdf(modified(versions[-1]), keys.root)
+    assert not report.valid and report.changed_after_last
+    assert not report.signatures[-1].valid
+    assert report.signatures[-1].intact  # the signed bytes are there, the change is after
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+def test_the_signed_iku_shows_the_stamp_with_name_position_wib_time_and_qr(
+    versions: list[bytes], tmp_path: Path
+) -> None:
+    path = tmp_path / "iku.pdf"
+    path.write_bytes(versions[-1])
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for expected in (
+        "Ditandatangani secara elektronik oleh:",
+        "Menteri Ketenagakerjaan",
+        "Ir. Sri Hartati, M.T.",
+        "WIB",
+        "Dokumen ini telah ditandatangani secara elektronik",
+        "/v/TESTCODE",
+    ):
+        assert expected in text
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "p")], check=True)
+    image = Image.open(tmp_path / "p-1.png").convert("L")
+    width, height = image.size
+    stamp = image.crop((width // 2, height * 3 // 4, width, height))
+    dark = sum(stamp.histogram()[:128])
+    assert dark > 500  # the QR code's modules and the text, not a blank margin
+
+
+async def test_a_pdf_changed_after_the_karos_paraf_fails_and_the_sekjens_paraf_on_it_is_refused(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    changed = modified(versions[2])
+    report = await verify_pdf(changed, keys.root)
+    assert not report.valid and report.changed_after_last
+    sekjen = await keys.paraf(changed, "p-004", 10)
+    result = await check_added_signature(changed, sekjen, {"p-004"}, keys.root, final=False)
+    assert not result.ok and result.code == "signature_invalid"
+
+
+async def test_each_paraf_passes_the_chain_check_by_its_assignee_only(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    for n, (_, person) in enumerate(CHAIN, start=1):
+        ok = await check_added_signature(
+            versions[n - 1], versions[n], {person}, keys.root, final=False
+        )
+        assert ok.ok, ok.code
+        other = await check_added_signature(
+            versions[n - 1], versions[n], {"p-005"}, keys.root, final=False
+        )
+        assert other.code == "signature_wrong_signer"
+    final = await check_added_signature(versions[3], versions[4], {MINISTER}, keys.root, final=True)
+    assert final.ok, final.code
+
+
+async def test_a_signature_added_to_an_older_version_is_refused(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    # The Sekjen initials the version before the Karo's paraf.
+    stale = await keys.paraf(versions[1], "p-004", 10)
+    result = await check_added_signature(versions[2], stale, {"p-004"}, keys.root, final=False)
+    assert result.code == "signature_wrong_version"
+
+
+async def test_a_signature_with_a_certificate_of_another_ca_is_refused(
+    keys: Keys, versions: list[bytes], tmp_path: Path
+) -> None:
+    # Same names, same ids, another CA: trusted by nobody here.
+    other = make_keys(tmp_path / "other", ("p-004",))
+    forged = await other.paraf(versions[2], "p-004", 10)
+    report = await verify_pdf(forged, keys.root)
+    assert not report.signatures[-1].trusted
+    result = await check_added_signature(versions[2], forged, {"p-004"}, keys.root, final=False)
+    assert result.code == "signature_untrusted"
+
+
+async def test_a_revoked_certificate_is_no_longer_trusted(tmp_path: Path) -> None:
+    keys = make_keys(tmp_path, ("p-002",))
+    signed = await keys.paraf(samples.pdf(), "p-002", 8)
+    assert (await verify_pdf(signed, keys.root)).valid
+    CertificateAuthority(keys.root).revoke("p-002")
+    report = await verify_pdf(signed, keys.root)
+    assert not report.valid and not report.signatures[0].trusted
+
+
+async def test_an_acting_officials_paraf_says_plh_before_the_position(keys: Keys) -> None:
+    signed = await keys.paraf(samples.pdf(), PLH_KABAG, 8, acting_kind="plh")
+    report = await verify_pdf(signed, keys.root)
+    sig = report.signatures[0]
+    assert sig.valid and sig.person == PLH_KABAG
+    assert sig.position == "Plh. Kepala Bagian Perencanaan Program"
+
+
+def test_iku_verify_agrees_with_the_report(
+    keys: Keys,
+    versions: list[bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from common.settings import get_settings
+
+    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("IKU_SIGNING_DIR", str(keys.root))
+    get_settings.cache_clear()
+    good, bad, junk = tmp_path / "iku.pdf", tmp_path / "changed.pdf", tmp_path / "x.pdf"
+    good.write_bytes(versions[-1])
+    bad.write_bytes(modified(versions[-1]))
+    junk.write_bytes(b"not a pdf at all")
+    try:
+        assert iku(["verify", str(good)]) == 0
+        out = capsys.readouterr().out
+        assert out.strip().endswith("VALID") and "NOT VALID" not in out
+        assert out.count(": VALID") == 4
+        assert iku(["verify", str(bad)]) == 3
+        assert "changed after its last signature" in capsys.readouterr().out
+        assert iku(["verify", str(junk)]) == 2
+    finally:
+        get_settings.cache_clear()
+
+
+def test_iku_ca_issue_gives_the_example_directorys_people_their_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from common.settings import get_settings
+
+    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert iku(["ca", "init"]) == 0
+        assert iku(["ca", "issue"]) == 0
+        ca = CertificateAuthority(tmp_path / "signing")
+        assert {i.person for i in ca.issued()} >= {"p-001", "p-002", "p-005", "p-011"}
+        capsys.readouterr()
+        assert iku(["ca", "issue"]) == 0  # again: nothing to do
+        assert "already has" in capsys.readouterr().out
+        assert iku(["ca", "revoke", "p-002"]) == 0
+        assert ca.current("p-002") is None
+        assert iku(["ca", "revoke", "p-002"]) == 2
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,103 @@
+"""Signing on the task page at 8–11 (the passphrase typed there, the web process signs) and
+the public verification page /v/<code>."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from temporalio.testing import WorkflowEnvironment
+
+from api.tasks.signing import PASSPHRASE_THROTTLE, verification_code
+from common.settings import Settings
+from signing.verify import verify_pdf
+from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
+from tests.signatures import Keys, make_keys
+from tests.web import SAME_ORIGIN, Web
+
+
+@pytest.fixture
+def keys(settings: Settings) -> Keys:
+    return make_keys(settings.signing_dir)
+
+
+async def signed_iku(p: Scenario) -> bytes:
+    iku = [d for d in (await p.status()).documents if d.kind == "iku"][-1]
+    return p.store.path_of(iku.ref).read_bytes()
+
+
+async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_qr_page(
+    dev_env: WorkflowEnvironment, web: Web, settings: Settings, keys: Keys
+) -> None:
+    p = await Scenario(dev_env.client, settings).start()
+    await p.walk_to(8)
+    link = await web.link(p.id, KABAG, (await p.task()).id)
+    page = await web.open(link)
+    assert "Passphrase TTE" in page.text
+    wrong = await web.submit(link, page, "approve", passphrase="bukan-passphrase")
+    assert wrong.status == 422 and "Passphrase TTE salah" in wrong.text
+    assert "bukan-passphrase" not in wrong.text
+    assert (await p.task()).step == 8  # nothing applied
+    missing = await web.submit(link, await web.open(link), "approve")
+    assert missing.status == 422 and "Ketik passphrase TTE" in missing.text
+    for person in (KABAG, KARO, SEKJEN, MENTERI):
+        task_link = await web.link(p.id, person, (await p.task()).id)
+        result = await web.submit(
+            task_link,
+            await web.open(task_link),
+            "approve",
+            note="Setuju.",
+            passphrase=keys.passphrases[person],
+        )
+        assert result.status == 200, result.text
+    final = await signed_iku(p)
+    report = await verify_pdf(final, settings.signing_dir)
+    assert report.valid and [s.person for s in report.signatures] == [KABAG, KARO, SEKJEN, MENTERI]
+    # The QR link on the stamp opens the verification page, without signing in.
+    code = verification_code(settings, p.id)
+    reader = PdfFileReader(BytesIO(final))
+    stamp = reader.embedded_signatures[-1].sig_field["/AP"]["/N"].get_object().data
+    assert b"Dokumen ini telah ditandatangani" in stamp
+    base = settings.public_base_url
+    public = await web.http.get(f"{base}/v/{code}")
+    assert public.status_code == 200, public.text
+    for expected in ("SAH", "Ahmad Fauzi", "Sekretaris Jenderal", "Ir. Sri Hartati", "versi"):
+        assert expected in public.text
+    assert p.id not in public.text and "IKU Kementerian Ketenagakerjaan" not in public.text
+    as_json = (await web.http.get(f"{base}/v/{code}/json")).json()
+    assert as_json["valid"] is True and len(as_json["signatures"]) == 4
+    assert [s["valid"] for s in as_json["signatures"]] == [s.valid for s in report.signatures]
+    same = await web.http.post(
+        f"{base}/v/{code}",
+        files={"pdf": ("iku.pdf", final, "application/pdf")},
+        headers=SAME_ORIGIN,
+    )
+    assert same.status_code == 200 and "sama persis" in same.text
+    from tests.test_signing import modified
+
+    other = await web.http.post(
+        f"{base}/v/{code}",
+        files={"pdf": ("iku.pdf", modified(final), "application/pdf")},
+        headers=SAME_ORIGIN,
+    )
+    assert other.status_code == 200 and "BERBEDA" in other.text and "TIDAK SAH" in other.text
+    assert (await web.http.get(f"{base}/v/tidakada")).status_code == 404
+
+
+async def test_repeated_wrong_passphrases_are_throttled(
+    dev_env: WorkflowEnvironment, web: Web, settings: Settings, keys: Keys
+) -> None:
+    p = await Scenario(dev_env.client, settings).start()
+    await p.walk_to(8)
+    link = await web.link(p.id, KABAG, (await p.task()).id)
+    try:
+        for _ in range(5):
+            answer = await web.submit(link, await web.open(link), "approve", passphrase="salah")
+            assert answer.status == 422
+        right = keys.passphrases[KABAG]
+        answer = await web.submit(link, await web.open(link), "approve", passphrase=right)
+        assert answer.status == 429 and "Terlalu banyak passphrase" in answer.text
+        assert (await p.task()).step == 8
+    finally:
+        PASSPHRASE_THROTTLE.succeeded(KABAG, KABAG)
