@@ -23,6 +23,7 @@ from api.core.downloads import content_disposition
 from api.core.i18n import role_name, text
 from api.core.pages import CSS
 from api.core.problems import PageError
+from api.core.reporting import ReportingDep
 from api.core.security import content_security_policy
 from common.settings import Settings
 from reporting import charts
@@ -43,14 +44,9 @@ from workflows import sop
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 
 
-def reporting_of(request: Request, settings: Settings) -> Reporting:
-    found = getattr(request.app.state, "reporting", None)
-    if found is None:
-        found = request.app.state.reporting = Reporting(settings)
-    return found  # type: ignore[no-any-return]
-
-
-async def figures_for(request: Request, settings: Settings, lang: str) -> tuple[Figures, str]:
+async def figures_for(
+    request: Request, settings: Settings, lang: str, reporting: Reporting
+) -> tuple[Figures, str]:
     """The figures for the request's filters, and the filters as a query string."""
     try:
         filters = parse_filters(request.query_params, settings.timezone)
@@ -58,9 +54,7 @@ async def figures_for(request: Request, settings: Settings, lang: str) -> tuple[
         raise PageError(
             400, text(lang, "insight_bad_filter"), [text(lang, f"insight_f_{bad.field}")]
         ) from None
-    got = await asyncio.to_thread(
-        reporting_of(request, settings).figures, filters, datetime.now(UTC)
-    )
+    got = await asyncio.to_thread(reporting.figures, filters, datetime.now(UTC))
     keep = {
         k: v
         for k, v in request.query_params.items()
@@ -79,9 +73,13 @@ def _share(value: float | None) -> str:
 
 @router.get("/kinerja", response_class=HTMLResponse)
 async def kinerja(
-    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    reporting: ReportingDep,
 ) -> Response:
-    got, query = await figures_for(request, settings, lang)
+    got, query = await figures_for(request, settings, lang, reporting)
     tz = ZoneInfo(settings.timezone)
     drawn = [
         charts.time_per_step(
@@ -178,55 +176,67 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/kinerja/angka.xlsx")
 async def figures_xlsx_export(
-    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    reporting: ReportingDep,
 ) -> Response:
-    got, _ = await figures_for(request, settings, lang)
+    got, _ = await figures_for(request, settings, lang, reporting)
     return _download(await asyncio.to_thread(figures_xlsx, got), "kinerja-sop.xlsx", XLSX)
 
 
 @router.get("/kinerja/angka.csv")
 async def figures_csv_export(
-    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    reporting: ReportingDep,
 ) -> Response:
-    got, _ = await figures_for(request, settings, lang)
+    got, _ = await figures_for(request, settings, lang, reporting)
     return _download(
         to_csv(STEP_COLUMNS, step_rows(got)), "kinerja-sop.csv", "text/csv; charset=utf-8"
     )
 
 
-async def _events(request: Request, settings: Settings) -> list[dict[str, Any]]:
-    return await asyncio.to_thread(reporting_of(request, settings).events)
+async def _events(reporting: Reporting) -> list[dict[str, Any]]:
+    return await asyncio.to_thread(reporting.events)
 
 
 @router.get("/kinerja/peristiwa.csv")
-async def events_csv(request: Request, signed: SignedInDep, settings: SettingsDep) -> Response:
-    rows = await _events(request, settings)
+async def events_csv(signed: SignedInDep, reporting: ReportingDep) -> Response:
+    rows = await _events(reporting)
     return _download(to_csv(EVENT_COLUMNS, rows), "peristiwa-sop.csv", "text/csv; charset=utf-8")
 
 
 @router.get("/kinerja/peristiwa.xlsx")
-async def events_xlsx(request: Request, signed: SignedInDep, settings: SettingsDep) -> Response:
-    rows = await _events(request, settings)
+async def events_xlsx(signed: SignedInDep, reporting: ReportingDep) -> Response:
+    rows = await _events(reporting)
     body = await asyncio.to_thread(to_xlsx, [("Peristiwa", EVENT_COLUMNS, rows)])
     return _download(body, "peristiwa-sop.xlsx", XLSX)
 
 
 @router.get("/kinerja/peristiwa.xes")
-async def events_xes(request: Request, signed: SignedInDep, settings: SettingsDep) -> Response:
-    rows = await _events(request, settings)
+async def events_xes(signed: SignedInDep, reporting: ReportingDep) -> Response:
+    rows = await _events(reporting)
     return _download(await asyncio.to_thread(to_xes, rows), "peristiwa-sop.xes", "application/xml")
 
 
 @router.get("/arsip", response_class=HTMLResponse)
 async def archives_page(
-    request: Request, signed: SignedInDep, lang: LangDep, settings: SettingsDep
+    request: Request,
+    signed: SignedInDep,
+    lang: LangDep,
+    settings: SettingsDep,
+    reporting: ReportingDep,
 ) -> Response:
     raw = request.query_params.get("tahun", "").strip()
     this_year = datetime.now(ZoneInfo(settings.timezone)).year
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
         raise PageError(400, text(lang, "insight_bad_filter"), [text(lang, "insight_f_tahun")])
     year = int(raw) if raw else this_year
-    rows = await asyncio.to_thread(reporting_of(request, settings).archives)
+    rows = await asyncio.to_thread(reporting.archives)
     to_inactive, to_dispose = due_in(rows, year)
     return render_page(
         request,

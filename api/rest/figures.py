@@ -11,19 +11,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.bureau.insight import reporting_of
 from api.core.auth import ApiIdentityDep
 from api.core.deps import SettingsDep
 from api.core.downloads import content_disposition
-from api.core.json_errors import ApiProblem, FieldError
+from api.core.json_errors import ApiProblem, FieldError, Problem
+from api.core.reporting import ReportingDep
 from reporting.exports import to_xes
 from reporting.service import BadFilter, parse_filters
 
 router = APIRouter(prefix="/api", tags=["reporting"])
 
 
-@router.get("/figures")
-async def figures(request: Request, settings: SettingsDep, _: ApiIdentityDep) -> dict[str, Any]:
+@router.get("/figures", responses={s: {"model": Problem} for s in (401, 422, 503)})
+async def figures(
+    request: Request, settings: SettingsDep, reporting: ReportingDep, _: ApiIdentityDep
+) -> dict[str, Any]:
     """Per step and role: passes, median and p90 working hours against the standard,
     on-time share, returns and their reasons, escalations; on-time share per role by month;
     the longest-running processes; year against year."""
@@ -35,16 +37,18 @@ async def figures(request: Request, settings: SettingsDep, _: ApiIdentityDep) ->
             "invalid_request",
             errors=[FieldError(loc=["query", bad.field], msg="not readable", type="value_error")],
         ) from None
-    got = await asyncio.to_thread(
-        reporting_of(request, settings).figures, filters, datetime.now(UTC)
-    )
+    got = await asyncio.to_thread(reporting.figures, filters, datetime.now(UTC))
     return dataclasses.asdict(got)
 
 
-@router.get("/events.xes", response_class=Response)
-async def events_xes(request: Request, settings: SettingsDep, _: ApiIdentityDep) -> Response:
+@router.get(
+    "/events.xes",
+    response_class=Response,
+    responses={s: {"model": Problem} for s in (401, 503)},
+)
+async def events_xes(reporting: ReportingDep, _: ApiIdentityDep) -> Response:
     """The raw event log as XES (IEEE 1849), one trace per process."""
-    rows = await asyncio.to_thread(reporting_of(request, settings).events)
+    rows = await asyncio.to_thread(reporting.events)
     body = await asyncio.to_thread(to_xes, rows)
     return Response(
         body,
