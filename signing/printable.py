@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common.labels import EVENTS
-from common.labels import label as label_of
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from common.catalogue import EVENTS
+from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import Action, HistoryEntry, HistoryEvent, StatusView
 from workflows.sop import SOP_HEADER, STEPS, step
