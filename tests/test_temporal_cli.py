@@ -189,12 +189,12 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
         documents=[sk],
         team={"members": [TIM_KETUA, TIM_ANGGOTA], "leader": TIM_KETUA},
     )
-    draft = await cli.store("draf_iku", "draf-iku.xlsx", samples.xlsx([["IKU", "Target"]]))
+    draft = await cli.store("draf_iku", "draf-iku.pdf", samples.pdf("Draf IKU"))
     await decide(TIM_ANGGOTA, "submit", documents=[draft])
     await decide(KASUBAG, "approve", "Sesuai.")
     await decide(KABAG, "approve", "Paraf.")
     await decide(KARO, "return", "Target indikator 2 belum terukur.")
-    revised = await cli.store("draf_iku", "draf-iku-v2.xlsx", samples.xlsx([["IKU", "Target 2"]]))
+    revised = await cli.store("draf_iku", "draf-iku-v2.pdf", samples.pdf("Draf IKU v2"))
     await decide(KABAG, "approve", "Diperbaiki dan diparaf.", documents=[revised])
     await decide(KARO, "approve", "Paraf.")
     await decide(SEKJEN, "approve", "Paraf.")
