@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from common.archive_bag import BAG_CHECKSUMS, payload_path
-from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES
+from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
 from common.catalogue import label as label_of
 from common.dates import month_name
 from common.directory import Directory
@@ -35,6 +35,7 @@ _env.tests["list"] = lambda value: isinstance(value, list)
 
 # The record is in Bahasa Indonesia; its words are the catalogue's, as on the pages.
 _ACTIONS = {action: label_of(ACTIONS, action.value) for action in Action}
+_HEADER_LABELS = {key: text("id", field) for key, field in HEADER_FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Who:
     name: str
     nip: str | None
     position: str
-    acting: str | None = None  # "Plh" / "Plt" when standing in for someone
+    acting: str | None = None  # Plh or Plt (catalogue.acting_label) when standing in
     for_name: str | None = None
     for_position: str | None = None
 
@@ -69,7 +70,7 @@ def _acting_kind(directory: Directory, person: str, for_person: str, day: date) 
     pair = [a for a in directory.acting if a.person == person and a.for_person == for_person]
     covering = [a for a in pair if a.start <= day <= a.end]
     chosen = covering or pair
-    return chosen[0].kind.title() if chosen else "Plh/Plt"
+    return acting_label(chosen[0].kind if chosen else None)
 
 
 def resolve_who(
@@ -216,7 +217,7 @@ def render_ringkasan(
             person = directory.person(member)
             label = person.name if person else member
             team.append(f"{label} (ketua)" if member == status.team.leader else label)
-    header = [(HEADER_FIELDS.get(key, key), value) for key, value in SOP_HEADER.items()]
+    header = [(_HEADER_LABELS.get(key, key), value) for key, value in SOP_HEADER.items()]
     return _env.get_template("ringkasan.html").render(
         header=header,
         sop_line=sop_line or f"No. {request.process.sop_number}",

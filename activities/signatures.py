@@ -7,7 +7,7 @@ from __future__ import annotations
 from pydantic import Field
 from temporalio import activity
 
-from common.documents import DocumentStore
+from common.documents import open_document_store
 from common.models import DocumentRef, Model, PersonId, Sha256
 from common.settings import Settings
 from signing.chain import check_added_signature
@@ -33,7 +33,7 @@ class SignatureCheckResult(Model):
 
 class SignatureActivities:
     def __init__(self, settings: Settings) -> None:
-        self._store = DocumentStore(settings.documents_dir)
+        self._store = open_document_store(settings)
         self._signing_dir = settings.signing_dir
 
     @activity.defn(name="check_signed_version")

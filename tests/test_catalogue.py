@@ -9,7 +9,7 @@ from pathlib import Path
 
 from activities.notify import _step_context
 from activities.ringkasan import _ACTIONS as RECORD_ACTIONS
-from activities.ringkasan import HEADER_FIELDS as RECORD_HEADER
+from activities.ringkasan import _HEADER_LABELS as RECORD_HEADER
 from api.core.i18n import action_done, button, text
 from common import catalogue
 from common.models import Action, StepKind

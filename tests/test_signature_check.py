@@ -7,20 +7,20 @@ from pathlib import Path
 import pytest
 
 from activities.signatures import SignatureActivities, SignatureCheck
-from common.documents import DocumentStore
+from common.documents import LocalDocumentStore
 from common.settings import Settings
 from tests import samples
 from tests.signatures import make_keys
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Settings, DocumentStore]:
+def setup(tmp_path: Path) -> tuple[Settings, LocalDocumentStore]:
     settings = Settings(data_dir=tmp_path)
-    return settings, DocumentStore(settings.documents_dir)
+    return settings, LocalDocumentStore(settings.documents_dir)
 
 
 async def test_the_karos_paraf_on_the_stored_version_passes_and_the_sekjen_cannot_use_it(
-    setup: tuple[Settings, DocumentStore],
+    setup: tuple[Settings, LocalDocumentStore],
 ) -> None:
     settings, store = setup
     keys = make_keys(settings.signing_dir, ("p-002", "p-003"))

@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from api.core.problems import PageError
 from api.tasks.uploads import FormReader, Limits
-from common.documents import DocumentStore, Spool
+from common.documents import LocalDocumentStore, Spool
 from tests import samples
 
 LIMIT = 256 * 1024
@@ -39,7 +39,7 @@ class MeasuredSpool(Spool):
         super().discard()
 
 
-class MeasuredStore(DocumentStore):
+class MeasuredStore(LocalDocumentStore):
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.on_disk: list[int] = []

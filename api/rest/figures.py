@@ -14,15 +14,16 @@ from fastapi.responses import Response
 from api.core.auth import ApiIdentityDep
 from api.core.deps import SettingsDep
 from api.core.downloads import content_disposition
-from api.core.json_errors import ApiProblem, FieldError, Problem
+from api.core.json_errors import ApiProblem, FieldError
 from api.core.reporting import ReportingDep
+from api.rest.routes import problem_responses
 from reporting.exports import to_xes
 from reporting.service import BadFilter, parse_filters
 
 router = APIRouter(prefix="/api", tags=["reporting"])
 
 
-@router.get("/figures", responses={s: {"model": Problem} for s in (401, 422, 503)})
+@router.get("/figures", responses=problem_responses())
 async def figures(
     request: Request, settings: SettingsDep, reporting: ReportingDep, _: ApiIdentityDep
 ) -> dict[str, Any]:
@@ -44,7 +45,7 @@ async def figures(
 @router.get(
     "/events.xes",
     response_class=Response,
-    responses={s: {"model": Problem} for s in (401, 503)},
+    responses=problem_responses(),
 )
 async def events_xes(reporting: ReportingDep, _: ApiIdentityDep) -> Response:
     """The raw event log as XES (IEEE 1849), one trace per process."""

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from api.core.gateway import WORKFLOW_ID
 from api.core.visibility import ProcessRow
 from common.formats import CODE_PATTERN, TASK_ID_PATTERN
-from common.models import Decision, Model, PersonId, Reason, RequiredReason, Title
+from common.models import Decision, Model, PersonId, Reason, RequiredReason, SopNumber, Title
 from common.sop_identity import check_sop_number
 
 TaskId = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
@@ -30,14 +30,9 @@ class StartBody(Model):
     title: Title = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
     # The SOP's registered number; left out, the deployment's (IKU_SOP_NUMBER). A template
     # placeholder such as 1/.../OT.04.00/./... is refused.
-    sop_number: (
-        Annotated[
-            str,
-            StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-            AfterValidator(check_sop_number),
-        ]
-        | None
-    ) = Field(default=None, examples=["1/123/OT.04.00/XI/2026"])
+    sop_number: Annotated[SopNumber, AfterValidator(check_sop_number)] | None = Field(
+        default=None, examples=["1/123/OT.04.00/XI/2026"]
+    )
     revision: int = Field(default=0, ge=0, le=99)
 
 

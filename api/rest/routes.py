@@ -75,7 +75,7 @@ _DESCRIPTIONS = {
 }
 
 
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The problem answers of an operation: those every operation may give, and its own."""
     return {
         status: {"model": Problem, "description": _DESCRIPTIONS[status]}
@@ -118,7 +118,7 @@ def _ops_only(identity: Identity) -> None:
     "/processes",
     status_code=201,
     response_model=Started,
-    responses=_problems(409),
+    responses=problem_responses(409),
     summary="Start an IKU process",
 )
 async def start_process(
@@ -165,7 +165,7 @@ Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-
 @router.get(
     "/processes",
     response_model=ProcessList,
-    responses=_problems(),
+    responses=problem_responses(),
     summary="List processes (Temporal visibility), filtered and paged",
 )
 async def list_processes(
@@ -192,7 +192,7 @@ async def list_processes(
 @router.get(
     "/processes/counts",
     response_model=ProcessCounts,
-    responses=_problems(),
+    responses=problem_responses(),
     summary="Running processes per step and per role (the other filters apply)",
 )
 async def count_processes(
@@ -222,7 +222,7 @@ async def count_processes(
 @router.get(
     "/processes/{workflow_id}",
     response_model=StatusView,
-    responses=_problems(404),
+    responses=problem_responses(404),
     summary="Where a process stands: task, documents, paraf, signature, riwayat",
 )
 async def process_status(
@@ -234,7 +234,7 @@ async def process_status(
 @router.post(
     "/processes/{workflow_id}/decide",
     response_model=DecisionResult,
-    responses=_problems(403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Decide the current task as the official named in the body (ops)",
     description="The reply says what happened and who is next. outcome "
     '"archive_failed" (200): the archiving decision is recorded but '
@@ -257,7 +257,7 @@ async def decide(
 @router.post(
     "/processes/{workflow_id}/assign",
     response_model=StatusView,
-    responses=_problems(403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Give the current task to a person from the directory (ops)",
 )
 async def assign(
@@ -279,7 +279,7 @@ async def assign(
 @router.post(
     "/processes/{workflow_id}/resend",
     response_model=StatusView,
-    responses=_problems(403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="Mail the current task again, with fresh links (bureau and ops)",
 )
 async def resend(
@@ -300,7 +300,7 @@ async def resend(
 @router.post(
     "/processes/{workflow_id}/cancel",
     response_model=StatusView,
-    responses=_problems(403, 404, 409),
+    responses=problem_responses(403, 404, 409),
     summary="End the process, with a reason; everyone involved is told (ops)",
 )
 async def cancel(
@@ -322,7 +322,7 @@ async def cancel(
 @router.get(
     "/processes/{workflow_id}/archive",
     response_model=ArchiveReport,
-    responses=_problems(404),
+    responses=problem_responses(404),
     summary="The archive bag of a finished process, validated now",
 )
 async def archive(
@@ -348,7 +348,7 @@ async def archive(
 @router.get(
     "/processes/{workflow_id}/archive.zip",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}}}, **_problems(404)},
+    responses={200: {"content": {"application/zip": {}}}, **problem_responses(404)},
     summary="Download the archive bag as a zip",
 )
 async def archive_zip(
@@ -370,7 +370,7 @@ async def archive_zip(
     "/documents",
     status_code=201,
     response_model=DocumentRef,
-    responses=_problems(403, 413, 415),
+    responses=problem_responses(403, 413, 415),
     openapi_extra={
         "requestBody": {
             "required": True,
