@@ -39,8 +39,10 @@ PUBLIC = {
     ("GET", "/masuk"),  # the sign-in page itself
 }
 # Routes guarded by a credential of their own: a task link's signed token, the outbox's
-# ops password (and only in the local run), Prometheus's metrics token.
-OWN_CREDENTIAL = re.compile(r"^/(t|outbox|metrics)(/|$)")
+# ops password (and only in the local run), Prometheus's metrics token, and the public
+# verification page's code (made from the process id with the link secret: printed as the
+# QR code on the signed IKU, unguessable without it).
+OWN_CREDENTIAL = re.compile(r"^/(t|outbox|metrics|v)(/|$)")
 
 
 def routes(app: Any) -> list[tuple[str, str]]:
