@@ -575,7 +575,8 @@ async def test_retry_skips_what_the_heartbeat_says_was_sent(
     ids = [f"<{WORKFLOW_ID}.{RUN_ID}.t-16-1.task.7.{i}@iku.localhost>" for i in (0, 1)]
     assert server.messages()[0]["Message-ID"] == ids[1]
     assert result.sent == 2 and result.message_ids == ids
-    assert beats == [([0, 1], ["p-009", "p-010"])]
+    # What this attempt starts from (heartbeated while it connects), then each send.
+    assert beats == [([0], ["p-009", "p-010"]), ([0, 1], ["p-009", "p-010"])]
 
 
 async def test_heartbeat_for_someone_else_at_that_index_does_not_skip(
@@ -603,7 +604,8 @@ async def test_smtp_failure_raises_and_the_retry_sends_the_same_message_ids(
     assert not failure.value.non_retryable  # Temporal retries it
     assert "451" in str(failure.value) and "@" not in str(failure.value)
     assert failure.value.__cause__ is None  # the original text (with the address) is dropped
-    assert beats == [([0], ["p-009", "p-010"])]
+    # Nothing sent when it started (heartbeated while it connects), then the first send.
+    assert beats == [([], ["p-009", "p-010"]), ([0], ["p-009", "p-010"])]
     first_id = server.messages()[0]["Message-ID"]
 
     # The retry: Temporal hands back the last heartbeat.

@@ -23,6 +23,7 @@ from reporting.recorder import record_batch
 from reporting.schema import Process, StepEvent
 from tests.conftest import serving
 from tests.scenario import KABAG, KARO, MENTERI, Scenario
+from tests.support import settle
 from worker import activities
 from workflows import sop
 from workflows.iku import IkuWorkflow
@@ -97,6 +98,8 @@ async def test_a_retried_write_and_two_writers_at_once_count_each_event_once(
     async with serving(ts_env, settings):
         p = await Scenario(ts_env.client, settings).start()
         await p.walk_to(4)
+        # Its reporter has written everything so far (it runs behind the decisions).
+        assert await settle(p.handle, within=60)
         status = await p.status()
     started_at = status.history[0].at
     db = ReportingDatabase(settings)

@@ -159,6 +159,9 @@ class IkuWorkflow:
             self._check_workflow_id()
             await self._check_id_unused()
             await self._record_sop_number()
+            # The process starts once its id and SOP number are settled: its first riwayat
+            # entry and its start time (the reporting database's key) are one moment.
+            record.started_at = workflow.now()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
         workflow.upsert_memo({"title": self._process.title})
