@@ -267,6 +267,11 @@ REFUSALS: Mapping[str, Pair] = {
 
 # The web layer's own problems, by code (shared with the JSON API).
 PROBLEMS: Mapping[str, Pair] = {
+    "unknown_host": (
+        "Nama server (Host) ini tidak dilayani di sini. Gunakan alamat resmi aplikasi IKU.",
+        "This server does not answer to that host name (Host). Use the IKU application's "
+        "official address.",
+    ),
     "not_found": ("Proses tidak ditemukan.", "No such process."),
     "already_started": (
         "Proses dengan id ini sudah ada.",
@@ -696,11 +701,6 @@ PAGES: Mapping[str, Pair] = {
 
 # The bureau's pages (and the printed record's header, which names the same things).
 BUREAU: Mapping[str, Pair] = {
-    "unknown_host": (
-        "Nama server (Host) ini tidak dilayani di sini. Gunakan alamat resmi aplikasi IKU.",
-        "This server does not answer to that host name (Host). Use the IKU application's "
-        "official address.",
-    ),
     # frame
     "bureau_unit": (
         "Biro Perencanaan dan Manajemen Kinerja",

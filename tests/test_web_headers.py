@@ -113,6 +113,7 @@ async def test_no_malformed_header_on_any_route_gives_a_server_error(
         "workflow_id": p.id,
         "sha256": "0" * 64,
         "name": "x.eml",
+        "code": "x",
     }
     normal: dict[str, bytes] = {
         "Host": f"127.0.0.1:{port}".encode(),
@@ -218,7 +219,9 @@ async def test_options_on_every_route_is_405_naming_the_allowed_methods(web: Web
     seen = set()
     async with signed_in(web, "ops") as ops:
         for method, template in routes(web):
-            path = template.format(token="x", workflow_id="iku-2027-x", sha256="0" * 64, name="x")
+            path = template.format(
+                token="x", workflow_id="iku-2027-x", sha256="0" * 64, name="x", code="x"
+            )
             if path in seen:
                 continue
             seen.add(path)

@@ -307,7 +307,7 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
 
 
 async def test_the_karo_makes_a_new_version_and_the_kabag_is_asked_to_initial_it_again(
-    dev_env, web: Web
+    dev_env, web: Web, keys: Keys
 ):
     p = await Scenario(dev_env.client, settings=web.settings).start()
     await p.walk_to(9)
@@ -321,7 +321,8 @@ async def test_the_karo_makes_a_new_version_and_the_kabag_is_asked_to_initial_it
         page,
         "approve",
         note="Indikator 3 saya perbaiki.",
-        files={"draf_iku": [("Draf IKU v2.docx", samples.docx("Draf IKU v2"), DOCX)]},
+        files={"draf_iku": [("Draf IKU v2.pdf", samples.pdf("Draf IKU v2"), "application/pdf")]},
+        passphrase=keys.passphrases[KARO],
     )
     assert result.status == 200, result.text
     # The result page says why the draft goes down again.

@@ -75,7 +75,7 @@ async def test_a_link_that_spent_its_upload_budget_is_refused_with_429(dev_env, 
     assert second.status == 429
     assert int(second.response.headers["retry-after"]) > 0
     assert "Batas unggahan tercapai" in second.text and "200 KB" in second.text
-    assert "Tidak ada yang diterapkan" in second.text
+    assert "Keputusan Anda belum dicatat" in second.text
     assert files_under(web.settings.documents_dir) == []
     status = await p.status()
     assert status.step == 1 and status.documents == []
