@@ -358,6 +358,36 @@ def add_reporting(subparsers: Subparsers) -> None:
         "--archives-only", action="store_true", help="do not ask Temporal for running processes"
     )
     backfill.set_defaults(handler=run_backfill)
+    migrate = actions.add_parser(
+        "migrate",
+        help="create its schema or bring it up to date (Alembic), then exit",
+        description="Runs the reporting database's migrations (reporting/migrations) up to "
+        "the newest; a no-op when the schema is there. The worker does the same at start; "
+        "docker-compose.yml runs this once before the worker and the web layer start.",
+    )
+    migrate.set_defaults(handler=run_migrate)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from reporting.database import head_revision, make_engine, migrate, schema_revision
+
+    engine = make_engine(_settings().reporting_url())
+    try:
+        before = schema_revision(engine)
+        migrate(engine)
+        revision = schema_revision(engine)
+    except SQLAlchemyError as err:
+        # The URL may hold a password: say what failed, never the URL.
+        cause = getattr(err, "orig", None) or err
+        print(f"iku: the reporting database could not be migrated: {cause}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    done = "already at" if before == revision else f"migrated from {before or 'empty'} to"
+    print(f"reporting database {done} revision {revision}", file=sys.stderr)
+    return EXIT_OK if revision == head_revision() else EXIT_FAILED
 
 
 def run_backfill(args: argparse.Namespace) -> int:

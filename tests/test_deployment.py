@@ -11,17 +11,21 @@ import os
 import re
 import secrets
 import subprocess
+import sys
 import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from commands.iku import build_parser
 from common.settings import Settings
 from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
+from reporting.database import head_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -49,7 +53,7 @@ LONG_RUNNING = {
     "mailpit",
 }
 ONE_SHOT = {"temporal-schema", "temporal-namespace", "search-attributes", "s3-bucket"}
-ONE_SHOT |= {"worker-version"}
+ONE_SHOT |= {"worker-version", "reporting-database", "reporting-migrations"}
 
 
 def compose_binary() -> Path:
@@ -159,7 +163,7 @@ def test_the_worker_and_web_commands_are_those_the_local_run_and_the_tests_start
     assert services()["worker"]["build"] == services()["web"]["build"]
     # The iku subcommands the one-shot steps and the health check run exist.
     parser = build_parser()
-    for service in ("search-attributes", "worker-version"):
+    for service in ("search-attributes", "worker-version", "reporting-migrations"):
         command = services()[service]["command"]
         assert command[0] == "iku"
         parser.parse_args(command[1:])
@@ -219,8 +223,14 @@ def test_each_part_waits_for_what_it_needs():
     assert waits("temporal-namespace") == {"temporal": "service_healthy"}
     assert waits("search-attributes") == {"temporal-namespace": "service_completed_successfully"}
     done = "service_completed_successfully"
+    assert waits("reporting-database") == {"postgresql": "service_healthy"}
+    assert waits("reporting-migrations") == {"reporting-database": done}
     for part in ("worker", "web"):
-        assert waits(part) == {"search-attributes": done, "s3-bucket": done}
+        assert waits(part) == {
+            "search-attributes": done,
+            "s3-bucket": done,
+            "reporting-migrations": done,
+        }
     assert waits("worker-version") == {"worker": "service_healthy"}
 
 
@@ -251,3 +261,80 @@ def test_the_mail_catcher_runs_only_in_staging():
     raw = yaml.safe_load(COMPOSE.read_text())["services"]
     assert raw["mailpit"]["profiles"] == ["staging"]
     assert all("profiles" not in s for name, s in raw.items() if name != "mailpit")
+
+
+def test_the_worker_and_the_web_layer_record_to_a_database_of_their_own_on_temporal_s_server():
+    urls = {
+        service: iku_environment(service)["IKU_REPORTING_DATABASE_URL"]
+        for service in ("worker", "web", "reporting-migrations")
+    }
+    assert len(set(urls.values())) == 1, urls  # the one the migrations brought up to date
+    url = make_url(urls["worker"])
+    assert url.drivername == "postgresql+psycopg"
+    assert (url.host, url.port) == ("postgresql", 5432)  # the service Temporal uses
+    assert (url.database, url.username) == ("iku_reporting", "iku_reporting")
+    assert url.password == "CHANGE-ME-reporting-db-password"  # from .env, as the step sets it
+    assert services()["reporting-database"]["environment"]["REPORTING_PASSWORD"] == url.password
+    assert "IKU_REPORTING_DATABASE_URL" in setting_names()
+
+
+def _run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, env=env, capture_output=True, text=True, timeout=120, cwd=ROOT, check=False
+    )
+
+
+def test_the_compose_steps_create_the_reporting_database_and_migrate_it_on_a_real_server(
+    postgresql_base: str, tmp_path: Path
+):
+    # The one-shot steps' own commands, as Compose resolved them, against a real PostgreSQL
+    # server (Debian's, as the reporting tests use) in the place of the postgresql service.
+    server = make_url(postgresql_base)
+    step = services()["reporting-database"]
+    assert step["entrypoint"] == ["/bin/sh", "-c"]
+    script = step["command"][0].replace("$$", "$")  # Compose keeps $$ for the container's $
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "IKU_"))}
+    step_env = {**env, **{k: str(v) for k, v in step["environment"].items()}}
+    step_env |= {"PGHOST": str(server.host), "PGPORT": str(server.port)}
+    step_env["PGUSER"] = str(server.username)  # the test server's superuser, not "temporal"
+    migrations = services()["reporting-migrations"]
+    url = make_url(migrations["environment"]["IKU_REPORTING_DATABASE_URL"])
+    url = url.set(host=server.host, port=server.port)
+    migrate_env = {
+        **env,
+        "IKU_DATA_DIR": str(tmp_path / "data"),
+        "IKU_REPORTING_DATABASE_URL": url.render_as_string(hide_password=False),
+    }
+    command = migrations["command"]
+    command = [str(Path(sys.executable).parent / command[0]), *command[1:]]
+    admin = server.set(drivername="postgresql", database="postgres").render_as_string()
+    try:
+        for deploy in ("first", "second"):  # a second deploy finds everything and keeps it
+            done = _run(["/bin/sh", "-c", script], step_env)
+            assert done.returncode == 0, f"{deploy}: {done.stderr}"
+            done = _run(command, migrate_env)
+            assert done.returncode == 0, f"{deploy}: {done.stderr}"
+            said = "migrated from empty to" if deploy == "first" else "already at"
+            assert f"{said} revision {head_revision()}" in done.stderr
+        assert "CHANGE-ME" not in done.stderr  # the URL's password is never printed
+        as_role = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(as_role) as conn:
+            owners = dict(
+                conn.execute(
+                    "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"
+                ).fetchall()
+            )
+            version = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        assert {"step_events", "processes", "official_numbers", "number_sequences"} <= set(owners)
+        assert set(owners.values()) == {"iku_reporting"}
+        assert version == (head_revision(),)
+        with psycopg.connect(admin) as conn:
+            row = conn.execute(
+                "SELECT rolcanlogin, rolsuper, rolpassword IS NOT NULL FROM pg_authid "
+                "WHERE rolname = 'iku_reporting'"
+            ).fetchone()
+        assert row == (True, False, True)  # may sign in, with a password, no more
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS iku_reporting WITH (FORCE)")
+            conn.execute("DROP ROLE IF EXISTS iku_reporting")
