@@ -223,6 +223,8 @@ def render_ringkasan(
         sop_line=sop_line or f"No. {request.process.sop_number}",
         process=request.process,
         workflow_id=request.workflow_id,
+        # Given when the Minister signed (step 11); none for a process cancelled before.
+        official_number=status.official_number.number if status.official_number else None,
         run_id=run_id,
         state=label_of(STATES, status.state.value),
         cancel_reason=status.cancel_reason,

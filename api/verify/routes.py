@@ -2,7 +2,8 @@
 document on record, each signature's signer, position, time, whether it is intact and
 trusted, which version it covers, and whether anything changed after the last signature;
 a PDF uploaded there is checked the same way and compared with the record. Nothing else
-about the process is shown. Rate-limited per client address.
+about the process is shown but the signed IKU's official number (nomor naskah dinas), which
+is printed on it. Rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def _read(store: DocumentStore, document: Document) -> bytes:
         return handle.read()
 
 
+def _number(status: StatusView) -> str | None:
+    """The nomor naskah dinas, once the Minister signed (a process signed before numbering
+    existed has none)."""
+    return status.official_number.number if status.official_number else None
+
+
 def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, Any]:
     versions = {d.ref.sha256: d.version for d in status.documents if d.kind == "draf_iku"}
     return {
@@ -118,7 +125,12 @@ async def show(
     return render(
         "verify.html",
         lang,
-        {"code": code, "record": _view(report, status, lang), "checked": None},
+        {
+            "code": code,
+            "official_number": _number(status),
+            "record": _view(report, status, lang),
+            "checked": None,
+        },
     )
 
 
@@ -151,7 +163,12 @@ async def check(
     return render(
         "verify.html",
         lang,
-        {"code": code, "record": _view(record, status, lang), "checked": checked},
+        {
+            "code": code,
+            "official_number": _number(status),
+            "record": _view(record, status, lang),
+            "checked": checked,
+        },
     )
 
 
@@ -166,8 +183,8 @@ async def as_json(
 ) -> JSONResponse:
     try:
         _limit(request, lang)
-        _, document = await _record(code, client, settings, lang)
+        status, document = await _record(code, client, settings, lang)
     except PageError as err:
         return JSONResponse({"status": err.status, "message": err.lines[0]}, err.status)
     report = await verify_pdf(_read(store, document), settings.signing_dir)
-    return JSONResponse(report.as_json())
+    return JSONResponse({"official_number": _number(status), **report.as_json()})
