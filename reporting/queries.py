@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +13,15 @@ from common.workcalendar import WorkCalendar
 from reporting.events import process_key
 from reporting.figures import DECISIONS, Event, Figures, Filters, ProcessFacts, compute
 from reporting.schema import Process, StepEvent
+
+T = TypeVar("T", Event, ProcessFacts)
+
+
+def _facts(kind: type[T], row: object, process: str) -> T:
+    """``kind`` (Event or ProcessFacts) from the row's columns of the same names, keyed by
+    the process's key."""
+    names = [f.name for f in fields(kind) if f.name != "process"]
+    return kind(process=process, **{name: getattr(row, name) for name in names})
 
 
 def load(session: Session) -> tuple[list[Event], list[ProcessFacts]]:
@@ -21,45 +32,8 @@ def load(session: Session) -> tuple[list[Event], list[ProcessFacts]]:
         .where(StepEvent.kind.in_((*DECISIONS, "escalation")))
         .order_by(StepEvent.process_id, StepEvent.seq)
     )
-    events = [
-        Event(
-            process=keys[r.process_id],
-            year=r.year,
-            code=r.code,
-            sop_number=r.sop_number,
-            kind=r.kind,
-            at=r.at,
-            step=r.step,
-            role=r.role,
-            task_id=r.task_id,
-            person=r.person,
-            acting_for=r.acting_for,
-            standard_time=r.standard_time,
-            working_hours=r.working_hours,
-            allowed_hours=r.allowed_hours,
-            overdue=r.overdue,
-            escalations=r.escalations,
-            reasons=r.reasons,
-        )
-        for r in rows
-    ]
-    facts = [
-        ProcessFacts(
-            process=keys[p.id],
-            workflow_id=p.workflow_id,
-            year=p.year,
-            code=p.code,
-            sop_number=p.sop_number,
-            state=p.state,
-            started_at=p.started_at,
-            ended_at=p.ended_at,
-            step=p.step,
-            role=p.role,
-            since=p.since,
-        )
-        for p in processes
-    ]
-    return events, facts
+    events = [_facts(Event, r, keys[r.process_id]) for r in rows]
+    return events, [_facts(ProcessFacts, p, keys[p.id]) for p in processes]
 
 
 def figures(session: Session, filters: Filters, calendar: WorkCalendar, now: datetime) -> Figures:

@@ -28,6 +28,10 @@ class BadFilter(ValueError):
         self.field = field
 
 
+# The query parameters parse_filters reads.
+FILTER_PARAMS = ("tahun", "kode", "sop", "dari", "sampai")
+
+
 def parse_filters(params: Mapping[str, str], timezone: str) -> Filters:
     """tahun (the IKU's year), kode (unit), sop (SOP number), dari/sampai (dates of the
     decisions, both included, in the office's time zone)."""

@@ -3,6 +3,7 @@ can be killed with SIGKILL mid-step and started again, as ops would see it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import subprocess
@@ -82,3 +83,27 @@ def workers() -> Iterator[list[WorkerProcess]]:
     finally:
         for worker in started:
             worker.stop()
+
+
+async def keep_killing(
+    ws: list[WorkerProcess],
+    client: Client,
+    done: asyncio.Event,
+    *,
+    every: float,
+    times: int,
+) -> int:
+    """SIGKILL the newest worker every ``every`` seconds and start another like it, ``times``
+    times or until ``done``; how many were killed."""
+    kills = 0
+    while not done.is_set() and kills < times:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), every)
+        if done.is_set():
+            break
+        killed = ws[-1]
+        killed.kill()
+        kills += 1
+        ws.append(WorkerProcess(killed.settings, killed.address, killed.log).start())
+        await polled(client, killed.settings.task_queue)
+    return kills

@@ -5,7 +5,6 @@ different Message-IDs."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import subprocess
 import threading
@@ -29,7 +28,7 @@ from common.settings import Settings
 from devstack.temporal import dev_server_argv, temporal_binary
 from tests.conftest import MailBox
 from tests.persistent import Persistent
-from tests.processes import WorkerProcess, polled, workers
+from tests.processes import WorkerProcess, keep_killing, polled, workers
 from tests.scenario import Scenario
 from tests.support import eventually, free_port, smtp_server
 from workflows.iku import IkuWorkflow
@@ -102,23 +101,6 @@ async def test_a_worker_killed_while_sending_the_kasubbags_mail_sends_it_soon_af
     assert waited < START_TO_CLOSE / 2, f"the mail waited {waited:.0f} s after the crash"
 
 
-async def _keep_killing(
-    ws: list[WorkerProcess], client: Client, settings: Settings, log: Path, done: asyncio.Event
-) -> int:
-    """SIGKILL the worker every few seconds and start another, KILLS times or until ``done``."""
-    kills = 0
-    while not done.is_set() and kills < KILLS:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), KILL_EVERY)
-        if done.is_set():
-            break
-        ws[-1].kill()
-        kills += 1
-        ws.append(WorkerProcess(settings, ws[-1].address, log).start())
-        await polled(client, settings.task_queue)
-    return kills
-
-
 @pytest.mark.timeout(900)
 async def test_the_worker_killed_again_and_again_mid_steps_loses_and_repeats_nothing(
     dev_env: WorkflowEnvironment, settings: Settings, mail: MailBox, tmp_path: Path
@@ -129,7 +111,9 @@ async def test_the_worker_killed_again_and_again_mid_steps_loses_and_repeats_not
         await polled(dev_env.client, settings.task_queue)
         processes = [await Persistent(dev_env.client, settings).start() for _ in range(4)]
         done = asyncio.Event()
-        killing = asyncio.create_task(_keep_killing(ws, dev_env.client, settings, log, done))
+        killing = asyncio.create_task(
+            keep_killing(ws, dev_env.client, done, every=KILL_EVERY, times=KILLS)
+        )
         try:
             finished = await asyncio.gather(*(p.walk_to_end() for p in processes))
         finally:

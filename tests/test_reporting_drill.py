@@ -34,7 +34,7 @@ from reporting.queries import figures
 from reporting.schema import Process, StepEvent
 from tests.persistent import Persistent
 from tests.postgres import fresh_database
-from tests.processes import WorkerProcess, polled, workers
+from tests.processes import WorkerProcess, keep_killing, polled, workers
 from tests.scenario import KARO, Scenario
 from tests.support import eventually, start_dev_server
 
@@ -101,24 +101,6 @@ async def write_under_way(client: Client, p: Scenario, settings: Settings) -> No
         assert found and found[0] >= 1, "the worker's write is not waiting for the lock"
 
     await eventually(waiting, within=30, interval=0.2)
-
-
-async def keep_killing(
-    ws: list[WorkerProcess], client: Client, settings: Settings, log: Path, done: asyncio.Event
-) -> int:
-    """SIGKILL the worker every KILL_EVERY seconds and start another, KILLS times or until
-    ``done``."""
-    kills = 0
-    while not done.is_set() and kills < KILLS:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(done.wait(), KILL_EVERY)
-        if done.is_set():
-            break
-        ws[-1].kill()
-        kills += 1
-        ws.append(WorkerProcess(settings, ws[-1].address, log).start())
-        await polled(client, settings.task_queue)
-    return kills
 
 
 def recorded(db: ReportingDatabase, workflow_id: str) -> list[tuple[int, str]]:
@@ -198,7 +180,9 @@ async def test_a_worker_killed_mid_write_and_again_and_again_records_each_event_
                 await running.return_(KARO, "Indikator 3 belum memiliki formula.")
 
             done = asyncio.Event()
-            killing = asyncio.create_task(keep_killing(ws, client, settings, log, done))
+            killing = asyncio.create_task(
+                keep_killing(ws, client, done, every=KILL_EVERY, times=KILLS)
+            )
             try:
                 await asyncio.gather(*(p.walk_to_end() for p in finished), returned())
             finally:

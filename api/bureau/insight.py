@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.bureau.render import BUREAU_CSS, LangDep, render_page
@@ -38,8 +38,7 @@ from reporting.exports import (
     to_xlsx,
 )
 from reporting.figures import Figures
-from reporting.service import BadFilter, Reporting, parse_filters
-from workflows import sop
+from reporting.service import FILTER_PARAMS, BadFilter, Reporting, parse_filters
 
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 
@@ -55,12 +54,19 @@ async def figures_for(
             400, text(lang, "insight_bad_filter"), [text(lang, f"insight_f_{bad.field}")]
         ) from None
     got = await asyncio.to_thread(reporting.figures, filters, datetime.now(UTC))
-    keep = {
-        k: v
-        for k, v in request.query_params.items()
-        if k in ("tahun", "kode", "sop", "dari", "sampai") and v
-    }
+    keep = {k: v for k, v in request.query_params.items() if k in FILTER_PARAMS and v}
     return got, urlencode(keep)
+
+
+async def _figures(
+    request: Request, lang: LangDep, settings: SettingsDep, reporting: ReportingDep
+) -> Figures:
+    got, _ = await figures_for(request, settings, lang, reporting)
+    return got
+
+
+# The figures for the request's filters (the exports'; a bad filter answers 400).
+FiguresDep = Annotated[Figures, Depends(_figures)]
 
 
 def _hours(value: float | None) -> str:
@@ -98,13 +104,13 @@ async def kinerja(
         charts.on_time_by_role(
             got,
             text(lang, "insight_chart_on_time"),
-            lambda role: role_name(lang, role) if role in sop.ROLES else role,
+            lambda role: role_name(lang, role),
         ),
     ]
     steps = [
         {
             "step": r.step,
-            "role": role_name(lang, r.role) if r.role in sop.ROLES else r.role,
+            "role": role_name(lang, r.role or ""),
             "standard": r.standard_time,
             "passes": r.passes,
             "returns": r.returns,
@@ -120,7 +126,7 @@ async def kinerja(
     ]
     on_time = [
         {
-            "role": role_name(lang, role) if role in sop.ROLES else role,
+            "role": role_name(lang, role),
             "months": [(m, _share(v)) for m, v in months.items()],
         }
         for role, months in got.on_time_by_role.items()
@@ -130,7 +136,7 @@ async def kinerja(
             "id": w.workflow_id,
             "year": w.year,
             "step": w.step,
-            "role": role_name(lang, w.role) if w.role in sop.ROLES else (w.role or ""),
+            "role": role_name(lang, w.role or ""),
             "since": w.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if w.since else "–",
             "waiting": _hours(w.waiting_hours),
             "running": _hours(w.running_hours),
@@ -150,9 +156,7 @@ async def kinerja(
             }
             for y in got.years
         ],
-        "q": {
-            k: request.query_params.get(k, "") for k in ("tahun", "kode", "sop", "dari", "sampai")
-        },
+        "q": {k: request.query_params.get(k, "") for k in FILTER_PARAMS},
         "query": query,
     }
     response = render_page(
@@ -175,26 +179,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/kinerja/angka.xlsx")
-async def figures_xlsx_export(
-    request: Request,
-    signed: SignedInDep,
-    lang: LangDep,
-    settings: SettingsDep,
-    reporting: ReportingDep,
-) -> Response:
-    got, _ = await figures_for(request, settings, lang, reporting)
+async def figures_xlsx_export(signed: SignedInDep, got: FiguresDep) -> Response:
     return _download(await asyncio.to_thread(figures_xlsx, got), "kinerja-sop.xlsx", XLSX)
 
 
 @router.get("/kinerja/angka.csv")
-async def figures_csv_export(
-    request: Request,
-    signed: SignedInDep,
-    lang: LangDep,
-    settings: SettingsDep,
-    reporting: ReportingDep,
-) -> Response:
-    got, _ = await figures_for(request, settings, lang, reporting)
+async def figures_csv_export(signed: SignedInDep, got: FiguresDep) -> Response:
     return _download(
         to_csv(STEP_COLUMNS, step_rows(got)), "kinerja-sop.csv", "text/csv; charset=utf-8"
     )

@@ -59,8 +59,10 @@ def _not_found(lang: Lang) -> PageError:
 
 
 async def _record(
-    code: str, client: Any, settings: Settings, lang: Lang
+    code: str, request: Request, client: Any, settings: Settings, lang: Lang
 ) -> tuple[StatusView, Document]:
+    """The signed IKU on record for the code (after the client's rate limit)."""
+    _limit(request, lang)
     workflow_id = workflow_of(settings, code)
     if workflow_id is None:
         raise _not_found(lang)
@@ -74,15 +76,35 @@ async def _record(
     return status, signed[-1]
 
 
-def _read(store: DocumentStore, document: Document) -> bytes:
+async def _verified(store: DocumentStore, document: Document, settings: Settings) -> DocumentReport:
     with store.open(document.ref) as handle:
-        return handle.read()
+        data = handle.read()
+    return await verify_pdf(data, settings.signing_dir)
 
 
 def _number(status: StatusView) -> str | None:
     """The nomor naskah dinas, once the Minister signed (a process signed before numbering
     existed has none)."""
     return status.official_number.number if status.official_number else None
+
+
+def _page(
+    code: str,
+    status: StatusView,
+    record: DocumentReport,
+    checked: dict[str, Any] | None,
+    lang: Lang,
+) -> HTMLResponse:
+    return render(
+        "verify.html",
+        lang,
+        {
+            "code": code,
+            "official_number": _number(status),
+            "record": _view(record, status, lang),
+            "checked": checked,
+        },
+    )
 
 
 def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, Any]:
@@ -119,19 +141,8 @@ async def show(
     settings: SettingsDep,
     store: StoreDep,
 ) -> HTMLResponse:
-    _limit(request, lang)
-    status, document = await _record(code, client, settings, lang)
-    report = await verify_pdf(_read(store, document), settings.signing_dir)
-    return render(
-        "verify.html",
-        lang,
-        {
-            "code": code,
-            "official_number": _number(status),
-            "record": _view(report, status, lang),
-            "checked": None,
-        },
-    )
+    status, document = await _record(code, request, client, settings, lang)
+    return _page(code, status, await _verified(store, document, settings), None, lang)
 
 
 @router.post("/v/{code}", response_class=HTMLResponse, summary="Check a copy against the record")
@@ -143,8 +154,7 @@ async def check(
     settings: SettingsDep,
     store: StoreDep,
 ) -> HTMLResponse:
-    _limit(request, lang)
-    status, document = await _record(code, client, settings, lang)
+    status, document = await _record(code, request, client, settings, lang)
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > settings.max_upload_bytes + 64 * 1024:
         raise PageError(413, text(lang, "verify_title"), [text(lang, "verify_too_large")])
@@ -157,19 +167,10 @@ async def check(
         uploaded = await verify_pdf(data, settings.signing_dir)
     except NotAPdf:
         raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]) from None
-    record = await verify_pdf(_read(store, document), settings.signing_dir)
+    record = await _verified(store, document, settings)
     checked = _view(uploaded, status, lang)
     checked["same_as_record"] = uploaded.sha256 == record.sha256
-    return render(
-        "verify.html",
-        lang,
-        {
-            "code": code,
-            "official_number": _number(status),
-            "record": _view(record, status, lang),
-            "checked": checked,
-        },
-    )
+    return _page(code, status, record, checked, lang)
 
 
 @router.get("/v/{code}/json", summary="The verification report as JSON")
@@ -182,9 +183,8 @@ async def as_json(
     store: StoreDep,
 ) -> JSONResponse:
     try:
-        _limit(request, lang)
-        status, document = await _record(code, client, settings, lang)
+        status, document = await _record(code, request, client, settings, lang)
     except PageError as err:
         return JSONResponse({"status": err.status, "message": err.lines[0]}, err.status)
-    report = await verify_pdf(_read(store, document), settings.signing_dir)
+    report = await _verified(store, document, settings)
     return JSONResponse({"official_number": _number(status), **report.as_json()})
