@@ -105,13 +105,14 @@ def test_the_compose_file_loads_with_the_example_environment_and_every_part_is_t
     assert set(services()) == LONG_RUNNING | ONE_SHOT
 
 
-def test_a_missing_secret_stops_compose_with_its_name(tmp_path: Path):
+@pytest.mark.parametrize("secret", ["IKU_LINK_SECRET", "IKU_REPORTING_DB_PASSWORD"])
+def test_a_missing_secret_stops_compose_with_its_name(tmp_path: Path, secret: str):
     lines = ENV_EXAMPLE.read_text().splitlines()
     env = tmp_path / ".env"
-    env.write_text("\n".join(x for x in lines if not x.startswith("IKU_LINK_SECRET=")))
+    env.write_text("\n".join(x for x in lines if not x.startswith(f"{secret}=")))
     done = compose_config(env)
     assert done.returncode != 0
-    assert "IKU_LINK_SECRET" in done.stderr
+    assert secret in done.stderr
 
 
 def test_every_iku_variable_the_services_pass_is_a_setting():
