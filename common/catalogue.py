@@ -138,6 +138,14 @@ REFUSALS: Mapping[str, Pair] = {
         "The Draf IKU that goes up for paraf must be a PDF (other formats may accompany it as "
         "supporting files).",
     ),
+    "signature_required": (
+        "Persetujuan pada langkah 8-10 berarti memberi paraf elektronik, pada langkah 11 "
+        "menandatangani secara elektronik (TTE): lampirkan PDF yang telah diparaf atau "
+        "ditandatangani. Persetujuan tanpa PDF bertanda tangan elektronik tidak diterima.",
+        "Approving at steps 8-10 means initialling electronically (paraf), at step 11 signing "
+        "electronically (TTE): attach the initialled or signed PDF. An approval without an "
+        "electronically signed PDF is not accepted.",
+    ),
     "signature_not_pdf": (
         "Versi yang ditandatangani bukan PDF yang dapat dibaca.",
         "The signed version is not a readable PDF.",
