@@ -332,6 +332,10 @@ PROBLEMS: Mapping[str, Pair] = {
         "Dokumen ini bukan bagian dari proses ini.",
         "This document does not belong to this process.",
     ),
+    "review_unknown": (
+        "Lembar Pemeriksaan ini tidak ada pada proses ini.",
+        "This process has no such Lembar Pemeriksaan (review sheet).",
+    ),
     "document_missing": (
         "Dokumen tidak ada di penyimpanan. Hubungi petugas operasional.",
         "The document is missing from the store. Contact operations.",
@@ -1101,6 +1105,18 @@ BUREAU: Mapping[str, Pair] = {
     ),
     "archive_open": ("Buka arsip dan hasil pemeriksaannya", "Open the archive and its check"),
     "archive_download": ("Unduh arsip (zip)", "Download the archive (zip)"),
+    "printable_title": ("Rekaman cetak (PDF)", "Printable record (PDF)"),
+    "printable_hint": (
+        "Lembar Pemeriksaan setiap pemeriksaan dan seluruh riwayat, dicetak dari catatan proses.",
+        "Each review's Lembar Pemeriksaan (review sheet) and the whole riwayat, printed from "
+        "the process record.",
+    ),
+    "print_riwayat": ("Riwayat (PDF)", "Riwayat (PDF)"),
+    "print_review": ("Lembar Pemeriksaan (PDF)", "Lembar Pemeriksaan (PDF)"),
+    "print_review_of": (
+        "Lembar Pemeriksaan langkah {step}, {when}",
+        "Lembar Pemeriksaan, step {step}, {when}",
+    ),
     "bag_name": ("Nama arsip", "Archive name"),
     "bag_files": ("Berkas", "Files"),
     "bag_size": ("Ukuran", "Size"),
