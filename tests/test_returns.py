@@ -203,3 +203,22 @@ async def test_every_return_is_in_the_riwayat_with_its_note(
     assert [d.version for d in tors] == [1, 2]
     # The second approval concerns TOR v2, and the record says so.
     assert {(d.kind, d.version) for d in decided[3].documents} >= {("tor", 2)}
+
+
+async def test_the_karos_own_draft_keeps_his_paraf_through_a_ministers_return(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(10)
+    await p.return_(SEKJEN, "Sesuaikan Renstra.")
+    # The Karo fixes the draft: a new PDF carrying his paraf.
+    await p.approve(KARO, new_draft="Draf IKU v2 (Renstra)")
+    await p.walk_to(11)
+    await p.return_(MENTERI, "Perjelas target.")
+    # The paraf on the returned version are withdrawn, the Karo's on his own draft stands
+    # (he made it): after the Sekjen and the Kabag initial it again, it goes up to the
+    # Minister without the Karo approving his own text.
+    assert [m.step for m in (await p.status()).parafs] == [9]
+    assert (await p.approve(SEKJEN, "Sudah diperjelas.")).next_step == 8
+    assert (await p.approve(KABAG)).next_step == 11
+    assert sorted(m.step for m in (await p.status()).parafs) == [8, 9, 10]

@@ -122,15 +122,22 @@ def has_paraf(record: ProcessRecord, step: int, sha256: str) -> bool:
 def parafs_carried(record: ProcessRecord, sha256: str) -> set[int]:
     """The paraf steps a version carries: its own marks, and, for a version made by adding
     an electronic paraf to another, that version's too (one signature per version)."""
-    steps: set[int] = set()
-    seen: set[str] = set()
+    lineage = _lineage(record, sha256)
+    return {m.step for m in record.marks if m.kind == "paraf" and m.sha256 in lineage}
+
+
+def _lineage(record: ProcessRecord, sha256: str) -> list[str]:
+    """The version and each it was made from by adding a signature, newest first. Kept on
+    the documents: a return withdraws the paraf marks, not the fact that the bytes extend."""
+    chain: list[str] = []
     current: str | None = sha256
-    while current is not None and current not in seen:
-        seen.add(current)
-        marks = [m for m in record.marks if m.kind == "paraf" and m.sha256 == current]
-        steps.update(m.step for m in marks)
-        current = next((m.extends for m in marks if m.extends is not None), None)
-    return steps
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = next(
+            (d.extends for d in record.documents if d.ref.sha256 == current and d.extends),
+            None,
+        ) or next((m.extends for m in record.marks if m.sha256 == current and m.extends), None)
+    return chain
 
 
 # --- the checks ------------------------------------------------------------------------
@@ -447,13 +454,7 @@ def _withdraw_parafs(record: ProcessRecord, step: sop.Step) -> None:
         return
     # An electronic paraf is a version of its own that extends the one initialled: the
     # returned version carries every paraf down its chain, and all of them are withdrawn.
-    chain: set[str] = set()
-    current: str | None = draft.ref.sha256
-    while current is not None and current not in chain:
-        chain.add(current)
-        current = next(
-            (m.extends for m in record.marks if m.sha256 == current and m.extends), None
-        )
+    chain = set(_lineage(record, draft.ref.sha256))
     # Who made a version by uploading a new draft (it extends nothing) keeps that paraf.
     authors = {(d.ref.sha256, d.task_id) for d in record.documents if d.kind == draft.kind}
     record.marks = [
