@@ -49,10 +49,12 @@ from common.models import (
     ArchiveRequest,
     Document,
     DocumentRef,
+    HistoryEntry,
 )
 from common.settings import Settings
 from common.sop_identity import header_line
 from signing.ca import CertificateAuthority
+from signing.printable import lembar_pemeriksaan, reviews, riwayat
 from signing.verify import NotAPdf, verify_pdf
 from workflows.sop import ROLES, SOP_HEADER, STEPS
 
@@ -124,6 +126,10 @@ class ArchiveActivities:
             )
             await _heartbeating(
                 self._write_signatures(tmp, request, created_at), "validating the signatures"
+            )
+            await _heartbeating(
+                asyncio.to_thread(_write_printable, tmp, request, self.settings),
+                "printing the Lembar Pemeriksaan and the riwayat",
             )
             meta = archive_metadata(
                 self.settings,
@@ -339,6 +345,28 @@ def _write_records(
         ),
     )
     (folder / "ringkasan.html").write_text(html, encoding="utf-8")
+
+
+def _write_printable(folder: Path, request: ArchiveRequest, settings: Settings) -> None:
+    """cetak/: every review's Lembar Pemeriksaan and the whole riwayat as PDF, the record's
+    printed form (the source keeps its records "as electronic and manual data")."""
+    directory = load_directory(settings.directory_file)
+
+    def names(person: str | None) -> str:
+        found = directory.person(person) if person else None
+        return found.name if found else (person or "")
+
+    status = request.status
+    target = folder / "cetak" / "lembar-pemeriksaan"
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in reviews(status):
+        (target / lembar_name(entry)).write_bytes(lembar_pemeriksaan(status, entry, names))
+    (folder / "cetak" / "riwayat.pdf").write_bytes(riwayat(status, names))
+
+
+def lembar_name(entry: HistoryEntry) -> str:
+    """In riwayat order: the entry's number, its step and its task."""
+    return f"{entry.seq:04d}-langkah-{entry.step or 0:02d}-{entry.task_id}.pdf"
 
 
 def _iso(day: date | None) -> str | None:

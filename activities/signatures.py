@@ -39,15 +39,15 @@ class SignatureActivities:
     @activity.defn(name="check_signed_version")
     async def check_signed_version(self, check: SignatureCheck) -> SignatureCheckResult:
         """Either the version under review plus one signature, or (at 8–10) a reviewer's
-        new draft carrying only their own paraf; a PDF without any signature is a plain
-        revision or a scan, judged by the rules as before."""
+        new draft carrying only their own paraf. A PDF without any signature (a plain
+        revision, a scan) approves nothing at these steps."""
         signed = self._read(check.signed)
         try:
             count = signature_count(signed)
         except NotAPdf:
             return SignatureCheckResult(ok=False, code="signature_not_pdf")
         if count == 0:
-            return SignatureCheckResult(ok=True)
+            return SignatureCheckResult(ok=False, code="signature_required")
         previous = self._read(check.previous) if check.previous else None
         extends = previous is not None and signed.startswith(previous)
         if not extends and (check.final or count > 1):

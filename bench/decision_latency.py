@@ -57,6 +57,7 @@ from common.settings import Settings
 from devstack.environment import child_environment
 from devstack.temporal import temporal_binary
 from tests.scenario import KABAG, Scenario, write_directory
+from tests.signatures import everyone, make_keys
 from tests.support import eventually, free_port, settle, start_dev_server
 from tests.web import LINK, SAME_ORIGIN, Page, encode_multipart, form_parts
 from worker import build_worker
@@ -390,6 +391,7 @@ async def measure(samples: int, seed: int, profile: Path | None = None) -> dict[
                 # Without the example's dated acting appointments, as in the tests.
                 directory_file=write_directory(Path(tmp)),
             )
+            make_keys(settings.signing_dir, everyone())  # approving at 8–11 is signing
             settings.link_secret_value()  # made once, before the worker and the web read it
             async with (
                 build_worker(env.client, settings),

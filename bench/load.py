@@ -61,6 +61,7 @@ from common.settings import Settings
 from tests.persistent import Persistent
 from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
+from tests.signatures import everyone, make_keys
 from tests.support import eventually, free_port, settle, start_dev_server
 from workflows.iku import IkuWorkflow
 
@@ -406,6 +407,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         directory_file=write_directory(folder),
         calendar_overrides_file=folder / "no-overrides.yaml",
     )
+    make_keys(settings.signing_dir, everyone())  # approving at 8–11 is signing
     ours = WorkerProcess(settings, address, folder / "worker.log").start()
     trivial = await asyncio.create_subprocess_exec(
         sys.executable,

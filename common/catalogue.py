@@ -138,6 +138,14 @@ REFUSALS: Mapping[str, Pair] = {
         "The Draf IKU that goes up for paraf must be a PDF (other formats may accompany it as "
         "supporting files).",
     ),
+    "signature_required": (
+        "Persetujuan pada langkah 8-10 berarti memberi paraf elektronik, pada langkah 11 "
+        "menandatangani secara elektronik (TTE): lampirkan PDF yang telah diparaf atau "
+        "ditandatangani. Persetujuan tanpa PDF bertanda tangan elektronik tidak diterima.",
+        "Approving at steps 8-10 means initialling electronically (paraf), at step 11 signing "
+        "electronically (TTE): attach the initialled or signed PDF. An approval without an "
+        "electronically signed PDF is not accepted.",
+    ),
     "signature_not_pdf": (
         "Versi yang ditandatangani bukan PDF yang dapat dibaca.",
         "The signed version is not a readable PDF.",
@@ -323,6 +331,10 @@ PROBLEMS: Mapping[str, Pair] = {
     "document_unknown": (
         "Dokumen ini bukan bagian dari proses ini.",
         "This document does not belong to this process.",
+    ),
+    "review_unknown": (
+        "Lembar Pemeriksaan ini tidak ada pada proses ini.",
+        "This process has no such Lembar Pemeriksaan (review sheet).",
     ),
     "document_missing": (
         "Dokumen tidak ada di penyimpanan. Hubungi petugas operasional.",
@@ -1093,6 +1105,18 @@ BUREAU: Mapping[str, Pair] = {
     ),
     "archive_open": ("Buka arsip dan hasil pemeriksaannya", "Open the archive and its check"),
     "archive_download": ("Unduh arsip (zip)", "Download the archive (zip)"),
+    "printable_title": ("Rekaman cetak (PDF)", "Printable record (PDF)"),
+    "printable_hint": (
+        "Lembar Pemeriksaan setiap pemeriksaan dan seluruh riwayat, dicetak dari catatan proses.",
+        "Each review's Lembar Pemeriksaan (review sheet) and the whole riwayat, printed from "
+        "the process record.",
+    ),
+    "print_riwayat": ("Riwayat (PDF)", "Riwayat (PDF)"),
+    "print_review": ("Lembar Pemeriksaan (PDF)", "Lembar Pemeriksaan (PDF)"),
+    "print_review_of": (
+        "Lembar Pemeriksaan langkah {step}, {when}",
+        "Lembar Pemeriksaan, step {step}, {when}",
+    ),
     "bag_name": ("Nama arsip", "Archive name"),
     "bag_files": ("Berkas", "Files"),
     "bag_size": ("Ukuran", "Size"),

@@ -164,6 +164,9 @@ class Document(Model):
     by: str
     at: datetime
     promoted: Promotion | None = None
+    # The version this one is made from by adding an electronic paraf or signature (a
+    # return withdraws the paraf, not the fact that the bytes are someone else's draft).
+    extends: str | None = None
 
 
 class DocVersion(Model):

@@ -5,6 +5,7 @@ own data folder."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
@@ -24,6 +25,7 @@ from common.settings import Settings
 from tests.postgres import fresh_database, postgresql_server
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server, seaweedfs
 from tests.scenario import STARTED, write_directory
+from tests.signatures import everyone, make_keys
 from tests.support import (
     eventually,
     settle,
@@ -110,11 +112,23 @@ def mailbox() -> Iterator[tuple[MailBox, int]]:
         yield box, port
 
 
+@pytest.fixture(scope="session")
+def signing_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The deployment's CA with a certificate for everyone in the example directory, made
+    once per session (RSA keys take seconds) and copied into every test's data folder:
+    approving at 8–11 is signing, so every walk past step 7 signs for real."""
+    root = tmp_path_factory.mktemp("signing")
+    make_keys(root, everyone())
+    return root
+
+
 @pytest.fixture
-def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+def settings(tmp_path: Path, mailbox: tuple[MailBox, int], signing_template: Path) -> Settings:
     """A data folder and task queue of the test's own, mail to the session's SMTP server,
-    and the example directory without its dated acting appointments (inside them, the
-    Kabag's tasks would go to the Plh)."""
+    the example directory without its dated acting appointments (inside them, the
+    Kabag's tasks would go to the Plh), and a copy of the session's CA (a test may issue
+    or revoke certificates in its own)."""
+    shutil.copytree(signing_template, tmp_path / "data" / "signing")
     return Settings(
         data_dir=tmp_path / "data",
         task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",

@@ -27,6 +27,7 @@ from common.settings import Settings
 from common.version import VERSION
 from tests.conftest import MailBox
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario, write_directory
+from tests.signatures import everyone, make_keys
 from tests.support import sleep_until, smtp_server, start_dev_server, start_time_skipping
 from worker import build_worker
 from workflows.iku import IkuWorkflow
@@ -92,6 +93,7 @@ async def record(name: str, env: WorkflowEnvironment, smtp_port: int, data: Path
         smtp_port=smtp_port,
         directory_file=write_directory(data / name),
     )
+    make_keys(settings.signing_dir, everyone())  # approving at 8–11 is signing
     async with build_worker(env.client, settings):
         limit = 80 if name == "continued_as_new" else None
         p = await Scenario(

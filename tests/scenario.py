@@ -11,13 +11,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pyhanko.sign.signers import Signer
 from temporalio.client import Client, WorkflowHandle
 
+from api.tasks.signing import remember_code, verification_code
+from common.directory import load_directory
 from common.documents import open_document_store
 from common.models import (
     Action,
@@ -34,7 +37,11 @@ from common.models import (
 )
 from common.settings import EXAMPLE_DIRECTORY, Settings
 from common.workcalendar import WorkCalendar
+from signing.ca import CA_NAME, CertificateAuthority
+from signing.keys import LocalKeystore
+from signing.pdf import Signatory, add_paraf, add_signature, position_as_signed
 from tests import samples
+from tests.signatures import passphrases_in
 from tests.support import eventually
 from workflows import sop
 from workflows.iku import IkuWorkflow
@@ -218,8 +225,62 @@ class Scenario:
     async def approve(
         self, person: str, note: str = "Setuju.", new_draft: str | None = None
     ) -> DecisionResult:
-        attachments = [self.document("draf_iku", new_draft)] if new_draft else []
+        """Approve; at 8–11 that is signing, as the task page does it: the latest draft (or
+        the reviewer's ``new_draft``) gets the person's paraf or the Minister's signature,
+        and the signed version goes with the approval."""
+        task = await self.task()
+        if task.step in SIGNING_STEPS:
+            attachments = [await self.signed(person, task, new_draft)]
+        else:
+            attachments = [self.document("draf_iku", new_draft)] if new_draft else []
         return await self.decide(person, Action.APPROVE, note=note, documents=attachments)
+
+    async def signed(self, person: str, task: TaskView, new_draft: str | None) -> Attachment:
+        """The version under review (or a new draft) signed with ``person``'s key from the
+        worker's CA, stored as a new version."""
+        if new_draft is not None:
+            base = samples.pdf(new_draft)
+        else:
+            draft = sop.step(task.step).draft
+            drafts = [d for d in (await self.status()).documents if d.kind == draft]
+            assert drafts, "no draft to sign"
+            with self.store.open(drafts[-1].ref) as handle:
+                base = handle.read()
+        signer = _signer(self.settings.signing_dir, person)
+        who = self._signatory(person, task)
+        if task.step == sop.SIGNATURE_STEP:
+            code = verification_code(self.settings, self.id)
+            remember_code(self.settings, code, self.id)
+            signed = await add_signature(
+                base,
+                signer,
+                who,
+                verify_url=f"{self.settings.public_base_url.rstrip('/')}/v/{code}",
+                issuer=CA_NAME,
+                at=datetime.now(UTC),
+            )
+            kind = "iku"
+        else:
+            signed = await add_paraf(base, signer, who)
+            kind = "draf_iku"
+        ref = self.store.put_bytes(signed, "Draf IKU (TTE).pdf", "application/pdf")
+        return Attachment(kind=kind, ref=ref)
+
+    def _signatory(self, person: str, task: TaskView) -> Signatory:
+        """As the task page signs: an acting official in their own name, with "Plh." or
+        "Plt." before the position of the one they stand in for."""
+        directory = load_directory(self.settings.directory_file)
+        me = directory.person(person)
+        assert me is not None, f"{person} is not in the directory"
+        position = me.position
+        if person not in task.assignees:
+            for holder, deputies in task.acting.items():
+                deputy = next((d for d in deputies if d.person == person), None)
+                official = directory.person(holder)
+                if deputy is not None and official is not None:
+                    position = position_as_signed(official.position, deputy.kind)
+                    break
+        return Signatory(me.name, position, task.step)
 
     async def return_(self, person: str, note: str) -> DecisionResult:
         return await self.decide(person, Action.RETURN, note=note)
@@ -247,6 +308,23 @@ class Scenario:
 
     async def result(self, within: timedelta = timedelta(seconds=30)) -> object:
         return await asyncio.wait_for(self.handle.result(), within.total_seconds())
+
+
+SIGNING_STEPS = (*sop.PARAF_STEPS, sop.SIGNATURE_STEP)
+# Unlocking a PKCS#12 key (PBKDF2) takes a good part of a second: every test's CA is a copy
+# of the session's, so a key is unlocked once per session, by the file's bytes.
+_SIGNERS: dict[tuple[str, bytes], Signer] = {}
+
+
+def _signer(signing_dir: Path, person: str) -> Signer:
+    key = CertificateAuthority(signing_dir).key_path_of(person)
+    assert key.exists(), f"{person} has no signing key in {signing_dir}"
+    data = key.read_bytes()
+    found = _SIGNERS.get((person, data))
+    if found is None:
+        secret = passphrases_in(signing_dir)[person]
+        found = _SIGNERS[(person, data)] = LocalKeystore(signing_dir).signer(person, secret)
+    return found
 
 
 # The Tim Penyusunan the SK Tim names at step 5.

@@ -60,15 +60,37 @@ class Keys:
 
 
 def make_keys(root: Path, people: tuple[str, ...] = OFFICIALS) -> Keys:
-    """A CA in ``root`` and certificates for ``people`` of the example directory."""
+    """A CA in ``root`` and certificates for ``people`` of the example directory; a CA
+    already there (the session's, copied into every test's data folder) is used as it is,
+    with a certificate issued only to whom it lacks."""
     directory = load_directory(EXAMPLE_DIRECTORY)
     ca = CertificateAuthority(root)
     ca.init()
+    known = passphrases_in(root)
     passphrases = {}
     for person_id in people:
+        if person_id in known and ca.current(person_id) is not None:
+            passphrases[person_id] = known[person_id]
+            continue
         person = directory.person(person_id)
         assert person is not None
         _, secret = ca.issue(person)
         assert secret is not None
         passphrases[person_id] = secret
     return Keys(root, directory, passphrases)
+
+
+def passphrases_in(root: Path) -> dict[str, str]:
+    """The first passphrases the CA in ``root`` generated (its operator's sheet)."""
+    sheet = CertificateAuthority(root).initial_passphrases_path
+    if not sheet.exists():
+        return {}
+    pairs = (line.split(" ", 1) for line in sheet.read_text().splitlines() if " " in line)
+    return {person: secret for person, secret in pairs}
+
+
+def everyone() -> tuple[str, ...]:
+    """Every active person of the example directory: whoever a test puts at 8–11 (an
+    assignee, a Plh, someone the bureau reassigns the task to) can sign."""
+    directory = load_directory(EXAMPLE_DIRECTORY)
+    return tuple(p.id for p in directory.people if p.active)

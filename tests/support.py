@@ -122,6 +122,13 @@ async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
 # --- files ------------------------------------------------------------------------------
 
 
-def files_under(root: Path) -> list[Path]:
-    """Every file under ``root`` (temporary spools included; folders left out), sorted."""
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def files_under(root: Path, *, but: str | None = None) -> list[Path]:
+    """Every file under ``root`` (temporary spools included; folders left out), sorted;
+    with ``but``, not those in that folder of ``root``."""
+    if not root.exists():
+        return []
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and (but is None or p.relative_to(root).parts[0] != but)
+    )

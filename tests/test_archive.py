@@ -50,6 +50,7 @@ from common.models import (
     Team,
 )
 from common.settings import Settings
+from signing.printable import reviews
 from tests import samples
 
 RUN_ID = "3f9c2a1e-0000-4000-8000-000000000001"
@@ -298,7 +299,12 @@ async def test_bag_holds_every_version_and_validates(env, settings, request_):
     assert info.valid
     assert validate_bag(bag_dir) == (True, None)
     payload = [p for p in (bag_dir / "data").rglob("*") if p.is_file()]
-    assert info.files == len(payload) == len(request_.documents) + 4
+    # Every version; the records (riwayat, status, SOP, ringkasan); the printed record
+    # (cetak/: a Lembar Pemeriksaan per review and the riwayat). This deployment has no CA,
+    # so no tte/ folder.
+    printed = len(reviews(request_.status)) + 1
+    assert info.files == len(payload) == len(request_.documents) + 4 + printed
+    assert (bag_dir / "data" / "cetak" / "riwayat.pdf").is_file()
     assert info.bytes == sum(p.stat().st_size for p in payload)
 
     manifest = bagit.Bag(str(bag_dir)).entries

@@ -10,6 +10,7 @@ at step 1 falls overdue while the test runs.
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ ALWAYS_OPEN = {
 
 
 @pytest.fixture
-def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+def settings(tmp_path: Path, mailbox: tuple[MailBox, int], signing_template: Path) -> Settings:
     """As conftest's, with an office that never closes (today is a working day, whatever
     the calendar says) and a step 1 that is due 3.6 seconds after it starts."""
     overrides = tmp_path / "calendar-overrides.yaml"
@@ -51,6 +52,7 @@ def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
             }
         )
     )
+    shutil.copytree(signing_template, tmp_path / "data" / "signing")  # signing at 8–11
     return Settings(
         data_dir=tmp_path / "data",
         task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",

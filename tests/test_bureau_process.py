@@ -197,7 +197,12 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
     await p.approve(SEKJEN)
     await p.approve(MENTERI, "Ditandatangani.")
     status = await p.status()
-    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
+    # Every paraf is a version of its own (the version before plus one signature): v2 is
+    # v1 initialled by the Kabag (returned by the Karo), v3 the Kabag's fix with his paraf,
+    # v4 and v5 the Karo's and the Sekjen's paraf added; the Minister's signature on v5 is
+    # the IKU.
+    _v1, v2, v3, v4, v5 = [d for d in status.documents if d.kind == "draf_iku"]
+    assert v3.by == KABAG and v3.extends is None and v4.extends == v3.ref.sha256
 
     async with signed_in(web, "bureau") as biro:
         page = await biro.page(f"/proses/{p.id}")
@@ -205,55 +210,57 @@ async def test_a_return_at_step_9_shows_a_new_round_and_initials_and_signature_o
         assert "Putaran 2" in page.text and "1 kali dikembalikan" in page.text
         assert row_state(page, 12) == "current" and row_state(page, 9) == "done"
 
-        # Step 9: returned in round 1, with the note; initialled in round 2, on version 2.
+        # Step 9: returned in round 1, with the note; initialled in round 2.
         first, second = passes(page, 9)
         assert "Putaran 1" in first and "dikembalikan ke langkah 8" in first
         assert "Target indikator 3 belum terukur." in first
-        assert "Draf Indikator Kinerja Utama v1" in first
+        assert "Draf Indikator Kinerja Utama v2" in first
         assert "Putaran 2" in second and "disetujui dan diparaf" in second
-        assert "Draf Indikator Kinerja Utama v2" in second
+        assert "Draf Indikator Kinerja Utama v4" in second
         # Step 8 again: back from step 9, fixed by a new version.
         first, second = passes(page, 8)
         assert "Putaran 1" in first and "kembali dari langkah" not in first
-        assert "kembali dari langkah 9" in second and "Draf Indikator Kinerja Utama v2" in second
+        assert "kembali dari langkah 9" in second and "Draf Indikator Kinerja Utama v3" in second
         assert len(passes(page, 10)) == 1 and len(passes(page, 7)) == 1
         assert 'class="shape review st-done"' in row(page, 9)
 
-        # The draft's versions and what was decided on each.
+        # The draft's versions and what was decided on each, newest first.
         docs = page.response.text
         table = docs[docs.index('data-kind="draf_iku"') :]
         table = table[: table.index("</table>")]
-        v2_row, v1_row = table.split('data-version="')[1:3]
-        assert v2_row.startswith("2") and v1_row.startswith("1")
-        assert "dikembalikan untuk diperbaiki" in v1_row and "Dr. Bambang Sutrisno" in v1_row
-        assert "disetujui dan ditandatangani" in v2_row
-        assert text_of(v2_row).count("disetujui dan diparaf") == 3
-        assert "Ditandatangani Ir. Sri Hartati" in text_of(v2_row)
-        # The signed IKU is v2's bytes: it keeps its uploader (the Kabag, who made v2) and
-        # says the Minister's signature set it as the IKU.
+        by_version = dict(
+            (int(part[: part.index('"')]), text_of(part))
+            for part in table.split('data-version="')[1:]
+        )
+        assert sorted(by_version) == [1, 2, 3, 4, 5]
+        assert "dikembalikan untuk diperbaiki" in by_version[2]
+        assert "Dr. Bambang Sutrisno" in by_version[2]
+        assert "disetujui dan ditandatangani" in by_version[5]
+        assert "Ditandatangani Ir. Sri Hartati" in by_version[5]
+        # The signed IKU: v5 with the Minister's signature, signed at step 11.
         iku = docs[docs.index('data-kind="iku"') :]
         iku = text_of(iku[: iku.index("</table>")])
-        assert "Ahmad Fauzi" in iku
-        assert "ditetapkan sebagai Indikator Kinerja Utama (ditandatangani) pada langkah 11" in iku
+        assert "disetujui dan ditandatangani — Ir. Sri Hartati" in iku
 
         # Initials and signature: on which version, and which stand.
         marks = docs[docs.index('id="marks"') :]
         marks = marks[: marks.index("</table>")]
         rows = [text_of(r) for r in marks.split("<tr ")[1:]]
-        on_v2 = [r for r in rows if "v2" in r]
-        assert len(on_v2) == 4 and all("berlaku" in r and "tidak berlaku" not in r for r in on_v2)
-        assert any("Tanda tangan" in r and "Ir. Sri Hartati" in r for r in on_v2)
-        assert v2.ref.sha256[:12] in marks and v1.ref.sha256[:12] in marks
-        (kabag_v1,) = [r for r in rows if "v1" in r]
-        # The Karo returned v1: the Kabag's paraf on it is shown withdrawn, as the hint says.
-        assert "Ahmad Fauzi" in kabag_v1 and "tidak berlaku" in kabag_v1
-        assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
+        standing = [r for r in rows if "tidak berlaku" not in r]
+        assert len(standing) == 4 and all("berlaku" in r for r in standing)
+        assert any("Tanda tangan" in r and "Ir. Sri Hartati" in r for r in standing)
+        for version in (v2, v3, v4, v5):
+            assert version.ref.sha256[:12] in marks
+        (kabag_v2,) = [r for r in rows if "tidak berlaku" in r]
+        # The Karo returned v2: the Kabag's paraf on it is shown withdrawn, as the hint says.
+        assert "Ahmad Fauzi" in kabag_v2 and "v2" in kabag_v2
+        assert status.signature is not None and status.signature.sha256 == v5.ref.sha256
 
         # The riwayat: the return with its note and checklist, who decided, each version.
         riwayat = text_of(docs[docs.index('id="history"') :])
         assert "dikembalikan untuk diperbaiki" in riwayat and "ke langkah 8" in riwayat
         assert "Target terukur dan realistis (sesuai)" in riwayat
-        assert f"Draf Indikator Kinerja Utama v2 {v2.ref.sha256[:8]}" in riwayat
+        assert f"Draf Indikator Kinerja Utama v3 {v3.ref.sha256[:8]}" in riwayat
 
         # And in English, on request.
         english = await biro.page(f"/proses/{p.id}", lang="en")

@@ -209,7 +209,8 @@ def test_iku_store_puts_the_file_in_the_s3_bucket_when_the_settings_say_so(
     ref = Attachment.model_validate_json(result.stdout).ref
     assert f"s3://{s3_server.bucket}/{on.s3_prefix}/documents/" in result.stderr
     assert open_document_store(on).holds(ref)
-    assert files_under(tmp_path / "data") == []  # nothing kept on this machine
+    # No document kept on this machine (the deployment's CA lives here, by design).
+    assert files_under(tmp_path / "data", but="signing") == []
 
     down = {**env, "IKU_S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
     result = run(tmp_path, "store", str(source), env=down)

@@ -4,6 +4,7 @@ overdue at the Kasubbag, then decided). Only the metrics token is answered."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -23,13 +24,14 @@ pytestmark = pytest.mark.devserver
 
 
 @pytest.fixture
-def settings(tmp_path: Path, mailbox: tuple[MailBox, int]) -> Settings:
+def settings(tmp_path: Path, mailbox: tuple[MailBox, int], signing_template: Path) -> Settings:
     """An office that never closes on days that are all working days, a step 1 due 3.6
     seconds after it starts, and gauges counted at every scrape."""
     overrides = tmp_path / "calendar-overrides.yaml"
     today = date.today()
     days = [(today + timedelta(days=d)).isoformat() for d in range(-1, 3)]
     overrides.write_text(yaml.safe_dump({"workdays": [{"date": d, "name": "uji"} for d in days]}))
+    shutil.copytree(signing_template, tmp_path / "data" / "signing")  # signing at 8–11
     return Settings(
         data_dir=tmp_path / "data",
         task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",

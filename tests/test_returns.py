@@ -63,14 +63,20 @@ async def test_the_karo_returns_the_draft_the_kabag_revises_it_the_karo_approves
     assert approved.next_step == 10
 
     status = await p.status()
-    v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
-    assert v2.version == 2 and v2.by == KABAG
-    assert [m.step for m in status.parafs if m.sha256 == v2.ref.sha256] == [8, 9]
-    # The Kabag's paraf on the returned v1 is withdrawn; the riwayat still says what he
-    # initialled then.
-    assert [m.step for m in status.parafs if m.sha256 == v1.ref.sha256] == []
+    # Every paraf is a version of its own: the Kabag's new draft carries his paraf, the
+    # Karo's version is that one plus hers.
+    drafts = [d for d in status.documents if d.kind == "draf_iku"]
+    first_paraf, returned, (v2, karos) = drafts[1], drafts[1], drafts[-2:]
+    assert v2.by == KABAG and v2.step == 8
+    assert [(m.step, m.sha256, m.extends) for m in status.parafs] == [
+        (8, v2.ref.sha256, None),
+        (9, karos.ref.sha256, v2.ref.sha256),
+    ]
+    # The Kabag's paraf on the returned version is withdrawn; the riwayat still says what
+    # he initialled then.
+    assert not [m for m in status.parafs if m.sha256 == returned.ref.sha256]
     decided_v1 = [h for h in status.history if h.step == 8 and h.action is Action.APPROVE]
-    assert [d.sha256 for d in decided_v1[0].documents] == [v1.ref.sha256]
+    assert [d.sha256 for d in decided_v1[0].documents] == [first_paraf.ref.sha256]
 
 
 async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
@@ -90,7 +96,13 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     arrival = fixed.next_task.arrival
     assert arrival is not None and arrival.kind is ArrivalKind.NEW_VERSION
     assert (arrival.from_step, arrival.by, arrival.note) == (9, KARO, "Sudah saya sesuaikan.")
-    assert arrival.version is not None and arrival.version.version == 2
+    fixed_draft = [d for d in (await p.status()).documents if d.kind == "draf_iku"][-1]
+    assert fixed_draft.by == KARO and fixed_draft.step == 9
+    assert arrival.version is not None
+    assert (arrival.version.version, arrival.version.sha256) == (
+        fixed_draft.version,
+        fixed_draft.ref.sha256,
+    )
     (told,) = await mail.wait_for(p.id, "task", fixed.next_task.id)
     assert "Mohon paraf ulang: versi baru oleh Karo" in told["Subject"]
     assert "Sudah saya sesuaikan." in told.get_body(("plain",)).get_content()
@@ -101,19 +113,22 @@ async def test_a_new_version_at_step_9_goes_back_to_step_8_for_its_paraf(
     signed = await p.approve(MENTERI, "Ditandatangani.")
 
     status = await p.status()
-    _v1, v2 = [d for d in status.documents if d.kind == "draf_iku"]
-    assert {(m.step, m.sha256) for m in status.parafs} == {
-        (8, v2.ref.sha256),
-        (9, v2.ref.sha256),
-        (10, v2.ref.sha256),
-    }
-    assert status.signature is not None and status.signature.sha256 == v2.ref.sha256
-    # The Minister's reply names the signature, on exactly those bytes.
+    # The Karo's paraf on his new draft, then each paraf and the signature added to it.
+    drafts = [d for d in status.documents if d.kind == "draf_iku"]
+    start = drafts.index(fixed_draft)
+    by_kabag, by_sekjen = drafts[start + 1 :]
+    by_minister = [d for d in status.documents if d.kind == "iku"][-1]
+    assert [(m.step, m.sha256) for m in status.parafs] == [
+        (9, fixed_draft.ref.sha256),
+        (8, by_kabag.ref.sha256),
+        (10, by_sekjen.ref.sha256),
+    ]
+    # The Minister's signature is on the version all three initialled, and says so.
+    assert status.signature is not None and status.signature.sha256 == by_sekjen.ref.sha256
     assert signed.mark is not None and signed.mark.kind == "signature"
-    assert signed.mark.sha256 == v2.ref.sha256
-    # The IKU handed down is exactly the signed version.
-    iku = [d for d in status.documents if d.kind == "iku"][-1]
-    assert iku.ref.sha256 == v2.ref.sha256
+    assert signed.mark.sha256 == by_sekjen.ref.sha256
+    # The IKU handed down is exactly the Sekjen's version plus the Minister's signature.
+    assert by_minister.by == MENTERI and by_minister.extends == by_sekjen.ref.sha256
 
 
 async def test_the_minister_returns_the_sekjen_approves_unchanged_and_all_initial_it_again(
@@ -188,3 +203,22 @@ async def test_every_return_is_in_the_riwayat_with_its_note(
     assert [d.version for d in tors] == [1, 2]
     # The second approval concerns TOR v2, and the record says so.
     assert {(d.kind, d.version) for d in decided[3].documents} >= {("tor", 2)}
+
+
+async def test_the_karos_own_draft_keeps_his_paraf_through_a_ministers_return(
+    ts_env: WorkflowEnvironment, ts_worker, settings
+):
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(10)
+    await p.return_(SEKJEN, "Sesuaikan Renstra.")
+    # The Karo fixes the draft: a new PDF carrying his paraf.
+    await p.approve(KARO, new_draft="Draf IKU v2 (Renstra)")
+    await p.walk_to(11)
+    await p.return_(MENTERI, "Perjelas target.")
+    # The paraf on the returned version are withdrawn, the Karo's on his own draft stands
+    # (he made it): after the Sekjen and the Kabag initial it again, it goes up to the
+    # Minister without the Karo approving his own text.
+    assert [m.step for m in (await p.status()).parafs] == [9]
+    assert (await p.approve(SEKJEN, "Sudah diperjelas.")).next_step == 8
+    assert (await p.approve(KABAG)).next_step == 11
+    assert sorted(m.step for m in (await p.status()).parafs) == [8, 9, 10]

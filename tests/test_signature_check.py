@@ -50,5 +50,5 @@ async def test_the_karos_paraf_on_the_stored_version_passes_and_the_sekjen_canno
     unsigned = await activities.check_signed_version(
         SignatureCheck(previous=refs[0], signed=refs[0], signers=["p-002"], final=False)
     )
-    # A PDF without any signature is a plain revision: judged by the rules, not signed.
-    assert unsigned.ok and not unsigned.signed
+    # A PDF without any signature approves nothing at 8–11.
+    assert not unsigned.ok and unsigned.code == "signature_required"

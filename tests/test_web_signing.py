@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.tasks.signing import PASSPHRASE_THROTTLE, verification_code
 from common.settings import Settings
 from signing.verify import verify_pdf
+from tests import samples
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import Keys, make_keys
 from tests.web import SAME_ORIGIN, Web
@@ -101,3 +102,58 @@ async def test_repeated_wrong_passphrases_are_throttled(
         assert (await p.task()).step == 8
     finally:
         PASSPHRASE_THROTTLE.succeeded(KABAG, KABAG)
+
+
+def stored_objects(settings: Settings) -> set[str]:
+    """Every file the local document store holds, stored or staged (its scratch space for
+    uploads on their way in excepted)."""
+    root = settings.documents_dir
+    return {
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and path.relative_to(root).parts[0] != "scratch"
+    }
+
+
+async def test_a_signed_approval_the_workflow_refuses_leaves_nothing_in_the_store(
+    dev_env: WorkflowEnvironment, web: Web, settings: Settings, keys: Keys
+) -> None:
+    p = await Scenario(dev_env.client, settings).start()
+    await p.walk_to(8)
+    before = stored_objects(settings)
+    link = await web.link(p.id, KABAG, (await p.task()).id)
+    right = keys.passphrases[KABAG]
+    # Signed by the web process, then refused by the workflow's rules (a checklist item
+    # not met is no approval): the signed version is not kept.
+    unmet = await web.submit(
+        link,
+        await web.open(link),
+        "approve",
+        passphrase=right,
+        checklist={next(iter((await web.open(link)).checklist)): False},
+    )
+    assert unmet.status == 422, unmet.text
+    assert stored_objects(settings) == before
+    # A revision that already carries someone else's paraf: the Kabag's paraf is added,
+    # the workflow's signature check refuses it; neither the upload nor its signed version
+    # is kept.
+    foreign = await keys.paraf(samples.pdf("Draf IKU v2 dengan paraf Karo"), KARO, 9)
+    wrong = await web.submit(
+        link,
+        await web.open(link),
+        "approve",
+        passphrase=right,
+        files={"draf_iku": [("Draf IKU v2.pdf", foreign, "application/pdf")]},
+    )
+    assert wrong.status == 422, wrong.text
+    assert "versi yang sedang diperiksa" in wrong.text
+    assert stored_objects(settings) == before
+    assert (await p.task()).step == 8  # nothing applied
+    # Accepted, the signed version is kept (and the version it extends, as before).
+    accepted = await web.submit(link, await web.open(link), "approve", passphrase=right)
+    assert accepted.status == 200, accepted.text
+    kept = [d for d in (await p.status()).documents if d.kind == "draf_iku"][-1]
+    assert p.store.path_of(kept.ref).is_file()
+    assert stored_objects(settings) - before == {
+        str(p.store.path_of(kept.ref).relative_to(settings.documents_dir))
+    }

@@ -554,6 +554,7 @@ class IkuWorkflow:
     def _validate_decide(self, decision: Decision) -> None:
         with _raised():
             rules.check_decision(self._record, decision, self._today())
+            rules.check_signed_approval(self._record, decision)
 
     @workflow.signal(name="decide")
     async def decide_signal(self, payload: dict[str, Any]) -> None:
@@ -625,21 +626,16 @@ class IkuWorkflow:
     async def _check_signature(self, decision: Decision) -> str | None:
         """At 8–11 the version an approval brings is checked, not trusted: the version under
         review plus one valid signature by the person deciding, from our CA (or, at 8–10, a
-        new draft with only their paraf). The version it extends, if it does."""
+        new draft with only their paraf); an approval without a signed version is refused,
+        whichever way it came (task page, API, CLI, a signal from the Temporal UI). The
+        version it extends, if it does."""
         record = self._record
         task = record.task
         assert task is not None
-        if decision.action is not Action.APPROVE or task.step not in (
-            *sop.PARAF_STEPS,
-            sop.SIGNATURE_STEP,
-        ):
-            return None
-        step = sop.step(task.step)
-        kinds = {u.kind for u in step.uploads if Action.APPROVE in u.actions}
-        attached = next((a for a in decision.documents if a.kind in kinds), None)
+        attached = rules.check_signed_approval(record, decision)
         if attached is None:
             return None
-        draft = step.draft
+        draft = sop.step(task.step).draft
         assert draft is not None, "every paraf and signature step names its draft"
         previous = rules.latest(record, draft)
         try:

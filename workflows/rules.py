@@ -18,6 +18,7 @@ from common.models import (
     Action,
     Approval,
     Assignee,
+    Attachment,
     CancelRequest,
     Decision,
     Document,
@@ -121,15 +122,22 @@ def has_paraf(record: ProcessRecord, step: int, sha256: str) -> bool:
 def parafs_carried(record: ProcessRecord, sha256: str) -> set[int]:
     """The paraf steps a version carries: its own marks, and, for a version made by adding
     an electronic paraf to another, that version's too (one signature per version)."""
-    steps: set[int] = set()
-    seen: set[str] = set()
+    lineage = _lineage(record, sha256)
+    return {m.step for m in record.marks if m.kind == "paraf" and m.sha256 in lineage}
+
+
+def _lineage(record: ProcessRecord, sha256: str) -> list[str]:
+    """The version and each it was made from by adding a signature, newest first. Kept on
+    the documents: a return withdraws the paraf marks, not the fact that the bytes extend."""
+    chain: list[str] = []
     current: str | None = sha256
-    while current is not None and current not in seen:
-        seen.add(current)
-        marks = [m for m in record.marks if m.kind == "paraf" and m.sha256 == current]
-        steps.update(m.step for m in marks)
-        current = next((m.extends for m in marks if m.extends is not None), None)
-    return steps
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = next(
+            (d.extends for d in record.documents if d.ref.sha256 == current and d.extends),
+            None,
+        ) or next((m.extends for m in record.marks if m.sha256 == current and m.extends), None)
+    return chain
 
 
 # --- the checks ------------------------------------------------------------------------
@@ -189,6 +197,23 @@ def check_decision(record: ProcessRecord, decision: Decision, day: date) -> Acti
     return for_person
 
 
+def check_signed_approval(record: ProcessRecord, decision: Decision) -> Attachment | None:
+    """At the paraf steps (8–10) and the signature step (11) approving is signing: the
+    approval must bring the signed version (checked by an activity before it is accepted).
+    The attachment to check, or None where this decision signs nothing."""
+    task = record.task
+    if task is None or decision.action is not Action.APPROVE:
+        return None
+    step = sop.step(task.step)
+    if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
+        return None
+    kinds = {u.kind for u in step.uploads if Action.APPROVE in u.actions}
+    attached = next((a for a in decision.documents if a.kind in kinds), None)
+    if attached is None:
+        raise Refusal("signature_required")
+    return attached
+
+
 def _check_checklist(step: sop.Step, decision: Decision) -> None:
     known = {item.code for item in step.checklist}
     answered = {a.item for a in decision.checklist}
@@ -217,7 +242,7 @@ def _author(record: ProcessRecord, document: Document) -> str:
     seen: set[str] = set()
     while document.ref.sha256 not in seen:
         seen.add(document.ref.sha256)
-        extends = next(
+        extends = document.extends or next(
             (m.extends for m in record.marks if m.sha256 == document.ref.sha256 and m.extends),
             None,
         )
@@ -286,8 +311,21 @@ def apply_decision(
     assert task is not None and task.id == decision.task_id
     step = sop.step(task.step)
     task.decided = True
+    signs = decision.action is Action.APPROVE and step.approval in (
+        Approval.PARAF,
+        Approval.SIGNATURE,
+    )
+    signed = {u.kind for u in step.uploads if Action.APPROVE in u.actions} if signs else set()
     for attachment in decision.documents:
-        _add_version(record, attachment.kind, attachment.ref, task, decision.person, now)
+        _add_version(
+            record,
+            attachment.kind,
+            attachment.ref,
+            task,
+            decision.person,
+            now,
+            extends if attachment.kind in signed else None,
+        )
     if decision.action is Action.APPROVE:
         _promote(record, step, task, decision.person, now)
         _mark(record, step, task, decision.person, acting, now, extends)
@@ -306,7 +344,13 @@ def apply_decision(
 
 
 def _add_version(
-    record: ProcessRecord, kind: str, ref: DocumentRef, task: Task, person: str, now: datetime
+    record: ProcessRecord,
+    kind: str,
+    ref: DocumentRef,
+    task: Task,
+    person: str,
+    now: datetime,
+    extends: str | None = None,
 ) -> None:
     previous = latest(record, kind)
     record.documents.append(
@@ -318,6 +362,7 @@ def _add_version(
             task_id=task.id,
             by=person,
             at=now,
+            extends=extends,
         )
     )
 
@@ -405,14 +450,22 @@ def _withdraw_parafs(record: ProcessRecord, step: sop.Step) -> None:
     if step.draft is None:
         return
     draft = latest(record, step.draft)
-    if draft is not None:
-        record.marks = [
-            m
-            for m in record.marks
-            if not (
-                m.kind == "paraf" and m.sha256 == draft.ref.sha256 and m.task_id != draft.task_id
-            )
-        ]
+    if draft is None:
+        return
+    # An electronic paraf is a version of its own that extends the one initialled: the
+    # returned version carries every paraf down its chain, and all of them are withdrawn.
+    chain = set(_lineage(record, draft.ref.sha256))
+    # Who made a version by uploading a new draft (it extends nothing) keeps that paraf.
+    authors = {(d.ref.sha256, d.task_id) for d in record.documents if d.kind == draft.kind}
+    record.marks = [
+        m
+        for m in record.marks
+        if not (
+            m.kind == "paraf"
+            and m.sha256 in chain
+            and (m.extends is not None or (m.sha256, m.task_id) not in authors)
+        )
+    ]
 
 
 def _next_step(record: ProcessRecord, step: sop.Step, action: Action) -> int | None:

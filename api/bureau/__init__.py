@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.bureau import archive, docs, insight, listing, outbox, process, signin, start
+from api.bureau import (
+    archive,
+    docs,
+    insight,
+    listing,
+    outbox,
+    printable,
+    process,
+    signin,
+    start,
+)
 
 # /proses/baru before /proses/{workflow_id}: the first router that matches answers.
 ROUTERS: tuple[APIRouter, ...] = (
@@ -15,6 +25,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     start.router,
     process.router,
     archive.router,
+    printable.router,
     docs.router,
     insight.router,
 )

@@ -21,6 +21,7 @@ from api.core.i18n_bureau import short_when
 from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.models import StatusView
 from common.settings import Settings
+from signing.printable import reviews
 
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 
@@ -72,6 +73,14 @@ async def archive_page(
             "valid": valid,
             "problem": problem or "",
             "files": [{"path": path, "size": size} for path, size in files],
+            "sheets": [
+                {
+                    "task_id": h.task_id,
+                    "step": h.step,
+                    "when": short_when(h.at, lang, settings.timezone),
+                }
+                for h in reviews(status)
+            ],
         },
         signed=signed,
         nav="list",

@@ -139,6 +139,7 @@ async def decide_task(
         # At 8–11 the web process signs, with the passphrase typed on the page.
         status = await task_status(client, claims.workflow_id, lang)
         if status.task is not None and status.task.id == claims.task_id:
+            assert staged is not None  # staged whenever not sent before
             try:
                 attachments = await sign_decision(
                     decision,
@@ -150,6 +151,7 @@ async def decide_task(
                     settings=settings,
                     people=people,
                     lang=lang,
+                    staged=staged,
                 )
             except PageError:
                 if staged is not None:

@@ -18,7 +18,8 @@ from api.core.i18n import Lang, text
 from api.core.people import People
 from api.core.problems import PageError
 from api.core.throttle import SignInThrottle
-from common.documents import DocumentStore
+from api.tasks.uploads import StagedFiles
+from common.documents import DocumentStore, StagedDocument
 from common.links import LinkClaims
 from common.models import Action, Attachment, Decision, StatusView
 from common.settings import Settings
@@ -74,8 +75,10 @@ async def sign_decision(
     settings: Settings,
     people: People,
     lang: Lang,
+    staged: StagedFiles,
 ) -> list[Attachment]:
-    """The attachments with the signed version in place of (or added to) the draft."""
+    """The attachments with the signed version in place of (or added to) the draft; the
+    signed version is staged in ``staged`` (in place of the unsigned revision, if any)."""
     task = status.task
     if task is None or decision.action is not Action.APPROVE or not signs(task.step):
         return attachments
@@ -133,9 +136,30 @@ async def sign_decision(
             signed = await add_paraf(base, signer, who, tsa_url=settings.tsa_url)
     except NotAPdf:
         raise refuse(422, "draft_must_be_pdf") from None
-    ref = store.put_bytes(signed, _signed_name(base_ref.name), "application/pdf")
+    # Staged, like the form's files: the workflow's check reads it, the store keeps it only
+    # if the decision is accepted (the caller commits or discards ``staged``).
+    document = await asyncio.to_thread(
+        _stage, store, signed, _signed_name(base_ref.name), settings.max_upload_bytes
+    )
+    replaced = [(k, d) for k, d in staged.documents if k in (kind, "draf_iku")]
+    staged.documents = [(k, d) for k, d in staged.documents if (k, d) not in replaced]
+    staged.documents.append((kind, document))
+    for _, unsigned in replaced:
+        # The unsigned revision is not what is recorded: only its signed version is kept.
+        if unsigned.ref.sha256 != document.ref.sha256:
+            await asyncio.to_thread(unsigned.discard)
     kept = [a for a in attachments if a.kind not in (kind, "draf_iku")]
-    return [*kept, Attachment(kind=kind, ref=ref)]
+    return [*kept, Attachment(kind=kind, ref=document.ref)]
+
+
+def _stage(store: DocumentStore, data: bytes, name: str, limit: int) -> StagedDocument:
+    spool = store.spool(max(limit, len(data)))
+    try:
+        spool.write(data)
+        return spool.stage(name, "application/pdf")
+    except BaseException:
+        spool.discard()
+        raise
 
 
 def _signed_name(name: str) -> str:

@@ -1,0 +1,100 @@
+"""The printable record on the bureau's pages: each review's Lembar Pemeriksaan and the whole
+riwayat as PDF, from the process page and the archive page, and in the archive's bag."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from common.archive_bag import validate_bag
+from common.models import ProcessState
+from tests.bureau import anonymous, signed_in
+from tests.scenario import Scenario
+from tests.support import eventually
+from tests.test_printable import rendered
+from tests.web import Web
+
+pytestmark = pytest.mark.devserver
+
+LEMBAR = re.compile(r'href="(/proses/[^"]+/lembar-pemeriksaan/(s\d\d-\d+)\.pdf)"')
+
+
+async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the_bag_holds_them(
+    dev_env, web: Web, tmp_path: Path
+) -> None:
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.walk_to_end()
+
+    async def archived() -> None:
+        assert (await p.status()).state is ProcessState.ARCHIVED
+
+    await eventually(archived, 30)
+    status = await p.status()
+    async with signed_in(web, "bureau") as biro:
+        page = await biro.page(f"/proses/{p.id}")
+        assert page.status == 200, page.text
+        sheets = LEMBAR.findall(page.response.text)
+        # One per review: steps 2, 3, 7 and the paraf and signature at 8–11.
+        assert len(sheets) == 7
+        assert f'href="/proses/{p.id}/riwayat.pdf"' in page.response.text
+
+        karo = next(h for h in status.history if h.step == 9 and h.checklist)
+        got = await biro.http.get(f"/proses/{p.id}/lembar-pemeriksaan/{karo.task_id}.pdf")
+        assert got.status_code == 200
+        assert got.headers["content-type"] == "application/pdf"
+        assert got.headers["content-disposition"].startswith("inline; ")
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in got.headers["content-security-policy"]
+        text = rendered(got.content, tmp_path, "lembar-9")
+        for expected in ("Lembar Pemeriksaan", "Langkah 9", "Dr. Bambang Sutrisno", "Paraf"):
+            assert expected in text, expected
+
+        whole = await biro.http.get(f"/proses/{p.id}/riwayat.pdf")
+        assert whole.status_code == 200 and whole.headers["content-type"] == "application/pdf"
+        assert whole.headers["content-disposition"].startswith("inline; ")
+        text = rendered(whole.content, tmp_path, "riwayat")
+        for expected in ("Riwayat Proses", "Ir. Sri Hartati", "Disetujui", "Diarsipkan"):
+            assert expected in text, expected
+
+        # Not a review of this process (a hand-over, a made-up task): not found, said so.
+        handover = next(h for h in status.history if h.step == 12 and h.task_id)
+        for task in (handover.task_id, "s99-999", "bukan-tugas"):
+            missing = await biro.http.get(f"/proses/{p.id}/lembar-pemeriksaan/{task}.pdf")
+            assert missing.status_code == 404, task
+            assert "Lembar Pemeriksaan ini tidak ada" in missing.text
+
+        # The archive page offers the same.
+        archive = await biro.page(f"/proses/{p.id}/arsip")
+        assert archive.status == 200, archive.text
+        assert len(LEMBAR.findall(archive.response.text)) == 7
+        assert f'href="/proses/{p.id}/riwayat.pdf"' in archive.response.text
+
+    # Without signing in: to the sign-in page, as the process page.
+    async with anonymous(web) as http:
+        refused = await http.get(f"/proses/{p.id}/lembar-pemeriksaan/{karo.task_id}.pdf")
+        assert refused.status_code == 302
+        assert refused.headers["location"].startswith("/masuk?next=/")
+
+    # The bag of step 16 holds every Lembar Pemeriksaan and the riwayat, and validates.
+    assert status.archive is not None
+    bag = Path(status.archive.path)
+    assert validate_bag(bag) == (True, None)
+    printed = sorted((bag / "data" / "cetak" / "lembar-pemeriksaan").iterdir())
+    assert len(printed) == 7
+    assert [name.name.split("-")[2] for name in printed] == [
+        "02",
+        "03",
+        "07",
+        "08",
+        "09",
+        "10",
+        "11",
+    ]
+    text = rendered(printed[4].read_bytes(), tmp_path, "bag-lembar-9")
+    assert "Langkah 9" in text and "Dr. Bambang Sutrisno" in text
+    text = rendered((bag / "data" / "cetak" / "riwayat.pdf").read_bytes(), tmp_path, "bag-riwayat")
+    assert "Riwayat Proses" in text
+    # Beside the signed IKU and what verifies it offline.
+    assert (bag / "data" / "tte" / "validasi.json").is_file()
