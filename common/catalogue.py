@@ -1084,6 +1084,18 @@ BUREAU: Mapping[str, Pair] = {
     "col_standing": ("Keadaan", "Standing"),
     # notices and history
     "notices_title": ("Pengingat dan eskalasi", "Reminders and escalations"),
+    "mail_waiting_title": ("Email belum terkirim", "Mail not yet delivered"),
+    "mail_waiting_hint": (
+        "Server email (SMTP) belum menerima email ini; sistem mencoba lagi dengan jeda yang "
+        "makin panjang, dan tiap email dikirim satu kali.",
+        "The mail server (SMTP) has not taken these yet; the system tries again at growing "
+        "intervals, and each mail is sent once.",
+    ),
+    "mail_waiting_since": ("menunggu sejak {since}", "waiting since {since}"),
+    "mail_retrying": (
+        "gagal {n} kali, dicoba lagi {at}",
+        "failed {n} times, tried again {at}",
+    ),
     "no_notices": ("Belum ada pengingat atau eskalasi.", "No reminder or escalation yet."),
     "history_title": ("Riwayat", "History"),
     "history_hint": (
