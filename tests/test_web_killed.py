@@ -44,7 +44,9 @@ async def test_the_web_killed_mid_posts_and_restarted_each_kabag_decision_applie
         await asyncio.gather(*(p.start() for p in processes))
         try:
             await asyncio.gather(*(p.walk_to(2) for p in processes))
-            async with httpx.AsyncClient(timeout=120) as http:
+            # A connection each: a kept-alive one uvicorn closes when idle would race a reuse.
+            no_reuse = httpx.Limits(max_keepalive_connections=0)
+            async with httpx.AsyncClient(timeout=120, limits=no_reuse) as http:
                 web = Web(http, ours, mail)
                 links = [await web.link(p.id, KABAG) for p in processes]
                 pages = [await web.open(link) for link in links]

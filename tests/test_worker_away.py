@@ -39,7 +39,8 @@ def _address(env: WorkflowEnvironment) -> str:
 
 @asynccontextmanager
 async def _web(settings: Settings, env: WorkflowEnvironment, mail: MailBox) -> AsyncIterator[Web]:
-    async with serve(settings, env.client), httpx.AsyncClient(timeout=120) as http:
+    no_reuse = httpx.Limits(max_keepalive_connections=0)  # uvicorn closes idle ones itself
+    async with serve(settings, env.client), httpx.AsyncClient(timeout=120, limits=no_reuse) as http:
         yield Web(http, settings, mail)
 
 
