@@ -304,7 +304,16 @@ _WIRE = _WirePolicy(linesep="\r\n", cte_type="7bit")
 _ADDRESS = re.compile(r"\S+@\S+")
 
 
-def _smtp_failure(err: BaseException, sent: int, total: int) -> ApplicationError:
+def retry_delay(settings: Settings, attempt: int) -> timedelta:
+    """When to try a mail the relay did not take again: the settings' back-off, doubling
+    per attempt (the workflow's retry policy still caps the number of attempts)."""
+    first, most = settings.mail_retry_first_seconds, settings.mail_retry_max_seconds
+    return timedelta(seconds=min(most, first * 2 ** min(max(attempt - 1, 0), 30)))
+
+
+def _smtp_failure(
+    err: BaseException, sent: int, total: int, delay: timedelta | None = None
+) -> ApplicationError:
     """A retryable error that names the SMTP reply but no address (server replies often
     echo the recipient, and failures are logged and kept in workflow history)."""
     code = getattr(err, "code", None)
@@ -319,6 +328,7 @@ def _smtp_failure(err: BaseException, sent: int, total: int) -> ApplicationError
         + (f" {code}" if code else "")
         + (f": {reply}" if reply else ""),
         type="SMTPError",
+        next_retry_delay=delay,
     )
 
 
@@ -476,7 +486,8 @@ class NotifyActivities:
                     activity.heartbeat(sorted(done), keys)
         except (aiosmtplib.SMTPException, OSError) as err:
             # `from None`: the original exception's text may carry an address.
-            raise _smtp_failure(err, sent_now, len(outgoing)) from None
+            delay = retry_delay(s, activity.info().attempt)
+            raise _smtp_failure(err, sent_now, len(outgoing), delay) from None
         return refused
 
     def _message(

@@ -293,9 +293,21 @@ PROBLEMS: Mapping[str, Pair] = {
         "Terlalu banyak permintaan untuk proses ini. Coba lagi sebentar lagi.",
         "Too many requests for this process. Try again in a moment.",
     ),
-    "pending": (
-        "Proses belum menjawab. Silakan kirim sekali lagi; keputusan hanya dicatat satu kali.",
-        "The process has not answered yet. Send it again: it is recorded only once.",
+    "waiting": (
+        "Keputusan Anda sudah diterima dan sedang menunggu: bagian sistem yang memprosesnya "
+        "(worker) belum menjawab. Keputusan akan diterapkan begitu ia kembali, kecuali tugas "
+        "ini sudah diputuskan lebih dulu. Mengirim formulir yang sama sekali lagi aman: "
+        "keputusan hanya dicatat satu kali.",
+        "Your decision has been received and is waiting: the part of the system that applies "
+        "it (the worker) has not answered yet. It will be applied as soon as the worker is "
+        "back, unless this task was decided first. Sending the same form again is safe: a "
+        "decision is applied only once.",
+    ),
+    "worker_away": (
+        "Sistem alur kerja (Temporal) dapat dihubungi, tetapi bagian yang memproses proses "
+        "ini (worker) belum menjawab. Tidak ada yang hilang; coba lagi sebentar lagi.",
+        "The workflow system (Temporal) answers, but the part that runs this process (the "
+        "worker) has not answered yet. Nothing is lost; try again in a moment.",
     ),
     "no_archive": ("Proses ini belum diarsipkan.", "This process has not been archived."),
     "archive_missing": (
@@ -692,6 +704,11 @@ PAGES: Mapping[str, Pair] = {
         "The attached document kind is unknown.",
     ),
     "unavailable_title": ("Coba lagi", "Try again"),
+    "waiting_title": ("Keputusan Anda menunggu", "Your decision is waiting"),
+    "waiting_check": (
+        "Buka lagi tautan dari email Anda nanti untuk melihat apakah keputusan sudah diterapkan.",
+        "Open the link from your email again later to see whether it has been applied.",
+    ),
     "resend_safe": (
         "Formulir yang sama boleh dikirim ulang: keputusan hanya dicatat satu kali.",
         "Sending the same form again is safe: a decision is applied only once.",
@@ -1079,6 +1096,18 @@ BUREAU: Mapping[str, Pair] = {
     "col_standing": ("Keadaan", "Standing"),
     # notices and history
     "notices_title": ("Pengingat dan eskalasi", "Reminders and escalations"),
+    "mail_waiting_title": ("Email belum terkirim", "Mail not yet delivered"),
+    "mail_waiting_hint": (
+        "Server email (SMTP) belum menerima email ini; sistem mencoba lagi dengan jeda yang "
+        "makin panjang, dan tiap email dikirim satu kali.",
+        "The mail server (SMTP) has not taken these yet; the system tries again at growing "
+        "intervals, and each mail is sent once.",
+    ),
+    "mail_waiting_since": ("menunggu sejak {since}", "waiting since {since}"),
+    "mail_retrying": (
+        "gagal {n} kali, dicoba lagi {at}",
+        "failed {n} times, tried again {at}",
+    ),
     "no_notices": ("Belum ada pengingat atau eskalasi.", "No reminder or escalation yet."),
     "history_title": ("Riwayat", "History"),
     "history_hint": (

@@ -616,6 +616,19 @@ class Notification(Model):
     # The planning bureau's mailbox is told too, with a link to the process's archive
     # page (the bureau and ops are those who may open it).
     to_bureau: bool = False
+    # When the workflow queued it: the bureau sees since when a mail waits for the relay.
+    queued_at: datetime | None = None
+
+
+class WaitingMail(Model):
+    """A mail of the process not yet handed to the relay (query ``mail_waiting``): its kind
+    and task, never its recipients or text."""
+
+    kind: NoticeKind
+    seq: int
+    task_id: str | None = None
+    step: int | None = None
+    queued_at: datetime | None = None
 
 
 class EarlierRunRequest(Model):

@@ -109,12 +109,20 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 30.0
+    # A mail the relay did not take is tried again after this, doubling each time up to the
+    # second figure (about an hour of tries in all with the workflow's 12 attempts).
+    mail_retry_first_seconds: float = Field(default=10.0, gt=0)
+    mail_retry_max_seconds: float = Field(default=600.0, gt=0)
     mail_from: str = "IKU Kemnaker <iku@localhost>"
     mail_domain: str = "iku.localhost"
     ops_email: str = "ops@localhost"
     # The planning bureau's mailbox: told when a process is archived or cancelled, with the
     # link to its archive page (only the bureau and ops may sign in to see it).
     bureau_email: str = "biro@localhost"
+
+    # How long a task form's POST waits for the workflow to answer. Past it (a worker away
+    # or far behind) the official is told the decision waits and will be applied.
+    decision_wait_seconds: float = Field(default=15.0, gt=0, le=120)
 
     # Links
     public_base_url: str = "http://127.0.0.1:8000"

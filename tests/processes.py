@@ -1,5 +1,5 @@
-"""Parts of the system as real processes of their own, for the fault drills: a worker that
-can be killed with SIGKILL mid-step and started again, as ops would see it."""
+"""Parts of the system as real processes of their own, for the fault drills: a worker or a
+web layer that can be killed with SIGKILL mid-step and started again, as ops would see it."""
 
 from __future__ import annotations
 
@@ -10,39 +10,45 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
+import httpx
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from common.settings import Settings
+from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
 from devstack.environment import child_environment
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class WorkerProcess:
-    """`python worker.py` with ``settings`` as its environment, output in a log file."""
+class ChildProcess:
+    """A part of the system run as its own process from ``argv``, with ``settings`` as its
+    environment and its output in a log file."""
+
+    argv: tuple[str, ...] = ()
 
     def __init__(self, settings: Settings, address: str, log: Path) -> None:
         self.settings, self.address, self.log = settings, address, log
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> WorkerProcess:
+    def start(self) -> Self:
         env = child_environment(self.settings)
         env["IKU_TEMPORAL_ADDRESS"] = self.address
         # The link secret is read from the data folder, which the test's settings made.
         self.settings.link_secret_value()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=out, stderr=out
+                list(self.argv), cwd=ROOT, env=env, stdout=out, stderr=out
             )
         return self
 
     def kill(self) -> None:
-        """SIGKILL: no graceful shutdown, in-flight activities simply vanish."""
+        """SIGKILL: no graceful shutdown, whatever is in flight simply vanishes."""
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
@@ -55,6 +61,46 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class WorkerProcess(ChildProcess):
+    """`python worker.py`, as the local run and the image start it."""
+
+    argv = (sys.executable, WORKER_SCRIPT)
+
+
+class WebProcess(ChildProcess):
+    """uvicorn serving the web layer on ``port`` of the loopback, as the local run starts it;
+    ``settings.public_base_url`` should point there (links in mails do)."""
+
+    def __init__(self, settings: Settings, address: str, log: Path, port: int) -> None:
+        super().__init__(settings, address, log)
+        self.port = port
+        self.argv = (
+            sys.executable,
+            "-m",
+            "uvicorn",
+            WEB_APP,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *WEB_OPTIONS,
+        )
+
+    async def ready(self, within: float = 120) -> None:
+        """Until it answers /healthz (it imports the app and connects to Temporal first)."""
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}") as http:
+
+            async def answers() -> None:
+                assert self.process is not None and self.process.poll() is None, "it exited"
+                try:
+                    response = await http.get("/healthz", timeout=5)
+                except httpx.HTTPError as error:
+                    raise AssertionError(f"the web layer does not answer yet: {error}") from None
+                assert response.status_code == 200, response.text
+
+            await eventually(answers, within, interval=0.3)
 
 
 async def polled(client: Client, task_queue: str, within: float = 120) -> None:
@@ -75,9 +121,9 @@ async def polled(client: Client, task_queue: str, within: float = 120) -> None:
 
 
 @contextlib.contextmanager
-def workers() -> Iterator[list[WorkerProcess]]:
-    """A list to start worker processes into; every one is stopped at the end."""
-    started: list[WorkerProcess] = []
+def workers() -> Iterator[list[ChildProcess]]:
+    """A list to start worker (or web) processes into; every one is stopped at the end."""
+    started: list[ChildProcess] = []
     try:
         yield started
     finally:

@@ -62,6 +62,7 @@ with workflow.unsafe.imports_passed_through():
         StaffingRequest,
         StatusView,
         Task,
+        WaitingMail,
         WorkflowInput,
     )
     from reporting import events as reporting_events
@@ -811,9 +812,16 @@ class IkuWorkflow:
                     schedule.deadline if schedule else None,
                     workflow.now(),
                 ),
+                queued_at=workflow.now(),
                 **fields,
             )
         )
+
+    @workflow.query(name="mail_waiting")
+    def mail_waiting(self) -> list[WaitingMail]:
+        """The mails not yet handed to the relay, oldest first (the first is being sent,
+        or waits for its next try): what the bureau's process page lists."""
+        return views.mail_waiting(self._record)
 
     async def _send_mail(self) -> None:
         """The mailer: sends the outbox in order. A mail that cannot be sent, or reaches

@@ -20,6 +20,7 @@ from common.models import (
     StatusView,
     Task,
     TaskView,
+    WaitingMail,
 )
 from workflows import sop
 
@@ -65,6 +66,14 @@ def status_view(workflow_id: str, process: ProcessInput, record: ProcessRecord) 
         archive=record.archive,
         official_number=record.official_number,
     )
+
+
+def mail_waiting(record: ProcessRecord) -> list[WaitingMail]:
+    """The outbox as the bureau may see it: kind, task and since when, nobody's address."""
+    return [
+        WaitingMail(kind=n.kind, seq=n.seq, task_id=n.task_id, step=n.step, queued_at=n.queued_at)
+        for n in record.outbox
+    ]
 
 
 def waiting_on(task: Task, day: date) -> list[str]:

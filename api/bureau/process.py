@@ -24,7 +24,7 @@ from temporalio.client import Client
 
 from api.bureau.forms import checked_form, field, people_options
 from api.bureau.render import LangDep, render_page
-from api.core import gateway
+from api.core import gateway, waiting_mail
 from api.core.auth import SignedIn, SignedInDep
 from api.core.deps import CalendarDep, ClientDep, PeopleDep, SettingsDep, today
 from api.core.gateway import ProcessError
@@ -130,6 +130,9 @@ async def _process_page(
             "documents": view.documents(status, workflow_id),
             "marks": view.marks(status),
             "notices": view.notices(status),
+            "mail_waiting": await waiting_mail.rows(
+                page.client, workflow_id, lang, settings.timezone
+            ),
             "history": view.history(status),
             "team": [
                 view.name(p) + (f" ({text(lang, 'leader')})" if p == status.team.leader else "")

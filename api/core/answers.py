@@ -63,10 +63,23 @@ def unknown_link(lang: Lang) -> PageError:
     return PageError(404, text(lang, "link_unknown_title"), [text(lang, "link_unknown")])
 
 
+def waiting_page(lang: Lang, headers: dict[str, str] | None = None) -> PageError:
+    """The decision was taken by Temporal but no worker has applied it yet: 202, since it
+    will be applied when one runs; the same form again is safe (the same update)."""
+    return PageError(
+        202,
+        text(lang, "waiting_title"),
+        [text(lang, "waiting"), text(lang, "waiting_check")],
+        headers=headers,
+    )
+
+
 def for_task_page(err: ProcessError, lang: Lang) -> PageError:
     """A failure or refusal, as a task link's page."""
     if err.code == "not_found":  # the link names a process Temporal does not know
         return unknown_link(lang)
+    if err.code == "waiting":
+        return waiting_page(lang, err.headers)
     return PageError(
         err.status,
         text(lang, _TASK_TITLES.get(err.status, "error_title")),

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import re
 import secrets
+from collections.abc import Awaitable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
@@ -53,6 +54,7 @@ from workflows.iku import IkuWorkflow
 from workflows.rules import REFUSALS
 
 log = logging.getLogger("api.core.gateway")
+T = TypeVar("T")
 
 # The type name the visibility query filters on: the one @workflow.defn gives the class.
 WORKFLOW_TYPE = IkuWorkflow.__name__
@@ -62,9 +64,14 @@ WORKFLOW_ID = re.compile(r"^iku-[0-9]{4}-[a-z0-9][a-z0-9-]{0,45}$")
 UPDATE_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RPC_TIMEOUT = timedelta(seconds=10)
 BUSY_PAUSES = (0.1, 0.2, 0.4, 0.8, 1.6)  # seconds between sends of a turned-away update
-# An update waits for the next step to be entered (a few local activities): seconds at
-# most. Past this the answer is "pending": the same request again is safe (same id).
+# One call of an update's RPC. The SDK sends it again while the update is only admitted
+# (no worker has taken it yet), so the whole wait is bounded apart: DECISION_WAIT.
 UPDATE_TIMEOUT = timedelta(seconds=30)
+# How long an update may wait for the workflow's answer in all (IKU_DECISION_WAIT_SECONDS
+# for the task pages); past it the request is "waiting": the same request again is safe.
+DECISION_WAIT = 15.0
+# Asking Temporal itself (not the worker) whether it answers: one quick describe.
+ANSWERS_TIMEOUT = timedelta(seconds=3)
 
 # The HTTP status of each refusal code of workflows.rules.REFUSALS.
 CONFLICT = frozenset(
@@ -116,6 +123,17 @@ class ProcessError(Exception):
 
 def unavailable() -> ProcessError:
     return ProcessError(503, "unavailable", retry_after=5)
+
+
+def worker_away() -> ProcessError:
+    """Temporal answers but the workflow does not: no worker runs (or none keeps up)."""
+    return ProcessError(503, "worker_away", retry_after=10)
+
+
+def waiting() -> ProcessError:
+    """An update Temporal took but no worker has applied yet: it will be, once one runs
+    (unless the task was decided meanwhile); the same request again is safe (same id)."""
+    return ProcessError(503, "waiting", retry_after=10)
 
 
 def check_workflow_id(workflow_id: str) -> str:
@@ -244,6 +262,8 @@ async def status(client: Client, workflow_id: str) -> StatusView:
             IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT
         )
     except RPCError as err:
+        if _timed_out(err) and await temporal_answers(client, workflow_id):
+            raise worker_away() from None
         raise _rpc_error(err, workflow_id) from None
     except (WorkflowQueryFailedError, WorkflowQueryRejectedError, TimeoutError):
         raise unavailable() from None
@@ -267,14 +287,22 @@ async def stopped_by_temporal(client: Client, workflow_id: str) -> bool:
 # --- acting ----------------------------------------------------------------------------
 
 
-async def _update(client: Client, workflow_id: str, update: Any, arg: object, key: str) -> Any:
+async def _update(
+    client: Client,
+    workflow_id: str,
+    update: Any,
+    arg: object,
+    key: str,
+    wait: float = DECISION_WAIT,
+) -> Any:
     """``update``: the workflow's own method (``IkuWorkflow.decide``...), so a renamed one
-    fails the type check here rather than at run time."""
+    fails the type check here rather than at run time. ``wait``: seconds in all before the
+    answer is "waiting" (or "unavailable" when Temporal itself does not answer)."""
     check_workflow_id(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
     name = update.__name__
     try:
-        return await _send(handle, update, arg, key)
+        return await _bounded(client, workflow_id, _send(handle, update, arg, key), wait)
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
@@ -289,8 +317,6 @@ async def _update(client: Client, workflow_id: str, update: Any, arg: object, ke
         # Failed in the handler for a reason of no code: kept under this id like a refusal.
         log.error("%s on %s failed: %s", name, workflow_id, type(cause).__name__)
         raise ProcessError(503, "unavailable", retry_after=5, new_key=True) from None
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
-        raise ProcessError(503, "pending", retry_after=5) from None
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             # The process exists but has ended, or there is none with this id.
@@ -298,6 +324,35 @@ async def _update(client: Client, workflow_id: str, update: Any, arg: object, ke
                 raise ProcessError(409, "not_running") from None
             raise ProcessError(404, "not_found") from None
         raise _rpc_error(err, workflow_id) from None
+
+
+async def _bounded(client: Client, workflow_id: str, sending: Awaitable[T], wait: float) -> T:
+    """``sending``, for at most ``wait`` seconds. The SDK waits as long as no worker takes
+    the update (155 s seen with the worker killed); the person is told within ``wait``.
+    An update Temporal admitted stays with the process when the call is given up: a
+    worker that comes back applies it, and the same id sent again joins it."""
+    try:
+        async with asyncio.timeout(wait):
+            return await sending
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        if await temporal_answers(client, workflow_id):
+            raise waiting() from None
+        raise unavailable() from None
+
+
+async def temporal_answers(client: Client, workflow_id: str) -> bool:
+    """Whether Temporal itself answers about this process (a describe needs no worker):
+    tells "the worker is away" from "Temporal cannot be reached"."""
+    try:
+        await client.get_workflow_handle(workflow_id).describe(rpc_timeout=ANSWERS_TIMEOUT)
+    except RPCError as err:
+        return err.status == RPCStatusCode.NOT_FOUND  # an answer all the same
+    return True
+
+
+def _timed_out(err: RPCError) -> bool:
+    """A call that got no answer in time (a query with no worker to answer it)."""
+    return err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
 async def _send(handle: WorkflowHandle[Any, Any], update: Any, arg: object, key: str) -> Any:
@@ -330,15 +385,17 @@ async def decide(
     key: str | None = None,
     *,
     exact_id: str | None = None,
+    wait: float = DECISION_WAIT,
 ) -> DecisionResult:
     """``exact_id``: the whole update id, when the caller names the update itself (a task
-    page's nonce); else one is made from the client's ``key``."""
+    page's nonce); else one is made from the client's ``key``. ``wait``: see ``_update``."""
     result: DecisionResult = await _update(
         client,
         workflow_id,
         IkuWorkflow.decide,
         decision,
         exact_id or update_id(f"api-{decision.task_id}"[:60], key),
+        wait,
     )
     return result
 

@@ -245,13 +245,16 @@ async def decide(
     workflow_id: ProcessId,
     body: DecideBody,
     client: ClientDep,
+    settings: SettingsDep,
     identity: ApiIdentityDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DecisionResult:
     _ops_only(identity)
     # The record names who typed it in, whatever the body says.
     decision = Decision.model_validate({**body.model_dump(), "via": identity.who})
-    return await gateway.decide(client, workflow_id, decision, idempotency_key)
+    return await gateway.decide(
+        client, workflow_id, decision, idempotency_key, wait=settings.decision_wait_seconds
+    )
 
 
 @router.post(

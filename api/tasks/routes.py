@@ -8,14 +8,16 @@ check that could not run, a file to choose again), the form comes back with a fr
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from temporalio.client import Client
 
 from api.core import gateway
-from api.core.answers import unknown_link
+from api.core.answers import unknown_link, waiting_page
 from api.core.deps import (
     CalendarDep,
     KeysDep,
@@ -44,9 +46,10 @@ from api.tasks.access import (
 )
 from api.tasks.decisions import build_decision, with_documents
 from api.tasks.result_page import result_page
-from api.tasks.signing import sign_decision
+from api.tasks.signing import sign_decision, signs
 from api.tasks.task_page import FormValues, task_page
 from api.tasks.uploads import FormReader, Limits, StagedFiles, SubmittedForm
+from common.formats import is_task_id
 from common.links import LinkClaims
 from common.models import Action
 from common.settings import Settings
@@ -135,7 +138,7 @@ async def decide_task(
     finally:
         form.discard()
     attachments = staged.attachments if staged else []
-    if not again and decision.action is Action.APPROVE:
+    if not again and decision.action is Action.APPROVE and _may_sign(claims.task_id):
         # At 8–11 the web process signs, with the passphrase typed on the page.
         status = await task_status(client, claims.workflow_id, lang)
         if status.task is not None and status.task.id == claims.task_id:
@@ -163,6 +166,7 @@ async def decide_task(
             claims.workflow_id,
             with_documents(decision, attachments),
             exact_id=update_id(claims.task_id, form.nonce),
+            wait=settings.decision_wait_seconds,
         )
     except ProcessError as err:
         if staged is not None and not _may_still_apply(err):
@@ -184,11 +188,18 @@ async def decide_task(
     return render("result.html", lang, page)
 
 
+def _may_sign(task_id: str) -> bool:
+    """Whether the task's step signs (8–11), read from its id ("s09-012"): the status is
+    asked only then, so a decision at any other step goes on while the worker that would
+    answer the status is away (the workflow checks everything itself)."""
+    return not is_task_id(task_id) or signs(int(task_id[1:3]))
+
+
 def _may_still_apply(err: ProcessError) -> bool:
     """No answer yet, or Temporal out of reach mid-request: the decision may yet be (or
     already be) accepted, so its staged files stay where the workflow and readers find
     them. Every other answer is the workflow's refusal."""
-    return err.code == "pending" or (err.code == "unavailable" and not err.new_key)
+    return err.code == "waiting" or (err.code == "unavailable" and not err.new_key)
 
 
 async def _decided_before(
@@ -198,7 +209,15 @@ async def _decided_before(
     decide (its files are never stored), else whether the task is decided already (perhaps
     by this very form, sent again: the update's id tells, and the files need not be stored
     twice). A form without files skips this query: the workflow checks the same."""
-    status = await task_status(client, claims.workflow_id, lang)
+    try:
+        async with asyncio.timeout(settings.decision_wait_seconds):
+            status = await task_status(client, claims.workflow_id, lang)
+    except TimeoutError:
+        return False  # no worker answers in time: the workflow checks the same when it does
+    except PageError as unread:
+        if unread.status != 503:
+            raise
+        return False
     if decided_entry(status, claims.task_id) is not None:
         return True
     try:
@@ -224,16 +243,20 @@ async def _not_applied(
     """Why the decision was not applied, as the workflow said; the status is read only now,
     to say what is current."""
     nothing = text(lang, "nothing_applied")
-    if err.code == "pending":
-        # No answer yet: it may still come. The same form again is safe (same update).
-        raise PageError(503, text(lang, "unavailable_title"), [err.text(lang)], headers=err.headers)
+    if err.code == "waiting":
+        # Taken by Temporal, not yet applied: it will be. The same form again is safe.
+        raise waiting_page(lang, err.headers)
     if err.code == "not_found":
         raise unknown_link(lang)
     try:
         status = await task_status(client, claims.workflow_id, lang)
     except PageError:
         if err.status != 503:
-            raise
+            # The workflow's answer stands; who decided and what is current would only
+            # have been a courtesy (a loser of a race is told "already decided", never
+            # that Temporal is away because the status did not come in time).
+            title = "already_decided_title" if err.code == "already_decided" else None
+            raise _refused(err, lang, title, nothing) from None
         # Temporal is out of reach: nothing reached the process, the same form may follow.
         raise PageError(
             503,
@@ -263,13 +286,19 @@ async def _not_applied(
             [err.text(lang), nothing, text(lang, "resend_safe")],
             headers=err.headers,
         )
-    title = {409: "link_stale_title", 403: "not_assignee_title"}.get(err.status, "error_title")
-    raise PageError(
-        err.status,
-        text(lang, title),
-        [err.text(lang), nothing],
-        details=explain(status, claims.task_id, people, settings, lang),
+    raise _refused(
+        err, lang, None, nothing, details=explain(status, claims.task_id, people, settings, lang)
     )
+
+
+def _refused(
+    err: ProcessError, lang: Lang, title: str | None, nothing: str, details: Sequence[str] = ()
+) -> PageError:
+    """The workflow's refusal as the page (409 a task no longer current, 403 not theirs)."""
+    title = title or {409: "link_stale_title", 403: "not_assignee_title"}.get(
+        err.status, "error_title"
+    )
+    return PageError(err.status, text(lang, title), [err.text(lang), nothing], details=details)
 
 
 def _form_again(

@@ -1,0 +1,95 @@
+"""The web process killed with SIGKILL while task forms are being posted, and started again;
+the officials send the same forms again (a reload, the back button): each decision is
+applied exactly once, and every form sent again gets its answer. Real processes: the dev
+server, the worker and uvicorn as subprocesses, SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from common.models import HistoryEvent
+from common.settings import Settings
+from tests.conftest import MailBox
+from tests.persistent import Persistent
+from tests.processes import WebProcess, WorkerProcess, polled, workers
+from tests.scenario import KABAG
+from tests.support import free_port
+from tests.web import Page, Web, form_parts
+
+pytestmark = pytest.mark.devserver
+
+PROCESSES = 12
+
+
+@pytest.mark.timeout(600)
+async def test_the_web_killed_mid_posts_and_restarted_each_kabag_decision_applies_once(
+    dev_env: WorkflowEnvironment, settings: Settings, mail: MailBox, tmp_path: Path
+) -> None:
+    port = free_port()
+    ours = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
+    address = dev_env.client.service_client.config.target_host
+    log = tmp_path / "parts.log"
+    with workers() as parts:
+        parts.append(WorkerProcess(ours, address, log).start())
+        web_process = WebProcess(ours, address, log, port).start()
+        parts.append(web_process)
+        await polled(dev_env.client, ours.task_queue)
+        await web_process.ready()
+        processes = [Persistent(dev_env.client, ours) for _ in range(PROCESSES)]
+        await asyncio.gather(*(p.start() for p in processes))
+        try:
+            await asyncio.gather(*(p.walk_to(2) for p in processes))
+            # A connection each: a kept-alive one uvicorn closes when idle would race a reuse.
+            no_reuse = httpx.Limits(max_keepalive_connections=0)
+            async with httpx.AsyncClient(timeout=120, limits=no_reuse) as http:
+                web = Web(http, ours, mail)
+                links = [await web.link(p.id, KABAG) for p in processes]
+                pages = [await web.open(link) for link in links]
+                assert all(page.status == 200 for page in pages), pages[0].text
+                forms = [
+                    form_parts(page, "approve", note=f"Setuju ({i}).")
+                    for i, page in enumerate(pages)
+                ]
+
+                # Every Kabag presses at once; the web process dies when the first answer
+                # is back, the others still in flight.
+                posts = [
+                    asyncio.create_task(web.post(link, form))
+                    for link, form in zip(links, forms, strict=True)
+                ]
+                await asyncio.wait(posts, return_when=asyncio.FIRST_COMPLETED)
+                web_process.kill()
+                outcomes = await asyncio.gather(*posts, return_exceptions=True)
+                answered = [o for o in outcomes if isinstance(o, Page)]
+                cut = [o for o in outcomes if isinstance(o, httpx.HTTPError)]
+                assert len(answered) + len(cut) == PROCESSES, outcomes
+                assert cut, "every POST was answered before the kill: nothing was in flight"
+                assert all(page.status == 200 for page in answered), [p.text for p in answered]
+
+                # Started again; every Kabag sends the same form again.
+                web_process = WebProcess(ours, address, log, port).start()
+                parts.append(web_process)
+                await web_process.ready()
+                again = await asyncio.gather(
+                    *(web.post(link, form) for link, form in zip(links, forms, strict=True))
+                )
+            for page in again:
+                assert page.status == 200, (page.status, page.text)
+                assert "Disetujui" in page.text and "Langkah 3 dari 16" in page.text
+            for p in processes:
+                status = await p.status()
+                decided = [
+                    h
+                    for h in status.history
+                    if h.event is HistoryEvent.DECIDED and h.task_id == "s02-002"
+                ]
+                assert len(decided) == 1, decided
+                assert status.step == 3
+        finally:
+            for p in processes:
+                await p.handle.terminate("drill over")
