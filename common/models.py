@@ -25,7 +25,11 @@ from common.formats import (
     NOTE_MAX,
     REASON_MAX,
     REMARK_MAX,
+    REVISION_MAX,
+    SOP_NUMBER_MAX,
     TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
     Outcome,
 )
 from common.sop_identity import check_sop_number
@@ -37,7 +41,6 @@ PersonId = Annotated[
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 # Free text, with its limits written once (the pages, the JSON API and the CLI use these).
-SOP_NUMBER_MAX = 100
 Title = Annotated[
     str,
     StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=VISIBLE),
@@ -299,13 +302,13 @@ class Schedule(Model):
 class ProcessInput(Model):
     """What starts an IKU process. Plain JSON from the Temporal CLI works."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
     code: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
     # The SOP's registered number; blank: the deployment's (IKU_SOP_NUMBER), set at start.
     sop_number: Annotated[str, StringConstraints(max_length=SOP_NUMBER_MAX), Line] = ""
     title: Title
     started_by: PlainLine
-    revision: int = Field(default=0, ge=0, le=99)
+    revision: int = Field(default=0, ge=0, le=REVISION_MAX)
 
     @field_validator("sop_number")
     @classmethod

@@ -399,5 +399,5 @@ async def test_a_plh_kabag_decision_and_one_entered_by_ops_are_named_as_such(
     await p.handle.execute_update("decide", decision.model_copy(update={"via": "ops"}))
     async with signed_in(web, "bureau") as biro:
         page = await biro.page(f"/proses/{p.id}")
-        assert "selaku Plt, menggantikan Ahmad Fauzi, S.Sos., M.Si." in page.text
+        assert "selaku Plt., menggantikan Ahmad Fauzi, S.Sos., M.Si." in page.text
         assert "dicatat oleh ops" in page.text

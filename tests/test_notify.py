@@ -299,9 +299,9 @@ async def test_acting_official_today_gets_the_mail_and_the_link(
     claims = LinkSigner(cfg.link_secret_value()).read(token_of(message), now=NOW)
     assert claims.person == "p-011"
     text, html = bodies(message)
-    assert "sebagai Plh Kepala Bagian Perencanaan Program" in text
+    assert "sebagai Plh. Kepala Bagian Perencanaan Program" in text
     assert "menggantikan Ahmad Fauzi" in text
-    assert "Plh Kepala Bagian Perencanaan Program" in html
+    assert "Plh. Kepala Bagian Perencanaan Program" in html
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ from api.core.i18n_bureau import state_name
 from api.core.people import People
 from api.core.process_view import View
 from api.core.sop_table import build_table
-from common.formats import is_task_id
+from common.formats import REASON_MAX, is_task_id
 from common.models import (
     Assignment,
     CancelRequest,
@@ -213,8 +213,8 @@ async def _act(page: Page, workflow_id: str, kind: str) -> Response:
     task_id = field(form, "task_id", 40)
     values = {
         "assign_person": field(form, "person", 80),
-        "assign_reason": field(form, "reason", 1000) if kind == "assign" else "",
-        "cancel_reason": field(form, "reason", 1000) if kind == "cancel" else "",
+        "assign_reason": field(form, "reason", REASON_MAX) if kind == "assign" else "",
+        "cancel_reason": field(form, "reason", REASON_MAX) if kind == "cancel" else "",
     }
     # The same form sent twice (a double click, a reload) is one update with one answer;
     # the same page sent again with other values is a new request.

@@ -36,7 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.core.gateway import WORKFLOW_TYPE, ProcessError, unavailable
 from common import search_attributes as sa
-from common.formats import CODE_PATTERN
+from common.formats import CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from common.models import Model, PersonId
 from workflows import sop
 
@@ -85,7 +85,7 @@ class Filters(BaseModel):
     """What the list may be narrowed by; every field is optional."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
     code: Code | None = None
     step: int | None = Field(default=None, ge=1, le=len(sop.STEPS))
     role: str | None = None

@@ -39,7 +39,7 @@ from api.rest.strict_query import no_unknown_query
 from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
 from common.filetypes import UnsupportedDocument
-from common.formats import CODE_PATTERN
+from common.formats import CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from common.models import (
     Assignment,
     CancelRequest,
@@ -156,7 +156,7 @@ def _filters(
         raise ApiProblem(422, "invalid_request") from err
 
 
-Year = Annotated[int | None, Query(ge=2000, le=2100)]
+Year = Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX)]
 CodeQ = Annotated[str | None, Query(pattern=CODE_PATTERN)]
 Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
 Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
