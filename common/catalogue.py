@@ -276,6 +276,11 @@ PROBLEMS: Mapping[str, Pair] = {
         "official address.",
     ),
     "not_found": ("Proses tidak ditemukan.", "No such process."),
+    "run_not_found": (
+        "Proses ini tidak pernah berjalan dengan nomor run tersebut. Buka proses dari "
+        "daftar proses.",
+        "This process never ran under that run id. Open the process from the list.",
+    ),
     "already_started": (
         "Proses dengan id ini sudah ada.",
         "A process with this id already exists.",

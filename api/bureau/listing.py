@@ -62,6 +62,7 @@ async def list_processes(
     rows = [
         {
             "id": r.workflow_id,
+            "run_id": r.run_id,
             "title": r.title,
             "year": r.year,
             "code": r.code,

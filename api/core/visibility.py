@@ -320,6 +320,8 @@ async def search(client: Client, filters: Filters, words: str, *, limit: int) ->
     rows: list[ProcessRow] = []
     try:
         async for execution in iterator:
+            if execution.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
+                continue  # a refused start is no process (see list_page)
             row = await _row(execution)
             if matches(row, words):
                 if len(rows) == limit:

@@ -38,6 +38,10 @@ class StartBody(Model):
 
 class Started(Model):
     workflow_id: WorkflowId
+    run_id: str = Field(
+        description="The process's run: with the id, its address for good (`?run_id=` on "
+        "the API, `/proses/<id>/<run>` for the page)"
+    )
     status_url: str
     page_url: str
 
