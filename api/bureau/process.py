@@ -35,6 +35,7 @@ from api.core.i18n_bureau import state_name
 from api.core.people import People
 from api.core.process_view import View
 from api.core.sop_table import build_table
+from common.dates import format_date
 from common.formats import REASON_MAX, is_task_id
 from common.models import (
     Assignment,
@@ -45,6 +46,7 @@ from common.models import (
     StatusView,
 )
 from common.settings import Settings
+from common.sop_identity import header_line
 from common.workcalendar import WorkCalendar
 from workflows import sop
 
@@ -134,6 +136,19 @@ async def _process_page(
                 stopped=stopped,
             ),
             "header": {**sop.SOP_HEADER, "unit_lines": unit},
+            # The SOP's number and dates from the deployment, as every mail's header says.
+            "sop_line": header_line(
+                status.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, lang
+            ),
+            "sop_unregistered": header_line("", None, None, lang).removeprefix("No. "),
+            "sop_dates": {
+                "approved": format_date(settings.sop_approved_on, lang)
+                if settings.sop_approved_on
+                else "",
+                "revised": format_date(settings.sop_revised_on, lang)
+                if settings.sop_revised_on
+                else "",
+            },
             "documents": view.documents(status, page_url),
             "marks": view.marks(status),
             "notices": view.notices(status),
