@@ -351,7 +351,6 @@ PAGES: Mapping[str, Pair] = {
     "app_name": ("Sistem IKU Kemnaker", "Kemnaker IKU system"),
     "switch_lang": ("English", "Bahasa Indonesia"),
     "sop": ("SOP", "SOP"),
-    "sop_no": ("No. SOP", "SOP No."),
     "process": ("Proses", "Process"),
     "step_of": ("Langkah {n} dari {total}", "Step {n} of {total}"),
     "round": ("Putaran {n}", "Round {n}"),
