@@ -570,7 +570,12 @@ class NotifyActivities:
         return message
 
     def _page_link(self, n: Notification) -> str:
+        """The process page (the archive page once archived), by id and run: the run
+        sending the mail is the process's, so the link stays on it whatever starts later
+        under the same id."""
         base = f"{self._settings.public_base_url.rstrip('/')}/proses/{n.process.workflow_id}"
+        if activity.in_activity():
+            base = f"{base}/{activity.info().workflow_run_id}"
         return f"{base}/arsip" if n.kind is NoticeKind.ARCHIVED else base
 
     def _assign_command(self, n: Notification) -> str:

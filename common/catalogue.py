@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+from common.formats import CODE_MAX, REVISION_MAX, SOP_NUMBER_MAX, TITLE_MAX, YEAR_MAX, YEAR_MIN
+
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
 DEFAULT_LANG: Lang = "id"
@@ -46,9 +48,9 @@ APPROVED_AS: Mapping[str, Pair] = {
 }
 # The acting official's title, as official letters write it before the post.
 ACTING: Mapping[str, Pair] = {
-    "plh": ("Plh", "Plh"),
-    "plt": ("Plt", "Plt"),
-    "either": ("Plh/Plt", "Plh/Plt"),
+    "plh": ("Plh.", "Plh."),
+    "plt": ("Plt.", "Plt."),
+    "either": ("Plh./Plt.", "Plh./Plt."),
 }
 
 # What a task mail asks for, with the page's own button words in quotes.
@@ -170,7 +172,8 @@ REFUSALS: Mapping[str, Pair] = {
         "authority, or the certificate is revoked.",
     ),
     "signature_wrong_signer": (
-        "Tanda tangan bukan milik pelaksana tugas ini atau pejabat Plh/Plt-nya.",
+        "Tanda tangan bukan milik pelaksana tugas ini atau pejabat yang "
+        "menggantikannya (Plh./Plt.).",
         "The signature is not by the person this task is assigned to nor their acting official.",
     ),
     "signature_kind": (
@@ -196,7 +199,7 @@ REFUSALS: Mapping[str, Pair] = {
         "Nobody is assigned to this task yet.",
     ),
     "not_assignee": (
-        "Anda bukan pelaksana tugas ini dan bukan pejabat Plh/Plt pelaksananya.",
+        "Anda bukan pelaksana tugas ini dan bukan pejabat yang menggantikannya (Plh./Plt.).",
         "You are not assigned to this task, nor acting for someone who is.",
     ),
     "action_not_allowed": (
@@ -281,6 +284,11 @@ PROBLEMS: Mapping[str, Pair] = {
         "official address.",
     ),
     "not_found": ("Proses tidak ditemukan.", "No such process."),
+    "run_not_found": (
+        "Proses ini tidak pernah berjalan dengan nomor run tersebut. Buka proses dari "
+        "daftar proses.",
+        "This process never ran under that run id. Open the process from the list.",
+    ),
     "already_started": (
         "Proses dengan id ini sudah ada.",
         "A process with this id already exists.",
@@ -367,7 +375,6 @@ PAGES: Mapping[str, Pair] = {
     "app_name": ("Sistem IKU Kemnaker", "Kemnaker IKU system"),
     "switch_lang": ("English", "Bahasa Indonesia"),
     "sop": ("SOP", "SOP"),
-    "sop_no": ("No. SOP", "SOP No."),
     "process": ("Proses", "Process"),
     "step_of": ("Langkah {n} dari {total}", "Step {n} of {total}"),
     "round": ("Putaran {n}", "Round {n}"),
@@ -829,16 +836,16 @@ BUREAU: Mapping[str, Pair] = {
     "next_page": ("Halaman berikutnya", "Next page"),
     "first_page": ("Halaman pertama", "First page"),
     "filter_year": (
-        "Tahun harus 2000–2100; saringan tahun diabaikan.",
-        "The year must be 2000–2100; the year filter is ignored.",
+        f"Tahun harus {YEAR_MIN}–{YEAR_MAX}; saringan tahun diabaikan.",
+        f"The year must be {YEAR_MIN}–{YEAR_MAX}; the year filter is ignored.",
     ),
     "filter_code": (
         "Kode tidak valid; saringan kode diabaikan.",
         "The code is not valid; the code filter is ignored.",
     ),
     "filter_step": (
-        "Langkah harus 1–16; saringan langkah diabaikan.",
-        "The step must be 1–16; the step filter is ignored.",
+        "Langkah harus 1–{last}; saringan langkah diabaikan.",
+        "The step must be 1–{last}; the step filter is ignored.",
     ),
     "filter_role": (
         "Peran tidak dikenal; saringan peran diabaikan.",
@@ -888,23 +895,23 @@ BUREAU: Mapping[str, Pair] = {
         "Periksa isian yang ditandai. Proses belum dimulai.",
         "Check the marked fields. The process has not been started.",
     ),
-    "start_bad_year": ("Tahun 2000–2100.", "A year from 2000 to 2100."),
+    "start_bad_year": (f"Tahun {YEAR_MIN}–{YEAR_MAX}.", f"A year from {YEAR_MIN} to {YEAR_MAX}."),
     "start_bad_code": (
         "Diawali huruf kecil atau angka; hanya huruf kecil, angka dan tanda "
-        "hubung; paling panjang 40.",
+        f"hubung; paling panjang {CODE_MAX}.",
         "Starts with a lower-case letter or digit; only lower-case letters, "
-        "digits and hyphens; at most 40.",
+        f"digits and hyphens; at most {CODE_MAX}.",
     ),
-    "start_bad_revision": ("Angka 0–99.", "A number from 0 to 99."),
+    "start_bad_revision": (f"Angka 0–{REVISION_MAX}.", f"A number from 0 to {REVISION_MAX}."),
     "start_bad_sop_number": (
         "Nomor SOP yang terdaftar (mis. 1/123/OT.04.00/XI/2026), bukan isian templat "
-        "seperti 1/.../OT.04.00/./...; paling panjang 100 karakter.",
+        f"seperti 1/.../OT.04.00/./...; paling panjang {SOP_NUMBER_MAX} karakter.",
         "The SOP's registered number (e.g. 1/123/OT.04.00/XI/2026), not a template "
-        "placeholder such as 1/.../OT.04.00/./...; at most 100 characters.",
+        f"placeholder such as 1/.../OT.04.00/./...; at most {SOP_NUMBER_MAX} characters.",
     ),
     "start_bad_title": (
-        "Wajib diisi, paling panjang 300 karakter.",
-        "Required, at most 300 characters.",
+        f"Wajib diisi, paling panjang {TITLE_MAX} karakter.",
+        f"Required, at most {TITLE_MAX} characters.",
     ),
     "already_started_as": (
         "Proses {id} sudah ada ({state}); tidak ada proses baru yang dimulai.",
@@ -1245,7 +1252,7 @@ INSIGHT: Mapping[str, Pair] = {
     "insight_on_time": ("Tepat waktu", "On time"),
     "insight_returns": ("Pengembalian", "Returns"),
     "insight_escalations": ("Eskalasi", "Escalations"),
-    "insight_acting": ("Oleh Plh/Plt", "By Plh/Plt"),
+    "insight_acting": ("Oleh Plh./Plt.", "By Plh./Plt."),
     "insight_reasons": ("Butir pemeriksaan yang tidak terpenuhi", "Checklist items not met"),
     "insight_by_month": ("Per bulan", "By month"),
     "insight_longest": (

@@ -1,8 +1,9 @@
 """Formats and limits written once, for the workflow, the activities and the web layer.
 
-A task id, a process code, the lengths of a title, a note, a remark and a reason: the
-models validate with these, the web layer's forms and the JSON schema say the same, and
-a refusal's text quotes the same number.
+A task id, a process code, the lengths of a title, a note, a remark, a reason and the SOP
+number, the years and revisions a process may have: the models validate with these, the
+web layer's forms and the JSON schema say the same, and the catalogue's texts quote the
+same numbers (filled in from here, never written again).
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ TITLE_MAX = 300
 NOTE_MAX = 4000  # a decision's note, a disposisi
 REMARK_MAX = 1000  # a checklist item's remark
 REASON_MAX = 1000  # why a task was assigned, why a process was cancelled
+SOP_NUMBER_MAX = 100  # the SOP's registered number, e.g. 1/123/OT.04.00/XI/2026
+# The IKU's year and a revision's number, as the start form and the API take them.
+YEAR_MIN = 2000
+YEAR_MAX = 2100
+REVISION_MAX = 99
 
 # A task: "s<step, 2 digits>-<the process's task counter, 3 digits or more>".
 TASK_ID_PATTERN = r"^s[0-9]{2}-[0-9]{3,9}$"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,7 +25,11 @@ from common.formats import (
     NOTE_MAX,
     REASON_MAX,
     REMARK_MAX,
+    REVISION_MAX,
+    SOP_NUMBER_MAX,
     TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
     Outcome,
 )
 from common.sop_identity import check_sop_number
@@ -36,47 +40,33 @@ PersonId = Annotated[
 ]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
+
 # Free text, with its limits written once (the pages, the JSON API and the CLI use these).
-SOP_NUMBER_MAX = 100
-Title = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=TITLE_MAX, pattern=VISIBLE),
-    Line,
-    NotBlank,
-    Field(description=f"One line, at most {TITLE_MAX} characters. {CLEANED}"),
-]
-SopNumber = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=SOP_NUMBER_MAX, pattern=VISIBLE),
-    Line,
-    NotBlank,
-    Field(description=f"One line, at most {SOP_NUMBER_MAX} characters. {CLEANED}"),
-]
-Note = Annotated[
-    str,
-    StringConstraints(max_length=NOTE_MAX),
-    MultiLine,
-    Field(description=f"At most {NOTE_MAX} characters; line breaks kept. {CLEANED}"),
-]
-Remark = Annotated[
-    str,
-    StringConstraints(max_length=REMARK_MAX),
-    MultiLine,
-    Field(description=f"At most {REMARK_MAX} characters. {CLEANED}"),
-]
-Reason = Annotated[
-    str,
-    StringConstraints(max_length=REASON_MAX),
-    MultiLine,
-    Field(description=f"At most {REASON_MAX} characters. {CLEANED}"),
-]
-RequiredReason = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=REASON_MAX, pattern=VISIBLE),
-    MultiLine,
-    NotBlank,
-    Field(description=f"Required, at most {REASON_MAX} characters. {CLEANED}"),
-]
+def _free_text(limit: int, *, one_line: bool, required: bool = False) -> tuple[Any, ...]:
+    """What free text of at most ``limit`` characters is checked with: cleaned
+    (``common.text``) as one line or with its line breaks kept; ``required``: it must hold
+    a visible character. The schema's description says the same."""
+    bounds = (
+        StringConstraints(min_length=1, max_length=limit, pattern=VISIBLE)
+        if required
+        else StringConstraints(max_length=limit)
+    )
+    shape = "One line" if one_line else "Line breaks kept"
+    need = "required, " if required else ""
+    return (
+        bounds,
+        Line if one_line else MultiLine,
+        *((NotBlank,) if required else ()),
+        Field(description=f"{shape}; {need}at most {limit} characters. {CLEANED}"),
+    )
+
+
+Title = Annotated[str, *_free_text(TITLE_MAX, one_line=True, required=True)]
+SopNumber = Annotated[str, *_free_text(SOP_NUMBER_MAX, one_line=True, required=True)]
+Note = Annotated[str, *_free_text(NOTE_MAX, one_line=False)]
+Remark = Annotated[str, *_free_text(REMARK_MAX, one_line=False)]
+Reason = Annotated[str, *_free_text(REASON_MAX, one_line=False)]
+RequiredReason = Annotated[str, *_free_text(REASON_MAX, one_line=False, required=True)]
 
 
 class Model(BaseModel):
@@ -302,13 +292,13 @@ class Schedule(Model):
 class ProcessInput(Model):
     """What starts an IKU process. Plain JSON from the Temporal CLI works."""
 
-    year: int = Field(ge=2000, le=2100)
+    year: int = Field(ge=YEAR_MIN, le=YEAR_MAX)
     code: Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
     # The SOP's registered number; blank: the deployment's (IKU_SOP_NUMBER), set at start.
     sop_number: Annotated[str, StringConstraints(max_length=SOP_NUMBER_MAX), Line] = ""
     title: Title
     started_by: PlainLine
-    revision: int = Field(default=0, ge=0, le=99)
+    revision: int = Field(default=0, ge=0, le=REVISION_MAX)
 
     @field_validator("sop_number")
     @classmethod

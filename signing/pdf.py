@@ -25,6 +25,7 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.stamp import QRStampStyle
 
+from common.catalogue import acting_label
 from common.dates import format_when
 
 PARAF_FIELD = "Paraf-{step}-{n}"
@@ -51,9 +52,9 @@ class Signatory:
 
 
 def position_as_signed(position: str, acting_kind: str | None) -> str:
-    """'Plh. ' or 'Plt. ' before the position of an acting official."""
+    """The catalogue's "Plh." or "Plt." before the position of an acting official."""
     if acting_kind in ("plh", "plt"):
-        return f"{acting_kind.capitalize()}. {position}"
+        return f"{acting_label(acting_kind)} {position}"
     return position
 
 

@@ -102,7 +102,8 @@ class Bureau:
         )
 
     async def page(self, path: str, **params: str) -> Page:
-        return Page.of(await self.http.get(path, params=params or None))
+        """The page as a browser shows it: an address by id alone is sent on to the run."""
+        return Page.of(await self.http.get(path, params=params or None, follow_redirects=True))
 
     async def post(
         self,
@@ -143,7 +144,8 @@ class Bureau:
         result = await self.post("/proses/baru", data, form)
         assert result.status == 303, (result.status, result.text)
         location = self.location = result.response.headers["location"]
-        workflow_id = location.split("/proses/", 1)[1].split("?", 1)[0]
+        # /proses/<id>/<run>?ok=started: the process by its id and run.
+        workflow_id = location.split("/proses/", 1)[1].split("?", 1)[0].split("/", 1)[0]
         started(self.settings, workflow_id)
         return workflow_id
 

@@ -376,7 +376,7 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert "Plh. Kepala Bagian Perencanaan Program" in html
     assert "Dewi Lestari, S.H., M.H." in html
     assert "NIP 197909302005012004" in html
-    assert "Plh menggantikan Ahmad Fauzi, S.Sos., M.Si." in html
+    assert "Plh. menggantikan Ahmad Fauzi, S.Sos., M.Si." in html
     # Paraf at 9: the Karo, with NIP.
     assert "Dr. Bambang Sutrisno, M.P.A." in html and "NIP 197011231995031001" in html
     # Header, documents and riwayat are there; the note is escaped, not markup.

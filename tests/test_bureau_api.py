@@ -52,8 +52,10 @@ async def test_a_script_starts_a_process_and_the_kasubag_and_kabag_decide_throug
             "/api/processes", json={"year": 2028, "code": code, "title": "IKU Kemnaker 2028"}
         )
         assert started.status_code == 201, started.text
-        wid = started.json()["workflow_id"]
-        assert wid == f"iku-2028-{code}" and started.json()["page_url"] == f"/proses/{wid}"
+        wid, run = started.json()["workflow_id"], started.json()["run_id"]
+        assert run == (await dev_env.client.get_workflow_handle(wid).describe()).run_id
+        assert wid == f"iku-2028-{code}" and started.json()["page_url"] == f"/proses/{wid}/{run}"
+        assert started.json()["status_url"] == f"/api/processes/{wid}?run_id={run}"
         again = await biro.post(
             "/api/processes", json={"year": 2028, "code": code, "title": "lagi"}
         )

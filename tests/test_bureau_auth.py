@@ -62,7 +62,7 @@ def routes(app: Any) -> list[tuple[str, str]]:
 
 
 def concrete(path: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), path)
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "x"), path)
 
 
 async def test_without_sign_in_every_page_and_api_call_is_refused_and_nothing_changes(
@@ -73,6 +73,7 @@ async def test_without_sign_in_every_page_and_api_call_is_refused_and_nothing_ch
     before = await p.status()
     values = {
         "workflow_id": p.id,
+        "run_id": p.first_run_id or "",
         "sha256": before.documents[0].ref.sha256,
         "token": "bukan-token",
         "name": "x.eml",
@@ -336,7 +337,7 @@ async def test_the_bureau_pages_run_no_script_and_only_the_styles_the_policy_nam
     p = await Scenario(dev_env.client, web.settings).start()
     async with signed_in(web, "bureau") as biro:
         for path in ("/proses", "/proses/baru", f"/proses/{p.id}", "/docs", "/masuk"):
-            response = (await biro.page(path)).response
+            response = await biro.http.get(path, follow_redirects=path != "/masuk")
             if path == "/masuk":  # signed in: sent on
                 assert response.status_code == 303
                 continue

@@ -82,7 +82,8 @@ async def sdk_ids(client: Client, query: str) -> set[str]:
 
 def listed(page: Page) -> set[str]:
     assert page.status == 200, page.text
-    return set(re.findall(r'<a class="pid" href="/proses/([^"]+)"', page.response.text))
+    # /proses/<id>/<run>: the process by its id and run.
+    return set(re.findall(r'<a class="pid" href="/proses/([^"/]+)/[^"]+"', page.response.text))
 
 
 def chip(page: Page, kind: str, key: str) -> int:

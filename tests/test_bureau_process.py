@@ -76,8 +76,9 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         wid = await biro.start(year=2027, code=code, title="IKU Kementerian Ketenagakerjaan 2027")
         assert wid == f"iku-2027-{code}"
 
-        # The process page: the SOP table of the source, the first step current.
-        assert biro.location == f"/proses/{wid}?ok=started"
+        # The process page, by id and run: the SOP table of the source, the first step current.
+        run = (await dev_env.client.get_workflow_handle(wid).describe()).run_id
+        assert biro.location == f"/proses/{wid}/{run}?ok=started"
         started_page = biro.location
 
         async def first_step_shown() -> Page:
@@ -126,7 +127,7 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         assert "Dr. Bambang Sutrisno" in row(page, 3) and "Menunggu" in row(page, 3)
         # The documents, each version with the decisions that concerned it.
         assert sha(tor)[:12] in page.text and "TOR.pdf" in page.text
-        got = await biro.http.get(f"/proses/{wid}/dokumen/{sha(tor)}")
+        got = await biro.http.get(f"/proses/{wid}/{run}/dokumen/{sha(tor)}")
         assert got.status_code == 200 and got.content == tor
 
         await web.act(wid, KARO, "approve", note="Setuju. Kabag agar membentuk Tim Penyusunan.")
@@ -170,11 +171,11 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
         assert 'id="form-resend"' not in page.response.text
 
         # The archive: validated now, offered as a zip; the zip holds the same valid bag.
-        archive = await biro.page(f"/proses/{wid}/arsip")
+        archive = await biro.page(f"/proses/{wid}/{run}/arsip")
         assert archive.status == 200, archive.text
         assert "Arsip utuh" in archive.text and status.archive is not None
         assert status.archive.bag_name in archive.text
-        download = await biro.http.get(f"/proses/{wid}/arsip.zip")
+        download = await biro.http.get(f"/proses/{wid}/{run}/arsip.zip")
         assert download.status_code == 200
         assert download.headers["content-type"] == "application/zip"
         assert "attachment" in download.headers["content-disposition"]
@@ -310,7 +311,8 @@ async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_w
         assert {f.name: f.value for f in bad.fields}["code"] == "kode salah!"
         revision = await biro.post("/proses/baru", {**typed, "revision": "1"}, form)
         assert revision.status == 303
-        assert revision.response.headers["location"] == f"/proses/{wid}-rev1?ok=started"
+        location = revision.response.headers["location"]
+        assert re.fullmatch(rf"/proses/{wid}-rev1/[0-9a-f-]{{36}}\?ok=started", location)
 
 
 async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_refused(
@@ -406,5 +408,5 @@ async def test_a_plh_kabag_decision_and_one_entered_by_ops_are_named_as_such(
     await p.handle.execute_update("decide", decision.model_copy(update={"via": "ops"}))
     async with signed_in(web, "bureau") as biro:
         page = await biro.page(f"/proses/{p.id}")
-        assert "selaku Plt, menggantikan Ahmad Fauzi, S.Sos., M.Si." in page.text
+        assert "selaku Plt., menggantikan Ahmad Fauzi, S.Sos., M.Si." in page.text
         assert "dicatat oleh ops" in page.text

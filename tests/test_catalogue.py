@@ -4,6 +4,7 @@ on the page, in the mail and in the printed record."""
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from activities.notify import _step_context
 from activities.ringkasan import _ACTIONS as RECORD_ACTIONS
 from activities.ringkasan import _HEADER_LABELS as RECORD_HEADER
 from api.core.i18n import action_done, button, text
-from common import catalogue
+from common import catalogue, formats
 from common.models import Action, StepKind
+from signing.pdf import position_as_signed
 from workflows import sop
 from workflows.rules import Refusal
 
@@ -110,4 +112,59 @@ def test_month_names_and_acting_labels_are_written_once():
         if path.name != "dates.py":
             assert not {"Desember", "Agustus", "Mei"} & set(constants), path
         if path.name != "catalogue.py":
-            assert not {"Plh/Plt", "Plh", "Plt", "Kirim", "Ajukan"} & set(constants), path
+            written = {"Plh/Plt", "Plh", "Plt", "Plh.", "Plt.", "Plh./Plt.", "Kirim", "Ajukan"}
+            assert not written & set(constants), path
+
+
+def test_an_acting_official_is_plh_or_plt_with_the_dot_on_the_page_in_the_mail_and_the_seal():
+    assert catalogue.acting_label("plh") == "Plh." and catalogue.acting_label("PLT") == "Plt."
+    assert catalogue.acting_label(None) == "Plh./Plt."
+    # The signature's position takes the same word (signing/pdf.py builds none of its own).
+    assert position_as_signed("Kepala Bagian", "plh") == "Plh. Kepala Bagian"
+    assert position_as_signed("Kepala Bagian", None) == "Kepala Bagian"
+    # No text of the catalogue writes the bare abbreviation either.
+    bare = re.compile(r"\bPl[ht]\b(?!\.)")
+    for name, table in TABLES.items():
+        for key, pair in table.items():
+            assert not any(bare.search(t) for t in pair), (name, key)
+
+
+# A number that a text quotes as a limit: "paling panjang 300", "at most 40", "2000–2100".
+_QUOTED_LIMIT = re.compile(
+    r"(?:paling (?:panjang|banyak)|at most|Angka 0–|from 0 to)\s*(\d+)"
+    r"|(\d{4})(?:–| to )(\d{4})"
+)
+_LIMITS = {
+    name: value
+    for name, value in vars(formats).items()
+    if name.isupper() and isinstance(value, int)
+}
+
+
+def test_every_limit_the_catalogue_quotes_is_the_constant_of_common_formats():
+    quoted = {
+        key: [int(n) for m in _QUOTED_LIMIT.finditer(t) for n in m.groups() if n]
+        for key, pair in catalogue.TEXTS.items()
+        for t in pair
+    }
+    for key, numbers in quoted.items():
+        assert set(numbers) <= set(_LIMITS.values()), (key, numbers)
+    expected = {
+        "start_bad_code": [formats.CODE_MAX],
+        "start_bad_title": [formats.TITLE_MAX],
+        "start_bad_sop_number": [formats.SOP_NUMBER_MAX],
+        "start_bad_revision": [formats.REVISION_MAX],
+        "start_bad_year": [formats.YEAR_MIN, formats.YEAR_MAX],
+        "filter_year": [formats.YEAR_MIN, formats.YEAR_MAX],
+    }
+    for key, numbers in expected.items():
+        for lang in catalogue.LANGS:
+            found = [
+                int(n) for m in _QUOTED_LIMIT.finditer(text(lang, key)) for n in m.groups() if n
+            ]
+            assert found == numbers, (key, lang, found)
+    # A limit filled in at the call: the note's, and the last step of the SOP.
+    assert f"paling banyak {formats.NOTE_MAX} karakter" in text(
+        "id", "note_too_long", n=formats.NOTE_MAX
+    )
+    assert f"1–{len(sop.STEPS)}" in text("id", "filter_step", last=len(sop.STEPS))

@@ -87,8 +87,8 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         # The official number on the process page; ANRI metadata on its archive page and
         # in the records office's list.
         number = p_status.official_number.number  # type: ignore[union-attr]
-        assert number in (await bureau.http.get(f"/proses/{p.id}")).text
-        archive = (await bureau.http.get(f"/proses/{p.id}/arsip")).text
+        assert number in (await bureau.page(f"/proses/{p.id}")).response.text
+        archive = (await bureau.page(f"/proses/{p.id}/arsip")).response.text
         assert "OT.04.00" in archive and "Biasa" in archive and "permanen" in archive
         year = p_status.archive.metadata.inactive_from_year  # type: ignore[union-attr]
         records = (await bureau.http.get("/arsip", params={"tahun": str(year)})).text

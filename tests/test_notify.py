@@ -299,9 +299,9 @@ async def test_acting_official_today_gets_the_mail_and_the_link(
     claims = LinkSigner(cfg.link_secret_value()).read(token_of(message), now=NOW)
     assert claims.person == "p-011"
     text, html = bodies(message)
-    assert "sebagai Plh Kepala Bagian Perencanaan Program" in text
+    assert "sebagai Plh. Kepala Bagian Perencanaan Program" in text
     assert "menggantikan Ahmad Fauzi" in text
-    assert "Plh Kepala Bagian Perencanaan Program" in html
+    assert "Plh. Kepala Bagian Perencanaan Program" in html
 
 
 @pytest.mark.parametrize(
@@ -469,8 +469,9 @@ async def test_the_karos_disposisi_stands_at_the_top_of_the_kabags_mail(
 @pytest.mark.parametrize(
     ("kind", "page"),
     [
-        (NoticeKind.ARCHIVED, "/proses/iku-2026-x/arsip"),
-        (NoticeKind.CANCELLED, "/proses/iku-2026-x"),
+        # By id and run: the link stays on this process whatever later starts under its id.
+        (NoticeKind.ARCHIVED, f"/proses/iku-2026-x/{RUN_ID}/arsip"),
+        (NoticeKind.CANCELLED, f"/proses/iku-2026-x/{RUN_ID}"),
     ],
 )
 async def test_the_bureau_is_told_of_the_end_with_the_page_only_it_may_open(

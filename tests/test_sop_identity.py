@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from common.models import ProcessInput
 from common.settings import Settings
 from common.sop_identity import header_line, is_placeholder
+from tests.bureau import signed_in
 from tests.scenario import KASUBAG, Scenario
+from tests.web import Web
 
 PLACEHOLDER = "1/.../OT.04.00/./..."
 
@@ -50,3 +52,20 @@ async def test_a_process_started_without_a_number_runs_under_the_registered_one(
     (task_mail,) = await mail.wait_for(p.id, "task")
     text = task_mail.get_body(("plain",)).get_content()
     assert "(No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026)" in text
+
+
+@pytest.mark.devserver
+async def test_the_task_page_and_the_bureau_page_head_with_the_sop_line_of_the_mail(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    s = web.settings
+    line = header_line(s.sop_number, s.sop_approved_on, s.sop_revised_on, "id")
+    assert line == "No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026"
+    page = await web.open(await web.link(p.id, KASUBAG))  # the link as mailed
+    assert line in page.text
+    (task_mail,) = web.task_mails(p.id, KASUBAG)
+    assert line in task_mail.get_body(("plain",)).get_content()
+    async with signed_in(web, "bureau") as biro:
+        shown = await biro.page(f"/proses/{p.id}")
+        assert line in shown.text and "2 November 2026" in shown.text

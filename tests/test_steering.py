@@ -57,7 +57,7 @@ async def test_an_acting_kabag_receives_and_decides_the_kabags_review(
     assert task.assignees == [KABAG] and task.acting[KABAG][0].person == PLH_KABAG
     # The mail goes to the acting official, the search attribute finds the task under them.
     (sent,) = await mail.wait_for(p.id, "task", task.id)
-    assert "dewi.lestari@" in sent["To"] and "Plh" in sent.get_body(("plain",)).get_content()
+    assert "dewi.lestari@" in sent["To"] and "Plh. " in sent.get_body(("plain",)).get_content()
     assignees = (await p.handle.describe()).typed_search_attributes.get(sa.ASSIGNEE)
     assert assignees is not None and PLH_KABAG in assignees
 

@@ -128,12 +128,14 @@ async def test_a_process_on_a_web_machine_and_a_worker_machine_that_share_only_t
                 archive = await bureau.page(f"/proses/{p.id}/arsip")
                 assert archive.status == 200, archive.text
                 assert "data/dokumen/01-tor/" in archive.text and "bagit.txt" in archive.text
-                zipped = await bureau.http.get(f"/proses/{p.id}/arsip.zip")
+                zipped = await bureau.http.get(f"/proses/{p.id}/arsip.zip", follow_redirects=True)
                 assert zipped.status_code == 200
                 with zipfile.ZipFile(io.BytesIO(zipped.content)) as bag_zip:
                     bag_zip.extractall(tmp_path / "unzipped")
                 assert validate_bag(tmp_path / "unzipped" / name) == (True, None)
-                download = await bureau.http.get(f"/proses/{p.id}/dokumen/{tor_sha}")
+                download = await bureau.http.get(
+                    f"/proses/{p.id}/dokumen/{tor_sha}", follow_redirects=True
+                )
                 assert download.status_code == 200 and download.content == tor
                 assert download.headers["content-length"] == str(len(tor))
         finally:

@@ -231,7 +231,7 @@ async def test_the_plh_of_the_kabag_is_asked_as_plh_and_the_record_says_for_whom
     page = await web.open(link)
     assert page.status == 200
     assert "Dewi Lestari" in page.text
-    assert "sebagai Plh Kepala Bagian Perencanaan Program (menggantikan Ahmad Fauzi" in page.text
+    assert "sebagai Plh. Kepala Bagian Perencanaan Program (menggantikan Ahmad Fauzi" in page.text
     result = await web.submit(link, page, "approve", note="Setuju (Plh).")
     assert result.status == 200
     entry = next(

@@ -125,8 +125,10 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     page = await web.open(link)
     assert "Tim Penyusunan" in page.text
     offered = {f.value for f in page.named("team_member")}
-    # The staff of the Kasubag's unit: not the Sekjen, not the Minister.
-    assert offered >= {TIM_KETUA, TIM_ANGGOTA} and not offered & {SEKJEN, MENTERI}
+    # The staff of the Kasubag's unit, never an official who reviews the draft (nobody
+    # approves their own version: a Kabag in the team would block step 8).
+    assert offered >= {TIM_KETUA, TIM_ANGGOTA}
+    assert not offered & {KASUBAG, KABAG, KARO, SEKJEN, MENTERI}
     # The search (no script: the form itself, sent by GET) narrows the list and keeps what
     # was ticked and typed.
     searched = await web.open(

@@ -62,6 +62,7 @@ async def list_processes(
     rows = [
         {
             "id": r.workflow_id,
+            "run_id": r.run_id,
             "title": r.title,
             "year": r.year,
             "code": r.code,
@@ -100,7 +101,7 @@ async def list_processes(
         {
             "rows": rows,
             "filters": filters,
-            "bad": [text(lang, f"filter_{b}") for b in bad],
+            "bad": [text(lang, f"filter_{b}", last=len(sop.STEPS)) for b in bad],
             "next_url": url_with(request, halaman=page.next_token) if page.next_token else "",
             "first_url": link() if token else "",
             "counts": counts,

@@ -6,12 +6,13 @@ PDF document of the process, with the same security headers."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.bureau.render import LangDep
-from api.core import gateway
+from api.bureau.archive import run_status, to_run
 from api.core.auth import SignedInDep
 from api.core.deps import ClientDep, PeopleDep
 from api.core.downloads import content_disposition
@@ -30,16 +31,17 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-@router.get("/proses/{workflow_id}/lembar-pemeriksaan/{task_id}.pdf")
+@router.get("/proses/{workflow_id}/{run_id:uuid}/lembar-pemeriksaan/{task_id}.pdf")
 async def review_sheet(
     workflow_id: str,
+    run_id: uuid.UUID,
     task_id: str,
     signed: SignedInDep,
     lang: LangDep,
     client: ClientDep,
     people: PeopleDep,
 ) -> Response:
-    status = await gateway.status(client, workflow_id)
+    status = await run_status(client, workflow_id, run_id)
     entry = next((h for h in reviews(status) if is_task_id(task_id) and h.task_id == task_id), None)
     if entry is None:
         raise ProcessError(404, "review_unknown")
@@ -48,14 +50,29 @@ async def review_sheet(
     return _pdf(data, f"Lembar Pemeriksaan {workflow_id} langkah {entry.step} {task_id}.pdf")
 
 
-@router.get("/proses/{workflow_id}/riwayat.pdf")
+@router.get("/proses/{workflow_id}/{run_id:uuid}/riwayat.pdf")
 async def history_sheet(
     workflow_id: str,
+    run_id: uuid.UUID,
     signed: SignedInDep,
     lang: LangDep,
     client: ClientDep,
     people: PeopleDep,
 ) -> Response:
-    status = await gateway.status(client, workflow_id)
+    status = await run_status(client, workflow_id, run_id)
     data = await asyncio.to_thread(riwayat, status, people.name)
     return _pdf(data, f"Riwayat {workflow_id}.pdf")
+
+
+@router.get("/proses/{workflow_id}/lembar-pemeriksaan/{task_id}.pdf")
+async def review_sheet_by_id(
+    workflow_id: str, task_id: str, request: Request, signed: SignedInDep, client: ClientDep
+) -> Response:
+    return await to_run(client, request, workflow_id, f"/lembar-pemeriksaan/{task_id}.pdf")
+
+
+@router.get("/proses/{workflow_id}/riwayat.pdf")
+async def history_sheet_by_id(
+    workflow_id: str, request: Request, signed: SignedInDep, client: ClientDep
+) -> Response:
+    return await to_run(client, request, workflow_id, "/riwayat.pdf")

@@ -1,4 +1,4 @@
-"""``/proses/<id>``: one process (the SOP table, documents, riwayat) and the bureau's actions
+"""``/proses/<id>/<run>``: one process (the SOP table, documents, riwayat) and the bureau's actions
 on it (resend, assign, cancel). Behind the sign-in; every form carries the session's CSRF
 token and must come from our own origin.
 
@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -24,6 +25,7 @@ from temporalio.client import Client
 
 from api.bureau.forms import checked_form, field, people_options
 from api.bureau.render import LangDep, render_page
+from api.bureau.urls import process_url, with_query
 from api.core import gateway, waiting_mail
 from api.core.auth import SignedIn, SignedInDep
 from api.core.deps import CalendarDep, ClientDep, PeopleDep, SettingsDep, today
@@ -33,7 +35,8 @@ from api.core.i18n_bureau import state_name
 from api.core.people import People
 from api.core.process_view import View
 from api.core.sop_table import build_table
-from common.formats import is_task_id
+from common.dates import format_date
+from common.formats import REASON_MAX, is_task_id
 from common.models import (
     Assignment,
     CancelRequest,
@@ -43,6 +46,7 @@ from common.models import (
     StatusView,
 )
 from common.settings import Settings
+from common.sop_identity import header_line
 from common.workcalendar import WorkCalendar
 from workflows import sop
 
@@ -89,6 +93,7 @@ PageDep = Annotated[Page, Depends(_page)]
 async def _process_page(
     page: Page,
     workflow_id: str,
+    run: str,
     *,
     error: list[str] | None = None,
     values: dict[str, str] | None = None,
@@ -96,10 +101,12 @@ async def _process_page(
 ) -> HTMLResponse:
     request, signed, lang = page.request, page.signed, page.lang
     settings, people, calendar = page.settings, page.people, page.calendar
+    read = await gateway.run_to_read(page.client, workflow_id, run)
     status, stopped = await asyncio.gather(
-        gateway.status(page.client, workflow_id),
-        gateway.stopped_by_temporal(page.client, workflow_id),
+        gateway.status(page.client, workflow_id, read),
+        gateway.stopped_by_temporal(page.client, workflow_id, read),
     )
+    page_url = process_url(workflow_id, run)
     now = today()
     view = View(lang, settings, people, calendar, now)
     flash, flash_detail = _flash(view, status, request.query_params.get("ok"), signed.identity.who)
@@ -113,6 +120,8 @@ async def _process_page(
         lang,
         {
             "wid": workflow_id,
+            "run": run,
+            "page_url": page_url,
             "process": status.process,
             "state": state,
             "state_label": state_name(lang, state),
@@ -127,7 +136,20 @@ async def _process_page(
                 stopped=stopped,
             ),
             "header": {**sop.SOP_HEADER, "unit_lines": unit},
-            "documents": view.documents(status, workflow_id),
+            # The SOP's number and dates from the deployment, as every mail's header says.
+            "sop_line": header_line(
+                status.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, lang
+            ),
+            "sop_unregistered": header_line("", None, None, lang).removeprefix("No. "),
+            "sop_dates": {
+                "approved": format_date(settings.sop_approved_on, lang)
+                if settings.sop_approved_on
+                else "",
+                "revised": format_date(settings.sop_revised_on, lang)
+                if settings.sop_revised_on
+                else "",
+            },
+            "documents": view.documents(status, page_url),
             "marks": view.marks(status),
             "notices": view.notices(status),
             "mail_waiting": await waiting_mail.rows(
@@ -201,23 +223,39 @@ def _flash(view: View, status: StatusView, asked: str | None, who: str) -> tuple
 
 
 @router.get("/proses/{workflow_id}", response_class=HTMLResponse)
-async def show_process(workflow_id: str, page: PageDep) -> Response:
-    return await _process_page(page, workflow_id)
+async def process_by_id(
+    workflow_id: str, request: Request, signed: SignedInDep, client: ClientDep
+) -> Response:
+    """An address by id alone: sent on to the process's run (307: the id could come to
+    name another process, after one Temporal ended)."""
+    run = await gateway.current_run(client, workflow_id)
+    return RedirectResponse(with_query(process_url(workflow_id, run), request.url), 307)
 
 
-async def _act(page: Page, workflow_id: str, kind: str) -> Response:
+@router.get("/proses/{workflow_id}/{run_id:uuid}", response_class=HTMLResponse)
+async def show_process(workflow_id: str, run_id: uuid.UUID, page: PageDep) -> Response:
+    return await _process_page(page, workflow_id, str(run_id))
+
+
+async def _act(page: Page, workflow_id: str, run: str | None, kind: str) -> Response:
+    """``run`` None: a form of an address by id alone (a page from before runs were in
+    addresses) acts on the process the id names now."""
     signed, lang = page.signed, page.lang
-    form = await checked_form(page.request, signed, lang, page.settings)
+    form = await checked_form(page.request, signed, lang, page.settings)  # the body first
+    if run is None:
+        run = await gateway.current_run(page.client, workflow_id)
+    else:
+        await gateway.run_to_read(page.client, workflow_id, run)  # 404 unless its run
     if form is None:
         return await _process_page(
-            page, workflow_id, status_code=403, error=[text(lang, "csrf_failed")]
+            page, workflow_id, run, status_code=403, error=[text(lang, "csrf_failed")]
         )
     who = signed.identity.who
     task_id = field(form, "task_id", 40)
     values = {
         "assign_person": field(form, "person", 80),
-        "assign_reason": field(form, "reason", 1000) if kind == "assign" else "",
-        "cancel_reason": field(form, "reason", 1000) if kind == "cancel" else "",
+        "assign_reason": field(form, "reason", REASON_MAX) if kind == "assign" else "",
+        "cancel_reason": field(form, "reason", REASON_MAX) if kind == "cancel" else "",
     }
     # The same form sent twice (a double click, a reload) is one update with one answer;
     # the same page sent again with other values is a new request.
@@ -261,25 +299,45 @@ async def _act(page: Page, workflow_id: str, kind: str) -> Response:
         return await _process_page(
             page,
             workflow_id,
+            run,
             status_code=err.status,
             error=[err.text(lang)],
             values=values,
         )
     log.info("%s: %s by %s", workflow_id, kind, who)
     done = {"resend": "resent", "assign": "assigned", "cancel": "cancelled"}[kind]
-    return RedirectResponse(f"/proses/{workflow_id}?ok={done}", status_code=303)
+    return RedirectResponse(f"{process_url(workflow_id, run)}?ok={done}", status_code=303)
+
+
+# Each action by id and run, and by id alone (the forms of pages from before runs were in
+# addresses act on the process the id names now).
+
+
+@router.post("/proses/{workflow_id}/{run_id:uuid}/kirim-ulang", response_class=HTMLResponse)
+async def resend_on_run(workflow_id: str, run_id: uuid.UUID, page: PageDep) -> Response:
+    return await _act(page, workflow_id, str(run_id), "resend")
+
+
+@router.post("/proses/{workflow_id}/{run_id:uuid}/tugaskan", response_class=HTMLResponse)
+async def assign_on_run(workflow_id: str, run_id: uuid.UUID, page: PageDep) -> Response:
+    return await _act(page, workflow_id, str(run_id), "assign")
+
+
+@router.post("/proses/{workflow_id}/{run_id:uuid}/batalkan", response_class=HTMLResponse)
+async def cancel_on_run(workflow_id: str, run_id: uuid.UUID, page: PageDep) -> Response:
+    return await _act(page, workflow_id, str(run_id), "cancel")
 
 
 @router.post("/proses/{workflow_id}/kirim-ulang", response_class=HTMLResponse)
 async def resend(workflow_id: str, page: PageDep) -> Response:
-    return await _act(page, workflow_id, "resend")
+    return await _act(page, workflow_id, None, "resend")
 
 
 @router.post("/proses/{workflow_id}/tugaskan", response_class=HTMLResponse)
 async def assign(workflow_id: str, page: PageDep) -> Response:
-    return await _act(page, workflow_id, "assign")
+    return await _act(page, workflow_id, None, "assign")
 
 
 @router.post("/proses/{workflow_id}/batalkan", response_class=HTMLResponse)
 async def cancel(workflow_id: str, page: PageDep) -> Response:
-    return await _act(page, workflow_id, "cancel")
+    return await _act(page, workflow_id, None, "cancel")

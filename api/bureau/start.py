@@ -9,6 +9,7 @@ from starlette.datastructures import FormData
 
 from api.bureau.forms import checked_form, field, short_activity
 from api.bureau.render import LangDep, render_page
+from api.bureau.urls import process_url
 from api.core import gateway
 from api.core.auth import SignedIn, SignedInDep
 from api.core.deps import SettingsDep, TemporalDep, today
@@ -125,7 +126,7 @@ async def start_process(
     try:
         # Taken here, not as a dependency: Temporal out of reach keeps what was typed.
         client = await gateway.client_of(temporal)
-        workflow_id = await gateway.start(client, settings, process)
+        workflow_id, run_id = await gateway.start(client, settings, process)
     except ProcessError as err:
         if err.code == "already_started":
             wid = process.workflow_id()
@@ -147,4 +148,4 @@ async def start_process(
         return _start_page(request, lang, signed, values, status=err.status, error=[err.text(lang)])
     # No waiting for the first task: until the workflow holds it, the banner says it is
     # being prepared.
-    return RedirectResponse(f"/proses/{workflow_id}?ok=started", status_code=303)
+    return RedirectResponse(f"{process_url(workflow_id, run_id)}?ok=started", status_code=303)

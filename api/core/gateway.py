@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
@@ -164,8 +165,9 @@ def summary(process: ProcessInput) -> str:
     return f"IKU {process.year} {process.code}{rev} — {process.title}"[:200]
 
 
-async def start(client: Client, settings: Settings, process: ProcessInput) -> str:
-    """Start one IKU process; refused (409) when its id runs, or ran to its end."""
+async def start(client: Client, settings: Settings, process: ProcessInput) -> tuple[str, str]:
+    """Start one IKU process: its id and run. Refused (409) when its id runs, or ran to its
+    end."""
     workflow_id = process.workflow_id()
     if await process_run(client, workflow_id) is not None:
         # The newest run was refused; the id belongs to the process that ended before it.
@@ -173,7 +175,7 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
             409, "already_started", detail=await _existing_state(client, workflow_id)
         )
     try:
-        await client.start_workflow(
+        handle = await client.start_workflow(
             IkuWorkflow.run,
             WorkflowInput(**process.model_dump()),
             id=workflow_id,
@@ -203,7 +205,7 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> st
     except RPCError as err:
         raise _rpc_error(err, workflow_id) from None
     log.info("%s started by %s", workflow_id, process.started_by)
-    return workflow_id
+    return workflow_id, handle.first_execution_run_id or handle.result_run_id or ""
 
 
 async def _existing_state(client: Client, workflow_id: str) -> str:
@@ -242,16 +244,79 @@ async def process_run(client: Client, workflow_id: str) -> str | None:
     return runs[0].run_id if runs else None
 
 
+# --- a process's run ---------------------------------------------------------------------
+# The pages and the API address a process by its id and run: the id alone may later name a
+# start the workflow refused (the id was taken), or, after a run Temporal itself ended, a new
+# process. A run of a long process continues as new now and then: any run of its chain
+# addresses it, and is read at the chain's latest run.
+RUN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+async def current_run(client: Client, workflow_id: str) -> str:
+    """The run an address by id alone means: the process's (``process_run``)."""
+    check_workflow_id(workflow_id)
+    run = await process_run(client, workflow_id)
+    if run is not None:
+        return run
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        raise _rpc_error(err, workflow_id) from None
+    return described.run_id
+
+
+async def run_to_read(client: Client, workflow_id: str, run: str) -> str:
+    """The run to read for the address (id, ``run``): ``run``, or the latest of its chain
+    when it continued as new. 404 ``run_not_found`` unless ``run`` is a process's run
+    under this id (unknown, or a start refused because the id was taken)."""
+    check_workflow_id(workflow_id)
+    if not RUN_ID.fullmatch(run):
+        raise ProcessError(404, "run_not_found")
+    described = await _describe_run(client, workflow_id, run)
+    if described is None or described.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
+        raise ProcessError(404, "run_not_found")
+    if described.status is not WorkflowExecutionStatus.CONTINUED_AS_NEW:
+        return run
+    chain = _first_run(described)
+    async for execution in client.list_workflows(
+        f"WorkflowId = '{workflow_id}'", rpc_timeout=RPC_TIMEOUT
+    ):
+        if execution.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            continue
+        later = await _describe_run(client, workflow_id, execution.run_id)
+        if later is not None and _first_run(later) == chain:
+            return execution.run_id
+    return run  # its successor is not listed yet: the run as it handed over
+
+
+async def _describe_run(
+    client: Client, workflow_id: str, run: str
+) -> WorkflowExecutionDescription | None:
+    try:
+        return await client.get_workflow_handle(workflow_id, run_id=run).describe(
+            rpc_timeout=RPC_TIMEOUT
+        )
+    except RPCError as err:
+        if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
+            return None
+        raise _rpc_error(err, workflow_id) from None
+
+
+def _first_run(described: WorkflowExecutionDescription) -> str:
+    return described.raw_description.workflow_execution_info.first_run_id or described.run_id
+
+
 async def _handle(client: Client, workflow_id: str) -> WorkflowHandle[Any, Any]:
     return client.get_workflow_handle(workflow_id, run_id=await process_run(client, workflow_id))
 
 
-async def status(client: Client, workflow_id: str) -> StatusView:
+async def status(client: Client, workflow_id: str, run_id: str | None = None) -> StatusView:
+    """``run_id``: exactly that run (from ``run_to_read``); else the process the id names."""
     check_workflow_id(workflow_id)
-    handle = client.get_workflow_handle(workflow_id)
+    handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
         view: StatusView = await handle.query(IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT)
-        if view.history:
+        if view.history or run_id is not None:
             return view
         # Nothing recorded: a run just starting, or a start refused because the id belongs
         # to a process that ended (then that process is the one to show).
@@ -269,11 +334,16 @@ async def status(client: Client, workflow_id: str) -> StatusView:
         raise unavailable() from None
 
 
-async def stopped_by_temporal(client: Client, workflow_id: str) -> bool:
+async def stopped_by_temporal(client: Client, workflow_id: str, run_id: str | None = None) -> bool:
     """Whether Temporal itself ended the run (terminated, failed, timed out): the record
     then still says running, and nothing can be done on it any more."""
     try:
-        described = await (await _handle(client, workflow_id)).describe(rpc_timeout=RPC_TIMEOUT)
+        handle = (
+            client.get_workflow_handle(workflow_id, run_id=run_id)
+            if run_id
+            else await _handle(client, workflow_id)
+        )
+        described = await handle.describe(rpc_timeout=RPC_TIMEOUT)
     except RPCError:
         return False
     return described.status not in (

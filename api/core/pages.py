@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.core.i18n import Lang, text
 from api.core.problems import PageError
+from common import formats
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 # Read once: the Content-Security-Policy names this exact text by its hash.
@@ -24,6 +25,21 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# The forms' maxlength, min and max: the limits the models check, from common.formats.
+_env.globals["limits"] = {
+    name.lower(): getattr(formats, name)
+    for name in (
+        "CODE_MAX",
+        "TITLE_MAX",
+        "NOTE_MAX",
+        "REMARK_MAX",
+        "REASON_MAX",
+        "SOP_NUMBER_MAX",
+        "YEAR_MIN",
+        "YEAR_MAX",
+        "REVISION_MAX",
+    )
+}
 
 
 def render(

@@ -10,7 +10,7 @@ from datetime import date
 from common import catalogue
 from common.catalogue import DEFAULT_LANG, acting_label
 from common.directory import Directory, DirectoryError, Person, load_directory
-from common.models import Assignee, Deputy, Task, TaskView
+from common.models import Assignee, Deputy, StepKind, Task, TaskView
 from common.settings import Settings
 from workflows import sop
 from workflows.rules import Acting, acting_for
@@ -77,9 +77,10 @@ class People:
 
     def unit_staff(self, person_id: str) -> list[Person]:
         """Who may be named to the drafting team by ``person_id``: the active staff of their
-        unit (everyone active, when the directory gives them no unit), never the leaders
-        above the bureau the SOP sends the draft to (Sekjen, Menteri)."""
-        active = [p for p in self.selectable() if not _ABOVE_THE_UNIT & set(p.roles)]
+        unit (everyone active, when the directory gives them no unit), never an official
+        who reviews the draft (Kasubbag to Menteri): nobody approves a version they wrote,
+        so a reviewer in the team would leave their own review step with nobody to act."""
+        active = [p for p in self.selectable() if not _REVIEWERS & set(p.roles)]
         me = self.directory.person(person_id) if self.directory else None
         if me is None or not me.unit:
             return active
@@ -93,8 +94,8 @@ class People:
         return f"{acting_label(deputy.kind)}: {self.who_name(deputy.person)}"
 
 
-# The roles above the bureau: they receive the draft, they do not draft it.
-_ABOVE_THE_UNIT = frozenset({"sekjen", "menteri"})
+# The roles that review what the team drafts: they do not draft it.
+_REVIEWERS = frozenset(s.role for s in sop.STEPS if s.kind is StepKind.REVIEW)
 
 
 def _assignee(task: TaskView, person: str) -> Assignee:

@@ -136,14 +136,15 @@ class View:
 
     # --- documents -----------------------------------------------------------------------
 
-    def documents(self, status: StatusView, workflow_id: str) -> list[dict[str, Any]]:
+    def documents(self, status: StatusView, page_url: str) -> list[dict[str, Any]]:
+        """``page_url``: the process page's address (id and run); a version is below it."""
         # The SOP's kinds in its order, then any other kind the record holds.
         kinds = dict.fromkeys([*sop.DOC_KINDS, *(d.kind for d in status.documents)])
         versions = Versions(
             self.lang,
             self.name,
             self.short,
-            lambda d: f"/proses/{workflow_id}/dokumen/{d.ref.sha256}",
+            lambda d: f"{page_url}/dokumen/{d.ref.sha256}",
         )
         return versions.groups(status, kinds)
 

@@ -36,7 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.core.gateway import WORKFLOW_TYPE, ProcessError, unavailable
 from common import search_attributes as sa
-from common.formats import CODE_PATTERN
+from common.formats import CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from common.models import Model, PersonId
 from workflows import sop
 
@@ -85,7 +85,7 @@ class Filters(BaseModel):
     """What the list may be narrowed by; every field is optional."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
     code: Code | None = None
     step: int | None = Field(default=None, ge=1, le=len(sop.STEPS))
     role: str | None = None
@@ -320,6 +320,8 @@ async def search(client: Client, filters: Filters, words: str, *, limit: int) ->
     rows: list[ProcessRow] = []
     try:
         async for execution in iterator:
+            if execution.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
+                continue  # a refused start is no process (see list_page)
             row = await _row(execution)
             if matches(row, words):
                 if len(rows) == limit:

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from api.core.gateway import WORKFLOW_ID
 from api.core.visibility import ProcessRow
-from common.formats import CODE_PATTERN, TASK_ID_PATTERN
+from common.formats import CODE_PATTERN, REVISION_MAX, TASK_ID_PATTERN, YEAR_MAX, YEAR_MIN
 from common.models import Decision, Model, PersonId, Reason, RequiredReason, SopNumber, Title
 from common.sop_identity import check_sop_number
 
@@ -25,7 +25,7 @@ Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN)]
 class StartBody(Model):
     """A new IKU process. Its id is ``iku-<year>-<code>``, with ``-rev<n>`` for a revision."""
 
-    year: int = Field(ge=2000, le=2100, examples=[2027])
+    year: int = Field(ge=YEAR_MIN, le=YEAR_MAX, examples=[2027])
     code: Code = Field(examples=["kemnaker"])
     title: Title = Field(examples=["IKU Kementerian Ketenagakerjaan 2027"])
     # The SOP's registered number; left out, the deployment's (IKU_SOP_NUMBER). A template
@@ -33,11 +33,15 @@ class StartBody(Model):
     sop_number: Annotated[SopNumber, AfterValidator(check_sop_number)] | None = Field(
         default=None, examples=["1/123/OT.04.00/XI/2026"]
     )
-    revision: int = Field(default=0, ge=0, le=99)
+    revision: int = Field(default=0, ge=0, le=REVISION_MAX)
 
 
 class Started(Model):
     workflow_id: WorkflowId
+    run_id: str = Field(
+        description="The process's run: with the id, its address for good (`?run_id=` on "
+        "the API, `/proses/<id>/<run>` for the page)"
+    )
     status_url: str
     page_url: str
 

@@ -10,18 +10,20 @@ failure of the process rises as a ``ProcessError``, and ``api.core.answers`` wor
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
+from temporalio.client import Client
 
 from api.core import gateway, visibility
 from api.core.auth import ApiIdentityDep, Identity
 from api.core.deps import ClientDep, CountsDep, PageTokensDep, SettingsDep
 from api.core.downloads import content_disposition
-from api.core.gateway import WORKFLOW_ID
+from api.core.gateway import RUN_ID, WORKFLOW_ID
 from api.core.json_errors import ApiProblem, Problem
 from api.core.visibility import Filters, StateFilter
 from api.rest.models import (
@@ -37,9 +39,15 @@ from api.rest.models import (
 )
 from api.rest.strict_query import no_unknown_query
 from common.archive_store import check_archive, iter_zip_archive, open_archive_store
-from common.documents import DocumentTooLarge, EmptyDocument, display_name, open_document_store
+from common.documents import (
+    DocumentTooLarge,
+    EmptyDocument,
+    StagedDocument,
+    display_name,
+    open_document_store,
+)
 from common.filetypes import UnsupportedDocument
-from common.formats import CODE_PATTERN
+from common.formats import CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from common.models import (
     Assignment,
     CancelRequest,
@@ -66,7 +74,7 @@ _DESCRIPTIONS = {
     400: "`unknown_host`: the Host header is not one this deployment serves",
     401: "No or a wrong bearer token",
     403: "The token's identity may not do this",
-    404: "No such process (or archive)",
+    404: "No such process (`not_found`), no such run of it (`run_not_found`), or no archive",
     409: "The process or task is not in a state that allows this",
     413: "The file is larger than the upload limit",
     415: "The file is not one of the accepted document types",
@@ -94,6 +102,15 @@ ProcessId = Annotated[
         examples=["iku-2027-kemnaker"],
     ),
 ]
+RunId = Annotated[
+    str | None,
+    Query(
+        pattern=RUN_ID.pattern,
+        description="The process's run (`run_id` of the start's answer and of the list). "
+        "Given, it must be a run of this process (404 `run_not_found` otherwise: say a "
+        "start refused because the id was taken); without it, the process the id names.",
+    ),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -104,6 +121,12 @@ IdempotencyKey = Annotated[
         "without a code) too: retry those with a new key.",
     ),
 ]
+
+
+async def _run(client: Client, workflow_id: str, run_id: str | None) -> str | None:
+    """The run to read for ``run_id`` (404 unless it is this process's), or None: the
+    process the id names."""
+    return None if run_id is None else await gateway.run_to_read(client, workflow_id, run_id)
 
 
 def _ops_only(identity: Identity) -> None:
@@ -125,41 +148,39 @@ async def start_process(
     body: StartBody, client: ClientDep, settings: SettingsDep, identity: ApiIdentityDep
 ) -> Started:
     process = ProcessInput(**body.model_dump(exclude_none=True), started_by=identity.who)
-    workflow_id = await gateway.start(client, settings, process)
+    workflow_id, run_id = await gateway.start(client, settings, process)
     return Started(
         workflow_id=workflow_id,
-        status_url=f"/api/processes/{workflow_id}",
-        page_url=f"/proses/{workflow_id}",
+        run_id=run_id,
+        status_url=f"/api/processes/{workflow_id}?run_id={run_id}",
+        page_url=f"/proses/{workflow_id}/{run_id}",
     )
 
 
+Year = Annotated[int | None, Query(ge=YEAR_MIN, le=YEAR_MAX)]
+CodeQ = Annotated[str | None, Query(pattern=CODE_PATTERN)]
+Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
+Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
+
+
 def _filters(
-    year: int | None,
-    code: str | None,
-    step: int | None,
-    role: str | None,
-    assignee: str | None,
-    overdue: bool | None,
-    state: StateFilter | None,
+    year: Year = None,
+    code: CodeQ = None,
+    step: Step = None,
+    role: RoleQ = None,
+    assignee: Assignee = None,
+    overdue: bool | None = None,
 ) -> Filters:
+    """The filters the list and the counts share (the list adds the state)."""
     try:
         return Filters(
-            year=year,
-            code=code,
-            step=step,
-            role=role,
-            assignee=assignee,
-            overdue=overdue,
-            state=state,
+            year=year, code=code, step=step, role=role, assignee=assignee, overdue=overdue
         )
     except ValidationError as err:  # the query parameters are checked first; belt and braces
         raise ApiProblem(422, "invalid_request") from err
 
 
-Year = Annotated[int | None, Query(ge=2000, le=2100)]
-CodeQ = Annotated[str | None, Query(pattern=CODE_PATTERN)]
-Step = Annotated[int | None, Query(ge=1, le=len(sop.STEPS))]
-Assignee = Annotated[PersonId | None, Query(description="A directory id, e.g. p-003")]
+FiltersDep = Annotated[Filters, Depends(_filters)]
 
 
 @router.get(
@@ -172,17 +193,12 @@ async def list_processes(
     client: ClientDep,
     tokens: PageTokensDep,
     _: ApiIdentityDep,
-    year: Year = None,
-    code: CodeQ = None,
-    step: Step = None,
-    role: RoleQ = None,
-    assignee: Assignee = None,
-    overdue: bool | None = None,
+    shared: FiltersDep,
     state: StateFilter | None = None,
     page_token: Annotated[str | None, Query(max_length=visibility.MAX_TOKEN_CHARS)] = None,
     page_size: Annotated[int, Query(ge=1, le=visibility.MAX_PAGE_SIZE)] = 25,
 ) -> ProcessList:
-    filters = _filters(year, code, step, role, assignee, overdue, state)
+    filters = shared.model_copy(update={"state": state})
     page = await visibility.list_page(
         client, filters, tokens, page_size=page_size, token=page_token
     )
@@ -199,14 +215,8 @@ async def count_processes(
     client: ClientDep,
     counts: CountsDep,
     _: ApiIdentityDep,
-    year: Year = None,
-    code: CodeQ = None,
-    step: Step = None,
-    role: RoleQ = None,
-    assignee: Assignee = None,
-    overdue: bool | None = None,
+    filters: FiltersDep,
 ) -> ProcessCounts:
-    filters = _filters(year, code, step, role, assignee, overdue, None)
     found = await counts.counts(client, filters)
     return ProcessCounts(
         by_step={str(k): v for k, v in found.by_step.items()},
@@ -226,9 +236,34 @@ async def count_processes(
     summary="Where a process stands: task, documents, paraf, signature, riwayat",
 )
 async def process_status(
-    workflow_id: ProcessId, client: ClientDep, _: ApiIdentityDep
+    workflow_id: ProcessId, client: ClientDep, _: ApiIdentityDep, run_id: RunId = None
 ) -> StatusView:
-    return await gateway.status(client, workflow_id)
+    return await gateway.status(client, workflow_id, await _run(client, workflow_id, run_id))
+
+
+@dataclass(frozen=True)
+class Acting:
+    """What every action on one process has: its id (the run, when given, checked), the
+    Temporal client, who asks, and the request's Idempotency-Key."""
+
+    workflow_id: str
+    client: Client
+    identity: Identity
+    key: str | None
+
+
+async def _acting(
+    workflow_id: ProcessId,
+    client: ClientDep,
+    identity: ApiIdentityDep,
+    idempotency_key: IdempotencyKey = None,
+    run_id: RunId = None,
+) -> Acting:
+    await _run(client, workflow_id, run_id)  # 404 unless the process is that run's
+    return Acting(workflow_id, client, identity, idempotency_key)
+
+
+ActingDep = Annotated[Acting, Depends(_acting)]
 
 
 @router.post(
@@ -241,19 +276,12 @@ async def process_status(
     "the archive could not be built (archive_error says why); the "
     "archiving step is open again, in next_task.",
 )
-async def decide(
-    workflow_id: ProcessId,
-    body: DecideBody,
-    client: ClientDep,
-    settings: SettingsDep,
-    identity: ApiIdentityDep,
-    idempotency_key: IdempotencyKey = None,
-) -> DecisionResult:
-    _ops_only(identity)
+async def decide(body: DecideBody, on: ActingDep, settings: SettingsDep) -> DecisionResult:
+    _ops_only(on.identity)
     # The record names who typed it in, whatever the body says.
-    decision = Decision.model_validate({**body.model_dump(), "via": identity.who})
+    decision = Decision.model_validate({**body.model_dump(), "via": on.identity.who})
     return await gateway.decide(
-        client, workflow_id, decision, idempotency_key, wait=settings.decision_wait_seconds
+        on.client, on.workflow_id, decision, on.key, wait=settings.decision_wait_seconds
     )
 
 
@@ -263,20 +291,11 @@ async def decide(
     responses=problem_responses(403, 404, 409),
     summary="Give the current task to a person from the directory (ops)",
 )
-async def assign(
-    workflow_id: ProcessId,
-    body: AssignBody,
-    client: ClientDep,
-    identity: ApiIdentityDep,
-    idempotency_key: IdempotencyKey = None,
-) -> StatusView:
-    _ops_only(identity)
-    return await gateway.assign(
-        client,
-        workflow_id,
-        Assignment(task_id=body.task_id, person=body.person, by=identity.who, reason=body.reason),
-        idempotency_key,
-    )
+async def assign(body: AssignBody, on: ActingDep) -> StatusView:
+    _ops_only(on.identity)
+    who = on.identity.who
+    assignment = Assignment(task_id=body.task_id, person=body.person, by=who, reason=body.reason)
+    return await gateway.assign(on.client, on.workflow_id, assignment, on.key)
 
 
 @router.post(
@@ -285,19 +304,9 @@ async def assign(
     responses=problem_responses(403, 404, 409),
     summary="Mail the current task again, with fresh links (bureau and ops)",
 )
-async def resend(
-    workflow_id: ProcessId,
-    body: ResendBody,
-    client: ClientDep,
-    identity: ApiIdentityDep,
-    idempotency_key: IdempotencyKey = None,
-) -> StatusView:
-    return await gateway.resend(
-        client,
-        workflow_id,
-        ResendRequest(task_id=body.task_id, by=identity.who),
-        idempotency_key,
-    )
+async def resend(body: ResendBody, on: ActingDep) -> StatusView:
+    request = ResendRequest(task_id=body.task_id, by=on.identity.who)
+    return await gateway.resend(on.client, on.workflow_id, request, on.key)
 
 
 @router.post(
@@ -306,17 +315,10 @@ async def resend(
     responses=problem_responses(403, 404, 409),
     summary="End the process, with a reason; everyone involved is told (ops)",
 )
-async def cancel(
-    workflow_id: ProcessId,
-    body: CancelBody,
-    client: ClientDep,
-    identity: ApiIdentityDep,
-    idempotency_key: IdempotencyKey = None,
-) -> StatusView:
-    _ops_only(identity)
-    return await gateway.cancel(
-        client, workflow_id, CancelRequest(by=identity.who, reason=body.reason), idempotency_key
-    )
+async def cancel(body: CancelBody, on: ActingDep) -> StatusView:
+    _ops_only(on.identity)
+    request = CancelRequest(by=on.identity.who, reason=body.reason)
+    return await gateway.cancel(on.client, on.workflow_id, request, on.key)
 
 
 # --- the archive -----------------------------------------------------------------------------
@@ -329,9 +331,15 @@ async def cancel(
     summary="The archive bag of a finished process, validated now",
 )
 async def archive(
-    workflow_id: ProcessId, client: ClientDep, settings: SettingsDep, _: ApiIdentityDep
+    workflow_id: ProcessId,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: ApiIdentityDep,
+    run_id: RunId = None,
 ) -> ArchiveReport:
-    status = await gateway.status(client, workflow_id)
+    # The download is addressed by the run, so it stays on this process's bag.
+    run = run_id or await gateway.current_run(client, workflow_id)
+    status = await gateway.status(client, workflow_id, await _run(client, workflow_id, run))
     name = await gateway.archive_name(settings, status)
     valid, problem, _ = await asyncio.to_thread(check_archive, open_archive_store(settings), name)
     info = status.archive
@@ -344,7 +352,7 @@ async def archive(
         valid_when_built=info.valid,
         valid_now=valid,
         problem=problem,
-        download_url=f"/api/processes/{workflow_id}/archive.zip",
+        download_url=f"/api/processes/{workflow_id}/archive.zip?run_id={run}",
     )
 
 
@@ -355,9 +363,13 @@ async def archive(
     summary="Download the archive bag as a zip",
 )
 async def archive_zip(
-    workflow_id: ProcessId, client: ClientDep, settings: SettingsDep, _: ApiIdentityDep
+    workflow_id: ProcessId,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: ApiIdentityDep,
+    run_id: RunId = None,
 ) -> StreamingResponse:
-    status = await gateway.status(client, workflow_id)
+    status = await gateway.status(client, workflow_id, await _run(client, workflow_id, run_id))
     name = await gateway.archive_name(settings, status)
     return StreamingResponse(
         iter_zip_archive(open_archive_store(settings), name),
@@ -398,6 +410,9 @@ async def store_document(
     _ops_only(identity)
     store = open_document_store(settings)
     spool = store.spool(settings.max_upload_bytes)
+    staged: StagedDocument | None = None
+    # As a task form's files: spooled and judged first, then staged, and the store's only
+    # when every check passed; a request that fails at any point leaves nothing behind.
     try:
         try:
             async for chunk in request.stream():
@@ -413,8 +428,13 @@ async def store_document(
         except UnsupportedDocument as err:
             raise ApiProblem(415, "unsupported_document", detail=err.message) from None
         try:
-            return await asyncio.to_thread(spool.commit, display_name(name), media_type)
+            staged = await asyncio.to_thread(spool.stage, display_name(name), media_type)
         except EmptyDocument:
             raise ApiProblem(422, "empty_document") from None
+        ref = await asyncio.to_thread(staged.commit)
+        staged = None  # the store's now
+        return ref
     finally:
+        if staged is not None:
+            await asyncio.to_thread(staged.discard)
         spool.discard()

@@ -42,6 +42,7 @@ from common.models import (
     TaskView,
 )
 from common.settings import Settings
+from common.sop_identity import header_line
 from common.workcalendar import WorkCalendar
 from workflows import sop
 
@@ -78,6 +79,11 @@ def task_page(
     return {
         "process": status.process,
         "sop_name": sop.SOP_HEADER["name_en" if lang == "en" else "nama_sop"],
+        # As the mail's header says it: the number (or that it is not yet registered) and
+        # the dates of approval and revision from the deployment's settings.
+        "sop_line": header_line(
+            status.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, lang
+        ),
         "step": {
             "number": step.number,
             "total": len(sop.STEPS),

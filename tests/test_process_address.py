@@ -1,0 +1,139 @@
+"""A process is addressed by its id and run: the bureau's list, the start's answer, the API
+and the mails carry the run; an address by id alone is sent on to the process's run; a run
+that is not the process's is a 404; an archived process keeps its page and its archive at
+its id and run when someone starts its id again."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+import zipfile
+
+import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.common import WorkflowIDReusePolicy
+
+from common.models import WorkflowInput
+from tests.bureau import api, eventually, signed_in
+from tests.conftest import MailBox
+from tests.scenario import Scenario
+from tests.test_bureau_api import problem
+from tests.web import Web
+from workflows.iku import IkuWorkflow
+
+pytestmark = pytest.mark.devserver
+
+RUN_NOT_FOUND = "tidak pernah berjalan dengan nomor run tersebut"
+
+
+async def test_an_archived_process_stays_at_its_id_and_run_when_its_id_is_started_again(
+    dev_env, web: Web, mail: MailBox
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.walk_to_end()
+    await p.result()
+    run = (await dev_env.client.get_workflow_handle(p.id).describe()).run_id
+    # Someone starts the id again, allowing duplicates: the workflow refuses that run.
+    again = await dev_env.client.start_workflow(
+        IkuWorkflow.run,
+        WorkflowInput(**p.process.model_dump()),
+        id=p.id,
+        task_queue=web.settings.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
+    with pytest.raises(WorkflowFailureError):
+        await again.result()
+    refused = again.result_run_id
+    assert refused and refused != run
+    page_url = f"/proses/{p.id}/{run}"
+
+    # The bureau's mail of the archive links the archive page by id and run.
+    def archive_mailed() -> None:
+        told = [
+            m
+            for m in mail.messages
+            if m["X-IKU-Workflow-Id"] == p.id
+            and m["X-IKU-Kind"] == "archived"
+            and m["To"].addresses[0].addr_spec == web.settings.bureau_email
+        ]
+        assert told, "the archive mail is not in yet"
+        body = told[0].get_body(("plain",))
+        assert body is not None
+        assert f"{web.settings.public_base_url}{page_url}/arsip" in body.get_content()
+
+    await eventually(archive_mailed)
+
+    async with signed_in(web, "bureau") as biro:
+        # The list links the process by its id and run (not the refused start's).
+        async def listed() -> None:
+            found = await biro.page("/proses", cari=p.process.code)
+            links = re.findall(r'<a class="pid" href="([^"]+)"', found.response.text)
+            assert links == [page_url], links
+
+        await eventually(listed, 10)
+
+        # An address by id alone is sent on to the run, with its query kept.
+        moved = await biro.http.get(f"/proses/{p.id}", params={"lang": "en"})
+        assert moved.status_code == 307
+        assert moved.headers["location"] == f"{page_url}?lang=en"
+        moved = await biro.http.get(f"/proses/{p.id}/arsip")
+        assert moved.status_code == 307 and moved.headers["location"] == f"{page_url}/arsip"
+
+        # The process page and its archive, by id and run.
+        shown = await biro.page(page_url)
+        assert shown.status == 200 and "Diarsipkan" in shown.text
+        assert f'href="{page_url}/arsip"' in shown.response.text
+        archive = await biro.page(f"{page_url}/arsip")
+        assert archive.status == 200 and "Arsip utuh" in archive.text
+        assert f'href="{page_url}/arsip.zip"' in archive.response.text
+        zipped = await biro.http.get(f"{page_url}/arsip.zip")
+        assert zipped.status_code == 200
+        assert zipfile.ZipFile(io.BytesIO(zipped.content)).namelist()
+
+        # The refused start's run, and a run that never was, are no page of this process.
+        for other in (refused, str(uuid.uuid4())):
+            for tail in ("", "/arsip", "/arsip.zip"):
+                missing = await biro.http.get(f"/proses/{p.id}/{other}{tail}")
+                assert missing.status_code == 404, (other, tail)
+                if tail != "/arsip.zip":
+                    assert RUN_NOT_FOUND in missing.text
+            acted = await biro.post(
+                f"/proses/{p.id}/{other}/kirim-ulang", {"task_id": "s16-016"}, shown
+            )
+            assert acted.status == 404 and RUN_NOT_FOUND in acted.text
+
+    async with api(web, "bureau") as client:
+        status = await client.get(f"/api/processes/{p.id}", params={"run_id": run})
+        assert status.status_code == 200 and status.json()["state"] == "archived"
+        problem(
+            await client.get(f"/api/processes/{p.id}", params={"run_id": refused}),
+            404,
+            "run_not_found",
+        )
+        problem(
+            await client.get(f"/api/processes/{p.id}/archive", params={"run_id": refused}),
+            404,
+            "run_not_found",
+        )
+        problem(
+            await client.post(
+                f"/api/processes/{p.id}/resend",
+                params={"run_id": str(uuid.uuid4())},
+                json={"task_id": "s16-016"},
+            ),
+            404,
+            "run_not_found",
+        )
+        problem(
+            await client.get(f"/api/processes/{p.id}", params={"run_id": "bukan-run"}),
+            422,
+            "invalid_request",
+        )
+        # The archive's answer links its zip by the run, id alone or not.
+        report = await client.get(f"/api/processes/{p.id}/archive")
+        assert report.status_code == 200, report.text
+        assert report.json()["download_url"] == f"/api/processes/{p.id}/archive.zip?run_id={run}"
+        assert (await client.get(report.json()["download_url"])).status_code == 200
+        rows = (await client.get("/api/processes", params={"code": p.process.code})).json()
+        assert [(r["workflow_id"], r["run_id"]) for r in rows["items"]] == [(p.id, run)]
