@@ -32,16 +32,17 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
 
     await eventually(archived, 30)
     status = await p.status()
+    base = f"/proses/{p.id}/{(await p.handle.describe()).run_id}"
     async with signed_in(web, "bureau") as biro:
         page = await biro.page(f"/proses/{p.id}")
         assert page.status == 200, page.text
         sheets = LEMBAR.findall(page.response.text)
         # One per review: steps 2, 3, 7 and the paraf and signature at 8–11.
         assert len(sheets) == 7
-        assert f'href="/proses/{p.id}/riwayat.pdf"' in page.response.text
+        assert f'href="{base}/riwayat.pdf"' in page.response.text
 
         karo = next(h for h in status.history if h.step == 9 and h.checklist)
-        got = await biro.http.get(f"/proses/{p.id}/lembar-pemeriksaan/{karo.task_id}.pdf")
+        got = await biro.http.get(f"{base}/lembar-pemeriksaan/{karo.task_id}.pdf")
         assert got.status_code == 200
         assert got.headers["content-type"] == "application/pdf"
         assert got.headers["content-disposition"].startswith("inline; ")
@@ -51,17 +52,22 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
         for expected in ("Lembar Pemeriksaan", "Langkah 9", "Dr. Bambang Sutrisno", "Paraf"):
             assert expected in text, expected
 
-        whole = await biro.http.get(f"/proses/{p.id}/riwayat.pdf")
+        whole = await biro.http.get(f"{base}/riwayat.pdf")
         assert whole.status_code == 200 and whole.headers["content-type"] == "application/pdf"
         assert whole.headers["content-disposition"].startswith("inline; ")
         text = rendered(whole.content, tmp_path, "riwayat")
         for expected in ("Riwayat Proses", "Ir. Sri Hartati", "Disetujui", "Diarsipkan"):
             assert expected in text, expected
 
+        # An address by id alone is sent on to the process's run, as the other pages.
+        moved = await biro.http.get(f"/proses/{p.id}/riwayat.pdf")
+        assert moved.status_code == 307
+        assert moved.headers["location"] == f"{base}/riwayat.pdf"
+
         # Not a review of this process (a hand-over, a made-up task): not found, said so.
         handover = next(h for h in status.history if h.step == 12 and h.task_id)
         for task in (handover.task_id, "s99-999", "bukan-tugas"):
-            missing = await biro.http.get(f"/proses/{p.id}/lembar-pemeriksaan/{task}.pdf")
+            missing = await biro.http.get(f"{base}/lembar-pemeriksaan/{task}.pdf")
             assert missing.status_code == 404, task
             assert "Lembar Pemeriksaan ini tidak ada" in missing.text
 
@@ -69,11 +75,11 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
         archive = await biro.page(f"/proses/{p.id}/arsip")
         assert archive.status == 200, archive.text
         assert len(LEMBAR.findall(archive.response.text)) == 7
-        assert f'href="/proses/{p.id}/riwayat.pdf"' in archive.response.text
+        assert f'href="{base}/riwayat.pdf"' in archive.response.text
 
     # Without signing in: to the sign-in page, as the process page.
     async with anonymous(web) as http:
-        refused = await http.get(f"/proses/{p.id}/lembar-pemeriksaan/{karo.task_id}.pdf")
+        refused = await http.get(f"{base}/lembar-pemeriksaan/{karo.task_id}.pdf")
         assert refused.status_code == 302
         assert refused.headers["location"].startswith("/masuk?next=/")
 

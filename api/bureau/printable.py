@@ -11,8 +11,8 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.bureau.render import LangDep
 from api.bureau.archive import run_status, to_run
+from api.bureau.render import LangDep
 from api.core.auth import SignedInDep
 from api.core.deps import ClientDep, PeopleDep
 from api.core.downloads import content_disposition
