@@ -24,6 +24,9 @@ PROCESSES = 20
 
 
 @pytest.mark.timeout(600)
+# On PostgreSQL only, where writers truly run side by side: a few minutes each, and the
+# in-process tests of the same guarantees run on SQLite too.
+@pytest.mark.parametrize("reporting_settings", ["postgresql"], indirect=True)
 async def test_twenty_ikus_the_minister_signs_at_the_same_moment_get_twenty_consecutive_numbers(
     dev_env: WorkflowEnvironment, reporting_settings: Settings
 ) -> None:

@@ -142,6 +142,9 @@ async def killed_retries(p: Scenario) -> int:
 
 
 @pytest.mark.timeout(1200)
+# On PostgreSQL only, where writers truly run side by side: a few minutes each, and the
+# in-process tests of the same guarantees run on SQLite too.
+@pytest.mark.parametrize("reporting_settings", ["postgresql"], indirect=True)
 async def test_a_worker_killed_mid_write_and_again_and_again_records_each_event_once(
     reporting_settings: Settings,
     request: pytest.FixtureRequest,
