@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from PIL import ImageFile
 
-from common.catalogue import EVENTS
+from common.catalogue import ACTIONS_DONE, EVENTS, acting_label
 from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import Action, HistoryEntry, HistoryEvent, StatusView
@@ -20,13 +21,6 @@ _env = Environment(
     autoescape=True,
     undefined=StrictUndefined,
 )
-_ACTIONS = {
-    Action.SUBMIT: "Dikirim",
-    Action.APPROVE: "Disetujui",
-    Action.RETURN: "Dikembalikan untuk diperbaiki",
-    Action.HAND_OVER: "Diserahkan",
-    Action.ARCHIVE: "Diarsipkan",
-}
 
 Names = Callable[[str | None], str]
 
@@ -34,14 +28,23 @@ Names = Callable[[str | None], str]
 def _pdf(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML  # imported late: pango is loaded only when a PDF is made
 
+    # Importing WeasyPrint lets Pillow accept truncated images in the whole process; the
+    # web layer's upload check must refuse them, and our templates' images are whole.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+
     html = _env.get_template(template).render(header=SOP_HEADER, **context)
     return HTML(string=html).write_pdf()
+
+
+def _decision(action: Action | None) -> str:
+    """The decision as the record words it: "Disetujui", "Dikembalikan untuk diperbaiki"."""
+    return label_of(ACTIONS_DONE, action.value).capitalize() if action else ""
 
 
 def _who(entry: HistoryEntry, names: Names) -> str:
     who = names(entry.person)
     if entry.acting_for and entry.acting_kind:
-        who += f" ({entry.acting_kind.capitalize()}. {names(entry.acting_for)})"
+        who += f" ({acting_label(entry.acting_kind)} {names(entry.acting_for)})"
     return who
 
 
@@ -71,7 +74,7 @@ def lembar_pemeriksaan(status: StatusView, entry: HistoryEntry, names: Names) ->
             "entry": entry,
             "who": _who(entry, names),
             "when": format_when(entry.at),
-            "decision": _ACTIONS.get(entry.action, "") if entry.action else "",
+            "decision": _decision(entry.action),
             "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
             "documents": entry.documents,
             "mark": mark,
@@ -87,7 +90,7 @@ def riwayat(status: StatusView, names: Names) -> bytes:
                 "who": _who(h, names),
                 "when": format_when(h.at),
                 "round": h.round,
-                "decision": _ACTIONS.get(h.action, "") if h.action else "",
+                "decision": _decision(h.action),
                 "note": h.note,
             }
             for h in status.history

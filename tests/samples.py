@@ -195,6 +195,13 @@ def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">L", len(data)) + kind + data + struct.pack(">L", zlib.crc32(kind + data))
 
 
+def png_undecodable() -> bytes:
+    """A PNG whose chunks are whole but whose pixel data is not a deflate stream."""
+    broken = b"\x78\x9c" + b"\x00" * 16  # a zlib header, then no valid deflate stream
+    header = png(2, 2)[8:33]
+    return b"\x89PNG\r\n\x1a\n" + header + png_chunk(b"IDAT", broken) + png_chunk(b"IEND", b"")
+
+
 def png_with_text(text: str, *, compressed: bool = False) -> bytes:
     """``png()`` with a ``Comment`` text chunk (``zTXt`` when ``compressed``)."""
     if compressed:

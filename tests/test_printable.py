@@ -12,8 +12,10 @@ from PIL import Image
 from temporalio.testing import WorkflowEnvironment
 
 from common.directory import load_directory
+from common.filetypes import UnsupportedDocument, detect_media_type
 from common.settings import Settings
 from signing.printable import lembar_pemeriksaan, reviews, riwayat
+from tests import samples
 from tests.scenario import Scenario
 
 pytestmark = pytest.mark.skipif(
@@ -84,3 +86,11 @@ async def test_each_review_prints_its_lembar_pemeriksaan_and_the_riwayat_prints_
         "Proses dimulai",
     ):
         assert expected in text, expected
+
+    # Typesetting loads WeasyPrint, which would let Pillow take truncated images in the
+    # whole process: the web layer's upload check still refuses pixels that do not decode.
+    broken = tmp_path / "rusak.png"
+    broken.write_bytes(samples.png_undecodable())
+    with pytest.raises(UnsupportedDocument) as refused:
+        detect_media_type(broken)
+    assert refused.value.code == "corrupt"
