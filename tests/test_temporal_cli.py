@@ -192,13 +192,26 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     draft = await cli.store("draf_iku", "draf-iku.pdf", samples.pdf("Draf IKU"))
     await decide(TIM_ANGGOTA, "submit", documents=[draft])
     await decide(KASUBAG, "approve", "Sesuai.")
-    await decide(KABAG, "approve", "Paraf.")
+
+    # At 8–11 approving is signing: each official's signed PDF (made here as their TTE
+    # would make it, with their key from the deployment's CA) is stored with `iku store`
+    # and goes with the decision typed in the CLI.
+    signing = Scenario.attach(dev_env.client, settings, wid)
+
+    async def signed_by(person: str, new_draft: str | None = None) -> dict[str, Any]:
+        made = await signing.signed(person, await signing.task(), new_draft)
+        with signing.store.open(made.ref) as handle:
+            return await cli.store(made.kind, "draf-iku-tte.pdf", handle.read())
+
+    await decide(KABAG, "approve", "Paraf.", documents=[await signed_by(KABAG)])
     await decide(KARO, "return", "Target indikator 2 belum terukur.")
-    revised = await cli.store("draf_iku", "draf-iku-v2.pdf", samples.pdf("Draf IKU v2"))
+    revised = await signed_by(KABAG, new_draft="Draf IKU v2")
     await decide(KABAG, "approve", "Diperbaiki dan diparaf.", documents=[revised])
-    await decide(KARO, "approve", "Paraf.")
-    await decide(SEKJEN, "approve", "Paraf.")
-    await decide(MENTERI, "approve", "Ditandatangani.")
+    await decide(KARO, "approve", "Paraf.", documents=[await signed_by(KARO)])
+    sekjen = await signed_by(SEKJEN)
+    await decide(SEKJEN, "approve", "Paraf.", documents=[sekjen])
+    minister = await signed_by(MENTERI)
+    await decide(MENTERI, "approve", "Ditandatangani.", documents=[minister])
     await decide(SEKJEN, "hand_over", via_signal=True)  # ops may act from the UI too
     await decide(KARO, "hand_over")
     await decide(KABAG, "hand_over")
@@ -215,12 +228,12 @@ async def test_ops_walk_a_process_through_all_16_steps_from_the_temporal_cli(
     await decide(FUNGSIONAL_UMUM[0], "archive")
     final = await status()
     assert final["state"] == "archived"
-    assert [m["step"] for m in final["parafs"] if m["sha256"] == revised["ref"]["sha256"]] == [
-        8,
-        9,
-        10,
-    ]
-    assert final["signature"]["sha256"] == revised["ref"]["sha256"]
+    # The paraf on the returned version is withdrawn; the revised chain carries all three.
+    assert sorted(m["step"] for m in final["parafs"]) == [8, 9, 10]
+    # The Minister signed the version the Sekjen initialled; his signed PDF is the IKU.
+    assert final["signature"]["sha256"] == sekjen["ref"]["sha256"]
+    iku = [d for d in final["documents"] if d["kind"] == "iku"]
+    assert iku[-1]["ref"]["sha256"] == minister["ref"]["sha256"]
     assert validate_bag(Path(final["archive"]["path"])) == (True, None)
 
     result = await cli.json("workflow", "result", "--workflow-id", wid)
