@@ -49,10 +49,11 @@ def machine(shared: Settings, data_dir: Path) -> Settings:
 
 
 def local_files(settings: Settings) -> list[str]:
-    """What a machine keeps on its own disk, secrets and empty scratch folders aside."""
+    """What a machine keeps on its own disk, secrets (the signing keys and the CA among
+    them) and empty scratch folders aside."""
     return [
         p.relative_to(settings.data_dir).as_posix()
-        for p in files_under(settings.data_dir)
+        for p in files_under(settings.data_dir, but="signing")
         if p.parent != settings.data_dir  # kept secrets (link-secret, passwords) sit on top
     ]
 

@@ -116,6 +116,7 @@ async def test_no_malformed_header_on_any_route_gives_a_server_error(
         "sha256": "0" * 64,
         "name": "x.eml",
         "code": "x",
+        "task_id": "s09-1",
     }
     normal: dict[str, bytes] = {
         "Host": f"127.0.0.1:{port}".encode(),
@@ -229,6 +230,7 @@ async def test_options_on_every_route_is_405_naming_the_allowed_methods(web: Web
                 sha256="0" * 64,
                 name="x",
                 code="x",
+                task_id="s09-1",
             )
             if path in seen:
                 continue
