@@ -172,7 +172,11 @@ class ArchiveActivities:
             with self.store.open(document.ref) as handle:
                 data = await asyncio.to_thread(handle.read)
             try:
-                checked = (await verify_pdf(data, self.settings.signing_dir)).as_json()
+                # pyHanko's validation is CPU work: off the worker's event loop.
+                found = await asyncio.to_thread(
+                    asyncio.run, verify_pdf(data, self.settings.signing_dir)
+                )
+                checked = found.as_json()
             except NotAPdf:
                 checked = {"sha256": document.ref.sha256, "signatures": [], "valid": False}
             report["documents"].append(

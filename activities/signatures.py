@@ -4,6 +4,8 @@ assignee (or their acting official) with a certificate of this deployment's CA."
 
 from __future__ import annotations
 
+import asyncio
+
 from pydantic import Field
 from temporalio import activity
 
@@ -38,6 +40,12 @@ class SignatureActivities:
 
     @activity.defn(name="check_signed_version")
     async def check_signed_version(self, check: SignatureCheck) -> SignatureCheckResult:
+        # Reading the PDFs and pyHanko's validation are a few hundred milliseconds of CPU:
+        # in a thread with a loop of its own, so the worker's event loop (every workflow
+        # task, every other activity) is not held up meanwhile.
+        return await asyncio.to_thread(asyncio.run, self._check(check))
+
+    async def _check(self, check: SignatureCheck) -> SignatureCheckResult:
         """Either the version under review plus one signature, or (at 8–10) a reviewer's
         new draft carrying only their own paraf. A PDF without any signature (a plain
         revision, a scan) approves nothing at these steps."""

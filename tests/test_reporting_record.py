@@ -183,3 +183,28 @@ async def test_events_are_written_once_when_the_write_is_retried_and_the_worker_
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(StepEvent)) == len(rows)
     db.dispose()
+
+
+async def test_a_decision_and_the_step_it_opens_are_written_in_one_batch(
+    ts_env: WorkflowEnvironment, settings: Settings
+):
+    """Every write is an activity (six history events): the Kasubag's submission and the
+    Kabag's review it opens go to the database together, not one after the other."""
+    async with serving(ts_env, settings):
+        p = await Scenario(ts_env.client, settings).start()
+        await settle(p.handle)
+        await p.do_step()
+        await settle(p.handle)
+        batches = [
+            e.activity_task_scheduled_event_attributes.input
+            async for e in p.handle.fetch_history_events()
+            if e.activity_task_scheduled_event_attributes.activity_type.name == "record_events"
+        ]
+    converter = ts_env.client.data_converter
+    written = [
+        [entry.event.value for entry in batch.entries]
+        for batch in [
+            (await converter.decode(payloads.payloads, [ReportBatch]))[0] for payloads in batches
+        ]
+    ]
+    assert written == [["started", "entered"], ["decided", "entered"]]

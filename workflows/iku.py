@@ -150,6 +150,7 @@ class IkuWorkflow:
         self._handlers = 0
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
+        self._entering = False  # the loop is opening a step (its lookups are under way)
 
     # --- the main loop -----------------------------------------------------------------
 
@@ -175,7 +176,11 @@ class IkuWorkflow:
                 if record.next_step is None:
                     await self._archive()
                 else:
-                    await self._enter(record.next_step)
+                    self._entering = True
+                    try:
+                        await self._enter(record.next_step)
+                    finally:
+                        self._entering = False
                 continue
             if self._continue_as_new_due():
                 await self._continue_as_new(task)
@@ -860,12 +865,21 @@ class IkuWorkflow:
     def _unreported(self) -> bool:
         return self._record.reported < len(self._record.history)
 
+    def _settled(self) -> bool:
+        return self._handlers == 0 and not self._entering
+
     async def _send_reports(self) -> None:
         """The reporter: sends new riwayat entries to the reporting database in order, as
         the mailer sends mail, so no decision waits on the database."""
         record = self._record
+        # One write per step, not one per entry: it waits until no handler is mid-way and
+        # the loop has entered the next step, so a decision and the step it opens go in one
+        # batch (each write is an activity: six history events).
+        settled_only = workflow.patched("reports-once-settled")
         while True:
-            await workflow.wait_condition(self._unreported)
+            await workflow.wait_condition(
+                lambda: self._unreported() and (not settled_only or self._settled())
+            )
             upto = len(record.history)
             entries = [
                 reporting_events.slim(e)
