@@ -24,6 +24,7 @@ from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
 from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
+from activities.opening import StepOpeningActivities
 from activities.registry import RegistryActivities
 from activities.reporting import ReportingActivities
 from activities.schedule import ScheduleActivities
@@ -42,6 +43,7 @@ def activities(settings: Settings) -> list[object]:
     return [
         *_methods(StaffingActivities(settings), "resolve_staffing", "find_people"),
         *_methods(ScheduleActivities(settings), "plan_schedule"),
+        *_methods(StepOpeningActivities(settings), "open_step"),
         *_methods(DocumentActivities(settings), "missing_documents"),
         *_methods(SignatureActivities(settings), "check_signed_version"),
         *_methods(NotifyActivities(settings), "send_notification"),

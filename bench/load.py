@@ -446,16 +446,20 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         await polled(client, "bench-trivial")
         print("1/5 unloaded latency", flush=True)
         results["unloaded"] = await unloaded(client, settings, args.samples)
+        keep(args.out, results)
         print(f"2/5 {args.processes} processes open at once", flush=True)
         results["open_at_once"], drive = await open_at_once(
             client, settings, ours, args.processes, args.concurrency
         )
+        keep(args.out, results)
         print("3/5 baseline under load", flush=True)
         results["baseline_under_load"] = await baseline_under_load(
             client, args.processes, results["open_at_once"]["decisions"], args.concurrency
         )
+        keep(args.out, results)
         print("4/5 histories and replay", flush=True)
         results["histories"] = await histories(client, drive, sample=min(20, args.processes))
+        keep(args.out, results)
         ours.stop()
         print(f"5/5 {args.waiting} processes on short deadlines", flush=True)
         results["deadlines"] = await deadlines(
@@ -488,6 +492,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "results": results,
         "ratios": ratios(results),
     }
+
+
+def keep(out: Path, results: dict[str, Any]) -> None:
+    """The phases measured so far, beside ``out``: a long run that fails late keeps them."""
+    partial = out.with_name(out.stem + ".partial.json")
+    partial.write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
 def ratios(results: dict[str, Any]) -> dict[str, Any]:

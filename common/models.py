@@ -286,6 +286,18 @@ class Schedule(Model):
     escalations: list[datetime]  # every escalation moment, the cap included
 
 
+class StepOpeningRequest(Model):
+    """Who holds a step and its clock, asked in one local activity (one history event)."""
+
+    staffing: StaffingRequest
+    schedule: ScheduleRequest
+
+
+class StepOpening(Model):
+    staffing: Staffing
+    schedule: Schedule
+
+
 # --- the process -----------------------------------------------------------------------
 
 

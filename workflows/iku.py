@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.documents import DocumentActivities
     from activities.lineage import LineageActivities
     from activities.notify import NotifyActivities
+    from activities.opening import StepOpeningActivities
     from activities.registry import RegistryActivities
     from activities.reporting import ReportingActivities
     from activities.schedule import ScheduleActivities
@@ -61,6 +62,8 @@ with workflow.unsafe.imports_passed_through():
         Staffing,
         StaffingRequest,
         StatusView,
+        StepOpening,
+        StepOpeningRequest,
         Task,
         WaitingMail,
         WorkflowInput,
@@ -292,7 +295,9 @@ class IkuWorkflow:
         if number > sop.SIGNATURE_STEP and record.official_number is None:
             await self._give_number()
         step = sop.step(number)
-        staffing = await self._staff(step)
+        opened_at = workflow.now()
+        opening = await self._open_step(step, opened_at)
+        staffing = opening.staffing if opening else await self._staff(step)
         if record.state is not ProcessState.RUNNING:
             return  # cancelled meanwhile: no task, no mail
         unreadable = staffing is None
@@ -317,7 +322,9 @@ class IkuWorkflow:
             arrival=views.arrival(record, number),
         )
         views.hold(record, task.assignees)
-        if task.assignees:
+        if task.assignees and opening is not None:
+            task.clock_start, task.schedule = opened_at, opening.schedule
+        elif task.assignees:
             await self._start_clock(task)
             if record.state is not ProcessState.RUNNING:
                 return
@@ -333,21 +340,45 @@ class IkuWorkflow:
         self._publish()
         self._notify_task(task)
 
+    async def _open_step(self, step: sop.Step, at: datetime) -> StepOpening | None:
+        """Who holds the step and its clock from ``at``, in one lookup (one history event
+        where two took two); None when that failed, and each is then asked on its own."""
+        if not workflow.patched("one-lookup-per-step"):
+            return None
+        try:
+            return await workflow.execute_local_activity_method(
+                StepOpeningActivities.open_step,
+                StepOpeningRequest(
+                    staffing=self._staffing_request(step),
+                    schedule=ScheduleRequest(
+                        step=step.number, standard_time=step.standard_time, clock_start=at
+                    ),
+                ),
+                summary=f"who holds {step.role} (step {step.number}), and its deadline",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            return None
+
     async def _staff(self, step: sop.Step) -> Staffing | None:
         """Who holds the step; None when the directory cannot be read: the task then waits
         unassigned (ops are told and assign someone once it is fixed) rather than the
         process standing still."""
-        record = self._record
-        team = record.team.members if step.role == sop.TEAM_ROLE and record.team else None
         try:
             return await workflow.execute_local_activity_method(
                 StaffingActivities.resolve_staffing,
-                StaffingRequest(role=step.role, on=self._today(), team=team),
+                self._staffing_request(step),
                 summary=f"who holds {step.role} (step {step.number})",
                 **_LOOKUP,
             )
         except LOOKUP_FAILED:
             return None
+
+    def _staffing_request(self, step: sop.Step) -> StaffingRequest:
+        # Step 6 goes to the team named at step 5 rather than to a directory role.
+        record = self._record
+        team = record.team.members if step.role == sop.TEAM_ROLE and record.team else None
+        return StaffingRequest(role=step.role, on=self._today(), team=team)
 
     async def _start_clock(self, task: Task) -> None:
         # The clock starts when someone holds the task: nobody can be late on a task that

@@ -1,0 +1,28 @@
+"""A step being opened: who holds it and its clock, in one local activity."""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.schedule import ScheduleActivities
+from activities.staffing import StaffingActivities
+from common.models import StepOpening, StepOpeningRequest
+from common.settings import Settings
+
+
+class StepOpeningActivities:
+    def __init__(self, settings: Settings) -> None:
+        self._staffing = StaffingActivities(settings)
+        self._schedule = ScheduleActivities(settings)
+
+    # A plain function: the worker runs it in its thread pool (it reads the directory and
+    # the calendar's overrides file).
+    @activity.defn(name="open_step")
+    def open_step(self, request: StepOpeningRequest) -> StepOpening:
+        """The directory's and the calendar's answers together. Either failing fails both:
+        the workflow then asks each on its own, so a broken calendar does not leave the
+        task unassigned, nor a broken directory the deadline unknown."""
+        return StepOpening(
+            staffing=self._staffing.resolve_staffing(request.staffing),
+            schedule=self._schedule.plan_schedule(request.schedule),
+        )
