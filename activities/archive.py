@@ -30,6 +30,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
+from activities.cpu import in_process
 from activities.ringkasan import render_ringkasan
 from common.archive_bag import (
     BAG_CHECKSUMS,
@@ -128,7 +129,8 @@ class ArchiveActivities:
                 self._write_signatures(tmp, request, created_at), "validating the signatures"
             )
             await _heartbeating(
-                asyncio.to_thread(_write_printable, tmp, request, self.settings),
+                # Typesetting is a second or more of CPU: in the pool's process.
+                in_process(_write_printable, tmp, request, self.settings),
                 "printing the Lembar Pemeriksaan and the riwayat",
             )
             meta = archive_metadata(
@@ -172,11 +174,8 @@ class ArchiveActivities:
             with self.store.open(document.ref) as handle:
                 data = await asyncio.to_thread(handle.read)
             try:
-                # pyHanko's validation is CPU work: off the worker's event loop.
-                found = await asyncio.to_thread(
-                    asyncio.run, verify_pdf(data, self.settings.signing_dir)
-                )
-                checked = found.as_json()
+                # pyHanko's validation is CPU work: in the pool's process.
+                checked = await in_process(_validation_report, data, self.settings.signing_dir)
             except NotAPdf:
                 checked = {"sha256": document.ref.sha256, "signatures": [], "valid": False}
             report["documents"].append(
@@ -349,6 +348,10 @@ def _write_records(
         ),
     )
     (folder / "ringkasan.html").write_text(html, encoding="utf-8")
+
+
+def _validation_report(data: bytes, signing_dir: Path) -> dict[str, Any]:
+    return asyncio.run(verify_pdf(data, signing_dir)).as_json()
 
 
 def _write_printable(folder: Path, request: ArchiveRequest, settings: Settings) -> None:

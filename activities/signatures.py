@@ -5,10 +5,12 @@ assignee (or their acting official) with a certificate of this deployment's CA."
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from pydantic import Field
 from temporalio import activity
 
+from activities.cpu import in_process
 from common.documents import open_document_store
 from common.models import DocumentRef, Model, PersonId, Sha256
 from common.settings import Settings
@@ -40,51 +42,51 @@ class SignatureActivities:
 
     @activity.defn(name="check_signed_version")
     async def check_signed_version(self, check: SignatureCheck) -> SignatureCheckResult:
-        # Reading the PDFs and pyHanko's validation are a few hundred milliseconds of CPU:
-        # in a thread with a loop of its own, so the worker's event loop (every workflow
-        # task, every other activity) is not held up meanwhile.
-        return await asyncio.to_thread(asyncio.run, self._check(check))
-
-    async def _check(self, check: SignatureCheck) -> SignatureCheckResult:
         """Either the version under review plus one signature, or (at 8–10) a reviewer's
         new draft carrying only their own paraf. A PDF without any signature (a plain
         revision, a scan) approves nothing at these steps."""
-        signed = self._read(check.signed)
-        try:
-            count = signature_count(signed)
-        except NotAPdf:
-            return SignatureCheckResult(ok=False, code="signature_not_pdf")
-        if count == 0:
-            return SignatureCheckResult(ok=False, code="signature_required")
-        previous = self._read(check.previous) if check.previous else None
-        extends = previous is not None and signed.startswith(previous)
-        if not extends and (check.final or count > 1):
-            # Signatures on something other than the version under review.
-            return SignatureCheckResult(ok=False, code="signature_wrong_version")
-        result = await check_added_signature(
-            previous if extends else None,
-            signed,
-            set(check.signers),
-            self._signing_dir,
-            final=check.final,
-        )
-        added = result.signature
-        if (
-            result.ok
-            and added is not None
-            and not extends
-            and added.approved_sha256 in set(check.earlier)
-        ):
-            # An older version of the draft, signed: not the one under review.
-            return SignatureCheckResult(ok=False, code="signature_wrong_version")
-        return SignatureCheckResult(
-            ok=result.ok,
-            code=result.code,
-            signed=result.ok,
-            person=added.person if added else None,
-            extends=check.previous.sha256 if extends and check.previous else None,
-        )
+        signed = await asyncio.to_thread(self._read, check.signed)
+        previous = await asyncio.to_thread(self._read, check.previous) if check.previous else None
+        # pyHanko's validation is a few hundred milliseconds of CPU: in the pool's process.
+        return await in_process(judge, check, signed, previous, self._signing_dir)
 
     def _read(self, ref: DocumentRef) -> bytes:
         with self._store.open(ref) as handle:
             return handle.read()
+
+
+def judge(
+    check: SignatureCheck, signed: bytes, previous: bytes | None, signing_dir: Path
+) -> SignatureCheckResult:
+    """The check of ``signed`` (and the version under review's bytes, ``previous``)."""
+    try:
+        count = signature_count(signed)
+    except NotAPdf:
+        return SignatureCheckResult(ok=False, code="signature_not_pdf")
+    if count == 0:
+        return SignatureCheckResult(ok=False, code="signature_required")
+    extends = previous is not None and signed.startswith(previous)
+    if not extends and (check.final or count > 1):
+        # Signatures on something other than the version under review.
+        return SignatureCheckResult(ok=False, code="signature_wrong_version")
+    result = asyncio.run(
+        check_added_signature(
+            previous if extends else None,
+            signed,
+            set(check.signers),
+            signing_dir,
+            final=check.final,
+        )
+    )
+    added = result.signature
+    older = added is not None and not extends and added.approved_sha256 in set(check.earlier)
+    if result.ok and older:
+        # An older version of the draft, signed: not the one under review.
+        return SignatureCheckResult(ok=False, code="signature_wrong_version")
+    return SignatureCheckResult(
+        ok=result.ok,
+        code=result.code,
+        signed=result.ok,
+        person=added.person if added else None,
+        extends=check.previous.sha256 if extends and check.previous else None,
+    )
