@@ -58,6 +58,7 @@ from temporalio.worker import Replayer
 
 from bench.decision_latency import approval, machine, percentile, summary
 from bench.trivial import TrivialWorkflow
+from common import formats
 from common.models import Decision, DecisionResult, TaskView
 from common.settings import Settings
 from tests.persistent import Persistent
@@ -65,6 +66,7 @@ from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
 from tests.support import eventually, free_port, settle, start_dev_server
+from workflows import sop
 from workflows.iku import IkuWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,16 @@ class Driven(Persistent):
     official opens the mailed link long after, the harness would ask at once."""
 
     _next: TaskView | None = None
+    # The archive step's decision is answered once the archive is built (its typesetting
+    # queued behind every other process's): timed apart from the other steps'.
+    archive_latencies: list[float] | None = None
+
+    def took(self, decision: Decision, seconds: float) -> None:
+        if formats.step_of(decision.task_id) == len(sop.STEPS):
+            if self.archive_latencies is not None:
+                self.archive_latencies.append(seconds)
+        else:
+            super().took(decision, seconds)
 
     async def task(self) -> TaskView:
         if self._next is not None:
@@ -186,6 +198,7 @@ async def unloaded(client: Client, settings: Settings, samples: int) -> dict[str
 @dataclass
 class Drive:
     latencies: list[float] = field(default_factory=list)
+    archive_latencies: list[float] = field(default_factory=list)
     returned: list[str] = field(default_factory=list)
     plain: list[str] = field(default_factory=list)
 
@@ -200,7 +213,7 @@ async def open_at_once(
 
     async def start(i: int) -> Driven:
         p = Driven(client, settings, code=f"l{i:05d}{uuid.uuid4().hex[:5]}")
-        p.latencies = drive.latencies
+        p.latencies, p.archive_latencies = drive.latencies, drive.archive_latencies
         return await p.start()
 
     started_at = time.perf_counter()
@@ -236,9 +249,12 @@ async def open_at_once(
         "returned_once": len(drive.returned),
         "start_seconds": round(start_seconds, 1),
         "drive_seconds": round(seconds, 1),
-        "decisions": len(drive.latencies),
-        "decisions_per_second": round(len(drive.latencies) / seconds, 1),
+        "decisions": len(drive.latencies) + len(drive.archive_latencies),
+        "decisions_per_second": round(
+            (len(drive.latencies) + len(drive.archive_latencies)) / seconds, 1
+        ),
         "decision_latency": summary(drive.latencies),
+        "archive_decision_latency": summary(drive.archive_latencies),
         "history_events_in_drive": events,
         "history_events_per_second": round(events / seconds, 1),
         "worker_rss_mib_idle": round(idle, 1),

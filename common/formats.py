@@ -34,6 +34,11 @@ def task_id(step: int, seq: int) -> str:
     return f"s{step:02d}-{seq:03d}"
 
 
+def step_of(task_id: str) -> int:
+    """The step a task id names: 2 for ``s02-002``."""
+    return int(task_id[1:3])
+
+
 def is_task_id(text: str) -> bool:
     return _TASK_ID.fullmatch(text) is not None
 

@@ -45,9 +45,12 @@ class Persistent(Scenario):
         decision = await self.decision(person, action, **kwargs)  # type: ignore[arg-type]
         started = time.perf_counter()
         result = await self.send(decision, f"{self.id}-{decision.task_id}-{person}")
-        if self.latencies is not None:
-            self.latencies.append(time.perf_counter() - started)
+        self.took(decision, time.perf_counter() - started)
         return result
+
+    def took(self, decision: Decision, seconds: float) -> None:
+        if self.latencies is not None:
+            self.latencies.append(seconds)
 
     async def send(self, decision: Decision, update_id: str) -> DecisionResult:
         give_up = time.monotonic() + GIVE_UP_AFTER

@@ -49,7 +49,7 @@ from api.tasks.result_page import result_page
 from api.tasks.signing import sign_decision, signs
 from api.tasks.task_page import FormValues, task_page
 from api.tasks.uploads import FormReader, Limits, StagedFiles, SubmittedForm
-from common.formats import is_task_id
+from common.formats import is_task_id, step_of
 from common.links import LinkClaims
 from common.models import Action
 from common.settings import Settings
@@ -192,7 +192,7 @@ def _may_sign(task_id: str) -> bool:
     """Whether the task's step signs (8–11), read from its id ("s09-012"): the status is
     asked only then, so a decision at any other step goes on while the worker that would
     answer the status is away (the workflow checks everything itself)."""
-    return not is_task_id(task_id) or signs(int(task_id[1:3]))
+    return not is_task_id(task_id) or signs(step_of(task_id))
 
 
 def _may_still_apply(err: ProcessError) -> bool:
