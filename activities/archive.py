@@ -30,7 +30,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
-from activities.cpu import in_process
+from activities.cpu import SIGNATURES, TYPESETTING, in_process
 from activities.ringkasan import render_ringkasan
 from common.archive_bag import (
     BAG_CHECKSUMS,
@@ -130,7 +130,7 @@ class ArchiveActivities:
             )
             await _heartbeating(
                 # Typesetting is a second or more of CPU: in the pool's process.
-                in_process(_write_printable, tmp, request, self.settings),
+                in_process(TYPESETTING, _write_printable, tmp, request, self.settings),
                 "printing the Lembar Pemeriksaan and the riwayat",
             )
             meta = archive_metadata(
@@ -175,7 +175,9 @@ class ArchiveActivities:
                 data = await asyncio.to_thread(handle.read)
             try:
                 # pyHanko's validation is CPU work: in the pool's process.
-                checked = await in_process(_validation_report, data, self.settings.signing_dir)
+                checked = await in_process(
+                    SIGNATURES, _validation_report, data, self.settings.signing_dir
+                )
             except NotAPdf:
                 checked = {"sha256": document.ref.sha256, "signatures": [], "valid": False}
             report["documents"].append(

@@ -1,7 +1,10 @@
 """CPU-heavy work in processes of their own: typesetting the printed record (WeasyPrint) and
 validating signatures (pyHanko). The worker's event loop and every workflow task it runs
 share one GIL; a second of typesetting there holds up every other process's decision, and
-leaves the machine's other cores idle."""
+leaves the machine's other cores idle.
+
+Two pools, one per kind of work: a signature check is part of a decision that an official
+waits for, and must not queue behind the typesetting of a busy day's archives."""
 
 from __future__ import annotations
 
@@ -17,7 +20,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_pool: ProcessPoolExecutor | None = None
+SIGNATURES = "signatures"
+TYPESETTING = "typesetting"
+
+_pools: dict[str, ProcessPoolExecutor] = {}
 _lock = threading.Lock()
 
 
@@ -26,19 +32,19 @@ def pool_size() -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def _executor() -> ProcessPoolExecutor:
-    global _pool
+def _executor(name: str) -> ProcessPoolExecutor:
     with _lock:
-        if _pool is None:
+        pool = _pools.get(name)
+        if pool is None:
             # Spawned, not forked: the worker runs threads (the Temporal core's) that a fork
             # would copy in whatever state they are.
-            _pool = ProcessPoolExecutor(
+            pool = _pools[name] = ProcessPoolExecutor(
                 max_workers=pool_size(),
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_follow_parent,
                 initargs=(os.getpid(),),
             )
-        return _pool
+        return pool
 
 
 def _follow_parent(parent: int) -> None:
@@ -53,21 +59,20 @@ def _follow_parent(parent: int) -> None:
     threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
-def _discard(broken: ProcessPoolExecutor) -> None:
-    global _pool
+def _discard(name: str, broken: ProcessPoolExecutor) -> None:
     with _lock:
-        if _pool is broken:
-            _pool = None
+        if _pools.get(name) is broken:
+            del _pools[name]
     broken.shutdown(wait=False, cancel_futures=True)
 
 
-async def in_process(function: Callable[..., T], *args: Any) -> T:
-    """``function(*args)`` in the pool (module-level function, picklable arguments). A
-    pool whose process died (killed, out of memory) is replaced, and the error raised, so
-    the activity's retry runs on a fresh one."""
-    pool = _executor()
+async def in_process(pool: str, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in the named pool (a module-level function, picklable
+    arguments). A pool whose process died (killed, out of memory) is replaced, and the
+    error raised, so the activity's retry runs on a fresh one."""
+    executor = _executor(pool)
     try:
-        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
     except BrokenProcessPool:
-        _discard(pool)
+        _discard(pool, executor)
         raise

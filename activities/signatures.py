@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import Field
 from temporalio import activity
 
-from activities.cpu import in_process
+from activities.cpu import SIGNATURES, in_process
 from common.documents import open_document_store
 from common.models import DocumentRef, Model, PersonId, Sha256
 from common.settings import Settings
@@ -48,7 +48,7 @@ class SignatureActivities:
         signed = await asyncio.to_thread(self._read, check.signed)
         previous = await asyncio.to_thread(self._read, check.previous) if check.previous else None
         # pyHanko's validation is a few hundred milliseconds of CPU: in the pool's process.
-        return await in_process(judge, check, signed, previous, self._signing_dir)
+        return await in_process(SIGNATURES, judge, check, signed, previous, self._signing_dir)
 
     def _read(self, ref: DocumentRef) -> bytes:
         with self._store.open(ref) as handle:

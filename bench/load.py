@@ -44,13 +44,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import yaml
 from aiosmtpd.controller import Controller
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -65,7 +62,7 @@ from tests.persistent import Persistent
 from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
-from tests.support import eventually, free_port, settle, start_dev_server
+from tests.support import eventually, free_port, settle, short_deadlines, start_dev_server
 from workflows import sop
 from workflows.iku import IkuWorkflow
 
@@ -344,27 +341,9 @@ async def histories(client: Client, drive: Drive, sample: int) -> dict[str, Any]
 
 
 def short_deadline_settings(base: Settings, folder: Path, minutes: float) -> Settings:
-    """Office hours all day and step 1 due ``minutes`` after it starts; the reminder half way.
-    Today and tomorrow are made working days (the bench may run on a weekend or holiday)."""
-    today = datetime.now(ZoneInfo(base.timezone)).date()
-    overrides = folder / "bench-overrides.yaml"
-    overrides.write_text(
-        yaml.safe_dump(
-            {"workdays": [{"date": d, "name": "bench"} for d in (today, today + timedelta(1))]}
-        )
-    )
-    hours = minutes / 60
-    return base.model_copy(
-        update={
-            "task_queue": "bench-wait",
-            "office_open": clock_time(0, 0),
-            "office_close": clock_time(23, 59, 59),
-            "office_close_friday": clock_time(23, 59, 59),
-            "standard_times": {1: f"{hours:.4f}h"},
-            "reminder_before_hours": hours / 2,
-            "escalation_cap": 1,
-            "calendar_overrides_file": overrides,
-        }
+    """Step 1 due ``minutes`` after it starts, the reminder half way, on a queue of its own."""
+    return short_deadlines(base, folder, step=1, minutes=minutes).model_copy(
+        update={"task_queue": "bench-wait"}
     )
 
 

@@ -8,7 +8,7 @@ import contextlib
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Self
 
@@ -129,6 +129,23 @@ def workers() -> Iterator[list[ChildProcess]]:
     finally:
         for worker in started:
             worker.stop()
+
+
+@contextlib.asynccontextmanager
+async def worker_and_web(
+    client: Client, settings: Settings, log: Path, port: int
+) -> AsyncIterator[tuple[list[ChildProcess], WebProcess]]:
+    """A worker and a web layer on ``port``, each a process of its own, both serving when
+    this yields; every process in the list (add a restarted one to it) is stopped at the
+    end."""
+    address = client.service_client.config.target_host
+    with workers() as parts:
+        parts.append(WorkerProcess(settings, address, log).start())
+        web = WebProcess(settings, address, log, port).start()
+        parts.append(web)
+        await polled(client, settings.task_queue)
+        await web.ready()
+        yield parts, web
 
 
 async def keep_killing(

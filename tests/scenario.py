@@ -15,9 +15,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from pyhanko.sign.signers import Signer
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
 
 from api.tasks.signing import remember_code, verification_code
 from common.directory import load_directory
@@ -305,6 +307,21 @@ class Scenario:
             result = await self.do_step()
             if result.outcome == "archived":
                 return result
+
+    async def started_again(self) -> str:
+        """Someone starts the id again, allowing duplicates: the workflow refuses that run.
+        Its run id."""
+        again = await self.client.start_workflow(
+            IkuWorkflow.run,
+            WorkflowInput(**self.process.model_dump()),
+            id=self.id,
+            task_queue=self.settings.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        with pytest.raises(WorkflowFailureError):
+            await again.result()
+        assert again.result_run_id is not None
+        return again.result_run_id
 
     async def result(self, within: timedelta = timedelta(seconds=30)) -> object:
         return await asyncio.wait_for(self.handle.result(), within.total_seconds())

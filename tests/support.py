@@ -12,19 +12,50 @@ import inspect
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
+import yaml
 from aiosmtpd.controller import Controller
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from common.registration import register_search_attributes
+from common.settings import Settings
 from devstack.temporal import temporal_binary, venv_binary
 
 T = TypeVar("T")
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def short_deadlines(settings: Settings, folder: Path, *, step: int, minutes: float) -> Settings:
+    """Timers that fall due within a test: ``step`` due ``minutes`` after it opens, its
+    reminder half way, one escalation at the deadline; office hours all day, and today and
+    tomorrow working days (a run on a weekend or a holiday too)."""
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    overrides = folder / "short-deadlines.yaml"
+    overrides.write_text(
+        yaml.safe_dump(
+            {"workdays": [{"date": d, "name": "drill"} for d in (today, today + timedelta(1))]}
+        )
+    )
+    hours = minutes / 60
+    return settings.model_copy(
+        update={
+            "office_open": time(0, 0),
+            "office_close": time(23, 59, 59),
+            "office_close_friday": time(23, 59, 59),
+            "standard_times": {step: f"{hours:.4f}h"},
+            "reminder_before_hours": hours / 2,
+            "escalation_cap": 1,
+            "calendar_overrides_file": overrides,
+        }
+    )
 
 
 # --- servers ----------------------------------------------------------------------------

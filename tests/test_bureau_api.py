@@ -10,12 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from temporalio.client import WorkflowFailureError
-from temporalio.common import WorkflowIDReusePolicy
 
 from api.app import create_app
 from common.archive_bag import validate_bag
-from common.models import CancelRequest, HistoryEvent, ProcessState, WorkflowInput
+from common.models import CancelRequest, HistoryEvent, ProcessState
 from tests import samples
 from tests.bureau import (
     Bureau,
@@ -273,16 +271,7 @@ async def test_an_id_started_again_after_its_process_was_cancelled_still_shows_t
         IkuWorkflow.cancel, CancelRequest(by="ops", reason="Diganti revisi 1")
     )
     await p.result()
-    # Someone starts the id again, allowing duplicates: the workflow refuses that run.
-    again = await dev_env.client.start_workflow(
-        IkuWorkflow.run,
-        WorkflowInput(**p.process.model_dump()),
-        id=p.id,
-        task_queue=web.settings.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-    )
-    with pytest.raises(WorkflowFailureError):
-        await again.result()
+    await p.started_again()
     async with api(web, "bureau") as biro:
         # The process is still the cancelled one, on its page and in the API …
         shown = await biro.get(f"/api/processes/{p.id}")

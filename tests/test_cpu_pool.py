@@ -10,14 +10,17 @@ import textwrap
 import time
 from pathlib import Path
 
-from activities.cpu import in_process
+from activities.cpu import SIGNATURES, TYPESETTING, in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_the_work_runs_in_another_process_and_its_answer_comes_back() -> None:
-    assert await in_process(os.getpid) != os.getpid()
-    assert await in_process(sorted, [3, 1, 2]) == [1, 2, 3]
+    typesetting = await in_process(TYPESETTING, os.getpid)
+    signatures = await in_process(SIGNATURES, os.getpid)
+    # A pool of its own each: a signature check never queues behind a typesetting job.
+    assert len({os.getpid(), typesetting, signatures}) == 3
+    assert await in_process(SIGNATURES, sorted, [3, 1, 2]) == [1, 2, 3]
 
 
 def test_a_worker_killed_with_sigkill_leaves_no_pool_process_behind(tmp_path: Path) -> None:
@@ -26,10 +29,10 @@ def test_a_worker_killed_with_sigkill_leaves_no_pool_process_behind(tmp_path: Pa
         textwrap.dedent(
             """
             import asyncio, os, signal
-            from activities.cpu import in_process
+            from activities.cpu import TYPESETTING, in_process
 
             async def main():
-                print(await in_process(os.getpid), flush=True)
+                print(await in_process(TYPESETTING, os.getpid), flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
 
             if __name__ == "__main__":

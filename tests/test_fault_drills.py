@@ -10,14 +10,12 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from datetime import time as time_of_day
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -30,9 +28,8 @@ from tests.conftest import MailBox
 from tests.persistent import Persistent
 from tests.processes import WorkerProcess, keep_killing, polled, workers
 from tests.scenario import Scenario
-from tests.support import eventually, free_port, smtp_server
+from tests.support import eventually, free_port, short_deadlines, smtp_server
 from workflows.iku import IkuWorkflow
-from workflows.sop import WIB
 
 pytestmark = pytest.mark.devserver
 
@@ -176,27 +173,9 @@ class DevServer:
 
 
 def _short_deadlines(settings: Settings, tmp_path: Path, minutes: float) -> Settings:
-    """Office hours all day (today and tomorrow working days) and the Kabag's review due
-    ``minutes`` after it starts, the reminder half way: timers that fall due in a test."""
-    today = datetime.now(WIB).date()
-    tomorrow = today + timedelta(days=1)
-    overrides = tmp_path / "overrides.yaml"
-    overrides.write_text(
-        yaml.safe_dump({"workdays": [{"date": d, "name": "drill"} for d in (today, tomorrow)]})
-    )
-    hours = minutes / 60
-    return settings.model_copy(
-        update={
-            "temporal_address": f"127.0.0.1:{free_port()}",
-            "temporal_ui_port": free_port(),
-            "office_open": time_of_day(0, 0),
-            "office_close": time_of_day(23, 59, 59),
-            "office_close_friday": time_of_day(23, 59, 59),
-            "standard_times": {2: f"{hours:.4f}h"},
-            "reminder_before_hours": hours / 2,
-            "escalation_cap": 1,
-            "calendar_overrides_file": overrides,
-        }
+    """The Kabag's review due ``minutes`` after it starts, on a server of the test's own."""
+    return short_deadlines(settings, tmp_path, step=2, minutes=minutes).model_copy(
+        update={"temporal_address": f"127.0.0.1:{free_port()}", "temporal_ui_port": free_port()}
     )
 
 

@@ -19,7 +19,7 @@ from common.settings import Settings
 from tests import samples
 from tests.conftest import MailBox
 from tests.persistent import Persistent
-from tests.processes import WebProcess, WorkerProcess, polled, workers
+from tests.processes import worker_and_web
 from tests.scenario import KASUBAG, STAF_LAIN, TIM_ANGGOTA, TIM_KETUA
 from tests.support import free_port
 from tests.web import Page, Web, form_parts
@@ -66,14 +66,7 @@ async def test_fifty_teams_of_four_send_their_draft_at_once_and_one_per_process_
     ours = settings.model_copy(
         update={"public_base_url": f"http://127.0.0.1:{port}", "decision_wait_seconds": 120.0}
     )
-    address = dev_env.client.service_client.config.target_host
-    log = tmp_path / "parts.log"
-    with workers() as parts:
-        parts.append(WorkerProcess(ours, address, log).start())
-        web_process = WebProcess(ours, address, log, port).start()
-        parts.append(web_process)
-        await polled(dev_env.client, ours.task_queue)
-        await web_process.ready()
+    async with worker_and_web(dev_env.client, ours, tmp_path / "parts.log", port):
         processes = [Persistent(dev_env.client, ours) for _ in range(PROCESSES)]
         gate = asyncio.Semaphore(AT_ONCE)
         try:

@@ -7,15 +7,12 @@ real SMTP server (aiosmtpd) stopped and started on its port, uvicorn for the pag
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
-from datetime import time as time_of_day
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 
@@ -25,9 +22,8 @@ from tests.bureau import signed_in
 from tests.conftest import MailBox
 from tests.persistent import Persistent
 from tests.processes import WorkerProcess, polled, workers
-from tests.support import eventually, free_port
+from tests.support import eventually, free_port, short_deadlines
 from tests.web import Web, serve
-from workflows.sop import WIB
 
 pytestmark = pytest.mark.devserver
 
@@ -68,29 +64,14 @@ class Relay:
 
 
 def _short_deadline(settings: Settings, tmp_path: Path, relay: Relay) -> Settings:
-    """Office hours all day (today and tomorrow working days), the Kabag's review due in
-    STANDARD_MINUTES with its reminder half way and one escalation; mail to ``relay``,
-    tried again after 1, 2, 4, 8, 10, 10 … seconds (12 tries cover the outage)."""
-    today = datetime.now(WIB).date()
-    overrides = tmp_path / "overrides.yaml"
-    overrides.write_text(
-        yaml.safe_dump(
-            {"workdays": [{"date": d, "name": "drill"} for d in (today, today + timedelta(1))]}
-        )
-    )
-    hours = STANDARD_MINUTES / 60
-    return settings.model_copy(
+    """The Kabag's review due in STANDARD_MINUTES (reminder half way, one escalation); mail
+    to ``relay``, tried again after 1, 2, 4, 8, 10, 10 … seconds (12 tries cover the
+    outage)."""
+    return short_deadlines(settings, tmp_path, step=2, minutes=STANDARD_MINUTES).model_copy(
         update={
             "smtp_port": relay.port,
             "mail_retry_first_seconds": 1.0,
             "mail_retry_max_seconds": 10.0,
-            "office_open": time_of_day(0, 0),
-            "office_close": time_of_day(23, 59, 59),
-            "office_close_friday": time_of_day(23, 59, 59),
-            "standard_times": {2: f"{hours:.4f}h"},
-            "reminder_before_hours": hours / 2,
-            "escalation_cap": 1,
-            "calendar_overrides_file": overrides,
         }
     )
 

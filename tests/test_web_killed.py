@@ -16,7 +16,7 @@ from common.models import HistoryEvent
 from common.settings import Settings
 from tests.conftest import MailBox
 from tests.persistent import Persistent
-from tests.processes import WebProcess, WorkerProcess, polled, workers
+from tests.processes import WebProcess, worker_and_web
 from tests.scenario import KABAG
 from tests.support import free_port
 from tests.web import Page, Web, form_parts
@@ -32,14 +32,8 @@ async def test_the_web_killed_mid_posts_and_restarted_each_kabag_decision_applie
 ) -> None:
     port = free_port()
     ours = settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"})
-    address = dev_env.client.service_client.config.target_host
     log = tmp_path / "parts.log"
-    with workers() as parts:
-        parts.append(WorkerProcess(ours, address, log).start())
-        web_process = WebProcess(ours, address, log, port).start()
-        parts.append(web_process)
-        await polled(dev_env.client, ours.task_queue)
-        await web_process.ready()
+    async with worker_and_web(dev_env.client, ours, log, port) as (parts, web_process):
         processes = [Persistent(dev_env.client, ours) for _ in range(PROCESSES)]
         await asyncio.gather(*(p.start() for p in processes))
         try:
@@ -72,6 +66,7 @@ async def test_the_web_killed_mid_posts_and_restarted_each_kabag_decision_applie
                 assert all(page.status == 200 for page in answered), [p.text for p in answered]
 
                 # Started again; every Kabag sends the same form again.
+                address = dev_env.client.service_client.config.target_host
                 web_process = WebProcess(ours, address, log, port).start()
                 parts.append(web_process)
                 await web_process.ready()

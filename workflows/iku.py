@@ -154,11 +154,17 @@ class IkuWorkflow:
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
+        self._one_lookup = self._settled_reports = False  # decided as run() starts
 
     # --- the main loop -----------------------------------------------------------------
 
     @workflow.run
     async def run(self, input: WorkflowInput) -> ProcessResult:
+        # Changes since the first release, each decided once per run and before anything
+        # else: a patch asked for later (after local activities that outlasted a workflow
+        # task) is not found again when the run is replayed.
+        self._one_lookup = workflow.patched("one-lookup-per-step")
+        self._settled_reports = workflow.patched("reports-once-settled")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -343,7 +349,7 @@ class IkuWorkflow:
     async def _open_step(self, step: sop.Step, at: datetime) -> StepOpening | None:
         """Who holds the step and its clock from ``at``, in one lookup (one history event
         where two took two); None when that failed, and each is then asked on its own."""
-        if not workflow.patched("one-lookup-per-step"):
+        if not self._one_lookup:
             return None
         try:
             return await workflow.execute_local_activity_method(
@@ -906,10 +912,9 @@ class IkuWorkflow:
         # One write per step, not one per entry: it waits until no handler is mid-way and
         # the loop has entered the next step, so a decision and the step it opens go in one
         # batch (each write is an activity: six history events).
-        settled_only = workflow.patched("reports-once-settled")
         while True:
             await workflow.wait_condition(
-                lambda: self._unreported() and (not settled_only or self._settled())
+                lambda: self._unreported() and (not self._settled_reports or self._settled())
             )
             upto = len(record.history)
             entries = [

@@ -205,7 +205,7 @@ def check_signed_approval(record: ProcessRecord, decision: Decision) -> Attachme
     if task is None or decision.action is not Action.APPROVE:
         return None
     step = sop.step(task.step)
-    if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
+    if not step.signs:
         return None
     kinds = {u.kind for u in step.uploads if Action.APPROVE in u.actions}
     attached = next((a for a in decision.documents if a.kind in kinds), None)
@@ -311,10 +311,7 @@ def apply_decision(
     assert task is not None and task.id == decision.task_id
     step = sop.step(task.step)
     task.decided = True
-    signs = decision.action is Action.APPROVE and step.approval in (
-        Approval.PARAF,
-        Approval.SIGNATURE,
-    )
+    signs = decision.action is Action.APPROVE and step.signs
     signed = {u.kind for u in step.uploads if Action.APPROVE in u.actions} if signs else set()
     for attachment in decision.documents:
         _add_version(
@@ -416,7 +413,7 @@ def _mark(
     now: datetime,
     extends: str | None = None,
 ) -> None:
-    if step.approval not in (Approval.PARAF, Approval.SIGNATURE):
+    if not step.signs:
         return
     assert step.draft is not None
     draft = latest(record, step.draft)

@@ -187,6 +187,11 @@ class Step:
         return re.split(r"[.;]\s", self.activity(lang), maxsplit=1)[0].rstrip(".;")
 
     @property
+    def signs(self) -> bool:
+        """Approving here is an electronic paraf or the Minister's signature (8–11)."""
+        return self.approval in (Approval.PARAF, Approval.SIGNATURE)
+
+    @property
     def actions(self) -> tuple[Action, ...]:
         return {
             StepKind.SUBMIT: (Action.SUBMIT,),

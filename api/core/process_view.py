@@ -162,18 +162,18 @@ class View:
         for h in status.history:
             if h.event is not HistoryEvent.DECIDED or h.action is not Action.APPROVE:
                 continue
-            meaning = sop.step(h.step).approval if h.step else Approval.NONE
-            if meaning not in (Approval.PARAF, Approval.SIGNATURE):
+            step = sop.step(h.step) if h.step else None
+            if step is None or not step.signs:
                 continue
-            draft_kind = sop.step(h.step).draft if h.step else None
-            concerned = next((v for v in h.documents if v.kind == draft_kind), None)
+            concerned = next((v for v in h.documents if v.kind == step.draft), None)
             if concerned is None:
                 continue
             doc = versions.get((concerned.kind, concerned.version))
             rows.append(
                 {
                     "kind": text(
-                        self.lang, "mark_paraf" if meaning is Approval.PARAF else "mark_signature"
+                        self.lang,
+                        "mark_paraf" if step.approval is Approval.PARAF else "mark_signature",
                     ),
                     "step": h.step,
                     "who": self.name(h.person),

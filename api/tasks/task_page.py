@@ -135,7 +135,7 @@ def task_page(
                     else "passphrase_hint_paraf",
                 ),
             }
-            if step.approval in (Approval.PARAF, Approval.SIGNATURE)
+            if step.signs
             else None
         ),
         "nonce": nonce,
