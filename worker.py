@@ -41,10 +41,11 @@ from workflows.iku import IkuWorkflow
 
 def activities(settings: Settings) -> list[object]:
     """Every activity of the system, bound to one settings object."""
+    staffing, schedule = StaffingActivities(settings), ScheduleActivities(settings)
     return [
-        *_methods(StaffingActivities(settings), "resolve_staffing", "find_people"),
-        *_methods(ScheduleActivities(settings), "plan_schedule"),
-        *_methods(StepOpeningActivities(settings), "open_step"),
+        *_methods(staffing, "resolve_staffing", "find_people"),
+        *_methods(schedule, "plan_schedule"),
+        *_methods(StepOpeningActivities(staffing, schedule), "open_step"),
         *_methods(DocumentActivities(settings), "missing_documents"),
         *_methods(SignatureActivities(settings), "check_signed_version"),
         *_methods(NotifyActivities(settings), "send_notification"),

@@ -7,13 +7,13 @@ from temporalio import activity
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
 from common.models import StepOpening, StepOpeningRequest
-from common.settings import Settings
 
 
 class StepOpeningActivities:
-    def __init__(self, settings: Settings) -> None:
-        self._staffing = StaffingActivities(settings)
-        self._schedule = ScheduleActivities(settings)
+    """The worker's own staffing and schedule activities, asked together."""
+
+    def __init__(self, staffing: StaffingActivities, schedule: ScheduleActivities) -> None:
+        self._staffing, self._schedule = staffing, schedule
 
     # A plain function: the worker runs it in its thread pool (it reads the directory and
     # the calendar's overrides file).

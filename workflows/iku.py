@@ -347,8 +347,8 @@ class IkuWorkflow:
         self._notify_task(task)
 
     async def _open_step(self, step: sop.Step, at: datetime) -> StepOpening | None:
-        """Who holds the step and its clock from ``at``, in one lookup (one history event
-        where two took two); None when that failed, and each is then asked on its own."""
+        """Who holds the step and its clock from ``at``, in one lookup (one history event,
+        where there were two); None when that failed, and each is then asked on its own."""
         if not self._one_lookup:
             return None
         try:
