@@ -45,7 +45,7 @@ def activities(settings: Settings) -> list[object]:
     return [
         *_methods(staffing, "resolve_staffing", "find_people"),
         *_methods(schedule, "plan_schedule"),
-        *_methods(StepOpeningActivities(staffing, schedule), "open_step"),
+        *_methods(StepOpeningActivities(staffing, schedule), "open_step", "refresh_clock"),
         *_methods(DocumentActivities(settings), "missing_documents"),
         *_methods(SignatureActivities(settings), "check_signed_version"),
         *_methods(NotifyActivities(settings), "send_notification"),

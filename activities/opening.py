@@ -1,4 +1,5 @@
-"""A step being opened: who holds it and its clock, in one local activity."""
+"""A step being opened (who holds it and its clock), or its clock woken (the clock and the
+acting officials asked again): each in one local activity."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from temporalio import activity
 
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
-from common.models import StepOpening, StepOpeningRequest
+from common.models import ClockRefresh, ClockRefreshRequest, StepOpening, StepOpeningRequest
 
 
 class StepOpeningActivities:
@@ -25,4 +26,13 @@ class StepOpeningActivities:
         return StepOpening(
             staffing=self._staffing.resolve_staffing(request.staffing),
             schedule=self._schedule.plan_schedule(request.schedule),
+        )
+
+    @activity.defn(name="refresh_clock")
+    def refresh_clock(self, request: ClockRefreshRequest) -> ClockRefresh:
+        """A wake-up's lookups together; either failing fails both, and the workflow then
+        asks each on its own, as before."""
+        return ClockRefresh(
+            schedule=self._schedule.plan_schedule(request.schedule),
+            assignees=self._staffing.find_people(request.people),
         )

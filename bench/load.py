@@ -72,6 +72,7 @@ TARGET_EVENTS_PER_SECOND_RATIO = 0.8
 TARGET_EVENTS_PER_PROCESS = 200
 TARGET_LAG_P99_S = 1.0
 TARGET_MEMORY_10K_GIB = 1.0
+ARCHIVE_PATIENCE = 3 * 3600.0  # seconds
 
 
 # --- the parts ---------------------------------------------------------------------------
@@ -88,8 +89,12 @@ class Driven(Persistent):
     # queued behind every other process's): timed apart from the other steps'.
     archive_latencies: list[float] | None = None
 
+    def patience(self, decision: Decision) -> float:
+        # With a thousand processes at once the last archives wait for many minutes.
+        return ARCHIVE_PATIENCE if _archives(decision) else super().patience(decision)
+
     def took(self, decision: Decision, seconds: float) -> None:
-        if formats.step_of(decision.task_id) == len(sop.STEPS):
+        if _archives(decision):
             if self.archive_latencies is not None:
                 self.archive_latencies.append(seconds)
         else:
@@ -105,6 +110,10 @@ class Driven(Persistent):
         result = await super().send(decision, update_id)
         self._next = result.next_task
         return result
+
+
+def _archives(decision: Decision) -> bool:
+    return formats.step_of(decision.task_id) == len(sop.STEPS)
 
 
 class ArrivalSink:

@@ -298,6 +298,19 @@ class StepOpening(Model):
     schedule: Schedule
 
 
+class ClockRefreshRequest(Model):
+    """A task's clock woken: its schedule and its holders' acting officials asked again, in
+    one local activity."""
+
+    schedule: ScheduleRequest
+    people: PeopleRequest
+
+
+class ClockRefresh(Model):
+    schedule: Schedule
+    assignees: list[Assignee]
+
+
 # --- the process -----------------------------------------------------------------------
 
 

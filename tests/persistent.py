@@ -38,7 +38,7 @@ class Persistent(Scenario):
             try:
                 return await self.handle.query(IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT)
             except (RPCError, WorkflowQueryFailedError) as error:
-                _again_unless(give_up, f"status of {self.id}", error)
+                _again_unless(give_up, GIVE_UP_AFTER, f"status of {self.id}", error)
                 await asyncio.sleep(AGAIN_AFTER)
 
     async def decide(self, person: str, action: Action, **kwargs: object) -> DecisionResult:
@@ -52,18 +52,23 @@ class Persistent(Scenario):
         if self.latencies is not None:
             self.latencies.append(seconds)
 
+    def patience(self, decision: Decision) -> float:
+        """How long a decision may go unanswered before the scenario fails."""
+        return GIVE_UP_AFTER
+
     async def send(self, decision: Decision, update_id: str) -> DecisionResult:
-        give_up = time.monotonic() + GIVE_UP_AFTER
+        patience = self.patience(decision)
+        give_up = time.monotonic() + patience
         while True:
             try:
                 return await self.handle.execute_update(
                     IkuWorkflow.decide, decision, id=update_id, rpc_timeout=RPC_TIMEOUT
                 )
             except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
-                _again_unless(give_up, f"decision {update_id}", error)
+                _again_unless(give_up, patience, f"decision {update_id}", error)
                 await asyncio.sleep(AGAIN_AFTER)
 
 
-def _again_unless(give_up: float, what: str, error: Exception) -> None:
+def _again_unless(give_up: float, patience: float, what: str, error: Exception) -> None:
     if time.monotonic() > give_up:
-        raise AssertionError(f"{what}: no answer within {GIVE_UP_AFTER:.0f} s ({error})")
+        raise AssertionError(f"{what}: no answer within {patience:.0f} s ({error})")

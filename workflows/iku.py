@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         Assignee,
         Assignment,
         CancelRequest,
+        ClockRefreshRequest,
         Decision,
         DecisionResult,
         DocumentsCheck,
@@ -127,6 +128,12 @@ _REPORT: dict[str, Any] = {
 _CALENDAR_RETRY = timedelta(hours=1)
 
 
+def _take_acting(task: Task, found: list[Assignee]) -> None:
+    """The assignees as the directory has them today (their acting officials)."""
+    fresh = {a.person: a for a in found}
+    task.assignees = [fresh.get(a.person, a) for a in task.assignees]
+
+
 @contextmanager
 def _raised() -> Iterator[None]:
     """A refusal as the Update's failure: the type carries the code, so the web layer can
@@ -154,7 +161,7 @@ class IkuWorkflow:
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
-        self._one_lookup = self._settled_reports = False  # decided as run() starts
+        self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
 
     # --- the main loop -----------------------------------------------------------------
 
@@ -165,6 +172,7 @@ class IkuWorkflow:
         # task) is not found again when the run is replayed.
         self._one_lookup = workflow.patched("one-lookup-per-step")
         self._settled_reports = workflow.patched("reports-once-settled")
+        self._one_wake_lookup = workflow.patched("one-lookup-per-wake")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -395,15 +403,10 @@ class IkuWorkflow:
     async def _plan(self, task: Task) -> Schedule | None:
         """The deadline, reminder and escalations by the calendar as it is now; None when
         the calendar cannot be asked (the clock asks again in an hour)."""
-        assert task.clock_start is not None
         try:
             return await workflow.execute_local_activity_method(
                 ScheduleActivities.plan_schedule,
-                ScheduleRequest(
-                    step=task.step,
-                    standard_time=sop.step(task.step).standard_time,
-                    clock_start=task.clock_start,
-                ),
+                self._schedule_request(task),
                 summary=f"working-time deadline for step {task.step}",
                 **_LOOKUP,
             )
@@ -417,8 +420,37 @@ class IkuWorkflow:
             found = await self._find_people([a.person for a in task.assignees])
         except LOOKUP_FAILED:
             return  # keep what we had; the mail goes by the same directory anyway
-        fresh = {a.person: a for a in found}
-        task.assignees = [fresh.get(a.person, a) for a in task.assignees]
+        _take_acting(task, found)
+
+    async def _refresh_clock(self, task: Task) -> bool:
+        """``_plan`` and ``_refresh_acting`` in one lookup; False when that failed (or the
+        run predates it), and each is then asked on its own."""
+        if not self._one_wake_lookup or task.clock_start is None:
+            return False
+        try:
+            refresh = await workflow.execute_local_activity_method(
+                StepOpeningActivities.refresh_clock,
+                ClockRefreshRequest(
+                    schedule=self._schedule_request(task),
+                    people=PeopleRequest(
+                        people=[a.person for a in task.assignees], on=self._today()
+                    ),
+                ),
+                summary=f"working-time deadline and acting officials, step {task.step}",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            return False
+        task.schedule = refresh.schedule
+        _take_acting(task, refresh.assignees)
+        return True
+
+    def _schedule_request(self, task: Task) -> ScheduleRequest:
+        assert task.clock_start is not None
+        step = sop.step(task.step)
+        return ScheduleRequest(
+            step=step.number, standard_time=step.standard_time, clock_start=task.clock_start
+        )
 
     def _notify_task(self, task: Task) -> None:
         if task.assignees:
@@ -490,13 +522,16 @@ class IkuWorkflow:
         return f"escalation {number}, step {task.step}"
 
     async def _on_clock(self, task: Task) -> None:
-        """A wake-up: ask the calendar again (it may have been revised), then act on it."""
-        schedule = await self._plan(task) or task.schedule
-        task.schedule = schedule
+        """A wake-up: ask the calendar again (it may have been revised) and the directory
+        for today's acting officials, then act on it."""
+        if not await self._refresh_clock(task):
+            schedule = await self._plan(task) or task.schedule
+            task.schedule = schedule
+            if schedule is None or not self._open(task):
+                return
+            await self._refresh_acting(task)
+        schedule = task.schedule
         if schedule is None or not self._open(task):
-            return
-        await self._refresh_acting(task)
-        if not self._open(task):
             return
         now = workflow.now()
         step = sop.step(task.step)
