@@ -5,20 +5,18 @@ when a worker that forgot it picks it up again."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 
 from common.models import EarlierRun, EarlierRunRequest, WorkflowInput
 from common.settings import Settings
-from tests.conftest import end_left_running
+from tests.conftest import end_left_running, worker_replacing
 from tests.scenario import Scenario
-from worker import activities, workflow_runner
 from workflows.iku import IkuWorkflow
 
 WORKFLOW_TASK = timedelta(seconds=1)
@@ -42,15 +40,7 @@ async def test_a_start_whose_lookup_outlasts_its_workflow_task_replays(
     dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:
     slow = {"find_earlier_run": slow_lineage, "registered_sop_number": slow_registry}
-    ours = [a for a in activities(settings) if getattr(a, "__name__", "") not in slow]
-    async with Worker(
-        dev_env.client,
-        task_queue=settings.task_queue,
-        workflows=[IkuWorkflow],
-        activities=[*ours, *slow.values()],
-        activity_executor=ThreadPoolExecutor(max_workers=4),
-        workflow_runner=workflow_runner(),
-    ):
+    async with worker_replacing(dev_env.client, settings, slow):
         p = Scenario(dev_env.client, settings)
         await dev_env.client.start_workflow(
             IkuWorkflow.run,

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.reporting import ReportingActivities
 from common.models import ReportBatch
@@ -21,12 +19,10 @@ from common.workcalendar import WorkCalendar
 from reporting.database import ReportingDatabase
 from reporting.recorder import record_batch
 from reporting.schema import Process, StepEvent
-from tests.conftest import serving
+from tests.conftest import serving, worker_replacing
 from tests.scenario import KABAG, KARO, MENTERI, Scenario
 from tests.support import settle
-from worker import activities
 from workflows import sop
-from workflows.iku import IkuWorkflow
 
 
 def _events(db: ReportingDatabase, workflow_id: str) -> list[StepEvent]:
@@ -158,15 +154,8 @@ class _DiesAfterWriting(ReportingActivities):
 async def test_events_are_written_once_when_the_write_is_retried_and_the_worker_is_replaced(
     dev_env: WorkflowEnvironment, settings: Settings
 ):
-    dying = [a for a in activities(settings) if getattr(a, "__name__", "") != "record_events"]
-    dying.append(_DiesAfterWriting(settings).record_events)
-    async with Worker(
-        dev_env.client,
-        task_queue=settings.task_queue,
-        workflows=[IkuWorkflow],
-        activities=dying,
-        activity_executor=ThreadPoolExecutor(max_workers=4),
-    ):
+    dying = {"record_events": _DiesAfterWriting(settings).record_events}
+    async with worker_replacing(dev_env.client, settings, dying):
         p = await Scenario(dev_env.client, settings).start()
         await p.walk_to(3)
     # That worker went away mid-process; another takes over and the walk goes on.

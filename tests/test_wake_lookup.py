@@ -4,22 +4,18 @@ lookup fails each is asked on its own, and the reminder still goes out."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from temporalio import activity
 from temporalio.api.history.v1 import History
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from common.models import ClockRefresh, ClockRefreshRequest
 from common.settings import Settings
-from tests.conftest import MailBox, end_left_running
+from tests.conftest import MailBox, end_left_running, worker_replacing
 from tests.scenario import Scenario
 from tests.support import short_deadlines
-from worker import activities, workflow_runner
-from workflows.iku import IkuWorkflow
 
 
 @activity.defn(name="refresh_clock")
@@ -46,15 +42,7 @@ async def reminded(
 ) -> History:
     """Step 1 due 12 s after it opens, the reminder at 6 s: the Kasubbag is reminded. The
     activities ``replaced``, by name."""
-    kept = [a for a in activities(settings) if getattr(a, "__name__", "") not in replaced]
-    async with Worker(
-        env.client,
-        task_queue=settings.task_queue,
-        workflows=[IkuWorkflow],
-        activities=[*kept, *replaced.values()],
-        activity_executor=ThreadPoolExecutor(max_workers=4),
-        workflow_runner=workflow_runner(),
-    ):
+    async with worker_replacing(env.client, settings, replaced):
         p = await Scenario(env.client, settings).start()
         await mail.wait_for(p.id, "reminder", within=60)
         history = await p.handle.fetch_history()
