@@ -231,7 +231,7 @@ class Scenario:
         the reviewer's ``new_draft``) gets the person's paraf or the Minister's signature,
         and the signed version goes with the approval."""
         task = await self.task()
-        if task.step in SIGNING_STEPS:
+        if sop.step(task.step).signs:
             attachments = [await self.signed(person, task, new_draft)]
         else:
             attachments = [self.document("draf_iku", new_draft)] if new_draft else []
@@ -327,7 +327,6 @@ class Scenario:
         return await asyncio.wait_for(self.handle.result(), within.total_seconds())
 
 
-SIGNING_STEPS = (*sop.PARAF_STEPS, sop.SIGNATURE_STEP)
 # Unlocking a PKCS#12 key (PBKDF2) takes a good part of a second: every test's CA is a copy
 # of the session's, so a key is unlocked once per session, by the file's bytes.
 _SIGNERS: dict[tuple[str, bytes], Signer] = {}

@@ -28,14 +28,16 @@ from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
 from signing.pdf import NotAPdf, Signatory, add_paraf, add_signature, position_as_signed
 from workflows import sop
 
-SIGNING_STEPS = (*sop.PARAF_STEPS, sop.SIGNATURE_STEP)
 # Wrong passphrases per official, in a sliding window (this process's memory): a few typos
 # are normal, guessing is not.
 PASSPHRASE_THROTTLE = SignInThrottle(max_per_user=5, max_per_address=1_000_000)
 
 
 def signs(step: int) -> bool:
-    return step in SIGNING_STEPS
+    """Whether approving at ``step`` is a paraf or the signature; False for a number that
+    is no step (a task id from a link is only checked for its form)."""
+    found = sop.STEP_BY_NUMBER.get(step)
+    return found is not None and found.signs
 
 
 def verification_code(settings: Settings, workflow_id: str) -> str:
