@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from aiosmtpd.controller import Controller
+from temporalio.api.history.v1 import History, HistoryEvent
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -141,6 +143,34 @@ async def settle(
     except AssertionError:
         return False
     return True
+
+
+def local_activity_type(event: HistoryEvent) -> str | None:
+    """The activity type of a local activity's marker; None for any other event."""
+    marker = event.marker_recorded_event_attributes
+    if not event.HasField("marker_recorded_event_attributes") or "data" not in marker.details:
+        return None
+    return json.loads(marker.details["data"].payloads[0].data)["activity_type"]
+
+
+def local_activities(history: History, activity_type: str) -> list[bytes | None]:
+    """The encoded results of a history's local activities of one type, in order (None
+    for one that failed)."""
+    found: list[bytes | None] = []
+    for event in history.events:
+        if local_activity_type(event) == activity_type:
+            details = event.marker_recorded_event_attributes.details
+            result = details["result"].payloads if "result" in details else None
+            found.append(result[0].data if result else None)
+    return found
+
+
+def activities_scheduled(history: History, activity_type: str) -> int:
+    """How many activities of one type a history scheduled."""
+    return sum(
+        event.activity_task_scheduled_event_attributes.activity_type.name == activity_type
+        for event in history.events
+    )
 
 
 async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:

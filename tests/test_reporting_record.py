@@ -1,16 +1,21 @@
-"""The reporting database: every step event of a process written once, by an activity,
-on SQLite and on a real PostgreSQL server."""
+"""The reporting database: every step event of a process written once, by a local
+activity or (the database slow to answer) an activity, on SQLite and on a real PostgreSQL
+server."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from activities.reporting import ReportingActivities
 from common.models import ReportBatch
@@ -19,10 +24,11 @@ from common.workcalendar import WorkCalendar
 from reporting.database import ReportingDatabase
 from reporting.recorder import record_batch
 from reporting.schema import Process, StepEvent
-from tests.conftest import serving, worker_replacing
+from tests.conftest import end_left_running, serving, worker_replacing
 from tests.scenario import KABAG, KARO, MENTERI, Scenario
-from tests.support import settle
+from tests.support import activities_scheduled, local_activities, settle
 from workflows import sop
+from workflows.iku import IkuWorkflow
 
 
 def _events(db: ReportingDatabase, workflow_id: str) -> list[StepEvent]:
@@ -174,26 +180,85 @@ async def test_events_are_written_once_when_the_write_is_retried_and_the_worker_
     db.dispose()
 
 
-async def test_a_decision_and_the_step_it_opens_are_written_in_one_batch(
+async def test_a_decision_and_the_step_it_opens_are_written_in_one_local_write(
     ts_env: WorkflowEnvironment, settings: Settings
 ):
-    """Every write is an activity (six history events): the Kasubag's submission and the
-    Kabag's review it opens go to the database together, not one after the other."""
+    """The Kasubbag's submission and the Kabag's review it opens go to the database
+    together, each batch as a local activity in the workflow task that made it: one history
+    event, where an activity costs six."""
     async with serving(ts_env, settings):
         p = await Scenario(ts_env.client, settings).start()
         await settle(p.handle)
         await p.do_step()
         await settle(p.handle)
-        batches = [
-            e.activity_task_scheduled_event_attributes.input
-            async for e in p.handle.fetch_history_events()
-            if e.activity_task_scheduled_event_attributes.activity_type.name == "record_events"
-        ]
-    converter = ts_env.client.data_converter
-    written = [
-        [entry.event.value for entry in batch.entries]
-        for batch in [
-            (await converter.decode(payloads.payloads, [ReportBatch]))[0] for payloads in batches
-        ]
+        history = await p.handle.fetch_history()
+    # How many new events each write brought: started + entered, then decided + entered.
+    assert local_activities(history, "record_events") == [b"2", b"2"]
+    assert activities_scheduled(history, "record_events") == 0
+    assert [(r.seq, r.kind) for r in _events(ReportingDatabase(settings), p.id)] == [
+        (1, "started"),
+        (2, "entered"),
+        (3, "decided"),
+        (4, "entered"),
     ]
-    assert written == [["started", "entered"], ["decided", "entered"]]
+
+
+# The database does not answer the second write for this long: longer than a local write
+# may take (workflows/iku.py, _REPORT_LOCALLY: 3 s).
+_HUNG = 8.0
+
+
+class _HangsOnce(ReportingActivities):
+    """A reporting database that does not answer one write (the Kasubbag's submission)
+    for a while, and then writes it."""
+
+    calls = 0
+
+    @activity.defn(name="record_events")
+    def record_events(self, batch: ReportBatch) -> int:
+        _HangsOnce.calls += 1
+        if _HangsOnce.calls == 2:
+            time.sleep(_HUNG)
+        return super().record_events(batch)
+
+
+async def test_the_database_hangs_on_the_submission_an_activity_writes_it_the_next_is_local(
+    dev_env: WorkflowEnvironment, settings: Settings
+):
+    hanging = {"record_events": _HangsOnce(settings).record_events}
+    async with worker_replacing(dev_env.client, settings, hanging):
+        p = await Scenario(dev_env.client, settings).start()
+        await settle(p.handle)
+        started = time.monotonic()
+        await p.do_step()  # the Kasubbag submits: its write hangs
+        answered = time.monotonic() - started
+        await settle(p.handle)
+        await p.do_step()  # the Kabag forwards: the database answers again
+        await settle(p.handle)
+        history = await p.handle.fetch_history()
+        await end_left_running(dev_env.client, settings.task_queue)
+    await Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter).replay_workflow(
+        history
+    )
+    # The Kasubbag was answered once the local write gave up, not after the whole hang.
+    assert answered < _HUNG - 2, answered
+    # The hung local write, then the activity's; the next batch locally again.
+    assert local_activities(history, "record_events") == [b"2", None, b"2"]
+    assert activities_scheduled(history, "record_events") == 1
+
+    def written_once() -> None:
+        db = ReportingDatabase(settings)
+        rows = [(r.seq, r.kind) for r in _events(db, p.id)]
+        db.dispose()
+        assert rows == [
+            (1, "started"),
+            (2, "entered"),
+            (3, "decided"),
+            (4, "entered"),
+            (5, "decided"),
+            (6, "entered"),
+        ], rows
+
+    # Also once the hung write, given up by the workflow, reaches the database after all.
+    await asyncio.sleep(_HUNG)
+    written_once()

@@ -18,6 +18,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import TimeoutError as TimedOut
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -80,9 +81,10 @@ _LOOKUP: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3),
 }
-# How a local activity that gave up reaches the workflow: an ActivityError, or (seen after
-# its local retries on the time-skipping test server) the bare ApplicationError it raised.
-LOOKUP_FAILED = (ActivityError, ApplicationError)
+# How a local activity that gave up reaches the workflow: an ActivityError; or, replayed
+# from its marker (and after local retries on the time-skipping test server), the bare
+# failure it ended with, the ApplicationError it raised or the timeout it ran into.
+LOOKUP_FAILED = (ActivityError, ApplicationError, TimedOut)
 # A decision waits on this check, so it gives up soon and the person is told to retry.
 _DECISION_CHECK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -124,6 +126,12 @@ _REPORT: dict[str, Any] = {
         maximum_attempts=12,
     ),
 }
+# A batch first goes as a local activity in the workflow task that made it (one history
+# event, not six); a database that does not answer at once leaves it to _REPORT's retries.
+_REPORT_LOCALLY: dict[str, Any] = {
+    "start_to_close_timeout": timedelta(seconds=3),
+    "retry_policy": RetryPolicy(maximum_attempts=1),
+}
 # Without a schedule (the calendar could not be asked) the clock asks again this often.
 _CALENDAR_RETRY = timedelta(hours=1)
 
@@ -162,6 +170,10 @@ class IkuWorkflow:
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
         self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
+        self._local_reports = False  # see run()
+        # Whether the next batch is tried locally: not after a local write failed, until
+        # the activity's retries got through (the database answers again).
+        self._write_locally = True
 
     # --- the main loop -----------------------------------------------------------------
 
@@ -173,6 +185,7 @@ class IkuWorkflow:
         self._one_lookup = workflow.patched("one-lookup-per-step")
         self._settled_reports = workflow.patched("reports-once-settled")
         self._one_wake_lookup = workflow.patched("one-lookup-per-wake")
+        self._local_reports = workflow.patched("reports-written-locally")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -942,11 +955,11 @@ class IkuWorkflow:
 
     async def _send_reports(self) -> None:
         """The reporter: sends new riwayat entries to the reporting database in order, as
-        the mailer sends mail, so no decision waits on the database."""
+        the mailer sends mail, so no decision waits on a database that does not answer."""
         record = self._record
         # One write per step, not one per entry: it waits until no handler is mid-way and
         # the loop has entered the next step, so a decision and the step it opens go in one
-        # batch (each write is an activity: six history events).
+        # batch.
         while True:
             await workflow.wait_condition(
                 lambda: self._unreported() and (not self._settled_reports or self._settled())
@@ -958,21 +971,36 @@ class IkuWorkflow:
                 if reporting_events.reported(e)
             ]
             if entries:
-                try:
-                    await workflow.execute_activity_method(
-                        ReportingActivities.record_events,
-                        ReportBatch(
-                            workflow_id=workflow.info().workflow_id,
-                            started_at=record.started_at,
-                            process=self._process,
-                            entries=entries,
-                        ),
-                        summary=f"reporting: {len(entries)} event(s)",
-                        **_REPORT,
+                await self._write_report(
+                    ReportBatch(
+                        workflow_id=workflow.info().workflow_id,
+                        started_at=record.started_at,
+                        process=self._process,
+                        entries=entries,
                     )
-                except ActivityError:
-                    workflow.logger.warning("reporting database unreachable; left to backfill")
+                )
             record.reported = upto
+
+    async def _write_report(self, batch: ReportBatch) -> None:
+        """Locally first: the write then rides in the workflow task that made the batch, and
+        a decision's answer waits the few milliseconds it takes. Should the database not
+        answer within seconds, the activity takes over with its hour of retries."""
+        summary = f"reporting: {len(batch.entries)} event(s)"
+        if self._local_reports and self._write_locally:
+            try:
+                await workflow.execute_local_activity_method(
+                    ReportingActivities.record_events, batch, summary=summary, **_REPORT_LOCALLY
+                )
+                return
+            except LOOKUP_FAILED:
+                self._write_locally = False
+        try:
+            await workflow.execute_activity_method(
+                ReportingActivities.record_events, batch, summary=summary, **_REPORT
+            )
+            self._write_locally = True
+        except ActivityError:
+            workflow.logger.warning("reporting database unreachable; left to backfill")
 
     async def _give_number(self) -> None:
         """The signed IKU's official number, before the mails that follow the signature.
