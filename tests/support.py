@@ -37,25 +37,32 @@ T = TypeVar("T")
 
 def short_deadlines(settings: Settings, folder: Path, *, step: int, minutes: float) -> Settings:
     """Timers that fall due within a test: ``step`` due ``minutes`` after it opens, its
-    reminder half way, one escalation at the deadline; office hours all day, and today and
-    tomorrow working days (a run on a weekend or a holiday too)."""
-    today = datetime.now(ZoneInfo(settings.timezone)).date()
-    overrides = folder / "short-deadlines.yaml"
-    overrides.write_text(
-        yaml.safe_dump(
-            {"workdays": [{"date": d, "name": "drill"} for d in (today, today + timedelta(1))]}
-        )
-    )
+    reminder half way, one escalation at the deadline, in an office that is always open
+    (``always_open``)."""
     hours = minutes / 60
+    return always_open(
+        settings,
+        folder,
+        standard_times={step: f"{hours:.4f}h"},
+        reminder_before_hours=hours / 2,
+        escalation_cap=1,
+    )
+
+
+def always_open(settings: Settings, folder: Path, **fields: Any) -> Settings:
+    """``settings`` with office hours all day and yesterday to the day after tomorrow
+    working days (a run on a weekend or a holiday, or across midnight, too), and ``fields``."""
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    days = [today + timedelta(d) for d in range(-1, 3)]
+    overrides = folder / "always-open.yaml"
+    overrides.write_text(yaml.safe_dump({"workdays": [{"date": d, "name": "uji"} for d in days]}))
     return settings.model_copy(
         update={
             "office_open": time(0, 0),
             "office_close": time(23, 59, 59),
             "office_close_friday": time(23, 59, 59),
-            "standard_times": {step: f"{hours:.4f}h"},
-            "reminder_before_hours": hours / 2,
-            "escalation_cap": 1,
             "calendar_overrides_file": overrides,
+            **fields,
         }
     )
 

@@ -10,58 +10,29 @@ at step 1 falls overdue while the test runs.
 from __future__ import annotations
 
 import re
-import shutil
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from temporalio.client import Client
 
 from common.models import CancelRequest
 from common.settings import Settings
 from tests.bureau import api, eventually, signed_in
-from tests.conftest import MailBox
 from tests.scenario import KARO, Scenario
+from tests.support import always_open
 from tests.web import Page, Web
 from workflows.iku import IkuWorkflow
 
 pytestmark = pytest.mark.devserver
 
-ALWAYS_OPEN = {
-    "office_open": time(0, 0),
-    "office_close": time(23, 59, 59),
-    "office_close_friday": time(23, 59, 59),
-}
-
 
 @pytest.fixture
-def settings(tmp_path: Path, mailbox: tuple[MailBox, int], signing_template: Path) -> Settings:
-    """As conftest's, with an office that never closes (today is a working day, whatever
-    the calendar says) and a step 1 that is due 3.6 seconds after it starts."""
-    overrides = tmp_path / "calendar-overrides.yaml"
-    today = date.today()
-    overrides.write_text(
-        yaml.safe_dump(
-            {
-                "workdays": [
-                    {"date": (today + timedelta(days=d)).isoformat(), "name": "hari uji"}
-                    for d in range(-1, 3)
-                ]
-            }
-        )
-    )
-    shutil.copytree(signing_template, tmp_path / "data" / "signing")  # signing at 8–11
-    return Settings(
-        data_dir=tmp_path / "data",
-        task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
-        smtp_port=mailbox[1],
-        public_base_url="http://iku.test",
-        calendar_overrides_file=overrides,
-        standard_times={1: "0.001h"},
-        **ALWAYS_OPEN,
-    )
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """As conftest's, with an office that never closes and a step 1 that is due 3.6
+    seconds after it starts."""
+    return always_open(settings, tmp_path, standard_times={1: "0.001h"})
 
 
 async def quiet_year(client: Client) -> int:

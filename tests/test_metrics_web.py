@@ -4,46 +4,25 @@ overdue at the Kasubbag, then decided). Only the metrics token is answered."""
 
 from __future__ import annotations
 
-import shutil
-import uuid
-from datetime import date, time, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 
 from common.settings import Settings
 from tests import samples
-from tests.conftest import MailBox
 from tests.metrics import Sample, scrape, value
 from tests.scenario import KASUBAG, Scenario
-from tests.support import eventually
+from tests.support import always_open, eventually
 from tests.web import Web, token_of
 
 pytestmark = pytest.mark.devserver
 
 
 @pytest.fixture
-def settings(tmp_path: Path, mailbox: tuple[MailBox, int], signing_template: Path) -> Settings:
-    """An office that never closes on days that are all working days, a step 1 due 3.6
-    seconds after it starts, and gauges counted at every scrape."""
-    overrides = tmp_path / "calendar-overrides.yaml"
-    today = date.today()
-    days = [(today + timedelta(days=d)).isoformat() for d in range(-1, 3)]
-    overrides.write_text(yaml.safe_dump({"workdays": [{"date": d, "name": "uji"} for d in days]}))
-    shutil.copytree(signing_template, tmp_path / "data" / "signing")  # signing at 8–11
-    return Settings(
-        data_dir=tmp_path / "data",
-        task_queue=f"iku-test-{uuid.uuid4().hex[:8]}",
-        smtp_port=mailbox[1],
-        public_base_url="http://iku.test",
-        calendar_overrides_file=overrides,
-        standard_times={1: "0.001h"},
-        office_open=time(0, 0),
-        office_close=time(23, 59, 59),
-        office_close_friday=time(23, 59, 59),
-        metrics_gauge_seconds=0,
-    )
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """An office that never closes, a step 1 due 3.6 seconds after it starts, and gauges
+    counted at every scrape."""
+    return always_open(settings, tmp_path, standard_times={1: "0.001h"}, metrics_gauge_seconds=0)
 
 
 async def test_a_task_overdue_at_the_kasubag_shows_in_the_gauges_until_she_submits(
