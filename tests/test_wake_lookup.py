@@ -57,8 +57,8 @@ async def reminded(
     replaced: dict[str, object],
     within: float = 60,
 ) -> History:
-    """Step 1 due 12 s after it opens, the reminder at 6 s: the Kasubbag is reminded. The
-    activities ``replaced``, by name."""
+    """Step 1 on ``settings``' short deadline: the Kasubbag is reminded (within ``within``
+    seconds). The activities ``replaced``, by name."""
     async with worker_replacing(env.client, settings, replaced):
         p = await Scenario(env.client, settings).start()
         await mail.wait_for(p.id, "reminder", within=within)
