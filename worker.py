@@ -90,14 +90,15 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 
 def build_worker(client: Client, settings: Settings, **options: object) -> Worker:
+    """Our worker; ``options`` go to the SDK's Worker (a test's own ``activities`` too)."""
     deployment = deployment_config(settings)
     if deployment is not None:
         options.setdefault("deployment_config", deployment)
+    options.setdefault("activities", activities(settings))
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[IkuWorkflow],
-        activities=activities(settings),
         activity_executor=ThreadPoolExecutor(max_workers=8),
         workflow_runner=workflow_runner(),
         **options,  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ import contextlib
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -35,8 +34,7 @@ from tests.support import (
     start_time_skipping,
 )
 from tests.web import Web, serve
-from worker import activities, build_worker, workflow_runner
-from workflows.iku import IkuWorkflow
+from worker import activities, build_worker
 
 
 @pytest.fixture(scope="session")
@@ -216,14 +214,7 @@ def worker_replacing(client: Client, settings: Settings, replaced: dict[str, obj
     """Our worker with the activities named in ``replaced`` swapped for a test's own (a slow
     one, a broken one)."""
     kept = [a for a in activities(settings) if getattr(a, "__name__", "") not in replaced]
-    return Worker(
-        client,
-        task_queue=settings.task_queue,
-        workflows=[IkuWorkflow],
-        activities=[*kept, *replaced.values()],
-        activity_executor=ThreadPoolExecutor(max_workers=4),
-        workflow_runner=workflow_runner(),
-    )
+    return build_worker(client, settings, activities=[*kept, *replaced.values()])
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ def lookups_at_first_wake(history: History) -> list[str]:
             fired = True
         elif fired and event.HasField("timer_started_event_attributes"):
             return found
-        elif fired and local_activity_type(event) not in (None, "record_events"):
-            found.append(str(local_activity_type(event)))
+        elif fired and (kind := local_activity_type(event)) not in (None, "record_events"):
+            found.append(str(kind))
     raise AssertionError("no timer was set again after the first wake")
 
 
