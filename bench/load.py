@@ -16,15 +16,19 @@ aiosmtpd sink in this process that notes when each mail arrives. In order:
    ``--concurrency`` processes at a time (one decision in flight each; a decision that
    times out under load is sent again under its Update id); every fourth process is
    returned at step 9 (the Karo returns, the Kabag revises, the Karo approves). Decisions
-   per second, their latency under load, and history events per second.
+   per second, their latency under load, history events per second, and the CPU a decision
+   cost each part: the worker (with its typesetting and signature-checking processes), the
+   dev server, and this process (the officials, signing their PDFs, and the mail sink).
 3. **Baseline under load**: the same number of Updates to as many trivial workflows with
-   the same concurrency: its events per second, against which ours is held.
+   the same concurrency: its events per second and CPU per Update, against which ours are
+   held.
 4. **Histories**: events and bytes per whole process (with and without the return), and
    the time to replay a whole history (what a cache miss costs).
 5. **Deadlines**: ``--waiting`` processes whose step 1 falls due ``--wait-minutes`` after
    they start (a second worker with office hours all day and a short standard time): each
-   reminder's and escalation's lag, from its planned moment to its mail's arrival, and the
-   worker's memory with all of them open.
+   reminder's and escalation's lag, from its planned moment to its mail's arrival (also in
+   two parts: how late its timer fired, and from the firing to the mail), and the worker's
+   memory with all of them open.
 
 Nothing is asserted: the figures go to ``--out`` (default ``bench/load_results.json``) with
 the machine and its load, and the README quotes them.
@@ -36,6 +40,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -132,6 +137,14 @@ class ArrivalSink:
         return "250 OK"
 
 
+def children(pid: int) -> list[int]:
+    return [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+
+
 def rss_mib(pid: int) -> float:
     """Resident memory of a process and its children (the worker's typesetting and
     signature-checking processes), from /proc."""
@@ -139,11 +152,63 @@ def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             total = int(line.split()[1]) / 1024
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-                total += rss_mib(int(child))
+    for child in children(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += rss_mib(child)
     return total
+
+
+def cpu_seconds(pid: int, *, tree: bool = True) -> float:
+    """CPU time (user and system) a process has used; with ``tree``, its children's too
+    (those that ended and those still running)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    used = [int(value) / os.sysconf("SC_CLK_TCK") for value in fields[11:15]]
+    if not tree:
+        return used[0] + used[1]
+    total = sum(used)
+    for child in children(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += cpu_seconds(child)
+    return total
+
+
+class CpuMeter:
+    """Where a phase's CPU went: each part's CPU seconds between ``start`` and ``stop``."""
+
+    def __init__(self, worker: int, server: int) -> None:
+        self.worker, self.server = worker, server
+        self.before: dict[str, float] = {}
+
+    def read(self) -> dict[str, float]:
+        worker_alone = cpu_seconds(self.worker, tree=False)
+        return {
+            "worker": worker_alone,
+            # Typesetting the printed record and checking signatures, off the worker's GIL.
+            "worker_processes": cpu_seconds(self.worker) - worker_alone,
+            "dev_server": cpu_seconds(self.server),
+            # This process: the officials (signing their PDFs), the clients, the mail sink.
+            "driver": cpu_seconds(os.getpid(), tree=False),
+        }
+
+    def start(self) -> None:
+        self.before = self.read()
+
+    def stop(self, per: int) -> dict[str, Any]:
+        """Seconds per part and milliseconds per unit of work (``per`` of them)."""
+        used = {name: value - self.before[name] for name, value in self.read().items()}
+        return {
+            name: {"cpu_s": round(value, 1), "cpu_ms_each": round(value * 1000 / per, 1)}
+            for name, value in used.items()
+        }
+
+
+def dev_server_pid() -> int:
+    """The dev server this process started (``temporal server start-dev``)."""
+    for pid in children(os.getpid()):
+        with contextlib.suppress(FileNotFoundError):
+            if b"start-dev" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+    raise RuntimeError("the dev server's process was not found")
 
 
 async def bounded(count: int, concurrency: int, one: Callable[[int], Awaitable[Any]]) -> list[Any]:
@@ -210,7 +275,12 @@ class Drive:
 
 
 async def open_at_once(
-    client: Client, settings: Settings, worker: WorkerProcess, count: int, concurrency: int
+    client: Client,
+    settings: Settings,
+    worker: WorkerProcess,
+    count: int,
+    concurrency: int,
+    cpu: CpuMeter,
 ) -> tuple[dict[str, Any], Drive]:
     assert worker.process is not None
     pid = worker.process.pid
@@ -243,8 +313,11 @@ async def open_at_once(
         await p.walk_to_end()
 
     driving = time.perf_counter()
+    cpu.start()
     await bounded(count, concurrency, walk)
     seconds = time.perf_counter() - driving
+    decisions = len(drive.latencies) + len(drive.archive_latencies)
+    used = cpu.stop(per=decisions)
     events_after = sum(
         await bounded(count, concurrency, lambda i: history_length(client, processes[i].id))
     )
@@ -255,10 +328,9 @@ async def open_at_once(
         "returned_once": len(drive.returned),
         "start_seconds": round(start_seconds, 1),
         "drive_seconds": round(seconds, 1),
-        "decisions": len(drive.latencies) + len(drive.archive_latencies),
-        "decisions_per_second": round(
-            (len(drive.latencies) + len(drive.archive_latencies)) / seconds, 1
-        ),
+        "decisions": decisions,
+        "decisions_per_second": round(decisions / seconds, 1),
+        "cpu_per_decision": used,
         "decision_latency": summary(drive.latencies),
         "archive_decision_latency": summary(drive.archive_latencies),
         "history_events_in_drive": events,
@@ -272,7 +344,9 @@ async def open_at_once(
 # --- 3. baseline under load ---------------------------------------------------------------
 
 
-async def baseline_under_load(client: Client, count: int, updates: int, concurrency: int) -> dict:
+async def baseline_under_load(
+    client: Client, count: int, updates: int, concurrency: int, cpu: CpuMeter
+) -> dict[str, Any]:
     handles = await bounded(
         count,
         concurrency,
@@ -300,8 +374,10 @@ async def baseline_under_load(client: Client, count: int, updates: int, concurre
                 await one(i)
 
     started = time.perf_counter()
+    cpu.start()
     await asyncio.gather(*(sequence(ix) for ix in per_workflow))
     seconds = time.perf_counter() - started
+    used = cpu.stop(per=updates)
     after = sum(await bounded(count, concurrency, lambda i: history_length(client, handles[i].id)))
     await bounded(count, concurrency, lambda i: handles[i].signal(TrivialWorkflow.finish))
     return {
@@ -310,6 +386,7 @@ async def baseline_under_load(client: Client, count: int, updates: int, concurre
         "seconds": round(seconds, 1),
         "updates_per_second": round(updates / seconds, 1),
         "update_latency": summary(latencies),
+        "cpu_per_update": used,
         "history_events": after - before,
         "history_events_per_second": round((after - before) / seconds, 1),
     }
@@ -356,6 +433,25 @@ def short_deadline_settings(base: Settings, folder: Path, minutes: float) -> Set
     )
 
 
+WAKE_OF = {"reminder": "reminder", "escalation": "deadline"}  # the mail, the timer's summary
+
+
+async def timers_fired(client: Client, workflow_id: str) -> dict[str, datetime]:
+    """When a process's timers fired, by what they were set for ("reminder", "deadline":
+    the first words of their summaries, workflows/iku.py ``_wake_summary``)."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    set_for: dict[str, str] = {}
+    fired: dict[str, datetime] = {}
+    for event in history.events:
+        if event.HasField("timer_started_event_attributes"):
+            summary = json.loads(event.user_metadata.summary.data or b'""')
+            set_for[event.timer_started_event_attributes.timer_id] = summary.split(",")[0]
+        elif event.HasField("timer_fired_event_attributes"):
+            what = set_for.get(event.timer_fired_event_attributes.timer_id, "")
+            fired.setdefault(what, event.event_time.ToDatetime(tzinfo=UTC))
+    return fired
+
+
 async def deadlines(
     client: Client,
     settings: Settings,
@@ -379,6 +475,7 @@ async def deadlines(
 
         started = time.perf_counter()
         due = dict(await bounded(count, concurrency, start))
+        ids = list(due)
         start_seconds = time.perf_counter() - started
         all_started = datetime.now(UTC)
         open_rss = rss_mib(worker.process.pid)
@@ -394,10 +491,21 @@ async def deadlines(
         peak_rss = rss_mib(worker.process.pid)
     finally:
         worker.stop()
+    found = await bounded(len(ids), concurrency, lambda i: timers_fired(client, ids[i]))
+    fired = dict(zip(ids, found, strict=True))
     # A deadline that fell due while processes were still being started waited behind the
     # starts (the worker saturated); one after all had started shows the waiting load alone.
+    # Each lag in two parts: how late the timer fired (a timer is set for a span from the
+    # moment its workflow task began, so it fires as late as that task took to complete),
+    # and from its firing to the mail's arrival.
     lags: dict[str, dict[str, list[float]]] = {
-        kind: {"all": [], "during_starts": [], "after_starts": []}
+        kind: {
+            "all": [],
+            "during_starts": [],
+            "after_starts": [],
+            "timer_fired_late": [],
+            "after_timer": [],
+        }
         for kind in ("reminder", "escalation")
     }
     for workflow_id, deadline in due.items():
@@ -408,6 +516,10 @@ async def deadlines(
                 when = "after_starts" if planned >= all_started else "during_starts"
                 lags[kind]["all"].append(lag)
                 lags[kind][when].append(lag)
+                timer = fired[workflow_id].get(WAKE_OF[kind])
+                if timer is not None:
+                    lags[kind]["timer_fired_late"].append((timer - planned).total_seconds())
+                    lags[kind]["after_timer"].append((arrived[0] - timer).total_seconds())
     return {
         "processes": count,
         "start_seconds": round(start_seconds, 1),
@@ -471,13 +583,24 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         results["unloaded"] = await unloaded(client, settings, args.samples)
         keep(args.out, results)
         print(f"2/5 {args.processes} processes open at once", flush=True)
+        assert ours.process is not None
+        server = dev_server_pid()
         results["open_at_once"], drive = await open_at_once(
-            client, settings, ours, args.processes, args.concurrency
+            client,
+            settings,
+            ours,
+            args.processes,
+            args.concurrency,
+            CpuMeter(ours.process.pid, server),
         )
         keep(args.out, results)
         print("3/5 baseline under load", flush=True)
         results["baseline_under_load"] = await baseline_under_load(
-            client, args.processes, results["open_at_once"]["decisions"], args.concurrency
+            client,
+            args.processes,
+            results["open_at_once"]["decisions"],
+            args.concurrency,
+            CpuMeter(trivial.pid, server),
         )
         keep(args.out, results)
         print("4/5 histories and replay", flush=True)
@@ -536,6 +659,13 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
             results["histories"]["without_returns"]["events"] / TARGET_EVENTS_PER_PROCESS, 2
         ),
     }
+    # Where the time goes: CPU a decision costs each part, against a trivial Update's.
+    for part, used in ours["cpu_per_decision"].items():
+        each = base["cpu_per_update"][part]["cpu_ms_each"]
+        if each:
+            found[f"cpu_{part}_per_decision_over_trivial_update"] = round(
+                used["cpu_ms_each"] / each, 1
+            )
     if "deadlines" in results:
         waiting = results["deadlines"]
         found["memory_10k_open_over_target"] = round(
