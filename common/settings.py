@@ -80,8 +80,8 @@ class Settings(BaseSettings):
     worker_deployment: str | None = None
     build_id: str | None = None
     # The SDK's sandbox around workflow code refuses a clock, randomness or I/O there: a
-    # guard the tests run under (tests/test_sandbox_guard.py). Off by default: it costs a
-    # third of a decision's time (README, "Load").
+    # guard while developing, kept in tests/test_sandbox_guard.py. Off by default: it
+    # costs a third of a decision's time (README, "Load").
     workflow_sandbox: bool = False
 
     # The web layer (task links, bureau pages, JSON API).
