@@ -109,7 +109,14 @@ def build_worker(client: Client, settings: Settings, **options: object) -> Worke
         client,
         task_queue=settings.task_queue,
         workflows=[IkuWorkflow],
-        activity_executor=ThreadPoolExecutor(max_workers=8),
+        # A thread for every activity slot: the lookups and writes are synchronous, and one
+        # waiting for a thread would hold its workflow task while the task's timeout runs.
+        activity_executor=ThreadPoolExecutor(
+            max_workers=settings.worker_local_activities + settings.worker_activities
+        ),
+        max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
+        max_concurrent_local_activities=settings.worker_local_activities,
+        max_concurrent_activities=settings.worker_activities,
         workflow_runner=workflow_runner(settings),
         **options,  # type: ignore[arg-type]
     )

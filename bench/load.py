@@ -69,7 +69,7 @@ from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
 from tests.support import eventually, free_port, settle, short_deadlines, start_dev_server
 from workflows import sop
-from workflows.iku import IkuWorkflow
+from workflows.iku import WAKE_DEADLINE, WAKE_REMINDER, IkuWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
 RETURN_EVERY = 4  # every fourth process is returned once at step 9
@@ -433,15 +433,23 @@ def short_deadline_settings(base: Settings, folder: Path, minutes: float) -> Set
     )
 
 
-WAKE_OF = {"reminder": "reminder", "escalation": "deadline"}  # the mail, the timer's summary
+WAKE_OF = {"reminder": WAKE_REMINDER, "escalation": WAKE_DEADLINE}  # the mail, its timer
 
 
-async def timers_fired(client: Client, workflow_id: str) -> dict[str, datetime]:
-    """When a process's timers fired, by what they were set for ("reminder", "deadline":
-    the first words of their summaries, workflows/iku.py ``_wake_summary``)."""
+@dataclass
+class Wakes:
+    """What a waiting process's history says of its wake-ups."""
+
+    fired: dict[str, datetime]  # when its timers fired, by what they were set for
+    task_timeouts: int  # workflow tasks that ran past their timeout and were done again
+
+
+async def wakes(client: Client, workflow_id: str) -> Wakes:
+    """A timer is told by the first word of its summary (workflows/iku.py, ``WAKE_*``)."""
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     set_for: dict[str, str] = {}
     fired: dict[str, datetime] = {}
+    timeouts = 0
     for event in history.events:
         if event.HasField("timer_started_event_attributes"):
             summary = json.loads(event.user_metadata.summary.data or b'""')
@@ -449,7 +457,9 @@ async def timers_fired(client: Client, workflow_id: str) -> dict[str, datetime]:
         elif event.HasField("timer_fired_event_attributes"):
             what = set_for.get(event.timer_fired_event_attributes.timer_id, "")
             fired.setdefault(what, event.event_time.ToDatetime(tzinfo=UTC))
-    return fired
+        elif event.HasField("workflow_task_timed_out_event_attributes"):
+            timeouts += 1
+    return Wakes(fired, timeouts)
 
 
 async def deadlines(
@@ -491,8 +501,8 @@ async def deadlines(
         peak_rss = rss_mib(worker.process.pid)
     finally:
         worker.stop()
-    found = await bounded(len(ids), concurrency, lambda i: timers_fired(client, ids[i]))
-    fired = dict(zip(ids, found, strict=True))
+    found = await bounded(len(ids), concurrency, lambda i: wakes(client, ids[i]))
+    woken = dict(zip(ids, found, strict=True))
     # A deadline that fell due while processes were still being started waited behind the
     # starts (the worker saturated); one after all had started shows the waiting load alone.
     # Each lag in two parts: how late the timer fired (a timer is set for a span from the
@@ -516,7 +526,7 @@ async def deadlines(
                 when = "after_starts" if planned >= all_started else "during_starts"
                 lags[kind]["all"].append(lag)
                 lags[kind][when].append(lag)
-                timer = fired[workflow_id].get(WAKE_OF[kind])
+                timer = woken[workflow_id].fired.get(WAKE_OF[kind])
                 if timer is not None:
                     lags[kind]["timer_fired_late"].append((timer - planned).total_seconds())
                     lags[kind]["after_timer"].append((arrived[0] - timer).total_seconds())
@@ -527,6 +537,7 @@ async def deadlines(
         "worker_rss_mib_all_open": round(open_rss, 1),
         "worker_rss_mib_peak": round(peak_rss, 1),
         "worker_rss_mib_per_10k_open": round((open_rss - idle) * 10_000 / count, 1),
+        "workflow_tasks_timed_out": sum(w.task_timeouts for w in found),
         "lag": {
             kind: {
                 when: {
@@ -634,6 +645,12 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             "samples": args.samples,
             "wait_minutes": args.wait_minutes,
             "return_every": RETURN_EVERY,
+            # What the worker takes on at once (IKU_WORKER_*, README "Every setting").
+            "worker_slots": {
+                "workflow_tasks": settings.worker_workflow_tasks,
+                "local_activities": settings.worker_local_activities,
+                "activities": settings.worker_activities,
+            },
         },
         "results": results,
         "ratios": ratios(results),

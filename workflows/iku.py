@@ -134,6 +134,9 @@ _REPORT_LOCALLY: dict[str, Any] = {
 }
 # Without a schedule (the calendar could not be asked) the clock asks again this often.
 _CALENDAR_RETRY = timedelta(hours=1)
+# A wake-up timer's summary (seen in the Web UI) starts with what it is set for; the load
+# bench reads them back to time each timer's firing.
+WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
 
 
 def _take_acting(task: Task, found: list[Assignee]) -> None:
@@ -528,9 +531,9 @@ class IkuWorkflow:
         if schedule is None:
             return f"ask the calendar again, step {task.step}"
         if wake == schedule.reminder_at and not task.reminded:
-            return f"reminder, step {task.step}"
+            return f"{WAKE_REMINDER}, step {task.step}"
         if wake == schedule.deadline and not task.overdue:
-            return f"deadline, step {task.step}"
+            return f"{WAKE_DEADLINE}, step {task.step}"
         number = f"{task.escalations_sent + 1}/{len(schedule.escalations)}"
         return f"escalation {number}, step {task.step}"
 
