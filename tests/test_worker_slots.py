@@ -1,0 +1,59 @@
+"""What one worker takes on at once comes from its settings (IKU_WORKER_*), and the
+smallest worker, one workflow task, one lookup and one activity at a time, still walks
+processes to their archive: a workflow task waiting on its lookups never waits for a slot
+it holds itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from pydantic import ValidationError
+from temporalio.testing import WorkflowEnvironment
+
+from common.settings import Settings
+from tests.conftest import serving
+from tests.scenario import KABAG, KARO, Scenario
+
+
+@pytest.fixture
+def smallest(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"worker_workflow_tasks": 1, "worker_local_activities": 1, "worker_activities": 1}
+    )
+
+
+async def test_one_slot_of_each_two_processes_at_once_one_returned_by_the_karo_both_archived(
+    ts_env: WorkflowEnvironment, smallest: Settings
+) -> None:
+    async with serving(ts_env, smallest) as worker:
+        config = worker.config()
+        assert config.get("max_concurrent_workflow_tasks") == 1
+        assert config.get("max_concurrent_local_activities") == 1
+        assert config.get("max_concurrent_activities") == 1
+        # A thread for each activity slot: a lookup never waits for one.
+        assert getattr(config.get("activity_executor"), "_max_workers", None) == 2
+
+        async def returned_and_revised() -> str:
+            p = await Scenario(ts_env.client, smallest).start()
+            await p.walk_to(9)
+            await p.return_(KARO, "Target indikator 3 belum terukur.")
+            await p.approve(KABAG, new_draft="draf v2")
+            return (await p.walk_to_end()).outcome
+
+        async def straight() -> str:
+            p = await Scenario(ts_env.client, smallest).start()
+            return (await p.walk_to_end()).outcome
+
+        assert await asyncio.gather(returned_and_revised(), straight()) == [
+            "archived",
+            "archived",
+        ]
+
+
+@pytest.mark.parametrize(
+    "setting", ["worker_workflow_tasks", "worker_local_activities", "worker_activities"]
+)
+def test_a_worker_that_takes_nothing_on_is_refused_at_start(setting: str) -> None:
+    with pytest.raises(ValidationError, match=setting):
+        Settings(**{setting: 0})  # type: ignore[arg-type]
