@@ -470,8 +470,9 @@ class Wakes:
 
     fired: dict[str, datetime]  # when its timers fired, by what they were set for
     # Workflow tasks that timed out, by how: "start_to_close" ran past the 10 s timeout on
-    # a worker and was done again; "schedule_to_start" waited over 5 s for its worker's
-    # cache (the sticky queue) and went to any worker, which replayed the whole history.
+    # a worker and was done again; "schedule_to_start" waited over 10 s for the worker
+    # that has the process cached (its sticky queue) and went to any worker, with the
+    # whole history to replay.
     task_timeouts: Counter[str]
 
 

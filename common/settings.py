@@ -83,14 +83,16 @@ class Settings(BaseSettings):
     # guard while developing, kept in tests/test_sandbox_guard.py. Off by default: it
     # costs a third of a decision's time (README, "Load").
     workflow_sandbox: bool = False
-    # How much one worker takes on at once. Workflow tasks, the lookups and writes they run
-    # in-line (local activities) and the mails share one Python process: tasks taken beyond
-    # what it serves only wait inside it, past the server's 10 s workflow-task timeout, and
-    # are then done twice; beyond these they wait at the server. Raise with the worker's
-    # cores (README, "Capacity").
-    worker_workflow_tasks: int = Field(default=10, ge=1, le=1000)
-    worker_local_activities: int = Field(default=8, ge=1, le=1000)
-    worker_activities: int = Field(default=20, ge=1, le=1000)
+    # How much one worker takes on at once (the SDK's defaults): workflow tasks, the
+    # lookups and writes they run in-line (local activities) and activities (mail,
+    # archives, signature checks). Each activity slot has a thread of its own (worker.py).
+    # Lower caps leave work waiting at the server; at 3,000 waiting processes that made
+    # reminders later, not sooner (README, "Load").
+    # Two at least: one polls the worker's own queue (processes it has cached, their
+    # queries), one the shared queue; with one, a query waits out the other's long poll.
+    worker_workflow_tasks: int = Field(default=100, ge=2, le=1000)
+    worker_local_activities: int = Field(default=100, ge=1, le=1000)
+    worker_activities: int = Field(default=100, ge=1, le=1000)
 
     # The web layer (task links, bureau pages, JSON API).
     web_host: str = "127.0.0.1"

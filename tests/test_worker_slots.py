@@ -1,7 +1,7 @@
 """What one worker takes on at once comes from its settings (IKU_WORKER_*), and the
-smallest worker, one workflow task, one lookup and one activity at a time, still walks
-processes to their archive: a workflow task waiting on its lookups never waits for a slot
-it holds itself."""
+smallest worker, two workflow tasks (one for its own queue, one for the shared one), one
+lookup and one activity at a time, still walks processes to their archive: a workflow
+task waiting on its lookups never waits for a slot it holds itself."""
 
 from __future__ import annotations
 
@@ -19,16 +19,16 @@ from tests.scenario import KABAG, KARO, Scenario
 @pytest.fixture
 def smallest(settings: Settings) -> Settings:
     return settings.model_copy(
-        update={"worker_workflow_tasks": 1, "worker_local_activities": 1, "worker_activities": 1}
+        update={"worker_workflow_tasks": 2, "worker_local_activities": 1, "worker_activities": 1}
     )
 
 
-async def test_one_slot_of_each_two_processes_at_once_one_returned_by_the_karo_both_archived(
+async def test_the_smallest_worker_walks_two_at_once_one_returned_by_the_karo_both_archived(
     ts_env: WorkflowEnvironment, smallest: Settings
 ) -> None:
     async with serving(ts_env, smallest) as worker:
         config = worker.config()
-        assert config.get("max_concurrent_workflow_tasks") == 1
+        assert config.get("max_concurrent_workflow_tasks") == 2
         assert config.get("max_concurrent_local_activities") == 1
         assert config.get("max_concurrent_activities") == 1
         # A thread for each activity slot: a lookup never waits for one.
@@ -52,8 +52,9 @@ async def test_one_slot_of_each_two_processes_at_once_one_returned_by_the_karo_b
 
 
 @pytest.mark.parametrize(
-    "setting", ["worker_workflow_tasks", "worker_local_activities", "worker_activities"]
+    ("setting", "value"),
+    [("worker_workflow_tasks", 1), ("worker_local_activities", 0), ("worker_activities", 0)],
 )
-def test_a_worker_that_takes_nothing_on_is_refused_at_start(setting: str) -> None:
+def test_a_worker_too_small_to_serve_is_refused_at_start(setting: str, value: int) -> None:
     with pytest.raises(ValidationError, match=setting):
-        Settings(**{setting: 0})  # type: ignore[arg-type]
+        Settings(**{setting: value})  # type: ignore[arg-type]
