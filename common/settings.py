@@ -87,9 +87,9 @@ class Settings(BaseSettings):
     # lookups and writes they run in-line (local activities) and activities (mail,
     # archives, signature checks). Each activity slot has a thread of its own (worker.py).
     # Lower caps leave work waiting at the server; at 3,000 waiting processes that made
-    # reminders later, not sooner (README, "Load").
-    # Two at least: one polls the worker's own queue (processes it has cached, their
-    # queries), one the shared queue; with one, a query waits out the other's long poll.
+    # reminders later, not sooner (README, "Load"). Two workflow tasks at least: one polls
+    # the worker's own queue (processes it has cached, their queries), one the shared
+    # queue; with one, a query waits out the other's long poll.
     worker_workflow_tasks: int = Field(default=100, ge=2, le=1000)
     worker_local_activities: int = Field(default=100, ge=1, le=1000)
     worker_activities: int = Field(default=100, ge=1, le=1000)
