@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
@@ -17,6 +18,7 @@ from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from common.settings import Settings
 from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
@@ -24,6 +26,12 @@ from devstack.environment import child_environment
 from tests.support import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
+TRANSIENT = {
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+}
 
 
 class ChildProcess:
@@ -118,13 +126,21 @@ async def polled(client: Client, task_queue: str, within: float = 120) -> None:
     seconds to import and connect, longer on a busy machine)."""
 
     async def polling() -> None:
-        answer = await client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=client.namespace,
-                task_queue=TaskQueue(name=task_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        try:
+            answer = await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace=client.namespace,
+                    task_queue=TaskQueue(name=task_queue),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                ),
+                timeout=timedelta(seconds=10),
             )
-        )
+        except RPCError as error:
+            # The dev server, busy with a killed worker's tasks, has been seen to cancel
+            # this call ("operation was canceled"); a probe that fails is asked again.
+            if error.status not in TRANSIENT:
+                raise
+            raise AssertionError(f"{task_queue} not described yet: {error}") from None
         assert answer.pollers, f"no worker polls {task_queue} yet"
 
     await eventually(polling, within, interval=0.5)
