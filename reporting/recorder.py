@@ -9,10 +9,11 @@ an earlier batch (or the same one) wrote.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import bagit
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from common.archive_bag import UnsafeBagName, resolve_bag
@@ -24,11 +25,32 @@ from reporting.events import event_key, event_kind, reported, slim
 from reporting.schema import Process, StepEvent
 from workflows import sop
 
+# The writer's queries, built once with parameters: building a statement costs more than
+# SQLite takes to run it, on every step of every process.
+_PROCESS = select(Process).where(
+    Process.workflow_id == bindparam("workflow_id"), Process.started_at == bindparam("started_at")
+)
+_PRESENT = select(StepEvent.seq).where(
+    StepEvent.process_id == bindparam("process_id"),
+    StepEvent.seq.in_(bindparam("seqs", expanding=True)),
+)
+
+# The kinds of a task's events that a decision's working time reads.
+_MEASURED = ("entered", "unassigned", "assigned", "escalation", "overdue")
+_TASK_MARKS = (
+    select(StepEvent.task_id, StepEvent.seq, StepEvent.kind, StepEvent.at, StepEvent.detail)
+    .where(
+        StepEvent.process_id == bindparam("process_id"),
+        StepEvent.task_id.in_(bindparam("task_ids", expanding=True)),
+        StepEvent.kind.in_(_MEASURED),
+    )
+    .order_by(StepEvent.seq)
+)
+
 
 def find_process(session: Session, workflow_id: str, started_at: datetime) -> Process | None:
-    return session.scalars(
-        select(Process).where(Process.workflow_id == workflow_id, Process.started_at == started_at)
-    ).one_or_none()
+    found = session.scalars(_PROCESS, {"workflow_id": workflow_id, "started_at": started_at})
+    return found.one_or_none()
 
 
 def _process(session: Session, batch: ReportBatch, run_id: str | None) -> Process:
@@ -52,6 +74,16 @@ def _process(session: Session, batch: ReportBatch, run_id: str | None) -> Proces
     return found
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """What a decision's working time needs of an earlier event of its task."""
+
+    seq: int
+    kind: str
+    at: datetime
+    detail: str
+
+
 def record_batch(
     session: Session,
     batch: ReportBatch,
@@ -60,34 +92,59 @@ def record_batch(
     calendar: WorkCalendar,
     run_id: str | None = None,
 ) -> int:
-    """Write the batch's reported entries not yet there; how many were new."""
+    """Write the batch's reported entries not yet there; how many were new. A few queries
+    whatever the batch holds: the write runs in a workflow task, on every step."""
     process = _process(session, batch, run_id)
-    session.flush()
+    if process.id is None:
+        session.flush()  # a new process: its id, for its events
     seqs = [e.seq for e in batch.entries]
-    present = set(
-        session.scalars(
-            select(StepEvent.seq).where(StepEvent.process_id == process.id, StepEvent.seq.in_(seqs))
-        )
+    present = set(session.scalars(_PRESENT, {"process_id": process.id, "seqs": seqs}))
+    new = [
+        e
+        for e in sorted(batch.entries, key=lambda e: e.seq)
+        if reported(e) and e.seq not in present
+    ]
+    marks = _marks(session, process.id, {e.task_id for e in new if _decides(e)})
+    archived = any(e.event is HistoryEvent.ARCHIVED for e in new) and _has_archive(
+        session, process.id
     )
-    archived = _has_archive(session, process.id)
-    written = 0
-    for entry in sorted(batch.entries, key=lambda e: e.seq):
-        if not reported(entry) or entry.seq in present:
-            continue
+    rows: list[StepEvent] = []
+    for entry in new:
         if entry.event is HistoryEvent.ARCHIVED:
             # A bag's riwayat stops before its own archiving, so the backfill adds that
             # entry under a sequence of its own guess: one archive per process counts.
             if archived:
                 continue
             archived = True
-        row = _row(session, batch, process, slim(entry), run_id, settings, calendar)
-        session.add(row)
+        row = _row(batch, process, slim(entry), run_id, settings, calendar, marks)
+        rows.append(row)
+        if entry.task_id and row.kind in _MEASURED:
+            # A decision later in this batch reads its task's entry from here.
+            marks.setdefault(entry.task_id, []).append(
+                _Mark(entry.seq, row.kind, entry.at, row.detail)
+            )
         _follow(process, entry)
         if entry.event is HistoryEvent.ARCHIVED:
             _describe_archive(process, entry, batch, settings)
-        session.flush()  # the next decision of this batch finds this task's entry
-        written += 1
-    return written
+    session.add_all(rows)
+    return len(rows)
+
+
+def _decides(entry: HistoryEntry) -> bool:
+    return entry.event is HistoryEvent.DECIDED and bool(entry.task_id)
+
+
+def _marks(session: Session, process_id: int, task_ids: set[str | None]) -> dict[str, list[_Mark]]:
+    """The events already recorded of the tasks this batch decides, by task, in order."""
+    found: dict[str, list[_Mark]] = {}
+    if not task_ids:
+        return found
+    rows = session.execute(
+        _TASK_MARKS, {"process_id": process_id, "task_ids": [t for t in task_ids if t]}
+    )
+    for task_id, seq, kind, at, detail in rows:
+        found.setdefault(task_id, []).append(_Mark(seq, kind, at, detail))
+    return found
 
 
 def _has_archive(session: Session, process_id: int) -> bool:
@@ -100,13 +157,13 @@ def _has_archive(session: Session, process_id: int) -> bool:
 
 
 def _row(
-    session: Session,
     batch: ReportBatch,
     process: Process,
     entry: HistoryEntry,
     run_id: str | None,
     settings: Settings,
     calendar: WorkCalendar,
+    marks: dict[str, list[_Mark]],
 ) -> StepEvent:
     step = sop.STEP_BY_NUMBER.get(entry.step) if entry.step is not None else None
     doc = entry.documents[0] if entry.documents else None
@@ -146,14 +203,13 @@ def _row(
         row.standard_time = standard
         row.deadline = calendar.deadline(entry.at, standard)
         row.allowed_hours = calendar.working_hours_between(entry.at, row.deadline)
-    elif entry.event is HistoryEvent.DECIDED and entry.task_id:
-        _measure(session, process.id, entry, row, standard, calendar)
+    elif _decides(entry):
+        _measure(marks.get(entry.task_id or "", []), entry, row, standard, calendar)
     return row
 
 
 def _measure(
-    session: Session,
-    process_id: int,
+    marks: list[_Mark],
     entry: HistoryEntry,
     row: StepEvent,
     standard: str,
@@ -162,31 +218,21 @@ def _measure(
     """What the decided step took: from its clock's start (entry, or the first assignment
     of a task that waited unassigned) to the decision, in working hours, against the
     deadline its standard time gives."""
-    same_task = (StepEvent.process_id == process_id, StepEvent.task_id == entry.task_id)
-    entered = session.scalars(
-        select(StepEvent)
-        .where(*same_task, StepEvent.kind.in_(("entered", "unassigned")))
-        .order_by(StepEvent.seq)
-        .limit(1)
-    ).one_or_none()
     row.decided_at = entry.at
     row.standard_time = standard
+    opened = [m for m in marks if m.kind in ("entered", "unassigned")]
+    entered = min(opened, key=lambda m: m.seq, default=None)
     if entered is None:
         return  # its entry was never recorded (a lost batch); the decision still counts
     row.entered_at = entered.at
     if entered.kind == "entered":
         row.clock_start = entered.at
     else:
-        row.clock_start = session.scalar(
-            select(func.min(StepEvent.at)).where(*same_task, StepEvent.kind == "assigned")
-        )
-    details = session.scalars(
-        select(StepEvent.detail).where(*same_task, StepEvent.kind == "escalation")
-    ).all()
-    row.escalations = max((_escalation_number(d) for d in details), default=0)
-    marked_overdue = (
-        session.scalar(select(func.count()).where(*same_task, StepEvent.kind == "overdue")) or 0
-    ) > 0
+        row.clock_start = min((m.at for m in marks if m.kind == "assigned"), default=None)
+    row.escalations = max(
+        (_escalation_number(m.detail) for m in marks if m.kind == "escalation"), default=0
+    )
+    marked_overdue = any(m.kind == "overdue" for m in marks)
     if row.clock_start is None:
         row.overdue = marked_overdue
         return
