@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from aiosmtpd.controller import Controller
+from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History, HistoryEvent
 from temporalio.client import WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -144,6 +145,10 @@ async def settle(
     async def idle() -> None:
         raw = (await handle.describe()).raw_description
         assert not raw.pending_activities and not raw.HasField("pending_workflow_task")
+        # The time-skipping server shows no pending workflow task: the history's last event
+        # tells whether one is due or under way (a mail just sent brings one).
+        last = (await handle.fetch_history()).events[-1].event_type
+        assert last in _COMMANDS or last in _CLOSED, EventType.Name(last)
 
     try:
         await eventually(idle, within, interval)
@@ -170,6 +175,45 @@ def local_activities(history: History, activity_type: str) -> list[bytes | None]
             result = details["result"].payloads if "result" in details else None
             found.append(result[0].data if result else None)
     return found
+
+
+# Events a workflow task's completion writes: its commands and the Updates it answered.
+_COMMANDS = {
+    EventType.EVENT_TYPE_MARKER_RECORDED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+    EventType.EVENT_TYPE_TIMER_STARTED,
+    EventType.EVENT_TYPE_TIMER_CANCELED,
+    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+    EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+}
+
+# Events after which nothing is left to do until something new comes.
+_CLOSED = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+}
+
+
+def workflow_tasks(history: History) -> list[list[HistoryEvent]]:
+    """A history cut into its workflow tasks: each with what woke the workflow (an Update,
+    a mail sent, a timer fired), the task itself, and what its completion wrote."""
+    tasks: list[list[HistoryEvent]] = [[]]
+    completed = False  # the current task has completed; its commands follow
+    for event in history.events:
+        if completed and event.event_type not in _COMMANDS:
+            tasks.append([])
+            completed = False
+        tasks[-1].append(event)
+        completed = completed or event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    return tasks
 
 
 def activities_scheduled(history: History, activity_type: str) -> int:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -26,7 +27,13 @@ from reporting.recorder import record_batch
 from reporting.schema import Process, StepEvent
 from tests.conftest import end_left_running, serving, worker_replacing
 from tests.scenario import KABAG, KARO, MENTERI, Scenario
-from tests.support import activities_scheduled, local_activities, settle
+from tests.support import (
+    activities_scheduled,
+    local_activities,
+    local_activity_type,
+    settle,
+    workflow_tasks,
+)
 from workflows import sop
 from workflows.iku import IkuWorkflow
 
@@ -184,8 +191,9 @@ async def test_a_decision_and_the_step_it_opens_are_written_in_one_local_write(
     ts_env: WorkflowEnvironment, settings: Settings
 ):
     """The Kasubbag's submission and the Kabag's review it opens go to the database
-    together, each batch as a local activity in the workflow task that made it: one history
-    event, where an activity costs six."""
+    together, each batch as a local activity (one history event, where an activity costs
+    six) in the workflow task the step's mail brings when it is sent: neither the answer to
+    the decision nor the step's timer waits for the write."""
     async with serving(ts_env, settings):
         p = await Scenario(ts_env.client, settings).start()
         await settle(p.handle)
@@ -195,6 +203,17 @@ async def test_a_decision_and_the_step_it_opens_are_written_in_one_local_write(
     # How many new events each write brought: started + entered, then decided + entered.
     assert local_activities(history, "record_events") == [b"2", b"2"]
     assert activities_scheduled(history, "record_events") == 0
+    writes = [
+        task
+        for task in workflow_tasks(history)
+        if any(local_activity_type(e) == "record_events" for e in task)
+    ]
+    assert len(writes) == 2
+    for task in writes:
+        woken_by = [e.event_type for e in task]
+        assert EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED in woken_by  # the mail, sent
+        assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED not in woken_by
+        assert EventType.EVENT_TYPE_TIMER_STARTED not in woken_by
     assert [(r.seq, r.kind) for r in _events(ReportingDatabase(settings), p.id)] == [
         (1, "started"),
         (2, "entered"),

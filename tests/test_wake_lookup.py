@@ -19,7 +19,7 @@ from common.models import ClockRefresh, ClockRefreshRequest
 from common.settings import Settings
 from tests.conftest import MailBox, end_left_running, worker_replacing
 from tests.scenario import Scenario
-from tests.support import local_activity_type, short_deadlines
+from tests.support import local_activity_type, short_deadlines, workflow_tasks
 from workflows.iku import IkuWorkflow
 
 
@@ -73,6 +73,15 @@ async def test_the_kasubbag_is_reminded_after_one_lookup(
     ours = short_deadlines(settings, tmp_path, step=1, minutes=0.2)
     history = await reminded(dev_env, ours, mail, {})
     assert lookups_at_first_wake(history) == ["refresh_clock"]
+    # The reminder's riwayat entry is written once its mail is sent, not in the task that
+    # sets the next timer (which would fire as late as that write took).
+    woken = next(
+        t
+        for t in workflow_tasks(history)
+        if any(e.HasField("timer_fired_event_attributes") for e in t)
+    )
+    assert any(e.HasField("timer_started_event_attributes") for e in woken)
+    assert "record_events" not in [local_activity_type(e) for e in woken]
 
 
 async def test_the_lookup_together_fails_each_is_asked_alone_and_the_kasubbag_is_reminded(

@@ -126,8 +126,8 @@ _REPORT: dict[str, Any] = {
         maximum_attempts=12,
     ),
 }
-# A batch first goes as a local activity in the workflow task that made it (one history
-# event, not six); a database that does not answer at once leaves it to _REPORT's retries.
+# A batch first goes as a local activity (one history event, not six); a database that does
+# not answer at once leaves it to _REPORT's retries.
 _REPORT_LOCALLY: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=3),
     "retry_policy": RetryPolicy(maximum_attempts=1),
@@ -173,7 +173,7 @@ class IkuWorkflow:
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
         self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
-        self._local_reports = False  # see run()
+        self._local_reports = self._reports_after_mail = False  # see run()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
@@ -189,6 +189,7 @@ class IkuWorkflow:
         self._settled_reports = workflow.patched("reports-once-settled")
         self._one_wake_lookup = workflow.patched("one-lookup-per-wake")
         self._local_reports = workflow.patched("reports-written-locally")
+        self._reports_after_mail = workflow.patched("reports-after-mail")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -956,17 +957,25 @@ class IkuWorkflow:
     def _settled(self) -> bool:
         return self._handlers == 0 and not self._entering
 
+    def _report_due(self) -> bool:
+        """New entries, no handler mid-way, the next step entered (one write per step: a
+        decision and the step it opens go in one batch), and the mail they brought sent.
+        A workflow task waits for its local activities, so the write rides in the task the
+        mail's completion brings: not in the one that answers a decision (it would wait
+        for the write) nor in one that sets a timer (sent to the server only when its task
+        completes, so the timer would fire as late as the write took)."""
+        if not self._unreported():
+            return False
+        if self._settled_reports and not self._settled():
+            return False
+        return not (self._reports_after_mail and self._record.outbox)
+
     async def _send_reports(self) -> None:
         """The reporter: sends new riwayat entries to the reporting database in order, as
         the mailer sends mail, so no decision waits on a database that does not answer."""
         record = self._record
-        # One write per step, not one per entry: it waits until no handler is mid-way and
-        # the loop has entered the next step, so a decision and the step it opens go in one
-        # batch.
         while True:
-            await workflow.wait_condition(
-                lambda: self._unreported() and (not self._settled_reports or self._settled())
-            )
+            await workflow.wait_condition(self._report_due)
             upto = len(record.history)
             entries = [
                 reporting_events.slim(e)
@@ -985,9 +994,9 @@ class IkuWorkflow:
             record.reported = upto
 
     async def _write_report(self, batch: ReportBatch) -> None:
-        """Locally first: the write then rides in the workflow task that made the batch, and
-        a decision's answer waits the few milliseconds it takes. Should the database not
-        answer within seconds, the activity takes over with its hour of retries."""
+        """Locally first: one marker event in a workflow task, where an activity costs six.
+        Should the database not answer within seconds, the activity takes over with its
+        hour of retries."""
         summary = f"reporting: {len(batch.entries)} event(s)"
         if self._local_reports and self._write_locally:
             try:
