@@ -121,27 +121,32 @@ class WebProcess(ChildProcess):
             await eventually(answers, within, interval=0.3)
 
 
+async def pollers(client: Client, task_queue: str) -> list[str]:
+    """The identities of the workers polling ``task_queue`` for workflow tasks now."""
+    try:
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            ),
+            timeout=timedelta(seconds=10),
+        )
+    except RPCError as error:
+        # The dev server, busy with a killed worker's tasks, has been seen to cancel this
+        # call ("operation was canceled"); a probe that fails is asked again.
+        if error.status not in TRANSIENT:
+            raise
+        raise AssertionError(f"{task_queue} not described yet: {error}") from None
+    return [p.identity for p in answer.pollers]
+
+
 async def polled(client: Client, task_queue: str, within: float = 120) -> None:
     """Until a worker polls ``task_queue`` for workflow tasks (a worker process takes a few
     seconds to import and connect, longer on a busy machine)."""
 
     async def polling() -> None:
-        try:
-            answer = await client.workflow_service.describe_task_queue(
-                DescribeTaskQueueRequest(
-                    namespace=client.namespace,
-                    task_queue=TaskQueue(name=task_queue),
-                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-                ),
-                timeout=timedelta(seconds=10),
-            )
-        except RPCError as error:
-            # The dev server, busy with a killed worker's tasks, has been seen to cancel
-            # this call ("operation was canceled"); a probe that fails is asked again.
-            if error.status not in TRANSIENT:
-                raise
-            raise AssertionError(f"{task_queue} not described yet: {error}") from None
-        assert answer.pollers, f"no worker polls {task_queue} yet"
+        assert await pollers(client, task_queue), f"no worker polls {task_queue} yet"
 
     await eventually(polling, within, interval=0.5)
 

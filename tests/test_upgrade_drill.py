@@ -21,10 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from temporalio.api.enums.v1 import TaskQueueType
-from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -32,6 +28,7 @@ from commands.cluster import set_current_version
 from common.models import HistoryEvent, ProcessState, StatusView
 from common.settings import Settings
 from tests.conftest import end_left_running
+from tests.processes import pollers
 from tests.scenario import KARO, Scenario
 from tests.support import eventually
 from worker import build_worker
@@ -40,17 +37,6 @@ pytestmark = pytest.mark.devserver
 
 RELEASES = Path(__file__).parent / "releases"
 PREVIOUS = "v0.1.0"
-
-
-async def pollers(client: Client, task_queue: str) -> list[str]:
-    described = await client.workflow_service.describe_task_queue(
-        DescribeTaskQueueRequest(
-            namespace=client.namespace,
-            task_queue=TaskQueue(name=task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        )
-    )
-    return [p.identity for p in described.pollers]
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,43 @@
+"""The data converter: the same JSON as the SDK's pydantic converter, and one type adapter
+per type for the whole worker, however many processes it caches (the SDK makes a converter
+for each)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from common.converter import SharedPayloadConverter, _adapter, data_converter
+from common.models import HistoryEntry, HistoryEvent, ProcessRecord
+
+RECORD = ProcessRecord(
+    started_at=datetime(2027, 1, 4, 2, 30, tzinfo=UTC),
+    history=[
+        HistoryEntry(seq=1, at=datetime(2027, 1, 4, 2, 30, tzinfo=UTC), event=HistoryEvent.STARTED)
+    ],
+)
+
+
+def test_a_record_is_the_same_json_as_with_the_sdk_pydantic_converter() -> None:
+    ours = data_converter.payload_converter.to_payloads([RECORD, 3, "teks"])
+    assert ours == pydantic_data_converter.payload_converter.to_payloads([RECORD, 3, "teks"])
+    back = data_converter.payload_converter.from_payloads(ours, [ProcessRecord, int, str])
+    assert back == [RECORD, 3, "teks"]
+
+
+def test_a_converter_for_each_cached_process_builds_no_type_adapter_again() -> None:
+    payloads = data_converter.payload_converter.to_payloads([RECORD])
+    SharedPayloadConverter().from_payloads(payloads, [ProcessRecord])
+    before = _adapter.cache_info()
+    for _ in range(3):
+        assert SharedPayloadConverter().from_payloads(payloads, [ProcessRecord]) == [RECORD]
+    after = _adapter.cache_info()
+    assert (after.misses, after.hits) == (before.misses, before.hits + 3)
+
+
+def test_an_unhashable_type_hint_is_converted_without_the_cache() -> None:
+    hint = Annotated[int, {"unhashable": "metadata"}]
+    payloads = data_converter.payload_converter.to_payloads([7])
+    assert SharedPayloadConverter().from_payloads(payloads, [hint]) == [7]  # type: ignore[list-item]
