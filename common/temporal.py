@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
     LogForwardingConfig,
     LoggingConfig,
@@ -26,6 +25,7 @@ from temporalio.runtime import (
 from temporalio.service import TLSConfig
 
 from common import tracing
+from common.converter import data_converter
 from common.settings import Settings
 
 
@@ -41,7 +41,7 @@ def connect_options(settings: Settings) -> dict[str, Any]:
     """The keyword arguments of ``Client.connect`` that the settings ask for."""
     options: dict[str, Any] = {
         "namespace": settings.temporal_namespace,
-        "data_converter": pydantic_data_converter,
+        "data_converter": data_converter,
     }
     if settings.temporal_api_key is not None:
         options["api_key"] = settings.temporal_api_key.get_secret_value()

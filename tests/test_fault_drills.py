@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from common.converter import data_converter
 from common.models import HistoryEvent
 from common.registration import register_search_attributes
 from common.settings import Settings
@@ -157,7 +157,7 @@ class DevServer:
         async def connects() -> Client:
             try:
                 return await Client.connect(
-                    self.settings.temporal_address, data_converter=pydantic_data_converter
+                    self.settings.temporal_address, data_converter=data_converter
                 )
             except RuntimeError as error:
                 raise AssertionError(f"the dev server does not answer yet: {error}") from None

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from common.converter import data_converter
 from common.models import EarlierRun, EarlierRunRequest, WorkflowInput
 from common.settings import Settings
 from tests.conftest import end_left_running, worker_replacing
@@ -65,6 +65,4 @@ async def test_a_start_whose_lookup_outlasts_its_workflow_task_replays(
             first_task.append(event.marker_recorded_event_attributes.marker_name)
     assert completed > 3
     assert first_task[:2] == ["core_patch", "core_patch"], first_task
-    await Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter).replay_workflow(
-        history
-    )
+    await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(history)

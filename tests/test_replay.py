@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from common.converter import data_converter
 from workflows.iku import IkuWorkflow
 
 ROOT = Path(__file__).parent / "histories"
@@ -52,6 +52,6 @@ def test_each_release_recorded_the_main_paths(release: Path):
 async def test_a_recorded_history_replays_without_non_determinism(path: Path):
     workflow_id = path.stem.split("@")[0]
     history = WorkflowHistory.from_json(workflow_id, json.loads(path.read_text()))
-    replayer = Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[IkuWorkflow], data_converter=data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 from temporalio.api.enums.v1 import EventType
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from activities.reporting import ReportingActivities
+from common.converter import data_converter
 from common.models import ReportBatch
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -256,9 +256,7 @@ async def test_the_database_hangs_on_the_submission_an_activity_writes_it_the_ne
         await settle(p.handle)
         history = await p.handle.fetch_history()
         await end_left_running(dev_env.client, settings.task_queue)
-    await Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter).replay_workflow(
-        history
-    )
+    await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(history)
     # The Kasubbag was answered once the local write gave up, not after the whole hang.
     assert answered < _HUNG - 2, answered
     # The hung local write, then the activity's; the next batch locally again.

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from temporalio import activity
 from temporalio.api.history.v1 import History
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from common.converter import data_converter
 from common.models import ClockRefresh, ClockRefreshRequest
 from common.settings import Settings
 from tests.conftest import MailBox, end_left_running, worker_replacing
@@ -102,6 +102,4 @@ async def test_the_lookup_together_hangs_each_is_asked_alone_and_the_history_rep
     history = await reminded(dev_env, ours, mail, {"refresh_clock": hung_refresh}, within=120)
     assert lookups_at_first_wake(history) == ["refresh_clock", "plan_schedule", "find_people"]
     # Replayed, a timed-out lookup is a bare TimeoutError, not the ActivityError it was live.
-    await Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter).replay_workflow(
-        history
-    )
+    await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(history)
