@@ -118,6 +118,7 @@ def build_worker(client: Client, settings: Settings, **options: object) -> Worke
         max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
         max_concurrent_local_activities=settings.worker_local_activities,
         max_concurrent_activities=settings.worker_activities,
+        max_cached_workflows=settings.worker_cached_processes,
         workflow_runner=workflow_runner(settings),
         **options,  # type: ignore[arg-type]
     )

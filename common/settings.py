@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     worker_workflow_tasks: int = Field(default=100, ge=2, le=1000)
     worker_local_activities: int = Field(default=100, ge=1, le=1000)
     worker_activities: int = Field(default=100, ge=1, le=1000)
+    # Processes the worker keeps in memory between their workflow tasks. One that is not
+    # kept is replayed from its history when its timer fires or a decision comes, and with
+    # more waiting processes than this the replays made reminders seconds late (README,
+    # "Load"). About 0.1 MiB each.
+    worker_cached_processes: int = Field(default=5000, ge=2, le=100_000)
 
     # The web layer (task links, bureau pages, JSON API).
     web_host: str = "127.0.0.1"
@@ -316,6 +321,16 @@ class Settings(BaseSettings):
     @classmethod
     def _registered_sop_number(cls, value: str) -> str:
         return check_sop_number(value)
+
+    @model_validator(mode="after")
+    def _check_cache(self) -> Settings:
+        """The SDK runs no more workflow tasks at once than it can keep processes."""
+        if self.worker_cached_processes < self.worker_workflow_tasks:
+            raise ValueError(
+                "IKU_WORKER_CACHED_PROCESSES must be at least IKU_WORKER_WORKFLOW_TASKS "
+                f"({self.worker_workflow_tasks})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_clock(self) -> Settings:
