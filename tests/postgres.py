@@ -36,8 +36,9 @@ def pg_ctl() -> Path | None:
 
 
 @contextmanager
-def postgresql_server() -> Iterator[str]:
-    """A running server; yields its base URL (no database name)."""
+def postgresql_server(*, durable: bool = False) -> Iterator[str]:
+    """A running server; yields its base URL (no database name). Tests run it without
+    fsync; ``durable`` keeps it, as production does (the load bench)."""
     executable = pg_ctl()
     if executable is None:
         raise RuntimeError("PostgreSQL is not installed (scripts/test installs 'postgresql')")
@@ -61,7 +62,7 @@ def postgresql_server() -> Iterator[str]:
             startparams="-w",
             dbname="iku",
             user=USER,
-            postgres_options="-c fsync=off -c listen_addresses=127.0.0.1",
+            postgres_options=("" if durable else "-c fsync=off ") + "-c listen_addresses=127.0.0.1",
         )
         server.start()
         try:
