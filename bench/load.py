@@ -692,6 +692,7 @@ async def measure(args: argparse.Namespace, reporting_url: str | None) -> dict[s
                 "local_activities": settings.worker_local_activities,
                 "activities": settings.worker_activities,
             },
+            "worker_cached_processes": settings.worker_cached_processes,
         },
         "results": results,
         "ratios": ratios(results),

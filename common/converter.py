@@ -2,9 +2,9 @@
 the whole process.
 
 The SDK builds a payload converter for every workflow it puts in its cache, and the
-pydantic converter keeps its type adapters per converter: each cached process built its
-own adapter of ``WorkflowInput`` (about 5 ms of CPU and 60 KiB that stay while the
-process is cached), again on every replay. Adapters only validate and are safe to share.
+pydantic converter keeps its type adapters per converter: each process put in the cache
+built its own adapter of ``WorkflowInput`` (about 5 ms of CPU), again on every replay.
+Adapters only validate and are safe to share.
 The payloads are the same JSON as ``pydantic_data_converter``'s, so histories written
 with either replay with either.
 """

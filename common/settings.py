@@ -95,8 +95,8 @@ class Settings(BaseSettings):
     worker_activities: int = Field(default=100, ge=1, le=1000)
     # Processes the worker keeps in memory between their workflow tasks. One that is not
     # kept is replayed from its history when its timer fires or a decision comes, and with
-    # more waiting processes than this the replays made reminders seconds late (README,
-    # "Load"). About 0.1 MiB each.
+    # more waiting processes than this the replays made escalations seconds late (README,
+    # "Load"). About 0.15 MiB each.
     worker_cached_processes: int = Field(default=5000, ge=2, le=100_000)
 
     # The web layer (task links, bureau pages, JSON API).
