@@ -14,13 +14,6 @@ from temporalio import activity
 HEARTBEAT_SECONDS = 5.0
 
 
-def beat(*details: object) -> None:
-    """``activity.heartbeat``, but nothing in a local activity: it has no heartbeat (its
-    workflow task is its lease)."""
-    if not activity.info().is_local:
-        activity.heartbeat(*details)
-
-
 @asynccontextmanager
 async def heartbeating(
     details: Callable[[], Sequence[object]], every: float = HEARTBEAT_SECONDS
@@ -28,15 +21,12 @@ async def heartbeating(
     """Heartbeat ``details()`` now and every ``every`` seconds until the block ends; the
     details are read at each beat, so a retry resumes from what was last reported."""
 
-    async def every_while() -> None:
+    async def beat() -> None:
         while True:
             activity.heartbeat(*details())
             await asyncio.sleep(every)
 
-    if activity.info().is_local:
-        yield
-        return
-    beating = asyncio.create_task(every_while())
+    beating = asyncio.create_task(beat())
     try:
         yield
     finally:

@@ -35,7 +35,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
-from activities.heartbeat import beat, heartbeating
+from activities.heartbeat import heartbeating
 from common.catalogue import acting_label, text, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.deadline import deadline_line
@@ -483,7 +483,7 @@ class NotifyActivities:
                     done.add(index)
                     sent_now += 1
                     activity.logger.debug("sent %s", message["Message-ID"])
-                    beat(sorted(done), keys)
+                    activity.heartbeat(sorted(done), keys)
         except (aiosmtplib.SMTPException, OSError) as err:
             # `from None`: the original exception's text may carry an address.
             delay = retry_delay(s, activity.info().attempt)

@@ -19,17 +19,10 @@ from temporalio.testing import WorkflowEnvironment
 from common.models import HistoryEvent
 from common.settings import Settings
 from tests.bureau import signed_in
-from tests.conftest import MailBox, end_left_running, worker_replacing
+from tests.conftest import MailBox
 from tests.persistent import Persistent
 from tests.processes import WorkerProcess, polled, workers
-from tests.scenario import Scenario
-from tests.support import (
-    activities_scheduled,
-    eventually,
-    free_port,
-    local_activities,
-    short_deadlines,
-)
+from tests.support import eventually, free_port, short_deadlines
 from tests.web import Web, serve
 
 pytestmark = pytest.mark.devserver
@@ -176,44 +169,3 @@ async def _pending_send(p: Persistent):  # type: ignore[no-untyped-def]
 async def _nothing_listed(biro, workflow_id: str) -> None:  # type: ignore[no-untyped-def]
     page = await biro.page(f"/proses/{workflow_id}")
     assert page.status == 200 and "Email belum terkirim" not in page.text
-
-
-@pytest.mark.timeout(300)
-async def test_the_relay_down_when_the_kabags_reminder_falls_due_it_waits_and_goes_once(
-    dev_env: WorkflowEnvironment, settings: Settings, tmp_path: Path
-) -> None:
-    """A reminder first goes inside its wake's workflow task; the relay refusing it, it is
-    handed to the mail activity's retries (listed as waiting meanwhile) and goes once the
-    relay is back, once and under one Message-ID."""
-    relay = Relay()
-    relay.up()
-    ours = _short_deadline(settings, tmp_path, relay)
-    async with worker_replacing(dev_env.client, ours, {}):
-        p = await Scenario(dev_env.client, ours).start()
-        try:
-            await eventually(lambda: _one(relay.of(p.id, "task")), within=60)
-            await p.do_step()  # the Kasubbag submits: the Kabag's review starts
-            await eventually(lambda: _one(relay.of(p.id, "task")[1:]), within=60)
-            relay.down()
-            sending = await eventually(
-                lambda: _pending_send(p), within=STANDARD_MINUTES * 60 + 30, interval=0.5
-            )
-            assert not relay.of(p.id, "reminder")
-            relay.up()
-            await eventually(lambda: _one(relay.of(p.id, "reminder")), within=60, interval=0.5)
-            await eventually(lambda: _one(relay.of(p.id, "escalation")), within=90, interval=0.5)
-            history = await p.handle.fetch_history()
-            riwayat = Counter(h.event for h in (await p.status()).history)
-        finally:
-            relay.down()
-            await end_left_running(dev_env.client, ours.task_queue)
-    assert sending.attempt >= 1
-    # Tried inside the wake's task first, and refused there.
-    assert local_activities(history, "send_notification")[0] is None
-    # The two task mails and the reminder handed to the activity.
-    assert activities_scheduled(history, "send_notification") >= 3
-    mails = [m for m in relay.messages if m["X-IKU-Workflow-Id"] == p.id]
-    ids = Counter(m["Message-ID"] for m in mails)
-    assert all(n == 1 for n in ids.values()), ids
-    assert sorted(m["X-IKU-Kind"] for m in mails) == ["escalation", "reminder", "task", "task"]
-    assert riwayat[HistoryEvent.NOTIFY_FAILED] == 0

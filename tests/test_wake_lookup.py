@@ -19,13 +19,7 @@ from common.models import ClockRefresh, ClockRefreshRequest
 from common.settings import Settings
 from tests.conftest import MailBox, end_left_running, worker_replacing
 from tests.scenario import Scenario
-from tests.support import (
-    activities_scheduled,
-    eventually,
-    local_activity_type,
-    short_deadlines,
-    workflow_tasks,
-)
+from tests.support import local_activity_type, short_deadlines, workflow_tasks
 from workflows.iku import IkuWorkflow
 
 
@@ -41,12 +35,9 @@ async def hung_refresh(request: ClockRefreshRequest) -> ClockRefresh:
     raise AssertionError("not reached")
 
 
-NOT_LOOKUPS = (None, "record_events", "send_notification")
-
-
 def lookups_at_first_wake(history: History) -> list[str]:
-    """The lookups (local activities other than the reporting write and the mail) run
-    between the first timer firing and the next timer."""
+    """The lookups (local activities other than the reporting write) run between the first
+    timer firing and the next timer."""
     fired = False
     found: list[str] = []
     for event in history.events:
@@ -54,7 +45,7 @@ def lookups_at_first_wake(history: History) -> list[str]:
             fired = True
         elif fired and event.HasField("timer_started_event_attributes"):
             return found
-        elif fired and (kind := local_activity_type(event)) not in NOT_LOOKUPS:
+        elif fired and (kind := local_activity_type(event)) not in (None, "record_events"):
             found.append(str(kind))
     raise AssertionError("no timer was set again after the first wake")
 
@@ -71,14 +62,7 @@ async def reminded(
     async with worker_replacing(env.client, settings, replaced):
         p = await Scenario(env.client, settings).start()
         await mail.wait_for(p.id, "reminder", within=within)
-
-        async def woken() -> History:
-            # The mail goes out inside the wake's task; its completion follows.
-            history = await p.handle.fetch_history()
-            lookups_at_first_wake(history)
-            return history
-
-        history = await eventually(woken, within=20)
+        history = await p.handle.fetch_history()
         await end_left_running(env.client, settings.task_queue)
     return history
 
@@ -89,20 +73,15 @@ async def test_the_kasubbag_is_reminded_after_one_lookup(
     ours = short_deadlines(settings, tmp_path, step=1, minutes=0.2)
     history = await reminded(dev_env, ours, mail, {})
     assert lookups_at_first_wake(history) == ["refresh_clock"]
-    # The reminder is sent, and its riwayat entry written, inside the wake's own workflow
-    # task: one task per wake, no activity for the server to hand out and report back.
+    # The reminder's riwayat entry is written once its mail is sent, not in the task that
+    # sets the next timer (which would fire as late as that write took).
     woken = next(
         t
         for t in workflow_tasks(history)
         if any(e.HasField("timer_fired_event_attributes") for e in t)
     )
     assert any(e.HasField("timer_started_event_attributes") for e in woken)
-    assert [kind for e in woken if (kind := local_activity_type(e))] == [
-        "refresh_clock",
-        "send_notification",
-        "record_events",
-    ]
-    assert activities_scheduled(history, "send_notification") == 1  # step 1's task mail
+    assert "record_events" not in [local_activity_type(e) for e in woken]
 
 
 async def test_the_lookup_together_fails_each_is_asked_alone_and_the_kasubbag_is_reminded(

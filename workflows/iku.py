@@ -51,7 +51,6 @@ with workflow.unsafe.imports_passed_through():
         HistoryEvent,
         NoticeKind,
         Notification,
-        NotificationResult,
         OfficialNumberRequest,
         PeopleRequest,
         ProcessRecord,
@@ -108,15 +107,6 @@ _MAIL: dict[str, Any] = {
         maximum_attempts=12,
     ),
 }
-# A wake's mail (a reminder, an escalation) first goes inside the wake's own workflow task, as
-# a local activity: one marker where an activity costs six events and a second task, so a
-# burst of deadlines is half the work. One try: a relay that refuses or is slow leaves it to
-# _MAIL's retries (with the same Message-IDs), where the bureau sees it wait.
-_MAIL_LOCALLY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=15),
-    "retry_policy": RetryPolicy(maximum_attempts=1),
-}
-_WAKE_MAIL = frozenset({NoticeKind.REMINDER, NoticeKind.ESCALATION})
 _ARCHIVE: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=30),
     "heartbeat_timeout": timedelta(minutes=2),
@@ -184,11 +174,9 @@ class IkuWorkflow:
         self._entering = False  # the loop is opening a step (its lookups are under way)
         self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
         self._local_reports = self._reports_after_mail = False  # see run()
-        self._wake_mail_locally = False  # see run()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
-        self._mail_locally = True  # likewise for a wake's mail and the relay
 
     # --- the main loop -----------------------------------------------------------------
 
@@ -202,7 +190,6 @@ class IkuWorkflow:
         self._one_wake_lookup = workflow.patched("one-lookup-per-wake")
         self._local_reports = workflow.patched("reports-written-locally")
         self._reports_after_mail = workflow.patched("reports-after-mail")
-        self._wake_mail_locally = workflow.patched("wake-mail-locally")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -944,7 +931,13 @@ class IkuWorkflow:
                 "task_id": notification.task_id,
             }
             try:
-                result = await self._deliver(notification)
+                result = await workflow.execute_activity_method(
+                    NotifyActivities.send_notification,
+                    notification,
+                    summary=f"mail: {kind}"
+                    + (f", step {notification.step}" if notification.step else ""),
+                    **_MAIL,
+                )
                 if result.skipped or not result.sent:
                     self._log(
                         HistoryEvent.NOTIFY_FAILED,
@@ -955,27 +948,6 @@ class IkuWorkflow:
             except ActivityError:
                 self._log(HistoryEvent.NOTIFY_FAILED, detail=kind, **log)
             record.outbox.pop(0)
-
-    async def _deliver(self, notification: Notification) -> NotificationResult:
-        summary = f"mail: {notification.kind.value}" + (
-            f", step {notification.step}" if notification.step else ""
-        )
-        local = self._wake_mail_locally and notification.kind in _WAKE_MAIL
-        if local and self._mail_locally:
-            try:
-                return await workflow.execute_local_activity_method(
-                    NotifyActivities.send_notification,
-                    notification,
-                    summary=summary,
-                    **_MAIL_LOCALLY,
-                )
-            except LOOKUP_FAILED:
-                self._mail_locally = False
-        result = await workflow.execute_activity_method(
-            NotifyActivities.send_notification, notification, summary=summary, **_MAIL
-        )
-        self._mail_locally = True
-        return result
 
     # --- the reporting database ----------------------------------------------------------
 
