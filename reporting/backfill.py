@@ -14,6 +14,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from common import workflow_calls as calls
 from common.archive_bag import BROKEN_PREFIX, TEMP_PREFIX, read_archive_info
 from common.models import HistoryEntry, HistoryEvent, ProcessInput, ReportBatch, StatusView
 from common.settings import Settings
@@ -107,15 +108,13 @@ async def backfill_running(
     client: Client, db: ReportingDatabase, settings: Settings
 ) -> BackfillReport:
     """Every running IKU process, as its status query tells it now."""
-    from workflows.iku import IkuWorkflow  # the workflow module imports much; only here
-
     report = BackfillReport()
     calendar = WorkCalendar.from_settings(settings)
-    query = "WorkflowType = 'IkuWorkflow' AND ExecutionStatus = 'Running'"
+    query = f"WorkflowType = '{calls.WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
     async for execution in client.list_workflows(query):
-        handle = client.get_workflow_handle_for(IkuWorkflow.run, execution.id)
+        handle = client.get_workflow_handle(execution.id)
         try:
-            status = await handle.query(IkuWorkflow.status)
+            status = await calls.STATUS.ask(handle)
         except RPCError as err:
             report.skipped.append(f"{execution.id}: {err.status.name}")
             continue

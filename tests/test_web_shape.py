@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 API = Path(__file__).resolve().parent.parent / "api"
@@ -44,11 +46,26 @@ def test_routers_reach_neither_the_app_state_nor_temporal_by_name():
             assert "execute_update(" not in source and ".query(" not in source, path.name
 
 
-def test_the_gateway_calls_the_workflow_by_its_own_methods():
+def test_the_gateway_calls_the_workflow_only_through_its_declared_calls():
     source = (API / "core" / "gateway.py").read_text(encoding="utf-8")
     calls = re.findall(r"(?:_update|execute_update|query|start_workflow)\(\s*([^)]*)", source)
     assert calls
     for args in calls:
         assert not re.search(r"""^(?:[\w.]+,\s*)*["']""", args), f"a workflow call by name: {args}"
-    for name in ("run", "decide", "assign", "resend", "cancel", "status"):
-        assert f"IkuWorkflow.{name}" in source
+    for call in ("WORKFLOW_TYPE", "DECIDE", "ASSIGN", "RESEND", "CANCEL", "STATUS"):
+        assert f"calls.{call}" in source
+
+
+def test_the_web_layer_loads_without_the_workflow_and_its_activities():
+    # The web image serves pages: typesetting, mail and the workflow loop are the worker's.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, api.app; print(' '.join(sys.modules))"],
+        cwd=API.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    worker_side = sorted(
+        m for m in loaded if m == "workflows.iku" or m.split(".")[0] in ("activities", "worker")
+    )
+    assert not worker_side, worker_side

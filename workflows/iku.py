@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.staffing import StaffingActivities
     from common import formats
     from common import search_attributes as sa
+    from common import workflow_calls as calls
     from common.formats import Outcome
     from common.models import (
         Action,
@@ -158,7 +159,7 @@ def _raised() -> Iterator[None]:
         ) from None
 
 
-@workflow.defn(name="IkuWorkflow")
+@workflow.defn(name=calls.WORKFLOW_TYPE)
 class IkuWorkflow:
     @workflow.init
     def __init__(self, input: WorkflowInput) -> None:
@@ -622,7 +623,7 @@ class IkuWorkflow:
 
     # --- decisions ---------------------------------------------------------------------
 
-    @workflow.update(name="decide")
+    @workflow.update(name=calls.DECIDE.name)
     async def decide(self, decision: Decision) -> DecisionResult:
         with self._handler(), _raised():
             outcome = await self._accept(decision)
@@ -769,7 +770,7 @@ class IkuWorkflow:
 
     # --- steering: assign, resend, cancel ------------------------------------------------
 
-    @workflow.update(name="assign")
+    @workflow.update(name=calls.ASSIGN.name)
     async def assign(self, assignment: Assignment) -> StatusView:
         with self._handler(), _raised():
             await self._assign(assignment)
@@ -811,7 +812,7 @@ class IkuWorkflow:
             )
             self._publish()
 
-    @workflow.update(name="resend")
+    @workflow.update(name=calls.RESEND.name)
     async def resend(self, request: ResendRequest) -> StatusView:
         with self._handler(), _raised():
             self._resend(request)
@@ -834,7 +835,7 @@ class IkuWorkflow:
         task.announce = task.announce or "resent"
         self._log(HistoryEvent.RESENT, task=task, person=request.by)
 
-    @workflow.update(name="cancel")
+    @workflow.update(name=calls.CANCEL.name)
     async def cancel(self, request: CancelRequest) -> StatusView:
         with self._handler(), _raised():
             self._cancel(request)
@@ -860,7 +861,7 @@ class IkuWorkflow:
 
     # --- reading -----------------------------------------------------------------------
 
-    @workflow.query(name="status")
+    @workflow.query(name=calls.STATUS.name)
     def status(self) -> StatusView:
         return self._status()
 
@@ -911,7 +912,7 @@ class IkuWorkflow:
             )
         )
 
-    @workflow.query(name="mail_waiting")
+    @workflow.query(name=calls.MAIL_WAITING.name)
     def mail_waiting(self) -> list[WaitingMail]:
         """The mails not yet handed to the relay, oldest first (the first is being sent,
         or waits for its next try): what the bureau's process page lists."""

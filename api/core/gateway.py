@@ -38,6 +38,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.core.i18n import Lang, refusal
 from api.core.temporal_client import TemporalConnection, TemporalUnavailable
 from common import search_attributes as sa
+from common import workflow_calls as calls
 from common.archive_store import open_archive_store
 from common.models import (
     Assignment,
@@ -51,14 +52,15 @@ from common.models import (
     WorkflowInput,
 )
 from common.settings import Settings
-from workflows.iku import IkuWorkflow
 from workflows.rules import REFUSALS
 
 log = logging.getLogger("api.core.gateway")
 T = TypeVar("T")
+A = TypeVar("A")
+R = TypeVar("R")
 
-# The type name the visibility query filters on: the one @workflow.defn gives the class.
-WORKFLOW_TYPE = IkuWorkflow.__name__
+# The type name the visibility query filters on.
+WORKFLOW_TYPE = calls.WORKFLOW_TYPE
 # What ProcessInput.workflow_id() can make: iku-<year>-<code>[-rev<n>].
 WORKFLOW_ID = re.compile(r"^iku-[0-9]{4}-[a-z0-9][a-z0-9-]{0,45}$")
 # A form's or client's key for one update, so the same request sent twice is applied once.
@@ -176,7 +178,7 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> tu
         )
     try:
         handle = await client.start_workflow(
-            IkuWorkflow.run,
+            calls.WORKFLOW_TYPE,
             WorkflowInput(**process.model_dump()),
             id=workflow_id,
             task_queue=settings.task_queue,
@@ -315,7 +317,7 @@ async def status(client: Client, workflow_id: str, run_id: str | None = None) ->
     check_workflow_id(workflow_id)
     handle = client.get_workflow_handle(workflow_id, run_id=run_id)
     try:
-        view: StatusView = await handle.query(IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT)
+        view = await calls.STATUS.ask(handle, rpc_timeout=RPC_TIMEOUT)
         if view.history or run_id is not None:
             return view
         # Nothing recorded: a run just starting, or a start refused because the id belongs
@@ -323,8 +325,8 @@ async def status(client: Client, workflow_id: str, run_id: str | None = None) ->
         run = await process_run(client, workflow_id)
         if run is None:
             return view
-        return await client.get_workflow_handle(workflow_id, run_id=run).query(
-            IkuWorkflow.status, rpc_timeout=RPC_TIMEOUT
+        return await calls.STATUS.ask(
+            client.get_workflow_handle(workflow_id, run_id=run), rpc_timeout=RPC_TIMEOUT
         )
     except RPCError as err:
         if _timed_out(err) and await temporal_answers(client, workflow_id):
@@ -360,17 +362,16 @@ async def stopped_by_temporal(client: Client, workflow_id: str, run_id: str | No
 async def _update(
     client: Client,
     workflow_id: str,
-    update: Any,
-    arg: object,
+    update: calls.Update[A, R],
+    arg: A,
     key: str,
     wait: float = DECISION_WAIT,
-) -> Any:
-    """``update``: the workflow's own method (``IkuWorkflow.decide``...), so a renamed one
-    fails the type check here rather than at run time. ``wait``: seconds in all before the
-    answer is "waiting" (or "unavailable" when Temporal itself does not answer)."""
+) -> R:
+    """``wait``: seconds in all before the answer is "waiting" (or "unavailable" when
+    Temporal itself does not answer)."""
     check_workflow_id(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
-    name = update.__name__
+    name = update.name
     try:
         return await _bounded(client, workflow_id, _send(handle, update, arg, key), wait)
     except WorkflowUpdateFailedError as err:
@@ -425,19 +426,21 @@ def _timed_out(err: RPCError) -> bool:
     return err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
-async def _send(handle: WorkflowHandle[Any, Any], update: Any, arg: object, key: str) -> Any:
+async def _send(
+    handle: WorkflowHandle[Any, Any], update: calls.Update[A, R], arg: A, key: str
+) -> R:
     """The update, sent again after a pause while Temporal turns it away because too
     many updates are in flight on the process: a turned-away update was not accepted, so
     the same id is safe, and by then the one in flight has usually decided the task (this
     one then hears "already decided" rather than "try again")."""
     for pause in BUSY_PAUSES:
         try:
-            return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
+            return await update.execute(handle, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
         except RPCError as err:
             if err.status != RPCStatusCode.RESOURCE_EXHAUSTED:
                 raise
         await asyncio.sleep(pause)
-    return await handle.execute_update(update, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
+    return await update.execute(handle, arg, id=key, rpc_timeout=UPDATE_TIMEOUT)
 
 
 async def _exists(client: Client, workflow_id: str) -> bool:
@@ -459,42 +462,32 @@ async def decide(
 ) -> DecisionResult:
     """``exact_id``: the whole update id, when the caller names the update itself (a task
     page's nonce); else one is made from the client's ``key``. ``wait``: see ``_update``."""
-    result: DecisionResult = await _update(
+    return await _update(
         client,
         workflow_id,
-        IkuWorkflow.decide,
+        calls.DECIDE,
         decision,
         exact_id or update_id(f"api-{decision.task_id}"[:60], key),
         wait,
     )
-    return result
 
 
 async def assign(
     client: Client, workflow_id: str, assignment: Assignment, key: str | None = None
 ) -> StatusView:
-    result: StatusView = await _update(
-        client, workflow_id, IkuWorkflow.assign, assignment, update_id("assign", key)
-    )
-    return result
+    return await _update(client, workflow_id, calls.ASSIGN, assignment, update_id("assign", key))
 
 
 async def resend(
     client: Client, workflow_id: str, request: ResendRequest, key: str | None = None
 ) -> StatusView:
-    result: StatusView = await _update(
-        client, workflow_id, IkuWorkflow.resend, request, update_id("resend", key)
-    )
-    return result
+    return await _update(client, workflow_id, calls.RESEND, request, update_id("resend", key))
 
 
 async def cancel(
     client: Client, workflow_id: str, request: CancelRequest, key: str | None = None
 ) -> StatusView:
-    result: StatusView = await _update(
-        client, workflow_id, IkuWorkflow.cancel, request, update_id("cancel", key)
-    )
-    return result
+    return await _update(client, workflow_id, calls.CANCEL, request, update_id("cancel", key))
 
 
 # --- the archive -------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from temporalio.service import RPCError
 
 from api.core.i18n import Lang, text
 from api.core.i18n_bureau import short_when
+from common import workflow_calls as calls
 from common.catalogue import NOTICE_KINDS, label
 from common.models import WaitingMail
-from workflows.iku import IkuWorkflow
 
 RPC_TIMEOUT = timedelta(seconds=10)
 SEND_ACTIVITY = "send_notification"
@@ -25,7 +25,7 @@ SEND_ACTIVITY = "send_notification"
 async def waiting_mail(client: Client, workflow_id: str) -> tuple[list[WaitingMail], Any]:
     """The outbox, oldest first, and Temporal's pending send (None when none is pending)."""
     handle = client.get_workflow_handle(workflow_id)
-    mails: list[WaitingMail] = await handle.query(IkuWorkflow.mail_waiting, rpc_timeout=RPC_TIMEOUT)
+    mails = await calls.MAIL_WAITING.ask(handle, rpc_timeout=RPC_TIMEOUT)
     if not mails:
         return [], None
     described = await handle.describe(rpc_timeout=RPC_TIMEOUT)
