@@ -138,6 +138,9 @@ def settings(tmp_path: Path, mailbox: tuple[MailBox, int], signing_template: Pat
         calendar_overrides_file=tmp_path / "calendar-overrides.yaml",
         sop_number="1/123/OT.04.00/XI/2026",
         sop_approved_on=date(2026, 11, 2),
+        # Two test files run at once: an archive's typesetting can take longer than the
+        # 15 s a person is kept waiting, which only test_worker_away.py is about.
+        decision_wait_seconds=60.0,
     )
 
 
