@@ -104,7 +104,7 @@ def record_batch(
         for e in sorted(batch.entries, key=lambda e: e.seq)
         if reported(e) and e.seq not in present
     ]
-    marks = _marks(session, process.id, {e.task_id for e in new if _decides(e)})
+    marks = _marks(session, process.id, {e.task_id for e in new if e.task_id and _decides(e)})
     archived = any(e.event is HistoryEvent.ARCHIVED for e in new) and _has_archive(
         session, process.id
     )
@@ -134,14 +134,12 @@ def _decides(entry: HistoryEntry) -> bool:
     return entry.event is HistoryEvent.DECIDED and bool(entry.task_id)
 
 
-def _marks(session: Session, process_id: int, task_ids: set[str | None]) -> dict[str, list[_Mark]]:
+def _marks(session: Session, process_id: int, task_ids: set[str]) -> dict[str, list[_Mark]]:
     """The events already recorded of the tasks this batch decides, by task, in order."""
     found: dict[str, list[_Mark]] = {}
     if not task_ids:
         return found
-    rows = session.execute(
-        _TASK_MARKS, {"process_id": process_id, "task_ids": [t for t in task_ids if t]}
-    )
+    rows = session.execute(_TASK_MARKS, {"process_id": process_id, "task_ids": list(task_ids)})
     for task_id, seq, kind, at, detail in rows:
         found.setdefault(task_id, []).append(_Mark(seq, kind, at, detail))
     return found
