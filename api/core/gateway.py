@@ -59,8 +59,6 @@ T = TypeVar("T")
 A = TypeVar("A")
 R = TypeVar("R")
 
-# The type name the visibility query filters on.
-WORKFLOW_TYPE = calls.WORKFLOW_TYPE
 # What ProcessInput.workflow_id() can make: iku-<year>-<code>[-rev<n>].
 WORKFLOW_ID = re.compile(r"^iku-[0-9]{4}-[a-z0-9][a-z0-9-]{0,45}$")
 # A form's or client's key for one update, so the same request sent twice is applied once.

@@ -34,10 +34,11 @@ from pydantic import (
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.core.gateway import WORKFLOW_TYPE, ProcessError, unavailable
+from api.core.gateway import ProcessError, unavailable
 from common import search_attributes as sa
 from common.formats import CODE_PATTERN, YEAR_MAX, YEAR_MIN
 from common.models import Model, PersonId
+from common.workflow_calls import WORKFLOW_TYPE
 from workflows import sop
 
 RPC_TIMEOUT = timedelta(seconds=10)
