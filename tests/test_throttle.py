@@ -1,8 +1,9 @@
-"""The sign-in throttle on its own clock: per address, per account, and the way out."""
+"""The sign-in throttle on its own clock: per address, per account, and the way out; and the
+public verification page's rate per address."""
 
 from __future__ import annotations
 
-from api.core.throttle import FREE_PER_ACCOUNT, MAX_ACCOUNT_DELAY, SignInThrottle
+from api.core.throttle import FREE_PER_ACCOUNT, MAX_ACCOUNT_DELAY, RequestRate, SignInThrottle
 
 
 class Clock:
@@ -71,3 +72,14 @@ def test_the_account_count_is_forgotten_a_window_after_the_last_failure():
     assert t.retry_after("192.0.2.7", "ops") > 0
     clock.now += t.window + 1
     assert t.retry_after("192.0.2.7", "ops") == 0
+
+
+def test_a_reader_of_the_verification_page_is_held_past_its_rate_and_let_in_a_window_later():
+    clock = Clock()
+    rate = RequestRate(window=60.0, limit=3, clock=clock)
+    assert [rate.admit("203.0.113.9") for _ in range(4)] == [True, True, True, False]
+    assert rate.admit("198.51.100.1")  # another address is not held
+    clock.now += 30
+    assert not rate.admit("203.0.113.9")
+    clock.now += 31  # the first three have left the window
+    assert rate.admit("203.0.113.9")

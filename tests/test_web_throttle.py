@@ -13,11 +13,12 @@ from collections.abc import Mapping
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from api.core.sessions import COOKIE
 from api.core.throttle import FREE_PER_ACCOUNT, MAX_PER_USER
 from tests.bureau import SAME_ORIGIN, credentials
-from tests.web import Web
+from tests.web import Web, serve
 
 pytestmark = pytest.mark.devserver
 
@@ -119,3 +120,19 @@ async def test_the_outbox_refuses_a_request_relayed_by_a_proxy_it_does_not_trust
             url, auth=httpx.BasicAuth(user, password), headers={"X-Forwarded-For": "127.0.0.1"}
         )
     assert trusted_local.status_code == 200
+
+
+async def test_the_verification_page_holds_a_client_past_thirty_a_minute_and_no_other_app(
+    web: Web, dev_env: WorkflowEnvironment
+):
+    async with browser(web) as http:
+        answers = [(await http.get("/v/tidakada")).status_code for _ in range(31)]
+        assert answers == [404] * 30 + [429]
+        held = await http.get("/v/tidakada")
+        assert held.status_code == 429 and held.headers["Retry-After"] == "60"
+    # Another web process counts on its own.
+    async with (
+        serve(web.settings.model_copy(), dev_env.client) as base,
+        httpx.AsyncClient(base_url=base, timeout=30) as http,
+    ):
+        assert (await http.get("/v/tidakada")).status_code == 404

@@ -102,3 +102,27 @@ class SignInThrottle:
         user = user.lower()
         self._failures.pop((address, user), None)
         self._failures.pop((_ANY_ADDRESS, user), None)
+
+
+@dataclass
+class RequestRate:
+    """At most ``limit`` requests per client address in a sliding window (this process's
+    memory): a public page anyone may open, kept from being scraped or used to load the
+    signature checks."""
+
+    window: float = 60.0
+    limit: int = 30
+    clock: Callable[[], float] = time.monotonic
+    _seen: dict[str, deque[float]] = field(default_factory=dict)
+
+    def admit(self, address: str) -> bool:
+        now = self.clock()
+        stamps = self._seen.setdefault(address, deque())
+        while stamps and stamps[0] <= now - self.window:
+            stamps.popleft()
+        if len(stamps) >= self.limit:
+            return False
+        stamps.append(now)
+        if len(self._seen) > _MAX_KEYS:
+            self._seen.pop(next(iter(self._seen)))
+        return True

@@ -22,6 +22,7 @@ from api.core.deps import (
     CalendarDep,
     KeysDep,
     LangDep,
+    PassphraseThrottleDep,
     PeopleDep,
     SettingsDep,
     StoreDep,
@@ -116,6 +117,7 @@ async def decide_task(
     store: StoreDep,
     calendar: CalendarDep,
     budget: UploadBudgetDep,
+    passphrases: PassphraseThrottleDep,
 ) -> HTMLResponse:
     reader = FormReader(
         store,
@@ -155,6 +157,7 @@ async def decide_task(
                     people=people,
                     lang=lang,
                     staged=staged,
+                    throttle=passphrases,
                 )
             except PageError:
                 if staged is not None:

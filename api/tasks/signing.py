@@ -28,10 +28,6 @@ from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
 from signing.pdf import NotAPdf, Signatory, add_paraf, add_signature, position_as_signed
 from workflows import sop
 
-# Wrong passphrases per official, in a sliding window (this process's memory): a few typos
-# are normal, guessing is not.
-PASSPHRASE_THROTTLE = SignInThrottle(max_per_user=5, max_per_address=1_000_000)
-
 
 def signs(step: int) -> bool:
     """Whether approving at ``step`` is a paraf or the signature; False for a number that
@@ -78,9 +74,11 @@ async def sign_decision(
     people: People,
     lang: Lang,
     staged: StagedFiles,
+    throttle: SignInThrottle,
 ) -> list[Attachment]:
     """The attachments with the signed version in place of (or added to) the draft; the
-    signed version is staged in ``staged`` (in place of the unsigned revision, if any)."""
+    signed version is staged in ``staged`` (in place of the unsigned revision, if any).
+    ``throttle`` counts wrong passphrases per official."""
     task = status.task
     if task is None or decision.action is not Action.APPROVE or not signs(task.step):
         return attachments
@@ -95,7 +93,7 @@ async def sign_decision(
             [text(lang, key, **values), text(lang, "nothing_applied")],
         )
 
-    wait = PASSPHRASE_THROTTLE.retry_after(claims.person, claims.person)
+    wait = throttle.retry_after(claims.person, claims.person)
     if wait:
         raise refuse(429, "passphrase_throttled", minutes=max(1, wait // 60))
     if not passphrase:
@@ -115,11 +113,11 @@ async def sign_decision(
     try:
         signer = await asyncio.to_thread(keystore.signer, claims.person, passphrase)
     except WrongPassphrase:
-        PASSPHRASE_THROTTLE.failed(claims.person, claims.person)
+        throttle.failed(claims.person, claims.person)
         raise refuse(422, "passphrase_wrong") from None
     except NoSigningKey:
         raise refuse(422, "no_signing_key") from None
-    PASSPHRASE_THROTTLE.succeeded(claims.person, claims.person)
+    throttle.succeeded(claims.person, claims.person)
     who = _signatory(claims.person, status, people, task.step)
     try:
         if final:

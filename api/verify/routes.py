@@ -8,19 +8,18 @@ is printed on it. Rate-limited per client address.
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.core import gateway
-from api.core.deps import ClientDep, LangDep, SettingsDep, StoreDep
+from api.core.deps import ClientDep, LangDep, SettingsDep, StoreDep, VerifyRateDep
 from api.core.gateway import ProcessError
 from api.core.i18n import Lang, text
 from api.core.pages import render
 from api.core.problems import PageError
+from api.core.throttle import RequestRate
 from api.tasks.signing import workflow_of
 from common.dates import format_when
 from common.documents import DocumentStore
@@ -30,27 +29,15 @@ from signing.verify import DocumentReport, NotAPdf, verify_pdf
 
 router = APIRouter(tags=["verification"])
 
-WINDOW_SECONDS = 60.0
-MAX_PER_WINDOW = 30  # requests per client address per minute
-_seen: dict[str, deque[float]] = {}
 
-
-def _limit(request: Request, lang: Lang) -> None:
-    address = request.client.host if request.client else "?"
-    now = time.monotonic()
-    stamps = _seen.setdefault(address, deque())
-    while stamps and stamps[0] <= now - WINDOW_SECONDS:
-        stamps.popleft()
-    if len(stamps) >= MAX_PER_WINDOW:
+def _limit(request: Request, rate: RequestRate, lang: Lang) -> None:
+    if not rate.admit(request.client.host if request.client else "?"):
         raise PageError(
             429,
             text(lang, "verify_title"),
             [text(lang, "verify_slow_down")],
-            headers={"Retry-After": str(int(WINDOW_SECONDS))},
+            headers={"Retry-After": str(int(rate.window))},
         )
-    stamps.append(now)
-    if len(_seen) > 10_000:
-        _seen.pop(next(iter(_seen)))
 
 
 def _not_found(lang: Lang) -> PageError:
@@ -59,10 +46,10 @@ def _not_found(lang: Lang) -> PageError:
 
 
 async def _record(
-    code: str, request: Request, client: Any, settings: Settings, lang: Lang
+    code: str, request: Request, rate: RequestRate, client: Any, settings: Settings, lang: Lang
 ) -> tuple[StatusView, Document]:
     """The signed IKU on record for the code (after the client's rate limit)."""
-    _limit(request, lang)
+    _limit(request, rate, lang)
     workflow_id = workflow_of(settings, code)
     if workflow_id is None:
         raise _not_found(lang)
@@ -140,8 +127,9 @@ async def show(
     lang: LangDep,
     settings: SettingsDep,
     store: StoreDep,
+    rate: VerifyRateDep,
 ) -> HTMLResponse:
-    status, document = await _record(code, request, client, settings, lang)
+    status, document = await _record(code, request, rate, client, settings, lang)
     return _page(code, status, await _verified(store, document, settings), None, lang)
 
 
@@ -153,8 +141,9 @@ async def check(
     lang: LangDep,
     settings: SettingsDep,
     store: StoreDep,
+    rate: VerifyRateDep,
 ) -> HTMLResponse:
-    status, document = await _record(code, request, client, settings, lang)
+    status, document = await _record(code, request, rate, client, settings, lang)
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > settings.max_upload_bytes + 64 * 1024:
         raise PageError(413, text(lang, "verify_title"), [text(lang, "verify_too_large")])
@@ -181,9 +170,10 @@ async def as_json(
     lang: LangDep,
     settings: SettingsDep,
     store: StoreDep,
+    rate: VerifyRateDep,
 ) -> JSONResponse:
     try:
-        status, document = await _record(code, request, client, settings, lang)
+        status, document = await _record(code, request, rate, client, settings, lang)
     except PageError as err:
         return JSONResponse({"status": err.status, "message": err.lines[0]}, err.status)
     report = await _verified(store, document, settings)
