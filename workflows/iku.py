@@ -10,7 +10,7 @@ outbox drained by its own coroutine, so no decision ever waits for SMTP.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -167,6 +167,7 @@ class IkuWorkflow:
         self._history_event_limit = input.history_event_limit
         self._record = input.record or ProcessRecord(started_at=workflow.now())
         self._lock = asyncio.Lock()
+        self._local_lock = asyncio.Lock()  # one local activity at a time (see _local)
         # Our own count of running handlers (see DESIGN.md on sdk-python #1591): the loop
         # waits for it to reach zero only right before continuing as new or returning.
         self._handlers = 0
@@ -175,6 +176,7 @@ class IkuWorkflow:
         self._entering = False  # the loop is opening a step (its lookups are under way)
         self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
         self._local_reports = self._reports_after_mail = False  # see run()
+        self._one_local_at_a_time = False  # see run()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
@@ -191,6 +193,7 @@ class IkuWorkflow:
         self._one_wake_lookup = workflow.patched("one-lookup-per-wake")
         self._local_reports = workflow.patched("reports-written-locally")
         self._reports_after_mail = workflow.patched("reports-after-mail")
+        self._one_local_at_a_time = workflow.patched("one-local-activity-at-a-time")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -274,7 +277,7 @@ class IkuWorkflow:
         was archived or cancelled ends here, refused, whoever started it and however."""
         info = workflow.info()
         try:
-            earlier = await workflow.execute_local_activity_method(
+            earlier = await self._local(
                 LineageActivities.find_earlier_run,
                 EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id),
                 summary="was this process id used before",
@@ -304,7 +307,7 @@ class IkuWorkflow:
         if self._process.sop_number:
             return
         try:
-            number = await workflow.execute_local_activity_method(
+            number = await self._local(
                 RegistryActivities.registered_sop_number,
                 summary="the SOP's registered number",
                 **_LOOKUP,
@@ -378,7 +381,7 @@ class IkuWorkflow:
         if not self._one_lookup:
             return None
         try:
-            return await workflow.execute_local_activity_method(
+            return await self._local(
                 StepOpeningActivities.open_step,
                 StepOpeningRequest(
                     staffing=self._staffing_request(step),
@@ -397,7 +400,7 @@ class IkuWorkflow:
         unassigned (ops are told and assign someone once it is fixed) rather than the
         process standing still."""
         try:
-            return await workflow.execute_local_activity_method(
+            return await self._local(
                 StaffingActivities.resolve_staffing,
                 self._staffing_request(step),
                 summary=f"who holds {step.role} (step {step.number})",
@@ -422,7 +425,7 @@ class IkuWorkflow:
         """The deadline, reminder and escalations by the calendar as it is now; None when
         the calendar cannot be asked (the clock asks again in an hour)."""
         try:
-            return await workflow.execute_local_activity_method(
+            return await self._local(
                 ScheduleActivities.plan_schedule,
                 self._schedule_request(task),
                 summary=f"working-time deadline for step {task.step}",
@@ -446,7 +449,7 @@ class IkuWorkflow:
         if not self._one_wake_lookup or task.clock_start is None:
             return False
         try:
-            refresh = await workflow.execute_local_activity_method(
+            refresh = await self._local(
                 StepOpeningActivities.refresh_clock,
                 ClockRefreshRequest(
                     schedule=self._schedule_request(task),
@@ -704,7 +707,7 @@ class IkuWorkflow:
         """What only the outside world knows: the store holds the files, the people exist."""
         try:
             if decision.documents:
-                missing = await workflow.execute_local_activity_method(
+                missing = await self._local(
                     DocumentActivities.missing_documents,
                     DocumentsCheck(documents=[a.ref for a in decision.documents]),
                     summary="check attached documents",
@@ -754,7 +757,7 @@ class IkuWorkflow:
         return result.extends
 
     async def _find_people(self, people: list[str]) -> list[Assignee]:
-        return await workflow.execute_local_activity_method(
+        return await self._local(
             StaffingActivities.find_people,
             PeopleRequest(people=people, on=self._today()),
             summary="look up people in the directory",
@@ -1001,7 +1004,7 @@ class IkuWorkflow:
         summary = f"reporting: {len(batch.entries)} event(s)"
         if self._local_reports and self._write_locally:
             try:
-                await workflow.execute_local_activity_method(
+                await self._local(
                     ReportingActivities.record_events, batch, summary=summary, **_REPORT_LOCALLY
                 )
                 return
@@ -1039,6 +1042,17 @@ class IkuWorkflow:
             workflow.logger.warning("no official number yet: reporting database unreachable")
 
     # --- bookkeeping -------------------------------------------------------------------
+
+    async def _local(self, activity: Callable[..., Any], *arg: Any, **options: Any) -> Any:
+        """A local activity, never beside another of this process: the loop's lookups,
+        the reporter's writes and the handlers' checks each wait for the one under way.
+        With two pending, a replay can hand one's result to the other (sdk-python #1881:
+        live and replay group their completions differently; a Kasubbag's decision check
+        got the reporting write's count after a cache eviction)."""
+        if not self._one_local_at_a_time:
+            return await workflow.execute_local_activity_method(activity, *arg, **options)
+        async with self._local_lock:
+            return await workflow.execute_local_activity_method(activity, *arg, **options)
 
     @contextmanager
     def _handler(self) -> Iterator[None]:
