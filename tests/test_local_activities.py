@@ -13,11 +13,13 @@ import asyncio
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, Worker
 
 from activities.documents import DocumentActivities
 from activities.opening import StepOpeningActivities
@@ -31,6 +33,7 @@ from tests.scenario import KASUBAG, Scenario
 from tests.support import settle, short_deadlines
 from workflows.iku import IkuWorkflow
 
+T = TypeVar("T")
 LOOKUP_SECONDS = 0.5  # long enough for a second one to begin beside it
 
 
@@ -43,7 +46,7 @@ class InFlight:
         self.most: Counter[str] = Counter()
         self.calls: list[str] = []
 
-    def run(self, kind: str, work: object) -> object:
+    def run(self, kind: str, work: Callable[[], T]) -> T:
         workflow_id = activity.info().workflow_id
         with self._lock:
             self.calls.append(kind)
@@ -51,7 +54,7 @@ class InFlight:
             self.most[workflow_id] = max(self.most[workflow_id], self.now[workflow_id])
         try:
             time.sleep(LOOKUP_SECONDS)
-            return work()  # type: ignore[operator]
+            return work()
         finally:
             with self._lock:
                 self.now[workflow_id] -= 1
@@ -66,7 +69,7 @@ class WatchedOpening(StepOpeningActivities):
     def refresh_clock(self, request: ClockRefreshRequest) -> ClockRefresh:
         return self.seen.run(
             "refresh_clock", lambda: super(WatchedOpening, self).refresh_clock(request)
-        )  # type: ignore[return-value]
+        )
 
 
 class WatchedDocuments(DocumentActivities):
@@ -78,7 +81,7 @@ class WatchedDocuments(DocumentActivities):
     def missing_documents(self, check: DocumentsCheck) -> list[str]:
         return self.seen.run(
             "missing_documents", lambda: super(WatchedDocuments, self).missing_documents(check)
-        )  # type: ignore[return-value]
+        )
 
 
 async def test_a_reminder_and_the_kasubbags_submission_in_one_task_take_turns_and_replay(
@@ -87,7 +90,7 @@ async def test_a_reminder_and_the_kasubbags_submission_in_one_task_take_turns_an
     ours = short_deadlines(settings, tmp_path, step=1, minutes=0.5)
     seen = InFlight()
 
-    def worker():  # type: ignore[no-untyped-def]
+    def worker() -> Worker:
         return worker_replacing(
             dev_env.client,
             ours,
