@@ -52,8 +52,9 @@ from api.core.security import (
     security_headers,
 )
 from api.core.sessions import Sessions
+from api.core.sliding_window import KeyLimit
 from api.core.temporal_client import TemporalConnection
-from api.core.throttle import RequestRate, SignInThrottle
+from api.core.throttle import SignInThrottle
 from api.core.upload_budget import UploadBudget
 from api.core.visibility import CountsCache, PageTokens
 from common import tracing
@@ -97,8 +98,8 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.state.sessions = Sessions(settings)
     app.state.signin_throttle = SignInThrottle()
     # Wrong passphrases per official: a few typos are normal, guessing is not.
-    app.state.passphrase_throttle = SignInThrottle(max_per_user=5, max_per_address=1_000_000)
-    app.state.verify_rate = RequestRate(window=60.0, limit=30)  # the public /v/ pages
+    app.state.passphrase_throttle = KeyLimit(limit=5, window=15 * 60.0)
+    app.state.verify_rate = KeyLimit(limit=30, window=60.0)  # per address, the public /v/ pages
     app.state.upload_budget = UploadBudget(lambda: settings.link_upload_budget_bytes)
     app.state.page_tokens = PageTokens(settings.session_secret_value)
     app.state.counts = CountsCache()

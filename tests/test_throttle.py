@@ -1,9 +1,11 @@
-"""The sign-in throttle on its own clock: per address, per account, and the way out; and the
-public verification page's rate per address."""
+"""The sign-in throttle on its own clock: per address, per account, and the way out; the
+public verification page's rate per address and the passphrase limit per official; and the
+window they all count in."""
 
 from __future__ import annotations
 
-from api.core.throttle import FREE_PER_ACCOUNT, MAX_ACCOUNT_DELAY, RequestRate, SignInThrottle
+from api.core.sliding_window import KeyLimit, SlidingWindow
+from api.core.throttle import FREE_PER_ACCOUNT, MAX_ACCOUNT_DELAY, SignInThrottle
 
 
 class Clock:
@@ -76,10 +78,48 @@ def test_the_account_count_is_forgotten_a_window_after_the_last_failure():
 
 def test_a_reader_of_the_verification_page_is_held_past_its_rate_and_let_in_a_window_later():
     clock = Clock()
-    rate = RequestRate(window=60.0, limit=3, clock=clock)
-    assert [rate.admit("203.0.113.9") for _ in range(4)] == [True, True, True, False]
-    assert rate.admit("198.51.100.1")  # another address is not held
+    rate = KeyLimit(limit=3, window=60.0, clock=clock)
+
+    def admit(address: str) -> bool:
+        if rate.retry_after(address):
+            return False
+        rate.count(address)
+        return True
+
+    assert [admit("203.0.113.9") for _ in range(4)] == [True, True, True, False]
+    assert rate.retry_after("203.0.113.9") == 60
+    assert admit("198.51.100.1")  # another address is not held
     clock.now += 30
-    assert not rate.admit("203.0.113.9")
+    assert not admit("203.0.113.9")
+    assert rate.retry_after("203.0.113.9") == 30
     clock.now += 31  # the first three have left the window
-    assert rate.admit("203.0.113.9")
+    assert admit("203.0.113.9")
+
+
+def test_an_officials_wrong_passphrases_hold_only_that_official_and_a_right_one_clears_them():
+    clock = Clock()
+    passphrases = KeyLimit(limit=5, window=15 * 60.0, clock=clock)
+    for _ in range(5):
+        assert passphrases.retry_after("karo") == 0
+        passphrases.count("karo")
+    assert passphrases.retry_after("karo") == 15 * 60
+    assert passphrases.retry_after("kabag") == 0
+    passphrases.clear("karo")
+    assert passphrases.retry_after("karo") == 0
+
+
+def test_the_window_forgets_what_is_older_than_it_and_the_key_added_to_longest_ago():
+    clock = Clock()
+    window: SlidingWindow[int] = SlidingWindow(window=10.0, clock=clock, max_keys=2)
+    window.add("a", 1)
+    clock.now += 5
+    window.add("b", 2)
+    window.add("a", 3)  # "a" is now the key added to most recently
+    assert [v for _, v in window.recent("a")] == [1, 3]
+    clock.now += 6  # a's first entry has left the window
+    assert [v for _, v in window.recent("a")] == [3]
+    window.add("c", 4)  # a third key: "b" goes, not "a"
+    assert window.recent("b") == ()
+    assert [v for _, v in window.recent("a")] == [3]
+    assert [v for _, v in window.recent("c")] == [4]
+    assert window.until_below("a", 1) == 4.0  # a's entry leaves 10 s after it came

@@ -129,7 +129,8 @@ async def test_the_verification_page_holds_a_client_past_thirty_a_minute_and_no_
         answers = [(await http.get("/v/tidakada")).status_code for _ in range(31)]
         assert answers == [404] * 30 + [429]
         held = await http.get("/v/tidakada")
-        assert held.status_code == 429 and held.headers["Retry-After"] == "60"
+        # Until the first of the thirty leaves the minute.
+        assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 60
     # Another web process counts on its own.
     async with (
         serve(web.settings.model_copy(), dev_env.client) as base,

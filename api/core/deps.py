@@ -20,8 +20,9 @@ from api.core.gateway import client_of
 from api.core.i18n import Lang, negotiate
 from api.core.nonce import PageNonces
 from api.core.people import People
+from api.core.sliding_window import KeyLimit
 from api.core.temporal_client import TemporalConnection
-from api.core.throttle import RequestRate, SignInThrottle
+from api.core.throttle import SignInThrottle
 from api.core.upload_budget import UploadBudget
 from api.core.visibility import CountsCache, PageTokens
 from common.documents import DocumentStore, open_document_store
@@ -73,19 +74,19 @@ async def get_signin_throttle(request: Request) -> SignInThrottle:
     return request.app.state.signin_throttle  # type: ignore[no-any-return]
 
 
-async def get_passphrase_throttle(request: Request) -> SignInThrottle:
+async def get_passphrase_throttle(request: Request) -> KeyLimit:
     return request.app.state.passphrase_throttle  # type: ignore[no-any-return]
 
 
-async def get_verify_rate(request: Request) -> RequestRate:
+async def get_verify_rate(request: Request) -> KeyLimit:
     return request.app.state.verify_rate  # type: ignore[no-any-return]
 
 
 PageTokensDep = Annotated[PageTokens, Depends(get_page_tokens)]
 CountsDep = Annotated[CountsCache, Depends(get_counts)]
 SignInThrottleDep = Annotated[SignInThrottle, Depends(get_signin_throttle)]
-PassphraseThrottleDep = Annotated[SignInThrottle, Depends(get_passphrase_throttle)]
-VerifyRateDep = Annotated[RequestRate, Depends(get_verify_rate)]
+PassphraseThrottleDep = Annotated[KeyLimit, Depends(get_passphrase_throttle)]
+VerifyRateDep = Annotated[KeyLimit, Depends(get_verify_rate)]
 
 
 async def get_upload_budget(request: Request) -> UploadBudget:

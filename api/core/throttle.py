@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from api.core.sliding_window import SlidingWindow
 
 WINDOW_SECONDS = 15 * 60
 MAX_PER_USER = 5  # failures of one user name from one address in the window
@@ -33,7 +34,6 @@ FREE_PER_ACCOUNT = 10  # failures of one user name, from anywhere, before it is 
 ACCOUNT_BASE_DELAY = 2.0  # seconds: the first delay, doubled for every further failure
 MAX_ACCOUNT_DELAY = 15 * 60.0
 FAILURE_DELAY_SECONDS = 0.5  # every failure waits this long before it is answered
-_MAX_KEYS = 10_000  # memory bound: oldest keys are forgotten first
 
 _ANY_USER = ""
 _ANY_ADDRESS = "\x00account"  # never an address: the key of an account's own count
@@ -48,17 +48,10 @@ class SignInThrottle:
     base_delay: float = ACCOUNT_BASE_DELAY
     max_delay: float = MAX_ACCOUNT_DELAY
     clock: Callable[[], float] = time.monotonic
-    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    _failures: SlidingWindow[None] = field(init=False)
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        stamps = self._failures.get(key)
-        if stamps is None:
-            return deque()
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        if not stamps:
-            del self._failures[key]
-        return stamps
+    def __post_init__(self) -> None:
+        self._failures = SlidingWindow(self.window, self.clock)
 
     def account_delay(self, failures: int) -> float:
         """How long an account with this many recent failures waits after the last one."""
@@ -71,58 +64,25 @@ class SignInThrottle:
         """Whole seconds until this address may try this user again; 0 when it may now.
         ``known_browser``: the browser signed in as this user before (not held by the
         account's delay)."""
-        now = self.clock()
         user = user.lower()
-        waits = []
-        for key, limit in (
-            ((address, user), self.max_per_user),
-            ((address, _ANY_USER), self.max_per_address),
-        ):
-            stamps = self._recent(key, now)
-            if len(stamps) >= limit:
-                waits.append(stamps[len(stamps) - limit] + self.window - now)
+        waits = [
+            self._failures.until_below((address, user), self.max_per_user),
+            self._failures.until_below((address, _ANY_USER), self.max_per_address),
+        ]
         if not known_browser:
-            stamps = self._recent((_ANY_ADDRESS, user), now)
-            if stamps:
-                waits.append(stamps[-1] + self.account_delay(len(stamps)) - now)
-        wait = max(waits, default=0.0)
+            account = self._failures.recent((_ANY_ADDRESS, user))
+            if account:
+                last = account[-1][0]
+                waits.append(last + self.account_delay(len(account)) - self.clock())
+        wait = max(waits)
         return math.ceil(wait) if wait > 0 else 0
 
     def failed(self, address: str, user: str) -> None:
-        now = self.clock()
         user = user.lower()
-        keys = ((address, user), (address, _ANY_USER), (_ANY_ADDRESS, user))
-        for key in keys:
-            if key not in self._failures and len(self._failures) >= _MAX_KEYS:
-                oldest = min(self._failures, key=lambda k: self._failures[k][-1])
-                del self._failures[oldest]
-            self._failures.setdefault(key, deque()).append(now)
+        for key in ((address, user), (address, _ANY_USER), (_ANY_ADDRESS, user)):
+            self._failures.add(key, None)
 
     def succeeded(self, address: str, user: str) -> None:
         user = user.lower()
-        self._failures.pop((address, user), None)
-        self._failures.pop((_ANY_ADDRESS, user), None)
-
-
-@dataclass
-class RequestRate:
-    """At most ``limit`` requests per client address in a sliding window (this process's
-    memory): a public page anyone may open, kept from being scraped or used to load the
-    signature checks."""
-
-    window: float = 60.0
-    limit: int = 30
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
-
-    def admit(self, address: str) -> bool:
-        now = self.clock()
-        stamps = self._seen.setdefault(address, deque())
-        while stamps and stamps[0] <= now - self.window:
-            stamps.popleft()
-        if len(stamps) >= self.limit:
-            return False
-        stamps.append(now)
-        if len(self._seen) > _MAX_KEYS:
-            self._seen.pop(next(iter(self._seen)))
-        return True
+        self._failures.forget((address, user))
+        self._failures.forget((_ANY_ADDRESS, user))

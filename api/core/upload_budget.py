@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from api.core.sliding_window import SlidingWindow
+
 WINDOW_SECONDS = 24 * 3600
-_MAX_KEYS = 10_000
 
 
 @dataclass
@@ -24,39 +24,27 @@ class UploadBudget:
     limit: Callable[[], int]  # read on every use: the setting may change while running
     window: float = WINDOW_SECONDS
     clock: Callable[[], float] = time.monotonic
-    _spent: dict[str, deque[tuple[float, int]]] = field(default_factory=dict)
+    _spent: SlidingWindow[int] = field(init=False)
 
-    def _recent(self, key: str, now: float) -> deque[tuple[float, int]]:
-        spent = self._spent.get(key)
-        if spent is None:
-            return deque()
-        while spent and spent[0][0] <= now - self.window:
-            spent.popleft()
-        if not spent:
-            del self._spent[key]
-        return spent
+    def __post_init__(self) -> None:
+        self._spent = SlidingWindow(self.window, self.clock)
 
     def spent(self, key: str) -> int:
-        return sum(n for _, n in self._recent(key, self.clock()))
+        return sum(n for _, n in self._spent.recent(key))
 
     def remaining(self, key: str) -> int:
         return max(0, self.limit() - self.spent(key))
 
     def retry_after(self, key: str) -> int:
         """Whole seconds until some of the budget is back (0 when some is left)."""
-        now = self.clock()
-        spent = self._recent(key, now)
-        if sum(n for _, n in spent) < self.limit() or not spent:
+        spent = self._spent.recent(key)
+        if not spent or sum(n for _, n in spent) < self.limit():
             return 0
-        return max(1, math.ceil(spent[0][0] + self.window - now))
+        return max(1, math.ceil(spent[0][0] + self.window - self.clock()))
 
     def spend(self, key: str, size: int) -> None:
-        if size <= 0:
-            return
-        if key not in self._spent and len(self._spent) >= _MAX_KEYS:
-            oldest = min(self._spent, key=lambda k: self._spent[k][-1][0])
-            del self._spent[oldest]
-        self._spent.setdefault(key, deque()).append((self.clock(), size))
+        if size > 0:
+            self._spent.add(key, size)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from api.core.i18n import Lang, text
 from api.core.people import People
 from api.core.problems import PageError
-from api.core.throttle import SignInThrottle
+from api.core.sliding_window import KeyLimit
 from api.tasks.uploads import StagedFiles
 from common.documents import DocumentStore, StagedDocument
 from common.links import LinkClaims
@@ -74,7 +74,7 @@ async def sign_decision(
     people: People,
     lang: Lang,
     staged: StagedFiles,
-    throttle: SignInThrottle,
+    throttle: KeyLimit,
 ) -> list[Attachment]:
     """The attachments with the signed version in place of (or added to) the draft; the
     signed version is staged in ``staged`` (in place of the unsigned revision, if any).
@@ -93,7 +93,7 @@ async def sign_decision(
             [text(lang, key, **values), text(lang, "nothing_applied")],
         )
 
-    wait = throttle.retry_after(claims.person, claims.person)
+    wait = throttle.retry_after(claims.person)
     if wait:
         raise refuse(429, "passphrase_throttled", minutes=max(1, wait // 60))
     if not passphrase:
@@ -113,11 +113,11 @@ async def sign_decision(
     try:
         signer = await asyncio.to_thread(keystore.signer, claims.person, passphrase)
     except WrongPassphrase:
-        throttle.failed(claims.person, claims.person)
+        throttle.count(claims.person)
         raise refuse(422, "passphrase_wrong") from None
     except NoSigningKey:
         raise refuse(422, "no_signing_key") from None
-    throttle.succeeded(claims.person, claims.person)
+    throttle.clear(claims.person)
     who = _signatory(claims.person, status, people, task.step)
     try:
         if final:

@@ -19,7 +19,7 @@ from api.core.gateway import ProcessError
 from api.core.i18n import Lang, text
 from api.core.pages import render
 from api.core.problems import PageError
-from api.core.throttle import RequestRate
+from api.core.sliding_window import KeyLimit
 from api.tasks.signing import workflow_of
 from common.dates import format_when
 from common.documents import DocumentStore
@@ -30,14 +30,17 @@ from signing.verify import DocumentReport, NotAPdf, verify_pdf
 router = APIRouter(tags=["verification"])
 
 
-def _limit(request: Request, rate: RequestRate, lang: Lang) -> None:
-    if not rate.admit(request.client.host if request.client else "?"):
+def _limit(request: Request, rate: KeyLimit, lang: Lang) -> None:
+    address = request.client.host if request.client else "?"
+    wait = rate.retry_after(address)
+    if wait:
         raise PageError(
             429,
             text(lang, "verify_title"),
             [text(lang, "verify_slow_down")],
-            headers={"Retry-After": str(int(rate.window))},
+            headers={"Retry-After": str(wait)},
         )
+    rate.count(address)
 
 
 def _not_found(lang: Lang) -> PageError:
@@ -46,7 +49,7 @@ def _not_found(lang: Lang) -> PageError:
 
 
 async def _record(
-    code: str, request: Request, rate: RequestRate, client: Any, settings: Settings, lang: Lang
+    code: str, request: Request, rate: KeyLimit, client: Any, settings: Settings, lang: Lang
 ) -> tuple[StatusView, Document]:
     """The signed IKU on record for the code (after the client's rate limit)."""
     _limit(request, rate, lang)
