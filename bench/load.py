@@ -22,10 +22,10 @@ notes when each mail arrives. In order:
    cost each part: the worker (with its typesetting and signature-checking processes), the
    dev server, and this process (the officials, signing their PDFs, and the mail sink).
 3. **Baseline under load**: the same number of Updates to as many trivial workflows with
-   the same concurrency: its events per second and CPU per Update, against which ours are
-   held.
+   the same concurrency: its events per second, CPU per Update and memory per workflow
+   kept, against which ours are held.
 4. **Histories**: events and bytes per whole process (with and without the return), and
-   the time to replay a whole history (what a cache miss costs).
+   the time to replay a whole history in the worker's runner (what a cache miss costs).
 5. **Deadlines**: ``--waiting`` processes whose step 1 falls due ``--wait-minutes`` after
    they start (a second worker with office hours all day and a short standard time): each
    reminder's and escalation's lag, from its planned moment to its mail's arrival (also in
@@ -76,6 +76,7 @@ from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
 from tests.support import eventually, free_port, settle, short_deadlines, start_dev_server
+from worker import workflow_runner
 from workflows import sop
 from workflows.iku import WAKE_DEADLINE, WAKE_REMINDER, IkuWorkflow
 
@@ -378,8 +379,9 @@ async def open_at_once(
 
 
 async def baseline_under_load(
-    client: Client, count: int, updates: int, concurrency: int, cpu: CpuMeter
+    client: Client, count: int, updates: int, concurrency: int, cpu: CpuMeter, pid: int
 ) -> dict[str, Any]:
+    idle = rss_mib(pid)
     handles = await bounded(
         count,
         concurrency,
@@ -389,6 +391,8 @@ async def baseline_under_load(
             task_queue="bench-trivial",
         ),
     )
+    await asyncio.sleep(5)  # as ours: the last starts settle
+    open_rss = rss_mib(pid)
     before = sum(await bounded(count, concurrency, lambda i: history_length(client, handles[i].id)))
     latencies: list[float] = []
 
@@ -422,20 +426,30 @@ async def baseline_under_load(
         "cpu_per_update": used,
         "history_events": after - before,
         "history_events_per_second": round((after - before) / seconds, 1),
+        "worker_rss_mib_idle": round(idle, 1),
+        "worker_rss_mib_open": round(open_rss, 1),
+        "worker_rss_kib_per_open_workflow": round((open_rss - idle) * 1024 / count, 1),
     }
 
 
 # --- 4. histories and replay ---------------------------------------------------------------
 
 
-async def histories(client: Client, drive: Drive, sample: int) -> dict[str, Any]:
+async def histories(
+    client: Client, settings: Settings, drive: Drive, sample: int
+) -> dict[str, Any]:
     def described(ids: list[str]) -> Awaitable[list[tuple[int, int]]]:
         return asyncio.gather(*(history_size(client.get_workflow_handle(i)) for i in ids))
 
     plain = await described(drive.plain[:sample])
     returned = await described(drive.returned[:sample])
     whole = await client.get_workflow_handle(drive.returned[0]).fetch_history()
-    replayer = Replayer(workflows=[IkuWorkflow], data_converter=data_converter)
+    # A cache miss replays in the worker's own runner.
+    replayer = Replayer(
+        workflows=[IkuWorkflow],
+        data_converter=data_converter,
+        workflow_runner=workflow_runner(settings),
+    )
     times = []
     for _ in range(10):
         started = time.perf_counter()
@@ -623,6 +637,9 @@ async def measure(args: argparse.Namespace, reporting_url: str | None) -> dict[s
         address,
         "--task-queue",
         "bench-trivial",
+        "--cached",
+        str(settings.worker_cached_processes),
+        *(["--sandbox"] if settings.workflow_sandbox else []),
         cwd=ROOT,
     )
     results: dict[str, Any] = {}
@@ -650,10 +667,13 @@ async def measure(args: argparse.Namespace, reporting_url: str | None) -> dict[s
             results["open_at_once"]["decisions"],
             args.concurrency,
             CpuMeter([trivial.pid], server),
+            trivial.pid,
         )
         keep(args.out, results)
         print("4/5 histories and replay", flush=True)
-        results["histories"] = await histories(client, drive, sample=min(20, args.processes))
+        results["histories"] = await histories(
+            client, settings, drive, sample=min(20, args.processes)
+        )
         keep(args.out, results)
         ours.stop()
         print(f"5/5 {args.waiting} processes on short deadlines", flush=True)
@@ -714,6 +734,10 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
             ours["history_events_per_second"] / base["history_events_per_second"], 2
         ),
         "events_per_second_target": TARGET_EVENTS_PER_SECOND_RATIO,
+        # What keeping a process costs the worker, against the SDK's own floor.
+        "memory_per_open_process_over_trivial": round(
+            ours["worker_rss_kib_per_open_process"] / base["worker_rss_kib_per_open_workflow"], 2
+        ),
         "events_per_process_over_target": round(
             results["histories"]["without_returns"]["events"] / TARGET_EVENTS_PER_PROCESS, 2
         ),

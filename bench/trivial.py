@@ -2,6 +2,10 @@
 a worker in its own process exactly as ours is.
 
     python -m bench.trivial --address 127.0.0.1:7233 --task-queue bench-trivial
+
+It runs its workflow code as ours does (outside the SDK's sandbox unless ``--sandbox``) and
+keeps as many workflows in its cache (``--cached``), so time and memory compare like with
+like.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import signal
 
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 
 @workflow.defn
@@ -42,12 +47,21 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--address", required=True)
     parser.add_argument("--task-queue", required=True)
+    parser.add_argument("--cached", type=int, default=1000)
+    parser.add_argument("--sandbox", action="store_true")
     args = parser.parse_args()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     client = await Client.connect(args.address)
-    async with Worker(client, task_queue=args.task_queue, workflows=[TrivialWorkflow]):
+    runner = SandboxedWorkflowRunner() if args.sandbox else UnsandboxedWorkflowRunner()
+    async with Worker(
+        client,
+        task_queue=args.task_queue,
+        workflows=[TrivialWorkflow],
+        workflow_runner=runner,
+        max_cached_workflows=args.cached,
+    ):
         print("trivial worker polling", flush=True)
         await stop.wait()
 
