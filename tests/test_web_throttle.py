@@ -131,6 +131,9 @@ async def test_the_verification_page_holds_a_client_past_thirty_a_minute_and_no_
         held = await http.get("/v/tidakada")
         # Until the first of the thirty leaves the minute.
         assert held.status_code == 429 and 0 < int(held.headers["Retry-After"]) <= 60
+        as_json = await http.get("/v/tidakada/json")  # the JSON form says the same
+        assert as_json.status_code == 429 and as_json.json()["status"] == 429
+        assert 0 < int(as_json.headers["Retry-After"]) <= 60
     # Another web process counts on its own.
     async with (
         serve(web.settings.model_copy(), dev_env.client) as base,

@@ -178,6 +178,8 @@ async def as_json(
     try:
         status, document = await _record(code, request, rate, client, settings, lang)
     except PageError as err:
-        return JSONResponse({"status": err.status, "message": err.lines[0]}, err.status)
+        return JSONResponse(
+            {"status": err.status, "message": err.lines[0]}, err.status, headers=err.headers
+        )
     report = await _verified(store, document, settings)
     return JSONResponse({"official_number": _number(status), **report.as_json()})
