@@ -380,18 +380,24 @@ async def open_at_once(
 # --- 3. baseline under load ---------------------------------------------------------------
 
 
-async def baseline_under_load(
-    client: Client, count: int, updates: int, concurrency: int, cpu: CpuMeter
-) -> dict[str, Any]:
-    handles = await bounded(
+async def start_trivial(
+    client: Client, count: int, concurrency: int, name: str
+) -> list[WorkflowHandle[Any, Any]]:
+    return await bounded(
         count,
         concurrency,
         lambda i: client.start_workflow(
             TrivialWorkflow.run,
-            id=f"trivial-load-{i}-{uuid.uuid4().hex[:6]}",
+            id=f"trivial-{name}-{i}-{uuid.uuid4().hex[:6]}",
             task_queue="bench-trivial",
         ),
     )
+
+
+async def baseline_under_load(
+    client: Client, count: int, updates: int, concurrency: int, cpu: CpuMeter
+) -> dict[str, Any]:
+    handles = await start_trivial(client, count, concurrency, "load")
     before = sum(await bounded(count, concurrency, lambda i: history_length(client, handles[i].id)))
     latencies: list[float] = []
 
@@ -432,15 +438,7 @@ async def trivial_kept(client: Client, count: int, concurrency: int, pid: int) -
     """The SDK's own floor: the trivial worker's memory with ``count`` workflows open and
     kept in its cache, as the deadlines phase keeps ours."""
     idle = rss_mib(pid)
-    handles = await bounded(
-        count,
-        concurrency,
-        lambda i: client.start_workflow(
-            TrivialWorkflow.run,
-            id=f"trivial-kept-{i}-{uuid.uuid4().hex[:6]}",
-            task_queue="bench-trivial",
-        ),
-    )
+    handles = await start_trivial(client, count, concurrency, "kept")
     # One Update each, as each of ours has had its first workflow tasks.
     await bounded(count, concurrency, lambda i: handles[i].execute_update(TrivialWorkflow.bump, ""))
     await asyncio.sleep(5)
