@@ -24,6 +24,7 @@ from temporalio.worker import (
     WorkerDeploymentConfig,
     WorkflowRunner,
 )
+from temporalio.worker._workflow_instance import _WorkflowLogicFlag
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.archive import ArchiveActivities
@@ -105,7 +106,7 @@ def build_worker(client: Client, settings: Settings, **options: object) -> Worke
     if deployment is not None:
         options.setdefault("deployment_config", deployment)
     options.setdefault("activities", activities(settings))
-    return Worker(
+    worker = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[IkuWorkflow],
@@ -122,6 +123,14 @@ def build_worker(client: Client, settings: Settings, **options: object) -> Worke
         workflow_runner=workflow_runner(settings),
         **options,  # type: ignore[arg-type]
     )
+    # Every job of an activation applied before workflow code runs (the SDK's coming
+    # default; recorded in each history from its first task so used, so replays agree).
+    # In the old order an Update's handler ran before the completions of its own workflow
+    # task, and could not let them go first (IkuWorkflow._handler).
+    worker._set_default_workflow_logic_flag(
+        _WorkflowLogicFlag.PROCESS_WORKFLOW_ACTIVATION_JOBS_AS_SINGLE_BATCH, enabled=True
+    )
+    return worker
 
 
 async def main() -> None:

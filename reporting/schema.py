@@ -22,7 +22,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, configure_mappers, mapped_column
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -160,3 +160,10 @@ class GivenNumber(Base):
     seq: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(120))
     given_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Configured here, at import, not by the first query: the worker cancels a synchronous
+# activity (a local one past its time) by raising into its thread, and one that lands while
+# SQLAlchemy configures the mappers leaves them broken for the life of the process ("One or
+# more mappers failed to initialize"; seen on the smallest worker under load).
+configure_mappers()

@@ -5,10 +5,13 @@ server."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -275,3 +278,24 @@ async def test_the_database_hangs_on_the_submission_an_activity_writes_it_the_ne
         (6, "entered"),
     ]
     db.dispose()
+
+
+def test_the_tables_are_mapped_when_the_worker_loads_them_not_by_a_first_write() -> None:
+    """A write is a synchronous activity, cancelled (a local one past its 3 s) by an
+    exception raised into its thread; had the first write still to configure SQLAlchemy's
+    mappers, one landing then broke them for the worker's life and every later write
+    failed (seen on the smallest worker under load). A fresh interpreter, as the worker."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import activities.reporting\n"
+            "from reporting.schema import Base\n"
+            "print([m.class_.__name__ for m in Base.registry.mappers if not m.configured])",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout + loaded.stderr

@@ -10,8 +10,8 @@ outbox drained by its own coroutine, so no decision ever waits for SMTP.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -135,6 +135,9 @@ _REPORT_LOCALLY: dict[str, Any] = {
 }
 # Without a schedule (the calendar could not be asked) the clock asks again this often.
 _CALENDAR_RETRY = timedelta(hours=1)
+# Rounds a handler waits before its own work (see _handler): one more than the longest
+# chain of conditions a completion sets off, and one to spare.
+_HANDLER_ROUNDS = 3
 # A wake-up timer's summary (seen in the Web UI) starts with what it is set for; the load
 # bench reads them back to time each timer's firing.
 WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
@@ -171,12 +174,13 @@ class IkuWorkflow:
         # Our own count of running handlers (see DESIGN.md on sdk-python #1591): the loop
         # waits for it to reach zero only right before continuing as new or returning.
         self._handlers = 0
+        self._handling = 0  # those of them past their turn (see _handler)
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
         self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
         self._local_reports = self._reports_after_mail = False  # see run()
-        self._one_local_at_a_time = False  # see run()
+        self._one_local_at_a_time = self._handlers_wait_their_turn = False  # see run()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
@@ -194,6 +198,7 @@ class IkuWorkflow:
         self._local_reports = workflow.patched("reports-written-locally")
         self._reports_after_mail = workflow.patched("reports-after-mail")
         self._one_local_at_a_time = workflow.patched("one-local-activity-at-a-time")
+        self._handlers_wait_their_turn = workflow.patched("handlers-after-their-task")
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -628,9 +633,10 @@ class IkuWorkflow:
 
     @workflow.update(name=calls.DECIDE.name)
     async def decide(self, decision: Decision) -> DecisionResult:
-        with self._handler(), _raised():
-            outcome = await self._accept(decision)
-            await workflow.wait_condition(lambda: self._moved_on(decision.task_id))
+        async with self._handler():
+            with _raised():
+                outcome = await self._accept(decision)
+                await workflow.wait_condition(lambda: self._moved_on(decision.task_id))
             record = self._record
             task = record.task
             failed = self._archive_failed
@@ -658,7 +664,7 @@ class IkuWorkflow:
     @workflow.signal(name="decide")
     async def decide_signal(self, payload: dict[str, Any]) -> None:
         """The same decision from the Temporal UI or CLI; a refused one is recorded only."""
-        with self._handler():
+        async with self._handler():
             try:
                 decision = Decision.model_validate(payload)
             except ValidationError:
@@ -775,8 +781,9 @@ class IkuWorkflow:
 
     @workflow.update(name=calls.ASSIGN.name)
     async def assign(self, assignment: Assignment) -> StatusView:
-        with self._handler(), _raised():
-            await self._assign(assignment)
+        async with self._handler():
+            with _raised():
+                await self._assign(assignment)
             return self._status()
 
     @assign.validator
@@ -787,8 +794,9 @@ class IkuWorkflow:
 
     @workflow.signal(name="assign")
     async def assign_signal(self, assignment: Assignment) -> None:
-        with self._handler(), self._recorded(task_id=assignment.task_id, person=assignment.by):
-            await self._assign(assignment)
+        async with self._handler():
+            with self._recorded(task_id=assignment.task_id, person=assignment.by):
+                await self._assign(assignment)
 
     async def _assign(self, assignment: Assignment) -> None:
         record = self._record
@@ -817,8 +825,9 @@ class IkuWorkflow:
 
     @workflow.update(name=calls.RESEND.name)
     async def resend(self, request: ResendRequest) -> StatusView:
-        with self._handler(), _raised():
-            self._resend(request)
+        async with self._handler():
+            with _raised():
+                self._resend(request)
             return self._status()
 
     @resend.validator
@@ -829,8 +838,9 @@ class IkuWorkflow:
 
     @workflow.signal(name="resend")
     async def resend_signal(self, request: ResendRequest) -> None:
-        with self._handler(), self._recorded(task_id=request.task_id, person=request.by):
-            self._resend(request)
+        async with self._handler():
+            with self._recorded(task_id=request.task_id, person=request.by):
+                self._resend(request)
 
     def _resend(self, request: ResendRequest) -> None:
         task = rules.check_task(self._record, request.task_id)
@@ -840,8 +850,9 @@ class IkuWorkflow:
 
     @workflow.update(name=calls.CANCEL.name)
     async def cancel(self, request: CancelRequest) -> StatusView:
-        with self._handler(), _raised():
-            self._cancel(request)
+        async with self._handler():
+            with _raised():
+                self._cancel(request)
             return self._status()
 
     @cancel.validator
@@ -851,8 +862,9 @@ class IkuWorkflow:
 
     @workflow.signal(name="cancel")
     async def cancel_signal(self, request: CancelRequest) -> None:
-        with self._handler(), self._recorded(person=request.by):
-            self._cancel(request)
+        async with self._handler():
+            with self._recorded(person=request.by):
+                self._cancel(request)
 
     def _cancel(self, request: CancelRequest) -> None:
         record = self._record
@@ -959,7 +971,7 @@ class IkuWorkflow:
         return self._record.reported < len(self._record.history)
 
     def _settled(self) -> bool:
-        return self._handlers == 0 and not self._entering
+        return self._handling == 0 and not self._entering
 
     def _report_due(self) -> bool:
         """New entries, no handler mid-way, the next step entered (one write per step: a
@@ -1047,18 +1059,30 @@ class IkuWorkflow:
         """A local activity, never beside another of this process: the loop's lookups,
         the reporter's writes and the handlers' checks each wait for the one under way.
         With two pending, a replay can hand one's result to the other (sdk-python #1881:
-        live and replay group their completions differently; a Kasubbag's decision check
-        got the reporting write's count after a cache eviction)."""
+        live and replay group their completions differently)."""
         if not self._one_local_at_a_time:
             return await workflow.execute_local_activity_method(activity, *arg, **options)
         async with self._local_lock:
             return await workflow.execute_local_activity_method(activity, *arg, **options)
 
-    @contextmanager
-    def _handler(self) -> Iterator[None]:
+    @asynccontextmanager
+    async def _handler(self) -> AsyncIterator[None]:
+        """A signal or Update handler under way. It lets the work its workflow task
+        brought go first (a mail's completion wakes the mailer, then the reporter): a
+        worker answering a status query may apply that work in an activation of its own,
+        before the task with the handler arrives, and a replay must then start their
+        activities in the same order (README, "Operating it"). Each round is one pass over
+        the waiting conditions; the longest chain here is one condition after a
+        completion."""
         self._handlers += 1
         try:
-            yield
+            for _ in range(_HANDLER_ROUNDS if self._handlers_wait_their_turn else 0):
+                await workflow.wait_condition(lambda: True)
+            self._handling += 1
+            try:
+                yield
+            finally:
+                self._handling -= 1
         finally:
             self._handlers -= 1
 
