@@ -64,5 +64,5 @@ async def test_a_start_whose_lookup_outlasts_its_workflow_task_replays(
         elif event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and completed == 1:
             first_task.append(event.marker_recorded_event_attributes.marker_name)
     assert completed > 3
-    assert first_task[:2] == ["core_patch", "core_patch"], first_task
+    assert first_task[:1] == ["core_patch"], first_task
     await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(history)

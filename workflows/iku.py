@@ -138,6 +138,20 @@ _CALENDAR_RETRY = timedelta(hours=1)
 # Rounds a handler waits before its own work (see _handler): one more than the longest
 # chain of conditions a completion sets off, and one to spare.
 _HANDLER_ROUNDS = 3
+# The changes since v0.1.0 that touch running histories, each once a patch of its own. A run
+# started now records them all as one patch (a marker and a search attribute per patch,
+# two history events each, and the worker keeps every marker's command and state machine
+# for as long as it keeps the run). Fixed for ever: a later change is a patch of its own.
+CHANGES_AFTER_V0_1_0 = "changes-after-v0.1.0"
+CHANGES_AFTER_V0_1_0_COVERS = (
+    "one-lookup-per-step",
+    "reports-once-settled",
+    "one-lookup-per-wake",
+    "reports-written-locally",
+    "reports-after-mail",
+    "one-local-activity-at-a-time",
+    "handlers-after-their-task",
+)
 # A wake-up timer's summary (seen in the Web UI) starts with what it is set for; the load
 # bench reads them back to time each timer's firing.
 WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
@@ -192,13 +206,13 @@ class IkuWorkflow:
         # Changes since the first release, each decided once per run and before anything
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
-        self._one_lookup = workflow.patched("one-lookup-per-step")
-        self._settled_reports = workflow.patched("reports-once-settled")
-        self._one_wake_lookup = workflow.patched("one-lookup-per-wake")
-        self._local_reports = workflow.patched("reports-written-locally")
-        self._reports_after_mail = workflow.patched("reports-after-mail")
-        self._one_local_at_a_time = workflow.patched("one-local-activity-at-a-time")
-        self._handlers_wait_their_turn = workflow.patched("handlers-after-their-task")
+        if workflow.patched(CHANGES_AFTER_V0_1_0):
+            self._take_changes(CHANGES_AFTER_V0_1_0_COVERS)
+        else:
+            # A run of v0.1.0 (none of them), or one started between the changes.
+            self._take_changes(
+                tuple(change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change))
+            )
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -244,6 +258,15 @@ class IkuWorkflow:
         mailer.cancel()
         reporter.cancel()
         return self._result()
+
+    def _take_changes(self, changes: tuple[str, ...]) -> None:
+        self._one_lookup = "one-lookup-per-step" in changes
+        self._settled_reports = "reports-once-settled" in changes
+        self._one_wake_lookup = "one-lookup-per-wake" in changes
+        self._local_reports = "reports-written-locally" in changes
+        self._reports_after_mail = "reports-after-mail" in changes
+        self._one_local_at_a_time = "one-local-activity-at-a-time" in changes
+        self._handlers_wait_their_turn = "handlers-after-their-task" in changes
 
     async def _continue_as_new(self, task: Task) -> None:
         """Hand the record to a fresh run once no handler is mid-way (never from a handler)
