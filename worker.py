@@ -179,10 +179,15 @@ if __name__ == "__main__":
         get_settings()  # a refused setting (a weak secret, ...) in one sentence, no traceback
     except ValidationError as err:
         sys.exit(f"worker: the IKU_* settings are not valid:\n{err}")
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+        code = 0
+    except SystemExit as exit_:  # refused at start (Temporal cannot be reached, ...)
+        code = exit_.code if isinstance(exit_.code, int) else 1
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    # The SDK's native threads can crash a finalizing interpreter (PyGILState_Release);
-    # everything is shut down and flushed by now, so leave without finalizing.
-    os._exit(0)
+    # The SDK's native threads can crash a finalizing interpreter (PyGILState_Release,
+    # seen as SIGSEGV after "cannot connect to Temporal"); everything is shut down and
+    # flushed by now, so leave without finalizing.
+    os._exit(code)
