@@ -7,11 +7,14 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.service import RPCError, RPCStatusCode
 
 from common.documents import open_document_store
 from common.version import VERSION
 
 router = APIRouter()
+# A connection the server dropped fails the next call once, then the channel connects again.
+_ASK_AGAIN = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.CANCELLED}
 
 
 @router.get("/healthz", tags=["ops"], summary="Health of the web layer and what it depends on")
@@ -19,14 +22,14 @@ async def healthz(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     checks: dict[str, dict[str, object]] = {}
     try:
-        client = await request.app.state.temporal.client()
-        await asyncio.wait_for(client.workflow_service.get_system_info(GetSystemInfoRequest()), 5)
+        await asyncio.wait_for(_temporal_answers(request), 5)
         checks["temporal"] = {"ok": True, "address": settings.temporal_address}
     except Exception as err:  # report, never raise: this is the probe
+        status = f" {err.status.name}" if isinstance(err, RPCError) else ""
         checks["temporal"] = {
             "ok": False,
             "address": settings.temporal_address,
-            "error": type(err).__name__,
+            "error": type(err).__name__ + status,
         }
     try:
         await asyncio.wait_for(asyncio.to_thread(open_document_store(settings).check), 10)
@@ -48,3 +51,13 @@ async def healthz(request: Request) -> JSONResponse:
         {"status": "ok" if healthy else "degraded", "version": VERSION, "checks": checks},
         status_code=200 if healthy else 503,
     )
+
+
+async def _temporal_answers(request: Request) -> None:
+    client = await request.app.state.temporal.client()
+    try:
+        await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    except RPCError as err:
+        if err.status not in _ASK_AGAIN:
+            raise
+        await client.workflow_service.get_system_info(GetSystemInfoRequest())
