@@ -10,8 +10,9 @@ outbox drained by its own coroutine, so no decision ever waits for SMTP.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -152,6 +153,26 @@ CHANGES_AFTER_V0_1_0_COVERS = (
     "one-local-activity-at-a-time",
     "handlers-after-their-task",
 )
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Which of the changes since v0.1.0 a run takes: one field per patch id above (its
+    dashes as underscores), so a name that matches no field fails the run's start."""
+
+    one_lookup_per_step: bool = False
+    reports_once_settled: bool = False
+    one_lookup_per_wake: bool = False
+    reports_written_locally: bool = False
+    reports_after_mail: bool = False
+    one_local_activity_at_a_time: bool = False
+    handlers_after_their_task: bool = False
+
+    @classmethod
+    def taken(cls, patch_ids: Iterable[str]) -> Changes:
+        return cls(**{patch_id.replace("-", "_"): True for patch_id in patch_ids})
+
+
 # A wake-up timer's summary (seen in the Web UI) starts with what it is set for; the load
 # bench reads them back to time each timer's firing.
 WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
@@ -192,9 +213,7 @@ class IkuWorkflow:
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
-        self._one_lookup = self._settled_reports = self._one_wake_lookup = False  # see run()
-        self._local_reports = self._reports_after_mail = False  # see run()
-        self._one_local_at_a_time = self._handlers_wait_their_turn = False  # see run()
+        self._changes = Changes()  # decided first thing in run()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
@@ -207,11 +226,11 @@ class IkuWorkflow:
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
         if workflow.patched(CHANGES_AFTER_V0_1_0):
-            self._take_changes(CHANGES_AFTER_V0_1_0_COVERS)
+            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_COVERS)
         else:
             # A run of v0.1.0 (none of them), or one started between the changes.
-            self._take_changes(
-                tuple(change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change))
+            self._changes = Changes.taken(
+                change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)
             )
         record = self._record
         if input.record is None:
@@ -258,15 +277,6 @@ class IkuWorkflow:
         mailer.cancel()
         reporter.cancel()
         return self._result()
-
-    def _take_changes(self, changes: tuple[str, ...]) -> None:
-        self._one_lookup = "one-lookup-per-step" in changes
-        self._settled_reports = "reports-once-settled" in changes
-        self._one_wake_lookup = "one-lookup-per-wake" in changes
-        self._local_reports = "reports-written-locally" in changes
-        self._reports_after_mail = "reports-after-mail" in changes
-        self._one_local_at_a_time = "one-local-activity-at-a-time" in changes
-        self._handlers_wait_their_turn = "handlers-after-their-task" in changes
 
     async def _continue_as_new(self, task: Task) -> None:
         """Hand the record to a fresh run once no handler is mid-way (never from a handler)
@@ -406,7 +416,7 @@ class IkuWorkflow:
     async def _open_step(self, step: sop.Step, at: datetime) -> StepOpening | None:
         """Who holds the step and its clock from ``at``, in one lookup (one history event,
         where there were two); None when that failed, and each is then asked on its own."""
-        if not self._one_lookup:
+        if not self._changes.one_lookup_per_step:
             return None
         try:
             return await self._local(
@@ -474,7 +484,7 @@ class IkuWorkflow:
     async def _refresh_clock(self, task: Task) -> bool:
         """``_plan`` and ``_refresh_acting`` in one lookup; False when that failed (or the
         run predates it), and each is then asked on its own."""
-        if not self._one_wake_lookup or task.clock_start is None:
+        if not self._changes.one_lookup_per_wake or task.clock_start is None:
             return False
         try:
             refresh = await self._local(
@@ -1005,9 +1015,9 @@ class IkuWorkflow:
         completes, so the timer would fire as late as the write took)."""
         if not self._unreported():
             return False
-        if self._settled_reports and not self._settled():
+        if self._changes.reports_once_settled and not self._settled():
             return False
-        return not (self._reports_after_mail and self._record.outbox)
+        return not (self._changes.reports_after_mail and self._record.outbox)
 
     async def _send_reports(self) -> None:
         """The reporter: sends new riwayat entries to the reporting database in order, as
@@ -1037,7 +1047,7 @@ class IkuWorkflow:
         Should the database not answer within seconds, the activity takes over with its
         hour of retries."""
         summary = f"reporting: {len(batch.entries)} event(s)"
-        if self._local_reports and self._write_locally:
+        if self._changes.reports_written_locally and self._write_locally:
             try:
                 await self._local(
                     ReportingActivities.record_events, batch, summary=summary, **_REPORT_LOCALLY
@@ -1083,7 +1093,7 @@ class IkuWorkflow:
         the reporter's writes and the handlers' checks each wait for the one under way.
         With two pending, a replay can hand one's result to the other (sdk-python #1881:
         live and replay group their completions differently)."""
-        if not self._one_local_at_a_time:
+        if not self._changes.one_local_activity_at_a_time:
             return await workflow.execute_local_activity_method(activity, *arg, **options)
         async with self._local_lock:
             return await workflow.execute_local_activity_method(activity, *arg, **options)
@@ -1099,7 +1109,7 @@ class IkuWorkflow:
         completion."""
         self._handlers += 1
         try:
-            for _ in range(_HANDLER_ROUNDS if self._handlers_wait_their_turn else 0):
+            for _ in range(_HANDLER_ROUNDS if self._changes.handlers_after_their_task else 0):
                 await workflow.wait_condition(lambda: True)
             self._handling += 1
             try:
