@@ -12,7 +12,7 @@ with either replay with either.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import TypeAdapter
 from temporalio.api.common.v1 import Payload
@@ -52,16 +52,29 @@ def _hashable(value: object) -> bool:
 
 
 class SharedPayloadConverter(CompositePayloadConverter):
-    """The SDK's default converters, with pydantic's JSON in place of plain JSON."""
+    """The SDK's default converters, with pydantic's JSON in place of plain JSON.
+
+    One instance for the process: the SDK asks for a new one twice per workflow activation
+    and once per cached workflow, and this one holds nothing but its converters."""
+
+    _shared: ClassVar[SharedPayloadConverter | None] = None
+
+    def __new__(cls) -> SharedPayloadConverter:
+        if cls._shared is None:
+            shared = super().__new__(cls)
+            json = _SharedAdaptersJSON()
+            CompositePayloadConverter.__init__(
+                shared,
+                *(
+                    json if isinstance(c, JSONPlainPayloadConverter) else c
+                    for c in DefaultPayloadConverter.default_encoding_payload_converters
+                ),
+            )
+            cls._shared = shared
+        return cls._shared
 
     def __init__(self) -> None:
-        json = _SharedAdaptersJSON()
-        super().__init__(
-            *(
-                json if isinstance(c, JSONPlainPayloadConverter) else c
-                for c in DefaultPayloadConverter.default_encoding_payload_converters
-            )
-        )
+        pass  # built once, in __new__
 
 
 data_converter = DataConverter(payload_converter_class=SharedPayloadConverter)

@@ -37,6 +37,11 @@ def test_a_converter_for_each_cached_process_builds_no_type_adapter_again() -> N
     assert (after.misses, after.hits) == (before.misses, before.hits + 3)
 
 
+def test_every_converter_the_sdk_asks_for_is_the_one_of_the_process() -> None:
+    # The SDK asks twice per activation and once per cached process (2.5 KiB each).
+    assert SharedPayloadConverter() is SharedPayloadConverter()
+
+
 def test_an_unhashable_type_hint_is_converted_without_the_cache() -> None:
     hint = Annotated[int, {"unhashable": "metadata"}]
     payloads = data_converter.payload_converter.to_payloads([7])
