@@ -266,9 +266,14 @@ async def history_length(client: Client, workflow_id: str) -> int:
     return (await client.get_workflow_handle(workflow_id).describe()).history_length
 
 
-async def history_size(handle: WorkflowHandle[Any, Any]) -> tuple[int, int]:
-    history = await handle.fetch_history()
-    return len(history.events), sum(e.ByteSize() for e in history.events)
+async def history_size(client: Client, workflow_id: str) -> tuple[int, int]:
+    """Events and bytes of a process: every run of it (it continues as new on the way)."""
+    events = bytes_ = 0
+    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
+        history = await client.get_workflow_handle(workflow_id, run_id=run.run_id).fetch_history()
+        events += len(history.events)
+        bytes_ += sum(e.ByteSize() for e in history.events)
+    return events, bytes_
 
 
 # --- 1. unloaded latency -----------------------------------------------------------------
@@ -479,7 +484,7 @@ async def histories(
     client: Client, settings: Settings, drive: Drive, sample: int
 ) -> dict[str, Any]:
     def described(ids: list[str]) -> Awaitable[list[tuple[int, int]]]:
-        return asyncio.gather(*(history_size(client.get_workflow_handle(i)) for i in ids))
+        return asyncio.gather(*(history_size(client, i) for i in ids))
 
     plain = await described(drive.plain[:sample])
     returned = await described(drive.returned[:sample])

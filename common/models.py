@@ -514,7 +514,8 @@ class WorkflowInput(ProcessInput):
     # Set only by continue-as-new.
     record: ProcessRecord | None = None
     # Continue as new past this many history events even before the server suggests it
-    # (the server suggests it near 10,240). Lets tests exercise the hand-over.
+    # (near 10,240): IKU_HISTORY_EVENTS_PER_RUN when the process started; none for the
+    # processes started before that setting (they continue as the server suggests).
     history_event_limit: int | None = None
 
     def process(self) -> ProcessInput:

@@ -177,7 +177,9 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> tu
     try:
         handle = await client.start_workflow(
             calls.WORKFLOW_TYPE,
-            WorkflowInput(**process.model_dump()),
+            WorkflowInput(
+                **process.model_dump(), history_event_limit=settings.history_events_per_run
+            ),
             id=workflow_id,
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
