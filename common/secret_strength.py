@@ -30,8 +30,10 @@ class Strength:
 
 
 # `openssl rand -hex 32` (64 hex characters) and `python -c "import secrets;
-# print(secrets.token_urlsafe(32))"` pass easily; 32 hex characters (128 bits) just pass.
-KEY: Final = Strength(32, 96.0, "at least 32 random characters (e.g. `openssl rand -hex 32`)")
+# print(secrets.token_urlsafe(32))"` pass easily. 32 random hex characters (128 bits)
+# measure 87-128 here (none of 2,000,000 below 87): the bar was 96, which refused about one
+# in 8,000 of them.
+KEY: Final = Strength(32, 80.0, "at least 32 random characters (e.g. `openssl rand -hex 32`)")
 PASSWORD: Final = Strength(
     12, 40.0, "at least 12 characters, not a word or a pattern (a passphrase of several words)"
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from api.core import gateway
 from common import search_attributes as sa
 from common.models import (
     Action,
@@ -264,6 +266,29 @@ async def test_a_long_process_continues_as_new_and_keeps_its_whole_record(
     assert status.archive is not None and status.archive.valid
     assert (await p.result()).returns == 1  # type: ignore[attr-defined]
     assert final.state is ProcessState.ARCHIVED
+
+
+async def test_a_process_the_web_layer_starts_hands_over_past_its_runs_events(
+    dev_env: WorkflowEnvironment, dev_worker, settings
+):
+    assert settings.history_events_per_run == 100  # the default, as in production
+    process = Scenario(dev_env.client, settings).process
+    workflow_id, first_run = await gateway.start(dev_env.client, settings, process)
+    started = (
+        (await dev_env.client.get_workflow_handle(workflow_id, run_id=first_run).fetch_history())
+        .events[0]
+        .workflow_execution_started_event_attributes
+    )
+    assert json.loads(started.input.payloads[0].data)["history_event_limit"] == 100
+
+    p = Scenario.attach(dev_env.client, settings, workflow_id)
+    final = await p.walk_to_end()
+
+    runs = [r.run_id async for r in dev_env.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
+    assert len(runs) >= 3  # a walk is about 300 events
+    status = await p.status()
+    assert [h.seq for h in status.history] == list(range(1, len(status.history) + 1))
+    assert final.state is ProcessState.ARCHIVED and status.archive is not None
 
 
 async def test_the_bureau_may_resend_but_not_assign_or_cancel(
