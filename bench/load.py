@@ -263,7 +263,12 @@ async def bounded(count: int, concurrency: int, one: Callable[[int], Awaitable[A
 
 
 async def history_length(client: Client, workflow_id: str) -> int:
-    return (await client.get_workflow_handle(workflow_id).describe()).history_length
+    """History events of every run of a process so far."""
+    total = 0
+    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
+        handle = client.get_workflow_handle(workflow_id, run_id=run.run_id)
+        total += (await handle.describe()).history_length
+    return total
 
 
 async def history_size(client: Client, workflow_id: str) -> tuple[int, int]:
@@ -282,7 +287,12 @@ async def history_size(client: Client, workflow_id: str) -> tuple[int, int]:
 async def unloaded(client: Client, settings: Settings, samples: int) -> dict[str, Any]:
     processes = []
     for _ in range(samples):
-        p = await Scenario(client, settings, code=f"u{uuid.uuid4().hex[:10]}").start()
+        p = await Scenario(
+            client,
+            settings,
+            code=f"u{uuid.uuid4().hex[:10]}",
+            history_event_limit=settings.history_events_per_run,
+        ).start()
         await p.walk_to(2)
         processes.append(p)
     trivial = await client.start_workflow(
@@ -329,7 +339,12 @@ async def open_at_once(
 ) -> tuple[dict[str, Any], Drive]:
     # One process walked through the 16 steps first: what the worker loads on first use
     # (signing, typesetting) is then in every reading, not counted per process.
-    warm = Driven(client, settings, code=f"warm{uuid.uuid4().hex[:5]}")
+    warm = Driven(
+        client,
+        settings,
+        code=f"warm{uuid.uuid4().hex[:5]}",
+        history_event_limit=settings.history_events_per_run,
+    )
     warm.latencies, warm.archive_latencies = [], []
     await (await warm.start()).walk_to_end()
     await asyncio.sleep(5)
@@ -338,7 +353,12 @@ async def open_at_once(
     drive = Drive()
 
     async def start(i: int) -> Driven:
-        p = Driven(client, settings, code=f"l{i:05d}{uuid.uuid4().hex[:5]}")
+        p = Driven(
+            client,
+            settings,
+            code=f"l{i:05d}{uuid.uuid4().hex[:5]}",
+            history_event_limit=settings.history_events_per_run,
+        )
         p.latencies, p.archive_latencies = drive.latencies, drive.archive_latencies
         return await p.start()
 
@@ -575,7 +595,12 @@ async def deadlines(
     try:
 
         async def start(i: int) -> tuple[str, datetime]:
-            p = await Persistent(client, settings, code=f"w{i:05d}{uuid.uuid4().hex[:5]}").start()
+            p = await Persistent(
+                client,
+                settings,
+                code=f"w{i:05d}{uuid.uuid4().hex[:5]}",
+                history_event_limit=settings.history_events_per_run,
+            ).start()
             task = await p.task()
             assert task.deadline is not None
             return p.id, task.deadline
