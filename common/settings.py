@@ -96,13 +96,13 @@ class Settings(BaseSettings):
     # Processes the worker keeps in memory between their workflow tasks. One that is not
     # kept is replayed from its history when its timer fires or a decision comes, and with
     # more waiting processes than this the replays made escalations seconds late (README,
-    # "Load"). About 0.13 MiB each at step 1, 0.4 MiB half way.
+    # "Load"). About 0.13 MiB each at step 1, 0.32 MiB half way.
     worker_cached_processes: int = Field(default=5000, ge=2, le=100_000)
     # A process hands its record to a fresh run (continue-as-new) at its first quiet moment
     # past this many history events: the SDK keeps every command of a run in the worker's
     # memory for as long as it keeps the run, and a cache miss replays the whole run.
     # Half way through the SOP that was 373 KiB a process, 269 KiB with 100 (README,
-    # "Capacity"); a hand-over costs a few history events. Given to a process at its start.
+    # "Load"); a hand-over costs a few history events. Given to a process at its start.
     history_events_per_run: int = Field(default=100, ge=60, le=10_000)
 
     # The web layer (task links, bureau pages, JSON API).
