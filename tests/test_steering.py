@@ -282,6 +282,7 @@ async def test_a_process_the_web_layer_starts_hands_over_past_its_runs_events(
     assert json.loads(started.input.payloads[0].data)["history_event_limit"] == 100
 
     p = Scenario.attach(dev_env.client, settings, workflow_id)
+    await p.until(lambda s: s.task is not None)  # the start answers before step 1 opens
     final = await p.walk_to_end()
 
     runs = [r.run_id async for r in dev_env.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
