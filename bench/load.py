@@ -55,12 +55,12 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.controller import Controller
 from temporalio.api.enums.v1 import TimeoutType
@@ -82,6 +82,8 @@ from tests.support import eventually, free_port, settle, short_deadlines, start_
 from worker import workflow_runner
 from workflows import sop
 from workflows.iku import WAKE_DEADLINE, WAKE_REMINDER, IkuWorkflow
+
+P = TypeVar("P", bound=Scenario)
 
 ROOT = Path(__file__).resolve().parent.parent
 RETURN_EVERY = 4  # every fourth process is returned once at step 9
@@ -262,23 +264,30 @@ async def bounded(count: int, concurrency: int, one: Callable[[int], Awaitable[A
     return await asyncio.gather(*(gated(i) for i in range(count)))
 
 
+async def runs(client: Client, workflow_id: str) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """Every run of a process (it continues as new on the way), each as its own handle."""
+    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
+        yield client.get_workflow_handle(workflow_id, run_id=run.run_id)
+
+
 async def history_length(client: Client, workflow_id: str) -> int:
     """History events of every run of a process so far."""
-    total = 0
-    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
-        handle = client.get_workflow_handle(workflow_id, run_id=run.run_id)
-        total += (await handle.describe()).history_length
-    return total
+    return sum([(await run.describe()).history_length async for run in runs(client, workflow_id)])
 
 
 async def history_size(client: Client, workflow_id: str) -> tuple[int, int]:
-    """Events and bytes of a process: every run of it (it continues as new on the way)."""
+    """Events and bytes of every run of a process."""
     events = bytes_ = 0
-    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
-        history = await client.get_workflow_handle(workflow_id, run_id=run.run_id).fetch_history()
+    async for run in runs(client, workflow_id):
+        history = await run.fetch_history()
         events += len(history.events)
         bytes_ += sum(e.ByteSize() for e in history.events)
     return events, bytes_
+
+
+def as_the_web_layer_starts(kind: type[P], client: Client, settings: Settings, code: str) -> P:
+    """A process to start as `api/core/gateway.start` does: with the hand-over limit."""
+    return kind(client, settings, code=code, history_event_limit=settings.history_events_per_run)
 
 
 # --- 1. unloaded latency -----------------------------------------------------------------
@@ -287,11 +296,8 @@ async def history_size(client: Client, workflow_id: str) -> tuple[int, int]:
 async def unloaded(client: Client, settings: Settings, samples: int) -> dict[str, Any]:
     processes = []
     for _ in range(samples):
-        p = await Scenario(
-            client,
-            settings,
-            code=f"u{uuid.uuid4().hex[:10]}",
-            history_event_limit=settings.history_events_per_run,
+        p = await as_the_web_layer_starts(
+            Scenario, client, settings, f"u{uuid.uuid4().hex[:10]}"
         ).start()
         await p.walk_to(2)
         processes.append(p)
@@ -339,12 +345,7 @@ async def open_at_once(
 ) -> tuple[dict[str, Any], Drive]:
     # One process walked through the 16 steps first: what the worker loads on first use
     # (signing, typesetting) is then in every reading, not counted per process.
-    warm = Driven(
-        client,
-        settings,
-        code=f"warm{uuid.uuid4().hex[:5]}",
-        history_event_limit=settings.history_events_per_run,
-    )
+    warm = as_the_web_layer_starts(Driven, client, settings, f"warm{uuid.uuid4().hex[:5]}")
     warm.latencies, warm.archive_latencies = [], []
     await (await warm.start()).walk_to_end()
     await asyncio.sleep(5)
@@ -353,12 +354,7 @@ async def open_at_once(
     drive = Drive()
 
     async def start(i: int) -> Driven:
-        p = Driven(
-            client,
-            settings,
-            code=f"l{i:05d}{uuid.uuid4().hex[:5]}",
-            history_event_limit=settings.history_events_per_run,
-        )
+        p = as_the_web_layer_starts(Driven, client, settings, f"l{i:05d}{uuid.uuid4().hex[:5]}")
         p.latencies, p.archive_latencies = drive.latencies, drive.archive_latencies
         return await p.start()
 
@@ -595,11 +591,8 @@ async def deadlines(
     try:
 
         async def start(i: int) -> tuple[str, datetime]:
-            p = await Persistent(
-                client,
-                settings,
-                code=f"w{i:05d}{uuid.uuid4().hex[:5]}",
-                history_event_limit=settings.history_events_per_run,
+            p = await as_the_web_layer_starts(
+                Persistent, client, settings, f"w{i:05d}{uuid.uuid4().hex[:5]}"
             ).start()
             task = await p.task()
             assert task.deadline is not None
