@@ -55,7 +55,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -78,7 +78,7 @@ from tests.postgres import fresh_database, postgresql_server
 from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
-from tests.support import eventually, free_port, settle, short_deadlines, start_dev_server
+from tests.support import eventually, free_port, runs, settle, short_deadlines, start_dev_server
 from worker import workflow_runner
 from workflows import sop
 from workflows.iku import WAKE_DEADLINE, WAKE_REMINDER, IkuWorkflow
@@ -262,12 +262,6 @@ async def bounded(count: int, concurrency: int, one: Callable[[int], Awaitable[A
             return await one(i)
 
     return await asyncio.gather(*(gated(i) for i in range(count)))
-
-
-async def runs(client: Client, workflow_id: str) -> AsyncIterator[WorkflowHandle[Any, Any]]:
-    """Every run of a process (it continues as new on the way), each as its own handle."""
-    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
-        yield client.get_workflow_handle(workflow_id, run_id=run.run_id)
 
 
 async def history_length(client: Client, workflow_id: str) -> int:

@@ -11,7 +11,7 @@ import asyncio
 import inspect
 import json
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -22,13 +22,13 @@ import yaml
 from aiosmtpd.controller import Controller
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History, HistoryEvent
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from common.converter import data_converter
 from common.registration import register_search_attributes
 from common.settings import Settings
-from devstack.temporal import temporal_binary, venv_binary
+from devstack.temporal import dynamic_config_args, temporal_binary, venv_binary
 
 T = TypeVar("T")
 
@@ -89,6 +89,7 @@ async def start_dev_server() -> WorkflowEnvironment:
         dev_server_existing_path=str(temporal_binary()),
         data_converter=data_converter,
         dev_server_log_level="error",
+        dev_server_extra_args=dynamic_config_args(),
     )
     await register_search_attributes(env.client)
     return env
@@ -214,6 +215,12 @@ def workflow_tasks(history: History) -> list[list[HistoryEvent]]:
         tasks[-1].append(event)
         completed = completed or event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     return tasks
+
+
+async def runs(client: Client, workflow_id: str) -> AsyncIterator[WorkflowHandle[Any, Any]]:
+    """Every run of a process (it continues as new on the way), each as its own handle."""
+    async for run in client.list_workflows(f"WorkflowId = '{workflow_id}'"):
+        yield client.get_workflow_handle(workflow_id, run_id=run.run_id)
 
 
 def activities_scheduled(history: History, activity_type: str) -> int:

@@ -32,6 +32,7 @@ from tests.scenario import (
     appointment,
     write_directory,
 )
+from tests.support import runs
 from workflows.iku import IkuWorkflow
 from workflows.sop import WIB
 
@@ -285,8 +286,7 @@ async def test_a_process_the_web_layer_starts_hands_over_past_its_runs_events(
     await p.until(lambda s: s.task is not None)  # the start answers before step 1 opens
     final = await p.walk_to_end()
 
-    runs = [r.run_id async for r in dev_env.client.list_workflows(f"WorkflowId = '{workflow_id}'")]
-    assert len(runs) >= 3  # a walk is about 300 events
+    assert len([run async for run in runs(dev_env.client, workflow_id)]) >= 3  # ~300 events
     status = await p.status()
     assert [h.seq for h in status.history] == list(range(1, len(status.history) + 1))
     assert final.state is ProcessState.ARCHIVED and status.archive is not None
