@@ -25,23 +25,13 @@ from sqlalchemy.engine import make_url
 from commands.iku import build_parser
 from common.settings import Settings
 from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
+from devstack.temporal import DYNAMIC_CONFIG
 from reporting.database import head_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
-# The S3 document store's settings come with the S3 backend (issue 9, "Documents and
-# archives on S3"), on another branch. Until it is merged these names are checked against
-# this list instead of Settings; once Settings has them, they are checked like the rest.
-PENDING_S3_SETTINGS = {
-    "IKU_DOCUMENT_STORE",
-    "IKU_S3_ENDPOINT_URL",
-    "IKU_S3_BUCKET",
-    "IKU_S3_ACCESS_KEY_ID",
-    "IKU_S3_SECRET_ACCESS_KEY",
-    "IKU_S3_REGION",
-}
 # The parts that run for as long as the system does (the rest are one-shot steps).
 LONG_RUNNING = {
     "postgresql",
@@ -119,7 +109,7 @@ def test_every_iku_variable_the_services_pass_is_a_setting():
     known = setting_names()
     for service in services():
         for name in iku_environment(service):
-            assert name in known or name in PENDING_S3_SETTINGS, f"{service}: {name}"
+            assert name in known, f"{service}: {name}"
 
 
 def test_the_settings_each_service_gets_load(monkeypatch: pytest.MonkeyPatch):
@@ -140,14 +130,16 @@ def test_the_settings_each_service_gets_load(monkeypatch: pytest.MonkeyPatch):
             for name, value in iku_environment(service).items():
                 if value.startswith("CHANGE-ME"):
                     value = strong.setdefault(value, secrets.token_urlsafe(36))
-                if name not in PENDING_S3_SETTINGS or name in setting_names():
-                    env.setenv(name, value)
+                env.setenv(name, value)
             loaded[service] = Settings()
         assert loaded[service].temporal_address == "temporal:7233"
     web, worker = loaded["web"], loaded["worker"]
     assert web.smtp_starttls is True and web.smtp_port == 587
     assert web.session_secret is not None and web.bureau_api_token is not None
     assert web.link_secret == worker.link_secret  # links signed by one, checked by the other
+    # Uploaded by one, read by the other, with no disk between them.
+    assert (web.document_store, web.s3_bucket) == (worker.document_store, worker.s3_bucket)
+    assert web.document_store == "s3"
     assert (worker.worker_deployment, worker.build_id) == ("iku", "v0.1.0")
     assert web.worker_deployment is None  # only workers are versioned
     version = loaded["worker-version"]
@@ -250,6 +242,12 @@ def test_temporal_runs_on_postgresql_with_sql_visibility_from_pinned_official_im
     for name, image in images.items():
         tag = image.rpartition(":")[2]
         assert tag and tag != "latest" and re.search(r"\d", tag), f"{name}: {image} unpinned"
+
+
+def test_the_cluster_gets_the_dynamic_config_the_local_dev_server_gets():
+    cluster = yaml.safe_load((ROOT / "deploy" / "temporal" / "dynamicconfig.yaml").read_text())
+    for key, value in DYNAMIC_CONFIG.items():
+        assert cluster.get(key) == [{"value": value}], key
 
 
 def test_the_namespace_keeps_closed_processes_for_five_years_unless_told_otherwise():
