@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.header import Header
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
@@ -279,6 +279,28 @@ def render(kind: NoticeKind, lang: str, context: dict[str, Any]) -> Rendered:
 # --- the activity ----------------------------------------------------------------------
 
 
+class _HeaderClasses(HeaderRegistry):
+    """One class per header name. Python's registry makes a new class every time it builds a
+    header (about twenty a mail), each a reference cycle only the garbage collector frees:
+    a worker sending thousands of reminders spent its collections on them (README, "Load")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+_HEADERS = _HeaderClasses()
+# Python's default policy (as EmailMessage() takes it), with the registry above.
+_COMPOSE = EmailPolicy(header_factory=_HEADERS)
+
+
 class _WirePolicy(EmailPolicy):
     """SMTP line endings, with two of Python's folding quirks worked around.
 
@@ -299,7 +321,7 @@ class _WirePolicy(EmailPolicy):
 
 
 # 7-bit throughout (RFC 2047 headers, quoted-printable bodies): any relay takes it.
-_WIRE = _WirePolicy(linesep="\r\n", cte_type="7bit")
+_WIRE = _WirePolicy(linesep="\r\n", cte_type="7bit", header_factory=_HEADERS)
 
 _ADDRESS = re.compile(r"\S+@\S+")
 
@@ -544,7 +566,7 @@ class NotifyActivities:
         }
         rendered = render(n.kind, lang, context)
 
-        message = EmailMessage()
+        message = EmailMessage(policy=_COMPOSE)
         message["From"] = s.mail_from
         message["To"] = Address(
             display_name="" if recipient.key in PAGE_READERS else recipient.name,

@@ -30,8 +30,9 @@ notes when each mail arrives. In order:
 5. **Deadlines**: ``--waiting`` processes whose step 1 falls due ``--wait-minutes`` after
    they start (a second worker with office hours all day and a short standard time): each
    reminder's and escalation's lag, from its planned moment to its mail's arrival (also in
-   two parts: how late its timer fired, and from the firing to the mail), and the worker's
-   memory with all of them open.
+   two parts: how late its timer fired, and from the firing to the mail), the worker's
+   memory with all of them open, and its garbage collector's pauses (read from its
+   Prometheus endpoint, ``iku_worker_gc_pause_seconds``).
 6. **The SDK's memory floor**: ``--waiting`` trivial workflows kept open in their worker's
    cache (the same size as ours): its memory per 10,000, against which ours is held.
 
@@ -73,13 +74,14 @@ from common import formats
 from common.converter import data_converter
 from common.models import Decision, DecisionResult, TaskView
 from common.settings import Settings
+from tests.metrics import scrape, value
 from tests.persistent import Persistent
 from tests.postgres import fresh_database, postgresql_server
 from tests.processes import WorkerProcess, polled
 from tests.scenario import KABAG, KARO, Scenario, write_directory
 from tests.signatures import everyone, make_keys
 from tests.support import eventually, free_port, runs, settle, short_deadlines, start_dev_server
-from worker import workflow_runner
+from worker import GC_PAUSE, workflow_runner
 from workflows import sop
 from workflows.iku import WAKE_DEADLINE, WAKE_REMINDER, IkuWorkflow
 
@@ -193,7 +195,12 @@ class Workers:
 
     def __init__(self, settings: Settings, address: str, log: Path, count: int) -> None:
         self.processes = [
-            WorkerProcess(settings, address, log.with_name(f"{log.stem}-{i}{log.suffix}"))
+            WorkerProcess(
+                # Each its own Prometheus endpoint, for its garbage collector's pauses.
+                settings.model_copy(update={"worker_metrics_bind": f"127.0.0.1:{free_port()}"}),
+                address,
+                log.with_name(f"{log.stem}-{i}{log.suffix}"),
+            )
             for i in range(count)
         ]
 
@@ -212,6 +219,28 @@ class Workers:
 
     def rss_mib(self, *, tree: bool = True) -> float:
         return sum(rss_mib(pid, tree=tree) for pid in self.pids)
+
+    async def gc_pauses(self) -> dict[str, dict[str, float]]:
+        """The garbage collector's pauses in every worker since it started (``GC_PAUSE``), by
+        generation: how many, their total, and how many took longer than 0.1, 0.5 and 1 s."""
+        samples = [
+            sample
+            for w in self.processes
+            for sample in await scrape(f"http://{w.settings.worker_metrics_bind}/metrics")
+        ]
+        found: dict[str, dict[str, float]] = {}
+        for generation in ("0", "1", "2"):
+            of = {"generation": generation}
+            count = value(samples, f"{GC_PAUSE}_count", **of)
+            found[generation] = {
+                "pauses": count,
+                "total_s": round(value(samples, f"{GC_PAUSE}_sum", **of), 2),
+                **{
+                    f"over_{le}_s": count - value(samples, f"{GC_PAUSE}_bucket", le=le, **of)
+                    for le in ("0.1", "0.5", "1")
+                },
+            }
+        return found
 
 
 class CpuMeter:
@@ -608,6 +637,7 @@ async def deadlines(
         wait = (latest - datetime.now(UTC)).total_seconds() + 600
         await eventually(all_escalated, within=max(wait, 60), interval=1)
         peak_rss = workers.rss_mib()
+        gc_pauses = await workers.gc_pauses()
     finally:
         workers.stop()
     found = await bounded(len(ids), concurrency, lambda i: wakes(client, ids[i]))
@@ -647,6 +677,7 @@ async def deadlines(
         "worker_rss_mib_peak": round(peak_rss, 1),
         "worker_rss_mib_per_10k_open": round((open_rss - idle) * 10_000 / count, 1),
         "workflow_tasks_timed_out": dict(sum((w.task_timeouts for w in found), Counter())),
+        "worker_gc_pauses": gc_pauses,
         "lag": {
             kind: {
                 when: {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import gc
 import logging
 import re
 from collections.abc import Iterator
@@ -696,3 +697,32 @@ def test_message_id_is_sanitised_and_keeps_inputs_apart() -> None:
 )
 def test_dates_are_written_out_in_wib(moment: datetime, lang: str, expected: str) -> None:
     assert format_when(moment, lang) == expected
+
+
+# --- what a mail leaves behind -----------------------------------------------------------
+
+
+def _header_classes() -> int:
+    return sum(
+        isinstance(o, type) and o.__module__ == "email.headerregistry" for o in gc.get_objects()
+    )
+
+
+async def test_a_mail_makes_no_header_classes_for_the_garbage_collector_to_free(
+    server: Recorder, cfg: Settings
+) -> None:
+    """Python's header registry makes a class per header it builds, each a cycle that only
+    the collector frees; a worker sending thousands of reminders paused for them."""
+    reminder = notification(NoticeKind.REMINDER, recipients=["p-002"], with_link=True)
+    await send(cfg, reminder)  # the first mail fills every cache
+    gc.collect()
+    gc.disable()
+    try:
+        before = _header_classes()
+        for _ in range(5):
+            await send(cfg, reminder)
+        made = _header_classes() - before
+    finally:
+        gc.enable()
+    assert len(server.messages()) == 6
+    assert made == 0
