@@ -53,7 +53,7 @@ def test_the_worker_freezes_what_it_loaded_collects_seldom_and_times_every_pause
     # The SDK, pydantic, the activities' libraries: all out of every full collection's walk.
     assert found["frozen"] > 100_000
     assert found["walked_by_a_full_collection"] < found["before"] / 100
-    # 200,000 cycles: three or four collections of the youngest generation, each timed.
+    # 200,000 cycles: about four collections of the youngest generation, each timed.
     samples = parse(found["metrics"])
     young = value(samples, f"{GC_PAUSE}_count", generation="0", service="iku-worker")
     assert 2 <= young <= 5
