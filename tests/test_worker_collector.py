@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.metrics import parse, value
 from tests.support import free_port
-from worker import GC_PAUSE, YOUNG_GENERATION_ALLOCATIONS
+from worker import GC_PAUSE, MIDDLE_COLLECTIONS_PER_FULL, YOUNG_GENERATION_ALLOCATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +50,7 @@ def test_the_worker_freezes_what_it_loaded_collects_seldom_and_times_every_pause
     found = json.loads(out.stdout)
 
     assert found["threshold"][0] == YOUNG_GENERATION_ALLOCATIONS > 700
+    assert found["threshold"][2] == MIDDLE_COLLECTIONS_PER_FULL > 10
     # The SDK, pydantic, the activities' libraries: all out of every full collection's walk.
     assert found["frozen"] > 100_000
     assert found["walked_by_a_full_collection"] < found["before"] / 100
