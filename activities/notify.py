@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
+from socket import getfqdn
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -324,6 +325,19 @@ class _WirePolicy(EmailPolicy):
 # 7-bit throughout (RFC 2047 headers, quoted-printable bodies): any relay takes it.
 _WIRE = _WirePolicy(linesep="\r\n", cte_type="7bit", header_factory=_HEADERS)
 
+# This machine's name in the relay's EHLO, looked up once per process: aiosmtplib asks the
+# resolver for it (getfqdn, in a thread) on every connection, one per mail, and a
+# slow resolver would hold every mail.
+_helo_name: str | None = None
+
+
+async def _local_hostname() -> str:
+    global _helo_name
+    if _helo_name is None:
+        _helo_name = await asyncio.to_thread(getfqdn)
+    return _helo_name
+
+
 _ADDRESS = re.compile(r"\S+@\S+")
 
 
@@ -470,6 +484,7 @@ class NotifyActivities:
             port=s.smtp_port,
             start_tls=s.smtp_starttls,
             timeout=s.smtp_timeout_seconds,
+            local_hostname=await _local_hostname(),
             username=s.smtp_username,
             password=(
                 s.smtp_password.get_secret_value()

@@ -20,6 +20,7 @@ import yaml
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
+from activities import notify
 from activities.notify import LINK_KINDS, NotifyActivities, message_id
 from common.dates import format_when
 from common.links import LinkSigner
@@ -59,6 +60,7 @@ class Recorder:
     def __init__(self) -> None:
         self.raw: list[bytes] = []
         self.rcpt: list[list[str]] = []
+        self.helo: list[str] = []  # the name the client gave in EHLO, one per message
         self.refuse: dict[str, str] = {}  # address -> SMTP reply
         self.fail_data: dict[int, str] = {}  # n-th DATA command (0-based) -> SMTP reply
         self._data_commands = 0
@@ -77,6 +79,7 @@ class Recorder:
         if n in self.fail_data:
             return self.fail_data[n]
         self.raw.append(envelope.original_content or envelope.content)
+        self.helo.append(session.host_name)
         self.rcpt.append(list(envelope.rcpt_tos))
         return "250 OK"
 
@@ -726,3 +729,23 @@ async def test_a_mail_makes_no_header_classes_for_the_garbage_collector_to_free(
         gc.enable()
     assert len(server.messages()) == 6
     assert made == 0
+
+
+async def test_the_relay_is_greeted_with_the_machines_name_looked_up_once(
+    server: Recorder, cfg: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One connection a mail, one name lookup a worker: a slow resolver would otherwise
+    hold every mail."""
+    lookups: list[str] = []
+
+    def getfqdn(name: str = "") -> str:
+        lookups.append(name)
+        return "worker-1.iku.internal"
+
+    monkeypatch.setattr(notify, "_helo_name", None)
+    monkeypatch.setattr(notify, "getfqdn", getfqdn)
+    reminder = notification(NoticeKind.REMINDER, recipients=["p-002"], with_link=True)
+    for _ in range(3):
+        await send(cfg, reminder)
+    assert server.helo == ["worker-1.iku.internal"] * 3
+    assert len(lookups) == 1
