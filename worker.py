@@ -153,7 +153,7 @@ def collect_garbage_seldom(meter: MetricMeter) -> None:
     drops dies young instead of being promoted. A full collection comes once the objects
     promoted since the last reach a quarter of those kept and the middle generation has been
     collected often enough: at 10,000 kept it took 2.5 s; the little garbage that reaches
-    the oldest generation (a few thousand objects a full collection found at 3,000 kept)
+    the oldest generation (5,000 to 10,000 objects a full collection found with 3,000 kept)
     waits ten times longer instead."""
     gc.collect()
     gc.freeze()
