@@ -326,8 +326,8 @@ class _WirePolicy(EmailPolicy):
 _WIRE = _WirePolicy(linesep="\r\n", cte_type="7bit", header_factory=_HEADERS)
 
 # This machine's name in the relay's EHLO, looked up once per process: aiosmtplib asks the
-# resolver for it (getfqdn, in a thread) on every connection, one per mail, and a
-# slow resolver would hold every mail.
+# resolver (getfqdn, in a thread) on every connection, one per mail, and a slow resolver
+# would hold every mail.
 _helo_name: str | None = None
 
 

@@ -1,8 +1,9 @@
 """A worker keeping thousands of processes is paused by the cyclic garbage collector less
 often and more briefly (README, "Load"): what it loaded before polling is frozen, never
 walked by a full collection again; its youngest generation is collected seldom enough that
-what an activation drops dies there instead of being promoted; and every pause is timed on
-the worker's Prometheus endpoint, by generation. Run in a process of its own: the
+what an activation drops dies there instead of being promoted; a full collection waits for
+ten times as many of the middle generation's; and every pause is timed on the worker's
+Prometheus endpoint, by generation. Run in a process of its own: the
 collector's settings are the whole interpreter's."""
 
 from __future__ import annotations
