@@ -15,7 +15,7 @@ from common.documents import open_document_store
 from common.models import DocumentRef, Model, PersonId, Sha256
 from common.settings import Settings
 from signing.chain import check_added_signature
-from signing.pdf import NotAPdf, signature_count
+from signing.verify import NotAPdf, verify_pdf
 
 
 class SignatureCheck(Model):
@@ -60,9 +60,10 @@ def judge(
 ) -> SignatureCheckResult:
     """The check of ``signed`` (and the version under review's bytes, ``previous``)."""
     try:
-        count = signature_count(signed)
+        report = asyncio.run(verify_pdf(signed, signing_dir))
     except NotAPdf:
         return SignatureCheckResult(ok=False, code="signature_not_pdf")
+    count = len(report.signatures)
     if count == 0:
         return SignatureCheckResult(ok=False, code="signature_required")
     extends = previous is not None and signed.startswith(previous)
@@ -76,6 +77,7 @@ def judge(
             set(check.signers),
             signing_dir,
             final=check.final,
+            report=report,
         )
     )
     added = result.signature

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from signing.verify import NotAPdf, SignatureReport, verify_pdf
+from signing.pdf import signature_count
+from signing.verify import DocumentReport, NotAPdf, SignatureReport, verify_pdf
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,17 @@ async def check_added_signature(
     ca_root: Path,
     *,
     final: bool,
+    report: DocumentReport | None = None,
 ) -> ChainResult:
     """Judge ``signed`` against ``previous`` (None: ``signed`` is a new draft that carries
     its first signature, a reviewer's own revision). ``signers`` are the directory ids who
-    may sign now (the assignee, or their acting official today)."""
-    try:
-        report = await verify_pdf(signed, ca_root)
-    except NotAPdf:
-        return _fail("signature_not_pdf")
+    may sign now (the assignee, or their acting official today). ``report``: ``signed``'s,
+    when the caller has validated it already (reading the signatures is half the work)."""
+    if report is None:
+        try:
+            report = await verify_pdf(signed, ca_root)
+        except NotAPdf:
+            return _fail("signature_not_pdf")
     count = len(report.signatures)
     if previous is not None:
         if not signed.startswith(previous) or len(signed) == len(previous):
@@ -47,10 +51,11 @@ async def check_added_signature(
             # signed (an older version, or a changed file).
             return _fail("signature_wrong_version")
         try:
-            before = await verify_pdf(previous, ca_root)
+            # Counted, not validated: its signatures are validated above, within ``signed``.
+            before = signature_count(previous)
         except NotAPdf:
             return _fail("signature_wrong_version")
-        if count != len(before.signatures) + 1:
+        if count != before + 1:
             return _fail("signature_count")
     elif count != 1:
         return _fail("signature_count")

@@ -27,6 +27,7 @@ from pyhanko.stamp import QRStampStyle
 
 from common.catalogue import acting_label
 from common.dates import format_when
+from signing.verify import NotAPdf
 
 PARAF_FIELD = "Paraf-{step}-{n}"
 FINAL_FIELD = "TTE-Menteri"
@@ -36,10 +37,6 @@ STATEMENT_ID = (
 )
 # Bottom right of the last page, where the signature block of a Keputusan sits.
 _STAMP_BOX = (300, 36, 568, 156)
-
-
-class NotAPdf(Exception):
-    """The bytes are not a PDF pyHanko can update."""
 
 
 @dataclass(frozen=True)

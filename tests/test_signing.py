@@ -187,6 +187,17 @@ async def test_a_signature_added_to_an_older_version_is_refused(
     assert result.code == "signature_wrong_version"
 
 
+async def test_the_karos_and_the_sekjens_paraf_brought_at_once_to_the_karo_are_refused(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    # Both valid, both on the version under review: one decision adds one signature.
+    both = await keys.paraf(versions[2], "p-004", 10)
+    result = await check_added_signature(
+        versions[1], both, {"p-003", "p-004"}, keys.root, final=False
+    )
+    assert result.code == "signature_count"
+
+
 async def test_a_signature_with_a_certificate_of_another_ca_is_refused(
     keys: Keys, versions: list[bytes], tmp_path: Path
 ) -> None:
