@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
@@ -17,6 +18,7 @@ from common.settings import Settings
 from signing.verify import verify_pdf
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import PLH_KABAG, Keys, make_keys
+from tests.support import local_activity_type
 
 
 @pytest.fixture
@@ -94,6 +96,26 @@ async def test_the_kabag_karo_sekjen_initial_and_the_minister_signs_four_valid_s
         SEKJEN,
         MENTERI,
     ]
+
+
+async def test_each_signature_check_and_the_number_ride_in_the_decisions_own_workflow_task(
+    ts_env: WorkflowEnvironment, ts_worker, settings: Settings, keys: Keys
+) -> None:
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(8)
+    for person in (KABAG, KARO, SEKJEN, MENTERI):
+        await sign_and_approve(p, keys, person)
+    assert (await p.status()).official_number is not None
+    history = await p.handle.fetch_history()
+    scheduled = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    assert not scheduled & {"check_signed_version", "give_official_number"}, scheduled
+    local = [local_activity_type(e) for e in history.events]
+    assert local.count("check_signed_version") == 4
+    assert local.count("give_official_number") == 1
 
 
 async def test_a_draft_changed_after_the_karos_paraf_is_refused_at_the_sekjen(

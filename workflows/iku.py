@@ -153,6 +153,10 @@ CHANGES_AFTER_V0_1_0_COVERS = (
     "one-local-activity-at-a-time",
     "handlers-after-their-task",
 )
+# Later changes, each a patch of its own, decided with those as each run starts.
+# The signature check at 8-11 and the official number as local activities: one marker in the
+# decision's workflow task each, where an activity costs six events and a second task.
+CHECKS_LOCALLY = "checks-locally"
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,7 @@ class Changes:
     reports_after_mail: bool = False
     one_local_activity_at_a_time: bool = False
     handlers_after_their_task: bool = False
+    checks_locally: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -226,12 +231,13 @@ class IkuWorkflow:
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
         if workflow.patched(CHANGES_AFTER_V0_1_0):
-            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_COVERS)
+            taken = list(CHANGES_AFTER_V0_1_0_COVERS)
         else:
             # A run of v0.1.0 (none of them), or one started between the changes.
-            self._changes = Changes.taken(
-                change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)
-            )
+            taken = [change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)]
+        if workflow.patched(CHECKS_LOCALLY):
+            taken.append(CHECKS_LOCALLY)
+        self._changes = Changes.taken(taken)
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -776,20 +782,30 @@ class IkuWorkflow:
         draft = sop.step(task.step).draft
         assert draft is not None, "every paraf and signature step names its draft"
         previous = rules.latest(record, draft)
+        check = SignatureCheck(
+            previous=previous.ref if previous else None,
+            signed=attached.ref,
+            signers=[decision.person],
+            final=task.step == sop.SIGNATURE_STEP,
+            earlier=[d.ref.sha256 for d in record.documents if d.kind == draft],
+        )
+        summary = f"check the signature, step {task.step}"
         try:
-            result = await workflow.execute_activity_method(
-                SignatureActivities.check_signed_version,
-                SignatureCheck(
-                    previous=previous.ref if previous else None,
-                    signed=attached.ref,
-                    signers=[decision.person],
-                    final=task.step == sop.SIGNATURE_STEP,
-                    earlier=[d.ref.sha256 for d in record.documents if d.kind == draft],
-                ),
-                summary=f"check the signature, step {task.step}",
-                **_SIGNATURE_CHECK,
-            )
-        except ActivityError:
+            if self._changes.checks_locally:
+                result = await self._local(
+                    SignatureActivities.check_signed_version,
+                    check,
+                    summary=summary,
+                    **_SIGNATURE_CHECK,
+                )
+            else:
+                result = await workflow.execute_activity_method(
+                    SignatureActivities.check_signed_version,
+                    check,
+                    summary=summary,
+                    **_SIGNATURE_CHECK,
+                )
+        except LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
         if not result.ok:
             raise rules.Refusal(result.code)
@@ -1071,16 +1087,30 @@ class IkuWorkflow:
         signature = next((m for m in reversed(record.marks) if m.kind == "signature"), None)
         if signature is None:
             return
+        request = OfficialNumberRequest(
+            workflow_id=workflow.info().workflow_id,
+            started_at=record.started_at,
+            process=self._process,
+            signed_at=signature.at,
+        )
+        summary = "official number (nomor naskah dinas)"
+        if self._changes.checks_locally:
+            # Locally first, as a report batch is; the activity's retries take over.
+            try:
+                record.official_number = await self._local(
+                    ReportingActivities.give_official_number,
+                    request,
+                    summary=summary,
+                    **_REPORT_LOCALLY,
+                )
+                return
+            except LOOKUP_FAILED:
+                pass
         try:
             record.official_number = await workflow.execute_activity_method(
                 ReportingActivities.give_official_number,
-                OfficialNumberRequest(
-                    workflow_id=workflow.info().workflow_id,
-                    started_at=record.started_at,
-                    process=self._process,
-                    signed_at=signature.at,
-                ),
-                summary="official number (nomor naskah dinas)",
+                request,
+                summary=summary,
                 **_REPORT,
             )
         except ActivityError:
