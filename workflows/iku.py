@@ -92,7 +92,8 @@ _DECISION_CHECK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_attempts=3),
 }
-# Validating signatures reads the PDFs and runs pyHanko: seconds, not milliseconds.
+# Validating signatures runs pyHanko in the pool: a tenth of a second, more behind a queue
+# (a local activity that outlasts its workflow task has the SDK keep the task alive).
 _SIGNATURE_CHECK: dict[str, Any] = {
     "start_to_close_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(maximum_attempts=3),
@@ -140,9 +141,10 @@ _CALENDAR_RETRY = timedelta(hours=1)
 # chain of conditions a completion sets off, and one to spare.
 _HANDLER_ROUNDS = 3
 # The changes since v0.1.0 that touch running histories, each once a patch of its own. A run
-# started now records them all as one patch (a marker and a search attribute per patch,
-# two history events each, and the worker keeps every marker's command and state machine
-# for as long as it keeps the run). Fixed for ever: a later change is a patch of its own.
+# started now records them all as one patch, a fold (a marker and a search attribute per
+# patch, two history events each, and the worker keeps every marker's command and state
+# machine for as long as it keeps the run). A fold is fixed for ever, since the runs that
+# recorded it took exactly its list: a later change makes a new fold.
 CHANGES_AFTER_V0_1_0 = "changes-after-v0.1.0"
 CHANGES_AFTER_V0_1_0_COVERS = (
     "one-lookup-per-step",
@@ -153,10 +155,12 @@ CHANGES_AFTER_V0_1_0_COVERS = (
     "one-local-activity-at-a-time",
     "handlers-after-their-task",
 )
-# Later changes, each a patch of its own, decided with those as each run starts.
 # The signature check at 8-11 and the official number as local activities: one marker in the
 # decision's workflow task each, where an activity costs six events and a second task.
 CHECKS_LOCALLY = "checks-locally"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_B = "changes-after-v0.1.0-b"
+CHANGES_AFTER_V0_1_0_B_COVERS = (*CHANGES_AFTER_V0_1_0_COVERS, CHECKS_LOCALLY)
 
 
 @dataclass(frozen=True)
@@ -230,13 +234,16 @@ class IkuWorkflow:
         # Changes since the first release, each decided once per run and before anything
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
-        if workflow.patched(CHANGES_AFTER_V0_1_0):
+        if workflow.patched(CHANGES_AFTER_V0_1_0_B):
+            taken = list(CHANGES_AFTER_V0_1_0_B_COVERS)
+        elif workflow.patched(CHANGES_AFTER_V0_1_0):
+            # Started before the second fold; on 8f58cff with the checks as a patch apart.
             taken = list(CHANGES_AFTER_V0_1_0_COVERS)
+            if workflow.patched(CHECKS_LOCALLY):
+                taken.append(CHECKS_LOCALLY)
         else:
             # A run of v0.1.0 (none of them), or one started between the changes.
             taken = [change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)]
-        if workflow.patched(CHECKS_LOCALLY):
-            taken.append(CHECKS_LOCALLY)
         self._changes = Changes.taken(taken)
         record = self._record
         if input.record is None:
@@ -789,22 +796,14 @@ class IkuWorkflow:
             final=task.step == sop.SIGNATURE_STEP,
             earlier=[d.ref.sha256 for d in record.documents if d.kind == draft],
         )
-        summary = f"check the signature, step {task.step}"
+        run = self._local if self._changes.checks_locally else workflow.execute_activity_method
         try:
-            if self._changes.checks_locally:
-                result = await self._local(
-                    SignatureActivities.check_signed_version,
-                    check,
-                    summary=summary,
-                    **_SIGNATURE_CHECK,
-                )
-            else:
-                result = await workflow.execute_activity_method(
-                    SignatureActivities.check_signed_version,
-                    check,
-                    summary=summary,
-                    **_SIGNATURE_CHECK,
-                )
+            result = await run(
+                SignatureActivities.check_signed_version,
+                check,
+                summary=f"check the signature, step {task.step}",
+                **_SIGNATURE_CHECK,
+            )
         except LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
         if not result.ok:
