@@ -3,9 +3,10 @@ typeset by WeasyPrint from Jinja2 templates (``signing/templates``)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import ImageFile
@@ -15,6 +16,9 @@ from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import Action, HistoryEntry, HistoryEvent, StatusView
 from workflows.sop import SOP_HEADER, STEPS, step
+
+if TYPE_CHECKING:
+    from weasyprint.text.fonts import FontConfiguration
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -33,7 +37,22 @@ def _pdf(template: str, context: dict[str, Any]) -> bytes:
     ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     html = _env.get_template(template).render(header=SOP_HEADER, **context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(font_config=_font_config())
+
+
+_fonts = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread, kept: a new one for every sheet was about a tenth
+    of an archive's typesetting. Not shared between threads (Pango's font map is not
+    thread-safe), and the web layer typesets in threads."""
+    fonts: FontConfiguration | None = getattr(_fonts, "config", None)
+    if fonts is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = _fonts.config = FontConfiguration()
+    return fonts
 
 
 def _decision(action: Action | None) -> str:

@@ -46,3 +46,21 @@ def test_an_unhashable_type_hint_is_converted_without_the_cache() -> None:
     hint = Annotated[int, {"unhashable": "metadata"}]
     payloads = data_converter.payload_converter.to_payloads([7])
     assert SharedPayloadConverter().from_payloads(payloads, [hint]) == [7]  # type: ignore[list-item]
+
+
+def test_a_decoded_record_keeps_no_set_of_given_fields_per_model() -> None:
+    """Half of a kept process's record was pydantic's per-instance set of given fields."""
+    payloads = data_converter.payload_converter.to_payloads([RECORD, RECORD])
+    first, second = data_converter.payload_converter.from_payloads(
+        payloads, [ProcessRecord, ProcessRecord]
+    )
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    entry = first.history[0]
+    assert entry.__pydantic_fields_set__ is second.history[0].__pydantic_fields_set__
+    assert entry.model_fields_set == set(HistoryEntry.model_fields)
+    # Assigning or copying a field changes neither the shared set nor the other record.
+    entry.note = "dikembalikan"
+    copied = entry.model_copy(update={"detail": "x"})
+    assert entry.model_fields_set == set(HistoryEntry.model_fields)
+    assert (copied.note, copied.detail, second.history[0].note) == ("dikembalikan", "x", "")
+    assert data_converter.payload_converter.to_payloads([second]) == payloads[:1]
