@@ -59,8 +59,14 @@ def judge(
     check: SignatureCheck, signed: bytes, previous: bytes | None, signing_dir: Path
 ) -> SignatureCheckResult:
     """The check of ``signed`` (and the version under review's bytes, ``previous``)."""
+    return asyncio.run(_judge(check, signed, previous, signing_dir))
+
+
+async def _judge(
+    check: SignatureCheck, signed: bytes, previous: bytes | None, signing_dir: Path
+) -> SignatureCheckResult:
     try:
-        report = asyncio.run(verify_pdf(signed, signing_dir))
+        report = await verify_pdf(signed, signing_dir)
     except NotAPdf:
         return SignatureCheckResult(ok=False, code="signature_not_pdf")
     count = len(report.signatures)
@@ -70,15 +76,13 @@ def judge(
     if not extends and (check.final or count > 1):
         # Signatures on something other than the version under review.
         return SignatureCheckResult(ok=False, code="signature_wrong_version")
-    result = asyncio.run(
-        check_added_signature(
-            previous if extends else None,
-            signed,
-            set(check.signers),
-            signing_dir,
-            final=check.final,
-            report=report,
-        )
+    result = await check_added_signature(
+        previous if extends else None,
+        signed,
+        set(check.signers),
+        signing_dir,
+        final=check.final,
+        report=report,
     )
     added = result.signature
     older = added is not None and not extends and added.approved_sha256 in set(check.earlier)
