@@ -374,6 +374,7 @@ async def open_at_once(
     await asyncio.sleep(5)
     idle = workers.rss_mib()
     idle_alone = workers.rss_mib(tree=False)
+    kept = min(count, settings.worker_cached_processes * len(workers.pids))
     drive = Drive()
 
     async def start(i: int) -> Driven:
@@ -434,10 +435,15 @@ async def open_at_once(
         "history_events_per_second": round(events / seconds, 1),
         "worker_rss_mib_idle": round(idle, 1),
         "worker_rss_mib_open": round(open_rss, 1),
-        "worker_rss_kib_per_open_process": round((open_rss - idle) * 1024 / count, 1),
+        "kept_in_cache": kept,
+        "worker_rss_kib_per_open_process": if_all_kept(
+            (open_rss - idle) * 1024 / count, count, kept
+        ),
         "worker_alone_rss_mib_idle": round(idle_alone, 1),
         "worker_alone_rss_mib_all_at_step_9": round(midway_rss, 1),
-        "worker_rss_kib_per_process_at_step_9": round((midway_rss - idle_alone) * 1024 / count, 1),
+        "worker_rss_kib_per_process_at_step_9": if_all_kept(
+            (midway_rss - idle_alone) * 1024 / count, count, kept
+        ),
     }, drive
 
 
@@ -498,9 +504,17 @@ async def baseline_under_load(
     }
 
 
-async def trivial_kept(client: Client, count: int, concurrency: int, pid: int) -> dict[str, Any]:
+def if_all_kept(figure: float, count: int, kept: int) -> float | None:
+    """A figure per process, or per 10,000, read from ``count`` open: only when the worker
+    keeps them all (a smaller cache bounds its memory, and a straight line means nothing)."""
+    return round(figure, 1) if kept >= count else None
+
+
+async def trivial_kept(
+    client: Client, count: int, concurrency: int, pid: int, cached: int
+) -> dict[str, Any]:
     """The SDK's own floor: the trivial worker's memory with ``count`` workflows open and
-    kept in its cache, as the deadlines phase keeps ours."""
+    kept in its cache (``cached`` at most), as the deadlines phase keeps ours."""
     idle = rss_mib(pid)
     handles = await start_trivial(client, count, concurrency, "kept")
     # One Update each, as each of ours has had its first workflow tasks.
@@ -512,7 +526,9 @@ async def trivial_kept(client: Client, count: int, concurrency: int, pid: int) -
         "workflows": count,
         "worker_rss_mib_idle": round(idle, 1),
         "worker_rss_mib_all_open": round(open_rss, 1),
-        "worker_rss_mib_per_10k_open": round((open_rss - idle) * 10_000 / count, 1),
+        "worker_rss_mib_per_10k_open": if_all_kept(
+            (open_rss - idle) * 10_000 / count, count, min(count, cached)
+        ),
     }
 
 
@@ -609,6 +625,7 @@ async def deadlines(
     worker_count: int,
 ) -> dict[str, Any]:
     workers = Workers(settings, address, log, worker_count).start()
+    kept = min(count, settings.worker_cached_processes * worker_count)
     await polled(client, settings.task_queue)
     idle = workers.rss_mib()
     try:
@@ -671,11 +688,12 @@ async def deadlines(
                     lags[kind]["after_timer"].append((arrived[0] - timer).total_seconds())
     return {
         "processes": count,
+        "kept_in_cache": kept,
         "start_seconds": round(start_seconds, 1),
         "worker_rss_mib_idle": round(idle, 1),
         "worker_rss_mib_all_open": round(open_rss, 1),
         "worker_rss_mib_peak": round(peak_rss, 1),
-        "worker_rss_mib_per_10k_open": round((open_rss - idle) * 10_000 / count, 1),
+        "worker_rss_mib_per_10k_open": if_all_kept((open_rss - idle) * 10_000 / count, count, kept),
         "workflow_tasks_timed_out": dict(sum((w.task_timeouts for w in found), Counter())),
         "worker_gc_pauses": gc_pauses,
         "lag": {
@@ -778,7 +796,7 @@ async def measure(args: argparse.Namespace, reporting_url: str | None) -> dict[s
         # Last, so that its workflows weigh on nothing measured of ours.
         print(f"6/6 {args.waiting} trivial workflows kept", flush=True)
         results["trivial_kept"] = await trivial_kept(
-            client, args.waiting, args.concurrency, trivial.pid
+            client, args.waiting, args.concurrency, trivial.pid, settings.worker_cached_processes
         )
     finally:
         ours.stop()
@@ -830,12 +848,13 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
         "events_per_process_over_target": round(
             results["histories"]["without_returns"]["events"] / TARGET_EVENTS_PER_PROCESS, 2
         ),
-        # 10,000 processes half way through, straight-line from the driven ones at step 9.
-        "memory_10k_at_step_9_over_target": round(
-            ours["worker_rss_kib_per_process_at_step_9"] * 10_000 / 2**20 / TARGET_MEMORY_10K_GIB,
-            2,
-        ),
     }
+    midway = ours["worker_rss_kib_per_process_at_step_9"]
+    if midway is not None:
+        # 10,000 processes half way through, straight-line from the driven ones at step 9.
+        found["memory_10k_at_step_9_over_target"] = round(
+            midway * 10_000 / 2**20 / TARGET_MEMORY_10K_GIB, 2
+        )
     # Where the time goes: CPU a decision costs each part, against a trivial Update's.
     for part, used in ours["cpu_per_decision"].items():
         each = base["cpu_per_update"][part]["cpu_ms_each"]
@@ -845,15 +864,13 @@ def ratios(results: dict[str, Any]) -> dict[str, Any]:
             )
     if "deadlines" in results:
         waiting = results["deadlines"]
-        found["memory_10k_open_over_target"] = round(
-            waiting["worker_rss_mib_per_10k_open"] / 1024 / TARGET_MEMORY_10K_GIB, 2
-        )
-        # What keeping a process costs the worker, against the SDK's own floor.
-        floor = results["trivial_kept"]["worker_rss_mib_per_10k_open"]
-        if floor > 0:
-            found["memory_10k_open_ours_over_trivial"] = round(
-                waiting["worker_rss_mib_per_10k_open"] / floor, 2
-            )
+        ours_10k = waiting["worker_rss_mib_per_10k_open"]
+        if ours_10k is not None:
+            found["memory_10k_open_over_target"] = round(ours_10k / 1024 / TARGET_MEMORY_10K_GIB, 2)
+            # What keeping a process costs the worker, against the SDK's own floor.
+            floor = results["trivial_kept"]["worker_rss_mib_per_10k_open"]
+            if floor:
+                found["memory_10k_open_ours_over_trivial"] = round(ours_10k / floor, 2)
         for kind, split in waiting["lag"].items():
             for when, lag in split.items():
                 ratio = round(lag["p99_s"] / TARGET_LAG_P99_S, 2)
