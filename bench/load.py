@@ -213,6 +213,10 @@ class Workers:
         for worker in self.processes:
             worker.stop()
 
+    def kept(self, count: int) -> int:
+        """How many of ``count`` open processes these workers' caches hold."""
+        return min(count, sum(w.settings.worker_cached_processes for w in self.processes))
+
     @property
     def pids(self) -> list[int]:
         return [w.process.pid for w in self.processes if w.process is not None]
@@ -241,6 +245,12 @@ class Workers:
                 },
             }
         return found
+
+
+def if_all_kept(figure: float, count: int, kept: int) -> float | None:
+    """A figure per process, or per 10,000, read from ``count`` open: only when the worker
+    keeps them all (a smaller cache bounds its memory, and a straight line means nothing)."""
+    return round(figure, 1) if kept >= count else None
 
 
 class CpuMeter:
@@ -374,7 +384,7 @@ async def open_at_once(
     await asyncio.sleep(5)
     idle = workers.rss_mib()
     idle_alone = workers.rss_mib(tree=False)
-    kept = min(count, settings.worker_cached_processes * len(workers.pids))
+    kept = workers.kept(count)
     drive = Drive()
 
     async def start(i: int) -> Driven:
@@ -504,12 +514,6 @@ async def baseline_under_load(
     }
 
 
-def if_all_kept(figure: float, count: int, kept: int) -> float | None:
-    """A figure per process, or per 10,000, read from ``count`` open: only when the worker
-    keeps them all (a smaller cache bounds its memory, and a straight line means nothing)."""
-    return round(figure, 1) if kept >= count else None
-
-
 async def trivial_kept(
     client: Client, count: int, concurrency: int, pid: int, cached: int
 ) -> dict[str, Any]:
@@ -625,7 +629,7 @@ async def deadlines(
     worker_count: int,
 ) -> dict[str, Any]:
     workers = Workers(settings, address, log, worker_count).start()
-    kept = min(count, settings.worker_cached_processes * worker_count)
+    kept = workers.kept(count)
     await polled(client, settings.task_queue)
     idle = workers.rss_mib()
     try:
