@@ -531,7 +531,7 @@ async def trivial_kept(
         "worker_rss_mib_idle": round(idle, 1),
         "worker_rss_mib_all_open": round(open_rss, 1),
         "worker_rss_mib_per_10k_open": if_all_kept(
-            (open_rss - idle) * 10_000 / count, count, min(count, cached)
+            (open_rss - idle) * 10_000 / count, count, cached
         ),
     }
 
