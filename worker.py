@@ -114,7 +114,7 @@ def build_worker(client: Client, settings: Settings, **options: object) -> Worke
         workflows=[IkuWorkflow],
         # A thread for every activity slot: the lookups and writes are synchronous, and one
         # waiting for a thread holds its workflow task (with 8 threads for 100 local
-        # activity slots, 194 tasks ran past their timeout at 3,000 waiting; README "Load").
+        # activity slots, 194 tasks ran past their timeout at 3,000 waiting; bench/README.md).
         activity_executor=ThreadPoolExecutor(
             max_workers=settings.worker_local_activities + settings.worker_activities
         ),
@@ -147,10 +147,10 @@ def collect_garbage_seldom(meter: MetricMeter) -> None:
     """Fewer, shorter pauses of the cyclic garbage collector in a worker that keeps
     thousands of processes, each timed on ``meter`` (by generation). A full collection walks
     every object held and stops the worker meanwhile: with 3,000 processes kept it came
-    every 5 to 45 s and took up to 0.74 s, and the wake-ups falling due waited (README,
-    "Load"). What the worker loaded before it polls is frozen, never walked again; and the
-    youngest generation is collected after many more allocations, so what an activation
-    drops dies young instead of being promoted. A full collection comes once the objects
+    every 5 to 45 s and took up to 0.74 s, and the wake-ups falling due waited
+    (bench/README.md). What the worker loaded before it polls is frozen, never walked
+    again; and the youngest generation is collected after many more allocations, so what an
+    activation drops dies young instead of being promoted. A full collection comes once the objects
     promoted since the last reach a quarter of those kept and the middle generation has been
     collected often enough: at 10,000 kept it took 2.5 s; the little garbage that reaches
     the oldest generation (5,000 to 10,000 objects a full collection found with 3,000 kept)

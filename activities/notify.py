@@ -283,8 +283,8 @@ def render(kind: NoticeKind, lang: str, context: dict[str, Any]) -> Rendered:
 class _HeaderClasses(HeaderRegistry):
     """One class per header name. Python's registry makes a new class every time it builds a
     header (about forty a mail, with its parts'), each a cycle only the garbage collector
-    frees: a worker sending thousands of reminders spent its collections on them (README,
-    "Load")."""
+    frees: a worker sending thousands of reminders spent its collections on them
+    (bench/README.md)."""
 
     def __init__(self) -> None:
         super().__init__()

@@ -40,7 +40,7 @@ The reporting database is the embedded SQLite file unless ``--reporting postgres
 a PostgreSQL server from Debian's package (the tests' own, with fsync on, as in production).
 
 Nothing is asserted: the figures go to ``--out`` (default ``bench/load_results.json``) with
-the machine and its load, and the README quotes them.
+the machine and its load; the README and `bench/README.md` quote them.
 """
 
 from __future__ import annotations

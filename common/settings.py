@@ -81,13 +81,13 @@ class Settings(BaseSettings):
     build_id: str | None = None
     # The SDK's sandbox around workflow code refuses a clock, randomness or I/O there: a
     # guard while developing, kept in tests/test_sandbox_guard.py. Off by default: it
-    # costs a third of a decision's time (README, "Load").
+    # costs a third of a decision's time (bench/README.md).
     workflow_sandbox: bool = False
     # How much one worker takes on at once (the SDK's defaults): workflow tasks, the
     # lookups and writes they run in-line (local activities) and activities (mail,
     # archives, signature checks). Each activity slot has a thread of its own (worker.py).
     # Lower caps leave work waiting at the server; at 3,000 waiting processes that made
-    # reminders later, not sooner (README, "Load"). Two workflow tasks at least: one polls
+    # reminders later, not sooner (bench/README.md). Two workflow tasks at least: one polls
     # the worker's own queue (processes it has cached, their queries), one the shared
     # queue; with one, a query waits out the other's long poll.
     worker_workflow_tasks: int = Field(default=100, ge=2, le=1000)
@@ -95,14 +95,15 @@ class Settings(BaseSettings):
     worker_activities: int = Field(default=100, ge=1, le=1000)
     # Processes the worker keeps in memory between their workflow tasks. One that is not
     # kept is replayed from its history when its timer fires or a decision comes, and with
-    # more waiting processes than this the replays made escalations seconds late (README,
-    # "Load"). About 0.13 MiB each at step 1, 0.32 MiB half way.
+    # more waiting processes than this the replays made escalations seconds late
+    # (bench/README.md). About 0.12 MiB each at step 1, 0.27 MiB half way (README, Capacity).
     worker_cached_processes: int = Field(default=5000, ge=2, le=100_000)
     # A process hands its record to a fresh run (continue-as-new) at its first quiet moment
     # past this many history events: the SDK keeps every command of a run in the worker's
     # memory for as long as it keeps the run, and a cache miss replays the whole run.
-    # Half way through the SOP that was 373 KiB a process, 269 KiB with 100 (README,
-    # "Load"); a hand-over costs a few history events. Given to a process at its start.
+    # Half way through the SOP that was 373 KiB a process, 269 KiB with 100
+    # (bench/README.md); a hand-over costs a few history events. Given to a process at its
+    # start.
     history_events_per_run: int = Field(default=100, ge=60, le=10_000)
 
     # The web layer (task links, bureau pages, JSON API).

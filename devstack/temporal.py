@@ -22,7 +22,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # the same from deploy/temporal/dynamicconfig.yaml (a test holds the two together).
 DYNAMIC_CONFIG: dict[str, bool] = {
     # A mail's activity comes back with the workflow task that scheduled it rather than
-    # through the task queue: fewer round trips under load (README, "Load").
+    # through the task queue: fewer round trips under load (bench/README.md).
     "system.enableActivityEagerExecution": True,
 }
 

@@ -1,5 +1,5 @@
 """A worker keeping thousands of processes is paused by the cyclic garbage collector less
-often and more briefly (README, "Load"): what it loaded before polling is frozen, never
+often and more briefly (bench/README.md): what it loaded before polling is frozen, never
 walked by a full collection again; its youngest generation is collected seldom enough that
 what an activation drops dies there instead of being promoted; a full collection waits for
 ten times as many of the middle generation's; and every pause is timed on the worker's
