@@ -1,4 +1,4 @@
-"""A decision waits for the work its workflow task brought (README, "Operating it").
+"""A decision waits for the work its workflow task brought (workflows/PATCHES.md).
 
 A worker asked for a process's status while the process is out of its memory replays the
 history the server sends, and that history can end with a mail's completion whose workflow

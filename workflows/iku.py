@@ -1133,7 +1133,7 @@ class IkuWorkflow:
         brought go first (a mail's completion wakes the mailer, then the reporter): a
         worker answering a status query may apply that work in an activation of its own,
         before the task with the handler arrives, and a replay must then start their
-        activities in the same order (README, "Operating it"). Each round is one pass over
+        activities in the same order (workflows/PATCHES.md). Each round is one pass over
         the waiting conditions; the longest chain here is one condition after a
         completion."""
         self._handlers += 1
