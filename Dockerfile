@@ -2,7 +2,8 @@
 #
 #   docker build -t iku:$(git describe --tags --always) .
 #   docker run iku python worker.py
-#   docker run iku uvicorn api.app:create_app --factory --host 0.0.0.0 --port 8000 --no-access-log
+#   docker run iku uvicorn api.app:app --host 0.0.0.0 --port 8000 --no-access-log \
+#       --no-proxy-headers --loop=uvloop --http=httptools
 #
 # docker-compose.yml at the top level runs both against a Temporal cluster on PostgreSQL.
 

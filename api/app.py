@@ -4,7 +4,8 @@ Three front doors over one core: ``api.tasks`` (an official's task link), ``api.
 (the planning bureau's pages), ``api.rest`` (the JSON API under ``/api``); ``api.core``
 holds what they share and imports none of them. This module puts them together.
 
-    uv run uvicorn api.app:app --host 127.0.0.1 --port 8000 --no-access-log --no-proxy-headers
+    uv run uvicorn api.app:app --host 127.0.0.1 --port 8000 --no-access-log --no-proxy-headers \
+        --loop=uvloop --http=httptools
 
 Access logs stay off: task links carry their token in the path. uvicorn's own proxy headers
 stay off: ``api.core.edge`` believes X-Forwarded-For only from IKU_TRUSTED_PROXIES.

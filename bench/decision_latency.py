@@ -54,6 +54,7 @@ from temporalio.client import Client
 
 from common.models import Action, ChecklistAnswer, Decision
 from common.settings import Settings
+from devstack.entrypoints import WEB_APP, WEB_OPTIONS
 from devstack.environment import child_environment
 from devstack.temporal import temporal_binary
 from tests.scenario import KABAG, Scenario, write_directory
@@ -120,12 +121,12 @@ async def web_process(
     argv += [
         "-m",
         "uvicorn",
-        "api.app:app",
+        WEB_APP,
         "--host",
         "127.0.0.1",
         "--port",
         str(settings.web_port),
-        "--no-access-log",
+        *WEB_OPTIONS,
         "--log-level",
         "warning",
     ]

@@ -9,5 +9,7 @@ WORKER_SCRIPT = "worker.py"
 # The ASGI app uvicorn serves.
 WEB_APP = "api.app:app"
 # Task links carry their token in the path: no access log. X-Forwarded-For is believed by
-# the app, from IKU_TRUSTED_PROXIES only, never by uvicorn itself.
-WEB_OPTIONS = ("--no-access-log", "--no-proxy-headers")
+# the app, from IKU_TRUSTED_PROXIES only, never by uvicorn itself. The event loop and HTTP
+# parser in C, named so that one missing stops the start rather than slowing every request
+# (they kept a decision's web/SDK p50 at 1.27, where Python's were at 1.31: bench/README.md).
+WEB_OPTIONS = ("--no-access-log", "--no-proxy-headers", "--loop=uvloop", "--http=httptools")

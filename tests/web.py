@@ -71,6 +71,8 @@ async def serve(settings: Settings, client: Client | None) -> AsyncIterator[str]
         # As the run command: forwarded headers are believed by api.core.edge, from
         # IKU_TRUSTED_PROXIES only, never by uvicorn itself.
         proxy_headers=False,
+        # The run command's HTTP parser (its event loop is the test's own).
+        http="httptools",
     )
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
