@@ -11,5 +11,5 @@ WEB_APP = "api.app:app"
 # Task links carry their token in the path: no access log. X-Forwarded-For is believed by
 # the app, from IKU_TRUSTED_PROXIES only, never by uvicorn itself. The event loop and HTTP
 # parser in C, named so that one missing stops the start rather than slowing every request
-# (they kept a decision's web/SDK p50 at 1.27, where Python's were at 1.31: bench/README.md).
+# (a decision's web/SDK p50 held at 1.25-1.29 with them, 1.26-1.35 without: README, "Benchmark").
 WEB_OPTIONS = ("--no-access-log", "--no-proxy-headers", "--loop=uvloop", "--http=httptools")
