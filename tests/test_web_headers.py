@@ -213,10 +213,23 @@ async def test_the_local_names_and_the_configured_ones_are_served(web: Web):
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"):
         status, _, _ = await raw_get(web, "/healthz", host.encode())
         assert status in (200, 503), host  # 503 only if Temporal were out of reach
-    assert (await raw_get(web, "/healthz", b"iku.kemnaker.go.id"))[0] == 400
+    assert (await raw_get(web, "/masuk", b"iku.kemnaker.go.id"))[0] == 400
     web.settings.allowed_hosts = ["iku.kemnaker.go.id"]
-    assert (await raw_get(web, "/healthz", b"iku.kemnaker.go.id"))[0] in (200, 503)
-    assert (await raw_get(web, "/healthz", f"127.0.0.1:{port}".encode()))[0] == 400
+    assert (await raw_get(web, "/masuk", b"iku.kemnaker.go.id"))[0] == 200
+    assert (await raw_get(web, "/masuk", f"127.0.0.1:{port}".encode()))[0] == 400
+
+
+async def test_the_probes_answer_a_replica_called_by_its_address(web: Web):
+    # The compose file's health check calls 127.0.0.1, Prometheus a replica's address;
+    # IKU_ALLOWED_HOSTS names only the public host. No page or link is made for them.
+    web.settings.allowed_hosts = ["iku.kemnaker.go.id"]
+    port = urlsplit(web.settings.public_base_url).port
+    for host in (f"127.0.0.1:{port}", f"172.18.0.5:{port}", "evil.example"):
+        assert (await raw_get(web, "/healthz", host.encode()))[0] in (200, 503), host
+        # /metrics still asks for its token (and the host check's own answer is 400).
+        assert (await raw_get(web, "/metrics", host.encode()))[0] == 401, host
+        assert (await raw_get(web, "/masuk", host.encode()))[0] == 400, host
+        assert (await raw_get(web, "/healthz/", host.encode()))[0] == 400, host
 
 
 async def test_options_on_every_route_is_405_naming_the_allowed_methods(web: Web):

@@ -3,10 +3,12 @@
 ``AllowedHosts`` answers 400 to a request whose ``Host`` is not one the deployment answers
 to (``IKU_ALLOWED_HOSTS``; by default the local names and the public base URL's host): a
 page or mail built from a forged Host could point officials elsewhere, and a DNS-rebinding
-page could reach a local run. ``ClientAddress`` sets the request's client (what the sign-in
-throttle and the outbox see) to the peer, or, when the peer is a proxy named in
-``IKU_TRUSTED_PROXIES``, to the client it reports in ``X-Forwarded-For``; a client's own
-forwarded headers are never believed. Both are pure ASGI and read only what they need.
+page could reach a local run. The probes (``/healthz``, ``/metrics``) answer any Host:
+health checks and Prometheus call a replica by its address, and neither builds a link
+(``/metrics`` still asks for its token). ``ClientAddress`` sets the request's client
+(what the sign-in throttle and the outbox see) to the peer, or, when the peer is a proxy
+named in ``IKU_TRUSTED_PROXIES``, to the client it reports in ``X-Forwarded-For``; a
+client's own forwarded headers are never believed. Both are pure ASGI and read only what they need.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from api.core.json_errors import API_PREFIX, ApiProblem, problem_response
 from common.request_origin import forwarded_client, host_allowed, host_name
 from common.settings import Settings
 
+# Called by address: the container's health check, Kubernetes' probes, Prometheus.
+PROBES = frozenset({"/healthz", "/metrics"})
+
 
 class AllowedHosts:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
@@ -27,7 +32,7 @@ class AllowedHosts:
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket") or scope.get("path") in PROBES:
             await self.app(scope, receive, send)
             return
         name = host_name(Headers(scope=scope).get("host"))
