@@ -41,6 +41,7 @@ LONG_RUNNING = {
     "worker",
     "web",
     "mailpit",
+    "prometheus",
 }
 ONE_SHOT = {"temporal-schema", "temporal-namespace", "search-attributes", "s3-bucket"}
 ONE_SHOT |= {"worker-version", "reporting-database", "reporting-migrations"}
@@ -58,7 +59,8 @@ def compose_config(env_file: Path, *options: str) -> subprocess.CompletedProcess
     return subprocess.run(
         [
             str(compose_binary()),
-            *("-f", str(COMPOSE), "--env-file", str(env_file), "--profile", "staging"),
+            *("-f", str(COMPOSE), "--env-file", str(env_file)),
+            *("--profile", "staging", "--profile", "monitoring"),
             "config",
             *options,
         ],
@@ -95,7 +97,9 @@ def test_the_compose_file_loads_with_the_example_environment_and_every_part_is_t
     assert set(services()) == LONG_RUNNING | ONE_SHOT
 
 
-@pytest.mark.parametrize("secret", ["IKU_LINK_SECRET", "IKU_REPORTING_DB_PASSWORD"])
+@pytest.mark.parametrize(
+    "secret", ["IKU_LINK_SECRET", "IKU_REPORTING_DB_PASSWORD", "IKU_METRICS_TOKEN"]
+)
 def test_a_missing_secret_stops_compose_with_its_name(tmp_path: Path, secret: str):
     lines = ENV_EXAMPLE.read_text().splitlines()
     env = tmp_path / ".env"
@@ -202,7 +206,7 @@ def test_long_running_parts_are_watched_restarted_and_keep_their_data_in_named_v
         assert services()[name]["restart"] == "unless-stopped", name
     for name in ONE_SHOT:
         assert services()[name]["restart"].startswith("on-failure"), name
-    for name in ("postgresql", "seaweedfs", "mailpit"):
+    for name in ("postgresql", "seaweedfs", "mailpit", "prometheus"):
         mounts = services()[name]["volumes"]
         assert any(m["type"] == "volume" and m["source"] in loaded()["volumes"] for m in mounts)
 
@@ -256,10 +260,38 @@ def test_the_namespace_keeps_closed_processes_for_five_years_unless_told_otherwi
     assert '--retention "$$RETENTION"' in step["command"][0]
 
 
-def test_the_mail_catcher_runs_only_in_staging():
+def test_the_mail_catcher_runs_only_in_staging_and_prometheus_only_when_asked_for():
     raw = yaml.safe_load(COMPOSE.read_text())["services"]
     assert raw["mailpit"]["profiles"] == ["staging"]
-    assert all("profiles" not in s for name, s in raw.items() if name != "mailpit")
+    assert raw["prometheus"]["profiles"] == ["monitoring"]
+    optional = {"mailpit", "prometheus"}
+    assert all("profiles" not in s for name, s in raw.items() if name not in optional)
+
+
+def test_prometheus_scrapes_every_worker_and_web_replica_where_they_serve_metrics():
+    # tests/test_alerts.py runs Debian's prometheus with this configuration and its alerts.
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    prometheus = services()["prometheus"]
+    assert any(
+        m["source"] == str(ROOT / "deploy" / "prometheus") and m["target"] == "/etc/prometheus"
+        for m in prometheus["volumes"]
+    )
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    # Each replica by the service's name, on the port it serves metrics on.
+    (worker,) = jobs["iku-worker"]["dns_sd_configs"]
+    bind = iku_environment("worker")["IKU_WORKER_METRICS_BIND"]
+    assert worker["names"] == ["worker"] and f":{worker['port']}" == bind[bind.rfind(":") :]
+    (web,) = jobs["iku-web"]["dns_sd_configs"]
+    assert web["names"] == ["web"] and services()["web"]["command"][4:6] == [
+        "--port",
+        str(web["port"]),
+    ]
+    # The web layer's metrics token reaches Prometheus as a file, from the same variable.
+    (secret,) = prometheus["secrets"]
+    assert jobs["iku-web"]["authorization"]["credentials_file"] == secret["target"]
+    assert loaded()["secrets"][secret["source"]]["environment"] == "IKU_METRICS_TOKEN"
+    assert iku_environment("web")["IKU_METRICS_TOKEN"] == "CHANGE-ME-metrics-token"
 
 
 def test_the_worker_and_the_web_layer_record_to_a_database_of_their_own_on_temporal_s_server():
