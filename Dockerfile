@@ -26,6 +26,8 @@ COPY common ./common
 COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
+COPY signing ./signing
+COPY reporting ./reporting
 COPY commands ./commands
 COPY devstack ./devstack
 COPY worker.py ./

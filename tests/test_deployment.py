@@ -5,11 +5,13 @@ start, every secret comes from the environment, and what runs for long is watche
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -169,14 +171,69 @@ def test_the_worker_and_web_commands_are_those_the_local_run_and_the_tests_start
     parser.parse_args(check[2:])
 
 
-def test_the_image_holds_the_code_the_commands_import():
-    copied = set(re.findall(r"^COPY (\S+) \./", (ROOT / "Dockerfile").read_text(), re.M))
+def copied_into_the_image() -> set[str]:
+    return set(re.findall(r"^COPY (\S+) \./", (ROOT / "Dockerfile").read_text(), re.M))
+
+
+def our_packages() -> set[str]:
+    """The repository's own top-level packages (not the tests', the bench's or scripts')."""
+    return {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+
+
+def imported_by(where: Path) -> set[str]:
+    """The top-level names a module, or every module under a folder, imports, lazily or
+    not."""
+    names: set[str] = set()
+    for path in [where] if where.is_file() else where.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.partition(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.partition(".")[0])
+    return names
+
+
+def test_the_image_holds_every_package_its_code_imports():
+    # The image once lacked signing/ and reporting/: its worker would not have started.
+    copied = copied_into_the_image()
+    assert WORKER_SCRIPT in copied
+    needed = set().union(*(imported_by(ROOT / name) for name in copied))
+    assert our_packages() & needed <= copied, our_packages() & needed - copied
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    packages = set(project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
-    assert packages | {WORKER_SCRIPT} <= copied
+    wheel = set(project["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"])
+    assert wheel == our_packages() & copied
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen --no-dev" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M), "the image runs as root"
+
+
+def test_the_commands_start_from_what_the_image_holds(tmp_path: Path):
+    # The image's /app, made of what the Dockerfile copies, without the rest of the
+    # repository: the worker, the web layer and `iku` import from it.
+    app = tmp_path / "app"
+    app.mkdir()
+    for name in copied_into_the_image():
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, app / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, app / name)
+    script = (
+        "import os, sys; "
+        f"sys.path[:] = [p for p in sys.path if os.path.realpath(p) != {str(ROOT)!r}]; "
+        f"sys.path.insert(0, {str(app)!r}); "
+        "import worker, api.app, commands.iku, activities.registry, reporting.database; "
+        f"assert worker.__file__.startswith({str(app)!r}), worker.__file__"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def test_no_secret_is_written_in_the_file():
