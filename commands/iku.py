@@ -186,8 +186,9 @@ The deployment's certificate authority (CA) for electronic signatures (TTE).
   iku ca init                      create the CA and its revocation list (CRL), once
   iku ca issue [--directory FILE]  a signing certificate for every active person of the
                                    directory who has none in force (the CA is created
-                                   first when missing); --person ID renews one person's
-                                   (the old certificate is revoked)
+                                   first when missing), then publishes the CRL again;
+                                   --person ID renews one person's (the old
+                                   certificate is revoked)
   iku ca revoke ID                 revoke a person's certificate and publish the CRL
 
 Everything lives in IKU_SIGNING_DIR (default <IKU_DATA_DIR>/signing): ca/ca.pem (the CA
@@ -251,7 +252,11 @@ def run_ca_issue(args: argparse.Namespace) -> int:
     for person_id, _ in issued:
         print(f"issued a signing certificate to {person_id}")
     if not issued:
-        print("every active person already has a signing certificate in force")
+        # Run at every deploy (the compose file's signing-ca step), this keeps the CRL
+        # current: a validator refuses one past its next update.
+        ca.publish_crl()
+        print("every active person already has a signing certificate in force;")
+        print(f"the CRL is published again at {ca.crl_path}")
     else:
         print(f"their first passphrases are in {ca.initial_passphrases_path} (operator only)")
     return EXIT_OK

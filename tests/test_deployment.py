@@ -46,7 +46,7 @@ LONG_RUNNING = {
     "prometheus",
 }
 ONE_SHOT = {"temporal-schema", "temporal-namespace", "search-attributes", "s3-bucket"}
-ONE_SHOT |= {"worker-version", "reporting-database", "reporting-migrations"}
+ONE_SHOT |= {"worker-version", "reporting-database", "reporting-migrations", "signing-ca"}
 
 
 def compose_binary() -> Path:
@@ -162,7 +162,7 @@ def test_the_worker_and_web_commands_are_those_the_local_run_and_the_tests_start
     assert services()["worker"]["build"] == services()["web"]["build"]
     # The iku subcommands the one-shot steps and the health check run exist.
     parser = build_parser()
-    for service in ("search-attributes", "worker-version", "reporting-migrations"):
+    for service in ("search-attributes", "worker-version", "reporting-migrations", "signing-ca"):
         command = services()[service]["command"]
         assert command[0] == "iku"
         parser.parse_args(command[1:])
@@ -284,6 +284,7 @@ def test_each_part_waits_for_what_it_needs():
             "search-attributes": done,
             "s3-bucket": done,
             "reporting-migrations": done,
+            "signing-ca": done,
         }
     assert waits("worker-version") == {"worker": "service_healthy"}
 
@@ -426,3 +427,19 @@ def test_the_compose_steps_create_the_reporting_database_and_migrate_it_on_a_rea
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS iku_reporting WITH (FORCE)")
             conn.execute("DROP ROLE IF EXISTS iku_reporting")
+
+
+def test_the_web_layer_signs_and_the_worker_validates_with_one_ca_kept_in_a_volume():
+    # IKU_DATA_DIR comes from the image; the signing folder is beneath it.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "IKU_DATA_DIR=/var/lib/iku" in dockerfile
+    assert "mkdir -p /var/lib/iku/signing" in dockerfile  # a new volume takes its owner
+    signing = str(Settings(data_dir=Path("/var/lib/iku")).signing_dir)
+    for service in ("signing-ca", "worker", "web"):
+        mounts = {m["target"]: m for m in services()[service]["volumes"]}
+        assert mounts[signing]["type"] == "volume", service
+        assert mounts[signing]["source"] == "signing-data", service
+        assert mounts["/etc/iku"]["read_only"] is True, service
+    assert services()["signing-ca"]["environment"] == {
+        "IKU_DIRECTORY_FILE": "/etc/iku/directory.yaml"
+    }

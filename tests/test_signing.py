@@ -268,8 +268,10 @@ def test_iku_ca_issue_gives_the_example_directorys_people_their_certificates(
         ca = CertificateAuthority(tmp_path / "signing")
         assert {i.person for i in ca.issued()} >= {"p-001", "p-002", "p-005", "p-011"}
         capsys.readouterr()
-        assert iku(["ca", "issue"]) == 0  # again: nothing to do
+        ca.crl_path.unlink()
+        assert iku(["ca", "issue"]) == 0  # again: nobody new, the CRL published again
         assert "already has" in capsys.readouterr().out
+        assert ca.crl().next_update_utc > ca.crl().last_update_utc
         assert iku(["ca", "revoke", "p-002"]) == 0
         assert ca.current("p-002") is None
         assert iku(["ca", "revoke", "p-002"]) == 2
