@@ -24,6 +24,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
+from api.core.sessions import REVOKED_DIR
 from commands.iku import build_parser
 from common.settings import Settings
 from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
@@ -433,13 +434,17 @@ def test_the_web_layer_signs_and_the_worker_validates_with_one_ca_kept_in_a_volu
     # IKU_DATA_DIR comes from the image; the signing folder is beneath it.
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "IKU_DATA_DIR=/var/lib/iku" in dockerfile
-    assert "mkdir -p /var/lib/iku/signing" in dockerfile  # a new volume takes its owner
+    # A new volume takes the owner of its folder in the image: the non-root user.
     signing = str(Settings(data_dir=Path("/var/lib/iku")).signing_dir)
     for service in ("signing-ca", "worker", "web"):
         mounts = {m["target"]: m for m in services()[service]["volumes"]}
         assert mounts[signing]["type"] == "volume", service
         assert mounts[signing]["source"] == "signing-data", service
         assert mounts["/etc/iku"]["read_only"] is True, service
+    # Sign-outs outlive a restart of the web layer, and every replica of the host sees them.
+    sessions = {m["target"]: m["source"] for m in services()["web"]["volumes"]}
+    assert sessions[str(Path("/var/lib/iku") / REVOKED_DIR)] == "web-sessions"
+    assert f"mkdir -p /var/lib/iku/signing /var/lib/iku/{REVOKED_DIR}" in dockerfile
     assert services()["signing-ca"]["environment"] == {
         "IKU_DIRECTORY_FILE": "/etc/iku/directory.yaml"
     }
