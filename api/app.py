@@ -69,8 +69,12 @@ log = logging.getLogger("api")
 
 def create_app(settings: Settings | None = None, *, own_logging: bool = False) -> FastAPI:
     """The app; with ``own_logging`` (the served app, not a test's) it sets the process's
-    logging up as it starts (IKU_LOG_FORMAT), once uvicorn has set up its own."""
+    logging up (IKU_LOG_FORMAT) as it is made and again as it starts: uvicorn sets up its
+    own before it imports the app, and its first lines ("Started server process") come
+    after, in our format too."""
     settings = settings or get_settings()
+    if own_logging:
+        configure_logging(settings, "web")
     redact_request_logs()
 
     @asynccontextmanager
@@ -184,4 +188,15 @@ async def _unexpected(request: Request, error: Exception) -> Response:
     )
 
 
-app = create_app(own_logging=True)
+_served: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``api.app:app``, the served app, made when uvicorn asks for it: importing this module
+    (tests do, for ``create_app``) leaves the process's logging alone."""
+    global _served
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _served is None:
+        _served = create_app(own_logging=True)
+    return _served

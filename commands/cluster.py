@@ -74,18 +74,32 @@ def add_register_search_attributes(subparsers: Subparsers) -> None:
         description=(
             "Add the custom search attributes the processes set (IkuYear, IkuCode, IkuStep, "
             "…) to IKU_TEMPORAL_NAMESPACE, skipping those it has. Run once the namespace "
-            "exists, before the first worker starts; safe to run at every deploy."
+            "exists, before the first worker starts; safe to run at every deploy. A namespace "
+            "the server does not know yet is waited for."
         ),
     )
-    parser.set_defaults(handler=lambda args: _run(settings(), _register))
+    parser.add_argument(
+        "--wait", type=float, default=60.0, metavar="SECONDS", help="how long to wait"
+    )
+    parser.set_defaults(
+        handler=lambda args: _run(settings(), lambda client: _register(client, args.wait))
+    )
 
 
-async def _register(client: Client) -> int:
-    try:
-        added = await register_search_attributes(client)
-    except RPCError as err:
-        print(f"iku: the search attributes could not be added: {err}", file=sys.stderr)
-        return EXIT_FAILED
+async def _register(client: Client, wait: float) -> int:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            added = await register_search_attributes(client)
+            break
+        except RPCError as err:
+            # A namespace just created reaches the server's frontends some seconds later
+            # ("Namespace iku is not found"), sooner than Compose's restarts would wait.
+            if err.status is RPCStatusCode.NOT_FOUND and time.monotonic() < deadline:
+                await asyncio.sleep(1)
+                continue
+            print(f"iku: the search attributes could not be added: {err}", file=sys.stderr)
+            return EXIT_FAILED
     print(f"added: {', '.join(added)}" if added else "all search attributes already present")
     return EXIT_OK
 

@@ -61,6 +61,14 @@ async def test_a_new_namespace_gets_every_search_attribute_once(dev_env: Workflo
     assert (code, out.strip()) == (0, "all search attributes already present")
 
 
+async def test_a_namespace_that_never_comes_is_waited_for_then_named(dev_env: WorkflowEnvironment):
+    namespace = f"iku-none-{uuid.uuid4().hex[:8]}"
+    args = ("register-search-attributes", "--wait", "3")
+    code, out, err = await iku(dev_env, *args, temporal_namespace=namespace)
+    assert code == 1 and out == ""
+    assert "the search attributes could not be added" in err and namespace in err
+
+
 async def test_the_worker_health_check_sees_a_worker_on_this_host_and_no_other(
     dev_env: WorkflowEnvironment, dev_worker, settings: Settings
 ):

