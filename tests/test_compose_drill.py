@@ -5,8 +5,9 @@ order. Only what a container engine would give is put in by hand: the other serv
 addresses (the dev server for the Temporal cluster, Debian's PostgreSQL, the session's
 SeaweedFS and its bucket under a prefix of the drill's, the test's SMTP server without
 sign-in), a data folder per container and one folder for each named volume. Then the
-bureau starts a process through the API, the Kasubbag's task mail arrives and its link
-opens; every health check passes, and both metrics endpoints answer."""
+bureau starts a process through the API, the Kasubbag's task mail arrives, she opens its
+link and sends her documents through the TLS proxy, and the Kabag is mailed; every health
+check passes, both metrics endpoints count it, and every log line is JSON."""
 
 from __future__ import annotations
 
@@ -23,16 +24,19 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from temporalio.client import Client
 
-from common.settings import EXAMPLE_DIRECTORY
+from common.settings import EXAMPLE_DIRECTORY, Settings
+from tests import samples
 from tests.compose import image_app, services
 from tests.conftest import MailBox
 from tests.metrics import parse, value
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server
+from tests.scenario import KABAG, KASUBAG
 from tests.support import eventually, free_port
-from tests.web import link_in, token_of
+from tests.web import Web, token_of
 
 pytestmark = [pytest.mark.devserver, pytest.mark.timeout(600)]
 
@@ -59,6 +63,14 @@ class Drill:
 
     def secret(self, placeholder: str) -> str:
         return self.strong.setdefault(placeholder, secrets.token_hex(24))
+
+    def settings(self) -> Settings:
+        """What the test's browser needs to know: the directory and the link secret."""
+        return Settings(
+            data_dir=self.tmp / "browser",
+            directory_file=self.etc / "directory.yaml",
+            link_secret=SecretStr(self.secret("CHANGE-ME-link-secret")),
+        )
 
     def environment(self, service: str) -> dict[str, str]:
         """The service's environment as Compose resolves it, placed on this machine."""
@@ -94,6 +106,8 @@ class Drill:
             }
             for name in ("IKU_SMTP_USERNAME", "IKU_SMTP_PASSWORD"):
                 del env[name]
+        if "IKU_TRUSTED_PROXIES" in env:
+            env["IKU_TRUSTED_PROXIES"] = "127.0.0.1"  # the TLS proxy, as the web layer sees it
         if "IKU_WORKER_METRICS_BIND" in env:
             env["IKU_WORKER_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port}"
         return env
@@ -228,15 +242,17 @@ async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_fir
     check = services()["web"]["healthcheck"]["test"]
     await drill.healthy("web", [c.replace(":8000/", f":{drill.web_port}/") for c in check])
 
-    public = {"Host": PUBLIC_HOST}
-    bureau = {**public, "Authorization": f"Bearer {drill.secret('CHANGE-ME-bureau-api-token')}"}
+    # What the ministry's TLS proxy sends on: the public name, https, the client's address.
+    proxied = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"}
+    bureau = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-bureau-api-token')}"}
     scraper = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-metrics-token')}"}
     code = f"drill{uuid.uuid4().hex[:8]}"
     base = f"http://127.0.0.1:{drill.web_port}"
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        # The pages answer only the public name (the proxy's); a probe answers any.
-        assert (await http.get("/masuk")).status_code == 400
-        assert (await http.get("/masuk", headers=public)).status_code == 200
+    async with httpx.AsyncClient(base_url=base, timeout=30) as direct:
+        # The pages answer only the public name; a probe answers any.
+        assert (await direct.get("/masuk")).status_code == 400
+        web_metrics_before = parse((await direct.get("/metrics", headers=scraper)).text)
+    async with httpx.AsyncClient(base_url=base, headers=proxied, timeout=60) as http:
         started = await http.post(
             "/api/processes",
             headers=bureau,
@@ -244,17 +260,32 @@ async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_fir
         )
         assert started.status_code == 201, started.text
         workflow_id = started.json()["workflow_id"]
-        # The versioned worker took it, and mailed the Kasubbag her task.
-        (task,) = await mailbox[0].wait_for(workflow_id, "task", within=60)
-        link = link_in(task)
+        # The versioned worker took it and mailed the Kasubbag her task; she opens the link
+        # and sends the Konsep and the TOR (stored in S3), and the Kabag is mailed his.
+        official = Web(http, drill.settings(), mailbox[0])
+        link = await official.link(workflow_id, KASUBAG, within=60)
         assert link.startswith(f"https://{PUBLIC_HOST}/t/")
-        page = await http.get(f"/t/{token_of(link)}", headers=public)
-        assert page.status_code == 200 and "Langkah 1 dari 16" in page.text
-        web_metrics = parse((await http.get("/metrics", headers=scraper)).text)
+        path = f"/t/{token_of(link)}"
+        page = await official.open(path)
+        assert page.status == 200 and "Langkah 1 dari 16" in page.text, page.text
+        files = {
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), "application/pdf")],
+            "tor": [("TOR.pdf", samples.pdf("TOR"), "application/pdf")],
+        }
+        result = await official.submit(path, page, "submit", files=files)
+        assert result.status == 200 and "Langkah 2 dari 16" in result.text, result.text
+        await official.link(workflow_id, KABAG, within=60)
+    async with httpx.AsyncClient(timeout=30) as http:
+        web_metrics = parse((await http.get(f"{base}/metrics", headers=scraper)).text)
         worker_metrics = parse(
             (await http.get(f"http://127.0.0.1:{drill.metrics_port}/metrics")).text
         )
     assert value(web_metrics, "iku_http_requests_total", route="/api/processes", status="201") == 1
+    # Counted by route behind the proxy too.
+    route = {"route": "/t/{token}"}
+    assert value(web_metrics, "iku_http_requests_total", method="POST", status="200", **route) == 1
+    assert value(web_metrics_before, "iku_http_requests_total", status="400") == 1
+    assert value(worker_metrics, "iku_decisions_total", step="1", outcome="submitted") == 1
     assert value(worker_metrics, "iku_processes_started_total", namespace="iku") == 1
 
     # Both log one JSON object a line, the SDK's records and the server's start among them.

@@ -81,3 +81,21 @@ async def test_a_task_overdue_at_the_kasubag_shows_in_the_gauges_until_she_submi
     token = token_of(link)
     for _, labels, _ in after:
         assert all(token not in v and "rahasia" not in v for v in labels.values()), labels
+
+
+async def test_a_request_through_the_trusted_proxy_is_counted_by_its_route(web: Web):
+    # The proxy's forwarded headers are believed (api.core.edge): the request is still
+    # counted under its route, not as <unmatched> (it once was: the scope was copied).
+    web.settings.trusted_proxies = ["127.0.0.1"]
+    url = f"{web.settings.public_base_url}/metrics"
+    bearer = {"Authorization": f"Bearer {web.settings.metrics_token_value()}"}
+    proxied = {"X-Forwarded-For": "10.1.2.3", "X-Forwarded-Proto": "https"}
+    before = await scrape(url, bearer)
+    answer = await web.http.get(f"{web.settings.public_base_url}/masuk", headers=proxied)
+    assert answer.status_code == 200
+    after = await scrape(url, bearer)
+    counted = {"method": "GET", "route": "/masuk", "status": "200"}
+    grew = value(after, "iku_http_requests_total", **counted) - value(
+        before, "iku_http_requests_total", **counted
+    )
+    assert grew == 1

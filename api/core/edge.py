@@ -69,7 +69,9 @@ class ClientAddress:
                 client = forwarded_client(
                     host, headers.getlist("x-forwarded-for"), self.settings.is_trusted_proxy
                 )
-                scope = dict(scope)
+                # In place, as uvicorn's own proxy-headers middleware does: the router records
+                # the matched route in this scope, and the request metrics outside read it
+                # there (on a copy, every request behind the proxy counted as <unmatched>).
                 scope["iku.peer"] = peer  # the proxy itself, for whoever must know
                 if client and client != host:
                     scope["client"] = (client, 0)
