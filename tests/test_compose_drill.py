@@ -6,8 +6,9 @@ addresses (the dev server for the Temporal cluster, Debian's PostgreSQL, the ses
 SeaweedFS and its bucket under a prefix of the drill's, the test's SMTP server without
 sign-in), a data folder per container and one folder for each named volume. Then the
 bureau starts a process through the API, the Kasubbag's task mail arrives, she opens its
-link and sends her documents through the TLS proxy, and the Kabag is mailed; every health
-check passes, both metrics endpoints count it, and every log line is JSON."""
+link and sends her documents through the TLS proxy; at step 8 the Kabag initials the draft
+on his page with the passphrase the signing-ca step gave him. Every health check passes,
+both metrics endpoints count it, and every log line is JSON."""
 
 from __future__ import annotations
 
@@ -26,15 +27,16 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
-from temporalio.client import Client
 
 from common.settings import EXAMPLE_DIRECTORY, Settings
+from common.temporal import connect
 from tests import samples
 from tests.compose import image_app, services
 from tests.conftest import MailBox
 from tests.metrics import parse, value
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server
-from tests.scenario import KABAG, KASUBAG
+from tests.scenario import KABAG, KASUBAG, Scenario
+from tests.signatures import passphrases_in
 from tests.support import eventually, free_port
 from tests.web import Web, token_of
 
@@ -65,11 +67,19 @@ class Drill:
         return self.strong.setdefault(placeholder, secrets.token_hex(24))
 
     def settings(self) -> Settings:
-        """What the test's browser needs to know: the directory and the link secret."""
+        """What the test's officials need to know: the directory, the link secret, the
+        signing folder (their first passphrases) and the document store."""
         return Settings(
-            data_dir=self.tmp / "browser",
+            data_dir=self.tmp / "officials",
             directory_file=self.etc / "directory.yaml",
             link_secret=SecretStr(self.secret("CHANGE-ME-link-secret")),
+            signing_dir=self.tmp / "volumes" / "signing-data",
+            document_store="s3",
+            s3_endpoint_url=self.s3.endpoint,
+            s3_bucket=self.s3.bucket,
+            s3_prefix=self.prefix,
+            s3_access_key_id=ACCESS_KEY,
+            s3_secret_access_key=SecretStr(SECRET_KEY),
         )
 
     def environment(self, service: str) -> dict[str, str]:
@@ -141,16 +151,16 @@ class Drill:
         return done.stdout + done.stderr
 
     def start(self, service: str, argv: list[str]) -> None:
-        log = (self.tmp / f"{service}.log").open("ab")
-        self.running.append(
-            subprocess.Popen(
-                self.command(service, argv),
-                env=self.environment(service),
-                cwd=self.app,
-                stdout=log,
-                stderr=log,
+        with (self.tmp / f"{service}.log").open("ab") as log:
+            self.running.append(
+                subprocess.Popen(
+                    self.command(service, argv),
+                    env=self.environment(service),
+                    cwd=self.app,
+                    stdout=log,
+                    stderr=log,
+                )
             )
-        )
 
     async def healthy(self, service: str, argv: list[str] | None = None) -> None:
         """The service's own health check, as Compose would run it, until it passes."""
@@ -212,7 +222,7 @@ def drill(
         )
 
 
-async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_first_task(
+async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_the_kabags_paraf(
     drill: Drill, mailbox: tuple[MailBox, int]
 ):
     # The one-shot steps, in Compose's order.
@@ -243,6 +253,12 @@ async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_fir
     await drill.healthy("web", [c.replace(":8000/", f":{drill.web_port}/") for c in check])
 
     # What the ministry's TLS proxy sends on: the public name, https, the client's address.
+    # Our data converter, as every part of the system connects.
+    client = await connect(
+        drill.settings().model_copy(
+            update={"temporal_address": drill.temporal, "temporal_namespace": "iku"}
+        )
+    )
     proxied = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"}
     bureau = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-bureau-api-token')}"}
     scraper = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-metrics-token')}"}
@@ -274,7 +290,20 @@ async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_fir
         }
         result = await official.submit(path, page, "submit", files=files)
         assert result.status == 200 and "Langkah 2 dari 16" in result.text, result.text
-        await official.link(workflow_id, KABAG, within=60)
+
+        # Steps 2 to 7 decided through Temporal; at 8 the Kabag initials the draft on his
+        # task page with the passphrase signing-ca gave him: the web layer signs with his
+        # key from the signing volume, the worker checks the paraf against the same CA.
+        process = Scenario.attach(client, drill.settings(), workflow_id)
+        await process.walk_to(8)
+        task = await process.task()
+        path = f"/t/{token_of(await official.link(workflow_id, KABAG, task.id, 60))}"
+        page = await official.open(path)
+        assert ("approve", "Setujui dan paraf") in page.buttons
+        first = passphrases_in(drill.settings().signing_dir)[KABAG]
+        result = await official.submit(path, page, "approve", passphrase=first)
+        assert result.status == 200 and "Langkah 9 dari 16" in result.text, result.text
+        await mailbox[0].wait_for(workflow_id, "task", count=9, within=60)
     async with httpx.AsyncClient(timeout=30) as http:
         web_metrics = parse((await http.get(f"{base}/metrics", headers=scraper)).text)
         worker_metrics = parse(
@@ -283,7 +312,7 @@ async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_fir
     assert value(web_metrics, "iku_http_requests_total", route="/api/processes", status="201") == 1
     # Counted by route behind the proxy too.
     route = {"route": "/t/{token}"}
-    assert value(web_metrics, "iku_http_requests_total", method="POST", status="200", **route) == 1
+    assert value(web_metrics, "iku_http_requests_total", method="POST", status="200", **route) == 2
     assert value(web_metrics_before, "iku_http_requests_total", status="400") == 1
     assert value(worker_metrics, "iku_decisions_total", step="1", outcome="submitted") == 1
     assert value(worker_metrics, "iku_processes_started_total", namespace="iku") == 1
@@ -295,7 +324,6 @@ async def test_a_deploy_from_the_compose_file_starts_a_process_and_mails_its_fir
         for line in lines:
             assert json.loads(line)["service"], line
 
-    client = await Client.connect(drill.temporal, namespace="iku")
     handle = client.get_workflow_handle(workflow_id)
     described = (await handle.describe()).raw_description.workflow_execution_info
     assert described.versioning_info.deployment_version.build_id == "v0.1.0"
