@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -316,6 +317,21 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
     assert value(web_metrics_before, "iku_http_requests_total", status="400") == 1
     assert value(worker_metrics, "iku_decisions_total", step="1", outcome="submitted") == 1
     assert value(worker_metrics, "iku_processes_started_total", namespace="iku") == 1
+
+    # The worker recorded each decision in the reporting database, as its own role.
+    url = make_url(drill.environment("worker")["IKU_REPORTING_DATABASE_URL"])
+    as_role = url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def recorded() -> None:
+        with psycopg.connect(as_role) as conn:
+            steps = conn.execute(
+                "SELECT DISTINCT e.step FROM step_events e JOIN processes p"
+                " ON p.id = e.process_id WHERE p.workflow_id = %s AND e.kind = 'decided'",
+                (workflow_id,),
+            ).fetchall()
+        assert {step for (step,) in steps} == set(range(1, 9)), steps
+
+    await eventually(recorded, within=30, interval=0.5)
 
     # Both log one JSON object a line, the SDK's records and the server's start among them.
     for service in ("worker", "web"):
