@@ -55,6 +55,17 @@ FUNGSIONAL_UMUM = ("p-009", "p-010")
 STAF_LAIN = "p-008"
 
 
+def without_email(person: str) -> Callable[[dict[str, Any]], None]:
+    """A ``write_directory`` change: ``person`` has no email (their mails reach nobody)."""
+
+    def change(data: dict[str, Any]) -> None:
+        for found in data["people"]:
+            if found["id"] == person:
+                found.pop("email")
+
+    return change
+
+
 def write_directory(
     folder: Path,
     *,

@@ -18,9 +18,9 @@ from prometheus_client.exposition import generate_latest
 
 from activities import archive, notify
 from api.core.observability import WebMetrics
-from common.settings import EXAMPLE_DIRECTORY, Settings
+from common.settings import Settings
 from tests.processes import worker_and_web
-from tests.scenario import KABAG, Scenario
+from tests.scenario import KABAG, Scenario, without_email, write_directory
 from tests.support import eventually, free_port
 from worker import GC_PAUSE
 from workflows import telemetry
@@ -168,13 +168,7 @@ class Prometheus:
 def settings(settings: Settings, tmp_path: Path) -> Settings:
     """The Kabag without an email; the web layer answering only its public name, as a
     deployment's does (Prometheus calls it by address)."""
-    data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
-    data.pop("acting", None)
-    for person in data["people"]:
-        if person["id"] == KABAG:
-            person.pop("email")
-    settings.directory_file = tmp_path / "directory-no-kabag-email.yaml"
-    settings.directory_file.write_text(yaml.safe_dump(data, allow_unicode=True))
+    settings.directory_file = write_directory(tmp_path, change=without_email(KABAG))
     settings.allowed_hosts = ["iku.kemnaker.go.id"]
     return settings
 

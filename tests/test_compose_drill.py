@@ -139,17 +139,23 @@ class Drill:
             argv = ["/bin/sh", "-c", argv[0].replace("$$", "$")]  # Compose keeps $$ for $
         else:
             argv = self.command(service, argv)
-        done = subprocess.run(
+        done = self.run(service, argv, timeout=180)
+        assert done.returncode == 0, f"{service}: {done.stdout}\n{done.stderr}"
+        return done.stdout + done.stderr
+
+    def run(
+        self, service: str, argv: list[str], timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        """``argv`` in the service's container, as it were."""
+        return subprocess.run(
             argv,
             env=self.environment(service),
             cwd=self.app,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=timeout,
             check=False,
         )
-        assert done.returncode == 0, f"{service}: {done.stdout}\n{done.stderr}"
-        return done.stdout + done.stderr
 
     def start(self, service: str, argv: list[str]) -> None:
         with (self.tmp / f"{service}.log").open("ab") as log:
@@ -170,16 +176,7 @@ class Drill:
 
         async def passes() -> None:
             assert all(p.poll() is None for p in self.running), "a service exited"
-            done = await asyncio.to_thread(
-                subprocess.run,
-                self.command(service, test[1:]),
-                env=self.environment(service),
-                cwd=self.app,
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
+            done = await asyncio.to_thread(self.run, service, self.command(service, test[1:]), 30)
             assert done.returncode == 0, done.stdout + done.stderr
 
         await eventually(passes, within=120, interval=1)

@@ -9,14 +9,20 @@ import re
 from datetime import timedelta
 
 import pytest
-import yaml
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from common.models import Action, HistoryEvent
-from common.settings import EXAMPLE_DIRECTORY
 from tests.metrics import metered_worker, names, scrape, value
-from tests.scenario import FUNGSIONAL_UMUM, KABAG, KARO, KASUBAG, Scenario
+from tests.scenario import (
+    FUNGSIONAL_UMUM,
+    KABAG,
+    KARO,
+    KASUBAG,
+    Scenario,
+    without_email,
+    write_directory,
+)
 from tests.support import eventually, sleep_until
 
 MINUTE = timedelta(minutes=1)
@@ -87,13 +93,7 @@ async def test_the_kabag_returns_is_refused_reminded_and_escalated_and_the_worke
 async def test_a_kabag_without_an_email_and_a_lost_document_show_as_mail_and_archive_failures(
     ts_env: WorkflowEnvironment, settings, tmp_path
 ):
-    data = yaml.safe_load(EXAMPLE_DIRECTORY.read_text())
-    data.pop("acting", None)
-    for person in data["people"]:
-        if person["id"] == KABAG:
-            person.pop("email")
-    settings.directory_file = tmp_path / "directory-no-kabag-email.yaml"
-    settings.directory_file.write_text(yaml.safe_dump(data, allow_unicode=True))
+    settings.directory_file = write_directory(tmp_path, change=without_email(KABAG))
 
     async with metered_worker(ts_env, settings) as url:
         p = await Scenario(ts_env.client, settings).start()
