@@ -63,6 +63,7 @@ class Drill:
         self.prefix = f"drill-{uuid.uuid4().hex[:8]}"
         self.running: list[subprocess.Popen[bytes]] = []
         self.web_port, self.metrics_port = free_port(), free_port()
+        self.signing = tmp / "volumes" / "signing-data"  # the named volume
 
     def secret(self, placeholder: str) -> str:
         return self.strong.setdefault(placeholder, secrets.token_hex(24))
@@ -74,7 +75,7 @@ class Drill:
             data_dir=self.tmp / "officials",
             directory_file=self.etc / "directory.yaml",
             link_secret=SecretStr(self.secret("CHANGE-ME-link-secret")),
-            signing_dir=self.tmp / "volumes" / "signing-data",
+            signing_dir=self.signing,
             document_store="s3",
             s3_endpoint_url=self.s3.endpoint,
             s3_bucket=self.s3.bucket,
@@ -101,22 +102,18 @@ class Drill:
         if service in ("worker", "web", "signing-ca"):
             # IKU_DATA_DIR is the image's, a container's own; the signing-data volume is one.
             env["IKU_DATA_DIR"] = str(self.tmp / service / "var-lib-iku")
-            env["IKU_SIGNING_DIR"] = str(self.tmp / "volumes" / "signing-data")
+            env["IKU_SIGNING_DIR"] = str(self.signing)
         if service in ("worker", "web"):
+            del env["IKU_SMTP_USERNAME"], env["IKU_SMTP_PASSWORD"]  # the test's takes any
             env |= {
                 "IKU_SMTP_HOST": "127.0.0.1",
                 "IKU_SMTP_PORT": str(self.smtp_port),
                 "IKU_SMTP_STARTTLS": "false",
-                # The test's SMTP server takes mail without signing in.
-                "IKU_SMTP_USERNAME": "",
-                "IKU_SMTP_PASSWORD": "",
                 "IKU_S3_ACCESS_KEY_ID": ACCESS_KEY,
                 "IKU_S3_SECRET_ACCESS_KEY": SECRET_KEY,
                 "IKU_S3_BUCKET": self.s3.bucket,
                 "IKU_S3_PREFIX": self.prefix,
             }
-            for name in ("IKU_SMTP_USERNAME", "IKU_SMTP_PASSWORD"):
-                del env[name]
         if "IKU_TRUSTED_PROXIES" in env:
             env["IKU_TRUSTED_PROXIES"] = "127.0.0.1"  # the TLS proxy, as the web layer sees it
         if "IKU_WORKER_METRICS_BIND" in env:
@@ -298,7 +295,7 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
         path = f"/t/{token_of(await official.link(workflow_id, KABAG, task.id, 60))}"
         page = await official.open(path)
         assert ("approve", "Setujui dan paraf") in page.buttons
-        first = passphrases_in(drill.settings().signing_dir)[KABAG]
+        first = passphrases_in(drill.signing)[KABAG]
         result = await official.submit(path, page, "approve", passphrase=first)
         assert result.status == 200 and "Langkah 9 dari 16" in result.text, result.text
         await mailbox[0].wait_for(workflow_id, "task", count=9, within=60)
