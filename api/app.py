@@ -69,9 +69,8 @@ log = logging.getLogger("api")
 
 def create_app(settings: Settings | None = None, *, own_logging: bool = False) -> FastAPI:
     """The app; with ``own_logging`` (the served app, not a test's) it sets the process's
-    logging up (IKU_LOG_FORMAT) as it is made and again as it starts: uvicorn sets up its
-    own before it imports the app, and its first lines ("Started server process") come
-    after, in our format too."""
+    logging up (IKU_LOG_FORMAT) as it is made: uvicorn sets up its own before it imports
+    the app, and its first lines ("Started server process") come after, in our format."""
     settings = settings or get_settings()
     if own_logging:
         configure_logging(settings, "web")
@@ -79,8 +78,6 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if own_logging:
-            configure_logging(settings, "web")
         redact_request_logs()  # again: a server may set its handlers up after import
         yield
         await app.state.temporal.close()

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from pydantic import ValidationError
 from temporalio.api.enums.v1 import TaskQueueType
@@ -32,6 +33,8 @@ from common.settings import Settings, get_settings
 from common.temporal import TemporalConfigError, TemporalConnectError, connect
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+
+T = TypeVar("T")
 
 Subparsers = argparse._SubParsersAction  # argparse exposes no public name for it
 
@@ -87,19 +90,15 @@ def add_register_search_attributes(subparsers: Subparsers) -> None:
 
 
 async def _register(client: Client, wait: float) -> int:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            added = await register_search_attributes(client)
-            break
-        except RPCError as err:
-            # A namespace just created reaches the server's frontends some seconds later
-            # ("Namespace iku is not found"), sooner than Compose's restarts would wait.
-            if err.status is RPCStatusCode.NOT_FOUND and time.monotonic() < deadline:
-                await asyncio.sleep(1)
-                continue
-            print(f"iku: the search attributes could not be added: {err}", file=sys.stderr)
-            return EXIT_FAILED
+    try:
+        # A namespace just created reaches the server's frontends some seconds later
+        # ("Namespace iku is not found"), sooner than Compose's restarts would wait.
+        added = await until_known(
+            lambda: register_search_attributes(client), (RPCStatusCode.NOT_FOUND,), wait, 1.0
+        )
+    except RPCError as err:
+        print(f"iku: the search attributes could not be added: {err}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"added: {', '.join(added)}" if added else "all search attributes already present")
     return EXIT_OK
 
@@ -150,16 +149,28 @@ async def set_current_version(client: Client, name: str, build: str, wait: float
     request = SetWorkerDeploymentCurrentVersionRequest(
         namespace=client.namespace, deployment_name=name, build_id=build, identity="iku"
     )
+    unknown = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
+    await until_known(
+        lambda: client.workflow_service.set_worker_deployment_current_version(request),
+        unknown,
+        wait,
+        0.5,
+    )
+
+
+async def until_known(
+    call: Callable[[], Awaitable[T]], unknown: tuple[RPCStatusCode, ...], wait: float, every: float
+) -> T:
+    """``call``, made again every ``every`` seconds for up to ``wait`` seconds while the
+    server answers that it does not know yet what is asked about (``unknown``)."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            await client.workflow_service.set_worker_deployment_current_version(request)
-            return
+            return await call()
         except RPCError as err:
-            unknown = (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
             if err.status not in unknown or time.monotonic() >= deadline:
                 raise
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(every)
 
 
 # --- iku check-worker ----------------------------------------------------------------------

@@ -115,14 +115,18 @@ class Drill:
                 "IKU_S3_BUCKET": self.s3.bucket,
                 "IKU_S3_PREFIX": self.prefix,
             }
+        if "PGHOST" in env:  # Debian's server, as its superuser (not "temporal")
+            host, port, user = self.postgresql.host, self.postgresql.port, self.postgresql.username
+            env |= {"PGHOST": str(host), "PGPORT": str(port), "PGUSER": str(user)}
         if "IKU_TRUSTED_PROXIES" in env:
             env["IKU_TRUSTED_PROXIES"] = "127.0.0.1"  # the TLS proxy, as the web layer sees it
         if "IKU_WORKER_METRICS_BIND" in env:
             env["IKU_WORKER_METRICS_BIND"] = f"127.0.0.1:{self.metrics_port}"
         return env
 
-    def command(self, service: str, argv: list[str] | None = None) -> list[str]:
-        argv = list(argv or services()[service]["command"])
+    @staticmethod
+    def command(argv: list[str]) -> list[str]:
+        """``argv`` with the image's programs found in this environment."""
         if argv[0] == "python":
             return [sys.executable, *argv[1:]]
         if argv[0] in ("iku", "uvicorn"):
@@ -136,7 +140,7 @@ class Drill:
         if entrypoint == ["/bin/sh", "-c"]:
             argv = ["/bin/sh", "-c", argv[0].replace("$$", "$")]  # Compose keeps $$ for $
         else:
-            argv = self.command(service, argv)
+            argv = self.command(argv)
         done = self.run(service, argv, timeout=180)
         assert done.returncode == 0, f"{service}: {done.stdout}\n{done.stderr}"
         return done.stdout + done.stderr
@@ -155,11 +159,11 @@ class Drill:
             check=False,
         )
 
-    def start(self, service: str, argv: list[str]) -> None:
+    def start(self, service: str, argv: list[str] | None = None) -> None:
         with (self.tmp / f"{service}.log").open("ab") as log:
             self.running.append(
                 subprocess.Popen(
-                    self.command(service, argv),
+                    self.command(argv or services()[service]["command"]),
                     env=self.environment(service),
                     cwd=self.app,
                     stdout=log,
@@ -174,7 +178,7 @@ class Drill:
 
         async def passes() -> None:
             assert all(p.poll() is None for p in self.running), "a service exited"
-            done = await asyncio.to_thread(self.run, service, self.command(service, test[1:]), 30)
+            done = await asyncio.to_thread(self.run, service, self.command(test[1:]), 30)
             assert done.returncode == 0, done.stdout + done.stderr
 
         await eventually(passes, within=120, interval=1)
@@ -224,20 +228,12 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
     # The one-shot steps, in Compose's order.
     drill.one_shot("temporal-namespace")
     drill.one_shot("search-attributes")
-    reporting = drill.environment("reporting-database")
-    server = drill.postgresql
-    reporting |= {"PGHOST": str(server.host), "PGPORT": str(server.port)}
-    reporting["PGUSER"] = str(server.username)  # Debian's server's superuser, not "temporal"
-    script = services()["reporting-database"]["command"][0].replace("$$", "$")
-    done = await asyncio.to_thread(
-        subprocess.run, ["/bin/sh", "-c", script], env=reporting, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
+    drill.one_shot("reporting-database")
     drill.one_shot("reporting-migrations")
     assert "issued a signing certificate" in drill.one_shot("signing-ca")
 
     # The worker, healthy, made the current version; then the web layer, healthy.
-    drill.start("worker", services()["worker"]["command"])
+    drill.start("worker")
     await drill.healthy("worker")
     drill.one_shot("worker-version")
     web = services()["web"]["command"]
@@ -248,13 +244,13 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
     check = services()["web"]["healthcheck"]["test"]
     await drill.healthy("web", [c.replace(":8000/", f":{drill.web_port}/") for c in check])
 
-    # What the ministry's TLS proxy sends on: the public name, https, the client's address.
     # Our data converter, as every part of the system connects.
     client = await connect(
         drill.settings().model_copy(
             update={"temporal_address": drill.temporal, "temporal_namespace": "iku"}
         )
     )
+    # What the ministry's TLS proxy sends on: the public name, https, the client's address.
     proxied = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"}
     bureau = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-bureau-api-token')}"}
     scraper = {"Authorization": f"Bearer {drill.secret('CHANGE-ME-metrics-token')}"}
