@@ -1,7 +1,8 @@
 """Pointing the worker, the web layer and the iku command at a cluster elsewhere: the client
 options come from the IKU_TEMPORAL_* settings, a wrong setting stops the start with a clear
-message, and mutual TLS works end to end through a real TLS endpoint (a TLS-terminating
-relay in front of the dev server; the dev server itself speaks plain gRPC only)."""
+message, and both ways of proving who we are work end to end through a real TLS endpoint
+(a TLS-terminating relay in front of the dev server, which itself speaks plain gRPC only):
+mutual TLS, and Temporal Cloud's API key, which the relay checks on every call."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import hpack
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -34,7 +37,12 @@ from common.temporal import (
     connect_options,
     describe_target,
 )
+from tests.conftest import MailBox
+from tests.persistent import Persistent
+from tests.processes import WebProcess, WorkerProcess, polled, workers
+from tests.scenario import KABAG
 from tests.support import free_port
+from tests.web import Web
 from worker import deployment_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,33 +124,166 @@ def make_pki(folder: Path) -> Pki:
     )
 
 
+Pump = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(ConnectionError, ssl.SSLError):
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    writer.close()
+
+
 @contextlib.asynccontextmanager
-async def tls_relay(target: str, pki: Pki) -> AsyncIterator[str]:
-    """A TLS endpoint (HTTP/2 by ALPN, client certificates required, signed by the CA) that
-    relays each connection to the plain ``target``; yields its address."""
+async def tls_endpoint(pki: Pki, serve: Pump, *, client_certs: bool) -> AsyncIterator[str]:
+    """A TLS endpoint (HTTP/2 by ALPN; with ``client_certs``, client certificates signed by
+    the CA required) that hands each connection to ``serve``; yields its address."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki.ca))
     context.load_cert_chain(pki.server_cert, pki.server_key)
-    context.verify_mode = ssl.CERT_REQUIRED
+    context.verify_mode = ssl.CERT_REQUIRED if client_certs else ssl.CERT_NONE
     context.set_alpn_protocols(["h2"])
-    host, _, port = target.rpartition(":")
-
-    async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, ssl.SSLError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection(host, int(port))
-        await asyncio.gather(pump(client_r, server_w), pump(server_r, client_w))
-
-    server = await asyncio.start_server(relay, "127.0.0.1", free_port(), ssl=context)
+    server = await asyncio.start_server(serve, "127.0.0.1", free_port(), ssl=context)
     address = server.sockets[0].getsockname()
     try:
         yield f"{address[0]}:{address[1]}"
     finally:
         server.close()
+
+
+@contextlib.asynccontextmanager
+async def tls_relay(target: str, pki: Pki) -> AsyncIterator[str]:
+    """A TLS endpoint asking for client certificates that relays each connection to the
+    plain ``target``; yields its address."""
+    host, _, port = target.rpartition(":")
+
+    async def relay(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(pump(client_r, server_w), pump(server_r, client_w))
+
+    async with tls_endpoint(pki, relay, client_certs=True) as address:
+        yield address
+
+
+# HTTP/2 as far as a gate needs it (RFC 9113, sections 4 and 6).
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+HEADERS, SETTINGS, PING, CONTINUATION = 0x1, 0x4, 0x6, 0x9
+ACK = END_STREAM = 0x1
+END_HEADERS, PADDED, PRIORITY = 0x4, 0x8, 0x20
+
+
+def h2_frame(kind: int, flags: int, stream: int, payload: bytes = b"") -> bytes:
+    return len(payload).to_bytes(3) + bytes([kind, flags]) + stream.to_bytes(4) + payload
+
+
+@dataclass
+class Frame:
+    raw: bytes
+    kind: int
+    flags: int
+    stream: int
+    headers: dict[str, str] | None = None  # a call's headers, on the frame that ends them
+
+
+class Frames:
+    """A client's frames, one at a time, each call's headers decoded (HPACK's table spans
+    the connection, so one decoder reads every header block in order)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader, self.decoder, self.block = reader, hpack.Decoder(), b""
+
+    async def next(self) -> Frame:
+        head = await self.reader.readexactly(9)
+        payload = await self.reader.readexactly(int.from_bytes(head[:3]))
+        kind, flags = head[3], head[4]
+        frame = Frame(head + payload, kind, flags, int.from_bytes(head[5:]) & 0x7FFFFFFF)
+        if kind == HEADERS:
+            padding = payload[0] if flags & PADDED else 0
+            start = (1 if flags & PADDED else 0) + (5 if flags & PRIORITY else 0)
+            self.block = payload[start : len(payload) - padding]
+        elif kind == CONTINUATION:
+            self.block += payload
+        if kind in (HEADERS, CONTINUATION) and flags & END_HEADERS:
+            frame.headers = dict(self.decoder.decode(self.block))
+        return frame
+
+
+@dataclass
+class ApiKeyGate:
+    """What Temporal Cloud does with an API key, in front of the plain ``target``: every
+    gRPC call must carry ``authorization: Bearer <key>``. A connection is held until its
+    first call's headers are read: with the key it is relayed (and a later call without it
+    ends it); without, every call on it is answered UNAUTHENTICATED and nothing reaches
+    the server."""
+
+    target: str
+    key: str
+    calls: list[tuple[str, bool]] = field(default_factory=list)  # (method, key right)
+
+    def allowed(self, headers: dict[str, str]) -> bool:
+        right = headers.get("authorization") == f"Bearer {self.key}"
+        self.calls.append((headers.get(":path", ""), right))
+        return right
+
+    def methods(self) -> set[str]:
+        return {path.rpartition("/")[2] for path, _ in self.calls}
+
+    async def __call__(
+        self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter
+    ) -> None:
+        frames = Frames(client_r)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            preface = await client_r.readexactly(len(PREFACE))
+            held = [await frames.next()]
+            while held[-1].headers is None:
+                held.append(await frames.next())
+            if not self.allowed(held[-1].headers):
+                await self._refuse(held, frames, client_w)
+                return
+            host, _, port = self.target.rpartition(":")
+            server_r, server_w = await asyncio.open_connection(host, int(port))
+            server_w.writelines([preface, *(frame.raw for frame in held)])
+            await asyncio.gather(self._checked(frames, server_w), pump(server_r, client_w))
+        client_w.close()
+
+    async def _checked(self, frames: Frames, server_w: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, ssl.SSLError):
+            while True:
+                frame = await frames.next()
+                if frame.headers is not None and not self.allowed(frame.headers):
+                    break
+                server_w.write(frame.raw)
+                await server_w.drain()
+        server_w.close()
+
+    async def _refuse(
+        self, held: list[Frame], frames: Frames, client_w: asyncio.StreamWriter
+    ) -> None:
+        encoder = hpack.Encoder()
+        client_w.write(h2_frame(SETTINGS, 0, 0))
+        pending = list(held)
+        while True:
+            for frame in pending:
+                if frame.kind == SETTINGS and not frame.flags & ACK:
+                    client_w.write(h2_frame(SETTINGS, ACK, 0))
+                elif frame.kind == PING and not frame.flags & ACK:
+                    client_w.write(h2_frame(PING, ACK, 0, frame.raw[9:]))
+                elif frame.headers is not None:
+                    if frame is not held[-1]:
+                        self.allowed(frame.headers)
+                    trailers = encoder.encode(
+                        [
+                            (":status", "200"),
+                            ("content-type", "application/grpc"),
+                            ("grpc-status", "16"),  # UNAUTHENTICATED
+                            ("grpc-message", "Request unauthorized."),
+                        ]
+                    )
+                    client_w.write(
+                        h2_frame(HEADERS, END_HEADERS | END_STREAM, frame.stream, trailers)
+                    )
+            await client_w.drain()
+            pending = [await frames.next()]
 
 
 # --- the client options -----------------------------------------------------------------
@@ -308,3 +449,88 @@ async def test_mutual_tls_through_a_real_tls_endpoint_and_refusals_without_the_c
         wrong_ca = settings.model_copy(update={"temporal_tls_server_ca": other.ca})
         with pytest.raises(TemporalConnectError, match=r"\(TLS, client certificate\)"):
             await asyncio.wait_for(connect(wrong_ca, connect_timeout=dt.timedelta(seconds=5)), 30)
+
+
+@pytest.mark.devserver
+@pytest.mark.timeout(300)
+async def test_an_api_key_goes_with_every_call_of_the_worker_the_web_layer_and_iku(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    mail: MailBox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """As on Temporal Cloud: the worker and the web layer, each a process of its own, reach
+    the cluster only with the API key. The Kabag approves on his task page; the web layer's
+    Update, the worker's polls and the mail's activity all carried the key, and so does
+    ``iku``. With another key the worker stops at start, saying why, without the key."""
+    pki = make_pki(tmp_path / "pki")
+    target = dev_env.client.service_client.config.target_host
+    gate = ApiKeyGate(target, key=f"iku-test-{os.urandom(12).hex()}")
+    async with tls_endpoint(pki, gate, client_certs=False) as address:
+        port = free_port()
+        ours = settings.model_copy(
+            update={
+                "public_base_url": f"http://127.0.0.1:{port}",
+                "temporal_tls_server_ca": pki.ca,
+                "temporal_tls_server_name": SERVER_NAME,
+            }
+        )
+        # Secrets reach the children as in production: in the environment they inherit.
+        monkeypatch.setenv("IKU_TEMPORAL_API_KEY", gate.key)
+        log = tmp_path / "parts.log"
+        with workers() as parts:
+            parts.append(WorkerProcess(ours, address, log).start())
+            web = WebProcess(ours, address, log, port).start()
+            parts.append(web)
+            await polled(dev_env.client, ours.task_queue)
+            await web.ready()
+            # The test itself goes straight to the dev server: what passes the gate is theirs.
+            process = Persistent(dev_env.client, ours)
+            await process.start()
+            await process.walk_to(2)
+            async with httpx.AsyncClient(timeout=60) as http:
+                await Web(http, ours, mail).act(process.id, KABAG, "approve", note="Setuju.")
+            await process.until(lambda status: status.step == 3)
+
+        cluster = {
+            "IKU_TEMPORAL_ADDRESS": address,
+            "IKU_TEMPORAL_TLS_SERVER_CA": str(pki.ca),
+            "IKU_TEMPORAL_TLS_SERVER_NAME": SERVER_NAME,
+        }
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [str(Path(sys.executable).parent / "iku"), "register-search-attributes"],
+            env={**os.environ, **cluster},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "already present" in done.stdout
+
+        assert gate.calls and all(right for _, right in gate.calls), gate.calls
+        # The worker polled and reported the step's mail sent; the web layer sent the
+        # Kabag's decision; iku asked which search attributes there are.
+        assert {
+            "PollWorkflowTaskQueue",
+            "RespondActivityTaskCompleted",
+            "UpdateWorkflowExecution",
+            "ListSearchAttributes",
+        } <= gate.methods()
+
+        refused = await asyncio.to_thread(
+            start_worker,
+            {
+                **cluster,
+                "IKU_TEMPORAL_API_KEY": "a-key-that-is-not-ours",
+                "IKU_DATA_DIR": str(tmp_path / "refused"),
+            },
+        )
+    assert refused.returncode == 1, refused.stderr
+    assert f"cannot connect to Temporal at {address}" in refused.stderr
+    assert "(TLS, API key)" in refused.stderr
+    assert "a-key-that-is-not-ours" not in refused.stderr + refused.stdout
+    assert gate.key not in log.read_text()
+    assert not gate.calls[-1][1]  # the gate saw the wrong key, and let nothing through
