@@ -98,7 +98,18 @@ async def connect(settings: Settings, **options: object) -> Client:
     except Exception as err:  # the SDK raises RuntimeError or RPCError; both mean the same
         raise TemporalConnectError(
             f"cannot connect to Temporal at {describe_target(settings)}: {err}"
+            f"{_refusal_hint(settings, str(err))}"
         ) from err
+
+
+def _refusal_hint(settings: Settings, error: str) -> str:
+    """What to check when the cluster answered but would not have us (the SDK's message
+    names only the gRPC status)."""
+    if "Unauthenticated" not in error:
+        return ""
+    if settings.temporal_api_key is not None:
+        return "; the cluster refused the API key: check IKU_TEMPORAL_API_KEY"
+    return "; the cluster wants credentials: set IKU_TEMPORAL_API_KEY or a client certificate"
 
 
 def worker_runtime(settings: Settings, metrics_bind: str | None = None) -> Runtime:

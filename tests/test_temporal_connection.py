@@ -531,6 +531,27 @@ async def test_an_api_key_goes_with_every_call_of_the_worker_the_web_layer_and_i
     assert refused.returncode == 1, refused.stderr
     assert f"cannot connect to Temporal at {address}" in refused.stderr
     assert "(TLS, API key)" in refused.stderr
+    assert "the cluster refused the API key: check IKU_TEMPORAL_API_KEY" in refused.stderr
     assert "a-key-that-is-not-ours" not in refused.stderr + refused.stdout
     assert gate.key not in log.read_text()
     assert not gate.calls[-1][1]  # the gate saw the wrong key, and let nothing through
+
+
+async def test_a_cluster_that_refuses_us_is_told_apart_with_a_key_and_without(tmp_path: Path):
+    """UNAUTHENTICATED at connect says which setting to look at (the gate refuses every
+    call here, so nothing behind it is reached)."""
+    pki = make_pki(tmp_path / "pki")
+    gate = ApiKeyGate(f"127.0.0.1:{free_port()}", key="ours")
+    async with tls_endpoint(pki, gate, client_certs=False) as address:
+        settings = Settings(
+            temporal_address=address,
+            temporal_tls_server_ca=pki.ca,
+            temporal_tls_server_name=SERVER_NAME,
+        )
+        with pytest.raises(TemporalConnectError, match="wants credentials: set IKU_TEMPORAL_API_"):
+            await connect(settings)
+        another = settings.model_copy(update={"temporal_api_key": SecretStr("not-ours")})
+        with pytest.raises(TemporalConnectError, match="refused the API key") as refused:
+            await connect(another)
+    assert "not-ours" not in str(refused.value)
+    assert [right for _, right in gate.calls] == [False, False]
