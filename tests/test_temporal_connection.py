@@ -365,9 +365,20 @@ def test_worker_versioning_is_off_unless_a_deployment_is_named():
 
 
 def start_worker(env: dict[str, str], within: float = 60) -> subprocess.CompletedProcess[str]:
+    return _run([sys.executable, "worker.py"], env, within)
+
+
+def register_search_attributes(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _run([str(Path(sys.executable).parent / "iku"), "register-search-attributes"], env)
+
+
+def _run(
+    argv: list[str], env: dict[str, str], within: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``argv`` with ``env`` as its only IKU_* settings."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
     return subprocess.run(
-        [sys.executable, "worker.py"],
+        argv,
         cwd=ROOT,
         env={**environ, **env},
         capture_output=True,
@@ -418,23 +429,15 @@ async def test_mutual_tls_through_a_real_tls_endpoint_and_refusals_without_the_c
         assert listed == []
 
         # The iku command goes the same way (a separate process, the same settings).
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
-        environ.update(
-            IKU_TEMPORAL_ADDRESS=address,
-            IKU_TEMPORAL_TLS_CLIENT_CERT=str(pki.client_cert),
-            IKU_TEMPORAL_TLS_CLIENT_KEY=str(pki.client_key),
-            IKU_TEMPORAL_TLS_SERVER_CA=str(pki.ca),
-            IKU_TEMPORAL_TLS_SERVER_NAME=SERVER_NAME,
-        )
-        iku = Path(sys.executable).parent / "iku"
         done = await asyncio.to_thread(
-            subprocess.run,
-            [str(iku), "register-search-attributes"],
-            env=environ,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+            register_search_attributes,
+            {
+                "IKU_TEMPORAL_ADDRESS": address,
+                "IKU_TEMPORAL_TLS_CLIENT_CERT": str(pki.client_cert),
+                "IKU_TEMPORAL_TLS_CLIENT_KEY": str(pki.client_key),
+                "IKU_TEMPORAL_TLS_SERVER_CA": str(pki.ca),
+                "IKU_TEMPORAL_TLS_SERVER_NAME": SERVER_NAME,
+            },
         )
         assert done.returncode == 0, done.stderr
         assert "already present" in done.stdout
@@ -495,18 +498,11 @@ async def test_an_api_key_goes_with_every_call_of_the_worker_the_web_layer_and_i
 
         cluster = {
             "IKU_TEMPORAL_ADDRESS": address,
+            "IKU_TEMPORAL_API_KEY": gate.key,
             "IKU_TEMPORAL_TLS_SERVER_CA": str(pki.ca),
             "IKU_TEMPORAL_TLS_SERVER_NAME": SERVER_NAME,
         }
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [str(Path(sys.executable).parent / "iku"), "register-search-attributes"],
-            env={**os.environ, **cluster},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = await asyncio.to_thread(register_search_attributes, cluster)
         assert done.returncode == 0, done.stderr
         assert "already present" in done.stdout
 
