@@ -41,7 +41,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 iku \
     && useradd --system --uid 10001 --gid iku --home-dir /app --no-create-home iku \
-    && mkdir -p /var/lib/iku/signing /var/lib/iku/signed-out \
+    && mkdir -p /var/lib/iku/signing /var/lib/iku/ca-private /var/lib/iku/signed-out \
     && chown -R iku:iku /var/lib/iku
 COPY --from=build --chown=iku:iku /app /app
 WORKDIR /app

@@ -194,7 +194,10 @@ The deployment's certificate authority (CA) for electronic signatures (TTE).
 Everything lives in IKU_SIGNING_DIR (default <IKU_DATA_DIR>/signing): ca/ca.pem (the CA
 certificate), ca/crl.pem (the CRL), keys/<person>.p12 (each key, encrypted with the
 person's passphrase). Generated passphrases go to <IKU_SIGNING_DIR>/initial-passphrases,
-readable by the operator only, to be handed to each person.
+readable by the operator only, to be handed to each person. With IKU_CA_PRIVATE_DIR set,
+the CA's key, its passphrase and initial-passphrases live there instead (moved there
+from IKU_SIGNING_DIR if an earlier release left them), away from the folder the web
+layer and the worker share.
 """
 
 
@@ -207,22 +210,38 @@ def add_ca(subparsers: Subparsers) -> None:
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create the CA and its CRL")
-    init.set_defaults(handler=run_ca_init)
+    init.set_defaults(handler=_ca_refusals(run_ca_init))
     issue = actions.add_parser("issue", help="issue signing certificates to the directory")
     issue.add_argument(
         "--directory", type=Path, help="the directory file (default: IKU_DIRECTORY_FILE)"
     )
     issue.add_argument("--person", help="issue (renew) only this person's certificate")
-    issue.set_defaults(handler=run_ca_issue)
+    issue.set_defaults(handler=_ca_refusals(run_ca_issue))
     revoke = actions.add_parser("revoke", help="revoke a person's certificate")
     revoke.add_argument("person", metavar="ID")
-    revoke.set_defaults(handler=run_ca_revoke)
+    revoke.set_defaults(handler=_ca_refusals(run_ca_revoke))
+
+
+def _ca_refusals(
+    handler: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """The CA's refusals (its key not found, none yet) in one line, not a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        from signing.ca import CaError
+
+        try:
+            return handler(args)
+        except CaError as err:
+            raise Refused(str(err)) from err
+
+    return run
 
 
 def run_ca_init(args: argparse.Namespace) -> int:
-    from signing.ca import CertificateAuthority
+    from signing.ca import certificate_authority
 
-    ca = CertificateAuthority(_settings().signing_dir)
+    ca = certificate_authority(_settings())
     if ca.init():
         print(f"created the CA in {ca.root}: {ca.cert_path}, CRL {ca.crl_path}")
     else:
@@ -232,14 +251,14 @@ def run_ca_init(args: argparse.Namespace) -> int:
 
 def run_ca_issue(args: argparse.Namespace) -> int:
     from common.directory import DirectoryError, load_directory
-    from signing.ca import CertificateAuthority
+    from signing.ca import certificate_authority
 
     settings = _settings()
     try:
         directory = load_directory(args.directory or settings.directory_file)
     except DirectoryError as err:
         raise Refused(str(err)) from err
-    ca = CertificateAuthority(settings.signing_dir)
+    ca = certificate_authority(settings)
     if args.person:
         person = directory.person(args.person)
         if person is None:
@@ -263,9 +282,9 @@ def run_ca_issue(args: argparse.Namespace) -> int:
 
 
 def run_ca_revoke(args: argparse.Namespace) -> int:
-    from signing.ca import CertificateAuthority
+    from signing.ca import certificate_authority
 
-    ca = CertificateAuthority(_settings().signing_dir)
+    ca = certificate_authority(_settings())
     if not ca.exists():
         raise Refused(f"no CA in {ca.root} (run: iku ca init)")
     count = ca.revoke(args.person)

@@ -271,6 +271,10 @@ class Settings(BaseSettings):
     archive_dir: Path = Path()
     mail_dir: Path = Path()
     signing_dir: Path = Path()
+    # The CA's key, its passphrase and the officials' first passphrases, apart from the
+    # signing folder every web replica and worker reads (only `iku ca` needs them). None:
+    # beside the rest, in signing_dir, as the local run keeps them.
+    ca_private_dir: Path | None = None
 
     @field_validator("worker_metrics_bind")
     @classmethod

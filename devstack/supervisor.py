@@ -277,9 +277,9 @@ def _ensure_signing_keys(settings: Settings) -> None:
     go to <signing_dir>/initial-passphrases (the banner says where). The CRL is published
     again on every start, so it never runs out of date while the local run is used."""
     from common.directory import DirectoryError, load_directory
-    from signing.ca import CertificateAuthority
+    from signing.ca import certificate_authority
 
-    ca = CertificateAuthority(settings.signing_dir)
+    ca = certificate_authority(settings)
     try:
         people = list(load_directory(settings.directory_file).people)
     except DirectoryError:

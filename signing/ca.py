@@ -12,6 +12,10 @@ Layout under ``signing_dir`` (by default ``<IKU_DATA_DIR>/signing``)::
                            their passphrase (AES-256, PBKDF2)
     initial-passphrases    person -> first passphrase, for the operator to hand out (0600)
 
+With a private folder (``IKU_CA_PRIVATE_DIR``), ``ca-key.pem``, ``ca-passphrase`` and
+``initial-passphrases`` live there instead, so that the folder the web layer and the worker
+share holds nothing that issues a certificate or unlocks a key.
+
 Certificates carry the person's name (CN), NIP (serialNumber) and directory id (UID): the
 id is how a signature is tied to the record without a name ever entering workflow history.
 """
@@ -32,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from common.directory import Person
+from common.settings import Settings
 
 CA_NAME = "IKU Kemnaker Certificate Authority"
 ORGANISATION = "Kementerian Ketenagakerjaan"
@@ -86,29 +91,69 @@ def write_private(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-class CertificateAuthority:
-    """The CA kept in ``root`` (see the module's docstring for the files)."""
+def certificate_authority(settings: Settings) -> CertificateAuthority:
+    """The CA as ``iku ca`` and the local run keep it: its private files where the settings
+    put them (validating and signing need only ``CertificateAuthority(signing_dir)``)."""
+    ca = CertificateAuthority(settings.signing_dir, settings.ca_private_dir)
+    ca.take_private_files_apart()
+    return ca
 
-    def __init__(self, root: Path) -> None:
+
+class CertificateAuthority:
+    """The CA kept in ``root``, its private files in ``private`` or else in ``root`` too
+    (see the module's docstring for the files)."""
+
+    def __init__(self, root: Path, private: Path | None = None) -> None:
         self.root = Path(root)
         self.ca_dir = self.root / "ca"
         self.keys_dir = self.root / "keys"
         self.cert_path = self.ca_dir / "ca.pem"
-        self.key_path = self.ca_dir / "ca-key.pem"
-        self.passphrase_path = self.ca_dir / "ca-passphrase"
         self.crl_path = self.ca_dir / "crl.pem"
         self.issued_path = self.ca_dir / "issued.json"
-        self.initial_passphrases_path = self.root / "initial-passphrases"
+        self.private_dir = Path(private) if private is not None else None
+        self._shared_private = (
+            self.ca_dir / "ca-key.pem",
+            self.ca_dir / "ca-passphrase",
+            self.root / "initial-passphrases",
+        )
+        self.key_path, self.passphrase_path, self.initial_passphrases_path = (
+            self._shared_private
+            if self.private_dir is None
+            else tuple(self.private_dir / path.name for path in self._shared_private)
+        )
 
     # --- the CA itself -----------------------------------------------------------------
 
     def exists(self) -> bool:
         return self.cert_path.exists() and self.key_path.exists()
 
+    def take_private_files_apart(self) -> list[Path]:
+        """Private files that an earlier release kept in the shared folder, moved to the
+        private folder (those already there are kept); the files moved."""
+        if self.private_dir is None:
+            return []
+        moved = []
+        for old in self._shared_private:
+            new = self.private_dir / old.name
+            if old.exists():
+                if not new.exists():
+                    write_private(new, old.read_bytes())
+                old.unlink()
+                moved.append(new)
+        return moved
+
     def init(self, name: str = CA_NAME) -> bool:
-        """Create the CA and an empty CRL; False when it already exists (kept as it is)."""
+        """Create the CA and an empty CRL; False when it already exists (kept as it is).
+        A CA certificate whose key is not found is refused: a new CA would leave every
+        certificate issued, and every signature made, untrusted."""
         if self.exists():
             return False
+        if self.cert_path.exists():
+            raise CaError(
+                f"the CA certificate is in {self.ca_dir} but its key is not at "
+                f"{self.key_path}: point IKU_CA_PRIVATE_DIR at the folder that holds "
+                "ca-key.pem (a new CA would leave every signature untrusted)"
+            )
         key = rsa.generate_private_key(public_exponent=65537, key_size=_KEY_BITS)
         subject = x509.Name(
             [
@@ -154,6 +199,7 @@ class CertificateAuthority:
                 serialization.BestAvailableEncryption(passphrase.encode()),
             ),
         )
+        self.ca_dir.mkdir(parents=True, exist_ok=True)
         self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         self._save_issued([])
         self.publish_crl()
@@ -166,7 +212,7 @@ class CertificateAuthority:
 
     def _key(self) -> rsa.RSAPrivateKey:
         if not self.exists():
-            raise CaError(f"no certificate authority in {self.root} (run: iku ca init)")
+            raise CaError(f"no CA key at {self.key_path} (run: iku ca init)")
         passphrase = os.environ.get("IKU_CA_PASSPHRASE")
         secret = passphrase.encode() if passphrase else self.passphrase_path.read_bytes().strip()
         key = serialization.load_pem_private_key(self.key_path.read_bytes(), secret)

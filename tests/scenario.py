@@ -261,7 +261,7 @@ class Scenario:
             assert drafts, "no draft to sign"
             with self.store.open(drafts[-1].ref) as handle:
                 base = handle.read()
-        signer = _signer(self.settings.signing_dir, person)
+        signer = _signer(self.settings, person)
         who = self._signatory(person, task)
         if task.step == sop.SIGNATURE_STEP:
             code = verification_code(self.settings, self.id)
@@ -345,13 +345,14 @@ class Scenario:
 _SIGNERS: dict[tuple[str, bytes], Signer] = {}
 
 
-def _signer(signing_dir: Path, person: str) -> Signer:
+def _signer(settings: Settings, person: str) -> Signer:
+    signing_dir = settings.signing_dir
     key = CertificateAuthority(signing_dir).key_path_of(person)
     assert key.exists(), f"{person} has no signing key in {signing_dir}"
     data = key.read_bytes()
     found = _SIGNERS.get((person, data))
     if found is None:
-        secret = passphrases_in(signing_dir)[person]
+        secret = passphrases_in(signing_dir, settings.ca_private_dir)[person]
         found = _SIGNERS[(person, data)] = LocalKeystore(signing_dir).signer(person, secret)
     return found
 

@@ -80,9 +80,10 @@ def make_keys(root: Path, people: tuple[str, ...] = OFFICIALS) -> Keys:
     return Keys(root, directory, passphrases)
 
 
-def passphrases_in(root: Path) -> dict[str, str]:
-    """The first passphrases the CA in ``root`` generated (its operator's sheet)."""
-    sheet = CertificateAuthority(root).initial_passphrases_path
+def passphrases_in(root: Path, private: Path | None = None) -> dict[str, str]:
+    """The first passphrases the CA in ``root`` (its private files in ``private``, if
+    apart) generated: its operator's sheet."""
+    sheet = CertificateAuthority(root, private).initial_passphrases_path
     if not sheet.exists():
         return {}
     pairs = (line.split(" ", 1) for line in sheet.read_text().splitlines() if " " in line)

@@ -7,9 +7,9 @@ SeaweedFS and its bucket under a prefix of the drill's, the test's SMTP server w
 sign-in), a data folder per container and one folder for each named volume. Then the
 bureau starts a process through the API, the Kasubbag's task mail arrives, she opens its
 link and sends her documents through the TLS proxy; at step 8 the Kabag initials the draft
-on his page with the passphrase the signing-ca step gave him; the process is archived to
-S3 and the web layer finds the bag valid. Every health check passes, both metrics
-endpoints count it, and every log line is JSON."""
+on his page with the passphrase the signing-ca step gave him (kept in a volume only that
+step mounts); the process is archived to S3 and the web layer finds the bag valid. Every
+health check passes, both metrics endpoints count it, and every log line is JSON."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ class Drill:
         self.prefix = f"drill-{uuid.uuid4().hex[:8]}"
         self.running: list[subprocess.Popen[bytes]] = []
         self.web_port, self.metrics_port = free_port(), free_port()
-        self.signing = tmp / "volumes" / "signing-data"  # the named volume
+        self.signing = tmp / "volumes" / "signing-data"  # the named volumes
+        self.ca_private = tmp / "volumes" / "signing-ca-private"
 
     def secret(self, placeholder: str) -> str:
         return self.strong.setdefault(placeholder, secrets.token_hex(24))
@@ -77,6 +78,7 @@ class Drill:
             directory_file=self.etc / "directory.yaml",
             link_secret=SecretStr(self.secret("CHANGE-ME-link-secret")),
             signing_dir=self.signing,
+            ca_private_dir=self.ca_private,
             document_store="s3",
             s3_endpoint_url=self.s3.endpoint,
             s3_bucket=self.s3.bucket,
@@ -104,6 +106,8 @@ class Drill:
             # IKU_DATA_DIR is the image's, a container's own; the signing-data volume is one.
             env["IKU_DATA_DIR"] = str(self.tmp / service / "var-lib-iku")
             env["IKU_SIGNING_DIR"] = str(self.signing)
+        if "IKU_CA_PRIVATE_DIR" in env:
+            env["IKU_CA_PRIVATE_DIR"] = str(self.ca_private)
         if service in ("worker", "web"):
             del env["IKU_SMTP_USERNAME"], env["IKU_SMTP_PASSWORD"]  # the test's takes any
             env |= {
@@ -231,6 +235,10 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
     drill.one_shot("reporting-database")
     drill.one_shot("reporting-migrations")
     assert "issued a signing certificate" in drill.one_shot("signing-ca")
+    # What the web layer and the worker share holds no key of the CA, no first passphrase.
+    private = {"ca-key.pem", "ca-passphrase", "initial-passphrases"}
+    assert not private & {p.name for p in drill.signing.rglob("*")}
+    assert private <= {p.name for p in drill.ca_private.rglob("*")}
 
     # The worker, healthy, made the current version; then the web layer, healthy.
     drill.start("worker")
@@ -292,7 +300,7 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
         path = f"/t/{token_of(await official.link(workflow_id, KABAG, task.id, 60))}"
         page = await official.open(path)
         assert ("approve", "Setujui dan paraf") in page.buttons
-        first = passphrases_in(drill.signing)[KABAG]
+        first = passphrases_in(drill.signing, drill.ca_private)[KABAG]
         result = await official.submit(path, page, "approve", passphrase=first)
         assert result.status == 200 and "Langkah 9 dari 16" in result.text, result.text
 

@@ -380,6 +380,9 @@ def test_the_compose_steps_create_the_reporting_database_and_migrate_it_on_a_rea
             conn.execute("DROP ROLE IF EXISTS iku_reporting")
 
 
+CA_PRIVATE = "/var/lib/iku/ca-private"
+
+
 def test_the_web_layer_signs_and_the_worker_validates_with_one_ca_kept_in_a_volume():
     # IKU_DATA_DIR comes from the image; the signing folder is beneath it.
     dockerfile = (ROOT / "Dockerfile").read_text()
@@ -394,7 +397,22 @@ def test_the_web_layer_signs_and_the_worker_validates_with_one_ca_kept_in_a_volu
     # Sign-outs outlive a restart of the web layer, and every replica of the host sees them.
     sessions = {m["target"]: m["source"] for m in services()["web"]["volumes"]}
     assert sessions[str(Path("/var/lib/iku") / REVOKED_DIR)] == "web-sessions"
-    assert f"mkdir -p /var/lib/iku/signing /var/lib/iku/{REVOKED_DIR}" in dockerfile
+    assert f"mkdir -p /var/lib/iku/signing {CA_PRIVATE} /var/lib/iku/{REVOKED_DIR}" in dockerfile
     assert services()["signing-ca"]["environment"] == {
-        "IKU_DIRECTORY_FILE": "/etc/iku/directory.yaml"
+        "IKU_DIRECTORY_FILE": "/etc/iku/directory.yaml",
+        "IKU_CA_PRIVATE_DIR": CA_PRIVATE,
     }
+
+
+def test_the_cas_key_and_the_first_passphrases_are_in_a_volume_only_the_ca_step_mounts():
+    mounts = {m["target"]: m for m in services()["signing-ca"]["volumes"]}
+    assert mounts[CA_PRIVATE]["source"] == "signing-ca-private"
+    # Neither under the shared signing folder nor mounted by anything that serves.
+    signing = Settings(data_dir=Path("/var/lib/iku")).signing_dir
+    assert not Path(CA_PRIVATE).is_relative_to(signing)
+    holders = [
+        name
+        for name, service in services().items()
+        if any(m.get("source") == "signing-ca-private" for m in service.get("volumes") or [])
+    ]
+    assert holders == ["signing-ca"]

@@ -8,6 +8,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -23,10 +24,10 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from commands.iku import main as iku
 from signing.ca import CertificateAuthority
 from signing.chain import check_added_signature
-from signing.keys import NoSigningKey, WrongPassphrase
+from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
 from signing.verify import validation_context, verify_pdf
 from tests import samples
-from tests.signatures import CHAIN, MINISTER, PLH_KABAG, Keys, make_keys
+from tests.signatures import CHAIN, MINISTER, PLH_KABAG, Keys, make_keys, passphrases_in
 
 
 def sha(data: bytes) -> str:
@@ -277,3 +278,79 @@ def test_iku_ca_issue_gives_the_example_directorys_people_their_certificates(
         assert iku(["ca", "revoke", "p-002"]) == 2
     finally:
         get_settings.cache_clear()
+
+
+@pytest.fixture
+def ca_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``iku`` run here with its data in ``tmp_path`` (the signing folder beneath it)."""
+    from common.settings import get_settings
+
+    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path / "signing"
+    get_settings.cache_clear()
+
+
+def private_apart(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    from common.settings import get_settings
+
+    monkeypatch.setenv("IKU_CA_PRIVATE_DIR", str(folder))
+    get_settings.cache_clear()
+
+
+PRIVATE = ["ca-key.pem", "ca-passphrase", "initial-passphrases"]
+
+
+def private_under(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.name in PRIVATE)
+
+
+def test_with_the_ca_private_apart_the_shared_folder_holds_nothing_that_issues_or_unlocks(
+    ca_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apart = tmp_path / "ca-private"
+    private_apart(monkeypatch, apart)
+    assert iku(["ca", "issue"]) == 0
+    assert private_under(ca_settings) == []
+    assert private_under(apart) == PRIVATE
+    # The web layer signs from the shared folder alone, with the sheet's first passphrase.
+    passphrase = passphrases_in(ca_settings, apart)["p-002"]
+    assert LocalKeystore(ca_settings).signer("p-002", passphrase) is not None
+    # Revoking needs the CA's key, which iku finds apart.
+    assert iku(["ca", "revoke", "p-002"]) == 0
+    assert CertificateAuthority(ca_settings).current("p-002") is None
+
+
+def test_an_earlier_releases_ca_secrets_move_out_of_the_shared_folder_the_ca_stays_the_same(
+    ca_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert iku(["ca", "issue"]) == 0  # as before: everything in the signing folder
+    ca = CertificateAuthority(ca_settings)
+    before, issued = ca.cert_path.read_bytes(), ca.issued()
+    first = passphrases_in(ca_settings)
+    apart = tmp_path / "ca-private"
+    private_apart(monkeypatch, apart)
+    assert iku(["ca", "issue"]) == 0  # the next deploy, with IKU_CA_PRIVATE_DIR
+    assert private_under(ca_settings) == []
+    assert private_under(apart) == PRIVATE
+    assert (apart / "ca-passphrase").stat().st_mode & 0o077 == 0
+    assert ca.cert_path.read_bytes() == before and ca.issued() == issued
+    assert passphrases_in(ca_settings, apart) == first
+
+
+def test_a_ca_certificate_whose_key_is_not_found_is_not_replaced_by_a_new_ca(
+    ca_settings: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    private_apart(monkeypatch, tmp_path / "ca-private")
+    assert iku(["ca", "issue"]) == 0
+    before = CertificateAuthority(ca_settings).cert_path.read_bytes()
+    capsys.readouterr()
+    private_apart(monkeypatch, tmp_path / "a-wrong-folder")
+    assert iku(["ca", "issue"]) == 2
+    said = capsys.readouterr().err
+    assert "its key is not at" in said and "IKU_CA_PRIVATE_DIR" in said
+    assert "Traceback" not in said
+    assert CertificateAuthority(ca_settings).cert_path.read_bytes() == before
