@@ -128,10 +128,12 @@ def bureau_lines(settings: Settings, options: Options) -> list[str]:
     )
     if settings.worker_metrics_bind:
         lines.append(f"    worker          http://{settings.worker_metrics_bind}/metrics")
-    lines.append(
-        "    TTE passphrases "
-        f"{settings.signing_dir / 'initial-passphrases'} (cat it; each official's first one)"
-    )
+    from signing.ca import CertificateAuthority
+
+    sheet = CertificateAuthority(
+        settings.signing_dir, settings.ca_private_dir
+    ).initial_passphrases_path
+    lines.append(f"    TTE passphrases {sheet} (cat it; each official's first one)")
     return lines
 
 
