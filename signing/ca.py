@@ -128,18 +128,27 @@ class CertificateAuthority:
         return self.cert_path.exists() and self.key_path.exists()
 
     def take_private_files_apart(self) -> list[Path]:
-        """Private files that an earlier release kept in the shared folder, moved to the
-        private folder (those already there are kept); the files moved."""
+        """Private files that an earlier release (or a run without the private folder)
+        left in the shared folder, moved to the private folder; the files moved. Two sheets
+        of first passphrases become one; two different keys are refused, nothing moved."""
         if self.private_dir is None:
             return []
         moved = []
         for old in self._shared_private:
             new = self.private_dir / old.name
-            if old.exists():
-                if not new.exists():
-                    write_private(new, old.read_bytes())
-                old.unlink()
-                moved.append(new)
+            if not old.exists():
+                continue
+            data = old.read_bytes()
+            if new.exists() and new.read_bytes() != data:
+                if old != self._shared_private[-1]:
+                    raise CaError(
+                        f"{old} and {new} differ: keep the one that belongs to "
+                        f"{self.cert_path} and remove the other"
+                    )
+                data = _merged_sheets(new.read_bytes(), data)
+            write_private(new, data)
+            old.unlink()
+            moved.append(new)
         return moved
 
     def init(self, name: str = CA_NAME) -> bool:
@@ -395,6 +404,16 @@ class CertificateAuthority:
                 assert secret is not None
                 out.append((person.id, secret))
         return out
+
+
+def _merged_sheets(kept: bytes, found: bytes) -> bytes:
+    """One sheet of first passphrases from two, a person's line in ``found`` (the later
+    one) in place of theirs in ``kept``."""
+    lines = {}
+    for line in (kept + b"\n" + found).decode().splitlines():
+        if " " in line:
+            lines[line.split(" ", 1)[0]] = line
+    return ("\n".join(lines.values()) + "\n").encode()
 
 
 def _passphrase() -> str:

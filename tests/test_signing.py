@@ -22,7 +22,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 
 from commands.iku import main as iku
-from signing.ca import CertificateAuthority
+from common.settings import get_settings
+from signing.ca import CaError, CertificateAuthority, certificate_authority
 from signing.chain import check_added_signature
 from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
 from signing.verify import validation_context, verify_pdf
@@ -235,8 +236,6 @@ def test_iku_verify_agrees_with_the_report(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from common.settings import get_settings
-
     monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("IKU_SIGNING_DIR", str(keys.root))
     get_settings.cache_clear()
@@ -259,8 +258,6 @@ def test_iku_verify_agrees_with_the_report(
 def test_iku_ca_issue_gives_the_example_directorys_people_their_certificates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from common.settings import get_settings
-
     monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     try:
@@ -283,8 +280,6 @@ def test_iku_ca_issue_gives_the_example_directorys_people_their_certificates(
 @pytest.fixture
 def ca_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """``iku`` run here with its data in ``tmp_path`` (the signing folder beneath it)."""
-    from common.settings import get_settings
-
     monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     yield tmp_path / "signing"
@@ -292,8 +287,6 @@ def ca_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 
 def private_apart(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    from common.settings import get_settings
-
     monkeypatch.setenv("IKU_CA_PRIVATE_DIR", str(folder))
     get_settings.cache_clear()
 
@@ -354,3 +347,25 @@ def test_a_ca_certificate_whose_key_is_not_found_is_not_replaced_by_a_new_ca(
     assert "its key is not at" in said and "IKU_CA_PRIVATE_DIR" in said
     assert "Traceback" not in said
     assert CertificateAuthority(ca_settings).cert_path.read_bytes() == before
+
+
+def test_private_files_left_in_the_shared_folder_again_join_the_private_ones_or_are_refused(
+    ca_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apart = tmp_path / "ca-private"
+    private_apart(monkeypatch, apart)
+    assert iku(["ca", "issue"]) == 0
+    # A sheet written in the shared folder meanwhile (iku run without the setting).
+    sheet = ca_settings / "initial-passphrases"
+    sheet.write_text("p-900 aaaaa-bbbbb-ccccc-ddddd\n")
+    first = passphrases_in(ca_settings, apart)
+    assert certificate_authority(get_settings()).private_dir == apart
+    assert not sheet.exists()
+    assert passphrases_in(ca_settings, apart) == {**first, "p-900": "aaaaa-bbbbb-ccccc-ddddd"}
+    # Another CA's key there is refused, and nothing is moved or lost.
+    stray = ca_settings / "ca" / "ca-key.pem"
+    stray.write_bytes(b"another key")
+    with pytest.raises(CaError, match="differ"):
+        certificate_authority(get_settings())
+    assert stray.read_bytes() == b"another key"
+    assert (apart / "ca-key.pem").read_bytes() != b"another key"
