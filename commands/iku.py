@@ -12,6 +12,7 @@ import argparse
 import stat
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -189,6 +190,8 @@ The deployment's certificate authority (CA) for electronic signatures (TTE).
                                    first when missing), then publishes the CRL again;
                                    --person ID renews one person's (the old
                                    certificate is revoked)
+  iku ca list [--ending DAYS]      the certificates in force, the first to end first
+                                   (and when the CRL runs out)
   iku ca revoke ID                 revoke a person's certificate and publish the CRL
 
 Everything lives in IKU_SIGNING_DIR (default <IKU_DATA_DIR>/signing): ca/ca.pem (the CA
@@ -217,6 +220,13 @@ def add_ca(subparsers: Subparsers) -> None:
     )
     issue.add_argument("--person", help="issue (renew) only this person's certificate")
     issue.set_defaults(handler=_ca_refusals(run_ca_issue))
+    listing = actions.add_parser(
+        "list", help="the signing certificates in force, the first to end first"
+    )
+    listing.add_argument(
+        "--ending", type=int, metavar="DAYS", help="only those that end within DAYS days"
+    )
+    listing.set_defaults(handler=_ca_refusals(run_ca_list))
     revoke = actions.add_parser("revoke", help="revoke a person's certificate")
     revoke.add_argument("person", metavar="ID")
     revoke.set_defaults(handler=_ca_refusals(run_ca_revoke))
@@ -278,6 +288,27 @@ def run_ca_issue(args: argparse.Namespace) -> int:
         print(f"the CRL is published again at {ca.crl_path}")
     else:
         print(f"their first passphrases are in {ca.initial_passphrases_path} (operator only)")
+    return EXIT_OK
+
+
+def run_ca_list(args: argparse.Namespace) -> int:
+    from signing.ca import CertificateAuthority
+
+    ca = CertificateAuthority(_settings().signing_dir)  # reading needs no private file
+    now = datetime.now(UTC)
+    print(f"the CRL runs out {ca.crl().next_update_utc:%Y-%m-%d %H:%M} UTC")
+    in_force = sorted(
+        (i for i in ca.issued() if i.revoked_at is None and i.not_after > now),
+        key=lambda i: i.not_after,
+    )
+    if args.ending is not None:
+        in_force = [i for i in in_force if i.not_after <= now + timedelta(days=args.ending)]
+    for i in in_force:
+        left = (i.not_after - now).days
+        print(f"{i.person}\tends {i.not_after:%Y-%m-%d} ({left} days)\tserial {i.serial}")
+    if not in_force:
+        within = f" that ends within {args.ending} days" if args.ending is not None else ""
+        print(f"no signing certificate in force{within}")
     return EXIT_OK
 
 

@@ -4,13 +4,15 @@ overdue at the Kasubbag, then decided). Only the metrics token is answered."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from common.settings import Settings
+from signing.ca import CertificateAuthority
 from tests import samples
-from tests.metrics import Sample, scrape, value
+from tests.metrics import Sample, names, scrape, value
 from tests.scenario import KASUBAG, Scenario
 from tests.support import always_open, eventually
 from tests.web import Web, token_of
@@ -99,3 +101,34 @@ async def test_a_request_through_the_trusted_proxy_is_counted_by_its_route(web: 
         before, "iku_http_requests_total", **counted
     )
     assert grew == 1
+
+
+async def test_when_the_crl_runs_out_and_the_first_certificate_ends_are_served_for_the_alerts(
+    web: Web, settings: Settings
+):
+    url = f"{settings.public_base_url}/metrics"
+    bearer = {"Authorization": f"Bearer {settings.metrics_token_value()}"}
+    ca = CertificateAuthority(settings.signing_dir)
+
+    def in_force_ends() -> list[float]:
+        return sorted(i.not_after.timestamp() for i in ca.issued() if i.revoked_at is None)
+
+    samples = await scrape(url, bearer)
+    crl_ends = value(samples, "iku_signing_crl_next_update_timestamp_seconds")
+    assert crl_ends == ca.crl().next_update_utc.timestamp()
+    first = in_force_ends()[0]
+    assert value(samples, "iku_signing_certificate_next_end_timestamp_seconds") == first
+
+    # The holder of the first revoked: the next one counts, and the new CRL runs out later.
+    holder = next(i.person for i in ca.issued() if i.not_after.timestamp() == first)
+    ca.revoke(holder)
+    samples = await scrape(url, bearer)
+    assert value(samples, "iku_signing_crl_next_update_timestamp_seconds") >= crl_ends
+    assert value(samples, "iku_signing_certificate_next_end_timestamp_seconds") == (
+        in_force_ends()[0]
+    )
+
+    # No CA (not set up yet): neither is served, so neither alert can fire on a zero.
+    shutil.rmtree(settings.signing_dir / "ca")
+    samples = await scrape(url, bearer)
+    assert not {n for n in names(samples) if n.startswith("iku_signing_")}

@@ -5,10 +5,12 @@ workflow runs on each newly signed version."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -369,3 +371,27 @@ def test_private_files_left_in_the_shared_folder_again_join_the_private_ones_or_
         certificate_authority(get_settings())
     assert stray.read_bytes() == b"another key"
     assert (apart / "ca-key.pem").read_bytes() != b"another key"
+
+
+def test_iku_ca_list_names_the_certificates_that_end_soon_first(
+    ca_settings: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert iku(["ca", "issue"]) == 0
+    capsys.readouterr()
+    assert iku(["ca", "list", "--ending", "30"]) == 0
+    said = capsys.readouterr().out
+    assert "the CRL runs out" in said and "no signing certificate in force that ends" in said
+    # The Kabag's certificate ends in ten days (as three years after its issue would).
+    ca = CertificateAuthority(ca_settings)
+    raw = json.loads(ca.issued_path.read_text())
+    soon = datetime.now(UTC) + timedelta(days=10)
+    for entry in raw:
+        if entry["person"] == "p-002":
+            entry["not_after"] = soon.isoformat()
+    ca.issued_path.write_text(json.dumps(raw))
+    assert iku(["ca", "list", "--ending", "30"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in lines[1:]] == ["p-002"]
+    assert iku(["ca", "list"]) == 0
+    everyone = capsys.readouterr().out.splitlines()[1:]
+    assert everyone[0].startswith("p-002\t") and len(everyone) == len(ca.issued())

@@ -10,6 +10,8 @@
 - The gauges come from Temporal's visibility, not from any one worker's memory: every web
   replica reports the same cluster-wide numbers (alert on ``max``), and they hold however
   many workers run the processes. They are asked at most every IKU_METRICS_GAUGE_SECONDS.
+- Two dates from the signing folder, read at each scrape, that ops must act on before they
+  pass: when the CA's CRL runs out, and when the first signing certificate in force ends.
 - Traces: the FastAPI instrumentation, on when tracing is (``common.tracing``), with the
   link's token rewritten out of the request span.
 """
@@ -20,7 +22,9 @@ import asyncio
 import hmac
 import logging
 import time
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -32,12 +36,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from common import search_attributes as sa
 from common import tracing
 from common.settings import Settings
+from signing.ca import CaError, CertificateAuthority
 from workflows import sop
 
 log = logging.getLogger("api.metrics")
@@ -96,6 +102,8 @@ class WebMetrics:
         self._counted_at: float | None = None
         self._asked_at = -float("inf")
         self._lock = asyncio.Lock()
+        self.signing = SigningDates()
+        r.register(self.signing)
 
     async def refresh(self, client: Client, every: float) -> None:
         """Count again from visibility when the last count is older than ``every``
@@ -118,6 +126,48 @@ class WebMetrics:
                     self._counted_at = now
             if self._counted_at is not None:
                 self.gauges_age.set(time.monotonic() - self._counted_at)
+
+
+class SigningDates:
+    """The CRL's next update and the first end of a signing certificate in force, as unix
+    times; each absent while the signing folder does not say (no CA yet, unreadable)."""
+
+    def __init__(self) -> None:
+        self.crl_next_update: float | None = None
+        self.certificate_next_end: float | None = None
+
+    def read(self, signing_dir: Path) -> None:
+        ca = CertificateAuthority(signing_dir)
+        try:
+            crl, issued = ca.crl(), ca.issued()
+        except (CaError, OSError, ValueError) as err:
+            if not isinstance(err, CaError):  # no CA yet is no fault of the folder
+                log.warning("signing folder not read: %s", type(err).__name__)
+            self.crl_next_update = self.certificate_next_end = None
+            return
+        now = datetime.now(UTC)
+        ends = [i.not_after for i in issued if i.revoked_at is None and i.not_after > now]
+        next_update = crl.next_update_utc
+        self.crl_next_update = next_update.timestamp() if next_update else None
+        self.certificate_next_end = min(ends).timestamp() if ends else None
+
+    def collect(self) -> Iterator[Metric]:
+        for name, documentation, value in (
+            (
+                "iku_signing_crl_next_update_timestamp_seconds",
+                "When the CA's revocation list runs out: validators refuse it after",
+                self.crl_next_update,
+            ),
+            (
+                "iku_signing_certificate_next_end_timestamp_seconds",
+                "When the first signing certificate in force ends",
+                self.certificate_next_end,
+            ),
+        ):
+            family = GaugeMetricFamily(name, documentation)
+            if value is not None:
+                family.add_metric([], value)
+            yield family
 
 
 async def _counts(client: Client) -> tuple[dict[str, int], dict[int, int]]:
@@ -194,6 +244,7 @@ async def metrics_endpoint(request: Request) -> Response:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"},
         )
     metrics: WebMetrics = request.app.state.metrics
+    await asyncio.to_thread(metrics.signing.read, settings.signing_dir)
     try:
         client = await request.app.state.temporal.client()
     except Exception as err:  # Temporal away: the request metrics still answer
