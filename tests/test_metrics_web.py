@@ -124,8 +124,8 @@ async def test_when_the_crl_runs_out_and_the_first_certificate_ends_are_served_f
     ca.revoke(holder)
     samples = await scrape(url, bearer)
     assert value(samples, "iku_signing_crl_next_update_timestamp_seconds") >= crl_ends
-    assert value(samples, "iku_signing_certificate_next_end_timestamp_seconds") == (
-        in_force_ends()[0]
+    assert (
+        value(samples, "iku_signing_certificate_next_end_timestamp_seconds") == (in_force_ends()[0])
     )
 
     # No CA (not set up yet): neither is served, so neither alert can fire on a zero.
