@@ -55,6 +55,7 @@ from common.models import (
 from common.settings import Settings
 from common.sop_identity import header_line
 from signing.ca import CertificateAuthority
+from signing.folder import VALIDATION, SigningFolder
 from signing.printable import lembar_pemeriksaan, reviews, riwayat
 from signing.verify import NotAPdf, verify_pdf
 from workflows.sop import ROLES, SOP_HEADER, STEPS
@@ -161,9 +162,10 @@ class ArchiveActivities:
         """tte/: the CA certificate and CRL, and the validation report of every signature in
         the signed IKU, so the archive verifies offline years later (``iku verify`` with
         IKU_SIGNING_DIR pointing at a folder holding ca/ca.pem and ca/crl.pem)."""
-        ca = CertificateAuthority(self.settings.signing_dir)
-        if not ca.exists():
-            return
+        root = await asyncio.to_thread(SigningFolder(self.settings).fetch, *VALIDATION)
+        ca = CertificateAuthority(root)
+        if not (ca.cert_path.exists() and ca.crl_path.exists()):
+            return  # no CA: signing is not set up here
         target = folder / "tte"
         await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.copyfile, ca.cert_path, target / "ca.pem")
@@ -175,9 +177,7 @@ class ArchiveActivities:
                 data = await asyncio.to_thread(handle.read)
             try:
                 # pyHanko's validation is CPU work: in the pool's process.
-                checked = await in_process(
-                    SIGNATURES, _validation_report, data, self.settings.signing_dir
-                )
+                checked = await in_process(SIGNATURES, _validation_report, data, root)
             except NotAPdf:
                 checked = {"sha256": document.ref.sha256, "signatures": [], "valid": False}
             report["documents"].append(

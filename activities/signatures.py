@@ -15,6 +15,7 @@ from common.documents import open_document_store
 from common.models import DocumentRef, Model, PersonId, Sha256
 from common.settings import Settings
 from signing.chain import check_added_signature
+from signing.folder import VALIDATION, SigningFolder
 from signing.verify import NotAPdf, verify_pdf
 
 
@@ -38,7 +39,7 @@ class SignatureCheckResult(Model):
 class SignatureActivities:
     def __init__(self, settings: Settings) -> None:
         self._store = open_document_store(settings)
-        self._signing_dir = settings.signing_dir
+        self._signing = SigningFolder(settings)
 
     @activity.defn(name="check_signed_version")
     async def check_signed_version(self, check: SignatureCheck) -> SignatureCheckResult:
@@ -47,8 +48,10 @@ class SignatureActivities:
         revision, a scan) approves nothing at these steps."""
         signed = await asyncio.to_thread(self._read, check.signed)
         previous = await asyncio.to_thread(self._read, check.previous) if check.previous else None
+        # The CA and its CRL as they are now: a certificate revoked a moment ago is refused.
+        root = await asyncio.to_thread(self._signing.fetch, *VALIDATION)
         # pyHanko's validation is a few hundred milliseconds of CPU: in the pool's process.
-        return await in_process(SIGNATURES, judge, check, signed, previous, self._signing_dir)
+        return await in_process(SIGNATURES, judge, check, signed, previous, root)
 
     def _read(self, ref: DocumentRef) -> bytes:
         with self._store.open(ref) as handle:

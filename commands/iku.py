@@ -213,37 +213,46 @@ def add_ca(subparsers: Subparsers) -> None:
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     init = actions.add_parser("init", help="create the CA and its CRL")
-    init.set_defaults(handler=_ca_refusals(run_ca_init))
+    init.set_defaults(handler=_ca_action(run_ca_init))
     issue = actions.add_parser("issue", help="issue signing certificates to the directory")
     issue.add_argument(
         "--directory", type=Path, help="the directory file (default: IKU_DIRECTORY_FILE)"
     )
     issue.add_argument("--person", help="issue (renew) only this person's certificate")
-    issue.set_defaults(handler=_ca_refusals(run_ca_issue))
+    issue.set_defaults(handler=_ca_action(run_ca_issue))
     listing = actions.add_parser(
         "list", help="the signing certificates in force, the first to end first"
     )
     listing.add_argument(
         "--ending", type=int, metavar="DAYS", help="only those that end within DAYS days"
     )
-    listing.set_defaults(handler=_ca_refusals(run_ca_list))
+    listing.set_defaults(handler=_ca_action(run_ca_list, writes=False))
     revoke = actions.add_parser("revoke", help="revoke a person's certificate")
     revoke.add_argument("person", metavar="ID")
-    revoke.set_defaults(handler=_ca_refusals(run_ca_revoke))
+    revoke.set_defaults(handler=_ca_action(run_ca_revoke))
 
 
-def _ca_refusals(
-    handler: Callable[[argparse.Namespace], int],
+def _ca_action(
+    handler: Callable[[argparse.Namespace], int], *, writes: bool = True
 ) -> Callable[[argparse.Namespace], int]:
-    """The CA's refusals (its key not found, none yet) in one line, not a traceback."""
+    """An ``iku ca`` action on the CA as the bucket holds it (with documents on S3), what
+    it ``writes`` sent back after; its refusals (the key not found, no CA yet, the bucket
+    away) in one line, not a traceback."""
 
     def run(args: argparse.Namespace) -> int:
+        from common.documents import StoreUnavailable
         from signing.ca import CaError
+        from signing.folder import SigningFolder
 
+        folder = SigningFolder(_settings())
         try:
-            return handler(args)
-        except CaError as err:
+            folder.fetch_all()
+            code = handler(args)
+            if writes:
+                folder.publish_ca()
+        except (CaError, StoreUnavailable) as err:
             raise Refused(str(err)) from err
+        return code
 
     return run
 
@@ -355,16 +364,19 @@ def run_verify(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
+    from common.documents import StoreUnavailable
     from signing.ca import CaError
+    from signing.folder import VALIDATION, SigningFolder
     from signing.verify import NotAPdf, verify_pdf
 
     settings = _settings()
     _check_source(args.file, 1 << 40)
     try:
-        report = asyncio.run(verify_pdf(args.file.read_bytes(), settings.signing_dir))
+        root = SigningFolder(settings).fetch(*VALIDATION)
+        report = asyncio.run(verify_pdf(args.file.read_bytes(), root))
     except NotAPdf as err:
         raise Refused(f"{args.file}: not a readable PDF ({err})") from err
-    except CaError as err:
+    except (CaError, StoreUnavailable) as err:
         raise Refused(str(err)) from err
     if args.json:
         print(json.dumps(report.as_json(), indent=2))

@@ -208,7 +208,10 @@ class Supervisor:
             settings.bureau_api_token_value()
             settings.session_secret_value()
             settings.metrics_token_value()
-            _ensure_signing_keys(settings)
+            try:
+                _ensure_signing_keys(settings)
+            except Exception as err:  # the CA's refusal, or the bucket away: in a sentence
+                raise StartupError(f"the signing keys could not be made ready: {err}") from err
         if options.worker and not (self.root / WORKER_SCRIPT).is_file():
             raise StartupError(
                 f"worker.py is missing in {self.root}; pass --no-worker to run without it"
@@ -278,7 +281,10 @@ def _ensure_signing_keys(settings: Settings) -> None:
     again on every start, so it never runs out of date while the local run is used."""
     from common.directory import DirectoryError, load_directory
     from signing.ca import certificate_authority
+    from signing.folder import SigningFolder
 
+    folder = SigningFolder(settings)  # the bucket's, when documents are on S3
+    folder.fetch_all()
     ca = certificate_authority(settings)
     try:
         people = list(load_directory(settings.directory_file).people)
@@ -286,6 +292,7 @@ def _ensure_signing_keys(settings: Settings) -> None:
         people = []  # the worker reports a broken directory; signing waits for it
     if ca.ensure_people(people) == [] and ca.exists():
         ca.publish_crl()
+    folder.publish_ca()
 
 
 def run(settings: Settings, options: Options) -> int:

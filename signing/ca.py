@@ -82,9 +82,10 @@ class Issued:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner may read, atomically."""
+    """Write a file only its owner may read, atomically: a reader (in another thread too)
+    sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -157,6 +158,12 @@ class CertificateAuthority:
         certificate issued, and every signature made, untrusted."""
         if self.exists():
             return False
+        if self.key_path.exists():
+            raise CaError(
+                f"a CA key is at {self.key_path} but its certificate is not in {self.ca_dir} "
+                "(with documents on S3: is this the bucket and prefix the CA was made in?); "
+                "a new CA would replace that key"
+            )
         if self.cert_path.exists():
             raise CaError(
                 f"the CA certificate is in {self.ca_dir} but its key is not at "

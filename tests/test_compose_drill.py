@@ -25,13 +25,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import obstore
 import psycopg
 import pytest
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
+from common.s3 import key_prefix, s3_store
 from common.settings import EXAMPLE_DIRECTORY, Settings
 from common.temporal import connect
+from signing.folder import SigningFolder
 from tests import samples
 from tests.compose import image_app, services
 from tests.conftest import MailBox
@@ -64,8 +67,15 @@ class Drill:
         self.prefix = f"drill-{uuid.uuid4().hex[:8]}"
         self.running: list[subprocess.Popen[bytes]] = []
         self.web_port, self.metrics_port = free_port(), free_port()
-        self.signing = tmp / "volumes" / "signing-data"  # the named volumes
-        self.ca_private = tmp / "volumes" / "signing-ca-private"
+        self.signing = tmp / "officials" / "signing"  # the officials' copy, from the bucket
+        self.ca_private = tmp / "volumes" / "signing-ca-private"  # the named volume
+
+    def bucket_keys(self, area: str) -> list[str]:
+        """The keys the deploy wrote under ``area/`` of its prefix in the bucket."""
+        settings = self.settings()
+        prefix = key_prefix(settings, area)
+        stream = obstore.list(s3_store(settings), prefix=prefix)
+        return [meta["path"].removeprefix(prefix) for batch in stream for meta in batch]
 
     def secret(self, placeholder: str) -> str:
         return self.strong.setdefault(placeholder, secrets.token_hex(24))
@@ -103,12 +113,11 @@ class Drill:
             url = url.set(host=self.postgresql.host, port=self.postgresql.port)
             env["IKU_REPORTING_DATABASE_URL"] = url.render_as_string(hide_password=False)
         if service in ("worker", "web", "signing-ca"):
-            # IKU_DATA_DIR is the image's, a container's own; the signing-data volume is one.
+            # IKU_DATA_DIR is the image's, a container's own, its signing folder beneath it.
             env["IKU_DATA_DIR"] = str(self.tmp / service / "var-lib-iku")
-            env["IKU_SIGNING_DIR"] = str(self.signing)
         if "IKU_CA_PRIVATE_DIR" in env:
             env["IKU_CA_PRIVATE_DIR"] = str(self.ca_private)
-        if service in ("worker", "web"):
+        if service in ("worker", "web", "signing-ca"):
             del env["IKU_SMTP_USERNAME"], env["IKU_SMTP_PASSWORD"]  # the test's takes any
             env |= {
                 "IKU_SMTP_HOST": "127.0.0.1",
@@ -235,10 +244,14 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
     drill.one_shot("reporting-database")
     drill.one_shot("reporting-migrations")
     assert "issued a signing certificate" in drill.one_shot("signing-ca")
-    # What the web layer and the worker share holds no key of the CA, no first passphrase.
+    # The CA's certificate, CRL and the officials' keys went to the bucket; its key and the
+    # first passphrases stayed in the volume only the CA step mounts.
+    in_bucket = {key.rpartition("/")[2] for key in drill.bucket_keys("signing")}
+    assert {"ca.pem", "crl.pem", "issued.json", f"{KABAG}.p12"} <= in_bucket
     private = {"ca-key.pem", "ca-passphrase", "initial-passphrases"}
-    assert not private & {p.name for p in drill.signing.rglob("*")}
+    assert not private & in_bucket
     assert private <= {p.name for p in drill.ca_private.rglob("*")}
+    SigningFolder(drill.settings()).fetch_all()  # for the officials this test plays at 9-11
 
     # The worker, healthy, made the current version; then the web layer, healthy.
     drill.start("worker")
@@ -310,6 +323,9 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
         report = await http.get(f"/api/processes/{workflow_id}/archive", headers=bureau)
         assert report.status_code == 200, report.text
         assert report.json()["valid_when_built"] and report.json()["valid_now"], report.text
+        # The CA and its CRL went into the bag, for checking the signatures offline later.
+        bag = drill.bucket_keys(f"archive/{report.json()['bag_name']}")
+        assert {"data/tte/ca.pem", "data/tte/crl.pem"} <= set(bag), bag
     async with httpx.AsyncClient(timeout=30) as http:
         web_metrics = parse((await http.get(f"{base}/metrics", headers=scraper)).text)
         worker_metrics = parse(

@@ -383,25 +383,26 @@ def test_the_compose_steps_create_the_reporting_database_and_migrate_it_on_a_rea
 CA_PRIVATE = "/var/lib/iku/ca-private"
 
 
-def test_the_web_layer_signs_and_the_worker_validates_with_one_ca_kept_in_a_volume():
-    # IKU_DATA_DIR comes from the image; the signing folder is beneath it.
+def test_the_web_layer_signs_and_the_worker_validates_with_one_ca_kept_in_the_bucket():
+    # IKU_DATA_DIR comes from the image; the signing folder beneath it is each container's
+    # own copy of what the CA step put in the bucket: no volume is shared for it.
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "IKU_DATA_DIR=/var/lib/iku" in dockerfile
-    # A new volume takes the owner of its folder in the image: the non-root user.
-    signing = str(Settings(data_dir=Path("/var/lib/iku")).signing_dir)
+    signing = Settings(data_dir=Path("/var/lib/iku")).signing_dir
     for service in ("signing-ca", "worker", "web"):
+        environment = services()[service]["environment"]
+        assert environment["IKU_DOCUMENT_STORE"] == "s3", service
+        assert environment["IKU_S3_BUCKET"] == services()["web"]["environment"]["IKU_S3_BUCKET"]
         mounts = {m["target"]: m for m in services()[service]["volumes"]}
-        assert mounts[signing]["type"] == "volume", service
-        assert mounts[signing]["source"] == "signing-data", service
+        assert not [t for t in mounts if Path(t).is_relative_to(signing)], service
         assert mounts["/etc/iku"]["read_only"] is True, service
+    assert services()["signing-ca"]["environment"]["IKU_CA_PRIVATE_DIR"] == CA_PRIVATE
+    assert "s3-bucket" in services()["signing-ca"]["depends_on"]
     # Sign-outs outlive a restart of the web layer, and every replica of the host sees them.
     sessions = {m["target"]: m["source"] for m in services()["web"]["volumes"]}
     assert sessions[str(Path("/var/lib/iku") / REVOKED_DIR)] == "web-sessions"
+    # A new volume takes the owner of its folder in the image: the non-root user.
     assert f"mkdir -p /var/lib/iku/signing {CA_PRIVATE} /var/lib/iku/{REVOKED_DIR}" in dockerfile
-    assert services()["signing-ca"]["environment"] == {
-        "IKU_DIRECTORY_FILE": "/etc/iku/directory.yaml",
-        "IKU_CA_PRIVATE_DIR": CA_PRIVATE,
-    }
 
 
 def test_the_cas_key_and_the_first_passphrases_are_in_a_volume_only_the_ca_step_mounts():

@@ -1,9 +1,11 @@
-"""The web layer and the worker on two machines with no shared disk: each its own data folder,
-both the same S3 bucket (a real SeaweedFS), the same Temporal, the same link secret.
+"""The web layer and the worker on two machines with no shared disk: each its own data folder
+(its signing folder too), both the same S3 bucket (a real SeaweedFS), the same Temporal, the
+same link secret.
 
 A process is walked from a document uploaded on the web machine, through an S3 outage in
 the middle of that upload, to the archive the worker builds, and the web machine serves the
-archive page, its zip and the document, all from the bucket.
+archive page, its zip and the document, all from the bucket. The paraf and signatures at
+8-11 are checked by the worker against the CA the CA's machine put in the bucket.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from common.archive_bag import validate_bag
 from common.models import ProcessState
 from common.settings import Settings
+from signing.folder import SigningFolder
 from tests import samples
 from tests.bureau import signed_in, token
 from tests.conftest import MailBox, end_left_running, on_s3
@@ -44,6 +47,7 @@ def machine(shared: Settings, data_dir: Path) -> Settings:
             "documents_dir": data_dir / "documents",
             "archive_dir": data_dir / "archive",
             "mail_dir": data_dir / "mail",
+            "signing_dir": data_dir / "signing",
         }
     )
 
@@ -72,6 +76,9 @@ async def test_a_process_on_a_web_machine_and_a_worker_machine_that_share_only_t
     )
     on_worker = machine(shared, tmp_path / "worker-machine")
     on_web = machine(shared, tmp_path / "web-machine")
+    # The CA's machine (the test's own folder, where the officials' first passphrases are)
+    # puts the CA, its CRL and the keys in the bucket, as `iku ca issue` does.
+    SigningFolder(shared).publish_ca()
     tor, konsep = samples.pdf("TOR penyusunan IKU 2027"), samples.docx("Konsep Rencana Kerja")
 
     async with (
@@ -82,7 +89,9 @@ async def test_a_process_on_a_web_machine_and_a_worker_machine_that_share_only_t
         on_worker.public_base_url = base  # the worker's mails link to the web machine
         web = Web(http, on_web, mail)
         try:
-            p = await Scenario(dev_env.client, settings=on_web).start()
+            # The officials sign their PDFs at 8-11 with their keys (the CA's copy).
+            officials = on_web.model_copy(update={"signing_dir": shared.signing_dir})
+            p = await Scenario(dev_env.client, settings=officials).start()
 
             # 1. The Kasubbag uploads on the web machine while S3 is down: a clear 503,
             #    nothing stored, no decision sent.
@@ -142,9 +151,13 @@ async def test_a_process_on_a_web_machine_and_a_worker_machine_that_share_only_t
         finally:
             await end_left_running(dev_env.client, shared.task_queue, listed=True)
 
-    # Neither machine kept a document or an archive on its own disk.
+    # Neither machine kept a document or an archive on its own disk; the worker's signing
+    # folder holds the CA and its CRL from the bucket, and nothing of the CA's private files.
     assert local_files(on_worker) == []
     assert local_files(on_web) == []
+    fetched = {p.name for p in on_worker.signing_dir.rglob("*")}
+    assert {"ca.pem", "crl.pem"} <= fetched
+    assert not {"ca-key.pem", "ca-passphrase", "initial-passphrases"} & fetched
 
 
 async def test_ops_storing_a_document_through_the_api_while_s3_is_down_get_a_503_and_can_retry(

@@ -24,7 +24,6 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -42,8 +41,10 @@ from temporalio.client import Client
 
 from common import search_attributes as sa
 from common import tracing
+from common.documents import StoreUnavailable
 from common.settings import Settings
 from signing.ca import CaError, CertificateAuthority
+from signing.folder import CA_FILES, SigningFolder
 from workflows import sop
 
 log = logging.getLogger("api.metrics")
@@ -136,11 +137,11 @@ class SigningDates:
         self.crl_next_update: float | None = None
         self.certificate_next_end: float | None = None
 
-    def read(self, signing_dir: Path) -> None:
-        ca = CertificateAuthority(signing_dir)
+    def read(self, settings: Settings) -> None:
         try:
+            ca = CertificateAuthority(SigningFolder(settings).fetch(*CA_FILES))
             crl, issued = ca.crl(), ca.issued()
-        except (CaError, OSError, ValueError) as err:
+        except (CaError, OSError, ValueError, StoreUnavailable) as err:
             if not isinstance(err, CaError):  # no CA yet is no fault of the folder
                 log.warning("signing folder not read: %s", type(err).__name__)
             self.crl_next_update = self.certificate_next_end = None
@@ -244,7 +245,7 @@ async def metrics_endpoint(request: Request) -> Response:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"},
         )
     metrics: WebMetrics = request.app.state.metrics
-    await asyncio.to_thread(metrics.signing.read, settings.signing_dir)
+    await asyncio.to_thread(metrics.signing.read, settings)
     try:
         client = await request.app.state.temporal.client()
     except Exception as err:  # Temporal away: the request metrics still answer

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 from datetime import UTC, datetime
-from pathlib import Path
 
 from api.core.i18n import Lang, text
 from api.core.people import People
@@ -23,7 +22,8 @@ from common.documents import DocumentStore, StagedDocument
 from common.links import LinkClaims
 from common.models import Action, Attachment, Decision, StatusView
 from common.settings import Settings
-from signing.ca import CA_NAME
+from signing.ca import CA_NAME, write_private
+from signing.folder import SigningFolder, code_file, key_of
 from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
 from signing.pdf import NotAPdf, Signatory, add_paraf, add_signature, position_as_signed
 from workflows import sop
@@ -45,20 +45,16 @@ def verification_code(settings: Settings, workflow_id: str) -> str:
     return base64.b32encode(digest[:15]).decode().lower()
 
 
-def codes_dir(settings: Settings) -> Path:
-    return settings.signing_dir / "verification-codes"
-
-
 def remember_code(settings: Settings, code: str, workflow_id: str) -> None:
-    folder = codes_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / code).write_text(workflow_id)
+    folder = SigningFolder(settings)
+    write_private(folder.root / code_file(code), workflow_id.encode())
+    folder.publish(code_file(code))
 
 
 def workflow_of(settings: Settings, code: str) -> str | None:
     if not code.isalnum() or len(code) > 64:
         return None
-    path = codes_dir(settings) / code
+    path = SigningFolder(settings).fetch(code_file(code)) / code_file(code)
     return path.read_text().strip() if path.is_file() else None
 
 
@@ -109,7 +105,11 @@ async def sign_decision(
         base_ref = drafts[-1].ref
     with store.open(base_ref) as handle:
         base = handle.read()
-    keystore = LocalKeystore(settings.signing_dir)
+    # The key as the CA last issued it, on whichever machine that was.
+    root = await asyncio.to_thread(
+        SigningFolder(settings).fetch, "ca/ca.pem", "ca/issued.json", key_of(claims.person)
+    )
+    keystore = LocalKeystore(root)
     try:
         signer = await asyncio.to_thread(keystore.signer, claims.person, passphrase)
     except WrongPassphrase:
@@ -122,7 +122,7 @@ async def sign_decision(
     try:
         if final:
             code = verification_code(settings, claims.workflow_id)
-            remember_code(settings, code, claims.workflow_id)
+            await asyncio.to_thread(remember_code, settings, code, claims.workflow_id)
             signed = await add_signature(
                 base,
                 signer,

@@ -8,6 +8,8 @@ is printed on it. Rate-limited per client address.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -25,6 +27,7 @@ from common.dates import format_when
 from common.documents import DocumentStore
 from common.models import Document, StatusView
 from common.settings import Settings
+from signing.folder import VALIDATION, SigningFolder
 from signing.verify import DocumentReport, NotAPdf, verify_pdf
 
 router = APIRouter(tags=["verification"])
@@ -43,6 +46,11 @@ def _limit(request: Request, rate: KeyLimit, lang: Lang) -> None:
     rate.count(address)
 
 
+async def _ca(settings: Settings) -> Path:
+    """The signing folder with the CA and its CRL as they are now."""
+    return await asyncio.to_thread(SigningFolder(settings).fetch, *VALIDATION)
+
+
 def _not_found(lang: Lang) -> PageError:
     # The same answer for a code that never existed and one without a signed document.
     return PageError(404, text(lang, "verify_title"), [text(lang, "verify_unknown")])
@@ -53,7 +61,7 @@ async def _record(
 ) -> tuple[StatusView, Document]:
     """The signed IKU on record for the code (after the client's rate limit)."""
     _limit(request, rate, lang)
-    workflow_id = workflow_of(settings, code)
+    workflow_id = await asyncio.to_thread(workflow_of, settings, code)
     if workflow_id is None:
         raise _not_found(lang)
     try:
@@ -69,7 +77,7 @@ async def _record(
 async def _verified(store: DocumentStore, document: Document, settings: Settings) -> DocumentReport:
     with store.open(document.ref) as handle:
         data = handle.read()
-    return await verify_pdf(data, settings.signing_dir)
+    return await verify_pdf(data, await _ca(settings))
 
 
 def _number(status: StatusView) -> str | None:
@@ -156,7 +164,7 @@ async def check(
     if not data:
         raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_no_file")])
     try:
-        uploaded = await verify_pdf(data, settings.signing_dir)
+        uploaded = await verify_pdf(data, await _ca(settings))
     except NotAPdf:
         raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]) from None
     record = await _verified(store, document, settings)
