@@ -300,12 +300,18 @@ def private_under(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob("*") if p.name in PRIVATE)
 
 
-def test_with_the_ca_private_apart_the_shared_folder_holds_nothing_that_issues_or_unlocks(
-    ca_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    apart = tmp_path / "ca-private"
-    private_apart(monkeypatch, apart)
+@pytest.fixture
+def apart(ca_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``iku ca issue`` done with the CA's private files apart: their folder."""
+    folder = tmp_path / "ca-private"
+    private_apart(monkeypatch, folder)
     assert iku(["ca", "issue"]) == 0
+    return folder
+
+
+def test_with_the_ca_private_apart_the_shared_folder_holds_nothing_that_issues_or_unlocks(
+    ca_settings: Path, apart: Path
+) -> None:
     assert private_under(ca_settings) == []
     assert private_under(apart) == PRIVATE
     # The web layer signs from the shared folder alone, with the sheet's first passphrase.
@@ -335,12 +341,11 @@ def test_an_earlier_releases_ca_secrets_move_out_of_the_shared_folder_the_ca_sta
 
 def test_a_ca_certificate_whose_key_is_not_found_is_not_replaced_by_a_new_ca(
     ca_settings: Path,
+    apart: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    private_apart(monkeypatch, tmp_path / "ca-private")
-    assert iku(["ca", "issue"]) == 0
     before = CertificateAuthority(ca_settings).cert_path.read_bytes()
     capsys.readouterr()
     private_apart(monkeypatch, tmp_path / "a-wrong-folder")
@@ -352,11 +357,8 @@ def test_a_ca_certificate_whose_key_is_not_found_is_not_replaced_by_a_new_ca(
 
 
 def test_private_files_left_in_the_shared_folder_again_join_the_private_ones_or_are_refused(
-    ca_settings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ca_settings: Path, apart: Path
 ) -> None:
-    apart = tmp_path / "ca-private"
-    private_apart(monkeypatch, apart)
-    assert iku(["ca", "issue"]) == 0
     # A sheet written in the shared folder meanwhile (iku run without the setting).
     sheet = ca_settings / "initial-passphrases"
     sheet.write_text("p-900 aaaaa-bbbbb-ccccc-ddddd\n")
