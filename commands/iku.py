@@ -200,7 +200,9 @@ person's passphrase). Generated passphrases go to <IKU_SIGNING_DIR>/initial-pass
 readable by the operator only, to be handed to each person. With IKU_CA_PRIVATE_DIR set,
 the CA's key, its passphrase and initial-passphrases live there instead (moved there
 from IKU_SIGNING_DIR if an earlier release left them), away from the folder the web
-layer and the worker share.
+layer and the worker share. With documents on S3 (IKU_DOCUMENT_STORE=s3) the bucket holds
+the folder's shared part (never a private file): each action fetches it first, and sends
+back what it changed.
 """
 
 
