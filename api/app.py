@@ -14,6 +14,7 @@ Anything this app logs about a request names its path through ``api.core.securit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -79,7 +80,11 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redact_request_logs()  # again: a server may set its handlers up after import
+        shared = app.state.sessions.shared
+        exchanging = asyncio.create_task(shared.keep_exchanging()) if shared else None
         yield
+        if exchanging is not None:
+            exchanging.cancel()
         await app.state.temporal.close()
         tracing.shutdown()
 

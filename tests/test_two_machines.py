@@ -29,7 +29,7 @@ from tests.bureau import signed_in, token
 from tests.conftest import MailBox, end_left_running, on_s3
 from tests.s3server import S3Server
 from tests.scenario import KASUBAG, Scenario
-from tests.support import files_under
+from tests.support import eventually, files_under
 from tests.web import Web, serve
 from worker import build_worker
 
@@ -193,3 +193,42 @@ async def test_ops_storing_a_document_through_the_api_while_s3_is_down_get_a_503
         stored = await store()
         assert stored.status_code == 201, stored.text
         assert stored.json()["sha256"] == hashlib.sha256(tor).hexdigest()
+
+
+async def test_a_sign_out_on_one_web_machine_holds_on_another_within_seconds(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    mail: MailBox,
+    s3_server: S3Server,
+    tmp_path: Path,
+):
+    """Two web replicas on two hosts (their own data folders, sign-outs included), one
+    bucket: the bureau signs in on one, its cookie works on both; it signs out there, and
+    the other refuses the cookie a few seconds later."""
+    shared = on_s3(settings, s3_server).model_copy(
+        update={
+            # What must agree across web replicas (README, "Scaling out").
+            "session_secret": SecretStr("one-session-secret-for-every-replica-0123456789"),
+            "bureau_password": SecretStr("one-bureau-password-for-every-replica-0123"),
+            "ops_password": SecretStr("one-ops-password-for-every-replica-0123456"),
+        }
+    )
+    one, another = machine(shared, tmp_path / "web-1"), machine(shared, tmp_path / "web-2")
+    async with (
+        serve(one, dev_env.client),
+        serve(another, dev_env.client) as other_base,
+        httpx.AsyncClient() as unused,
+        signed_in(Web(unused, one, mail), "bureau") as bureau,
+    ):
+        cookie = dict(bureau.http.cookies)
+        async with httpx.AsyncClient(base_url=other_base, cookies=cookie) as elsewhere:
+            assert (await elsewhere.get("/proses")).status_code == 200
+            out = await bureau.post("/keluar", {})
+            assert out.status == 303, out.text
+            assert (await bureau.http.get("/proses")).status_code == 302
+
+            async def refused_there_too() -> None:
+                assert (await elsewhere.get("/proses")).status_code == 302
+
+            await eventually(refused_there_too, within=15, interval=0.5)
+    assert list((another.data_dir / "signed-out").iterdir())  # copied from the bucket

@@ -6,7 +6,8 @@ and it expires after ``session_hours``. ``pw`` is a short MAC of the identity's 
 so changing a password signs its sessions out. Signing out revokes that session only (an
 identity is shared by a whole unit: the others stay signed in), by a marker file named
 after the session id in ``data_dir/signed-out/``: it outlives a restart and holds for every
-web process sharing the data folder. A marker goes once its cookie would have expired.
+web process sharing the data folder, and with documents on S3 for every replica on any host
+within seconds (``api.core.signouts``). A marker goes once its cookie would have expired.
 
 The CSRF token of a form is an HMAC of the session id: bound to one session, never stored,
 checked in constant time on every POST.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -28,6 +28,8 @@ from typing import Literal
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.responses import Response
 
+from api.core.signouts import SID as _SID
+from api.core.signouts import SharedSignOuts
 from common.settings import Settings
 
 Kind = Literal["ops", "bureau"]
@@ -36,7 +38,6 @@ COOKIE = "iku_session"
 # host-only and for the whole site: no sibling host can plant or widen it.
 SECURE_COOKIE = "__Host-iku_session"
 _SALT = "iku-bureau-session-v1"
-_SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # token_urlsafe: safe as a file name
 REVOKED_DIR = "signed-out"
 # A browser that signed in as a user before is not held by that account's sign-in delay
 # (api.core.throttle): a stranger failing on purpose cannot keep the real user out of it.
@@ -62,6 +63,12 @@ class Sessions:
         self.settings = settings
         self.max_age = int(settings.session_hours * 3600)
         self._revoked_dir = Path(settings.data_dir) / REVOKED_DIR
+        # With documents on S3, shared with the replicas on other hosts (see signouts).
+        self.shared = (
+            SharedSignOuts(settings, self._revoked_dir, self.max_age)
+            if settings.document_store == "s3"
+            else None
+        )
 
     @property
     def secure(self) -> bool:
@@ -176,6 +183,8 @@ class Sessions:
         if session is not None and _SID.fullmatch(session.sid):
             self._revoked_dir.mkdir(parents=True, exist_ok=True)
             (self._revoked_dir / session.sid).touch()
+            if self.shared is not None:
+                self.shared.signed_out(session.sid)
         self._forget_expired()
         response.delete_cookie(
             self.cookie, path="/", secure=self.secure, httponly=True, samesite="lax"

@@ -1,0 +1,97 @@
+"""Sign-outs every web replica honours, on whichever host it runs.
+
+A sign-out is a marker named after the session id in the replica's ``data_dir/signed-out/``
+(``api.core.sessions``: one stat per signed-in request). With documents on S3 the markers
+are shared through the bucket, under ``<IKU_S3_PREFIX>/sessions/signed-out/``: a replica
+puts its own there and copies the others' into its folder every ``EVERY`` seconds, in the
+background. So a signed-out cookie is refused by every replica within seconds, no disk is
+shared, and no request waits on S3 (while the bucket is away, its own replica refuses the
+cookie at once and the others once it is back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from functools import cached_property
+from pathlib import Path
+
+import obstore
+from obstore.exceptions import BaseError
+from obstore.store import S3Store
+
+from common.documents import StoreUnavailable
+from common.s3 import calling, key_prefix, s3_store, unavailable
+from common.settings import Settings
+
+log = logging.getLogger("api.sessions")
+
+EVERY = 2.0  # seconds between two copies from the bucket
+SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # token_urlsafe: safe as a file name
+
+
+class SharedSignOuts:
+    def __init__(self, settings: Settings, folder: Path, max_age: float) -> None:
+        self._settings = settings
+        self.folder = folder
+        self.max_age = max_age
+        self._unshared: set[str] = set()
+
+    @cached_property
+    def _store(self) -> S3Store:
+        return s3_store(self._settings)
+
+    @cached_property
+    def _prefix(self) -> str:
+        return key_prefix(self._settings, "sessions/signed-out")
+
+    @property
+    def _bucket(self) -> str:
+        return self._settings.s3_bucket or ""
+
+    def signed_out(self, sid: str) -> None:
+        """A sign-out made here, to be shared at the next round."""
+        self._unshared.add(sid)
+
+    def exchange(self) -> None:
+        """One round: ours put in the bucket, theirs copied here, the expired forgotten
+        there (as ``Sessions`` forgets them here)."""
+        for sid in sorted(self._unshared):
+            calling(self._bucket, obstore.put, self._store, self._prefix + sid, b"")
+            self._unshared.discard(sid)
+        stream = calling(self._bucket, obstore.list, self._store, prefix=self._prefix)
+        try:
+            found = [meta for batch in stream for meta in batch]
+        except BaseError as err:
+            raise unavailable(err, self._bucket) from None
+        oldest = time.time() - self.max_age
+        for meta in found:
+            sid = meta["path"].removeprefix(self._prefix)
+            if meta["last_modified"].timestamp() < oldest:
+                with contextlib.suppress(FileNotFoundError):  # another replica was first
+                    calling(self._bucket, obstore.delete, self._store, meta["path"])
+            elif SID.fullmatch(sid):
+                marker = self.folder / sid
+                if not marker.exists():
+                    self.folder.mkdir(parents=True, exist_ok=True)
+                    marker.touch()
+
+    async def keep_exchanging(self) -> None:
+        """``exchange`` every ``EVERY`` seconds until cancelled; a bucket that does not
+        answer is logged once and tried again."""
+        away = False
+        while True:
+            try:
+                await asyncio.to_thread(self.exchange)
+            except StoreUnavailable as err:
+                if not away:
+                    log.warning("sign-outs not shared with the other replicas: %s", err)
+                away = True
+            else:
+                if away:
+                    log.info("sign-outs shared with the other replicas again")
+                away = False
+            await asyncio.sleep(EVERY)
