@@ -5,9 +5,11 @@ terms. Documents live under ``<s3_prefix>documents/``, archive bags under
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cached_property
 from typing import ParamSpec, TypeVar
 
+import obstore
 from obstore.exceptions import (
     AlreadyExistsError,
     BaseError,
@@ -87,3 +89,43 @@ def calling(bucket: str, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
         raise
     except BaseError as err:
         raise unavailable(err, bucket) from None
+
+
+class BucketArea:
+    """The objects under one area of the bucket (``<prefix>/<area>/``), by their names in
+    it; the client is made on first use. NotFound is FileNotFoundError, the rest of S3's
+    failures StoreUnavailable."""
+
+    def __init__(self, settings: Settings, area: str) -> None:
+        self.settings = settings
+        self.bucket = settings.s3_bucket or ""
+        self.prefix = key_prefix(settings, area)
+
+    @cached_property
+    def store(self) -> S3Store:
+        return s3_store(self.settings)
+
+    def get(self, name: str) -> bytes:
+        got = calling(self.bucket, obstore.get, self.store, self.prefix + name)
+        try:
+            return bytes(got.bytes())
+        except BaseError as err:
+            raise unavailable(err, self.bucket) from None
+
+    def put(self, name: str, data: bytes) -> None:
+        calling(self.bucket, obstore.put, self.store, self.prefix + name, data)
+
+    def delete(self, name: str) -> None:
+        calling(self.bucket, obstore.delete, self.store, self.prefix + name)
+
+    def listing(self) -> list[tuple[str, datetime]]:
+        """Every object's name and when it was last written."""
+        stream = calling(self.bucket, obstore.list, self.store, prefix=self.prefix)
+        try:
+            return [
+                (meta["path"].removeprefix(self.prefix), meta["last_modified"])
+                for batch in stream
+                for meta in batch
+            ]
+        except BaseError as err:
+            raise unavailable(err, self.bucket) from None

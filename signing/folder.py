@@ -11,14 +11,9 @@ first passphrases) are never sent. With the local store the folder is simply the
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
-import obstore
-from obstore.exceptions import BaseError
-from obstore.store import S3Store
-
-from common.s3 import calling, key_prefix, s3_store, unavailable
+from common.s3 import BucketArea
 from common.settings import Settings
 from signing.ca import write_private
 
@@ -40,55 +35,31 @@ def code_file(code: str) -> str:
 class SigningFolder:
     def __init__(self, settings: Settings) -> None:
         self.root = settings.signing_dir
-        self.in_bucket = settings.document_store == "s3"
-        self._settings = settings
-
-    @cached_property
-    def _store(self) -> S3Store:
-        return s3_store(self._settings)
-
-    @cached_property
-    def _prefix(self) -> str:
-        return key_prefix(self._settings, "signing")
-
-    @property
-    def _bucket(self) -> str:
-        return self._settings.s3_bucket or ""
+        self._bucket = BucketArea(settings, "signing") if settings.document_store == "s3" else None
 
     def fetch(self, *names: str) -> Path:
         """These files (paths in the folder) as the bucket has them now (one it does not
         hold is left as it is here: nothing is ever deleted there). The folder's path."""
-        if self.in_bucket:
+        if self._bucket is not None:
             for name in names:
                 try:
-                    got = calling(self._bucket, obstore.get, self._store, self._prefix + name)
-                    data = bytes(got.bytes())
+                    data = self._bucket.get(name)
                 except FileNotFoundError:
                     continue
-                except BaseError as err:
-                    raise unavailable(err, self._bucket) from None
-                else:
-                    write_private(self.root / name, data)
+                write_private(self.root / name, data)
         return self.root
 
     def fetch_all(self) -> Path:
         """Every file the bucket holds for the folder (``iku ca``, before it changes any)."""
-        if self.in_bucket:
-            stream = calling(self._bucket, obstore.list, self._store, prefix=self._prefix)
-            try:
-                found = [meta["path"] for batch in stream for meta in batch]
-            except BaseError as err:
-                raise unavailable(err, self._bucket) from None
-            self.fetch(*(path.removeprefix(self._prefix) for path in found))
+        if self._bucket is not None:
+            self.fetch(*(name for name, _ in self._bucket.listing()))
         return self.root
 
     def publish(self, *names: str) -> None:
         """These files, as they are here, for every other machine."""
-        if not self.in_bucket:
-            return
-        for name in names:
-            data = (self.root / name).read_bytes()
-            calling(self._bucket, obstore.put, self._store, self._prefix + name, data)
+        if self._bucket is not None:
+            for name in names:
+                self._bucket.put(name, (self.root / name).read_bytes())
 
     def publish_ca(self) -> None:
         """What ``iku ca`` changes: the CA's certificate, CRL and list, and every key."""

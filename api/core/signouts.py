@@ -16,15 +16,10 @@ import contextlib
 import logging
 import re
 import time
-from functools import cached_property
 from pathlib import Path
 
-import obstore
-from obstore.exceptions import BaseError
-from obstore.store import S3Store
-
 from common.documents import StoreUnavailable
-from common.s3 import calling, key_prefix, s3_store, unavailable
+from common.s3 import BucketArea
 from common.settings import Settings
 
 log = logging.getLogger("api.sessions")
@@ -35,22 +30,10 @@ SID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # token_urlsafe: safe as a file nam
 
 class SharedSignOuts:
     def __init__(self, settings: Settings, folder: Path, max_age: float) -> None:
-        self._settings = settings
+        self._bucket = BucketArea(settings, "sessions/signed-out")
         self.folder = folder
         self.max_age = max_age
         self._unshared: set[str] = set()
-
-    @cached_property
-    def _store(self) -> S3Store:
-        return s3_store(self._settings)
-
-    @cached_property
-    def _prefix(self) -> str:
-        return key_prefix(self._settings, "sessions/signed-out")
-
-    @property
-    def _bucket(self) -> str:
-        return self._settings.s3_bucket or ""
 
     def signed_out(self, sid: str) -> None:
         """A sign-out made here, to be shared at the next round."""
@@ -60,24 +43,16 @@ class SharedSignOuts:
         """One round: ours put in the bucket, theirs copied here, the expired forgotten
         there (as ``Sessions`` forgets them here)."""
         for sid in sorted(self._unshared):
-            calling(self._bucket, obstore.put, self._store, self._prefix + sid, b"")
+            self._bucket.put(sid, b"")
             self._unshared.discard(sid)
-        stream = calling(self._bucket, obstore.list, self._store, prefix=self._prefix)
-        try:
-            found = [meta for batch in stream for meta in batch]
-        except BaseError as err:
-            raise unavailable(err, self._bucket) from None
         oldest = time.time() - self.max_age
-        for meta in found:
-            sid = meta["path"].removeprefix(self._prefix)
-            if meta["last_modified"].timestamp() < oldest:
+        for sid, written in self._bucket.listing():
+            if written.timestamp() < oldest:
                 with contextlib.suppress(FileNotFoundError):  # another replica was first
-                    calling(self._bucket, obstore.delete, self._store, meta["path"])
-            elif SID.fullmatch(sid):
-                marker = self.folder / sid
-                if not marker.exists():
-                    self.folder.mkdir(parents=True, exist_ok=True)
-                    marker.touch()
+                    self._bucket.delete(sid)
+            elif SID.fullmatch(sid) and not (self.folder / sid).exists():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                (self.folder / sid).touch()
 
     async def keep_exchanging(self) -> None:
         """``exchange`` every ``EVERY`` seconds until cancelled; a bucket that does not
