@@ -244,11 +244,15 @@ def _ca_action(
     def run(args: argparse.Namespace) -> int:
         from common.documents import StoreUnavailable
         from signing.ca import CaError
-        from signing.folder import SigningFolder
+        from signing.folder import CA_FILES, SigningFolder
 
         folder = SigningFolder(_settings())
         try:
-            folder.fetch_all()
+            # What it changes needs the whole folder; reading, the CA's files.
+            if writes:
+                folder.fetch_all()
+            else:
+                folder.fetch(*CA_FILES)
             code = handler(args)
             if writes:
                 folder.publish_ca()

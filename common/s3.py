@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import lru_cache
 from typing import ParamSpec, TypeVar
 
 import obstore
@@ -29,28 +29,49 @@ PART_BYTES = 8 * 1024 * 1024
 
 
 def s3_store(settings: Settings) -> S3Store:
-    """A client for the configured bucket. Retries are short: a person is waiting for the
-    answer, and a 503 that says "try again" beats a page that hangs for minutes."""
+    """A client for the configured bucket, one per configuration in a process: each use
+    (a request's document store, a signing fetch, a metrics scrape) shares its connections
+    rather than opening its own."""
     if not settings.s3_bucket:
         raise ValueError("IKU_S3_BUCKET is not set")
-    config: dict[str, object] = {"region": settings.s3_region}
-    if settings.s3_endpoint_url:
-        config["endpoint"] = settings.s3_endpoint_url
+    secret = settings.s3_secret_access_key
+    return _client(
+        settings.s3_bucket,
+        settings.s3_region,
+        settings.s3_endpoint_url,
+        settings.s3_access_key_id,
+        secret.get_secret_value() if secret else None,
+        settings.s3_timeout_seconds,
+    )
+
+
+@lru_cache(maxsize=16)
+def _client(
+    bucket: str,
+    region: str,
+    endpoint: str | None,
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    timeout_seconds: float,
+) -> S3Store:
+    """Retries are short: a person is waiting for the answer, and a 503 that says "try
+    again" beats a page that hangs for minutes."""
+    config: dict[str, object] = {"region": region}
+    if endpoint:
+        config["endpoint"] = endpoint
         # A self-hosted server (SeaweedFS, MinIO, Ceph) is addressed by path, not by a
         # bucket subdomain, and may be plain HTTP inside the cluster.
         config["virtual_hosted_style_request"] = False
-    if settings.s3_access_key_id and settings.s3_secret_access_key:
-        config["access_key_id"] = settings.s3_access_key_id
-        config["secret_access_key"] = settings.s3_secret_access_key.get_secret_value()
+    if access_key_id and secret_access_key:
+        config["access_key_id"] = access_key_id
+        config["secret_access_key"] = secret_access_key
     return S3Store(
-        settings.s3_bucket,
+        bucket,
         config=config,  # type: ignore[arg-type]
         client_options={
-            "allow_http": bool(
-                settings.s3_endpoint_url and settings.s3_endpoint_url.startswith("http://")
-            ),
+            "allow_http": bool(endpoint and endpoint.startswith("http://")),
             "connect_timeout": timedelta(seconds=5),
-            "timeout": timedelta(seconds=settings.s3_timeout_seconds),
+            "timeout": timedelta(seconds=timeout_seconds),
         },
         retry_config={
             "max_retries": 2,
@@ -59,7 +80,7 @@ def s3_store(settings: Settings) -> S3Store:
                 "max_backoff": timedelta(seconds=2),
                 "base": 2,
             },
-            "retry_timeout": timedelta(seconds=settings.s3_timeout_seconds),
+            "retry_timeout": timedelta(seconds=timeout_seconds),
         },
     )
 
@@ -93,7 +114,7 @@ def calling(bucket: str, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
 
 class BucketArea:
     """The objects under one area of the bucket (``<prefix>/<area>/``), by their names in
-    it; the client is made on first use. NotFound is FileNotFoundError, the rest of S3's
+    it. NotFound is FileNotFoundError, the rest of S3's
     failures StoreUnavailable."""
 
     def __init__(self, settings: Settings, area: str) -> None:
@@ -101,7 +122,7 @@ class BucketArea:
         self.bucket = settings.s3_bucket or ""
         self.prefix = key_prefix(settings, area)
 
-    @cached_property
+    @property
     def store(self) -> S3Store:
         return s3_store(self.settings)
 
