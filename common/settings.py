@@ -238,8 +238,9 @@ class Settings(BaseSettings):
     # The web layer's /metrics answers only this bearer token (generated once into
     # data_dir/metrics-token when unset); every web replica must share it.
     metrics_token: SecretStr | None = None
-    # /metrics asks visibility for the gauges (overdue by role, running by step) at most
-    # this often; every replica reports the same cluster-wide numbers.
+    # /metrics asks visibility for the gauges (overdue by role, running by step), and reads
+    # the signing folder's dates, at most this often; every replica reports the same
+    # cluster-wide numbers.
     metrics_gauge_seconds: float = Field(default=30.0, ge=0)
 
     # Where documents and archive bags are kept: "local" (documents_dir and archive_dir on

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from api.core.observability import SigningDates
 from common.settings import Settings
 from signing.ca import CertificateAuthority
 from tests import samples
@@ -132,3 +133,21 @@ async def test_when_the_crl_runs_out_and_the_first_certificate_ends_are_served_f
     shutil.rmtree(settings.signing_dir / "ca")
     samples = await scrape(url, bearer)
     assert not {n for n in names(samples) if n.startswith("iku_signing_")}
+
+
+def test_the_signing_dates_are_read_again_only_as_often_as_the_gauges_are_counted(
+    settings: Settings,
+):
+    """A scrape every few seconds does not read the signing folder (three GETs with S3)
+    each time: the dates move by the day."""
+    dates = SigningDates()
+    hourly = settings.model_copy(update={"metrics_gauge_seconds": 3600})
+    dates.read(hourly)
+    read = dates.crl_next_update
+    assert read == CertificateAuthority(settings.signing_dir).crl().next_update_utc.timestamp()
+
+    shutil.rmtree(settings.signing_dir / "ca")
+    dates.read(hourly)
+    assert dates.crl_next_update == read  # within the hour: the last reading stands
+    dates.read(settings)  # counted at every scrape: read again, and no CA is no date
+    assert dates.crl_next_update is None

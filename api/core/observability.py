@@ -136,8 +136,15 @@ class SigningDates:
     def __init__(self) -> None:
         self.crl_next_update: float | None = None
         self.certificate_next_end: float | None = None
+        self._read_at = -float("inf")
 
     def read(self, settings: Settings) -> None:
+        """Read again when the last reading is older than ``IKU_METRICS_GAUGE_SECONDS``:
+        with documents on S3 a reading is three GETs, and the dates move by the day."""
+        now = time.monotonic()
+        if now - self._read_at < settings.metrics_gauge_seconds:
+            return
+        self._read_at = now
         try:
             ca = CertificateAuthority(SigningFolder(settings).fetch(*CA_FILES))
             crl, issued = ca.crl(), ca.issued()
