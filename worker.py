@@ -33,7 +33,7 @@ from activities.archive import ArchiveActivities
 from activities.documents import DocumentActivities
 from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
-from activities.opening import StepOpeningActivities
+from activities.opening import ProcessOpeningActivities, StepOpeningActivities
 from activities.registry import RegistryActivities
 from activities.reporting import ReportingActivities
 from activities.schedule import ScheduleActivities
@@ -50,6 +50,7 @@ from workflows.iku import IkuWorkflow
 def activities(settings: Settings) -> list[object]:
     """Every activity of the system, bound to one settings object."""
     staffing, schedule = StaffingActivities(settings), ScheduleActivities(settings)
+    lineage, registry = LineageActivities(settings), RegistryActivities(settings)
     return [
         *_methods(staffing, "resolve_staffing", "find_people"),
         *_methods(schedule, "plan_schedule"),
@@ -59,8 +60,9 @@ def activities(settings: Settings) -> list[object]:
         *_methods(NotifyActivities(settings), "send_notification"),
         *_methods(ArchiveActivities(settings), "build_archive"),
         *_methods(ReportingActivities(settings), "record_events", "give_official_number"),
-        *_methods(LineageActivities(settings), "find_earlier_run"),
-        *_methods(RegistryActivities(settings), "registered_sop_number"),
+        *_methods(lineage, "find_earlier_run"),
+        *_methods(registry, "registered_sop_number"),
+        *_methods(ProcessOpeningActivities(lineage, registry), "open_process"),
     ]
 
 

@@ -1,13 +1,39 @@
-"""A step being opened (who holds it and its clock), or its clock woken (the clock and the
-acting officials asked again): each in one local activity."""
+"""A process being opened (was its id used before, the SOP's number), a step being opened
+(who holds it and its clock), or its clock woken (the clock and the acting officials asked
+again): each in one local activity."""
 
 from __future__ import annotations
 
 from temporalio import activity
 
+from activities.lineage import LineageActivities
+from activities.registry import RegistryActivities
 from activities.schedule import ScheduleActivities
 from activities.staffing import StaffingActivities
-from common.models import ClockRefresh, ClockRefreshRequest, StepOpening, StepOpeningRequest
+from common.models import (
+    ClockRefresh,
+    ClockRefreshRequest,
+    EarlierRunRequest,
+    ProcessOpening,
+    StepOpening,
+    StepOpeningRequest,
+)
+
+
+class ProcessOpeningActivities:
+    """The lineage and registry lookups a new process makes, asked together."""
+
+    def __init__(self, lineage: LineageActivities, registry: RegistryActivities) -> None:
+        self._lineage, self._registry = lineage, registry
+
+    @activity.defn(name="open_process")
+    async def open_process(self, request: EarlierRunRequest) -> ProcessOpening:
+        """Either failing fails both: the workflow then asks each on its own, so a moment
+        without visibility does not leave the process without the SOP's number."""
+        return ProcessOpening(
+            earlier=await self._lineage.find_earlier_run(request),
+            sop_number=self._registry.registered_sop_number(),
+        )
 
 
 class StepOpeningActivities:

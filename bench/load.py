@@ -319,8 +319,11 @@ async def history_size(client: Client, workflow_id: str) -> tuple[int, int]:
 
 
 def as_the_web_layer_starts(kind: type[P], client: Client, settings: Settings, code: str) -> P:
-    """A process to start as `api/core/gateway.start` does: with the hand-over limit."""
-    return kind(client, settings, code=code, history_event_limit=settings.history_events_per_run)
+    """A process to start as `api/core/gateway.start` does: with its memo, search attributes
+    and hand-over limit."""
+    process = kind(client, settings, code=code, history_event_limit=settings.history_events_per_run)
+    process.as_the_web_layer = True
+    return process
 
 
 # --- 1. unloaded latency -----------------------------------------------------------------

@@ -672,6 +672,13 @@ class EarlierRun(Model):
     state: ProcessState
 
 
+class ProcessOpening(Model):
+    """A new process's two lookups, asked in one local activity."""
+
+    earlier: EarlierRun | None = None
+    sop_number: str = ""  # the deployment's (IKU_SOP_NUMBER); blank when it has none
+
+
 class NotificationResult(Model):
     sent: int
     message_ids: list[str]

@@ -21,6 +21,7 @@ from pyhanko.sign.signers import Signer
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 
+from api.core import gateway
 from api.tasks.signing import remember_code, verification_code
 from common.directory import load_directory
 from common.documents import open_document_store
@@ -131,6 +132,8 @@ class Scenario:
         # None by default, unlike the web layer's (IKU_HISTORY_EVENTS_PER_RUN): the test
         # server loses Update results across continue-as-new (see test_steering).
         self.history_event_limit = history_event_limit
+        # Started as api/core/gateway.start does (its options, IKU_HISTORY_EVENTS_PER_RUN).
+        self.as_the_web_layer = False
         self.handle: WorkflowHandle[IkuWorkflow, object]
         self.first_run_id: str | None = None
 
@@ -144,15 +147,18 @@ class Scenario:
         return p
 
     async def start(self) -> Scenario:
-        first = await self.client.start_workflow(
-            IkuWorkflow.run,
-            WorkflowInput(
-                **self.process.model_dump(), history_event_limit=self.history_event_limit
-            ),
-            id=self.id,
-            task_queue=self.settings.task_queue,
-            static_summary=f"IKU {self.process.year} {self.process.code}",
-        )
+        if self.as_the_web_layer:
+            options = gateway.start_options(self.process, self.settings)
+        else:  # no memo nor search attributes: the workflow sets them itself
+            options = {
+                "arg": WorkflowInput(
+                    **self.process.model_dump(), history_event_limit=self.history_event_limit
+                ),
+                "id": self.id,
+                "task_queue": self.settings.task_queue,
+                "static_summary": f"IKU {self.process.year} {self.process.code}",
+            }
+        first = await self.client.start_workflow(IkuWorkflow.run, **options)
         self.first_run_id = first.result_run_id
         STARTED.setdefault(self.settings.task_queue, []).append(self.id)
         # Not pinned to the first run: after continue-as-new we talk to the latest one.

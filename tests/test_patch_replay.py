@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from common.converter import data_converter
-from common.models import EarlierRun, EarlierRunRequest, WorkflowInput
+from common.models import EarlierRun, EarlierRunRequest, ProcessOpening, WorkflowInput
 from common.settings import Settings
 from tests.conftest import end_left_running, worker_replacing
 from tests.scenario import Scenario
@@ -36,10 +36,21 @@ async def slow_registry() -> str:
     return ""
 
 
+@activity.defn(name="open_process")
+async def slow_opening(request: EarlierRunRequest) -> ProcessOpening:
+    """Both lookups in one (a process started now), as slow as the two apart."""
+    await asyncio.sleep(4 * WORKFLOW_TASK.total_seconds())
+    return ProcessOpening()
+
+
 async def test_a_start_whose_lookup_outlasts_its_workflow_task_replays(
     dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:
-    slow = {"find_earlier_run": slow_lineage, "registered_sop_number": slow_registry}
+    slow = {
+        "find_earlier_run": slow_lineage,
+        "registered_sop_number": slow_registry,
+        "open_process": slow_opening,
+    }
     async with worker_replacing(dev_env.client, settings, slow):
         p = Scenario(dev_env.client, settings)
         await dev_env.client.start_workflow(

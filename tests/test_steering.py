@@ -292,6 +292,58 @@ async def test_a_process_the_web_layer_starts_hands_over_past_its_runs_events(
     assert final.state is ProcessState.ARCHIVED and status.archive is not None
 
 
+async def test_a_run_upserts_no_memo_or_search_attribute_its_start_gave_it(
+    dev_env: WorkflowEnvironment, dev_worker, settings
+):
+    """Started as the bureau's page starts it, the title and the year, code, state and
+    overdue flag come with the start, and a continued run has them from the run before:
+    no run sets them again (each upsert is a history event, and a command the worker keeps
+    while it keeps the run). Step by step, only what changed is upserted."""
+    settings = settings.model_copy(update={"history_events_per_run": 60})
+    p = Scenario(dev_env.client, settings)
+    p.as_the_web_layer = True
+    await p.start()
+    await p.walk_to(6)
+
+    handles = [run async for run in runs(dev_env.client, p.id)]
+    assert len(handles) >= 2  # it handed over at least once
+    given = {sa.YEAR.name, sa.CODE.name, sa.STATE.name, sa.OVERDUE.name}
+    for handle in handles:
+        events = (await handle.fetch_history()).events
+        assert not [
+            e for e in events if e.HasField("workflow_properties_modified_event_attributes")
+        ]
+        upserts = [
+            set(
+                e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            )
+            - {"TemporalChangeVersion"}
+            for e in events
+            if e.HasField("upsert_workflow_search_attributes_event_attributes")
+        ]
+        upserts = [keys for keys in upserts if keys]
+        assert upserts and not set().union(*upserts) & given, upserts
+        assert sa.STEP.name in upserts[0]  # the first is the step's, nothing before it
+
+    described = await p.handle.describe()
+    assert await described.memo_value("title", type_hint=str) == p.process.title
+    found = described.typed_search_attributes
+    assert (found.get(sa.YEAR), found.get(sa.CODE)) == (p.process.year, p.process.code)
+    assert (found.get(sa.STATE), found.get(sa.OVERDUE), found.get(sa.STEP)) == ("running", False, 6)
+
+
+async def test_a_process_started_without_memo_or_search_attributes_gets_them_from_the_workflow(
+    dev_env: WorkflowEnvironment, dev_worker, settings
+):
+    """From the Temporal UI or the CLI nothing comes with the start: the workflow sets it."""
+    p = await Scenario(dev_env.client, settings).start()
+    described = await p.handle.describe()
+    assert await described.memo_value("title", type_hint=str) == p.process.title
+    found = described.typed_search_attributes
+    assert (found.get(sa.YEAR), found.get(sa.CODE)) == (p.process.year, p.process.code)
+    assert (found.get(sa.STATE), found.get(sa.OVERDUE), found.get(sa.STEP)) == ("running", False, 1)
+
+
 async def test_the_bureau_may_resend_but_not_assign_or_cancel(
     ts_env: WorkflowEnvironment, ts_worker, settings, mail
 ):

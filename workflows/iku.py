@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.documents import DocumentActivities
     from activities.lineage import LineageActivities
     from activities.notify import NotifyActivities
-    from activities.opening import StepOpeningActivities
+    from activities.opening import ProcessOpeningActivities, StepOpeningActivities
     from activities.registry import RegistryActivities
     from activities.reporting import ReportingActivities
     from activities.schedule import ScheduleActivities
@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         Decision,
         DecisionResult,
         DocumentsCheck,
+        EarlierRun,
         EarlierRunRequest,
         HistoryEntry,
         HistoryEvent,
@@ -158,9 +159,14 @@ CHANGES_AFTER_V0_1_0_COVERS = (
 # The signature check at 8-11 and the official number as local activities: one marker in the
 # decision's workflow task each, where an activity costs six events and a second task.
 CHECKS_LOCALLY = "checks-locally"
-# The fold a run started now records.
 CHANGES_AFTER_V0_1_0_B = "changes-after-v0.1.0-b"
 CHANGES_AFTER_V0_1_0_B_COVERS = (*CHANGES_AFTER_V0_1_0_COVERS, CHECKS_LOCALLY)
+# A run's memo and search attributes are upserted only where they differ from what its start
+# gave (the web layer's start, or the run before, which continue-as-new carries over).
+LEAN_RUN_START = "lean-run-start"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_C = "changes-after-v0.1.0-c"
+CHANGES_AFTER_V0_1_0_C_COVERS = (*CHANGES_AFTER_V0_1_0_B_COVERS, LEAN_RUN_START)
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,7 @@ class Changes:
     one_local_activity_at_a_time: bool = False
     handlers_after_their_task: bool = False
     checks_locally: bool = False
+    lean_run_start: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -222,7 +229,14 @@ class IkuWorkflow:
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
-        self._changes = Changes()  # decided first thing in run()
+        self._changes = Changes()
+        # The fold runs record now is asked here, before a handler of the first activation
+        # runs (an Update that reached a continued run at once ran before run() did, under
+        # no change at all). Runs that recorded an earlier fold are asked in run(), as
+        # their histories were recorded.
+        if workflow.patched(CHANGES_AFTER_V0_1_0_C):
+            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_C_COVERS)
+            self._published = _given_search_attributes()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
@@ -234,7 +248,9 @@ class IkuWorkflow:
         # Changes since the first release, each decided once per run and before anything
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
-        if workflow.patched(CHANGES_AFTER_V0_1_0_B):
+        if self._changes.lean_run_start:
+            taken = list(CHANGES_AFTER_V0_1_0_C_COVERS)  # asked in __init__
+        elif workflow.patched(CHANGES_AFTER_V0_1_0_B):
             taken = list(CHANGES_AFTER_V0_1_0_B_COVERS)
         elif workflow.patched(CHANGES_AFTER_V0_1_0):
             # Started before the second fold; on 8f58cff with the checks as a patch apart.
@@ -248,14 +264,17 @@ class IkuWorkflow:
         record = self._record
         if input.record is None:
             self._check_workflow_id()
-            await self._check_id_unused()
-            await self._record_sop_number()
+            if not (self._changes.lean_run_start and await self._open_process()):
+                await self._check_id_unused()
+                await self._record_sop_number()
             # The process starts once its id and SOP number are settled: its first riwayat
             # entry and its start time (the reporting database's key) are one moment.
             record.started_at = workflow.now()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
-        workflow.upsert_memo({"title": self._process.title})
+        given = workflow.memo_value("title", None, type_hint=str)
+        if not self._changes.lean_run_start or given != self._process.title:
+            workflow.upsert_memo({"title": self._process.title})
         self._publish()
         mailer = asyncio.create_task(self._send_mail())
         reporter = asyncio.create_task(self._send_reports())
@@ -310,7 +329,14 @@ class IkuWorkflow:
                     **self._process.model_dump(),
                     record=record,
                     history_event_limit=self._history_event_limit,
-                )
+                ),
+                # Given with their types, so the next run reads them (those the server
+                # carries over by itself come without) and does not upsert them again.
+                search_attributes=(
+                    workflow.info().typed_search_attributes
+                    if self._changes.lean_run_start
+                    else None
+                ),
             )
 
     def _check_workflow_id(self) -> None:
@@ -322,6 +348,24 @@ class IkuWorkflow:
                 type="InvalidWorkflowId",
                 non_retryable=True,
             )
+
+    async def _open_process(self) -> bool:
+        """A new process's two lookups (``_check_id_unused``, ``_record_sop_number``) in one
+        local activity: one marker where two. False when it failed, to ask each apart."""
+        info = workflow.info()
+        try:
+            opening = await self._local(
+                ProcessOpeningActivities.open_process,
+                EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id),
+                summary="was this process id used before; the SOP's registered number",
+                **_LOOKUP,
+            )
+        except LOOKUP_FAILED:
+            return False
+        self._refuse_if_used(opening.earlier)
+        if not self._process.sop_number:
+            self._process = self._process.model_copy(update={"sop_number": opening.sop_number})
+        return True
 
     async def _check_id_unused(self) -> None:
         """A process id stays one process for ever: a start under the id of a process that
@@ -339,6 +383,10 @@ class IkuWorkflow:
             # because the archive folder or visibility could not be read for a moment.
             workflow.logger.warning("could not check for an earlier run of this id")
             return
+        self._refuse_if_used(earlier)
+
+    def _refuse_if_used(self, earlier: EarlierRun | None) -> None:
+        info = workflow.info()
         if earlier is not None:
             # Marked, so lists and pages pass over this run to the process the id belongs to.
             workflow.upsert_search_attributes([sa.STATE.value_set(sa.REFUSED)])
@@ -1058,24 +1106,19 @@ class IkuWorkflow:
             record.reported = upto
 
     async def _write_report(self, batch: ReportBatch) -> None:
-        """Locally first: one marker event in a workflow task, where an activity costs six.
-        Should the database not answer within seconds, the activity takes over with its
-        hour of retries."""
-        summary = f"reporting: {len(batch.entries)} event(s)"
-        if self._changes.reports_written_locally and self._write_locally:
-            try:
-                await self._local(
-                    ReportingActivities.record_events, batch, summary=summary, **_REPORT_LOCALLY
-                )
-                return
-            except LOOKUP_FAILED:
-                self._write_locally = False
+        """Locally while the database answers; after it did not, by the activity until it
+        does again."""
+        locally = self._changes.reports_written_locally and self._write_locally
         try:
-            await workflow.execute_activity_method(
-                ReportingActivities.record_events, batch, summary=summary, **_REPORT
+            await self._to_reporting(
+                ReportingActivities.record_events,
+                batch,
+                summary=f"reporting: {len(batch.entries)} event(s)",
+                locally=locally,
             )
             self._write_locally = True
         except ActivityError:
+            self._write_locally = False
             workflow.logger.warning("reporting database unreachable; left to backfill")
 
     async def _give_number(self) -> None:
@@ -1092,28 +1135,29 @@ class IkuWorkflow:
             process=self._process,
             signed_at=signature.at,
         )
-        summary = "official number (nomor naskah dinas)"
-        if self._changes.checks_locally:
-            # Locally first, as a report batch is; the activity's retries take over.
-            try:
-                record.official_number = await self._local(
-                    ReportingActivities.give_official_number,
-                    request,
-                    summary=summary,
-                    **_REPORT_LOCALLY,
-                )
-                return
-            except LOOKUP_FAILED:
-                pass
         try:
-            record.official_number = await workflow.execute_activity_method(
+            record.official_number = await self._to_reporting(
                 ReportingActivities.give_official_number,
                 request,
-                summary=summary,
-                **_REPORT,
+                summary="official number (nomor naskah dinas)",
+                locally=self._changes.checks_locally,
             )
         except ActivityError:
             workflow.logger.warning("no official number yet: reporting database unreachable")
+
+    async def _to_reporting(
+        self, activity: Callable[..., Any], arg: Any, *, summary: str, locally: bool
+    ) -> Any:
+        """A call to the reporting database: ``locally`` first, one marker event in a
+        workflow task where an activity costs six; should the database not answer within
+        seconds, the activity takes over with its hour of retries (``ActivityError`` once
+        they run out)."""
+        if locally:
+            try:
+                return await self._local(activity, arg, summary=summary, **_REPORT_LOCALLY)
+            except LOOKUP_FAILED:
+                pass
+        return await workflow.execute_activity_method(activity, arg, summary=summary, **_REPORT)
 
     # --- bookkeeping -------------------------------------------------------------------
 
@@ -1214,6 +1258,16 @@ class IkuWorkflow:
             started_at=record.started_at,
             ended_at=workflow.now(),
         )
+
+
+def _given_search_attributes() -> dict[str, object]:
+    """The search attributes this run started with, as ``_publish`` keeps what it upserted:
+    each upsert is a history event and a command the worker keeps while it keeps the run."""
+    given: dict[str, object] = {
+        pair.key.name: pair.value for pair in workflow.info().typed_search_attributes
+    }
+    given.setdefault(sa.ASSIGNEE.name, [])  # an empty list is kept as no value at all
+    return given
 
 
 def _link_base(escalations: list[datetime], deadline: datetime | None, now: datetime) -> datetime:

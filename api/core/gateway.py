@@ -165,6 +165,36 @@ def summary(process: ProcessInput) -> str:
     return f"IKU {process.year} {process.code}{rev} — {process.title}"[:200]
 
 
+def start_options(process: ProcessInput, settings: Settings) -> dict[str, Any]:
+    """The workflow's input and start options, as the web layer starts a process (the load
+    bench starts its processes so too)."""
+    return {
+        "arg": WorkflowInput(
+            **process.model_dump(), history_event_limit=settings.history_events_per_run
+        ),
+        "id": process.workflow_id(),
+        "task_queue": settings.task_queue,
+        "id_conflict_policy": WorkflowIDConflictPolicy.FAIL,
+        # An IKU that was archived or cancelled keeps its id: a new attempt is a revision
+        # (-rev<n>). Only a run Temporal itself ended (terminated, failed) may be started
+        # again under the same id.
+        "id_reuse_policy": WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        "static_summary": summary(process),
+        # The list reads the title from the memo (visibility returns it, not the summary);
+        # search attributes set now, so the list finds it at once. The workflow upserts
+        # neither again where they are as it would set them.
+        "memo": {"title": process.title},
+        "search_attributes": TypedSearchAttributes(
+            [
+                SearchAttributePair(sa.YEAR, process.year),
+                SearchAttributePair(sa.CODE, process.code),
+                SearchAttributePair(sa.STATE, ProcessState.RUNNING.value),
+                SearchAttributePair(sa.OVERDUE, False),
+            ]
+        ),
+    }
+
+
 async def start(client: Client, settings: Settings, process: ProcessInput) -> tuple[str, str]:
     """Start one IKU process: its id and run. Refused (409) when its id runs, or ran to its
     end."""
@@ -176,29 +206,7 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> tu
         )
     try:
         handle = await client.start_workflow(
-            calls.WORKFLOW_TYPE,
-            WorkflowInput(
-                **process.model_dump(), history_event_limit=settings.history_events_per_run
-            ),
-            id=workflow_id,
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            # An IKU that was archived or cancelled keeps its id: a new attempt is a
-            # revision (-rev<n>). Only a run Temporal itself ended (terminated, failed)
-            # may be started again under the same id.
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            static_summary=summary(process),
-            # The list reads the title from the memo (visibility returns it, not the
-            # summary); search attributes set now, so the list finds it at once.
-            memo={"title": process.title},
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(sa.YEAR, process.year),
-                    SearchAttributePair(sa.CODE, process.code),
-                    SearchAttributePair(sa.STATE, ProcessState.RUNNING.value),
-                ]
-            ),
-            rpc_timeout=RPC_TIMEOUT,
+            calls.WORKFLOW_TYPE, **start_options(process, settings), rpc_timeout=RPC_TIMEOUT
         )
     except WorkflowAlreadyStartedError:
         raise ProcessError(
