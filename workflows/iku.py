@@ -161,8 +161,9 @@ CHANGES_AFTER_V0_1_0_COVERS = (
 CHECKS_LOCALLY = "checks-locally"
 CHANGES_AFTER_V0_1_0_B = "changes-after-v0.1.0-b"
 CHANGES_AFTER_V0_1_0_B_COVERS = (*CHANGES_AFTER_V0_1_0_COVERS, CHECKS_LOCALLY)
-# A run's memo and search attributes are upserted only where they differ from what its start
-# gave (the web layer's start, or the run before, which continue-as-new carries over).
+# Fewer commands before a run waits (PATCHES.md): no memo or search attribute upserted that
+# its start gave, a new process's two first lookups in one local activity, and the fold
+# asked before any handler of the first activation runs.
 LEAN_RUN_START = "lean-run-start"
 # The fold a run started now records.
 CHANGES_AFTER_V0_1_0_C = "changes-after-v0.1.0-c"
@@ -230,10 +231,10 @@ class IkuWorkflow:
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
         self._changes = Changes()
-        # The fold runs record now is asked here, before a handler of the first activation
-        # runs (an Update that reached a continued run at once ran before run() did, under
-        # no change at all). Runs that recorded an earlier fold are asked in run(), as
-        # their histories were recorded.
+        # The fold a run records now is asked here, before any handler of the first
+        # activation runs: an Update that reached a continued run at once ran before run()
+        # did, under no change at all. Runs of an earlier fold are asked in run(), as their
+        # histories were recorded.
         if workflow.patched(CHANGES_AFTER_V0_1_0_C):
             self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_C_COVERS)
             self._published = _given_search_attributes()
@@ -272,7 +273,7 @@ class IkuWorkflow:
             record.started_at = workflow.now()
             self._log(HistoryEvent.STARTED, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
-        given = workflow.memo_value("title", None, type_hint=str)
+        given = workflow.memo_value("title", None)  # whatever a starter put there
         if not self._changes.lean_run_start or given != self._process.title:
             workflow.upsert_memo({"title": self._process.title})
         self._publish()
