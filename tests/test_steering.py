@@ -325,11 +325,7 @@ async def test_a_run_upserts_no_memo_or_search_attribute_its_start_gave_it(
         assert upserts and not set().union(*upserts) & given, upserts
         assert sa.STEP.name in upserts[0]  # the first is the step's, nothing before it
 
-    described = await p.handle.describe()
-    assert await described.memo_value("title", type_hint=str) == p.process.title
-    found = described.typed_search_attributes
-    assert (found.get(sa.YEAR), found.get(sa.CODE)) == (p.process.year, p.process.code)
-    assert (found.get(sa.STATE), found.get(sa.OVERDUE), found.get(sa.STEP)) == ("running", False, 6)
+    await listed_at(p, 6)
 
 
 async def test_a_process_started_without_memo_or_search_attributes_gets_them_from_the_workflow(
@@ -337,11 +333,18 @@ async def test_a_process_started_without_memo_or_search_attributes_gets_them_fro
 ):
     """From the Temporal UI or the CLI nothing comes with the start: the workflow sets it."""
     p = await Scenario(dev_env.client, settings).start()
+    await listed_at(p, 1)
+
+
+async def listed_at(p: Scenario, step: int) -> None:
+    """What the bureau's list reads: the title from the memo, the rest from the search
+    attributes."""
     described = await p.handle.describe()
     assert await described.memo_value("title", type_hint=str) == p.process.title
     found = described.typed_search_attributes
     assert (found.get(sa.YEAR), found.get(sa.CODE)) == (p.process.year, p.process.code)
-    assert (found.get(sa.STATE), found.get(sa.OVERDUE), found.get(sa.STEP)) == ("running", False, 1)
+    assert (found.get(sa.STATE), found.get(sa.OVERDUE)) == ("running", False)
+    assert found.get(sa.STEP) == step
 
 
 async def test_the_bureau_may_resend_but_not_assign_or_cancel(

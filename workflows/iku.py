@@ -353,11 +353,10 @@ class IkuWorkflow:
     async def _open_process(self) -> bool:
         """A new process's two lookups (``_check_id_unused``, ``_record_sop_number``) in one
         local activity: one marker where two. False when it failed, to ask each apart."""
-        info = workflow.info()
         try:
             opening = await self._local(
                 ProcessOpeningActivities.open_process,
-                EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id),
+                _this_run(),
                 summary="was this process id used before; the SOP's registered number",
                 **_LOOKUP,
             )
@@ -371,11 +370,10 @@ class IkuWorkflow:
     async def _check_id_unused(self) -> None:
         """A process id stays one process for ever: a start under the id of a process that
         was archived or cancelled ends here, refused, whoever started it and however."""
-        info = workflow.info()
         try:
             earlier = await self._local(
                 LineageActivities.find_earlier_run,
-                EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id),
+                _this_run(),
                 summary="was this process id used before",
                 **_LOOKUP,
             )
@@ -387,19 +385,19 @@ class IkuWorkflow:
         self._refuse_if_used(earlier)
 
     def _refuse_if_used(self, earlier: EarlierRun | None) -> None:
-        info = workflow.info()
-        if earlier is not None:
-            # Marked, so lists and pages pass over this run to the process the id belongs to.
-            workflow.upsert_search_attributes([sa.STATE.value_set(sa.REFUSED)])
-            raise ApplicationError(
-                f"The process '{info.workflow_id}' was {earlier.state.value} (run "
-                f"{earlier.run_id}); its id is not used again. A new attempt is a revision: "
-                'start it with "revision": n, as iku-<year>-<code>-rev<n>.',
-                earlier.state.value,
-                earlier.run_id,
-                type="ProcessIdTaken",
-                non_retryable=True,
-            )
+        if earlier is None:
+            return
+        # Marked, so lists and pages pass over this run to the process the id belongs to.
+        workflow.upsert_search_attributes([sa.STATE.value_set(sa.REFUSED)])
+        raise ApplicationError(
+            f"The process '{workflow.info().workflow_id}' was {earlier.state.value} (run "
+            f"{earlier.run_id}); its id is not used again. A new attempt is a revision: "
+            'start it with "revision": n, as iku-<year>-<code>-rev<n>.',
+            earlier.state.value,
+            earlier.run_id,
+            type="ProcessIdTaken",
+            non_retryable=True,
+        )
 
     async def _record_sop_number(self) -> None:
         """A process started without the SOP's number runs under the deployment's, and
@@ -1259,6 +1257,12 @@ class IkuWorkflow:
             started_at=record.started_at,
             ended_at=workflow.now(),
         )
+
+
+def _this_run() -> EarlierRunRequest:
+    """The lineage lookup's question: an earlier run of this id than this one."""
+    info = workflow.info()
+    return EarlierRunRequest(workflow_id=info.workflow_id, run_id=info.run_id)
 
 
 def _given_search_attributes() -> dict[str, object]:
