@@ -54,6 +54,7 @@ from api.core.security import (
     security_headers,
 )
 from api.core.sessions import Sessions
+from api.core.shared_counts import SharedCounts
 from api.core.sliding_window import KeyLimit
 from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
@@ -80,11 +81,15 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redact_request_logs()  # again: a server may set its handlers up after import
-        shared = app.state.sessions.shared
-        exchanging = asyncio.create_task(shared.keep_exchanging()) if shared else None
+        # With documents on S3: sign-outs and throttle counts shared with the other replicas.
+        exchanging = [
+            asyncio.create_task(shared.keep_exchanging())
+            for shared in (app.state.sessions.shared, app.state.shared_counts)
+            if shared is not None
+        ]
         yield
-        if exchanging is not None:
-            exchanging.cancel()
+        for task in exchanging:
+            task.cancel()
         await app.state.temporal.close()
         tracing.shutdown()
 
@@ -107,6 +112,18 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     # Wrong passphrases per official: a few typos are normal, guessing is not.
     app.state.passphrase_throttle = KeyLimit(limit=5, window=15 * 60.0)
     app.state.verify_rate = KeyLimit(limit=30, window=60.0)  # per address, the public /v/ pages
+    app.state.shared_counts = (
+        SharedCounts(
+            settings,
+            {
+                "sign-in": app.state.signin_throttle.counts,
+                "passphrase": app.state.passphrase_throttle.counts,
+                "verify": app.state.verify_rate.counts,
+            },
+        )
+        if settings.document_store == "s3"
+        else None
+    )
     app.state.upload_budget = UploadBudget(lambda: settings.link_upload_budget_bytes)
     app.state.page_tokens = PageTokens(settings.session_secret_value)
     app.state.counts = CountsCache()

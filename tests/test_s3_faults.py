@@ -11,10 +11,13 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.archive import ArchiveActivities
+from api.core.shared_counts import SharedCounts
+from api.core.throttle import SignInThrottle
 from common.archive_s3 import MARKER, S3ArchiveStore
 from common.archive_store import check_archive, open_archive_store
 from common.documents import DocumentStore, StoreUnavailable, open_document_store
 from common.models import ArchiveRequest
+from common.s3 import BucketArea
 from common.settings import Settings
 from tests import samples
 from tests.conftest import on_s3
@@ -139,3 +142,30 @@ def test_a_half_written_archive_is_never_read_and_the_next_attempt_clears_it(
     with removed(make_bag(archives, "utuh")) as folder:
         archives.publish(folder, NAME)
     assert check_archive(archives, NAME)[0]
+
+
+async def test_throttle_counts_made_while_s3_is_down_reach_the_other_replica_once_it_is_back(
+    s3_settings, outage_server
+):
+    """Two web replicas' sign-in throttles, shared through the bucket: while it is away each
+    counts alone, nothing is lost, and what one counted reaches the other once it is back."""
+    one, another = SignInThrottle(), SignInThrottle()
+    sharing = [SharedCounts(s3_settings, {"sign-in": t.counts}) for t in (one, another)]
+    outage_server.stop()
+    for _ in range(5):
+        one.failed("203.0.113.9", "ops")
+    with pytest.raises(StoreUnavailable):
+        await sharing[0].exchange()
+    assert one.retry_after("203.0.113.9", "ops", known_browser=True) > 0  # held here at once
+    outage_server.start()
+    for shared in sharing:
+        await shared.exchange()
+    assert another.retry_after("203.0.113.9", "ops", known_browser=True) > 0
+    assert another.retry_after("198.51.100.1", "ops", known_browser=True) == 0
+    # What the bucket holds names neither the address nor the user.
+    area = BucketArea(s3_settings, "web/counts")
+    listed = area.listing()
+    assert listed
+    for name, _ in listed:
+        body = area.get(name)
+        assert b"203.0.113.9" not in body and b"ops" not in body, body

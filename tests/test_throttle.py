@@ -123,3 +123,66 @@ def test_the_window_forgets_what_is_older_than_it_and_the_key_added_to_longest_a
     assert [v for _, v in window.recent("a")] == [3]
     assert [v for _, v in window.recent("c")] == [4]
     assert window.until_below("a", 1) == 4.0  # a's entry leaves 10 s after it came
+
+
+def replicas() -> tuple[SignInThrottle, SignInThrottle, Clock]:
+    """Two replicas' sign-in throttles, shared as ``api.core.shared_counts`` shares them."""
+    clock = Clock()
+    one, another = SignInThrottle(clock=clock), SignInThrottle(clock=clock)
+    for replica in (one, another):
+        replica.counts.share(lambda key: f"digest-of-{key!r}", wall=clock)
+    return one, another, clock
+
+
+def exchanged(*throttles: SignInThrottle) -> None:
+    """One round: each replica's changes merged by all the others."""
+    sent = [t.counts.journalled() for t in throttles]
+    for sender, changes in enumerate(sent):
+        for receiver, t in enumerate(throttles):
+            if receiver != sender:
+                t.counts.merge(changes)
+
+
+def test_a_guesser_spread_over_two_replicas_is_held_as_by_one_once_they_exchanged():
+    one, another, _ = replicas()
+    for replica in (one, another, one, another, one):
+        assert replica.retry_after("203.0.113.9", "ops", known_browser=True) == 0
+        replica.failed("203.0.113.9", "ops")
+        exchanged(one, another)
+    for replica in (one, another):
+        assert replica.retry_after("203.0.113.9", "ops", known_browser=True) > 0
+    assert another.retry_after("198.51.100.1", "biro") == 0
+
+
+def test_a_sign_in_on_one_replica_clears_what_the_others_counted_before_it():
+    one, another, clock = replicas()
+    for _ in range(4):
+        one.failed("203.0.113.9", "ops")
+    exchanged(one, another)
+    clock.now += 1
+    one.failed("203.0.113.9", "ops")
+    late = one.counts.journalled()  # counted before the sign-in, and sent after it
+    clock.now += 1
+    another.succeeded("203.0.113.9", "ops")
+    clock.now += 1
+    one.failed("203.0.113.9", "ops")
+    exchanged(one, another)
+    another.counts.merge(late)
+    for replica in (one, another):
+        # The one failure after the sign-in is left, on both: four more may follow.
+        assert len(replica.counts.recent(("203.0.113.9", "ops"))) == 1
+
+
+def test_what_a_shared_window_sends_names_no_address_or_user_and_old_entries_are_dropped():
+    clock = Clock()
+    limit = KeyLimit(limit=5, window=60.0, clock=clock)
+    limit.counts.share(lambda key: "k1", wall=clock)
+    limit.count("203.0.113.9")
+    changes = limit.counts.journalled()
+    assert changes and "203.0.113.9" not in repr(changes)
+    assert limit.counts.journalled() == []  # sent once
+    other = KeyLimit(limit=1, window=60.0, clock=clock)
+    other.counts.share(lambda key: "k1", wall=clock)
+    clock.now += 61  # by the time it arrives it has left the window
+    other.counts.merge(changes)
+    assert other.retry_after("203.0.113.9") == 0

@@ -10,8 +10,10 @@ archive page, its zip and the document, all from the bucket. The paraf and signa
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -20,12 +22,13 @@ import pytest
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
+from api.core import shared_counts
 from common.archive_bag import validate_bag
 from common.models import ProcessState
 from common.settings import Settings
 from signing.folder import SigningFolder
 from tests import samples
-from tests.bureau import signed_in, token
+from tests.bureau import SAME_ORIGIN, credentials, signed_in, token
 from tests.conftest import MailBox, end_left_running, on_s3
 from tests.s3server import S3Server
 from tests.scenario import KASUBAG, Scenario
@@ -232,3 +235,47 @@ async def test_a_sign_out_on_one_web_machine_holds_on_another_within_seconds(
 
             await eventually(refused_there_too, within=15, interval=0.5)
     assert list((another.data_dir / "signed-out").iterdir())  # copied from the bucket
+
+
+async def test_a_password_guesser_spread_over_two_web_machines_is_held_by_both(
+    dev_env: WorkflowEnvironment, settings: Settings, s3_server: S3Server, tmp_path: Path
+):
+    """Two web replicas behind a proxy that alternates between them, one bucket: five wrong
+    passwords for one user from one address, split between them, hold that address on
+    both, as one replica alone would (README, "Scaling out")."""
+    shared = on_s3(settings, s3_server).model_copy(
+        update={
+            "session_secret": SecretStr("one-session-secret-for-every-replica-0123456789"),
+            "ops_password": SecretStr("one-ops-password-for-every-replica-0123456"),
+        }
+    )
+    one, another = machine(shared, tmp_path / "web-1"), machine(shared, tmp_path / "web-2")
+    async with (
+        serve(one, dev_env.client) as one_base,
+        serve(another, dev_env.client) as another_base,
+        httpx.AsyncClient(base_url=one_base) as first,
+        httpx.AsyncClient(base_url=another_base) as second,
+    ):
+        user, password = credentials(one, "ops")
+
+        async def attempt(http: httpx.AsyncClient, secret: str) -> httpx.Response:
+            form = await http.get("/masuk")
+            found = re.search(r'name="token" value="([^"]+)"', form.text)
+            assert found is not None
+            return await http.post(
+                "/masuk",
+                data={"user": user, "password": secret, "token": found.group(1)},
+                headers=SAME_ORIGIN,
+            )
+
+        for http in (first, second, first, second, first):
+            assert (await attempt(http, "bukan-kata-sandi")).status_code == 401
+            await asyncio.sleep(shared_counts.EVERY + 0.5)  # each replica has heard of it
+
+        async def held_on_both() -> None:
+            for http in (first, second):
+                held = await attempt(http, password)  # even the right one, for a while
+                assert held.status_code == 429, held.status_code
+                assert int(held.headers["retry-after"]) > 0
+
+        await eventually(held_on_both, within=15, interval=0.5)

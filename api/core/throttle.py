@@ -15,7 +15,8 @@ Three counts, in this process's memory, in a sliding window:
   browser that signed in as that user before (a signed "known browser" cookie,
   ``api.sessions``) is not held by it at all.
 
-A success clears its (address, user) count and the account's.
+A success clears its (address, user) count and the account's. With documents on S3 the
+counts are shared with the other web replicas (``api.core.shared_counts``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class SignInThrottle:
 
     def __post_init__(self) -> None:
         self._failures = SlidingWindow(self.window, self.clock)
+
+    @property
+    def counts(self) -> SlidingWindow[None]:
+        """The failures it counts (shared with other replicas by ``api.core.shared_counts``)."""
+        return self._failures
 
     def account_delay(self, failures: int) -> float:
         """How long an account with this many recent failures waits after the last one."""
