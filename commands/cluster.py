@@ -50,7 +50,7 @@ def settings() -> Settings:
         raise InvalidSettings(f"the IKU_* settings are not valid:\n{err}") from err
 
 
-def _run(settings: Settings, job: Callable[[Client], Awaitable[int]]) -> int:
+def with_temporal(settings: Settings, job: Callable[[Client], Awaitable[int]]) -> int:
     async def main() -> int:
         try:
             client = await connect(settings)
@@ -85,7 +85,7 @@ def add_register_search_attributes(subparsers: Subparsers) -> None:
         "--wait", type=float, default=60.0, metavar="SECONDS", help="how long to wait"
     )
     parser.set_defaults(
-        handler=lambda args: _run(settings(), lambda client: _register(client, args.wait))
+        handler=lambda args: with_temporal(settings(), lambda client: _register(client, args.wait))
     )
 
 
@@ -140,7 +140,7 @@ def _set_current(settings: Settings, wait: float) -> int:
         print(f"current version of {name}: {build}")
         return EXIT_OK
 
-    return _run(settings, job)
+    return with_temporal(settings, job)
 
 
 async def set_current_version(client: Client, name: str, build: str, wait: float) -> None:
@@ -211,4 +211,4 @@ def _check_worker_now(settings: Settings, host: str, within: float) -> int:
         print(f"worker on {host} polls {settings.task_queue}")
         return EXIT_OK
 
-    return _run(settings, job)
+    return with_temporal(settings, job)

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from pydantic import ValidationError
 
-from commands import cluster
+from commands import cluster, links
 from common.documents import (
     DocumentStore,
     DocumentTooLarge,
@@ -509,6 +509,7 @@ SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
     cluster.add_register_search_attributes,
     cluster.add_set_current_version,
     cluster.add_check_worker,
+    links.add_links,
 )
 
 

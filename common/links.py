@@ -6,6 +6,7 @@ ever enters workflow history or the Temporal UI. Signing uses ``itsdangerous``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,8 +34,10 @@ class LinkClaims:
 
 
 class LinkSigner:
-    def __init__(self, secret: str) -> None:
-        self._serializer = URLSafeSerializer(secret, salt=_SALT)
+    def __init__(self, secret: str, previous: Sequence[str] = ()) -> None:
+        """Signs with ``secret``; reads what it or a ``previous`` secret signed (a planned
+        change of the secret leaves the links already mailed working)."""
+        self._serializer = URLSafeSerializer([*previous, secret], salt=_SALT)  # newest last
 
     def make(self, workflow_id: str, task_id: str, person: str, expires_at: datetime) -> str:
         payload = {"w": workflow_id, "t": task_id, "p": person, "e": int(expires_at.timestamp())}

@@ -153,6 +153,10 @@ class Settings(BaseSettings):
     # Links
     public_base_url: str = "http://127.0.0.1:8000"
     link_secret: SecretStr | None = None
+    # Link secrets replaced in a planned change: links (and open task pages) signed with
+    # them are still accepted, and nothing new is signed with them. Left empty after a leak
+    # (then `iku links resend` mails every open task a new link).
+    link_secret_previous: list[SecretStr] = Field(default_factory=list)
     # A link stays valid this long after the last escalation moment of its task.
     link_grace_days: int = 14
 
@@ -395,6 +399,10 @@ class Settings(BaseSettings):
             why = weakness(configured.get_secret_value(), strength)
             if why is not None:
                 problems.append(f"IKU_{name.upper()} is too weak: {why}")
+        for number, previous in enumerate(self.link_secret_previous, start=1):
+            why = weakness(previous.get_secret_value(), KEY)
+            if why is not None:
+                problems.append(f"IKU_LINK_SECRET_PREVIOUS (number {number}) is too weak: {why}")
         if problems:
             raise ValueError(
                 "; ".join(problems)
@@ -484,6 +492,10 @@ class Settings(BaseSettings):
     def link_secret_value(self) -> str:
         """The link-signing secret: from settings, else generated once and kept in data_dir."""
         return self.kept_secret("link-secret", self.link_secret)
+
+    def link_secrets_previous(self) -> list[str]:
+        """The replaced link secrets still accepted (never used to sign)."""
+        return [previous.get_secret_value() for previous in self.link_secret_previous]
 
     def ops_password_value(self) -> str:
         return self.kept_secret("ops-password", self.ops_password)

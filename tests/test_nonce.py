@@ -26,6 +26,15 @@ def test_a_nonce_from_another_link_or_another_deployment_does_not_verify() -> No
     assert PageNonces(SECRET + "x").verify(TOKEN, nonce) is None
 
 
+def test_a_page_served_before_a_planned_change_of_the_secret_is_still_accepted() -> None:
+    """The page was opened under the old secret and is sent under the new one, the old
+    among those still accepted (IKU_LINK_SECRET_PREVIOUS); new pages use the new one."""
+    nonce = PageNonces(SECRET).make(TOKEN)
+    changed = PageNonces("the-new-link-secret-of-the-deployment-9876", [SECRET])
+    assert changed.verify(TOKEN, nonce) == nonce.partition(".")[0]
+    assert PageNonces(SECRET).verify(TOKEN, changed.make(TOKEN)) is None
+
+
 @pytest.mark.parametrize(
     "damage",
     [

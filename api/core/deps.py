@@ -111,13 +111,17 @@ class Keys:
     @property
     def signer(self) -> LinkSigner:
         if self._signer is None:
-            self._signer = LinkSigner(self._settings.link_secret_value())
+            self._signer = LinkSigner(
+                self._settings.link_secret_value(), self._settings.link_secrets_previous()
+            )
         return self._signer
 
     @property
     def nonces(self) -> PageNonces:
         if self._nonces is None:
-            self._nonces = PageNonces(self._settings.link_secret_value())
+            self._nonces = PageNonces(
+                self._settings.link_secret_value(), self._settings.link_secrets_previous()
+            )
         return self._nonces
 
 

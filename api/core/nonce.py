@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 
 _PURPOSE = b"iku-page-nonce-v1"
 _RANDOM = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, base64url
@@ -23,17 +24,22 @@ def _b64(data: bytes) -> str:
 
 
 class PageNonces:
-    def __init__(self, link_secret: str) -> None:
-        # A key of its own, so a nonce can never double as a link signature or vice versa.
-        self._key = hmac.new(link_secret.encode(), _PURPOSE, hashlib.sha256).digest()
+    def __init__(self, link_secret: str, previous: Sequence[str] = ()) -> None:
+        # Keys of their own, so a nonce can never double as a link signature or vice versa;
+        # the current secret's first, then those of the replaced secrets still accepted.
+        self._keys = [
+            hmac.new(secret.encode(), _PURPOSE, hashlib.sha256).digest()
+            for secret in (link_secret, *previous)
+        ]
 
-    def _mac(self, token: str, random_part: str) -> str:
+    @staticmethod
+    def _mac(key: bytes, token: str, random_part: str) -> str:
         message = f"{token}\n{random_part}".encode()
-        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
+        return _b64(hmac.new(key, message, hashlib.sha256).digest())
 
     def make(self, token: str) -> str:
         random_part = _b64(secrets.token_bytes(16))
-        return f"{random_part}.{self._mac(token, random_part)}"
+        return f"{random_part}.{self._mac(self._keys[0], token, random_part)}"
 
     def verify(self, token: str, nonce: str | None) -> str | None:
         """The nonce's random part when it was made for this token, else None."""
@@ -42,9 +48,10 @@ class PageNonces:
         random_part, _, mac = nonce.partition(".")
         if not _RANDOM.fullmatch(random_part):
             return None
-        if not hmac.compare_digest(mac.encode(), self._mac(token, random_part).encode()):
-            return None
-        return random_part
+        for key in self._keys:
+            if hmac.compare_digest(mac.encode(), self._mac(key, token, random_part).encode()):
+                return random_part
+        return None
 
 
 def update_id(task_id: str, random_part: str) -> str:
