@@ -75,9 +75,9 @@ def run_resend(args: argparse.Namespace) -> int:
         )
         failed = [line for ok, line in outcomes if ok is False]
         resent = sum(1 for ok, _ in outcomes if ok)
-        done = "would resend" if args.dry_run else "resent"
+        done = "to resend (a dry run)" if args.dry_run else "resent"
         print(
-            f"{done} {resent} open tasks of {len(ids)} running processes; {len(failed)} failed",
+            f"running processes: {len(ids)}; open tasks {done}: {resent}; failed: {len(failed)}",
             file=sys.stderr,
         )
         for line in failed:

@@ -121,7 +121,7 @@ async def test_after_a_leak_ops_replace_the_secret_and_every_open_task_gets_a_ne
             check=False,
         )
         assert done.returncode == 0, done.stderr
-        assert "resent 2 open tasks of 2 running processes; 0 failed" in done.stderr
+        assert "running processes: 2; open tasks resent: 2; failed: 0" in done.stderr
         for wid, (task_id, person) in waiting.items():
             assert f"{wid} {task_id}" in done.stdout
             link = await mailed(mail, old, wid, task_id, person, after=len(before[wid]))
