@@ -125,9 +125,10 @@ class SharedCounts:
         while True:
             try:
                 await self.exchange()
-            except StoreUnavailable as err:
+            except Exception as err:  # never ends sharing: the next round tries again
                 if not away:
-                    log.warning("throttle counts not shared with the other replicas: %s", err)
+                    why = err if isinstance(err, StoreUnavailable) else type(err).__name__
+                    log.warning("throttle counts not shared with the other replicas: %s", why)
                 away = True
             else:
                 if away:

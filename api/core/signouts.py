@@ -61,9 +61,10 @@ class SharedSignOuts:
         while True:
             try:
                 await asyncio.to_thread(self.exchange)
-            except StoreUnavailable as err:
+            except Exception as err:  # never ends sharing: the next round tries again
                 if not away:
-                    log.warning("sign-outs not shared with the other replicas: %s", err)
+                    why = err if isinstance(err, StoreUnavailable) else type(err).__name__
+                    log.warning("sign-outs not shared with the other replicas: %s", why)
                 away = True
             else:
                 if away:

@@ -44,7 +44,7 @@ class SlidingWindow(Generic[V]):
     _entries: dict[Hashable, deque[tuple[float, V]]] = field(default_factory=dict)
     # Shared (see ``share``): the key as it is kept, and the changes not yet sent.
     _kept_as: Callable[[Hashable], Hashable] = field(init=False, default_factory=lambda: _same)
-    _journal: list[Change] | None = field(init=False, default=None)
+    _journal: deque[Change] | None = field(init=False, default=None)  # the newest kept
     _forgotten: dict[Hashable, float] = field(init=False, default_factory=dict)  # up to when
     _wall_clock: Callable[[], float] = field(init=False, default_factory=lambda: time.time)
 
@@ -102,13 +102,14 @@ class SlidingWindow(Generic[V]):
         its moment on the ``wall`` clock (the one all replicas agree on)."""
         self._kept_as = kept_as
         self._wall_clock = wall
-        self._journal = []
+        self._journal = deque(maxlen=self.max_keys)
 
     def journalled(self) -> list[Change]:
         """The changes made here since the last call, to be sent (and no longer kept)."""
         if self._journal is None:
             return []
-        taken, self._journal = self._journal, []
+        taken = list(self._journal)
+        self._journal.clear()
         return taken
 
     def merge(self, changes: Iterable[Change]) -> None:
