@@ -28,8 +28,8 @@ from collections.abc import Hashable, Mapping
 from functools import partial
 from typing import Any
 
+from api.core import rounds
 from api.core.sliding_window import Change, SlidingWindow
-from common.documents import StoreUnavailable
 from common.s3 import BucketArea
 from common.settings import Settings
 
@@ -119,19 +119,5 @@ class SharedCounts:
         return received
 
     async def keep_exchanging(self) -> None:
-        """``exchange`` every ``EVERY`` seconds until cancelled; a bucket that does not
-        answer is logged once and tried again."""
-        away = False
-        while True:
-            try:
-                await self.exchange()
-            except Exception as err:  # never ends sharing: the next round tries again
-                if not away:
-                    why = err if isinstance(err, StoreUnavailable) else type(err).__name__
-                    log.warning("throttle counts not shared with the other replicas: %s", why)
-                away = True
-            else:
-                if away:
-                    log.info("throttle counts shared with the other replicas again")
-                away = False
-            await asyncio.sleep(EVERY)
+        """``exchange`` every ``EVERY`` seconds until cancelled (``api.core.rounds``)."""
+        await rounds.every(EVERY, self.exchange, log, "throttle counts")

@@ -18,7 +18,7 @@ import re
 import time
 from pathlib import Path
 
-from common.documents import StoreUnavailable
+from api.core import rounds
 from common.s3 import BucketArea
 from common.settings import Settings
 
@@ -55,19 +55,5 @@ class SharedSignOuts:
                 (self.folder / sid).touch()
 
     async def keep_exchanging(self) -> None:
-        """``exchange`` every ``EVERY`` seconds until cancelled; a bucket that does not
-        answer is logged once and tried again."""
-        away = False
-        while True:
-            try:
-                await asyncio.to_thread(self.exchange)
-            except Exception as err:  # never ends sharing: the next round tries again
-                if not away:
-                    why = err if isinstance(err, StoreUnavailable) else type(err).__name__
-                    log.warning("sign-outs not shared with the other replicas: %s", why)
-                away = True
-            else:
-                if away:
-                    log.info("sign-outs shared with the other replicas again")
-                away = False
-            await asyncio.sleep(EVERY)
+        """``exchange`` every ``EVERY`` seconds until cancelled (``api.core.rounds``)."""
+        await rounds.every(EVERY, lambda: asyncio.to_thread(self.exchange), log, "sign-outs")
