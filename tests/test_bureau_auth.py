@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from typing import Any
 
@@ -287,6 +288,29 @@ async def test_a_wrong_password_is_slowed_and_repeated_failures_lock_that_user_o
         assert "Terlalu banyak percobaan gagal" in locked.text
     async with signed_in(web, "bureau") as biro:  # another user name is not locked out
         assert (await biro.page("/proses")).status == 200
+
+
+async def test_a_failed_sign_in_is_logged_without_what_was_typed_as_the_user_name(
+    web: Web, caplog: pytest.LogCaptureFixture
+):
+    """Someone may type a password where the user name goes: the log names the user only
+    when it is one of ours."""
+    typed = "Kata-Sandi-Saya-2027!"
+    async with httpx.AsyncClient(base_url=web.settings.public_base_url, timeout=30) as http:
+        with caplog.at_level(logging.WARNING, logger="api.signin"):
+            for user in (typed, credentials(web.settings, "ops")[0]):
+                form = await http.get("/masuk")
+                wrong = await http.post(
+                    "/masuk",
+                    data={"user": user, "password": "bukan", "token": _token(form.text)},
+                    headers=SAME_ORIGIN,
+                )
+                assert wrong.status_code == 401
+    said = [r.getMessage() for r in caplog.records if r.name == "api.signin"]
+    assert len(said) == 2
+    assert said[0].startswith("failed sign-in for a user name that is none of ours from ")
+    assert said[1].startswith("failed sign-in for 'ops' from ")
+    assert typed not in caplog.text
 
 
 async def test_after_sign_in_only_a_local_page_is_returned_to(web: Web):

@@ -145,10 +145,13 @@ async def sign_in(
             error=text(lang, "signin_stale"),
             status=403,
         )
-    identity = get_credentials(request).password(user, password)
+    credentials = get_credentials(request)
+    identity = credentials.password(user, password)
     if identity is None:
         throttle.failed(address, user)
-        log.warning("failed sign-in for %r from %s", user[:40], address)
+        named = credentials.user_name(user)
+        who = repr(named) if named else "a user name that is none of ours"
+        log.warning("failed sign-in for %s from %s", who, address)
         await asyncio.sleep(FAILURE_DELAY_SECONDS)
         return _form_page(
             request,

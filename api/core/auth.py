@@ -80,6 +80,14 @@ class Credentials:
                 match = Identity(name, kind)
         return match
 
+    def user_name(self, user: str) -> str | None:
+        """The identity's name when ``user`` is one of ours (a log may name it), else None:
+        what someone typed there may be anything, a password among them."""
+        for name, _, _, _ in self.entries:
+            if _same(user, name):
+                return name
+        return None
+
     def token(self, token: str) -> Identity | None:
         match: Identity | None = None
         for name, kind, _, secret in self.entries:
