@@ -4,7 +4,10 @@ Every entry is keyed by process and sequence: an entry already there is skipped,
 retried activity, a backfill over a live record, or both at once count nothing twice (two
 writers racing on one entry: the unique key refuses the second, whose retry then skips it).
 Entries are taken in order; a decision's working time comes from its task's entry, which
-an earlier batch (or the same one) wrote.
+an earlier batch (or the same one) wrote. Should a task's entry come after its decision (a
+batch lost, then backfilled), the decision is measured again then: the database ends the
+same whatever order its batches came in. Writers of one process take turns (its row is
+locked), so one never misses what another was writing.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ _TASK_MARKS = (
     .order_by(StepEvent.seq)
 )
 
+# The decisions already recorded of some tasks (measured again when an entry comes late).
+_DECIDED = select(StepEvent).where(
+    StepEvent.process_id == bindparam("process_id"),
+    StepEvent.task_id.in_(bindparam("task_ids", expanding=True)),
+    StepEvent.decided_at.is_not(None),
+)
+
 
 def find_process(session: Session, workflow_id: str, started_at: datetime) -> Process | None:
     found = session.scalars(_PROCESS, {"workflow_id": workflow_id, "started_at": started_at})
@@ -54,7 +64,11 @@ def find_process(session: Session, workflow_id: str, started_at: datetime) -> Pr
 
 
 def _process(session: Session, batch: ReportBatch, run_id: str | None) -> Process:
-    found = find_process(session, batch.workflow_id, batch.started_at)
+    # Locked until the commit (PostgreSQL; SQLite's writers take turns anyway).
+    found = session.scalars(
+        _PROCESS.with_for_update(),
+        {"workflow_id": batch.workflow_id, "started_at": batch.started_at},
+    ).one_or_none()
     if found is None:
         p = batch.process
         found = Process(
@@ -127,7 +141,34 @@ def record_batch(
         if entry.event is HistoryEvent.ARCHIVED:
             _describe_archive(process, entry, batch, settings)
     session.add_all(rows)
+    _measure_again(session, process.id, rows, settings, calendar)
     return len(rows)
+
+
+def _measure_again(
+    session: Session,
+    process_id: int,
+    rows: list[StepEvent],
+    settings: Settings,
+    calendar: WorkCalendar,
+) -> None:
+    """Decisions recorded before an entry of their task that this batch brings: measured
+    again with it."""
+    marked = {r.task_id for r in rows if r.task_id and r.kind in _MEASURED}
+    if not marked:
+        return
+    ours = {id(r) for r in rows}
+    found = session.scalars(_DECIDED, {"process_id": process_id, "task_ids": list(marked)})
+    earlier = [r for r in found if id(r) not in ours]
+    if not earlier:
+        return  # in order, as nearly always: one query
+    marks = _marks(session, process_id, marked)  # this batch's among them (autoflush)
+    for row in earlier:
+        if row.task_id is None or row.step is None or row.decided_at is None:
+            continue
+        step = sop.STEP_BY_NUMBER[row.step]
+        standard = settings.standard_time(step.number, step.standard_time)
+        _measure(marks.get(row.task_id, []), row.decided_at, row, standard, calendar)
 
 
 def _decides(entry: HistoryEntry) -> bool:
@@ -202,13 +243,13 @@ def _row(
         row.deadline = calendar.deadline(entry.at, standard)
         row.allowed_hours = calendar.working_hours_between(entry.at, row.deadline)
     elif _decides(entry):
-        _measure(marks.get(entry.task_id or "", []), entry, row, standard, calendar)
+        _measure(marks.get(entry.task_id or "", []), entry.at, row, standard, calendar)
     return row
 
 
 def _measure(
     marks: list[_Mark],
-    entry: HistoryEntry,
+    decided_at: datetime,
     row: StepEvent,
     standard: str,
     calendar: WorkCalendar,
@@ -216,7 +257,7 @@ def _measure(
     """What the decided step took: from its clock's start (entry, or the first assignment
     of a task that waited unassigned) to the decision, in working hours, against the
     deadline its standard time gives."""
-    row.decided_at = entry.at
+    row.decided_at = decided_at
     row.standard_time = standard
     opened = [m for m in marks if m.kind in ("entered", "unassigned")]
     entered = min(opened, key=lambda m: m.seq, default=None)
@@ -235,9 +276,9 @@ def _measure(
         row.overdue = marked_overdue
         return
     row.deadline = calendar.deadline(row.clock_start, standard)
-    row.working_hours = calendar.working_hours_between(row.clock_start, entry.at)
+    row.working_hours = calendar.working_hours_between(row.clock_start, decided_at)
     row.allowed_hours = calendar.working_hours_between(row.clock_start, row.deadline)
-    row.overdue = marked_overdue or entry.at > row.deadline
+    row.overdue = marked_overdue or decided_at > row.deadline
 
 
 def _describe_archive(

@@ -3,6 +3,7 @@ worked out by hand; and the backfill from archives giving the live record's figu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -179,8 +180,19 @@ def holiday_settings(reporting_settings: Settings) -> Settings:
     return reporting_settings
 
 
+def in_order(batch: ReportBatch) -> list[ReportBatch]:
+    return [batch]
+
+
+def newest_first(batch: ReportBatch) -> list[ReportBatch]:
+    """Each entry alone, the last first: every decision before its task's entry (batches
+    lost, then backfilled; or two writers of one process at once)."""
+    return [batch.model_copy(update={"entries": [e]}) for e in reversed(batch.entries)]
+
+
+@pytest.mark.parametrize("batches", [in_order, newest_first])
 def test_the_figures_of_a_scripted_set_equal_those_worked_out_by_hand(
-    holiday_settings: Settings,
+    holiday_settings: Settings, batches: Callable[[ReportBatch], list[ReportBatch]]
 ):
     settings = holiday_settings
     calendar = WorkCalendar.from_settings(settings)
@@ -189,8 +201,9 @@ def test_the_figures_of_a_scripted_set_equal_those_worked_out_by_hand(
     assert not calendar.is_working_day(datetime(2027, 4, 14).date())
     db = ReportingDatabase(settings)
     for batch in scripted():
-        with db.session() as s:
-            record_batch(s, batch, settings=settings, calendar=calendar)
+        for part in batches(batch):
+            with db.session() as s:
+                record_batch(s, part, settings=settings, calendar=calendar)
     now = wib("2027-04-23", "12:00")
     with db.session() as s:
         got = figures(s, Filters(), calendar, now)
