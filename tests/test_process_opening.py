@@ -5,12 +5,16 @@ number."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, timedelta
+
 import pytest
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from common.models import EarlierRunRequest, ProcessOpening
+from common.models import EarlierRunRequest, HistoryEvent, ProcessOpening
 from common.settings import Settings
 from tests.conftest import end_left_running, worker_replacing
 from tests.scenario import Scenario
@@ -19,6 +23,7 @@ from tests.support import local_activity_type
 pytestmark = pytest.mark.devserver
 
 REGISTERED = "1/123/OT.04.00/I/2027"
+MILLISECOND = timedelta(milliseconds=1)
 
 
 @pytest.fixture
@@ -57,4 +62,28 @@ async def test_when_the_one_lookup_fails_each_is_asked_on_its_own(
             "find_earlier_run",
             "registered_sop_number",
         ]
+        await end_left_running(dev_env.client, settings.task_queue)
+
+
+@activity.defn(name="open_process")
+async def slow_opening(request: EarlierRunRequest) -> ProcessOpening:
+    await asyncio.sleep(0.5)
+    return ProcessOpening(earlier=None, sop_number=REGISTERED)
+
+
+async def test_a_process_starts_at_its_first_workflow_task_however_long_its_lookups_take(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """Its start time keys the reporting database: a worker replaying the process after a
+    crash must find the same one, so it is read before the lookups, not after."""
+    async with worker_replacing(dev_env.client, settings, {"open_process": slow_opening}):
+        p = await Scenario(dev_env.client, settings).start()
+        started = (await p.status()).history[0]
+        events = (await p.handle.fetch_history()).events
+        first_task = next(
+            e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
+        )
+        assert started.event is HistoryEvent.STARTED
+        # The same moment (workflow time is kept to the microsecond), not half a second on.
+        assert abs(started.at - first_task.event_time.ToDatetime(tzinfo=UTC)) < MILLISECOND
         await end_left_running(dev_env.client, settings.task_queue)

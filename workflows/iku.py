@@ -264,14 +264,18 @@ class IkuWorkflow:
         self._changes = Changes.taken(taken)
         record = self._record
         if input.record is None:
+            # The start time (the reporting database's key) is the first activation's, the
+            # same when replayed: the clock read after the lookups below was seen to differ
+            # between the worker that ran them and one that replayed them after a crash.
+            started = workflow.now()
             self._check_workflow_id()
             if not (self._changes.lean_run_start and await self._open_process()):
                 await self._check_id_unused()
                 await self._record_sop_number()
             # The process starts once its id and SOP number are settled: its first riwayat
-            # entry and its start time (the reporting database's key) are one moment.
-            record.started_at = workflow.now()
-            self._log(HistoryEvent.STARTED, person=self._process.started_by)
+            # entry and its start time are one moment.
+            record.started_at = started
+            self._log(HistoryEvent.STARTED, at=started, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
         given = workflow.memo_value("title", None)  # whatever a starter put there
         if not self._changes.lean_run_start or given != self._process.title:
@@ -1202,13 +1206,22 @@ class IkuWorkflow:
     def _today(self) -> date:
         return workflow.now().astimezone(sop.WIB).date()
 
-    def _log(self, event: HistoryEvent, *, task: Task | None = None, **fields: Any) -> None:
+    def _log(
+        self,
+        event: HistoryEvent,
+        *,
+        task: Task | None = None,
+        at: datetime | None = None,
+        **fields: Any,
+    ) -> None:
         record = self._record
         if task is not None:
             fields.setdefault("step", task.step)
             fields.setdefault("round", task.round)
             fields.setdefault("task_id", task.id)
-        entry = HistoryEntry(seq=len(record.history) + 1, at=workflow.now(), event=event, **fields)
+        entry = HistoryEntry(
+            seq=len(record.history) + 1, at=at or workflow.now(), event=event, **fields
+        )
         record.history.append(entry)
         telemetry.recorded(entry)
 
