@@ -59,16 +59,16 @@ _DECIDED = select(StepEvent).where(
 
 
 def find_process(session: Session, workflow_id: str, started_at: datetime) -> Process | None:
-    found = session.scalars(_PROCESS, {"workflow_id": workflow_id, "started_at": started_at})
+    """The process's row, locked until the commit: its writers take turns (PostgreSQL;
+    SQLite's writers take turns anyway)."""
+    found = session.scalars(
+        _PROCESS.with_for_update(), {"workflow_id": workflow_id, "started_at": started_at}
+    )
     return found.one_or_none()
 
 
 def _process(session: Session, batch: ReportBatch, run_id: str | None) -> Process:
-    # Locked until the commit (PostgreSQL; SQLite's writers take turns anyway).
-    found = session.scalars(
-        _PROCESS.with_for_update(),
-        {"workflow_id": batch.workflow_id, "started_at": batch.started_at},
-    ).one_or_none()
+    found = find_process(session, batch.workflow_id, batch.started_at)
     if found is None:
         p = batch.process
         found = Process(

@@ -25,7 +25,7 @@ import logging
 import secrets
 import time
 from collections.abc import Hashable, Mapping
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from api.core import rounds
@@ -38,11 +38,6 @@ log = logging.getLogger("api.throttle")
 EVERY = 2.0  # seconds between two exchanges
 KEPT_SECONDS = 20 * 60  # an object outlives the longest window it counts in (15 minutes)
 MAX_UNSENT = 10_000  # changes per window kept while the bucket is away (the newest)
-
-
-def _digest(secret: bytes, window: str, key: Hashable) -> str:
-    named = json.dumps([window, key], ensure_ascii=False).encode()
-    return hmac.new(secret, named, hashlib.sha256).hexdigest()[:32]
 
 
 def _changes(payload: object, windows: Mapping[str, object]) -> dict[str, list[Change]]:
@@ -79,9 +74,18 @@ class SharedCounts:
         self._replica = secrets.token_hex(8)
         self._unsent: dict[str, list[Change]] = {name: [] for name in windows}
         self._seen: set[str] = set()
-        secret = settings.session_secret_value().encode()
+        self._settings = settings
         for name, window in self._windows.items():
-            window.share(partial(_digest, secret, name))
+            window.share(partial(self._digest, name))
+
+    @cached_property
+    def _secret(self) -> bytes:
+        # Read on first use, as the sessions read it: making the app touches no disk.
+        return self._settings.session_secret_value().encode()
+
+    def _digest(self, window: str, key: Hashable) -> str:
+        named = json.dumps([window, key], ensure_ascii=False).encode()
+        return hmac.new(self._secret, named, hashlib.sha256).hexdigest()[:32]
 
     async def exchange(self) -> None:
         """One round: ours put in the bucket, theirs merged here, the old removed there."""
