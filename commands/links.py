@@ -26,6 +26,7 @@ from commands.cluster import (
     settings,
     with_temporal,
 )
+from common import search_attributes as sa
 from common import workflow_calls as calls
 from common.models import ProcessState, ResendRequest
 
@@ -61,8 +62,8 @@ def run_resend(args: argparse.Namespace) -> int:
         print(f"iku: {by!r} is not one of IKU_OPS_IDENTITIES", file=sys.stderr)
         return EXIT_REFUSED
     query = (
-        f"WorkflowType = '{calls.WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' "
-        f"AND TaskQueue = '{config.task_queue}'"
+        f"WorkflowType = {sa.quote(calls.WORKFLOW_TYPE)} AND ExecutionStatus = 'Running' "
+        f"AND TaskQueue = {sa.quote(config.task_queue)}"
     )
 
     async def job(client: Client) -> int:

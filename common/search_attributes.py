@@ -32,3 +32,9 @@ ALL: tuple[SearchAttributeKey, ...] = (
     SINCE,
     DEADLINE,
 )
+
+
+def quote(value: str) -> str:
+    """A string literal of the visibility query language, escaped whatever it holds (a value
+    validated before, or a setting such as the task queue), so none can become an injection."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

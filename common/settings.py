@@ -39,6 +39,9 @@ _SECRETS: Final[dict[str, Strength]] = {
 }
 
 
+TASK_QUEUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
 class RetentionRule(BaseModel):
     """One line of the Jadwal Retensi Arsip."""
 
@@ -288,6 +291,18 @@ class Settings(BaseSettings):
             host, _, port = value.rpartition(":")
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError(f"{value!r} is not host:port (e.g. 0.0.0.0:9464)")
+        return value
+
+    @field_validator("task_queue")
+    @classmethod
+    def _check_task_queue(cls, value: str) -> str:
+        # `iku links resend` finds processes by it in a visibility query, whose language
+        # has no sure way to quote a backslash.
+        if not TASK_QUEUE.fullmatch(value):
+            raise ValueError(
+                "IKU_TASK_QUEUE is 1 to 200 letters, digits, '.', '_' or '-', beginning with a "
+                "letter or digit"
+            )
         return value
 
     @field_validator("otlp_endpoint")

@@ -25,6 +25,7 @@ from typing import Literal
 import httpx
 from temporalio.client import Client
 
+from common import search_attributes as sa
 from common.models import StatusView
 from common.settings import Settings
 from tests.scenario import STARTED
@@ -45,7 +46,7 @@ async def started_on_queue(client: Client, settings: Settings) -> None:
     """Everything still running on the test's task queue (started by requests the test did
     not name, such as schemathesis's) is terminated with the test's worker."""
     async for execution in client.list_workflows(
-        f"TaskQueue = '{settings.task_queue}' AND ExecutionStatus = 'Running'"
+        f"TaskQueue = {sa.quote(settings.task_queue)} AND ExecutionStatus = 'Running'"
     ):
         started(settings, execution.id)
 

@@ -21,6 +21,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from common import search_attributes as sa
 from common.settings import Settings
 from tests.postgres import fresh_database, postgresql_server
 from tests.s3server import ACCESS_KEY, SECRET_KEY, S3Server, seaweedfs
@@ -190,7 +191,7 @@ async def end_left_running(client: Client, task_queue: str, *, listed: bool = Fa
     such query)."""
     ids = STARTED.pop(task_queue, [])
     if listed:
-        query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+        query = f"TaskQueue = {sa.quote(task_queue)} AND ExecutionStatus = 'Running'"
         ids += [execution.id async for execution in client.list_workflows(query)]
     for workflow_id in dict.fromkeys(ids):
         handle = client.get_workflow_handle(workflow_id)

@@ -132,6 +132,14 @@ def test_trusted_proxies_are_addresses_or_networks(tmp_path, monkeypatch):
         Settings(data_dir=tmp_path)
 
 
+@pytest.mark.parametrize("queue", ["biro'iku", "iku\\", "", "-iku", "iku queue", "a" * 201])
+def test_a_task_queue_that_a_visibility_query_cannot_name_is_refused(tmp_path, queue):
+    # ``iku links resend`` finds the processes by it.
+    with pytest.raises(ValidationError, match="IKU_TASK_QUEUE is 1 to 200 letters"):
+        Settings(data_dir=tmp_path, task_queue=queue)
+    assert Settings(data_dir=tmp_path, task_queue="iku-biro_perencanaan.2027").task_queue
+
+
 def test_a_malformed_public_base_url_leaves_the_local_names(tmp_path):
     settings = Settings(data_dir=tmp_path, public_base_url="http://[::1")
     assert settings.hosts() == ["127.0.0.1", "localhost", "::1"]

@@ -140,28 +140,22 @@ def parse_filters(raw: Mapping[str, str]) -> tuple[Filters, list[str]]:
 # --- the query -------------------------------------------------------------------------
 
 
-def quote(value: str) -> str:
-    """A string literal of the visibility query language (values are validated before;
-    this escapes anyway, so a slip in validation cannot become an injection)."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def query(filters: Filters) -> str:
     clauses = [
-        f"WorkflowType = {quote(WORKFLOW_TYPE)}",
+        f"WorkflowType = {sa.quote(WORKFLOW_TYPE)}",
         # A process that continued as new is listed once, by its newest run.
         "ExecutionStatus != 'ContinuedAsNew'",
     ]
     if filters.year is not None:
         clauses.append(f"{sa.YEAR.name} = {int(filters.year)}")
     if filters.code is not None:
-        clauses.append(f"{sa.CODE.name} = {quote(filters.code)}")
+        clauses.append(f"{sa.CODE.name} = {sa.quote(filters.code)}")
     if filters.step is not None:
         clauses.append(f"{sa.STEP.name} = {int(filters.step)}")
     if filters.role is not None:
-        clauses.append(f"{sa.ROLE.name} = {quote(filters.role)}")
+        clauses.append(f"{sa.ROLE.name} = {sa.quote(filters.role)}")
     if filters.assignee is not None:
-        clauses.append(f"{sa.ASSIGNEE.name} = {quote(filters.assignee)}")
+        clauses.append(f"{sa.ASSIGNEE.name} = {sa.quote(filters.assignee)}")
     if filters.overdue is not None:
         clauses.append(f"{sa.OVERDUE.name} = {'true' if filters.overdue else 'false'}")
     if filters.state is StateFilter.RUNNING:
@@ -170,7 +164,7 @@ def query(filters: Filters) -> str:
     elif filters.state is StateFilter.STOPPED:
         clauses.append("ExecutionStatus IN ('Terminated', 'Failed', 'TimedOut', 'Canceled')")
     elif filters.state is not None:
-        clauses.append(f"{sa.STATE.name} = {quote(filters.state.value)}")
+        clauses.append(f"{sa.STATE.name} = {sa.quote(filters.state.value)}")
     return " AND ".join(clauses)
 
 
