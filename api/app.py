@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
         else None
     )
     app.state.upload_budget = UploadBudget(lambda: settings.link_upload_budget_bytes)
-    app.state.page_tokens = PageTokens(settings.session_secret_value)
+    app.state.page_tokens = PageTokens(settings.session_secrets)
     app.state.counts = CountsCache()
     app.state.security_headers = security_headers(content_security_policy(CSS, BUREAU_CSS))
     # Inside SecurityHeaders, so a refused body still gets the headers.

@@ -179,8 +179,12 @@ class Settings(BaseSettings):
     ops_api_token: SecretStr | None = None
     bureau_api_token: SecretStr | None = None
     # Signs the bureau pages' session cookies; generated once into data_dir/session-secret.
-    # Changing it (or a password) signs everyone out once the web layer restarts.
+    # Changing it (or a password) signs everyone out once the web layer restarts, unless
+    # the old one is listed below.
     session_secret: SecretStr | None = None
+    # Session secrets replaced in a planned change: sign-ins and forms made under them are
+    # still accepted, and nothing new is signed with them. Left empty after a leak.
+    session_secret_previous: list[SecretStr] = Field(default_factory=list)
     # A sign-in lasts one working day at most, then the pages ask again.
     session_hours: float = Field(default=10.0, gt=0, le=24 * 7)
     # The outbox page shows every mail the local sink kept; only the local run turns it on.
@@ -414,10 +418,11 @@ class Settings(BaseSettings):
             why = weakness(configured.get_secret_value(), strength)
             if why is not None:
                 problems.append(f"IKU_{name.upper()} is too weak: {why}")
-        for number, previous in enumerate(self.link_secret_previous, start=1):
-            why = weakness(previous.get_secret_value(), KEY)
-            if why is not None:
-                problems.append(f"IKU_LINK_SECRET_PREVIOUS (number {number}) is too weak: {why}")
+        for name in ("link_secret_previous", "session_secret_previous"):
+            for number, previous in enumerate(getattr(self, name), start=1):
+                why = weakness(previous.get_secret_value(), KEY)
+                if why is not None:
+                    problems.append(f"IKU_{name.upper()} (number {number}) is too weak: {why}")
         if problems:
             raise ValueError(
                 "; ".join(problems)
@@ -529,6 +534,12 @@ class Settings(BaseSettings):
 
     def session_secret_value(self) -> str:
         return self.kept_secret("session-secret", self.session_secret)
+
+    def session_secrets(self) -> list[str]:
+        """The session secret first (the one that signs), then the replaced ones still
+        accepted."""
+        previous = [secret.get_secret_value() for secret in self.session_secret_previous]
+        return [self.session_secret_value(), *previous]
 
     def kept_secret(self, name: str, configured: SecretStr | None) -> str:
         """A configured secret, or one generated on first use and kept in data_dir, so a

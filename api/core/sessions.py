@@ -11,6 +11,9 @@ within seconds (``api.core.signouts``). A marker goes once its cookie would have
 
 The CSRF token of a form is an HMAC of the session id: bound to one session, never stored,
 checked in constant time on every POST.
+
+A planned change of the secret signs no one out: the replaced one, listed in
+``session_secret_previous``, still reads the cookies and form tokens it made.
 """
 
 from __future__ import annotations
@@ -78,40 +81,45 @@ class Sessions:
     def cookie(self) -> str:
         return SECURE_COOKIE if self.secure else COOKIE
 
-    # The secret is read (or generated into data_dir) on first use, so importing the app
-    # touches no disk.
+    # The secrets are read (or generated into data_dir) on first use, so importing the app
+    # touches no disk. The first signs; the others, replaced in a planned change, are still
+    # accepted (itsdangerous takes its keys newest last).
     @cached_property
-    def _secret(self) -> str:
-        return self.settings.session_secret_value()
+    def _secrets(self) -> list[str]:
+        return self.settings.session_secrets()
 
     @cached_property
     def _serializer(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret, salt=_SALT)
+        return URLSafeTimedSerializer(self._secrets[::-1], salt=_SALT)
 
     @cached_property
-    def _csrf_key(self) -> bytes:
-        return hmac.new(self._secret.encode(), b"iku-csrf-v1", hashlib.sha256).digest()
+    def _csrf_keys(self) -> list[bytes]:
+        return [
+            hmac.new(secret.encode(), b"iku-csrf-v1", hashlib.sha256).digest()
+            for secret in self._secrets
+        ]
 
     # --- the cookie -------------------------------------------------------------------
 
     @cached_property
-    def _password_marks(self) -> dict[str, str]:
-        # Read once: a changed password takes effect (and signs its sessions out) when the
-        # web layer restarts, as any other setting does.
+    def _password_marks(self) -> dict[str, list[str]]:
+        """Each kind's password's mark under each key, the signing key's first. Read once:
+        a changed password takes effect (and signs its sessions out) when the web layer
+        restarts, as any other setting does."""
         return {
-            kind: _b64(hmac.new(self._csrf_key, password.encode(), hashlib.sha256).digest()[:12])
+            kind: [
+                _b64(hmac.new(key, password.encode(), hashlib.sha256).digest()[:12])
+                for key in self._csrf_keys
+            ]
             for kind, password in (
                 ("ops", self.settings.ops_password_value()),
                 ("bureau", self.settings.bureau_password_value()),
             )
         }
 
-    def _password_mark(self, kind: Kind) -> str:
-        return self._password_marks[kind]
-
     @cached_property
     def _known_serializer(self) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._secret, salt=_KNOWN_SALT)
+        return URLSafeTimedSerializer(self._secrets[::-1], salt=_KNOWN_SALT)
 
     @property
     def known_cookie(self) -> str:
@@ -142,7 +150,7 @@ class Sessions:
     def issue(self, response: Response, who: str, kind: Kind) -> Session:
         session = Session(sid=secrets.token_urlsafe(18), who=who, kind=kind)
         value = self._serializer.dumps(
-            {"sid": session.sid, "who": who, "kind": kind, "pw": self._password_mark(kind)}
+            {"sid": session.sid, "who": who, "kind": kind, "pw": self._password_marks[kind][0]}
         )
         response.set_cookie(
             self.cookie,
@@ -175,7 +183,7 @@ class Sessions:
         )
         if not identities or who != identities[0]:
             return None
-        if not hmac.compare_digest(str(data.get("pw", "")), self._password_mark(kind)):
+        if not _any_equal(str(data.get("pw", "")), self._password_marks[kind]):
             return None
         return Session(sid=sid, who=who, kind=kind)
 
@@ -210,24 +218,38 @@ class Sessions:
 
     # --- CSRF -------------------------------------------------------------------------
 
+    def _form_tokens(self, bound_to: str) -> list[str]:
+        """A form's token under each key (the signing key's first): a form served before a
+        planned change of the secret is still accepted after it."""
+        return [
+            _b64(hmac.new(key, bound_to.encode(), hashlib.sha256).digest())
+            for key in self._csrf_keys
+        ]
+
     def csrf_token(self, session: Session) -> str:
-        return _b64(
-            hmac.new(self._csrf_key, f"csrf\n{session.sid}".encode(), hashlib.sha256).digest()
-        )
+        return self._form_tokens(f"csrf\n{session.sid}")[0]
 
     def csrf_ok(self, session: Session, token: str | None) -> bool:
         if not token:
             return False
-        return hmac.compare_digest(token.encode(), self.csrf_token(session).encode())
+        return _any_equal(token, self._form_tokens(f"csrf\n{session.sid}"))
 
     # --- the sign-in form (no session yet) -------------------------------------------
 
     def signin_token(self, nonce: str) -> str:
         """The sign-in form's token, bound to a random nonce kept in a short cookie: a form
         posted from another site cannot know it (login CSRF)."""
-        return _b64(hmac.new(self._csrf_key, f"signin\n{nonce}".encode(), hashlib.sha256).digest())
+        return self._form_tokens(f"signin\n{nonce}")[0]
 
     def signin_ok(self, nonce: str | None, token: str | None) -> bool:
         if not nonce or not token or len(nonce) > 64:
             return False
-        return hmac.compare_digest(token.encode(), self.signin_token(nonce).encode())
+        return _any_equal(token, self._form_tokens(f"signin\n{nonce}"))
+
+
+def _any_equal(given: str, expected: list[str]) -> bool:
+    """Compared with each in constant time, and with all of them (no early exit)."""
+    found = False
+    for value in expected:
+        found |= hmac.compare_digest(given.encode(), value.encode())
+    return found

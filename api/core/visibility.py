@@ -179,22 +179,26 @@ class PageTokens:
     when our MAC says we handed it out, for this very query.
     """
 
-    def __init__(self, secret: Callable[[], str]) -> None:
-        self._secret = secret  # read on first use: importing the app touches no disk
+    def __init__(self, secrets: Callable[[], list[str]]) -> None:
+        # Read on first use: importing the app touches no disk. The first signs; the others
+        # (replaced in a planned change) are still accepted.
+        self._secrets = secrets
 
     @cached_property
-    def _key(self) -> bytes:
-        return hmac.new(self._secret().encode(), b"iku-page-token-v1", hashlib.sha256).digest()
-
-    def _mac(self, query_text: str, token: bytes) -> bytes:
-        return hmac.new(self._key, query_text.encode() + b"\n" + token, hashlib.sha256).digest()[
-            :16
+    def _keys(self) -> list[bytes]:
+        return [
+            hmac.new(secret.encode(), b"iku-page-token-v1", hashlib.sha256).digest()
+            for secret in self._secrets()
         ]
+
+    @staticmethod
+    def _mac(key: bytes, query_text: str, token: bytes) -> bytes:
+        return hmac.new(key, query_text.encode() + b"\n" + token, hashlib.sha256).digest()[:16]
 
     def encode(self, query_text: str, token: bytes | None) -> str | None:
         if not token:
             return None
-        return f"{_b64(token)}.{_b64(self._mac(query_text, token))}"
+        return f"{_b64(token)}.{_b64(self._mac(self._keys[0], query_text, token))}"
 
     def decode(self, query_text: str, text: str | None) -> bytes | None:
         if not text:
@@ -206,7 +210,9 @@ class PageTokens:
             token, given = _unb64(body), _unb64(mac)
         except (binascii.Error, ValueError):
             raise ProcessError(422, "invalid_page_token") from None
-        if not token or not hmac.compare_digest(given, self._mac(query_text, token)):
+        if not token or not any(
+            hmac.compare_digest(given, self._mac(key, query_text, token)) for key in self._keys
+        ):
             raise ProcessError(422, "invalid_page_token")
         return token
 
