@@ -8,13 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from api.tasks.signing import verification_code
 from common.settings import Settings
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import make_keys
-from tests.web import SAME_ORIGIN, Web
+from tests.web import SAME_ORIGIN, Web, serve
 
 pytestmark = pytest.mark.devserver
 
@@ -63,6 +64,14 @@ async def test_the_verification_page_the_json_and_the_printed_record_give_the_ik
         headers=SAME_ORIGIN,
     )
     assert checked.status_code == 200 and f'id="official-number">{number}<' in checked.text
+    # The link secret replaced since, after a leak (none of the old one kept): the QR code
+    # printed on the IKU still opens its page.
+    replaced = settings.model_copy(
+        update={"link_secret": SecretStr("a-new-link-secret-after-a-leak-Hq8Zr3Wm6Tc1Vb4N")}
+    )
+    async with serve(replaced, dev_env.client) as later:
+        again = await web.http.get(f"{later}/v/{code}")
+        assert again.status_code == 200 and f'id="official-number">{number}<' in again.text
 
     # The printed record (ringkasan.html in the archive bag) carries it in its header.
     await p.walk_to_end()
