@@ -2,8 +2,8 @@
 
 The children run from the repository root, so a relative data folder would mean a
 different folder to them; and a setting given on our command line (``--data-dir``) must
-reach them too. Secrets are not copied: they can only have come from the environment,
-which the children inherit anyway.
+reach them too. Secrets (and lists of them) are not copied: they can only have come from
+the environment, which the children inherit anyway.
 """
 
 from __future__ import annotations
@@ -56,13 +56,21 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     env: dict[str, str] = {}
     for name in type(settings).model_fields:
         value = getattr(settings, name)
-        if value is None or isinstance(value, SecretStr):
+        if value is None or _holds_secret(value):
             continue
         plain = dumped[name]
         # Strings as they are; numbers, booleans, lists and dicts as JSON, which is how
         # pydantic-settings reads complex values from the environment.
         env[f"{ENV_PREFIX}{name.upper()}"] = plain if isinstance(plain, str) else json.dumps(plain)
     return env
+
+
+def _holds_secret(value: object) -> bool:
+    """A secret, or a list of them (the replaced secrets still accepted): dumped, each would
+    read '**********'."""
+    if isinstance(value, list | tuple):
+        return any(_holds_secret(item) for item in value)
+    return isinstance(value, SecretStr)
 
 
 def child_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:

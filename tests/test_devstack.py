@@ -351,6 +351,7 @@ async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
 
 
 UNPASSED_SECRET = "not-passed-on-7f3a9c2e5b1d8f4a6c0e9b2d5f8a1c3e"
+REPLACED_SECRET = "replaced-but-accepted-4b8e1d7a3c9f2e6b0d5a8c1f"
 
 
 def test_children_get_the_effective_settings(
@@ -363,19 +364,28 @@ def test_children_get_the_effective_settings(
             standard_times={7: "3d"},
             web_port=8123,
             link_secret=UNPASSED_SECRET,
+            link_secret_previous=[REPLACED_SECRET],
+            session_secret_previous=[REPLACED_SECRET],
         )
     )
     env = settings_environment(settings)
     assert env["IKU_DATA_DIR"] == str(tmp_path / "rel")
     assert env["IKU_MAIL_DIR"] == str(tmp_path / "rel" / "mail")
-    assert "IKU_LINK_SECRET" not in env
+    # Nor the replaced ones: dumped, each would be '**********', and refused as too weak.
+    for secret in ("LINK_SECRET", "LINK_SECRET_PREVIOUS", "SESSION_SECRET_PREVIOUS"):
+        assert f"IKU_{secret}" not in env
     # Links follow the web layer to its port unless a public URL was set explicitly.
     assert env["IKU_PUBLIC_BASE_URL"] == "http://127.0.0.1:8123"
     for key in [k for k in os.environ if k.startswith("IKU_")]:
         monkeypatch.delenv(key)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert Settings(link_secret=UNPASSED_SECRET) == settings
+    inherited = Settings(
+        link_secret=UNPASSED_SECRET,
+        link_secret_previous=[REPLACED_SECRET],
+        session_secret_previous=[REPLACED_SECRET],
+    )
+    assert inherited == settings
 
 
 def test_banner_names_a_start_command_the_workflow_accepts(
