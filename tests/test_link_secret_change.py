@@ -91,6 +91,10 @@ async def test_a_planned_change_keeps_the_links_already_mailed_working_until_the
 async def test_after_a_leak_ops_replace_the_secret_and_every_open_task_gets_a_new_link(
     dev_env: WorkflowEnvironment, settings: Settings, mail: MailBox, tmp_path: Path
 ):
+    # Every kind of character a task queue may hold, as the command's query must name it.
+    queue = f"{settings.task_queue}-biro/perencanaan:2027.ú_1"
+    assert Settings(data_dir=tmp_path, task_queue=queue).task_queue == queue  # a valid one
+    settings = settings.model_copy(update={"task_queue": queue})
     old = settings.model_copy(update={"link_secret": SecretStr(OLD)})
 
     async with build_worker(dev_env.client, old):
