@@ -95,11 +95,20 @@ async def start_dev_server() -> WorkflowEnvironment:
     return env
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    """A loopback port nothing listens on (at the moment of asking)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on (at the moment of asking), and none this process
+    was given before: the kernel may hand out one free port twice in a row, and a server
+    given it twice (SeaweedFS's S3 and its gRPC, seen in CI) fails on the second bind."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 @contextmanager
