@@ -15,7 +15,7 @@ from starlette.responses import Response
 from temporalio.testing import WorkflowEnvironment
 
 from api.core.gateway import ProcessError
-from api.core.sessions import COOKIE, Sessions
+from api.core.sessions import COOKIE, KNOWN_COOKIE, Sessions
 from api.core.visibility import PageTokens
 from common.settings import Settings
 from tests.bureau import SAME_ORIGIN, Bureau
@@ -46,7 +46,7 @@ def test_what_the_old_secret_signed_is_accepted_while_it_is_listed(tmp_path: Pat
     sent = Response()
     session = before.issue(sent, "biro", "bureau")
     before.remember_browser(sent, "biro")
-    cookie, known = cookie_of(sent, COOKIE), cookie_of(sent, "iku_known")
+    cookie, known = cookie_of(sent, COOKIE), cookie_of(sent, KNOWN_COOKIE)
     csrf, signin = before.csrf_token(session), before.signin_token("nonce-1")
 
     changing = Sessions(with_secrets(base, NEW, OLD))
