@@ -264,18 +264,15 @@ class IkuWorkflow:
         self._changes = Changes.taken(taken)
         record = self._record
         if input.record is None:
-            # The start time (the reporting database's key) is the first activation's, the
-            # same when replayed: the clock read after the lookups below was seen to differ
-            # between the worker that ran them and one that replayed them after a crash.
-            started = workflow.now()
             self._check_workflow_id()
             if not (self._changes.lean_run_start and await self._open_process()):
                 await self._check_id_unused()
                 await self._record_sop_number()
-            # The process starts once its id and SOP number are settled: its first riwayat
-            # entry and its start time are one moment.
-            record.started_at = started
-            self._log(HistoryEvent.STARTED, at=started, person=self._process.started_by)
+            # Its first riwayat entry carries its start time (the reporting database's key):
+            # the first activation's, set in __init__ and the same when replayed. The clock
+            # read after the lookups above was seen to differ between the worker that ran
+            # them and one that replayed them after a crash.
+            self._log(HistoryEvent.STARTED, at=record.started_at, person=self._process.started_by)
         # Lists show the title from the memo, however the process was started.
         given = workflow.memo_value("title", None)  # whatever a starter put there
         if not self._changes.lean_run_start or given != self._process.title:

@@ -218,33 +218,34 @@ class Sessions:
 
     # --- CSRF -------------------------------------------------------------------------
 
-    def _form_tokens(self, bound_to: str) -> list[str]:
-        """A form's token under each key (the signing key's first): a form served before a
-        planned change of the secret is still accepted after it."""
-        return [
-            _b64(hmac.new(key, bound_to.encode(), hashlib.sha256).digest())
-            for key in self._csrf_keys
-        ]
+    @staticmethod
+    def _form_token(key: bytes, bound_to: str) -> str:
+        return _b64(hmac.new(key, bound_to.encode(), hashlib.sha256).digest())
+
+    def _form_token_ok(self, token: str, bound_to: str) -> bool:
+        """Made under any key: a form served before a planned change of the secret is still
+        accepted after it."""
+        return _any_equal(token, [self._form_token(key, bound_to) for key in self._csrf_keys])
 
     def csrf_token(self, session: Session) -> str:
-        return self._form_tokens(f"csrf\n{session.sid}")[0]
+        return self._form_token(self._csrf_keys[0], f"csrf\n{session.sid}")
 
     def csrf_ok(self, session: Session, token: str | None) -> bool:
         if not token:
             return False
-        return _any_equal(token, self._form_tokens(f"csrf\n{session.sid}"))
+        return self._form_token_ok(token, f"csrf\n{session.sid}")
 
     # --- the sign-in form (no session yet) -------------------------------------------
 
     def signin_token(self, nonce: str) -> str:
         """The sign-in form's token, bound to a random nonce kept in a short cookie: a form
         posted from another site cannot know it (login CSRF)."""
-        return self._form_tokens(f"signin\n{nonce}")[0]
+        return self._form_token(self._csrf_keys[0], f"signin\n{nonce}")
 
     def signin_ok(self, nonce: str | None, token: str | None) -> bool:
         if not nonce or not token or len(nonce) > 64:
             return False
-        return _any_equal(token, self._form_tokens(f"signin\n{nonce}"))
+        return self._form_token_ok(token, f"signin\n{nonce}")
 
 
 def _any_equal(given: str, expected: list[str]) -> bool:
