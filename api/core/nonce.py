@@ -15,6 +15,8 @@ import re
 import secrets
 from collections.abc import Sequence
 
+from api.core.digests import equals_any
+
 _PURPOSE = b"iku-page-nonce-v1"
 _RANDOM = re.compile(r"^[A-Za-z0-9_-]{22}$")  # 16 random bytes, base64url
 
@@ -48,9 +50,8 @@ class PageNonces:
         random_part, _, mac = nonce.partition(".")
         if not _RANDOM.fullmatch(random_part):
             return None
-        for key in self._keys:
-            if hmac.compare_digest(mac.encode(), self._mac(key, token, random_part).encode()):
-                return random_part
+        if equals_any(mac, (self._mac(key, token, random_part) for key in self._keys)):
+            return random_part
         return None
 
 

@@ -31,6 +31,7 @@ from typing import Literal
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from starlette.responses import Response
 
+from api.core.digests import equals_any
 from api.core.signouts import SID as _SID
 from api.core.signouts import SharedSignOuts
 from common.settings import Settings
@@ -183,7 +184,7 @@ class Sessions:
         )
         if not identities or who != identities[0]:
             return None
-        if not _any_equal(str(data.get("pw", "")), self._password_marks[kind]):
+        if not equals_any(str(data.get("pw", "")), self._password_marks[kind]):
             return None
         return Session(sid=sid, who=who, kind=kind)
 
@@ -225,7 +226,7 @@ class Sessions:
     def _form_token_ok(self, token: str, bound_to: str) -> bool:
         """Made under any key: a form served before a planned change of the secret is still
         accepted after it."""
-        return _any_equal(token, [self._form_token(key, bound_to) for key in self._csrf_keys])
+        return equals_any(token, [self._form_token(key, bound_to) for key in self._csrf_keys])
 
     def csrf_token(self, session: Session) -> str:
         return self._form_token(self._csrf_keys[0], f"csrf\n{session.sid}")
@@ -246,11 +247,3 @@ class Sessions:
         if not nonce or not token or len(nonce) > 64:
             return False
         return self._form_token_ok(token, f"signin\n{nonce}")
-
-
-def _any_equal(given: str, expected: list[str]) -> bool:
-    """Compared with each in constant time, and with all of them (no early exit)."""
-    found = False
-    for value in expected:
-        found |= hmac.compare_digest(given.encode(), value.encode())
-    return found

@@ -34,6 +34,7 @@ from pydantic import (
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.core.digests import equals_any
 from api.core.gateway import ProcessError, unavailable
 from common import search_attributes as sa
 from common.formats import CODE_PATTERN, YEAR_MAX, YEAR_MIN
@@ -210,8 +211,8 @@ class PageTokens:
             token, given = _unb64(body), _unb64(mac)
         except (binascii.Error, ValueError):
             raise ProcessError(422, "invalid_page_token") from None
-        if not token or not any(
-            hmac.compare_digest(given, self._mac(key, query_text, token)) for key in self._keys
+        if not token or not equals_any(
+            given, (self._mac(key, query_text, token) for key in self._keys)
         ):
             raise ProcessError(422, "invalid_page_token")
         return token
