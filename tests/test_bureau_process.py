@@ -102,6 +102,16 @@ async def test_the_bureau_starts_an_iku_follows_every_step_and_downloads_the_val
             and "Biro Perencanaan" in page.text
             and "(biro)" not in page.text
         )
+        # The Kasubbag's task page names who started it as the bureau's page does, in the
+        # reader's language, never by the sign-in name.
+        link = await web.link(wid, KASUBAG)
+        for lang, label, starter in (
+            ("id", "Dimulai oleh", "Biro Perencanaan"),
+            ("en", "Started by", "Planning Bureau"),
+        ):
+            task = await web.open(f"{link}?lang={lang}")
+            shown = text_of(task.response.text)
+            assert f"{label} {starter}" in shown, shown
 
         p = Scenario(dev_env.client, web.settings)
         p.id = wid

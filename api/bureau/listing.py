@@ -69,7 +69,7 @@ async def list_processes(
             "step": r.step,
             "role": sop.ROLES[r.role].short if r.role in sop.ROLES else "",
             "activity": short_activity(lang, r.step),
-            "holders": [people.who_name(p) for p in r.assignees],
+            "holders": [people.who_name(p, lang) for p in r.assignees],
             "overdue": r.overdue and r.execution_status == "running",
             "state": _row_state(r),
             "state_label": state_name(lang, _row_state(r)),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from common import catalogue
-from common.catalogue import DEFAULT_LANG, acting_label
+from common.catalogue import DEFAULT_LANG, Lang, acting_label
 from common.directory import Directory, DirectoryError, Person, load_directory
 from common.models import Assignee, Deputy, StepKind, Task, TaskView
 from common.settings import Settings
@@ -51,13 +51,13 @@ class People:
         found = self.person(person_id)
         return found.name if found else (person_id or "?")
 
-    def who_name(self, person_id: str | None) -> str:
+    def who_name(self, person_id: str | None, lang: Lang = DEFAULT_LANG) -> str:
         """A directory name, or what an ops or bureau identity is (the record's ``by``)."""
         # As the unit is called everywhere, not by the sign-in name ("biro", "ops").
         if person_id and person_id in self.ops:
-            return catalogue.text(DEFAULT_LANG, "ops_name")
+            return catalogue.text(lang, "ops_name")
         if person_id and person_id in self.bureau:
-            return catalogue.text(DEFAULT_LANG, "kind_bureau")
+            return catalogue.text(lang, "kind_bureau")
         return self.name(person_id)
 
     def position(self, person_id: str | None) -> str:

@@ -47,7 +47,7 @@ class View:
     now: datetime
 
     def name(self, person: str | None) -> str:
-        return self.people.who_name(person)
+        return self.people.who_name(person, self.lang)
 
     def short(self, moment: datetime) -> str:
         return short_when(moment, self.lang, self.settings.timezone)

@@ -96,7 +96,7 @@ def build_table(
         status,
         lang=lang,
         settings=settings,
-        names=people.who_name,
+        names=lambda person: people.who_name(person, lang),
         calendar=calendar,
         now=now,
         stopped=stopped,

@@ -195,7 +195,7 @@ class _Context:
         if not decided:
             return {
                 "label": text(self.lang, "started_by"),
-                "name": self.people.name(status.process.started_by),
+                "name": self.people.who_name(status.process.started_by, self.lang),
                 "step": None,
                 "when": "",
                 "why": "",
@@ -256,7 +256,7 @@ class _Context:
         # Links relative to the page (/t/<token>), in the reader's language.
         versions = Versions(
             self.lang,
-            self.people.who_name,
+            lambda person: self.people.who_name(person, self.lang),
             self.when,
             lambda d: f"{self.token}/dokumen/{d.ref.sha256}?lang={self.lang}",
         )
