@@ -1273,6 +1273,7 @@ INSIGHT: Mapping[str, Pair] = {
         "Median process time (working hours)",
     ),
     "insight_none": ("Belum ada.", "None yet."),
+    "insight_no_data": ("Belum ada data", "No data yet"),
     "records_title": ("Arsip menurut klasifikasi", "Archives by classification"),
     "records_hint": (
         "Retensi menurut Jadwal Retensi Arsip: kapan arsip pindah dari aktif ke inaktif "

@@ -25,6 +25,15 @@ _STYLESHEET = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 
 
 @dataclass(frozen=True)
+class Reader:
+    """How the page's reader writes: the text of an empty chart, and numbers (Indonesian
+    writes a decimal comma)."""
+
+    no_data: str
+    number: Callable[[float], str]
+
+
+@dataclass(frozen=True)
 class Chart:
     key: str
     svg: str  # inline SVG markup, without script
@@ -42,9 +51,11 @@ def _finish(key: str, chart: pygal.graph.graph.Graph) -> Chart:
     return Chart(key=key, svg=svg, stylesheet=html.unescape(found.group(1)) if found else "")
 
 
-def _config(title: str) -> dict[str, object]:
+def _config(title: str, reader: Reader) -> dict[str, object]:
     return {
         "title": title,
+        "no_data_text": reader.no_data,
+        "value_formatter": reader.number,
         "js": [],
         "disable_xml_declaration": True,
         "style": _STYLE,
@@ -56,10 +67,14 @@ def _config(title: str) -> dict[str, object]:
 
 
 def time_per_step(
-    figures: Figures, title: str, labels: tuple[str, str, str], y_title: str = ""
+    figures: Figures,
+    title: str,
+    labels: tuple[str, str, str],
+    reader: Reader,
+    y_title: str = "",
 ) -> Chart:
     """Median and p90 working hours per step, against the hours the standard allowed."""
-    chart = pygal.Bar(**_config(title), y_title=y_title)
+    chart = pygal.Bar(**_config(title, reader), y_title=y_title)
     steps = [r for r in figures.steps if r.passes]
     chart.x_labels = [str(r.step) for r in steps]
     chart.add(labels[0], [r.median_hours for r in steps])
@@ -68,16 +83,18 @@ def time_per_step(
     return _finish("waktu", chart)
 
 
-def returns_per_step(figures: Figures, title: str, label: str) -> Chart:
-    chart = pygal.Bar(**_config(title), min_scale=1, max_scale=10)
+def returns_per_step(figures: Figures, title: str, label: str, reader: Reader) -> Chart:
+    chart = pygal.Bar(**_config(title, reader), min_scale=1, max_scale=10)
     steps = [r for r in figures.steps if r.returns]
     chart.x_labels = [str(r.step) for r in steps]
     chart.add(label, [r.returns for r in steps])
     return _finish("pengembalian", chart)
 
 
-def on_time_by_role(figures: Figures, title: str, role_label: Callable[[str], str] = str) -> Chart:
-    chart = pygal.Line(**_config(title), range=(0, 100))
+def on_time_by_role(
+    figures: Figures, title: str, reader: Reader, role_label: Callable[[str], str] = str
+) -> Chart:
+    chart = pygal.Line(**_config(title, reader), range=(0, 100))
     months = sorted({m for by in figures.on_time_by_role.values() for m in by})
     chart.x_labels = months
     for role, by_month in figures.on_time_by_role.items():

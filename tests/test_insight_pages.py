@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from xml.etree import ElementTree as ET
 
 import openpyxl
@@ -46,6 +47,14 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         policy = page.headers["content-security-policy"]
         assert policy.count("'sha256-") == 2 + 3 and "unsafe-inline" not in policy
         assert 'id="steps"' in html and "Kinerja SOP" in html
+        # In the reader's words: standard times as the SOP table says them, decimal commas.
+        start = html.index('id="steps"')
+        table = html[start : html.index("</table>", start)]
+        assert '">3 hari kerja</td>' in table and '">3d</td>' not in table
+        assert re.search(r">\d+,\d+<", table) and not re.search(r">\d+\.\d+<", table)
+        # A period with no process: every chart says so in the page's language.
+        empty = (await bureau.http.get("/kinerja", params={"tahun": "2001"})).text
+        assert empty.count("Belum ada data") == 3 and "No data" not in empty
         # Step 9: 2 passes (returned, then approved), 1 return, its reason.
         figures = (await bureau.http.get("/kinerja/angka.csv")).content.decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(figures)))

@@ -17,10 +17,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.bureau.render import BUREAU_CSS, LangDep, render_page
+from api.core import worktime
 from api.core.auth import SignedInDep
 from api.core.deps import SettingsDep
 from api.core.downloads import content_disposition
-from api.core.i18n import role_name, text
+from api.core.i18n import Lang, role_name, text
+from api.core.i18n_bureau import short_when
 from api.core.pages import CSS
 from api.core.problems import PageError
 from api.core.reporting import ReportingDep
@@ -69,8 +71,8 @@ async def _figures(
 FiguresDep = Annotated[Figures, Depends(_figures)]
 
 
-def _hours(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _hours(value: float | None, lang: Lang) -> str:
+    return "–" if value is None else worktime.number(value, lang)
 
 
 def _share(value: float | None) -> str:
@@ -86,7 +88,7 @@ async def kinerja(
     reporting: ReportingDep,
 ) -> Response:
     got, query = await figures_for(request, settings, lang, reporting)
-    tz = ZoneInfo(settings.timezone)
+    reader = charts.Reader(text(lang, "insight_no_data"), lambda v: worktime.number(v, lang))
     drawn = [
         charts.time_per_step(
             got,
@@ -96,14 +98,16 @@ async def kinerja(
                 text(lang, "insight_p90"),
                 text(lang, "insight_allowed"),
             ),
+            reader,
             text(lang, "insight_hours"),
         ),
         charts.returns_per_step(
-            got, text(lang, "insight_chart_returns"), text(lang, "insight_returns")
+            got, text(lang, "insight_chart_returns"), text(lang, "insight_returns"), reader
         ),
         charts.on_time_by_role(
             got,
             text(lang, "insight_chart_on_time"),
+            reader,
             lambda role: role_name(lang, role),
         ),
     ]
@@ -111,12 +115,12 @@ async def kinerja(
         {
             "step": r.step,
             "role": role_name(lang, r.role or ""),
-            "standard": r.standard_time,
+            "standard": worktime.standard(r.standard_time, lang),
             "passes": r.passes,
             "returns": r.returns,
-            "median": _hours(r.median_hours),
-            "p90": _hours(r.p90_hours),
-            "allowed": _hours(r.median_allowed_hours),
+            "median": _hours(r.median_hours, lang),
+            "p90": _hours(r.p90_hours, lang),
+            "allowed": _hours(r.median_allowed_hours, lang),
             "on_time": _share(r.on_time_share),
             "escalations": r.escalations,
             "acting": r.by_acting,
@@ -137,9 +141,9 @@ async def kinerja(
             "year": w.year,
             "step": w.step,
             "role": role_name(lang, w.role or ""),
-            "since": w.since.astimezone(tz).strftime("%Y-%m-%d %H:%M") if w.since else "–",
-            "waiting": _hours(w.waiting_hours),
-            "running": _hours(w.running_hours),
+            "since": short_when(w.since, lang, settings.timezone) if w.since else "–",
+            "waiting": _hours(w.waiting_hours, lang),
+            "running": _hours(w.running_hours, lang),
         }
         for w in got.longest_running
     ]
@@ -152,7 +156,7 @@ async def kinerja(
             {
                 **vars(y),
                 "on_time": _share(y.on_time_share),
-                "median": _hours(y.median_process_hours),
+                "median": _hours(y.median_process_hours, lang),
             }
             for y in got.years
         ],

@@ -1,6 +1,7 @@
-"""The bureau's forms look and read alike on every page: each field is of a kind the bureau's
+"""The bureau's pages look and read alike: each form field is of a kind the bureau's
 stylesheet styles (a field it misses shows as the browser's bare default, as the Kinerja SOP
-and Arsip filters once did), and each has a label of its own."""
+and Arsip filters once did) and has a label of its own, and each cell of a data table carries
+its column's name, which a phone shows beside the value once the table's head is hidden."""
 
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ def test_every_field_on_the_bureau_pages_has_a_label_of_its_own() -> None:
         field_id = attribute(attrs, "id")
         labelled = field_id is not None and f'<label for="{field_id}"' in html
         assert inside_label or labelled, f"{page}: {tag} {attrs.strip()[:60]} has no label"
+
+
+def test_every_cell_of_a_bureau_data_table_names_its_column() -> None:
+    checked = 0
+    for page in sorted(TEMPLATES.glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        for table in re.findall(r'<table class="data[^"]*"[^>]*>.*?</table>', html, re.S):
+            if "<thead>" not in table:
+                continue  # a list of pairs (the API page, a bag's files): no columns to name
+            body = table[table.index("</thead>") :]
+            for cell in re.findall(r"<td\b[^>]*>", body):
+                assert "data-label=" in cell or "colspan=" in cell, f"{page.name}: {cell}"
+                checked += 1
+    assert checked >= 40
