@@ -43,7 +43,7 @@ from common.archive_bag import (
 )
 from common.archive_metadata import archive_metadata, bag_fields
 from common.archive_store import open_archive_store
-from common.directory import load_directory
+from common.directory import load_directory, record_name
 from common.documents import DocumentStore, open_document_store
 from common.models import (
     ArchiveInfo,
@@ -362,8 +362,9 @@ def _write_printable(folder: Path, request: ArchiveRequest, settings: Settings) 
     directory = load_directory(settings.directory_file)
 
     def names(person: str | None) -> str:
-        found = directory.person(person) if person else None
-        return found.name if found else (person or "")
+        return record_name(
+            directory, person, ops=settings.ops_identities, bureau=settings.bureau_identities
+        )
 
     status = request.status
     target = folder / "cetak" / "lembar-pemeriksaan"

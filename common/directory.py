@@ -8,6 +8,7 @@ are read from here when a page is drawn or a mail is sent.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -23,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from common.catalogue import DEFAULT_LANG, Lang, text
 from common.models import Assignee, Deputy, PersonId
 
 
@@ -101,6 +103,25 @@ class Directory(BaseModel):
             (a for a in self.acting if a.for_person == person_id and a.start <= day <= a.end),
             None,
         )
+
+
+def record_name(
+    directory: Directory | None,
+    person_id: str | None,
+    *,
+    ops: Sequence[str],
+    bureau: Sequence[str],
+    lang: Lang = DEFAULT_LANG,
+) -> str:
+    """Who acted, as every page and printed record names them: a directory name, or the unit
+    an ops or bureau identity stands for, never its sign-in name ("biro", "ops"). Empty when
+    nobody is named; the id itself for someone the directory no longer lists."""
+    if person_id and person_id in ops:
+        return text(lang, "ops_name")
+    if person_id and person_id in bureau:
+        return text(lang, "kind_bureau")
+    found = directory.person(person_id) if directory is not None and person_id else None
+    return found.name if found else (person_id or "")
 
 
 class DirectoryError(ValueError):

@@ -15,7 +15,7 @@ from common.catalogue import ACTIONS_DONE, EVENTS, acting_label
 from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import Action, HistoryEntry, HistoryEvent, StatusView
-from workflows.sop import SOP_HEADER, STEPS, step
+from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEPS, step
 
 if TYPE_CHECKING:
     from weasyprint.text.fonts import FontConfiguration
@@ -60,6 +60,12 @@ def _decision(action: Action | None) -> str:
     return label_of(ACTIONS_DONE, action.value).capitalize() if action else ""
 
 
+def _document(kind: str) -> str:
+    """A document as the SOP table names it ("Draf Indikator Kinerja Utama"), not its code."""
+    found = DOC_KINDS.get(kind)
+    return found.name_id if found else kind
+
+
 def _who(entry: HistoryEntry, names: Names) -> str:
     who = names(entry.person)
     if entry.acting_for and entry.acting_kind:
@@ -95,7 +101,10 @@ def lembar_pemeriksaan(status: StatusView, entry: HistoryEntry, names: Names) ->
             "when": format_when(entry.at),
             "decision": _decision(entry.action),
             "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
-            "documents": entry.documents,
+            "documents": [
+                {"label": _document(d.kind), "version": d.version, "sha256": d.sha256}
+                for d in entry.documents
+            ],
             "mark": mark,
         },
     )
@@ -115,7 +124,7 @@ def riwayat(status: StatusView, names: Names) -> bytes:
             for h in status.history
             if h.event is HistoryEvent.DECIDED and h.step == s.number
         ]
-        rows.append({"step": s, "passes": passes})
+        rows.append({"step": s, "role": ROLES[s.role].short, "passes": passes})
     events = [
         {
             "when": format_when(h.at),

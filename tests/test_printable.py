@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from temporalio.testing import WorkflowEnvironment
 
-from common.directory import load_directory
+from common.directory import load_directory, record_name
 from common.filetypes import UnsupportedDocument, detect_media_type
 from common.settings import Settings
 from signing.printable import lembar_pemeriksaan, reviews, riwayat
@@ -51,17 +51,28 @@ def rendered(pdf: bytes, folder: Path, name: str) -> str:
     return " ".join(text.split())  # table cells wrap words onto lines of their own
 
 
+def laid_out(pdf: Path) -> str:
+    """The PDF's text with its rows kept on their lines (a table row reads across)."""
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
 async def test_each_review_prints_its_lembar_pemeriksaan_and_the_riwayat_prints_whole(
     ts_env: WorkflowEnvironment, ts_worker, settings: Settings, tmp_path: Path
 ) -> None:
-    p = await Scenario(ts_env.client, settings).start()
+    # Started by the planning bureau, as from its pages: the record names the bureau.
+    p = Scenario(ts_env.client, settings)
+    p.process = p.process.model_copy(update={"started_by": settings.bureau_identities[0]})
+    await p.start()
     await p.walk_to(12)
     status = await p.status()
     directory = load_directory(settings.directory_file)
 
-    def names(person: str | None) -> str:
-        found = directory.person(person) if person else None
-        return found.name if found else (person or "")
+    def names(person: str | None) -> str:  # as the archive and the bureau's pages name people
+        return record_name(
+            directory, person, ops=settings.ops_identities, bureau=settings.bureau_identities
+        )
 
     decided = reviews(status)
     assert [h.step for h in decided] == [2, 3, 7, 8, 9, 10, 11]
@@ -75,17 +86,26 @@ async def test_each_review_prints_its_lembar_pemeriksaan_and_the_riwayat_prints_
         "Sesuai",
         "Disetujui",
         "Paraf",
+        "Draf Indikator Kinerja Utama versi",  # the document as the SOP names it
     ):
         assert expected in text, expected
+    assert "draf_iku" not in text
     text = rendered(riwayat(status, names), tmp_path, "riwayat")
     for expected in (
         "Riwayat Proses",
         "Ir. Sri Hartati",
         "Putaran 1",
         "Disetujui",
-        "Proses dimulai",
+        "Kasubbag",
+        "Fungsional Umum",
     ):
         assert expected in text, expected
+    # Roles and people in the words of the pages, not as codes or sign-in names.
+    for code in ("kasubag", "fungsional_umum", "biro"):
+        assert f" {code} " not in f" {text} ", code
+    lines = laid_out(tmp_path / "riwayat.pdf").splitlines()
+    started = next(line for line in lines if "Proses dimulai" in line)
+    assert "Biro Perencanaan" in started, started
 
     # Typesetting loads WeasyPrint, which would let Pillow take truncated images in the
     # whole process: the web layer's upload check still refuses pixels that do not decode.

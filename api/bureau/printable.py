@@ -46,7 +46,7 @@ async def review_sheet(
     if entry is None:
         raise ProcessError(404, "review_unknown")
     # Typesetting takes a moment of CPU: off the event loop.
-    data = await asyncio.to_thread(lembar_pemeriksaan, status, entry, people.name)
+    data = await asyncio.to_thread(lembar_pemeriksaan, status, entry, people.who_name)
     return _pdf(data, f"Lembar Pemeriksaan {workflow_id} langkah {entry.step} {task_id}.pdf")
 
 
@@ -60,7 +60,7 @@ async def history_sheet(
     people: PeopleDep,
 ) -> Response:
     status = await run_status(client, workflow_id, run_id)
-    data = await asyncio.to_thread(riwayat, status, people.name)
+    data = await asyncio.to_thread(riwayat, status, people.who_name)
     return _pdf(data, f"Riwayat {workflow_id}.pdf")
 
 

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from common import catalogue
 from common.catalogue import DEFAULT_LANG, Lang, acting_label
-from common.directory import Directory, DirectoryError, Person, load_directory
+from common.directory import Directory, DirectoryError, Person, load_directory, record_name
 from common.models import Assignee, Deputy, StepKind, Task, TaskView
 from common.settings import Settings
 from workflows import sop
@@ -53,12 +52,8 @@ class People:
 
     def who_name(self, person_id: str | None, lang: Lang = DEFAULT_LANG) -> str:
         """A directory name, or what an ops or bureau identity is (the record's ``by``)."""
-        # As the unit is called everywhere, not by the sign-in name ("biro", "ops").
-        if person_id and person_id in self.ops:
-            return catalogue.text(lang, "ops_name")
-        if person_id and person_id in self.bureau:
-            return catalogue.text(lang, "kind_bureau")
-        return self.name(person_id)
+        named = record_name(self.directory, person_id, ops=self.ops, bureau=self.bureau, lang=lang)
+        return named or "?"
 
     def position(self, person_id: str | None) -> str:
         found = self.person(person_id)
