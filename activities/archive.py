@@ -348,6 +348,7 @@ def _write_records(
         sop_line=header_line(
             request.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, "id"
         ),
+        identities=(settings.ops_identities, settings.bureau_identities),
     )
     (folder / "ringkasan.html").write_text(html, encoding="utf-8")
 

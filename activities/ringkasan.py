@@ -9,6 +9,7 @@ record itself keeps only their ids. The page is the template file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
@@ -20,9 +21,12 @@ from common.archive_bag import BAG_CHECKSUMS, payload_path
 from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
 from common.catalogue import label as label_of
 from common.dates import month_name
-from common.directory import Directory
+from common.directory import Directory, record_name
 from common.models import Action, ArchiveRequest, HistoryEntry, Mark
 from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEP_BY_NUMBER
+
+# The ops identities and the planning bureau's (settings): who acted without being a person.
+Identities = tuple[Sequence[str], Sequence[str]]
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("record_templates")),
@@ -81,12 +85,19 @@ def resolve_who(
     tz: tzinfo,
     role: str | None = None,
     acting_kind: str | None = None,
+    identities: Identities = ((), ()),
 ) -> Who:
     role_name = ROLES[role].name_id if role in ROLES else ""
     person = directory.person(person_id)
     if person is None:
-        # Not a directory id (ops, the system) or a person since removed: print it as is.
-        who = Who(name=person_id, nip=None, position="")
+        # Ops or the planning bureau by their unit, as every page names them; a person since
+        # removed from the directory by their id.
+        ops, bureau = identities
+        who = Who(
+            name=record_name(directory, person_id, ops=ops, bureau=bureau),
+            nip=None,
+            position="",
+        )
     else:
         who = Who(name=person.name, nip=person.nip, position=person.position or role_name)
     if not acting_for:
@@ -134,8 +145,10 @@ def render_ringkasan(
     directory: Directory,
     tz: tzinfo,
     sop_line: str = "",
+    identities: Identities = ((), ()),
 ) -> str:
-    """The printable record, in Bahasa Indonesia, self-contained; everything escaped."""
+    """The printable record, in Bahasa Indonesia, self-contained; everything escaped.
+    ``identities``: the ops and the bureau identities (settings), named by their units."""
     status = request.status
     paths = {(d.kind, d.version, d.ref.sha256): payload_path(d) for d in request.documents}
 
@@ -147,7 +160,7 @@ def render_ringkasan(
         acting_kind: str | None = None,
     ) -> Who:
         role = STEP_BY_NUMBER[step].role if step in STEP_BY_NUMBER else None
-        return resolve_who(directory, person, acting_for, at, tz, role, acting_kind)
+        return resolve_who(directory, person, acting_for, at, tz, role, acting_kind, identities)
 
     def mark_row(mark: Mark) -> dict[str, Any]:
         return {

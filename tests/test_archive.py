@@ -396,6 +396,10 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert "Ir. Sri Hartati, M.T." in iku_row and "Draf Indikator Kinerja Utama versi 3" in iku_row
     # 2027-02-04 15:00 UTC, the Karo's paraf, is printed in Jakarta time.
     assert "4 Februari 2027, 22.00 WIB" in html
+    # Ops started it: named by their unit, as on every page, not by the sign-in name.
+    started = html[html.index("Proses dimulai") :]
+    started = started[: started.index("</tr>")]
+    assert "Tim Operasional IKU" in started and ">ops<" not in started, started
 
 
 def _flip(path: Path) -> str:
