@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import random
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -96,15 +97,36 @@ async def start_dev_server() -> WorkflowEnvironment:
 
 
 _GIVEN: set[int] = set()
+_RANDOM = random.SystemRandom()
+
+
+def _below_ephemeral() -> range:
+    """Ports the kernel never gives an outgoing connection: those below its ephemeral range."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return range(0)
+    return range(10_000, low) if low > 11_000 else range(0)
+
+
+_PORTS = _below_ephemeral()
 
 
 def free_port() -> int:
     """A loopback port nothing listens on (at the moment of asking), and none this process
     was given before: the kernel may hand out one free port twice in a row, and a server
-    given it twice (SeaweedFS's S3 and its gRPC, seen in CI) fails on the second bind."""
+    given it twice (SeaweedFS's S3 and its gRPC, seen in CI) fails on the second bind.
+
+    Chosen below the kernel's ephemeral range where there is one: a port it picks for
+    ``bind(0)`` may be given the next moment to an outgoing connection as its local port,
+    and a server started on it then fails to bind (the dev server in the devstack test,
+    seen in CI, with the tests' clients busy on the other worker)."""
     while True:
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
+            try:
+                sock.bind(("127.0.0.1", _RANDOM.choice(_PORTS) if _PORTS else 0))
+            except OSError:
+                continue  # taken: draw again
             port = int(sock.getsockname()[1])
         if port not in _GIVEN:
             _GIVEN.add(port)
