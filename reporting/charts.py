@@ -40,8 +40,11 @@ class Chart:
     stylesheet: str  # the text of its <style>, to allow by hash
 
 
-def _finish(key: str, chart: pygal.graph.graph.Graph) -> Chart:
+def _finish(key: str, chart: pygal.graph.graph.Graph, title: str) -> Chart:
     svg = chart.render(is_unicode=True)
+    # The page's heading names the chart: its title is not drawn again inside it, only
+    # kept as the SVG's accessible name (pygal writes its own name there otherwise).
+    svg = svg.replace("<title>Pygal</title>", f"<title>{html.escape(title)}</title>", 1)
     svg = _SCRIPT.sub("", svg)
     # A style attribute would need 'unsafe-inline': the same as a presentation attribute.
     svg = svg.replace(' style="opacity: 0"', ' opacity="0"')
@@ -51,9 +54,8 @@ def _finish(key: str, chart: pygal.graph.graph.Graph) -> Chart:
     return Chart(key=key, svg=svg, stylesheet=html.unescape(found.group(1)) if found else "")
 
 
-def _config(title: str, reader: Reader) -> dict[str, object]:
+def _config(reader: Reader) -> dict[str, object]:
     return {
-        "title": title,
         "no_data_text": reader.no_data,
         "value_formatter": reader.number,
         "js": [],
@@ -74,27 +76,27 @@ def time_per_step(
     y_title: str = "",
 ) -> Chart:
     """Median and p90 working hours per step, against the hours the standard allowed."""
-    chart = pygal.Bar(**_config(title, reader), y_title=y_title)
+    chart = pygal.Bar(**_config(reader), y_title=y_title)
     steps = [r for r in figures.steps if r.passes]
     chart.x_labels = [str(r.step) for r in steps]
     chart.add(labels[0], [r.median_hours for r in steps])
     chart.add(labels[1], [r.p90_hours for r in steps])
     chart.add(labels[2], [r.median_allowed_hours for r in steps])
-    return _finish("waktu", chart)
+    return _finish("waktu", chart, title)
 
 
 def returns_per_step(figures: Figures, title: str, label: str, reader: Reader) -> Chart:
-    chart = pygal.Bar(**_config(title, reader), min_scale=1, max_scale=10)
+    chart = pygal.Bar(**_config(reader), min_scale=1, max_scale=10)
     steps = [r for r in figures.steps if r.returns]
     chart.x_labels = [str(r.step) for r in steps]
     chart.add(label, [r.returns for r in steps])
-    return _finish("pengembalian", chart)
+    return _finish("pengembalian", chart, title)
 
 
 def on_time_by_role(
     figures: Figures, title: str, reader: Reader, role_label: Callable[[str], str] = str
 ) -> Chart:
-    chart = pygal.Line(**_config(title, reader), range=(0, 100))
+    chart = pygal.Line(**_config(reader), range=(0, 100))
     months = sorted({m for by in figures.on_time_by_role.values() for m in by})
     chart.x_labels = months
     for role, by_month in figures.on_time_by_role.items():
@@ -102,4 +104,4 @@ def on_time_by_role(
             role_label(role),
             [round(by_month[m] * 100, 1) if m in by_month else None for m in months],
         )
-    return _finish("tepat-waktu", chart)
+    return _finish("tepat-waktu", chart, title)

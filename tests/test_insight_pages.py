@@ -47,6 +47,11 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         policy = page.headers["content-security-policy"]
         assert policy.count("'sha256-") == 2 + 3 and "unsafe-inline" not in policy
         assert 'id="steps"' in html and "Kinerja SOP" in html
+        # Each chart is named by its heading, and by its SVG's title for a screen reader,
+        # not drawn a second time inside it.
+        assert "plot_title" not in html and "<title>Pygal</title>" not in html
+        named = "<title>Waktu kerja per langkah terhadap standar (jam kerja)</title>"
+        assert html.count(named) == 1
         # In the reader's words: standard times as the SOP table says them, decimal commas.
         start = html.index('id="steps"')
         table = html[start : html.index("</table>", start)]
