@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +20,16 @@ from devstack import console
 
 TAIL_LINES = 30
 _CHUNK = 64 * 1024
+# Each child is started through Linux's setpriv (util-linux, on every Debian machine) with a
+# parent-death signal: should the supervisor die without stopping it (killed, crashed), the
+# child gets SIGTERM rather than running on orphaned, holding its port and, for a worker,
+# polling the task queue with code a new run no longer has. Elsewhere children start as
+# they are.
+_SETPRIV = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+
+
+def tied_to_supervisor(argv: list[str]) -> list[str]:
+    return [_SETPRIV, "--pdeathsig", "TERM", "--", *argv] if _SETPRIV else argv
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,7 @@ class Child:
         self._log.write(f"----- {datetime.now(UTC).isoformat()} starting {self.name}\n")
         self._log.flush()
         self._process = await asyncio.create_subprocess_exec(
-            *self.spec.argv,
+            *tied_to_supervisor(self.spec.argv),
             cwd=self.spec.cwd,
             env=self.spec.env or None,
             stdin=asyncio.subprocess.DEVNULL,

@@ -23,6 +23,7 @@ def _write(text: str) -> None:
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
-    except (BrokenPipeError, ValueError):
-        # Nobody is reading the console any more (pipe closed); the log files still are.
+    except (OSError, ValueError):
+        # Nobody is reading the console any more (a closed pipe, or EIO from a terminal that
+        # was closed); the log files still are.
         pass

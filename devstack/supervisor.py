@@ -46,6 +46,8 @@ RESTART_DELAY = 1.0
 RESTART_DELAY_MAX = 60.0
 STEADY_SECONDS = 60.0
 GIVE_UP_AFTER = 8
+# Each stops the whole run politely, children in reverse order.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Supervisor:
@@ -74,7 +76,8 @@ class Supervisor:
             received.append((signum.name, loop.time()))
             stop.set()
 
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        # SIGHUP too: a terminal closed while it runs stops it as Ctrl-C does.
+        for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, on_signal, signum)
         main = asyncio.create_task(self._start_and_watch(), name="devstack-main")
         stopped = asyncio.create_task(stop.wait(), name="devstack-stop")
@@ -93,7 +96,7 @@ class Supervisor:
             stopped.cancel()
             await self._stop_all()
             self._lock.release()
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in STOP_SIGNALS:
                 loop.remove_signal_handler(signum)
         console.say("all stopped")
         return code

@@ -2,7 +2,9 @@
 
 It runs on free ports in a temporary data folder, is stopped with SIGINT, and is started
 again on the same folder to show that a second run resumes: same Temporal database (a
-workflow from the first run still exists), same link secret, same stored mail.
+workflow from the first run still exists), same link secret, same stored mail; the second
+is stopped with SIGHUP, as a closed terminal stops it. A supervisor killed outright takes
+its children with it.
 """
 
 from __future__ import annotations
@@ -277,7 +279,8 @@ async def test_runs_stops_and_resumes(tmp_path: Path, ports: dict[str, int], sta
     assert described.status == WorkflowExecutionStatus.RUNNING
     await eventually(lambda: _healthy(ports["web"]), 60, interval=0.5)
     pids = second.child_pids()
-    second.process.send_signal(signal.SIGINT)
+    # Stopped this time as a closed terminal stops it: as politely as by Ctrl-C.
+    second.process.send_signal(signal.SIGHUP)
     assert await second.exit_code() == 0, second.output
     assert [name for name, pid in pids.items() if alive(pid)] == []
     assert await answering(ports) == []
@@ -333,6 +336,52 @@ async def test_first_exit_names_the_child_that_died_and_the_rest_stop(tmp_path: 
     assert "boom" in (tmp_path / "failing.log").read_text()
     await sleeper.stop(grace=5)
     assert sleeper.returncode == -signal.SIGTERM and not alive(sleeper.pid or 0)
+
+
+# A supervisor in a process of its own: it starts a child that would run a minute, says the
+# child's pid, and waits to be killed.
+_SUPERVISOR = """
+import asyncio, sys
+from pathlib import Path
+from devstack.children import Child, ChildSpec
+
+async def main() -> None:
+    child = Child(ChildSpec("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"],
+                            Path(sys.argv[1])), Path(sys.argv[1]))
+    await child.start()
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a parent-death signal: Linux")
+async def test_a_supervisor_killed_outright_takes_its_children_with_it(tmp_path: Path) -> None:
+    # Killed (or crashed) before it could stop them, it must not leave a worker polling and
+    # a web layer holding its port for the next run to trip over.
+    watcher = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SUPERVISOR, str(tmp_path), cwd=ROOT, stdout=subprocess.PIPE
+    )
+    sleeper = 0
+    try:
+        assert watcher.stdout is not None
+        started = (await asyncio.wait_for(watcher.stdout.readline(), 30)).decode()
+        found = re.search(r"started sleeper \(pid (\d+)\)", started)
+        assert found, started
+        sleeper = int(found.group(1))
+        assert alive(sleeper)
+        watcher.kill()
+        await watcher.wait()
+
+        def gone() -> None:
+            assert not alive(sleeper), "the child outlived its supervisor"
+
+        await eventually(gone, 10)
+    finally:
+        if watcher.returncode is None:
+            watcher.kill()
+        if sleeper and alive(sleeper):
+            os.kill(sleeper, signal.SIGKILL)
 
 
 async def test_stop_kills_a_child_that_ignores_sigterm(tmp_path: Path) -> None:
