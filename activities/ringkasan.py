@@ -23,7 +23,7 @@ from common.catalogue import label as label_of
 from common.dates import month_name
 from common.directory import Directory, record_name
 from common.models import Action, ArchiveRequest, HistoryEntry, Mark
-from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEP_BY_NUMBER
+from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, doc_name
 
 # The ops identities and the planning bureau's (settings): who acted without being a person.
 Identities = tuple[Sequence[str], Sequence[str]]
@@ -123,10 +123,6 @@ def _step_label(number: int | None) -> str:
     return f"{number} · {ROLES[known.role].short}" if known else str(number)
 
 
-def _kind_name(kind: str) -> str:
-    return DOC_KINDS[kind].name_id if kind in DOC_KINDS else kind
-
-
 def _checklist_text(entry: HistoryEntry) -> list[str]:
     known = STEP_BY_NUMBER.get(entry.step or 0)
     texts = {item.code: item.text_id for item in known.checklist} if known else {}
@@ -168,7 +164,7 @@ def render_ringkasan(
             "step": _step_label(mark.step),
             "who": who(mark.person, mark.acting_for, mark.at, mark.step, mark.acting_kind),
             "at": _when(mark.at, tz),
-            "document": f"{_kind_name(mark.document_kind)}, versi {mark.version}",
+            "document": f"{doc_name(mark.document_kind)}, versi {mark.version}",
             "sha256": mark.sha256,
             "path": paths.get((mark.document_kind, mark.version, mark.sha256)),
         }
@@ -179,7 +175,7 @@ def render_ringkasan(
     documents = [
         {
             "step": _step_label(d.step),
-            "kind": _kind_name(d.kind),
+            "kind": doc_name(d.kind),
             "version": d.version,
             "name": d.ref.name,
             "size": _size(d.ref.size),
@@ -188,9 +184,9 @@ def render_ringkasan(
             "at": _when(d.at, tz),
             # A version set as its kind by an approval, without a new upload.
             "promoted": (
-                f"ditetapkan sebagai {_kind_name(d.kind)} pada langkah {d.promoted.step} "
+                f"ditetapkan sebagai {doc_name(d.kind)} pada langkah {d.promoted.step} "
                 f"({who(d.promoted.by, None, d.promoted.at, d.promoted.step).name}, "
-                f"{_when(d.promoted.at, tz)}) dari {_kind_name(d.promoted.from_kind)} "
+                f"{_when(d.promoted.at, tz)}) dari {doc_name(d.promoted.from_kind)} "
                 f"versi {d.promoted.from_version}"
             )
             if d.promoted
@@ -219,7 +215,7 @@ def render_ringkasan(
                 "note": entry.note,
                 "checklist": _checklist_text(entry),
                 "documents": [
-                    f"{_kind_name(v.kind)} v{v.version} ({v.sha256[:12]})" for v in entry.documents
+                    f"{doc_name(v.kind)} v{v.version} ({v.sha256[:12]})" for v in entry.documents
                 ],
                 "detail": entry.detail,
             }

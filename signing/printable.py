@@ -15,7 +15,7 @@ from common.catalogue import ACTIONS_DONE, EVENTS, acting_label
 from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import Action, HistoryEntry, HistoryEvent, StatusView
-from workflows.sop import DOC_KINDS, ROLES, SOP_HEADER, STEPS, step
+from workflows.sop import ROLES, SOP_HEADER, STEPS, doc_name, step
 
 if TYPE_CHECKING:
     from weasyprint.text.fonts import FontConfiguration
@@ -60,12 +60,6 @@ def _decision(action: Action | None) -> str:
     return label_of(ACTIONS_DONE, action.value).capitalize() if action else ""
 
 
-def _document(kind: str) -> str:
-    """A document as the SOP table names it ("Draf Indikator Kinerja Utama"), not its code."""
-    found = DOC_KINDS.get(kind)
-    return found.name_id if found else kind
-
-
 def _who(entry: HistoryEntry, names: Names) -> str:
     who = names(entry.person)
     if entry.acting_for and entry.acting_kind:
@@ -102,7 +96,7 @@ def lembar_pemeriksaan(status: StatusView, entry: HistoryEntry, names: Names) ->
             "decision": _decision(entry.action),
             "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
             "documents": [
-                {"label": _document(d.kind), "version": d.version, "sha256": d.sha256}
+                {"label": doc_name(d.kind), "version": d.version, "sha256": d.sha256}
                 for d in entry.documents
             ],
             "mark": mark,

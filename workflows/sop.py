@@ -86,6 +86,14 @@ DOC_KINDS: dict[str, DocKind] = {
 }
 
 
+def doc_name(code: str, lang: str = "id") -> str:
+    """A document kind as the SOP table names it; an unknown code as it is."""
+    kind = DOC_KINDS.get(code)
+    if kind is None:
+        return code
+    return kind.name_en if lang == "en" else kind.name_id
+
+
 @dataclass(frozen=True)
 class Upload:
     """A document a decision at this step attaches."""

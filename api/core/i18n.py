@@ -77,10 +77,7 @@ def role_name(lang: Lang, code: str) -> str:
 
 
 def doc_kind(lang: Lang, code: str) -> str:
-    kind = sop.DOC_KINDS.get(code)
-    if kind is None:
-        return code
-    return kind.name_en if lang == "en" else kind.name_id
+    return sop.doc_name(code, lang)
 
 
 def activity(lang: Lang, number: int) -> str:
