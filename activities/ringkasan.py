@@ -85,7 +85,8 @@ def resolve_who(
     tz: tzinfo,
     role: str | None = None,
     acting_kind: str | None = None,
-    identities: Identities = ((), ()),
+    *,
+    identities: Identities,
 ) -> Who:
     role_name = ROLES[role].name_id if role in ROLES else ""
     person = directory.person(person_id)
@@ -141,7 +142,8 @@ def render_ringkasan(
     directory: Directory,
     tz: tzinfo,
     sop_line: str = "",
-    identities: Identities = ((), ()),
+    *,
+    identities: Identities,
 ) -> str:
     """The printable record, in Bahasa Indonesia, self-contained; everything escaped.
     ``identities``: the ops and the bureau identities (settings), named by their units."""
@@ -156,7 +158,9 @@ def render_ringkasan(
         acting_kind: str | None = None,
     ) -> Who:
         role = STEP_BY_NUMBER[step].role if step in STEP_BY_NUMBER else None
-        return resolve_who(directory, person, acting_for, at, tz, role, acting_kind, identities)
+        return resolve_who(
+            directory, person, acting_for, at, tz, role, acting_kind, identities=identities
+        )
 
     def mark_row(mark: Mark) -> dict[str, Any]:
         return {
