@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -68,5 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     return run(settings, options)
 
 
+def exit_without_finalizing(code: int) -> None:
+    """Leave once all is stopped and flushed. The Temporal client's native threads can
+    crash a finalizing interpreter (PyGILState_Release: an abort, or SIGSEGV), turning a
+    clean stop into a crash; the worker and the ``iku`` commands leave the same way."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_without_finalizing(main())
