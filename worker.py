@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import signal
 import sys
 import time
@@ -42,7 +41,13 @@ from activities.staffing import StaffingActivities
 from common import tracing
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
-from common.temporal import TemporalConfigError, TemporalConnectError, connect, worker_runtime
+from common.temporal import (
+    TemporalConfigError,
+    TemporalConnectError,
+    connect,
+    leave_without_finalizing,
+    worker_runtime,
+)
 from reporting.database import ReportingDatabase
 from workflows.iku import IkuWorkflow
 
@@ -231,10 +236,4 @@ if __name__ == "__main__":
         code = 0
     except SystemExit as exit_:  # refused at start (Temporal cannot be reached, ...)
         code = exit_.code if isinstance(exit_.code, int) else 1
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # The SDK's native threads can crash a finalizing interpreter (PyGILState_Release,
-    # seen as SIGSEGV after "cannot connect to Temporal"); everything is shut down and
-    # flushed by now, so leave without finalizing.
-    os._exit(code)
+    leave_without_finalizing(code)

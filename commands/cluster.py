@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import sys
 import time
@@ -30,7 +29,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from common.registration import register_search_attributes
 from common.settings import Settings, get_settings
-from common.temporal import TemporalConfigError, TemporalConnectError, connect
+from common.temporal import (
+    TemporalConfigError,
+    TemporalConnectError,
+    connect,
+    leave_without_finalizing,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
@@ -59,12 +63,7 @@ def with_temporal(settings: Settings, job: Callable[[Client], Awaitable[int]]) -
             return EXIT_FAILED
         return await job(client)
 
-    code = asyncio.run(main())
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # As in worker.py: the SDK's native threads can crash a finalizing interpreter
-    # (PyGILState_Release), turning a done command into an abort; leave without finalizing.
-    os._exit(code)
+    leave_without_finalizing(asyncio.run(main()))
 
 
 # --- iku register-search-attributes ------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from common.settings import Settings
+from common.temporal import leave_without_finalizing
 from devstack.environment import effective
 from devstack.options import Options
 from devstack.supervisor import run
@@ -69,14 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     return run(settings, options)
 
 
-def exit_without_finalizing(code: int) -> None:
-    """Leave once all is stopped and flushed. The Temporal client's native threads can
-    crash a finalizing interpreter (PyGILState_Release: an abort, or SIGSEGV), turning a
-    clean stop into a crash; the worker and the ``iku`` commands leave the same way."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 if __name__ == "__main__":
-    exit_without_finalizing(main())
+    # The supervisor has used a Temporal client: leave as the worker does.
+    leave_without_finalizing(main())
