@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.service import RPCError, RPCStatusCode
 
-from common.documents import open_document_store
+from common.documents import NoRoom, open_document_store
 from common.version import VERSION
 
 router = APIRouter()
@@ -31,9 +31,15 @@ async def healthz(request: Request) -> JSONResponse:
             "address": settings.temporal_address,
             "error": type(err).__name__ + status,
         }
+    store = open_document_store(settings)
     try:
-        await asyncio.wait_for(asyncio.to_thread(open_document_store(settings).check), 10)
+        await asyncio.wait_for(asyncio.to_thread(store.check), 10)
+        # An upload of the largest size must fit: a full disk is seen here, before an
+        # official meets it.
+        await asyncio.to_thread(store.check_room, settings.max_upload_bytes)
         checks["documents"] = {"ok": True, "store": settings.document_store}
+    except NoRoom:
+        checks["documents"] = {"ok": False, "store": settings.document_store, "error": "no room"}
     except PermissionError:
         checks["documents"] = {
             "ok": False,

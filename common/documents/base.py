@@ -9,6 +9,8 @@ file on this machine, hashed and counted as they arrive, which becomes a documen
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -49,8 +51,28 @@ class DocumentChanged(ValueError):
 
 
 class StoreUnavailable(RuntimeError):
-    """The store cannot be reached or refused us (S3 down, wrong credentials): try later.
-    The web layer answers 503; the message names the store, never a secret."""
+    """The store cannot be reached or refused us (S3 down, wrong credentials, a full disk):
+    try later. The web layer answers 503; the message names the store, never a secret."""
+
+
+class NoRoom(StoreUnavailable):
+    """The disk under a spool or the folder store is full (or read-only): an outage like S3
+    down, so nothing is stored and the person is told to try again, not "something went
+    wrong"."""
+
+
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+@contextlib.contextmanager
+def room_in(where: Path) -> Iterator[None]:
+    """Writing under ``where``: a full or read-only disk becomes NoRoom."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in _NO_ROOM:
+            raise
+        raise NoRoom(f"no room to write in {where}: {err.strerror}") from None
 
 
 def check_sha256(sha256: str) -> str:
@@ -137,6 +159,14 @@ class DocumentStore(ABC):
     def check(self) -> None:
         """Raise (StoreUnavailable or OSError) unless documents can be stored now."""
 
+    def check_room(self, needed: int) -> None:
+        """Raise NoRoom unless an upload of ``needed`` bytes fits where it is spooled (on
+        the folder store, where it then stays): a probe's warning before people meet it."""
+        self.scratch_dir.mkdir(parents=True, exist_ok=True)
+        stats = os.statvfs(self.scratch_dir)
+        if stats.f_bavail * stats.f_frsize < needed:
+            raise NoRoom(f"less than {needed} bytes free in {self.scratch_dir}")
+
     # --- writing -------------------------------------------------------------------
 
     def spool(self, max_bytes: int | None = None) -> Spool:
@@ -207,8 +237,9 @@ class Spool:
     def __init__(self, store: DocumentStore, max_bytes: int | None) -> None:
         self.store = store
         self.max_bytes = max_bytes
-        store.scratch_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=store.scratch_dir, prefix="upload-")
+        with room_in(store.scratch_dir):
+            store.scratch_dir.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=store.scratch_dir, prefix="upload-")
         self.path = Path(name)
         self._file = os.fdopen(fd, "wb")
         self._hash = hashlib.sha256()
@@ -219,11 +250,13 @@ class Spool:
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise DocumentTooLarge(self.max_bytes)
         self._hash.update(chunk)
-        self._file.write(chunk)
+        with room_in(self.store.scratch_dir):
+            self._file.write(chunk)
 
     def flush(self) -> None:
         """Make everything written so far readable at ``self.path`` (to sniff its type)."""
-        self._file.flush()
+        with room_in(self.store.scratch_dir):
+            self._file.flush()
 
     def head(self, n: int = 8192) -> bytes:
         self.flush()
@@ -253,9 +286,10 @@ class Spool:
     def _closed_ref(self, name: str, media_type: str, expected_sha256: str | None) -> DocumentRef:
         if self.size == 0:
             raise EmptyDocument
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
+        with room_in(self.store.scratch_dir):
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
         digest = self._hash.hexdigest()
         if expected_sha256 is not None and expected_sha256 != digest:
             raise DocumentChanged(expected_sha256, digest)
@@ -269,7 +303,10 @@ class Spool:
 
     def discard(self) -> None:
         if not self._file.closed:
-            self._file.close()
+            # Closing flushes what is buffered, which fails again on a full disk; the file
+            # is closed all the same, and removed next.
+            with contextlib.suppress(OSError):
+                self._file.close()
         self.path.unlink(missing_ok=True)
 
 

@@ -19,6 +19,7 @@ from common.documents.base import (
     DocumentStore,
     check_sha256,
     content_key,
+    room_in,
     sha256_of,
 )
 from common.models import DocumentRef
@@ -63,21 +64,23 @@ class LocalDocumentStore(DocumentStore):
 
     def _into_place(self, source: Path, sha256: str, size: int) -> None:
         final = self.path(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if _intact(final, sha256, size):
-            source.unlink(missing_ok=True)
-        elif source.exists():
-            # Absent, or damaged on disk: these verified bytes take its place.
-            os.replace(source, final)
+        with room_in(self.root):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if _intact(final, sha256, size):
+                source.unlink(missing_ok=True)
+            elif source.exists():
+                # Absent, or damaged on disk: these verified bytes take its place.
+                os.replace(source, final)
 
     def stage(self, source: Path, sha256: str, size: int) -> Path:
         _verify(source, sha256)
         staged_dir = self._staged_dir(sha256)
         target = staged_dir / source.name
         for attempt in range(3):
-            staged_dir.mkdir(parents=True, exist_ok=True)
             try:
-                os.replace(source, target)
+                with room_in(self.root):
+                    staged_dir.mkdir(parents=True, exist_ok=True)
+                    os.replace(source, target)
                 break
             except FileNotFoundError:
                 # Another decision's discard removed the (empty) folder just now.
