@@ -65,6 +65,7 @@ from common.documents import StoreUnavailable
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from common.version import VERSION
+from reporting.service import ReportingUnavailable
 
 log = logging.getLogger("api")
 
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(ReportingUnavailable, _reporting_unavailable)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS, *verify.ROUTERS):
@@ -170,6 +172,18 @@ async def _store_unavailable(request: Request, error: Exception) -> Response:
         "document store unavailable on %s %s: %s", request.method, redact(request.url.path), error
     )
     return await _process_error(request, ProcessError(503, "store_unavailable", retry_after=10))
+
+
+async def _reporting_unavailable(request: Request, error: Exception) -> Response:
+    """The bureau's figures, exports or archive list while the reporting database does not
+    answer: 503 and "try again"; nothing else depends on it."""
+    log.warning(
+        "reporting database unavailable on %s %s: %s",
+        request.method,
+        redact(request.url.path),
+        error,
+    )
+    return await _process_error(request, ProcessError(503, "reporting_unavailable", retry_after=30))
 
 
 async def _process_error(request: Request, error: Exception) -> Response:

@@ -329,6 +329,15 @@ PROBLEMS: Mapping[str, Pair] = {
         "The document store cannot be reached right now: nothing was stored and no decision "
         "was sent. Try again in a moment; sending again is safe.",
     ),
+    "reporting_unavailable": (
+        "Kinerja SOP dan daftar Arsip dibaca dari basis data pelaporan, yang tidak menjawab "
+        "saat ini. Proses IKU tidak terpengaruh: keputusan dan tenggat tetap berjalan, dan "
+        "peristiwanya masuk ke laporan begitu basis data kembali. Coba lagi sebentar lagi.",
+        "SOP performance and the archive list are read from the reporting database, which "
+        "does not answer right now. The IKU processes are not affected: decisions and "
+        "deadlines go on, and their events reach the reports once the database is back. Try "
+        "again in a moment.",
+    ),
     "invalid_page_token": (
         "Penanda halaman tidak valid; mulai lagi dari halaman pertama.",
         "The page token is not valid; start again from the first page.",

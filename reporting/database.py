@@ -48,10 +48,20 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# Alembic's context is global to the process: two migrations at once in one process (a
+# test's worker and web layer, each with its database) break each other, or hang.
+_MIGRATING = threading.Lock()
+# Across processes (the worker and the web layer starting on a fresh PostgreSQL database):
+# one migrates, the others wait for it and find the schema there.
+_MIGRATION_LOCK_KEY = 0x494B55
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is there)."""
     config = _config()
-    with engine.begin() as connection:
+    with _MIGRATING, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK_KEY})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -4,9 +4,12 @@ the archives. Synchronous (SQLAlchemy); the routes run it in a thread."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import exc
 
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -65,6 +68,11 @@ def parse_filters(params: Mapping[str, str], timezone: str) -> Filters:
     )
 
 
+class ReportingUnavailable(RuntimeError):
+    """The reporting database does not answer (PostgreSQL down, a locked SQLite file): the
+    figures cannot be read now. The processes are not touched; the web layer says 503."""
+
+
 class Reporting:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -72,13 +80,23 @@ class Reporting:
 
     def figures(self, filters: Filters, now: datetime) -> Figures:
         calendar = WorkCalendar.for_display(self.settings)
-        with self.db.session() as session:
+        with _reading(), self.db.session() as session:
             return figures(session, filters, calendar, now)
 
     def events(self) -> list[dict[str, object]]:
-        with self.db.session() as session:
+        with _reading(), self.db.session() as session:
             return event_rows(session)
 
     def archives(self) -> list[ArchiveRow]:
-        with self.db.session() as session:
+        with _reading(), self.db.session() as session:
             return archives(session, self.settings.timezone)
+
+
+@contextmanager
+def _reading() -> Iterator[None]:
+    try:
+        yield
+    except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as err:
+        # The driver's first line says why (refused, locked); never the statement or the URL.
+        why = str(getattr(err, "orig", None) or err).splitlines()[0]
+        raise ReportingUnavailable(f"{type(err).__name__}: {why}") from None

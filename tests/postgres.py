@@ -39,6 +39,16 @@ def pg_ctl() -> Path | None:
 def postgresql_server(*, durable: bool = False) -> Iterator[str]:
     """A running server; yields its base URL (no database name). Tests run it without
     fsync; ``durable`` keeps it, as production does (the load bench)."""
+    with stoppable_postgresql_server(durable=durable) as (_, base_url):
+        yield base_url
+
+
+@contextmanager
+def stoppable_postgresql_server(
+    *, durable: bool = False
+) -> Iterator[tuple[PostgreSQLExecutor, str]]:
+    """As ``postgresql_server``, with the executor, for a test that stops the server (an
+    outage) and starts it again on the same data."""
     executable = pg_ctl()
     if executable is None:
         raise RuntimeError("PostgreSQL is not installed (scripts/test installs 'postgresql')")
@@ -66,7 +76,7 @@ def postgresql_server(*, durable: bool = False) -> Iterator[str]:
         )
         server.start()
         try:
-            yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}"
+            yield server, f"postgresql+psycopg://{USER}@127.0.0.1:{port}"
         finally:
             server.stop()
     finally:

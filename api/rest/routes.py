@@ -79,7 +79,8 @@ _DESCRIPTIONS = {
     413: "The file is larger than the upload limit",
     415: "The file is not one of the accepted document types",
     422: "The request breaks a rule or the schema; `errors` names each field",
-    503: "Temporal is out of reach or busy; `Retry-After` says when to try again",
+    503: "Temporal, the document store or the reporting database is out of reach or busy; "
+    "`Retry-After` says when to try again",
 }
 
 
