@@ -58,6 +58,7 @@ MALFORMED: dict[str, list[bytes]] = {
         b"multipart/form-data",
         b"multipart/form-data; boundary=",
         b"multipart/form-data; boundary=\xff",
+        b"multipart/form-data; boundary=" + b"b" * 300,  # longer than any parser takes
         b"application/json; charset=nope",
         b"application/x-www-form-urlencoded; charset=nope",
         b"text/plain",

@@ -187,20 +187,23 @@ class FormReader:
     # --- multipart --------------------------------------------------------------------
 
     async def _read_multipart(self, request: Request, boundary: bytes) -> None:
-        parser = MultipartParser(
-            boundary,
-            {
-                "on_part_begin": self._on_part_begin,
-                "on_part_data": self._on_part_data,
-                "on_part_end": self._on_part_end,
-                "on_header_field": self._on_header_field,
-                "on_header_value": self._on_header_value,
-                "on_header_end": self._on_header_end,
-                "on_headers_finished": self._on_headers_finished,
-            },
-        )
-        received = 0
         refusal: _Refused | None = None
+        try:
+            parser = MultipartParser(
+                boundary,
+                {
+                    "on_part_begin": self._on_part_begin,
+                    "on_part_data": self._on_part_data,
+                    "on_part_end": self._on_part_end,
+                    "on_header_field": self._on_header_field,
+                    "on_header_value": self._on_header_value,
+                    "on_header_end": self._on_header_end,
+                    "on_headers_finished": self._on_headers_finished,
+                },
+            )
+        except FormParserError:  # a boundary no browser sends (longer than the parser takes)
+            refusal = _Refused(self._bad_form())
+        received = 0
         try:
             async for chunk in request.stream():
                 received += len(chunk)
