@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -142,8 +142,15 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
-    app.add_exception_handler(StoreUnavailable, _store_unavailable)
-    app.add_exception_handler(ReportingUnavailable, _reporting_unavailable)
+    # Raised before a decision is sent (files are stored first), so none was.
+    app.add_exception_handler(
+        StoreUnavailable, _outage("document store", "store_unavailable", retry_after=10)
+    )
+    # Only the figures, their exports and the archive list read it.
+    app.add_exception_handler(
+        ReportingUnavailable,
+        _outage("reporting database", "reporting_unavailable", retry_after=30),
+    )
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(health.router)
     for router in (*tasks.ROUTERS, *bureau.ROUTERS, *rest.ROUTERS, *verify.ROUTERS):
@@ -165,25 +172,19 @@ async def _page_error(request: Request, error: Exception) -> Response:
     return render_problem(error, _lang_of(request))
 
 
-async def _store_unavailable(request: Request, error: Exception) -> Response:
-    """S3 (or the folder) cannot be used now: 503 and "try again", to every audience. Raised
-    before a decision is sent (files are stored first), so none was."""
-    log.warning(
-        "document store unavailable on %s %s: %s", request.method, redact(request.url.path), error
-    )
-    return await _process_error(request, ProcessError(503, "store_unavailable", retry_after=10))
+def _outage(
+    what: str, code: str, retry_after: int
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """A part the request needs is away (the document store, the reporting database): 503
+    and "try again", to every audience, and a warning for ops naming the part."""
 
+    async def handler(request: Request, error: Exception) -> Response:
+        log.warning(
+            "%s unavailable on %s %s: %s", what, request.method, redact(request.url.path), error
+        )
+        return await _process_error(request, ProcessError(503, code, retry_after=retry_after))
 
-async def _reporting_unavailable(request: Request, error: Exception) -> Response:
-    """The bureau's figures, exports or archive list while the reporting database does not
-    answer: 503 and "try again"; nothing else depends on it."""
-    log.warning(
-        "reporting database unavailable on %s %s: %s",
-        request.method,
-        redact(request.url.path),
-        error,
-    )
-    return await _process_error(request, ProcessError(503, "reporting_unavailable", retry_after=30))
+    return handler
 
 
 async def _process_error(request: Request, error: Exception) -> Response:

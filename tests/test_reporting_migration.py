@@ -15,7 +15,8 @@ from common.settings import Settings
 from reporting.database import head_revision, make_engine, migrate, schema_revision
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATE = "import sys; from reporting.database import make_engine, migrate; " + (
+MIGRATE = (
+    "import sys; from reporting.database import make_engine, migrate; "
     "migrate(make_engine(sys.argv[1]))"
 )
 
