@@ -79,6 +79,21 @@ def test_every_iku_variable_the_services_pass_is_a_setting():
             assert name in known, f"{service}: {name}"
 
 
+def test_the_readme_names_every_setting_once_in_its_table():
+    # Ops read "Every setting" to deploy; a setting missing there is one they cannot find.
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("### Every setting") : readme.index("## Upgrades")]
+    named = [
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"IKU_[A-Z0-9_]+", row.split("|")[1])
+    ]
+    assert sorted(setting_names() - set(named)) == []
+    assert sorted(n for n in set(named) if named.count(n) > 1) == []
+    assert sorted(set(named) - setting_names()) == []
+
+
 def test_the_settings_each_service_gets_load(monkeypatch: pytest.MonkeyPatch):
     # .env.example's placeholders are refused at start; each replaced as the file asks
     # (one strong value per placeholder, the same in every service), everything loads.
