@@ -157,6 +157,7 @@ def seaweedfs() -> Iterator[S3Server]:
     ports |= {"s3": free_port(), "s3_grpc": free_port()}
     command = [
         str(weed),
+        f"-logdir={folder}",  # glog's files go to /tmp otherwise, and stay there
         "server",
         f"-dir={folder / 'data'}",
         "-ip=127.0.0.1",
@@ -170,9 +171,11 @@ def seaweedfs() -> Iterator[S3Server]:
         "-filer",
         f"-filer.port={ports['filer']}",
         f"-filer.port.grpc={ports['filer_grpc']}",
+        f"-filer.localSocket={folder / 'filer.sock'}",
         "-s3",
         f"-s3.port={ports['s3']}",
         f"-s3.port.grpc={ports['s3_grpc']}",
+        f"-s3.localSocket={folder / 's3.sock'}",
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
         f"-s3.config={config}",
@@ -190,3 +193,7 @@ def seaweedfs() -> Iterator[S3Server]:
     finally:
         server.stop(outage=False)
         shutil.rmtree(folder, ignore_errors=True)
+        # weed puts a socket for each gRPC port in /tmp whatever it is told, and leaves it.
+        for port in ports.values():
+            for left in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+                left.unlink(missing_ok=True)
