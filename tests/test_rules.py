@@ -174,7 +174,7 @@ def test_the_team_submits_the_draft_as_a_word_file_and_is_told_it_must_be_a_pdf(
 
 
 def test_every_refusal_has_an_english_and_an_indonesian_text():
-    for code, (english, indonesian) in rules.REFUSALS.items():
+    for code, (indonesian, english) in rules.REFUSALS.items():
         assert english and indonesian and english != indonesian, code
 
 
