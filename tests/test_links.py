@@ -69,9 +69,10 @@ def test_a_token_signed_with_another_secret_is_invalid(signer):
         signer.read(token, now=NOW)
 
 
-def test_a_token_with_another_salt_is_invalid(signer):
+@pytest.mark.parametrize("salt", ["something-else", "itsdangerous"])  # the library's default
+def test_a_token_with_another_salt_is_invalid(signer, salt):
     # Same secret, another purpose (itsdangerous salt): not a task link.
-    token = URLSafeSerializer(SECRET, salt="something-else").dumps(
+    token = URLSafeSerializer(SECRET, salt=salt).dumps(
         {"w": "iku-2027-bpmk", "t": "t-0007", "p": "p-002", "e": int(LATER.timestamp())}
     )
     with pytest.raises(LinkInvalid):
