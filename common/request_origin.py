@@ -58,9 +58,19 @@ def host_allowed(name: str | None, allowed: Iterable[str]) -> bool:
             return True
         if entry.startswith("*.") and name.endswith(entry[1:]):
             return True
-        if entry.startswith("[") and entry.endswith("]") and entry[1:-1] == name:
+        if _literal(entry) == name:
             return True
     return False
+
+
+def _literal(entry: str) -> str | None:
+    """An allowed IP address as ``host_name`` writes it (``[2001:DB8:0::1]`` →
+    ``2001:db8::1``), so any spelling of it in the settings matches; None for a name."""
+    text = entry[1:-1] if entry.startswith("[") and entry.endswith("]") else entry
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
 
 
 def forwarded_client(

@@ -95,3 +95,22 @@ def test_a_malformed_chain_leaves_the_peer(header):
 def test_no_header_leaves_the_peer():
     assert forwarded_client("10.0.0.2", [], trusting("10.0.0.0/8")) == "10.0.0.2"
     assert forwarded_client(None, ["1.2.3.4"], trusting("10.0.0.0/8")) is None
+
+
+@pytest.mark.parametrize("entry", ["[2001:db8::1]", "[2001:DB8:0:0::1]", "2001:db8:0::1"])
+def test_an_ipv6_address_is_allowed_however_the_settings_spell_it(entry):
+    assert host_allowed(host_name("[2001:db8::1]:8443"), [entry])
+    assert not host_allowed(host_name("[2001:db8::2]:8443"), [entry])
+    assert not host_allowed(host_name("db8.example"), [entry])
+
+
+def test_the_ports_a_host_header_may_name():
+    assert host_name("iku.kemnaker.go.id:1") == "iku.kemnaker.go.id"
+    assert host_name("iku.kemnaker.go.id:65535") == "iku.kemnaker.go.id"
+    assert host_name("iku.kemnaker.go.id:65536") is None
+
+
+def test_a_chain_as_long_as_a_real_proxy_path_is_believed():
+    trusted = trusting("10.0.0.0/8")
+    chain = ",".join(["203.0.113.9"] + ["10.0.0.3"] * (MAX_FORWARDED - 1))
+    assert forwarded_client("10.0.0.2", [chain], trusted) == "203.0.113.9"
