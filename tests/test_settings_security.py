@@ -84,6 +84,17 @@ def test_information_is_length_times_entropy():
     assert information_bits("abcd") == 8.0
 
 
+def test_a_pattern_repeated_across_lines_is_still_a_pattern():
+    assert "repeats" in (weakness("Kata\nSandi9!" * 2, PASSWORD) or "")
+
+
+def test_a_password_with_exactly_the_information_asked_is_enough():
+    four_letters_five_times = "abcdbadcacbddcabbdac"
+    assert information_bits(four_letters_five_times) == PASSWORD.min_bits
+    assert weakness(four_letters_five_times, PASSWORD) is None
+    assert "variety" in (weakness(four_letters_five_times[:-1] + "a", PASSWORD) or "")
+
+
 def test_a_secret_with_a_stray_space_is_refused():
     assert "space" in (weakness(" " + STRONG_KEY, KEY) or "")
 
