@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -349,6 +350,10 @@ this deployment's CA and its CRL, offline, and print the report.
 Exit code 0 when the document carries at least one signature, every signature is intact and
 trusted, and nothing was changed after the last one; 3 when not; 2 when the file cannot be
 read as a PDF.
+
+Validated as of now, unless --at names the moment a record proves the document existed by
+(the archive's date, in its bag-info.txt and validasi.json): a certificate that ended or was
+revoked after it does not undo the signatures, one revoked before it does.
 """
 
 EXIT_INVALID = 3
@@ -363,7 +368,25 @@ def add_verify(subparsers: Subparsers) -> None:
     )
     parser.add_argument("file", type=Path, metavar="FILE")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--at",
+        metavar="WHEN",
+        help="validate as of this moment, e.g. 2027-03-01T10:00+07:00 (without a zone: "
+        "IKU_TIMEZONE's)",
+    )
     parser.set_defaults(handler=run_verify)
+
+
+def _moment(text: str | None, timezone: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Refused(
+            f"--at {text!r} is not a date and time; write it like 2027-03-01T10:00+07:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -376,10 +399,11 @@ def run_verify(args: argparse.Namespace) -> int:
     from signing.verify import NotAPdf, verify_pdf
 
     settings = _settings()
+    at = _moment(args.at, settings.timezone)
     _check_source(args.file, 1 << 40)
     try:
         root = SigningFolder(settings).fetch(*VALIDATION)
-        report = asyncio.run(verify_pdf(args.file.read_bytes(), root))
+        report = asyncio.run(verify_pdf(args.file.read_bytes(), root, at))
     except NotAPdf as err:
         raise Refused(f"{args.file}: not a readable PDF ({err})") from err
     except (CaError, StoreUnavailable) as err:
@@ -388,6 +412,8 @@ def run_verify(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_json(), indent=2))
     else:
         print(f"{args.file}: sha256 {report.sha256}, {len(report.signatures)} signature(s)")
+        if report.validated_at is not None:
+            print(f"  validated as of {report.validated_at.isoformat()}")
         for n, sig in enumerate(report.signatures, start=1):
             state = "VALID" if sig.valid else f"INVALID ({sig.problem})"
             when = sig.signed_at.isoformat() if sig.signed_at else "?"

@@ -465,6 +465,42 @@ PAGES: Mapping[str, Pair] = {
         "This file is not a readable PDF.",
     ),
     "verify_too_large": ("Berkas terlalu besar.", "The file is too large."),
+    "verify_as_of": (
+        "Diperiksa per {when}, saat IKU bertanda tangan dicatat: sertifikat yang berakhir "
+        "atau dicabut sesudahnya tidak membatalkan tanda tangan yang sudah ada.",
+        "Checked as of {when}, when the signed IKU was recorded: a certificate that ended or "
+        "was revoked since does not undo signatures already made.",
+    ),
+    # Why a signature is not valid (signing.verify's problem codes).
+    "verify_problem_changed": (
+        "Isi yang ditandatangani telah diubah.",
+        "The signed content was changed.",
+    ),
+    "verify_problem_revoked": (
+        "Sertifikatnya telah dicabut sebelum saat pemeriksaan.",
+        "Its certificate had been revoked by the moment checked.",
+    ),
+    "verify_problem_not_in_force": (
+        "Sertifikatnya tidak berlaku pada saat pemeriksaan.",
+        "Its certificate was not in force at the moment checked.",
+    ),
+    "verify_problem_no_current_crl": (
+        "Daftar pencabutan sertifikat sudah kedaluwarsa pada saat pemeriksaan.",
+        "The certificate revocation list had run out at the moment checked.",
+    ),
+    "verify_problem_untrusted": (
+        "Sertifikatnya bukan sertifikat elektronik dari otoritas sertifikat kementerian ini.",
+        "Its certificate was not issued by this ministry's certificate authority.",
+    ),
+    "verify_problem_disallowed_change": (
+        "Dokumen diubah dengan cara yang tidak diizinkan oleh tanda tangan ini.",
+        "The document was changed in a way this signature does not allow.",
+    ),
+    "verify_problem_invalid": ("Tanda tangan tidak sah.", "The signature is not valid."),
+    "verify_problem_malformed": (
+        "Tanda tangan rusak dan tidak dapat dibaca.",
+        "The signature is damaged and cannot be read.",
+    ),
     "passphrase_hint_paraf": (
         "Menyetujui pada langkah ini membubuhkan paraf elektronik Anda pada versi yang "
         "ditampilkan. Ketik passphrase sertifikat elektronik Anda.",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -54,7 +54,9 @@ class SignatureReport:
     signed_sha256: str  # sha256 of the document as it was right after this signature
     approved_sha256: str  # sha256 of the document the signer approved (before signing)
     changes_after: str  # none, fill_forms / annotations (other signatures), other
-    problem: str = ""
+    problem: str = ""  # what failed, in English (the command line, the JSON report)
+    # The same as a code, which the pages name in their own words ("verify_problem_<code>").
+    problem_code: str = ""
 
 
 @dataclass
@@ -65,21 +67,27 @@ class DocumentReport:
     # Bytes after the last signature's revision (anything appended to the signed file).
     changed_after_last: bool = False
     valid: bool = False
+    # The moment validated as of: now, or one by which a record proves the signatures
+    # existed (the signed IKU's entry in its process record, an archive's date), so a
+    # certificate that ended or was revoked since does not undo them.
+    validated_at: datetime | None = None
 
     def as_json(self) -> dict[str, object]:
         out = asdict(self)
+        out["validated_at"] = self.validated_at.isoformat() if self.validated_at else None
         for sig in out["signatures"]:  # type: ignore[union-attr]
             at = sig["signed_at"]
             sig["signed_at"] = at.isoformat() if at else None
         return out
 
 
-def validation_context(ca: CertificateAuthority) -> ValidationContext:
-    """Our CA as the only trust root and its CRL as the revocation source, no fetching.
+def validation_context(ca: CertificateAuthority, at: datetime | None = None) -> ValidationContext:
+    """Our CA as the only trust root and its CRL as the revocation source, no fetching,
+    validating as of ``at`` (now when None).
 
-    ``retroactive_revinfo``: a CRL published before or after the signing time both count,
-    so a file checked years later against the CRL kept with it still validates as of the
-    signature (a revocation listed in it still fails)."""
+    ``retroactive_revinfo``: a CRL published before or after that moment both count, so a
+    file checked years later as of when it was recorded validates as it did then: a
+    certificate ended since is no matter, a revocation dated before the moment still fails."""
     ca_cert = asn1_x509.Certificate.load(ca.certificate().public_bytes(Encoding.DER))
     crl = asn1_crl.CertificateList.load(ca.crl().public_bytes(Encoding.DER))
     return ValidationContext(
@@ -88,23 +96,29 @@ def validation_context(ca: CertificateAuthority) -> ValidationContext:
         allow_fetching=False,
         revocation_mode="require",
         retroactive_revinfo=True,
+        moment=at,
     )
 
 
 _KEY_USAGE = KeyUsageConstraints(key_usage={"non_repudiation"})
 
 
-async def verify_pdf(pdf: bytes, ca_root: Path) -> DocumentReport:
-    """The report of every signature in ``pdf``, validated against the CA in ``ca_root``."""
+async def verify_pdf(pdf: bytes, ca_root: Path, at: datetime | None = None) -> DocumentReport:
+    """The report of every signature in ``pdf``, validated against the CA in ``ca_root`` as
+    of ``at`` (now when None)."""
     ca = CertificateAuthority(ca_root)
-    report = DocumentReport(sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
+    report = DocumentReport(
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        validated_at=at or datetime.now(UTC),
+    )
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
     except Exception as err:  # pyHanko raises many kinds on damaged input
         raise NotAPdf(str(err)[:200]) from None
     for sig in embedded:
-        context = validation_context(ca)
+        context = validation_context(ca, report.validated_at)
         try:
             status = await async_validate_pdf_signature(
                 sig, signer_validation_context=context, key_usage_settings=_KEY_USAGE
@@ -142,6 +156,9 @@ def _signature_report(
     subject = cert.subject.native if cert is not None else {}
     reason = str(sig_obj.get("/Reason", ""))
     position = reason.split(": ", 1)[1] if ": " in reason else reason
+    code, why = ("malformed", problem) if problem else ("", "")
+    if status is not None and not status.bottom_line:
+        code, why = _why(status)
     changes = "none"
     if status is not None and status.modification_level is not None:
         changes = status.modification_level.name.lower()
@@ -169,20 +186,37 @@ def _signature_report(
         signed_sha256=hashlib.sha256(pdf[:end]).hexdigest(),
         approved_sha256=hashlib.sha256(pdf[:before]).hexdigest() if before else "",
         changes_after=changes,
-        problem=problem or ("" if status is None or status.bottom_line else _why(status)),
+        problem=why,
+        problem_code=code,
     )
 
 
-def _why(status: PdfSignatureStatus) -> str:
+# pyHanko's reasons for a chain that does not hold at the moment validated, by name.
+_NOT_IN_FORCE = {"OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED", "NOT_YET_VALID"}
+
+
+def _why(status: PdfSignatureStatus) -> tuple[str, str]:
+    """What failed: a code (``problem_code``) and the English sentence (``problem``)."""
     if not status.intact:
-        return "the signed bytes were changed"
+        return "changed", "the signed bytes were changed"
     if status.revoked:
-        return "the certificate is revoked"
+        return "revoked", "the certificate is revoked"
     if not status.trusted:
-        return "the certificate is not from this deployment's certificate authority"
+        indication = getattr(status.trust_problem_indic, "name", "")
+        if indication in _NOT_IN_FORCE:
+            return "not_in_force", (
+                "the certificate was not in force at the moment validated (validate as of "
+                "when the signed document was recorded)"
+            )
+        if indication == "TRY_LATER":
+            return "no_current_crl", "the CA's revocation list had run out at that moment"
+        return "untrusted", "the certificate is not from this deployment's certificate authority"
     if status.docmdp_ok is False:
-        return "the document was changed in a way this signature does not allow"
-    return "not valid"
+        return (
+            "disallowed_change",
+            "the document was changed in a way this signature does not allow",
+        )
+    return "invalid", "not valid"
 
 
 def _revision_end(pdf: bytes, reader: PdfFileReader, revision: int) -> int:

@@ -4,6 +4,7 @@ workflow runs on each newly signed version."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -223,6 +224,36 @@ async def test_a_revoked_certificate_is_no_longer_trusted(tmp_path: Path) -> Non
     assert not report.valid and not report.signatures[0].trusted
 
 
+async def test_an_auditor_years_later_finds_the_iku_valid_as_of_when_it_was_recorded(
+    keys: Keys, versions: list[bytes]
+) -> None:
+    recorded = datetime.now(UTC)
+    as_recorded = await verify_pdf(versions[-1], keys.root, recorded)
+    assert as_recorded.valid and as_recorded.validated_at == recorded
+    # Four years on the officials' three-year certificates have ended: as of that day the
+    # signatures would not hold, and the report says why, not "another CA".
+    four_years_on = await verify_pdf(versions[-1], keys.root, recorded + timedelta(days=4 * 365))
+    assert not four_years_on.valid
+    assert {s.problem_code for s in four_years_on.signatures} == {"not_in_force"}
+    # The CRL kept in an archive runs out after a year: an archive's copy is checked as of
+    # its date, not as of the day it is read.
+    two_years_on = await verify_pdf(versions[-1], keys.root, recorded + timedelta(days=2 * 365))
+    assert {s.problem_code for s in two_years_on.signatures} == {"no_current_crl"}
+
+
+async def test_a_certificate_revoked_after_the_record_leaves_its_paraf_valid_as_recorded(
+    tmp_path: Path,
+) -> None:
+    keys = make_keys(tmp_path, ("p-002",))
+    signed = await keys.paraf(samples.pdf(), "p-002", 8)
+    recorded = datetime.now(UTC)
+    await asyncio.sleep(1.1)  # a CRL dates a revocation to the second
+    CertificateAuthority(keys.root).revoke("p-002")  # say, the Kabag's key is lost later
+    assert (await verify_pdf(signed, keys.root, recorded)).valid
+    now = await verify_pdf(signed, keys.root)
+    assert not now.valid and now.signatures[0].problem_code == "revoked"
+
+
 async def test_an_acting_officials_paraf_says_plh_before_the_position(keys: Keys) -> None:
     signed = await keys.paraf(samples.pdf(), PLH_KABAG, 8, acting_kind="plh")
     report = await verify_pdf(signed, keys.root)
@@ -253,6 +284,15 @@ def test_iku_verify_agrees_with_the_report(
         assert iku(["verify", str(bad)]) == 3
         assert "changed after its last signature" in capsys.readouterr().out
         assert iku(["verify", str(junk)]) == 2
+        # As of a moment: the archive's date, or years on.
+        now = datetime.now(UTC)
+        assert iku(["verify", str(good), "--at", now.isoformat()]) == 0
+        assert f"validated as of {now.isoformat()}" in capsys.readouterr().out
+        years_on = (now + timedelta(days=4 * 365)).strftime("%Y-%m-%dT%H:%M")
+        assert iku(["verify", str(good), "--at", years_on]) == 3
+        assert "not in force" in capsys.readouterr().out
+        assert iku(["verify", str(good), "--at", "kemarin"]) == 2
+        assert "2027-03-01T10:00+07:00" in capsys.readouterr().err
     finally:
         get_settings.cache_clear()
 

@@ -3,6 +3,7 @@ the public verification page /v/<code>."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -68,6 +69,10 @@ async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_q
     assert p.id not in public.text and "IKU Kementerian Ketenagakerjaan" not in public.text
     as_json = (await web.http.get(f"{base}/v/{code}/json")).json()
     assert as_json["valid"] is True and len(as_json["signatures"]) == 4
+    # Checked as of when the record took the signed IKU, and the page says so.
+    iku = [d for d in (await p.status()).documents if d.kind == "iku"][-1]
+    assert datetime.fromisoformat(as_json["validated_at"]) == iku.at
+    assert "Diperiksa per" in public.text
     assert [s["valid"] for s in as_json["signatures"]] == [s.valid for s in report.signatures]
     same = await web.http.post(
         f"{base}/v/{code}",

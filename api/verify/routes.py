@@ -9,6 +9,7 @@ is printed on it. Rate-limited per client address.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,16 @@ async def _record(
     return status, signed[-1]
 
 
+def _recorded_at(document: Document) -> datetime:
+    """When the process record took the signed IKU: the moment its signatures are validated
+    as of, so a certificate that ended or was revoked since does not undo them."""
+    return document.promoted.at if document.promoted else document.at
+
+
 async def _verified(store: DocumentStore, document: Document, settings: Settings) -> DocumentReport:
     with store.open(document.ref) as handle:
         data = handle.read()
-    return await verify_pdf(data, await _ca(settings))
+    return await verify_pdf(data, await _ca(settings), _recorded_at(document))
 
 
 def _number(status: StatusView) -> str | None:
@@ -111,6 +118,7 @@ def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, A
         "sha256": report.sha256,
         "valid": report.valid,
         "changed_after_last": report.changed_after_last,
+        "validated_at": format_when(report.validated_at, lang) if report.validated_at else "?",
         "signatures": [
             {
                 "kind": text(lang, "verify_paraf" if s.kind == "paraf" else "verify_signature"),
@@ -123,7 +131,7 @@ def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, A
                 "valid": s.valid,
                 "version": versions.get(s.approved_sha256),
                 "approved_sha256": s.approved_sha256,
-                "problem": s.problem,
+                "problem": text(lang, f"verify_problem_{s.problem_code}") if s.problem_code else "",
             }
             for s in report.signatures
         ],
@@ -164,7 +172,7 @@ async def check(
     if not data:
         raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_no_file")])
     try:
-        uploaded = await verify_pdf(data, await _ca(settings))
+        uploaded = await verify_pdf(data, await _ca(settings), _recorded_at(document))
     except NotAPdf:
         raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]) from None
     record = await _verified(store, document, settings)
