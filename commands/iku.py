@@ -9,9 +9,12 @@ changed), 1 failed (the machine would not let us); ``verify`` adds 3 (not valid)
 from __future__ import annotations
 
 import argparse
+import shutil
 import stat
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -374,7 +377,30 @@ def add_verify(subparsers: Subparsers) -> None:
         help="validate as of this moment, e.g. 2027-03-01T10:00+07:00 (without a zone: "
         "IKU_TIMEZONE's)",
     )
+    parser.add_argument(
+        "--ca",
+        type=Path,
+        metavar="FOLDER",
+        help="the CA certificate and CRL in FOLDER (ca.pem, crl.pem: an archive's data/tte/) "
+        "instead of this deployment's",
+    )
     parser.set_defaults(handler=run_verify)
+
+
+@contextmanager
+def _ca_kept_in(folder: Path) -> Iterator[Path]:
+    """A signing root holding the CA certificate and CRL kept in ``folder``, as an archive
+    keeps them, so a bag is checked with no deployment at all."""
+    from signing.folder import VALIDATION
+
+    kept = [folder / Path(name).name for name in VALIDATION]
+    if not all(path.is_file() for path in kept):
+        raise Refused(f"{folder}: no ca.pem and crl.pem there (an archive keeps them in data/tte/)")
+    with tempfile.TemporaryDirectory(prefix="iku-verify-") as root:
+        for path, name in zip(kept, VALIDATION, strict=True):
+            (Path(root) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, Path(root) / name)
+        yield Path(root)
 
 
 def _moment(text: str | None, timezone: str) -> datetime | None:
@@ -402,8 +428,12 @@ def run_verify(args: argparse.Namespace) -> int:
     at = _moment(args.at, settings.timezone)
     _check_source(args.file, 1 << 40)
     try:
-        root = SigningFolder(settings).fetch(*VALIDATION)
-        report = asyncio.run(verify_pdf(args.file.read_bytes(), root, at))
+        if args.ca is not None:
+            with _ca_kept_in(args.ca) as root:
+                report = asyncio.run(verify_pdf(args.file.read_bytes(), root, at))
+        else:
+            root = SigningFolder(settings).fetch(*VALIDATION)
+            report = asyncio.run(verify_pdf(args.file.read_bytes(), root, at))
     except NotAPdf as err:
         raise Refused(f"{args.file}: not a readable PDF ({err})") from err
     except (CaError, StoreUnavailable) as err:

@@ -224,7 +224,10 @@ class CertificateAuthority:
     def certificate(self) -> x509.Certificate:
         if not self.cert_path.exists():
             raise CaError(f"no certificate authority in {self.root} (run: iku ca init)")
-        return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        try:
+            return x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        except ValueError:
+            raise CaError(f"{self.cert_path} is not a readable CA certificate") from None
 
     def _key(self) -> rsa.RSAPrivateKey:
         if not self.exists():
@@ -398,7 +401,10 @@ class CertificateAuthority:
     def crl(self) -> x509.CertificateRevocationList:
         if not self.crl_path.exists():
             raise CaError(f"no CRL in {self.root} (run: iku ca init)")
-        return x509.load_pem_x509_crl(self.crl_path.read_bytes())
+        try:
+            return x509.load_pem_x509_crl(self.crl_path.read_bytes())
+        except ValueError:
+            raise CaError(f"{self.crl_path} is not a readable revocation list (CRL)") from None
 
     def ensure_people(self, people: list[Person]) -> list[tuple[str, str]]:
         """Create the CA if missing and a certificate for each active person without one

@@ -293,6 +293,20 @@ def test_iku_verify_agrees_with_the_report(
         assert "not in force" in capsys.readouterr().out
         assert iku(["verify", str(good), "--at", "kemarin"]) == 2
         assert "2027-03-01T10:00+07:00" in capsys.readouterr().err
+        # Offline, with what an archive keeps beside the IKU (its data/tte/), no deployment.
+        tte = tmp_path / "tte"
+        tte.mkdir()
+        for name in ("ca.pem", "crl.pem"):
+            shutil.copyfile(keys.root / "ca" / name, tte / name)
+        assert iku(["verify", str(good), "--ca", str(tte), "--at", now.isoformat()]) == 0
+        foreign = make_keys(tmp_path / "another-ca", ("p-002",)).root / "ca"
+        assert iku(["verify", str(good), "--ca", str(foreign)]) == 3
+        assert "not from this deployment's certificate authority" in capsys.readouterr().out
+        assert iku(["verify", str(good), "--ca", str(tmp_path)]) == 2
+        assert "no ca.pem and crl.pem there" in capsys.readouterr().err
+        (tte / "ca.pem").write_text("not a certificate")
+        assert iku(["verify", str(good), "--ca", str(tte)]) == 2
+        assert "is not a readable CA certificate" in capsys.readouterr().err
     finally:
         get_settings.cache_clear()
 
