@@ -4,6 +4,7 @@ checking every signed version before it accepts the decision."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from pathlib import Path
@@ -13,8 +14,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from commands.iku import main as iku_command
 from common.models import Action, Attachment, DecisionResult
-from common.settings import Settings
+from common.settings import Settings, get_settings
 from signing.verify import verify_pdf
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import PLH_KABAG, Keys, make_keys
@@ -63,7 +65,12 @@ async def refused(coro: object) -> str:
 
 
 async def test_the_kabag_karo_sekjen_initial_and_the_minister_signs_four_valid_signatures(
-    ts_env: WorkflowEnvironment, ts_worker, settings: Settings, keys: Keys
+    ts_env: WorkflowEnvironment,
+    ts_worker,
+    settings: Settings,
+    keys: Keys,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     p = await Scenario(ts_env.client, settings).start()
     await p.walk_to(8)
@@ -96,6 +103,19 @@ async def test_the_kabag_karo_sekjen_initial_and_the_minister_signs_four_valid_s
         SEKJEN,
         MENTERI,
     ]
+    # An auditor with the bag alone, as the README says: its CA, its CRL, its date.
+    bag = Path(archived.archive.path)
+    [signed] = (bag / "data" / "dokumen").glob("11-iku/*.pdf")
+    info = (bag / "bag-info.txt").read_text()
+    [stamp] = [line.split(": ", 1)[1] for line in info.splitlines() if line.startswith("Bagging-T")]
+    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("IKU_SIGNING_DIR", str(tmp_path / "no-ca-here"))
+    get_settings.cache_clear()
+    try:
+        command = ["verify", str(signed), "--ca", str(tte), "--at", stamp]
+        assert await asyncio.to_thread(iku_command, command) == 0  # it runs its own loop
+    finally:
+        get_settings.cache_clear()
 
 
 async def test_each_signature_check_and_the_number_ride_in_the_decisions_own_workflow_task(
