@@ -14,7 +14,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -428,11 +428,11 @@ def run_verify(args: argparse.Namespace) -> int:
     at = _moment(args.at, settings.timezone)
     _check_source(args.file, 1 << 40)
     try:
-        if args.ca is not None:
-            with _ca_kept_in(args.ca) as root:
-                report = asyncio.run(verify_pdf(args.file.read_bytes(), root, at))
-        else:
-            root = SigningFolder(settings).fetch(*VALIDATION)
+        with (
+            _ca_kept_in(args.ca)
+            if args.ca is not None
+            else nullcontext(SigningFolder(settings).fetch(*VALIDATION))
+        ) as root:
             report = asyncio.run(verify_pdf(args.file.read_bytes(), root, at))
     except NotAPdf as err:
         raise Refused(f"{args.file}: not a readable PDF ({err})") from err
