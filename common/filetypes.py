@@ -528,6 +528,10 @@ class _ZipInspector:
                     "corrupt", f"The file contains the part {info.filename!r} twice."
                 )
             seen.add(info.filename)
+            # A folder holds no bytes: any it carried would be read by programs that open
+            # it, and never looked at by the checks below (they skip folders).
+            if info.filename.endswith("/") and info.file_size:
+                raise _ambiguous()
             if info.flag_bits & (_FLAG_ENCRYPTED | _FLAG_STRONG_ENCRYPTION):
                 raise UnsupportedDocument(
                     "encrypted",
