@@ -117,8 +117,8 @@ async def verify_pdf(pdf: bytes, ca_root: Path, at: datetime | None = None) -> D
         embedded = reader.embedded_signatures
     except Exception as err:  # pyHanko raises many kinds on damaged input
         raise NotAPdf(str(err)[:200]) from None
+    context = validation_context(ca, report.validated_at)  # the CA's files read once
     for sig in embedded:
-        context = validation_context(ca, report.validated_at)
         try:
             status = await async_validate_pdf_signature(
                 sig, signer_validation_context=context, key_usage_settings=_KEY_USAGE

@@ -11,7 +11,6 @@ import logging
 import os
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,12 +25,7 @@ from common.workcalendar import (
     load_overrides,
     parse_standard_time,
 )
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-
-
-def wib(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=JAKARTA)
+from tests.test_calendar import wib
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,28 @@ def refusal(tmp_path: Path, data: bytes, **kwargs: int) -> UnsupportedDocument:
     return caught.value
 
 
+def refused(
+    tmp_path: Path,
+    data: bytes,
+    code: str,
+    message: str | None = None,
+    message_id: str | None = None,
+    **kwargs: int,
+) -> UnsupportedDocument:
+    """The refusal of ``data``, checked for its code and, where given, its exact words."""
+    err = refusal(tmp_path, data, **kwargs)
+    assert err.code == err.reason_code == code
+    if message is not None:
+        assert err.message == message
+    if message_id is not None:
+        assert err.message_id == message_id
+    return err
+
+
+def accepted(tmp_path: Path, data: bytes, **kwargs: int) -> str:
+    return detect_media_type(write(tmp_path, data), **kwargs)
+
+
 def unzip(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from common import filetypes
-from common.filetypes import UnsupportedDocument, detect_media_type
+from common.filetypes import UnsupportedDocument
 from tests import samples
 from tests.samples import RawEntry
-from tests.test_filetypes import DOCX, noise, refusal, unzip, write
+from tests.test_filetypes import DOCX, accepted, noise, refusal, refused, unzip
+from tests.test_filetypes_structure import AMBIGUOUS
 
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -52,31 +53,11 @@ PASSWORD = "The document is protected by a password. Remove the password and upl
 PASSWORD_ID = (
     "Berkas ini dilindungi kata sandi (terenkripsi). Hapus kata sandinya, lalu unggah kembali."
 )
-AMBIGUOUS = (
-    "The file is not a well-formed ZIP package: it holds data outside its parts, or "
-    "two different tables of contents."
-)
 NESTED = (
     "The file contains another archive ({!r}): a ZIP or similar file, or documents "
     "embedded more than 2 levels deep. Save it without embedded files, or as PDF."
 )
 MIB = filetypes.MIB
-
-
-def refused(
-    tmp_path: Path, data: bytes, code: str, message: str, message_id: str | None = None
-) -> UnsupportedDocument:
-    """The refusal of ``data``, checked for its exact code and message (and Indonesian)."""
-    err = refusal(tmp_path, data)
-    assert (err.code, err.reason_code) == (code, code)
-    assert err.message == message
-    if message_id is not None:
-        assert err.message_id == message_id
-    return err
-
-
-def detected(tmp_path: Path, data: bytes) -> str:
-    return detect_media_type(write(tmp_path, data))
 
 
 # --- JPEG ------------------------------------------------------------------------------
@@ -112,20 +93,20 @@ def jpeg_without_jfif() -> bytes:
 def test_a_jpeg_opening_with_any_allowed_segment_is_accepted(
     tmp_path: Path, marker: int, body: bytes
 ) -> None:
-    assert detected(tmp_path, jpeg_opening_with(marker, body)) == JPEG
+    assert accepted(tmp_path, jpeg_opening_with(marker, body)) == JPEG
 
 
 def test_a_jpeg_opening_with_a_comment_over_32_kib_is_accepted(tmp_path: Path) -> None:
     # Segment lengths are unsigned: 40,002 is a long comment, not a negative length.
     data = jpeg_opening_with(0xFE, b"a" * 40_000)
     assert data[4:6] == struct.pack(">H", 40_002)
-    assert detected(tmp_path, data) == JPEG
+    assert accepted(tmp_path, data) == JPEG
 
 
 def test_a_jpeg_opening_with_its_quantisation_table_is_accepted(tmp_path: Path) -> None:
     data = jpeg_without_jfif()
     assert data[3] == 0xDB
-    assert detected(tmp_path, data) == JPEG
+    assert accepted(tmp_path, data) == JPEG
 
 
 @pytest.mark.parametrize(
@@ -210,7 +191,7 @@ def test_a_png_that_is_only_its_header_is_left_to_the_decoder(tmp_path: Path) ->
 
 def test_a_one_pixel_png_is_accepted(tmp_path: Path) -> None:
     # The smallest size the header check lets through.
-    assert detected(tmp_path, samples.png(1, 1)) == PNG
+    assert accepted(tmp_path, samples.png(1, 1)) == PNG
 
 
 # --- programs and scripts --------------------------------------------------------------
@@ -346,7 +327,7 @@ def test_an_archive_named_in_capitals_is_found(tmp_path: Path) -> None:
 def test_bytes_that_only_resemble_a_tar_header_are_fine(tmp_path: Path) -> None:
     # "ustar" one byte off where a tar header keeps it is just data.
     data = bytes(258) + b"ustar" + bytes(100)
-    assert detected(tmp_path, docx_with("word/media/image1.bin", data)) == DOCX
+    assert accepted(tmp_path, docx_with("word/media/image1.bin", data)) == DOCX
 
 
 def test_a_docx_with_folder_entries_is_accepted(tmp_path: Path) -> None:
@@ -356,7 +337,7 @@ def test_a_docx_with_folder_entries_is_accepted(tmp_path: Path) -> None:
             archive.writestr(name, data)
         archive.mkdir("word/media")
     assert any(n.endswith("/") for n in unzip(buffer.getvalue()))
-    assert detected(tmp_path, buffer.getvalue()) == DOCX
+    assert accepted(tmp_path, buffer.getvalue()) == DOCX
 
 
 @pytest.mark.parametrize(
@@ -387,7 +368,7 @@ def test_exactly_the_most_entries_allowed_across_embedded_packages_is_fine(
     outer.update({f"word/embeddings/w{i}.xlsx": workbook for i in range(5)})
     outer = padded(samples.zip_of(outer), "word/media", 50)
     assert filetypes.MAX_TOTAL_ENTRIES == 50 + 5 * 1990
-    assert detected(tmp_path, samples.zip_of(outer)) == DOCX
+    assert accepted(tmp_path, samples.zip_of(outer)) == DOCX
 
 
 def test_a_dtd_is_refused_in_words_a_person_reads(tmp_path: Path) -> None:
@@ -447,7 +428,7 @@ def test_a_part_of_exactly_one_mib_may_compress_as_well_as_it_likes(tmp_path: Pa
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.getinfo("word/media/blank.bin")
     assert info.file_size > filetypes.MAX_RATIO * info.compress_size
-    assert detected(tmp_path, data) == DOCX
+    assert accepted(tmp_path, data) == DOCX
 
 
 def deflated_exactly(content: bytes, compressed_size: int) -> bytes:
@@ -471,7 +452,7 @@ def test_a_part_of_exactly_the_largest_ratio_allowed_is_fine(tmp_path: Path) -> 
             "word/media/blank.bin", stream, len(content), zlib.crc32(content), zipfile.ZIP_DEFLATED
         )
     )
-    assert detected(tmp_path, samples.raw_zip(entries)) == DOCX
+    assert accepted(tmp_path, samples.raw_zip(entries)) == DOCX
 
 
 # --- PDF -------------------------------------------------------------------------------
