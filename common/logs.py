@@ -73,6 +73,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"/t/[^/?#\s\"']+"), "/t/…"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 …"),
     (re.compile(r"(?i)\b(token|password|secret|passphrase)=[^&\s\"']+"), r"\1=…"),
+    # An activity's task token, as the SDK logs it at DEBUG ("token b'\n$01a2…'"): whoever
+    # holds one may complete the activity.
+    (re.compile(r"\btoken b('(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\")"), "token …"),
     (_EMAIL, _email),
     # A NIP is 18 digits (birth date, appointment month, sex, sequence), often spaced.
     (re.compile(r"\b\d{8}\s?\d{6}\s?\d\s?\d{3}\b"), "[nip]"),

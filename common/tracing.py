@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from common.logs import redact_text
+from common.logs import REDACTED, redact_text
 from common.settings import Settings
 from common.version import VERSION
 
@@ -102,10 +102,33 @@ def shutdown() -> None:
         _current.shutdown()
 
 
+# What a request span would say of the person behind it: left out, not needed to follow a
+# click through the system (the semantic conventions' old and new names).
+_PERSONAL = frozenset(
+    {
+        "net.peer.ip",
+        "net.sock.peer.addr",
+        "http.client_ip",
+        "client.address",
+        "http.user_agent",
+        "user_agent.original",
+    }
+)
+# A query string may carry what a person typed (a search, a form sent by GET).
+_URLS = frozenset({"http.url", "http.target", "url.full"})
+
+
 def redact_span(span: Span, scope: Mapping[str, Any] | None = None) -> None:
     """The request span's attributes without a task link's token (it is in the path and
-    the URL the instrumentation records); a hook of the FastAPI instrumentation."""
+    the URL the instrumentation records), the query string, or the client's address and
+    browser; a hook of the FastAPI instrumentation."""
     attributes = getattr(span, "attributes", None) or {}
     for key, value in list(attributes.items()):
-        if isinstance(value, str) and (clean := redact_text(value)) != value:
+        if not isinstance(value, str):
+            continue
+        if key in _PERSONAL or key == "url.query":
+            clean = REDACTED
+        else:
+            clean = redact_text(value.split("?", 1)[0] if key in _URLS else value)
+        if clean != value:
             span.set_attribute(key, clean)

@@ -140,6 +140,13 @@ def test_the_filter_rewrites_tokens_addresses_nips_and_sensitive_keys_in_any_rec
     }
 
 
+def test_an_activity_task_token_the_sdk_logs_at_debug_is_rewritten():
+    token = b"\n$01a24a0d-'q\"\x00\xff"
+    text = f"Running activity send_notification (token {token!r}) with info"
+    assert redact_text(text) == "Running activity send_notification (token …) with info"
+    assert redact_text(f"token {b'plain'!r}") == "token …"
+
+
 def test_our_message_ids_stay_in_the_logs_and_addresses_beside_them_do_not():
     from activities.notify import message_id
 
