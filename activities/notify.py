@@ -264,7 +264,7 @@ class Rendered:
 
 def render(kind: NoticeKind, lang: str, context: dict[str, Any]) -> Rendered:
     """Subject and bodies of one mail. The ``headline`` block of the text template is both
-    the subject (after ``[IKU <year>]``) and the first line of either body."""
+    the subject (after ``[IKU <year> · <code>]``) and the first line of either body."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANG
     name = _TEMPLATE_OF[kind.value]
     text_template = _env.get_template(f"{lang}/{name}.txt")
@@ -273,7 +273,10 @@ def render(kind: NoticeKind, lang: str, context: dict[str, Any]) -> Rendered:
     ctx["headline"] = headline
     text = re.sub(r"\n{3,}", "\n\n", text_template.render(ctx)).strip() + "\n"
     html = _env.get_template(f"{lang}/{name}.html").render(ctx)
-    subject = f"[IKU {context['process']['year']}] {headline}"
+    # The process's code as well as its year: the mails of units drafting the same year's
+    # IKU told apart at a glance (a code and a year, no personal data).
+    process = context["process"]
+    subject = f"[IKU {process['year']} · {process['code']}] {headline}"
     return Rendered(subject=subject, text=text, html=html)
 
 
@@ -339,6 +342,7 @@ async def _local_hostname() -> str:
 
 
 _ADDRESS = re.compile(r"\S+@\S+")
+_ENHANCED_STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}\b")
 
 
 def retry_delay(settings: Settings, attempt: int) -> timedelta:
@@ -351,14 +355,19 @@ def retry_delay(settings: Settings, attempt: int) -> timedelta:
 def _smtp_failure(
     err: BaseException, sent: int, total: int, delay: timedelta | None = None
 ) -> ApplicationError:
-    """A retryable error that names the SMTP reply but no address (server replies often
-    echo the recipient, and failures are logged and kept in workflow history)."""
+    """A retryable error that names the SMTP reply by its codes only: a server's words
+    often echo the recipient's address or name, and failures are logged and kept in
+    workflow history. Errors of our own side (no connection, a timeout) keep their text."""
     code = getattr(err, "code", None)
     if isinstance(err, aiosmtplib.SMTPRecipientsRefused) and err.recipients:
         code = err.recipients[0].code
         reply = err.recipients[0].message
     else:
         reply = getattr(err, "message", "") or str(err)
+    if code:
+        # The enhanced status code ("4.2.2": mailbox full) says what happened, in no one's name.
+        enhanced = _ENHANCED_STATUS.match(reply.strip())
+        reply = enhanced.group(0) if enhanced else ""
     reply = _ADDRESS.sub("<address>", reply)[:200]
     return ApplicationError(
         f"SMTP delivery stopped after {sent} of {total} messages: {type(err).__name__}"
@@ -641,6 +650,7 @@ def _arrival(n: Notification, lang: str) -> dict[str, Any] | None:
         return None
     step = STEP_BY_NUMBER[arrival.from_step]
     role = ROLES[step.role]
+    texts = {item.code: item.text_en if lang == "en" else item.text_id for item in step.checklist}
     return {
         "kind": arrival.kind.value,
         "from_step": arrival.from_step,
@@ -649,6 +659,11 @@ def _arrival(n: Notification, lang: str) -> dict[str, Any] | None:
         "disposisi": step.approval is Approval.DISPOSISI,
         "note": arrival.note.strip(),
         "version": arrival.version.version if arrival.version else None,
+        # What a return found not met, in the reader's words: what to put right.
+        "unmet": [
+            {"text": texts.get(answer.item, answer.item), "remark": answer.remark.strip()}
+            for answer in arrival.unmet
+        ],
     }
 
 

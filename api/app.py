@@ -38,7 +38,6 @@ from api.core.json_errors import (
     API_PREFIX,
     ApiProblem,
     api_problem_handler,
-    http_error_handler,
     problem_response,
     unexpected_response,
     validation_handler,
@@ -60,6 +59,7 @@ from api.core.temporal_client import TemporalConnection
 from api.core.throttle import SignInThrottle
 from api.core.upload_budget import UploadBudget
 from api.core.visibility import CountsCache, PageTokens
+from api.not_found import http_error
 from common import tracing
 from common.documents import StoreUnavailable
 from common.logs import configure_logging
@@ -141,7 +141,8 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     app.add_exception_handler(ApiProblem, api_problem_handler)
     app.add_exception_handler(RequestValidationError, validation_handler)
-    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    # An unknown address or a wrong method: a page outside the JSON API (api.not_found).
+    app.add_exception_handler(StarletteHTTPException, http_error)
     # Raised before a decision is sent (files are stored first), so none was.
     app.add_exception_handler(
         StoreUnavailable, _outage("document store", "store_unavailable", retry_after=10)

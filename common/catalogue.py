@@ -589,6 +589,10 @@ PAGES: Mapping[str, Pair] = {
         "Isi setiap butir. Persetujuan hanya bila semua butir sesuai.",
         "Answer every item. Approval needs every item met.",
     ),
+    "items_not_met": (
+        "Butir Lembar Pemeriksaan yang tidak sesuai",
+        "Review checklist items not met",
+    ),
     "ok": ("Sesuai", "Met"),
     "not_ok": ("Tidak sesuai", "Not met"),
     "remark": ("Keterangan (opsional)", "Remark (optional)"),
@@ -597,10 +601,16 @@ PAGES: Mapping[str, Pair] = {
         "Wajib diisi bila dikembalikan untuk diperbaiki.",
         "Required when returning for revision.",
     ),
-    "disposisi": ("Disposisi", "Disposisi (written instruction)"),
+    # One box for both answers at a disposisi step: the disposisi when it goes on, what to
+    # revise when it comes back (the uploaded disposisi sheet is a document apart).
+    "disposisi": (
+        "Disposisi atau catatan perbaikan",
+        "Disposition or note for revision",
+    ),
     "disposisi_hint": (
-        "Tuliskan disposisi Anda; wajib diisi.",
-        "Write your instruction; required.",
+        "Wajib diisi: disposisi Anda bila diteruskan, apa yang harus diperbaiki bila dikembalikan.",
+        "Required: your disposition (written instruction) when sending it on, what must be "
+        "revised when returning it.",
     ),
     "uploads": ("Unggah dokumen", "Upload documents"),
     "uploads_hint": (
@@ -674,6 +684,20 @@ PAGES: Mapping[str, Pair] = {
         "Diputuskan oleh {name} pada {when}: {action}.",
         "Decided by {name} on {when}: {action}.",
     ),
+    "decided_by_you": (
+        "Anda sudah memutuskan tugas ini pada {when}: {action}.",
+        "You decided this task on {when}: {action}.",
+    ),
+    "nothing_to_do": (
+        "Tidak ada lagi yang perlu Anda lakukan pada tautan ini.",
+        "There is nothing more for you to do on this link.",
+    ),
+    "new_task_waits": (
+        "Tugas baru menunggu Anda pada langkah {n} ({role}): buka tautan dalam email "
+        "terbaru dari sistem IKU.",
+        "A new task waits for you at step {n} ({role}): open the link in the newest email "
+        "from the IKU system.",
+    ),
     "now_at": (
         "Proses kini pada langkah {n} dari {total} ({role}).",
         "The process is now at step {n} of {total} ({role}).",
@@ -737,6 +761,7 @@ PAGES: Mapping[str, Pair] = {
     ),
     "bad_type_title": ("Jenis berkas tidak diterima", "File type not accepted"),
     "bad_type": ("Berkas \u201c{name}\u201d: {reason}", "File \u201c{name}\u201d: {reason}"),
+    "files_refused_title": ("Berkas tidak dapat diterima", "Files cannot be accepted"),
     "empty_file_title": ("Berkas kosong", "Empty file"),
     "empty_file": (
         "Berkas \u201c{name}\u201d kosong (0 byte). Pilih berkas yang benar.",
@@ -838,6 +863,17 @@ BUREAU: Mapping[str, Pair] = {
         "Passwords come from settings (IKU_BUREAU_PASSWORD, IKU_OPS_PASSWORD) or "
         "the data folder (bureau-password, ops-password).",
     ),
+    # Away from the local run, the sign-in page names no setting nor file.
+    "signin_ask_ops": (
+        "Belum punya kata sandi atau lupa? Tanyakan kepada petugas operasional.",
+        "No password yet, or forgotten it? Ask operations.",
+    ),
+    # An address nothing answers at (a typo, a link cut short), outside the JSON API.
+    "page_unknown": (
+        "Tidak ada halaman di alamat ini. Periksa apakah alamatnya tertulis atau tersalin utuh.",
+        "There is no page at this address. Check that the whole address was typed or copied.",
+    ),
+    "method_not_allowed_title": ("Tidak dapat dibuka dengan cara ini", "Not available this way"),
     "csrf_failed": (
         "Formulir ini tidak berasal dari sesi Anda atau sudah kedaluwarsa. Muat "
         "ulang halaman lalu coba lagi. Tidak ada yang diubah.",
@@ -973,6 +1009,12 @@ BUREAU: Mapping[str, Pair] = {
         "posisi proses terlihat di daftar dan di bagan SOP.",
         "Once started, each executor receives an email with a link to their task; "
         "where the process stands shows in the list and on the SOP chart.",
+    ),
+    "sop_number_hint": (
+        "Boleh dikosongkan: proses memakai nomor SOP yang ditetapkan untuk sistem ini "
+        "(tercatat \u201cbelum ditetapkan\u201d bila belum ada).",
+        "Optional: left blank, the process runs under the SOP number this system is set up "
+        "with (recorded as \u201cnot yet registered\u201d if it has none).",
     ),
     # one process
     "started_on": ("Dimulai {when} oleh {name}", "Started {when} by {name}"),

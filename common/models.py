@@ -365,6 +365,8 @@ class Arrival(Model):
     by: str  # person id of who decided
     note: str = ""
     version: DocVersion | None = None  # the new version, for NEW_VERSION
+    # For RETURNED: the checklist items the reviewer found not met, with their remarks.
+    unmet: list[ChecklistAnswer] = Field(default_factory=list)
 
 
 class Task(Model):

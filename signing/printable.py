@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import ImageFile
 
-from common.catalogue import ACTIONS_DONE, EVENTS, acting_label
+from common.catalogue import ACTIONS_DONE, APPROVED_AS, EVENTS, acting_label, pick
 from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import Action, HistoryEntry, HistoryEvent, StatusView
@@ -55,9 +55,23 @@ def _font_config() -> FontConfiguration:
     return fonts
 
 
-def _decision(action: Action | None) -> str:
-    """The decision as the record words it: "Disetujui", "Dikembalikan untuk diperbaiki"."""
-    return label_of(ACTIONS_DONE, action.value).capitalize() if action else ""
+def _done(action: Action | None, step_number: int | None) -> str:
+    """What a decision did, in the pages' words (``api.core.i18n.action_done``): "disetujui",
+    "dikembalikan untuk diperbaiki", and "disetujui dan diparaf" at a paraf step."""
+    if action is None:
+        return ""
+    if action is Action.APPROVE and step_number is not None:
+        as_ = APPROVED_AS.get(step(step_number).approval.value)
+        if as_ is not None:
+            return pick(as_, "id")
+    return label_of(ACTIONS_DONE, action.value)
+
+
+def _decision(action: Action | None, step_number: int | None) -> str:
+    """The decision as the record words it: "Disetujui dan diparaf", "Dikembalikan untuk
+    diperbaiki"."""
+    done = _done(action, step_number)
+    return done[:1].upper() + done[1:]
 
 
 def _who(entry: HistoryEntry, names: Names) -> str:
@@ -93,7 +107,7 @@ def lembar_pemeriksaan(status: StatusView, entry: HistoryEntry, names: Names) ->
             "entry": entry,
             "who": _who(entry, names),
             "when": format_when(entry.at),
-            "decision": _decision(entry.action),
+            "decision": _decision(entry.action, entry.step),
             "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
             "documents": [
                 {"label": doc_name(d.kind), "version": d.version, "sha256": d.sha256}
@@ -112,7 +126,7 @@ def riwayat(status: StatusView, names: Names) -> bytes:
                 "who": _who(h, names),
                 "when": format_when(h.at),
                 "round": h.round,
-                "decision": _decision(h.action),
+                "decision": _decision(h.action, h.step),
                 "note": h.note,
             }
             for h in status.history
@@ -123,6 +137,8 @@ def riwayat(status: StatusView, names: Names) -> bytes:
         {
             "when": format_when(h.at),
             "event": label_of(EVENTS, h.event.value),
+            # What the decision did, as the pages say it beside "Keputusan".
+            "action": _done(h.action, h.step),
             "step": h.step or "",
             "who": _who(h, names) if h.person else "",
             "note": h.note or h.detail,

@@ -85,3 +85,16 @@ async def shot(page: Page, name: str) -> Path:
     )
     assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
     return path
+
+
+async def tall_enough(page: Page, *selectors: str) -> None:
+    """Every element matched and shown (not folded away) is at least 44 px tall: a target
+    a finger hits."""
+    for selector in selectors:
+        found = page.locator(selector)
+        shown = [found.nth(i) for i in range(await found.count())]
+        shown = [element for element in shown if await element.is_visible()]
+        assert shown, selector
+        for element in shown:
+            box = await element.bounding_box()
+            assert box is not None and box["height"] >= 44, (selector, box)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from signing.verify import verify_pdf
-from tests.browser import PHONE, SHOTS, chromium, device, shot
+from tests.browser import PHONE, SHOTS, chromium, device, shot, tall_enough
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import make_keys
 from tests.test_signed_process import sign_and_approve
@@ -38,8 +38,14 @@ async def test_the_minister_types_the_passphrase_and_signs_at_step_11(
         for index in range(await items.count()):
             await items.nth(index).check()
         await page.locator("textarea#note").fill("Ditandatangani.")
-        await page.get_by_label("Passphrase TTE", exact=True).fill(keys.passphrases[MENTERI])
+        passphrase = page.get_by_label("Passphrase TTE", exact=True)
+        await passphrase.fill(keys.passphrases[MENTERI])
         await shot(page, "tte-11-passphrase")
+        # On a 360 px phone the passphrase box, the language link and the document links
+        # are each a whole finger tall (44 px); the box spans the column.
+        box = await passphrase.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["width"] >= 300, box
+        await tall_enough(page, "header.top a", ".box .plain a")
         # Signing and the workflow's check of four signatures take seconds, not milliseconds.
         async with page.expect_response(
             lambda r: r.request.method == "POST", timeout=90_000
@@ -51,6 +57,7 @@ async def test_the_minister_types_the_passphrase_and_signs_at_step_11(
         body = await page.locator("body").inner_text()
         assert "Langkah 12 dari 16" in body
         await shot(page, "tte-11-signed")
+        await tall_enough(page, "header.top a")  # the result page's language link
     status = await p.status()
     iku = next(d for d in status.documents if d.kind == "iku")
     final = p.store.path_of(iku.ref).read_bytes()

@@ -349,6 +349,25 @@ def test_the_session_cookie_is_secure_and_host_only_behind_https(tmp_path):
     assert changed.read(value) is None
 
 
+@pytest.mark.parametrize("local_run", [False, True])
+async def test_the_sign_in_page_says_where_passwords_are_kept_only_on_the_local_run(
+    tmp_path, local_run: bool
+):
+    # Only the local run turns the outbox on; anywhere else the page names no setting nor
+    # file, and sends whoever has no password to the operations staff.
+    settings = Settings(data_dir=tmp_path, outbox_enabled=local_run)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings)),
+        base_url=settings.public_base_url,
+    ) as http:
+        for lang, ask in (("id", "Tanyakan kepada petugas operasional"), ("en", "Ask operations")):
+            form = await http.get("/masuk", params={"lang": lang})
+            assert form.status_code == 200
+            named = [w for w in ("IKU_BUREAU_PASSWORD", "bureau-password") if w in form.text]
+            assert len(named) == (2 if local_run else 0), (lang, named)
+            assert (ask in form.text) is not local_run, lang
+
+
 def _token(html: str) -> str:
     found = re.search(r'name="token" value="([^"]+)"', html)
     assert found is not None

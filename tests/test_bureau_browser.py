@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page
 
-from tests.browser import SHOTS, chromium
+from tests.browser import SHOTS, chromium, tall_enough
 from tests.bureau import credentials, unique_code
 from tests.scenario import KARO, Scenario
 from tests.web import Web
@@ -122,6 +122,10 @@ async def test_a_process_returned_at_step_9_reads_well_on_a_desk_and_on_a_phone(
         await page.goto(f"{web.settings.public_base_url}/proses/{p.id}")
         assert await page.locator("#langkah-9").get_attribute("data-state") == "current"
         await shot(page, f"process-{kind}")
+        if kind == "phone":  # each a finger's worth (44 px): sign-out, language, documents
+            await tall_enough(
+                page, ".me button.linklike", ".me a.lang", "#dokumen a.tap", "a.lembar"
+            )
         await context.close()
 
 
@@ -179,8 +183,9 @@ async def test_the_kasubag_picks_the_team_from_the_units_staff_on_a_phone(
     assert "p-005" not in offered and "p-004" not in offered  # not the Minister nor the Sekjen
     await page.locator("input[name=team_member][value=p-006]").check()
     await page.fill("#cari", "analis kinerja")
-    await page.click("button[name=cari_tim]")
-    await page.wait_for_url("**cari_tim=1**")
+    async with page.expect_navigation():
+        await page.click("button[name=cari_tim]")
+    assert "cari" not in page.url  # posted: nothing typed goes into the address
     shown = await page.locator("input[name=team_member]").evaluate_all(
         "boxes => boxes.map(b => [b.value, b.checked])"
     )

@@ -15,6 +15,7 @@ from api.core.i18n import action_done, button, text
 from common import catalogue, formats
 from common.models import Action, StepKind
 from signing.pdf import position_as_signed
+from signing.printable import _done as printed_decision
 from workflows import sop
 from workflows.rules import Refusal
 
@@ -80,6 +81,13 @@ def test_every_button_of_every_step_is_named_in_its_mail_and_the_record_by_the_p
         for action in step.actions:
             if not (action is Action.APPROVE and step.kind is StepKind.REVIEW):
                 assert RECORD_ACTIONS[action] == button("id", action, step.number)
+
+
+def test_the_printed_riwayat_words_every_decision_as_the_pages_do():
+    # "disetujui dan diparaf" at a paraf step, on the page and on paper alike.
+    for step in sop.STEPS:
+        for action in step.actions:
+            assert printed_decision(action, step.number) == action_done("id", action, step.number)
 
 
 def test_the_record_names_the_sop_fields_as_the_bureau_page_does():

@@ -27,6 +27,7 @@ from common.links import LinkSigner
 from common.models import (
     Arrival,
     ArrivalKind,
+    ChecklistAnswer,
     DocVersion,
     NoticeKind,
     Notification,
@@ -235,7 +236,7 @@ async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg:
     assert message.get_content_type() == "multipart/alternative"
 
     assert message["Subject"] == (
-        "[IKU 2026] Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan"
+        "[IKU 2026 · biro-perencanaan] Mohon tindak lanjut: langkah 2 dari 16 — Memeriksa usulan"
     )
     text, html = bodies(message)
     for part in (text, html):
@@ -260,7 +261,7 @@ async def test_english_for_a_person_with_lang_en(server: Recorder, cfg: Settings
     [message] = server.messages()
     assert message["Content-Language"] == "en"
     assert message["Subject"].startswith(
-        "[IKU 2026] Action needed: step 6 of 16 — Collects material"
+        "[IKU 2026 · biro-perencanaan] Action needed: step 6 of 16 — Collects material"
     )
     text, html = bodies(message)
     for part in (text, html):
@@ -275,7 +276,8 @@ async def test_reminder_leads_with_the_deadline(server: Recorder, cfg: Settings)
 
     [message] = server.messages()
     assert message["Subject"].startswith(
-        "[IKU 2026] Pengingat: tenggat Kamis, 26 Maret 2026 pukul 16.00 WIB — langkah 2 dari 16"
+        "[IKU 2026 · biro-perencanaan] "
+        "Pengingat: tenggat Kamis, 26 Maret 2026 pukul 16.00 WIB — langkah 2 dari 16"
     )
     assert message["X-IKU-Kind"] == "reminder"
     assert message["Message-ID"].endswith(".t-2-1.reminder.7.0@iku.localhost>")
@@ -348,7 +350,9 @@ async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
     assert server.rcpt == [["bambang.sutrisno@kemnaker.example"]]
     assert result.sent == 1
     assert message["X-IKU-Kind"] == "escalation"
-    assert message["Subject"] == "[IKU 2026] Eskalasi ke-2: langkah 8 dari 16 melewati tenggat"
+    assert message["Subject"] == (
+        "[IKU 2026 · biro-perencanaan] Eskalasi ke-2: langkah 8 dari 16 melewati tenggat"
+    )
     text, html = bodies(message)
     for part in (text, html):
         assert "Ahmad Fauzi" in part and "Kepala Bagian Perencanaan Program" in part
@@ -421,17 +425,27 @@ async def test_a_return_says_so_in_its_subject_and_leads_with_the_note(
     server: Recorder, cfg: Settings
 ) -> None:
     back = Arrival(
-        kind=ArrivalKind.RETURNED, from_step=9, by="p-003", note="Target indikator 2 belum terukur."
+        kind=ArrivalKind.RETURNED,
+        from_step=9,
+        by="p-003",
+        note="Target indikator 2 belum terukur.",
+        unmet=[ChecklistAnswer(item="target_terukur", ok=False, remark="Tanpa baseline.")],
     )
     await send(cfg, notification(recipients=["p-002"], step=8, arrival=back))
     [message] = server.messages()
     assert message["Subject"].startswith(
-        "[IKU 2026] Dikembalikan untuk diperbaiki: langkah 8 dari 16 — "
+        "[IKU 2026 · biro-perencanaan] Dikembalikan untuk diperbaiki: langkah 8 dari 16 — "
     )
     text, html = bodies(message)
     lead = "Dikembalikan untuk diperbaiki oleh Karo (langkah 9). Catatan:"
     assert text.index(lead) < text.index("Langkah 8 dari 16 (")
     assert "Target indikator 2 belum terukur." in text and lead in html
+    # What the Karo found not met, with his remark: what the Kabag has to put right.
+    unmet = "Butir Lembar Pemeriksaan yang tidak sesuai:\n- Target terukur dan realistis — Tanpa"
+    assert (
+        unmet in text.replace("\r\n", "\n")
+        and "<li>Target terukur dan realistis — Tanpa baseline.</li>" in html
+    )
 
 
 async def test_a_new_version_by_the_karo_asks_the_kabag_to_initial_again(
@@ -447,7 +461,7 @@ async def test_a_new_version_by_the_karo_asks_the_kabag_to_initial_again(
     await send(cfg, notification(recipients=["p-002"], step=8, arrival=fixed))
     [message] = server.messages()
     assert message["Subject"] == (
-        "[IKU 2026] Mohon paraf ulang: versi baru oleh Karo — langkah 8 dari 16"
+        "[IKU 2026 · biro-perencanaan] Mohon paraf ulang: versi baru oleh Karo — langkah 8 dari 16"
     )
     text, html = bodies(message)
     for part in (text, html):
@@ -468,6 +482,21 @@ async def test_the_karos_disposisi_stands_at_the_top_of_the_kabags_mail(
     text, _ = bodies(message)
     assert text.index("Disposisi Karo:") < text.index("Kabag agar membentuk Tim.")
     assert text.index("Kabag agar membentuk Tim.") < text.index("Langkah 4 dari 16 (")
+
+
+@pytest.mark.parametrize(("person", "greeting"), [("p-002", "Yth. "), ("p-008", "Dear ")])
+async def test_a_step_sent_on_without_a_note_leads_with_the_step_not_an_empty_box(
+    server: Recorder, cfg: Settings, person: str, greeting: str
+) -> None:
+    # The Kasubbag sends the draft on to the Kabag without a word: nothing to put above
+    # the step, in either language.
+    quiet = Arrival(kind=ArrivalKind.FORWARD, from_step=1, by="p-001")
+    await send(cfg, notification(recipients=[person], arrival=quiet))
+    [message] = server.messages()
+    text, html = bodies(message)
+    assert "#eff6ff" not in html  # the note's blue box
+    lines = text.replace("\r\n", "\n")
+    assert re.search(rf"{greeting}[^\n]+,\n\n(Langkah|Step) 2 (dari|of) 16 \(", lines), lines
 
 
 @pytest.mark.parametrize(
@@ -599,7 +628,7 @@ async def test_heartbeat_for_someone_else_at_that_index_does_not_skip(
 async def test_smtp_failure_raises_and_the_retry_sends_the_same_message_ids(
     server: Recorder, cfg: Settings
 ) -> None:
-    server.fail_data[1] = "451 4.3.0 <agus.setiawan@kemnaker.example> try again later"
+    server.fail_data[1] = "451 4.3.0 Agus Setiawan <agus.setiawan@kemnaker.example> try later"
     n = notification(task_id="t-16-1", step=16, recipients=["p-009", "p-010"])
     acts = NotifyActivities(cfg, clock=lambda: NOW)
 
@@ -607,7 +636,8 @@ async def test_smtp_failure_raises_and_the_retry_sends_the_same_message_ids(
     with pytest.raises(ApplicationError) as failure:
         await env.run(acts.send_notification, n)
     assert not failure.value.non_retryable  # Temporal retries it
-    assert "451" in str(failure.value) and "@" not in str(failure.value)
+    assert "451: 4.3.0" in str(failure.value) and "@" not in str(failure.value)
+    assert "Agus" not in str(failure.value)  # the server's words may name the recipient
     assert failure.value.__cause__ is None  # the original text (with the address) is dropped
     # Nothing sent when it started (heartbeated while it connects), then the first send.
     assert beats == [([], ["p-009", "p-010"]), ([0], ["p-009", "p-010"])]

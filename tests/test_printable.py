@@ -3,6 +3,7 @@ WeasyPrint; rendered with pdftoppm (not blank) and read back with pdftotext."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,6 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from common.directory import load_directory, record_name
 from common.filetypes import UnsupportedDocument, detect_media_type
+from common.models import Action, HistoryEntry, HistoryEvent
 from common.settings import Settings
 from signing.printable import lembar_pemeriksaan, reviews, riwayat
 from tests import samples
@@ -114,3 +116,65 @@ async def test_each_review_prints_its_lembar_pemeriksaan_and_the_riwayat_prints_
     with pytest.raises(UnsupportedDocument) as refused:
         detect_media_type(broken)
     assert refused.value.code == "corrupt"
+
+
+def pages_of(pdf: Path) -> list[str]:
+    """The PDF's text, page by page (pdftotext ends each page with a form feed)."""
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
+
+
+async def test_the_riwayat_says_what_each_decision_did_and_keeps_each_row_on_one_page(
+    ts_env: WorkflowEnvironment, ts_worker, settings: Settings, tmp_path: Path
+) -> None:
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(12)
+    status = await p.status()
+    directory = load_directory(settings.directory_file)
+
+    def names(person: str | None) -> str:
+        return record_name(
+            directory, person, ops=settings.ops_identities, bureau=settings.bureau_identities
+        )
+
+    # The Kabag initials the draft at step 8: the record says so, as the pages do.
+    kabag = next(h for h in reviews(status) if h.step == 8)
+    sheet = rendered(lembar_pemeriksaan(status, kabag, names), tmp_path, "lp-8")
+    assert "Disetujui dan diparaf" in sheet
+    # Long notes, so that the table of every event runs over several pages.
+    last = status.history[-1]
+    notes = [
+        " ".join([f"awal{n}", *(["catatan panjang pemeriksa"] * 40), f"akhir{n}"])
+        for n in range(12)
+    ]
+    status.history += [
+        HistoryEntry(
+            seq=last.seq + 1 + n,
+            at=last.at,
+            event=HistoryEvent.DECIDED,
+            step=9,
+            round=2,
+            person=last.person or kabag.person,
+            action=Action.RETURN,
+            note=note,
+        )
+        for n, note in enumerate(notes)
+    ]
+    text = rendered(riwayat(status, names), tmp_path, "riwayat")
+    assert "Disetujui dan diparaf" in text  # step 8's row in the table of steps
+    # In the table of events, each decision says what it did beside "Keputusan".
+    said = re.findall(
+        r"Keputusan(: (?:disetujui dan diparaf|disetujui|dikirim|dikembalikan))?", text
+    )
+    assert len(said) > len(notes) and all(said), said
+    assert ": disetujui dan diparaf" in said and ": dikembalikan" in said, said
+    # A row is never split across two pages: each note starts and ends on the same page.
+    pages = pages_of(tmp_path / "riwayat.pdf")
+    start = next(i for i, page in enumerate(pages) if "Seluruh catatan" in page)
+    events = [pages[start].split("Seluruh catatan", 1)[1], *pages[start + 1 :]]
+    assert len(events) > 2
+    for n in range(len(notes)):
+        [where] = [i for i, page in enumerate(events) if f"awal{n} " in page]
+        assert f" akhir{n}" in events[where], n

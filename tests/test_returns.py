@@ -36,7 +36,9 @@ async def test_a_return_lands_on_the_previous_step_with_a_new_round_and_task_id(
     # The person who must fix it is told why, in the mail that gives them the task.
     mails = await mail.wait_for(p.id, "task", after.id)
     assert "target belum terukur" in mails[0].get_body(("plain",)).get_content()
-    assert mails[0]["Subject"].startswith("[IKU 2027] Dikembalikan untuk diperbaiki: ")
+    assert mails[0]["Subject"].startswith(
+        f"[IKU 2027 · {p.process.code}] Dikembalikan untuk diperbaiki: "
+    )
     assert after.arrival is not None and after.arrival.kind is ArrivalKind.RETURNED
     returned = [h for h in (await p.status()).history if h.action is Action.RETURN]
     assert [(h.step, h.person, h.note) for h in returned] == [

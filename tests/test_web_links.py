@@ -106,9 +106,13 @@ async def test_a_used_link_is_gone_and_says_who_decided_and_where_the_process_is
             "konsep_rencana_kerja": [("k.pdf", samples.pdf("K"), "application/pdf")],
         },
     )
+    # Back after her own decision: a calm page, not an alarm; she has nothing left to do.
     replay = await web.open(link)
-    assert replay.status == 410
-    assert "Diputuskan oleh Rina Wulandari" in replay.text and "dikirim" in replay.text
+    assert replay.status == 410 and "Sudah diputuskan" in replay.text
+    assert "Anda sudah memutuskan tugas ini" in replay.text and "dikirim" in replay.text
+    assert "Tidak ada lagi yang perlu Anda lakukan" in replay.text
+    assert "Tautan tidak berlaku lagi" not in replay.text
+    assert 'role="alert"' not in replay.response.text
     assert "Proses kini pada langkah 2 dari 16 (Kepala Bagian)" in replay.text
     # The used link reads nothing either.
     sha = (await p.status()).documents[0].ref.sha256
@@ -118,6 +122,23 @@ async def test_a_used_link_is_gone_and_says_who_decided_and_where_the_process_is
     again = await web.post(link, [("nonce", nonce), ("action", "submit")])
     assert again.status == 409 and "Sudah diputuskan" in again.text
     assert len(decisions(await p.status())) == 1
+
+
+async def test_the_kabag_returns_the_proposal_and_her_old_link_points_her_to_the_new_task(
+    dev_env, web: Web
+):
+    """The Kasubbag opens her first mail again after the Kabag returned the proposal: she
+    is told she decided it, and that a new task waits for her in the newest mail."""
+    p = await Scenario(dev_env.client, web.settings).start()
+    first = await web.link(p.id, KASUBAG)
+    await p.do_step()
+    await p.return_(KABAG, "TOR belum memuat jadwal.")
+    old = await web.open(first)
+    assert old.status == 410 and "Anda sudah memutuskan tugas ini" in old.text
+    assert "Tugas baru menunggu Anda pada langkah 1 (Kepala Subbagian)" in old.text
+    # The Kabag's own link, decided by him: nothing waits for him now.
+    kabag = await web.open(await web.link(p.id, KABAG))
+    assert "Anda sudah memutuskan" in kabag.text and "Tugas baru" not in kabag.text
 
 
 async def test_a_link_of_one_process_cannot_fetch_a_document_of_another(dev_env, web: Web):

@@ -67,10 +67,19 @@ async def test_a_reviewer_who_finds_an_item_not_met_must_return_instead(dev_env,
         "return",
         note="Target indikator 4 belum terukur.",
         checklist={"target_terukur": False},
+        remarks={"target_terukur": "Indikator 4 tanpa baseline."},
     )
     assert done.status == 200 and "Dikembalikan untuk diperbaiki" in done.text
     entry = [h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED][-1]
     assert {a.item: a.ok for a in entry.checklist}["target_terukur"] is False
+    # The team, whose draft it is, reads what was not met and why, above the note.
+    task = await p.task()
+    back = await web.open(await web.link(p.id, task.assignees[0], task.id))
+    assert "Butir Lembar Pemeriksaan yang tidak sesuai" in back.text
+    assert "Target terukur dan realistis — Indikator 4 tanpa baseline." in back.text
+    assert "Sesuai Tata Naskah Dinas" not in back.text.split("tidak sesuai:")[1].split("Dokumen")[0]
+    (mail,) = [m for m in web.task_mails(p.id, task.assignees[0]) if m["X-IKU-Task-Id"] == task.id]
+    assert "Indikator 4 tanpa baseline." in mail.get_body(("plain",)).get_content()
 
 
 async def test_the_kasubag_forms_the_team_without_naming_it_and_is_asked_to(dev_env, web: Web):
@@ -84,9 +93,13 @@ async def test_the_kasubag_forms_the_team_without_naming_it_and_is_asked_to(dev_
     result = await web.submit(link, result, "submit", files=sk_tim, team=[TIM_KETUA])
     assert result.status == 422 and "Sebutkan anggota dan ketua" in result.text
     assert (await p.status()).team is None
+    # Asked on the form itself, the member she ticked still ticked, the file to choose again.
+    assert "submit" in result.actions and "perlu dipilih lagi" in result.text
+    ticked = [f.value for f in result.named("team_member") if "checked" in f.attrs]
+    assert ticked == [TIM_KETUA]
     # The leader alone is a member too.
     done = await web.submit(
-        link, await web.open(link), "submit", files=sk_tim, team=[TIM_ANGGOTA], leader=TIM_KETUA
+        link, result, "submit", files=sk_tim, team=[TIM_ANGGOTA], leader=TIM_KETUA
     )
     assert done.status == 200, done.text
     team = (await p.status()).team

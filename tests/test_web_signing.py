@@ -37,12 +37,18 @@ async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_q
     link = await web.link(p.id, KABAG, (await p.task()).id)
     page = await web.open(link)
     assert "Passphrase TTE" in page.text
-    wrong = await web.submit(link, page, "approve", passphrase="bukan-passphrase")
+    wrong = await web.submit(
+        link, page, "approve", note="Setuju, diparaf.", passphrase="bukan-passphrase"
+    )
     assert wrong.status == 422 and "Passphrase TTE salah" in wrong.text
     assert "bukan-passphrase" not in wrong.text
     assert (await p.task()).step == 8  # nothing applied
-    missing = await web.submit(link, await web.open(link), "approve")
+    # The Kabag is shown his form again, his note kept, to type the passphrase once more.
+    assert "approve" in wrong.actions and wrong.nonce != page.nonce
+    assert [f.value for f in wrong.named("note")] == ["Setuju, diparaf."]
+    missing = await web.submit(link, wrong, "approve")
     assert missing.status == 422 and "Ketik passphrase TTE" in missing.text
+    assert "approve" in missing.actions and "passphrase" in [f.name for f in missing.fields]
     for person in (KABAG, KARO, SEKJEN, MENTERI):
         task_link = await web.link(p.id, person, (await p.task()).id)
         result = await web.submit(

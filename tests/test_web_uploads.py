@@ -131,6 +131,45 @@ async def test_an_empty_file_is_refused(dev_env, web: Web):
     await nothing_applied(p, web)
 
 
+async def test_every_refused_file_is_named_and_the_form_comes_back_filled_in(dev_env, web: Web):
+    """The Kasubbag picks an empty Konsep and a program named TOR.pdf and writes a note: both
+    files are named, the form is there again with her note, nothing is kept; with the right
+    files the proposal goes up."""
+    web.settings.max_upload_bytes = 64 * 1024
+    p, link, page = await the_proposal_page(dev_env, web)
+    note = "Mohon arahan untuk TOR."
+    refused = await web.submit(
+        link,
+        page,
+        "submit",
+        note=note,
+        files={
+            "konsep_rencana_kerja": [("Konsep.pdf", b"", PDF)],
+            "tor": [("TOR.pdf", samples.disguised_exe(), PDF)],
+            "bahan": [("Lampiran.pdf", samples.pdf("L") + b"%" + b"x" * (100 * 1024), PDF)],
+        },
+    )
+    assert refused.status == 422
+    for name in ("Konsep.pdf", "TOR.pdf", "Lampiran.pdf"):
+        assert name in refused.text
+    assert "Berkas tidak dapat diterima" in refused.text and "64 KB" in refused.text
+    assert "perlu dipilih lagi" in refused.text
+    assert "submit" in refused.actions and [f.value for f in refused.named("note")] == [note]
+    await nothing_applied(p, web)
+    sent = await web.submit(
+        link,
+        refused,
+        "submit",
+        note=note,
+        files={
+            "konsep_rencana_kerja": [("Konsep.pdf", samples.pdf("Konsep"), PDF)],
+            "tor": [("TOR.pdf", samples.pdf("TOR"), PDF)],
+        },
+    )
+    assert sent.status == 200, sent.text
+    assert (await p.status()).step == 2
+
+
 async def test_a_path_in_the_file_name_is_only_a_name(dev_env, web: Web):
     p, link, page = await the_proposal_page(dev_env, web)
     tor = samples.pdf("TOR")

@@ -238,6 +238,7 @@ def form_parts(
     *,
     note: str = "",
     checklist: Mapping[str, bool] | None = None,
+    remarks: Mapping[str, str] | None = None,
     files: Mapping[str, Iterable[Upload]] | None = None,
     team: Sequence[str] = (),
     leader: str = "",
@@ -252,7 +253,7 @@ def form_parts(
     answers.update(checklist or {})
     for code, ok in answers.items():
         parts.append((f"cl.{code}", "ok" if ok else "not_ok"))
-        parts.append((f"clr.{code}", ""))
+        parts.append((f"clr.{code}", (remarks or {}).get(code, "")))
     parts += [("team_member", person) for person in team]
     if leader:
         parts.append(("team_leader", leader))
@@ -340,6 +341,12 @@ class Web:
         if result.status == 200:
             self.acted.add(task_of(link, self.settings))
         return result
+
+    async def search_team(self, link: str, page: Page, words: str, **form: object) -> Page:
+        """Press the team picker's "Cari" with ``words`` typed, the rest of the form as given."""
+        parts = form_parts(page, "", **form)  # type: ignore[arg-type]
+        parts = [part for part in parts if part[0] not in ("action", "cari")]
+        return await self.post(link, [*parts, ("cari", words), ("cari_tim", "1")])
 
     async def act(self, workflow_id: str, person: str, action: str, **form: object) -> Page:
         """Open the person's newest task link and decide; the result page must say yes."""

@@ -142,7 +142,8 @@ def arrival(record: ProcessRecord, number: int) -> Arrival | None:
         return None
     base = {"from_step": decided.step, "by": decided.person, "note": decided.note}
     if decided.action is Action.RETURN:
-        return Arrival(kind=ArrivalKind.RETURNED, **base)
+        unmet = [answer for answer in decided.checklist if not answer.ok]
+        return Arrival(kind=ArrivalKind.RETURNED, unmet=unmet, **base)
     draft_kind = sop.step(decided.step).draft
     if decided.action is Action.APPROVE and draft_kind and number < decided.step:
         # Sent back down for paraf: a new version by the reviewer above, or the same one

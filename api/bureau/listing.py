@@ -73,7 +73,9 @@ async def list_processes(
             "overdue": r.overdue and r.execution_status == "running",
             "state": _row_state(r),
             "state_label": state_name(lang, _row_state(r)),
+            # When the process started (its first run), not when its current run did.
             "started": short_when(r.started_at, lang, settings.timezone),
+            "started_iso": r.started_at.isoformat(),
             "closed": short_when(r.closed_at, lang, tz) if r.closed_at else "",
             "since": short_when(r.since, lang, tz)
             if r.since and r.execution_status == "running"

@@ -64,6 +64,9 @@ def _form_page(
             "error": error,
             "token": sessions.signin_token(nonce),
             "signed_out": signed_out,
+            # Where the passwords are kept (setting and file names) is said on the local run
+            # only, the one run that turns the outbox on; elsewhere the page sends to ops.
+            "local_run": sessions.settings.outbox_enabled,
         },
         signed=None,
         status=status,

@@ -68,6 +68,7 @@ def render_problem(error: PageError, lang: Lang) -> HTMLResponse:
             "lines": error.lines,
             "details": error.details,
             "status": error.status,
+            "calm": error.calm,
         },
         status=error.status,
         headers=error.headers,

@@ -17,6 +17,7 @@ class PageError(Exception):
         *,
         details: Sequence[str] = (),
         headers: Mapping[str, str] | None = None,
+        calm: bool = False,
     ) -> None:
         super().__init__(title)
         self.status = status
@@ -24,3 +25,5 @@ class PageError(Exception):
         self.lines = list(lines)  # what happened and what to do
         self.details = list(details)  # what is current, where the reader may know it
         self.headers = dict(headers or {})
+        # Nothing went wrong, there is just nothing left to do here (a task already decided).
+        self.calm = calm

@@ -62,7 +62,10 @@ class ProcessRow(Model):
     overdue: bool
     state: str | None
     execution_status: str
-    started_at: datetime
+    started_at: datetime = Field(
+        description="When the process started: its first run's start, not the current "
+        "run's (a process continues as new many times over its months)."
+    )
     closed_at: datetime | None
     since: datetime | None = Field(
         default=None, description="When the open task arrived (running only)."
@@ -235,7 +238,78 @@ class ListPage:
     next_token: str | None
 
 
-async def _row(execution: WorkflowExecution) -> ProcessRow:
+# How many ended runs of a page's processes are read to find when each process started (a
+# process continues as new every ~100 history events: some runs a process, a few hundred a
+# page).
+RUNS_SCAN = 5000
+
+
+@dataclass(frozen=True)
+class EndedRun:
+    started: datetime
+    closed: datetime | None
+    continued: bool  # it ended by continuing as new
+
+
+def chain_start(current: datetime, ended: list[EndedRun]) -> datetime:
+    """When the process whose current run started at ``current`` began: the start of the
+    first of the runs that continued as new, one into the next, up to it. A run that ended
+    otherwise (terminated, failed: its id could be started again) closes an earlier process
+    under the same id, and runs after ``current`` (a start refused later) are not its."""
+    earlier = [r for r in ended if r.started < current]
+    boundary = max((r.closed for r in earlier if not r.continued and r.closed), default=None)
+    chain = [
+        r.started for r in earlier if r.continued and (boundary is None or r.started >= boundary)
+    ]
+    return min(chain, default=current)
+
+
+async def _first_starts(client: Client, executions: list[WorkflowExecution]) -> dict[str, datetime]:
+    """When each process started, by the run the list shows: the first run of its chain.
+
+    Visibility gives each run its own start (and no first-run id), so a process that
+    continued as new would show when its current run began. One visibility query for the
+    whole page reads the ended runs of its processes, never a query per process to the
+    workflow; they stay in visibility for the namespace's retention (five years by default),
+    and a process whose first run is gone shows the earliest one left."""
+    ids = sorted({e.id for e in executions})
+    if not ids:
+        return {}
+    text = (
+        f"WorkflowType = {sa.quote(WORKFLOW_TYPE)} "
+        f"AND WorkflowId IN ({', '.join(sa.quote(i) for i in ids)}) "
+        "AND ExecutionStatus != 'Running'"
+    )
+    ended: dict[str, list[EndedRun]] = {}
+    try:
+        async for e in client.list_workflows(
+            text, page_size=1000, limit=RUNS_SCAN, rpc_timeout=RPC_TIMEOUT
+        ):
+            continued = e.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
+            ended.setdefault(e.id, []).append(EndedRun(e.start_time, e.close_time, continued))
+    except RPCError as err:
+        raise _error(err) from None
+    return {e.run_id: chain_start(e.start_time, ended.get(e.id, [])) for e in executions}
+
+
+def _started(execution: WorkflowExecution, first_starts: Mapping[str, datetime]) -> datetime:
+    return first_starts.get(execution.run_id, execution.start_time)
+
+
+def _newest_first(rows: list[ProcessRow]) -> list[ProcessRow]:
+    """Running processes newest first by when they started. Visibility lists the running
+    first by their current run's start, which a continue-as-new moves to today; and SQL
+    visibility (SQLite, PostgreSQL) and Temporal Cloud take no ORDER BY. So the order is
+    made here, within the page; the ended ones stay as visibility has them, by when they
+    ended (their last run's close is the process's)."""
+    running = [r for r in rows if r.closed_at is None]
+    running.sort(key=lambda r: r.started_at, reverse=True)
+    return running + [r for r in rows if r.closed_at is not None]
+
+
+async def _row(
+    execution: WorkflowExecution, first_starts: Mapping[str, datetime] | None = None
+) -> ProcessRow:
     attrs = execution.typed_search_attributes
     try:
         title = str((await execution.memo()).get("title", ""))
@@ -255,7 +329,7 @@ async def _row(execution: WorkflowExecution) -> ProcessRow:
         overdue=bool(attrs.get(sa.OVERDUE)),
         state=attrs.get(sa.STATE),
         execution_status=status.name.lower(),
-        started_at=execution.start_time,
+        started_at=_started(execution, first_starts or {}),
         closed_at=execution.close_time,
         since=attrs.get(sa.SINCE),
         # A task nobody holds has no schedule yet, and the workflow leaves IkuDeadline as
@@ -288,11 +362,13 @@ async def list_page(
         raise _error(err) from None
     # A start refused because its id belongs to an ended process is not a process: the
     # list shows the process once, by its own run.
-    rows = [
-        await _row(e)
+    executions = [
+        e
         for e in iterator.current_page or []
         if e.typed_search_attributes.get(sa.STATE) != sa.REFUSED
     ]
+    first_starts = await _first_starts(client, executions)
+    rows = _newest_first([await _row(e, first_starts) for e in executions])
     return ListPage(rows, tokens.encode(signed_for, iterator.next_page_token))
 
 
@@ -319,19 +395,23 @@ async def search(client: Client, filters: Filters, words: str, *, limit: int) ->
     iterator = client.list_workflows(
         query(filters), page_size=100, limit=SEARCH_SCAN, rpc_timeout=RPC_TIMEOUT
     )
-    rows: list[ProcessRow] = []
+    found: list[tuple[WorkflowExecution, ProcessRow]] = []
+    more = False
     try:
         async for execution in iterator:
             if execution.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
                 continue  # a refused start is no process (see list_page)
             row = await _row(execution)
             if matches(row, words):
-                if len(rows) == limit:
-                    return Found(rows, more=True)
-                rows.append(row)
+                if len(found) == limit:
+                    more = True
+                    break
+                found.append((execution, row))
     except RPCError as err:
         raise _error(err) from None
-    return Found(rows, more=False)
+    first_starts = await _first_starts(client, [e for e, _ in found])
+    rows = [r.model_copy(update={"started_at": _started(e, first_starts)}) for e, r in found]
+    return Found(_newest_first(rows), more=more)
 
 
 # --- counting ------------------------------------------------------------------------------

@@ -134,12 +134,7 @@ def check_task(
         if not any(h.task_id == claims.task_id for h in status.history):
             # Signed by us, yet the process never had this task: treat as unknown.
             raise unknown_link(lang)
-        raise PageError(
-            410,
-            text(lang, "link_stale_title"),
-            [text(lang, "link_stale")],
-            details=explain(status, claims.task_id, people, settings, lang),
-        )
+        raise past_task(claims, status, people, settings, lang)
     found = standing(task, claims.person, today().date())
     if not found.allowed:
         raise PageError(
@@ -149,6 +144,46 @@ def check_task(
             details=explain(status, None, people, settings, lang),
         )
     return TaskAccess(token, claims, status, task, found)
+
+
+def past_task(
+    claims: LinkClaims, status: StatusView, people: People, settings: Settings, lang: Lang
+) -> PageError:
+    """The page of a link whose task is past. Decided (by its holder, the Back button after
+    their own decision, or by a colleague of the same pool): nothing went wrong, there is
+    just nothing left to do here. Otherwise (handed to someone else, the process ended) the
+    link has lapsed. Either way the reader learns when a newer task waits for them."""
+    waiting = _task_waiting_for(claims.person, status, lang)
+    entry = decided_entry(status, claims.task_id)
+    if entry is None:
+        lines = [text(lang, "link_stale"), *waiting]
+        details = [] if waiting else explain(status, claims.task_id, people, settings, lang)
+        return PageError(410, text(lang, "link_stale_title"), lines, details=details)
+    at = when(entry.at, lang, settings.timezone)
+    action = action_done(lang, entry.action, entry.step)
+    if entry.person == claims.person:
+        decided = text(lang, "decided_by_you", when=at, action=action)
+    else:
+        decided = text(lang, "decided_by", name=people.name(entry.person), when=at, action=action)
+    return PageError(
+        410,
+        text(lang, "already_decided_title"),
+        [decided, text(lang, "nothing_to_do"), *waiting],
+        details=[] if waiting else explain(status, None, people, settings, lang),
+        calm=True,
+    )
+
+
+def _task_waiting_for(person: str, status: StatusView, lang: Lang) -> list[str]:
+    """A line saying a newer task of this process waits for ``person``, if one does: the
+    old link cannot open it (each task has its own link), the newest mail can."""
+    task = status.task
+    if task is None or status.state is not ProcessState.RUNNING:
+        return []
+    if not standing(task, person, today().date()).allowed:
+        return []
+    role = role_name(lang, sop.step(task.step).role)
+    return [text(lang, "new_task_waits", n=task.step, role=role)]
 
 
 def decided_entry(status: StatusView, task_id: str) -> HistoryEntry | None:

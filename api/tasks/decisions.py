@@ -9,8 +9,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 from api.core.i18n import Lang, refusal, text
-from api.core.problems import PageError
-from api.tasks.uploads import SubmittedForm
+from api.tasks.uploads import FormRefused, SubmittedForm
 from common.formats import NOTE_MAX, REMARK_MAX
 from common.links import LinkClaims
 from common.models import Action, Attachment, ChecklistAnswer, Decision, Team
@@ -19,8 +18,8 @@ from common.models import Action, Attachment, ChecklistAnswer, Decision, Team
 def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decision:
     """The decision the form asks for, without its attachments (added once stored)."""
 
-    def refuse(line: str) -> PageError:
-        return PageError(422, text(lang, "refused_title"), [line, text(lang, "nothing_applied")])
+    def refuse(line: str) -> FormRefused:
+        return FormRefused(422, text(lang, "refused_title"), [line, text(lang, "nothing_applied")])
 
     try:
         action = Action(form.first("action"))

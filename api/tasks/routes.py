@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -49,7 +50,7 @@ from api.tasks.decisions import build_decision, with_documents
 from api.tasks.result_page import result_page
 from api.tasks.signing import sign_decision, signs
 from api.tasks.task_page import FormValues, task_page
-from api.tasks.uploads import FormReader, Limits, StagedFiles, SubmittedForm
+from api.tasks.uploads import FormReader, FormRefused, Limits, StagedFiles, SubmittedForm
 from common.formats import is_task_id, step_of
 from common.links import LinkClaims
 from common.models import Action
@@ -64,7 +65,6 @@ log = logging.getLogger("api.tasks.decisions")
 @router.get("/t/{token}", response_class=HTMLResponse, summary="The task page of a link")
 async def show_task(
     token: str,
-    request: Request,
     claims: CheckedLinkDep,
     client: TaskClientDep,
     lang: LangDep,
@@ -81,27 +81,8 @@ async def show_task(
         people=people,
         calendar=calendar,
         nonce=keys.nonces.make(token),
-        values=_searched(request),
     )
     return render("task.html", lang, page)
-
-
-def _searched(request: Request) -> FormValues | None:
-    """The form as it was when the team picker's search was pressed: the page posts itself
-    to this URL by GET (no script), so what was typed and ticked comes back filled in."""
-    query = request.query_params
-    if "cari_tim" not in query:
-        return None
-    return FormValues(
-        note=query.get("note", "")[:4000],
-        checklist={k.removeprefix("cl."): v[:20] for k, v in query.items() if k.startswith("cl.")},
-        remarks={
-            k.removeprefix("clr."): v[:1000] for k, v in query.items() if k.startswith("clr.")
-        },
-        members=query.getlist("team_member")[:200],
-        leader=query.get("team_leader", "")[:40],
-        team_query=query.get("cari", "")[:100],
-    )
 
 
 @router.post("/t/{token}", response_class=HTMLResponse, summary="Decide the task of a link")
@@ -126,7 +107,33 @@ async def decide_task(
         lambda nonce: keys.nonces.verify(token, nonce),
         LinkBudget(budget, f"{claims.workflow_id}/{claims.task_id}/{claims.person}"),
     )
-    form = await reader.read(request)  # files spooled, not yet stored
+    # The form again, filled in, for a refusal the official can put right there.
+    again_page = partial(
+        _put_right,
+        token=token,
+        claims=claims,
+        client=client,
+        settings=settings,
+        people=people,
+        calendar=calendar,
+        nonces=keys.nonces,
+        lang=lang,
+    )
+    try:
+        form = await reader.read(request)  # files spooled, not yet stored
+    except FormRefused as refused:
+        if refused.form is None:
+            raise
+        return await again_page(refused, refused.form)
+    if form.first("cari_tim"):
+        # The team picker's search (no script: the form posts itself): the page again with
+        # what was typed and ticked, and the people found. Nothing is decided.
+        form.discard()
+        access = await open_task(token, claims, client, settings, people, lang)
+        lines = [text(lang, "files_again")] if form.files else []
+        return _form_again(
+            access, form, lines, 200, {}, settings, people, calendar, keys.nonces, lang
+        )
     staged: StagedFiles | None = None
     try:
         decision = build_decision(claims, form, lang)
@@ -137,6 +144,9 @@ async def decide_task(
         # store keeps them only if it accepts. Content-addressed: a form sent twice stages
         # its files once (the second time they are not sent on at all).
         staged = None if again else await form.stage()
+    except FormRefused as refused:
+        refused.files_chosen = bool(form.files)
+        return await again_page(refused, form)
     finally:
         form.discard()
     attachments = staged.attachments if staged else []
@@ -159,9 +169,12 @@ async def decide_task(
                     staged=staged,
                     throttle=passphrases,
                 )
+            except FormRefused as refused:
+                await staged.discard()  # not signed: nothing of this form is kept
+                refused.files_chosen = bool(form.files)
+                return await again_page(refused, form)
             except PageError:
-                if staged is not None:
-                    await staged.discard()  # not signed: nothing of this form is kept
+                await staged.discard()
                 raise
     try:
         result = await gateway.decide(
@@ -281,7 +294,12 @@ async def _not_applied(
         # The form broke a rule, or the workflow kept an answer a retry may change: the
         # form again, filled in, with the reason on top and a fresh nonce.
         access = check_task(token, claims, status, settings, people, lang)
-        return _form_again(access, form, err, settings, people, calendar, nonces, lang)
+        lines = [err.text(lang), nothing]
+        if form.files:
+            lines.append(text(lang, "files_again"))
+        return _form_again(
+            access, form, lines, err.status, err.headers, settings, people, calendar, nonces, lang
+        )
     if err.status == 503:  # too many at once, or turned away: this task is still open
         raise PageError(
             503,
@@ -304,10 +322,51 @@ def _refused(
     return PageError(err.status, text(lang, title), [err.text(lang), nothing], details=details)
 
 
+async def _put_right(
+    refused: FormRefused,
+    form: SubmittedForm,
+    *,
+    token: str,
+    claims: LinkClaims,
+    client: Client,
+    settings: Settings,
+    people: People,
+    calendar: WorkCalendar,
+    nonces: PageNonces,
+    lang: Lang,
+) -> HTMLResponse:
+    """A refusal the official can put right (a wrong passphrase, a file of the wrong kind):
+    the form again, filled in, with the reason on top, while the task is still theirs to
+    decide. Without a status in time, the refusal alone, as a page."""
+    try:
+        async with asyncio.timeout(settings.decision_wait_seconds):
+            status = await task_status(client, claims.workflow_id, lang)
+    except (TimeoutError, PageError):
+        raise refused from None
+    access = check_task(token, claims, status, settings, people, lang)
+    lines = [refused.title, *refused.lines]
+    if refused.files_chosen:
+        lines.append(text(lang, "files_again"))
+    return _form_again(
+        access,
+        form,
+        lines,
+        refused.status,
+        refused.headers,
+        settings,
+        people,
+        calendar,
+        nonces,
+        lang,
+    )
+
+
 def _form_again(
     access: TaskAccess,
     form: SubmittedForm,
-    err: ProcessError,
+    error: list[str],
+    status: int,
+    headers: dict[str, str],
     settings: Settings,
     people: People,
     calendar: WorkCalendar,
@@ -328,9 +387,6 @@ def _form_again(
         leader=form.first("team_leader"),
         team_query=form.first("cari"),
     )
-    error = [err.text(lang), text(lang, "nothing_applied")]
-    if form.files:
-        error.append(text(lang, "files_again"))
     page = task_page(
         access,
         lang=lang,
@@ -341,4 +397,4 @@ def _form_again(
         values=values,
         error=error,
     )
-    return render("task.html", lang, page, status=err.status, headers=err.headers)
+    return render("task.html", lang, page, status=status, headers=headers)

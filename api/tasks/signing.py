@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 
 from api.core.i18n import Lang, text
 from api.core.people import People
-from api.core.problems import PageError
 from api.core.sliding_window import KeyLimit
-from api.tasks.uploads import StagedFiles
+from api.tasks.uploads import FormRefused, StagedFiles
 from common.documents import DocumentStore, StagedDocument
 from common.links import LinkClaims
 from common.models import Action, Attachment, Decision, StatusView
@@ -82,8 +81,8 @@ async def sign_decision(
     final = task.step == sop.SIGNATURE_STEP
     kind = "iku" if final else "draf_iku"
 
-    def refuse(status_code: int, key: str, **values: object) -> PageError:
-        return PageError(
+    def refuse(status_code: int, key: str, **values: object) -> FormRefused:
+        return FormRefused(
             status_code,
             text(lang, "refused_title"),
             [text(lang, key, **values), text(lang, "nothing_applied")],

@@ -92,7 +92,11 @@ def task_page(
             "role": role_name(lang, step.role),
             "related": step.related_sop,
         },
-        "round": task.round,
+        # How many times this step has been opened: the process's round would tell a reader
+        # who sees a step for the first time that it is their second.
+        "round": sum(
+            1 for h in status.history if h.event is HistoryEvent.ENTERED and h.step == task.step
+        ),
         "asked": ctx.asked(access),
         "origin": ctx.origin(status, task),
         "deadline": ctx.deadline(task),
@@ -202,6 +206,7 @@ class _Context:
                 "returned": False,
                 "note": "",
                 "note_label": "",
+                "unmet": [],
             }
         last = decided[-1]
         returned = last.action is Action.RETURN
@@ -237,7 +242,22 @@ class _Context:
             "returned": returned,
             "note": last.note.strip(),
             "note_label": note_label,
+            "unmet": self.unmet(last) if returned else [],
         }
+
+    def unmet(self, returned: HistoryEntry) -> list[dict[str, str]]:
+        """What the reviewer who returned the work found not met, with their remarks: what
+        the holder has to put right."""
+        step = sop.step(returned.step) if returned.step else None
+        texts = {
+            item.code: item.text_en if self.lang == "en" else item.text_id
+            for item in (step.checklist if step else ())
+        }
+        return [
+            {"text": texts.get(answer.item, answer.item), "remark": answer.remark.strip()}
+            for answer in returned.checklist
+            if not answer.ok
+        ]
 
     def deadline(self, task: TaskView) -> dict[str, Any] | None:
         if task.deadline is None:

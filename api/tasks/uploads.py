@@ -3,11 +3,14 @@
 Starlette's ``request.form()`` would spool every file whole before we could count a byte,
 so the body is fed to python-multipart's push parser chunk by chunk instead. Each file goes
 into a ``Spool`` (a temporary file inside the store) that counts and hashes as it writes:
-past ``max_upload_bytes`` the upload stops with 413. When a file ends, its type is judged
-by its bytes (``detect_media_type``). Nothing becomes a document until the whole form has
-been read and every file passed: then the files are *staged* (``stage``: the workflow's
-check and readers find them) and committed into the store only once the workflow accepted
-the decision, or removed when it refused it; any earlier refusal discards every spool.
+past ``max_upload_bytes`` the file is refused (413). When a file ends, its type is judged
+by its bytes (``detect_media_type``). A file refused (empty, too large, of a kind we do not
+take) does not stop the reading: the rest of the form is read so that every refused file is
+named and the form can be shown again, filled in (``FormRefused``). Nothing becomes a
+document until the whole form has been read and every file passed: then the files are
+*staged* (``stage``: the workflow's check and readers find them) and committed into the
+store only once the workflow accepted the decision, or removed when it refused it; any
+earlier refusal discards every spool.
 Every file byte also counts against the link's upload budget (``api.core.upload_budget``):
 past it the form is refused with 429.
 
@@ -96,6 +99,16 @@ class SubmittedForm:
             upload.spool.discard()
 
 
+class FormRefused(PageError):
+    """A refusal the person can put right on the same form (a wrong passphrase, a file of
+    the wrong kind): the task page shows the form again, filled in, with these lines on
+    top. ``form``: the form as read, where it was read before the refusal;
+    ``files_chosen``: files came with it, and must be chosen again."""
+
+    form: SubmittedForm | None = None
+    files_chosen: bool = False
+
+
 @dataclass
 class StagedFiles:
     """A decision's files: readable by the workflow's check, the store's only on commit."""
@@ -123,6 +136,7 @@ class _Part:
     pending: list[bytes] = field(default_factory=list)
     spool: Spool | None = None
     ended: bool = False
+    refused: bool = False  # its bytes are read and dropped
 
 
 class _Refused(Exception):
@@ -156,6 +170,8 @@ class FormReader:
         self._header_value = b""
         self._disposition = b""
         self._current: _Part | None = None
+        self.refused_files: list[tuple[int, str, str]] = []  # status, title, line
+        self.files_chosen = False
 
     # --- entry ------------------------------------------------------------------------
 
@@ -172,6 +188,8 @@ class FormReader:
             await self._read_multipart(request, options[b"boundary"])
             if not self.form.nonce:
                 raise _Refused(self._bad_nonce())
+            if self.refused_files:
+                raise _Refused(self._files_refused())
         except _Refused as refused:
             self._discard()
             raise refused.error from None
@@ -294,6 +312,12 @@ class FormReader:
                 await self._finish(part)
 
     async def _write(self, part: _Part) -> None:
+        self.files_chosen = True
+        if part.refused:
+            if self.budget is not None:
+                self.budget.spend(sum(map(len, part.pending)))
+            part.pending = []
+            return
         if part.spool is None:
             if len(self.spools) >= MAX_FILES:
                 raise _Refused(self._too_large_request())
@@ -305,16 +329,10 @@ class FormReader:
         try:
             await asyncio.to_thread(_write_all, part.spool, chunks)
         except DocumentTooLarge:
-            raise _Refused(
-                PageError(
-                    413,
-                    text(self.lang, "too_large_title"),
-                    [
-                        text(self.lang, "file_too_large", size=size(self.limits.file_bytes)),
-                        text(self.lang, "nothing_applied"),
-                    ],
-                )
-            ) from None
+            part.refused = True
+            part.spool.discard()
+            reason = text(self.lang, "file_too_large", size=size(self.limits.file_bytes))
+            self._refuse_file(413, "too_large_title", part, reason)
 
     async def _finish(self, part: _Part) -> None:
         if part.filename is None:
@@ -327,32 +345,24 @@ class FormReader:
                     raise _Refused(self._bad_nonce())
                 self.form.nonce = verified
             return
+        if part.refused:
+            return
         name = display_name(part.filename)
         if part.spool is None:
             if part.filename == "":
                 return  # a file input left empty: browsers send a nameless, empty part
-            raise _Refused(
-                PageError(
-                    422,
-                    text(self.lang, "empty_file_title"),
-                    [text(self.lang, "empty_file", name=name), text(self.lang, "nothing_applied")],
-                )
+            self.files_chosen = True
+            self.refused_files.append(
+                (422, "empty_file_title", text(self.lang, "empty_file", name=name))
             )
+            return
         try:
             media_type = await asyncio.to_thread(part.spool.media_type)
         except UnsupportedDocument as err:
+            part.spool.discard()
             reason = err.message if self.lang == "en" else err.message_id
-            raise _Refused(
-                PageError(
-                    415,
-                    text(self.lang, "bad_type_title"),
-                    [
-                        text(self.lang, "bad_type", name=name, reason=reason),
-                        text(self.lang, "uploads_hint", size=size(self.limits.file_bytes)),
-                        text(self.lang, "nothing_applied"),
-                    ],
-                )
-            ) from None
+            self._refuse_file(415, "bad_type_title", part, reason)
+            return
         self.form.files.append(
             UploadedFile(
                 kind=part.name.removeprefix(FILE_PREFIX),
@@ -363,6 +373,27 @@ class FormReader:
         )
 
     # --- refusals ---------------------------------------------------------------------
+
+    def _refuse_file(self, status: int, title: str, part: _Part, reason: str) -> None:
+        name = display_name(part.filename or "")
+        self.refused_files.append(
+            (status, title, text(self.lang, "bad_type", name=name, reason=reason))
+        )
+
+    def _files_refused(self) -> FormRefused:
+        """Every refused file named, under the first one's title; the form comes again."""
+        status, title, _ = self.refused_files[0]
+        if any(t != title for _, t, _ in self.refused_files):
+            title = "files_refused_title"
+        lines = [line for _, _, line in self.refused_files]
+        if any(s == 415 for s, _, _ in self.refused_files):
+            lines.append(text(self.lang, "uploads_hint", size=size(self.limits.file_bytes)))
+        refused = FormRefused(
+            status, text(self.lang, title), [*lines, text(self.lang, "nothing_applied")]
+        )
+        refused.form = self.form
+        refused.files_chosen = True
+        return refused
 
     def _too_large_request(self) -> PageError:
         return PageError(
