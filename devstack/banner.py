@@ -162,6 +162,11 @@ def start_command(settings: Settings) -> str:
         "--static-summary",
         f"IKU {EXAMPLE_PROCESS['year']} {EXAMPLE_PROCESS['code']}",
         "--input",
-        json.dumps(EXAMPLE_PROCESS, separators=(",", ":")),
+        # The hand-over limit the web layer gives every process it starts (a process started
+        # without one never continues as new, and its history grows for its whole life).
+        json.dumps(
+            {**EXAMPLE_PROCESS, "history_event_limit": settings.history_events_per_run},
+            separators=(",", ":"),
+        ),
     ]
     return shlex.join(argv)

@@ -59,6 +59,10 @@ async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_q
             passphrase=keys.passphrases[person],
         )
         assert result.status == 200, result.text
+    # Each signed version is named once for what it carries, not once per signature on it.
+    names = [d.ref.name for d in (await p.status()).documents if d.kind in ("draf_iku", "iku")]
+    assert [n.count("(") for n in names[-4:]] == [1, 1, 1, 1], names
+    assert names[-1].endswith(" (TTE).pdf") and names[-2].endswith(" (paraf).pdf"), names
     final = await signed_iku(p)
     report = await verify_pdf(final, settings.signing_dir)
     assert report.valid and [s.person for s in report.signatures] == [KABAG, KARO, SEKJEN, MENTERI]

@@ -138,7 +138,7 @@ async def sign_decision(
     # Staged, like the form's files: the workflow's check reads it, the store keeps it only
     # if the decision is accepted (the caller commits or discards ``staged``).
     document = await asyncio.to_thread(
-        _stage, store, signed, _signed_name(base_ref.name), settings.max_upload_bytes
+        _stage, store, signed, _signed_name(base_ref.name, final), settings.max_upload_bytes
     )
     replaced = [(k, d) for k, d in staged.documents if k in (kind, "draf_iku")]
     staged.documents = [(k, d) for k, d in staged.documents if (k, d) not in replaced]
@@ -161,9 +161,17 @@ def _stage(store: DocumentStore, data: bytes, name: str, limit: int) -> StagedDo
         raise
 
 
-def _signed_name(name: str) -> str:
+SIGNED_MARKS = (" (TTE)", " (paraf)")  # the Minister's signature, an official's paraf
+
+
+def _signed_name(name: str, final: bool) -> str:
+    """The draft's name, marked once with what it now carries: each paraf and the signature
+    sign the same file again, so an earlier mark is replaced, not added to."""
     stem = name[:-4] if name.lower().endswith(".pdf") else name
-    return f"{stem[:200]} (TTE).pdf"
+    for mark in SIGNED_MARKS:
+        stem = stem.removesuffix(mark)
+    return f"{stem[:200]}{SIGNED_MARKS[0] if final else SIGNED_MARKS[1]}.pdf"
+
 
 
 def _signatory(person: str, status: StatusView, people: People, step: int) -> Signatory:
