@@ -664,6 +664,10 @@ PAGES: Mapping[str, Pair] = {
         "Mereka menerima email berisi tautan tugas.",
         "They receive an email with their task link.",
     ),
+    "mail_sent_one": (
+        "Ia menerima email berisi tautan tugasnya.",
+        "They receive an email with their task link.",
+    ),
     "archive_done": ("Arsip {name}: {files} berkas.", "Archive {name}: {files} files."),
     "outcome_archive_failed": (
         "Keputusan Anda tercatat, tetapi arsip tidak dapat dibuat: "
@@ -720,9 +724,9 @@ PAGES: Mapping[str, Pair] = {
         "This link expired on {when}.",
     ),
     "link_ask_new": (
-        "Bila tugas ini masih menunggu Anda, minta Kepala Biro atau petugas "
+        "Bila tugas ini masih menunggu Anda, minta Biro Perencanaan atau petugas "
         "operasional mengirim ulang tautannya.",
-        "If this task still waits for you, ask the Head of Bureau or operations "
+        "If this task still waits for you, ask the Planning Bureau or operations "
         "to send the link again.",
     ),
     "link_stale_title": ("Tautan tidak berlaku lagi", "Link no longer valid"),
@@ -953,7 +957,7 @@ BUREAU: Mapping[str, Pair] = {
         "dengan -rev<n> untuk revisi. Kasubbag menerima tugas langkah 1 melalui "
         "email.",
         "One process per IKU document. Its id: iku-<year>-<code>, with -rev<n> for "
-        "a revision. The Kasubag receives step 1 by email.",
+        "a revision. The Kasubbag receives step 1 by email.",
     ),
     "code": ("Kode", "Code"),
     "code_hint": (

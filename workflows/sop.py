@@ -238,7 +238,7 @@ STEPS: tuple[Step, ...] = (
         "Memeriksa usulan. Jika setuju menyampaikan kepada Karo Perencanaan dan MK, "
         "jika tidak setuju dikembalikan kepada Kasubbag untuk diperbaiki",
         "Reviews the proposal; if approved, forwards it to the Karo, "
-        "otherwise returns it to the Kasubag for revision",
+        "otherwise returns it to the Kasubbag for revision",
         requires=("konsep_rencana_kerja", "tor"),
         produces=("rencana_kerja", "disposisi"),
         next=3,
@@ -279,7 +279,7 @@ STEPS: tuple[Step, ...] = (
         "kabag",
         StepKind.SUBMIT,
         "Kabag memerintahkan Kasubbag untuk membentuk Tim Penyusunan",
-        "The Kabag orders the Kasubag to form the drafting team",
+        "The Kabag orders the Kasubbag to form the drafting team",
         requires=("disposisi",),
         produces=("disposisi", "sk"),
         next=5,
@@ -312,7 +312,7 @@ STEPS: tuple[Step, ...] = (
         StepKind.SUBMIT,
         "Mengumpulkan bahan dan menyusun draf Indikator Kinerja Utama Kementerian "
         "dan menyerahkan kepada Kasubbag",
-        "Collects material, drafts the Ministry's IKU and hands it to the Kasubag",
+        "Collects material, drafts the Ministry's IKU and hands it to the Kasubbag",
         requires=("sk_tim", "bahan"),
         produces=_DRAFT,
         next=7,
@@ -349,7 +349,7 @@ STEPS: tuple[Step, ...] = (
         "menyampaikan kepada Karo Perencanaan dan MK untuk diperiksa, jika tidak setuju "
         "dikembalikan kepada Kasubbag untuk diperbaiki",
         "Reviews the draft IKU; if approved, initials it and forwards it to the Karo, "
-        "otherwise returns it to the Kasubag for revision",
+        "otherwise returns it to the Kasubbag for revision",
         requires=_DRAFT,
         produces=_DRAFT,
         draft="draf_iku",
@@ -449,7 +449,7 @@ STEPS: tuple[Step, ...] = (
         "kabag",
         StepKind.HANDOVER,
         "Menyerahkan Indikator Kinerja Utama Kementerian kepada Kasubbag untuk didokumentasikan",
-        "Hands the IKU to the Kasubag for documentation",
+        "Hands the IKU to the Kasubbag for documentation",
         requires=_IKU,
         produces=_IKU,
         next=15,
