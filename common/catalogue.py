@@ -575,6 +575,14 @@ PAGES: Mapping[str, Pair] = {
         "diunggah oleh {name}, langkah {step}, {when}",
         "uploaded by {name}, step {step}, {when}",
     ),
+    "made_by_paraf": (
+        "versi berparaf, diparaf oleh {name}, langkah {step}, {when}",
+        "initialled version, initialled by {name}, step {step}, {when}",
+    ),
+    "made_by_signature": (
+        "versi bertanda tangan, ditandatangani oleh {name}, langkah {step}, {when}",
+        "signed version, signed by {name}, step {step}, {when}",
+    ),
     "download": ("Unduh", "Download"),
     "open": ("Buka", "Open"),
     "decision_on": (
@@ -1166,10 +1174,6 @@ BUREAU: Mapping[str, Pair] = {
     "doc_hint": (
         "Setiap versi yang pernah diunggah, dengan keputusan yang menyangkut versi itu.",
         "Every version ever uploaded, with the decisions about that version.",
-    ),
-    "uploaded": (
-        "diunggah {name}, langkah {step}, {when}",
-        "uploaded by {name}, step {step}, {when}",
     ),
     "decisions_on": ("Keputusan atas versi ini", "Decisions on this version"),
     "no_decisions": ("Belum ada keputusan atas versi ini.", "No decision on this version yet."),

@@ -214,7 +214,10 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     # 9, 10. The Karo and the Sekjen initial version 2. The Sekjen sees step 10 for the
     # first time: no "round 2" for him, though the process is in its second.
     await web.act(p.id, KARO, "approve", passphrase=tte[KARO])
-    assert "Putaran" not in (await web.open(await web.link(p.id, SEKJEN))).text
+    sekjen = await web.open(await web.link(p.id, SEKJEN))
+    assert "Putaran" not in sekjen.text
+    # The version the Karo initialled is said to be his paraf's, not his upload.
+    assert "versi berparaf, diparaf oleh Dr. Bambang Sutrisno, M.P.A., langkah 9" in sekjen.text
     await web.act(p.id, SEKJEN, "approve", passphrase=tte[SEKJEN])
 
     # 11. The Minister returns it to the Sekjen.

@@ -13,6 +13,18 @@ from api.core.downloads import opens_inline
 from api.core.i18n import Lang, action_done, doc_kind, size, text
 from common.filetypes import EXTENSIONS
 from common.models import Action, Document, HistoryEvent, StatusView
+from workflows import sop
+
+# A draft's version made at 8–11 is the one its paraf or signature was put on, by the web
+# process as the official approved: said so, not "uploaded".
+_MADE_BY = {
+    **{
+        ("draf_iku", step.number): "made_by_paraf"
+        for step in sop.STEPS
+        if step.signs and step.number != sop.SIGNATURE_STEP
+    },
+    ("iku", sop.SIGNATURE_STEP): "made_by_signature",
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,13 @@ class Versions:
             "by": self.name(doc.by),
             "step": doc.step,
             "when": self.when(doc.at),
+            "made": text(
+                self.lang,
+                _MADE_BY.get((doc.kind, doc.step), "uploaded_by"),
+                name=self.name(doc.by),
+                step=doc.step,
+                when=self.when(doc.at),
+            ),
             # Set as this kind by an approval, without a new upload: said, not hidden in
             # "uploaded by".
             "set_as": text(
