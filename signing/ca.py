@@ -7,7 +7,8 @@ Layout under ``signing_dir`` (by default ``<IKU_DATA_DIR>/signing``)::
     ca/ca-key.pem          the CA private key, PKCS#8, encrypted with ca/ca-passphrase
     ca/ca-passphrase       generated once, readable by the operator only (0600)
     ca/crl.pem             the CRL, re-published on every issue and revocation
-    ca/issued.json         every certificate issued: serial, person, validity, revoked
+    ca/issued.json         every certificate issued: serial, person, validity, revoked,
+                           the sha256 of the key file issued with it
     keys/<person>.p12      the person's key and certificate, PKCS#12 encrypted with
                            their passphrase (AES-256, PBKDF2)
     initial-passphrases    person -> first passphrase, for the operator to hand out (0600)
@@ -16,15 +17,24 @@ With a private folder (``IKU_CA_PRIVATE_DIR``), ``ca-key.pem``, ``ca-passphrase`
 ``initial-passphrases`` live there instead, so that the folder the web layer and the worker
 share holds nothing that issues a certificate or unlocks a key.
 
+Each change (an issue, a revocation, a CRL) writes its files all or not at all: a failure
+or Ctrl-C half-way leaves the official's key, its passphrase and the CA's records as they
+were.
+
 Certificates carry the person's name (CN), NIP (serialNumber) and directory id (UID): the
 id is how a signature is tied to the record without a name ever entering workflow history.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,15 +69,21 @@ class Issued:
     not_before: datetime
     not_after: datetime
     revoked_at: datetime | None = None
+    # sha256 of the key file issued with it (keys/<person>.p12): a key file that is not
+    # this one is an issue cut short (None: issued before the CA recorded it).
+    key_sha256: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "person": self.person,
             "serial": str(self.serial),
             "not_before": self.not_before.isoformat(),
             "not_after": self.not_after.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
+        if self.key_sha256 is not None:
+            out["key_sha256"] = self.key_sha256
+        return out
 
     @classmethod
     def from_json(cls, raw: dict[str, object]) -> Issued:
@@ -78,18 +94,97 @@ class Issued:
             not_before=datetime.fromisoformat(str(raw["not_before"])),
             not_after=datetime.fromisoformat(str(raw["not_after"])),
             revoked_at=datetime.fromisoformat(str(revoked)) if revoked else None,
+            key_sha256=str(raw["key_sha256"]) if raw.get("key_sha256") else None,
         )
+
+    def revoked(self, at: datetime) -> Issued:
+        return Issued(
+            self.person, self.serial, self.not_before, self.not_after, at, self.key_sha256
+        )
+
+
+# The mode of a file every reader may read (the umask applies) and of one only its owner may.
+PUBLIC, PRIVATE = 0o666, 0o600
 
 
 def write_private(path: Path, data: bytes) -> None:
     """Write a file only its owner may read, atomically: a reader (in another thread too)
     sees the old file or the new one."""
+    os.replace(_staged(path, data, PRIVATE), path)
+
+
+def _staged(path: Path, data: bytes, mode: int) -> Path:
+    """``data`` written beside ``path`` under a name of its own, to be moved into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    tmp.replace(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _write_all(writes: Sequence[tuple[Path, bytes, int]]) -> None:
+    """Write these files (path, bytes, mode) all, or leave every one as it was.
+
+    Each is written beside its place first; then they are moved into place in order, with
+    Ctrl-C and a termination signal held until the last is; a move that fails puts back the
+    files moved before it. So the order is the order a crash would leave them in."""
+    staged: list[tuple[Path, Path, bytes | None, int]] = []
+    try:
+        for path, data, mode in writes:
+            before = path.read_bytes() if path.exists() else None
+            staged.append((path, _staged(path, data, mode), before, mode))
+        with _signals_held():
+            moved: list[tuple[Path, bytes | None, int]] = []
+            try:
+                for path, tmp, before, mode in staged:
+                    os.replace(tmp, path)
+                    moved.append((path, before, mode))
+            except BaseException:
+                for path, before, mode in reversed(moved):
+                    _put_back(path, before, mode)
+                raise
+    finally:
+        for _, tmp, _, _ in staged:
+            tmp.unlink(missing_ok=True)  # any not moved into place
+
+
+def _put_back(path: Path, before: bytes | None, mode: int) -> None:
+    try:
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            os.replace(_staged(path, before, mode), path)
+    except OSError:
+        pass  # the failure that made us put it back is the one to report
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and SIGTERM wait until the block is done, then act as they would
+    have. Only where they would interrupt it: in the main thread (elsewhere no signal
+    arrives), with Python's own handling (a program's own handler, asyncio's, is its own)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler in (signal.default_int_handler, signal.SIG_DFL):
+            previous[signum] = handler
+            signal.signal(signum, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(received):
+            signal.raise_signal(signum)
 
 
 def certificate_authority(settings: Settings) -> CertificateAuthority:
@@ -128,6 +223,25 @@ class CertificateAuthority:
     def exists(self) -> bool:
         return self.cert_path.exists() and self.key_path.exists()
 
+    def require(self) -> None:
+        """Refuse (CaError) unless both the CA certificate and its key are found, saying
+        which is missing and what to do about it."""
+        if self.exists():
+            return
+        if self.cert_path.exists():
+            raise CaError(
+                f"the CA certificate is in {self.ca_dir} but its key is not at "
+                f"{self.key_path}: point IKU_CA_PRIVATE_DIR at the folder that holds "
+                "ca-key.pem (a new CA would leave every signature untrusted)"
+            )
+        if self.key_path.exists():
+            raise CaError(
+                f"a CA key is at {self.key_path} but its certificate is not in {self.ca_dir} "
+                "(with documents on S3: is this the bucket and prefix the CA was made in?); "
+                "a new CA would replace that key"
+            )
+        raise CaError(f"no certificate authority in {self.root} (run: iku ca init)")
+
     def take_private_files_apart(self) -> list[Path]:
         """Private files that an earlier release (or a run without the private folder)
         left in the shared folder, moved to the private folder; the files moved. Two sheets
@@ -154,22 +268,13 @@ class CertificateAuthority:
 
     def init(self, name: str = CA_NAME) -> bool:
         """Create the CA and an empty CRL; False when it already exists (kept as it is).
-        A CA certificate whose key is not found is refused: a new CA would leave every
-        certificate issued, and every signature made, untrusted."""
+        A CA certificate whose key is not found, or that cannot be read, is refused: a new
+        CA would leave every certificate issued, and every signature made, untrusted."""
         if self.exists():
+            self.certificate()  # an unreadable one is no CA to keep
             return False
-        if self.key_path.exists():
-            raise CaError(
-                f"a CA key is at {self.key_path} but its certificate is not in {self.ca_dir} "
-                "(with documents on S3: is this the bucket and prefix the CA was made in?); "
-                "a new CA would replace that key"
-            )
-        if self.cert_path.exists():
-            raise CaError(
-                f"the CA certificate is in {self.ca_dir} but its key is not at "
-                f"{self.key_path}: point IKU_CA_PRIVATE_DIR at the folder that holds "
-                "ca-key.pem (a new CA would leave every signature untrusted)"
-            )
+        if self.key_path.exists() or self.cert_path.exists():
+            self.require()  # says which half is missing
         key = rsa.generate_private_key(public_exponent=65537, key_size=_KEY_BITS)
         subject = x509.Name(
             [
@@ -217,8 +322,12 @@ class CertificateAuthority:
         )
         self.ca_dir.mkdir(parents=True, exist_ok=True)
         self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        self._save_issued([])
-        self.publish_crl()
+        _write_all(
+            [
+                (self.issued_path, self._listing([]), PUBLIC),
+                (self.crl_path, self._crl_pem([], cert, key), PUBLIC),
+            ]
+        )
         return True
 
     def certificate(self) -> x509.Certificate:
@@ -230,24 +339,55 @@ class CertificateAuthority:
             raise CaError(f"{self.cert_path} is not a readable CA certificate") from None
 
     def _key(self) -> rsa.RSAPrivateKey:
-        if not self.exists():
-            raise CaError(f"no CA key at {self.key_path} (run: iku ca init)")
+        self.require()
         passphrase = os.environ.get("IKU_CA_PASSPHRASE")
-        secret = passphrase.encode() if passphrase else self.passphrase_path.read_bytes().strip()
-        key = serialization.load_pem_private_key(self.key_path.read_bytes(), secret)
-        assert isinstance(key, rsa.RSAPrivateKey)
+        if passphrase:
+            secret, source = passphrase.encode(), "IKU_CA_PASSPHRASE"
+        else:
+            source = str(self.passphrase_path)
+            try:
+                secret = self.passphrase_path.read_bytes().strip()
+            except FileNotFoundError:
+                raise CaError(
+                    f"the CA key's passphrase is not at {source} (nor in IKU_CA_PASSPHRASE)"
+                ) from None
+            if not secret:
+                raise CaError(f"{source} is empty: it should hold the CA key's passphrase")
+        try:
+            key = serialization.load_pem_private_key(self.key_path.read_bytes(), secret)
+        except (ValueError, TypeError):
+            raise CaError(
+                f"the CA key {self.key_path} cannot be unlocked with the passphrase from "
+                f"{source}: the passphrase is not this key's, or the key file is damaged"
+            ) from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise CaError(f"{self.key_path} is not the CA's RSA key")
         return key
 
     # --- people ------------------------------------------------------------------------
 
     def issued(self) -> list[Issued]:
-        if not self.issued_path.exists():
+        try:
+            raw = json.loads(self.issued_path.read_bytes())
+        except FileNotFoundError:
             return []
-        return [Issued.from_json(raw) for raw in json.loads(self.issued_path.read_text())]
+        except ValueError as err:  # not JSON, not text
+            raise self._damaged_list(err) from None
+        if not isinstance(raw, list):
+            raise self._damaged_list("not a list")
+        try:
+            return [Issued.from_json(entry) for entry in raw]
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise self._damaged_list(f"an entry is damaged: {type(err).__name__} {err}") from None
 
-    def _save_issued(self, issued: list[Issued]) -> None:
-        self.issued_path.parent.mkdir(parents=True, exist_ok=True)
-        self.issued_path.write_text(json.dumps([i.as_json() for i in issued], indent=2) + "\n")
+    def _damaged_list(self, why: object) -> CaError:
+        return CaError(
+            f"{self.issued_path} cannot be read as the CA's list of certificates issued "
+            f"({str(why)[:100]}); restore it from a backup"
+        )
+
+    def _listing(self, issued: list[Issued]) -> bytes:
+        return (json.dumps([i.as_json() for i in issued], indent=2) + "\n").encode()
 
     def current(self, person: str) -> Issued | None:
         """The person's certificate in force now, if any."""
@@ -270,6 +410,7 @@ class CertificateAuthority:
         (it is also written to ``initial-passphrases``)."""
         ca_cert = self.certificate()
         ca_key = self._key()
+        before = self.issued()
         generated = passphrase is None
         secret = passphrase if passphrase is not None else _passphrase()
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -329,35 +470,63 @@ class CertificateAuthority:
             [ca_cert],
             serialization.BestAvailableEncryption(secret.encode()),
         )
-        write_private(self.key_path_of(person.id), bundle)
-        record = Issued(person.id, serial, cert.not_valid_before_utc, not_after)
+        record = Issued(
+            person.id,
+            serial,
+            cert.not_valid_before_utc,
+            not_after,
+            key_sha256=hashlib.sha256(bundle).hexdigest(),
+        )
         issued = [
-            Issued(i.person, i.serial, i.not_before, i.not_after, now)
-            if i.person == person.id and i.revoked_at is None
-            else i
-            for i in self.issued()
+            i.revoked(now) if i.person == person.id and i.revoked_at is None else i for i in before
         ]
-        self._save_issued([*issued, record])
-        self.publish_crl()
+        issued.append(record)
+        # All or nothing, in this order: the passphrase is on the sheet before the list
+        # counts the certificate in force, and the key replaces the old one last (until
+        # then the old key, its passphrase and its certificate hold).
+        writes = []
         if generated:
-            self._remember_passphrase(person.id, secret)
+            writes.append(
+                (self.initial_passphrases_path, self._sheet_with(person.id, secret), PRIVATE)
+            )
+        writes += [
+            (self.issued_path, self._listing(issued), PUBLIC),
+            (self.crl_path, self._crl_pem(issued, ca_cert, ca_key), PUBLIC),
+            (self.key_path_of(person.id), bundle, PRIVATE),
+        ]
+        _write_all(writes)
         return record, secret if generated else None
 
     def revoke(self, person: str) -> int:
-        """Revoke every certificate of ``person`` still in force; how many were."""
+        """Revoke every certificate of ``person`` still in force; how many were (none:
+        nothing is written). The list and the CRL change together or not at all."""
+        issued = self.issued()
+        count = sum(1 for i in issued if i.person == person and i.revoked_at is None)
+        if not count:
+            return 0
+        ca_cert, ca_key = self.certificate(), self._key()
         now = _now()
-        count = 0
-        issued = []
-        for i in self.issued():
-            if i.person == person and i.revoked_at is None:
-                i = Issued(i.person, i.serial, i.not_before, i.not_after, now)
-                count += 1
-            issued.append(i)
-        self._save_issued(issued)
-        self.publish_crl()
+        issued = [
+            i.revoked(now) if i.person == person and i.revoked_at is None else i for i in issued
+        ]
+        _write_all(
+            [
+                (self.issued_path, self._listing(issued), PUBLIC),
+                (self.crl_path, self._crl_pem(issued, ca_cert, ca_key), PUBLIC),
+            ]
+        )
         return count
 
-    def _remember_passphrase(self, person: str, passphrase: str) -> None:
+    def _sheet(self) -> dict[str, str] | None:
+        """The first passphrases on the operator's sheet, by person (None: no sheet)."""
+        try:
+            text = self.initial_passphrases_path.read_text()
+        except FileNotFoundError:
+            return None
+        pairs = (line.split(" ", 1) for line in text.splitlines() if " " in line)
+        return {person: secret for person, secret in pairs}
+
+    def _sheet_with(self, person: str, passphrase: str) -> bytes:
         lines = []
         if self.initial_passphrases_path.exists():
             lines = [
@@ -366,12 +535,20 @@ class CertificateAuthority:
                 if line.split(" ", 1)[0] != person
             ]
         lines.append(f"{person} {passphrase}")
-        write_private(self.initial_passphrases_path, ("\n".join(lines) + "\n").encode())
+        return ("\n".join(lines) + "\n").encode()
 
     # --- revocation --------------------------------------------------------------------
 
     def publish_crl(self) -> x509.CertificateRevocationList:
-        ca_cert = self.certificate()
+        ca_cert, ca_key = self.certificate(), self._key()
+        pem = self._crl_pem(self.issued(), ca_cert, ca_key)
+        _write_all([(self.crl_path, pem, PUBLIC)])
+        return x509.load_pem_x509_crl(pem)
+
+    def _crl_pem(
+        self, issued: list[Issued], ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey
+    ) -> bytes:
+        """The CRL listing every certificate revoked in ``issued``, signed."""
         now = _now()
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -383,7 +560,7 @@ class CertificateAuthority:
             )
             .add_extension(x509.CRLNumber(int(now.timestamp())), False)
         )
-        for i in self.issued():
+        for i in issued:
             if i.revoked_at is not None:
                 builder = builder.add_revoked_certificate(
                     x509.RevokedCertificateBuilder()
@@ -391,12 +568,7 @@ class CertificateAuthority:
                     .revocation_date(i.revoked_at)
                     .build()
                 )
-        crl = builder.sign(self._key(), hashes.SHA256())
-        self.crl_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.crl_path.with_name(f".crl.{os.getpid()}")
-        tmp.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
-        tmp.replace(self.crl_path)
-        return crl
+        return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
     def crl(self) -> x509.CertificateRevocationList:
         if not self.crl_path.exists():
@@ -407,16 +579,29 @@ class CertificateAuthority:
             raise CaError(f"{self.crl_path} is not a readable revocation list (CRL)") from None
 
     def ensure_people(self, people: list[Person]) -> list[tuple[str, str]]:
-        """Create the CA if missing and a certificate for each active person without one
-        in force; (person, generated passphrase) for each issued."""
+        """Create the CA if missing and a certificate for each active person without a
+        usable one in force; (person, generated passphrase) for each issued."""
         self.init()
         out = []
         for person in people:
-            if person.active and self.current(person.id) is None:
+            if person.active and not self.usable(person.id):
                 _, secret = self.issue(person)
                 assert secret is not None
                 out.append((person.id, secret))
         return out
+
+    def usable(self, person: str) -> bool:
+        """Whether ``person`` has a certificate in force whose issue was done: its key file
+        is the one issued with it, and (issued before the CA recorded its key file) their
+        first passphrase is on the sheet, when the operator keeps one."""
+        current = self.current(person)
+        path = self.key_path_of(person)
+        if current is None or not path.is_file():
+            return False
+        if current.key_sha256 is not None:
+            return hashlib.sha256(path.read_bytes()).hexdigest() == current.key_sha256
+        sheet = self._sheet()
+        return sheet is None or person in sheet
 
 
 def _merged_sheets(kept: bytes, found: bytes) -> bytes:

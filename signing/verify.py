@@ -17,9 +17,12 @@ from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
@@ -114,25 +117,84 @@ async def verify_pdf(pdf: bytes, ca_root: Path, at: datetime | None = None) -> D
     )
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
-        embedded = reader.embedded_signatures
+        embedded = _embedded_signatures(reader)
     except Exception as err:  # pyHanko raises many kinds on damaged input
         raise NotAPdf(str(err)[:200]) from None
     context = validation_context(ca, report.validated_at)  # the CA's files read once
+    ca_cert = ca.certificate()
     for sig in embedded:
-        try:
-            status = await async_validate_pdf_signature(
-                sig, signer_validation_context=context, key_usage_settings=_KEY_USAGE
-            )
-            problem = ""
-        except Exception as err:  # a malformed signature is a finding, not a crash
-            status = None
-            problem = f"{type(err).__name__}: {str(err)[:200]}"
-        report.signatures.append(_signature_report(pdf, reader, sig, status, problem))
+        if isinstance(sig, _Unreadable):
+            status, problem = None, f"the signature cannot be read: {sig.error}"
+        else:
+            try:
+                status = await async_validate_pdf_signature(
+                    sig, signer_validation_context=context, key_usage_settings=_KEY_USAGE
+                )
+                problem = ""
+            except Exception as err:  # a malformed signature is a finding, not a crash
+                status = None
+                problem = f"{type(err).__name__}: {str(err)[:200]}"
+        report.signatures.append(
+            _signature_report(pdf, reader, sig, status, problem, ca_cert, report.validated_at)
+        )
     if report.signatures:
         last_end = max(_covered(sig) for sig in embedded)
         report.changed_after_last = last_end < len(pdf)
         report.valid = not report.changed_after_last and all(s.valid for s in report.signatures)
     return report
+
+
+@dataclass
+class _Unreadable:
+    """A signature field whose signature (the CMS blob in /Contents) cannot be read: in a
+    PDF that reads, a signature that is not valid, never a file that is not a PDF."""
+
+    field_name: str
+    sig_object: generic.DictionaryObject
+    byte_range: list[int]
+    signed_revision: int
+    error: str
+    signer_cert: None = None
+
+
+def _embedded_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | _Unreadable]:
+    """Every signature in the file in signing order, as pyHanko reads them; when one cannot
+    be read, each field on its own, that one as unreadable."""
+    try:
+        return list(reader.embedded_signatures)
+    except Exception:
+        pass
+    out: list[EmbeddedPdfSignature | _Unreadable] = []
+    for name, _, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            out.append(EmbeddedPdfSignature(reader, field_ref, name))
+        except Exception as err:
+            out.append(_unreadable(reader, field_ref, name, err))
+    return sorted(out, key=lambda sig: sig.signed_revision)
+
+
+def _unreadable(reader: PdfFileReader, field_ref: object, name: str, err: Exception) -> _Unreadable:
+    field = field_ref.get_object()  # type: ignore[attr-defined]
+    value = field.raw_get("/V")
+    sig_object = value.get_object()
+    try:
+        revision = int(reader.xrefs.get_last_change(value.reference))
+    except Exception:  # a direct object: the signature's revision is not known
+        revision = 0
+    raw_range = sig_object.get("/ByteRange") if isinstance(sig_object, dict) else None
+    try:
+        byte_range = [int(n) for n in raw_range][:4] if raw_range is not None else [0] * 4
+    except (TypeError, ValueError):
+        byte_range = [0] * 4
+    if len(byte_range) < 4:
+        byte_range = [0] * 4
+    return _Unreadable(
+        field_name=name,
+        sig_object=sig_object if isinstance(sig_object, dict) else generic.DictionaryObject(),
+        byte_range=byte_range,
+        signed_revision=revision,
+        error=f"{type(err).__name__}: {str(err)[:200]}",
+    )
 
 
 def _covered(sig: object) -> int:
@@ -146,6 +208,8 @@ def _signature_report(
     sig: object,
     status: PdfSignatureStatus | None,
     problem: str,
+    ca_cert: x509.Certificate,
+    moment: datetime | None,
 ) -> SignatureReport:
     sig_obj = sig.sig_object  # type: ignore[attr-defined]
     name = str(sig.field_name)  # type: ignore[attr-defined]
@@ -159,6 +223,8 @@ def _signature_report(
     code, why = ("malformed", problem) if problem else ("", "")
     if status is not None and not status.bottom_line:
         code, why = _why(status)
+        if code == "untrusted" and cert is not None:
+            code, why = _out_of_its_time(cert, ca_cert, moment) or (code, why)
     changes = "none"
     if status is not None and status.modification_level is not None:
         changes = status.modification_level.name.lower()
@@ -195,6 +261,12 @@ def _signature_report(
 _NOT_IN_FORCE = {"OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED", "EXPIRED", "NOT_YET_VALID"}
 
 
+_ENDED = (
+    "the certificate was not in force at the moment validated (validate as of when the "
+    "signed document was recorded)"
+)
+
+
 def _why(status: PdfSignatureStatus) -> tuple[str, str]:
     """What failed: a code (``problem_code``) and the English sentence (``problem``)."""
     if not status.intact:
@@ -204,10 +276,7 @@ def _why(status: PdfSignatureStatus) -> tuple[str, str]:
     if not status.trusted:
         indication = getattr(status.trust_problem_indic, "name", "")
         if indication in _NOT_IN_FORCE:
-            return "not_in_force", (
-                "the certificate was not in force at the moment validated (validate as of "
-                "when the signed document was recorded)"
-            )
+            return "not_in_force", _ENDED
         if indication == "TRY_LATER":
             return "no_current_crl", "the CA's revocation list had run out at that moment"
         return "untrusted", "the certificate is not from this deployment's certificate authority"
@@ -217,6 +286,27 @@ def _why(status: PdfSignatureStatus) -> tuple[str, str]:
             "the document was changed in a way this signature does not allow",
         )
     return "invalid", "not valid"
+
+
+def _out_of_its_time(
+    cert: asn1_x509.Certificate, ca_cert: x509.Certificate, moment: datetime | None
+) -> tuple[str, str] | None:
+    """Why a certificate of our CA is not trusted at ``moment`` when the moment is outside
+    its validity (pyHanko's reason is then a general chain failure: the CA itself is not
+    yet valid); None when the certificate is not ours or the moment within it."""
+    try:
+        signer = x509.load_der_x509_certificate(cert.dump())
+        signer.verify_directly_issued_by(ca_cert)
+    except Exception:  # not ours, or not readable: "untrusted" stands
+        return None
+    at = moment or datetime.now(UTC)
+    if at < signer.not_valid_before_utc:
+        return "not_in_force", (
+            "the certificate was not yet in force at the moment validated (it was issued after it)"
+        )
+    if at > signer.not_valid_after_utc:
+        return "not_in_force", _ENDED
+    return None
 
 
 def _revision_end(pdf: bytes, reader: PdfFileReader, revision: int) -> int:
