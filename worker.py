@@ -16,9 +16,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
 from temporalio.common import MetricMeter, VersioningBehavior, WorkerDeploymentVersion
+from temporalio.service import RPCError
 from temporalio.worker import (
     UnsandboxedWorkflowRunner,
     Worker,
@@ -40,7 +42,7 @@ from activities.signatures import SignatureActivities
 from activities.staffing import StaffingActivities
 from common import tracing
 from common.logs import configure_logging
-from common.settings import Settings, get_settings
+from common.settings import SETTINGS_ERRORS, Settings, get_settings, settings_problem
 from common.temporal import (
     TemporalConfigError,
     TemporalConnectError,
@@ -48,7 +50,7 @@ from common.temporal import (
     leave_without_finalizing,
     worker_runtime,
 )
-from reporting.database import ReportingDatabase
+from reporting.database import ReportingDatabase, failure
 from workflows.iku import IkuWorkflow
 
 
@@ -189,11 +191,12 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    log = logging.getLogger("worker")
     try:
         settings = get_settings()
-    except ValidationError as err:
+    except SETTINGS_ERRORS as err:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        logging.getLogger("worker").error("the IKU_* settings are not valid:\n%s", err)
+        log.error("the IKU_* settings are not valid: %s", settings_problem(err))
         raise SystemExit(1) from None
     configure_logging(settings, "worker")
     tracing.setup(settings, "worker")
@@ -201,36 +204,76 @@ async def main() -> None:
         # The runtime serves the Prometheus endpoint (IKU_WORKER_METRICS_BIND) for as long
         # as the process lives.
         runtime = worker_runtime(settings)
+    except (ValueError, RuntimeError) as err:  # the SDK's "Failed starting Prometheus exporter"
+        log.error(
+            "the metrics endpoint cannot listen on %s (IKU_WORKER_METRICS_BIND): %s",
+            settings.worker_metrics_bind,
+            _first_line(err),
+        )
+        raise SystemExit(1) from None
+    try:
         client = await connect(settings, runtime=runtime)
+        # What the SDK checks when the worker starts, asked first: a refusal (no such
+        # namespace, no permission) in a line, before the worker says it polls.
+        await client.workflow_service.describe_namespace(
+            DescribeNamespaceRequest(namespace=settings.temporal_namespace)
+        )
     except (TemporalConfigError, TemporalConnectError) as err:
-        logging.getLogger("worker").error("%s", err)
+        log.error("%s", err)
+        raise SystemExit(1) from None
+    except RPCError as err:
+        log.error(
+            "Temporal at %s refused namespace %s (IKU_TEMPORAL_NAMESPACE): %s %s",
+            settings.temporal_address,
+            settings.temporal_namespace,
+            err.status.name,
+            err.message,
+        )
         raise SystemExit(1) from None
     # The reporting database's migrations run before any activity writes to it.
-    await asyncio.to_thread(lambda: ReportingDatabase(settings).dispose_after(migrate=True))
+    try:
+        await asyncio.to_thread(lambda: ReportingDatabase(settings).dispose_after(migrate=True))
+    except (SQLAlchemyError, ValueError, OSError) as err:
+        log.error(
+            "the reporting database cannot be used: %s",
+            failure(err, settings.reporting_url()),
+        )
+        raise SystemExit(1) from None
     if stop.is_set():
         return
-    # In-flight activities (a mail being sent, an archive being written) get time to end.
-    async with build_worker(client, settings, graceful_shutdown_timeout=timedelta(seconds=15)):
-        version = f", version {settings.worker_deployment}.{settings.build_id}"
-        logging.getLogger("worker").info(
-            "worker polling task queue %s on %s%s%s",
-            settings.task_queue,
-            settings.temporal_address,
-            version if settings.worker_deployment else "",
-            f"; metrics on http://{settings.worker_metrics_bind}/metrics"
-            if settings.worker_metrics_bind
-            else "",
-        )
-        collect_garbage_seldom(runtime.metric_meter)
-        await stop.wait()
-    tracing.shutdown()
+    try:
+        # In-flight activities (a mail being sent, an archive being written) get time to end.
+        async with build_worker(client, settings, graceful_shutdown_timeout=timedelta(seconds=15)):
+            version = f", version {settings.worker_deployment}.{settings.build_id}"
+            log.info(
+                "worker polling task queue %s on %s%s%s",
+                settings.task_queue,
+                settings.temporal_address,
+                version if settings.worker_deployment else "",
+                f"; metrics on http://{settings.worker_metrics_bind}/metrics"
+                if settings.worker_metrics_bind
+                else "",
+            )
+            collect_garbage_seldom(runtime.metric_meter)
+            await stop.wait()
+    except RuntimeError as err:  # the SDK's worker failed (its validation, a fatal poll error)
+        log.error("the worker stopped: %s", _first_line(err))
+        raise SystemExit(1) from None
+    finally:
+        tracing.shutdown()
+
+
+def _first_line(err: BaseException) -> str:
+    """An SDK error's message without the gRPC status dump that follows it."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text.split(": Status {")[0][:500]
 
 
 if __name__ == "__main__":
     try:
         get_settings()  # a refused setting (a weak secret, ...) in one sentence, no traceback
-    except ValidationError as err:
-        sys.exit(f"worker: the IKU_* settings are not valid:\n{err}")
+    except SETTINGS_ERRORS as err:
+        sys.exit(f"worker: the IKU_* settings are not valid: {settings_problem(err)}")
     try:
         asyncio.run(main())
         code = 0

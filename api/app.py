@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -63,7 +64,7 @@ from api.not_found import http_error
 from common import tracing
 from common.documents import StoreUnavailable
 from common.logs import configure_logging
-from common.settings import Settings, get_settings
+from common.settings import SETTINGS_ERRORS, Settings, get_settings, settings_problem
 from common.version import VERSION
 from reporting.service import ReportingUnavailable
 
@@ -233,5 +234,10 @@ def __getattr__(name: str) -> FastAPI:
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if _served is None:
-        _served = create_app(own_logging=True)
+        try:
+            _served = create_app(own_logging=True)
+        except SETTINGS_ERRORS as err:
+            # One line naming the setting (never its value), as the worker and iku say it.
+            print(f"web layer: {settings_problem(err)}", file=sys.stderr)
+            raise SystemExit(2) from None
     return _served

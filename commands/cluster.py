@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import socket
 import sys
 import time
@@ -17,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from pydantic import ValidationError
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import (
@@ -28,7 +28,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from common.registration import register_search_attributes
-from common.settings import Settings, get_settings
+from common.settings import SETTINGS_ERRORS, Settings, get_settings, settings_problem
 from common.temporal import (
     TemporalConfigError,
     TemporalConnectError,
@@ -37,8 +37,12 @@ from common.temporal import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C (128 + SIGINT)
 
 T = TypeVar("T")
+
+# The longest --wait or --within: a day.
+WAIT_MOST = 86_400.0
 
 Subparsers = argparse._SubParsersAction  # argparse exposes no public name for it
 
@@ -50,20 +54,67 @@ class InvalidSettings(Exception):
 def settings() -> Settings:
     try:
         return get_settings()
-    except ValidationError as err:
-        raise InvalidSettings(f"the IKU_* settings are not valid:\n{err}") from err
+    except SETTINGS_ERRORS as err:
+        raise InvalidSettings(f"the IKU_* settings are not valid: {settings_problem(err)}") from err
+
+
+def number(
+    most: float, *, whole: bool = False, unit: str = "seconds"
+) -> Callable[[str], float | int]:
+    """An argparse ``type``: a finite number from 0 to ``most`` (a whole one if ``whole``);
+    anything else is a usage error (exit 2) saying what is accepted, never a traceback
+    later (NaN, infinity or a huge value reaching a clock or a timedelta)."""
+
+    def parse(text: str) -> float | int:
+        try:
+            value: float | int = int(text) if whole else float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 <= value <= most):
+            kind = "a whole number" if whole else "a number"
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {kind} of {unit} from 0 to {most:,g}"
+            )
+        return value
+
+    return parse
+
+
+def temporal_refusal(err: RPCError, settings: Settings) -> str:
+    """What Temporal said when it answered but refused, and what to check."""
+    hint = ""
+    if err.status is RPCStatusCode.NOT_FOUND and "amespace" in err.message:
+        hint = f"; is IKU_TEMPORAL_NAMESPACE ({settings.temporal_namespace}) right?"
+    elif err.status in (RPCStatusCode.PERMISSION_DENIED, RPCStatusCode.UNAUTHENTICATED):
+        hint = "; check the credentials (IKU_TEMPORAL_API_KEY or the client certificate)"
+    return (
+        f"Temporal at {settings.temporal_address} refused: {err.status.name} "
+        f"{err.message.rstrip('.')}{hint}"
+    )
 
 
 def with_temporal(settings: Settings, job: Callable[[Client], Awaitable[int]]) -> int:
+    """Run ``job`` with a client, then leave the process with its exit code (see
+    leave_without_finalizing): Temporal away, refusing, or Ctrl-C in one line each."""
+
     async def main() -> int:
         try:
             client = await connect(settings)
         except (TemporalConfigError, TemporalConnectError) as err:
             print(f"iku: {err}", file=sys.stderr)
             return EXIT_FAILED
-        return await job(client)
+        try:
+            return await job(client)
+        except RPCError as err:
+            print(f"iku: {temporal_refusal(err, settings)}", file=sys.stderr)
+            return EXIT_FAILED
 
-    leave_without_finalizing(asyncio.run(main()))
+    try:
+        code = asyncio.run(main())
+    except KeyboardInterrupt:
+        print("iku: interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    leave_without_finalizing(code)
 
 
 # --- iku register-search-attributes ------------------------------------------------------
@@ -81,7 +132,7 @@ def add_register_search_attributes(subparsers: Subparsers) -> None:
         ),
     )
     parser.add_argument(
-        "--wait", type=float, default=60.0, metavar="SECONDS", help="how long to wait"
+        "--wait", type=number(WAIT_MOST), default=60.0, metavar="SECONDS", help="how long to wait"
     )
     parser.set_defaults(
         handler=lambda args: with_temporal(settings(), lambda client: _register(client, args.wait))
@@ -116,7 +167,7 @@ def add_set_current_version(subparsers: Subparsers) -> None:
         ),
     )
     parser.add_argument(
-        "--wait", type=float, default=120.0, metavar="SECONDS", help="how long to wait"
+        "--wait", type=number(WAIT_MOST), default=120.0, metavar="SECONDS", help="how long to wait"
     )
     parser.set_defaults(handler=lambda args: _set_current(settings(), args.wait))
 
@@ -184,7 +235,7 @@ def add_check_worker(subparsers: Subparsers) -> None:
             "identity names this host polled IKU_TASK_QUEUE within the last --within seconds."
         ),
     )
-    parser.add_argument("--within", type=float, default=120.0, metavar="SECONDS")
+    parser.add_argument("--within", type=number(WAIT_MOST), default=120.0, metavar="SECONDS")
     parser.add_argument("--host", default=socket.gethostname(), help=argparse.SUPPRESS)
     parser.set_defaults(handler=lambda args: _check_worker_now(settings(), args.host, args.within))
 

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
 from commands import cluster, links
 from common.documents import (
     DocumentStore,
@@ -33,7 +31,7 @@ from common.documents import (
 )
 from common.filetypes import EXTENSIONS, UnsupportedDocument
 from common.models import Attachment, DocumentRef
-from common.settings import Settings, get_settings
+from common.settings import Settings
 from workflows.sop import DOC_KINDS
 
 EXIT_OK = 0
@@ -141,9 +139,9 @@ def run_store(args: argparse.Namespace) -> int:
 
 def _settings() -> Settings:
     try:
-        return get_settings()
-    except ValidationError as err:
-        raise Refused(f"the IKU_* settings are not valid:\n{err}") from err
+        return cluster.settings()
+    except cluster.InvalidSettings as err:
+        raise Refused(str(err)) from err
 
 
 def _check_source(source: Path, limit: int) -> int:
@@ -230,7 +228,10 @@ def add_ca(subparsers: Subparsers) -> None:
         "list", help="the signing certificates in force, the first to end first"
     )
     listing.add_argument(
-        "--ending", type=int, metavar="DAYS", help="only those that end within DAYS days"
+        "--ending",
+        type=cluster.number(36_500, whole=True, unit="days"),
+        metavar="DAYS",
+        help="only those that end within DAYS days",
     )
     listing.set_defaults(handler=_ca_action(run_ca_list, writes=False))
     revoke = actions.add_parser("revoke", help="revoke a person's certificate")
@@ -292,6 +293,12 @@ def run_ca_issue(args: argparse.Namespace) -> int:
         person = directory.person(args.person)
         if person is None:
             raise Refused(f"no person {args.person!r} in the directory")
+        if not person.active:
+            # As the whole directory's issue skips them: whoever left signs nothing more.
+            raise Refused(
+                f"{person.id} is not active in the directory (active: false); no certificate "
+                "issued (to stop their signing, revoke theirs: iku ca revoke)"
+            )
         ca.init()
         _, secret = ca.issue(person)
         issued = [(person.id, secret or "")]
@@ -335,8 +342,7 @@ def run_ca_revoke(args: argparse.Namespace) -> int:
     from signing.ca import certificate_authority
 
     ca = certificate_authority(_settings())
-    if not ca.exists():
-        raise Refused(f"no CA in {ca.root} (run: iku ca init)")
+    ca.require()  # the CA and its key found, or what to do about it
     count = ca.revoke(args.person)
     if not count:
         raise Refused(f"{args.person} has no certificate in force")
@@ -396,11 +402,19 @@ def _ca_kept_in(folder: Path) -> Iterator[Path]:
     kept = [folder / Path(name).name for name in VALIDATION]
     if not all(path.is_file() for path in kept):
         raise Refused(f"{folder}: no ca.pem and crl.pem there (an archive keeps them in data/tte/)")
+    from signing.ca import CaError
+
     with tempfile.TemporaryDirectory(prefix="iku-verify-") as root:
         for path, name in zip(kept, VALIDATION, strict=True):
             (Path(root) / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, Path(root) / name)
-        yield Path(root)
+        try:
+            yield Path(root)
+        except CaError as err:  # it names the copy, gone by now: name the file kept
+            said = str(err)
+            for path, name in zip(kept, VALIDATION, strict=True):
+                said = said.replace(str(Path(root) / name), str(path))
+            raise CaError(said) from err
 
 
 def _moment(text: str | None, timezone: str) -> datetime | None:
@@ -479,9 +493,10 @@ def add_reporting(subparsers: Subparsers) -> None:
     backfill = actions.add_parser(
         "backfill",
         help="rebuild it from the archives and the running processes",
-        description="Writes every step event found in the archive bags (IKU_ARCHIVE_DIR) and "
-        "in the running processes' status (Temporal at IKU_TEMPORAL_ADDRESS) that the "
-        "database does not hold yet. Safe to run again, and beside a running worker.",
+        description="Writes every step event found in the archive bags (in IKU_ARCHIVE_DIR, or "
+        "the bucket with IKU_DOCUMENT_STORE=s3) and in the running processes' status "
+        "(Temporal at IKU_TEMPORAL_ADDRESS) that the database does not hold yet. Safe to run "
+        "again, and beside a running worker.",
     )
     backfill.add_argument(
         "--archives-only", action="store_true", help="do not ask Temporal for running processes"
@@ -500,61 +515,79 @@ def add_reporting(subparsers: Subparsers) -> None:
 def run_migrate(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from reporting.database import head_revision, make_engine, migrate, schema_revision
+    from reporting.database import failure, head_revision, make_engine, migrate, schema_revision
 
-    engine = make_engine(_settings().reporting_url())
+    url = _settings().reporting_url()
+    engine = None
     try:
+        engine = make_engine(url)
         before = schema_revision(engine)
         migrate(engine)
         revision = schema_revision(engine)
-    except SQLAlchemyError as err:
+    except (SQLAlchemyError, ValueError, OSError) as err:
         # The URL may hold a password: say what failed, never the URL.
-        cause = getattr(err, "orig", None) or err
-        print(f"iku: the reporting database could not be migrated: {cause}", file=sys.stderr)
+        print(
+            f"iku: the reporting database could not be migrated: {failure(err, url)}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     done = "already at" if before == revision else f"migrated from {before or 'empty'} to"
     print(f"reporting database {done} revision {revision}", file=sys.stderr)
     return EXIT_OK if revision == head_revision() else EXIT_FAILED
 
 
 def run_backfill(args: argparse.Namespace) -> int:
-    import asyncio
+    from sqlalchemy.exc import SQLAlchemyError
+    from temporalio.client import Client
 
-    from common.temporal import connect
-    from reporting.backfill import backfill_archives, backfill_running
-    from reporting.database import ReportingDatabase
+    from reporting.backfill import BackfillReport, backfill_archives, backfill_running
+    from reporting.database import ReportingDatabase, failure
 
     settings = _settings()
     db = ReportingDatabase(settings)
-    try:
-        archived = backfill_archives(db, settings)
-        print(
-            f"archives: {archived.processes} processes, {archived.events} new events",
-            file=sys.stderr,
-        )
-        skipped = list(archived.skipped)
-        if not args.archives_only:
+    skipped = 0
 
-            async def running() -> None:
-                client = await connect(settings)
-                report = await backfill_running(client, db, settings)
-                skipped.extend(report.skipped)
-                print(
-                    f"running: {report.processes} processes, {report.events} new events",
-                    file=sys.stderr,
-                )
-
-            try:
-                asyncio.run(running())
-            except RuntimeError as err:  # Temporal unreachable
-                raise Refused(f"Temporal could not be asked for running processes: {err}") from err
-        for line in skipped:
-            print(f"skipped {line}", file=sys.stderr)
-        return EXIT_FAILED if skipped else EXIT_OK
-    finally:
+    def failed(what: str, err: Exception) -> int:
         db.dispose()
+        print(f"iku: {what}: {failure(err, settings.reporting_url())}", file=sys.stderr)
+        return EXIT_FAILED
+
+    def tell(where: str, report: BackfillReport) -> None:
+        nonlocal skipped
+        print(f"{where}: {report.processes} processes, {report.events} new events", file=sys.stderr)
+        for line in report.skipped:
+            print(f"skipped {line}", file=sys.stderr)
+        skipped += len(report.skipped)
+
+    try:
+        _ = db.engine  # opened and migrated first: a database away is said before any work
+    except (SQLAlchemyError, ValueError, OSError) as err:
+        return failed("the reporting database could not be opened", err)
+    try:
+        tell("archives", backfill_archives(db, settings))
+    except StoreUnavailable as err:
+        db.dispose()
+        print(f"iku: the archives could not be read: {err}; try again later", file=sys.stderr)
+        return EXIT_FAILED
+    except SQLAlchemyError as err:
+        return failed("the reporting database could not be written", err)
+    if args.archives_only:
+        db.dispose()
+        return EXIT_FAILED if skipped else EXIT_OK
+
+    async def running(client: Client) -> int:
+        try:
+            tell("running", await backfill_running(client, db, settings))
+        except SQLAlchemyError as err:
+            return failed("the reporting database could not be written", err)
+        db.dispose()
+        return EXIT_FAILED if skipped else EXIT_OK
+
+    # Temporal away or refusing: one line and exit 1, as every command that asks it.
+    return cluster.with_temporal(settings, running)
 
 
 SUBCOMMANDS: tuple[Callable[[Subparsers], None], ...] = (
@@ -583,8 +616,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return int(args.handler(args))
     except (Refused, cluster.InvalidSettings) as err:
         print(f"iku: {err}", file=sys.stderr)
@@ -592,6 +625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         print(f"iku: {err}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:  # Ctrl-C: what was done stays done; no traceback
+        print("iku: interrupted", file=sys.stderr)
+        return cluster.EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -18,8 +18,17 @@ from pathlib import Path
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from common.secret_strength import KEY, PASSWORD, Strength, weakness
 from common.sop_identity import check_sop_number
@@ -40,6 +49,11 @@ _SECRETS: Final[dict[str, Strength]] = {
 
 
 TASK_QUEUE = re.compile(r"[^\W_][\w./:-]{0,999}")
+# A TCP port a server binds or a client reaches.
+Port = Annotated[int, Field(ge=1, le=65535)]
+# A list from one environment variable: JSON (["a", "b"]) or separated by commas.
+NameList = Annotated[list[str], NoDecode]
+SecretList = Annotated[list[SecretStr], NoDecode]
 
 
 class RetentionRule(BaseModel):
@@ -65,7 +79,7 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "iku"
-    temporal_ui_port: int = 8233
+    temporal_ui_port: Port = 8233
     # A cluster elsewhere (self-hosted with mTLS, or Temporal Cloud). TLS is on when asked
     # for, when a client certificate is given, or with an API key (Cloud needs TLS).
     temporal_tls: bool = False
@@ -111,7 +125,7 @@ class Settings(BaseSettings):
 
     # The web layer (task links, bureau pages, JSON API).
     web_host: str = "127.0.0.1"
-    web_port: int = 8000
+    web_port: Port = 8000
 
     # The directory of people, roles and acting officials (YAML).
     directory_file: Path = EXAMPLE_DIRECTORY
@@ -133,11 +147,11 @@ class Settings(BaseSettings):
 
     # Mail
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 8025
+    smtp_port: Port = 8025
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
-    smtp_timeout_seconds: float = 30.0
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     # A mail the relay did not take is tried again after this, doubling each time up to the
     # second figure (about an hour of tries in all with the workflow's 12 attempts).
     mail_retry_first_seconds: float = Field(default=10.0, gt=0)
@@ -159,15 +173,15 @@ class Settings(BaseSettings):
     # Link secrets replaced in a planned change: links (and open task pages) signed with
     # them are still accepted, and nothing new is signed with them. Left empty after a leak
     # (then `iku links resend` mails every open task a new link).
-    link_secret_previous: list[SecretStr] = Field(default_factory=list)
+    link_secret_previous: SecretList = Field(default_factory=list)
     # A link stays valid this long after the last escalation moment of its task.
-    link_grace_days: int = 14
+    link_grace_days: int = Field(default=14, ge=0, le=3650)
 
     # Identities that may cancel or assign besides the Karo (the Temporal UI/CLI user).
-    ops_identities: list[str] = Field(default_factory=lambda: ["ops"])
+    ops_identities: NameList = Field(default_factory=lambda: ["ops"])
     # Identities of the planning bureau: they start and follow processes and may resend a
     # task's mail, but only ops and the Karo may assign or cancel.
-    bureau_identities: list[str] = Field(default_factory=lambda: ["biro"])
+    bureau_identities: NameList = Field(default_factory=lambda: ["biro"])
     # The ops sign-in of the web layer (user name is the first ops identity). When unset,
     # a password is generated once into data_dir/ops-password.
     ops_password: SecretStr | None = None
@@ -184,7 +198,7 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     # Session secrets replaced in a planned change: sign-ins and forms made under them are
     # still accepted, and nothing new is signed with them. Left empty after a leak.
-    session_secret_previous: list[SecretStr] = Field(default_factory=list)
+    session_secret_previous: SecretList = Field(default_factory=list)
     # A sign-in lasts one working day at most, then the pages ask again.
     session_hours: float = Field(default=10.0, gt=0, le=24 * 7)
     # The outbox page shows every mail the local sink kept; only the local run turns it on.
@@ -231,7 +245,7 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
 
     # Uploads
-    max_upload_bytes: int = 25 * 1024 * 1024
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     # What one task link may upload in a day (every file of every form, accepted or
     # refused): a holder of a live link cannot fill the disk. Many full-size attempts.
     link_upload_budget_bytes: int = Field(default=250 * 1024 * 1024, ge=0)
@@ -383,15 +397,75 @@ class Settings(BaseSettings):
                 raise ValueError(f"standard_times[{step}]: {err}") from err
         return self
 
-    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @field_validator(
+        "allowed_hosts",
+        "trusted_proxies",
+        "ops_identities",
+        "bureau_identities",
+        "link_secret_previous",
+        "session_secret_previous",
+        mode="before",
+    )
     @classmethod
     def _list_of_names(cls, value: object) -> object:
         """A JSON list, or names separated by commas (easier to write in an env file)."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
-                return json.loads(text)
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    # Never the text itself: it may be a list of secrets.
+                    raise ValueError(
+                        'not a JSON list: write it as ["a", "b"], or the values separated by commas'
+                    ) from None
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("ops_identities", "bureau_identities")
+    @classmethod
+    def _someone(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        # The first is the user name of the web layer's sign-in and the default actor.
+        if not value:
+            raise ValueError(
+                f"IKU_{str(info.field_name).upper()} is empty: name at least one identity"
+            )
+        return value
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _named_folder(cls, value: object) -> object:
+        # Empty would be the current folder: state scattered wherever a command ran.
+        if isinstance(value, str | Path) and not str(value).strip():
+            raise ValueError("IKU_DATA_DIR is empty: name a folder, or unset it for ./data")
+        return value
+
+    @field_validator("public_base_url", "s3_endpoint_url", "tsa_url")
+    @classmethod
+    def _web_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        scheme, sep, rest = value.strip().partition("://")
+        host = rest.split("/", 1)[0].rpartition("@")[2].split(":", 1)[0]
+        fine = scheme.lower() in ("http", "https") and bool(sep) and bool(host)
+        try:
+            urlsplit(value.strip()).port  # noqa: B018 (a port that is no number raises here)
+        except ValueError:
+            # The base of links is only read for its host, and hosts() copes with one it
+            # cannot parse (the local names stay allowed); the others are connected to.
+            fine = fine and info.field_name == "public_base_url"
+        if not fine:
+            raise ValueError(
+                f"IKU_{str(info.field_name).upper()} is not an http:// or https:// address "
+                "with a host (e.g. https://iku.example.go.id)"
+            )
+        return value
+
+    @field_validator("reporting_database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_database_url(value.get_secret_value())
         return value
 
     @field_validator("trusted_proxies")
@@ -561,6 +635,68 @@ class Settings(BaseSettings):
             finally:
                 tmp.unlink(missing_ok=True)
         return path.read_text().strip()
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a reporting database URL SQLAlchemy cannot use, never quoting it (it may hold
+    a password): ValueError naming what is wrong."""
+    from sqlalchemy.engine import make_url  # only when a URL is given
+    from sqlalchemy.exc import ArgumentError
+
+    variable = "IKU_REPORTING_DATABASE_URL"
+    example = "e.g. postgresql+psycopg://user:password@host:5432/db"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"{variable} is not a database URL ({example})") from None
+    except ValueError:  # a port that is not a number
+        raise ValueError(f"{variable}: its port is not a number ({example})") from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ArgumentError:
+        raise ValueError(
+            f"{variable} names a database this system does not know "
+            f"({parsed.drivername}); use postgresql+psycopg or sqlite"
+        ) from None
+    except ImportError:
+        raise ValueError(
+            f"{variable} names a database driver that is not installed "
+            f"({parsed.drivername}); use postgresql+psycopg or sqlite"
+        ) from None
+
+
+def settings_problem(error: ValidationError | SettingsError) -> str:
+    """A refused setting in one line: which variable, and why (never its value)."""
+    if isinstance(error, SettingsError):
+        found = re.search(r'field "(\w+)"', str(error))
+        if found is None:
+            return str(error)
+        name = found.group(1)
+        shape = "a JSON object" if name in _JSON_OBJECTS else "a JSON list"
+        example = _JSON_OBJECTS.get(name, '["a", "b"]')
+        return f"IKU_{name.upper()} is not {shape} (for example {example})"
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        where = [str(part) for part in item["loc"]]
+        if where:
+            variable = f"IKU_{where[0].upper()}"
+            inside = ".".join(where[1:])
+            field = f"{variable}{f' ({inside})' if inside else ''}"
+            if not message.startswith(variable):
+                message = f"{field}: {message}"
+        problems.append(message)
+    return "; ".join(problems)
+
+
+# Settings read from JSON objects, and what one looks like.
+_JSON_OBJECTS: Final = {
+    "standard_times": '{"7": "3d", "12": "4h"}',
+    "retention_schedule": '{"OT.04.00": {"active_years": 2, "inactive_years": 3, '
+    '"disposition": "permanen"}}',
+}
+#: What loading the settings raises when one is refused (see settings_problem).
+SETTINGS_ERRORS: Final = (ValidationError, SettingsError)
 
 
 _CLASSIFICATION = re.compile(r"^[A-Z]{2}(\.\d{2}){1,3}$")

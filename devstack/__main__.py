@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from common.settings import Settings
+from common.settings import SETTINGS_ERRORS, Settings, settings_problem
 from common.temporal import leave_without_finalizing
 from devstack.environment import effective
 from devstack.options import Options
@@ -63,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         settings = effective(Settings(**overrides), options)
-    except ValidationError as error:
-        print(f"devstack: invalid settings:\n{error}", file=sys.stderr)
+    except SETTINGS_ERRORS as error:
+        print(f"devstack: invalid settings: {settings_problem(error)}", file=sys.stderr)
         return 2
     return run(settings, options)
 

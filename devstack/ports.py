@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import socket
 import time
 
@@ -12,14 +13,22 @@ from devstack.errors import StartupError
 
 
 def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """False when a listener holds ``host:port``; OSError when it cannot be bound for
+    another reason (a host that is not this machine's or has no address, a port below
+    1024 without the right to it): busy is only what EADDRINUSE says."""
+    family, _, _, _, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         # As the servers themselves bind: connections lingering in TIME_WAIT after the
         # previous run must not count as "in use", only a live listener does.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
-        except OSError:
-            return False
+            sock.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return False
+            raise
     return True
 
 

@@ -197,6 +197,36 @@ class Supervisor:
 
     def _prepare(self) -> None:
         settings, options = self.settings, self.options
+        try:
+            self._prepare_data_dir()
+        except OSError as err:
+            # A file where a folder should be, a folder we may not write: name the path.
+            where = err.filename or settings.data_dir
+            why = {
+                FileExistsError: "it is a file, not a folder",
+                NotADirectoryError: "a part of that path is a file, not a folder",
+            }.get(type(err), err.strerror or str(err))
+            raise StartupError(
+                f"the data folder cannot be used: {where}: {why}. "
+                "Choose another with --data-dir or IKU_DATA_DIR."
+            ) from err
+        if options.web:
+            try:
+                _ensure_signing_keys(settings)
+            except Exception as err:  # the CA's refusal, or the bucket away: in a sentence
+                raise StartupError(f"the signing keys could not be made ready: {err}") from err
+        if options.worker and not (self.root / WORKER_SCRIPT).is_file():
+            raise StartupError(
+                f"worker.py is missing in {self.root}; pass --no-worker to run without it"
+            )
+        if options.web and not (self.root / "api" / "app.py").is_file():
+            raise StartupError(
+                f"api/app.py is missing in {self.root}; pass --no-web to run without it"
+            )
+        self._check_ports()
+
+    def _prepare_data_dir(self) -> None:
+        settings, options = self.settings, self.options
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self._lock.acquire()
@@ -211,19 +241,6 @@ class Supervisor:
             settings.bureau_api_token_value()
             settings.session_secret_value()
             settings.metrics_token_value()
-            try:
-                _ensure_signing_keys(settings)
-            except Exception as err:  # the CA's refusal, or the bucket away: in a sentence
-                raise StartupError(f"the signing keys could not be made ready: {err}") from err
-        if options.worker and not (self.root / WORKER_SCRIPT).is_file():
-            raise StartupError(
-                f"worker.py is missing in {self.root}; pass --no-worker to run without it"
-            )
-        if options.web and not (self.root / "api" / "app.py").is_file():
-            raise StartupError(
-                f"api/app.py is missing in {self.root}; pass --no-web to run without it"
-            )
-        self._check_ports()
 
     def _check_ports(self) -> None:
         settings, options = self.settings, self.options
@@ -243,7 +260,15 @@ class Supervisor:
             if port in seen:
                 raise StartupError(f"{what} and {seen[port]} are both set to port {port}")
             seen[port] = what
-            if not port_is_free(host, port):
+            try:
+                free = port_is_free(host, port)
+            except OSError as err:
+                reason = err.strerror or str(err)
+                raise StartupError(
+                    f"cannot bind {host}:{port}, wanted by {what}: {reason}. Check "
+                    f"{variable}{' and IKU_WEB_HOST' if variable == 'IKU_WEB_PORT' else ''}."
+                ) from err
+            if not free:
                 raise StartupError(
                     f"port {port} on {host}, wanted by {what}, is already in use. Is another "
                     f"devstack running? Stop it, or choose another port with {variable}."

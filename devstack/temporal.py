@@ -38,8 +38,10 @@ def dynamic_config_args() -> list[str]:
 
 def split_address(address: str) -> tuple[str, int]:
     host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise StartupError(f"IKU_TEMPORAL_ADDRESS must be host:port, not {address!r}")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise StartupError(
+            f"IKU_TEMPORAL_ADDRESS must be host:port (a port from 1 to 65535), not {address!r}"
+        )
     return host, int(port)
 
 

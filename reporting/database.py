@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -17,12 +18,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from common.settings import Settings
+from common.settings import Settings, check_database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    """The engine of ``url``; ValueError (never quoting the URL) when it cannot be one."""
+    check_database_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -46,6 +49,21 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def failure(err: BaseException, url: str) -> str:
+    """What went wrong with the database at ``url``, in a line, without the URL or its
+    password (the driver's own message, not SQLAlchemy's, which quotes the statement)."""
+    cause = getattr(err, "orig", None) or err
+    text = " ".join(str(cause).split()) or type(cause).__name__
+    try:
+        password = make_url(url).password
+    except Exception:  # an unreadable URL: nothing to take out
+        password = None
+    if password:
+        for form in {str(password), quote(str(password), safe="")}:
+            text = text.replace(form, "***")
+    return text
 
 
 # Alembic's context is global to the process: two migrations at once in one process (a
