@@ -173,7 +173,6 @@ def _signed_name(name: str, final: bool) -> str:
     return f"{stem[:200]}{SIGNED_MARKS[0] if final else SIGNED_MARKS[1]}.pdf"
 
 
-
 def _signatory(person: str, status: StatusView, people: People, step: int) -> Signatory:
     """Name and position as signed: an acting official signs in their own name, with "Plh."
     or "Plt." before the position of the one they stand in for."""
