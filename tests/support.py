@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 import random
 import socket
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
@@ -110,6 +112,25 @@ def _below_ephemeral() -> range:
 
 
 _PORTS = _below_ephemeral()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_with(
+    argv: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """``argv`` from the repository root with ``env`` as its only IKU_* settings."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
+    return subprocess.run(
+        argv,
+        cwd=ROOT,
+        env={**environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def free_port() -> int:

@@ -34,27 +34,13 @@ from reporting.backfill import backfill_archives
 from reporting.database import ReportingDatabase, failure
 from tests.conftest import on_s3
 from tests.s3server import S3Server
-from tests.support import free_port
+from tests.support import ROOT, free_port
+from tests.support import run_with as run
 
-ROOT = Path(__file__).resolve().parent.parent
 IKU = Path(sys.executable).parent / "iku"
 # Strong enough for the settings' check, so only the shape of the value is wrong.
 SECRET = "Zq8vN3xK7pL2mW9rT5yB1cF6hJ4dG0sA"
 PASSWORD = "pw-" + uuid.uuid4().hex
-
-
-def run(argv: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    """``argv`` from the repository root with ``env`` as its only IKU_* settings."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
-    return subprocess.run(
-        argv,
-        cwd=ROOT,
-        env={**environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def said_plainly(text: str) -> None:

@@ -41,11 +41,10 @@ from tests.conftest import MailBox
 from tests.persistent import Persistent
 from tests.processes import WebProcess, WorkerProcess, polled, workers
 from tests.scenario import KABAG
-from tests.support import free_port
+from tests.support import free_port, run_with
 from tests.web import Web
 from worker import deployment_config
 
-ROOT = Path(__file__).resolve().parent.parent
 SERVER_NAME = "temporal.iku.test"
 
 
@@ -365,27 +364,11 @@ def test_worker_versioning_is_off_unless_a_deployment_is_named():
 
 
 def start_worker(env: dict[str, str], within: float = 60) -> subprocess.CompletedProcess[str]:
-    return _run([sys.executable, "worker.py"], env, within)
+    return run_with([sys.executable, "worker.py"], env, within)
 
 
 def register_search_attributes(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return _run([str(Path(sys.executable).parent / "iku"), "register-search-attributes"], env)
-
-
-def _run(
-    argv: list[str], env: dict[str, str], within: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """``argv`` with ``env`` as its only IKU_* settings."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
-    return subprocess.run(
-        argv,
-        cwd=ROOT,
-        env={**environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=within,
-        check=False,
-    )
+    return run_with([str(Path(sys.executable).parent / "iku"), "register-search-attributes"], env)
 
 
 def test_the_worker_stops_at_start_with_a_clear_message_when_temporal_cannot_be_reached():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from functools import partial
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -107,33 +107,16 @@ async def decide_task(
         lambda nonce: keys.nonces.verify(token, nonce),
         LinkBudget(budget, f"{claims.workflow_id}/{claims.task_id}/{claims.person}"),
     )
-    # The form again, filled in, for a refusal the official can put right there.
-    again_page = partial(
-        _put_right,
-        token=token,
-        claims=claims,
-        client=client,
-        settings=settings,
-        people=people,
-        calendar=calendar,
-        nonces=keys.nonces,
-        lang=lang,
-    )
+    answer = _Answer(token, claims, client, settings, people, calendar, keys.nonces, lang)
     try:
         form = await reader.read(request)  # files spooled, not yet stored
     except FormRefused as refused:
         if refused.form is None:
             raise
-        return await again_page(refused, refused.form)
+        return await answer.put_right(refused, refused.form)
     if form.first("cari_tim"):
-        # The team picker's search (no script: the form posts itself): the page again with
-        # what was typed and ticked, and the people found. Nothing is decided.
         form.discard()
-        access = await open_task(token, claims, client, settings, people, lang)
-        lines = [text(lang, "files_again")] if form.files else []
-        return _form_again(
-            access, form, lines, 200, {}, settings, people, calendar, keys.nonces, lang
-        )
+        return await answer.searched(form)
     staged: StagedFiles | None = None
     try:
         decision = build_decision(claims, form, lang)
@@ -146,7 +129,7 @@ async def decide_task(
         staged = None if again else await form.stage()
     except FormRefused as refused:
         refused.files_chosen = bool(form.files)
-        return await again_page(refused, form)
+        return await answer.put_right(refused, form)
     finally:
         form.discard()
     attachments = staged.attachments if staged else []
@@ -172,7 +155,7 @@ async def decide_task(
             except FormRefused as refused:
                 await staged.discard()  # not signed: nothing of this form is kept
                 refused.files_chosen = bool(form.files)
-                return await again_page(refused, form)
+                return await answer.put_right(refused, form)
             except PageError:
                 await staged.discard()
                 raise
@@ -187,9 +170,7 @@ async def decide_task(
     except ProcessError as err:
         if staged is not None and not _may_still_apply(err):
             await staged.discard()  # refused: nothing of this form is kept
-        return await _not_applied(
-            err, token, claims, form, client, settings, people, calendar, keys.nonces, lang
-        )
+        return await answer.not_applied(err, form)
     if staged is not None:
         await staged.commit()
     log.info(
@@ -244,72 +225,132 @@ async def _decided_before(
     return False
 
 
-async def _not_applied(
-    err: ProcessError,
-    token: str,
-    claims: LinkClaims,
-    form: SubmittedForm,
-    client: Client,
-    settings: Settings,
-    people: People,
-    calendar: WorkCalendar,
-    nonces: PageNonces,
-    lang: Lang,
-) -> HTMLResponse:
-    """Why the decision was not applied, as the workflow said; the status is read only now,
-    to say what is current."""
-    nothing = text(lang, "nothing_applied")
-    if err.code == "waiting":
-        # Taken by Temporal, not yet applied: it will be. The same form again is safe.
-        raise waiting_page(lang, err.headers)
-    if err.code == "not_found":
-        raise unknown_link(lang)
-    try:
-        status = await task_status(client, claims.workflow_id, lang)
-    except PageError:
-        if err.status != 503:
-            # The workflow's answer stands; who decided and what is current would only
-            # have been a courtesy (a loser of a race is told "already decided", never
-            # that Temporal is away because the status did not come in time).
-            title = "already_decided_title" if err.code == "already_decided" else None
-            raise _refused(err, lang, title, nothing) from None
-        # Temporal is out of reach: nothing reached the process, the same form may follow.
-        raise PageError(
-            503,
-            text(lang, "unavailable_title"),
-            [err.text(lang), text(lang, "resend_safe")],
-            headers=err.headers,
-        ) from None
-    decided = decided_entry(status, claims.task_id) is not None
-    if decided and err.status in (409, 503):
-        # Whatever the workflow named first (a process that has just ended, too many at
-        # once), for the reader the truth is that their task was decided, by whom and when.
-        raise PageError(
-            409,
-            text(lang, "already_decided_title"),
-            [refusal(lang, "already_decided"), nothing],
-            details=explain(status, claims.task_id, people, settings, lang),
+@dataclass(frozen=True)
+class _Answer:
+    """What a posted form is answered with when it is not applied as sent: the form again,
+    filled in, or the page saying why not. One per request."""
+
+    token: str
+    claims: LinkClaims
+    client: Client
+    settings: Settings
+    people: People
+    calendar: WorkCalendar
+    nonces: PageNonces
+    lang: Lang
+
+    async def not_applied(self, err: ProcessError, form: SubmittedForm) -> HTMLResponse:
+        """Why the decision was not applied, as the workflow said; the status is read only
+        now, to say what is current."""
+        lang, claims = self.lang, self.claims
+        nothing = text(lang, "nothing_applied")
+        if err.code == "waiting":
+            # Taken by Temporal, not yet applied: it will be. The same form again is safe.
+            raise waiting_page(lang, err.headers)
+        if err.code == "not_found":
+            raise unknown_link(lang)
+        try:
+            status = await task_status(self.client, claims.workflow_id, lang)
+        except PageError:
+            if err.status != 503:
+                # The workflow's answer stands; who decided and what is current would only
+                # have been a courtesy (a loser of a race is told "already decided", never
+                # that Temporal is away because the status did not come in time).
+                title = "already_decided_title" if err.code == "already_decided" else None
+                raise _refused(err, lang, title, nothing) from None
+            # Temporal is out of reach: nothing reached the process, the same form may follow.
+            raise PageError(
+                503,
+                text(lang, "unavailable_title"),
+                [err.text(lang), text(lang, "resend_safe")],
+                headers=err.headers,
+            ) from None
+        details = explain(status, claims.task_id, self.people, self.settings, lang)
+        if decided_entry(status, claims.task_id) is not None and err.status in (409, 503):
+            # Whatever the workflow named first (a process that has just ended, too many at
+            # once), for the reader the truth is that their task was decided, by whom and when.
+            raise PageError(
+                409,
+                text(lang, "already_decided_title"),
+                [refusal(lang, "already_decided"), nothing],
+                details=details,
+            )
+        if err.new_key or err.status == 422:
+            # The form broke a rule, or the workflow kept an answer a retry may change: the
+            # form again, filled in, with the reason on top and a fresh nonce.
+            access = check_task(self.token, claims, status, self.settings, self.people, lang)
+            lines = [err.text(lang), nothing]
+            if form.files:
+                lines.append(text(lang, "files_again"))
+            return self.form_again(access, form, lines, err.status, err.headers)
+        if err.status == 503:  # too many at once, or turned away: this task is still open
+            raise PageError(
+                503,
+                text(lang, "unavailable_title"),
+                [err.text(lang), nothing, text(lang, "resend_safe")],
+                headers=err.headers,
+            )
+        raise _refused(err, lang, None, nothing, details=details)
+
+    async def put_right(self, refused: FormRefused, form: SubmittedForm) -> HTMLResponse:
+        """A refusal the official can put right (a wrong passphrase, a file of the wrong
+        kind): the form again, filled in, with the reason on top, while the task is still
+        theirs to decide. Without a status in time, the refusal alone, as a page."""
+        try:
+            async with asyncio.timeout(self.settings.decision_wait_seconds):
+                status = await task_status(self.client, self.claims.workflow_id, self.lang)
+        except (TimeoutError, PageError):
+            raise refused from None
+        access = check_task(self.token, self.claims, status, self.settings, self.people, self.lang)
+        lines = [refused.title, *refused.lines]
+        if refused.files_chosen:
+            lines.append(text(self.lang, "files_again"))
+        return self.form_again(access, form, lines, refused.status, refused.headers)
+
+    async def searched(self, form: SubmittedForm) -> HTMLResponse:
+        """The team picker's search (no script: the form posts itself): the page again with
+        what was typed and ticked, and the people found. Nothing is decided."""
+        access = await open_task(
+            self.token, self.claims, self.client, self.settings, self.people, self.lang
         )
-    if err.new_key or err.status == 422:
-        # The form broke a rule, or the workflow kept an answer a retry may change: the
-        # form again, filled in, with the reason on top and a fresh nonce.
-        access = check_task(token, claims, status, settings, people, lang)
-        lines = [err.text(lang), nothing]
-        if form.files:
-            lines.append(text(lang, "files_again"))
-        return _form_again(
-            access, form, lines, err.status, err.headers, settings, people, calendar, nonces, lang
+        lines = [text(self.lang, "files_again")] if form.files else []
+        return self.form_again(access, form, lines, 200, {})
+
+    def form_again(
+        self,
+        access: TaskAccess,
+        form: SubmittedForm,
+        error: list[str],
+        status: int,
+        headers: dict[str, str],
+    ) -> HTMLResponse:
+        values = FormValues(
+            note=form.first("note"),
+            checklist={
+                k.removeprefix("cl."): v[0]
+                for k, v in form.fields.items()
+                if k.startswith("cl.") and v
+            },
+            remarks={
+                k.removeprefix("clr."): v[0]
+                for k, v in form.fields.items()
+                if k.startswith("clr.") and v
+            },
+            members=form.all("team_member"),
+            leader=form.first("team_leader"),
+            team_query=form.first("cari"),
         )
-    if err.status == 503:  # too many at once, or turned away: this task is still open
-        raise PageError(
-            503,
-            text(lang, "unavailable_title"),
-            [err.text(lang), nothing, text(lang, "resend_safe")],
-            headers=err.headers,
+        page = task_page(
+            access,
+            lang=self.lang,
+            settings=self.settings,
+            people=self.people,
+            calendar=self.calendar,
+            nonce=self.nonces.make(access.token),
+            values=values,
+            error=error,
         )
-    raise _refused(
-        err, lang, None, nothing, details=explain(status, claims.task_id, people, settings, lang)
-    )
+        return render("task.html", self.lang, page, status=status, headers=headers)
 
 
 def _refused(
@@ -320,81 +361,3 @@ def _refused(
         err.status, "error_title"
     )
     return PageError(err.status, text(lang, title), [err.text(lang), nothing], details=details)
-
-
-async def _put_right(
-    refused: FormRefused,
-    form: SubmittedForm,
-    *,
-    token: str,
-    claims: LinkClaims,
-    client: Client,
-    settings: Settings,
-    people: People,
-    calendar: WorkCalendar,
-    nonces: PageNonces,
-    lang: Lang,
-) -> HTMLResponse:
-    """A refusal the official can put right (a wrong passphrase, a file of the wrong kind):
-    the form again, filled in, with the reason on top, while the task is still theirs to
-    decide. Without a status in time, the refusal alone, as a page."""
-    try:
-        async with asyncio.timeout(settings.decision_wait_seconds):
-            status = await task_status(client, claims.workflow_id, lang)
-    except (TimeoutError, PageError):
-        raise refused from None
-    access = check_task(token, claims, status, settings, people, lang)
-    lines = [refused.title, *refused.lines]
-    if refused.files_chosen:
-        lines.append(text(lang, "files_again"))
-    return _form_again(
-        access,
-        form,
-        lines,
-        refused.status,
-        refused.headers,
-        settings,
-        people,
-        calendar,
-        nonces,
-        lang,
-    )
-
-
-def _form_again(
-    access: TaskAccess,
-    form: SubmittedForm,
-    error: list[str],
-    status: int,
-    headers: dict[str, str],
-    settings: Settings,
-    people: People,
-    calendar: WorkCalendar,
-    nonces: PageNonces,
-    lang: Lang,
-) -> HTMLResponse:
-    values = FormValues(
-        note=form.first("note"),
-        checklist={
-            k.removeprefix("cl."): v[0] for k, v in form.fields.items() if k.startswith("cl.") and v
-        },
-        remarks={
-            k.removeprefix("clr."): v[0]
-            for k, v in form.fields.items()
-            if k.startswith("clr.") and v
-        },
-        members=form.all("team_member"),
-        leader=form.first("team_leader"),
-        team_query=form.first("cari"),
-    )
-    page = task_page(
-        access,
-        lang=lang,
-        settings=settings,
-        people=people,
-        calendar=calendar,
-        nonce=nonces.make(access.token),
-        values=values,
-        error=error,
-    )
-    return render("task.html", lang, page, status=status, headers=headers)
