@@ -123,3 +123,39 @@ async def test_an_archived_process_stays_at_its_id_and_run_when_its_id_is_starte
         assert (await client.get(report.json()["download_url"])).status_code == 200
         rows = (await client.get("/api/processes", params={"code": p.process.code})).json()
         assert [(r["workflow_id"], r["run_id"]) for r in rows["items"]] == [(p.id, run)]
+
+
+async def test_an_action_on_a_terminated_run_never_reaches_the_process_started_again_at_its_id(
+    dev_env, web: Web
+):
+    """Ops terminated a process from the Temporal UI and the bureau started its id again; a
+    script cancelling by the old run's address is told the old process is not running, and
+    the new one runs on."""
+    code = f"run-{uuid.uuid4().hex[:8]}"
+    async with api(web, "bureau") as biro, api(web, "ops") as ops:
+        body = {"year": 2028, "code": code, "title": "IKU Kemnaker 2028"}
+        first = await biro.post("/api/processes", json=body)
+        assert first.status_code == 201, first.text
+        wid, old = first.json()["workflow_id"], first.json()["run_id"]
+        await dev_env.client.get_workflow_handle(wid, run_id=old).terminate("salah mulai")
+        again = await biro.post("/api/processes", json=body)
+        assert again.status_code == 201, again.text
+        new = again.json()["run_id"]
+        assert new != old
+        for action, payload in (
+            ("cancel", {"reason": "Tidak jadi"}),
+            ("resend", {"task_id": "s01-001"}),
+        ):
+            answer = await ops.post(
+                f"/api/processes/{wid}/{action}", params={"run_id": old}, json=payload
+            )
+            assert problem(answer, 409, "not_running"), answer.text
+        described = await dev_env.client.get_workflow_handle(wid, run_id=new).describe()
+        assert described.status is not None and described.status.name == "RUNNING"
+        status = await ops.get(f"/api/processes/{wid}", params={"run_id": new})
+        assert status.json()["state"] == "running" and not status.json().get("cancel_reason")
+        # By the new run's address the same action reaches the new process.
+        cancelled = await ops.post(
+            f"/api/processes/{wid}/cancel", params={"run_id": new}, json={"reason": "Uji"}
+        )
+        assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"

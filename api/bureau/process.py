@@ -246,6 +246,8 @@ async def _act(page: Page, workflow_id: str, run: str | None, kind: str) -> Resp
         run = await gateway.current_run(page.client, workflow_id)
     else:
         await gateway.run_to_read(page.client, workflow_id, run)  # 404 unless its run
+    # The page's process and no other: not one started since under its id.
+    chain = await gateway.chain_of(page.client, workflow_id, run) if run else None
     if form is None:
         return await _process_page(
             page, workflow_id, run, status_code=403, error=[text(lang, "csrf_failed")]
@@ -274,7 +276,8 @@ async def _act(page: Page, workflow_id: str, run: str | None, kind: str) -> Resp
             raise refused("unknown_task", 409)
         client = page.client
         if kind == "resend":
-            await gateway.resend(client, workflow_id, ResendRequest(task_id=task_id, by=who), key)
+            resend = ResendRequest(task_id=task_id, by=who)
+            await gateway.resend(client, workflow_id, resend, key, chain)
         elif kind == "assign":
             try:
                 assignment = Assignment(
@@ -285,14 +288,15 @@ async def _act(page: Page, workflow_id: str, run: str | None, kind: str) -> Resp
                 )
             except ValidationError:
                 raise refused("unknown_person", 422) from None
-            await gateway.assign(client, workflow_id, assignment, key)
+            await gateway.assign(client, workflow_id, assignment, key, chain)
         else:
             reason = values["cancel_reason"].strip()
             if not reason:
                 raise refused("reason_required", 422)
             if field(form, "confirm", 10) != "ya":
                 raise refused("confirm_required", 422)
-            await gateway.cancel(client, workflow_id, CancelRequest(by=who, reason=reason), key)
+            cancel = CancelRequest(by=who, reason=reason)
+            await gateway.cancel(client, workflow_id, cancel, key, chain)
     except ProcessError as err:
         if err.status == 404:
             raise  # no page to come back to: api.core.answers words it

@@ -312,6 +312,19 @@ async def _describe_run(
         raise _rpc_error(err, workflow_id) from None
 
 
+async def chain_of(client: Client, workflow_id: str, run: str) -> str:
+    """The first run of the process ``run`` belongs to, for an action to reach that process
+    and no other (a process started again under its id after this one was terminated is
+    another). 404 ``run_not_found`` as for ``run_to_read``."""
+    check_workflow_id(workflow_id)
+    if not RUN_ID.fullmatch(run):
+        raise ProcessError(404, "run_not_found")
+    described = await _describe_run(client, workflow_id, run)
+    if described is None or described.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
+        raise ProcessError(404, "run_not_found")
+    return _first_run(described)
+
+
 def _first_run(described: WorkflowExecutionDescription) -> str:
     return described.raw_description.workflow_execution_info.first_run_id or described.run_id
 
@@ -374,11 +387,14 @@ async def _update(
     arg: A,
     key: str,
     wait: float = DECISION_WAIT,
+    chain: str | None = None,
 ) -> R:
     """``wait``: seconds in all before the answer is "waiting" (or "unavailable" when
-    Temporal itself does not answer)."""
+    Temporal itself does not answer). ``chain``: the first run of the process meant (from
+    ``chain_of``): Temporal then applies the update to that process only, whichever of its
+    runs is current, and a process started since under the id is not reached."""
     check_workflow_id(workflow_id)
-    handle = client.get_workflow_handle(workflow_id)
+    handle = client.get_workflow_handle(workflow_id, first_execution_run_id=chain)
     name = update.name
     try:
         return await _bounded(client, workflow_id, _send(handle, update, arg, key), wait)
@@ -467,6 +483,7 @@ async def decide(
     *,
     exact_id: str | None = None,
     wait: float = DECISION_WAIT,
+    chain: str | None = None,
 ) -> DecisionResult:
     """``exact_id``: the whole update id, when the caller names the update itself (a task
     page's nonce); else one is made from the client's ``key``. ``wait``: see ``_update``."""
@@ -477,25 +494,44 @@ async def decide(
         decision,
         exact_id or update_id(f"api-{decision.task_id}"[:60], key),
         wait,
+        chain,
     )
 
 
 async def assign(
-    client: Client, workflow_id: str, assignment: Assignment, key: str | None = None
+    client: Client,
+    workflow_id: str,
+    assignment: Assignment,
+    key: str | None = None,
+    chain: str | None = None,
 ) -> StatusView:
-    return await _update(client, workflow_id, calls.ASSIGN, assignment, update_id("assign", key))
+    return await _update(
+        client, workflow_id, calls.ASSIGN, assignment, update_id("assign", key), chain=chain
+    )
 
 
 async def resend(
-    client: Client, workflow_id: str, request: ResendRequest, key: str | None = None
+    client: Client,
+    workflow_id: str,
+    request: ResendRequest,
+    key: str | None = None,
+    chain: str | None = None,
 ) -> StatusView:
-    return await _update(client, workflow_id, calls.RESEND, request, update_id("resend", key))
+    return await _update(
+        client, workflow_id, calls.RESEND, request, update_id("resend", key), chain=chain
+    )
 
 
 async def cancel(
-    client: Client, workflow_id: str, request: CancelRequest, key: str | None = None
+    client: Client,
+    workflow_id: str,
+    request: CancelRequest,
+    key: str | None = None,
+    chain: str | None = None,
 ) -> StatusView:
-    return await _update(client, workflow_id, calls.CANCEL, request, update_id("cancel", key))
+    return await _update(
+        client, workflow_id, calls.CANCEL, request, update_id("cancel", key), chain=chain
+    )
 
 
 # --- the archive -------------------------------------------------------------------------

@@ -251,6 +251,7 @@ class Acting:
     client: Client
     identity: Identity
     key: str | None
+    chain: str | None  # the first run of the process ``run_id`` named, when it named one
 
 
 async def _acting(
@@ -260,8 +261,9 @@ async def _acting(
     idempotency_key: IdempotencyKey = None,
     run_id: RunId = None,
 ) -> Acting:
-    await _run(client, workflow_id, run_id)  # 404 unless the process is that run's
-    return Acting(workflow_id, client, identity, idempotency_key)
+    # 404 unless the process is that run's; then the action reaches that process only.
+    chain = None if run_id is None else await gateway.chain_of(client, workflow_id, run_id)
+    return Acting(workflow_id, client, identity, idempotency_key, chain)
 
 
 ActingDep = Annotated[Acting, Depends(_acting)]
@@ -282,7 +284,12 @@ async def decide(body: DecideBody, on: ActingDep, settings: SettingsDep) -> Deci
     # The record names who typed it in, whatever the body says.
     decision = Decision.model_validate({**body.model_dump(), "via": on.identity.who})
     return await gateway.decide(
-        on.client, on.workflow_id, decision, on.key, wait=settings.decision_wait_seconds
+        on.client,
+        on.workflow_id,
+        decision,
+        on.key,
+        wait=settings.decision_wait_seconds,
+        chain=on.chain,
     )
 
 
@@ -296,7 +303,7 @@ async def assign(body: AssignBody, on: ActingDep) -> StatusView:
     _ops_only(on.identity)
     who = on.identity.who
     assignment = Assignment(task_id=body.task_id, person=body.person, by=who, reason=body.reason)
-    return await gateway.assign(on.client, on.workflow_id, assignment, on.key)
+    return await gateway.assign(on.client, on.workflow_id, assignment, on.key, on.chain)
 
 
 @router.post(
@@ -307,7 +314,7 @@ async def assign(body: AssignBody, on: ActingDep) -> StatusView:
 )
 async def resend(body: ResendBody, on: ActingDep) -> StatusView:
     request = ResendRequest(task_id=body.task_id, by=on.identity.who)
-    return await gateway.resend(on.client, on.workflow_id, request, on.key)
+    return await gateway.resend(on.client, on.workflow_id, request, on.key, on.chain)
 
 
 @router.post(
@@ -319,7 +326,7 @@ async def resend(body: ResendBody, on: ActingDep) -> StatusView:
 async def cancel(body: CancelBody, on: ActingDep) -> StatusView:
     _ops_only(on.identity)
     request = CancelRequest(by=on.identity.who, reason=body.reason)
-    return await gateway.cancel(on.client, on.workflow_id, request, on.key)
+    return await gateway.cancel(on.client, on.workflow_id, request, on.key, on.chain)
 
 
 # --- the archive -----------------------------------------------------------------------------
