@@ -113,6 +113,13 @@ async def test_a_script_starts_a_process_and_the_kasubag_and_kabag_decide_throug
             headers={"Idempotency-Key": "langkah-1-kirim"},
         )
         assert again.status_code == 200 and again.json()["from_step"] == 1
+        # The same key with another body is another request, not the first one's answer.
+        other = await ops.post(
+            f"/api/processes/{wid}/decide",
+            json={**decision, "note": "Catatan lain"},
+            headers={"Idempotency-Key": "langkah-1-kirim"},
+        )
+        problem(other, 409, "already_decided")
         stale = await ops.post(f"/api/processes/{wid}/decide", json=decision)
         problem(stale, 409, "already_decided")
 

@@ -10,12 +10,13 @@ failure of the process rises as a ``ProcessError``, and ``api.core.answers`` wor
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import ClientDisconnect
 from temporalio.client import Client
 
@@ -116,7 +117,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         pattern=r"^[A-Za-z0-9_-]{8,64}$",
-        description="Send the same key again to get the first answer instead of acting twice. "
+        description="Send the same key again, with the same body, to get the first answer "
+        "instead of acting twice. The same key with another body, or from another token, is "
+        "another request. "
         "That holds for a refusal the workflow gave after accepting the request "
         "(check_unavailable, document_not_in_store, unknown_person, or a failure "
         "without a code) too: retry those with a new key.",
@@ -253,6 +256,15 @@ class Acting:
     key: str | None
     chain: str | None  # the first run of the process ``run_id`` named, when it named one
 
+    def keyed(self, body: BaseModel) -> str | None:
+        """The update's key: the client's Idempotency-Key with who sends it and what, so
+        the same key from another identity, or with another body, is another request and
+        never gets this one's answer (only an exact retry does)."""
+        if self.key is None:
+            return None
+        sent = "\n".join((self.key, self.identity.who, body.model_dump_json()))
+        return hashlib.sha256(sent.encode()).hexdigest()[:40]
+
 
 async def _acting(
     workflow_id: ProcessId,
@@ -287,7 +299,7 @@ async def decide(body: DecideBody, on: ActingDep, settings: SettingsDep) -> Deci
         on.client,
         on.workflow_id,
         decision,
-        on.key,
+        on.keyed(body),
         wait=settings.decision_wait_seconds,
         chain=on.chain,
     )
@@ -303,7 +315,7 @@ async def assign(body: AssignBody, on: ActingDep) -> StatusView:
     _ops_only(on.identity)
     who = on.identity.who
     assignment = Assignment(task_id=body.task_id, person=body.person, by=who, reason=body.reason)
-    return await gateway.assign(on.client, on.workflow_id, assignment, on.key, on.chain)
+    return await gateway.assign(on.client, on.workflow_id, assignment, on.keyed(body), on.chain)
 
 
 @router.post(
@@ -314,7 +326,7 @@ async def assign(body: AssignBody, on: ActingDep) -> StatusView:
 )
 async def resend(body: ResendBody, on: ActingDep) -> StatusView:
     request = ResendRequest(task_id=body.task_id, by=on.identity.who)
-    return await gateway.resend(on.client, on.workflow_id, request, on.key, on.chain)
+    return await gateway.resend(on.client, on.workflow_id, request, on.keyed(body), on.chain)
 
 
 @router.post(
@@ -326,7 +338,7 @@ async def resend(body: ResendBody, on: ActingDep) -> StatusView:
 async def cancel(body: CancelBody, on: ActingDep) -> StatusView:
     _ops_only(on.identity)
     request = CancelRequest(by=on.identity.who, reason=body.reason)
-    return await gateway.cancel(on.client, on.workflow_id, request, on.key, on.chain)
+    return await gateway.cancel(on.client, on.workflow_id, request, on.keyed(body), on.chain)
 
 
 # --- the archive -----------------------------------------------------------------------------
