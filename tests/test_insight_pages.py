@@ -118,6 +118,13 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         assert got["longest_running"][0]["step"] == q_status.step
         bad = await http.get("/api/figures", params={"tahun": "dua ribu"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "tahun"]
+        # A filter by another name is refused, not ignored (it would answer for every year).
+        unknown = await http.get("/api/figures", params={"year": "2027"})
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["loc"] == [
+            "query",
+            "year",
+        ]
+        assert (await http.get("/api/figures", params={"tahun": "2027"})).status_code == 200
         assert (await http.get("/api/events.xes")).status_code == 200
     async with api(web, "bureau") as http:
         http.headers.pop("Authorization")
