@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -92,43 +92,56 @@ def step_rows(figures: Figures) -> list[dict[str, Any]]:
     return rows
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: Any, tz: tzinfo) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        # The office's time, as the pages show it, with its offset: "2026-12-09 16:00:00+07:00".
+        return value.astimezone(tz).isoformat(sep=" ", timespec="seconds")
     return "" if value is None else value
 
 
-def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> bytes:
+def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]], tz: tzinfo) -> bytes:
+    """Times in ``tz`` (the office's zone), with their offset."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        writer.writerow([_cell(row.get(c), tz) for c in columns])
     # With a byte order mark, spreadsheet programs read the file as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[dict[str, Any]]]]) -> bytes:
+def to_xlsx(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[dict[str, Any]]]], tz: tzinfo
+) -> bytes:
+    """Times in ``tz`` (the office's zone) as dates a spreadsheet reads; Excel keeps no
+    zone, so a time column's header names it ("at (WIB)")."""
     book = Workbook()
     book.remove(book.active)
     for title, columns, rows in sheets:
         sheet = book.create_sheet(title[:31])
         sheet.append(list(columns))
+        timed: set[int] = set()
         for row in rows:
-            sheet.append([_xlsx_cell(row.get(c)) for c in columns])
+            cells = []
+            for i, c in enumerate(columns):
+                value = row.get(c)
+                if isinstance(value, datetime):
+                    timed.add(i)
+                    value = value.astimezone(tz).replace(tzinfo=None)
+                cells.append(value)
+            sheet.append(cells)
+        zone = datetime.now(tz).tzname()
+        for i in timed:
+            sheet.cell(row=1, column=i + 1, value=f"{columns[i]} ({zone})")
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
+                cell.number_format = "yyyy-mm-dd hh:mm"
         sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)  # Excel has no zone: UTC, as the header says
-    return value
-
-
-def figures_xlsx(figures: Figures) -> bytes:
+def figures_xlsx(figures: Figures, tz: tzinfo) -> bytes:
     years = [vars(y) for y in figures.years]
     waiting = [vars(w) for w in figures.longest_running]
     on_time = [
@@ -142,7 +155,8 @@ def figures_xlsx(figures: Figures) -> bytes:
             ("Tepat waktu per peran", ("role", "month", "on_time_share"), on_time),
             ("Terlama berjalan", tuple(waiting[0]) if waiting else ("workflow_id",), waiting),
             ("Antar tahun", tuple(years[0]) if years else ("year",), years),
-        ]
+        ],
+        tz,
     )
 
 

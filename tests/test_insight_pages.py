@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import openpyxl
@@ -78,11 +79,20 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
             recorded = s.query(StepEvent).count()
         db.dispose()
         events = (await bureau.http.get("/kinerja/peristiwa.csv")).content.decode("utf-8-sig")
-        assert len(list(csv.DictReader(io.StringIO(events)))) == recorded
+        logged = list(csv.DictReader(io.StringIO(events)))
+        assert len(logged) == recorded
         sheet = openpyxl.load_workbook(
             io.BytesIO((await bureau.http.get("/kinerja/peristiwa.xlsx")).content)
         )["Peristiwa"]
         assert sheet.max_row == recorded + 1
+        # Times as the pages give them, in WIB: the CSV with its offset, the sheet saying so.
+        first = datetime.fromisoformat(logged[0]["at"])
+        assert first.utcoffset() == timedelta(hours=7) and logged[0]["at"][10] == " "
+        header = [c.value for c in sheet[1]]
+        at = header.index("at (WIB)")
+        assert sheet.cell(row=2, column=at + 1).value.replace(microsecond=0) == first.replace(
+            tzinfo=None
+        )
         xes = ET.fromstring((await bureau.http.get("/kinerja/peristiwa.xes")).content)
         traces = xes.findall(f"{XES}trace")
         names = [

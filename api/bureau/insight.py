@@ -183,15 +183,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/kinerja/angka.xlsx")
-async def figures_xlsx_export(signed: SignedInDep, got: FiguresDep) -> Response:
-    return _download(await asyncio.to_thread(figures_xlsx, got), "kinerja-sop.xlsx", XLSX)
+async def figures_xlsx_export(
+    signed: SignedInDep, got: FiguresDep, settings: SettingsDep
+) -> Response:
+    body = await asyncio.to_thread(figures_xlsx, got, ZoneInfo(settings.timezone))
+    return _download(body, "kinerja-sop.xlsx", XLSX)
 
 
 @router.get("/kinerja/angka.csv")
-async def figures_csv_export(signed: SignedInDep, got: FiguresDep) -> Response:
-    return _download(
-        to_csv(STEP_COLUMNS, step_rows(got)), "kinerja-sop.csv", "text/csv; charset=utf-8"
-    )
+async def figures_csv_export(
+    signed: SignedInDep, got: FiguresDep, settings: SettingsDep
+) -> Response:
+    body = to_csv(STEP_COLUMNS, step_rows(got), ZoneInfo(settings.timezone))
+    return _download(body, "kinerja-sop.csv", "text/csv; charset=utf-8")
 
 
 async def _events(reporting: Reporting) -> list[dict[str, Any]]:
@@ -199,15 +203,21 @@ async def _events(reporting: Reporting) -> list[dict[str, Any]]:
 
 
 @router.get("/kinerja/peristiwa.csv")
-async def events_csv(signed: SignedInDep, reporting: ReportingDep) -> Response:
+async def events_csv(
+    signed: SignedInDep, reporting: ReportingDep, settings: SettingsDep
+) -> Response:
     rows = await _events(reporting)
-    return _download(to_csv(EVENT_COLUMNS, rows), "peristiwa-sop.csv", "text/csv; charset=utf-8")
+    body = to_csv(EVENT_COLUMNS, rows, ZoneInfo(settings.timezone))
+    return _download(body, "peristiwa-sop.csv", "text/csv; charset=utf-8")
 
 
 @router.get("/kinerja/peristiwa.xlsx")
-async def events_xlsx(signed: SignedInDep, reporting: ReportingDep) -> Response:
+async def events_xlsx(
+    signed: SignedInDep, reporting: ReportingDep, settings: SettingsDep
+) -> Response:
     rows = await _events(reporting)
-    body = await asyncio.to_thread(to_xlsx, [("Peristiwa", EVENT_COLUMNS, rows)])
+    sheets = [("Peristiwa", EVENT_COLUMNS, rows)]
+    body = await asyncio.to_thread(to_xlsx, sheets, ZoneInfo(settings.timezone))
     return _download(body, "peristiwa-sop.xlsx", XLSX)
 
 
