@@ -1349,6 +1349,7 @@ INSIGHT: Mapping[str, Pair] = {
     "insight_escalations": ("Eskalasi", "Escalations"),
     "insight_acting": ("Oleh Plh./Plt.", "By Plh./Plt."),
     "insight_reasons": ("Butir pemeriksaan yang tidak terpenuhi", "Checklist items not met"),
+    "insight_no_item": ("tanpa butir yang ditandai", "no item marked"),
     "insight_by_month": ("Per bulan", "By month"),
     "insight_longest": (
         "Proses yang berjalan paling lama dan di mana menunggu",

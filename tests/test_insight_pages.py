@@ -58,6 +58,8 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         table = html[start : html.index("</table>", start)]
         assert '">3 hari kerja</td>' in table and '">3d</td>' not in table
         assert re.search(r">\d+,\d+<", table) and not re.search(r">\d+\.\d+<", table)
+        # A return's reason in words, not the record's code.
+        assert "tanpa butir yang ditandai (1)" in html and "(tanpa butir)" not in html
         # A period with no process: every chart says so in the page's language.
         empty = (await bureau.http.get("/kinerja", params={"tahun": "2001"})).text
         assert empty.count("Belum ada data") == 3 and "No data" not in empty
@@ -163,3 +165,12 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
 
 def _csp(message: ConsoleMessage) -> bool:
     return "Content Security Policy" in message.text
+
+
+def test_a_return_reason_reads_as_its_checklist_item_in_the_readers_language():
+    from api.bureau.insight import _reason
+
+    assert _reason("target_terukur", "id") == "Target terukur dan realistis"
+    assert _reason("target_terukur", "en") == "Targets are measurable and realistic"
+    assert _reason("(tanpa butir)", "en") == "no item marked"
+    assert _reason("butir_lama", "id") == "butir_lama"  # an item no longer in the SOP

@@ -41,6 +41,7 @@ from reporting.exports import (
 )
 from reporting.figures import Figures
 from reporting.service import FILTER_PARAMS, BadFilter, Reporting, parse_filters
+from workflows import sop
 
 router = APIRouter(tags=["bureau"], include_in_schema=False)
 
@@ -124,7 +125,9 @@ async def kinerja(
             "on_time": _share(r.on_time_share),
             "escalations": r.escalations,
             "acting": r.by_acting,
-            "reasons": ", ".join(f"{k} ({v})" for k, v in r.return_reasons.items()),
+            "reasons": ", ".join(
+                f"{_reason(code, lang)} ({n})" for code, n in r.return_reasons.items()
+            ),
         }
         for r in got.steps
     ]
@@ -177,6 +180,17 @@ def _download(body: bytes, name: str, media_type: str) -> Response:
     return Response(
         body, media_type=media_type, headers={"Content-Disposition": content_disposition(name)}
     )
+
+
+# A return's reason is a checklist item (by its code in the record), shown in its words.
+_ITEMS = {item.code: item for item in (*sop.PROPOSAL_CHECKLIST, *sop.DRAFT_CHECKLIST)}
+
+
+def _reason(code: str, lang: Lang) -> str:
+    item = _ITEMS.get(code)
+    if item is None:
+        return text(lang, "insight_no_item") if code == "(tanpa butir)" else code
+    return item.text_en if lang == "en" else item.text_id
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
