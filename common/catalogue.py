@@ -1154,6 +1154,10 @@ BUREAU: Mapping[str, Pair] = {
     "waiting_for": ("Menunggu", "Waiting for"),
     "running_for": ("berjalan {took}", "open for {took}"),
     "cancelled_here": ("Dibatalkan pada langkah ini", "Cancelled at this step"),
+    "cancelled_by": (
+        "oleh {name}, {when}: {reason}",
+        "by {name}, {when}: {reason}",
+    ),
     "stopped_here": ("Dihentikan di Temporal pada langkah ini", "Stopped in Temporal at this step"),
     "ev_unassigned_short": ("{when}: belum ada pelaksana", "{when}: nobody holds the role"),
     "ev_assigned_short": (

@@ -372,6 +372,9 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
         shown = await ops.page(cancelled.response.headers["location"])
         assert "Proses dibatalkan" in shown.text and "Diganti revisi 1" in shown.text
         assert row_state(shown, 3) == "cancelled" and 'id="form-cancel"' not in shown.text
+        # The SOP chart's step says who ended the process there, when, and why.
+        ended = re.sub(r"<[^>]+>", "", row(shown, 3))
+        assert re.search(r"Dibatalkan pada langkah ini\s+oleh [^,]+, .+: Diganti revisi 1", ended)
     status = await p.status()
     assert status.state is ProcessState.CANCELLED
     steered = [

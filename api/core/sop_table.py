@@ -70,6 +70,7 @@ class Row:
     branches: list[str]  # ["Ya → 3", "Tidak → 1"] under a review's diamond
     passes: list[Pass]
     state: str  # todo, current, done, returned, cancelled
+    ended: str = ""  # where the process was cancelled: by whom, when, why
 
 
 @dataclass
@@ -104,6 +105,7 @@ def build_table(
     rows = []
     for step in sop.STEPS:
         mine = [p for number, p in passes if number == step.number]
+        state = _state(status, mine, stopped)
         rows.append(
             Row(
                 number=step.number,
@@ -118,7 +120,8 @@ def build_table(
                 related=list(step.related_sop),
                 branches=_branches(step, lang),
                 passes=mine,
-                state=_state(status, mine, stopped),
+                state=state,
+                ended=_cancelled(status, lang, settings, people) if state == "cancelled" else "",
             )
         )
     return Table([(code, sop.ROLES[code].short) for code in ROLE_COLUMNS], rows)
@@ -130,6 +133,20 @@ def _branches(step: sop.Step, lang: Lang) -> list[str]:
         return []
     yes, no = ("Ya", "Tidak") if lang == "id" else ("Yes", "No")
     return [f"{yes} → {step.next}", f"{no} → {step.on_return}"]
+
+
+def _cancelled(status: StatusView, lang: Lang, settings: Settings, people: People) -> str:
+    """Who cancelled the process, when and why, as its riwayat says."""
+    entry = next((h for h in reversed(status.history) if h.event is HistoryEvent.CANCELLED), None)
+    if entry is None:
+        return ""
+    return text(
+        lang,
+        "cancelled_by",
+        name=people.who_name(entry.person, lang),
+        when=short_when(entry.at, lang, settings.timezone),
+        reason=status.cancel_reason or entry.note or "—",
+    )
 
 
 def _state(status: StatusView, passes: list[Pass], stopped: bool) -> str:
