@@ -1323,6 +1323,7 @@ INSIGHT: Mapping[str, Pair] = {
     ),
     "insight_bad_filter": ("Saringan tidak dapat dibaca", "A filter could not be read"),
     "insight_f_tahun": ("Tahun IKU", "IKU year"),
+    "records_f_tahun": ("Tahun jatuh tempo retensi", "Year the retention falls due"),
     "insight_f_kode": ("Kode unit", "Unit code"),
     "insight_f_sop": ("Nomor SOP", "SOP number"),
     "insight_f_dari": ("Keputusan sejak", "Decisions from"),

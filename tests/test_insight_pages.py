@@ -118,6 +118,8 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         assert "OT.04.00" in archive and "Biasa" in archive and "permanen" in archive
         year = p_status.archive.metadata.inactive_from_year  # type: ignore[union-attr]
         records = (await bureau.http.get("/arsip", params={"tahun": str(year)})).text
+        # The year asked is the one the retention falls due in, not the IKU's year.
+        assert "Tahun jatuh tempo retensi" in records and "Tahun IKU" not in records
         due = records.split('id="due-inactive"', 1)[1].split("</table>", 1)[0]
         assert p.id in due and q.id not in records
         assert (await bureau.http.get("/arsip", params={"tahun": "20x7"})).status_code == 400
