@@ -1331,7 +1331,8 @@ INSIGHT: Mapping[str, Pair] = {
     "insight_apply": ("Terapkan", "Apply"),
     "insight_export": ("Unduh", "Download"),
     "insight_figures": ("Angka", "Figures"),
-    "insight_events": ("Log peristiwa", "Event log"),
+    # The whole log, whatever the page's filters (the figures above follow them).
+    "insight_events": ("Log peristiwa seluruhnya (tanpa saringan)", "Whole event log (unfiltered)"),
     "insight_chart_time": (
         "Waktu kerja per langkah terhadap standar (jam kerja)",
         "Working time per step against the standard (working hours)",
