@@ -1322,6 +1322,13 @@ INSIGHT: Mapping[str, Pair] = {
         "returns, escalations, and year against year. Times in working hours.",
     ),
     "insight_bad_filter": ("Saringan tidak dapat dibaca", "A filter could not be read"),
+    "insight_bad_filter_hint": (
+        "Periksa isian “{field}” (tahun empat angka, tanggal TTTT-BB-HH, tanggal akhir "
+        "tidak sebelum tanggal awal), lalu saring lagi.",
+        "Check “{field}” (a four-digit year, dates as YYYY-MM-DD, the end not before "
+        "the start), then filter again.",
+    ),
+    "request_refused_title": ("Permintaan tidak dapat diterima", "The request cannot be accepted"),
     "insight_f_tahun": ("Tahun IKU", "IKU year"),
     "records_f_tahun": ("Tahun jatuh tempo retensi", "Year the retention falls due"),
     "insight_f_kode": ("Kode unit", "Unit code"),

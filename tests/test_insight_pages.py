@@ -109,6 +109,7 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         assert only_rows[0]["passes"] == "1"
         bad = await bureau.http.get("/kinerja", params={"dari": "kemarin"})
         assert bad.status_code == 400 and "Keputusan sejak" in bad.text
+        assert "Periksa isian \u201cKeputusan sejak\u201d" in bad.text  # and how to put it right
 
         # The official number on the process page; ANRI metadata on its archive page and
         # in the records office's list.

@@ -53,8 +53,11 @@ async def figures_for(
     try:
         filters = parse_filters(request.query_params, settings.timezone)
     except BadFilter as bad:
+        field = text(lang, f"insight_f_{bad.field}")
         raise PageError(
-            400, text(lang, "insight_bad_filter"), [text(lang, f"insight_f_{bad.field}")]
+            400,
+            text(lang, "insight_bad_filter"),
+            [text(lang, "insight_bad_filter_hint", field=field)],
         ) from None
     got = await asyncio.to_thread(reporting.figures, filters, datetime.now(UTC))
     keep = {k: v for k, v in request.query_params.items() if k in FILTER_PARAMS and v}

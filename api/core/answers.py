@@ -53,7 +53,7 @@ _BUREAU_TITLES = {
     404: "not_found_title",
     409: "conflict_title",
     413: "too_large_title",
-    422: "refused_title",
+    422: "request_refused_title",  # a form or a filter, not an official's decision
     429: "unavailable_title",
     503: "unavailable_title",
 }
