@@ -984,6 +984,14 @@ BUREAU: Mapping[str, Pair] = {
         "For example: IKU Kementerian Ketenagakerjaan 2027.",
     ),
     "start_button": ("Mulai proses", "Start the process"),
+    # A process id is taken for good (even cancelled, it is not started again): asked once.
+    "start_confirm": (
+        "Periksa sekali lagi: proses {id} akan dimulai dan Kasubbag menerima email tugas "
+        "langkah 1. Id ini tidak dapat dipakai lagi, juga bila prosesnya dibatalkan.",
+        "Check once more: process {id} will start and the Kasubbag receives the step 1 task "
+        "by email. This id cannot be used again, even if the process is cancelled.",
+    ),
+    "start_confirm_button": ("Ya, mulai {id}", "Yes, start {id}"),
     "start_invalid": (
         "Periksa isian yang ditandai. Proses belum dimulai.",
         "Check the marked fields. The process has not been started.",

@@ -142,7 +142,11 @@ class Bureau:
             data["sop_number"] = sop_number
         else:
             data["sop_number"] = next(f.value for f in form.fields if f.name == "sop_number")
-        result = await self.post("/proses/baru", data, form)
+        # Asked once to confirm the id it takes for good, then started.
+        asked = await self.post("/proses/baru", data, form)
+        assert asked.status == 200, asked.text
+        confirm = {"confirm": "ya", "confirm_id": hidden(asked, "confirm_id")}
+        result = await self.post("/proses/baru", {**data, **confirm}, asked)
         assert result.status == 303, (result.status, result.text)
         location = self.location = result.response.headers["location"]
         # /proses/<id>/<run>?ok=started: the process by its id and run.

@@ -78,6 +78,11 @@ async def test_the_head_of_bureau_signs_in_starts_a_process_and_reads_its_sop_ta
     await page.fill("#title", "IKU Kementerian Ketenagakerjaan 2027")
     await shot(page, "start")
     await page.click("main button[type=submit]")
+    # Asked once, with the id the process takes for good.
+    confirm = page.locator("main button[name=confirm]")
+    assert f"iku-2027-{code}" in await confirm.inner_text()
+    await shot(page, "start-confirm")
+    await confirm.click()
     await page.wait_for_url(f"**/proses/iku-2027-{code}/*?ok=started")
     assert await page.locator("#flash").is_visible()
     # The page does not wait for step 1 to be entered: a moment later a reload shows it.

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from temporalio.service import RPCError
 
 from common.archive_bag import validate_bag
 from common.models import Action, HistoryEvent, ProcessState
@@ -319,7 +320,13 @@ async def test_the_start_form_refuses_a_running_id_and_bad_fields_keeping_what_w
         )
         assert placeholder.status == 422 and "bukan isian templat" in placeholder.text
         assert {f.name: f.value for f in bad.fields}["code"] == "kode salah!"
-        revision = await biro.post("/proses/baru", {**typed, "revision": "1"}, form)
+        # A revision is asked to confirm the id it takes for good, then started.
+        asked = await biro.post("/proses/baru", {**typed, "revision": "1"}, form)
+        assert asked.status == 200 and f"proses {wid}-rev1 akan dimulai" in asked.text
+        with pytest.raises(RPCError):  # nothing started yet
+            await dev_env.client.get_workflow_handle(f"{wid}-rev1").describe()
+        confirm = {"confirm": "ya", "confirm_id": f"{wid}-rev1"}
+        revision = await biro.post("/proses/baru", {**typed, "revision": "1", **confirm}, form)
         assert revision.status == 303
         location = revision.response.headers["location"]
         assert re.fullmatch(rf"/proses/{wid}-rev1/[0-9a-f-]{{36}}\?ok=started", location)

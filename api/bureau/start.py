@@ -51,8 +51,10 @@ def _start_page(
     errors: dict[str, str] | None = None,
     error: list[str] | None = None,
     existing: str = "",
+    confirm: str = "",
     status: int = 200,
 ) -> HTMLResponse:
+    """``confirm``: the id the form would start, to be confirmed before it is taken."""
     return render_page(
         request,
         "bureau/start.html",
@@ -62,6 +64,7 @@ def _start_page(
             "errors": errors or {},
             "error": error or [],
             "existing": existing,
+            "confirm": confirm,
             "steps": [
                 {
                     "n": s.number,
@@ -123,28 +126,29 @@ async def start_process(
             errors={f: text(lang, f"start_bad_{f}") for f in fields if f in values},
             error=[text(lang, "start_invalid")],
         )
+    wid = process.workflow_id()
+
+    def taken_page(state: str) -> HTMLResponse:
+        line = text(
+            lang, "already_started_as", id=wid, state=state_name(lang, state) if state else "—"
+        )
+        error = [line, text(lang, "use_revision")]
+        return _start_page(request, lang, signed, values, status=409, error=error, existing=wid)
+
     try:
         # Taken here, not as a dependency: Temporal out of reach keeps what was typed.
         client = await gateway.client_of(temporal)
+        if field(form, "confirm", 10) != "ya" or field(form, "confirm_id", 120) != wid:
+            # Asked once, with the id it takes for good (a form changed since is asked
+            # again); an id already taken is said at once.
+            state = await gateway.taken(client, wid)
+            if state is not None:
+                return taken_page(state)
+            return _start_page(request, lang, signed, values, confirm=wid)
         workflow_id, run_id = await gateway.start(client, settings, process)
     except ProcessError as err:
         if err.code == "already_started":
-            wid = process.workflow_id()
-            line = text(
-                lang,
-                "already_started_as",
-                id=wid,
-                state=state_name(lang, err.detail) if err.detail else "—",
-            )
-            return _start_page(
-                request,
-                lang,
-                signed,
-                values,
-                status=409,
-                error=[line, text(lang, "use_revision")],
-                existing=wid,
-            )
+            return taken_page(err.detail)
         return _start_page(request, lang, signed, values, status=err.status, error=[err.text(lang)])
     # No waiting for the first task: until the workflow holds it, the banner says it is
     # being prepared.

@@ -218,6 +218,29 @@ async def start(client: Client, settings: Settings, process: ProcessInput) -> tu
     return workflow_id, handle.first_execution_run_id or handle.result_run_id or ""
 
 
+async def taken(client: Client, workflow_id: str) -> str | None:
+    """The state of the process that holds ``workflow_id`` ("" when it has none yet), or
+    None when a start would take it: no run, or only runs Temporal ended (terminated,
+    failed), which the start's reuse policy lets go."""
+    try:
+        described = await client.get_workflow_handle(workflow_id).describe(rpc_timeout=RPC_TIMEOUT)
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise _rpc_error(err, workflow_id) from None
+    if described.status in _LET_GO and await process_run(client, workflow_id) is None:
+        return None
+    return await _existing_state(client, workflow_id)
+
+
+_LET_GO = (
+    WorkflowExecutionStatus.TERMINATED,
+    WorkflowExecutionStatus.FAILED,
+    WorkflowExecutionStatus.TIMED_OUT,
+    WorkflowExecutionStatus.CANCELED,
+)
+
+
 async def _existing_state(client: Client, workflow_id: str) -> str:
     try:
         described = await (await _handle(client, workflow_id)).describe(rpc_timeout=RPC_TIMEOUT)
