@@ -16,6 +16,7 @@ from contextlib import suppress
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.bureau.render import bureau_lang, bureau_problem
 from api.core.answers import unknown_link
@@ -40,9 +41,22 @@ def _wrong_method(lang: Lang) -> PageError:
     )
 
 
+def _allowed(request: Request) -> str:
+    """Every method the address takes: Starlette's 405 names only those of the first route
+    whose path matched (GET and POST on /api/processes are two routes)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
+    )
+
+
 async def http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     path = request.url.path
+    if error.status_code == 405 and (allowed := _allowed(request)):
+        error.headers = {**(error.headers or {}), "Allow": allowed}
     if error.status_code not in _PAGES or any(_under(path, prefix) for prefix in _JSON):
         return await http_error_handler(request, error)
     # A 405 names the methods the address takes (Allow): the page keeps it.
