@@ -1259,8 +1259,8 @@ BUREAU: Mapping[str, Pair] = {
     "print_riwayat": ("Riwayat (PDF)", "Riwayat (PDF)"),
     "print_review": ("Lembar Pemeriksaan (PDF)", "Lembar Pemeriksaan (PDF)"),
     "print_review_of": (
-        "Lembar Pemeriksaan langkah {step}, {when}",
-        "Lembar Pemeriksaan, step {step}, {when}",
+        "Lembar Pemeriksaan langkah {step}, putaran {round} ({action}), {when}",
+        "Lembar Pemeriksaan, step {step}, round {round} ({action}), {when}",
     ),
     "bag_name": ("Nama arsip", "Archive name"),
     "bag_files": ("Berkas", "Files"),

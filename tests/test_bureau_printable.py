@@ -75,6 +75,8 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
         archive = await biro.page(f"/proses/{p.id}/arsip")
         assert archive.status == 200, archive.text
         assert len(LEMBAR.findall(archive.response.text)) == 7
+        # Each named by its step, round and what was decided, so two of a step differ.
+        assert "Lembar Pemeriksaan langkah 9, putaran 1 (disetujui dan diparaf)" in archive.text
         assert f'href="{base}/riwayat.pdf"' in archive.response.text
 
     # Without signing in: to the sign-in page, as the process page.

@@ -19,6 +19,7 @@ from api.core import gateway
 from api.core.auth import SignedInDep
 from api.core.deps import ClientDep, SettingsDep, StoreDep
 from api.core.downloads import content_disposition, document_response
+from api.core.i18n import action_done
 from api.core.i18n_bureau import short_when
 from common.archive_store import check_archive, iter_zip_archive, open_archive_store
 from common.models import StatusView
@@ -102,6 +103,9 @@ async def archive_page(
                 {
                     "task_id": h.task_id,
                     "step": h.step,
+                    # Two reviews of one step (a return, then an approval) told apart.
+                    "round": h.round,
+                    "action": action_done(lang, h.action, h.step),
                     "when": short_when(h.at, lang, settings.timezone),
                 }
                 for h in reviews(status)
