@@ -899,8 +899,10 @@ BUREAU: Mapping[str, Pair] = {
     # list
     "list_title": ("Proses IKU", "IKU processes"),
     "list_lead": (
-        "Semua proses penyusunan IKU, yang terbaru di atas.",
-        "Every IKU drafting process, newest first.",
+        "Semua proses penyusunan IKU: yang berjalan dahulu, yang terbaru dimulai di atas; "
+        "lalu yang selesai, yang terakhir selesai di atas.",
+        "Every IKU drafting process: the running first, the latest started on top; then "
+        "those that ended, the latest ended on top.",
     ),
     "running_now": ("Berjalan", "Running"),
     "overdue_now": ("Terlambat", "Overdue"),

@@ -260,3 +260,7 @@ async def test_the_search_box_finds_a_process_by_its_code_or_a_word_of_its_title
         none = await search("tidak-ada-yang-cocok-" + word)
         assert found not in none.response.text and "0 proses cocok" in none.text
         assert 'value="tidak-ada-yang-cocok-' in none.response.text  # the box keeps it
+        # Nothing found says what to do, right there: clear the filters, or start a process.
+        empty = none.response.text.split('class="empty">', 1)[1].split("</section>", 1)[0]
+        assert '<a href="/proses" class="btn secondary">Hapus saringan</a>' in empty
+        assert '<a href="/proses/baru" class="btn">Mulai proses</a>' in empty
