@@ -163,12 +163,14 @@ def figures_xlsx(figures: Figures, tz: tzinfo) -> bytes:
 # --- XES (IEEE 1849-2016) ------------------------------------------------------------------
 
 XES_NS = "http://www.xes-standard.org/"
+_STARTS = ("entered", "unassigned")  # a step opened (held by someone, or by nobody yet)
 
 
 def to_xes(rows: Sequence[dict[str, Any]]) -> bytes:
     """One trace per process (concept:name = the process key), one event per step event:
-    concept:name the step and what happened, org:resource the directory id, org:role the
-    role, time:timestamp the moment, lifecycle:transition start/complete."""
+    concept:name the step and its role for its entry (start) and decision (complete), the
+    step and what happened for anything else, org:resource the directory id, org:role the
+    role, time:timestamp the moment (UTC), iku:kind what happened."""
     log = ET.Element("log", {"xes.version": "1849-2016", "xes.features": "", "xmlns": XES_NS})
     for prefix, name, uri in (
         ("concept", "Concept", "http://www.xes-standard.org/concept.xesext"),
@@ -187,12 +189,19 @@ def to_xes(rows: Sequence[dict[str, Any]]) -> bytes:
             ET.SubElement(trace, "string", {"key": "iku:workflow_id", "value": row["workflow_id"]})
             ET.SubElement(trace, "int", {"key": "iku:year", "value": str(row["year"])})
         event = ET.SubElement(trace, "event")
-        step = row["step"]
-        name = f"{step:02d} {row['kind']}" if step is not None else row["kind"]
+        step, kind = row["step"], row["kind"]
+        # A step's entry and its decision are one activity's start and complete (so a mining
+        # tool pairs them into a duration); anything else on the way is an event of its own.
+        paired = kind in _STARTS or kind == "decided"
+        if step is None:
+            name = kind
+        else:
+            name = f"{step:02d} {row['role'] or ''}".strip() if paired else f"{step:02d} {kind}"
         ET.SubElement(event, "string", {"key": "concept:name", "value": name})
         ET.SubElement(event, "date", {"key": "time:timestamp", "value": row["at"].isoformat()})
-        transition = "start" if row["kind"] in ("entered", "unassigned") else "complete"
+        transition = "start" if kind in _STARTS else "complete"
         ET.SubElement(event, "string", {"key": "lifecycle:transition", "value": transition})
+        ET.SubElement(event, "string", {"key": "iku:kind", "value": kind})
         if row.get("person"):
             ET.SubElement(event, "string", {"key": "org:resource", "value": row["person"]})
         if row.get("role"):

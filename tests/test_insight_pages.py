@@ -103,6 +103,18 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         ]
         assert sorted(names) == sorted([p.id, q.id])  # one trace per process
         assert sum(len(t.findall(f"{XES}event")) for t in traces) == recorded
+
+        # A step's entry and decision are one activity's start and complete, for mining tools.
+        def named(event: ET.Element, key: str) -> str | None:
+            found = event.find(f"{XES}string[@key='{key}']")
+            return None if found is None else found.get("value")
+
+        pairs = [
+            (named(e, "concept:name"), named(e, "lifecycle:transition"))
+            for e in traces[0].findall(f"{XES}event")
+        ]
+        opened = pairs.index(("01 kasubag", "start"))
+        assert pairs[opened + 1] == ("01 kasubag", "complete"), pairs
         # A filter: only the unit of the returned process.
         only = await bureau.http.get("/kinerja/angka.csv", params={"kode": p.process.code})
         only_rows = list(csv.DictReader(io.StringIO(only.content.decode("utf-8-sig"))))
