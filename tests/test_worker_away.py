@@ -19,6 +19,7 @@ from api.core.gateway import RPC_TIMEOUT
 from common.models import HistoryEvent
 from common.settings import Settings
 from tests import samples
+from tests.bureau import api
 from tests.conftest import MailBox
 from tests.persistent import Persistent
 from tests.processes import ChildProcess, WorkerProcess, polled, workers
@@ -90,6 +91,15 @@ async def test_with_the_worker_killed_the_kabags_approval_waits_and_is_applied_o
         assert opened.status == 503, (opened.status, opened.text)
         assert "worker" in opened.text and TEMPORAL_AWAY not in opened.text
         assert took < RPC_TIMEOUT.total_seconds() + 5
+        # A script's request meanwhile is told how to get its answer: the same key again.
+        async with api(web, "ops") as ops:
+            taken = await ops.post(
+                f"/api/processes/{p.id}/resend",
+                json={"task_id": "s02-002"},
+                headers={"Idempotency-Key": "kirim-ulang-saat-worker-pergi"},
+            )
+        assert taken.json()["code"] == "waiting", taken.text
+        assert "same Idempotency-Key" in taken.json()["detail"]
 
         ws.append(WorkerProcess(ours, _address(dev_env), log).start())
         status = await p.until(lambda s: s.step == 3, within=120)

@@ -24,6 +24,12 @@ from api.core.problems import PageError
 TASK_PREFIX = "/t/"
 # Said in the detail of an answer Temporal keeps under the request's key.
 NEW_KEY = "This answer is kept under the Idempotency-Key: a retry needs a new key."
+# Said of a request Temporal took but no worker has applied yet: only the same key (and
+# body) joins it; a retry without one is a new request, refused once the first is applied.
+SAME_KEY = (
+    "Taken, not yet applied: it will be once a worker runs. Retry with the same "
+    "Idempotency-Key and body to get its answer."
+)
 
 
 class Audience(Enum):
@@ -100,5 +106,5 @@ def for_bureau_page(err: ProcessError, lang: Lang) -> PageError:
 
 def for_json(err: ProcessError) -> ApiProblem:
     """A failure or refusal, as the JSON API's one error shape."""
-    detail = err.detail or (NEW_KEY if err.new_key else "")
+    detail = err.detail or (NEW_KEY if err.new_key else SAME_KEY if err.code == "waiting" else "")
     return ApiProblem(err.status, err.code, detail=detail, headers=err.headers)
