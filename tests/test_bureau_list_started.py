@@ -72,6 +72,8 @@ async def test_a_process_that_continued_as_new_is_listed_by_when_it_first_starte
             (newer.id, newer_began),
             (older.id, began),
         ]
+        # Each row carries the run its start answered, not the run current now.
+        assert [r["run_id"] for r in items] == [newer.first_run_id, older.first_run_id]
 
 
 def test_a_process_started_again_under_its_id_starts_after_the_one_that_was_terminated():

@@ -52,7 +52,10 @@ COUNTS_SECONDS = 3.0
 
 class ProcessRow(Model):
     workflow_id: str
-    run_id: str
+    run_id: str = Field(
+        description="The process's first run: the run its start answered, however often it "
+        "has continued as new since (any of its runs addresses it)."
+    )
     title: str
     year: int | None
     code: str | None
@@ -249,23 +252,31 @@ class EndedRun:
     started: datetime
     closed: datetime | None
     continued: bool  # it ended by continuing as new
+    run_id: str = ""
+
+
+def chain_first(current: datetime, run: str, ended: list[EndedRun]) -> tuple[datetime, str]:
+    """When the process whose current run (``run``) started at ``current`` began, and its
+    first run: the first of the runs that continued as new, one into the next, up to it. A
+    run that ended otherwise (terminated, failed: its id could be started again) closes an
+    earlier process under the same id, and runs after ``current`` (a start refused later)
+    are not its."""
+    earlier = [r for r in ended if r.started < current]
+    boundary = max((r.closed for r in earlier if not r.continued and r.closed), default=None)
+    chain = [r for r in earlier if r.continued and (boundary is None or r.started >= boundary)]
+    first = min(chain, key=lambda r: r.started, default=None)
+    return (first.started, first.run_id or run) if first else (current, run)
 
 
 def chain_start(current: datetime, ended: list[EndedRun]) -> datetime:
-    """When the process whose current run started at ``current`` began: the start of the
-    first of the runs that continued as new, one into the next, up to it. A run that ended
-    otherwise (terminated, failed: its id could be started again) closes an earlier process
-    under the same id, and runs after ``current`` (a start refused later) are not its."""
-    earlier = [r for r in ended if r.started < current]
-    boundary = max((r.closed for r in earlier if not r.continued and r.closed), default=None)
-    chain = [
-        r.started for r in earlier if r.continued and (boundary is None or r.started >= boundary)
-    ]
-    return min(chain, default=current)
+    return chain_first(current, "", ended)[0]
 
 
-async def _first_starts(client: Client, executions: list[WorkflowExecution]) -> dict[str, datetime]:
-    """When each process started, by the run the list shows: the first run of its chain.
+async def _first_runs(
+    client: Client, executions: list[WorkflowExecution]
+) -> dict[str, tuple[datetime, str]]:
+    """When each process started, and its first run (the run its start answered), by the
+    run the list shows: a row keeps both however often the process continued as new.
 
     Visibility gives each run its own start (and no first-run id), so a process that
     continued as new would show when its current run began. One visibility query for the
@@ -286,14 +297,17 @@ async def _first_starts(client: Client, executions: list[WorkflowExecution]) -> 
             text, page_size=1000, limit=RUNS_SCAN, rpc_timeout=RPC_TIMEOUT
         ):
             continued = e.status is WorkflowExecutionStatus.CONTINUED_AS_NEW
-            ended.setdefault(e.id, []).append(EndedRun(e.start_time, e.close_time, continued))
+            run = EndedRun(e.start_time, e.close_time, continued, e.run_id)
+            ended.setdefault(e.id, []).append(run)
     except RPCError as err:
         raise _error(err) from None
-    return {e.run_id: chain_start(e.start_time, ended.get(e.id, [])) for e in executions}
+    return {e.run_id: chain_first(e.start_time, e.run_id, ended.get(e.id, [])) for e in executions}
 
 
-def _started(execution: WorkflowExecution, first_starts: Mapping[str, datetime]) -> datetime:
-    return first_starts.get(execution.run_id, execution.start_time)
+def _first(
+    execution: WorkflowExecution, firsts: Mapping[str, tuple[datetime, str]]
+) -> tuple[datetime, str]:
+    return firsts.get(execution.run_id, (execution.start_time, execution.run_id))
 
 
 def _newest_first(rows: list[ProcessRow]) -> list[ProcessRow]:
@@ -308,7 +322,7 @@ def _newest_first(rows: list[ProcessRow]) -> list[ProcessRow]:
 
 
 async def _row(
-    execution: WorkflowExecution, first_starts: Mapping[str, datetime] | None = None
+    execution: WorkflowExecution, firsts: Mapping[str, tuple[datetime, str]] | None = None
 ) -> ProcessRow:
     attrs = execution.typed_search_attributes
     try:
@@ -317,9 +331,10 @@ async def _row(
         title = ""
     status = execution.status or WorkflowExecutionStatus.RUNNING
     assignees = list(attrs.get(sa.ASSIGNEE) or [])
+    started, first_run = _first(execution, firsts or {})
     return ProcessRow(
         workflow_id=execution.id,
-        run_id=execution.run_id,
+        run_id=first_run,
         title=title,
         year=attrs.get(sa.YEAR),
         code=attrs.get(sa.CODE),
@@ -329,7 +344,7 @@ async def _row(
         overdue=bool(attrs.get(sa.OVERDUE)),
         state=attrs.get(sa.STATE),
         execution_status=status.name.lower(),
-        started_at=_started(execution, first_starts or {}),
+        started_at=started,
         closed_at=execution.close_time,
         since=attrs.get(sa.SINCE),
         # A task nobody holds has no schedule yet, and the workflow leaves IkuDeadline as
@@ -367,8 +382,8 @@ async def list_page(
         for e in iterator.current_page or []
         if e.typed_search_attributes.get(sa.STATE) != sa.REFUSED
     ]
-    first_starts = await _first_starts(client, executions)
-    rows = _newest_first([await _row(e, first_starts) for e in executions])
+    firsts = await _first_runs(client, executions)
+    rows = _newest_first([await _row(e, firsts) for e in executions])
     return ListPage(rows, tokens.encode(signed_for, iterator.next_page_token))
 
 
@@ -409,8 +424,11 @@ async def search(client: Client, filters: Filters, words: str, *, limit: int) ->
                 found.append((execution, row))
     except RPCError as err:
         raise _error(err) from None
-    first_starts = await _first_starts(client, [e for e, _ in found])
-    rows = [r.model_copy(update={"started_at": _started(e, first_starts)}) for e, r in found]
+    firsts = await _first_runs(client, [e for e, _ in found])
+    rows = []
+    for execution, row in found:
+        started, first_run = _first(execution, firsts)
+        rows.append(row.model_copy(update={"started_at": started, "run_id": first_run}))
     return Found(_newest_first(rows), more=more)
 
 
