@@ -171,7 +171,6 @@ class FormReader:
         self._disposition = b""
         self._current: _Part | None = None
         self.refused_files: list[tuple[int, str, str]] = []  # status, title, line
-        self.files_chosen = False
 
     # --- entry ------------------------------------------------------------------------
 
@@ -312,7 +311,6 @@ class FormReader:
                 await self._finish(part)
 
     async def _write(self, part: _Part) -> None:
-        self.files_chosen = True
         if part.refused:
             if self.budget is not None:
                 self.budget.spend(sum(map(len, part.pending)))
@@ -351,7 +349,6 @@ class FormReader:
         if part.spool is None:
             if part.filename == "":
                 return  # a file input left empty: browsers send a nameless, empty part
-            self.files_chosen = True
             self.refused_files.append(
                 (422, "empty_file_title", text(self.lang, "empty_file", name=name))
             )
