@@ -46,7 +46,7 @@ from common.models import Approval, NoticeKind, Notification, NotificationResult
 from common.settings import Settings
 from common.sop_identity import header_line
 from common.workcalendar import WorkCalendar
-from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
+from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS, item_text
 
 TEMPLATES_DIR = Path(__file__).with_name("mail_templates")
 # The key (in `skipped`, in heartbeats) and the index slot of the ops mailbox, which has
@@ -650,7 +650,6 @@ def _arrival(n: Notification, lang: str) -> dict[str, Any] | None:
         return None
     step = STEP_BY_NUMBER[arrival.from_step]
     role = ROLES[step.role]
-    texts = {item.code: item.text_en if lang == "en" else item.text_id for item in step.checklist}
     return {
         "kind": arrival.kind.value,
         "from_step": arrival.from_step,
@@ -661,7 +660,7 @@ def _arrival(n: Notification, lang: str) -> dict[str, Any] | None:
         "version": arrival.version.version if arrival.version else None,
         # What a return found not met, in the reader's words: what to put right.
         "unmet": [
-            {"text": texts.get(answer.item, answer.item), "remark": answer.remark.strip()}
+            {"text": item_text(answer.item, lang), "remark": answer.remark.strip()}
             for answer in arrival.unmet
         ],
     }

@@ -1165,7 +1165,7 @@ BUREAU: Mapping[str, Pair] = {
     "running_for": ("berjalan {took}", "open for {took}"),
     "cancelled_here": ("Dibatalkan pada langkah ini", "Cancelled at this step"),
     # Under a holder whose post is not the step's role (a task reassigned): for that role.
-    "holds_role": ("ditugaskan untuk peran: {role}", "assigned for the role: {role}"),
+    "assigned_for_role": ("ditugaskan untuk peran: {role}", "assigned for the role: {role}"),
     "cancelled_by": (
         "oleh {name}, {when}: {reason}",
         "by {name}, {when}: {reason}",

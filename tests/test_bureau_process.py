@@ -340,6 +340,7 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
     async with signed_in(web, "ops") as ops:
         page = await ops.page(f"/proses/{p.id}")
         task_id = hidden(page, "task_id", "form-assign")
+        assert "(memegang peran ini)" in page.text  # the Kabag, in the assign form's list
         done = await ops.post(
             f"/proses/{p.id}/tugaskan",
             {"task_id": task_id, "person": "p-011", "reason": "Kabag dinas luar"},

@@ -155,6 +155,18 @@ DRAFT_CHECKLIST = (
     ),
 )
 
+_ITEMS = {item.code: item for item in (*PROPOSAL_CHECKLIST, *DRAFT_CHECKLIST)}
+
+
+def item_text(code: str, lang: str = "id") -> str:
+    """A Lembar Pemeriksaan item as the checklist words it; an unknown code (an item no
+    longer in the SOP) as it is."""
+    item = _ITEMS.get(code)
+    if item is None:
+        return code
+    return item.text_en if lang == "en" else item.text_id
+
+
 _DRAFT = ("draf_iku",)
 _IKU = ("iku",)
 _FORWARD_REVIEW = (Action.APPROVE,)

@@ -185,15 +185,11 @@ def _download(body: bytes, name: str, media_type: str) -> Response:
     )
 
 
-# A return's reason is a checklist item (by its code in the record), shown in its words.
-_ITEMS = {item.code: item for item in (*sop.PROPOSAL_CHECKLIST, *sop.DRAFT_CHECKLIST)}
-
-
 def _reason(code: str, lang: Lang) -> str:
-    item = _ITEMS.get(code)
-    if item is None:
-        return text(lang, "insight_no_item") if code == "(tanpa butir)" else code
-    return item.text_en if lang == "en" else item.text_id
+    """A return's reason, a checklist item by its code in the record, in its words."""
+    if code == "(tanpa butir)":
+        return text(lang, "insight_no_item")
+    return sop.item_text(code, lang)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

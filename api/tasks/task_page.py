@@ -248,13 +248,8 @@ class _Context:
     def unmet(self, returned: HistoryEntry) -> list[dict[str, str]]:
         """What the reviewer who returned the work found not met, with their remarks: what
         the holder has to put right."""
-        step = sop.step(returned.step) if returned.step else None
-        texts = {
-            item.code: item.text_en if self.lang == "en" else item.text_id
-            for item in (step.checklist if step else ())
-        }
         return [
-            {"text": texts.get(answer.item, answer.item), "remark": answer.remark.strip()}
+            {"text": sop.item_text(answer.item, self.lang), "remark": answer.remark.strip()}
             for answer in returned.checklist
             if not answer.ok
         ]
