@@ -302,12 +302,7 @@ async def run_to_read(client: Client, workflow_id: str, run: str) -> str:
     """The run to read for the address (id, ``run``): ``run``, or the latest of its chain
     when it continued as new. 404 ``run_not_found`` unless ``run`` is a process's run
     under this id (unknown, or a start refused because the id was taken)."""
-    check_workflow_id(workflow_id)
-    if not RUN_ID.fullmatch(run):
-        raise ProcessError(404, "run_not_found")
-    described = await _describe_run(client, workflow_id, run)
-    if described is None or described.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
-        raise ProcessError(404, "run_not_found")
+    described = await _run_of_process(client, workflow_id, run)
     if described.status is not WorkflowExecutionStatus.CONTINUED_AS_NEW:
         return run
     chain = _first_run(described)
@@ -339,13 +334,21 @@ async def chain_of(client: Client, workflow_id: str, run: str) -> str:
     """The first run of the process ``run`` belongs to, for an action to reach that process
     and no other (a process started again under its id after this one was terminated is
     another). 404 ``run_not_found`` as for ``run_to_read``."""
+    return _first_run(await _run_of_process(client, workflow_id, run))
+
+
+async def _run_of_process(
+    client: Client, workflow_id: str, run: str
+) -> WorkflowExecutionDescription:
+    """``run`` described, or 404 ``run_not_found`` unless it is a process's run under this
+    id (unknown, or a start refused because the id was taken)."""
     check_workflow_id(workflow_id)
     if not RUN_ID.fullmatch(run):
         raise ProcessError(404, "run_not_found")
     described = await _describe_run(client, workflow_id, run)
     if described is None or described.typed_search_attributes.get(sa.STATE) == sa.REFUSED:
         raise ProcessError(404, "run_not_found")
-    return _first_run(described)
+    return described
 
 
 def _first_run(described: WorkflowExecutionDescription) -> str:
