@@ -244,10 +244,9 @@ async def _act(page: Page, workflow_id: str, run: str | None, kind: str) -> Resp
     form = await checked_form(page.request, signed, lang, page.settings)  # the body first
     if run is None:
         run = await gateway.current_run(page.client, workflow_id)
-    else:
-        await gateway.run_to_read(page.client, workflow_id, run)  # 404 unless its run
-    # The page's process and no other: not one started since under its id.
-    chain = await gateway.chain_of(page.client, workflow_id, run) if run else None
+    # 404 unless the run is this process's; the action then reaches the page's process and
+    # no other (not one started since under its id).
+    chain = await gateway.chain_of(page.client, workflow_id, run)
     if form is None:
         return await _process_page(
             page, workflow_id, run, status_code=403, error=[text(lang, "csrf_failed")]

@@ -134,7 +134,7 @@ def check_task(
         if not any(h.task_id == claims.task_id for h in status.history):
             # Signed by us, yet the process never had this task: treat as unknown.
             raise unknown_link(lang)
-        raise past_task(claims, status, people, settings, lang)
+        raise _past_task(claims, status, people, settings, lang)
     found = standing(task, claims.person, today().date())
     if not found.allowed:
         raise PageError(
@@ -146,7 +146,7 @@ def check_task(
     return TaskAccess(token, claims, status, task, found)
 
 
-def past_task(
+def _past_task(
     claims: LinkClaims, status: StatusView, people: People, settings: Settings, lang: Lang
 ) -> PageError:
     """The page of a link whose task is past. Decided (by its holder, the Back button after
