@@ -64,6 +64,19 @@ class S3ArchiveStore(ArchiveStore):
         except BaseError as err:
             raise unavailable(err, self.bucket) from None
 
+    def names(self) -> list[str]:
+        listed = calling(self.bucket, obstore.list_with_delimiter, self.client, prefix=self.root)
+        found = sorted(p.rstrip("/").rsplit("/", 1)[-1] for p in listed["common_prefixes"])
+        ours = []
+        for name in found:
+            try:
+                check_bag_name(name)  # never a set-aside one, nor anything not ours
+            except UnsafeBagName:
+                continue
+            if self.complete(name):  # finished once its marker is written
+                ours.append(name)
+        return ours
+
     def existing(self, name: str) -> tuple[ArchiveInfo | None, str | None]:
         marker = self._marker(name)
         if marker is None:

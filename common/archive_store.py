@@ -26,6 +26,7 @@ from pathlib import Path
 
 from common.archive_bag import (
     BROKEN_PREFIX,
+    TEMP_PREFIX,
     bag_files,
     iter_zip_bag,
     read_archive_info,
@@ -52,6 +53,10 @@ class ArchiveStore(ABC):
     @abstractmethod
     def complete(self, name: str) -> bool:
         """True when the archive ``name`` is there, whole (its marker written)."""
+
+    @abstractmethod
+    def names(self) -> list[str]:
+        """Every finished archive's name, sorted (never one being written or set aside)."""
 
     @abstractmethod
     @contextmanager
@@ -118,6 +123,17 @@ class LocalArchiveStore(ArchiveStore):
         else:
             _sync_dir(self.root)
         return read_archive_info(final, True)
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir()
+            and not p.name.startswith((TEMP_PREFIX, BROKEN_PREFIX))
+            and (p / "bag-info.txt").exists()
+        )
 
     def complete(self, name: str) -> bool:
         try:

@@ -20,13 +20,9 @@ from temporalio.service import RPCError
 
 from common import workflow_calls as calls
 from common.archive_bag import (
-    BROKEN_PREFIX,
-    TEMP_PREFIX,
-    UnsafeBagName,
-    check_bag_name,
     read_archive_info,
 )
-from common.archive_store import ArchiveStore, LocalArchiveStore, open_archive_store
+from common.archive_store import open_archive_store
 from common.models import HistoryEntry, HistoryEvent, ProcessInput, ReportBatch, StatusView
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -125,44 +121,6 @@ def running_batch(status: StatusView) -> ReportBatch:
     )
 
 
-def bags(archive_dir: Path) -> list[Path]:
-    """Every finished bag (never one being written or set aside)."""
-    if not archive_dir.is_dir():
-        return []
-    return sorted(
-        p
-        for p in archive_dir.iterdir()
-        if p.is_dir()
-        and not p.name.startswith((TEMP_PREFIX, BROKEN_PREFIX))
-        and (p / "bag-info.txt").exists()
-    )
-
-
-def archive_names(store: ArchiveStore) -> list[str]:
-    """The name of every finished bag the store holds: the local folder's, or the
-    bucket's (a bag there is finished once its marker is written; see archive_store)."""
-    if isinstance(store, LocalArchiveStore):
-        return [bag.name for bag in bags(store.root)]
-    import obstore  # only where S3 is used
-
-    from common.archive_s3 import S3ArchiveStore
-    from common.s3 import calling
-
-    if not isinstance(store, S3ArchiveStore):
-        raise TypeError(f"no listing for {type(store).__name__}")
-    listed = calling(store.bucket, obstore.list_with_delimiter, store.client, prefix=store.root)
-    names = sorted(prefix.rstrip("/").rsplit("/", 1)[-1] for prefix in listed["common_prefixes"])
-    ours = []
-    for name in names:
-        try:
-            check_bag_name(name)  # never a set-aside one, nor anything not ours
-        except UnsafeBagName:
-            continue
-        if store.complete(name):
-            ours.append(name)
-    return ours
-
-
 def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillReport:
     """Every finished bag in the archive store the settings choose (a local folder or the
     S3 bucket). A bag that cannot be read is skipped and named, with what is wrong in it;
@@ -170,7 +128,7 @@ def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillRepo
     report = BackfillReport()
     calendar = WorkCalendar.from_settings(settings)
     store = open_archive_store(settings)
-    for name in archive_names(store):
+    for name in store.names():
         with ExitStack() as held:
             try:
                 bag = held.enter_context(store.local_copy(name))
