@@ -34,6 +34,7 @@ from api.core.body_limit import BodyLimit
 from api.core.deps import Keys
 from api.core.edge import AllowedHosts, ClientAddress
 from api.core.gateway import ProcessError
+from api.core.head import HeadAsGet
 from api.core.i18n import LANGS, Lang, negotiate, text
 from api.core.json_errors import (
     API_PREFIX,
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None, *, own_logging: bool = False) -
         app.include_router(router)
     # Last: its middleware is then the outermost of ours, and times the others too.
     observe(app, settings)
+    # Outside even that: a HEAD is timed and counted as the GET it is answered as.
+    app.add_middleware(HeadAsGet)
     return app
 
 

@@ -43,13 +43,17 @@ def _wrong_method(lang: Lang) -> PageError:
 
 def _allowed(request: Request) -> str:
     """Every method the address takes: Starlette's 405 names only those of the first route
-    whose path matched (GET and POST on /api/processes are two routes)."""
+    whose path matched (GET and POST on /api/processes are two routes). HEAD goes where GET
+    does (``api.core.head``)."""
     routes = request.app.router.routes
-    return ", ".join(
+    takes = [
         method
-        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
         if any(r.matches({**request.scope, "method": method})[0] is Match.FULL for r in routes)
-    )
+    ]
+    if "GET" in takes:
+        takes.insert(1, "HEAD")
+    return ", ".join(takes)
 
 
 async def http_error(request: Request, error: Exception) -> Response:

@@ -101,7 +101,7 @@ async def test_the_json_api_and_the_schema_keep_their_json_answers(http: httpx.A
         assert response.json()["code"] == code, path
     # Every method the address takes, not only the first route's (list and start are two).
     wrong = await http.request("PUT", "/api/processes")
-    assert wrong.headers["allow"] == "GET, POST"
+    assert wrong.headers["allow"] == "GET, HEAD, POST"
     for method, path in (("POST", "/openapi.json"), ("GET", "/docs/tidak-ada")):
         response = await http.request(method, path)
         assert response.status_code in (404, 405), path
