@@ -25,6 +25,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def unhyphenated(text: str) -> str:
+    """Words whole again where the typesetter hyphenated them at a line's end (U+2010, a
+    hyphen our texts never write themselves)."""
+    return re.sub(r"\u2010\n\s*", "", text)
+
+
 def rendered(pdf: bytes, folder: Path, name: str) -> str:
     """The PDF's text, after checking its first page renders and is not blank."""
     path = folder / f"{name}.pdf"
@@ -50,7 +56,7 @@ def rendered(pdf: bytes, folder: Path, name: str) -> str:
     text = subprocess.run(
         ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
-    return " ".join(text.split())  # table cells wrap words onto lines of their own
+    return " ".join(unhyphenated(text).split())  # table cells wrap words onto lines
 
 
 def laid_out(pdf: Path) -> str:
@@ -123,7 +129,7 @@ def pages_of(pdf: Path) -> list[str]:
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
-    return [" ".join(page.split()) for page in text.split("\f") if page.strip()]
+    return [" ".join(unhyphenated(page).split()) for page in text.split("\f") if page.strip()]
 
 
 async def test_the_riwayat_says_what_each_decision_did_and_keeps_each_row_on_one_page(
@@ -178,3 +184,54 @@ async def test_the_riwayat_says_what_each_decision_did_and_keeps_each_row_on_one
     for n in range(len(notes)):
         [where] = [i for i, page in enumerate(events) if f"awal{n} " in page]
         assert f" akhir{n}" in events[where], n
+
+
+def overlapping_words(pdf: Path) -> list[tuple[str, str]]:
+    """Pairs of words printed over one another on a page (a word too long for its column
+    runs into the next cell): their boxes meet both across and down."""
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pairs: list[tuple[str, str]] = []
+    for page in boxes.split("<page ")[1:]:
+        words = [
+            (float(x0), float(y0), float(x1), float(y1), word)
+            for x0, y0, x1, y1, word in re.findall(
+                r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<', page
+            )
+        ]
+        for i, (ax0, ay0, ax1, ay1, a) in enumerate(words):
+            for bx0, by0, bx1, by1, b in words[i + 1 :]:
+                if ax0 < bx1 - 0.5 and bx0 < ax1 - 0.5 and ay0 < by1 - 0.5 and by0 < ay1 - 0.5:
+                    pairs.append((a, b))
+    return pairs
+
+
+async def test_a_word_longer_than_its_column_is_hyphenated_not_printed_over_the_next_cell(
+    ts_env: WorkflowEnvironment, ts_worker, settings: Settings, tmp_path: Path
+) -> None:
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(3)
+    status = await p.status()
+    # A reviewer's return with the long words Indonesian makes, and a link with no break.
+    last = status.history[-1]
+    status.history.append(
+        HistoryEntry(
+            seq=last.seq + 1,
+            at=last.at,
+            event=HistoryEvent.DECIDED,
+            step=3,
+            round=1,
+            person="karo",
+            action=Action.RETURN,
+            note="Pertanggungjawaban penyelenggaraan pemerintahan belum diuraikan; lihat "
+            "https://jdih.kemnaker.go.id/peraturan/permenaker-nomor-00000000000000001",
+        )
+    )
+    path = tmp_path / "riwayat.pdf"
+    # A name as long as Javanese names run, in the narrow "Oleh" column.
+    name = "Dr. Hj. Kusumawardhaningtyastuti Wahyuningsih"
+    path.write_bytes(riwayat(status, lambda person: name))
+    assert overlapping_words(path) == []
+    text = rendered(path.read_bytes(), tmp_path, "riwayat-2")
+    assert name in text and "Pertanggungjawaban penyelenggaraan" in text  # joined again
