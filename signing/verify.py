@@ -216,8 +216,12 @@ def _signature_report(
     end = _covered(sig)
     revision = int(sig.signed_revision)  # type: ignore[attr-defined]
     before = _revision_end(pdf, reader, revision - 1) if revision > 0 else 0
-    cert = sig.signer_cert  # type: ignore[attr-defined]
-    subject = cert.subject.native if cert is not None else {}
+    try:
+        cert = sig.signer_cert  # type: ignore[attr-defined]
+        subject = cert.subject.native if cert is not None else {}
+    except Exception as err:  # a damaged CMS blob can fail here too: a finding, not a crash
+        cert, subject = None, {}
+        problem = problem or f"the signature cannot be read: {type(err).__name__}"
     reason = str(sig_obj.get("/Reason", ""))
     position = reason.split(": ", 1)[1] if ": " in reason else reason
     code, why = ("malformed", problem) if problem else ("", "")

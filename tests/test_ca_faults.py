@@ -439,6 +439,25 @@ async def test_a_damaged_signature_in_a_readable_pdf_is_a_malformed_signature(
     assert "cannot be read" in report.signatures[0].problem
 
 
+async def test_any_one_damaged_byte_of_a_signature_is_a_finding_never_a_crash(
+    signed: tuple[Path, bytes],
+) -> None:
+    """One changed byte anywhere in the CMS blob (a disk's bit rot, a careless editor): the
+    report says what it finds, and a signature it cannot read is "malformed". The blob's
+    certificate set is not signed, so a change there may leave the signature valid."""
+    pdf = signed[1]
+    found = re.search(rb"/Contents\s*<([0-9a-fA-F]+?)0*>", pdf)
+    assert found is not None
+    codes = set()
+    for at in range(found.start(1), found.end(1), 53):
+        damaged = pdf[:at] + (b"1" if pdf[at : at + 1] == b"0" else b"0") + pdf[at + 1 :]
+        report = await verify_pdf(damaged, signed[0])
+        [signature] = report.signatures
+        assert report.valid == signature.valid == (signature.problem_code == ""), at
+        codes.add(signature.problem_code)
+    assert "malformed" in codes, codes
+
+
 def test_iku_verify_finds_a_damaged_signature_not_valid_rather_than_the_pdf_unreadable(
     signed: tuple[Path, bytes], verifying: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
