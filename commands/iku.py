@@ -468,6 +468,10 @@ def run_verify(args: argparse.Namespace) -> int:
             )
         if report.changed_after_last:
             print("  the file was changed after its last signature")
+        if not report.signatures:
+            print("  the file has no signature")
+        elif not report.signed_by_minister:
+            print("  no signature of the Minister: a draft, not the signed IKU")
         print("VALID" if report.valid else "NOT VALID")
     return EXIT_OK if report.valid else EXIT_INVALID
 

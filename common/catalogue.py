@@ -432,6 +432,18 @@ PAGES: Mapping[str, Pair] = {
         "Dokumen diubah setelah tanda tangan terakhir.",
         "The document was changed after its last signature.",
     ),
+    "verify_unsigned": (
+        "Berkas ini tidak memuat tanda tangan elektronik.",
+        "This file carries no electronic signature.",
+    ),
+    "verify_no_minister": (
+        "Berkas ini belum ditandatangani Menteri: ini draf, bukan IKU yang ditandatangani.",
+        "This file is not signed by the Minister: it is a draft, not the signed IKU.",
+    ),
+    "verify_is_draft": (
+        "Berkas ini adalah draf IKU versi {n} yang tercatat, bukan IKU yang ditandatangani.",
+        "This file is version {n} of the IKU draft on record, not the signed IKU.",
+    ),
     "verify_signer": ("Penanda tangan", "Signer"),
     "verify_when": ("Waktu", "Time"),
     "verify_state": ("Keadaan", "State"),

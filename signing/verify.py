@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.fields import SigSeedSubFilter, enumerate_sig_fields
 from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus
@@ -70,6 +70,9 @@ class DocumentReport:
     # Bytes after the last signature's revision (anything appended to the signed file).
     changed_after_last: bool = False
     valid: bool = False
+    # The Minister's signature is there (valid or not): without it the file is a draft,
+    # however valid its paraf.
+    signed_by_minister: bool = False
     # The moment validated as of: now, or one by which a record proves the signatures
     # existed (the signed IKU's entry in its process record, an archive's date), so a
     # certificate that ended or was revoked since does not undo them.
@@ -137,6 +140,7 @@ async def verify_pdf(pdf: bytes, ca_root: Path, at: datetime | None = None) -> D
         report.signatures.append(
             _signature_report(pdf, reader, sig, status, problem, ca_cert, report.validated_at)
         )
+    report.signed_by_minister = any(s.kind == "signature" for s in report.signatures)
     if report.signatures:
         last_end = max(_covered(sig) for sig in embedded)
         report.changed_after_last = last_end < len(pdf)
@@ -158,19 +162,22 @@ class _Unreadable:
 
 
 def _embedded_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | _Unreadable]:
-    """Every signature in the file in signing order, as pyHanko reads them; when one cannot
-    be read, each field on its own, that one as unreadable."""
-    try:
-        return list(reader.embedded_signatures)
-    except Exception:
-        pass
+    """Every filled signature field in signing order, as pyHanko reads it; one it cannot
+    read as unreadable. Never left out: pyHanko's own list skips a signature whose
+    /SubFilter it does not know, and the report would then show one signature fewer."""
     out: list[EmbeddedPdfSignature | _Unreadable] = []
-    for name, _, field_ref in enumerate_sig_fields(reader, filled_status=True):
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         try:
+            sub_filter = value.get_object().get("/SubFilter")
+            if sub_filter not in _SUB_FILTERS:
+                raise ValueError(f"{sub_filter} is not the /SubFilter of a PDF signature")
             out.append(EmbeddedPdfSignature(reader, field_ref, name))
         except Exception as err:
             out.append(_unreadable(reader, field_ref, name, err))
     return sorted(out, key=lambda sig: sig.signed_revision)
+
+
+_SUB_FILTERS = frozenset(sub_filter.value for sub_filter in SigSeedSubFilter)
 
 
 def _unreadable(reader: PdfFileReader, field_ref: object, name: str, err: Exception) -> _Unreadable:

@@ -458,6 +458,27 @@ async def test_any_one_damaged_byte_of_a_signature_is_a_finding_never_a_crash(
     assert "malformed" in codes, codes
 
 
+async def test_a_signature_whose_sub_filter_was_damaged_is_reported_not_left_out(
+    signed: tuple[Path, bytes],
+) -> None:
+    # pyHanko skips a signature whose /SubFilter it does not know: the report would have
+    # had no signature at all, and so no reason why the file is not valid.
+    report = await verify_pdf(signed[1].replace(b"detached", b"detachee"), signed[0])
+    assert not report.valid
+    assert [s.problem_code for s in report.signatures] == ["malformed"]
+
+
+def test_iku_verify_says_a_file_without_the_ministers_signature_is_a_draft(
+    signed: tuple[Path, bytes], verifying: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert iku(["verify", str(verifying)]) == 0  # the Kabag's paraf is valid
+    assert "no signature of the Minister: a draft" in capsys.readouterr().out
+    verifying.write_bytes(samples.pdf())
+    assert iku(["verify", str(verifying)]) == 3
+    said = capsys.readouterr().out
+    assert "the file has no signature" in said and "NOT VALID" in said
+
+
 def test_iku_verify_finds_a_damaged_signature_not_valid_rather_than_the_pdf_unreadable(
     signed: tuple[Path, bytes], verifying: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -98,6 +98,26 @@ async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_q
         headers=SAME_ORIGIN,
     )
     assert other.status_code == 200 and "BERBEDA" in other.text and "TIDAK SAH" in other.text
+    assert "belum ditandatangani Menteri" not in public.text + other.text
+    # The Sekjen's paraf version, sent as if it were the IKU: named as the draft it is.
+    drafts = [d for d in (await p.status()).documents if d.kind == "draf_iku"]
+    initialled = await web.http.post(
+        f"{base}/v/{code}",
+        files={"pdf": ("iku.pdf", p.store.path_of(drafts[-1].ref).read_bytes(), "application/pdf")},
+        headers=SAME_ORIGIN,
+    )
+    assert initialled.status_code == 200 and "BERBEDA" in initialled.text
+    assert f"draf IKU versi {drafts[-1].version} yang tercatat" in initialled.text
+    assert "belum ditandatangani Menteri" in initialled.text
+    # A signature damaged in transit is a finding on the page, not a server error.
+    from tests.test_ca_faults import damaged_signature
+
+    damaged = await web.http.post(
+        f"{base}/v/{code}",
+        files={"pdf": ("iku.pdf", damaged_signature(final), "application/pdf")},
+        headers=SAME_ORIGIN,
+    )
+    assert damaged.status_code == 200 and "TIDAK SAH" in damaged.text
     assert (await web.http.get(f"{base}/v/tidakada")).status_code == 404
 
 

@@ -118,6 +118,8 @@ def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, A
         "sha256": report.sha256,
         "valid": report.valid,
         "changed_after_last": report.changed_after_last,
+        "unsigned": not report.signatures,
+        "signed_by_minister": report.signed_by_minister,
         "validated_at": format_when(report.validated_at, lang) if report.validated_at else "?",
         "signatures": [
             {
@@ -178,6 +180,15 @@ async def check(
     record = await _verified(store, document, settings)
     checked = _view(uploaded, status, lang)
     checked["same_as_record"] = uploaded.sha256 == record.sha256
+    # A copy of a draft on record (a paraf's version, say) is named as that draft.
+    checked["draft_version"] = next(
+        (
+            d.version
+            for d in status.documents
+            if d.kind == "draf_iku" and d.ref.sha256 == uploaded.sha256
+        ),
+        None,
+    )
     return _page(code, status, record, checked, lang)
 
 
