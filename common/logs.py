@@ -16,6 +16,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from pythonjsonlogger.json import JsonFormatter
@@ -164,8 +165,11 @@ class JsonLines(JsonFormatter):
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service},
-            datefmt="%Y-%m-%dT%H:%M:%S%z",
         )
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        # RFC 3339 in UTC to the millisecond: lines within one second keep their order.
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         workflow = log_data.pop("temporal_workflow", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -163,3 +164,14 @@ def test_a_traceback_in_a_json_line_is_rewritten_too(json_logs: io.StringIO):
     (line,) = [json.loads(x) for x in json_logs.getvalue().splitlines() if "sending" in x]
     assert "ValueError: no mailbox [email] for /t/…" in line["exc_info"]
     assert "rina" not in json_logs.getvalue() and "eyJabc" not in json_logs.getvalue()
+
+
+def test_each_json_line_is_timed_to_the_millisecond_in_utc(json_logs: io.StringIO):
+    # A collector orders lines by this field: two within one second must keep their order.
+    for n in range(2):
+        logging.getLogger("api.test").warning("line %d", n)
+    times = [json.loads(x)["time"] for x in json_logs.getvalue().splitlines() if '"line ' in x]
+    assert len(times) == 2
+    for time in times:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", time), time
+    assert times[0] <= times[1]
