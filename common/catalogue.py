@@ -1431,6 +1431,79 @@ INSIGHT: Mapping[str, Pair] = {
     "records_no_rule": ("tidak ada di JRA", "not in the JRA"),
 }
 
+# The spreadsheet exports' column headers (XLSX), by the column's name in the CSV (which
+# keeps these names, for scripts); the words are the pages' own.
+EXPORT_COLUMNS: Mapping[str, Pair] = {
+    "process": ("Proses", "Process"),
+    "workflow_id": ("ID proses", "Process id"),
+    "run_id": ("ID run", "Run id"),
+    "seq": ("Urutan", "Sequence"),
+    "kind": ("Peristiwa", "Event"),
+    "at": ("Waktu", "Time"),
+    "year": ("Tahun IKU", "IKU year"),
+    "code": ("Kode unit", "Unit code"),
+    "sop_number": ("Nomor SOP", "SOP number"),
+    "revision": ("Revisi IKU", "IKU revision"),
+    "step": ("Langkah", "Step"),
+    "role": ("Pelaksana", "Role"),
+    "task_id": ("ID tugas", "Task id"),
+    "round": ("Putaran", "Round"),
+    "person": ("Oleh (ID direktori)", "By (directory id)"),
+    "acting_for": ("Atas nama (ID direktori)", "On behalf of (directory id)"),
+    "acting_kind": ("Plh./Plt.", "Plh./Plt."),
+    "action": ("Keputusan", "Decision"),
+    "doc_kind": ("Jenis dokumen", "Document kind"),
+    "doc_version": ("Versi dokumen", "Document version"),
+    "sha256": ("SHA-256 dokumen", "Document SHA-256"),
+    "entered_at": ("Masuk langkah", "Step entered"),
+    "clock_start": ("Waktu mulai dihitung", "Clock started"),
+    "decided_at": ("Diputuskan", "Decided"),
+    "standard_time": ("Mutu Baku Waktu", "Standard time"),
+    "deadline": ("Tenggat", "Deadline"),
+    "working_hours": ("Waktu kerja (jam kerja)", "Working time (working hours)"),
+    "allowed_hours": ("Waktu yang diberikan (jam kerja)", "Time allowed (working hours)"),
+    "overdue": ("Terlambat", "Overdue"),
+    "escalations": ("Eskalasi", "Escalations"),
+    "reasons": ("Alasan pengembalian", "Reasons for the return"),
+    "passes": ("Lintasan", "Passes"),
+    "approvals": ("Persetujuan", "Approvals"),
+    "returns": ("Pengembalian", "Returns"),
+    "measured": ("Lintasan terukur", "Passes measured"),
+    "median_hours": ("Median (jam kerja)", "Median (working hours)"),
+    "p90_hours": ("Persentil 90 (jam kerja)", "90th percentile (working hours)"),
+    "median_allowed_hours": (
+        "Median waktu yang diberikan (jam kerja)",
+        "Median time allowed (working hours)",
+    ),
+    "on_time": ("Tepat waktu", "On time"),
+    "on_time_share": ("Bagian tepat waktu", "Share on time"),
+    "by_acting": ("Oleh Plh./Plt.", "By Plh./Plt."),
+    "return_reasons": ("Butir pemeriksaan yang tidak terpenuhi", "Checklist items not met"),
+    "month": ("Bulan", "Month"),
+    "started_at": ("Dimulai", "Started"),
+    "since": ("Menunggu sejak", "Waiting since"),
+    "running_hours": ("Berjalan (jam kerja)", "Running (working hours)"),
+    "waiting_hours": ("Menunggu (jam kerja)", "Waiting (working hours)"),
+    "processes": ("Jumlah proses", "Processes"),
+    "archived": ("Diarsipkan", "Archived"),
+    "cancelled": ("Dibatalkan", "Cancelled"),
+    "running": ("Berjalan", "Running"),
+    "median_process_hours": (
+        "Median lama proses (jam kerja)",
+        "Median process time (working hours)",
+    ),
+}
+EXPORT_SHEETS: Mapping[str, Pair] = {
+    "steps": ("Per langkah", "By step"),
+    "on_time": ("Tepat waktu per peran", "On time by role"),
+    "longest": ("Terlama berjalan", "Running longest"),
+    "years": ("Antar tahun", "Year against year"),
+    "events": ("Peristiwa", "Events"),
+    "columns": ("Kolom", "Columns"),
+    "column_word": ("Kolom", "Column"),
+    "column_csv": ("Nama kolom di CSV", "Column name in the CSV"),
+}
+
 # Everything ``text`` can say, by key: a key is defined once.
 TEXTS: Mapping[str, Pair] = _merged(PAGES, BUREAU, PROBLEMS, MAIL, INSIGHT)
 
@@ -1457,3 +1530,142 @@ def acting_label(kind: str | None) -> str:
 def refusal(code: str, lang: str = DEFAULT_LANG) -> str:
     """A refusal of the workflow or a problem of the web layer; an unknown code as it is."""
     return pick(REFUSALS.get(code) or PROBLEMS.get(code) or (code, code), lang)
+
+
+# --- the archive's own words ---------------------------------------------------------------
+
+# The printed record (signing/printable.py: the Lembar Pemeriksaan and the riwayat; the
+# state line of ringkasan.html) where it says which version a decision was about.
+RECORD: Mapping[str, Pair] = {
+    "sop_number": ("Nomor SOP", "SOP number"),
+    "printed_at": ("Dicetak pada {when}", "Printed on {when}"),
+    "state_at": ("{state} pada {when}", "{state} on {when}"),
+    "version_of": ("{document} versi {version}", "{document} version {version}"),
+    "reviewed": ("Dokumen yang diperiksa", "Documents reviewed"),
+    "uploaded": ("Dokumen yang diunggah pemeriksa", "Documents the reviewer uploaded"),
+    "mark_on": ("dibubuhkan pada {version}", "made on {version}"),
+    "mark_result": ("menghasilkan {version}", "resulting in {version}"),
+    "mark_withdrawn": (
+        "ditarik: dikembalikan pada langkah {step} (putaran {round}, {when})",
+        "withdrawn: returned at step {step} (round {round}, {when})",
+    ),
+    "mark_withdrawn_kept": (
+        "Versi yang memuat paraf ini tetap tersimpan sebagai {version}.",
+        "The version carrying this paraf is kept as {version}.",
+    ),
+    "mark_not_recorded": (
+        "tidak lagi tercatat dalam catatan proses; versi yang memuatnya tidak dapat ditunjukkan",
+        "no longer in the process record; the version carrying it cannot be shown",
+    ),
+    "decision_reviewed": ("diperiksa: {documents}", "reviewed: {documents}"),
+    "decision_result": ("hasil: {documents}", "result: {documents}"),
+    "signed_iku": ("Dokumen yang ditandatangani", "The signed document"),
+    "official_number": ("Nomor naskah dinas", "Official number"),
+}
+
+# The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the
+# bag is, what each folder holds, and how to check it offline, Indonesian first.
+ARCHIVE_GUIDE: Mapping[str, Pair] = {
+    "title": (
+        "PANDUAN ARSIP ELEKTRONIK — {sop_name}",
+        "GUIDE TO THE ELECTRONIC ARCHIVE — {sop_name_en}",
+    ),
+    "what": (
+        "Arsip ini adalah dokumentasi (langkah 16 SOP) dari satu proses penyusunan Indikator "
+        "Kinerja Utama Kementerian, dalam format BagIt (RFC 8493).",
+        "This archive documents (step 16 of the SOP) one process of drafting the Ministry's "
+        "Key Performance Indicators (IKU), as a BagIt bag (RFC 8493).",
+    ),
+    "f_title": ("Judul", "Title"),
+    "f_year": ("Tahun IKU", "IKU year"),
+    "f_unit": ("Kode unit", "Unit code"),
+    "f_number": ("Nomor naskah dinas", "Official number"),
+    "f_sop": ("Nomor SOP", "SOP number"),
+    "f_workflow": ("ID proses (workflow)", "Process id (workflow)"),
+    "f_runs": (
+        "ID run (urut, yang terakhir menamai arsip)",
+        "Run ids (in order; the last names the bag)",
+    ),
+    "f_archived": ("Diarsipkan pada", "Archived on"),
+    "f_signed": ("IKU yang ditandatangani", "The signed IKU"),
+    "f_ca": ("Sidik jari SHA-256 sertifikat CA", "SHA-256 fingerprint of the CA certificate"),
+    "none": ("(tidak ada)", "(none)"),
+    "folders": ("ISI ARSIP", "CONTENTS"),
+    "f_bag_info": (
+        "bag-info.txt: keterangan arsip (nomor, tahun, SOP, penanda tangan, sidik jari).",
+        "bag-info.txt: what the bag is (number, year, SOP, signers, fingerprints).",
+    ),
+    "f_manifest": (
+        "manifest-sha256.txt, manifest-sha512.txt: checksum setiap berkas di data/.",
+        "manifest-sha256.txt, manifest-sha512.txt: the checksum of every file in data/.",
+    ),
+    "f_dokumen": (
+        "data/dokumen/: setiap versi setiap dokumen, per langkah dan jenis "
+        "(<langkah>-<jenis>/v<versi>-<awal sha256>-<nama berkas>).",
+        "data/dokumen/: every version of every document, by step and kind "
+        "(<step>-<kind>/v<version>-<start of sha256>-<file name>).",
+    ),
+    "f_cetak": (
+        "data/cetak/: catatan tercetak: riwayat.pdf dan satu Lembar Pemeriksaan per "
+        "pemeriksaan (lembar-pemeriksaan/).",
+        "data/cetak/: the printed record: riwayat.pdf and one Lembar Pemeriksaan (review "
+        "sheet) per review (lembar-pemeriksaan/).",
+    ),
+    "f_ringkasan": (
+        "data/ringkasan.html: ringkasan yang dicetak untuk salinan manual.",
+        "data/ringkasan.html: the summary printed for the manual copy.",
+    ),
+    "f_json": (
+        "data/riwayat.json, data/status.json, data/sop.json: catatan proses, keadaannya saat "
+        "diarsipkan, dan SOP yang dijalankan (JSON).",
+        "data/riwayat.json, data/status.json, data/sop.json: the process record, its state "
+        "when archived, and the SOP as run (JSON).",
+    ),
+    "f_tte": (
+        "data/tte/: sertifikat CA (ca.pem), daftar sertifikat yang dicabut (crl.pem) dan "
+        "laporan validasi tanda tangan saat pengarsipan (validasi.json).",
+        "data/tte/: the CA certificate (ca.pem), its certificate revocation list (crl.pem) "
+        "and the signatures' validation report at archiving (validasi.json).",
+    ),
+    "f_no_tte": (
+        "Tidak ada data/tte/: penandatanganan elektronik tidak dipasang saat pengarsipan; "
+        "tanda tangan tidak dapat diperiksa dari arsip ini saja.",
+        "No data/tte/: electronic signing was not set up when archived; signatures cannot "
+        "be checked from this bag alone.",
+    ),
+    "verify": ("CARA MEMERIKSA (TANPA JARINGAN)", "HOW TO CHECK (OFFLINE)"),
+    "v_bag": (
+        "1. Keutuhan arsip (setiap berkas dihitung ulang):",
+        "1. The bag is whole (every file hashed again):",
+    ),
+    "v_pdfsig": (
+        "2. Tanda tangan elektronik dengan pdfsig (poppler), mempercayai CA arsip ini:",
+        "2. The electronic signatures with pdfsig (poppler), trusting this bag's CA:",
+    ),
+    "v_pyhanko": (
+        "3. Tanda tangan elektronik dengan pyHanko (pip install pyhanko-cli):",
+        "3. The electronic signatures with pyHanko (pip install pyhanko-cli):",
+    ),
+    "v_pyhanko_crl": (
+        "   Sertifikat penanda tangan tidak memuat alamat CRL: pyHanko dan pdfsig tidak "
+        "memeriksa crl.pem. Pencabutan diperiksa oleh langkah 4 atau dengan openssl.",
+        "   The signers' certificates name no CRL address: pyHanko and pdfsig do not check "
+        "crl.pem. Revocation is checked by step 4, or with openssl.",
+    ),
+    "v_iku": (
+        "4. Dengan perintah aplikasi ini, pada saat pengarsipan (CA dan CRL dari arsip):",
+        "4. With this application's command, as of the archiving (CA and CRL from the bag):",
+    ),
+    "v_ca": (
+        "5. Sertifikat CA sama dengan yang tercatat (bandingkan sidik jari di atas):",
+        "5. The CA certificate is the one recorded (compare the fingerprint above):",
+    ),
+    "v_withdrawn": (
+        "Dokumen yang ditandatangani memuat setiap paraf yang pernah dibubuhkan pada "
+        "versi-versi sebelumnya, juga paraf yang kemudian ditarik karena dikembalikan; "
+        "mana yang berlaku tercatat di data/cetak/ dan data/riwayat.json.",
+        "The signed document carries every paraf ever added to its earlier versions, also "
+        "those later withdrawn by a return; which ones stand is in data/cetak/ and "
+        "data/riwayat.json.",
+    ),
+}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import fields
 from datetime import datetime, tzinfo
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -14,8 +15,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.catalogue import DEFAULT_LANG, EXPORT_COLUMNS, EXPORT_SHEETS, label
 from reporting.events import process_key
-from reporting.figures import Figures
+from reporting.figures import Figures, Waiting, YearFigures
 from reporting.schema import Process, StepEvent
 
 EVENT_COLUMNS = (
@@ -69,6 +71,10 @@ STEP_COLUMNS = (
     "return_reasons",
 )
 
+# The figures' other tables, as the dataclasses give them (an empty table keeps its header).
+WAITING_COLUMNS = tuple(f.name for f in fields(Waiting))
+YEAR_COLUMNS = tuple(f.name for f in fields(YearFigures))
+
 
 def event_rows(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
@@ -111,15 +117,21 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]], tz: tzinfo) -
 
 
 def to_xlsx(
-    sheets: Sequence[tuple[str, Sequence[str], Iterable[dict[str, Any]]]], tz: tzinfo
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[dict[str, Any]]]],
+    tz: tzinfo,
+    lang: str = DEFAULT_LANG,
 ) -> bytes:
-    """Times in ``tz`` (the office's zone) as dates a spreadsheet reads; Excel keeps no
-    zone, so a time column's header names it ("at (WIB)")."""
+    """A workbook for people: each sheet (keyed in ``EXPORT_SHEETS``) headed in the reader's
+    words, times in ``tz`` (the office's zone) as dates a spreadsheet reads; Excel keeps no
+    zone, so a time column's header names it ("Waktu (WIB)"). A last sheet pairs each
+    header with the column's name in the CSV, which scripts read."""
     book = Workbook()
     book.remove(book.active)
-    for title, columns, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        sheet.append(list(columns))
+    named: dict[str, str] = {}
+    for key, columns, rows in sheets:
+        sheet = book.create_sheet(label(EXPORT_SHEETS, key, lang)[:31])
+        words = [label(EXPORT_COLUMNS, c, lang) for c in columns]
+        sheet.append(words)
         timed: set[int] = set()
         for row in rows:
             cells = []
@@ -132,16 +144,23 @@ def to_xlsx(
             sheet.append(cells)
         zone = datetime.now(tz).tzname()
         for i in timed:
-            sheet.cell(row=1, column=i + 1, value=f"{columns[i]} ({zone})")
+            words[i] = f"{words[i]} ({zone})"
+            sheet.cell(row=1, column=i + 1, value=words[i])
             for (cell,) in sheet.iter_rows(min_row=2, min_col=i + 1, max_col=i + 1):
                 cell.number_format = "yyyy-mm-dd hh:mm"
         sheet.freeze_panes = "A2"
+        named.update(zip(words, columns, strict=True))
+    legend = book.create_sheet(label(EXPORT_SHEETS, "columns", lang))
+    legend.append([label(EXPORT_SHEETS, k, lang) for k in ("column_word", "column_csv")])
+    for word, column in named.items():
+        legend.append([word, column])
+    legend.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def figures_xlsx(figures: Figures, tz: tzinfo) -> bytes:
+def figures_xlsx(figures: Figures, tz: tzinfo, lang: str = DEFAULT_LANG) -> bytes:
     years = [vars(y) for y in figures.years]
     waiting = [vars(w) for w in figures.longest_running]
     on_time = [
@@ -151,12 +170,13 @@ def figures_xlsx(figures: Figures, tz: tzinfo) -> bytes:
     ]
     return to_xlsx(
         [
-            ("Per langkah", STEP_COLUMNS, step_rows(figures)),
-            ("Tepat waktu per peran", ("role", "month", "on_time_share"), on_time),
-            ("Terlama berjalan", tuple(waiting[0]) if waiting else ("workflow_id",), waiting),
-            ("Antar tahun", tuple(years[0]) if years else ("year",), years),
+            ("steps", STEP_COLUMNS, step_rows(figures)),
+            ("on_time", ("role", "month", "on_time_share"), on_time),
+            ("longest", WAITING_COLUMNS, waiting),
+            ("years", YEAR_COLUMNS, years),
         ],
         tz,
+        lang,
     )
 
 

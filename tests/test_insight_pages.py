@@ -90,11 +90,31 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         # Times as the pages give them, in WIB: the CSV with its offset, the sheet saying so.
         first = datetime.fromisoformat(logged[0]["at"])
         assert first.utcoffset() == timedelta(hours=7) and logged[0]["at"][10] == " "
+        # A sheet is for people: headed in the reader's words, with a last sheet naming
+        # each header's column in the CSV.
         header = [c.value for c in sheet[1]]
-        at = header.index("at (WIB)")
+        assert header[:3] == ["Proses", "ID proses", "ID run"], header
+        at = header.index("Waktu (WIB)")
         assert sheet.cell(row=2, column=at + 1).value.replace(microsecond=0) == first.replace(
             tzinfo=None
         )
+        legend = openpyxl.load_workbook(
+            io.BytesIO((await bureau.http.get("/kinerja/peristiwa.xlsx")).content)
+        )["Kolom"]
+        assert {r[0].value: r[1].value for r in legend.iter_rows(min_row=2)}["Waktu (WIB)"] == "at"
+        english = openpyxl.load_workbook(
+            io.BytesIO(
+                (await bureau.http.get("/kinerja/angka.xlsx", params={"lang": "en"})).content
+            )
+        )
+        assert english.sheetnames == [
+            "By step",
+            "On time by role",
+            "Running longest",
+            "Year against year",
+            "Columns",
+        ]
+        assert [c.value for c in english["By step"][1]][:3] == ["Step", "Role", "Standard time"]
         xes = ET.fromstring((await bureau.http.get("/kinerja/peristiwa.xes")).content)
         traces = xes.findall(f"{XES}trace")
         names = [

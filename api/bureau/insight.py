@@ -197,9 +197,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/kinerja/angka.xlsx")
 async def figures_xlsx_export(
-    signed: SignedInDep, got: FiguresDep, settings: SettingsDep
+    signed: SignedInDep, got: FiguresDep, settings: SettingsDep, lang: LangDep
 ) -> Response:
-    body = await asyncio.to_thread(figures_xlsx, got, ZoneInfo(settings.timezone))
+    body = await asyncio.to_thread(figures_xlsx, got, ZoneInfo(settings.timezone), lang)
     return _download(body, "kinerja-sop.xlsx", XLSX)
 
 
@@ -226,11 +226,11 @@ async def events_csv(
 
 @router.get("/kinerja/peristiwa.xlsx")
 async def events_xlsx(
-    signed: SignedInDep, reporting: ReportingDep, settings: SettingsDep
+    signed: SignedInDep, reporting: ReportingDep, settings: SettingsDep, lang: LangDep
 ) -> Response:
     rows = await _events(reporting)
-    sheets = [("Peristiwa", EVENT_COLUMNS, rows)]
-    body = await asyncio.to_thread(to_xlsx, sheets, ZoneInfo(settings.timezone))
+    sheets = [("events", EVENT_COLUMNS, rows)]
+    body = await asyncio.to_thread(to_xlsx, sheets, ZoneInfo(settings.timezone), lang)
     return _download(body, "peristiwa-sop.xlsx", XLSX)
 
 
