@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from common.models import Schedule
 
@@ -96,8 +103,11 @@ class Overrides(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     holidays: tuple[OverrideDay, ...] = ()
     workdays: tuple[OverrideDay, ...] = ()
+    # Years whose days off ops have checked against the decree (SKB) themselves, for a year
+    # the package does not cover yet (see ``covered_until``).
+    years_checked: tuple[Annotated[int, Field(ge=2000, le=2200)], ...] = ()
 
-    @field_validator("holidays", "workdays", mode="before")
+    @field_validator("holidays", "workdays", "years_checked", mode="before")
     @classmethod
     def _empty_list(cls, value: object) -> object:
         # A key left with only commented-out entries under it reads as null.
@@ -185,6 +195,23 @@ def _package_holidays(year: int) -> Mapping[dt.date, str]:
         "ID", years=year, categories=("public", "government"), language="id"
     )
     return MappingProxyType(dict(days.items()))  # read-only: it is shared
+
+
+def covered_until(year: int, overrides: Overrides) -> int:
+    """The last year, counting on from ``year``, up to which every year's days off are
+    known: the package lists its cuti bersama (set by a joint decree, SKB, each September
+    for the next year, and reaching the package in a later release), or the overrides file
+    says ops checked it (``years_checked``). ``year - 1`` when ``year`` itself is not. A
+    year past it counts its cuti bersama as working days, and its religious holidays are
+    the package's estimates."""
+    while year in overrides.years_checked or _package_cuti_bersama(year):
+        year += 1
+    return year - 1
+
+
+@cache
+def _package_cuti_bersama(year: int) -> bool:
+    return bool(holidays.country_holidays("ID", years=year, categories=("government",)))
 
 
 # --- the calendar ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from common.workcalendar import (
     StandardTime,
     WorkCalendar,
     _package_holidays,
+    covered_until,
     load_overrides,
     parse_standard_time,
 )
@@ -249,10 +250,24 @@ def test_from_settings_uses_office_hours_and_timezone(tmp_path: Path) -> None:
     assert cal.deadline(wib(13, 14), "2h") == wib(16, 8, 30)
 
 
-def test_example_overrides_file_loads() -> None:
-    cal = WorkCalendar(overrides=load_overrides(EXAMPLE))
-    assert cal.day_off_name(date(2026, 12, 31)) == "Cuti bersama Tahun Baru"
-    assert cal.is_working_day(date(2026, 12, 24))  # the package says cuti bersama
+def test_example_overrides_file_loads_and_changes_no_real_year() -> None:
+    example = load_overrides(EXAMPLE)
+    cal = WorkCalendar(overrides=example)
+    assert cal.day_off_name(date(2099, 12, 31)) == "Cuti bersama Tahun Baru"
+    assert cal.is_working_day(date(2099, 12, 26))  # a Saturday made a working day
+    # Copied as it is, it moves no day anyone works on now.
+    assert {d.date.year for d in (*example.holidays, *example.workdays)} == {2099}
+    assert example.years_checked == ()
+
+
+def test_the_calendar_knows_days_off_up_to_the_last_year_the_package_or_ops_vouch_for() -> None:
+    last = covered_until(2026, Overrides())
+    assert last >= 2026 and _package_holidays(last)
+    # A year whose cuti bersama the package does not list yet: ops entered the decree.
+    assert covered_until(2026, Overrides(years_checked=(last + 1,))) == last + 1
+    # A gap is a gap: a later year vouched for does not bridge the one before it.
+    assert covered_until(2026, Overrides(years_checked=(last + 2,))) == last
+    assert covered_until(2101, Overrides()) == 2100
 
 
 def test_no_path_missing_file_or_empty_file_mean_no_overrides(tmp_path: Path) -> None:

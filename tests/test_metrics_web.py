@@ -5,8 +5,11 @@ overdue at the Kasubbag, then decided). Only the metrics token is answered."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 
 from api.core.observability import SigningDates
@@ -151,3 +154,26 @@ def test_the_signing_dates_are_read_again_only_as_often_as_the_gauges_are_counte
     assert dates.crl_next_update == read  # within the hour: the last reading stands
     dates.read(settings)  # counted at every scrape: read again, and no CA is no date
     assert dates.crl_next_update is None
+
+
+async def test_the_last_year_whose_cuti_bersama_are_known_is_served_and_ops_can_vouch_for_more(
+    web: Web, settings: Settings, tmp_path: Path
+):
+    """The holidays package lists a year's cuti bersama once the joint decree is out and a
+    release carries it; past that year they would count as working days. The gauge says
+    how far the calendar knows, and the overrides file's ``years_checked`` extends it once
+    ops have entered a decree the package does not have yet."""
+    url = f"{settings.public_base_url}/metrics"
+    bearer = {"Authorization": f"Bearer {settings.metrics_token_value()}"}
+    known = value(await scrape(url, bearer), "iku_calendar_days_off_known_until_year")
+    this_year = datetime.now(ZoneInfo(settings.timezone)).year
+    assert known >= this_year - 1
+    assert holidays.country_holidays("ID", years=int(known), categories=("government",))
+    assert not holidays.country_holidays("ID", years=int(known) + 1, categories=("government",))
+
+    overrides = tmp_path / "calendar.yaml"
+    overrides.write_text(f"years_checked: [{int(known) + 1}]\n")
+    settings.calendar_overrides_file = overrides
+    assert value(await scrape(url, bearer), "iku_calendar_days_off_known_until_year") == known + 1
+    overrides.write_text("years_checked: [tidak]\n")  # a broken file has its own alert
+    assert "iku_calendar_days_off_known_until_year" not in names(await scrape(url, bearer))

@@ -11,7 +11,8 @@
   replica reports the same cluster-wide numbers (alert on ``max``), and they hold however
   many workers run the processes. They are asked at most every IKU_METRICS_GAUGE_SECONDS.
 - Two dates from the signing folder, read at each scrape, that ops must act on before they
-  pass: when the CA's CRL runs out, and when the first signing certificate in force ends.
+  pass: when the CA's CRL runs out, and when the first signing certificate in force ends;
+  and the last year whose cuti bersama the calendar knows.
 - Traces: the FastAPI instrumentation, on when tracing is (``common.tracing``), with the
   link's token rewritten out of the request span.
 """
@@ -24,6 +25,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -43,6 +45,7 @@ from common import search_attributes as sa
 from common import tracing
 from common.documents import StoreUnavailable
 from common.settings import Settings
+from common.workcalendar import covered_until, load_overrides
 from signing.ca import CaError, CertificateAuthority
 from signing.folder import CA_FILES, SigningFolder
 from workflows import sop
@@ -105,6 +108,8 @@ class WebMetrics:
         self._lock = asyncio.Lock()
         self.signing = SigningDates()
         r.register(self.signing)
+        self.calendar = CalendarYears()
+        r.register(self.calendar)
 
     async def refresh(self, client: Client, every: float) -> None:
         """Count again from visibility when the last count is older than ``every``
@@ -176,6 +181,33 @@ class SigningDates:
             if value is not None:
                 family.add_metric([], value)
             yield family
+
+
+class CalendarYears:
+    """The last year whose days off are known (``covered_until``): the cuti bersama of a
+    year past it would count as working days, so ops update the package or the overrides
+    file before it comes."""
+
+    def __init__(self) -> None:
+        self.known_until: int | None = None
+
+    def read(self, settings: Settings) -> None:
+        try:
+            overrides = load_overrides(settings.calendar_overrides_file)
+        except ValueError:  # a broken file has an alert of its own (schedule_failed)
+            self.known_until = None
+            return
+        this_year = datetime.now(ZoneInfo(settings.timezone)).year
+        self.known_until = covered_until(this_year, overrides)
+
+    def collect(self) -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "iku_calendar_days_off_known_until_year",
+            "The last year whose cuti bersama are known (holidays package or overrides)",
+        )
+        if self.known_until is not None:
+            family.add_metric([], self.known_until)
+        yield family
 
 
 async def _counts(client: Client) -> tuple[dict[str, int], dict[int, int]]:
@@ -253,6 +285,7 @@ async def metrics_endpoint(request: Request) -> Response:
         )
     metrics: WebMetrics = request.app.state.metrics
     await asyncio.to_thread(metrics.signing.read, settings)
+    await asyncio.to_thread(metrics.calendar.read, settings)
     try:
         client = await request.app.state.temporal.client()
     except Exception as err:  # Temporal away: the request metrics still answer
