@@ -7,6 +7,7 @@ are read from here when a page is drawn or a mail is sent.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from datetime import date
@@ -26,6 +27,8 @@ from pydantic import (
 
 from common.catalogue import DEFAULT_LANG, Lang, text
 from common.models import Assignee, Deputy, PersonId
+
+log = logging.getLogger("iku.directory")
 
 
 class Person(BaseModel):
@@ -133,17 +136,53 @@ class DirectoryError(ValueError):
 _cache: dict[Path, tuple[tuple[int, int], Directory]] = {}
 
 
+# A file edited into an invalid state, by path: its stamp and what is wrong with it. While
+# it stands, the directory last read from that file stays in use.
+_rejected: dict[Path, tuple[tuple[int, int], str]] = {}
+
+
 def load_directory(path: Path) -> Directory:
-    """The directory in ``path``, re-read whenever the file changes."""
+    """The directory in ``path``, re-read whenever the file changes. A change that makes the
+    file invalid is reported (logged once, ``directory_problem``) and the directory as last
+    read from it stays in use: a typo must not stop every mail and page. A process that has
+    not read the file yet has nothing to fall back on, and raises."""
     path = Path(path)
+    cached = _cache.get(path)
     try:
         info = os.stat(path)
     except FileNotFoundError as err:
-        raise DirectoryError(f"directory file not found: {path}") from err
-    stamp = (info.st_mtime_ns, info.st_size)
-    cached = _cache.get(path)
+        if cached is None:
+            raise DirectoryError(f"directory file not found: {path}") from err
+        info = None  # deleted: the last reading stays, as for an invalid edit
+    stamp = (info.st_mtime_ns, info.st_size) if info else (-1, -1)
     if cached and cached[0] == stamp:
         return cached[1]
+    rejected = _rejected.get(path)
+    if cached and rejected and rejected[0] == stamp:
+        return cached[1]
+    try:
+        if info is None:
+            raise DirectoryError(f"directory file not found: {path}")
+        directory = _read(path)
+    except DirectoryError as err:
+        if cached is None:
+            raise
+        _rejected[path] = (stamp, str(err))
+        log.error("%s\nthe directory as last read stays in use until the file is fixed", err)
+        return cached[1]
+    _rejected.pop(path, None)
+    _cache[path] = (stamp, directory)
+    return directory
+
+
+def directory_problem(path: Path) -> str | None:
+    """What is wrong with the file at ``path`` while an earlier reading of it stays in use
+    (``load_directory``), else None."""
+    rejected = _rejected.get(Path(path))
+    return rejected[1] if rejected else None
+
+
+def _read(path: Path) -> Directory:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         directory = Directory.model_validate(raw)
@@ -159,7 +198,6 @@ def load_directory(path: Path) -> Directory:
         ) from None
     except (yaml.YAMLError, ValueError) as err:
         raise DirectoryError(f"directory file {path} is not valid: {type(err).__name__}") from None
-    _cache[path] = (stamp, directory)
     return directory
 
 

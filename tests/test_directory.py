@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from common.directory import Directory, DirectoryError, load_directory
+from common.directory import Directory, DirectoryError, directory_problem, load_directory
 from common.models import Deputy
 from common.settings import EXAMPLE_DIRECTORY
 from workflows.sop import ROLES
@@ -227,11 +228,29 @@ def test_a_rewrite_within_one_clock_tick_is_seen(tmp_path):
     assert load_directory(path).people[0].name == "Satu Dua Tiga"
 
 
-def test_a_broken_edit_is_reported_and_a_fix_is_picked_up(tmp_path):
+def test_a_broken_edit_is_reported_the_last_good_directory_stays_and_a_fix_is_picked_up(
+    tmp_path, caplog
+):
+    """Ops add someone and type an id twice: every mail and page goes on with the directory
+    as it was (a typo must not stop them all), the mistake is logged once and reported
+    (the web layer's iku_directory_file_valid), and the fixed file is taken at once."""
     path = write(tmp_path, "people:\n  - {id: p-001, name: Satu}\n")
-    load_directory(path)
+    good = load_directory(path)
+    assert directory_problem(path) is None
     path.write_text("people:\n  - {id: p-001, name: Satu}\n  - {id: p-001, name: Lagi}\n")
-    with pytest.raises(DirectoryError):
-        load_directory(path)
+    with caplog.at_level(logging.ERROR, logger="iku.directory"):
+        assert load_directory(path) is good
+        assert load_directory(path) is good
+    assert "person ids used twice: p-001" in (directory_problem(path) or "")
+    assert len(caplog.records) == 1 and "stays in use" in caplog.records[0].getMessage()
+    path.unlink()  # deleted by mistake: the same
+    assert load_directory(path) is good and "not found" in (directory_problem(path) or "")
     path.write_text("people:\n  - {id: p-001, name: Satu}\n  - {id: p-002, name: Lagi}\n")
     assert len(load_directory(path).people) == 2
+    assert directory_problem(path) is None
+
+
+def test_a_process_that_never_read_the_file_has_nothing_to_fall_back_on(tmp_path):
+    path = write(tmp_path, "people:\n  - {id: p-001, name: Satu}\n  - {id: p-001, name: Lagi}\n")
+    with pytest.raises(DirectoryError, match="used twice"):
+        load_directory(path)

@@ -13,7 +13,7 @@ import holidays
 import pytest
 
 from api.core.observability import SigningDates
-from common.settings import Settings
+from common.settings import EXAMPLE_DIRECTORY, Settings
 from signing.ca import CertificateAuthority
 from tests import samples
 from tests.metrics import Sample, names, scrape, value
@@ -177,3 +177,18 @@ async def test_the_last_year_whose_cuti_bersama_are_known_is_served_and_ops_can_
     assert value(await scrape(url, bearer), "iku_calendar_days_off_known_until_year") == known + 1
     overrides.write_text("years_checked: [tidak]\n")  # a broken file has its own alert
     assert "iku_calendar_days_off_known_until_year" not in names(await scrape(url, bearer))
+
+
+async def test_a_directory_file_edited_into_an_invalid_state_is_served_for_the_alert(
+    web: Web, settings: Settings, tmp_path: Path
+):
+    url = f"{settings.public_base_url}/metrics"
+    bearer = {"Authorization": f"Bearer {settings.metrics_token_value()}"}
+    directory = tmp_path / "direktori.yaml"
+    shutil.copyfile(settings.directory_file, directory)
+    settings.directory_file = directory
+    assert value(await scrape(url, bearer), "iku_directory_file_valid") == 1
+    directory.write_text(directory.read_text() + "  - {id: p-001, name: Lagi}\n")
+    assert value(await scrape(url, bearer), "iku_directory_file_valid") == 0
+    shutil.copyfile(EXAMPLE_DIRECTORY, directory)
+    assert value(await scrape(url, bearer), "iku_directory_file_valid") == 1

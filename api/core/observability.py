@@ -43,6 +43,7 @@ from temporalio.client import Client
 
 from common import search_attributes as sa
 from common import tracing
+from common.directory import DirectoryError, directory_problem, load_directory
 from common.documents import StoreUnavailable
 from common.settings import Settings
 from common.workcalendar import covered_until, load_overrides
@@ -110,6 +111,12 @@ class WebMetrics:
         r.register(self.signing)
         self.calendar = CalendarYears()
         r.register(self.calendar)
+        self.directory_valid = Gauge(
+            "iku_directory_file_valid",
+            "0 while the directory file cannot be read as it is now (the last good reading "
+            "stays in use where there is one), else 1",
+            registry=r,
+        )
 
     async def refresh(self, client: Client, every: float) -> None:
         """Count again from visibility when the last count is older than ``every``
@@ -181,6 +188,14 @@ class SigningDates:
             if value is not None:
                 family.add_metric([], value)
             yield family
+
+
+def _directory_valid(settings: Settings) -> bool:
+    try:
+        load_directory(settings.directory_file)
+    except DirectoryError:
+        return False
+    return directory_problem(settings.directory_file) is None
 
 
 class CalendarYears:
@@ -286,6 +301,7 @@ async def metrics_endpoint(request: Request) -> Response:
     metrics: WebMetrics = request.app.state.metrics
     await asyncio.to_thread(metrics.signing.read, settings)
     await asyncio.to_thread(metrics.calendar.read, settings)
+    metrics.directory_valid.set(await asyncio.to_thread(_directory_valid, settings))
     try:
         client = await request.app.state.temporal.client()
     except Exception as err:  # Temporal away: the request metrics still answer
