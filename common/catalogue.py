@@ -703,6 +703,8 @@ PAGES: Mapping[str, Pair] = {
         "Please choose your files again.",
     ),
     "refused_title": ("Keputusan tidak dapat diterima", "The decision cannot be accepted"),
+    # Before a page's title when the form on it came back refused: heard first, in a tab.
+    "needs_correction": ("Perlu diperbaiki", "Needs correction"),
     "already_decided_title": ("Sudah diputuskan", "Already decided"),
     "decided_by": (
         "Diputuskan oleh {name} pada {when}: {action}.",
@@ -758,6 +760,12 @@ PAGES: Mapping[str, Pair] = {
     "not_assignee_now": (
         "Tugas ini tidak (lagi) ditugaskan kepada Anda.",
         "This task is not (or no longer) assigned to you.",
+    ),
+    "not_in_directory": (
+        "Anda tidak lagi tercatat aktif di direktori pegawai, sehingga tidak dapat memutuskan "
+        "tugas ini. Biro Perencanaan dapat mengalihkannya kepada pemegang peran sekarang.",
+        "You are no longer listed as active in the staff directory, so you cannot decide "
+        "this task. The Planning Bureau can reassign it to the role's holder now.",
     ),
     "cross_site_title": ("Permintaan ditolak", "Request refused"),
     "cross_site": (
@@ -1129,6 +1137,8 @@ BUREAU: Mapping[str, Pair] = {
     "flash_cancelled_detail": ("Oleh {by}, {when}: {reason}", "By {by}, {when}: {reason}"),
     # the SOP table
     "sop_table": ("Bagan SOP", "The SOP chart"),
+    # The SOP table's own box, which scrolls sideways on a narrow screen: a name of its own.
+    "sop_table_scroll": ("Tabel Bagan SOP", "SOP chart table"),
     "sop_table_hint": (
         "Tabel SOP sebagaimana disahkan, dengan jalannya proses ini: langkah "
         "selesai, posisi saat ini, putaran dan pengembalian.",
@@ -1163,6 +1173,9 @@ BUREAU: Mapping[str, Pair] = {
     "legend_current": ("posisi saat ini", "current position"),
     "legend_returned": ("dikembalikan", "returned"),
     "legend_todo": ("belum", "not yet"),
+    # Not in the legend (a stopped process colours no step alone), but said of a step's shape.
+    "legend_cancelled": ("dibatalkan", "cancelled"),
+    "legend_stopped": ("dihentikan", "stopped"),
     "legend_activity": ("kegiatan", "activity"),
     "legend_review": ("pemeriksaan: Ya/Tidak", "review: Yes/No"),
     "legend_terminal": ("mulai/selesai", "start/end"),

@@ -45,7 +45,7 @@ async def test_a_mail_scanner_opening_the_link_changes_nothing(dev_env, web: Web
         page = await web.open(link)
         assert page.status == 200 and "Langkah 2 dari 16" in page.text
     head = await web.http.head(link)
-    assert head.status_code == 405  # HEAD is not served; nothing happens either way
+    assert head.status_code == 200 and head.content == b""  # as the GET, and it changes nothing
     for url in page.document_links():
         got = await web.http.get(f"{link.rsplit('/t/', 1)[0]}/t/{url}")
         assert got.status_code == 200
@@ -259,6 +259,31 @@ async def test_the_plh_of_the_kabag_is_asked_as_plh_and_the_record_says_for_whom
         h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED and h.step == 2
     )
     assert entry.person == "p-011" and entry.acting_for == KABAG
+
+
+async def test_a_kabag_who_left_cannot_decide_with_the_link_mailed_to_her_before(
+    dev_env, web: Web, tmp_path: Path
+):
+    """Ops mark a leaver inactive (or take her out of the directory): the link in her mail
+    still reads as genuine, yet neither opens the task nor decides it; the bureau reassigns
+    the task to the role's holder now."""
+    p, link = await at_step_2(dev_env, web)
+    page = await web.open(link)
+    assert page.status == 200
+    directory = yaml.safe_load(Path(web.settings.directory_file).read_text(encoding="utf-8"))
+    for person in directory["people"]:
+        if person["id"] == KABAG:
+            person["active"] = False
+    directory["acting"] = [a for a in directory.get("acting") or [] if KABAG not in a.values()]
+    path = tmp_path / "directory.yaml"
+    path.write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
+    web.settings.directory_file = path
+    before = decisions(await p.status())
+    refused = await web.open(link)
+    assert refused.status == 403 and "tidak lagi tercatat aktif" in refused.text
+    posted = await web.submit(link, page, "approve", note="Setuju.")
+    assert posted.status == 403 and "tidak lagi tercatat aktif" in posted.text
+    assert decisions(await p.status()) == before
 
 
 async def test_every_response_keeps_the_link_to_itself(dev_env, web: Web):

@@ -93,12 +93,23 @@ ClaimsDep = Annotated[LinkClaims, Depends(link_claims)]
 
 
 async def checked_link(
-    request: Request, claims: ClaimsDep, settings: SettingsDep, lang: LangDep
+    request: Request, claims: ClaimsDep, settings: SettingsDep, people: PeopleDep, lang: LangDep
 ) -> LinkClaims:
-    """The link's claims; a form posted to it must come from our own pages."""
+    """The link's claims, of someone the directory still lists as active; a form posted to
+    it must come from our own pages."""
     if request.method == "POST":
         check_same_origin(request, settings.public_base_url, lang)
+    if people.directory is not None and not _active(people, claims.person):
+        # Someone who left keeps the links mailed to them: the directory, not the link,
+        # says whether they still work here. Asked before Temporal, as a decision is sent
+        # without reading the process; an unreadable directory stops no decision.
+        raise PageError(403, text(lang, "not_assignee_title"), [text(lang, "not_in_directory")])
     return claims
+
+
+def _active(people: People, person_id: str) -> bool:
+    found = people.person(person_id)
+    return found is not None and found.active
 
 
 CheckedLinkDep = Annotated[LinkClaims, Depends(checked_link)]
