@@ -813,6 +813,12 @@ PAGES: Mapping[str, Pair] = {
         "The attached document kind is unknown.",
     ),
     "unavailable_title": ("Coba lagi", "Try again"),
+    "sign_directory_unavailable": (
+        "Direktori pegawai sedang tidak dapat dibaca, sehingga nama dan jabatan Anda belum "
+        "dapat dicantumkan pada tanda tangan. Coba lagi sebentar lagi.",
+        "The staff directory cannot be read just now, so your name and position cannot be "
+        "put on the signature yet. Try again in a moment.",
+    ),
     "waiting_title": ("Keputusan Anda menunggu", "Your decision is waiting"),
     "waiting_check": (
         "Buka lagi tautan dari email Anda nanti untuk melihat apakah keputusan sudah diterapkan.",
@@ -1581,7 +1587,7 @@ RECORD: Mapping[str, Pair] = {
 ARCHIVE_GUIDE: Mapping[str, Pair] = {
     "title": (
         "PANDUAN ARSIP ELEKTRONIK — {sop_name}",
-        "GUIDE TO THE ELECTRONIC ARCHIVE — {sop_name_en}",
+        "GUIDE TO THE ELECTRONIC ARCHIVE — {sop_name}",
     ),
     "what": (
         "Arsip ini adalah dokumentasi (langkah 16 SOP) dari satu proses penyusunan Indikator "

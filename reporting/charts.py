@@ -22,6 +22,7 @@ _STYLE = Style(
 )
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 _STYLESHEET = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
+_SERIE_ID = re.compile(r'id="(activate-serie-)')
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ def _finish(key: str, chart: pygal.graph.graph.Graph, title: str) -> Chart:
     svg = _SCRIPT.sub("", svg)
     # A style attribute would need 'unsafe-inline': the same as a presentation attribute.
     svg = svg.replace(' style="opacity: 0"', ' opacity="0"')
+    # pygal numbers its legend's ids from 0 in every chart: on a page of three charts an id
+    # would be there three times. Each chart's ids begin with its key.
+    svg = _SERIE_ID.sub(rf'id="{key}-\1', svg)
     found = _STYLESHEET.search(svg)
     # In inline SVG a <style>'s text is read with its entities decoded (lxml writes ">" as
     # "&gt;"): the browser hashes the decoded text, so that is what is allowed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -119,6 +120,36 @@ async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_q
     )
     assert damaged.status_code == 200 and "TIDAK SAH" in damaged.text
     assert (await web.http.get(f"{base}/v/tidakada")).status_code == 404
+
+
+async def test_the_kabag_cannot_initial_while_the_directory_cannot_be_read(
+    dev_env: WorkflowEnvironment, web: Web, settings: Settings, keys: Keys, tmp_path: Path
+) -> None:
+    """Her name and position go into the signature for good: with no directory to read them
+    from (a web process started on a broken file), she is asked to try again, not signed
+    with her directory id."""
+    p = await Scenario(dev_env.client, settings).start()
+    await p.walk_to(8)
+    link = await web.link(p.id, KABAG, (await p.task()).id)
+    page = await web.open(link)
+    directory = settings.directory_file
+    broken = tmp_path / "direktori-rusak.yaml"
+    broken.write_text("people: [ {id: p-001\n")
+    settings.directory_file = broken
+    refused = await web.submit(link, page, "approve", passphrase=keys.passphrases[KABAG])
+    assert refused.status == 503 and "Direktori pegawai sedang tidak dapat dibaca" in refused.text
+    assert "approve" in refused.actions  # the form again, to send once the directory is back
+    assert (await p.task()).step == 8
+    settings.directory_file = directory
+    signed = await web.submit(link, refused, "approve", passphrase=keys.passphrases[KABAG])
+    assert signed.status == 200, signed.text
+    report = await verify_pdf(
+        p.store.path_of(
+            [d for d in (await p.status()).documents if d.kind == "draf_iku"][-1].ref
+        ).read_bytes(),
+        settings.signing_dir,
+    )
+    assert report.signatures[-1].position and report.signatures[-1].person == KABAG
 
 
 async def test_repeated_wrong_passphrases_are_throttled(

@@ -18,8 +18,10 @@ from common.models import Action, Attachment, ChecklistAnswer, Decision, Team
 def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decision:
     """The decision the form asks for, without its attachments (added once stored)."""
 
-    def refuse(line: str) -> FormRefused:
-        return FormRefused(422, text(lang, "refused_title"), [line, text(lang, "nothing_applied")])
+    def refuse(line: str, field: str = "") -> FormRefused:
+        return FormRefused(
+            422, text(lang, "refused_title"), [line, text(lang, "nothing_applied")], field=field
+        )
 
     try:
         action = Action(form.first("action"))
@@ -27,7 +29,7 @@ def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decis
         raise refuse(refusal(lang, "action_not_allowed")) from None
     note = form.first("note").strip()
     if len(note) > NOTE_MAX:
-        raise refuse(text(lang, "note_too_long", n=NOTE_MAX))
+        raise refuse(text(lang, "note_too_long", n=NOTE_MAX), "note")
     checklist = []
     for name, values in form.fields.items():
         if name.startswith("cl.") and values and values[0] in ("ok", "not_ok"):
@@ -42,7 +44,7 @@ def build_decision(claims: LinkClaims, form: SubmittedForm, lang: Lang) -> Decis
         try:
             team = Team(members=chosen, leader=leader)
         except ValidationError:
-            raise refuse(refusal(lang, "team_required")) from None
+            raise refuse(refusal(lang, "team_required"), "team") from None
     try:
         return Decision(
             task_id=claims.task_id,

@@ -49,7 +49,7 @@ from api.tasks.access import (
 from api.tasks.decisions import build_decision, with_documents
 from api.tasks.result_page import result_page
 from api.tasks.signing import sign_decision, signs
-from api.tasks.task_page import FormValues, task_page
+from api.tasks.task_page import FormValues, field_of, task_page
 from api.tasks.uploads import FormReader, FormRefused, Limits, StagedFiles, SubmittedForm
 from common.formats import is_task_id, step_of
 from common.links import LinkClaims
@@ -113,6 +113,7 @@ async def decide_task(
     except FormRefused as refused:
         if refused.form is None:
             raise
+        refused.field = refused.field or "uploads"  # the reader refuses only files
         return await answer.put_right(refused, refused.form)
     if form.first("cari_tim"):
         form.discard()
@@ -282,7 +283,9 @@ class _Answer:
             lines = [err.text(lang), nothing]
             if form.files:
                 lines.append(text(lang, "files_again"))
-            return self.form_again(access, form, lines, err.status, err.headers)
+            return self.form_again(
+                access, form, lines, err.status, err.headers, error_field=field_of(err.code)
+            )
         if err.status == 503:  # too many at once, or turned away: this task is still open
             raise PageError(
                 503,
@@ -305,7 +308,9 @@ class _Answer:
         lines = [refused.title, *refused.lines]
         if refused.files_chosen:
             lines.append(text(self.lang, "files_again"))
-        return self.form_again(access, form, lines, refused.status, refused.headers)
+        return self.form_again(
+            access, form, lines, refused.status, refused.headers, error_field=refused.field
+        )
 
     async def searched(self, form: SubmittedForm) -> HTMLResponse:
         """The team picker's search (no script: the form posts itself): the page again with
@@ -323,6 +328,7 @@ class _Answer:
         error: list[str],
         status: int,
         headers: dict[str, str],
+        error_field: str = "",
     ) -> HTMLResponse:
         values = FormValues(
             note=form.first("note"),
@@ -349,6 +355,8 @@ class _Answer:
             nonce=self.nonces.make(access.token),
             values=values,
             error=error,
+            error_field=error_field,
+            refused=status >= 400,
         )
         return render("task.html", self.lang, page, status=status, headers=headers)
 

@@ -81,13 +81,23 @@ async def sign_decision(
     final = task.step == sop.SIGNATURE_STEP
     kind = "iku" if final else "draf_iku"
 
-    def refuse(status_code: int, key: str, **values: object) -> FormRefused:
+    def refuse(
+        status_code: int, key: str, field: str = "passphrase", **values: object
+    ) -> FormRefused:
         return FormRefused(
             status_code,
             text(lang, "refused_title"),
             [text(lang, key, **values), text(lang, "nothing_applied")],
+            field=field,
         )
 
+    if people.directory is None:
+        # Name and position are printed into the signature for good: never an id instead.
+        raise FormRefused(
+            503,
+            text(lang, "unavailable_title"),
+            [text(lang, "sign_directory_unavailable"), text(lang, "nothing_applied")],
+        )
     wait = throttle.retry_after(claims.person)
     if wait:
         raise refuse(429, "passphrase_throttled", minutes=max(1, wait // 60))
@@ -134,7 +144,7 @@ async def sign_decision(
         else:
             signed = await add_paraf(base, signer, who, tsa_url=settings.tsa_url)
     except NotAPdf:
-        raise refuse(422, "draft_must_be_pdf") from None
+        raise refuse(422, "draft_must_be_pdf", "uploads") from None
     # Staged, like the form's files: the workflow's check reads it, the store keeps it only
     # if the decision is accepted (the caller commits or discards ``staged``).
     document = await asyncio.to_thread(

@@ -48,6 +48,29 @@ from workflows import sop
 
 ACCEPT = ",".join([*EXTENSIONS.values(), ".jpeg", *EXTENSIONS.keys()])
 
+# The part of the form a refusal of the workflow is about: the page marks it (aria-invalid,
+# described by the refusal) and puts the cursor there, so a phone does not open at the top of
+# a long page. A group ("checklist", "team", "uploads") is marked on its fieldset, and its
+# first control to put right takes the cursor.
+REFUSAL_FIELDS = {
+    "note_required": "note",
+    "disposisi_required": "note",
+    "checklist_incomplete": "checklist",
+    "checklist_unknown_item": "checklist",
+    "checklist_not_met": "checklist",
+    "team_required": "team",
+    "team_not_allowed": "team",
+    "documents_missing": "uploads",
+    "attachment_not_allowed": "uploads",
+    "attachment_duplicate": "uploads",
+    "draft_not_pdf": "uploads",
+}
+
+
+def field_of(code: str) -> str:
+    """The form's field a refusal code of the workflow is about, or "" for none."""
+    return REFUSAL_FIELDS.get(code, "")
+
 
 @dataclass
 class FormValues:
@@ -71,11 +94,41 @@ def task_page(
     nonce: str,
     values: FormValues | None = None,
     error: list[str] | None = None,
+    error_field: str = "",
+    refused: bool = False,
 ) -> dict[str, Any]:
+    """``error``: the lines on top of a form shown again; ``error_field``: the field they
+    are about (see ``field_of``); ``refused``: the form was refused (not only searched)."""
     status, task = access.status, access.task
     step = sop.step(task.step)
+    # A form shown again without a refusal is the answer to the team picker's search.
+    searched = values is not None and not refused
     values = values or FormValues()
     ctx = _Context(lang, settings, people, calendar, access.token)
+    checklist = (
+        [
+            {
+                "code": item.code,
+                "text": item.text_en if lang == "en" else item.text_id,
+                "value": values.checklist.get(item.code, ""),
+                "remark": values.remarks.get(item.code, ""),
+            }
+            for item in step.checklist
+        ]
+        if step.kind is StepKind.REVIEW
+        else []
+    )
+    uploads = ctx.uploads(step, status)
+    team = ctx.team(status, values, access.claims.person) if step.names_team else None
+    # Only a field the page shows can be marked; the refusal is on top either way.
+    shown = {
+        "note": True,
+        "passphrase": step.signs,
+        "checklist": bool(checklist),
+        "team": team is not None,
+        "uploads": bool(uploads),
+    }
+    error_field = error_field if error and shown.get(error_field) else ""
     return {
         "process": status.process,
         "sop_name": sop.SOP_HEADER["name_en" if lang == "en" else "nama_sop"],
@@ -104,22 +157,12 @@ def task_page(
         "docs_other": ctx.documents(
             status, [k for k in _kinds(status.documents) if k not in step.requires]
         ),
-        "checklist": [
-            {
-                "code": item.code,
-                "text": item.text_en if lang == "en" else item.text_id,
-                "value": values.checklist.get(item.code, ""),
-                "remark": values.remarks.get(item.code, ""),
-            }
-            for item in step.checklist
-        ]
-        if step.kind is StepKind.REVIEW
-        else [],
+        "checklist": checklist,
         "note": ctx.note(step, values.note),
-        "uploads": ctx.uploads(step, status),
+        "uploads": uploads,
         "upload_hint": text(lang, "uploads_hint", size=size(settings.max_upload_bytes)),
         "accept": ACCEPT,
-        "team": ctx.team(status, values, access.claims.person) if step.names_team else None,
+        "team": team,
         "buttons": [
             {
                 "action": a.value,
@@ -146,6 +189,15 @@ def task_page(
         "token": access.token,
         "other_lang": "id" if lang == "en" else "en",
         "error": error or [],
+        "refused": refused and bool(error),
+        "searched": searched,
+        "error_field": error_field,
+        # Within a group, the control to put right first: the first checklist item not
+        # answered "sesuai", the first document still required.
+        "error_item": next((c["code"] for c in checklist if c["value"] != "ok"), "")
+        or (checklist[0]["code"] if checklist else ""),
+        "error_upload": next((u["field"] for u in uploads if u["required"]), "")
+        or (uploads[0]["field"] if uploads else ""),
         "history": ctx.history(status),
     }
 

@@ -103,10 +103,16 @@ class FormRefused(PageError):
     """A refusal the person can put right on the same form (a wrong passphrase, a file of
     the wrong kind): the task page shows the form again, filled in, with these lines on
     top. ``form``: the form as read, where it was read before the refusal;
-    ``files_chosen``: files came with it, and must be chosen again."""
+    ``files_chosen``: files came with it, and must be chosen again; ``field``: the form's
+    field (or group: "checklist", "team", "uploads") the refusal is about, where there is
+    one, so the page marks it and puts the cursor there."""
 
     form: SubmittedForm | None = None
     files_chosen: bool = False
+
+    def __init__(self, status: int, title: str, lines: list[str], *, field: str = "") -> None:
+        super().__init__(status, title, lines)
+        self.field = field
 
 
 @dataclass
