@@ -20,18 +20,24 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import bagit
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from temporalio import activity
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
 
 from activities import telemetry
+from activities.archive_guide import GUIDE_NAME, Facts, guide_text
 from activities.cpu import SIGNATURES, TYPESETTING, in_process
-from activities.ringkasan import render_ringkasan
+from activities.ringkasan import render_ringkasan, resolve_who, signer_line
 from common.archive_bag import (
     BAG_CHECKSUMS,
     BAG_TIMESTAMP_FIELD,
@@ -42,15 +48,17 @@ from common.archive_bag import (
     validate_bag,
 )
 from common.archive_metadata import archive_metadata, bag_fields
-from common.archive_store import open_archive_store
+from common.archive_store import ArchiveStore, open_archive_store
 from common.directory import load_directory, record_name
 from common.documents import DocumentStore, open_document_store
 from common.models import (
     ArchiveInfo,
+    ArchiveMetadata,
     ArchiveRequest,
     Document,
     DocumentRef,
     HistoryEntry,
+    ProcessState,
 )
 from common.settings import Settings
 from common.sop_identity import header_line
@@ -58,12 +66,21 @@ from signing.ca import CertificateAuthority
 from signing.folder import VALIDATION, SigningFolder
 from signing.printable import lembar_pemeriksaan, reviews, riwayat
 from signing.verify import NotAPdf, verify_pdf
-from workflows.sop import ROLES, SOP_HEADER, STEPS
+from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, STEPS
 
 T = TypeVar("T")
 
 SOURCE_ORGANIZATION = "Kementerian Ketenagakerjaan Republik Indonesia"
 CONTACT_NAME = "Biro Perencanaan dan Manajemen Kinerja"
+# Fields of our own in bag-info.txt (BagIt allows them), in the style of
+# common/archive_metadata.py's: what the bag is, and what anchors its trust.
+YEAR_FIELD = "Tahun-IKU"
+SOP_FIELD = "Nomor-SOP"
+SIGNER_FIELD = "Penanda-Tangan"  # one per standing paraf and the signature, in order
+SIGNED_SHA256_FIELD = "SHA256-IKU-Ditandatangani"
+CA_FINGERPRINT_FIELD = "SHA256-Sertifikat-CA"
+RUN_FIELD = "ID-Run"  # every run of the process, first to last (the last names the bag)
+_RPC_TIMEOUT = 10.0
 _HEARTBEAT_SECONDS = 5.0
 _CHUNK = 1024 * 1024
 
@@ -112,35 +129,69 @@ class ArchiveActivities:
             activity.logger.warning("archive %s %s", name, note)
 
         await self._check_store(request.documents)
+        run_ids = await self._run_ids(request.workflow_id, run_id)
 
         created_at = datetime.now(UTC)
+        meta = archive_metadata(
+            self.settings,
+            request.process,
+            request.status.official_number.number if request.status.official_number else None,
+            created_at,
+        )
+        # The bag's records say what the process is once the bag exists: archived, at the
+        # archive's moment (the request is the status just before, still running).
+        archived = ArchiveRequest(
+            status=request.status.model_copy(update={"state": ProcessState.ARCHIVED})
+        )
         scratch = await asyncio.to_thread(_ready_dir, self.archives.scratch_dir)
         tmp = Path(
             await asyncio.to_thread(tempfile.mkdtemp, prefix=f"{TEMP_PREFIX}{name}-", dir=scratch)
         )
         try:
             expected = await self._copy_documents(tmp, request.documents)
-            await _heartbeating(
+            signers = await _heartbeating(
                 asyncio.to_thread(
-                    _write_records, tmp, request, run_id, name, created_at, self.settings
+                    _write_records, tmp, archived, run_ids, name, created_at, self.settings
                 ),
                 "writing the records",
             )
-            await _heartbeating(
+            fingerprint = await _heartbeating(
                 self._write_signatures(tmp, request, created_at), "validating the signatures"
             )
             await _heartbeating(
                 # Typesetting is a second or more of CPU: in the pool's process.
-                in_process(TYPESETTING, _write_printable, tmp, request, self.settings),
+                in_process(TYPESETTING, _write_printable, tmp, archived, self.settings, created_at),
                 "printing the Lembar Pemeriksaan and the riwayat",
             )
-            meta = archive_metadata(
-                self.settings,
-                request.process,
-                request.status.official_number.number if request.status.official_number else None,
-                created_at,
+            signed = _signed_iku(request)
+            facts = Facts(
+                title=request.process.title,
+                year=request.process.year,
+                code=request.process.code,
+                official_number=meta.official_number,
+                sop_number=request.process.sop_number,
+                workflow_id=request.workflow_id,
+                run_ids=run_ids,
+                archived_at=created_at,
+                timezone=self.settings.timezone,
+                signed_path=payload_path(signed) if signed else None,
+                signed_sha256=signed.ref.sha256 if signed else None,
+                ca_fingerprint=fingerprint,
+                signers=signers,
             )
-            await _make_bag(tmp, _bag_info(request, created_at, self._tz()) | bag_fields(meta))
+            await asyncio.to_thread(
+                (tmp / GUIDE_NAME).write_text, guide_text(facts), encoding="utf-8"
+            )
+            # Last of the payload: the snapshot names the bag's own size.
+            await asyncio.to_thread(
+                _write_status,
+                tmp,
+                archived,
+                _archive_info(self.archives, name, created_at, meta),
+            )
+            await _make_bag(
+                tmp, _bag_info(request, created_at, self._tz(), facts) | bag_fields(meta)
+            )
             await _heartbeating(
                 asyncio.to_thread(_check_new_bag, tmp, expected), "validating the new archive"
             )
@@ -156,16 +207,48 @@ class ArchiveActivities:
         )
         return info
 
+    async def _run_ids(self, workflow_id: str, run_id: str) -> list[str]:
+        """Every run of this process, first to last: a process continues as new when its
+        history grows long, and each run's first event names the run it continues."""
+        try:
+            client = activity.client()
+        except RuntimeError:
+            return [run_id]  # run outside a worker (a test's activity environment)
+        chain = [run_id]
+        while True:
+            try:
+                history = await client.workflow_service.get_workflow_execution_history(
+                    GetWorkflowExecutionHistoryRequest(
+                        namespace=client.namespace,
+                        execution=WorkflowExecution(workflow_id=workflow_id, run_id=chain[0]),
+                        maximum_page_size=1,
+                    ),
+                    timeout=timedelta(seconds=_RPC_TIMEOUT),
+                )
+            except RPCError as err:
+                # Retried: the bag must name every run, and is written once.
+                raise RuntimeError(
+                    f"the runs of {workflow_id} could not be read: {err.status.name}"
+                ) from err
+            events = history.history.events
+            started = events[0].workflow_execution_started_event_attributes if events else None
+            previous = started.continued_execution_run_id if started else ""
+            if not previous or previous in chain:
+                return chain
+            chain.insert(0, previous)
+            activity.heartbeat(f"found {len(chain)} runs")
+
     async def _write_signatures(
         self, folder: Path, request: ArchiveRequest, created_at: datetime
-    ) -> None:
+    ) -> str | None:
         """tte/: the CA certificate and CRL, and the validation report of every signature in
         the signed IKU, so the archive verifies offline years later (``iku verify`` with
-        IKU_SIGNING_DIR pointing at a folder holding ca/ca.pem and ca/crl.pem)."""
+        IKU_SIGNING_DIR pointing at a folder holding ca/ca.pem and ca/crl.pem). The CA
+        certificate's SHA-256 fingerprint; None without a CA."""
         root = await asyncio.to_thread(SigningFolder(self.settings).fetch, *VALIDATION)
         ca = CertificateAuthority(root)
         if not (ca.cert_path.exists() and ca.crl_path.exists()):
-            return  # no CA: signing is not set up here
+            return None  # no CA: signing is not set up here
         target = folder / "tte"
         await asyncio.to_thread(target.mkdir, parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.copyfile, ca.cert_path, target / "ca.pem")
@@ -184,6 +267,7 @@ class ArchiveActivities:
                 {"kind": document.kind, "version": document.version, "report": checked}
             )
         await asyncio.to_thread(_write_json, target / "validasi.json", report)
+        return await asyncio.to_thread(_fingerprint, target / "ca.pem")
 
     def _tz(self) -> tzinfo:
         return ZoneInfo(self.settings.timezone)
@@ -304,18 +388,75 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _bag_info(request: ArchiveRequest, created_at: datetime, tz: tzinfo) -> dict[str, str]:
-    info = {
+def _bag_info(
+    request: ArchiveRequest, created_at: datetime, tz: tzinfo, facts: Facts
+) -> dict[str, str | list[str]]:
+    info: dict[str, str | list[str]] = {
         "Source-Organization": SOURCE_ORGANIZATION,
         "Contact-Name": CONTACT_NAME,
         "External-Identifier": request.workflow_id,
         "External-Description": f"{SOP_HEADER['nama_sop']} — {request.process.title}",
-        "Internal-Sender-Identifier": request.process.sop_number,
+        "Internal-Sender-Identifier": request.workflow_id,
         "Bagging-Date": created_at.astimezone(tz).date().isoformat(),
         BAG_TIMESTAMP_FIELD: created_at.isoformat(),
+        YEAR_FIELD: str(request.process.year),
+        RUN_FIELD: facts.run_ids,
     }
+    if request.process.sop_number:
+        info[SOP_FIELD] = request.process.sop_number
+    if facts.signers:
+        info[SIGNER_FIELD] = facts.signers
+    if facts.signed_sha256:
+        info[SIGNED_SHA256_FIELD] = facts.signed_sha256
+    if facts.ca_fingerprint:
+        info[CA_FINGERPRINT_FIELD] = facts.ca_fingerprint
+
     # A tag file is one field per line: a title typed with line breaks must not break it.
-    return {key: _one_line(value) for key, value in info.items()}
+    def line(value: str | list[str]) -> str | list[str]:
+        return [_one_line(v) for v in value] if isinstance(value, list) else _one_line(value)
+
+    return {key: line(value) for key, value in info.items()}
+
+
+def _fingerprint(pem: Path) -> str:
+    """The certificate's SHA-256 fingerprint (of its DER bytes), as openssl computes it."""
+    return x509.load_pem_x509_certificate(pem.read_bytes()).fingerprint(hashes.SHA256()).hex()
+
+
+def _signed_iku(request: ArchiveRequest) -> Document | None:
+    signed = [d for d in request.documents if d.kind == "iku"]
+    return signed[-1] if signed else None
+
+
+def _archive_info(
+    store: ArchiveStore, name: str, created_at: datetime, meta: ArchiveMetadata
+) -> ArchiveInfo:
+    """The archive as the workflow will record it once published (its size is counted when
+    the snapshot is written, last)."""
+    location = getattr(store, "location", None)
+    path = location(name) if callable(location) else str(Path(store.scratch_dir) / name)
+    return ArchiveInfo(
+        path=path, bag_name=name, files=0, bytes=0, valid=True, created_at=created_at, metadata=meta
+    )
+
+
+def _write_status(folder: Path, archived: ArchiveRequest, info: ArchiveInfo) -> None:
+    """status.json, the last payload file: the status as archived, naming the archive with
+    its whole payload (this file included: counted until its own size stops changing)."""
+    others = [p for p in folder.rglob("*") if p.is_file()]
+    files, size = len(others) + 1, sum(p.stat().st_size for p in others)
+    length = 0
+    for _ in range(10):  # the length of a number's digits settles at once
+        snapshot = archived.status.model_copy(
+            update={"archive": info.model_copy(update={"files": files, "bytes": size + length})}
+        )
+        data = (
+            json.dumps(snapshot.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        ).encode("utf-8")
+        if len(data) == length:
+            break
+        length = len(data)
+    (folder / "status.json").write_bytes(data)
 
 
 def _write_json(path: Path, value: Any) -> None:
@@ -325,22 +466,42 @@ def _write_json(path: Path, value: Any) -> None:
 def _write_records(
     folder: Path,
     request: ArchiveRequest,
-    run_id: str,
+    run_ids: list[str],
     name: str,
     created_at: datetime,
     settings: Settings,
-) -> None:
-    """riwayat.json, status.json, sop.json and ringkasan.html (all land under data/)."""
+) -> list[str]:
+    """riwayat.json, sop.json and ringkasan.html (all land under data/; status.json comes
+    last). The signers as the record names them, for bag-info.txt."""
     _write_json(
         folder / "riwayat.json",
         [entry.model_dump(mode="json") for entry in request.status.history],
     )
-    _write_json(folder / "status.json", request.status.model_dump(mode="json"))
-    _write_json(folder / "sop.json", sop_record(request, run_id, settings))
+    _write_json(folder / "sop.json", sop_record(request, run_ids, settings))
     directory = load_directory(settings.directory_file)
+    tz = ZoneInfo(settings.timezone)
+    identities = (settings.ops_identities, settings.bureau_identities)
+    status = request.status
+    signers = [
+        signer_line(
+            mark,
+            resolve_who(
+                directory,
+                mark.person,
+                mark.acting_for,
+                mark.at,
+                tz,
+                STEP_BY_NUMBER[mark.step].role if mark.step in STEP_BY_NUMBER else None,
+                mark.acting_kind,
+                identities=identities,
+            ),
+        )
+        for mark in [*sorted(status.parafs, key=lambda m: (m.step, m.at)), status.signature]
+        if mark is not None
+    ]
     html = render_ringkasan(
         request,
-        run_id,
+        run_ids[-1],
         name,
         created_at,
         directory,
@@ -348,18 +509,22 @@ def _write_records(
         sop_line=header_line(
             request.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, "id"
         ),
-        identities=(settings.ops_identities, settings.bureau_identities),
+        identities=identities,
     )
     (folder / "ringkasan.html").write_text(html, encoding="utf-8")
+    return signers
 
 
 def _validation_report(data: bytes, signing_dir: Path) -> dict[str, Any]:
     return asyncio.run(verify_pdf(data, signing_dir)).as_json()
 
 
-def _write_printable(folder: Path, request: ArchiveRequest, settings: Settings) -> None:
+def _write_printable(
+    folder: Path, request: ArchiveRequest, settings: Settings, printed_at: datetime
+) -> None:
     """cetak/: every review's Lembar Pemeriksaan and the whole riwayat as PDF, the record's
-    printed form (the source keeps its records "as electronic and manual data")."""
+    printed form (the source keeps its records "as electronic and manual data"), printed
+    at the archive's moment."""
     directory = load_directory(settings.directory_file)
 
     def names(person: str | None) -> str:
@@ -368,11 +533,17 @@ def _write_printable(folder: Path, request: ArchiveRequest, settings: Settings) 
         )
 
     status = request.status
+    sop_line = header_line(
+        status.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, "id"
+    )
+    printed = {"printed_at": printed_at, "sop_line": sop_line}
     target = folder / "cetak" / "lembar-pemeriksaan"
     target.mkdir(parents=True, exist_ok=True)
     for entry in reviews(status):
-        (target / lembar_name(entry)).write_bytes(lembar_pemeriksaan(status, entry, names))
-    (folder / "cetak" / "riwayat.pdf").write_bytes(riwayat(status, names))
+        (target / lembar_name(entry)).write_bytes(
+            lembar_pemeriksaan(status, entry, names, **printed)
+        )
+    (folder / "cetak" / "riwayat.pdf").write_bytes(riwayat(status, names, **printed))
 
 
 def lembar_name(entry: HistoryEntry) -> str:
@@ -384,8 +555,9 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def sop_record(request: ArchiveRequest, run_id: str, settings: Settings) -> dict[str, Any]:
-    """The SOP as run: its header, this process, and the 16 steps."""
+def sop_record(request: ArchiveRequest, run_ids: list[str], settings: Settings) -> dict[str, Any]:
+    """The SOP as run: its header, this process, and the 16 steps. ``run_ids``: every run
+    of the process, first to last (the last is the bag's)."""
     process = request.process
     return {
         **SOP_HEADER,
@@ -399,7 +571,8 @@ def sop_record(request: ArchiveRequest, run_id: str, settings: Settings) -> dict
         "title": process.title,
         "revision": process.revision,
         "workflow_id": request.workflow_id,
-        "run_id": run_id,
+        "run_id": run_ids[-1],
+        "run_ids": run_ids,
         "steps": [
             {
                 "number": s.number,

@@ -18,11 +18,20 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from common.archive_bag import BAG_CHECKSUMS, payload_path
-from common.catalogue import ACTIONS, EVENTS, HEADER_FIELDS, STATES, acting_label, text
+from common.catalogue import (
+    ACTIONS,
+    EVENTS,
+    HEADER_FIELDS,
+    RECORD,
+    STATES,
+    acting_label,
+    pick,
+    text,
+)
 from common.catalogue import label as label_of
 from common.dates import month_name
 from common.directory import Directory, record_name
-from common.models import Action, ArchiveRequest, HistoryEntry, Mark
+from common.models import Action, ArchiveRequest, HistoryEntry, Mark, ProcessState
 from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, doc_name
 
 # The ops identities and the planning bureau's (settings): who acted without being a person.
@@ -115,6 +124,19 @@ def resolve_who(
         for_name=absent.name if absent else acting_for,
         for_position=(absent.position if absent and absent.position else role_name),
     )
+
+
+def signer_line(mark: Mark, who: Who) -> str:
+    """A paraf or the signature in one line, naming the signer as the record prints them:
+    ``Paraf, langkah 9: Kepala Biro …: Dr. Bambang Sutrisno, M.P.A., NIP …``."""
+    kind = "Paraf" if mark.kind == "paraf" else "Tanda tangan"
+    position = f"{who.acting} {who.for_position}" if who.acting else who.position
+    line = f"{kind}, langkah {mark.step}: " + (f"{position}: " if position else "") + who.name
+    if who.nip:
+        line += f", NIP {who.nip}"
+    if who.acting:
+        line += f" ({who.acting} menggantikan {who.for_name})"
+    return line
 
 
 def _step_label(number: int | None) -> str:
@@ -239,7 +261,12 @@ def render_ringkasan(
         # Given when the Minister signed (step 11); none for a process cancelled before.
         official_number=status.official_number.number if status.official_number else None,
         run_id=run_id,
-        state=label_of(STATES, status.state.value),
+        # Archived: with the archive's moment (the bag is made at ``created_at``).
+        state=pick(RECORD["state_at"], "id").format(
+            state=label_of(STATES, status.state.value), when=_when(created_at, tz)
+        )
+        if status.state is ProcessState.ARCHIVED
+        else label_of(STATES, status.state.value),
         cancel_reason=status.cancel_reason,
         team=team,
         marks=marks,

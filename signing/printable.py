@@ -5,16 +5,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import ImageFile
 
-from common.catalogue import ACTIONS_DONE, APPROVED_AS, EVENTS, acting_label, pick
+from common.catalogue import ACTIONS_DONE, APPROVED_AS, EVENTS, RECORD, acting_label, pick
 from common.catalogue import label as label_of
 from common.dates import format_when
-from common.models import Action, HistoryEntry, HistoryEvent, StatusView
+from common.models import (
+    Action,
+    Document,
+    DocVersion,
+    HistoryEntry,
+    HistoryEvent,
+    Mark,
+    StatusView,
+    StepKind,
+)
+from common.sop_identity import header_line
 from workflows.sop import ROLES, SOP_HEADER, STEPS, doc_name, step
 
 if TYPE_CHECKING:
@@ -90,35 +103,251 @@ def reviews(status: StatusView) -> list[HistoryEntry]:
     ]
 
 
-def lembar_pemeriksaan(status: StatusView, entry: HistoryEntry, names: Names) -> bytes:
-    assert entry.step is not None
-    the_step = step(entry.step)
-    texts = {item.code: item.text_id for item in the_step.checklist}
+def _word(key: str, **values: object) -> str:
+    """The printed record's words (catalogue ``RECORD``), in Bahasa Indonesia."""
+    template = pick(RECORD[key], "id")
+    return template.format(**values) if values else template
+
+
+def when_to_the_second(moment: datetime, tz: str = "Asia/Jakarta") -> str:
+    """``format_when`` with the seconds (``… pukul 16.13.07 WIB``): the riwayat's event list,
+    where several events fall in one minute and their order must show."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(ZoneInfo(tz))
+    minute = format_when(moment, "id", tz)
+    return minute.replace(f"pukul {local:%H.%M} ", f"pukul {local:%H.%M.%S} ", 1)
+
+
+@dataclass(frozen=True)
+class Version:
+    """One exact version of a document, as the printed record names it."""
+
+    kind: str
+    version: int
+    sha256: str
+
+    @property
+    def label(self) -> str:
+        return doc_name(self.kind)
+
+    @property
+    def named(self) -> str:
+        return _word("version_of", document=self.label, version=self.version)
+
+    @classmethod
+    def of(cls, found: Document | DocVersion | Mark) -> Version:
+        if isinstance(found, Document):
+            return cls(found.kind, found.version, found.ref.sha256)
+        if isinstance(found, Mark):
+            return cls(found.document_kind, found.version, found.sha256)
+        return cls(found.kind, found.version, found.sha256)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What one decision was about, from the record: the versions the reviewer saw and
+    decided on, the versions the decision itself added (a paraf or the signature made one,
+    or the reviewer uploaded it), and its paraf or signature, standing or withdrawn."""
+
+    reviewed: list[Version]
+    made: list[Version]
+    # The version a paraf or the signature resulted in (one of ``made``), if it made one.
+    result: Version | None
+    mark: Mark | None  # the paraf or signature standing in the record
+    marks: bool  # the decision was a paraf or the signature (approving at 8–11)
+    withdrawn_by: HistoryEntry | None  # the return that withdrew the paraf
+
+    @property
+    def uploaded(self) -> list[Version]:
+        """What the reviewer attached besides the version their paraf or signature made."""
+        return [v for v in self.made if v != self.result]
+
+
+def _source(status: StatusView, document: Document) -> Document | None:
+    """The version ``document`` was made from: the one it extends by an electronic paraf or
+    signature, else the version of its kind before it (a new draft replacing it)."""
+    before = status.documents[: status.documents.index(document)]
+    if document.extends:
+        same = [d for d in before if d.ref.sha256 == document.extends]
+        kind = [d for d in same if d.kind == document.kind]
+        return (kind or same or [None])[-1]
+    earlier = [d for d in before if d.kind == document.kind]
+    return earlier[-1] if earlier else None
+
+
+def _lineage(status: StatusView, sha256: str) -> set[str]:
+    """A version and every version it was made from by adding a signature."""
+    chain: set[str] = set()
+    current: str | None = sha256
+    while current is not None and current not in chain:
+        chain.add(current)
+        current = next(
+            (d.extends for d in status.documents if d.ref.sha256 == current and d.extends),
+            None,
+        )
+    return chain
+
+
+def decided(status: StatusView, entry: HistoryEntry) -> Decided:
+    """What ``entry`` decided on. The entry's own documents are the record's current versions
+    after the decision: at 8–11 that is the version the reviewer's paraf or signature made,
+    not the one they saw; the documents say which is which (``task_id``, ``extends``)."""
+    the_step = step(entry.step) if entry.step is not None else None
+    made_docs = [
+        d
+        for d in status.documents
+        if entry.task_id and d.task_id == entry.task_id and d.promoted is None
+    ]
+    made_keys = {(d.kind, d.version) for d in made_docs}
+    reviewed: list[Version] = []
+    for found in entry.documents:
+        if (found.kind, found.version) not in made_keys:
+            reviewed.append(Version.of(found))
+    for document in made_docs:
+        source = _source(status, document)
+        if source is not None and (source.kind, source.version) not in made_keys:
+            version = Version.of(source)
+            if version not in reviewed:
+                reviewed.append(version)
+    marks = bool(the_step and the_step.signs and entry.action is Action.APPROVE)
+    result = None
+    if marks and the_step is not None:
+        # Made by the paraf or signature: a version extending the one reviewed, or (at 8–10)
+        # a new draft carrying only the reviewer's paraf.
+        signed = [d for d in made_docs if d.extends or d.kind == the_step.draft]
+        result = Version.of(signed[-1]) if signed else None
     mark = next(
         (m for m in [*status.parafs, status.signature] if m and m.task_id == entry.task_id),
         None,
     )
+    withdrawn_by = None
+    if marks and mark is None:
+        # The record keeps no withdrawn paraf, only the version it made and the return that
+        # withdrew it (whose returned version descends from it).
+        ours = {result.sha256} if result else {v.sha256 for v in reviewed}
+        withdrawn_by = next(
+            (
+                h
+                for h in status.history
+                if h.seq > entry.seq
+                and h.event is HistoryEvent.DECIDED
+                and h.action is Action.RETURN
+                and any(ours & _lineage(status, d.sha256) for d in h.documents)
+            ),
+            None,
+        )
+    return Decided(
+        reviewed=reviewed,
+        made=[Version.of(d) for d in made_docs],
+        result=result,
+        mark=mark,
+        marks=marks,
+        withdrawn_by=withdrawn_by,
+    )
+
+
+def _sop_line(status: StatusView, sop_line: str | None) -> str:
+    return sop_line or header_line(status.process.sop_number, None, None, "id")
+
+
+def _printed(printed_at: datetime | None) -> str:
+    return _word("printed_at", when=when_to_the_second(printed_at or datetime.now(UTC)))
+
+
+def lembar_pemeriksaan(
+    status: StatusView,
+    entry: HistoryEntry,
+    names: Names,
+    *,
+    printed_at: datetime | None = None,
+    sop_line: str | None = None,
+) -> bytes:
+    """``printed_at``: when it is printed (the archive's moment in a bag; now by default);
+    ``sop_line``: the SOP's number and dates as the pages write them (its number alone by
+    default)."""
+    assert entry.step is not None
+    the_step = step(entry.step)
+    texts = {item.code: item.text_id for item in the_step.checklist}
+    about = decided(status, entry)
+    withdrawn = about.withdrawn_by
+    # The version the paraf or signature was made on: the draft reviewed; a mark recorded
+    # on the reviewed version itself (no version of its own) by its own version.
+    if about.mark is not None and about.result is None:
+        on: Version | None = Version.of(about.mark)
+    else:
+        on = next((v for v in reversed(about.reviewed) if v.kind == the_step.draft), None)
     return _pdf(
         "lembar_pemeriksaan.html",
         {
             "title": status.process.title,
             "workflow_id": status.workflow_id,
+            "sop_label": _word("sop_number"),
+            "sop_line": _sop_line(status, sop_line),
+            "printed": _printed(printed_at),
             "step": the_step,
             "entry": entry,
             "who": _who(entry, names),
             "when": format_when(entry.at),
             "decision": _decision(entry.action, entry.step),
             "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
-            "documents": [
-                {"label": doc_name(d.kind), "version": d.version, "sha256": d.sha256}
-                for d in entry.documents
-            ],
-            "mark": mark,
+            "reviewed_label": _word("reviewed"),
+            "documents": about.reviewed,
+            "uploaded_label": _word("uploaded"),
+            "uploaded": about.uploaded,
+            "marks": about.marks or about.mark is not None,
+            "mark_label": "Tanda tangan" if the_step.approval.value == "signature" else "Paraf",
+            "mark": about.mark,
+            "mark_on": _word("mark_on", version=on.named) if on else "",
+            "result": about.result,
+            "result_text": _word("mark_result", version=about.result.named) if about.result else "",
+            "withdrawn": _word(
+                "mark_withdrawn",
+                step=withdrawn.step,
+                round=withdrawn.round,
+                when=format_when(withdrawn.at),
+            )
+            if withdrawn
+            else "",
+            "withdrawn_kept": _word("mark_withdrawn_kept", version=about.result.named)
+            if withdrawn and about.result
+            else "",
+            "not_recorded": _word("mark_not_recorded")
+            if about.marks and about.mark is None and withdrawn is None
+            else "",
         },
     )
 
 
-def riwayat(status: StatusView, names: Names) -> bytes:
+def _documents_note(status: StatusView, entry: HistoryEntry) -> list[str]:
+    """A decision's documents in the event list: those reviewed and those it made, each
+    with its whole sha256 (a prefix cannot be checked)."""
+    if entry.event is not HistoryEvent.DECIDED or not entry.documents:
+        return []
+
+    def listed(versions: list[Version]) -> str:
+        return "; ".join(f"{v.named} (sha256 {v.sha256})" for v in versions)
+
+    if entry.step is None or step(entry.step).kind is not StepKind.REVIEW:
+        # Sent, handed over, archived: the documents it went with, as recorded.
+        return [listed([Version.of(d) for d in entry.documents])]
+    about = decided(status, entry)
+    lines = []
+    if about.reviewed:
+        lines.append(_word("decision_reviewed", documents=listed(about.reviewed)))
+    if about.made:
+        lines.append(_word("decision_result", documents=listed(about.made)))
+    return lines
+
+
+def riwayat(
+    status: StatusView,
+    names: Names,
+    *,
+    printed_at: datetime | None = None,
+    sop_line: str | None = None,
+) -> bytes:
+    """``printed_at`` and ``sop_line`` as for ``lembar_pemeriksaan``."""
     rows = []
     for s in STEPS:
         passes = [
@@ -135,21 +364,31 @@ def riwayat(status: StatusView, names: Names) -> bytes:
         rows.append({"step": s, "role": ROLES[s.role].short, "passes": passes})
     events = [
         {
-            "when": format_when(h.at),
+            # To the second: several events fall in one minute, and their order must show.
+            "when": when_to_the_second(h.at),
             "event": label_of(EVENTS, h.event.value),
             # What the decision did, as the pages say it beside "Keputusan".
             "action": _done(h.action, h.step),
             "step": h.step or "",
             "who": _who(h, names) if h.person else "",
             "note": h.note or h.detail,
+            "documents": _documents_note(status, h),
         }
         for h in status.history
     ]
+    signed = [d for d in status.documents if d.kind == "iku"]
     return _pdf(
         "riwayat.html",
         {
             "title": status.process.title,
             "workflow_id": status.workflow_id,
+            "sop_label": _word("sop_number"),
+            "sop_line": _sop_line(status, sop_line),
+            "printed": _printed(printed_at),
+            "signed_label": _word("signed_iku"),
+            "signed": Version.of(signed[-1]) if signed else None,
+            "number_label": _word("official_number"),
+            "number": status.official_number.number if status.official_number else None,
             "rows": rows,
             "events": events,
         },

@@ -299,11 +299,11 @@ async def test_bag_holds_every_version_and_validates(env, settings, request_):
     assert info.valid
     assert validate_bag(bag_dir) == (True, None)
     payload = [p for p in (bag_dir / "data").rglob("*") if p.is_file()]
-    # Every version; the records (riwayat, status, SOP, ringkasan); the printed record
-    # (cetak/: a Lembar Pemeriksaan per review and the riwayat). This deployment has no CA,
-    # so no tte/ folder.
+    # Every version; the records (riwayat, status, SOP, ringkasan) and the guide
+    # (BACA-SAYA.txt); the printed record (cetak/: a Lembar Pemeriksaan per review and the
+    # riwayat). This deployment has no CA, so no tte/ folder.
     printed = len(reviews(request_.status)) + 1
-    assert info.files == len(payload) == len(request_.documents) + 4 + printed
+    assert info.files == len(payload) == len(request_.documents) + 5 + printed
     assert (bag_dir / "data" / "cetak" / "riwayat.pdf").is_file()
     assert info.bytes == sum(p.stat().st_size for p in payload)
 
@@ -327,7 +327,7 @@ async def test_bag_holds_every_version_and_validates(env, settings, request_):
         "Penyusunan Indikator Kinerja Utama Kementerian — "
         "IKU Kementerian Ketenagakerjaan Tahun 2027"
     )
-    assert bag_info["Internal-Sender-Identifier"] == "1/123/OT.04.00/I/2027"
+    assert bag_info["Internal-Sender-Identifier"] == WORKFLOW_ID
     jakarta = ZoneInfo("Asia/Jakarta")
     assert bag_info["Bagging-Date"] == info.created_at.astimezone(jakarta).date().isoformat()
     assert _leftovers(settings) == []
@@ -340,7 +340,11 @@ async def test_records_round_trip(env, settings, request_):
     riwayat = TypeAdapter(list[HistoryEntry]).validate_json((data / "riwayat.json").read_bytes())
     assert riwayat == request_.status.history
     status = StatusView.model_validate_json((data / "status.json").read_bytes())
-    assert status == request_.status
+    # The snapshot is the process as archived, not as it was a moment before (running):
+    # it names this very archive, as the workflow records it once the activity returns.
+    assert status == request_.status.model_copy(
+        update={"state": ProcessState.ARCHIVED, "archive": info}
+    )
 
     sop = json.loads((data / "sop.json").read_text(encoding="utf-8"))
     assert sop["nama_sop"] == "Penyusunan Indikator Kinerja Utama Kementerian"
@@ -351,6 +355,7 @@ async def test_records_round_trip(env, settings, request_):
         "kemnaker",
     )
     assert sop["workflow_id"] == WORKFLOW_ID
+    assert (sop["run_id"], sop["run_ids"]) == (RUN_ID, [RUN_ID])
     assert [s["number"] for s in sop["steps"]] == list(range(1, 17))
     assert sop["steps"][15] == {
         "number": 16,
@@ -396,10 +401,64 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert "Ir. Sri Hartati, M.T." in iku_row and "Draf Indikator Kinerja Utama versi 3" in iku_row
     # 2027-02-04 15:00 UTC, the Karo's paraf, is printed in Jakarta time.
     assert "4 Februari 2027, 22.00 WIB" in html
+    # The state is the archive's, with its moment in WIB, not "Berjalan".
+    when = info.created_at.astimezone(ZoneInfo("Asia/Jakarta"))
+    state = html[html.index("<th>Status</th>") :]
+    state = state[: state.index("</tr>")]
+    assert f"Diarsipkan pada {when.day} " in state and f"{when:%H.%M} WIB" in state, state
+    assert "Berjalan" not in state
     # Ops started it: named by their unit, as on every page, not by the sign-in name.
     started = html[html.index("Proses dimulai") :]
     started = started[: started.index("</tr>")]
     assert "Tim Operasional IKU" in started and ">ops<" not in started, started
+
+
+async def test_the_bag_says_what_it_is_and_who_signed_in_its_bag_info(env, settings, request_):
+    info = await build(env, settings, request_)
+    bag_info = bagit.Bag(info.path).info
+    iku = next(d for d in request_.documents if d.kind == "iku")
+
+    assert bag_info["Tahun-IKU"] == "2027"
+    assert bag_info["Nomor-SOP"] == "1/123/OT.04.00/I/2027"
+    assert bag_info["SHA256-IKU-Ditandatangani"] == iku.ref.sha256
+    assert bag_info["ID-Run"] == RUN_ID  # one run: the one that names the bag
+    # The signers as the printed record names them: position, name, NIP; the Plh with
+    # the official she stood in for.
+    assert bag_info["Penanda-Tangan"] == [
+        "Paraf, langkah 8: Plh. Kepala Bagian Perencanaan Program: Dewi Lestari, S.H., M.H., "
+        "NIP 197909302005012004 (Plh. menggantikan Ahmad Fauzi, S.Sos., M.Si.)",
+        "Paraf, langkah 9: Kepala Biro Perencanaan dan Manajemen Kinerja: "
+        "Dr. Bambang Sutrisno, M.P.A., NIP 197011231995031001",
+        "Paraf, langkah 10: Sekretaris Jenderal: Dr. Hendra Gunawan, M.Si., NIP 196805141992031003",
+        "Tanda tangan, langkah 11: Menteri Ketenagakerjaan: Ir. Sri Hartati, M.T.",
+    ]
+    # No CA in this deployment: no fingerprint is claimed.
+    assert "SHA256-Sertifikat-CA" not in bag_info
+
+
+async def test_the_bag_explains_itself_in_indonesian_then_english(env, settings, request_):
+    info = await build(env, settings, request_)
+    guide = (Path(info.path) / "data" / "BACA-SAYA.txt").read_text(encoding="utf-8")
+    iku = next(d for d in request_.documents if d.kind == "iku")
+
+    indonesian, english = guide.split("GUIDE TO THE ELECTRONIC ARCHIVE", 1)
+    assert indonesian.startswith("PANDUAN ARSIP ELEKTRONIK")
+    for part, words in (
+        (
+            indonesian,
+            ("Tahun IKU: 2027", "Kode unit: kemnaker", "Nomor SOP: 1/123/OT.04.00/I/2027"),
+        ),
+        (english, ("IKU year: 2027", "Unit code: kemnaker", "SOP number: 1/123/OT.04.00/I/2027")),
+    ):
+        for expected in (*words, WORKFLOW_ID, RUN_ID, payload_path(iku), iku.ref.sha256):
+            assert expected in part, expected
+        for folder in ("data/dokumen/", "data/cetak/", "data/ringkasan.html", "bag-info.txt"):
+            assert folder in part, folder
+        assert "bagit.py --validate ." in part
+    # Without a CA the guide says the signatures cannot be checked from the bag, and
+    # gives no command that would need one.
+    assert "tanda tangan tidak dapat diperiksa dari arsip ini saja" in indonesian
+    assert "iku verify" not in guide and "pdfsig" not in guide
 
 
 def _flip(path: Path) -> str:

@@ -58,6 +58,12 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
         text = rendered(whole.content, tmp_path, "riwayat")
         for expected in ("Riwayat Proses", "Ir. Sri Hartati", "Disetujui", "Diarsipkan"):
             assert expected in text, expected
+        # When it was printed and under which SOP; every event to the second, so their
+        # order shows even within one minute.
+        assert re.search(r"Dicetak pada \w+, \d+ \w+ \d{4} pukul \d\d\.\d\d\.\d\d WIB", text)
+        assert f"Nomor SOP: No. {status.process.sop_number}" in text
+        events = text[text.index("Seluruh catatan") :]
+        assert len(re.findall(r"pukul \d\d\.\d\d\.\d\d WIB", events)) == len(status.history)
 
         # An address by id alone is sent on to the process's run, as the other pages.
         moved = await biro.http.get(f"/proses/{p.id}/riwayat.pdf")

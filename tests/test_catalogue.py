@@ -36,6 +36,11 @@ TABLES = {
         "BUREAU",
         "MAIL",
         "NOTICE_KINDS",
+        "INSIGHT",
+        "EXPORT_COLUMNS",
+        "EXPORT_SHEETS",
+        "RECORD",
+        "ARCHIVE_GUIDE",
     )
 }
 
