@@ -499,8 +499,10 @@ def add_reporting(subparsers: Subparsers) -> None:
         help="rebuild it from the archives and the running processes",
         description="Writes every step event found in the archive bags (in IKU_ARCHIVE_DIR, or "
         "the bucket with IKU_DOCUMENT_STORE=s3) and in the running processes' status "
-        "(Temporal at IKU_TEMPORAL_ADDRESS) that the database does not hold yet. Safe to run "
-        "again, and beside a running worker.",
+        "(Temporal at IKU_TEMPORAL_ADDRESS) that the database does not hold yet, and moves "
+        "each official numbering sequence past the highest number found given (in the bags, "
+        "the running processes, and those closed without an archive), never back. Safe to "
+        "run again, and beside a running worker.",
     )
     backfill.add_argument(
         "--archives-only", action="store_true", help="do not ask Temporal for running processes"
@@ -547,7 +549,12 @@ def run_backfill(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
     from temporalio.client import Client
 
-    from reporting.backfill import BackfillReport, backfill_archives, backfill_running
+    from reporting.backfill import (
+        BackfillReport,
+        backfill_archives,
+        backfill_running,
+        numbering_said,
+    )
     from reporting.database import ReportingDatabase, failure
 
     settings = _settings()
@@ -561,10 +568,17 @@ def run_backfill(args: argparse.Namespace) -> int:
 
     def tell(where: str, report: BackfillReport) -> None:
         nonlocal skipped
-        print(f"{where}: {report.processes} processes, {report.events} new events", file=sys.stderr)
+        closed = f", {report.closed} closed without an archive" if report.closed else ""
+        print(
+            f"{where}: {report.processes} processes, {report.events} new events{closed}",
+            file=sys.stderr,
+        )
         for line in report.skipped:
             print(f"skipped {line}", file=sys.stderr)
         skipped += len(report.skipped)
+        # Each numbering sequence moved past the highest number found given (the database
+        # may have been lost, or restored from an older dump).
+        print(f"{where}: {numbering_said(report)}", file=sys.stderr)
 
     try:
         _ = db.engine  # opened and migrated first: a database away is said before any work
@@ -580,6 +594,11 @@ def run_backfill(args: argparse.Namespace) -> int:
         return failed("the reporting database could not be written", err)
     if args.archives_only:
         db.dispose()
+        print(
+            "numbering: the processes not archived were not asked (--archives-only): a number "
+            "given to one of them is not counted",
+            file=sys.stderr,
+        )
         return EXIT_FAILED if skipped else EXIT_OK
 
     async def running(client: Client) -> int:

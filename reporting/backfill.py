@@ -1,6 +1,12 @@
 """Rebuilds the reporting database from what outlives it: the archives (every bag holds the
 riwayat and the status) and the running processes (their ``status`` query).
 
+It also finds every official number given (in the bags, the running processes, and the
+processes closed without an archive, cancelled or terminated after the signature): the
+numbering sequences live in this database only, and a sequence lost or restored from an
+older dump would give a number again. ``reporting.numbering.reseed`` moves each one past
+the highest number found given in it.
+
 Idempotent like the live writes: an event already recorded is skipped, so a backfill over
 a live database, or run twice, counts nothing twice.
 """
@@ -10,24 +16,47 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import bagit
 from pydantic import ValidationError
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from common import search_attributes as sa
 from common import workflow_calls as calls
 from common.archive_bag import (
     read_archive_info,
 )
+from common.archive_metadata import CLASSIFICATION, NUMBER
 from common.archive_store import open_archive_store
-from common.models import HistoryEntry, HistoryEvent, ProcessInput, ReportBatch, StatusView
+from common.models import (
+    HistoryEntry,
+    HistoryEvent,
+    OfficialNumber,
+    ProcessInput,
+    ReportBatch,
+    StatusView,
+)
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 from reporting.database import ReportingDatabase
+from reporting.numbering import Reseeded, read_number, reseed
 from reporting.recorder import record_batch
+
+# A closed process is asked for its number within this long (it is replayed on a worker).
+CLOSED_QUERY_TIMEOUT = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Given:
+    """An official number found given: its sequence (year, classification) and place."""
+
+    year: int
+    classification: str
+    seq: int
 
 
 @dataclass
@@ -35,6 +64,18 @@ class BackfillReport:
     processes: int = 0
     events: int = 0  # new events written
     skipped: list[str] = field(default_factory=list)  # what could not be read, and why
+    # The highest official number found given per sequence: (year, classification) → seq.
+    numbers: dict[tuple[int, str], int] = field(default_factory=dict)
+    closed: int = 0  # processes closed without an archive, asked for their number
+    # The numbering sequences moved on past the numbers found (reporting.numbering.reseed).
+    reseeded: list[Reseeded] = field(default_factory=list)
+
+    def saw_number(self, number: OfficialNumber | Given | None) -> None:
+        if isinstance(number, OfficialNumber):
+            number = Given(number.year, number.classification, number.seq)
+        if number is not None:
+            key = (number.year, number.classification)
+            self.numbers[key] = max(self.numbers.get(key, 0), number.seq)
 
 
 class UnreadableBag(ValueError):
@@ -112,6 +153,60 @@ def archived_batch(bag: Path) -> tuple[ReportBatch, str | None]:
     return batch, run_id if isinstance(run_id, str) and run_id else None
 
 
+def _bag_info(bag: Path) -> dict[str, str]:
+    """bag-info.txt's fields (the first of each), read without bagit: a bag too damaged
+    for bagit may still say its number."""
+    fields: dict[str, str] = {}
+    key = None
+    try:
+        text = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return fields
+    except (OSError, ValueError) as err:
+        raise UnreadableBag(f"bag-info.txt cannot be read ({err})") from None
+    for line in text.splitlines():
+        if line[:1].isspace() and key is not None:  # a long value, folded
+            fields[key] = f"{fields[key]} {line.strip()}"
+        elif ":" in line:
+            name, value = line.split(":", 1)
+            key = name.strip() if name.strip() not in fields else None
+            if key is not None:
+                fields[key] = value.strip()
+    return fields
+
+
+def archived_number(bag: Path, settings: Settings) -> Given | None:
+    """The official number the bag's process was given, if any: as data/status.json holds
+    it (with its sequence's year and classification), else as bag-info.txt writes it, read
+    with the number template (its classification, if the template has none, the bag's
+    Kode-Klasifikasi). UnreadableBag when the bag says a number that cannot be placed in
+    its sequence."""
+    try:
+        found = _json(bag, "data/status.json", dict).get("official_number")
+    except UnreadableBag:
+        found = None
+    if found is not None:
+        try:
+            number = OfficialNumber.model_validate(found)
+            return Given(number.year, number.classification, number.seq)
+        except ValidationError:
+            pass  # then as bag-info.txt writes it
+    info = _bag_info(bag)
+    written = info.get(NUMBER)
+    if not written:
+        if found is not None:
+            raise UnreadableBag("data/status.json: official_number is not as written")
+        return None
+    fields = read_number(settings.official_number_template, written) or {}
+    classification = fields.get("classification") or info.get(CLASSIFICATION)
+    if "seq" not in fields or "year" not in fields or not classification:
+        raise UnreadableBag(
+            f"bag-info.txt: {NUMBER} {written!r} is not written as official_number_template "
+            "says, and data/status.json does not say it: not counted in the numbering"
+        )
+    return Given(int(fields["year"]), classification, int(fields["seq"]))
+
+
 def running_batch(status: StatusView) -> ReportBatch:
     return ReportBatch(
         workflow_id=status.workflow_id,
@@ -124,7 +219,9 @@ def running_batch(status: StatusView) -> ReportBatch:
 def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillReport:
     """Every finished bag in the archive store the settings choose (a local folder or the
     S3 bucket). A bag that cannot be read is skipped and named, with what is wrong in it;
-    StoreUnavailable when the store itself cannot be read."""
+    StoreUnavailable when the store itself cannot be read. Then each numbering sequence is
+    moved past the highest number the bags say was given in it (also a bag otherwise
+    unreadable), never back."""
     report = BackfillReport()
     calendar = WorkCalendar.from_settings(settings)
     store = open_archive_store(settings)
@@ -132,6 +229,10 @@ def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillRepo
         with ExitStack() as held:
             try:
                 bag = held.enter_context(store.local_copy(name))
+                try:
+                    report.saw_number(archived_number(bag, settings))
+                except UnreadableBag as err:
+                    report.skipped.append(f"{name}: {err}")
                 batch, run_id = archived_batch(bag)
             except (UnreadableBag, FileNotFoundError) as err:  # FileNotFound: gone since listed
                 report.skipped.append(f"{name}: {err}")
@@ -147,13 +248,17 @@ def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillRepo
                     session, batch, settings=here, calendar=calendar, run_id=run_id
                 )
             report.processes += 1
+    report.reseeded = reseed(db, report.numbers)
     return report
 
 
 async def backfill_running(
     client: Client, db: ReportingDatabase, settings: Settings
 ) -> BackfillReport:
-    """Every running IKU process, as its status query tells it now."""
+    """Every running IKU process, as its status query tells it now; and the official number
+    of every process of this task queue closed without an archive (cancelled, terminated
+    or failed after the signature: no bag says its number), which is all it is asked. Then
+    each numbering sequence is moved past the highest number they were given, never back."""
     report = BackfillReport()
     calendar = WorkCalendar.from_settings(settings)
     query = f"WorkflowType = '{calls.WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
@@ -164,6 +269,7 @@ async def backfill_running(
         except RPCError as err:
             report.skipped.append(f"{execution.id}: {err.status.name}")
             continue
+        report.saw_number(status.official_number)
         if not status.history:
             continue
         with db.session() as session:
@@ -175,4 +281,39 @@ async def backfill_running(
                 run_id=execution.run_id,
             )
         report.processes += 1
+    closed = (
+        f"WorkflowType = '{calls.WORKFLOW_TYPE}' AND TaskQueue = {sa.quote(settings.task_queue)}"
+        " AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'"
+        f" AND {sa.STATE.name} != 'archived' AND {sa.STATE.name} != {sa.quote(sa.REFUSED)}"
+    )
+    async for execution in client.list_workflows(closed):
+        # This run: the id may have been used again since.
+        handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        try:
+            status = await calls.STATUS.ask(handle, rpc_timeout=CLOSED_QUERY_TIMEOUT)
+        except RPCError as err:
+            report.skipped.append(f"{execution.id} (closed): {err.status.name}")
+            continue
+        except WorkflowQueryFailedError as err:
+            report.skipped.append(f"{execution.id} (closed): {err}")
+            continue
+        report.saw_number(status.official_number)
+        report.closed += 1
+    report.reseeded = reseed(db, report.numbers)
     return report
+
+
+def numbering_said(report: BackfillReport) -> str:
+    """What the backfill did to the official numbering: how many sequences it found numbers
+    given in, and which it re-seeded, to what (years, codes and numbers only)."""
+    found, moved = len(report.numbers), report.reseeded
+    if not found:
+        return "no official number found given"
+    sequences = f"official numbers given in {found} sequence{'s' if found != 1 else ''}"
+    if not moved:
+        return f"{sequences}, none re-seeded (each already past the highest given)"
+    each = ", ".join(
+        f"{m.year} {m.classification} to {m.last} (was {m.was}, the next is {m.last + 1})"
+        for m in moved
+    )
+    return f"{sequences}, {len(moved)} re-seeded: {each}"

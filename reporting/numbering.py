@@ -9,6 +9,10 @@ process key and rolled back with its increment, then finds the first attempt's n
 
 from __future__ import annotations
 
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -108,3 +112,78 @@ def given_numbers(db: ReportingDatabase, year: int, classification: str) -> list
                 .order_by(GivenNumber.seq)
             )
         )
+
+
+@dataclass(frozen=True)
+class Reseeded:
+    """A sequence moved on by a backfill: its last number now, and before."""
+
+    year: int
+    classification: str
+    last: int
+    was: int
+
+
+def reseed(db: ReportingDatabase, highest: Mapping[tuple[int, str], int]) -> list[Reseeded]:
+    """Each sequence, keyed as ``_give`` keys it (the year the Minister signed, in the
+    settings' time zone, and the classification code), moved on to the highest number
+    found given in it (``highest``: (year, classification) → seq), so that the next number
+    follows it; never moved back. The sequences moved, in order.
+
+    In one transaction, under the same lock as ``_give``: a number given meanwhile is
+    either counted before the move or given after it, never twice."""
+    moved: list[Reseeded] = []
+    with db.session() as session:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        for (year, classification), seq in sorted(highest.items()):
+            session.execute(
+                insert(NumberSequence)
+                .values(year=year, classification=classification, last=0)
+                .on_conflict_do_nothing()
+            )
+            was = session.execute(
+                select(NumberSequence.last)
+                .where(NumberSequence.year == year, NumberSequence.classification == classification)
+                .with_for_update()
+            ).scalar_one()
+            if was >= seq:
+                continue
+            session.execute(
+                update(NumberSequence)
+                .where(NumberSequence.year == year, NumberSequence.classification == classification)
+                .values(last=seq)
+            )
+            moved.append(Reseeded(year, classification, seq, was))
+    return moved
+
+
+# What each field of the template matches in a written number.
+_FIELDS = {
+    "seq": r"\d+",
+    "year": r"\d{4}",
+    "month": r"\d{1,2}",
+    "month_roman": r"[IVX]+",
+}
+
+
+def read_number(template: str, written: str) -> dict[str, str] | None:
+    """The fields ({seq}, {year}, {classification}...) of a number written with
+    ``template``; None when it is not written so."""
+    pattern: list[str] = []
+    seen: set[str] = set()
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:
+        return None
+    for literal, name, _spec, _conversion in parts:
+        pattern.append(re.escape(literal))
+        if not name:
+            continue
+        if name in seen:
+            pattern.append(f"(?P={name})")
+            continue
+        seen.add(name)
+        pattern.append(f"(?P<{name}>{_FIELDS.get(name, r'.+?')})")
+    found = re.fullmatch("".join(pattern), written.strip())
+    return found.groupdict() if found else None
