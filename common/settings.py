@@ -45,7 +45,18 @@ _SECRETS: Final[dict[str, Strength]] = {
     "bureau_api_token": KEY,
     "ops_password": PASSWORD,
     "bureau_password": PASSWORD,
+    "metrics_token": KEY,
 }
+# Secrets of other servers, never generated here. The S3 secret and the database password
+# are chosen in .env for the compose file's servers; the relay's password is its
+# administrator's, so only a placeholder or a bare word is refused there.
+_GIVEN: Final = Strength(0, 0.0, "the one its server holds")
+_ISSUED_SECRETS: Final[dict[str, Strength]] = {
+    "s3_secret_access_key": PASSWORD,
+    "smtp_password": _GIVEN,
+}
+# Not a secret, but .env.example's placeholder left in is a deploy not finished.
+_EXAMPLE_PLACEHOLDER: Final = re.compile(r"change.?(it|me|this)|replace.?me|example", re.I)
 
 
 TASK_QUEUE = re.compile(r"[^\W_][\w./:-]{0,999}")
@@ -498,12 +509,40 @@ class Settings(BaseSettings):
                 why = weakness(previous.get_secret_value(), KEY)
                 if why is not None:
                     problems.append(f"IKU_{name.upper()} (number {number}) is too weak: {why}")
+        refusals = []
         if problems:
-            raise ValueError(
+            refusals.append(
                 "; ".join(problems)
                 + ". Unset it to have a strong one generated into the data folder."
             )
+        issued = self._weak_issued_secrets()
+        if issued:
+            # Never generated: these are the S3 server's, the relay's, the database's.
+            refusals.append("; ".join(issued) + ".")
+        if refusals:
+            raise ValueError(" ".join(refusals))
         return self
+
+    def _weak_issued_secrets(self) -> list[str]:
+        """The weak secrets of other systems, each named, never quoted."""
+        problems = []
+        for name, strength in _ISSUED_SECRETS.items():
+            configured: SecretStr | None = getattr(self, name)
+            why = None if configured is None else weakness(configured.get_secret_value(), strength)
+            if why is not None:
+                problems.append(f"IKU_{name.upper()} is too weak: {why}")
+        if self.s3_access_key_id and _EXAMPLE_PLACEHOLDER.search(self.s3_access_key_id):
+            problems.append(
+                "IKU_S3_ACCESS_KEY_ID is a placeholder from an example; use the S3 server's key id"
+            )
+        if self.reporting_database_url is not None:
+            from sqlalchemy.engine import make_url  # only when a URL is given
+
+            password = make_url(self.reporting_database_url.get_secret_value()).password
+            why = None if password is None else weakness(str(password), PASSWORD)
+            if why is not None:
+                problems.append(f"IKU_REPORTING_DATABASE_URL: its password is too weak: {why}")
+        return problems
 
     def hosts(self) -> list[str]:
         """The Host names the web layer answers to."""

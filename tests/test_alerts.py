@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,15 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.exposition import generate_latest
+from temporalio import workflow
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities import archive, notify
 from api.core.observability import WebMetrics
 from common.settings import Settings
+from common.temporal import connect, worker_runtime
+from tests.metrics import scrape, value
 from tests.processes import worker_and_web
 from tests.scenario import KABAG, Scenario, without_email, write_directory
 from tests.support import eventually, free_port
@@ -69,7 +75,7 @@ def test_every_alert_has_a_case_where_it_fires():
 def served_names() -> set[str]:
     """Every series name the worker and the web layer can serve, as Prometheus sees it."""
     counters = [name for name, _ in telemetry.COUNTED.values()]
-    counters += [telemetry.DECISIONS[0], notify.MAILS_SENT[0]]
+    counters += [telemetry.DECISIONS[0], telemetry.REPORTS_ABANDONED[0], notify.MAILS_SENT[0]]
     counters += [notify.MAIL_ATTEMPT_FAILURES[0], archive.ARCHIVE_ATTEMPT_FAILURES[0]]
     names = {f"{name}_total" for name in counters}
     names |= {f"{GC_PAUSE}_{part}" for part in ("bucket", "count", "sum")}
@@ -231,3 +237,73 @@ async def quiet_and_sound(prometheus: Prometheus) -> None:
     (up_for,) = (await prometheus.get("/api/v1/query", query=query))["result"]
     assert float(up_for["value"][1]) >= 8
     assert await prometheus.firing() == {}
+
+
+@workflow.defn(name="OpsUpgradeProbe")
+class _Released:
+    """A process as the running release wrote it: it waits on a timer."""
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.sleep(timedelta(days=1))
+
+    @workflow.signal
+    def nudge(self) -> None:
+        pass
+
+
+@workflow.defn(name="OpsUpgradeProbe")
+class _ChangedWithoutPatch:
+    """The next release, changed without workflow.patched: no timer where it was."""
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal
+    def nudge(self) -> None:
+        pass
+
+
+async def test_an_upgrade_that_cannot_replay_a_running_process_shows_as_failed_workflow_tasks(
+    dev_env, settings: Settings
+):
+    # The metric IkuWorkflowTasksFailing reads, as a real worker serves it.
+    (rule,) = [r for r in alerts() if r["alert"] == "IkuWorkflowTasksFailing"]
+    queue = settings.task_queue
+    plain = {"task_queue": queue, "workflow_runner": UnsandboxedWorkflowRunner()}
+    async with Worker(dev_env.client, workflows=[_Released], max_cached_workflows=0, **plain):
+        handle = await dev_env.client.start_workflow(
+            "OpsUpgradeProbe", id=f"ops-upgrade-{queue}", task_queue=queue
+        )
+
+        async def waiting() -> None:
+            events = [e async for e in handle.fetch_history_events()]
+            assert any(e.HasField("timer_started_event_attributes") for e in events)
+
+        await eventually(waiting, within=30)
+    bind = f"127.0.0.1:{free_port()}"
+    client = await connect(
+        settings.model_copy(
+            update={"temporal_address": dev_env.client.service_client.config.target_host}
+        ),
+        runtime=worker_runtime(settings, bind),
+    )
+    try:
+        async with Worker(client, workflows=[_ChangedWithoutPatch], **plain):
+            await handle.signal("nudge")  # a workflow task: the new code replays the history
+
+            async def failing() -> None:
+                samples = await scrape(f"http://{bind}/metrics")
+                name = "temporal_workflow_task_execution_failed_total"
+                reason = {"failure_reason": "NonDeterminismError"}
+                assert value(samples, name, workflow_type="OpsUpgradeProbe", **reason) >= 1
+                assert name in rule["expr"] and 'service="iku-worker"' in rule["expr"]
+                assert {"service": "iku-worker"}.items() <= next(
+                    have for n, have, _ in samples if n == name
+                ).items()
+
+            await eventually(failing, within=60, interval=0.5)
+            assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+    finally:
+        await handle.terminate("test over")

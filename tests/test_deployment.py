@@ -6,12 +6,14 @@ start, every secret comes from the environment, and what runs for long is watche
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import secrets
 import subprocess
 import sys
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -61,9 +63,11 @@ def test_the_compose_file_loads_with_the_example_environment_and_every_part_is_t
 
 
 @pytest.mark.parametrize(
-    "secret", ["IKU_LINK_SECRET", "IKU_REPORTING_DB_PASSWORD", "IKU_METRICS_TOKEN"]
+    "secret",
+    ["IKU_LINK_SECRET", "IKU_REPORTING_DB_PASSWORD", "IKU_METRICS_TOKEN", "IKU_BUREAU_EMAIL"],
 )
 def test_a_missing_secret_stops_compose_with_its_name(tmp_path: Path, secret: str):
+    # IKU_BUREAU_EMAIL too: left out, production mailed the bureau at biro@localhost.
     lines = ENV_EXAMPLE.read_text().splitlines()
     env = tmp_path / ".env"
     env.write_text("\n".join(x for x in lines if not x.startswith(f"{secret}=")))
@@ -110,8 +114,13 @@ def test_the_settings_each_service_gets_load(monkeypatch: pytest.MonkeyPatch):
             for name in [n for n in os.environ if n.startswith("IKU_")]:
                 env.delenv(name)
             for name, value in iku_environment(service).items():
-                if value.startswith("CHANGE-ME"):
-                    value = strong.setdefault(value, secrets.token_urlsafe(36))
+                if value is None:
+                    continue  # not set in .env: Compose leaves it out of the container
+                value = re.sub(
+                    r"CHANGE-ME[\w-]*",
+                    lambda m: strong.setdefault(m.group(0), secrets.token_hex(24)),
+                    value,
+                )
                 env.setenv(name, value)
             loaded[service] = Settings()
         assert loaded[service].temporal_address == "temporal:7233"
@@ -119,6 +128,7 @@ def test_the_settings_each_service_gets_load(monkeypatch: pytest.MonkeyPatch):
     assert web.smtp_starttls is True and web.smtp_port == 587
     assert web.session_secret is not None and web.bureau_api_token is not None
     assert web.link_secret == worker.link_secret  # links signed by one, checked by the other
+    assert web.bureau_email == worker.bureau_email == "biro@example.go.id"
     # Uploaded by one, read by the other, with no disk between them.
     assert (web.document_store, web.s3_bucket) == (worker.document_store, worker.s3_bucket)
     assert web.document_store == "s3"
@@ -215,7 +225,7 @@ def test_no_secret_is_written_in_the_file():
     checked = 0
     for env in environments(raw):
         for name, value in env.items():
-            if secretive.search(name):
+            if secretive.search(name) and value is not None:  # None: from .env, if set
                 # Required from .env, or an optional one left empty (none written here).
                 assert re.fullmatch(r"\$\{\w+(:\?[^}]+|:-|:-\[\])\}", str(value)), name
                 checked += 1
@@ -353,9 +363,12 @@ def test_the_compose_steps_create_the_reporting_database_and_migrate_it_on_a_rea
     step_env = {**env, **{k: str(v) for k, v in step["environment"].items()}}
     step_env |= {"PGHOST": str(server.host), "PGPORT": str(server.port)}
     step_env["PGUSER"] = str(server.username)  # the test server's superuser, not "temporal"
+    # The passwords as ops set them in .env (the step refuses .env.example's placeholders).
+    password = secrets.token_hex(32)
+    step_env |= {"PGPASSWORD": secrets.token_hex(32), "REPORTING_PASSWORD": password}
     migrations = services()["reporting-migrations"]
     url = make_url(migrations["environment"]["IKU_REPORTING_DATABASE_URL"])
-    url = url.set(host=server.host, port=server.port)
+    url = url.set(host=server.host, port=server.port, password=password)
     migrate_env = {
         **env,
         "IKU_DATA_DIR": str(tmp_path / "data"),
@@ -372,7 +385,7 @@ def test_the_compose_steps_create_the_reporting_database_and_migrate_it_on_a_rea
             assert done.returncode == 0, f"{deploy}: {done.stderr}"
             said = "migrated from empty to" if deploy == "first" else "already at"
             assert f"{said} revision {head_revision()}" in done.stderr
-        assert "CHANGE-ME" not in done.stderr  # the URL's password is never printed
+        assert password not in done.stderr  # the URL's password is never printed
         as_role = url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(as_role) as conn:
             owners = dict(
@@ -433,3 +446,99 @@ def test_the_cas_key_and_the_first_passphrases_are_in_a_volume_only_the_ca_step_
         if any(m.get("source") == "signing-ca-private" for m in service.get("volumes") or [])
     ]
     assert holders == ["signing-ca"]
+
+
+# --- What ops put in .env -----------------------------------------------------------------
+
+# Settings of the local run alone, or folders the file fixes through IKU_DATA_DIR: passed to
+# no container.
+LOCAL_RUN_ONLY = {"temporal_ui_port", "web_host", "web_port", "outbox_enabled"}
+LOCAL_RUN_ONLY |= {"documents_dir", "archive_dir", "mail_dir", "signing_dir"}
+# The web layer's own secrets and doors: a worker never holds them.
+WEB_ONLY = {"session_secret", "session_secret_previous", "link_secret_previous"}
+WEB_ONLY |= {"ops_password", "bureau_password", "ops_api_token", "bureau_api_token"}
+WEB_ONLY |= {"metrics_token", "allowed_hosts", "trusted_proxies"}
+# The worker's versioning and metrics port; the CA step's private folder.
+WORKER_ONLY = {"worker_deployment", "build_id", "worker_metrics_bind"}
+
+
+def names(fields: set[str]) -> set[str]:
+    return {f"IKU_{name.upper()}" for name in fields}
+
+
+def test_every_setting_reaches_the_worker_and_the_web_layer_unless_it_is_not_theirs():
+    # A setting the file does not name is dropped without a word: IKU_BUREAU_EMAIL was, and
+    # production mailed the bureau at biro@localhost. A new setting fails here until placed.
+    for_both = setting_names() - names(LOCAL_RUN_ONLY | {"ca_private_dir"})
+    assert set(iku_environment("web")) == for_both - names(WORKER_ONLY)
+    assert set(iku_environment("worker")) == for_both - names(WEB_ONLY)
+
+
+def test_a_setting_ops_put_in_env_reaches_the_worker_and_the_web_layer(tmp_path: Path):
+    added = {
+        "IKU_SOP_NUMBER": "1/123/OT.04.00/XI/2026",
+        "IKU_SOP_APPROVED_ON": "2026-11-03",
+        "IKU_SOP_REVISED_ON": "2027-01-15",
+        "IKU_TSA_URL": "https://tsa.example.go.id/tsr",
+        "IKU_OTLP_ENDPOINT": "http://otel-collector:4318",
+        "IKU_OPS_IDENTITIES": "ops,ops-cadangan",
+        "IKU_STANDARD_TIMES": '{"7": "3d", "12": "4h"}',
+        "IKU_WORKER_CACHED_PROCESSES": "8000",
+    }
+    env = tmp_path / ".env"
+    lines = [f"{name}='{value}'" for name, value in added.items()]
+    env.write_text(ENV_EXAMPLE.read_text() + "\n".join(lines) + "\n")
+    done = compose_config(env, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    resolved = json.loads(done.stdout)["services"]
+    for service in ("worker", "web"):
+        environment = resolved[service]["environment"]
+        assert {name: environment.get(name) for name in added} == added, service
+        with pytest.MonkeyPatch.context() as patch:
+            for name in [n for n in os.environ if n.startswith("IKU_")]:
+                patch.delenv(name)
+            for name, value in environment.items():
+                if name.startswith("IKU_") and value is not None:
+                    patch.setenv(name, re.sub(r"CHANGE-ME[\w-]*", secrets.token_hex(24), value))
+            loaded = Settings()
+        assert (
+            loaded.sop_approved_on == date(2026, 11, 3) and loaded.tsa_url == added["IKU_TSA_URL"]
+        )
+        assert loaded.ops_identities == ["ops", "ops-cadangan"]
+        assert loaded.standard_times == {7: "3d", 12: "4h"}
+        assert loaded.worker_cached_processes == 8000
+
+
+def test_an_optional_setting_ops_did_not_set_is_left_out_not_passed_empty():
+    # Empty, a date or an address is refused at start; Compose leaves a name without a
+    # value out of the container when nothing sets it.
+    for service in ("worker", "web"):
+        environment = services()[service]["environment"]
+        for name in ("IKU_TSA_URL", "IKU_SOP_APPROVED_ON", "IKU_OTLP_ENDPOINT"):
+            assert environment[name] is None, (service, name)
+
+
+def test_the_ca_step_holds_the_bucket_and_the_directory_not_the_other_secrets():
+    given = set(iku_environment("signing-ca"))
+    assert {"IKU_S3_ACCESS_KEY_ID", "IKU_S3_SECRET_ACCESS_KEY", "IKU_DIRECTORY_FILE"} <= given
+    assert given & {"IKU_LINK_SECRET", "IKU_SMTP_PASSWORD", "IKU_REPORTING_DATABASE_URL"} == set()
+    assert "IKU_S3_PREFIX" in given  # the same place in the bucket as the worker's and web's
+
+
+@pytest.mark.parametrize("left", ["POSTGRES_PASSWORD", "IKU_REPORTING_DB_PASSWORD"])
+def test_the_reporting_database_step_refuses_a_password_left_as_the_example_s(left: str):
+    # Run before psql, so no server is needed: the step stops and names the variable.
+    step = services()["reporting-database"]
+    script = step["command"][0].replace("$$", "$")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "IKU_"))}
+    env |= {k: str(v) for k, v in step["environment"].items()}
+    strong = {"PGPASSWORD": secrets.token_hex(32), "REPORTING_PASSWORD": secrets.token_hex(32)}
+    placeholder = "PGPASSWORD" if left == "POSTGRES_PASSWORD" else "REPORTING_PASSWORD"
+    env |= {k: v for k, v in strong.items() if k != placeholder}
+    assert "CHANGE-ME" in env[placeholder]  # as .env.example gives it
+    env["PGHOST"] = "127.0.0.1"
+    env["PGPORT"] = "1"  # nothing listens: psql is not reached
+    done = _run(["/bin/sh", "-c", script], env)
+    assert done.returncode == 1
+    assert f"{left} is still .env.example's CHANGE-ME placeholder" in done.stderr
+    assert env[placeholder] not in done.stderr

@@ -37,6 +37,51 @@ def test_a_weak_configured_secret_is_refused_with_its_name(tmp_path, field, valu
         assert value not in message  # the refusal never repeats the secret
 
 
+# .env.example's values, left in by an operator who replaced only some.
+EXAMPLE_LEFT_IN = {
+    "metrics_token": "CHANGE-ME-metrics-token",
+    "s3_access_key_id": "CHANGE-ME-s3-key-id",
+    "s3_secret_access_key": "CHANGE-ME-s3-secret",
+    "smtp_password": "CHANGE-ME-smtp-password",
+    "reporting_database_url": "postgresql+psycopg://iku_reporting:CHANGE-ME-reporting-db-password"
+    "@postgresql:5432/iku_reporting",
+}
+
+
+@pytest.mark.parametrize("field", EXAMPLE_LEFT_IN)
+def test_every_placeholder_of_the_example_env_file_stops_start_up_with_its_name(tmp_path, field):
+    pair = {"s3_access_key_id": "iku-store", "s3_secret_access_key": STRONG_KEY}
+    given = {**(pair if field.startswith("s3_") else {}), field: EXAMPLE_LEFT_IN[field]}
+    with pytest.raises(ValidationError) as caught:
+        Settings(data_dir=tmp_path, **given)
+    message = str(caught.value)
+    assert f"IKU_{field.upper()}" in message
+    assert "CHANGE-ME" not in message  # named, never quoted
+    # Generated only where the application can make one: not the S3 server's or the relay's.
+    generated = "Unset it to have a strong one generated" in message
+    assert generated == (field == "metrics_token")
+
+
+def test_secrets_of_other_servers_are_taken_as_their_servers_hold_them(tmp_path):
+    settings = Settings(
+        data_dir=tmp_path,
+        metrics_token=STRONG_KEY,
+        s3_access_key_id="iku",  # a key id is a name, not a secret
+        s3_secret_access_key=STRONG_PASSWORD,
+        smtp_password="Kj8#p2",  # the relay's administrator chose it: no length asked
+        reporting_database_url=f"postgresql+psycopg://iku_reporting:{STRONG_KEY}@db/iku",
+    )
+    assert settings.metrics_token_value() == STRONG_KEY
+    for url in ("sqlite:///reporting.db", "postgresql+psycopg://iku@db/iku"):  # no password
+        assert Settings(data_dir=tmp_path, reporting_database_url=url).reporting_database_url
+    with pytest.raises(ValidationError, match="IKU_METRICS_TOKEN is too weak: it is 12"):
+        Settings(data_dir=tmp_path, metrics_token="3f9a1c7e5b2d")
+    with pytest.raises(ValidationError, match="IKU_SMTP_PASSWORD is too weak"):
+        Settings(data_dir=tmp_path, smtp_password="password")
+    with pytest.raises(ValidationError, match="IKU_REPORTING_DATABASE_URL: its password"):
+        Settings(data_dir=tmp_path, reporting_database_url="postgresql+psycopg://u:iku@db/iku")
+
+
 def test_every_weak_secret_is_named_at_once(tmp_path):
     with pytest.raises(ValidationError) as caught:
         Settings(data_dir=tmp_path, link_secret="changeme", ops_password="password123")

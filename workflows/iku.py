@@ -1120,6 +1120,8 @@ class IkuWorkflow:
         except ActivityError:
             self._write_locally = False
             workflow.logger.warning("reporting database unreachable; left to backfill")
+            # Counted so an alert tells ops to backfill; the replay-safe meter adds no event.
+            telemetry.report_abandoned()
 
     async def _give_number(self) -> None:
         """The signed IKU's official number, before the mails that follow the signature.

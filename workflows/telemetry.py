@@ -43,6 +43,11 @@ COUNTED: dict[HistoryEvent, tuple[str, str]] = {
     HistoryEvent.CANCELLED: ("iku_processes_ended", "Processes that ended, by state"),
 }
 DECISIONS = ("iku_decisions", "Decisions applied, by step and outcome")
+# No label: which process lost its rows is in the worker's log, and the backfill finds them.
+REPORTS_ABANDONED = (
+    "iku_reporting_batches_abandoned",
+    "Reporting batches given up on after their retries, left to `iku reporting backfill`",
+)
 # The labels of each counted event: always the same set per metric.
 _TASK = ("step", "role")
 LABELS: dict[HistoryEvent, tuple[str, ...]] = {
@@ -92,6 +97,12 @@ def refused(code: str) -> None:
     workflow.metric_meter().create_counter(*COUNTED[HistoryEvent.REFUSED]).add(
         1, {"code": code, "channel": "update"}
     )
+
+
+def report_abandoned() -> None:
+    """A batch of riwayat events the reporting database never took: the figures and
+    exports miss it until ops run the backfill."""
+    workflow.metric_meter().create_counter(*REPORTS_ABANDONED).add(1)
 
 
 def _values(entry: HistoryEntry) -> dict[str, str]:
