@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from zoneinfo import ZoneInfo
 
 from commands import cluster, links
@@ -33,6 +33,10 @@ from common.filetypes import EXTENSIONS, UnsupportedDocument
 from common.models import Attachment, DocumentRef
 from common.settings import Settings
 from workflows.sop import DOC_KINDS
+
+if TYPE_CHECKING:
+    from common.directory import Directory
+    from signing.ca import CertificateAuthority
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -314,7 +318,25 @@ def run_ca_issue(args: argparse.Namespace) -> int:
         print(f"the CRL is published again at {ca.crl_path}")
     else:
         print(f"their first passphrases are in {ca.initial_passphrases_path} (operator only)")
+    if not args.person:
+        _warn_of_leavers(ca, directory)
     return EXIT_OK
+
+
+def _warn_of_leavers(ca: CertificateAuthority, directory: Directory) -> None:
+    """Certificates still in force of people the directory no longer lists as active: their
+    links stop working, but their key still signs until revoked (a leaver's checklist step
+    that is easy to miss; what they signed before stays valid when revoked)."""
+    now = datetime.now(UTC)
+    in_force = {i.person for i in ca.issued() if i.revoked_at is None and i.not_after > now}
+    for person_id in sorted(in_force):
+        person = directory.person(person_id)
+        if person is None or not person.active:
+            print(
+                f"warning: {person_id} is not active in the directory but still has a signing "
+                f"certificate in force; revoke it: iku ca revoke {person_id}",
+                file=sys.stderr,
+            )
 
 
 def run_ca_list(args: argparse.Namespace) -> int:

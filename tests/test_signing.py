@@ -16,6 +16,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 from PIL import Image
@@ -25,7 +26,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 
 from commands.iku import main as iku
-from common.settings import get_settings
+from common.settings import EXAMPLE_DIRECTORY, get_settings
 from signing.ca import CaError, CertificateAuthority, certificate_authority
 from signing.chain import check_added_signature
 from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
@@ -329,6 +330,35 @@ def test_iku_ca_issue_gives_the_example_directorys_people_their_certificates(
         assert iku(["ca", "revoke", "p-002"]) == 0
         assert ca.current("p-002") is None
         assert iku(["ca", "revoke", "p-002"]) == 2
+    finally:
+        get_settings.cache_clear()
+
+
+def test_iku_ca_issue_names_a_leaver_whose_certificate_still_signs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Kabag leaves and ops mark her inactive; the next deploy's `iku ca issue` says her
+    key still signs until revoked, and is quiet once it is."""
+    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert iku(["ca", "init"]) == 0
+        assert iku(["ca", "issue"]) == 0
+        assert "warning" not in capsys.readouterr().err
+        directory = yaml.safe_load(EXAMPLE_DIRECTORY.read_text(encoding="utf-8"))
+        for person in directory["people"]:
+            if person["id"] == "p-002":
+                person["active"] = False
+        directory["acting"] = [
+            a for a in directory.get("acting") or [] if "p-002" not in a.values()
+        ]
+        left = tmp_path / "direktori.yaml"
+        left.write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
+        assert iku(["ca", "issue", "--directory", str(left)]) == 0
+        assert "iku ca revoke p-002" in capsys.readouterr().err
+        assert iku(["ca", "revoke", "p-002"]) == 0
+        assert iku(["ca", "issue", "--directory", str(left)]) == 0
+        assert "warning" not in capsys.readouterr().err
     finally:
         get_settings.cache_clear()
 
