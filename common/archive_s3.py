@@ -21,7 +21,14 @@ from common.archive_bag import (
     read_archive_info,
     validate_bag,
 )
-from common.archive_store import ArchiveStore, marker_body, scratch_folder
+from common.archive_store import (
+    ArchiveStore,
+    check_sha256,
+    marker_body,
+    of_process,
+    runs_prefix,
+    scratch_folder,
+)
 from common.documents.base import sha256_of, verified_chunks
 from common.models import ArchiveInfo
 from common.s3 import PART_BYTES, calling, key_prefix, s3_store, unavailable
@@ -76,6 +83,55 @@ class S3ArchiveStore(ArchiveStore):
             if self.complete(name):  # finished once its marker is written
                 ours.append(name)
         return ours
+
+    def names_of(self, workflow_id: str) -> list[str]:
+        prefix = runs_prefix(workflow_id)
+        if prefix is None:
+            return []
+        start = self.root + prefix
+        # S3 lists keys in ascending order (ListObjectsV2), from just after ``offset``: the
+        # bags of this process come first, and the first key past them ends the listing.
+        # One request, however many archives the bucket holds.
+        stream = calling(
+            self.bucket, obstore.list, self.client, prefix=self.root, offset=start, chunk_size=1000
+        )
+        runs: set[str] = set()
+        try:
+            for batch in stream:
+                keys = [meta["path"] for meta in batch]
+                runs.update(
+                    key.removeprefix(self.root).split("/", 1)[0]
+                    for key in keys
+                    if key.startswith(start)
+                )
+                if any(not key.startswith(start) for key in keys):
+                    break
+        except BaseError as err:
+            raise unavailable(err, self.bucket) from None
+        found = []
+        for name in runs:
+            if not of_process(prefix, name):
+                continue
+            try:
+                marker = self._marker(name)
+            except UnsafeBagName:
+                continue
+            if marker is not None:  # finished once its marker is written
+                created = ArchiveInfo.model_validate(marker["info"]).created_at
+                found.append((created, name))
+        return [name for _, name in sorted(found)]
+
+    def read(self, name: str, path: str) -> bytes:
+        marker = self._marker(name)
+        entry = marker["files"].get(path) if marker is not None else None
+        if entry is None:
+            raise FileNotFoundError(f"{path} is not a file of a complete archive {name}")
+        result = calling(self.bucket, obstore.get, self.client, self._prefix(name) + path)
+        try:
+            data = bytes(result.bytes())
+        except BaseError as err:
+            raise unavailable(err, self.bucket) from None
+        return check_sha256(data, entry["sha256"], name, path)
 
     def existing(self, name: str) -> tuple[ArchiveInfo | None, str | None]:
         marker = self._marker(name)

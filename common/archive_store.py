@@ -10,11 +10,14 @@ The worker builds a bag in a scratch folder on its own machine and validates it 
 
 Readers (the archive page, the zip) get the bag as a folder on their machine with
 ``local_copy``: the bag itself when local, a fresh download of exactly the files the marker
-lists when on S3, which is then validated like any bag.
+lists when on S3, which is then validated like any bag. A reader that needs a few small files
+of one process's bag (the public verification page) finds the bag with ``names_of`` and takes
+each file with ``read``, checked against the sha256 the bag recorded for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,12 +25,16 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+import bagit
 
 from common.archive_bag import (
     BROKEN_PREFIX,
     TEMP_PREFIX,
+    UnsafeBagName,
     bag_files,
+    bag_name,
     iter_zip_bag,
     read_archive_info,
     resolve_bag,
@@ -35,6 +42,10 @@ from common.archive_bag import (
 )
 from common.models import ArchiveInfo
 from common.settings import Settings
+
+
+class ArchiveChanged(RuntimeError):
+    """A file of a finished archive no longer has the sha256 its bag recorded for it."""
 
 
 class ArchiveStore(ABC):
@@ -57,6 +68,19 @@ class ArchiveStore(ABC):
     @abstractmethod
     def names(self) -> list[str]:
         """Every finished archive's name, sorted (never one being written or set aside)."""
+
+    @abstractmethod
+    def names_of(self, workflow_id: str) -> list[str]:
+        """The finished archives of the process ``workflow_id`` (one per run archived),
+        oldest first. Found by their names' start, ``<workflow id>--``: never by listing
+        every archive, which on S3 is one request per thousand objects."""
+
+    @abstractmethod
+    def read(self, name: str, path: str) -> bytes:
+        """One file of the finished archive ``name`` (``path`` as in the bag, for example
+        ``data/status.json``), read where it is kept, without the rest of the bag; checked
+        against the sha256 the bag recorded for it (ArchiveChanged when it differs).
+        FileNotFoundError when the archive is not there whole, or has no such file."""
 
     @abstractmethod
     @contextmanager
@@ -82,6 +106,29 @@ def check_archive(store: ArchiveStore, name: str) -> tuple[bool, str | None, lis
         valid, problem = validate_bag(path)
         files = [(f.relative_to(path).as_posix(), f.stat().st_size) for f in bag_files(path)]
     return valid, problem, files
+
+
+def runs_prefix(workflow_id: str) -> str | None:
+    """``<workflow id>--``, how the names of a process's bags begin (see bag_name); None for
+    an id that cannot name a bag."""
+    try:
+        return bag_name(workflow_id, "run").removesuffix("run")
+    except UnsafeBagName:
+        return None
+
+
+def of_process(prefix: str, name: str) -> bool:
+    """Whether the bag ``name`` is a run of the process whose names begin with ``prefix``:
+    the rest must be a run id, never another process's ``<id>--<run>`` ("iku-1--x--<run>"
+    is not a run of "iku-1"; run ids are UUIDs, without "--")."""
+    rest = name.removeprefix(prefix)
+    return name.startswith(prefix) and rest[:1].isalnum() and "--" not in rest and "/" not in rest
+
+
+def check_sha256(data: bytes, expected: str, name: str, path: str) -> bytes:
+    if hashlib.sha256(data).hexdigest() != expected.lower():
+        raise ArchiveChanged(f"{path} in archive {name} has changed")
+    return data
 
 
 def iter_zip_archive(store: ArchiveStore, name: str) -> Iterator[bytes]:
@@ -141,6 +188,36 @@ class LocalArchiveStore(ArchiveStore):
         except (ValueError, FileNotFoundError):
             return False
         return True
+
+    def names_of(self, workflow_id: str) -> list[str]:
+        prefix = runs_prefix(workflow_id)
+        if prefix is None or not self.root.is_dir():
+            return []
+        found = [
+            p
+            for p in self.root.glob(f"{prefix}*")  # the id holds no glob character
+            if of_process(prefix, p.name)
+            and p.is_dir()
+            and not p.is_symlink()
+            and (p / "bag-info.txt").exists()
+        ]
+        if len(found) > 1:
+            found.sort(key=lambda p: read_archive_info(p, True).created_at)
+        return [p.name for p in found]
+
+    def read(self, name: str, path: str) -> bytes:
+        bag = resolve_bag(self.root, name)
+        rel = PurePosixPath(path)
+        if rel.is_absolute() or ".." in rel.parts:
+            raise FileNotFoundError(f"{path} is not a file of archive {name}")
+        try:
+            expected = bagit.Bag(str(bag)).entries.get(rel.as_posix(), {}).get("sha256")
+        except bagit.BagError as err:
+            raise ArchiveChanged(f"archive {name} cannot be read as a bag: {err}") from None
+        file = bag / rel
+        if expected is None or file.is_symlink():
+            raise FileNotFoundError(f"{path} is not a file of archive {name}")
+        return check_sha256(file.read_bytes(), expected, name, path)
 
     @contextmanager
     def local_copy(self, name: str) -> Iterator[Path]:

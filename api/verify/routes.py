@@ -4,11 +4,21 @@ trusted, which version it covers, and whether anything changed after the last si
 a PDF uploaded there is checked the same way and compared with the record. Nothing else
 about the process is shown but the signed IKU's official number (nomor naskah dinas), which
 is printed on it. Rate-limited per client address.
+
+The record is read from the process's archive bag once it has one (step 16), else from the
+process record in Temporal; the page is the same either way (see ``_record``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,19 +27,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.core import gateway
-from api.core.deps import ClientDep, LangDep, SettingsDep, StoreDep, VerifyRateDep
+from api.core.deps import LangDep, SettingsDep, StoreDep, TemporalDep, VerifyRateDep
 from api.core.gateway import ProcessError
 from api.core.i18n import Lang, text
 from api.core.pages import render
 from api.core.problems import PageError
 from api.core.sliding_window import KeyLimit
+from api.core.temporal_client import TemporalConnection
 from api.tasks.signing import workflow_of
+from common.archive_bag import payload_path
+from common.archive_store import ArchiveChanged, open_archive_store
 from common.dates import format_when
 from common.documents import DocumentStore
-from common.models import Document, StatusView
+from common.models import Document
 from common.settings import Settings
+from signing.ca import CertificateAuthority
 from signing.folder import VALIDATION, SigningFolder
 from signing.verify import DocumentReport, NotAPdf, verify_pdf
+
+log = logging.getLogger("api.verify")
 
 router = APIRouter(tags=["verification"])
 
@@ -57,14 +73,79 @@ def _not_found(lang: Lang) -> PageError:
     return PageError(404, text(lang, "verify_title"), [text(lang, "verify_unknown")])
 
 
+@dataclass(frozen=True)
+class _Record:
+    """The signed IKU on record and all the page names of its process: every document
+    version (the drafts a signature covers are named by version) and the official number;
+    with the folder of the CA and CRL to check signatures against."""
+
+    documents: list[Document]
+    official_number: str | None
+    signed: Document
+    pdf: bytes
+    ca: Path
+
+
+@dataclass(frozen=True)
+class _Archived:
+    documents: list[Document]
+    official_number: str | None
+    signed: Document | None
+    pdf: bytes
+    ca: tuple[bytes, bytes] | None  # ca.pem and crl.pem as the bag keeps them
+
+
+@asynccontextmanager
 async def _record(
-    code: str, request: Request, rate: KeyLimit, client: Any, settings: Settings, lang: Lang
-) -> tuple[StatusView, Document]:
-    """The signed IKU on record for the code (after the client's rate limit)."""
+    code: str,
+    request: Request,
+    rate: KeyLimit,
+    temporal: TemporalConnection,
+    settings: Settings,
+    store: DocumentStore,
+    lang: Lang,
+) -> AsyncIterator[_Record]:
+    """The signed IKU on record for the code (after the client's rate limit).
+
+    From the archive whenever the process has one, not only once Temporal has forgotten
+    it: the bag is the permanent record and holds the same snapshot of the process, the
+    same signed IKU and the CA of its time, and reading it needs neither Temporal nor a
+    worker (a query on a finished process makes a worker replay its whole history). It
+    cannot be stale: an archived process ended well, and its id is never started again
+    (ALLOW_DUPLICATE_FAILED_ONLY), so Temporal would show that same process. The bag is
+    found by its name, ``<workflow id>--<run id>``, from that name on: a folder's entries
+    when local, one listing request on S3 (never a listing of every archive), plus one read
+    per file taken (the status snapshot, the signed IKU, the CA and its CRL).
+    """
     _limit(request, rate, lang)
     workflow_id = await asyncio.to_thread(workflow_of, settings, code)
     if workflow_id is None:
         raise _not_found(lang)
+    archived = await asyncio.to_thread(_from_archive, settings, workflow_id)
+    if archived is None:
+        yield await _from_temporal(workflow_id, temporal, store, settings, lang)
+        return
+    if archived.signed is None:
+        raise _not_found(lang)
+    record = _Record(
+        archived.documents, archived.official_number, archived.signed, archived.pdf, Path()
+    )
+    if archived.ca is None:  # a bag made where signing was not set up: the CA of today
+        yield replace(record, ca=await _ca(settings))
+        return
+    with tempfile.TemporaryDirectory(prefix="iku-verify-") as folder:
+        ca = await asyncio.to_thread(_ca_folder, Path(folder), *archived.ca)
+        yield replace(record, ca=ca)
+
+
+async def _from_temporal(
+    workflow_id: str,
+    temporal: TemporalConnection,
+    store: DocumentStore,
+    settings: Settings,
+    lang: Lang,
+) -> _Record:
+    client = await gateway.client_of(temporal)
     try:
         status = await gateway.status(client, workflow_id)
     except ProcessError:
@@ -72,7 +153,50 @@ async def _record(
     signed = [d for d in status.documents if d.kind == "iku"]
     if not signed:
         raise _not_found(lang)
-    return status, signed[-1]
+    with store.open(signed[-1].ref) as handle:
+        pdf = await asyncio.to_thread(handle.read)
+    number = status.official_number.number if status.official_number else None
+    return _Record(status.documents, number, signed[-1], pdf, await _ca(settings))
+
+
+def _from_archive(settings: Settings, workflow_id: str) -> _Archived | None:
+    """What the process's latest archive holds for the page; None when it has none, or
+    one that cannot be read (then the process record in Temporal is asked)."""
+    archives = open_archive_store(settings)
+    names = archives.names_of(workflow_id)
+    if not names:
+        return None
+    name = names[-1]
+    try:
+        # status.json: the process record as it stood when archived (activities/archive.py).
+        snapshot = json.loads(archives.read(name, "data/status.json"))
+        if snapshot["workflow_id"] != workflow_id:
+            raise ValueError(f"its status.json is about {snapshot['workflow_id']}")
+        documents = [Document.model_validate(d) for d in snapshot["documents"]]
+        number = (snapshot.get("official_number") or {}).get("number")
+        signed = [d for d in documents if d.kind == "iku"]
+        if not signed:
+            return _Archived(documents, number, None, b"", None)
+        pdf = archives.read(name, payload_path(signed[-1]))
+        if hashlib.sha256(pdf).hexdigest() != signed[-1].ref.sha256:
+            raise ArchiveChanged(f"its signed IKU is not sha256/{signed[-1].ref.sha256}")
+        try:
+            ca = (archives.read(name, "data/tte/ca.pem"), archives.read(name, "data/tte/crl.pem"))
+        except FileNotFoundError:
+            ca = None
+    except (FileNotFoundError, ArchiveChanged, ValueError, KeyError, TypeError) as err:
+        log.warning("archive %s cannot be read for verification: %s", name, err)
+        return None
+    return _Archived(documents, number, signed[-1], pdf, ca)
+
+
+def _ca_folder(folder: Path, ca_pem: bytes, crl_pem: bytes) -> Path:
+    """A signing folder holding only the bag's CA certificate and CRL."""
+    ca = CertificateAuthority(folder)
+    ca.ca_dir.mkdir(parents=True)
+    ca.cert_path.write_bytes(ca_pem)
+    ca.crl_path.write_bytes(crl_pem)
+    return folder
 
 
 def _recorded_at(document: Document) -> datetime:
@@ -81,22 +205,14 @@ def _recorded_at(document: Document) -> datetime:
     return document.promoted.at if document.promoted else document.at
 
 
-async def _verified(store: DocumentStore, document: Document, settings: Settings) -> DocumentReport:
-    with store.open(document.ref) as handle:
-        data = handle.read()
-    return await verify_pdf(data, await _ca(settings), _recorded_at(document))
-
-
-def _number(status: StatusView) -> str | None:
-    """The nomor naskah dinas, once the Minister signed (a process signed before numbering
-    existed has none)."""
-    return status.official_number.number if status.official_number else None
+async def _verified(record: _Record) -> DocumentReport:
+    return await verify_pdf(record.pdf, record.ca, _recorded_at(record.signed))
 
 
 def _page(
     code: str,
-    status: StatusView,
-    record: DocumentReport,
+    record: _Record,
+    report: DocumentReport,
     checked: dict[str, Any] | None,
     lang: Lang,
 ) -> HTMLResponse:
@@ -105,15 +221,17 @@ def _page(
         lang,
         {
             "code": code,
-            "official_number": _number(status),
-            "record": _view(record, status, lang),
+            # The nomor naskah dinas, once the Minister signed (a process signed before
+            # numbering existed has none).
+            "official_number": record.official_number,
+            "record": _view(report, record, lang),
             "checked": checked,
         },
     )
 
 
-def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, Any]:
-    versions = {d.ref.sha256: d.version for d in status.documents if d.kind == "draf_iku"}
+def _view(report: DocumentReport, record: _Record, lang: Lang) -> dict[str, Any]:
+    versions = {d.ref.sha256: d.version for d in record.documents if d.kind == "draf_iku"}
     return {
         "sha256": report.sha256,
         "valid": report.valid,
@@ -144,69 +262,71 @@ def _view(report: DocumentReport, status: StatusView, lang: Lang) -> dict[str, A
 async def show(
     code: str,
     request: Request,
-    client: ClientDep,
+    temporal: TemporalDep,
     lang: LangDep,
     settings: SettingsDep,
     store: StoreDep,
     rate: VerifyRateDep,
 ) -> HTMLResponse:
-    status, document = await _record(code, request, rate, client, settings, lang)
-    return _page(code, status, await _verified(store, document, settings), None, lang)
+    async with _record(code, request, rate, temporal, settings, store, lang) as record:
+        return _page(code, record, await _verified(record), None, lang)
 
 
 @router.post("/v/{code}", response_class=HTMLResponse, summary="Check a copy against the record")
 async def check(
     code: str,
     request: Request,
-    client: ClientDep,
+    temporal: TemporalDep,
     lang: LangDep,
     settings: SettingsDep,
     store: StoreDep,
     rate: VerifyRateDep,
 ) -> HTMLResponse:
-    status, document = await _record(code, request, rate, client, settings, lang)
-    length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > settings.max_upload_bytes + 64 * 1024:
-        raise PageError(413, text(lang, "verify_title"), [text(lang, "verify_too_large")])
-    form = await request.form()
-    upload = form.get("pdf")
-    data = await upload.read() if upload is not None and hasattr(upload, "read") else b""
-    if not data:
-        raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_no_file")])
-    try:
-        uploaded = await verify_pdf(data, await _ca(settings), _recorded_at(document))
-    except NotAPdf:
-        raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]) from None
-    record = await _verified(store, document, settings)
-    checked = _view(uploaded, status, lang)
-    checked["same_as_record"] = uploaded.sha256 == record.sha256
-    # A copy of a draft on record (a paraf's version, say) is named as that draft.
-    checked["draft_version"] = next(
-        (
-            d.version
-            for d in status.documents
-            if d.kind == "draf_iku" and d.ref.sha256 == uploaded.sha256
-        ),
-        None,
-    )
-    return _page(code, status, record, checked, lang)
+    async with _record(code, request, rate, temporal, settings, store, lang) as record:
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > settings.max_upload_bytes + 64 * 1024:
+            raise PageError(413, text(lang, "verify_title"), [text(lang, "verify_too_large")])
+        form = await request.form()
+        upload = form.get("pdf")
+        data = await upload.read() if upload is not None and hasattr(upload, "read") else b""
+        if not data:
+            raise PageError(422, text(lang, "verify_title"), [text(lang, "verify_no_file")])
+        try:
+            uploaded = await verify_pdf(data, record.ca, _recorded_at(record.signed))
+        except NotAPdf:
+            raise PageError(
+                422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]
+            ) from None
+        report = await _verified(record)
+        checked = _view(uploaded, record, lang)
+        checked["same_as_record"] = uploaded.sha256 == report.sha256
+        # A copy of a draft on record (a paraf's version, say) is named as that draft.
+        checked["draft_version"] = next(
+            (
+                d.version
+                for d in record.documents
+                if d.kind == "draf_iku" and d.ref.sha256 == uploaded.sha256
+            ),
+            None,
+        )
+        return _page(code, record, report, checked, lang)
 
 
 @router.get("/v/{code}/json", summary="The verification report as JSON")
 async def as_json(
     code: str,
     request: Request,
-    client: ClientDep,
+    temporal: TemporalDep,
     lang: LangDep,
     settings: SettingsDep,
     store: StoreDep,
     rate: VerifyRateDep,
 ) -> JSONResponse:
     try:
-        status, document = await _record(code, request, rate, client, settings, lang)
+        async with _record(code, request, rate, temporal, settings, store, lang) as record:
+            report = await _verified(record)
     except PageError as err:
         return JSONResponse(
             {"status": err.status, "message": err.lines[0]}, err.status, headers=err.headers
         )
-    report = await _verified(store, document, settings)
-    return JSONResponse({"official_number": _number(status), **report.as_json()})
+    return JSONResponse({"official_number": record.official_number, **report.as_json()})
