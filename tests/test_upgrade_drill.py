@@ -1,6 +1,6 @@
-"""The upgrade drill: processes begun under the previous release finish under this one.
+"""The upgrade drill: processes begun under each release kept finish under this code.
 
-The previous release is its own code (tests/releases/<tag>.tar.gz, unpacked and run as a
+A release is its own code (tests/releases/<tag>.tar.gz, unpacked and run as a
 worker process of its own), not today's code under another name. It is stopped with
 processes paused at several steps, and today's worker takes over as a worker deployment
 version (auto-upgrade, as in production); a second build then takes over from the first,
@@ -36,16 +36,18 @@ from worker import build_worker
 pytestmark = pytest.mark.devserver
 
 RELEASES = Path(__file__).parent / "releases"
-PREVIOUS = "v0.1.0"
+# Every release kept: processes begun under any of them may still be running (a process
+# lives for months), and each one's paths differ (v0.1.0's run without the patches since).
+KEPT = sorted(p.name.removesuffix(".tar.gz") for p in RELEASES.glob("v*.tar.gz"))
 
 
 @contextlib.asynccontextmanager
 async def previous_release_worker(
-    env: WorkflowEnvironment, settings: Settings, folder: Path
+    env: WorkflowEnvironment, settings: Settings, release: str, folder: Path
 ) -> AsyncIterator[None]:
-    """The previous release's own worker.py, unpacked into ``folder``, as a process polling
-    the test's task queue with the test's settings."""
-    with tarfile.open(RELEASES / f"{PREVIOUS}.tar.gz") as archive:
+    """The release's own worker.py, unpacked into ``folder``, as a process polling the
+    test's task queue with the test's settings."""
+    with tarfile.open(RELEASES / f"{release}.tar.gz") as archive:
         archive.extractall(folder, filter="data")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("IKU_")}
     environ.update(
@@ -69,7 +71,7 @@ async def previous_release_worker(
                 assert process.returncode is None, log.read_text()
                 assert f"{process.pid}@" in " ".join(
                     await pollers(env.client, settings.task_queue)
-                ), "the previous release's worker does not poll yet"
+                ), "the released worker does not poll yet"
 
             await eventually(polling, within=60, interval=0.2)
             yield
@@ -97,15 +99,16 @@ async def build_of(p: Scenario) -> str:
     return info.versioning_info.deployment_version.build_id
 
 
-async def test_processes_paused_at_several_steps_under_the_previous_release_finish_under_this_one(
-    dev_env: WorkflowEnvironment, settings: Settings, mail, tmp_path: Path
+@pytest.mark.parametrize("release", KEPT)
+async def test_processes_paused_at_several_steps_under_a_released_version_finish_under_this_one(
+    dev_env: WorkflowEnvironment, settings: Settings, mail, tmp_path: Path, release: str
 ):
     client = dev_env.client
     deployment = f"iku-drill-{uuid.uuid4().hex[:8]}"
     try:
-        # Under the previous release: one process at the Kabag's review, one returned by
+        # Under the release: one process at the Kabag's review, one returned by
         # the Karo at the paraf (a second round), one handed down to the Sekjen.
-        async with previous_release_worker(dev_env, settings, tmp_path / PREVIOUS):
+        async with previous_release_worker(dev_env, settings, release, tmp_path / release):
             at_review = await Scenario(client, settings).start()
             await at_review.walk_to(2)
             returned = await Scenario(client, settings).start()
