@@ -59,8 +59,11 @@ def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
     return _MONTHS[lang if lang in LANGUAGES else DEFAULT_LANG][month - 1]
 
 
-def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jakarta") -> str:
-    """``Kamis, 26 Maret 2026 pukul 16.00 WIB`` / ``Thursday, 26 March 2026, 16:00 WIB``."""
+def format_when(
+    moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jakarta", *, seconds: bool = False
+) -> str:
+    """``Kamis, 26 Maret 2026 pukul 16.00 WIB`` / ``Thursday, 26 March 2026, 16:00 WIB``;
+    with ``seconds``, ``16.00.07`` (where several events fall in one minute)."""
     if moment.tzinfo is None:  # Temporal and pydantic give aware times; be safe anyway
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(ZoneInfo(tz))
@@ -69,8 +72,8 @@ def format_when(moment: datetime, lang: str = DEFAULT_LANG, tz: str = "Asia/Jaka
     weekday, month = _DAYS[lang][local.weekday()], _MONTHS[lang][local.month - 1]
     day = f"{weekday}, {local.day} {month} {local.year}"
     if lang == "en":
-        return f"{day}, {local:%H:%M} {abbr}"
-    return f"{day} pukul {local:%H.%M} {abbr}"
+        return f"{day}, {local:{'%H:%M:%S' if seconds else '%H:%M'}} {abbr}"
+    return f"{day} pukul {local:{'%H.%M.%S' if seconds else '%H.%M'}} {abbr}"
 
 
 def format_date(day: date, lang: str = DEFAULT_LANG) -> str:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import ImageFile
@@ -110,13 +109,9 @@ def _word(key: str, **values: object) -> str:
 
 
 def when_to_the_second(moment: datetime, tz: str = "Asia/Jakarta") -> str:
-    """``format_when`` with the seconds (``… pukul 16.13.07 WIB``): the riwayat's event list,
-    where several events fall in one minute and their order must show."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(ZoneInfo(tz))
-    minute = format_when(moment, "id", tz)
-    return minute.replace(f"pukul {local:%H.%M} ", f"pukul {local:%H.%M.%S} ", 1)
+    """``… pukul 16.13.07 WIB``: the riwayat's event list, where several events fall in one
+    minute and their order must show."""
+    return format_when(moment, "id", tz, seconds=True)
 
 
 @dataclass(frozen=True)
