@@ -156,6 +156,8 @@ def load_directory(path: Path) -> Directory:
         info = None  # deleted: the last reading stays, as for an invalid edit
     stamp = (info.st_mtime_ns, info.st_size) if info else (-1, -1)
     if cached and cached[0] == stamp:
+        # The good file again (restored with its old time and size, as cp -p does).
+        _rejected.pop(path, None)
         return cached[1]
     rejected = _rejected.get(path)
     if cached and rejected and rejected[0] == stamp:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -248,6 +249,17 @@ def test_a_broken_edit_is_reported_the_last_good_directory_stays_and_a_fix_is_pi
     path.write_text("people:\n  - {id: p-001, name: Satu}\n  - {id: p-002, name: Lagi}\n")
     assert len(load_directory(path).people) == 2
     assert directory_problem(path) is None
+
+
+def test_a_good_file_restored_from_a_backup_with_its_old_time_counts_as_fixed(tmp_path):
+    path = write(tmp_path, "people:\n  - {id: p-001, name: Satu}\n")
+    kept = tmp_path / "backup.yaml"
+    shutil.copy2(path, kept)
+    good = load_directory(path)
+    path.write_text("people: [\n")
+    assert load_directory(path) is good and directory_problem(path) is not None
+    shutil.copy2(kept, path)  # as cp -p or rsync -a restore it: the same time and size
+    assert load_directory(path) is good and directory_problem(path) is None
 
 
 def test_a_process_that_never_read_the_file_has_nothing_to_fall_back_on(tmp_path):

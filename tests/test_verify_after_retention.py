@@ -24,14 +24,15 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from api.tasks.signing import verification_code
+from api.app import create_app
+from api.tasks.signing import remember_code, verification_code
 from common.archive_store import ArchiveChanged, ArchiveStore, LocalArchiveStore, open_archive_store
 from common.directory import load_directory
 from common.settings import Settings
 from tests import samples
 from tests.conftest import on_s3, serving
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
-from tests.support import eventually
+from tests.support import eventually, free_port
 from tests.test_store_contract import make_bag, removed
 from tests.web import SAME_ORIGIN, serve
 
@@ -220,3 +221,27 @@ def test_one_file_of_an_archive_is_read_and_checked_against_the_bag(archives):
     put_file(archives, FIRST, "data/riwayat.json", b'["diubah"]\n')
     with pytest.raises(ArchiveChanged):
         archives.read(FIRST, "data/riwayat.json")
+
+
+async def test_a_damaged_archive_never_makes_the_public_page_an_error(
+    archives: ArchiveStore, backend: Settings
+):
+    """A bag whose files no longer read (its bag-info cut short, its marker overwritten):
+    the page asks the process record instead, which here cannot be reached, and says so
+    with a 503, never a server error."""
+    publish(archives, FIRST, "pertama")
+    if isinstance(archives, LocalArchiveStore):
+        (archives.root / FIRST / "bag-info.txt").write_text("Bagging-Date: 2027-01-01\n")
+    else:
+        put_file(archives, FIRST, ".complete", b"bukan json")
+    code = verification_code(backend, PROCESS)
+    remember_code(backend, code, PROCESS)
+    backend.temporal_address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(backend)),
+        base_url=backend.public_base_url,
+        timeout=30,
+    ) as http:
+        for path in (f"/v/{code}", f"/v/{code}/json"):
+            answer = await http.get(path)
+            assert answer.status_code == 503, (path, answer.text)

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bagit import BagError
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -163,11 +164,12 @@ def _from_archive(settings: Settings, workflow_id: str) -> _Archived | None:
     """What the process's latest archive holds for the page; None when it has none, or
     one that cannot be read (then the process record in Temporal is asked)."""
     archives = open_archive_store(settings)
-    names = archives.names_of(workflow_id)
-    if not names:
-        return None
-    name = names[-1]
+    name = "?"
     try:
+        names = archives.names_of(workflow_id)
+        if not names:
+            return None
+        name = names[-1]
         # status.json: the process record as it stood when archived (activities/archive.py).
         snapshot = json.loads(archives.read(name, "data/status.json"))
         if snapshot["workflow_id"] != workflow_id:
@@ -184,8 +186,9 @@ def _from_archive(settings: Settings, workflow_id: str) -> _Archived | None:
             ca = (archives.read(name, "data/tte/ca.pem"), archives.read(name, "data/tte/crl.pem"))
         except FileNotFoundError:
             ca = None
-    except (FileNotFoundError, ArchiveChanged, ValueError, KeyError, TypeError) as err:
-        log.warning("archive %s cannot be read for verification: %s", name, err)
+    except (OSError, ArchiveChanged, ValueError, KeyError, TypeError, BagError) as err:
+        # The error's kind only: a validation error quotes the documents' file names.
+        log.warning("archive %s cannot be read for verification: %s", name, type(err).__name__)
         return None
     return _Archived(documents, number, signed[-1], pdf, ca)
 
