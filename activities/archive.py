@@ -32,7 +32,7 @@ from temporalio import activity
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities import telemetry
 from activities.archive_guide import GUIDE_NAME, Facts, guide_text
@@ -226,6 +226,9 @@ class ArchiveActivities:
                     timeout=timedelta(seconds=_RPC_TIMEOUT),
                 )
             except RPCError as err:
+                if err.status is RPCStatusCode.NOT_FOUND and len(chain) > 1:
+                    # An earlier run past the namespace's retention: the runs still kept.
+                    return chain
                 # Retried: the bag must name every run, and is written once.
                 raise RuntimeError(
                     f"the runs of {workflow_id} could not be read: {err.status.name}"

@@ -3,7 +3,8 @@
 Uptime checks, proxies and mail programs' link scanners ask with HEAD; FastAPI's routes take
 GET only, so they got 405. The app sees a GET (a copy of the request: the server still knows
 it as HEAD and writes no body), and the answer's status and headers, Content-Length
-included, are the GET's. Pure ASGI: nothing is read that the GET would not read.
+included, are the GET's. The GET's work is done (a task page asks Temporal, a download
+starts reading its file): a HEAD costs what the GET costs, less the bytes sent.
 """
 
 from __future__ import annotations
