@@ -126,16 +126,18 @@ def resolve_who(
     )
 
 
-def signer_line(mark: Mark, who: Who) -> str:
+def signer_line(mark: Mark, who: Who, lang: str = "id") -> str:
     """A paraf or the signature in one line, naming the signer as the record prints them:
     ``Paraf, langkah 9: Kepala Biro …: Dr. Bambang Sutrisno, M.P.A., NIP …``."""
-    kind = "Paraf" if mark.kind == "paraf" else "Tanda tangan"
+    kind = text(lang, "verify_paraf" if mark.kind == "paraf" else "verify_signature")
     position = f"{who.acting} {who.for_position}" if who.acting else who.position
-    line = f"{kind}, langkah {mark.step}: " + (f"{position}: " if position else "") + who.name
+    line = pick(RECORD["signer_line"], lang).format(mark=kind, step=mark.step)
+    line += (f"{position}: " if position else "") + who.name
     if who.nip:
         line += f", NIP {who.nip}"
     if who.acting:
-        line += f" ({who.acting} menggantikan {who.for_name})"
+        acting = pick(RECORD["signer_acting"], lang)
+        line += " " + acting.format(acting=who.acting, name=who.for_name)
     return line
 
 

@@ -1578,8 +1578,11 @@ RECORD: Mapping[str, Pair] = {
     ),
     "decision_reviewed": ("diperiksa: {documents}", "reviewed: {documents}"),
     "decision_result": ("hasil: {documents}", "result: {documents}"),
-    "signed_iku": ("Dokumen yang ditandatangani", "The signed document"),
+    "signed_iku": ("IKU yang ditandatangani", "The signed IKU"),
     "official_number": ("Nomor naskah dinas", "Official number"),
+    # One paraf or the signature on one line (bag-info.txt, the archive's guide).
+    "signer_line": ("{mark}, langkah {step}: ", "{mark}, step {step}: "),
+    "signer_acting": ("({acting} menggantikan {name})", "({acting} standing in for {name})"),
 }
 
 # The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the

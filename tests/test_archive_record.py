@@ -173,7 +173,7 @@ async def test_the_printed_riwayat_orders_events_to_the_second_and_names_the_sig
     assert not re.search(r"pukul \d\d\.\d\d\.\d\d WIB", steps.split("Riwayat Proses", 1)[1])
     iku = [d for d in status.documents if d.kind == "iku"][-1]
     assert status.official_number is not None
-    assert "Dokumen yang ditandatangani" in text and status.official_number.number in text
+    assert "IKU yang ditandatangani" in text and status.official_number.number in text
     assert iku.ref.sha256 in _flat(steps)
     # Each decision names the documents it was about by their whole sha256.
     returned = next(h for h in status.history if h.action == "return")
