@@ -585,6 +585,9 @@ class NotifyActivities:
             "escalation_number": n.escalation_number,
             "waiting_on": [_waiting(directory, p, today, lang) for p in n.waiting_on],
             "cli_command": self._assign_command(n),
+            # Ops are told the file is the fault, not an empty role (an unassigned task):
+            # a directory that could not be read is the empty one put in its place.
+            "directory_unreadable": not directory.people,
             "arrival": _arrival(n, lang),
             # The process's page (its archive, once archived), for those who may open it.
             "page_link": self._page_link(n) if recipient.key in PAGE_READERS else None,

@@ -101,7 +101,13 @@ async def test_an_unreadable_directory_leaves_the_task_unassigned_until_ops_assi
     assert task.step == 2 and task.unassigned
     entry = events(await p.status(), HistoryEvent.UNASSIGNED)[-1]
     assert entry.detail == "directory_unavailable"
-    await mail.wait_for(p.id, "unassigned", task.id)
+    (told,) = await mail.wait_for(p.id, "unassigned", task.id)
+    body = told.get_body(preferencelist=("plain",))
+    assert body is not None
+    # Ops are sent to the file, not told the role is empty.
+    said = " ".join(body.get_content().split())
+    assert "file direktori pegawai (IKU_DIRECTORY_FILE) tidak dapat dibaca" in said
+    assert "tidak ada orang dengan peran" not in said
 
     settings.directory_file = EXAMPLE_DIRECTORY  # ops fix it, then assign
     await p.handle.execute_update(

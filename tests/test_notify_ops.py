@@ -73,6 +73,7 @@ def test_the_unassigned_mail_in_english_links_the_page_too() -> None:
         | {"full": "Reviews the draft."},
         "cli_command": "temporal workflow update execute …",
         "page_link": page,
+        "directory_unreadable": False,
     }
     mail = render(NoticeKind.UNASSIGNED, "en", context)
     assert mail.subject.startswith("[IKU 2026 · biro-perencanaan] Nobody to assign: step 9")
