@@ -110,6 +110,14 @@ async def test_the_officials_type_their_passphrase_and_the_iku_verifies_on_the_q
     assert initialled.status_code == 200 and "BERBEDA" in initialled.text
     assert f"draf IKU versi {drafts[-1].version} yang tercatat" in initialled.text
     assert "belum ditandatangani Menteri" in initialled.text
+    # The Sekjen's own key in the Minister's field: a valid signature, not the Minister's.
+    forged = await keys.sign(p.store.path_of(drafts[-1].ref).read_bytes(), person=SEKJEN)
+    claimed = await web.http.post(
+        f"{base}/v/{code}",
+        files={"pdf": ("iku.pdf", forged, "application/pdf")},
+        headers=SAME_ORIGIN,
+    )
+    assert claimed.status_code == 200 and "belum ditandatangani Menteri" in claimed.text
     # A signature damaged in transit is a finding on the page, not a server error.
     from tests.test_ca_faults import damaged_signature
 

@@ -303,6 +303,12 @@ async def check(
         report = await _verified(record)
         checked = _view(uploaded, record, lang)
         checked["same_as_record"] = uploaded.sha256 == report.sha256
+        # The Minister's signature is by the signer on record: a field named "TTE-…" holds
+        # whatever its signer put there (whether it is intact, the table says).
+        ministers = {s.person for s in report.signatures if s.kind == "signature"}
+        checked["signed_by_minister"] = any(
+            s.kind == "signature" and s.person in ministers for s in uploaded.signatures
+        )
         # A copy of a draft on record (a paraf's version, say) is named as that draft.
         checked["draft_version"] = next(
             (
