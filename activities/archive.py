@@ -539,7 +539,7 @@ def _write_printable(
     sop_line = header_line(
         status.process.sop_number, settings.sop_approved_on, settings.sop_revised_on, "id"
     )
-    printed = {"printed_at": printed_at, "sop_line": sop_line}
+    printed = {"printed_at": printed_at, "sop_line": sop_line, "tz": settings.timezone}
     target = folder / "cetak" / "lembar-pemeriksaan"
     target.mkdir(parents=True, exist_ok=True)
     for entry in reviews(status):

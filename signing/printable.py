@@ -27,6 +27,7 @@ from common.models import (
     StepKind,
 )
 from common.sop_identity import header_line
+from common.workcalendar import DEFAULT_TIMEZONE
 from workflows.sop import ROLES, SOP_HEADER, STEPS, doc_name, step
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _word(key: str, **values: object) -> str:
     return template.format(**values) if values else template
 
 
-def when_to_the_second(moment: datetime, tz: str = "Asia/Jakarta") -> str:
+def when_to_the_second(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> str:
     """``… pukul 16.13.07 WIB``: the riwayat's event list, where several events fall in one
     minute and their order must show."""
     return format_when(moment, "id", tz, seconds=True)
@@ -246,8 +247,8 @@ def _sop_line(status: StatusView, sop_line: str | None) -> str:
     return sop_line or header_line(status.process.sop_number, None, None, "id")
 
 
-def _printed(printed_at: datetime | None) -> str:
-    return _word("printed_at", when=when_to_the_second(printed_at or datetime.now(UTC)))
+def _printed(printed_at: datetime | None, tz: str) -> str:
+    return _word("printed_at", when=when_to_the_second(printed_at or datetime.now(UTC), tz))
 
 
 def lembar_pemeriksaan(
@@ -257,8 +258,10 @@ def lembar_pemeriksaan(
     *,
     printed_at: datetime | None = None,
     sop_line: str | None = None,
+    tz: str = DEFAULT_TIMEZONE,
 ) -> bytes:
-    """``printed_at``: when it is printed (the archive's moment in a bag; now by default);
+    """``tz``: the deployment's zone (IKU_TIMEZONE), as the pages write times;
+    ``printed_at``: when it is printed (the archive's moment in a bag; now by default);
     ``sop_line``: the SOP's number and dates as the pages write them (its number alone by
     default)."""
     assert entry.step is not None
@@ -279,11 +282,11 @@ def lembar_pemeriksaan(
             "workflow_id": status.workflow_id,
             "sop_label": _word("sop_number"),
             "sop_line": _sop_line(status, sop_line),
-            "printed": _printed(printed_at),
+            "printed": _printed(printed_at, tz),
             "step": the_step,
             "entry": entry,
             "who": _who(entry, names),
-            "when": format_when(entry.at),
+            "when": format_when(entry.at, "id", tz),
             "decision": _decision(entry.action, entry.step),
             "items": [(texts.get(a.item, a.item), a.ok, a.remark) for a in entry.checklist],
             "reviewed_label": _word("reviewed"),
@@ -300,7 +303,7 @@ def lembar_pemeriksaan(
                 "mark_withdrawn",
                 step=withdrawn.step,
                 round=withdrawn.round,
-                when=format_when(withdrawn.at),
+                when=format_when(withdrawn.at, "id", tz),
             )
             if withdrawn
             else "",
@@ -341,14 +344,15 @@ def riwayat(
     *,
     printed_at: datetime | None = None,
     sop_line: str | None = None,
+    tz: str = DEFAULT_TIMEZONE,
 ) -> bytes:
-    """``printed_at`` and ``sop_line`` as for ``lembar_pemeriksaan``."""
+    """``printed_at``, ``sop_line`` and ``tz`` as for ``lembar_pemeriksaan``."""
     rows = []
     for s in STEPS:
         passes = [
             {
                 "who": _who(h, names),
-                "when": format_when(h.at),
+                "when": format_when(h.at, "id", tz),
                 "round": h.round,
                 "decision": _decision(h.action, h.step),
                 "note": h.note,
@@ -360,7 +364,7 @@ def riwayat(
     events = [
         {
             # To the second: several events fall in one minute, and their order must show.
-            "when": when_to_the_second(h.at),
+            "when": when_to_the_second(h.at, tz),
             "event": label_of(EVENTS, h.event.value),
             # What the decision did, as the pages say it beside "Keputusan".
             "action": _done(h.action, h.step),
@@ -379,7 +383,7 @@ def riwayat(
             "workflow_id": status.workflow_id,
             "sop_label": _word("sop_number"),
             "sop_line": _sop_line(status, sop_line),
-            "printed": _printed(printed_at),
+            "printed": _printed(printed_at, tz),
             "signed_label": _word("signed_iku"),
             "signed": Version.of(signed[-1]) if signed else None,
             "number_label": _word("official_number"),

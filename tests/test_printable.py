@@ -235,3 +235,6 @@ async def test_a_word_longer_than_its_column_is_hyphenated_not_printed_over_the_
     assert overlapping_words(path) == []
     text = rendered(path.read_bytes(), tmp_path, "riwayat-2")
     assert name in text and "Pertanggungjawaban penyelenggaraan" in text  # joined again
+    # A deployment in Makassar prints its own hours, as its pages and mails say them.
+    wita = rendered(riwayat(status, lambda person: name, tz="Asia/Makassar"), tmp_path, "wita")
+    assert "WITA" in wita and "WIB" not in wita

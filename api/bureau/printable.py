@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from api.bureau.archive import run_status, to_run
 from api.bureau.render import LangDep
 from api.core.auth import SignedInDep
-from api.core.deps import ClientDep, PeopleDep
+from api.core.deps import ClientDep, PeopleDep, SettingsDep
 from api.core.downloads import content_disposition
 from api.core.gateway import ProcessError
 from common.formats import is_task_id
@@ -40,13 +40,16 @@ async def review_sheet(
     lang: LangDep,
     client: ClientDep,
     people: PeopleDep,
+    settings: SettingsDep,
 ) -> Response:
     status = await run_status(client, workflow_id, run_id)
     entry = next((h for h in reviews(status) if is_task_id(task_id) and h.task_id == task_id), None)
     if entry is None:
         raise ProcessError(404, "review_unknown")
     # Typesetting takes a moment of CPU: off the event loop.
-    data = await asyncio.to_thread(lembar_pemeriksaan, status, entry, people.who_name)
+    data = await asyncio.to_thread(
+        lembar_pemeriksaan, status, entry, people.who_name, tz=settings.timezone
+    )
     return _pdf(data, f"Lembar Pemeriksaan {workflow_id} langkah {entry.step} {task_id}.pdf")
 
 
@@ -58,9 +61,10 @@ async def history_sheet(
     lang: LangDep,
     client: ClientDep,
     people: PeopleDep,
+    settings: SettingsDep,
 ) -> Response:
     status = await run_status(client, workflow_id, run_id)
-    data = await asyncio.to_thread(riwayat, status, people.who_name)
+    data = await asyncio.to_thread(riwayat, status, people.who_name, tz=settings.timezone)
     return _pdf(data, f"Riwayat {workflow_id}.pdf")
 
 
