@@ -27,6 +27,7 @@ from pyhanko.stamp import QRStampStyle
 
 from common.catalogue import acting_label
 from common.dates import format_when
+from common.workcalendar import DEFAULT_TIMEZONE
 from signing.verify import NotAPdf
 
 PARAF_FIELD = "Paraf-{step}-{n}"
@@ -127,9 +128,11 @@ async def add_signature(
     issuer: str,
     at: datetime,
     tsa_url: str | None = None,
+    tz: str = DEFAULT_TIMEZONE,
 ) -> bytes:
     """``pdf`` plus the visible, locking signature of ``who`` (the Minister), in the field
-    the first paraf prepared (or a new one on a document nobody initialled)."""
+    the first paraf prepared (or a new one on a document nobody initialled); its stamp
+    gives ``at`` in ``tz`` (IKU_TIMEZONE)."""
     existing = signature_count(pdf)
     meta = signers.PdfSignatureMetadata(
         field_name=FINAL_FIELD,
@@ -152,7 +155,7 @@ async def add_signature(
     params = {
         "position": who.position,
         "name": who.name,
-        "when": stamp_time(at),
+        "when": stamp_time(at, tz),
         "statement": STATEMENT_ID.format(ca=issuer),
         "url": verify_url,
     }
@@ -168,6 +171,6 @@ async def add_signature(
     return out.getvalue()
 
 
-def stamp_time(at: datetime) -> str:
+def stamp_time(at: datetime, tz: str = DEFAULT_TIMEZONE) -> str:
     """'Selasa, 1 Desember 2026 pukul 14.05 WIB', as the rest of the system writes it."""
-    return format_when(at, "id")
+    return format_when(at, "id", tz)

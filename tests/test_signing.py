@@ -30,6 +30,7 @@ from common.settings import EXAMPLE_DIRECTORY, get_settings
 from signing.ca import CaError, CertificateAuthority, certificate_authority
 from signing.chain import check_added_signature
 from signing.keys import LocalKeystore, NoSigningKey, WrongPassphrase
+from signing.pdf import add_signature
 from signing.verify import validation_context, verify_pdf
 from tests import samples
 from tests.signatures import CHAIN, MINISTER, PLH_KABAG, Keys, make_keys, passphrases_in
@@ -155,6 +156,25 @@ def test_the_signed_iku_shows_the_stamp_with_name_position_wib_time_and_qr(
     stamp = image.crop((width // 2, height * 3 // 4, width, height))
     dark = sum(stamp.histogram()[:128])
     assert dark > 500  # the QR code's modules and the text, not a blank margin
+
+
+async def test_a_ministry_in_jayapura_time_sees_wit_on_the_stamp(keys: Keys, tmp_path: Path):
+    signer = keys.keystore.signer(MINISTER, keys.passphrases[MINISTER])
+    signed = await add_signature(
+        samples.pdf(),
+        signer,
+        keys.who(MINISTER, 11),
+        verify_url="http://127.0.0.1:8000/v/TESTCODE",
+        issuer="IKU Kemnaker Certificate Authority",
+        at=datetime(2027, 3, 1, 3, 0, tzinfo=UTC),
+        tz="Asia/Jayapura",
+    )
+    path = tmp_path / "wit.pdf"
+    path.write_bytes(signed)
+    text = await asyncio.to_thread(
+        subprocess.run, ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    )
+    assert "pukul 12.00 WIT" in text.stdout and "WIB" not in text.stdout
 
 
 async def test_a_pdf_changed_after_the_karos_paraf_fails_and_the_sekjens_paraf_on_it_is_refused(

@@ -140,6 +140,7 @@ async def sign_decision(
                 issuer=CA_NAME,
                 at=datetime.now(UTC),
                 tsa_url=settings.tsa_url,
+                tz=settings.timezone,
             )
         else:
             signed = await add_paraf(base, signer, who, tsa_url=settings.tsa_url)

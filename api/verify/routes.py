@@ -218,6 +218,7 @@ def _page(
     report: DocumentReport,
     checked: dict[str, Any] | None,
     lang: Lang,
+    tz: str,
 ) -> HTMLResponse:
     return render(
         "verify.html",
@@ -227,13 +228,13 @@ def _page(
             # The nomor naskah dinas, once the Minister signed (a process signed before
             # numbering existed has none).
             "official_number": record.official_number,
-            "record": _view(report, record, lang),
+            "record": _view(report, record, lang, tz),
             "checked": checked,
         },
     )
 
 
-def _view(report: DocumentReport, record: _Record, lang: Lang) -> dict[str, Any]:
+def _view(report: DocumentReport, record: _Record, lang: Lang, tz: str) -> dict[str, Any]:
     versions = {d.ref.sha256: d.version for d in record.documents if d.kind == "draf_iku"}
     return {
         "sha256": report.sha256,
@@ -241,13 +242,13 @@ def _view(report: DocumentReport, record: _Record, lang: Lang) -> dict[str, Any]
         "changed_after_last": report.changed_after_last,
         "unsigned": not report.signatures,
         "signed_by_minister": report.signed_by_minister,
-        "validated_at": format_when(report.validated_at, lang) if report.validated_at else "?",
+        "validated_at": format_when(report.validated_at, lang, tz) if report.validated_at else "?",
         "signatures": [
             {
                 "kind": text(lang, "verify_paraf" if s.kind == "paraf" else "verify_signature"),
                 "signer": s.signer,
                 "position": s.position,
-                "when": format_when(s.signed_at, lang) if s.signed_at else "?",
+                "when": format_when(s.signed_at, lang, tz) if s.signed_at else "?",
                 "timestamped": s.timestamped,
                 "intact": s.intact,
                 "trusted": s.trusted,
@@ -272,7 +273,7 @@ async def show(
     rate: VerifyRateDep,
 ) -> HTMLResponse:
     async with _record(code, request, rate, temporal, settings, store, lang) as record:
-        return _page(code, record, await _verified(record), None, lang)
+        return _page(code, record, await _verified(record), None, lang, settings.timezone)
 
 
 @router.post("/v/{code}", response_class=HTMLResponse, summary="Check a copy against the record")
@@ -301,7 +302,7 @@ async def check(
                 422, text(lang, "verify_title"), [text(lang, "verify_not_pdf")]
             ) from None
         report = await _verified(record)
-        checked = _view(uploaded, record, lang)
+        checked = _view(uploaded, record, lang, settings.timezone)
         checked["same_as_record"] = uploaded.sha256 == report.sha256
         # The Minister's signature is by the signer on record: a field named "TTE-…" holds
         # whatever its signer put there (whether it is intact, the table says).
@@ -318,7 +319,7 @@ async def check(
             ),
             None,
         )
-        return _page(code, record, report, checked, lang)
+        return _page(code, record, report, checked, lang, settings.timezone)
 
 
 @router.get("/v/{code}/json", summary="The verification report as JSON")
