@@ -47,6 +47,9 @@ class S3ArchiveStore(ArchiveStore):
         self.client = s3_store(settings)
         self.root = key_prefix(settings, "archive")
         self.scratch_dir = (settings.data_dir / "tmp").absolute()
+        # Markers of complete bags as a reader found them: a complete bag never changes, so
+        # reading several of its files (the /v page takes four) fetches its marker once.
+        self._complete: dict[str, dict] = {}
 
     def _prefix(self, name: str) -> str:
         return f"{self.root}{check_bag_name(name)}/"
@@ -117,12 +120,15 @@ class S3ArchiveStore(ArchiveStore):
             except UnsafeBagName:
                 continue
             if marker is not None:  # finished once its marker is written
+                self._complete[name] = marker
                 created = ArchiveInfo.model_validate(marker["info"]).created_at
                 found.append((created, name))
         return [name for _, name in sorted(found)]
 
     def read(self, name: str, path: str) -> bytes:
-        marker = self._marker(name)
+        marker = self._complete.get(name) or self._marker(name)
+        if marker is not None:
+            self._complete[name] = marker
         entry = marker["files"].get(path) if marker is not None else None
         if entry is None:
             raise FileNotFoundError(f"{path} is not a file of a complete archive {name}")
