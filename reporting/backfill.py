@@ -273,7 +273,12 @@ async def backfill_running(
     each numbering sequence is moved past the highest number they were given, never back."""
     report = BackfillReport()
     calendar = WorkCalendar.from_settings(settings)
-    query = f"WorkflowType = '{calls.WORKFLOW_TYPE}' AND ExecutionStatus = 'Running'"
+    # This deployment's processes (its task queue), as the closed pass below: a shared
+    # server's other queues are not ours to ask, and nobody may answer for them.
+    query = (
+        f"WorkflowType = '{calls.WORKFLOW_TYPE}' AND TaskQueue = {sa.quote(settings.task_queue)}"
+        " AND ExecutionStatus = 'Running'"
+    )
     async for execution in client.list_workflows(query):
         handle = client.get_workflow_handle(execution.id)
         try:
