@@ -116,6 +116,8 @@ EVENTS: Mapping[str, Pair] = {
     "refused": ("Keputusan tidak diterima", "Refused"),
     "reminder": ("Pengingat", "Reminder"),
     "resent": ("Dikirim ulang", "Sent again"),
+    # A Plh/Plt appointment began or ended while the task was open.
+    "handed_over": ("Berpindah tangan", "Changed hands"),
     "notify_failed": ("Email gagal terkirim", "Mail could not be sent"),
     "overdue": ("Lewat tenggat", "Overdue"),
     "escalation": ("Eskalasi", "Escalation"),
@@ -1214,6 +1216,10 @@ BUREAU: Mapping[str, Pair] = {
         "{when}: escalation {n} to {role}",
     ),
     "ev_resent_short": ("{when}: dikirim ulang oleh {by}", "{when}: sent again by {by}"),
+    "ev_handed_over_short": (
+        "{when}: berpindah tangan kepada {name}",
+        "{when}: changed hands, to {name}",
+    ),
     "ev_notify_failed_short": ("{when}: email gagal terkirim", "{when}: mail could not be sent"),
     "ev_archive_failed_short": ("{when}: arsip gagal dibuat", "{when}: the archive failed"),
     # documents and marks

@@ -386,6 +386,9 @@ class Task(Model):
     decided: bool = False
     # Ops assigned it or the bureau asked for the mail again: mail the holders anew.
     announce: Literal["assigned", "resent"] | None = None
+    # Whom its mail reached for each assignee: the assignee, or their Plh/Plt that day. When
+    # the day's acting official changes, the task is mailed to the one who now holds it.
+    reached: dict[PersonId, PersonId] = Field(default_factory=dict)
 
 
 class Mark(Model):
@@ -415,6 +418,8 @@ class HistoryEvent(StrEnum):
     REFUSED = "refused"
     REMINDER = "reminder"
     RESENT = "resent"
+    # An acting appointment began or ended: the task went to whoever holds it that day.
+    HANDED_OVER = "handed_over"
     NOTIFY_FAILED = "notify_failed"
     OVERDUE = "overdue"
     ESCALATION = "escalation"

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -165,9 +165,17 @@ CHANGES_AFTER_V0_1_0_B_COVERS = (*CHANGES_AFTER_V0_1_0_COVERS, CHECKS_LOCALLY)
 # its start gave, a new process's two first lookups in one local activity, and the fold
 # asked before any handler of the first activation runs.
 LEAN_RUN_START = "lean-run-start"
-# The fold a run started now records.
 CHANGES_AFTER_V0_1_0_C = "changes-after-v0.1.0-c"
 CHANGES_AFTER_V0_1_0_C_COVERS = (*CHANGES_AFTER_V0_1_0_B_COVERS, LEAN_RUN_START)
+# An open task wakes on the day an acting appointment of one of its holders begins or ends,
+# and is mailed to whoever holds it that day (PATCHES.md).
+FOLLOWS_ACTING = "follows-acting"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_D = "changes-after-v0.1.0-d"
+CHANGES_AFTER_V0_1_0_D_COVERS = (*CHANGES_AFTER_V0_1_0_C_COVERS, FOLLOWS_ACTING)
+# The moment of an acting day's hand-over: the start of a working morning, the same date in
+# every Indonesian zone (and in UTC), so the mail's own "today" agrees with the workflow's.
+_HAND_OVER_AT = time(7, 0)
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,7 @@ class Changes:
     handlers_after_their_task: bool = False
     checks_locally: bool = False
     lean_run_start: bool = False
+    follows_acting: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -193,12 +202,32 @@ class Changes:
 # A wake-up timer's summary (seen in the Web UI) starts with what it is set for; the load
 # bench reads them back to time each timer's firing.
 WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
+WAKE_HAND_OVER = "acting officials change"
 
 
 def _take_acting(task: Task, found: list[Assignee]) -> None:
     """The assignees as the directory has them today (their acting officials)."""
     fresh = {a.person: a for a in found}
     task.assignees = [fresh.get(a.person, a) for a in task.assignees]
+
+
+def _reaches(assignee: Assignee, day: date) -> str:
+    """Who a mail to ``assignee`` reaches on ``day``: their Plh/Plt, or themselves."""
+    deputy = assignee.acting_on(day)
+    return deputy.person if deputy is not None else assignee.person
+
+
+def _next_hand_over(task: Task, now: datetime) -> datetime | None:
+    """The first hand-over moment after ``now`` on a day an acting appointment of one of
+    the task's holders begins or ends (the day after its last)."""
+    days = {
+        day
+        for a in task.assignees
+        for d in a.deputies
+        for day in (d.start, d.end + timedelta(days=1))
+    }
+    moments = [datetime.combine(day, _HAND_OVER_AT, tzinfo=sop.WIB) for day in days]
+    return min((m for m in moments if m > now), default=None)
 
 
 @contextmanager
@@ -235,8 +264,11 @@ class IkuWorkflow:
         # activation runs: an Update that reached a continued run at once ran before run()
         # did, under no change at all. Runs of an earlier fold are asked in run(), as their
         # histories were recorded.
-        if workflow.patched(CHANGES_AFTER_V0_1_0_C):
+        if workflow.patched(CHANGES_AFTER_V0_1_0_D):
+            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_D_COVERS)
+        elif workflow.patched(CHANGES_AFTER_V0_1_0_C):
             self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_C_COVERS)
+        if self._changes.lean_run_start:
             self._published = _given_search_attributes()
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
@@ -250,18 +282,19 @@ class IkuWorkflow:
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
         if self._changes.lean_run_start:
-            taken = list(CHANGES_AFTER_V0_1_0_C_COVERS)  # asked in __init__
+            pass  # its fold was asked in __init__
         elif workflow.patched(CHANGES_AFTER_V0_1_0_B):
-            taken = list(CHANGES_AFTER_V0_1_0_B_COVERS)
+            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_B_COVERS)
         elif workflow.patched(CHANGES_AFTER_V0_1_0):
             # Started before the second fold; on 8f58cff with the checks as a patch apart.
             taken = list(CHANGES_AFTER_V0_1_0_COVERS)
             if workflow.patched(CHECKS_LOCALLY):
                 taken.append(CHECKS_LOCALLY)
+            self._changes = Changes.taken(taken)
         else:
             # A run of v0.1.0 (none of them), or one started between the changes.
             taken = [change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)]
-        self._changes = Changes.taken(taken)
+            self._changes = Changes.taken(taken)
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -574,6 +607,9 @@ class IkuWorkflow:
 
     def _notify_task(self, task: Task) -> None:
         if task.assignees:
+            if self._changes.follows_acting:
+                today = self._today()
+                task.reached = {a.person: _reaches(a, today) for a in task.assignees}
             self._notify(
                 NoticeKind.TASK,
                 task=task,
@@ -628,7 +664,14 @@ class IkuWorkflow:
             moments.append(schedule.deadline)
         if task.escalations_sent < len(schedule.escalations):
             moments.append(schedule.escalations[task.escalations_sent])
+        if (hand_over := self._hand_over(task)) is not None:
+            moments.append(hand_over)
         return min(moments) if moments else None
+
+    def _hand_over(self, task: Task) -> datetime | None:
+        if not self._changes.follows_acting:
+            return None
+        return _next_hand_over(task, workflow.now())
 
     def _wake_summary(self, task: Task, wake: datetime) -> str:
         schedule = task.schedule
@@ -638,6 +681,8 @@ class IkuWorkflow:
             return f"{WAKE_REMINDER}, step {task.step}"
         if wake == schedule.deadline and not task.overdue:
             return f"{WAKE_DEADLINE}, step {task.step}"
+        if wake == self._hand_over(task):
+            return f"{WAKE_HAND_OVER}, step {task.step}"
         number = f"{task.escalations_sent + 1}/{len(schedule.escalations)}"
         return f"escalation {number}, step {task.step}"
 
@@ -655,9 +700,11 @@ class IkuWorkflow:
             return
         now = workflow.now()
         step = sop.step(task.step)
+        handed_over = self._hand_over_task(task)
         if not task.reminded and schedule.reminder_at is not None and schedule.reminder_at <= now:
             task.reminded = True
             if now < schedule.deadline:
+                handed_over = []  # the reminder carries the link to whoever holds it today
                 self._log(HistoryEvent.REMINDER, task=task)
                 self._notify(
                     NoticeKind.REMINDER,
@@ -666,6 +713,14 @@ class IkuWorkflow:
                     recipients=[a.person for a in task.assignees],
                     arrival=task.arrival,
                 )
+        if handed_over:
+            self._notify(
+                NoticeKind.TASK,
+                task=task,
+                with_link=True,
+                recipients=handed_over,
+                arrival=task.arrival,
+            )
         overdue = now >= schedule.deadline
         if overdue != task.overdue:
             task.overdue = overdue
@@ -685,6 +740,30 @@ class IkuWorkflow:
                 waiting_on=[a.person for a in task.assignees],
             )
         self._publish()
+
+    def _hand_over_task(self, task: Task) -> list[str]:
+        """The holders whose mail reaches someone else today than it did (an acting
+        appointment began or ended), each hand-over in the riwayat."""
+        if not self._changes.follows_acting:
+            return []
+        today = self._today()
+        moved = []
+        for a in task.assignees:
+            before, now = task.reached.get(a.person), _reaches(a, today)
+            task.reached[a.person] = now
+            # A task mailed before this change took effect has no record of whom it reached.
+            if before is None or before == now:
+                continue
+            moved.append(a.person)
+            deputy = a.acting_on(today)
+            self._log(
+                HistoryEvent.HANDED_OVER,
+                task=task,
+                target=now,
+                acting_for=a.person if deputy else None,
+                acting_kind=deputy.kind if deputy else None,
+            )
+        return moved
 
     async def _announce(self, task: Task) -> None:
         """Mail the task again: to whoever ops assigned it, or fresh links on request."""

@@ -33,6 +33,7 @@ NOTICES = (
     HistoryEvent.OVERDUE,
     HistoryEvent.ESCALATION,
     HistoryEvent.RESENT,
+    HistoryEvent.HANDED_OVER,
     HistoryEvent.NOTIFY_FAILED,
     HistoryEvent.UNASSIGNED,
 )
@@ -238,7 +239,7 @@ class View:
     def _target(self, h: HistoryEntry) -> str:
         if not h.target:
             return ""
-        if h.event is HistoryEvent.ASSIGNED:
+        if h.event in (HistoryEvent.ASSIGNED, HistoryEvent.HANDED_OVER):
             return text(self.lang, "to_person", name=self.name(h.target))
         if h.event is HistoryEvent.ESCALATION:
             return text(self.lang, "to_role", role=role_name(self.lang, h.target))

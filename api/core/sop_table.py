@@ -267,6 +267,10 @@ def _fill(
             )
         elif entry.event is HistoryEvent.RESENT:
             one.events.append(text(lang, "ev_resent_short", when=when, by=names(entry.person)))
+        elif entry.event is HistoryEvent.HANDED_OVER:
+            one.events.append(
+                text(lang, "ev_handed_over_short", when=when, name=names(entry.target))
+            )
         elif entry.event is HistoryEvent.NOTIFY_FAILED:
             one.events.append(text(lang, "ev_notify_failed_short", when=when))
         elif entry.event is HistoryEvent.ARCHIVE_FAILED:

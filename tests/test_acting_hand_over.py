@@ -1,0 +1,143 @@
+"""An open task follows its holder's acting official (Plh/Plt) on the day the appointment
+begins or ends: on that morning the task is mailed to whoever holds it that day, and the
+riwayat says it changed hands. Before, it reached them only at the next reminder, or when
+ops resent it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from activities.notify import NotifyActivities
+from common.converter import data_converter
+from common.models import HistoryEvent, StatusView
+from common.settings import Settings
+from tests.conftest import end_left_running, worker_replacing
+from tests.scenario import KABAG, Scenario, appointment, write_directory
+from workflows.iku import WAKE_HAND_OVER, IkuWorkflow
+from workflows.sop import WIB
+
+PLH_KABAG = "p-011"  # Dewi Lestari, the Kasubbag Evaluasi Kinerja
+
+
+def server_time() -> datetime:
+    """The mail's "today" by the server's clock, which the time-skipping server moves on
+    (a worker's own clock stays in the real today)."""
+    return activity.info().current_attempt_scheduled_time
+
+
+@pytest.fixture
+async def day_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[None]:
+    """Our worker, its mail routed to the acting officials of the server's day."""
+    mailer = NotifyActivities(settings, clock=server_time)
+    async with worker_replacing(
+        ts_env.client, settings, {"send_notification": mailer.send_notification}
+    ):
+        yield
+        await end_left_running(ts_env.client, settings.task_queue)
+
+
+async def jakarta_today(env: WorkflowEnvironment) -> date:
+    return (await env.get_current_time()).astimezone(WIB).date()
+
+
+async def morning_of(env: WorkflowEnvironment, day: date) -> None:
+    """Time skips to a few minutes past the hand-over moment (07:00 WIB) of ``day``."""
+    target = datetime.combine(day, time(7, 5), tzinfo=WIB)
+    await env.sleep(target - await env.get_current_time())
+
+
+def handed_over(status: StatusView) -> list[tuple[str | None, str | None, str | None]]:
+    return [
+        (h.target, h.acting_for, h.acting_kind)
+        for h in status.history
+        if h.event is HistoryEvent.HANDED_OVER
+    ]
+
+
+async def test_a_plh_appointed_from_the_day_after_tomorrow_gets_the_kabags_review_that_morning(
+    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+):
+    today = await jakarta_today(ts_env)
+    first_day = today + timedelta(days=2)
+    settings.directory_file = write_directory(
+        tmp_path,
+        acting=[appointment(PLH_KABAG, KABAG, first_day, first_day + timedelta(days=3))],
+    )
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    task = await p.task()
+    (first,) = await mail.wait_for(p.id, "task", task.id)
+    assert "ahmad.fauzi@" in first["To"]  # the Kabag himself: the Plh starts later
+
+    await morning_of(ts_env, first_day)
+    second = (await mail.wait_for(p.id, "task", task.id, count=2))[-1]
+    assert "dewi.lestari@" in second["To"] and "Plh. " in second.get_body(("plain",)).get_content()
+    status = await p.status()
+    assert handed_over(status) == [(PLH_KABAG, KABAG, "plh")]
+    assert status.task is not None and status.task.id == task.id  # the same task, not a new one
+
+    # The link she got is good: she decides as the Kabag's Plh.
+    result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
+    assert result.next_step == 3
+    decided = [h for h in (await p.status()).history if h.event is HistoryEvent.DECIDED][-1]
+    assert (decided.person, decided.acting_for) == (PLH_KABAG, KABAG)
+
+    # The wake is named in the Web UI, and the history replays on today's code.
+    history = await p.handle.fetch_history()
+    summaries = [
+        e.user_metadata.summary.data.decode()
+        for e in history.events
+        if e.HasField("timer_started_event_attributes")
+    ]
+    assert any(WAKE_HAND_OVER in s for s in summaries), summaries
+    await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(
+        WorkflowHistory.from_json(p.id, history.to_json())
+    )
+
+
+async def test_when_the_plhs_appointment_ends_the_task_is_back_with_the_kabag_the_next_morning(
+    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+):
+    today = await jakarta_today(ts_env)
+    last_day = today + timedelta(days=1)
+    settings.directory_file = write_directory(
+        tmp_path, acting=[appointment(PLH_KABAG, KABAG, today - timedelta(days=1), last_day)]
+    )
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    task = await p.task()
+    (first,) = await mail.wait_for(p.id, "task", task.id)
+    assert "dewi.lestari@" in first["To"]  # the Plh holds it today
+
+    await morning_of(ts_env, last_day + timedelta(days=1))
+    back = (await mail.wait_for(p.id, "task", task.id, count=2))[-1]
+    assert "ahmad.fauzi@" in back["To"]
+    assert handed_over(await p.status()) == [(KABAG, None, None)]
+    result = await p.approve(KABAG, "Setuju, teruskan kepada Karo.")
+    assert result.next_step == 3
+
+
+async def test_a_task_with_no_acting_appointment_wakes_for_none(
+    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+):
+    settings.directory_file = write_directory(tmp_path)
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    task = await p.task()
+    await mail.wait_for(p.id, "task", task.id)
+    await morning_of(ts_env, await jakarta_today(ts_env) + timedelta(days=2))
+    assert handed_over(await p.status()) == []
+    assert len(mail.for_process(p.id, "task")) == 2  # step 1's and step 2's, no more
+    history = await p.handle.fetch_history()
+    assert not any(
+        WAKE_HAND_OVER in e.user_metadata.summary.data.decode()
+        for e in history.events
+        if e.HasField("timer_started_event_attributes")
+    )
