@@ -31,6 +31,7 @@ from temporalio.worker._workflow_instance import _WorkflowLogicFlag
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.archive import ArchiveActivities
+from activities.directory_watch import watching_directory
 from activities.documents import DocumentActivities
 from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
@@ -255,7 +256,8 @@ async def main() -> None:
                 else "",
             )
             collect_garbage_seldom(runtime.metric_meter)
-            await stop.wait()
+            async with watching_directory(client, settings):
+                await stop.wait()
     except RuntimeError as err:  # the SDK's worker failed (its validation, a fatal poll error)
         log.error("the worker stopped: %s", _first_line(err))
         raise SystemExit(1) from None

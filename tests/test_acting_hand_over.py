@@ -5,21 +5,27 @@ ops resent it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from temporalio import activity
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from activities.directory_watch import appointments_changed, watching_directory
 from activities.notify import NotifyActivities
 from common.converter import data_converter
+from common.directory import load_directory
 from common.models import HistoryEvent, StatusView
 from common.settings import Settings
+from common.workflow_calls import RECHECK_ACTING
 from tests.conftest import end_left_running, worker_replacing
-from tests.scenario import KABAG, Scenario, appointment, write_directory
+from tests.scenario import KABAG, KARO, Scenario, appointment, write_directory
 from workflows.iku import WAKE_HAND_OVER, IkuWorkflow
 from workflows.sop import WIB
 
@@ -141,3 +147,90 @@ async def test_a_task_with_no_acting_appointment_wakes_for_none(
         for e in history.events
         if e.HasField("timer_started_event_attributes")
     )
+
+
+def test_the_watcher_names_those_whose_appointments_from_today_on_changed(tmp_path):
+    today = date(2027, 3, 10)
+    before = load_directory(
+        write_directory(
+            tmp_path,
+            acting=[
+                appointment(PLH_KABAG, KABAG, today - timedelta(days=9), today - timedelta(days=2)),
+                appointment(PLH_KABAG, KARO, today + timedelta(days=5), today + timedelta(days=6)),
+            ],
+        )
+    )
+    same = load_directory(
+        write_directory(
+            tmp_path,
+            acting=[
+                appointment(PLH_KABAG, KARO, today + timedelta(days=5), today + timedelta(days=6)),
+            ],
+        )
+    )
+    # An appointment that ended before today no longer matters: dropping it changes nothing.
+    assert appointments_changed(before, same, today) == []
+    moved = load_directory(
+        write_directory(
+            tmp_path,
+            acting=[
+                appointment(PLH_KABAG, KARO, today + timedelta(days=6), today + timedelta(days=6)),
+                appointment(PLH_KABAG, KABAG, today, today),
+            ],
+        )
+    )
+    # The Karo's appointment moved a day, the Kabag got one for today: both are told.
+    assert appointments_changed(before, moved, today) == sorted([KABAG, KARO])
+
+
+async def test_a_plh_added_later_for_the_day_after_tomorrow_is_learnt_at_once_and_handed_over_then(
+    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+):
+    settings.directory_file = write_directory(tmp_path)
+    p = await Scenario(ts_env.client, settings).start()
+    await p.walk_to(2)
+    task = await p.task()
+    await mail.wait_for(p.id, "task", task.id)
+
+    # The bureau adds the Plh to the directory; the worker's watcher tells the process.
+    first_day = await jakarta_today(ts_env) + timedelta(days=2)
+    rewrite(settings.directory_file, [appointment(PLH_KABAG, KABAG, first_day, first_day)])
+    await p.handle.signal(RECHECK_ACTING)
+    await p.until(lambda s: s.task is not None and KABAG in s.task.acting)
+    assert len(mail.for_process(p.id, "task")) == 2  # nothing to mail before her day
+
+    await morning_of(ts_env, first_day)
+    second = (await mail.wait_for(p.id, "task", task.id, count=2))[-1]
+    assert "dewi.lestari@" in second["To"]
+    assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
+
+
+async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_within_seconds(
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail, tmp_path
+):
+    settings.directory_file = write_directory(tmp_path)
+    p = await Scenario(dev_env.client, settings).start()
+    await p.walk_to(2)
+    task = await p.task()
+    (first,) = await mail.wait_for(p.id, "task", task.id)
+    assert "ahmad.fauzi@" in first["To"]
+
+    async with watching_directory(dev_env.client, settings, every=0.2):
+        await asyncio.sleep(0.5)  # the watcher has read the directory as it was
+        today = datetime.now(WIB).date()
+        rewrite(
+            settings.directory_file,
+            [appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=1))],
+        )
+        second = (await mail.wait_for(p.id, "task", task.id, count=2, within=30))[-1]
+    assert "dewi.lestari@" in second["To"]
+    assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
+    result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
+    assert result.next_step == 3
+
+
+def rewrite(path: Path, acting: list[dict[str, str]]) -> None:
+    """The directory file edited in place, as ops edit it: its appointments now ``acting``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["acting"] = acting
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")

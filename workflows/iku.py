@@ -259,6 +259,9 @@ class IkuWorkflow:
         self._archive_failed: tuple[str, str] | None = None  # (task id, why)
         self._published: dict[str, object] = {}  # search attribute values upserted so far
         self._entering = False  # the loop is opening a step (its lookups are under way)
+        # The directory's acting appointments changed (its watcher in the worker says so):
+        # the waiting task asks for its holders' again.
+        self._recheck_acting = False
         self._changes = Changes()
         # The fold a run records now is asked here, before any handler of the first
         # activation runs: an Update that reached a continued run at once ran before run()
@@ -610,15 +613,15 @@ class IkuWorkflow:
             if self._changes.follows_acting:
                 today = self._today()
                 task.reached = {a.person: _reaches(a, today) for a in task.assignees}
-            self._notify(
-                NoticeKind.TASK,
-                task=task,
-                with_link=True,
-                recipients=[a.person for a in task.assignees],
-                arrival=task.arrival,
-            )
+            self._mail_task(task, [a.person for a in task.assignees])
         else:
             self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
+
+    def _mail_task(self, task: Task, holders: list[str]) -> None:
+        """The task with a link, to each holder (or whoever acts for them today)."""
+        self._notify(
+            NoticeKind.TASK, task=task, with_link=True, recipients=holders, arrival=task.arrival
+        )
 
     # --- waiting on a task -------------------------------------------------------------
 
@@ -630,6 +633,7 @@ class IkuWorkflow:
                 task.decided
                 or record.state is not ProcessState.RUNNING
                 or task.announce is not None
+                or self._recheck_acting
                 or self._continue_as_new_due()
             )
 
@@ -648,6 +652,22 @@ class IkuWorkflow:
                     await self._on_clock(task)
         if task.announce is not None and self._open(task):
             await self._announce(task)
+        if self._recheck_acting:
+            self._recheck_acting = False
+            if self._open(task):
+                await self._follow_directory(task)
+
+    async def _follow_directory(self, task: Task) -> None:
+        """The holders' acting appointments as the directory has them now: a task whose
+        holder got a Plh/Plt for today (or lost one) changes hands at once, and one added
+        for a later day gets its morning's wake."""
+        await self._refresh_acting(task)
+        if not self._open(task):
+            return
+        handed_over = self._hand_over_task(task)
+        if handed_over:
+            self._mail_task(task, handed_over)
+        self._publish()
 
     def _open(self, task: Task) -> bool:
         return self._record.state is ProcessState.RUNNING and not task.decided
@@ -714,13 +734,7 @@ class IkuWorkflow:
                     arrival=task.arrival,
                 )
         if handed_over:
-            self._notify(
-                NoticeKind.TASK,
-                task=task,
-                with_link=True,
-                recipients=handed_over,
-                arrival=task.arrival,
-            )
+            self._mail_task(task, handed_over)
         overdue = now >= schedule.deadline
         if overdue != task.overdue:
             task.overdue = overdue
@@ -1022,6 +1036,15 @@ class IkuWorkflow:
         rules.check_resend(self._record, request.by, self._today())
         task.announce = task.announce or "resent"
         self._log(HistoryEvent.RESENT, task=task, person=request.by)
+
+    @workflow.signal(name=calls.RECHECK_ACTING)
+    def recheck_acting(self) -> None:
+        """Sent by the worker's directory watcher (``activities.directory_watch``) when an
+        acting appointment of someone this process may wait on changed. A run from before
+        ``follows-acting`` lets it pass, as its history would have it."""
+        task = self._record.task
+        if self._changes.follows_acting and task is not None and not task.decided:
+            self._recheck_acting = True
 
     @workflow.update(name=calls.CANCEL.name)
     async def cancel(self, request: CancelRequest) -> StatusView:
