@@ -523,8 +523,10 @@ def add_reporting(subparsers: Subparsers) -> None:
         "the bucket with IKU_DOCUMENT_STORE=s3) and in the running processes' status "
         "(Temporal at IKU_TEMPORAL_ADDRESS) that the database does not hold yet, and moves "
         "each official numbering sequence past the highest number found given (in the bags, "
-        "the running processes, and those closed without an archive), never back. Safe to "
-        "run again, and beside a running worker.",
+        "the running processes, and those closed without an archive), never back; and writes "
+        "each number found, with the process it was given to, into the register of numbers "
+        "given where it lacks it (a register entry that disagrees is reported as a conflict "
+        "and left as it is, exit 1). Safe to run again, and beside a running worker.",
     )
     backfill.add_argument(
         "--archives-only", action="store_true", help="do not ask Temporal for running processes"
@@ -578,10 +580,11 @@ def run_backfill(args: argparse.Namespace) -> int:
         numbering_said,
     )
     from reporting.database import ReportingDatabase, failure
+    from reporting.register import register_said
 
     settings = _settings()
     db = ReportingDatabase(settings)
-    skipped = 0
+    problems = 0  # things skipped, and register conflicts: exit 1
 
     def failed(what: str, err: Exception) -> int:
         db.dispose()
@@ -589,7 +592,7 @@ def run_backfill(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
     def tell(where: str, report: BackfillReport) -> None:
-        nonlocal skipped
+        nonlocal problems
         closed = f", {report.closed} closed without an archive" if report.closed else ""
         print(
             f"{where}: {report.processes} processes, {report.events} new events{closed}",
@@ -597,10 +600,16 @@ def run_backfill(args: argparse.Namespace) -> int:
         )
         for line in report.skipped:
             print(f"skipped {line}", file=sys.stderr)
-        skipped += len(report.skipped)
+        problems += len(report.skipped)
         # Each numbering sequence moved past the highest number found given (the database
         # may have been lost, or restored from an older dump).
         print(f"{where}: {numbering_said(report)}", file=sys.stderr)
+        # Which process got which number, written back where the register lacks it; a row
+        # that disagrees is left for a person to look at.
+        for conflict in report.register.conflicts:
+            print(f"conflict {conflict}", file=sys.stderr)
+        problems += len(report.register.conflicts)
+        print(f"{where}: {register_said(report.register)}", file=sys.stderr)
 
     try:
         _ = db.engine  # opened and migrated first: a database away is said before any work
@@ -621,7 +630,7 @@ def run_backfill(args: argparse.Namespace) -> int:
             "given to one of them is not counted",
             file=sys.stderr,
         )
-        return EXIT_FAILED if skipped else EXIT_OK
+        return EXIT_FAILED if problems else EXIT_OK
 
     async def running(client: Client) -> int:
         try:
@@ -629,7 +638,7 @@ def run_backfill(args: argparse.Namespace) -> int:
         except SQLAlchemyError as err:
             return failed("the reporting database could not be written", err)
         db.dispose()
-        return EXIT_FAILED if skipped else EXIT_OK
+        return EXIT_FAILED if problems else EXIT_OK
 
     # Temporal away or refusing: one line and exit 1, as every command that asks it.
     return cluster.with_temporal(settings, running)

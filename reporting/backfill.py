@@ -5,10 +5,12 @@ It also finds every official number given (in the bags, the running processes, a
 processes closed without an archive, cancelled or terminated after the signature): the
 numbering sequences live in this database only, and a sequence lost or restored from an
 older dump would give a number again. ``reporting.numbering.reseed`` moves each one past
-the highest number found given in it.
+the highest number found given in it; ``reporting.register.restore`` writes each number
+found, with the process it was given to, back into the register of numbers given.
 
 Idempotent like the live writes: an event already recorded is skipped, so a backfill over
-a live database, or run twice, counts nothing twice.
+a live database, or run twice, counts nothing twice; a register entry already there is
+left as it is, and one that disagrees with what was found is reported as a conflict.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ from common.workcalendar import WorkCalendar
 from reporting.database import ReportingDatabase
 from reporting.numbering import Reseeded, read_number, reseed
 from reporting.recorder import record_batch
+from reporting.register import Found, Restored, restore
 
 # A closed process is asked for its number within this long (it is replayed on a worker).
 CLOSED_QUERY_TIMEOUT = timedelta(seconds=30)
@@ -74,6 +77,9 @@ class BackfillReport:
     closed: int = 0  # processes closed without an archive, asked for their number
     # The numbering sequences moved on past the numbers found (reporting.numbering.reseed).
     reseeded: list[Reseeded] = field(default_factory=list)
+    # The numbers found with the process each was given to, and what the register took.
+    found: list[Found] = field(default_factory=list)
+    register: Restored = field(default_factory=Restored)
 
     def saw_number(self, number: OfficialNumber | Given | None) -> None:
         if isinstance(number, OfficialNumber):
@@ -81,6 +87,37 @@ class BackfillReport:
         if number is not None:
             key = (number.year, number.classification)
             self.numbers[key] = max(self.numbers.get(key, 0), number.seq)
+
+    def found_given(
+        self,
+        where: str,
+        number: OfficialNumber | Given | None,
+        workflow_id: str,
+        started_at: datetime | None,
+        source: str,
+    ) -> None:
+        """``number`` given to the process, for the register. One found without what the
+        register keeps of it is counted in the numbering only, and said as skipped."""
+        if number is None:
+            return
+        if not isinstance(number, OfficialNumber):  # bag-info.txt's: no moment given
+            why = "data/status.json does not say it"
+        elif started_at is None:
+            why = f"{source} has no riwayat to say when the process started"
+        elif number.given_at.utcoffset() is None:  # the register keeps aware moments only
+            why = f"{source} says when it was given without a time zone"
+        else:
+            self.found.append(Found(workflow_id, started_at, number, source))
+            return
+        place = f"{number.year} {number.classification} no. {number.seq}"
+        self.skipped.append(
+            f"{where}: its official number ({place}) is counted in the numbering but not "
+            f"restored in the register: {why}"
+        )
+
+    def found_in_status(self, where: str, status: StatusView, source: str) -> None:
+        started = status.history[0].at if status.history else None
+        self.found_given(where, status.official_number, status.workflow_id, started, source)
 
 
 class UnreadableBag(ValueError):
@@ -180,9 +217,9 @@ def _bag_info(bag: Path) -> dict[str, str]:
     return fields
 
 
-def archived_number(bag: Path, settings: Settings) -> Given | None:
+def archived_number(bag: Path, settings: Settings) -> OfficialNumber | Given | None:
     """The official number the bag's process was given, if any: as data/status.json holds
-    it (with its sequence's year and classification), else as bag-info.txt writes it, read
+    it (in full, for the register), else as bag-info.txt writes it (its place only), read
     with the number template (its classification, if the template has none, the bag's
     Kode-Klasifikasi). UnreadableBag when the bag says a number that cannot be placed in
     its sequence."""
@@ -192,8 +229,7 @@ def archived_number(bag: Path, settings: Settings) -> Given | None:
         found = None
     if found is not None:
         try:
-            number = OfficialNumber.model_validate(found)
-            return Given(number.year, number.classification, number.seq)
+            return OfficialNumber.model_validate(found)
         except ValidationError:
             pass  # then as bag-info.txt writes it
     info = _bag_info(bag)
@@ -234,8 +270,10 @@ def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillRepo
         with ExitStack() as held:
             try:
                 bag = held.enter_context(store.local_copy(name))
+                number: OfficialNumber | Given | None = None
                 try:
-                    report.saw_number(archived_number(bag, settings))
+                    number = archived_number(bag, settings)
+                    report.saw_number(number)
                 except UnreadableBag as err:
                     report.skipped.append(f"{name}: {err}")
                 batch, run_id = archived_batch(bag)
@@ -253,8 +291,8 @@ def backfill_archives(db: ReportingDatabase, settings: Settings) -> BackfillRepo
                     session, batch, settings=here, calendar=calendar, run_id=run_id
                 )
             report.processes += 1
-    report.reseeded = reseed(db, report.numbers)
-    return report
+            report.found_given(name, number, batch.workflow_id, batch.started_at, f"bag {name}")
+    return _renumbered(db, report)
 
 
 async def _still_running(handle: WorkflowHandle[Any, Any]) -> bool:
@@ -290,6 +328,7 @@ async def backfill_running(
                 report.skipped.append(f"{execution.id}: {err.status.name}")
             continue
         report.saw_number(status.official_number)
+        report.found_in_status(execution.id, status, "its status")
         if not status.history:
             continue
         with db.session() as session:
@@ -318,8 +357,16 @@ async def backfill_running(
             report.skipped.append(f"{execution.id} (closed): {err}")
             continue
         report.saw_number(status.official_number)
+        report.found_in_status(f"{execution.id} (closed)", status, "its status (closed)")
         report.closed += 1
+    return _renumbered(db, report)
+
+
+def _renumbered(db: ReportingDatabase, report: BackfillReport) -> BackfillReport:
+    """The sequences moved on first, then the register written: a number given meanwhile
+    comes after every number found, so it cannot take one of their places."""
     report.reseeded = reseed(db, report.numbers)
+    report.register = restore(db, report.found)
     return report
 
 
