@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import yaml
 from temporalio import activity
+from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -24,7 +26,7 @@ from common.directory import load_directory
 from common.models import HistoryEvent, StatusView
 from common.settings import Settings
 from common.workflow_calls import RECHECK_ACTING
-from tests.conftest import end_left_running, worker_replacing
+from tests.conftest import MailBox, end_left_running, worker_replacing
 from tests.scenario import KABAG, KARO, Scenario, appointment, write_directory
 from workflows.iku import WAKE_HAND_OVER, IkuWorkflow
 from workflows.sop import WIB
@@ -67,27 +69,45 @@ def handed_over(status: StatusView) -> list[tuple[str | None, str | None, str | 
     ]
 
 
-async def test_a_plh_appointed_from_the_day_after_tomorrow_gets_the_kabags_review_that_morning(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
-):
-    today = await jakarta_today(ts_env)
-    first_day = today + timedelta(days=2)
-    settings.directory_file = write_directory(
-        tmp_path,
-        acting=[appointment(PLH_KABAG, KABAG, first_day, first_day + timedelta(days=3))],
-    )
-    p = await Scenario(ts_env.client, settings).start()
+async def at_the_kabags_review(
+    env: WorkflowEnvironment, settings: Settings, mail: MailBox, acting: list[dict[str, str]]
+) -> tuple[Scenario, str, EmailMessage]:
+    """A process walked to step 2 under a directory with these appointments: the process,
+    the Kabag's task and its first mail."""
+    settings.directory_file = write_directory(settings.directory_file.parent, acting=acting)
+    p = await Scenario(env.client, settings).start()
     await p.walk_to(2)
     task = await p.task()
     (first,) = await mail.wait_for(p.id, "task", task.id)
+    return p, task.id, first
+
+
+def wake_summaries(history: History) -> list[str]:
+    return [
+        e.user_metadata.summary.data.decode()
+        for e in history.events
+        if e.HasField("timer_started_event_attributes")
+    ]
+
+
+async def test_a_plh_appointed_from_the_day_after_tomorrow_gets_the_kabags_review_that_morning(
+    ts_env: WorkflowEnvironment, day_worker, settings, mail
+):
+    first_day = await jakarta_today(ts_env) + timedelta(days=2)
+    p, task_id, first = await at_the_kabags_review(
+        ts_env,
+        settings,
+        mail,
+        [appointment(PLH_KABAG, KABAG, first_day, first_day + timedelta(days=3))],
+    )
     assert "ahmad.fauzi@" in first["To"]  # the Kabag himself: the Plh starts later
 
     await morning_of(ts_env, first_day)
-    second = (await mail.wait_for(p.id, "task", task.id, count=2))[-1]
+    second = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
     assert "dewi.lestari@" in second["To"] and "Plh. " in second.get_body(("plain",)).get_content()
     status = await p.status()
     assert handed_over(status) == [(PLH_KABAG, KABAG, "plh")]
-    assert status.task is not None and status.task.id == task.id  # the same task, not a new one
+    assert status.task is not None and status.task.id == task_id  # the same task, not a new one
 
     # The link she got is good: she decides as the Kabag's Plh.
     result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
@@ -97,33 +117,27 @@ async def test_a_plh_appointed_from_the_day_after_tomorrow_gets_the_kabags_revie
 
     # The wake is named in the Web UI, and the history replays on today's code.
     history = await p.handle.fetch_history()
-    summaries = [
-        e.user_metadata.summary.data.decode()
-        for e in history.events
-        if e.HasField("timer_started_event_attributes")
-    ]
-    assert any(WAKE_HAND_OVER in s for s in summaries), summaries
+    assert any(WAKE_HAND_OVER in s for s in wake_summaries(history))
     await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(
         WorkflowHistory.from_json(p.id, history.to_json())
     )
 
 
 async def test_when_the_plhs_appointment_ends_the_task_is_back_with_the_kabag_the_next_morning(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+    ts_env: WorkflowEnvironment, day_worker, settings, mail
 ):
-    today = await jakarta_today(ts_env)
-    last_day = today + timedelta(days=1)
-    settings.directory_file = write_directory(
-        tmp_path, acting=[appointment(PLH_KABAG, KABAG, today - timedelta(days=1), last_day)]
+    # To tomorrow, not today: a window closing at midnight WIB could close mid-test.
+    last_day = await jakarta_today(ts_env) + timedelta(days=1)
+    p, task_id, first = await at_the_kabags_review(
+        ts_env,
+        settings,
+        mail,
+        [appointment(PLH_KABAG, KABAG, last_day - timedelta(days=2), last_day)],
     )
-    p = await Scenario(ts_env.client, settings).start()
-    await p.walk_to(2)
-    task = await p.task()
-    (first,) = await mail.wait_for(p.id, "task", task.id)
     assert "dewi.lestari@" in first["To"]  # the Plh holds it today
 
     await morning_of(ts_env, last_day + timedelta(days=1))
-    back = (await mail.wait_for(p.id, "task", task.id, count=2))[-1]
+    back = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
     assert "ahmad.fauzi@" in back["To"]
     assert handed_over(await p.status()) == [(KABAG, None, None)]
     result = await p.approve(KABAG, "Setuju, teruskan kepada Karo.")
@@ -131,22 +145,14 @@ async def test_when_the_plhs_appointment_ends_the_task_is_back_with_the_kabag_th
 
 
 async def test_a_task_with_no_acting_appointment_wakes_for_none(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+    ts_env: WorkflowEnvironment, day_worker, settings, mail
 ):
-    settings.directory_file = write_directory(tmp_path)
-    p = await Scenario(ts_env.client, settings).start()
-    await p.walk_to(2)
-    task = await p.task()
-    await mail.wait_for(p.id, "task", task.id)
+    p, _, _ = await at_the_kabags_review(ts_env, settings, mail, [])
     await morning_of(ts_env, await jakarta_today(ts_env) + timedelta(days=2))
     assert handed_over(await p.status()) == []
     assert len(mail.for_process(p.id, "task")) == 2  # step 1's and step 2's, no more
     history = await p.handle.fetch_history()
-    assert not any(
-        WAKE_HAND_OVER in e.user_metadata.summary.data.decode()
-        for e in history.events
-        if e.HasField("timer_started_event_attributes")
-    )
+    assert not any(WAKE_HAND_OVER in s for s in wake_summaries(history))
 
 
 def test_the_watcher_names_those_whose_appointments_from_today_on_changed(tmp_path):
@@ -184,13 +190,9 @@ def test_the_watcher_names_those_whose_appointments_from_today_on_changed(tmp_pa
 
 
 async def test_a_plh_added_later_for_the_day_after_tomorrow_is_learnt_at_once_and_handed_over_then(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail, tmp_path
+    ts_env: WorkflowEnvironment, day_worker, settings, mail
 ):
-    settings.directory_file = write_directory(tmp_path)
-    p = await Scenario(ts_env.client, settings).start()
-    await p.walk_to(2)
-    task = await p.task()
-    await mail.wait_for(p.id, "task", task.id)
+    p, task_id, _ = await at_the_kabags_review(ts_env, settings, mail, [])
 
     # The bureau adds the Plh to the directory; the worker's watcher tells the process.
     first_day = await jakarta_today(ts_env) + timedelta(days=2)
@@ -200,19 +202,15 @@ async def test_a_plh_added_later_for_the_day_after_tomorrow_is_learnt_at_once_an
     assert len(mail.for_process(p.id, "task")) == 2  # nothing to mail before her day
 
     await morning_of(ts_env, first_day)
-    second = (await mail.wait_for(p.id, "task", task.id, count=2))[-1]
+    second = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
     assert "dewi.lestari@" in second["To"]
     assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
 
 
 async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_within_seconds(
-    dev_env: WorkflowEnvironment, dev_worker, settings, mail, tmp_path
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail
 ):
-    settings.directory_file = write_directory(tmp_path)
-    p = await Scenario(dev_env.client, settings).start()
-    await p.walk_to(2)
-    task = await p.task()
-    (first,) = await mail.wait_for(p.id, "task", task.id)
+    p, task_id, first = await at_the_kabags_review(dev_env, settings, mail, [])
     assert "ahmad.fauzi@" in first["To"]
 
     async with watching_directory(dev_env.client, settings, every=0.2):
@@ -222,7 +220,7 @@ async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_wit
             settings.directory_file,
             [appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=1))],
         )
-        second = (await mail.wait_for(p.id, "task", task.id, count=2, within=30))[-1]
+        second = (await mail.wait_for(p.id, "task", task_id, count=2, within=30))[-1]
     assert "dewi.lestari@" in second["To"]
     assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
     result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
