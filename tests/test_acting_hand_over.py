@@ -41,14 +41,15 @@ def server_time() -> datetime:
 
 
 @pytest.fixture
-async def day_worker(ts_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[None]:
-    """Our worker, its mail routed to the acting officials of the server's day."""
+async def day_worker(clock_env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[None]:
+    """Our worker on a time-skipping server of the test's own (these tests move its time),
+    its mail routed to the acting officials of the server's day."""
     mailer = NotifyActivities(settings, clock=server_time)
     async with worker_replacing(
-        ts_env.client, settings, {"send_notification": mailer.send_notification}
+        clock_env.client, settings, {"send_notification": mailer.send_notification}
     ):
         yield
-        await end_left_running(ts_env.client, settings.task_queue)
+        await end_left_running(clock_env.client, settings.task_queue)
 
 
 async def jakarta_today(env: WorkflowEnvironment) -> date:
@@ -91,18 +92,18 @@ def wake_summaries(history: History) -> list[str]:
 
 
 async def test_a_plh_appointed_from_the_day_after_tomorrow_gets_the_kabags_review_that_morning(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail
+    clock_env: WorkflowEnvironment, day_worker, settings, mail
 ):
-    first_day = await jakarta_today(ts_env) + timedelta(days=2)
+    first_day = await jakarta_today(clock_env) + timedelta(days=2)
     p, task_id, first = await at_the_kabags_review(
-        ts_env,
+        clock_env,
         settings,
         mail,
         [appointment(PLH_KABAG, KABAG, first_day, first_day + timedelta(days=3))],
     )
     assert "ahmad.fauzi@" in first["To"]  # the Kabag himself: the Plh starts later
 
-    await morning_of(ts_env, first_day)
+    await morning_of(clock_env, first_day)
     second = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
     assert "dewi.lestari@" in second["To"] and "Plh. " in second.get_body(("plain",)).get_content()
     status = await p.status()
@@ -124,19 +125,19 @@ async def test_a_plh_appointed_from_the_day_after_tomorrow_gets_the_kabags_revie
 
 
 async def test_when_the_plhs_appointment_ends_the_task_is_back_with_the_kabag_the_next_morning(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail
+    clock_env: WorkflowEnvironment, day_worker, settings, mail
 ):
     # To tomorrow, not today: a window closing at midnight WIB could close mid-test.
-    last_day = await jakarta_today(ts_env) + timedelta(days=1)
+    last_day = await jakarta_today(clock_env) + timedelta(days=1)
     p, task_id, first = await at_the_kabags_review(
-        ts_env,
+        clock_env,
         settings,
         mail,
         [appointment(PLH_KABAG, KABAG, last_day - timedelta(days=2), last_day)],
     )
     assert "dewi.lestari@" in first["To"]  # the Plh holds it today
 
-    await morning_of(ts_env, last_day + timedelta(days=1))
+    await morning_of(clock_env, last_day + timedelta(days=1))
     back = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
     assert "ahmad.fauzi@" in back["To"]
     assert handed_over(await p.status()) == [(KABAG, None, None)]
@@ -145,10 +146,10 @@ async def test_when_the_plhs_appointment_ends_the_task_is_back_with_the_kabag_th
 
 
 async def test_a_task_with_no_acting_appointment_wakes_for_none(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail
+    clock_env: WorkflowEnvironment, day_worker, settings, mail
 ):
-    p, _, _ = await at_the_kabags_review(ts_env, settings, mail, [])
-    await morning_of(ts_env, await jakarta_today(ts_env) + timedelta(days=2))
+    p, _, _ = await at_the_kabags_review(clock_env, settings, mail, [])
+    await morning_of(clock_env, await jakarta_today(clock_env) + timedelta(days=2))
     assert handed_over(await p.status()) == []
     assert len(mail.for_process(p.id, "task")) == 2  # step 1's and step 2's, no more
     history = await p.handle.fetch_history()
@@ -190,18 +191,18 @@ def test_the_watcher_names_those_whose_appointments_from_today_on_changed(tmp_pa
 
 
 async def test_a_plh_added_later_for_the_day_after_tomorrow_is_learnt_at_once_and_handed_over_then(
-    ts_env: WorkflowEnvironment, day_worker, settings, mail
+    clock_env: WorkflowEnvironment, day_worker, settings, mail
 ):
-    p, task_id, _ = await at_the_kabags_review(ts_env, settings, mail, [])
+    p, task_id, _ = await at_the_kabags_review(clock_env, settings, mail, [])
 
     # The bureau adds the Plh to the directory; the worker's watcher tells the process.
-    first_day = await jakarta_today(ts_env) + timedelta(days=2)
+    first_day = await jakarta_today(clock_env) + timedelta(days=2)
     rewrite(settings.directory_file, [appointment(PLH_KABAG, KABAG, first_day, first_day)])
     await p.handle.signal(RECHECK_ACTING)
     await p.until(lambda s: s.task is not None and KABAG in s.task.acting)
     assert len(mail.for_process(p.id, "task")) == 2  # nothing to mail before her day
 
-    await morning_of(ts_env, first_day)
+    await morning_of(clock_env, first_day)
     second = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
     assert "dewi.lestari@" in second["To"]
     assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]

@@ -21,6 +21,7 @@ from signing.verify import verify_pdf
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import PLH_KABAG, Keys, make_keys
 from tests.support import local_activity_type
+from workflows.sop import WIB
 
 
 @pytest.fixture
@@ -205,12 +206,13 @@ async def test_a_return_at_9_and_a_new_version_restart_the_paraf_chain(
 async def test_the_plh_kabags_paraf_says_plh(
     ts_env: WorkflowEnvironment, settings: Settings, keys: Keys, tmp_path: Path
 ) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from tests.conftest import serving
     from tests.scenario import appointment, write_directory
 
-    today = date.today()
+    # The server's today (a shared one may have been moved on), in Jakarta as the worker.
+    today = (await ts_env.get_current_time()).astimezone(WIB).date()
     plh = appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=1))
     acting = settings.model_copy(update={"directory_file": write_directory(tmp_path, acting=[plh])})
     async with serving(ts_env, acting):
