@@ -37,7 +37,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
 from activities.heartbeat import heartbeating
-from common.catalogue import acting_label, text, todo
+from common.catalogue import acting_label, role_label, text, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.deadline import deadline_line
 from common.directory import Directory, DirectoryError, Person, load_directory
@@ -244,7 +244,8 @@ def _step_context(number: int | None, lang: str) -> dict[str, Any]:
         "full": full,
         "kind": step.kind.value,
         "approval": step.approval.value,
-        "role": role.name_en if lang == "en" else role.name_id,
+        # A label, as the SOP table heads its columns: "(Kabag)", in the reader's words.
+        "role": role_label(role.code, lang),
         "role_code": role.code,
         "todo": todo(step.kind.value, step.approval.value, lang),
     }
@@ -652,11 +653,10 @@ def _arrival(n: Notification, lang: str) -> dict[str, Any] | None:
     if arrival is None:
         return None
     step = STEP_BY_NUMBER[arrival.from_step]
-    role = ROLES[step.role]
     return {
         "kind": arrival.kind.value,
         "from_step": arrival.from_step,
-        "role": role.short,
+        "role": role_label(step.role, lang),
         # The note of an approval at a disposisi step is the disposisi itself.
         "disposisi": step.approval is Approval.DISPOSISI,
         "note": arrival.note.strip(),

@@ -52,6 +52,22 @@ ACTING: Mapping[str, Pair] = {
     "plt": ("Plt.", "Plt."),
     "either": ("Plh./Plt.", "Plh./Plt."),
 }
+# A role named as a label, by its code in ``workflows.sop.ROLES``: "Langkah 2 dari 16
+# (Kabag)", "Dikembalikan untuk diperbaiki oleh Karo", a chip, a column of the SOP chart.
+# Indonesian: the short title officials write on a disposisi (``Role.short``, the SOP
+# table's column heads). English: the words the English SOP text itself uses for the post
+# ("forwards it to the Karo", "hands it to the Secretary General", "the drafting team"), so
+# a label and the activity under it name one person alike. A title standing alone (a
+# person's post) is the full one, ``Role.name_id``/``name_en``.
+ROLE_LABELS: Mapping[str, Pair] = {
+    "kasubag": ("Kasubbag", "Kasubbag"),
+    "kabag": ("Kabag", "Kabag"),
+    "karo": ("Karo", "Karo"),
+    "sekjen": ("Sekjen", "Secretary General"),
+    "menteri": ("Menteri", "Minister"),
+    "tim": ("Tim", "Drafting team"),
+    "fungsional_umum": ("Fungsional Umum", "General administrative staff"),
+}
 
 # What a task mail asks for, with the page's own button words in quotes.
 MAIL: Mapping[str, Pair] = {
@@ -1545,6 +1561,11 @@ def text(lang: str, key: str, **values: object) -> str:
 def label(table: Mapping[str, Pair], code: str, lang: str = DEFAULT_LANG) -> str:
     """The label of ``code`` in ``lang``; an unknown code is shown as it is."""
     return pick(table.get(code, (code, code)), lang)
+
+
+def role_label(code: str | None, lang: str = DEFAULT_LANG) -> str:
+    """A role named as a label (see ``ROLE_LABELS``); an unknown code as it is."""
+    return label(ROLE_LABELS, code or "", lang)
 
 
 def acting_label(kind: str | None) -> str:

@@ -28,6 +28,7 @@ TABLES = {
         "ACTIONS_DONE",
         "APPROVED_AS",
         "ACTING",
+        "ROLE_LABELS",
         "EVENTS",
         "STATES",
         "REFUSALS",
@@ -181,3 +182,17 @@ def test_every_limit_the_catalogue_quotes_is_the_constant_of_common_formats():
         "id", "note_too_long", n=formats.NOTE_MAX
     )
     assert f"1–{len(sop.STEPS)}" in text("id", "filter_step", last=len(sop.STEPS))
+
+
+def test_a_role_label_is_the_short_title_in_indonesian_and_the_sop_texts_word_in_english():
+    assert set(catalogue.ROLE_LABELS) == set(sop.ROLES)
+    for code, role in sop.ROLES.items():
+        assert catalogue.role_label(code, "id") == role.short, code
+    # In English, the words the English SOP text uses for the same post, so a label and
+    # the activity under it agree ("(Kabag): … forwards it to the Karo").
+    assert catalogue.role_label("menteri", "en") == "Minister"
+    assert "the Minister" in sop.step(10).activity_en
+    assert catalogue.role_label("sekjen", "en") == "Secretary General"
+    assert "the Secretary General" in sop.step(11).activity_en
+    assert "the Karo" in sop.step(2).activity_en
+    assert catalogue.role_label("karo", "en") == "Karo"

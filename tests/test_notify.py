@@ -251,6 +251,8 @@ async def test_task_mail_to_kabag_carries_a_personal_link(server: Recorder, cfg:
     assert "Lengkapi <TOR> & jadwal" in text
     # The Kasubbag's note stands before everything else.
     assert text.index("Catatan Kasubbag (langkah 1):") < text.index("Langkah 2 dari 16 (")
+    # The role as the SOP table heads its column, not the full title.
+    assert "Langkah 2 dari 16 (Kabag):" in text and "(Kepala Bagian)" not in text
     # HTML is autoescaped: a note cannot inject markup.
     assert "Lengkapi &lt;TOR&gt; &amp; jadwal" in html and "<TOR>" not in html
 
@@ -268,7 +270,21 @@ async def test_english_for_a_person_with_lang_en(server: Recorder, cfg: Settings
         assert "Thursday, 26 March 2026, 16:00 WIB" in part
         assert "This link is personal. Do not forward it" in part
         assert "Mohon" not in part and "Kamis" not in part
+        assert "Step 6 of 16 (Drafting team):" in part
     assert LinkSigner(cfg.link_secret_value()).read(token_of(message), now=NOW).person == "p-008"
+
+
+async def test_an_english_mail_names_the_roles_in_english(server: Recorder, cfg: Settings) -> None:
+    # The Minister returns the draft to the Secretary General, who reads English (p-008
+    # stands in for them here): neither is named by the Indonesian short title.
+    back = Arrival(kind=ArrivalKind.RETURNED, from_step=11, by="p-005", note="Perbaiki.")
+    await send(cfg, notification(recipients=["p-008"], task_id="t-10-2", step=10, arrival=back))
+    [message] = server.messages()
+    text, html = bodies(message)
+    for part in (text, html):
+        assert "Returned for revision by the Minister (step 11)" in part
+        assert "Step 10 of 16 (Secretary General):" in part
+        assert "Menteri" not in part and "Sekjen" not in part
 
 
 async def test_reminder_leads_with_the_deadline(server: Recorder, cfg: Settings) -> None:
@@ -356,7 +372,8 @@ async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
     text, html = bodies(message)
     for part in (text, html):
         assert "Ahmad Fauzi" in part and "Kepala Bagian Perencanaan Program" in part
-        assert "Langkah 8 dari 16" in part
+        assert "Langkah 8 dari 16 (Kabag)" in part
+        assert "Terlambat sejak tenggat" in part
         assert "Kamis, 26 Maret 2026 pukul 16.00 WIB" in part
         assert "eskalasi ke-2" in part
         assert "/t/" not in part
@@ -379,7 +396,7 @@ async def test_unassigned_goes_to_ops_with_the_assign_command(
         """--input '{"task_id":"t-9-1","person":"p-…","by":"ops","reason":"…"}'"""
     )
     assert command in text
-    assert "Kepala Biro Perencanaan dan Manajemen Kinerja" in text
+    assert "peran Karo (karo)" in text
     assert "&#34;task_id&#34;:&#34;t-9-1&#34;" in html or "&quot;task_id&quot;" in html
     assert "/t/" not in text
 

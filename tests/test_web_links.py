@@ -113,7 +113,7 @@ async def test_a_used_link_is_gone_and_says_who_decided_and_where_the_process_is
     assert "Tidak ada lagi yang perlu Anda lakukan" in replay.text
     assert "Tautan tidak berlaku lagi" not in replay.text
     assert 'role="alert"' not in replay.response.text
-    assert "Proses kini pada langkah 2 dari 16 (Kepala Bagian)" in replay.text
+    assert "Proses kini pada langkah 2 dari 16 (Kabag)" in replay.text
     # The used link reads nothing either.
     sha = (await p.status()).documents[0].ref.sha256
     assert (await web.http.get(f"{link}/dokumen/{sha}")).status_code == 410
@@ -135,7 +135,7 @@ async def test_the_kabag_returns_the_proposal_and_her_old_link_points_her_to_the
     await p.return_(KABAG, "TOR belum memuat jadwal.")
     old = await web.open(first)
     assert old.status == 410 and "Anda sudah memutuskan tugas ini" in old.text
-    assert "Tugas baru menunggu Anda pada langkah 1 (Kepala Subbagian)" in old.text
+    assert "Tugas baru menunggu Anda pada langkah 1 (Kasubbag)" in old.text
     # The Kabag's own link, decided by him: nothing waits for him now.
     kabag = await web.open(await web.link(p.id, KABAG))
     assert "Anda sudah memutuskan" in kabag.text and "Tugas baru" not in kabag.text

@@ -84,7 +84,8 @@ async def test_the_iku_goes_up_is_returned_twice_initialled_signed_handed_down_a
     assert "<h1>Memeriksa usulan</h1>" in page.response.text
     assert "Jika setuju menyampaikan kepada Karo" in page.text
     # A title is not repeated in brackets: "Kepala Bagian Perencanaan Program", once.
-    assert "Kepala Bagian Perencanaan Program" in page.text and "(Kepala Bagian)" not in page.text
+    assert "Kepala Bagian Perencanaan Program" in page.text
+    assert "(Kabag)" not in page.text and "(Kepala Bagian)" not in page.text
     assert page.checklist == ["kelengkapan", "selaras_renstra", "tor_memadai"]
     assert "Disposisi" in page.text
     # The TOR the Kasubag uploaded is there to read, byte for byte.

@@ -14,7 +14,7 @@ from api.bureau.render import LangDep, render_page, url_with
 from api.core import visibility
 from api.core.auth import SignedInDep
 from api.core.deps import ClientDep, CountsDep, PageTokensDep, PeopleDep, SettingsDep
-from api.core.i18n import role_name, text
+from api.core.i18n import role_label, text
 from api.core.i18n_bureau import short_when, state_name
 from workflows import sop
 
@@ -67,7 +67,7 @@ async def list_processes(
             "year": r.year,
             "code": r.code,
             "step": r.step,
-            "role": sop.ROLES[r.role].short if r.role in sop.ROLES else "",
+            "role": role_label(lang, r.role) if r.role in sop.ROLES else "",
             "activity": short_activity(lang, r.step),
             "holders": [people.who_name(p, lang) for p in r.assignees],
             "overdue": r.overdue and r.execution_status == "running",
@@ -113,7 +113,7 @@ async def list_processes(
                     "count": c,
                     "url": link(step=None if filters.step == n else str(n)),
                     "active": filters.step == n,
-                    "role": sop.ROLES[sop.step(n).role].short,
+                    "role": role_label(lang, sop.step(n).role),
                 }
                 for n, c in counts.by_step.items()
             ],
@@ -121,7 +121,7 @@ async def list_processes(
                 {
                     "code": r,
                     "count": c,
-                    "label": sop.ROLES[r].short,
+                    "label": role_label(lang, r),
                     "url": link(role=None if filters.role == r else r),
                     "active": filters.role == r,
                 }
@@ -132,12 +132,13 @@ async def list_processes(
             "steps": [
                 {
                     "n": s.number,
-                    "label": f"{s.number}. {sop.ROLES[s.role].short} — "
+                    "label": f"{s.number}. {role_label(lang, s.role)} — "
                     f"{short_activity(lang, s.number)}",
                 }
                 for s in sop.STEPS
             ],
-            "roles": [{"code": c, "label": role_name(lang, c)} for c in sop.ROLES],
+            # The same label as the chips beside it.
+            "roles": [{"code": c, "label": role_label(lang, c)} for c in sop.ROLES],
             "people": people_options(people, None),
             "states": [(s.value, state_name(lang, s.value)) for s in visibility.StateFilter],
             "filtered": bool(filters.params()) or bool(words),

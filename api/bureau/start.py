@@ -14,7 +14,7 @@ from api.core import gateway
 from api.core.auth import SignedIn, SignedInDep
 from api.core.deps import SettingsDep, TemporalDep, today
 from api.core.gateway import ProcessError
-from api.core.i18n import Lang, text
+from api.core.i18n import Lang, role_label, text
 from api.core.i18n_bureau import state_name
 from common.models import ProcessInput
 from common.settings import Settings
@@ -68,7 +68,7 @@ def _start_page(
             "steps": [
                 {
                     "n": s.number,
-                    "role": sop.ROLES[s.role].short,
+                    "role": role_label(lang, s.role),
                     "activity": short_activity(lang, s.number, limit=200),
                 }
                 for s in sop.STEPS

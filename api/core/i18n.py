@@ -76,6 +76,13 @@ def role_name(lang: Lang, code: str) -> str:
     return role.name_en if lang == "en" else role.name_id
 
 
+def role_label(lang: Lang, code: str) -> str:
+    """A role named as a label ("Langkah 2 dari 16 (Kabag)", a chip, a column): the short
+    title, in the reader's words (``catalogue.ROLE_LABELS``). ``role_name`` is the full
+    title, for a role standing alone."""
+    return catalogue.role_label(code, lang)
+
+
 def doc_kind(lang: Lang, code: str) -> str:
     return sop.doc_name(code, lang)
 

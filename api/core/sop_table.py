@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from api.core.i18n import Lang, action_done, doc_kind, role_name, text
+from api.core.i18n import Lang, action_done, doc_kind, role_label, text
 from api.core.i18n_bureau import short_when
 from api.core.people import People
 from api.core.worktime import duration, standard
@@ -59,7 +59,7 @@ class Pass:
 class Row:
     number: int
     role: str
-    role_name: str
+    role_name: str  # the role as its column heads it ("Kabag"), in the reader's words
     kind: str  # submit, review, handover, archive: the shape drawn in its executor column
     terminal: bool  # the first and the last step: the flowchart's start and end
     activity: str
@@ -110,7 +110,7 @@ def build_table(
             Row(
                 number=step.number,
                 role=step.role,
-                role_name=role_name(lang, step.role),
+                role_name=role_label(lang, step.role),
                 kind=step.kind.value,
                 terminal=step.number in (1, len(sop.STEPS)),
                 activity=step.activity_en if lang == "en" else step.activity_id,
@@ -124,7 +124,7 @@ def build_table(
                 ended=_cancelled(status, lang, settings, people) if state == "cancelled" else "",
             )
         )
-    return Table([(code, sop.ROLES[code].short) for code in ROLE_COLUMNS], rows)
+    return Table([(code, role_label(lang, code)) for code in ROLE_COLUMNS], rows)
 
 
 def _branches(step: sop.Step, lang: Lang) -> list[str]:
@@ -261,7 +261,7 @@ def _fill(
                     lang,
                     "ev_escalation_short",
                     when=when,
-                    role=role_name(lang, entry.target or ""),
+                    role=role_label(lang, entry.target or ""),
                     n=entry.detail or "",
                 )
             )

@@ -21,7 +21,7 @@ from api.core import gateway
 from api.core.answers import for_task_page, unknown_link
 from api.core.deps import KeysDep, LangDep, PeopleDep, SettingsDep, TemporalDep, today
 from api.core.gateway import ProcessError
-from api.core.i18n import Lang, action_done, role_name, text, when
+from api.core.i18n import Lang, action_done, role_label, text, when
 from api.core.people import People, Standing, standing
 from api.core.problems import PageError
 from api.core.security import check_same_origin
@@ -193,7 +193,7 @@ def _task_waiting_for(person: str, status: StatusView, lang: Lang) -> list[str]:
         return []
     if not standing(task, person, today().date()).allowed:
         return []
-    role = role_name(lang, sop.step(task.step).role)
+    role = role_label(lang, sop.step(task.step).role)
     return [text(lang, "new_task_waits", n=task.step, role=role)]
 
 
@@ -228,7 +228,11 @@ def explain(
         step = sop.step(status.step)
         lines.append(
             text(
-                lang, "now_at", n=step.number, total=len(sop.STEPS), role=role_name(lang, step.role)
+                lang,
+                "now_at",
+                n=step.number,
+                total=len(sop.STEPS),
+                role=role_label(lang, step.role),
             )
         )
     return lines

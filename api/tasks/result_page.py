@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.core.deps import today
-from api.core.i18n import Lang, activity, role_name, text, when
+from api.core.i18n import Lang, activity, role_label, role_name, text, when
 from api.core.people import People
 from common.deadline import deadline_line
 from common.formats import Outcome
@@ -70,7 +70,7 @@ def result_page(
             why = text(
                 lang,
                 f"next_{arrival.kind.value}",
-                role=sop.ROLES[sop.step(arrival.from_step).role].short,
+                role=role_label(lang, sop.step(arrival.from_step).role),
                 step=task.step,
             )
         nxt = {
@@ -82,7 +82,10 @@ def result_page(
                 total=len(sop.STEPS),
                 activity=activity(lang, task.step),
             ),
-            "role": role_name(lang, task.role),
+            # A label beside the people (the short title); the full one, as the directory
+            # writes posts, only tells whether every post already says it.
+            "role": role_label(lang, task.role),
+            "role_title": role_name("id", task.role),
             "assignees": assignees,
             "unassigned": task.unassigned,
             "deadline": deadline,

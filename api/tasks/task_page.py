@@ -20,6 +20,7 @@ from api.core.i18n import (
     activity,
     button,
     doc_kind,
+    role_label,
     role_name,
     size,
     text,
@@ -142,7 +143,10 @@ def task_page(
             "total": len(sop.STEPS),
             "short": step.short(lang),
             "activity": activity(lang, step.number),
-            "role": role_name(lang, step.role),
+            # "(Kabag)", as the SOP table heads its columns; the full title (in Indonesian,
+            # as the directory writes posts) only tells whether the post already says it.
+            "role": role_label(lang, step.role),
+            "role_title": role_name("id", step.role),
             "related": step.related_sop,
         },
         # How many times this step has been opened: the process's round would tell a reader
@@ -266,7 +270,7 @@ class _Context:
         # the same one whose paraf a return withdrew; and the sender's note or disposisi.
         arrival = task.arrival
         sender = sop.step(last.step) if last.step else None
-        role = sop.ROLES[sender.role].short if sender else ""
+        role = role_label(self.lang, sender.role) if sender else ""
         why = ""
         if arrival is not None and arrival.kind in (
             ArrivalKind.NEW_VERSION,
