@@ -37,7 +37,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
 from activities.heartbeat import heartbeating
-from common.catalogue import acting_label, role_label, text, todo
+from common.catalogue import RECORD, acting_label, pick, role_label, text, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.deadline import deadline_line
 from common.directory import Directory, DirectoryError, Person, load_directory
@@ -256,6 +256,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _words(lang: str) -> dict[str, str]:
+    """The catalogue's words a template names as the pages and the record do."""
+    return {
+        "official_number": pick(RECORD["official_number"], lang),
+    }
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -269,7 +276,7 @@ def render(kind: NoticeKind, lang: str, context: dict[str, Any]) -> Rendered:
     lang = lang if lang in LANGUAGES else DEFAULT_LANG
     name = _TEMPLATE_OF[kind.value]
     text_template = _env.get_template(f"{lang}/{name}.txt")
-    ctx = {**context, "lang": lang, "kind": kind.value}
+    ctx = {**context, "lang": lang, "kind": kind.value, "words": _words(lang)}
     headline = _one_line("".join(text_template.blocks["headline"](text_template.new_context(ctx))))
     ctx["headline"] = headline
     text = re.sub(r"\n{3,}", "\n\n", text_template.render(ctx)).strip() + "\n"

@@ -186,14 +186,17 @@ def directory_file(
     *,
     acting: list[dict[str, str]] | None = None,
     without_email: tuple[str, ...] = (),
+    langs: dict[str, str] | None = None,
 ) -> Path:
-    """The example directory with only the ``acting`` appointments given and some emails
-    removed."""
+    """The example directory with only the ``acting`` appointments given, some emails
+    removed and some people's language changed."""
 
     def drop_emails(data: dict[str, Any]) -> None:
         for person in data["people"]:
             if person["id"] in without_email:
                 person.pop("email", None)
+            if person["id"] in (langs or {}):
+                person["lang"] = (langs or {})[person["id"]]
 
     return write_directory(tmp_path, acting=acting, change=drop_emails)
 
@@ -378,6 +381,22 @@ async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
         assert "eskalasi ke-2" in part
         assert "/t/" not in part
     assert "href=" not in html
+
+
+async def test_the_official_number_is_named_in_the_mail_as_on_every_page(
+    server: Recorder, cfg: Settings, tmp_path: Path
+) -> None:
+    # Once the Minister signed, every mail's footer names the number the pages and the
+    # printed record call the "Nomor naskah dinas", in the reader's language.
+    cfg.directory_file = directory_file(tmp_path, langs={"p-003": "en"})
+    n = notification(recipients=["p-002", "p-003"], task_id="t-12-1", step=12)
+    n.process.official_number = "B.12/SJ/OT.04.00/XII/2026"
+    await send(cfg, n)
+    by_lang = {m["Content-Language"]: bodies(m) for m in server.messages()}
+    for lang, label in (("id", "Nomor naskah dinas"), ("en", "Official number")):
+        for part in by_lang[lang]:
+            assert f"{label}: B.12/SJ/OT.04.00/XII/2026" in part
+            assert "Nomor IKU" not in part and "IKU number" not in part
 
 
 async def test_unassigned_goes_to_ops_with_the_assign_command(
