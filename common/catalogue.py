@@ -135,7 +135,7 @@ EVENTS: Mapping[str, Pair] = {
     # A Plh/Plt appointment began or ended while the task was open.
     "handed_over": ("Berpindah tangan", "Changed hands"),
     "notify_failed": ("Email gagal terkirim", "Mail could not be sent"),
-    "overdue": ("Lewat tenggat", "Overdue"),
+    "overdue": ("Terlambat", "Overdue"),
     "escalation": ("Eskalasi", "Escalation"),
     "cancelled": ("Dibatalkan", "Cancelled"),
     "archived": ("Diarsipkan", "Archived"),
@@ -1209,7 +1209,7 @@ BUREAU: Mapping[str, Pair] = {
     "returned_to": ("dikembalikan ke langkah {n}", "returned to step {n}"),
     "took": ("lama {took}", "took {took}"),
     "on_time": ("tepat waktu", "on time"),
-    "late": ("melewati tenggat", "past the deadline"),
+    "late": ("terlambat", "overdue"),
     "waiting_for": ("Menunggu", "Waiting for"),
     "running_for": ("berjalan {took}", "open for {took}"),
     "cancelled_here": ("Dibatalkan pada langkah ini", "Cancelled at this step"),
@@ -1226,7 +1226,7 @@ BUREAU: Mapping[str, Pair] = {
         "{when}: assigned to {name} by {by}",
     ),
     "ev_reminder_short": ("{when}: pengingat terkirim", "{when}: reminder sent"),
-    "ev_overdue_short": ("{when}: melewati tenggat", "{when}: past the deadline"),
+    "ev_overdue_short": ("{when}: terlambat", "{when}: overdue"),
     "ev_escalation_short": (
         "{when}: eskalasi {n} kepada {role}",
         "{when}: escalation {n} to {role}",

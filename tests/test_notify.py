@@ -370,7 +370,7 @@ async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
     assert result.sent == 1
     assert message["X-IKU-Kind"] == "escalation"
     assert message["Subject"] == (
-        "[IKU 2026 · biro-perencanaan] Eskalasi ke-2: langkah 8 dari 16 melewati tenggat"
+        "[IKU 2026 · biro-perencanaan] Eskalasi ke-2: langkah 8 dari 16 terlambat"
     )
     text, html = bodies(message)
     for part in (text, html):
