@@ -37,7 +37,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
 from activities.heartbeat import heartbeating
-from common.catalogue import RECORD, acting_label, pick, role_label, text, todo
+from common.catalogue import NOTICE_KINDS, RECORD, acting_label, pick, role_label, text, todo
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.deadline import deadline_line
 from common.directory import Directory, DirectoryError, Person, load_directory
@@ -260,6 +260,8 @@ def _words(lang: str) -> dict[str, str]:
     """The catalogue's words a template names as the pages and the record do."""
     return {
         "official_number": pick(RECORD["official_number"], lang),
+        "unassigned": pick(NOTICE_KINDS["unassigned"], lang),
+        "unassigned_short": text(lang, "unassigned_short"),
     }
 
 

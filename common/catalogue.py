@@ -213,8 +213,8 @@ REFUSALS: Mapping[str, Pair] = {
     ),
     "already_decided": ("Tugas ini sudah diputuskan.", "This task has already been decided."),
     "unassigned": (
-        "Tugas ini belum ditugaskan kepada siapa pun.",
-        "Nobody is assigned to this task yet.",
+        "Belum ada pelaksana untuk tugas ini.",
+        "Nobody holds the role for this task.",
     ),
     "not_assignee": (
         "Anda bukan pelaksana tugas ini dan bukan pejabat yang menggantikannya (Plh./Plt.).",
@@ -695,7 +695,7 @@ PAGES: Mapping[str, Pair] = {
     "next_people": ("Ditugaskan kepada", "Assigned to"),
     "next_unassigned": (
         "Belum ada pelaksana; petugas operasional telah diberi tahu.",
-        "Nobody holds this role yet; operations have been told.",
+        "Nobody holds the role; operations have been told.",
     ),
     "next_pending": ("Langkah berikutnya sedang disiapkan.", "The next step is being prepared."),
     "mail_sent": (
@@ -1002,7 +1002,7 @@ BUREAU: Mapping[str, Pair] = {
         "Status tidak dikenal; saringan status diabaikan.",
         "Unknown state; the state filter is ignored.",
     ),
-    "unassigned_short": ("belum ada pelaksana", "nobody assigned"),
+    "unassigned_short": ("belum ada pelaksana", "nobody holds the role"),
     "closed_at": ("selesai {when}", "ended {when}"),
     # start
     "start_title": ("Mulai proses penyusunan IKU", "Start an IKU drafting process"),
@@ -1100,7 +1100,7 @@ BUREAU: Mapping[str, Pair] = {
     "escalations_sent": ("Eskalasi terkirim", "Escalations sent"),
     "unassigned_long": (
         "Belum ada pelaksana untuk peran ini: tugaskan seseorang.",
-        "Nobody holds this role: assign someone.",
+        "Nobody holds the role: assign someone.",
     ),
     "rounds_returns": (
         "Putaran {round} · {returns} kali dikembalikan",

@@ -46,7 +46,7 @@ async def test_a_step_nobody_holds_is_told_to_ops_with_the_process_page_to_assig
 
     [message] = server.messages()
     assert message["Subject"] == (
-        "[IKU 2026 · biro-perencanaan] Belum ada pejabat: langkah 9 dari 16 (Karo)"
+        "[IKU 2026 · biro-perencanaan] Belum ada pelaksana: langkah 9 dari 16 (Karo)"
     )
     text, html = bodies(message)
     text = text.replace("\r\n", "\n")
@@ -75,7 +75,30 @@ def test_the_unassigned_mail_in_english_links_the_page_too() -> None:
         "directory_unreadable": False,
     }
     mail = render(NoticeKind.UNASSIGNED, "en", context)
-    assert mail.subject.startswith("[IKU 2026 · biro-perencanaan] Nobody to assign: step 9")
+    assert mail.subject.startswith(
+        "[IKU 2026 · biro-perencanaan] Nobody holds the role: step 9 of 16 (Karo)"
+    )
     form = """this process's page (the form "Assign or reassign the task")"""
     assert f"{form}:\n{page}\n" in mail.text
     assert f'<a href="{page}"' in mail.html
+
+
+def test_an_escalation_nobody_holds_says_so_in_the_words_of_the_pages() -> None:
+    # The step's role has nobody: "Belum ada pelaksana", as the process page and the list say.
+    n = notification(NoticeKind.ESCALATION, task_id="t-9-1", step=9, escalation_number=1)
+    context = {
+        "recipient_name": "Tim Operasional IKU",
+        "acting": None,
+        "sop_name": "SOP",
+        "sop_line": "No. 1",
+        "process": n.process.model_dump(),
+        "step": {"number": 9, "total": 16, "role": "Karo", "role_code": "karo"}
+        | {"full": "Memeriksa draf."},
+        "waiting_on": [],
+        "deadline": None,
+        "escalation_number": 1,
+    }
+    for lang, words in (("id", "(belum ada pelaksana)"), ("en", "(nobody holds the role)")):
+        mail = render(NoticeKind.ESCALATION, lang, context)
+        assert words in mail.text and words in mail.html
+        assert "pejabat yang ditugaskan" not in mail.text and "is assigned" not in mail.text
