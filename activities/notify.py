@@ -687,6 +687,7 @@ def _waiting(directory: Directory, person_id: str, today: date, lang: str) -> di
     deputy = directory.person(acting.person) if acting else None
     stand_in = ""
     if acting and deputy:
-        label = acting.kind.capitalize()
+        # "Plh."/"Plt.", as the page, the signed PDF and the greeting write it.
+        label = acting_label(acting.kind)
         stand_in = f"{label}: {deputy.name}" if lang == "id" else f"acting ({label}): {deputy.name}"
     return {"name": person.name, "position": person.position, "acting": stand_in}

@@ -118,7 +118,8 @@ def resolve_who(
         name=who.name,
         nip=who.nip,
         position=who.position,
-        acting=acting_kind.title()
+        # "Plh."/"Plt.", as the signed PDF's position writes it.
+        acting=acting_label(acting_kind)
         if acting_kind
         else _acting_kind(directory, person_id, acting_for, day),
         for_name=absent.name if absent else acting_for,

@@ -6,14 +6,18 @@ from __future__ import annotations
 import ast
 import re
 import string
+from datetime import UTC, datetime
 from pathlib import Path
 
 from activities.notify import _step_context
 from activities.ringkasan import _ACTIONS as RECORD_ACTIONS
 from activities.ringkasan import _HEADER_LABELS as RECORD_HEADER
+from activities.ringkasan import resolve_who, signer_line
 from api.core.i18n import action_done, button, text
 from common import catalogue, formats
-from common.models import Action, StepKind
+from common.directory import load_directory
+from common.models import Action, Mark, StepKind
+from common.settings import EXAMPLE_DIRECTORY
 from signing.pdf import position_as_signed
 from signing.printable import _done as printed_decision
 from workflows import sop
@@ -196,3 +200,25 @@ def test_a_role_label_is_the_short_title_in_indonesian_and_the_sop_texts_word_in
     assert "the Secretary General" in sop.step(11).activity_en
     assert "the Karo" in sop.step(2).activity_en
     assert catalogue.role_label("karo", "en") == "Karo"
+
+
+def test_the_manual_copy_and_bag_info_write_plh_with_the_dot_as_the_signed_pdf_does():
+    # A record that kept the appointment's kind (every new one): "Plh.", not "Plh".
+    directory = load_directory(EXAMPLE_DIRECTORY)
+    at = datetime(2027, 2, 5, 3, 0, tzinfo=UTC)
+    who = resolve_who(directory, "p-011", "p-002", at, UTC, "kabag", "plh", identities=((), ()))
+    assert who.acting == position_as_signed("", "plh").strip() == "Plh."
+    mark = Mark(
+        kind="paraf",
+        step=8,
+        task_id="t-8-1",
+        person="p-011",
+        acting_for="p-002",
+        acting_kind="plh",
+        document_kind="draf_iku",
+        version=1,
+        sha256="a" * 64,
+        at=at,
+    )
+    line = signer_line(mark, who)
+    assert "Plh. Kepala Bagian Perencanaan Program" in line and "(Plh. menggantikan" in line

@@ -383,6 +383,34 @@ async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
     assert "href=" not in html
 
 
+@pytest.mark.parametrize(
+    ("lang", "stand_in"),
+    [("id", "(Plh.: Dewi Lestari"), ("en", "(acting (Plh.): Dewi Lestari")],
+)
+async def test_an_escalation_names_the_stand_in_plh_with_the_dot(
+    server: Recorder, cfg: Settings, tmp_path: Path, lang: str, stand_in: str
+) -> None:
+    # 5 February 2027 is inside the example's Plh appointment for the Kabag (p-011 for
+    # p-002): the escalation says "Plh." as the page and the signed PDF do.
+    plh = appointment("p-011", "p-002", date(2027, 2, 1), date(2027, 2, 12))
+    cfg.directory_file = directory_file(tmp_path, acting=[plh], langs={"p-003": lang})
+    await send(
+        cfg,
+        notification(
+            NoticeKind.ESCALATION,
+            task_id="t-8-2",
+            step=8,
+            recipient_roles=["karo"],
+            waiting_on=["p-002"],
+            escalation_number=1,
+        ),
+        now=datetime(2027, 2, 5, 3, 0, tzinfo=UTC),
+    )
+    [message] = server.messages()
+    for part in bodies(message):
+        assert stand_in in part and "Plh:" not in part and "(Plh)" not in part
+
+
 async def test_the_official_number_is_named_in_the_mail_as_on_every_page(
     server: Recorder, cfg: Settings, tmp_path: Path
 ) -> None:
