@@ -80,8 +80,8 @@ MAIL: Mapping[str, Pair] = {
         "hand the IKU over for documentation: choose “{hand_over}”.",
     ),
     "todo_archive": (
-        "dokumentasikan IKU: pilih “{archive}”.",
-        "document the IKU: choose “{archive}”.",
+        "arsipkan IKU: pilih “{archive}”.",
+        "archive the IKU: choose “{archive}”.",
     ),
     "todo_submit": (
         "unggah dokumen yang diminta, lalu pilih “{submit}”.",

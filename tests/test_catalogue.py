@@ -222,3 +222,9 @@ def test_the_manual_copy_and_bag_info_write_plh_with_the_dot_as_the_signed_pdf_d
     )
     line = signer_line(mark, who)
     assert "Plh. Kepala Bagian Perencanaan Program" in line and "(Plh. menggantikan" in line
+
+
+def test_step_16_is_archiving_in_its_mail_as_on_its_page():
+    # The button says "Arsipkan" and the process "Diarsipkan": the mail asks for the same.
+    assert _step_context(16, "id")["todo"] == "arsipkan IKU: pilih “Arsipkan”."
+    assert _step_context(16, "en")["todo"] == "archive the IKU: choose “Archive”."

@@ -452,7 +452,7 @@ async def test_unassigned_goes_to_ops_with_the_assign_command(
     ("kind", "words"),
     [
         (NoticeKind.CANCELLED, ("Proses IKU 2026 dibatalkan", "Anggaran dialihkan")),
-        (NoticeKind.ARCHIVED, ("IKU 2026 telah didokumentasikan", "Langkah 16 dari 16 selesai")),
+        (NoticeKind.ARCHIVED, ("IKU 2026 telah diarsipkan", "Langkah 16 dari 16 selesai")),
     ],
 )
 async def test_cancelled_and_archived_go_to_everyone_involved(
