@@ -73,7 +73,7 @@ ROLE_LABELS: Mapping[str, Pair] = {
 MAIL: Mapping[str, Pair] = {
     "todo_review": (
         "periksa dokumen dan Lembar Pemeriksaan, lalu pilih “{approve}” atau “{return_}”.",
-        "review the documents and the checklist, then choose “{approve}” or “{return_}”.",
+        "review the documents and the review checklist, then choose “{approve}” or “{return_}”.",
     ),
     "todo_handover": (
         "serahkan IKU untuk didokumentasikan: pilih “{hand_over}”.",
@@ -155,8 +155,8 @@ REFUSALS: Mapping[str, Pair] = {
     "draft_not_pdf": (
         "Draf IKU yang diajukan untuk diparaf harus berupa PDF (format lain dapat dilampirkan "
         "sebagai bahan pendukung).",
-        "The Draf IKU that goes up for paraf must be a PDF (other formats may accompany it as "
-        "supporting files).",
+        "The Draf IKU that goes up for initials (paraf) must be a PDF (other formats may "
+        "accompany it as supporting files).",
     ),
     "signature_required": (
         "Persetujuan pada langkah 8-10 berarti memberi paraf elektronik, pada langkah 11 "
@@ -230,7 +230,7 @@ REFUSALS: Mapping[str, Pair] = {
     ),
     "disposisi_required": (
         "Persetujuan pada langkah ini berupa disposisi: tuliskan pada catatan.",
-        "Approving here gives a disposisi: write it in the note.",
+        "Approving here gives a disposition: write it in the note.",
     ),
     "checklist_incomplete": (
         "Isi semua butir Lembar Pemeriksaan.",
@@ -238,11 +238,11 @@ REFUSALS: Mapping[str, Pair] = {
     ),
     "checklist_unknown_item": (
         "Lembar Pemeriksaan memuat butir yang tidak dikenal.",
-        "The checklist has an item this step does not know.",
+        "The review checklist has an item this step does not know.",
     ),
     "checklist_not_met": (
         "Ada butir Lembar Pemeriksaan yang belum sesuai: kembalikan untuk diperbaiki.",
-        "An item of the checklist is not met: return the document instead.",
+        "An item of the review checklist is not met: return the document instead.",
     ),
     "own_submission": (
         "Anda tidak dapat menyetujui usulan Anda sendiri.",
@@ -286,11 +286,11 @@ REFUSALS: Mapping[str, Pair] = {
     ),
     "not_authorised": (
         "Hanya Karo atau petugas operasional yang dapat melakukan ini.",
-        "Only the Karo or ops may do this.",
+        "Only the Karo or operations may do this.",
     ),
     "via_not_ops": (
         "Hanya petugas operasional yang dapat mencatat keputusan atas nama pejabat.",
-        "Only ops may enter a decision for an official.",
+        "Only operations may enter a decision for an official.",
     ),
 }
 
@@ -381,7 +381,7 @@ PROBLEMS: Mapping[str, Pair] = {
     ),
     "review_unknown": (
         "Lembar Pemeriksaan ini tidak ada pada proses ini.",
-        "This process has no such Lembar Pemeriksaan (review sheet).",
+        "This process has no such review checklist.",
     ),
     "document_missing": (
         "Dokumen tidak ada di penyimpanan. Hubungi petugas operasional.",
@@ -557,7 +557,7 @@ PAGES: Mapping[str, Pair] = {
     ),
     "no_signing_key": (
         "Anda belum memiliki sertifikat elektronik yang berlaku. Hubungi petugas operasional.",
-        "You have no signing certificate in force. Ask ops.",
+        "You have no signing certificate in force. Contact operations.",
     ),
     "draft_must_be_pdf": (
         "Draf IKU yang diparaf atau ditandatangani harus berupa PDF.",
@@ -1251,15 +1251,15 @@ BUREAU: Mapping[str, Pair] = {
         "Setiap paraf dan tanda tangan menyangkut satu versi draf (sha256). Paraf "
         "pada versi yang dikembalikan tidak berlaku lagi, kecuali paraf pejabat yang "
         "membuat versi itu.",
-        "Each paraf and the signature concern one version of the draft (sha256). A "
-        "paraf on a version that was returned no longer stands, except that of the "
-        "official who made that version.",
+        "Each set of initials (paraf) and the signature concern one version of the draft "
+        "(sha256). Initials on a version that was returned no longer stand, except those of "
+        "the official who made that version.",
     ),
-    "mark_paraf": ("Paraf", "Paraf"),
+    "mark_paraf": ("Paraf", "Initials (paraf)"),
     "mark_signature": ("Tanda tangan", "Signature"),
     "mark_in_force": ("berlaku", "in force"),
     "mark_withdrawn": ("tidak berlaku", "no longer stands"),
-    "no_marks": ("Belum ada paraf atau tanda tangan.", "No paraf or signature yet."),
+    "no_marks": ("Belum ada paraf atau tanda tangan.", "No initials or signature yet."),
     "col_mark": ("Tanda", "Mark"),
     "col_by": ("Oleh", "By"),
     "col_version": ("Versi", "Version"),
@@ -1300,7 +1300,7 @@ BUREAU: Mapping[str, Pair] = {
     "archive_hint": (
         "Arsip BagIt proses ini (dokumen, riwayat, paraf dan tanda tangan), "
         "diperiksa ulang setiap kali halaman ini dibuka.",
-        "This process's BagIt archive (documents, history, paraf and signature), "
+        "This process's BagIt archive (documents, history, initials and signature), "
         "checked again each time this page opens.",
     ),
     "archive_open": ("Buka arsip dan hasil pemeriksaannya", "Open the archive and its check"),
@@ -1308,14 +1308,14 @@ BUREAU: Mapping[str, Pair] = {
     "printable_title": ("Rekaman cetak (PDF)", "Printable record (PDF)"),
     "printable_hint": (
         "Lembar Pemeriksaan setiap pemeriksaan dan seluruh riwayat, dicetak dari catatan proses.",
-        "Each review's Lembar Pemeriksaan (review sheet) and the whole riwayat, printed from "
-        "the process record.",
+        "Each review's review checklist (Lembar Pemeriksaan) and the whole history (riwayat), "
+        "printed from the process record.",
     ),
-    "print_riwayat": ("Riwayat (PDF)", "Riwayat (PDF)"),
-    "print_review": ("Lembar Pemeriksaan (PDF)", "Lembar Pemeriksaan (PDF)"),
+    "print_riwayat": ("Riwayat (PDF)", "History (PDF)"),
+    "print_review": ("Lembar Pemeriksaan (PDF)", "Review checklist (PDF)"),
     "print_review_of": (
         "Lembar Pemeriksaan langkah {step}, putaran {round} ({action}), {when}",
-        "Lembar Pemeriksaan, step {step}, round {round} ({action}), {when}",
+        "Review checklist, step {step}, round {round} ({action}), {when}",
     ),
     "bag_name": ("Nama arsip", "Archive name"),
     "bag_files": ("Berkas", "Files"),
@@ -1453,22 +1453,22 @@ INSIGHT: Mapping[str, Pair] = {
         "Retensi menurut Jadwal Retensi Arsip: kapan arsip pindah dari aktif ke inaktif "
         "dan kapan penyusutan akhirnya.",
         "Retention under the Jadwal Retensi Arsip: when an archive moves from active to "
-        "inactive, and when its final disposition falls due.",
+        "inactive, and when its final disposal falls due.",
     ),
     "records_due_inactive": (
         "Pindah dari aktif ke inaktif pada {year}",
         "Moving from active to inactive in {year}",
     ),
-    "records_due_final": ("Penyusutan akhir pada {year}", "Final disposition in {year}"),
+    "records_due_final": ("Penyusutan akhir pada {year}", "Final disposal in {year}"),
     "records_classification": ("Kode klasifikasi", "Classification code"),
     "records_number": ("Nomor naskah dinas", "Official number"),
     "records_access": ("Klasifikasi keamanan dan akses", "Access class"),
     "records_archived_year": ("Diarsipkan", "Archived"),
     "records_active": ("Aktif (tahun)", "Active (years)"),
     "records_inactive": ("Inaktif (tahun)", "Inactive (years)"),
-    "records_disposition": ("Keterangan penyusutan", "Final disposition"),
+    "records_disposition": ("Keterangan penyusutan", "Final disposal"),
     "records_to_inactive": ("Ke inaktif", "To inactive"),
-    "records_final": ("Penyusutan", "Disposition"),
+    "records_final": ("Penyusutan", "Disposal"),
     "records_no_rule": ("tidak ada di JRA", "not in the JRA"),
 }
 
@@ -1597,7 +1597,7 @@ RECORD: Mapping[str, Pair] = {
     ),
     "mark_withdrawn_kept": (
         "Versi yang memuat paraf ini tetap tersimpan sebagai {version}.",
-        "The version carrying this paraf is kept as {version}.",
+        "The version carrying these initials (paraf) is kept as {version}.",
     ),
     "mark_not_recorded": (
         "tidak lagi tercatat dalam catatan proses; versi yang memuatnya tidak dapat ditunjukkan",
@@ -1657,8 +1657,8 @@ ARCHIVE_GUIDE: Mapping[str, Pair] = {
     "f_cetak": (
         "data/cetak/: catatan tercetak: riwayat.pdf dan satu Lembar Pemeriksaan per "
         "pemeriksaan (lembar-pemeriksaan/).",
-        "data/cetak/: the printed record: riwayat.pdf and one Lembar Pemeriksaan (review "
-        "sheet) per review (lembar-pemeriksaan/).",
+        "data/cetak/: the printed record: riwayat.pdf (the history) and one review checklist "
+        "(Lembar Pemeriksaan) per review (lembar-pemeriksaan/).",
     ),
     "f_ringkasan": (
         "data/ringkasan.html: ringkasan yang dicetak untuk salinan manual.",
@@ -1713,8 +1713,8 @@ ARCHIVE_GUIDE: Mapping[str, Pair] = {
         "Dokumen yang ditandatangani memuat setiap paraf yang pernah dibubuhkan pada "
         "versi-versi sebelumnya, juga paraf yang kemudian ditarik karena dikembalikan; "
         "mana yang berlaku tercatat di data/cetak/ dan data/riwayat.json.",
-        "The signed document carries every paraf ever added to its earlier versions, also "
-        "those later withdrawn by a return; which ones stand is in data/cetak/ and "
+        "The signed document carries all initials (paraf) ever added to its earlier versions, "
+        "also those later withdrawn by a return; which ones stand is in data/cetak/ and "
         "data/riwayat.json.",
     ),
 }

@@ -228,3 +228,21 @@ def test_step_16_is_archiving_in_its_mail_as_on_its_page():
     # The button says "Arsipkan" and the process "Diarsipkan": the mail asks for the same.
     assert _step_context(16, "id")["todo"] == "arsipkan IKU: pilih “Arsipkan”."
     assert _step_context(16, "en")["todo"] == "archive the IKU: choose “Archive”."
+
+
+def test_the_english_side_names_the_sops_terms_in_english_first():
+    """SOP.md's glossary: paraf is "initials", the Lembar Pemeriksaan the "review checklist",
+    the riwayat the "history"; the Indonesian word in brackets at most. "Disposition" is a
+    disposisi, never the archival penyusutan ("disposal"); ops are "operations"."""
+    for name, table in TABLES.items():
+        for key, (indonesian, english) in table.items():
+            where = (name, key, english)
+            if "paraf" in english:
+                assert "(paraf)" in english, where
+            if "Lembar Pemeriksaan" in english:
+                assert "review checklist (Lembar Pemeriksaan)" in english, where
+            if re.search(r"\briwayat\b(?!\.)", english):
+                assert "history (riwayat)" in english, where
+            if "penyusutan" in indonesian.lower():
+                assert "disposition" not in english.lower(), where
+            assert not re.search(r"(?<![-_])\bops\b(?![-_])", english), where

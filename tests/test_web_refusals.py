@@ -56,7 +56,7 @@ async def test_a_reviewer_who_finds_an_item_not_met_must_return_instead(dev_env,
         headers={"Accept-Language": "en"},
     )
     assert result.status == 422
-    assert "An item of the checklist is not met: return the document instead." in result.text
+    assert "An item of the review checklist is not met: return the document instead." in result.text
     assert "Setuju." in result.response.text  # the note is kept
     result = await web.submit(link, result, "return", note="", checklist={"target_terukur": False})
     assert result.status == 422 and "Pengembalian harus disertai catatan perbaikan" in result.text
