@@ -15,6 +15,10 @@ from api.core.i18n_bureau import problem_texts
 from api.core.json_errors import API_PREFIX, ApiProblem, problem_response
 
 LIMIT_BYTES = 256 * 1024
+# A body refused is still read, and dropped, up to this much before the answer goes: a
+# client still sending when the connection closes may see it reset and never read the 413
+# (seen under load). Beyond it the connection just closes after the answer.
+DRAIN_BYTES = 4 * 1024 * 1024
 STREAMING_PREFIXES = ("/t/", "/api/documents", "/v/")
 
 
@@ -35,6 +39,8 @@ class BodyLimit:
         declared = headers.get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > self.limit:
+                if declared.isdigit() and int(declared) <= DRAIN_BYTES:
+                    await _drain(receive, int(declared))
                 await self._refuse(scope, receive, send)
                 return
             await self.app(scope, receive, send)
@@ -46,6 +52,8 @@ class BodyLimit:
                 return
             body += message.get("body", b"")
             if len(body) > self.limit:
+                if message.get("more_body", False):
+                    await _drain(receive, DRAIN_BYTES - len(body))
                 await self._refuse(scope, receive, send)
                 return
             if not message.get("more_body", False):
@@ -62,7 +70,7 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # The rest of the body stays unread: the connection closes after this answer.
+        # What is left of the body stays unread: the connection closes after this answer.
         closing = {"Connection": "close"}
         response: Response
         if scope["path"].startswith(API_PREFIX):
@@ -73,3 +81,15 @@ class BodyLimit:
                 f"{indonesian}\n{english}\n", status_code=413, headers=closing
             )
         await response(scope, receive, send)
+
+
+async def _drain(receive: Receive, at_most: int) -> None:
+    """Read and drop the body's rest, up to ``at_most`` bytes (those already read don't count)."""
+    read = 0
+    while read <= at_most:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
