@@ -483,9 +483,14 @@ def run_verify(args: argparse.Namespace) -> int:
         for n, sig in enumerate(report.signatures, start=1):
             state = "VALID" if sig.valid else f"INVALID ({sig.problem})"
             when = sig.signed_at.isoformat() if sig.signed_at else "?"
+            roles = (
+                "roles not in the certificate"
+                if sig.roles is None
+                else f"certificate roles: {', '.join(sig.roles) or 'none'}"
+            )
             print(
-                f"  {n}. {sig.kind} by {sig.signer} ({sig.person}), {sig.position}, {when}: "
-                f"{state}; intact={sig.intact} trusted={sig.trusted}; covers revision "
+                f"  {n}. {sig.kind} by {sig.signer} ({sig.person}; {roles}), {sig.position}, "
+                f"{when}: {state}; intact={sig.intact} trusted={sig.trusted}; covers revision "
                 f"{sig.revision}, {sig.covers_bytes} bytes, sha256 {sig.signed_sha256}"
             )
         if report.changed_after_last:
@@ -494,6 +499,13 @@ def run_verify(args: argparse.Namespace) -> int:
             print("  the file has no signature")
         elif not report.signed_by_minister:
             print("  no signature of the Minister: a draft, not the signed IKU")
+        elif report.minister_certified is False:
+            # The field's name is the signer's choice; the certificate's roles are the CA's.
+            print(
+                "  the Minister's field is signed by a certificate that does not give the "
+                "Minister's role: someone acting for the Minister (Plh./Plt.), or not the "
+                "Minister at all; the process record says which (its verification page, /v/…)"
+            )
         print("VALID" if report.valid else "NOT VALID")
     return EXIT_OK if report.valid else EXIT_INVALID
 

@@ -33,7 +33,7 @@ import os
 import secrets
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,6 +50,24 @@ from common.settings import Settings
 
 CA_NAME = "IKU Kemnaker Certificate Authority"
 ORGANISATION = "Kementerian Ketenagakerjaan"
+# A certificate's organisational unit naming its holder's roles ("roles:kabag", "roles:"
+# for none); certificates issued before it have no such unit.
+ROLES_UNIT_PREFIX = "roles:"
+
+
+def roles_unit(roles: Iterable[str]) -> str:
+    return ROLES_UNIT_PREFIX + ",".join(sorted(roles))[:58]
+
+
+def roles_in(units: str | list[str] | None) -> list[str] | None:
+    """The roles a certificate's organisational units name; None when none names them."""
+    values = [units] if isinstance(units, str) else list(units or [])
+    named = [v for v in values if v.startswith(ROLES_UNIT_PREFIX)]
+    if not named:
+        return None
+    return [r for r in named[0].removeprefix(ROLES_UNIT_PREFIX).split(",") if r]
+
+
 CA_YEARS = 20
 PERSON_YEARS = 3
 # A CRL says until when it is current; it is re-published well before (every issue, every
@@ -417,6 +435,9 @@ class CertificateAuthority:
         attributes = [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "ID"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
+            # The SOP roles the directory gave them as the CA issued it, so a file checked
+            # with no record at hand shows whether the Minister's field holds the Minister.
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, roles_unit(person.roles)),
             x509.NameAttribute(NameOID.COMMON_NAME, person.name[:64]),
             x509.NameAttribute(NameOID.USER_ID, person.id),
         ]

@@ -27,7 +27,8 @@ from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from signing.ca import CertificateAuthority
+from signing.ca import CertificateAuthority, roles_in
+from workflows.sop import ROLE_OF_SIGNATURE as MINISTER_ROLE
 
 # pyHanko logs every failed validation with the certificate's subject (a name, a NIP):
 # personal data stays out of logs; the report says what failed.
@@ -46,6 +47,8 @@ class SignatureReport:
     signer: str  # the certificate's common name
     person: str | None  # the directory id in the certificate (UID)
     nip: str | None
+    # The SOP roles the certificate gives its holder; None on one issued before it gave them.
+    roles: list[str] | None
     position: str  # as signed: "Plh. Kepala Bagian …"
     signed_at: datetime | None  # the signer's clock, or the timestamp authority's
     timestamped: bool
@@ -73,6 +76,10 @@ class DocumentReport:
     # The Minister's signature is there (valid or not): without it the file is a draft,
     # however valid its paraf.
     signed_by_minister: bool = False
+    # Whether a certificate that signed the Minister's field gives the Minister's role (the
+    # field's name is the signer's choice, the certificate's roles the CA's); None when no
+    # such certificate names roles (issued before they were written in).
+    minister_certified: bool | None = None
     # The moment validated as of: now, or one by which a record proves the signatures
     # existed (the signed IKU's entry in its process record, an archive's date), so a
     # certificate that ended or was revoked since does not undo them.
@@ -141,6 +148,11 @@ async def verify_pdf(pdf: bytes, ca_root: Path, at: datetime | None = None) -> D
             _signature_report(pdf, reader, sig, status, problem, ca_cert, report.validated_at)
         )
     report.signed_by_minister = any(s.kind == "signature" for s in report.signatures)
+    certified = [
+        s.roles for s in report.signatures if s.kind == "signature" and s.roles is not None
+    ]
+    if certified:
+        report.minister_certified = any(MINISTER_ROLE in roles for roles in certified)
     if report.signatures:
         last_end = max(_covered(sig) for sig in embedded)
         report.changed_after_last = last_end < len(pdf)
@@ -252,6 +264,7 @@ def _signature_report(
         signer=str(subject.get("common_name", "")),
         person=subject.get("user_id"),
         nip=subject.get("serial_number"),
+        roles=roles_in(subject.get("organizational_unit_name")),
         position=position,
         signed_at=signed_at,
         timestamped=timestamped,

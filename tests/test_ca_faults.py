@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from commands.iku import main as iku
 from common.directory import load_directory
 from common.settings import EXAMPLE_DIRECTORY, get_settings
-from signing.ca import CaError, CertificateAuthority
+from signing.ca import CaError, CertificateAuthority, roles_in, roles_unit
 from signing.verify import verify_pdf
 from tests import samples
 from tests.scenario import write_directory
@@ -499,3 +499,65 @@ def test_iku_verify_as_of_before_the_certificate_says_it_was_not_yet_in_force(
     assert [s["problem_code"] for s in report["signatures"]] == ["not_in_force"]
     assert report["validated_at"].startswith("2020-01-01")
     assert datetime.fromisoformat(report["validated_at"]) < datetime.now(UTC)
+
+
+def test_the_roles_a_certificate_names_are_read_back_and_an_older_one_names_none() -> None:
+    assert roles_in(roles_unit(["menteri", "kabag"])) == ["kabag", "menteri"]
+    assert roles_in(roles_unit([])) == []  # issued with none: a staff member, say
+    assert roles_in(None) is None and roles_in("Biro Perencanaan") is None  # before roles
+
+
+@pytest.fixture(scope="module")
+def tte_by_the_kabag(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes, bytes]:
+    """A CA, a PDF the Minister signed, and one the Kabag signed in the Minister's field."""
+    import asyncio
+
+    root = tmp_path_factory.mktemp("tte") / "signing"
+    keys = make_keys(root, ("p-002", "p-005"))
+    by_the_minister = asyncio.run(keys.sign(samples.pdf(), "p-005"))
+    by_the_kabag = asyncio.run(keys.sign(samples.pdf(), "p-002"))
+    return root, by_the_minister, by_the_kabag
+
+
+async def test_a_signature_names_the_roles_its_certificate_gives(
+    tte_by_the_kabag: tuple[Path, bytes, bytes],
+) -> None:
+    root, by_the_minister, by_the_kabag = tte_by_the_kabag
+    minister = await verify_pdf(by_the_minister, root)
+    assert [s.roles for s in minister.signatures] == [["menteri"]]
+    assert minister.signed_by_minister and minister.minister_certified is True
+    kabag = await verify_pdf(by_the_kabag, root)
+    # Valid as a signature, in the field named for the Minister, by someone who is not.
+    assert (
+        kabag.valid
+        and kabag.signed_by_minister
+        and [s.roles for s in kabag.signatures] == [["kabag"]]
+    )
+    assert kabag.minister_certified is False
+
+
+def test_iku_verify_says_when_the_ministers_field_holds_someone_elses_certificate(
+    tte_by_the_kabag: tuple[Path, bytes, bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, by_the_minister, by_the_kabag = tte_by_the_kabag
+    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("IKU_SIGNING_DIR", str(root))
+    get_settings.cache_clear()
+    try:
+        pdf = tmp_path / "iku.pdf"
+        pdf.write_bytes(by_the_kabag)
+        assert iku(["verify", str(pdf)]) == 0
+        said = capsys.readouterr().out
+        assert "certificate roles: kabag" in said
+        assert "does not give the Minister's role" in said
+        pdf.write_bytes(by_the_minister)
+        assert iku(["verify", str(pdf)]) == 0
+        said = capsys.readouterr().out
+        assert "certificate roles: menteri" in said and "Minister's role" not in said
+        assert iku(["verify", str(pdf), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["minister_certified"] is True
+    finally:
+        get_settings.cache_clear()

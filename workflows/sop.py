@@ -504,6 +504,8 @@ def step(number: int) -> Step:
 
 PARAF_STEPS: tuple[int, ...] = tuple(s.number for s in STEPS if s.approval is Approval.PARAF)
 SIGNATURE_STEP: int = next(s.number for s in STEPS if s.approval is Approval.SIGNATURE)
+# Who signs the IKU (the Minister): the role a certificate gives the TTE field's signer.
+ROLE_OF_SIGNATURE: str = next(s.role for s in STEPS if s.approval is Approval.SIGNATURE)
 
 
 # The header block of the SOP (Kemnaker, Setjen, Biro Perencanaan dan Manajemen Kinerja).
