@@ -230,6 +230,20 @@ def _next_hand_over(task: Task, now: datetime) -> datetime | None:
     return min((m for m in moments if m > now), default=None)
 
 
+def _earlier_changes() -> list[str]:
+    """The changes a run of an earlier fold took, asked in the order its history has them."""
+    if workflow.patched(CHANGES_AFTER_V0_1_0_B):
+        return list(CHANGES_AFTER_V0_1_0_B_COVERS)
+    if workflow.patched(CHANGES_AFTER_V0_1_0):
+        # Started before the second fold; on 8f58cff with the checks as a patch apart.
+        taken = list(CHANGES_AFTER_V0_1_0_COVERS)
+        if workflow.patched(CHECKS_LOCALLY):
+            taken.append(CHECKS_LOCALLY)
+        return taken
+    # A run of v0.1.0 (none of them), or one started between the changes.
+    return [change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)]
+
+
 @contextmanager
 def _raised() -> Iterator[None]:
     """A refusal as the Update's failure: the type carries the code, so the web layer can
@@ -284,20 +298,8 @@ class IkuWorkflow:
         # Changes since the first release, each decided once per run and before anything
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
-        if self._changes.lean_run_start:
-            pass  # its fold was asked in __init__
-        elif workflow.patched(CHANGES_AFTER_V0_1_0_B):
-            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_B_COVERS)
-        elif workflow.patched(CHANGES_AFTER_V0_1_0):
-            # Started before the second fold; on 8f58cff with the checks as a patch apart.
-            taken = list(CHANGES_AFTER_V0_1_0_COVERS)
-            if workflow.patched(CHECKS_LOCALLY):
-                taken.append(CHECKS_LOCALLY)
-            self._changes = Changes.taken(taken)
-        else:
-            # A run of v0.1.0 (none of them), or one started between the changes.
-            taken = [change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)]
-            self._changes = Changes.taken(taken)
+        if not self._changes.lean_run_start:  # a run of an earlier fold: asked here, as it was
+            self._changes = Changes.taken(_earlier_changes())
         record = self._record
         if input.record is None:
             self._check_workflow_id()
