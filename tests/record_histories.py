@@ -16,7 +16,7 @@ import asyncio
 import json
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -25,12 +25,23 @@ from temporalio.testing import WorkflowEnvironment
 from common.models import Assignment, CancelRequest, ResendRequest
 from common.settings import Settings
 from common.version import VERSION
+from common.workflow_calls import RECHECK_ACTING
 from tests.conftest import MailBox
-from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario, write_directory
-from tests.signatures import everyone, make_keys
+from tests.scenario import (
+    KABAG,
+    KARO,
+    MENTERI,
+    SEKJEN,
+    Scenario,
+    appointment,
+    rewrite_acting,
+    write_directory,
+)
+from tests.signatures import PLH_KABAG, everyone, make_keys
 from tests.support import sleep_until, smtp_server, start_dev_server, start_time_skipping
 from worker import build_worker
 from workflows.iku import IkuWorkflow
+from workflows.sop import WIB
 
 HERE = Path(__file__).parent / "histories" / f"v{VERSION}"
 
@@ -74,12 +85,28 @@ async def continued_as_new(p: Scenario, env: WorkflowEnvironment) -> None:
     await p.walk_to_end()
 
 
+async def acting_hand_over(p: Scenario, env: WorkflowEnvironment) -> None:
+    # The Kabag's Plh is entered while his review waits (the watcher's signal), and takes
+    # the task on her first morning; the Kabag signs his paraf himself after it.
+    await p.walk_to(2)
+    first_day = (await env.get_current_time()).astimezone(WIB).date() + timedelta(days=2)
+    plh = appointment(PLH_KABAG, KABAG, first_day, first_day + timedelta(days=2))
+    rewrite_acting(p.settings.directory_file, [plh])
+    await p.handle.signal(RECHECK_ACTING)
+    await p.until(lambda s: s.task is not None and KABAG in s.task.acting)
+    await sleep_until(env, datetime.combine(first_day, time(7, 5), tzinfo=WIB))
+    await p.until(lambda s: s.history[-1].event.value == "handed_over")
+    await p.approve(PLH_KABAG, "Setuju (Plh Kabag).")
+    await p.walk_to_end()
+
+
 SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[None]], bool]] = {
     # name: (what happens, needs the dev server)
     "happy_path": (happy_path, False),
     "returns_and_new_versions": (returns_and_new_versions, False),
     "overdue_with_escalations": (overdue_with_escalations, False),
     "continued_as_new": (continued_as_new, True),
+    "acting_hand_over": (acting_hand_over, False),
 }
 
 

@@ -89,6 +89,13 @@ def write_directory(
     return path
 
 
+def rewrite_acting(path: Path, acting: list[dict[str, str]]) -> None:
+    """The directory file edited in place, as ops edit it: its appointments now ``acting``."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["acting"] = acting
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
 def appointment(
     person: str, stands_in_for: str, start: date, end: date, kind: str = "plh"
 ) -> dict[str, str]:

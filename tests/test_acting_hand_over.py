@@ -9,10 +9,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
-import yaml
 from temporalio import activity
 from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
@@ -27,7 +25,7 @@ from common.models import HistoryEvent, StatusView
 from common.settings import Settings
 from common.workflow_calls import RECHECK_ACTING
 from tests.conftest import MailBox, end_left_running, worker_replacing
-from tests.scenario import KABAG, KARO, Scenario, appointment, write_directory
+from tests.scenario import KABAG, KARO, Scenario, appointment, rewrite_acting, write_directory
 from workflows.iku import WAKE_HAND_OVER, IkuWorkflow
 from workflows.sop import WIB
 
@@ -197,7 +195,7 @@ async def test_a_plh_added_later_for_the_day_after_tomorrow_is_learnt_at_once_an
 
     # The bureau adds the Plh to the directory; the worker's watcher tells the process.
     first_day = await jakarta_today(clock_env) + timedelta(days=2)
-    rewrite(settings.directory_file, [appointment(PLH_KABAG, KABAG, first_day, first_day)])
+    rewrite_acting(settings.directory_file, [appointment(PLH_KABAG, KABAG, first_day, first_day)])
     await p.handle.signal(RECHECK_ACTING)
     await p.until(lambda s: s.task is not None and KABAG in s.task.acting)
     assert len(mail.for_process(p.id, "task")) == 2  # nothing to mail before her day
@@ -217,7 +215,7 @@ async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_wit
     async with watching_directory(dev_env.client, settings, every=0.2):
         await asyncio.sleep(0.5)  # the watcher has read the directory as it was
         today = datetime.now(WIB).date()
-        rewrite(
+        rewrite_acting(
             settings.directory_file,
             [appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=1))],
         )
@@ -226,10 +224,3 @@ async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_wit
     assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
     result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
     assert result.next_step == 3
-
-
-def rewrite(path: Path, acting: list[dict[str, str]]) -> None:
-    """The directory file edited in place, as ops edit it: its appointments now ``acting``."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["acting"] = acting
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
