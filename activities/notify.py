@@ -31,13 +31,32 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_eval_context,
+    select_autoescape,
+)
+from jinja2.nodes import EvalContext
+from markupsafe import Markup, escape
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import telemetry
 from activities.heartbeat import heartbeating
-from common.catalogue import NOTICE_KINDS, RECORD, acting_label, pick, role_label, text, todo
+from common.catalogue import (
+    MAIL_TEXT,
+    NOTICE_KINDS,
+    RECORD,
+    TEXTS,
+    Pair,
+    acting_label,
+    pick,
+    role_label,
+    text,
+    todo,
+)
 from common.dates import DEFAULT_LANG, LANGUAGES, format_when
 from common.deadline import deadline_line
 from common.directory import Directory, DirectoryError, Person, load_directory
@@ -256,13 +275,66 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _words(lang: str) -> dict[str, str]:
-    """The catalogue's words a template names as the pages and the record do."""
-    return {
-        "official_number": pick(RECORD["official_number"], lang),
-        "unassigned": pick(NOTICE_KINDS["unassigned"], lang),
-        "unassigned_short": text(lang, "unassigned_short"),
-    }
+# The catalogue's entries a mail shares with the pages and the printed record, so that it
+# names a thing as they do; what only a mail says is ``MAIL_TEXT``.
+MAIL_SHARED: dict[str, Pair] = {
+    key: TEXTS[key]
+    for key in (
+        "sop",
+        "process",
+        "acting_as",
+        "step_of",
+        "at_step",
+        "deadline",
+        "note",
+        "note_of",
+        "disposisi_of",
+        "arrival_new_version",
+        "arrival_reinitial",
+        "items_not_met",
+        "link_personal",
+        "unassigned_short",
+        "assign_title",
+        "reason",
+    )
+} | {
+    "official_number": RECORD["official_number"],
+    "unassigned": NOTICE_KINDS["unassigned"],
+}
+if MAIL_SHARED.keys() & MAIL_TEXT.keys():
+    raise RuntimeError(f"mail words named twice: {sorted(MAIL_SHARED.keys() & MAIL_TEXT.keys())}")
+MAIL_WORDS: dict[str, Pair] = {**MAIL_TEXT, **MAIL_SHARED}
+
+
+class Words:
+    """Every sentence of a mail, from the catalogue in the reader's language; the templates
+    hold only layout. ``{{ words.key }}`` is an entry as it stands, ``{{ words("key",
+    role=…) }}`` one with its blanks filled: in an HTML part the entry and every value are
+    escaped, except a value that is markup already (``value|strong``), so both parts say the
+    same words and only the HTML part sets some in bold."""
+
+    __slots__ = ("_lang",)
+
+    def __init__(self, lang: str) -> None:
+        self._lang = lang
+
+    def __getitem__(self, key: str) -> str:
+        return pick(MAIL_WORDS[key], self._lang)
+
+    @pass_eval_context
+    def __call__(self, eval_ctx: EvalContext, key: str, /, **values: Any) -> str:
+        entry = self[key]
+        if eval_ctx.autoescape:
+            return escape(entry).format(**values)
+        return entry.format(**values)
+
+
+def _strong(value: Any) -> Markup:
+    """A value set in bold in an HTML part (escaped, unless it is markup already)."""
+    return Markup("<strong>{}</strong>").format(value)
+
+
+_env.filters["strong"] = _strong
 
 
 @dataclass(frozen=True)
@@ -277,12 +349,12 @@ def render(kind: NoticeKind, lang: str, context: dict[str, Any]) -> Rendered:
     the subject (after ``[IKU <year> · <code>]``) and the first line of either body."""
     lang = lang if lang in LANGUAGES else DEFAULT_LANG
     name = _TEMPLATE_OF[kind.value]
-    text_template = _env.get_template(f"{lang}/{name}.txt")
-    ctx = {**context, "lang": lang, "kind": kind.value, "words": _words(lang)}
+    text_template = _env.get_template(f"{name}.txt")
+    ctx = {**context, "lang": lang, "kind": kind.value, "words": Words(lang)}
     headline = _one_line("".join(text_template.blocks["headline"](text_template.new_context(ctx))))
     ctx["headline"] = headline
     text = re.sub(r"\n{3,}", "\n\n", text_template.render(ctx)).strip() + "\n"
-    html = _env.get_template(f"{lang}/{name}.html").render(ctx)
+    html = _env.get_template(f"{name}.html").render(ctx)
     # The process's code as well as its year: the mails of units drafting the same year's
     # IKU told apart at a glance (a code and a year, no personal data).
     process = context["process"]

@@ -1718,3 +1718,143 @@ ARCHIVE_GUIDE: Mapping[str, Pair] = {
         "data/riwayat.json.",
     ),
 }
+
+# --- the mails' own sentences --------------------------------------------------------------
+
+# What only a mail says (activities/mail_templates/, through ``activities.notify``): its
+# subject line and its sentences. Where a page already says it, the mail takes the page's
+# entry instead (``step_of``, ``deadline``, ``note_of``, ``arrival_new_version``,
+# ``items_not_met``, ``link_personal``, ``acting_as``, ``assign_title``…; the list is
+# ``activities.notify.MAIL_SHARED``). The templates hold layout only: the HTML part and the
+# plain-text part of one mail, in either language, take the same entries.
+MAIL_TEXT: Mapping[str, Pair] = {
+    # The subject, which is also the first line of either part.
+    "subject_task": (
+        "Mohon tindak lanjut: langkah {n} dari {total} — {short}",
+        "Action needed: step {n} of {total} — {short}",
+    ),
+    "subject_reminder": (
+        "Pengingat: langkah {n} dari {total}: {short}",
+        "Reminder: step {n} of {total}: {short}",
+    ),
+    "subject_reminder_due": (
+        "Pengingat: tenggat {deadline} — langkah {n} dari {total}: {short}",
+        "Reminder: due {deadline} — step {n} of {total}: {short}",
+    ),
+    "subject_returned": (
+        "Dikembalikan untuk diperbaiki: langkah {n} dari {total} — {short}",
+        "Returned for revision: step {n} of {total} — {short}",
+    ),
+    "subject_new_version": (
+        "Mohon paraf ulang: versi baru oleh {role} — langkah {n} dari {total}",
+        "Please initial again: new version by the {role} — step {n} of {total}",
+    ),
+    "subject_reinitial": (
+        "Mohon paraf ulang: langkah {n} dari {total} — {short}",
+        "Please initial again: step {n} of {total} — {short}",
+    ),
+    "subject_escalation": (
+        "Eskalasi ke-{number}: langkah {n} dari {total} terlambat",
+        "Escalation {number}: step {n} of {total} is overdue",
+    ),
+    "subject_unassigned": (
+        "{unassigned}: langkah {n} dari {total} ({role})",
+        "{unassigned}: step {n} of {total} ({role})",
+    ),
+    "subject_cancelled": ("Proses IKU {year} dibatalkan", "IKU {year} process cancelled"),
+    "subject_archived": ("IKU {year} telah diarsipkan", "IKU {year} has been archived"),
+    # Every mail: the greeting, an acting official's capacity, the process, the footer.
+    "dear": ("Yth. {name},", "Dear {name},"),
+    "acting": ("Anda menerima pesan ini {acting_as}.", "You receive this message {acting_as}."),
+    "process_line": ("IKU {year} — {title} (kode {code})", "IKU {year} — {title} (code {code})"),
+    "sent_automatically": (
+        "Pesan otomatis dari sistem IKU Kementerian Ketenagakerjaan. Mohon tidak membalas "
+        "email ini.",
+        "An automatic message from the IKU system of the Ministry of Manpower. Please do not "
+        "reply to this email.",
+    ),
+    "no_action": ("Tidak ada tindakan yang diperlukan.", "No action is needed."),
+    # A task and its reminder.
+    "returned_lead": (
+        "Dikembalikan untuk diperbaiki oleh {role} (langkah {step}).",
+        "Returned for revision by the {role} (step {step}).",
+    ),
+    "todo": ("Yang diminta", "What to do"),
+    "open_task": ("Buka tugas", "Open the task"),
+    # Under the button of the HTML part only (the plain text has no button).
+    "button_fallback": (
+        "Jika tombol tidak berfungsi, buka alamat ini",
+        "If the button does not work, open this address",
+    ),
+    "link_valid": ("Berlaku sampai {when}.", "Valid until {when}."),
+    # An escalation.
+    "not_acted_on": ("{step} belum ditindaklanjuti", "{step} has not been acted on"),
+    "waiting_on": ("Menunggu", "Waiting on"),
+    "overdue_since": (
+        "Terlambat sejak tenggat {deadline}.",
+        "Overdue since the deadline, {deadline}.",
+    ),
+    "escalation_ask": (
+        "Ini eskalasi ke-{number}. Mohon ingatkan pejabat yang bersangkutan agar segera "
+        "menindaklanjuti, atau minta petugas operasional menugaskan pejabat lain.",
+        "This is escalation number {number}. Please remind the official to act, or ask the "
+        "IKU operations team to assign someone else.",
+    ),
+    # To operations: a step's role nobody holds.
+    "no_holder": (
+        "Langkah {n} dari {total} tidak dapat ditugaskan: tidak ada orang dengan peran {role} "
+        "({code}) di direktori.",
+        "Step {n} of {total} cannot be assigned: nobody in the directory holds the role {role} "
+        "({code}).",
+    ),
+    "no_directory": (
+        "Langkah {n} dari {total} tidak dapat ditugaskan: file direktori pegawai "
+        "(IKU_DIRECTORY_FILE) tidak dapat dibaca, sehingga pemegang peran {role} ({code}) "
+        "tidak diketahui. Perbaiki file itu terlebih dahulu; log pekerja (logger "
+        "iku.directory) menyebut kesalahannya.",
+        "Step {n} of {total} cannot be assigned: the staff directory file (IKU_DIRECTORY_FILE) "
+        "cannot be read, so who holds the role {role} ({code}) is not known. Fix the file "
+        "first; the worker's log (logger iku.directory) names what is wrong.",
+    ),
+    "assign_on_page": (
+        "Tugaskan seseorang di halaman proses ini (formulir “{form}”)",
+        "Assign someone on this process's page (the form “{form}”)",
+    ),
+    "assign_or_cli": (
+        "Atau dengan Temporal CLI (ganti p-… dengan id orang dari direktori dan isi alasannya)",
+        "Or with the Temporal CLI (replace p-… with a person id from the directory and give "
+        "a reason)",
+    ),
+    "assign_by_cli": (
+        "Tugaskan seseorang dengan Temporal CLI (ganti p-… dengan id orang dari direktori dan "
+        "isi alasannya)",
+        "Assign someone with the Temporal CLI (replace p-… with a person id from the directory "
+        "and give a reason)",
+    ),
+    "fill_role": (
+        "Lengkapi juga peran ini di direktori agar proses berikutnya tidak tertunda.",
+        "Please also fill this role in the directory, so that later processes are not held up.",
+    ),
+    # The end of a process, to everyone involved.
+    "cancelled": (
+        "Proses penyusunan IKU ini dibatalkan.",
+        "This IKU drafting process has been cancelled.",
+    ),
+    "cancelled_at": (
+        "Proses penyusunan IKU ini dibatalkan pada langkah {n} dari {total}.",
+        "This IKU drafting process has been cancelled at step {n} of {total}.",
+    ),
+    "links_void": (
+        "Tautan tugas dari proses ini tidak berlaku lagi.",
+        "Task links of this process no longer work.",
+    ),
+    "process_page": ("Halaman proses ini", "This process's page"),
+    "archived": (
+        "Langkah {total} dari {total} selesai: Indikator Kinerja Utama Kementerian yang telah "
+        "ditandatangani Menteri sudah diarsipkan. Proses ini selesai.",
+        "Step {total} of {total} is done: the Ministry's Key Performance Indicators, signed by "
+        "the Minister, have been archived. This process is complete.",
+    ),
+    "thanks": ("Terima kasih atas kerja samanya.", "Thank you for your cooperation."),
+    "archive_page": ("Arsip proses ini", "The archive of this process"),
+}

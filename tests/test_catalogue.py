@@ -40,6 +40,7 @@ TABLES = {
         "PAGES",
         "BUREAU",
         "MAIL",
+        "MAIL_TEXT",
         "NOTICE_KINDS",
         "INSIGHT",
         "EXPORT_COLUMNS",
@@ -64,7 +65,7 @@ def test_every_text_has_both_languages_with_the_same_blanks():
 
 
 def test_a_key_is_defined_once():
-    texts = ("PAGES", "BUREAU", "PROBLEMS", "MAIL")
+    texts = ("PAGES", "BUREAU", "PROBLEMS", "MAIL", "MAIL_TEXT")
     seen: dict[str, str] = {}
     for name in texts:
         for key in TABLES[name]:

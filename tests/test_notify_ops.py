@@ -52,7 +52,7 @@ async def test_a_step_nobody_holds_is_told_to_ops_with_the_process_page_to_assig
     text = text.replace("\r\n", "\n")
     # The process page (by id and run, as the other ops mails link it) has the assign form.
     page = f"http://testserver/proses/{WORKFLOW_ID}/{RUN_ID}"
-    assert f'halaman proses ini (formulir "Tugaskan atau alihkan tugas"):\n{page}\n' in text
+    assert f"halaman proses ini (formulir “Tugaskan atau alihkan tugas”):\n{page}\n" in text
     assert f'<a href="{page}"' in html
     # The Temporal CLI still comes with it, after the page.
     assert text.index(page) < text.index("temporal workflow update execute")
@@ -78,7 +78,7 @@ def test_the_unassigned_mail_in_english_links_the_page_too() -> None:
     assert mail.subject.startswith(
         "[IKU 2026 · biro-perencanaan] Nobody holds the role: step 9 of 16 (Karo)"
     )
-    form = """this process's page (the form "Assign or reassign the task")"""
+    form = "this process's page (the form “Assign or reassign the task”)"
     assert f"{form}:\n{page}\n" in mail.text
     assert f'<a href="{page}"' in mail.html
 
