@@ -19,12 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from common.archive_bag import BAG_CHECKSUMS, payload_path
 from common.catalogue import (
-    ACTIONS,
     EVENTS,
     HEADER_FIELDS,
     RECORD,
     STATES,
     acting_label,
+    done_word,
     pick,
     text,
 )
@@ -47,7 +47,6 @@ _env = Environment(
 _env.tests["list"] = lambda value: isinstance(value, list)
 
 # The record is in Bahasa Indonesia; its words are the catalogue's, as on the pages.
-_ACTIONS = {action: label_of(ACTIONS, action.value) for action in Action}
 _HEADER_LABELS = {key: text("id", field) for key, field in HEADER_FIELDS.items()}
 
 
@@ -140,6 +139,15 @@ def signer_line(mark: Mark, who: Who, lang: str = "id") -> str:
         acting = pick(RECORD["signer_acting"], lang)
         line += " " + acting.format(acting=who.acting, name=who.for_name)
     return line
+
+
+def decision_done(action: Action | None, step_number: int | None) -> str:
+    """What a decision did, as riwayat.pdf and the pages word it beside "Keputusan":
+    "disetujui dan diparaf" at a paraf step, not the button's "Setujui dan paraf"."""
+    if action is None:
+        return ""
+    known = STEP_BY_NUMBER.get(step_number or 0)
+    return done_word(action.value, known.approval.value if known else None, "id")
 
 
 def _step_label(number: int | None) -> str:
@@ -240,7 +248,7 @@ def render_ringkasan(
                 "step": _step_label(entry.step),
                 "round": entry.round or "",
                 "person": person,
-                "action": _ACTIONS.get(entry.action, "") if entry.action else "",
+                "action": decision_done(entry.action, entry.step),
                 "note": entry.note,
                 "checklist": _checklist_text(entry),
                 "documents": [

@@ -98,6 +98,15 @@ def button_word(action: str, approval: str | None, lang: str) -> str:
     return label(ACTIONS, action, lang)
 
 
+def done_word(action: str, approval: str | None, lang: str) -> str:
+    """What a recorded decision did, in a few words, wherever it is read (the pages beside
+    "Keputusan", riwayat.pdf, the manual copy): "disetujui dan diparaf" where the approval
+    is a paraf, "dikembalikan untuk diperbaiki"."""
+    if action == "approve" and approval in APPROVED_AS:
+        return pick(APPROVED_AS[approval], lang)
+    return label(ACTIONS_DONE, action, lang)
+
+
 def todo(kind: str, approval: str | None, lang: str) -> str:
     """What a task mail asks of its reader, by the step's kind."""
     words = {

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from PIL import ImageFile
 
-from common.catalogue import ACTIONS_DONE, APPROVED_AS, EVENTS, RECORD, acting_label, pick
+from common.catalogue import EVENTS, RECORD, acting_label, done_word, pick
 from common.catalogue import label as label_of
 from common.dates import format_when
 from common.models import (
@@ -73,11 +73,8 @@ def _done(action: Action | None, step_number: int | None) -> str:
     "dikembalikan untuk diperbaiki", and "disetujui dan diparaf" at a paraf step."""
     if action is None:
         return ""
-    if action is Action.APPROVE and step_number is not None:
-        as_ = APPROVED_AS.get(step(step_number).approval.value)
-        if as_ is not None:
-            return pick(as_, "id")
-    return label_of(ACTIONS_DONE, action.value)
+    approval = step(step_number).approval.value if step_number is not None else None
+    return done_word(action.value, approval, "id")
 
 
 def _decision(action: Action | None, step_number: int | None) -> str:

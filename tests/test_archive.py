@@ -392,7 +392,10 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; formula" in html
     assert "✗ Target terukur dan realistis: target belum terukur" in html
-    assert "Kembalikan untuk diperbaiki" in html
+    # A decision as riwayat.pdf words it (what was done), not by its button.
+    assert "Keputusan: dikembalikan untuk diperbaiki" in html
+    assert "Keputusan: disetujui dan diparaf" in html
+    assert "Keputusan: Setujui" not in html and "Keputusan: Kembalikan" not in html
     # The IKU keeps its uploader, and says how it became the IKU.
     iku_row = html[html.index("<td>Indikator Kinerja Utama (ditandatangani)</td>") :]
     iku_row = iku_row[: iku_row.index("</tr>")]

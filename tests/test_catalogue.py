@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from activities.notify import _step_context
-from activities.ringkasan import _ACTIONS as RECORD_ACTIONS
 from activities.ringkasan import _HEADER_LABELS as RECORD_HEADER
+from activities.ringkasan import decision_done as manual_copy_decision
 from activities.ringkasan import resolve_who, signer_line
 from api.core.i18n import action_done, button, text
 from common import catalogue, formats
 from common.directory import load_directory
-from common.models import Action, Mark, StepKind
+from common.models import Action, Mark
 from common.settings import EXAMPLE_DIRECTORY
 from signing.pdf import position_as_signed
 from signing.printable import _done as printed_decision
@@ -77,7 +77,8 @@ def test_the_submit_word_is_the_same_on_the_page_in_the_mail_and_in_the_record()
     first = sop.STEPS[0]
     page = button("id", Action.SUBMIT, first.number)
     assert page == "Kirim"
-    assert RECORD_ACTIONS[Action.SUBMIT] == page
+    # The record says what the button did: "Kirim" is recorded as "dikirim".
+    assert manual_copy_decision(Action.SUBMIT, first.number) == "dikirim"
     assert f"“{page}”" in _step_context(first.number, "id")["todo"]
     assert f"“{button('en', Action.SUBMIT, first.number)}”" in _step_context(1, "en")["todo"]
 
@@ -89,9 +90,6 @@ def test_every_button_of_every_step_is_named_in_its_mail_and_the_record_by_the_p
             for action in step.actions:
                 word = button(lang, action, step.number)
                 assert f"“{word}”" in todo, (step.number, lang, action, todo)
-        for action in step.actions:
-            if not (action is Action.APPROVE and step.kind is StepKind.REVIEW):
-                assert RECORD_ACTIONS[action] == button("id", action, step.number)
 
 
 def test_the_printed_riwayat_words_every_decision_as_the_pages_do():
@@ -99,6 +97,19 @@ def test_the_printed_riwayat_words_every_decision_as_the_pages_do():
     for step in sop.STEPS:
         for action in step.actions:
             assert printed_decision(action, step.number) == action_done("id", action, step.number)
+
+
+def test_the_manual_copy_words_every_decision_as_riwayat_pdf_does():
+    # Both printed records say what was done ("disetujui dan diparaf"), never the button
+    # ("Setujui dan paraf").
+    for step in sop.STEPS:
+        for action in step.actions:
+            printed = printed_decision(action, step.number)
+            assert manual_copy_decision(action, step.number) == printed, (step.number, action)
+            assert manual_copy_decision(action, step.number) != button("id", action, step.number)
+    assert manual_copy_decision(Action.APPROVE, 9) == "disetujui dan diparaf"
+    assert manual_copy_decision(Action.APPROVE, 11) == "disetujui dan ditandatangani"
+    assert manual_copy_decision(None, 3) == ""
 
 
 def test_the_record_names_the_sop_fields_as_the_bureau_page_does():

@@ -103,8 +103,5 @@ def action_done(lang: Lang, action: Action | None, step_number: int | None) -> s
     """What a recorded decision did, in a few words ("diparaf" at a paraf step)."""
     if action is None:
         return ""
-    if action is Action.APPROVE and step_number is not None:
-        as_ = catalogue.APPROVED_AS.get(sop.step(step_number).approval.value)
-        if as_ is not None:
-            return catalogue.pick(as_, lang)
-    return catalogue.label(catalogue.ACTIONS_DONE, action.value, lang)
+    approval = sop.step(step_number).approval.value if step_number is not None else None
+    return catalogue.done_word(action.value, approval, lang)
