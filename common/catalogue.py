@@ -1619,6 +1619,16 @@ RECORD: Mapping[str, Pair] = {
     # One paraf or the signature on one line (bag-info.txt, the archive's guide).
     "signer_line": ("{mark}, langkah {step}: ", "{mark}, step {step}: "),
     "signer_acting": ("({acting} menggantikan {name})", "({acting} standing in for {name})"),
+    # The Minister's visible signature stamp (signing/pdf.py). Its QR code opens the
+    # verification page, so the stamp names that page's act: "Verifikasi" (verify_title).
+    "stamp_signed_by": ("Ditandatangani secara elektronik oleh:", "Signed electronically by:"),
+    "stamp_statement": (
+        "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat\n"
+        "elektronik yang diterbitkan oleh {ca}.",
+        "This document has been signed electronically with an electronic certificate\n"
+        "issued by {ca}.",
+    ),
+    "stamp_verify": ("Verifikasi: {url}", "Verify: {url}"),
 }
 
 # The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the

@@ -25,17 +25,15 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.stamp import QRStampStyle
 
-from common.catalogue import acting_label
+from common.catalogue import RECORD, acting_label, pick, text
 from common.dates import format_when
 from common.workcalendar import DEFAULT_TIMEZONE
 from signing.verify import NotAPdf
 
 PARAF_FIELD = "Paraf-{step}-{n}"
 FINAL_FIELD = "TTE-Menteri"
-STATEMENT_ID = (
-    "Dokumen ini telah ditandatangani secara elektronik menggunakan sertifikat\n"
-    "elektronik yang diterbitkan oleh {ca}."
-)
+# The stamp's words (catalogue ``RECORD``), in Bahasa Indonesia as the signed IKU is.
+STATEMENT_ID = pick(RECORD["stamp_statement"], "id")
 # Bottom right of the last page, where the signature block of a Keputusan sits.
 _STAMP_BOX = (300, 36, 568, 156)
 
@@ -94,7 +92,7 @@ async def add_paraf(
         field_name=PARAF_FIELD.format(step=who.step, n=existing + 1),
         md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES,
-        reason=f"Paraf: {who.position}",
+        reason=f"{text('id', 'verify_paraf')}: {who.position}",
         name=who.name,
         location="Jakarta",
         certify=first,
@@ -138,17 +136,14 @@ async def add_signature(
         field_name=FINAL_FIELD,
         md_algorithm="sha256",
         subfilter=SigSeedSubFilter.PADES,
-        reason=f"Tanda tangan: {who.position}",
+        reason=f"{text('id', 'verify_signature')}: {who.position}",
         name=who.name,
         location="Jakarta",
         certify=existing == 0,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     style = QRStampStyle(
-        stamp_text=(
-            "Ditandatangani secara elektronik oleh:\n%(position)s\n%(name)s\n%(when)s\n\n"
-            "%(statement)s\nPeriksa keaslian: %(url)s"
-        ),
+        stamp_text=stamp_text(),
         text_box_style=TextBoxStyle(font_size=5.5, leading=7),
         border_width=1,
     )
@@ -169,6 +164,14 @@ async def add_signature(
     out = BytesIO()
     await pdf_signer.async_sign_pdf(_writer(pdf), output=out, appearance_text_params=params)
     return out.getvalue()
+
+
+def stamp_text() -> str:
+    """The stamp's text, with pyHanko's ``%(…)s`` blanks: who signed, when, the statement,
+    and the verification page's address under that page's own word ("Verifikasi")."""
+    signed_by = pick(RECORD["stamp_signed_by"], "id")
+    verify = pick(RECORD["stamp_verify"], "id").format(url="%(url)s")
+    return f"{signed_by}\n%(position)s\n%(name)s\n%(when)s\n\n%(statement)s\n{verify}"
 
 
 def stamp_time(at: datetime, tz: str = DEFAULT_TIMEZONE) -> str:

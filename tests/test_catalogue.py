@@ -18,7 +18,7 @@ from common import catalogue, formats
 from common.directory import load_directory
 from common.models import Action, Mark
 from common.settings import EXAMPLE_DIRECTORY
-from signing.pdf import position_as_signed
+from signing.pdf import position_as_signed, stamp_text
 from signing.printable import _done as printed_decision
 from workflows import sop
 from workflows.rules import Refusal
@@ -258,3 +258,12 @@ def test_the_english_side_names_the_sops_terms_in_english_first():
             if "penyusutan" in indonesian.lower():
                 assert "disposition" not in english.lower(), where
             assert not re.search(r"(?<![-_])\bops\b(?![-_])", english), where
+
+
+def test_the_signature_stamp_names_the_verification_as_the_page_its_qr_code_opens():
+    for lang in ("id", "en"):
+        page_word = text(lang, "verify_title").split()[0]  # "Verifikasi" / "Verify"
+        stamp_word = catalogue.pick(catalogue.RECORD["stamp_verify"], lang).split(":")[0]
+        assert stamp_word == page_word, lang
+    assert "\nVerifikasi: %(url)s" in stamp_text()
+    assert "Periksa keaslian" not in stamp_text()

@@ -150,6 +150,9 @@ def test_the_signed_iku_shows_the_stamp_with_name_position_wib_time_and_qr(
         "/v/TESTCODE",
     ):
         assert expected in text
+    # The QR code opens the verification page: the stamp names it by that page's word.
+    assert "Verifikasi: http://127.0.0.1:8000/v/TESTCODE" in text.replace("\n", " ")
+    assert "Periksa keaslian" not in text
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(tmp_path / "p")], check=True)
     image = Image.open(tmp_path / "p-1.png").convert("L")
     width, height = image.size
