@@ -46,6 +46,16 @@ _env = Environment(
 )
 _env.tests["list"] = lambda value: isinstance(value, list)
 
+
+def _word(key: str, **values: object) -> str:
+    """The printed record's words (catalogue ``RECORD``), in Bahasa Indonesia."""
+    template = pick(RECORD[key], "id")
+    return template.format(**values) if values else template
+
+
+# Every heading and label of the template: ``{{ r("history") }}``.
+_env.globals["r"] = _word
+
 # The record is in Bahasa Indonesia; its words are the catalogue's, as on the pages.
 _HEADER_LABELS = {key: text("id", field) for key, field in HEADER_FIELDS.items()}
 
@@ -197,11 +207,13 @@ def render_ringkasan(
 
     def mark_row(mark: Mark) -> dict[str, Any]:
         return {
-            "kind": "Paraf" if mark.kind == "paraf" else "Tanda tangan",
+            "kind": _word("mark_paraf" if mark.kind == "paraf" else "mark_signature"),
             "step": _step_label(mark.step),
             "who": who(mark.person, mark.acting_for, mark.at, mark.step, mark.acting_kind),
             "at": _when(mark.at, tz),
-            "document": f"{doc_name(mark.document_kind)}, versi {mark.version}",
+            "document": _word(
+                "version_of", document=doc_name(mark.document_kind), version=mark.version
+            ),
             "sha256": mark.sha256,
             "path": paths.get((mark.document_kind, mark.version, mark.sha256)),
         }
@@ -220,11 +232,17 @@ def render_ringkasan(
             "by": who(d.by, None, d.at, None).name,
             "at": _when(d.at, tz),
             # A version set as its kind by an approval, without a new upload.
-            "promoted": (
-                f"ditetapkan sebagai {doc_name(d.kind)} pada langkah {d.promoted.step} "
-                f"({who(d.promoted.by, None, d.promoted.at, d.promoted.step).name}, "
-                f"{_when(d.promoted.at, tz)}) dari {doc_name(d.promoted.from_kind)} "
-                f"versi {d.promoted.from_version}"
+            "promoted": _word(
+                "promoted",
+                kind=doc_name(d.kind),
+                step=d.promoted.step,
+                name=who(d.promoted.by, None, d.promoted.at, d.promoted.step).name,
+                when=_when(d.promoted.at, tz),
+                source=_word(
+                    "version_of",
+                    document=doc_name(d.promoted.from_kind),
+                    version=d.promoted.from_version,
+                ),
             )
             if d.promoted
             else "",
@@ -262,7 +280,7 @@ def render_ringkasan(
         for member in status.team.members:
             person = directory.person(member)
             label = person.name if person else member
-            team.append(f"{label} (ketua)" if member == status.team.leader else label)
+            team.append(_word("leader_of", name=label) if member == status.team.leader else label)
     header = [(_HEADER_LABELS.get(key, key), value) for key, value in SOP_HEADER.items()]
     return _env.get_template("ringkasan.html").render(
         header=header,

@@ -1589,10 +1589,91 @@ def refusal(code: str, lang: str = DEFAULT_LANG) -> str:
 
 # --- the archive's own words ---------------------------------------------------------------
 
-# The printed record (signing/printable.py: the Lembar Pemeriksaan and the riwayat; the
-# state line of ringkasan.html) where it says which version a decision was about.
+# The printed records (signing/printable.py and signing/templates: the Lembar Pemeriksaan
+# and riwayat.pdf; activities/ringkasan.py and record_templates/ringkasan.html: the manual
+# copy): their headings and labels, and where they say which version a decision was about.
+# A section or column the bureau's pages also show takes the page's own pair, so paper and
+# screen name it alike ("Riwayat", "Bagan SOP", "Rincian").
 RECORD: Mapping[str, Pair] = {
-    "sop_number": ("Nomor SOP", "SOP number"),
+    # sections, as the pages name them
+    "history": BUREAU["history_title"],
+    "sop_chart": BUREAU["sop_table"],
+    "documents": BUREAU["doc_versions"],
+    "marks": BUREAU["marks_title"],
+    "no_marks": BUREAU["no_marks"],
+    "review_sheet": PAGES["checklist"],
+    "review_sheet_of": ("Lembar Pemeriksaan — Langkah {n}", "Review checklist — step {n}"),
+    "record_title": (
+        "Dokumentasi Indikator Kinerja Utama Kementerian",
+        "Documentation of the Ministry's Key Performance Indicators",
+    ),
+    "page_title": ("Arsip {title} — {workflow_id}", "Archive {title} — {workflow_id}"),
+    "sop_section": ("Standar Operasional Prosedur", "Standard Operating Procedure"),
+    "process_section": PAGES["process"],
+    # the frame of every printed sheet ("Halaman 2 dari 5")
+    "page": ("Halaman", "Page"),
+    "page_of": ("dari", "of"),
+    "sop": PAGES["sop"],
+    "approved_by": BUREAU["approved_by"],
+    # columns and fields
+    "col_no": BUREAU["col_no"],
+    "col_activity": BUREAU["col_activity"],
+    "col_executors": BUREAU["col_executors"],
+    "col_passes": (
+        "Pelaksanaan (putaran, waktu, keputusan, catatan)",
+        "Course (round, time, decision, note)",
+    ),
+    "pass_round": BUREAU["pass_round"],
+    "col_when": BUREAU["col_when"],
+    "col_event": BUREAU["col_event"],
+    "col_step": BUREAU["step"],
+    "col_round": ("Putaran", "Round"),
+    "col_by": BUREAU["col_by"],
+    "col_detail": BUREAU["col_detail"],
+    "col_mark": BUREAU["col_mark"],
+    "col_document": PAGES["documents"],
+    "col_version": BUREAU["col_version"],
+    "col_file": ("Berkas", "File"),
+    "col_uploaded": ("Diunggah", "Uploaded"),
+    "col_item": ("Butir pemeriksaan", "Checklist item"),
+    "col_result": ("Hasil", "Result"),
+    "col_remark": ("Keterangan", "Remark"),
+    "ok": PAGES["ok"],
+    "not_ok": PAGES["not_ok"],
+    "decision": PAGES["decide"],
+    # The reviewer's words, named as the task page's box: a disposisi or a note.
+    "note": PAGES["note"],
+    "disposisi": PAGES["disposisi"],
+    "reviewer": ("Pemeriksa", "Reviewer"),
+    "title": BUREAU["title"],
+    # As the archive guide and the exports name them.
+    "year": ("Tahun IKU", "IKU year"),
+    "code": ("Kode unit", "Unit code"),
+    "revision": BUREAU["revision"],
+    "workflow_id": ("ID proses (workflow)", "Process id (workflow)"),
+    "run_id": ("ID run", "Run id"),
+    "state": BUREAU["state"],
+    "team": PAGES["team"],
+    "leader_of": ("{name} (ketua)", "{name} (leader)"),
+    "mark_paraf": BUREAU["mark_paraf"],
+    "mark_signature": BUREAU["mark_signature"],
+    "standing_in": ("menggantikan {name}", "standing in for {name}"),
+    "not_in_archive": ("(versi ini tidak ada di arsip)", "(this version is not in the archive)"),
+    "promoted": (
+        "ditetapkan sebagai {kind} pada langkah {step} ({name}, {when}) dari {source}",
+        "set as the {kind} at step {step} ({name}, {when}) from {source}",
+    ),
+    "footer_from": ("Dicetak dari arsip elektronik", "Printed from the electronic archive"),
+    "footer_rest": (
+        "(BagIt, checksum {checksums}), dibuat {created}. Nama, NIP dan jabatan menurut "
+        "direktori pegawai pada saat pengarsipan. Catatan ini adalah salinan manual dari "
+        "data elektronik tersebut.",
+        "(BagIt, checksums {checksums}), made {created}. Names, NIPs and posts as the staff "
+        "directory had them when archived. This record is the manual copy of that "
+        "electronic data.",
+    ),
+    "sop_number": BUREAU["sop_number"],
+    "official_number": ("Nomor naskah dinas", "Official number"),
     "printed_at": ("Dicetak pada {when}", "Printed on {when}"),
     "state_at": ("{state} pada {when}", "{state} on {when}"),
     "version_of": ("{document} versi {version}", "{document} version {version}"),
@@ -1615,7 +1696,6 @@ RECORD: Mapping[str, Pair] = {
     "decision_reviewed": ("diperiksa: {documents}", "reviewed: {documents}"),
     "decision_result": ("hasil: {documents}", "result: {documents}"),
     "signed_iku": ("IKU yang ditandatangani", "The signed IKU"),
-    "official_number": ("Nomor naskah dinas", "Official number"),
     # One paraf or the signature on one line (bag-info.txt, the archive's guide).
     "signer_line": ("{mark}, langkah {step}: ", "{mark}, step {step}: "),
     "signer_acting": ("({acting} menggantikan {name})", "({acting} standing in for {name})"),

@@ -106,6 +106,10 @@ def _word(key: str, **values: object) -> str:
     return template.format(**values) if values else template
 
 
+# Every heading and label of the templates: ``{{ r("history") }}``.
+_env.globals["r"] = _word
+
+
 def when_to_the_second(moment: datetime, tz: str = DEFAULT_TIMEZONE) -> str:
     """``… pukul 16.13.07 WIB``: the riwayat's event list, where several events fall in one
     minute and their order must show."""
@@ -291,7 +295,11 @@ def lembar_pemeriksaan(
             "uploaded_label": _word("uploaded"),
             "uploaded": about.uploaded,
             "marks": about.marks or about.mark is not None,
-            "mark_label": "Tanda tangan" if the_step.approval.value == "signature" else "Paraf",
+            "mark_label": _word(
+                "mark_signature" if the_step.approval.value == "signature" else "mark_paraf"
+            ),
+            # The reviewer's box as the task page names it at this step.
+            "note_label": _word("disposisi" if the_step.approval.value == "disposisi" else "note"),
             "mark": about.mark,
             "mark_on": _word("mark_on", version=on.named) if on else "",
             "result": about.result,

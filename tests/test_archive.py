@@ -392,6 +392,11 @@ async def test_printable_record_names_signer_and_acting_official(env, settings, 
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; formula" in html
     assert "✗ Target terukur dan realistis: target belum terukur" in html
+    # Its sections and columns are named as the bureau's page and riwayat.pdf name them.
+    for heading in ("Riwayat", "Dokumen dan versinya", "Paraf dan tanda tangan"):
+        assert f"<h2>{heading}</h2>" in html, heading
+    assert "<th>Rincian</th>" in html and "<th>Keterangan</th>" not in html
+    assert "Daftar Dokumen" not in html
     # A decision as riwayat.pdf words it (what was done), not by its button.
     assert "Keputusan: dikembalikan untuk diperbaiki" in html
     assert "Keputusan: disetujui dan diparaf" in html

@@ -29,6 +29,10 @@ pytestmark = pytest.mark.skipif(
     reason="poppler-utils not installed",
 )
 
+# The event list's heading and first columns, as pdftotext reads them: named "Riwayat",
+# as on the bureau's page (not "Seluruh catatan").
+EVENT_LIST = "Riwayat Waktu Peristiwa"
+
 
 def _flat(text: str) -> str:
     """Without any white space: a sha256 wrapped over two lines is whole again."""
@@ -165,12 +169,15 @@ async def test_the_printed_riwayat_orders_events_to_the_second_and_names_the_sig
     assert f"Dicetak pada {created.day} " not in text  # with the weekday, as the pages say
     assert re.search(rf"Dicetak pada \w+, {created.day} \w+ {created.year} pukul ", text)
     assert "Nomor SOP: No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026" in text
-    events = text[text.index("Seluruh catatan") :]
+    # Named as the bureau's page names them: the "Bagan SOP", then the "Riwayat" whose last
+    # column is "Rincian".
+    assert "Seluruh catatan" not in text and "Riwayat Proses" not in text
+    events = text[text.index(EVENT_LIST) :]
     stamps = re.findall(r"pukul (\d\d\.\d\d\.\d\d) WIB", events)
     # Every event up to the archive's own (the bag is made before it), to the second.
     assert len(stamps) == len([h for h in status.history if h.event != "archived"])
-    steps = text[: text.index("Seluruh catatan")]
-    assert not re.search(r"pukul \d\d\.\d\d\.\d\d WIB", steps.split("Riwayat Proses", 1)[1])
+    steps = text[: text.index(EVENT_LIST)]
+    assert not re.search(r"pukul \d\d\.\d\d\.\d\d WIB", steps.split("Bagan SOP", 1)[1])
     iku = [d for d in status.documents if d.kind == "iku"][-1]
     assert status.official_number is not None
     assert "IKU yang ditandatangani" in text and status.official_number.number in text

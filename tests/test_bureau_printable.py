@@ -20,6 +20,10 @@ pytestmark = pytest.mark.devserver
 
 LEMBAR = re.compile(r'href="(/proses/[^"]+/lembar-pemeriksaan/(s\d\d-\d+)\.pdf)"')
 
+# The event list's heading and first columns, as pdftotext reads them: named "Riwayat",
+# as on the bureau's page (not "Seluruh catatan").
+EVENT_LIST = "Riwayat Waktu Peristiwa"
+
 
 async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the_bag_holds_them(
     dev_env, web: Web, tmp_path: Path
@@ -56,13 +60,13 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
         assert whole.status_code == 200 and whole.headers["content-type"] == "application/pdf"
         assert whole.headers["content-disposition"].startswith("inline; ")
         text = rendered(whole.content, tmp_path, "riwayat")
-        for expected in ("Riwayat Proses", "Ir. Sri Hartati", "Disetujui", "Diarsipkan"):
+        for expected in ("Bagan SOP", "Ir. Sri Hartati", "Disetujui", "Diarsipkan"):
             assert expected in text, expected
         # When it was printed and under which SOP; every event to the second, so their
         # order shows even within one minute.
         assert re.search(r"Dicetak pada \w+, \d+ \w+ \d{4} pukul \d\d\.\d\d\.\d\d WIB", text)
         assert f"Nomor SOP: No. {status.process.sop_number}" in text
-        events = text[text.index("Seluruh catatan") :]
+        events = text[text.index(EVENT_LIST) :]
         assert len(re.findall(r"pukul \d\d\.\d\d\.\d\d WIB", events)) == len(status.history)
 
         # An address by id alone is sent on to the process's run, as the other pages.
@@ -109,6 +113,6 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
     text = rendered(printed[4].read_bytes(), tmp_path, "bag-lembar-9")
     assert "Langkah 9" in text and "Dr. Bambang Sutrisno" in text
     text = rendered((bag / "data" / "cetak" / "riwayat.pdf").read_bytes(), tmp_path, "bag-riwayat")
-    assert "Riwayat Proses" in text
+    assert "Bagan SOP" in text and "Rincian" in text
     # Beside the signed IKU and what verifies it offline.
     assert (bag / "data" / "tte" / "validasi.json").is_file()

@@ -267,3 +267,23 @@ def test_the_signature_stamp_names_the_verification_as_the_page_its_qr_code_open
         assert stamp_word == page_word, lang
     assert "\nVerifikasi: %(url)s" in stamp_text()
     assert "Periksa keaslian" not in stamp_text()
+
+
+def test_the_printed_records_take_their_headings_from_the_catalogue_as_the_pages_name_them():
+    record, bureau = catalogue.RECORD, catalogue.BUREAU
+    assert record["history"] == bureau["history_title"]  # "Riwayat", not "Seluruh catatan"
+    assert record["sop_chart"] == bureau["sop_table"]  # "Bagan SOP", not "Riwayat Proses"
+    assert record["col_detail"] == bureau["col_detail"]  # "Rincian", not "Catatan"/"Keterangan"
+    assert record["documents"] == bureau["doc_versions"]
+    # No heading is written in a template any more.
+    templates = [
+        *(ROOT / "signing" / "templates").glob("*.html"),
+        ROOT / "activities" / "record_templates" / "ringkasan.html",
+    ]
+    for path in templates:
+        source = path.read_text(encoding="utf-8")
+        for written in ("Seluruh catatan", "Riwayat Proses", "<th>Catatan</th>", "Keterangan<"):
+            assert written not in source, (path.name, written)
+        assert 'r("col_detail")' in source or "riwayat" not in path.name, path.name
+    ringkasan = (ROOT / "activities" / "record_templates" / "ringkasan.html").read_text()
+    assert 'r("col_detail")' in ringkasan and 'r("history")' in ringkasan

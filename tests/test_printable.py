@@ -24,6 +24,10 @@ pytestmark = pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="poppler-utils not installed"
 )
 
+# The event list's heading and first columns, as pdftotext reads them: named "Riwayat",
+# as on the bureau's page (not "Seluruh catatan").
+EVENT_LIST = "Riwayat Waktu Peristiwa"
+
 
 def unhyphenated(text: str) -> str:
     """Words whole again where the typesetter hyphenated them at a line's end (U+2010, a
@@ -100,7 +104,7 @@ async def test_each_review_prints_its_lembar_pemeriksaan_and_the_riwayat_prints_
     assert "draf_iku" not in text
     text = rendered(riwayat(status, names), tmp_path, "riwayat")
     for expected in (
-        "Riwayat Proses",
+        "Bagan SOP",
         "Ir. Sri Hartati",
         "Putaran 1",
         "Disetujui",
@@ -178,8 +182,9 @@ async def test_the_riwayat_says_what_each_decision_did_and_keeps_each_row_on_one
     assert ": disetujui dan diparaf" in said and ": dikembalikan" in said, said
     # A row is never split across two pages: each note starts and ends on the same page.
     pages = pages_of(tmp_path / "riwayat.pdf")
-    start = next(i for i, page in enumerate(pages) if "Seluruh catatan" in page)
-    events = [pages[start].split("Seluruh catatan", 1)[1], *pages[start + 1 :]]
+    # The event list, headed "Riwayat" as on the bureau's page.
+    start = next(i for i, page in enumerate(pages) if EVENT_LIST in page)
+    events = [pages[start].split(EVENT_LIST, 1)[1], *pages[start + 1 :]]
     assert len(events) > 2
     for n in range(len(notes)):
         [where] = [i for i, page in enumerate(events) if f"awal{n} " in page]
