@@ -355,7 +355,7 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
         )
         assert "Dewi Lestari" in text_of(row(shown, 2))
         # Her own post is another: the page says she holds the task for the Kabag's role.
-        assert "ditugaskan untuk peran: Kepala Bagian" in shown.text
+        assert "ditugaskan untuk peran: Kabag" in shown.text
         # The page from before the step moved on: its form names a task no longer current.
         await p.approve("p-011", "Setuju, teruskan kepada Karo.")
         stale = await ops.post(

@@ -9,7 +9,16 @@ from datetime import datetime
 from typing import Any
 
 from api.core.doc_versions import Versions
-from api.core.i18n import Lang, action_done, doc_kind, refusal, role_name, text, when
+from api.core.i18n import (
+    Lang,
+    action_done,
+    doc_kind,
+    refusal,
+    role_label,
+    role_name,
+    text,
+    when,
+)
 from api.core.i18n_bureau import event_name, short_when
 from api.core.people import People
 from common.catalogue import acting_label
@@ -108,7 +117,9 @@ class View:
                 "total": len(sop.STEPS),
                 "round": task.round,
                 "activity": step.activity_en if self.lang == "en" else step.activity_id,
-                "role": role_name(self.lang, task.role),
+                # Named as a label ("Kabag: belum ada pelaksana", "ditugaskan untuk peran:
+                # Kabag"), as the list and the SOP chart name it; a person's post stays full.
+                "role": role_label(self.lang, task.role),
                 "holders": [self._holder(task, p) for p in task.assignees],
                 # The role is said once: not again under a position that already names it.
                 # (Positions are written in Indonesian, in the directory.)
@@ -242,11 +253,11 @@ class View:
         if h.event in (HistoryEvent.ASSIGNED, HistoryEvent.HANDED_OVER):
             return text(self.lang, "to_person", name=self.name(h.target))
         if h.event is HistoryEvent.ESCALATION:
-            return text(self.lang, "to_role", role=role_name(self.lang, h.target))
+            return text(self.lang, "to_role", role=role_label(self.lang, h.target))
         if h.event is HistoryEvent.DECIDED and h.target.isdigit():
             return text(self.lang, "to_step", n=h.target)
         if h.event in (HistoryEvent.ENTERED, HistoryEvent.UNASSIGNED):
-            return role_name(self.lang, h.target)
+            return role_label(self.lang, h.target)
         return ""
 
     def _detail(self, h: HistoryEntry) -> str:
