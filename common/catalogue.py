@@ -414,7 +414,9 @@ PAGES: Mapping[str, Pair] = {
     "process": ("Proses", "Process"),
     "step_of": ("Langkah {n} dari {total}", "Step {n} of {total}"),
     "round": ("Putaran {n}", "Round {n}"),
-    "asked": ("Diminta kepada", "Asked of"),
+    # The person who holds the task, wherever it is named: "Ditugaskan kepada" / "Assigned
+    # to" (the bureau's action is "Tugaskan"); the role is "Peran" / "Role".
+    "asked": ("Ditugaskan kepada", "Assigned to"),
     "acting_as": (
         "sebagai {kind} {position} (menggantikan {name})",
         "as {kind} {position} (standing in for {name})",
@@ -963,7 +965,7 @@ BUREAU: Mapping[str, Pair] = {
     "year": ("Tahun", "Year"),
     "step": ("Langkah", "Step"),
     "role": ("Peran", "Role"),
-    "assignee": ("Pelaksana", "Assignee"),
+    "assignee": ("Ditugaskan kepada", "Assigned to"),
     "state": ("Status", "State"),
     "any": ("Semua", "Any"),
     "yes": ("Ya", "Yes"),
@@ -978,7 +980,7 @@ BUREAU: Mapping[str, Pair] = {
     ),
     "col_process": ("Proses", "Process"),
     "col_position": ("Posisi", "Position"),
-    "col_holder": ("Pemegang tugas", "Held by"),
+    "col_holder": ("Ditugaskan kepada", "Assigned to"),
     "col_started": ("Dimulai", "Started"),
     "no_processes": ("Tidak ada proses yang sesuai.", "No process matches."),
     "next_page": ("Halaman berikutnya", "Next page"),
@@ -1000,8 +1002,8 @@ BUREAU: Mapping[str, Pair] = {
         "Unknown role; the role filter is ignored.",
     ),
     "filter_assignee": (
-        "Pelaksana tidak valid; saringan pelaksana diabaikan.",
-        "The assignee is not valid; the assignee filter is ignored.",
+        "Isian “Ditugaskan kepada” tidak valid; saringan itu diabaikan.",
+        "“Assigned to” is not valid; that filter is ignored.",
     ),
     "filter_overdue": (
         "Nilai terlambat tidak valid; saringan diabaikan.",
@@ -1104,7 +1106,7 @@ BUREAU: Mapping[str, Pair] = {
         "example), not ended by the SOP. Nothing more can be done here; its record "
         "stays below.",
     ),
-    "held_by": ("Dipegang oleh", "Held by"),
+    "held_by": ("Ditugaskan kepada", "Assigned to"),
     "since": ("Sejak", "Since"),
     "escalations_sent": ("Eskalasi terkirim", "Escalations sent"),
     "unassigned_long": (
@@ -1425,7 +1427,7 @@ INSIGHT: Mapping[str, Pair] = {
     ),
     "insight_step": ("Langkah", "Step"),
     "insight_hours": ("jam kerja", "working hours"),
-    "insight_role": ("Pelaksana", "Role"),
+    "insight_role": ("Peran", "Role"),
     "insight_standard": ("Mutu Baku Waktu", "Standard time"),
     "insight_passes": ("Lintasan", "Passes"),
     "insight_median": ("Median", "Median"),
@@ -1435,7 +1437,11 @@ INSIGHT: Mapping[str, Pair] = {
     "insight_returns": ("Pengembalian", "Returns"),
     "insight_escalations": ("Eskalasi", "Escalations"),
     "insight_acting": ("Oleh Plh./Plt.", "By Plh./Plt."),
-    "insight_reasons": ("Butir pemeriksaan yang tidak terpenuhi", "Checklist items not met"),
+    # Why drafts were returned, as the task page names it (PAGES ``items_not_met``).
+    "insight_reasons": (
+        "Butir Lembar Pemeriksaan yang tidak sesuai",
+        "Review checklist items not met",
+    ),
     "insight_no_item": ("tanpa butir yang ditandai", "no item marked"),
     "insight_by_month": ("Per bulan", "By month"),
     "insight_longest": (
@@ -1495,7 +1501,7 @@ EXPORT_COLUMNS: Mapping[str, Pair] = {
     "sop_number": ("Nomor SOP", "SOP number"),
     "revision": ("Revisi IKU", "IKU revision"),
     "step": ("Langkah", "Step"),
-    "role": ("Pelaksana", "Role"),
+    "role": ("Peran", "Role"),
     "task_id": ("ID tugas", "Task id"),
     "round": ("Putaran", "Round"),
     "person": ("Oleh (ID direktori)", "By (directory id)"),
@@ -1514,7 +1520,8 @@ EXPORT_COLUMNS: Mapping[str, Pair] = {
     "allowed_hours": ("Waktu yang diberikan (jam kerja)", "Time allowed (working hours)"),
     "overdue": ("Terlambat", "Overdue"),
     "escalations": ("Eskalasi", "Escalations"),
-    "reasons": ("Alasan pengembalian", "Reasons for the return"),
+    # One header for the return's reasons, in the events and the steps sheets alike.
+    "reasons": INSIGHT["insight_reasons"],
     "passes": ("Lintasan", "Passes"),
     "approvals": ("Persetujuan", "Approvals"),
     "returns": ("Pengembalian", "Returns"),
@@ -1528,7 +1535,7 @@ EXPORT_COLUMNS: Mapping[str, Pair] = {
     "on_time": ("Tepat waktu", "On time"),
     "on_time_share": ("Bagian tepat waktu", "Share on time"),
     "by_acting": ("Oleh Plh./Plt.", "By Plh./Plt."),
-    "return_reasons": ("Butir pemeriksaan yang tidak terpenuhi", "Checklist items not met"),
+    "return_reasons": INSIGHT["insight_reasons"],
     "month": ("Bulan", "Month"),
     "started_at": ("Dimulai", "Started"),
     "since": ("Menunggu sejak", "Waiting since"),

@@ -15,10 +15,23 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from common.catalogue import DEFAULT_LANG, EXPORT_COLUMNS, EXPORT_SHEETS, label
+from common.catalogue import (
+    ACTIONS_DONE,
+    DEFAULT_LANG,
+    EVENTS,
+    EXPORT_COLUMNS,
+    EXPORT_SHEETS,
+    INSIGHT,
+    acting_label,
+    done_word,
+    label,
+    pick,
+    role_label,
+)
 from reporting.events import process_key
-from reporting.figures import Figures, Waiting, YearFigures
+from reporting.figures import NO_ITEM, Figures, Waiting, YearFigures
 from reporting.schema import Process, StepEvent
+from workflows import sop
 
 EVENT_COLUMNS = (
     "process",
@@ -89,13 +102,56 @@ def event_rows(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def step_rows(figures: Figures) -> list[dict[str, Any]]:
+def step_rows(figures: Figures, lang: str | None = None) -> list[dict[str, Any]]:
+    """The figures per step; the reasons by their checklist codes (the CSV, for scripts),
+    or in ``lang`` as the checklist words them (the workbook, for people)."""
     rows = []
     for r in figures.steps:
         row = {c: getattr(r, c) for c in STEP_COLUMNS}
-        row["return_reasons"] = "; ".join(f"{k}: {v}" for k, v in r.return_reasons.items())
+        row["return_reasons"] = "; ".join(
+            f"{reason_label(k, lang) if lang else k}: {v}" for k, v in r.return_reasons.items()
+        )
         rows.append(row)
     return rows
+
+
+# --- what a person reads in the workbook's cells -------------------------------------------
+
+
+def reason_label(code: str, lang: str) -> str:
+    """A return's reason, a checklist item by its code, as the checklist words it."""
+    if code == NO_ITEM:
+        return pick(INSIGHT["insight_no_item"], lang)
+    return sop.item_text(code, lang)
+
+
+def event_label(kind: str, lang: str) -> str:
+    """An event by its name in the database, as the Riwayat names it; a return (its own
+    kind there) as what the decision did."""
+    if kind == "returned":
+        done = label(ACTIONS_DONE, "return", lang)
+        return done[:1].upper() + done[1:]
+    return label(EVENTS, kind, lang)
+
+
+def cell_label(column: str, value: Any, row: dict[str, Any], lang: str) -> Any:
+    """A cell in the reader's words where the CSV keeps a code: a role ("Kabag"), an event
+    ("Masuk langkah"), an acting kind ("Plh."), a decision ("disetujui dan diparaf"), the
+    reasons of a return (the checklist's items)."""
+    if not isinstance(value, str) or not value:
+        return value
+    if column == "role":
+        return role_label(value, lang)
+    if column == "kind":
+        return event_label(value, lang)
+    if column == "acting_kind":
+        return acting_label(value)
+    if column == "action":
+        known = sop.STEP_BY_NUMBER.get(row.get("step") or 0)
+        return done_word(value, known.approval.value if known else None, lang)
+    if column == "reasons":
+        return "; ".join(reason_label(code, lang) for code in value.split(","))
+    return value
 
 
 def _cell(value: Any, tz: tzinfo) -> Any:
@@ -124,7 +180,9 @@ def to_xlsx(
     """A workbook for people: each sheet (keyed in ``EXPORT_SHEETS``) headed in the reader's
     words, times in ``tz`` (the office's zone) as dates a spreadsheet reads; Excel keeps no
     zone, so a time column's header names it ("Waktu (WIB)"). A last sheet pairs each
-    header with the column's name in the CSV, which scripts read."""
+    header with the column's name in the CSV, which scripts read. A cell holding a code
+    (a role, an event, an acting kind, a decision, a return's reasons) shows its label
+    (``cell_label``); the CSV keeps the codes."""
     book = Workbook()
     book.remove(book.active)
     named: dict[str, str] = {}
@@ -136,7 +194,7 @@ def to_xlsx(
         for row in rows:
             cells = []
             for i, c in enumerate(columns):
-                value = row.get(c)
+                value = cell_label(c, row.get(c), row, lang)
                 if isinstance(value, datetime):
                     timed.add(i)
                     value = value.astimezone(tz).replace(tzinfo=None)
@@ -170,7 +228,7 @@ def figures_xlsx(figures: Figures, tz: tzinfo, lang: str = DEFAULT_LANG) -> byte
     ]
     return to_xlsx(
         [
-            ("steps", STEP_COLUMNS, step_rows(figures)),
+            ("steps", STEP_COLUMNS, step_rows(figures, lang)),
             ("on_time", ("role", "month", "on_time_share"), on_time),
             ("longest", WAITING_COLUMNS, waiting),
             ("years", YEAR_COLUMNS, years),

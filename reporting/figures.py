@@ -18,6 +18,8 @@ from datetime import datetime
 from workflows import sop
 
 DECISIONS = ("decided", "returned")
+# A return with no checklist item marked, among a step's reasons.
+NO_ITEM = "(tanpa butir)"
 
 
 @dataclass(frozen=True)
@@ -179,7 +181,7 @@ def step_figures(decisions: Iterable[Event]) -> list[StepFigures]:
         reasons: Counter[str] = Counter()
         for e in events:
             if e.kind == "returned":
-                reasons.update(e.reasons.split(",") if e.reasons else ["(tanpa butir)"])
+                reasons.update(e.reasons.split(",") if e.reasons else [NO_ITEM])
         row.return_reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
         rows.append(row)
     return rows

@@ -75,6 +75,8 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         )
         assert book.sheetnames[0] == "Per langkah"
         assert book["Per langkah"].max_row == 17
+        # The workbook names the role ("Karo") where the CSV keeps its code ("karo").
+        assert book["Per langkah"].cell(row=10, column=2).value == "Karo"
         # The raw event log: every recorded event, as CSV, XLSX and XES.
         db = ReportingDatabase(web.settings)
         with db.session() as s:
@@ -115,6 +117,7 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
             "Columns",
         ]
         assert [c.value for c in english["By step"][1]][:3] == ["Step", "Role", "Standard time"]
+        assert english["By step"].cell(row=11, column=2).value == "Secretary General"
         xes = ET.fromstring((await bureau.http.get("/kinerja/peristiwa.xes")).content)
         traces = xes.findall(f"{XES}trace")
         names = [

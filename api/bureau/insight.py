@@ -21,7 +21,7 @@ from api.core import worktime
 from api.core.auth import SignedInDep
 from api.core.deps import SettingsDep
 from api.core.downloads import content_disposition
-from api.core.i18n import Lang, role_name, text
+from api.core.i18n import Lang, role_label, text
 from api.core.i18n_bureau import short_when
 from api.core.pages import CSS
 from api.core.problems import PageError
@@ -39,7 +39,7 @@ from reporting.exports import (
     to_xes,
     to_xlsx,
 )
-from reporting.figures import Figures
+from reporting.figures import NO_ITEM, Figures
 from reporting.service import FILTER_PARAMS, BadFilter, Reporting, parse_filters
 from workflows import sop
 
@@ -112,13 +112,13 @@ async def kinerja(
             got,
             text(lang, "insight_chart_on_time"),
             reader,
-            lambda role: role_name(lang, role),
+            lambda role: role_label(lang, role),
         ),
     ]
     steps = [
         {
             "step": r.step,
-            "role": role_name(lang, r.role or ""),
+            "role": role_label(lang, r.role or ""),
             "standard": worktime.standard(r.standard_time, lang),
             "passes": r.passes,
             "returns": r.returns,
@@ -136,7 +136,7 @@ async def kinerja(
     ]
     on_time = [
         {
-            "role": role_name(lang, role),
+            "role": role_label(lang, role),
             "months": [(m, _share(v)) for m, v in months.items()],
         }
         for role, months in got.on_time_by_role.items()
@@ -146,7 +146,7 @@ async def kinerja(
             "id": w.workflow_id,
             "year": w.year,
             "step": w.step,
-            "role": role_name(lang, w.role or ""),
+            "role": role_label(lang, w.role or ""),
             "since": short_when(w.since, lang, settings.timezone) if w.since else "–",
             "waiting": _hours(w.waiting_hours, lang),
             "running": _hours(w.running_hours, lang),
@@ -187,7 +187,7 @@ def _download(body: bytes, name: str, media_type: str) -> Response:
 
 def _reason(code: str, lang: Lang) -> str:
     """A return's reason, a checklist item by its code in the record, in its words."""
-    if code == "(tanpa butir)":
+    if code == NO_ITEM:
         return text(lang, "insight_no_item")
     return sop.item_text(code, lang)
 
