@@ -56,6 +56,18 @@ def last_of(settings: Settings, number: OfficialNumber) -> int | None:
     return last
 
 
+def signed_in_april(code: str) -> OfficialNumberRequest:
+    """The number asked for an IKU started on 1 April 2027 and signed on the 12th."""
+    return OfficialNumberRequest.model_validate(
+        {
+            "workflow_id": f"iku-2027-{code}",
+            "started_at": "2027-04-01T01:00:00+00:00",
+            "process": {"year": 2027, "code": code, "title": "IKU", "started_by": "p-001"},
+            "signed_at": "2027-04-12T03:00:00+00:00",
+        }
+    )
+
+
 def register_of(settings: Settings, year: int, classification: str) -> list[tuple[str, str]]:
     """The register of one sequence, as (process key, number), in the order given."""
     db = ReportingDatabase(settings)
@@ -216,14 +228,7 @@ def test_the_command_says_what_it_re_seeded_and_reads_the_number_a_damaged_bag_s
     assert register_of(settings, 2027, "KP.01.00") == []
 
     db = ReportingDatabase(settings)
-    signed = OfficialNumberRequest.model_validate(
-        {
-            "workflow_id": "iku-2027-baru",
-            "started_at": "2027-04-01T01:00:00+00:00",
-            "process": {"year": 2027, "code": "baru", "title": "IKU", "started_by": "p-001"},
-            "signed_at": "2027-04-12T03:00:00+00:00",
-        }
-    )
+    signed = signed_in_april(code="baru")
     assert give_number(db, settings, signed).number == "8/SJ/OT.04.00/IV/2027"
     db.dispose()
 
@@ -311,14 +316,7 @@ def test_a_register_entry_that_disagrees_with_the_archive_is_reported_not_overwr
         (process_key("iku-2027-baru", started), "9/SJ/OT.04.00/III/2027"),
     ]
     db = ReportingDatabase(settings)
-    signed = OfficialNumberRequest.model_validate(
-        {
-            "workflow_id": "iku-2027-berikut",
-            "started_at": "2027-04-01T01:00:00+00:00",
-            "process": {"year": 2027, "code": "berikut", "title": "IKU", "started_by": "p-001"},
-            "signed_at": "2027-04-12T03:00:00+00:00",
-        }
-    )
+    signed = signed_in_april(code="berikut")
     assert give_number(db, settings, signed).seq == 10
     db.dispose()
 
