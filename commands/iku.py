@@ -320,6 +320,7 @@ def run_ca_issue(args: argparse.Namespace) -> int:
         print(f"their first passphrases are in {ca.initial_passphrases_path} (operator only)")
     if not args.person:
         _warn_of_leavers(ca, directory)
+        _warn_of_roles(ca, directory)
     return EXIT_OK
 
 
@@ -337,6 +338,35 @@ def _warn_of_leavers(ca: CertificateAuthority, directory: Directory) -> None:
                 f"certificate in force; revoke it: iku ca revoke {person_id}",
                 file=sys.stderr,
             )
+
+
+def _warn_of_roles(ca: CertificateAuthority, directory: Directory) -> None:
+    """Certificates in force that name other roles than the directory now gives their
+    holder, or none (issued before certificates named them): ``iku verify`` judges the
+    Minister's field by them, so they are renewed one by one (a new key and passphrase)."""
+    now = datetime.now(UTC)
+    unnamed = []
+    for issued in ca.issued():
+        person = directory.person(issued.person)
+        if issued.revoked_at or issued.not_after <= now or person is None or not person.active:
+            continue
+        if issued.roles is None:
+            unnamed.append(issued.person)
+        elif issued.roles != tuple(sorted(person.roles)):
+            print(
+                f"warning: the certificate of {issued.person} names the roles "
+                f"{', '.join(issued.roles) or 'none'}, the directory now "
+                f"{', '.join(sorted(person.roles)) or 'none'}; renew it: "
+                f"iku ca issue --person {issued.person}",
+                file=sys.stderr,
+            )
+    if unnamed:
+        print(
+            f"note: {len(unnamed)} certificate(s) in force name no roles (issued before "
+            f"certificates named them: {', '.join(sorted(unnamed))}); iku verify judges the "
+            "Minister's field by a certificate's roles once renewed: iku ca issue --person <id>",
+            file=sys.stderr,
+        )
 
 
 def run_ca_list(args: argparse.Namespace) -> int:

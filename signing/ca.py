@@ -27,6 +27,7 @@ id is how a signature is tied to the record without a name ever entering workflo
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -90,6 +91,8 @@ class Issued:
     # sha256 of the key file issued with it (keys/<person>.p12): a key file that is not
     # this one is an issue cut short (None: issued before the CA recorded it).
     key_sha256: str | None = None
+    # The SOP roles its certificate names (None: issued before certificates named them).
+    roles: tuple[str, ...] | None = None
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -101,6 +104,8 @@ class Issued:
         }
         if self.key_sha256 is not None:
             out["key_sha256"] = self.key_sha256
+        if self.roles is not None:
+            out["roles"] = list(self.roles)
         return out
 
     @classmethod
@@ -113,12 +118,13 @@ class Issued:
             not_after=datetime.fromisoformat(str(raw["not_after"])),
             revoked_at=datetime.fromisoformat(str(revoked)) if revoked else None,
             key_sha256=str(raw["key_sha256"]) if raw.get("key_sha256") else None,
+            roles=tuple(str(r) for r in roles)
+            if isinstance(roles := raw.get("roles"), list)
+            else None,
         )
 
     def revoked(self, at: datetime) -> Issued:
-        return Issued(
-            self.person, self.serial, self.not_before, self.not_after, at, self.key_sha256
-        )
+        return dataclasses.replace(self, revoked_at=at)
 
 
 # The mode of a file every reader may read (the umask applies) and of one only its owner may.
@@ -497,6 +503,7 @@ class CertificateAuthority:
             cert.not_valid_before_utc,
             not_after,
             key_sha256=hashlib.sha256(bundle).hexdigest(),
+            roles=tuple(sorted(person.roles)),
         )
         issued = [
             i.revoked(now) if i.person == person.id and i.revoked_at is None else i for i in before
