@@ -56,6 +56,15 @@ def last_of(settings: Settings, number: OfficialNumber) -> int | None:
     return last
 
 
+def iku_on(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `iku` command run on the test's data and reporting database."""
+    monkeypatch.setenv("IKU_DATA_DIR", str(settings.data_dir))
+    if settings.reporting_database_url is not None:
+        url = settings.reporting_database_url.get_secret_value()
+        monkeypatch.setenv("IKU_REPORTING_DATABASE_URL", url)
+    get_settings.cache_clear()
+
+
 def signed_in_april(code: str) -> OfficialNumberRequest:
     """The number asked for an IKU started on 1 April 2027 and signed on the 12th."""
     return OfficialNumberRequest.model_validate(
@@ -195,11 +204,7 @@ def test_the_command_says_what_it_re_seeded_and_reads_the_number_a_damaged_bag_s
         info.read_text() + "Kode-Klasifikasi: KP.01.00\nNomor-Naskah-Dinas: 9/SJ/KP.01.00/V/2027\n"
     )
 
-    monkeypatch.setenv("IKU_DATA_DIR", str(settings.data_dir))
-    if settings.reporting_database_url is not None:
-        url = settings.reporting_database_url.get_secret_value()
-        monkeypatch.setenv("IKU_REPORTING_DATABASE_URL", url)
-    get_settings.cache_clear()
+    iku_on(settings, monkeypatch)
     try:
         assert iku.main(["reporting", "backfill", "--archives-only"]) == 1  # the damaged bag
         said = capsys.readouterr().err
@@ -282,11 +287,7 @@ def test_a_register_entry_that_disagrees_with_the_archive_is_reported_not_overwr
             )
     db.dispose()
 
-    monkeypatch.setenv("IKU_DATA_DIR", str(settings.data_dir))
-    if settings.reporting_database_url is not None:
-        url = settings.reporting_database_url.get_secret_value()
-        monkeypatch.setenv("IKU_REPORTING_DATABASE_URL", url)
-    get_settings.cache_clear()
+    iku_on(settings, monkeypatch)
     try:
         assert iku.main(["reporting", "backfill", "--archives-only"]) == 1
         said = capsys.readouterr().err

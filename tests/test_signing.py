@@ -387,44 +387,38 @@ def test_iku_ca_issue_names_a_leaver_whose_certificate_still_signs(
 
 
 def test_iku_ca_issue_names_a_certificate_whose_roles_the_directory_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ca_settings: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The Kabag becomes Karo in the directory: her certificate still names kabag, which
     `iku verify` would show, so the next deploy says to renew it, and is quiet once renewed.
     A certificate issued before certificates named roles is counted in a note."""
-    monkeypatch.setenv("IKU_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    try:
-        assert iku(["ca", "init"]) == 0
-        assert iku(["ca", "issue"]) == 0
-        ca = CertificateAuthority(tmp_path / "signing")
-        current = ca.current("p-002")
-        assert current is not None and current.roles == ("kabag",)
-        assert "warning" not in capsys.readouterr().err
-        directory = yaml.safe_load(EXAMPLE_DIRECTORY.read_text(encoding="utf-8"))
-        for person in directory["people"]:
-            if person["id"] == "p-002":
-                person["roles"] = ["karo"]
-        promoted = tmp_path / "direktori.yaml"
-        promoted.write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
-        assert iku(["ca", "issue", "--directory", str(promoted)]) == 0
-        said = capsys.readouterr().err
-        assert "names the roles kabag, the directory now karo" in said
-        assert "iku ca issue --person p-002" in said
-        assert iku(["ca", "issue", "--directory", str(promoted), "--person", "p-002"]) == 0
-        assert iku(["ca", "issue", "--directory", str(promoted)]) == 0
-        assert "warning" not in capsys.readouterr().err
+    assert iku(["ca", "init"]) == 0
+    assert iku(["ca", "issue"]) == 0
+    ca = CertificateAuthority(ca_settings)
+    current = ca.current("p-002")
+    assert current is not None and current.roles == ("kabag",)
+    assert "warning" not in capsys.readouterr().err
+    directory = yaml.safe_load(EXAMPLE_DIRECTORY.read_text(encoding="utf-8"))
+    for person in directory["people"]:
+        if person["id"] == "p-002":
+            person["roles"] = ["karo"]
+    promoted = ca_settings.parent / "direktori.yaml"
+    promoted.write_text(yaml.safe_dump(directory, allow_unicode=True), encoding="utf-8")
+    assert iku(["ca", "issue", "--directory", str(promoted)]) == 0
+    said = capsys.readouterr().err
+    assert "names the roles kabag, the directory now karo" in said
+    assert "iku ca issue --person p-002" in said
+    assert iku(["ca", "issue", "--directory", str(promoted), "--person", "p-002"]) == 0
+    assert iku(["ca", "issue", "--directory", str(promoted)]) == 0
+    assert "warning" not in capsys.readouterr().err
 
-        # A list written before certificates named roles: each one in force is noted.
-        listing = ca.issued_path
-        raw = json.loads(listing.read_text())
-        for entry in raw:
-            entry.pop("roles", None)
-        listing.write_text(json.dumps(raw))
-        assert iku(["ca", "issue", "--directory", str(promoted)]) == 0
-        assert "name no roles" in capsys.readouterr().err
-    finally:
-        get_settings.cache_clear()
+    # A list written before certificates named roles: each one in force is noted.
+    raw = json.loads(ca.issued_path.read_text())
+    for entry in raw:
+        entry.pop("roles", None)
+    ca.issued_path.write_text(json.dumps(raw))
+    assert iku(["ca", "issue", "--directory", str(promoted)]) == 0
+    assert "name no roles" in capsys.readouterr().err
 
 
 @pytest.fixture
