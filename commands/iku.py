@@ -328,9 +328,7 @@ def _warn_of_leavers(ca: CertificateAuthority, directory: Directory) -> None:
     """Certificates still in force of people the directory no longer lists as active: their
     links stop working, but their key still signs until revoked (a leaver's checklist step
     that is easy to miss; what they signed before stays valid when revoked)."""
-    now = datetime.now(UTC)
-    in_force = {i.person for i in ca.issued() if i.revoked_at is None and i.not_after > now}
-    for person_id in sorted(in_force):
+    for person_id in sorted({i.person for i in ca.in_force()}):
         person = directory.person(person_id)
         if person is None or not person.active:
             print(
@@ -344,12 +342,11 @@ def _warn_of_roles(ca: CertificateAuthority, directory: Directory) -> None:
     """Certificates in force that name other roles than the directory now gives their
     holder, or none (issued before certificates named them): ``iku verify`` judges the
     Minister's field by them, so they are renewed one by one (a new key and passphrase)."""
-    now = datetime.now(UTC)
     unnamed = []
-    for issued in ca.issued():
+    for issued in ca.in_force():
         person = directory.person(issued.person)
-        if issued.revoked_at or issued.not_after <= now or person is None or not person.active:
-            continue
+        if person is None or not person.active:
+            continue  # a leaver: _warn_of_leavers says to revoke
         if issued.roles is None:
             unnamed.append(issued.person)
         elif issued.roles != tuple(sorted(person.roles)):
@@ -375,10 +372,7 @@ def run_ca_list(args: argparse.Namespace) -> int:
     ca = CertificateAuthority(_settings().signing_dir)  # reading needs no private file
     now = datetime.now(UTC)
     print(f"the CRL runs out {ca.crl().next_update_utc:%Y-%m-%d %H:%M} UTC")
-    in_force = sorted(
-        (i for i in ca.issued() if i.revoked_at is None and i.not_after > now),
-        key=lambda i: i.not_after,
-    )
+    in_force = sorted(ca.in_force(), key=lambda i: i.not_after)
     if args.ending is not None:
         in_force = [i for i in in_force if i.not_after <= now + timedelta(days=args.ending)]
     for i in in_force:

@@ -413,17 +413,14 @@ class CertificateAuthority:
     def _listing(self, issued: list[Issued]) -> bytes:
         return (json.dumps([i.as_json() for i in issued], indent=2) + "\n").encode()
 
+    def in_force(self) -> list[Issued]:
+        """The certificates neither revoked nor ended, in the order they were issued."""
+        now = _now()
+        return [i for i in self.issued() if i.revoked_at is None and i.not_after > now]
+
     def current(self, person: str) -> Issued | None:
         """The person's certificate in force now, if any."""
-        now = _now()
-        return next(
-            (
-                i
-                for i in reversed(self.issued())
-                if i.person == person and i.revoked_at is None and i.not_after > now
-            ),
-            None,
-        )
+        return next((i for i in reversed(self.in_force()) if i.person == person), None)
 
     def key_path_of(self, person: str) -> Path:
         return self.keys_dir / f"{person}.p12"
