@@ -1679,7 +1679,6 @@ RECORD: Mapping[str, Pair] = {
         "directory had them when archived. This record is the manual copy of that "
         "electronic data.",
     ),
-    "sop_number": BUREAU["sop_number"],
     "official_number": ("Nomor naskah dinas", "Official number"),
     "printed_at": ("Dicetak pada {when}", "Printed on {when}"),
     "state_at": ("{state} pada {when}", "{state} on {when}"),

@@ -281,7 +281,7 @@ def lembar_pemeriksaan(
         {
             "title": status.process.title,
             "workflow_id": status.workflow_id,
-            "sop_label": _word("sop_number"),
+            "sop_label": _word("sop"),
             "sop_line": _sop_line(status, sop_line),
             "printed": _printed(printed_at, tz),
             "step": the_step,
@@ -386,7 +386,7 @@ def riwayat(
         {
             "title": status.process.title,
             "workflow_id": status.workflow_id,
-            "sop_label": _word("sop_number"),
+            "sop_label": _word("sop"),
             "sop_line": _sop_line(status, sop_line),
             "printed": _printed(printed_at, tz),
             "signed_label": _word("signed_iku"),

@@ -168,7 +168,7 @@ async def test_the_printed_riwayat_orders_events_to_the_second_and_names_the_sig
 
     assert f"Dicetak pada {created.day} " not in text  # with the weekday, as the pages say
     assert re.search(rf"Dicetak pada \w+, {created.day} \w+ {created.year} pukul ", text)
-    assert "Nomor SOP: No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026" in text
+    assert "SOP: No. 1/123/OT.04.00/XI/2026; disahkan 2 November 2026" in text
     # Named as the bureau's page names them: the "Bagan SOP", then the "Riwayat" whose last
     # column is "Rincian".
     assert "Seluruh catatan" not in text and "Riwayat Proses" not in text

@@ -65,7 +65,7 @@ async def test_the_bureau_prints_each_lembar_pemeriksaan_and_the_riwayat_and_the
         # When it was printed and under which SOP; every event to the second, so their
         # order shows even within one minute.
         assert re.search(r"Dicetak pada \w+, \d+ \w+ \d{4} pukul \d\d\.\d\d\.\d\d WIB", text)
-        assert f"Nomor SOP: No. {status.process.sop_number}" in text
+        assert f"SOP: No. {status.process.sop_number}" in text
         events = text[text.index(EVENT_LIST) :]
         assert len(re.findall(r"pukul \d\d\.\d\d\.\d\d WIB", events)) == len(status.history)
 
