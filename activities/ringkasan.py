@@ -29,9 +29,10 @@ from common.catalogue import (
     text,
 )
 from common.catalogue import label as label_of
-from common.dates import month_name
+from common.dates import format_when
 from common.directory import Directory, record_name
 from common.models import Action, ArchiveRequest, HistoryEntry, Mark, ProcessState
+from common.workcalendar import DEFAULT_TIMEZONE
 from workflows.sop import ROLES, SOP_HEADER, STEP_BY_NUMBER, doc_name
 
 # The ops identities and the planning bureau's (settings): who acted without being a person.
@@ -73,13 +74,8 @@ class Who:
 
 
 def _when(moment: datetime, tz: tzinfo) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(tz)
-    return (
-        f"{local.day} {month_name(local.month)} {local.year}, "
-        f"{local:%H.%M} {local.tzname() or ''}".rstrip()
-    )
+    """As the pages and the riwayat write a moment (``Kamis, 26 Maret 2026 pukul 16.00 WIB``)."""
+    return format_when(moment, "id", getattr(tz, "key", DEFAULT_TIMEZONE))
 
 
 def _size(n: int) -> str:

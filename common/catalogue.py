@@ -1913,7 +1913,7 @@ MAIL_TEXT: Mapping[str, Pair] = {
         "({code}).",
     ),
     "no_directory": (
-        "Langkah {n} dari {total} tidak dapat ditugaskan: file direktori pegawai "
+        "Langkah {n} dari {total} tidak dapat ditugaskan: berkas direktori pegawai "
         "(IKU_DIRECTORY_FILE) tidak dapat dibaca, sehingga pemegang peran {role} ({code}) "
         "tidak diketahui. Perbaiki file itu terlebih dahulu; log pekerja (logger "
         "iku.directory) menyebut kesalahannya.",

@@ -106,7 +106,7 @@ async def test_an_unreadable_directory_leaves_the_task_unassigned_until_ops_assi
     assert body is not None
     # Ops are sent to the file, not told the role is empty.
     said = " ".join(body.get_content().split())
-    assert "file direktori pegawai (IKU_DIRECTORY_FILE) tidak dapat dibaca" in said
+    assert "berkas direktori pegawai (IKU_DIRECTORY_FILE) tidak dapat dibaca" in said
     assert "tidak ada orang dengan peran" not in said
 
     settings.directory_file = EXAMPLE_DIRECTORY  # ops fix it, then assign
