@@ -257,7 +257,9 @@ def to_xes(rows: Sequence[dict[str, Any]]) -> bytes:
         ("lifecycle", "Lifecycle", "http://www.xes-standard.org/lifecycle.xesext"),
     ):
         ET.SubElement(log, "extension", {"name": name, "prefix": prefix, "uri": uri})
-    ET.SubElement(log, "string", {"key": "concept:name", "value": "SOP Penyusunan IKU Kementerian"})
+    # The log is named as the SOP names itself: "SOP Penyusunan Indikator Kinerja Utama …".
+    sop_name = f"SOP {sop.SOP_HEADER['nama_sop']}"
+    ET.SubElement(log, "string", {"key": "concept:name", "value": sop_name})
     traces: dict[str, ET.Element] = {}
     for row in rows:
         trace = traces.get(row["process"])

@@ -119,6 +119,10 @@ async def test_the_bureau_reads_the_kinerja_sop_page_exports_it_and_the_api_agre
         assert [c.value for c in english["By step"][1]][:3] == ["Step", "Role", "Standard time"]
         assert english["By step"].cell(row=11, column=2).value == "Secretary General"
         xes = ET.fromstring((await bureau.http.get("/kinerja/peristiwa.xes")).content)
+        # The log is named as the SOP names itself.
+        log_name = xes.find(f"{XES}string[@key='concept:name']")
+        assert log_name is not None
+        assert log_name.get("value") == "SOP Penyusunan Indikator Kinerja Utama Kementerian"
         traces = xes.findall(f"{XES}trace")
         names = [
             t.find(f"{XES}string[@key='iku:workflow_id']").get("value")  # type: ignore[union-attr]
