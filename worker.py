@@ -31,8 +31,10 @@ from temporalio.worker._workflow_instance import _WorkflowLogicFlag
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.archive import ArchiveActivities
-from activities.directory_watch import watching_directory
+from activities.calendar_watch import watch_calendar
+from activities.directory_watch import watch_directory
 from activities.documents import DocumentActivities
+from activities.file_watch import running
 from activities.lineage import LineageActivities
 from activities.notify import NotifyActivities
 from activities.opening import ProcessOpeningActivities, StepOpeningActivities
@@ -256,7 +258,7 @@ async def main() -> None:
                 else "",
             )
             collect_garbage_seldom(runtime.metric_meter)
-            async with watching_directory(client, settings):
+            async with running(watch_directory(client, settings), watch_calendar(client, settings)):
                 await stop.wait()
     except RuntimeError as err:  # the SDK's worker failed (its validation, a fatal poll error)
         log.error("the worker stopped: %s", _first_line(err))

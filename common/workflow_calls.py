@@ -57,8 +57,10 @@ ASSIGN: Update[Assignment, StatusView] = Update("assign", Assignment, StatusView
 RESEND: Update[ResendRequest, StatusView] = Update("resend", ResendRequest, StatusView)
 CANCEL: Update[CancelRequest, StatusView] = Update("cancel", CancelRequest, StatusView)
 UPDATES = (DECIDE, ASSIGN, RESEND, CANCEL)
-# A signal without arguments: the directory's acting appointments changed.
+# Signals without arguments: the directory's acting appointments changed; the calendar's
+# overrides changed.
 RECHECK_ACTING = "recheck_acting"
+RECHECK_CALENDAR = "recheck_calendar"
 
 STATUS: Query[StatusView] = Query("status", StatusView)
 MAIL_WAITING: Query[list[WaitingMail]] = Query("mail_waiting", list[WaitingMail])

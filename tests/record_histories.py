@@ -25,7 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 from common.models import Assignment, CancelRequest, ResendRequest
 from common.settings import Settings
 from common.version import VERSION
-from common.workflow_calls import RECHECK_ACTING
+from common.workflow_calls import RECHECK_ACTING, RECHECK_CALENDAR
 from tests.conftest import MailBox
 from tests.scenario import (
     KABAG,
@@ -100,6 +100,23 @@ async def acting_hand_over(p: Scenario, env: WorkflowEnvironment) -> None:
     await p.walk_to_end()
 
 
+async def calendar_revised(p: Scenario, env: WorkflowEnvironment) -> None:
+    # The government makes the Kasubbag's deadline day cuti bersama, then takes it back; the
+    # watcher's signal each time, and the task's deadline follows at once.
+    overrides = p.settings.calendar_overrides_file
+    assert overrides is not None
+    first = await p.task()
+    assert first.deadline is not None
+    day = first.deadline.astimezone(WIB).date()
+    overrides.write_text(f"holidays:\n  - date: {day}\n    name: Cuti bersama\n")
+    await p.handle.signal(RECHECK_CALENDAR)
+    await p.until(lambda s: s.task is not None and s.task.deadline != first.deadline)
+    overrides.write_text("holidays: []\n")
+    await p.handle.signal(RECHECK_CALENDAR)
+    await p.until(lambda s: s.task is not None and s.task.deadline == first.deadline)
+    await p.walk_to_end()
+
+
 SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[None]], bool]] = {
     # name: (what happens, needs the dev server)
     "happy_path": (happy_path, False),
@@ -107,6 +124,7 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[N
     "overdue_with_escalations": (overdue_with_escalations, False),
     "continued_as_new": (continued_as_new, True),
     "acting_hand_over": (acting_hand_over, False),
+    "calendar_revised": (calendar_revised, False),
 }
 
 
@@ -119,6 +137,7 @@ async def record(name: str, env: WorkflowEnvironment, smtp_port: int, data: Path
         task_queue=f"record-{name}",
         smtp_port=smtp_port,
         directory_file=write_directory(data / name),
+        calendar_overrides_file=data / name / "calendar-overrides.yaml",
     )
     make_keys(settings.signing_dir, everyone())  # approving at 8–11 is signing
     async with build_worker(env.client, settings):

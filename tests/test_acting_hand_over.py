@@ -17,7 +17,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.directory_watch import appointments_changed, watching_directory
+from activities.directory_watch import appointments_changed, watch_directory
+from activities.file_watch import running
 from activities.notify import NotifyActivities
 from common.converter import data_converter
 from common.directory import load_directory
@@ -212,7 +213,7 @@ async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_wit
     p, task_id, first = await at_the_kabags_review(dev_env, settings, mail, [])
     assert "ahmad.fauzi@" in first["To"]
 
-    async with watching_directory(dev_env.client, settings, every=0.2):
+    async with running(watch_directory(dev_env.client, settings, every=0.2)):
         await asyncio.sleep(0.5)  # the watcher has read the directory as it was
         today = datetime.now(WIB).date()
         rewrite_acting(

@@ -170,9 +170,14 @@ CHANGES_AFTER_V0_1_0_C_COVERS = (*CHANGES_AFTER_V0_1_0_B_COVERS, LEAN_RUN_START)
 # An open task wakes on the day an acting appointment of one of its holders begins or ends,
 # and is mailed to whoever holds it that day (PATCHES.md).
 FOLLOWS_ACTING = "follows-acting"
-# The fold a run started now records.
 CHANGES_AFTER_V0_1_0_D = "changes-after-v0.1.0-d"
 CHANGES_AFTER_V0_1_0_D_COVERS = (*CHANGES_AFTER_V0_1_0_C_COVERS, FOLLOWS_ACTING)
+# A revised calendar takes effect on an open task at once: the worker's calendar watcher
+# signals recheck_calendar, and the task asks for its deadline again (PATCHES.md).
+FOLLOWS_CALENDAR = "follows-calendar"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_E = "changes-after-v0.1.0-e"
+CHANGES_AFTER_V0_1_0_E_COVERS = (*CHANGES_AFTER_V0_1_0_D_COVERS, FOLLOWS_CALENDAR)
 # The moment of an acting day's hand-over: the start of a working morning, the same date in
 # every Indonesian zone (and in UTC), so the mail's own "today" agrees with the workflow's.
 _HAND_OVER_AT = time(7, 0)
@@ -193,6 +198,7 @@ class Changes:
     checks_locally: bool = False
     lean_run_start: bool = False
     follows_acting: bool = False
+    follows_calendar: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -276,12 +282,17 @@ class IkuWorkflow:
         # The directory's acting appointments changed (its watcher in the worker says so):
         # the waiting task asks for its holders' again.
         self._recheck_acting = False
+        # The calendar's overrides changed (its watcher in the worker says so): the waiting
+        # task asks for its deadline again.
+        self._recheck_calendar = False
         self._changes = Changes()
         # The fold a run records now is asked here, before any handler of the first
         # activation runs: an Update that reached a continued run at once ran before run()
         # did, under no change at all. Runs of an earlier fold are asked in run(), as their
         # histories were recorded.
-        if workflow.patched(CHANGES_AFTER_V0_1_0_D):
+        if workflow.patched(CHANGES_AFTER_V0_1_0_E):
+            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_E_COVERS)
+        elif workflow.patched(CHANGES_AFTER_V0_1_0_D):
             self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_D_COVERS)
         elif workflow.patched(CHANGES_AFTER_V0_1_0_C):
             self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_C_COVERS)
@@ -636,6 +647,7 @@ class IkuWorkflow:
                 or record.state is not ProcessState.RUNNING
                 or task.announce is not None
                 or self._recheck_acting
+                or self._recheck_calendar
                 or self._continue_as_new_due()
             )
 
@@ -658,6 +670,12 @@ class IkuWorkflow:
             self._recheck_acting = False
             if self._open(task):
                 await self._follow_directory(task)
+        if self._recheck_calendar:
+            self._recheck_calendar = False
+            if self._open(task):
+                # A wake out of turn: a deadline the revision brought forward into the past
+                # is overdue (and escalated) now, not at its old moment.
+                await self._on_clock(task)
 
     async def _follow_directory(self, task: Task) -> None:
         """The holders' acting appointments as the directory has them now: a task whose
@@ -1047,6 +1065,20 @@ class IkuWorkflow:
         task = self._record.task
         if self._changes.follows_acting and task is not None and not task.decided:
             self._recheck_acting = True
+
+    @workflow.signal(name=calls.RECHECK_CALENDAR)
+    def recheck_calendar(self) -> None:
+        """Sent by the worker's calendar watcher (``activities.calendar_watch``) when the
+        calendar's overrides changed. A run from before ``follows-calendar`` lets it pass,
+        and so does a task whose clock has not started (nobody holds it yet)."""
+        task = self._record.task
+        if (
+            self._changes.follows_calendar
+            and task is not None
+            and not task.decided
+            and task.clock_start is not None
+        ):
+            self._recheck_calendar = True
 
     @workflow.update(name=calls.CANCEL.name)
     async def cancel(self, request: CancelRequest) -> StatusView:

@@ -1,0 +1,96 @@
+"""A revised calendar takes effect on an open task at once (patch ``follows-calendar``):
+the worker's calendar watcher tells every running process, and the task asks for its
+deadline again. Before, it learnt of the revision only at its next wake-up (its reminder, or
+the old deadline), so a deadline the revision brought forward passed unnoticed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio.client import WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from activities.calendar_watch import watch_calendar
+from activities.file_watch import running
+from common.converter import data_converter
+from common.models import HistoryEvent
+from common.settings import Settings
+from common.workcalendar import WorkCalendar
+from common.workflow_calls import RECHECK_CALENDAR
+from tests.scenario import Scenario
+from tests.support import sleep_until
+from tests.test_clock import MINUTE, add_holiday, events
+from workflows.iku import IkuWorkflow
+from workflows.sop import WIB
+
+
+def working_days_from(settings: Settings, first: object, count: int) -> list[object]:
+    calendar = WorkCalendar.from_settings(settings)
+    days = [calendar.next_working_day(first)]  # type: ignore[arg-type]
+    while len(days) < count:
+        days.append(calendar.next_working_day(days[-1]))  # type: ignore[arg-type]
+    return days
+
+
+async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and_it_is_escalated(
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail
+):
+    # The next three working days are cuti bersama when the Kasubbag's task opens.
+    settings.standard_times = {1: "2d"}
+    start = await clock_env.get_current_time()
+    off = working_days_from(settings, start.astimezone(WIB).date(), 3)
+    add_holiday(settings, *off)
+    p = await Scenario(clock_env.client, settings).start()
+    first = await p.task()
+    assert first.deadline is not None and first.reminder_at is not None
+
+    # A revised joint decree takes the three days back; the watcher has not told anyone yet.
+    assert settings.calendar_overrides_file is not None
+    settings.calendar_overrides_file.write_text("holidays: []\n")
+    revised = WorkCalendar.from_settings(settings).schedule(first.entered_at, "2d", 4.0, 1, 3)
+    # The old plan sleeps past the new deadline and its first escalation.
+    assert revised.escalations[0] < first.reminder_at
+
+    # Past the revised deadline and its first escalation (at the office's next opening), the
+    # task does not know it yet: nothing woke it.
+    await sleep_until(clock_env, revised.escalations[0] + MINUTE)
+    waiting = await p.task()
+    assert waiting.deadline == first.deadline and not waiting.overdue
+
+    # The watcher's signal: the task asks the calendar again, and is overdue and escalated
+    # to the Kabag now, not at its old deadline days later.
+    await p.handle.signal(RECHECK_CALENDAR)
+    status = await p.until(lambda s: s.task is not None and s.task.overdue)
+    assert status.task is not None and status.task.deadline == revised.deadline
+    escalation = (await mail.wait_for(p.id, "escalation"))[0]
+    assert "ahmad.fauzi@" in escalation["To"]
+    (overdue,) = await events(p, HistoryEvent.OVERDUE)
+    assert overdue.at > revised.deadline  # when it was learnt, as the riwayat tells it
+    assert mail.for_process(p.id, "reminder") == []  # past the deadline, no reminder
+
+    # The history replays on today's code.
+    history = await p.handle.fetch_history()
+    await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(
+        WorkflowHistory.from_json(p.id, history.to_json())
+    )
+
+
+async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_seconds(
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail
+):
+    settings.standard_times = {1: "2d"}
+    p = await Scenario(dev_env.client, settings).start()
+    first = await p.task()
+    assert first.deadline is not None
+
+    async with running(watch_calendar(dev_env.client, settings, every=0.2)):
+        await asyncio.sleep(0.5)  # the watcher has read the calendar as it was
+        add_holiday(settings, first.deadline.astimezone(WIB).date())
+        moved = await p.until(
+            lambda s: s.task is not None and s.task.deadline != first.deadline, within=30
+        )
+    assert moved.task is not None and moved.task.deadline is not None
+    assert moved.task.deadline - first.deadline >= timedelta(hours=8)  # a working day later
+    assert not moved.task.overdue and mail.for_process(p.id, "escalation") == []
