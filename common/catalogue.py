@@ -1113,6 +1113,21 @@ BUREAU: Mapping[str, Pair] = {
         "Belum ada pelaksana untuk peran ini: tugaskan seseorang.",
         "Nobody holds the role: assign someone.",
     ),
+    # A holder the directory no longer backs (left, inactive, or moved off the role).
+    "left_post": (
+        "Menurut direktori pegawai, {names} tidak lagi memegang tugas ini (tidak aktif, atau "
+        "tidak lagi memegang peran {role}).",
+        "By the staff directory, this task is no longer held by {names} (inactive, or no "
+        "longer in the role {role}).",
+    ),
+    "role_now": (
+        "Pemegang peran {role} sekarang: {names}. Tugaskan di bawah ini.",
+        "The role {role} is now held by {names}. Assign below.",
+    ),
+    "role_now_nobody": (
+        "Tidak ada orang lain yang memegang peran {role} di direktori: tugaskan seseorang.",
+        "Nobody else holds the role {role} in the directory: assign someone.",
+    ),
     "rounds_returns": (
         "Putaran {round} · {returns} kali dikembalikan",
         "Round {round} · returns: {returns}",

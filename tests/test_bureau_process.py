@@ -11,7 +11,9 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -354,8 +356,10 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
             "kepada Dewi Lestari, S.H., M.H.; dicatat atas nama Tim Operasional IKU" in shown.text
         )
         assert "Dewi Lestari" in text_of(row(shown, 2))
-        # Her own post is another: the page says she holds the task for the Kabag's role.
+        # Her own post is another: the page says she holds the task for the Kabag's role,
+        # and, assigned by hand, she is not taken for someone who left the post.
         assert "ditugaskan untuk peran: Kabag" in shown.text
+        assert 'id="left-post"' not in shown.response.text
         # The page from before the step moved on: its form names a task no longer current.
         await p.approve("p-011", "Setuju, teruskan kepada Karo.")
         stale = await ops.post(
@@ -396,6 +400,78 @@ async def test_ops_reassigns_the_kabag_task_then_cancels_and_a_stale_form_is_ref
         (HistoryEvent.ASSIGNED, "ops", "Kabag dinas luar"),
         (HistoryEvent.CANCELLED, "ops", "Diganti revisi 1"),
     ]
+
+
+def edit_people(path: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    """The directory edited in place, as ops edit it: ``edit`` applied to each person."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for person in data["people"]:
+        edit(person)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def move_role(role: str, to: str) -> Callable[[dict[str, Any]], None]:
+    """After a mutation: ``role`` held by ``to`` alone, its former holders keeping the rest."""
+
+    def edit(person: dict[str, Any]) -> None:
+        roles = [r for r in person.get("roles") or [] if r != role]
+        person["roles"] = [*roles, role] if person["id"] == to else roles
+
+    return edit
+
+
+def left_post(page: Page) -> str:
+    """The page's word that a holder no longer holds the task (ValueError: none)."""
+    html = page.response.text
+    return text_of(html[html.index('id="left-post"') :].split("</div>")[0])
+
+
+async def test_the_kabag_is_moved_while_his_review_waits_the_page_names_the_new_kabag_to_assign(
+    dev_env, web: Web
+):
+    p = await Scenario(dev_env.client, web.settings).start()
+    await p.walk_to(2)
+    async with signed_in(web, "ops") as ops:
+        page = await ops.page(f"/proses/{p.id}")
+        assert 'id="left-post"' not in page.response.text  # the Kabag holds his own review
+
+        # A decree moves Ahmad Fauzi; Dewi Lestari is the new Kabag.
+        edit_people(web.settings.directory_file, move_role("kabag", to="p-011"))
+        page = await ops.page(f"/proses/{p.id}")
+        warning = left_post(page)
+        assert "Ahmad Fauzi, S.Sos., M.Si. tidak lagi memegang tugas ini" in warning
+        assert "Pemegang peran Kabag sekarang: Dewi Lestari, S.H., M.H." in warning
+        # The assign form is open on her, so one click hands the review over.
+        html = page.response.text
+        form = html[html.index('id="form-assign"') :].split("</form>")[0]
+        assert '<option value="p-011" selected>' in form
+        assert '<details class="action" open>' in page.response.text
+        done = await ops.post(
+            f"/proses/{p.id}/tugaskan",
+            {"task_id": hidden(page, "task_id", "form-assign"), "person": "p-011", "reason": ""},
+            page,
+            form_id="form-assign",
+        )
+        assert done.status == 303, done.text
+        shown = await ops.page(done.response.headers["location"])
+        assert 'id="left-post"' not in shown.response.text
+        assert "Dewi Lestari" in text_of(row(shown, 2))
+
+        # Assigned by hand, her later change of roles is ops' to judge...
+        edit_people(web.settings.directory_file, move_role("kabag", to="nobody"))
+        shown = await ops.page(f"/proses/{p.id}")
+        assert 'id="left-post"' not in shown.response.text
+
+        # ...but once she leaves the service nobody can decide the review: the page says so.
+        def leaves(person: dict[str, Any]) -> None:
+            if person["id"] == "p-011":
+                person["active"] = False
+
+        edit_people(web.settings.directory_file, leaves)
+        shown = await ops.page(f"/proses/{p.id}")
+        warning = left_post(shown)
+        assert "Dewi Lestari, S.H., M.H. tidak lagi memegang tugas ini" in warning
+        assert "Tidak ada orang lain yang memegang peran Kabag di direktori" in warning
 
 
 async def test_a_process_terminated_in_the_temporal_ui_is_shown_as_stopped_without_actions(

@@ -114,6 +114,10 @@ async def _process_page(
     task = status.task if running else None
     state = "stopped" if stopped and status.state is ProcessState.RUNNING else status.state.value
     unit = str(sop.SOP_HEADER["unit"]).split(" — ")
+    glance = view.glance(status)
+    # A holder who left the post: the assign form opens on the role's one new holder.
+    role_now = glance["task"]["role_now"] if glance["task"] else []
+    suggested = role_now[0]["id"] if len(role_now) == 1 else ""
     return render_page(
         request,
         "bureau/process.html",
@@ -125,7 +129,7 @@ async def _process_page(
             "process": status.process,
             "state": state,
             "state_label": state_name(lang, state),
-            "glance": view.glance(status),
+            "glance": glance,
             "table": build_table(
                 status,
                 lang=lang,
@@ -170,7 +174,12 @@ async def _process_page(
             "flash": flash,
             "flash_detail": flash_detail,
             "error": error or [],
-            "v": {"assign_person": "", "assign_reason": "", "cancel_reason": "", **(values or {})},
+            "v": {
+                "assign_person": suggested,
+                "assign_reason": "",
+                "cancel_reason": "",
+                **(values or {}),
+            },
             "form_ids": {k: secrets.token_urlsafe(12) for k in ("resend", "assign", "cancel")},
         },
         signed=signed,

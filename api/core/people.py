@@ -3,7 +3,7 @@ who may act on a task today, read exactly as the workflow reads it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -69,6 +69,25 @@ class People:
         if self.directory is None:
             return []
         return [p for p in self.directory.people if p.active]
+
+    def role_holders(self, role: str) -> list[Person]:
+        """The active people who hold ``role`` by the directory now."""
+        return [p for p in self.selectable() if role in p.roles]
+
+    def no_longer_holding(self, task: TaskView, assigned_by_hand: Collection[str]) -> list[str]:
+        """The task's holders the directory no longer backs: gone or inactive (they cannot
+        decide it), or moved off the step's role (a mutation; a holder ops assigned by hand
+        is theirs to keep). None when the directory cannot be read."""
+        if self.directory is None:
+            return []
+
+        def backed(person: str) -> bool:
+            found = self.directory.person(person) if self.directory else None
+            if found is None or not found.active:
+                return False
+            return task.role in found.roles or person in assigned_by_hand
+
+        return [p for p in task.assignees if not backed(p)]
 
     def unit_staff(self, person_id: str) -> list[Person]:
         """Who may be named to the drafting team by ``person_id``: the active staff of their

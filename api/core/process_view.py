@@ -129,6 +129,7 @@ class View:
                     for p in task.assignees
                 ),
                 "unassigned": task.unassigned,
+                **self._left_post(status, task),
                 "since": self.long(since) if since else "",
                 "deadline": line.when if line else "",
                 "overdue": line.overdue if line else task.overdue,
@@ -136,6 +137,21 @@ class View:
                 "escalations": task.escalations_sent,
             }
         return out
+
+    def _left_post(self, status: StatusView, task: TaskView) -> dict[str, Any]:
+        """Holders the directory no longer backs (``left_post``, names) and, then, who holds
+        the step's role now (``role_now``: id and name each), for ops to assign."""
+        by_hand = {
+            h.target
+            for h in status.history
+            if h.task_id == task.id and h.event is HistoryEvent.ASSIGNED and h.target
+        }
+        left = self.people.no_longer_holding(task, by_hand)
+        now = [p for p in self.people.role_holders(task.role) if p.id not in task.assignees]
+        return {
+            "left_post": [self.name(p) for p in left],
+            "role_now": [{"id": p.id, "name": p.name} for p in now] if left else [],
+        }
 
     def _holder(self, task: TaskView, person: str) -> dict[str, str]:
         found = self.people.person(person)
