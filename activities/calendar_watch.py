@@ -23,16 +23,18 @@ def watch_calendar(
     client: Client, settings: Settings, every: float = EVERY_SECONDS
 ) -> Coroutine[Any, Any, None]:
     """Until cancelled: after each revision of the overrides (what they say, not the file's
-    time), tell every running process."""
+    time), tell every running process; also once the file is fixed after it could not be
+    read, when tasks that opened meanwhile wait without a deadline (their own retry is
+    hourly)."""
     path = settings.calendar_overrides_file
 
     def read() -> Overrides | None:
         try:
             return load_overrides(path)
         except ValueError:
-            return None  # invalid: the workflows' own lookups say so until ops fix it
+            return None  # invalid: the workflows' lookups fail (and say so) until it is fixed
 
-    async def tell(known: Overrides, current: Overrides) -> str:
+    async def tell(known: Overrides | None, current: Overrides) -> str:
         told = await signal_running(client, settings, calls.RECHECK_CALENDAR)
         return f"{told} running processes told"
 

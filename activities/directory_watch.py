@@ -57,9 +57,11 @@ def watch_directory(
             # The same object while the file is unchanged, or edited into something invalid.
             return load_directory(settings.directory_file)
         except DirectoryError:
-            return None  # never read yet: nothing to compare with
+            return None  # missing or invalid: the directory as last read stays in use
 
-    async def tell(known: Directory, current: Directory) -> str | None:
+    async def tell(known: Directory | None, current: Directory) -> str | None:
+        if known is None:
+            return None  # never read before: nothing to compare with
         people = appointments_changed(known, current, datetime.now(WIB).date())
         if not people:
             return None

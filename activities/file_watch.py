@@ -30,18 +30,22 @@ T = TypeVar("T")
 
 async def watch(
     read: Callable[[], T | None],
-    tell: Callable[[T, T], Awaitable[str | None]],
+    tell: Callable[[T | None, T], Awaitable[str | None]],
     what: str,
     every: float = EVERY_SECONDS,
 ) -> None:
-    """Until cancelled: ``read`` the file (in a thread; None while it cannot be read, so
-    nothing is compared), and after each change ``tell`` the processes concerned, which
-    returns what to log (None: nobody concerned). A change that could not be told is
-    tried again next round."""
+    """Until cancelled: ``read`` the file (in a thread; None while it is missing or
+    invalid), and ``tell`` the processes concerned after each change, and when it reads
+    again after a spell unreadable (``known``: what it said before, None if nothing yet).
+    ``tell`` returns what to log (None: nobody concerned). A change that could not be told
+    is tried again next round."""
     known: T | None = None
+    unreadable = False
     while True:
         current = await asyncio.to_thread(read)
-        if current is not None and known is not None and current != known:
+        if current is None:
+            unreadable = True
+        elif unreadable or (known is not None and current != known):
             try:
                 said = await tell(known, current)
             except Exception as err:  # Temporal away, a refused query: the watcher lives on
@@ -57,7 +61,8 @@ async def watch(
                 continue
             if said:
                 log.info("%s changed: %s", what, said)
-        known = current if current is not None else known
+        if current is not None:
+            known, unreadable = current, False
         await asyncio.sleep(every)
 
 

@@ -94,3 +94,23 @@ async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_sec
     assert moved.task is not None and moved.task.deadline is not None
     assert moved.task.deadline - first.deadline >= timedelta(hours=8)  # a working day later
     assert not moved.task.overdue and mail.for_process(p.id, "escalation") == []
+
+
+async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides_file(
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail
+):
+    # A broken overrides file: the Kasubbag's task opens without a deadline.
+    assert settings.calendar_overrides_file is not None
+    settings.calendar_overrides_file.write_text("holidays: [ {date: 2027-01-0\n")
+    p = await Scenario(dev_env.client, settings).start()
+    task = await p.task()
+    assert task.deadline is None and await events(p, HistoryEvent.SCHEDULE_FAILED)
+
+    # Ops fix it: the task is told, where it would ask again only after an hour.
+    async with running(watch_calendar(dev_env.client, settings, every=0.2)):
+        await asyncio.sleep(0.5)  # the watcher has found the file broken
+        settings.calendar_overrides_file.write_text("holidays: []\n")
+        fixed = await p.until(lambda s: s.task is not None and s.task.deadline is not None)
+    assert fixed.task is not None and fixed.task.id == task.id
+    expected = WorkCalendar.from_settings(settings).schedule(task.entered_at, "3d", 4.0, 1, 3)
+    assert fixed.task.deadline == expected.deadline
