@@ -5,14 +5,19 @@ tests/test_official_number.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from api.tasks.signing import verification_code
+from api.verify import routes
 from common.settings import Settings
+from signing.ca import CertificateAuthority
+from signing.verify import DocumentReport, verify_pdf
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario
 from tests.signatures import make_keys
 from tests.web import SAME_ORIGIN, Web, serve
@@ -20,8 +25,21 @@ from tests.web import SAME_ORIGIN, Web, serve
 pytestmark = pytest.mark.devserver
 
 
+def count_validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the verification page validated a PDF's signatures (one item, counted
+    up; the validation itself runs as ever)."""
+    count = [0]
+
+    async def counted(*args: Any, **kwargs: Any) -> DocumentReport:
+        count[0] += 1
+        return await verify_pdf(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "verify_pdf", counted)
+    return count
+
+
 async def test_the_verification_page_the_json_and_the_printed_record_give_the_iku_s_number(
-    dev_env: WorkflowEnvironment, web: Web, settings: Settings
+    dev_env: WorkflowEnvironment, web: Web, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keys = make_keys(settings.signing_dir)
     p = await Scenario(dev_env.client, settings).start()
@@ -48,8 +66,13 @@ async def test_the_verification_page_the_json_and_the_printed_record_give_the_ik
     number = status.official_number.number
     assert number.startswith("1/SJ/OT.04.00/")
 
+    # The page validates the record's signatures once; a QR code scanned again reads the
+    # report kept (the record, its moment and the CA's files unchanged).
+    validations = count_validations(monkeypatch)
     page = await web.http.get(f"{base}/v/{code}")
     assert page.status_code == 200, page.text
+    assert (await web.http.get(f"{base}/v/{code}")).text == page.text
+    assert validations == [1]
     assert f'Nomor naskah dinas: <strong id="official-number">{number}</strong>' in page.text
     assert p.id not in page.text  # still nothing else of the process
     as_json = (await web.http.get(f"{base}/v/{code}/json")).json()
@@ -64,6 +87,12 @@ async def test_the_verification_page_the_json_and_the_printed_record_give_the_ik
         headers=SAME_ORIGIN,
     )
     assert checked.status_code == 200 and f'id="official-number">{number}<' in checked.text
+    assert validations == [2]  # the copy's; the record's report was kept
+    # A new CRL (the CA's periodic one): validated afresh, the signatures as they stood.
+    await asyncio.sleep(1.1)  # a CRL dates to the second: a new one differs from the first
+    CertificateAuthority(settings.signing_dir).publish_crl()
+    again = (await web.http.get(f"{base}/v/{code}/json")).json()
+    assert validations == [3] and again["valid"] is True and again["sha256"] == as_json["sha256"]
     # The link secret replaced since, after a leak (none of the old one kept): the QR code
     # printed on the IKU still opens its page.
     replaced = settings.model_copy(

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import tempfile
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -208,8 +209,37 @@ def _recorded_at(document: Document) -> datetime:
     return document.promoted.at if document.promoted else document.at
 
 
+# Reports of records already validated, newest last: a QR code scanned again, or by many,
+# costs no second validation. Keyed by what decides the report (the PDF, the moment, the
+# CA's certificate and CRL as read now), so a new CRL validates afresh.
+_REPORTS: OrderedDict[tuple[str, str, str], DocumentReport] = OrderedDict()
+_REPORTS_KEPT = 256
+
+
+def _ca_digest(ca_root: Path) -> str:
+    ca = CertificateAuthority(ca_root)
+    digest = hashlib.sha256()
+    for path in (ca.cert_path, ca.crl_path):
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    return digest.hexdigest()
+
+
 async def _verified(record: _Record) -> DocumentReport:
-    return await verify_pdf(record.pdf, record.ca, _recorded_at(record.signed))
+    at = _recorded_at(record.signed)
+    key = (
+        hashlib.sha256(record.pdf).hexdigest(),
+        at.isoformat(),
+        await asyncio.to_thread(_ca_digest, record.ca),
+    )
+    report = _REPORTS.get(key)
+    if report is None:
+        report = await verify_pdf(record.pdf, record.ca, at)
+        _REPORTS[key] = report
+        while len(_REPORTS) > _REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
+    else:
+        _REPORTS.move_to_end(key)
+    return report  # shared: the pages read it, never change it
 
 
 def _page(
