@@ -1930,7 +1930,7 @@ MAIL_TEXT: Mapping[str, Pair] = {
     "no_directory": (
         "Langkah {n} dari {total} tidak dapat ditugaskan: berkas direktori pegawai "
         "(IKU_DIRECTORY_FILE) tidak dapat dibaca, sehingga pemegang peran {role} ({code}) "
-        "tidak diketahui. Perbaiki file itu terlebih dahulu; log pekerja (logger "
+        "tidak diketahui. Perbaiki berkas itu terlebih dahulu; log pekerja (logger "
         "iku.directory) menyebut kesalahannya.",
         "Step {n} of {total} cannot be assigned: the staff directory file (IKU_DIRECTORY_FILE) "
         "cannot be read, so who holds the role {role} ({code}) is not known. Fix the file "
