@@ -369,4 +369,4 @@ async def test_a_deploy_from_the_compose_file_takes_a_process_from_the_api_to_th
 
     handle = client.get_workflow_handle(workflow_id)
     described = (await handle.describe()).raw_description.workflow_execution_info
-    assert described.versioning_info.deployment_version.build_id == "v0.3.0"
+    assert described.versioning_info.deployment_version.build_id == "v0.4.0"

@@ -132,10 +132,10 @@ def test_the_settings_each_service_gets_load(monkeypatch: pytest.MonkeyPatch):
     # Uploaded by one, read by the other, with no disk between them.
     assert (web.document_store, web.s3_bucket) == (worker.document_store, worker.s3_bucket)
     assert web.document_store == "s3"
-    assert (worker.worker_deployment, worker.build_id) == ("iku", "v0.3.0")
+    assert (worker.worker_deployment, worker.build_id) == ("iku", "v0.4.0")
     assert web.worker_deployment is None  # only workers are versioned
     version = loaded["worker-version"]
-    assert (version.worker_deployment, version.build_id) == ("iku", "v0.3.0")
+    assert (version.worker_deployment, version.build_id) == ("iku", "v0.4.0")
 
 
 def test_the_worker_and_web_commands_are_those_the_local_run_and_the_tests_start():
