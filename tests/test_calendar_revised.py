@@ -6,7 +6,7 @@ the old deadline), so a deadline the revision brought forward passed unnoticed."
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
@@ -26,11 +26,13 @@ from workflows.iku import IkuWorkflow
 from workflows.sop import WIB
 
 
-def working_days_from(settings: Settings, first: object, count: int) -> list[object]:
+def working_days_after(settings: Settings, day: date, count: int) -> list[date]:
+    """The ``count`` working days after ``day``, by the calendar as it is."""
     calendar = WorkCalendar.from_settings(settings)
-    days = [calendar.next_working_day(first)]  # type: ignore[arg-type]
+    days: list[date] = []
     while len(days) < count:
-        days.append(calendar.next_working_day(days[-1]))  # type: ignore[arg-type]
+        day = calendar.next_working_day(day)
+        days.append(day)
     return days
 
 
@@ -40,7 +42,7 @@ async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and
     # The next three working days are cuti bersama when the Kasubbag's task opens.
     settings.standard_times = {1: "2d"}
     start = await clock_env.get_current_time()
-    off = working_days_from(settings, start.astimezone(WIB).date(), 3)
+    off = working_days_after(settings, start.astimezone(WIB).date(), 3)
     add_holiday(settings, *off)
     p = await Scenario(clock_env.client, settings).start()
     first = await p.task()
