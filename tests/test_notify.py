@@ -348,18 +348,26 @@ async def test_acting_is_decided_by_the_date_in_jakarta(
 # --- escalation, unassigned, cancelled, archived ---------------------------------------
 
 
+def kabags_step_8_escalated(number: int, **more: Any) -> Notification:
+    """The ``number``th escalation to the Karo of the Kabag's step 8 (p-002), overdue."""
+    return notification(
+        NoticeKind.ESCALATION,
+        task_id="t-8-2",
+        step=8,
+        recipient_roles=["karo"],
+        waiting_on=["p-002"],
+        escalation_number=number,
+        **more,
+    )
+
+
 async def test_escalation_to_karo_names_the_overdue_person_and_has_no_link(
     server: Recorder, cfg: Settings
 ) -> None:
     result = await send(
         cfg,
-        notification(
-            NoticeKind.ESCALATION,
-            task_id="t-8-2",
-            step=8,
-            recipient_roles=["karo"],
-            waiting_on=["p-002"],
-            escalation_number=2,
+        kabags_step_8_escalated(
+            2,
             with_link=True,  # even if asked for: an escalation never carries an action link
             link_expires_at=LINK_BASE,
         ),
@@ -394,18 +402,7 @@ async def test_an_escalation_names_the_stand_in_plh_with_the_dot(
     # p-002): the escalation says "Plh." as the page and the signed PDF do.
     plh = appointment("p-011", "p-002", date(2027, 2, 1), date(2027, 2, 12))
     cfg.directory_file = directory_file(tmp_path, acting=[plh], langs={"p-003": lang})
-    await send(
-        cfg,
-        notification(
-            NoticeKind.ESCALATION,
-            task_id="t-8-2",
-            step=8,
-            recipient_roles=["karo"],
-            waiting_on=["p-002"],
-            escalation_number=1,
-        ),
-        now=datetime(2027, 2, 5, 3, 0, tzinfo=UTC),
-    )
+    await send(cfg, kabags_step_8_escalated(1), now=datetime(2027, 2, 5, 3, 0, tzinfo=UTC))
     [message] = server.messages()
     for part in bodies(message):
         assert stand_in in part and "Plh:" not in part and "(Plh)" not in part

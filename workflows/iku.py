@@ -178,6 +178,13 @@ FOLLOWS_CALENDAR = "follows-calendar"
 # The fold a run started now records.
 CHANGES_AFTER_V0_1_0_E = "changes-after-v0.1.0-e"
 CHANGES_AFTER_V0_1_0_E_COVERS = (*CHANGES_AFTER_V0_1_0_D_COVERS, FOLLOWS_CALENDAR)
+# The folds asked as a run starts (lean-run-start and after), newest first: the first one a
+# run recorded is the one it took.
+_LEAN_FOLDS = (
+    (CHANGES_AFTER_V0_1_0_E, CHANGES_AFTER_V0_1_0_E_COVERS),
+    (CHANGES_AFTER_V0_1_0_D, CHANGES_AFTER_V0_1_0_D_COVERS),
+    (CHANGES_AFTER_V0_1_0_C, CHANGES_AFTER_V0_1_0_C_COVERS),
+)
 # The moment of an acting day's hand-over: the start of a working morning, the same date in
 # every Indonesian zone (and in UTC), so the mail's own "today" agrees with the workflow's.
 _HAND_OVER_AT = time(7, 0)
@@ -285,17 +292,13 @@ class IkuWorkflow:
         # The calendar's overrides changed (its watcher in the worker says so): the waiting
         # task asks for its deadline again.
         self._recheck_calendar = False
-        self._changes = Changes()
         # The fold a run records now is asked here, before any handler of the first
         # activation runs: an Update that reached a continued run at once ran before run()
         # did, under no change at all. Runs of an earlier fold are asked in run(), as their
         # histories were recorded.
-        if workflow.patched(CHANGES_AFTER_V0_1_0_E):
-            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_E_COVERS)
-        elif workflow.patched(CHANGES_AFTER_V0_1_0_D):
-            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_D_COVERS)
-        elif workflow.patched(CHANGES_AFTER_V0_1_0_C):
-            self._changes = Changes.taken(CHANGES_AFTER_V0_1_0_C_COVERS)
+        self._changes = Changes.taken(
+            next((covers for fold, covers in _LEAN_FOLDS if workflow.patched(fold)), ())
+        )
         if self._changes.lean_run_start:
             self._published = _given_search_attributes()
         # Whether the next batch is tried locally: not after a local write failed, until

@@ -78,11 +78,12 @@ class People:
         """The task's holders the directory no longer backs: gone or inactive (they cannot
         decide it), or moved off the step's role (a mutation; a holder ops assigned by hand
         is theirs to keep). None when the directory cannot be read."""
-        if self.directory is None:
+        directory = self.directory
+        if directory is None:
             return []
 
         def backed(person: str) -> bool:
-            found = self.directory.person(person) if self.directory else None
+            found = directory.person(person)
             if found is None or not found.active:
                 return False
             return task.role in found.roles or person in assigned_by_hand
