@@ -537,11 +537,14 @@ class WorkflowInput(ProcessInput):
     # (near 10,240): IKU_HISTORY_EVENTS_PER_RUN when the process started; none for the
     # processes started before that setting (they continue as the server suggests).
     history_event_limit: int | None = None
+    # Set only by continue-as-new: a watcher's signal (RECHECK_*) the run before took while
+    # it was handing over, which this run acts on first. Left out when unset, so an input
+    # is what an earlier release's worker reads.
+    recheck_acting: bool = Field(default=False, exclude_if=lambda on: not on)
+    recheck_calendar: bool = Field(default=False, exclude_if=lambda on: not on)
 
     def process(self) -> ProcessInput:
-        return ProcessInput.model_validate(
-            self.model_dump(exclude={"record", "history_event_limit"})
-        )
+        return ProcessInput.model_validate(self.model_dump(include=set(ProcessInput.model_fields)))
 
 
 class TaskView(Model):

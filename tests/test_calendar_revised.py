@@ -18,9 +18,9 @@ from common.converter import data_converter
 from common.models import HistoryEvent
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
-from common.workflow_calls import RECHECK_CALENDAR
+from common.workflow_calls import RECHECK_ACTING, RECHECK_CALENDAR
 from tests.scenario import Scenario
-from tests.support import sleep_until
+from tests.support import eventually, free_port, sleep_until
 from tests.test_clock import MINUTE, add_holiday, events
 from workflows.iku import IkuWorkflow
 from workflows.sop import WIB
@@ -76,6 +76,54 @@ async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and
     history = await p.handle.fetch_history()
     await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(
         WorkflowHistory.from_json(p.id, history.to_json())
+    )
+
+
+async def test_a_revision_signalled_while_the_process_hands_over_is_taken_by_its_next_run(
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail
+):
+    # As in the first scenario, but the relay is down when the Kasubbag's task opens.
+    settings.standard_times = {1: "2d"}
+    start = await clock_env.get_current_time()
+    add_holiday(settings, *working_days_after(settings, start.astimezone(WIB).date(), 3))
+    relay_port, settings.smtp_port = settings.smtp_port, free_port()
+    p = await Scenario(clock_env.client, settings, history_event_limit=5).start()
+    first = await p.task()
+    assert first.deadline is not None and first.reminder_at is not None
+    first_run = clock_env.client.get_workflow_handle(p.id, run_id=p.first_run_id)
+
+    async def kinds() -> list[str | None]:
+        return [e.WhichOneof("attributes") for e in (await first_run.fetch_history()).events]
+
+    # The directory watcher's signal wakes the run; it asks the directory, finds itself due
+    # to continue as new, and waits for its task mail to go first.
+    await p.handle.signal(RECHECK_ACTING)
+
+    async def waits_to_hand_over() -> None:
+        history = await kinds()
+        assert history[-1] == "marker_recorded_event_attributes", history[-4:]
+
+    await eventually(waits_to_hand_over)
+
+    # The calendar's signal comes meanwhile; the relay comes back, the mail goes, the run
+    # hands over, and its next run takes the signal the first one had.
+    assert settings.calendar_overrides_file is not None
+    settings.calendar_overrides_file.write_text("holidays: []\n")
+    await p.handle.signal(RECHECK_CALENDAR)
+    settings.smtp_port = relay_port
+    revised = WorkCalendar.from_settings(settings).schedule(first.entered_at, "2d", 4.0, 1, 3)
+    assert revised.escalations[0] < first.reminder_at
+
+    await sleep_until(clock_env, revised.escalations[0] + MINUTE)
+    status = await p.until(lambda s: s.task is not None and s.task.overdue)
+    assert status.task is not None and status.task.deadline == revised.deadline
+    assert "ahmad.fauzi@" in (await mail.wait_for(p.id, "escalation"))[0]["To"]
+    handed_over = await kinds()  # both signals reached the first run, which then handed over
+    assert handed_over.count("workflow_execution_signaled_event_attributes") == 2
+    assert handed_over[-1] == "workflow_execution_continued_as_new_event_attributes"
+    latest = await p.handle.fetch_history()
+    await Replayer(workflows=[IkuWorkflow], data_converter=data_converter).replay_workflow(
+        WorkflowHistory.from_json(p.id, latest.to_json())
     )
 
 

@@ -288,10 +288,10 @@ class IkuWorkflow:
         self._entering = False  # the loop is opening a step (its lookups are under way)
         # The directory's acting appointments changed (its watcher in the worker says so):
         # the waiting task asks for its holders' again.
-        self._recheck_acting = False
+        self._recheck_acting = input.recheck_acting
         # The calendar's overrides changed (its watcher in the worker says so): the waiting
         # task asks for its deadline again.
-        self._recheck_calendar = False
+        self._recheck_calendar = input.recheck_calendar
         # The fold a run records now is asked here, before any handler of the first
         # activation runs: an Update that reached a continued run at once ran before run()
         # did, under no change at all. Runs of an earlier fold are asked in run(), as their
@@ -383,6 +383,9 @@ class IkuWorkflow:
                     **self._process.model_dump(),
                     record=record,
                     history_event_limit=self._history_event_limit,
+                    # A signal that came during the hand-over is not lost with this run.
+                    recheck_acting=self._recheck_acting,
+                    recheck_calendar=self._recheck_calendar,
                 ),
                 # Given with their types, so the next run reads them (those the server
                 # carries over by itself come without) and does not upsert them again.
