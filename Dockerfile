@@ -29,7 +29,6 @@ COPY api ./api
 COPY signing ./signing
 COPY reporting ./reporting
 COPY commands ./commands
-COPY devstack ./devstack
 COPY worker.py ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev

