@@ -13,7 +13,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from activities.file_watch import EVERY_SECONDS, signal_running, watch
+from activities.file_watch import EVERY_SECONDS, edit_stamp, signal_running, watch
 from common import workflow_calls as calls
 from common.settings import Settings
 from common.workcalendar import Overrides, load_overrides
@@ -35,7 +35,8 @@ def watch_calendar(
             return None  # invalid: the workflows' lookups fail (and say so) until it is fixed
 
     async def tell(known: Overrides | None, current: Overrides) -> str:
-        told = await signal_running(client, settings, calls.RECHECK_CALENDAR)
+        edit = edit_stamp(path)
+        told = await signal_running(client, settings, calls.RECHECK_CALENDAR, edit)
         return f"{told} running processes told"
 
     return watch(read, tell, "the calendar's overrides", every)

@@ -12,7 +12,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from activities.file_watch import EVERY_SECONDS, signal_running, watch
+from activities.file_watch import EVERY_SECONDS, edit_stamp, signal_running, watch
 from common import search_attributes as sa
 from common import workflow_calls as calls
 from common.directory import Directory, DirectoryError, load_directory
@@ -34,15 +34,15 @@ def appointments_changed(old: Directory, new: Directory, today: date) -> list[st
     return sorted(p for p in people if _ahead(old, p, today) != _ahead(new, p, today))
 
 
-async def tell_waiting(client: Client, settings: Settings, people: Iterable[str]) -> int:
-    """Signal every running process of this deployment waiting on one of ``people``; how
-    many were told."""
+async def tell_waiting(client: Client, settings: Settings, people: Iterable[str], edit: str) -> int:
+    """Signal every running process of this deployment waiting on one of ``people``, of
+    the directory's ``edit`` (``edit_stamp``); how many were told."""
     people = list(people)
     told = 0
     for start in range(0, len(people), _PEOPLE_PER_QUERY):
         chunk = people[start : start + _PEOPLE_PER_QUERY]
         holders = " OR ".join(f"{sa.ASSIGNEE.name} = {sa.quote(p)}" for p in chunk)
-        told += await signal_running(client, settings, calls.RECHECK_ACTING, holders)
+        told += await signal_running(client, settings, calls.RECHECK_ACTING, edit, holders)
     return told
 
 
@@ -65,7 +65,7 @@ def watch_directory(
         people = appointments_changed(known, current, datetime.now(WIB).date())
         if not people:
             return None
-        told = await tell_waiting(client, settings, people)
+        told = await tell_waiting(client, settings, people, edit_stamp(settings.directory_file))
         return f"acting appointments of {len(people)} people: {told} processes told"
 
     return watch(read, tell, "the directory", every)

@@ -2,17 +2,23 @@
 directory, the calendar's overrides): look every few seconds, and when what a file says
 changed, tell the running processes concerned. Not an activity: a task of the worker's own.
 
-Every worker watches; a process told twice looks twice and acts once. An edit made while no
-worker runs is seen by each task at its next wake-up."""
+Every worker watches and tells, and each names the edit it tells of alike (``edit_stamp``):
+the server takes one signal per edit in each run (a signal's request id is kept against
+repeats), so with several workers a process still looks once. An edit made while no worker
+runs is seen by each task at its next wake-up."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import SignalWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -66,17 +72,39 @@ async def watch(
         await asyncio.sleep(every)
 
 
-async def signal_running(client: Client, settings: Settings, signal: str, where: str = "") -> int:
+def edit_stamp(path: Path | None) -> str:
+    """The file as it is now, named alike by every worker that reads it: what it holds and
+    when it was written (so an edit undone and made again is a new one)."""
+    if path is None:
+        return "none"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        return f"{digest}-{path.stat().st_mtime_ns}"
+    except OSError:
+        return "unreadable"
+
+
+async def signal_running(
+    client: Client, settings: Settings, signal: str, edit: str, where: str = ""
+) -> int:
     """Send ``signal`` to every running process of this deployment (narrowed by the
-    visibility clause ``where``); how many were told."""
+    visibility clause ``where``), as told of ``edit`` (``edit_stamp``): a run that already
+    had it from another worker does not get it again. How many were sent."""
     query = f"TaskQueue = {sa.quote(settings.task_queue)} AND ExecutionStatus = 'Running'"
     if where:
         query += f" AND ({where})"
     told = 0
     async for execution in client.list_workflows(query):
-        handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        # The client's signal gives every call a request id of its own; this one repeats.
+        request = SignalWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=execution.id, run_id=execution.run_id),
+            signal_name=signal,
+            identity=client.identity,
+            request_id=f"{signal}:{edit}",
+        )
         try:
-            await handle.signal(signal)
+            await client.workflow_service.signal_workflow_execution(request)
         except RPCError as err:
             if err.status is not RPCStatusCode.NOT_FOUND:
                 raise

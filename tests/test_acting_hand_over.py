@@ -6,6 +6,7 @@ ops resent it."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -27,6 +28,7 @@ from common.settings import Settings
 from common.workflow_calls import RECHECK_ACTING
 from tests.conftest import MailBox, end_left_running, worker_replacing
 from tests.scenario import KABAG, KARO, Scenario, appointment, rewrite_acting, write_directory
+from tests.support import eventually
 from workflows.iku import WAKE_HAND_OVER, IkuWorkflow
 from workflows.sop import WIB
 
@@ -208,20 +210,33 @@ async def test_a_plh_added_later_for_the_day_after_tomorrow_is_learnt_at_once_an
 
 
 async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_within_seconds(
-    dev_env: WorkflowEnvironment, dev_worker, settings, mail
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail, caplog: pytest.LogCaptureFixture
 ):
     p, task_id, first = await at_the_kabags_review(dev_env, settings, mail, [])
     assert "ahmad.fauzi@" in first["To"]
 
-    async with running(watch_directory(dev_env.client, settings, every=0.2)):
-        await asyncio.sleep(0.5)  # the watcher has read the directory as it was
+    # Two workers watch the file, as in a deployment scaled out.
+    caplog.set_level(logging.INFO, logger="worker.watch")
+    watchers = [watch_directory(dev_env.client, settings, every=0.2) for _ in range(2)]
+    async with running(*watchers):
+        await asyncio.sleep(0.5)  # the watchers have read the directory as it was
         today = datetime.now(WIB).date()
         rewrite_acting(
             settings.directory_file,
             [appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=1))],
         )
         second = (await mail.wait_for(p.id, "task", task_id, count=2, within=30))[-1]
+
+        def both_told() -> None:
+            told = [r for r in caplog.records if "1 processes told" in r.getMessage()]
+            assert len(told) == 2, told
+
+        await eventually(both_told)
     assert "dewi.lestari@" in second["To"]
     assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
+    # Both told it of the same edit: the server took one signal.
+    history = await p.handle.fetch_history()
+    signaled = "workflow_execution_signaled_event_attributes"
+    assert sum(1 for e in history.events if e.HasField(signaled)) == 1
     result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
     assert result.next_step == 3

@@ -6,8 +6,10 @@ the old deadline), so a deadline the revision brought forward passed unnoticed."
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import date, timedelta
 
+import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -128,22 +130,37 @@ async def test_a_revision_signalled_while_the_process_hands_over_is_taken_by_its
 
 
 async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_seconds(
-    dev_env: WorkflowEnvironment, dev_worker, settings, mail
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail, caplog: pytest.LogCaptureFixture
 ):
     settings.standard_times = {1: "2d"}
     p = await Scenario(dev_env.client, settings).start()
     first = await p.task()
     assert first.deadline is not None
 
-    async with running(watch_calendar(dev_env.client, settings, every=0.2)):
-        await asyncio.sleep(0.5)  # the watcher has read the calendar as it was
+    # Two workers watch the file, as in a deployment scaled out.
+    caplog.set_level(logging.INFO, logger="worker.watch")
+    watchers = [watch_calendar(dev_env.client, settings, every=0.2) for _ in range(2)]
+    async with running(*watchers):
+        await asyncio.sleep(0.5)  # the watchers have read the calendar as it was
         add_holiday(settings, first.deadline.astimezone(WIB).date())
         moved = await p.until(
             lambda s: s.task is not None and s.task.deadline != first.deadline, within=30
         )
+
+        def both_told() -> None:
+            told = [r for r in caplog.records if "overrides changed" in r.getMessage()]
+            assert len(told) == 2, told
+
+        await eventually(both_told)
     assert moved.task is not None and moved.task.deadline is not None
     assert moved.task.deadline - first.deadline >= timedelta(hours=8)  # a working day later
     assert not moved.task.overdue and mail.for_process(p.id, "escalation") == []
+    # Both told it of the same edit: the server took one signal, and the task looked once.
+    history = await p.handle.fetch_history()
+    signals = [
+        e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert len(signals) == 1
 
 
 async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides_file(
