@@ -8,6 +8,7 @@ old deadline)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
@@ -35,7 +36,7 @@ def watch_calendar(
             return None  # invalid: the workflows' lookups fail (and say so) until it is fixed
 
     async def tell(known: Overrides | None, current: Overrides) -> str:
-        edit = edit_stamp(path)
+        edit = await asyncio.to_thread(edit_stamp, path)
         told = await signal_running(client, settings, calls.RECHECK_CALENDAR, edit)
         return f"{told} running processes told"
 

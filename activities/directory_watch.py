@@ -6,6 +6,7 @@ it both waited for the task's next reminder or a ``resend``."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Coroutine, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -65,7 +66,8 @@ def watch_directory(
         people = appointments_changed(known, current, datetime.now(WIB).date())
         if not people:
             return None
-        told = await tell_waiting(client, settings, people, edit_stamp(settings.directory_file))
+        edit = await asyncio.to_thread(edit_stamp, settings.directory_file)
+        told = await tell_waiting(client, settings, people, edit)
         return f"acting appointments of {len(people)} people: {told} processes told"
 
     return watch(read, tell, "the directory", every)
