@@ -150,6 +150,8 @@ EVENTS: Mapping[str, Pair] = {
     "archived": ("Diarsipkan", "Archived"),
     "archive_failed": ("Arsip gagal dibuat", "Archive failed"),
     "schedule_failed": ("Tenggat belum dapat dihitung", "Deadline could not be computed"),
+    # A revised calendar or standard time moved an open task's deadline.
+    "deadline_moved": ("Tenggat berubah", "Deadline moved"),
 }
 
 STATES: Mapping[str, Pair] = {
@@ -1263,6 +1265,10 @@ BUREAU: Mapping[str, Pair] = {
         "{when}: changed hands, to {name}",
     ),
     "ev_notify_failed_short": ("{when}: email gagal terkirim", "{when}: mail could not be sent"),
+    "ev_deadline_moved_short": (
+        "{when}: tenggat berubah menjadi {deadline}",
+        "{when}: deadline moved to {deadline}",
+    ),
     "ev_archive_failed_short": ("{when}: arsip gagal dibuat", "{when}: the archive failed"),
     # documents and marks
     "doc_versions": ("Dokumen dan versinya", "Documents and their versions"),
@@ -1319,6 +1325,7 @@ BUREAU: Mapping[str, Pair] = {
     "to_role": ("kepada {role}", "to {role}"),
     "to_step": ("ke langkah {n}", "to step {n}"),
     "escalation_n": ("eskalasi ke-{n}", "escalation {n}"),
+    "deadline_now": ("tenggat baru: {deadline}", "new deadline: {deadline}"),
     "checklist_ok": ("sesuai", "met"),
     "checklist_not_ok": ("tidak sesuai", "not met"),
     # archive
@@ -1730,6 +1737,7 @@ RECORD: Mapping[str, Pair] = {
         "issued by {ca}.",
     ),
     "stamp_verify": ("Verifikasi: {url}", "Verify: {url}"),
+    "deadline_now": ("tenggat baru: {deadline}", "new deadline: {deadline}"),
 }
 
 # The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from common.dates import DEFAULT_LANG, format_when
+from common.models import HistoryEntry, HistoryEvent
 from common.workcalendar import WorkCalendar
 
 _WORDS = {
@@ -48,3 +49,14 @@ def deadline_line(
     left = late if is_late else (one if days == 1 else many.format(n=days))
     written = when(deadline) if when else format_when(deadline, lang, str(calendar.tz))
     return DeadlineLine(when=written, left=left, days_left=0 if is_late else days, overdue=is_late)
+
+
+def moved_to(entry: HistoryEntry) -> datetime | None:
+    """The deadline a ``deadline_moved`` riwayat entry moved the task's to; None for any
+    other entry."""
+    if entry.event is not HistoryEvent.DEADLINE_MOVED:
+        return None
+    try:
+        return datetime.fromisoformat(entry.detail)
+    except ValueError:
+        return None

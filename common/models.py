@@ -428,6 +428,9 @@ class HistoryEvent(StrEnum):
     ARCHIVE_FAILED = "archive_failed"
     # The calendar could not be asked (e.g. a broken overrides file): no deadline until it can.
     SCHEDULE_FAILED = "schedule_failed"
+    # An open task's deadline moved (a revised calendar or standard time): ``detail`` holds
+    # the new one, in ISO 8601.
+    DEADLINE_MOVED = "deadline_moved"
 
 
 class HistoryEntry(Model):

@@ -16,6 +16,7 @@ from PIL import ImageFile
 from common.catalogue import EVENTS, RECORD, acting_label, done_word, pick
 from common.catalogue import label as label_of
 from common.dates import format_when
+from common.deadline import moved_to
 from common.models import (
     Action,
     Document,
@@ -343,6 +344,13 @@ def _documents_note(status: StatusView, entry: HistoryEntry) -> list[str]:
     return lines
 
 
+def _detail(h: HistoryEntry, tz: str) -> str:
+    """An event's detail as the record prints it: a moved deadline written out."""
+    if (moved := moved_to(h)) is not None:
+        return _word("deadline_now", deadline=format_when(moved, "id", tz))
+    return h.detail
+
+
 def riwayat(
     status: StatusView,
     names: Names,
@@ -375,7 +383,7 @@ def riwayat(
             "action": _done(h.action, h.step),
             "step": h.step or "",
             "who": _who(h, names) if h.person else "",
-            "note": h.note or h.detail,
+            "note": h.note or _detail(h, tz),
             "documents": _documents_note(status, h),
         }
         for h in status.history

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
@@ -17,13 +18,18 @@ from temporalio.worker import Replayer
 from activities.calendar_watch import watch_calendar
 from activities.file_watch import running
 from common.converter import data_converter
+from common.dates import format_when
+from common.deadline import moved_to
 from common.models import HistoryEvent
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 from common.workflow_calls import RECHECK_ACTING, RECHECK_CALENDAR
+from tests.bureau import signed_in
 from tests.scenario import Scenario
 from tests.support import eventually, free_port, sleep_until
 from tests.test_clock import MINUTE, add_holiday, events
+from tests.test_printable import rendered
+from tests.web import Web
 from workflows.iku import IkuWorkflow
 from workflows.sop import WIB
 
@@ -73,6 +79,13 @@ async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and
     (overdue,) = await events(p, HistoryEvent.OVERDUE)
     assert overdue.at > revised.deadline  # when it was learnt, as the riwayat tells it
     assert mail.for_process(p.id, "reminder") == []  # past the deadline, no reminder
+    # The riwayat says the deadline moved, and to when; the next wake (the second
+    # escalation, the calendar as it was) moves nothing.
+    (moved,) = await events(p, HistoryEvent.DEADLINE_MOVED)
+    assert moved.at == overdue.at and moved_to(moved) == revised.deadline
+    await sleep_until(clock_env, revised.escalations[1] + MINUTE)
+    await p.until(lambda s: s.task is not None and s.task.escalations_sent == 2)
+    assert len(await events(p, HistoryEvent.DEADLINE_MOVED)) == 1
 
     # The history replays on today's code.
     history = await p.handle.fetch_history()
@@ -130,8 +143,9 @@ async def test_a_revision_signalled_while_the_process_hands_over_is_taken_by_its
 
 
 async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_seconds(
-    dev_env: WorkflowEnvironment, dev_worker, settings, mail, caplog: pytest.LogCaptureFixture
+    dev_env: WorkflowEnvironment, web: Web, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ):
+    settings = web.settings
     settings.standard_times = {1: "2d"}
     p = await Scenario(dev_env.client, settings).start()
     first = await p.task()
@@ -154,13 +168,23 @@ async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_sec
         await eventually(both_told)
     assert moved.task is not None and moved.task.deadline is not None
     assert moved.task.deadline - first.deadline >= timedelta(hours=8)  # a working day later
-    assert not moved.task.overdue and mail.for_process(p.id, "escalation") == []
+    assert not moved.task.overdue and web.mail.for_process(p.id, "escalation") == []
     # Both told it of the same edit: the server took one signal, and the task looked once.
     history = await p.handle.fetch_history()
-    signals = [
-        e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")
-    ]
-    assert len(signals) == 1
+    signaled = "workflow_execution_signaled_event_attributes"
+    assert sum(1 for e in history.events if e.HasField(signaled)) == 1
+
+    # The bureau's page and the printed riwayat say the deadline moved, and to when.
+    new_deadline = format_when(moved.task.deadline, "id")
+    async with signed_in(web, "bureau") as biro:
+        page = await biro.page(f"/proses/{p.id}")
+        html = page.response.text
+        notices = html[html.index('id="notices"') :].split("</ul>")[0]
+        assert "Tenggat berubah" in notices and f"tenggat baru: {new_deadline}" in notices
+        run = (await p.handle.describe()).run_id
+        printed = await biro.http.get(f"/proses/{p.id}/{run}/riwayat.pdf")
+    text = rendered(printed.content, tmp_path, "riwayat")
+    assert "Tenggat berubah" in text and f"tenggat baru: {new_deadline}" in text
 
 
 async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides_file(
@@ -181,3 +205,5 @@ async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides
     assert fixed.task is not None and fixed.task.id == task.id
     expected = WorkCalendar.from_settings(settings).schedule(task.entered_at, "3d", 4.0, 1, 3)
     assert fixed.task.deadline == expected.deadline
+    (moved,) = await events(p, HistoryEvent.DEADLINE_MOVED)
+    assert moved_to(moved) == expected.deadline

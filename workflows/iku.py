@@ -175,12 +175,17 @@ CHANGES_AFTER_V0_1_0_D_COVERS = (*CHANGES_AFTER_V0_1_0_C_COVERS, FOLLOWS_ACTING)
 # A revised calendar takes effect on an open task at once: the worker's calendar watcher
 # signals recheck_calendar, and the task asks for its deadline again (PATCHES.md).
 FOLLOWS_CALENDAR = "follows-calendar"
-# The fold a run started now records.
 CHANGES_AFTER_V0_1_0_E = "changes-after-v0.1.0-e"
 CHANGES_AFTER_V0_1_0_E_COVERS = (*CHANGES_AFTER_V0_1_0_D_COVERS, FOLLOWS_CALENDAR)
+# The riwayat says when an open task's deadline moved, and to when (PATCHES.md).
+RECORDS_DEADLINE_MOVES = "records-deadline-moves"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_F = "changes-after-v0.1.0-f"
+CHANGES_AFTER_V0_1_0_F_COVERS = (*CHANGES_AFTER_V0_1_0_E_COVERS, RECORDS_DEADLINE_MOVES)
 # The folds asked as a run starts (lean-run-start and after), newest first: the first one a
 # run recorded is the one it took.
 _LEAN_FOLDS = (
+    (CHANGES_AFTER_V0_1_0_F, CHANGES_AFTER_V0_1_0_F_COVERS),
     (CHANGES_AFTER_V0_1_0_E, CHANGES_AFTER_V0_1_0_E_COVERS),
     (CHANGES_AFTER_V0_1_0_D, CHANGES_AFTER_V0_1_0_D_COVERS),
     (CHANGES_AFTER_V0_1_0_C, CHANGES_AFTER_V0_1_0_C_COVERS),
@@ -206,6 +211,7 @@ class Changes:
     lean_run_start: bool = False
     follows_acting: bool = False
     follows_calendar: bool = False
+    records_deadline_moves: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -735,6 +741,7 @@ class IkuWorkflow:
     async def _on_clock(self, task: Task) -> None:
         """A wake-up: ask the calendar again (it may have been revised) and the directory
         for today's acting officials, then act on it."""
+        before = task.schedule.deadline if task.schedule else None
         if not await self._refresh_clock(task):
             schedule = await self._plan(task) or task.schedule
             task.schedule = schedule
@@ -744,6 +751,9 @@ class IkuWorkflow:
         schedule = task.schedule
         if schedule is None or not self._open(task):
             return
+        if self._changes.records_deadline_moves and schedule.deadline != before:
+            # From a revised calendar or standard time, or once the calendar could be asked.
+            self._log(HistoryEvent.DEADLINE_MOVED, task=task, detail=schedule.deadline.isoformat())
         now = workflow.now()
         step = sop.step(task.step)
         handed_over = self._hand_over_task(task)

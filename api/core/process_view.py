@@ -22,7 +22,7 @@ from api.core.i18n import (
 from api.core.i18n_bureau import event_name, short_when
 from api.core.people import People
 from common.catalogue import acting_label
-from common.deadline import deadline_line
+from common.deadline import deadline_line, moved_to
 from common.models import (
     Action,
     Approval,
@@ -45,6 +45,7 @@ NOTICES = (
     HistoryEvent.HANDED_OVER,
     HistoryEvent.NOTIFY_FAILED,
     HistoryEvent.UNASSIGNED,
+    HistoryEvent.DEADLINE_MOVED,
 )
 
 
@@ -281,4 +282,6 @@ class View:
             return refusal(self.lang, h.detail)
         if h.event is HistoryEvent.ESCALATION and h.detail:
             return text(self.lang, "escalation_n", n=h.detail)
+        if (moved := moved_to(h)) is not None:
+            return text(self.lang, "deadline_now", deadline=self.long(moved))
         return h.detail

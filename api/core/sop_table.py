@@ -19,7 +19,7 @@ from api.core.i18n_bureau import short_when
 from api.core.people import People
 from api.core.worktime import duration, standard
 from common.catalogue import acting_label
-from common.deadline import deadline_line
+from common.deadline import deadline_line, moved_to
 from common.models import Action, HistoryEntry, HistoryEvent, ProcessState, StatusView, StepKind
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -273,6 +273,9 @@ def _fill(
             )
         elif entry.event is HistoryEvent.NOTIFY_FAILED:
             one.events.append(text(lang, "ev_notify_failed_short", when=when))
+        elif (moved := moved_to(entry)) is not None:
+            deadline = short_when(moved, lang, tz)
+            one.events.append(text(lang, "ev_deadline_moved_short", when=when, deadline=deadline))
         elif entry.event is HistoryEvent.ARCHIVE_FAILED:
             one.events.append(text(lang, "ev_archive_failed_short", when=when))
         elif entry.event is HistoryEvent.DECIDED:
