@@ -1737,7 +1737,7 @@ RECORD: Mapping[str, Pair] = {
         "issued by {ca}.",
     ),
     "stamp_verify": ("Verifikasi: {url}", "Verify: {url}"),
-    "deadline_now": ("tenggat baru: {deadline}", "new deadline: {deadline}"),
+    "deadline_now": BUREAU["deadline_now"],  # the riwayat prints what the page says
 }
 
 # The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the
