@@ -1326,6 +1326,7 @@ BUREAU: Mapping[str, Pair] = {
     "to_step": ("ke langkah {n}", "to step {n}"),
     "escalation_n": ("eskalasi ke-{n}", "escalation {n}"),
     "deadline_now": ("tenggat baru: {deadline}", "new deadline: {deadline}"),
+    "deadline_set": ("tenggat: {deadline}", "deadline: {deadline}"),
     "checklist_ok": ("sesuai", "met"),
     "checklist_not_ok": ("tidak sesuai", "not met"),
     # archive
@@ -1737,7 +1738,9 @@ RECORD: Mapping[str, Pair] = {
         "issued by {ca}.",
     ),
     "stamp_verify": ("Verifikasi: {url}", "Verify: {url}"),
-    "deadline_now": BUREAU["deadline_now"],  # the riwayat prints what the page says
+    # The riwayat prints what the page says.
+    "deadline_now": BUREAU["deadline_now"],
+    "deadline_set": BUREAU["deadline_set"],
 }
 
 # The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the

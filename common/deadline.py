@@ -51,12 +51,34 @@ def deadline_line(
     return DeadlineLine(when=written, left=left, days_left=0 if is_late else days, overdue=is_late)
 
 
+# The riwayat entries that write their task's deadline in their detail (runs of the fold
+# changes-after-v0.1.0-g and after): its entry, and every move of it.
+_WRITES_DEADLINE = frozenset({HistoryEvent.ENTERED, HistoryEvent.DEADLINE_MOVED})
+
+
+def written_deadline(event: str, detail: str) -> datetime | None:
+    """The deadline an entry of ``event`` (or the reporting database's kind of the same
+    name) wrote in its ``detail``; None where it wrote none."""
+    if event not in _WRITES_DEADLINE or not detail:
+        return None
+    try:
+        return datetime.fromisoformat(detail)
+    except ValueError:
+        return None
+
+
 def moved_to(entry: HistoryEntry) -> datetime | None:
     """The deadline a ``deadline_moved`` riwayat entry moved the task's to; None for any
     other entry."""
     if entry.event is not HistoryEvent.DEADLINE_MOVED:
         return None
-    try:
-        return datetime.fromisoformat(entry.detail)
-    except ValueError:
+    return written_deadline(entry.event, entry.detail)
+
+
+def deadline_said(entry: HistoryEntry) -> tuple[str, datetime] | None:
+    """What an entry says of its task's deadline, as the catalogue's words for it and the
+    moment: the deadline a task entered with, or the one it moved to."""
+    found = written_deadline(entry.event, entry.detail)
+    if found is None:
         return None
+    return ("deadline_now" if entry.event is HistoryEvent.DEADLINE_MOVED else "deadline_set"), found

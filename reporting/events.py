@@ -23,6 +23,7 @@ REPORTED = frozenset(
         HistoryEvent.REMINDER,
         HistoryEvent.OVERDUE,
         HistoryEvent.ESCALATION,
+        HistoryEvent.DEADLINE_MOVED,  # what a decision is measured against, not counted
         HistoryEvent.CANCELLED,
         HistoryEvent.ARCHIVED,
         HistoryEvent.ARCHIVE_FAILED,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.archive_bag import UnsafeBagName, resolve_bag
 from common.archive_metadata import archive_metadata, from_bag_info
+from common.deadline import written_deadline
 from common.models import Action, HistoryEntry, HistoryEvent, ReportBatch
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -39,7 +40,7 @@ _PRESENT = select(StepEvent.seq).where(
 )
 
 # The kinds of a task's events that a decision's working time reads.
-_MEASURED = ("entered", "unassigned", "assigned", "escalation", "overdue")
+_MEASURED = ("entered", "unassigned", "assigned", "escalation", "overdue", "deadline_moved")
 _TASK_MARKS = (
     select(StepEvent.task_id, StepEvent.seq, StepEvent.kind, StepEvent.at, StepEvent.detail)
     .where(
@@ -240,8 +241,12 @@ def _row(
     if entry.event is HistoryEvent.ENTERED:
         row.entered_at = row.clock_start = entry.at
         row.standard_time = standard
-        row.deadline = calendar.deadline(entry.at, standard)
+        row.deadline = written_deadline(row.kind, row.detail) or calendar.deadline(
+            entry.at, standard
+        )
         row.allowed_hours = calendar.working_hours_between(entry.at, row.deadline)
+    elif entry.event is HistoryEvent.DEADLINE_MOVED:
+        row.deadline = written_deadline(row.kind, row.detail)
     elif _decides(entry):
         _measure(marks.get(entry.task_id or "", []), entry.at, row, standard, calendar)
     return row
@@ -255,8 +260,9 @@ def _measure(
     calendar: WorkCalendar,
 ) -> None:
     """What the decided step took: from its clock's start (entry, or the first assignment
-    of a task that waited unassigned) to the decision, in working hours, against the
-    deadline its standard time gives."""
+    of a task that waited unassigned) to the decision, in working hours, against its
+    deadline: the last the riwayat wrote for the task, else the one its standard time gives
+    by the calendar as it is now (a run before the riwayat wrote deadlines)."""
     row.decided_at = decided_at
     row.standard_time = standard
     opened = [m for m in marks if m.kind in ("entered", "unassigned")]
@@ -275,7 +281,9 @@ def _measure(
     if row.clock_start is None:
         row.overdue = marked_overdue
         return
-    row.deadline = calendar.deadline(row.clock_start, standard)
+    written = {m.seq: d for m in marks if (d := written_deadline(m.kind, m.detail)) is not None}
+    last = written[max(written)] if written else None
+    row.deadline = last or calendar.deadline(row.clock_start, standard)
     row.working_hours = calendar.working_hours_between(row.clock_start, decided_at)
     row.allowed_hours = calendar.working_hours_between(row.clock_start, row.deadline)
     row.overdue = marked_overdue or decided_at > row.deadline

@@ -16,7 +16,7 @@ from PIL import ImageFile
 from common.catalogue import EVENTS, RECORD, acting_label, done_word, pick
 from common.catalogue import label as label_of
 from common.dates import format_when
-from common.deadline import moved_to
+from common.deadline import deadline_said
 from common.models import (
     Action,
     Document,
@@ -345,9 +345,10 @@ def _documents_note(status: StatusView, entry: HistoryEntry) -> list[str]:
 
 
 def _detail(h: HistoryEntry, tz: str) -> str:
-    """An event's detail as the record prints it: a moved deadline written out."""
-    if (moved := moved_to(h)) is not None:
-        return _word("deadline_now", deadline=format_when(moved, "id", tz))
+    """An event's detail as the record prints it: a deadline written out."""
+    if (said := deadline_said(h)) is not None:
+        words, deadline = said
+        return _word(words, deadline=format_when(deadline, "id", tz))
     return h.detail
 
 

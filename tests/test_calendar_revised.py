@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
@@ -19,14 +21,18 @@ from activities.calendar_watch import watch_calendar
 from activities.file_watch import running
 from common.converter import data_converter
 from common.dates import format_when
-from common.deadline import moved_to
+from common.deadline import moved_to, written_deadline
 from common.models import HistoryEvent
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
 from common.workflow_calls import RECHECK_ACTING, RECHECK_CALENDAR
+from reporting.backfill import running_batch
+from reporting.database import ReportingDatabase
+from reporting.recorder import record_batch
+from reporting.schema import StepEvent
 from tests.bureau import signed_in
 from tests.scenario import Scenario
-from tests.support import eventually, free_port, sleep_until
+from tests.support import eventually, free_port, settle, sleep_until
 from tests.test_clock import MINUTE, add_holiday, events
 from tests.test_printable import rendered
 from tests.web import Web
@@ -44,8 +50,18 @@ def working_days_after(settings: Settings, day: date, count: int) -> list[date]:
     return days
 
 
+def step_one_decided(db: ReportingDatabase) -> list[StepEvent]:
+    with db.session() as session:
+        found = session.scalars(
+            select(StepEvent).where(StepEvent.step == 1, StepEvent.kind == "decided")
+        )
+        rows = list(found)
+    db.dispose()
+    return rows
+
+
 async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and_it_is_escalated(
-    clock_env: WorkflowEnvironment, clock_worker, settings, mail
+    clock_env: WorkflowEnvironment, clock_worker, settings, mail, tmp_path: Path
 ):
     # The next three working days are cuti bersama when the Kasubbag's task opens.
     settings.standard_times = {1: "2d"}
@@ -86,6 +102,33 @@ async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and
     await sleep_until(clock_env, revised.escalations[1] + MINUTE)
     await p.until(lambda s: s.task is not None and s.task.escalations_sent == 2)
     assert len(await events(p, HistoryEvent.DEADLINE_MOVED)) == 1
+    (entered,) = await events(p, HistoryEvent.ENTERED)
+    assert written_deadline(entered.event, entered.detail) == first.deadline
+
+    # The Kasubbag submits, late; the figures measure the step against the revised deadline.
+    await p.do_step()
+    await settle(p.handle)
+    (decided,) = step_one_decided(ReportingDatabase(settings))
+    assert decided.deadline == revised.deadline and decided.overdue
+    # A year on, the three days are cuti bersama again in the file, and the figures are
+    # rebuilt from the riwayat: the step is held to the deadline it had, not the one
+    # today's calendar would give it.
+    add_holiday(settings, *off)
+    assert WorkCalendar.from_settings(settings).deadline(first.entered_at, "2d") == first.deadline
+    rebuilt = ReportingDatabase(
+        settings.model_copy(
+            update={"reporting_database_url": SecretStr(f"sqlite:///{tmp_path / 'rebuilt.db'}")}
+        )
+    )
+    with rebuilt.session() as session:
+        record_batch(
+            session,
+            running_batch(await p.status()),
+            settings=settings,
+            calendar=WorkCalendar.from_settings(settings),
+        )
+    (decided,) = step_one_decided(rebuilt)
+    assert decided.deadline == revised.deadline and decided.overdue
 
     # The history replays on today's code.
     history = await p.handle.fetch_history()
@@ -174,16 +217,20 @@ async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_sec
     signaled = "workflow_execution_signaled_event_attributes"
     assert sum(1 for e in history.events if e.HasField(signaled)) == 1
 
-    # The bureau's page and the printed riwayat say the deadline moved, and to when.
+    # The bureau's page and the printed riwayat say the deadline the task entered with, that
+    # it moved, and to when.
+    old_deadline = format_when(first.deadline, "id")
     new_deadline = format_when(moved.task.deadline, "id")
     async with signed_in(web, "bureau") as biro:
         page = await biro.page(f"/proses/{p.id}")
         html = page.response.text
+        assert f"tenggat: {old_deadline}" in html
         notices = html[html.index('id="notices"') :].split("</ul>")[0]
         assert "Tenggat berubah" in notices and f"tenggat baru: {new_deadline}" in notices
         run = (await p.handle.describe()).run_id
         printed = await biro.http.get(f"/proses/{p.id}/{run}/riwayat.pdf")
-    text = rendered(printed.content, tmp_path, "riwayat")
+    text = " ".join(rendered(printed.content, tmp_path, "riwayat").split())
+    assert f"tenggat: {old_deadline}" in text
     assert "Tenggat berubah" in text and f"tenggat baru: {new_deadline}" in text
 
 

@@ -23,8 +23,8 @@ from workflows.iku import IkuWorkflow
 ROOT = Path(__file__).parent / "histories"
 RELEASES = sorted(p for p in ROOT.iterdir() if p.is_dir())
 # Processes started on `main` between releases (a local run keeps its processes across
-# updates): histories from before the changes since v0.1.0 became one patch, each of them a
-# patch of its own.
+# updates), named by the commit they were recorded on: a fold or patch that no release
+# carried, whose runs must still replay (workflows/PATCHES.md).
 BETWEEN = Path(__file__).parent / "histories_between_releases"
 HISTORIES = sorted(ROOT.glob("v*/*.json")) + sorted(BETWEEN.glob("*/*.json"))
 

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.core import gateway
 from common import search_attributes as sa
+from common.deadline import moved_to
 from common.models import (
     Action,
     Assignment,
@@ -145,6 +146,9 @@ async def test_a_role_with_nobody_waits_unassigned_until_ops_assign_someone(
     assert assigned.task is not None and assigned.task.id == task.id
     entry = next(h for h in assigned.history if h.event is HistoryEvent.ASSIGNED)
     assert (entry.person, entry.target, entry.note) == ("ops", KASUBAG, "Kasubbag baru dilantik")
+    # The riwayat writes the deadline its clock now runs to.
+    (first,) = [h for h in assigned.history if h.event is HistoryEvent.DEADLINE_MOVED]
+    assert first.seq > entry.seq and moved_to(first) == assigned.task.deadline
     assert (await p.do_step()).next_step == 2
 
 

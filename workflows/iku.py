@@ -179,12 +179,18 @@ CHANGES_AFTER_V0_1_0_E = "changes-after-v0.1.0-e"
 CHANGES_AFTER_V0_1_0_E_COVERS = (*CHANGES_AFTER_V0_1_0_D_COVERS, FOLLOWS_CALENDAR)
 # The riwayat says when an open task's deadline moved, and to when (PATCHES.md).
 RECORDS_DEADLINE_MOVES = "records-deadline-moves"
-# The fold a run started now records.
 CHANGES_AFTER_V0_1_0_F = "changes-after-v0.1.0-f"
 CHANGES_AFTER_V0_1_0_F_COVERS = (*CHANGES_AFTER_V0_1_0_E_COVERS, RECORDS_DEADLINE_MOVES)
+# The riwayat writes every deadline a task is held to, from its entry on, and the reporting
+# database measures the step against the last one (PATCHES.md).
+RECORDS_DEADLINES = "records-deadlines"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_G = "changes-after-v0.1.0-g"
+CHANGES_AFTER_V0_1_0_G_COVERS = (*CHANGES_AFTER_V0_1_0_F_COVERS, RECORDS_DEADLINES)
 # The folds asked as a run starts (lean-run-start and after), newest first: the first one a
 # run recorded is the one it took.
 _LEAN_FOLDS = (
+    (CHANGES_AFTER_V0_1_0_G, CHANGES_AFTER_V0_1_0_G_COVERS),
     (CHANGES_AFTER_V0_1_0_F, CHANGES_AFTER_V0_1_0_F_COVERS),
     (CHANGES_AFTER_V0_1_0_E, CHANGES_AFTER_V0_1_0_E_COVERS),
     (CHANGES_AFTER_V0_1_0_D, CHANGES_AFTER_V0_1_0_D_COVERS),
@@ -212,6 +218,7 @@ class Changes:
     follows_acting: bool = False
     follows_calendar: bool = False
     records_deadline_moves: bool = False
+    records_deadlines: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -524,11 +531,17 @@ class IkuWorkflow:
             if record.state is not ProcessState.RUNNING:
                 return
         record.task = task
+        if unreadable:
+            detail = "directory_unavailable"
+        elif self._changes.records_deadlines and task.schedule is not None:
+            detail = task.schedule.deadline.isoformat()  # the deadline the riwayat holds it to
+        else:
+            detail = ""
         self._log(
             HistoryEvent.ENTERED if task.assignees else HistoryEvent.UNASSIGNED,
             task=task,
             target=step.role,
-            detail="directory_unavailable" if unreadable else "",
+            detail=detail,
         )
         if task.clock_start is not None and task.schedule is None:
             self._log(HistoryEvent.SCHEDULE_FAILED, task=task)
@@ -753,7 +766,7 @@ class IkuWorkflow:
             return
         if self._changes.records_deadline_moves and schedule.deadline != before:
             # From a revised calendar or standard time, or once the calendar could be asked.
-            self._log(HistoryEvent.DEADLINE_MOVED, task=task, detail=schedule.deadline.isoformat())
+            self._log_deadline(task, schedule.deadline)
         now = workflow.now()
         step = sop.step(task.step)
         handed_over = self._hand_over_task(task)
@@ -822,6 +835,9 @@ class IkuWorkflow:
             await self._start_clock(task)
             if task.schedule is None:
                 self._log(HistoryEvent.SCHEDULE_FAILED, task=task)
+            elif self._changes.records_deadlines:
+                # A task that waited unassigned gets its first deadline now.
+                self._log_deadline(task, task.schedule.deadline)
         await self._refresh_acting(task)
         if self._open(task):
             self._publish()
@@ -1234,6 +1250,10 @@ class IkuWorkflow:
             return False
         return not (self._changes.reports_after_mail and self._record.outbox)
 
+    def _reports(self, entry: HistoryEntry) -> bool:
+        # A moved deadline alone brought no write to a run of an earlier fold.
+        return self._changes.records_deadlines or entry.event is not HistoryEvent.DEADLINE_MOVED
+
     async def _send_reports(self) -> None:
         """The reporter: sends new riwayat entries to the reporting database in order, as
         the mailer sends mail, so no decision waits on a database that does not answer."""
@@ -1244,7 +1264,7 @@ class IkuWorkflow:
             entries = [
                 reporting_events.slim(e)
                 for e in record.history[record.reported : upto]
-                if reporting_events.reported(e)
+                if reporting_events.reported(e) and self._reports(e)
             ]
             if entries:
                 await self._write_report(
@@ -1375,6 +1395,9 @@ class IkuWorkflow:
         )
         record.history.append(entry)
         telemetry.recorded(entry)
+
+    def _log_deadline(self, task: Task, deadline: datetime) -> None:
+        self._log(HistoryEvent.DEADLINE_MOVED, task=task, detail=deadline.isoformat())
 
     def _publish(self) -> None:
         """Search attributes and the UI's current details, from the record."""

@@ -22,7 +22,7 @@ from api.core.i18n import (
 from api.core.i18n_bureau import event_name, short_when
 from api.core.people import People
 from common.catalogue import acting_label
-from common.deadline import deadline_line, moved_to
+from common.deadline import deadline_line, deadline_said
 from common.models import (
     Action,
     Approval,
@@ -282,6 +282,7 @@ class View:
             return refusal(self.lang, h.detail)
         if h.event is HistoryEvent.ESCALATION and h.detail:
             return text(self.lang, "escalation_n", n=h.detail)
-        if (moved := moved_to(h)) is not None:
-            return text(self.lang, "deadline_now", deadline=self.long(moved))
+        if (said := deadline_said(h)) is not None:
+            words, deadline = said
+            return text(self.lang, words, deadline=self.long(deadline))
         return h.detail
