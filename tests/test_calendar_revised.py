@@ -19,6 +19,7 @@ from temporalio.worker import Replayer
 
 from activities.calendar_watch import watch_calendar
 from activities.file_watch import running
+from api.core.i18n_bureau import short_when
 from common.converter import data_converter
 from common.dates import format_when
 from common.deadline import moved_to, written_deadline
@@ -232,6 +233,15 @@ async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_sec
     text = " ".join(rendered(printed.content, tmp_path, "riwayat").split())
     assert f"tenggat: {old_deadline}" in text
     assert "Tenggat berubah" in text and f"tenggat baru: {new_deadline}" in text
+
+    # The Kasubbag submits: the SOP table says the step was on time by the deadline it
+    # moved to.
+    await p.do_step()
+    async with signed_in(web, "bureau") as biro:
+        html = (await biro.page(f"/proses/{p.id}")).response.text
+    step_one = html[html.index('id="langkah-1"') :].split('id="langkah-2"')[0]
+    meta = step_one[step_one.index('class="pass-meta"') :].split("</p>")[0]
+    assert f"Tenggat {short_when(moved.task.deadline, 'id')}" in meta and "tepat waktu" in meta
 
 
 async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides_file(

@@ -19,7 +19,7 @@ from api.core.i18n_bureau import short_when
 from api.core.people import People
 from api.core.worktime import duration, standard
 from common.catalogue import acting_label
-from common.deadline import deadline_line, moved_to
+from common.deadline import deadline_line, moved_to, written_deadline
 from common.models import Action, HistoryEntry, HistoryEvent, ProcessState, StatusView, StepKind
 from common.settings import Settings
 from common.workcalendar import WorkCalendar
@@ -232,8 +232,10 @@ def _fill(
 ) -> None:
     tz = settings.timezone
     clock_start: datetime | None = None
+    held_to: datetime | None = None  # the last deadline the riwayat wrote for the task
     for entry in entries:
         when = short_when(entry.at, lang, tz)
+        held_to = written_deadline(entry.event, entry.detail) or held_to
         if entry.event is HistoryEvent.ENTERED:
             clock_start = clock_start or entry.at
         elif entry.event is HistoryEvent.UNASSIGNED:
@@ -299,6 +301,8 @@ def _fill(
             # Late is what the workflow recorded (an OVERDUE entry for this task), not what
             # today's calendar would compute again: holidays and standard times change.
             one.on_time = not any(e.event is HistoryEvent.OVERDUE for e in entries)
+            if held_to is not None:
+                one.deadline = short_when(held_to, lang, tz)
             if clock_start is not None:
                 hours = calendar.working_hours_between(clock_start, entry.at)
                 one.took = duration(calendar, hours, lang)
