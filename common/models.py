@@ -452,7 +452,8 @@ class HistoryEntry(Model):
     documents: list[DocVersion] = Field(default_factory=list)
     # The person assigned, or the role an escalation went to.
     target: str | None = None
-    # A short machine-readable detail: a refusal code, "2/3" for an escalation, a role.
+    # A short machine-readable detail: a refusal code, "2/3" for an escalation, a role, the
+    # deadline (ISO 8601) a task entered with or moved to.
     detail: str = ""
 
 
