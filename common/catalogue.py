@@ -1741,6 +1741,8 @@ RECORD: Mapping[str, Pair] = {
     # The riwayat prints what the page says.
     "deadline_now": BUREAU["deadline_now"],
     "deadline_set": BUREAU["deadline_set"],
+    "on_time": BUREAU["on_time"],
+    "late": BUREAU["late"],
 }
 
 # The guide inside every archive (data/BACA-SAYA.txt, activities/archive_guide.py): what the

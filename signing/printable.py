@@ -16,7 +16,7 @@ from PIL import ImageFile
 from common.catalogue import EVENTS, RECORD, acting_label, done_word, pick
 from common.catalogue import label as label_of
 from common.dates import format_when
-from common.deadline import deadline_said
+from common.deadline import deadline_said, written_deadline
 from common.models import (
     Action,
     Document,
@@ -352,6 +352,19 @@ def _detail(h: HistoryEntry, tz: str) -> str:
     return h.detail
 
 
+def _timing(history: list[HistoryEntry], decided: HistoryEntry, tz: str) -> str:
+    """A decision's task against its deadline, as the SOP table says it: the last deadline
+    the riwayat wrote for the task (runs that wrote none: not said), and late only where
+    the workflow recorded it so."""
+    before = [h for h in history if h.task_id == decided.task_id and h.seq < decided.seq]
+    late = any(h.event is HistoryEvent.OVERDUE for h in before)
+    verdict = _word("late" if late else "on_time")
+    written = [d for h in before if (d := written_deadline(h.event, h.detail)) is not None]
+    if not written:
+        return verdict
+    return f"{_word('deadline_set', deadline=format_when(written[-1], 'id', tz))}, {verdict}"
+
+
 def riwayat(
     status: StatusView,
     names: Names,
@@ -369,6 +382,7 @@ def riwayat(
                 "when": format_when(h.at, "id", tz),
                 "round": h.round,
                 "decision": _decision(h.action, h.step),
+                "timing": _timing(status.history, h, tz),
                 "note": h.note,
             }
             for h in status.history

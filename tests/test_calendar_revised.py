@@ -31,6 +31,7 @@ from reporting.backfill import running_batch
 from reporting.database import ReportingDatabase
 from reporting.recorder import record_batch
 from reporting.schema import StepEvent
+from signing.printable import riwayat
 from tests.bureau import signed_in
 from tests.scenario import Scenario
 from tests.support import eventually, free_port, settle, sleep_until
@@ -111,6 +112,9 @@ async def test_cuti_bersama_taken_back_brings_the_kasubbags_deadline_forward_and
     await settle(p.handle)
     (decided,) = step_one_decided(ReportingDatabase(settings))
     assert decided.deadline == revised.deadline and decided.overdue
+    # The printed record's SOP chart says it too.
+    chart = rendered(riwayat(await p.status(), lambda person: person or ""), tmp_path, "late")
+    assert f"(tenggat: {format_when(revised.deadline, 'id')}, terlambat)" in " ".join(chart.split())
     # A year on, the three days are cuti bersama again in the file, and the figures are
     # rebuilt from the riwayat: the step is held to the deadline it had, not the one
     # today's calendar would give it.
@@ -234,14 +238,17 @@ async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_sec
     assert f"tenggat: {old_deadline}" in text
     assert "Tenggat berubah" in text and f"tenggat baru: {new_deadline}" in text
 
-    # The Kasubbag submits: the SOP table says the step was on time by the deadline it
-    # moved to.
+    # The Kasubbag submits: the SOP table, on the page and printed, says the step was on
+    # time by the deadline it moved to.
     await p.do_step()
     async with signed_in(web, "bureau") as biro:
         html = (await biro.page(f"/proses/{p.id}")).response.text
+        printed = await biro.http.get(f"/proses/{p.id}/{run}/riwayat.pdf")
     step_one = html[html.index('id="langkah-1"') :].split('id="langkah-2"')[0]
     meta = step_one[step_one.index('class="pass-meta"') :].split("</p>")[0]
     assert f"Tenggat {short_when(moved.task.deadline, 'id')}" in meta and "tepat waktu" in meta
+    text = " ".join(rendered(printed.content, tmp_path, "decided").split())
+    assert f"(tenggat: {new_deadline}, tepat waktu)" in text
 
 
 async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides_file(
