@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.tasks.signing import remember_code, verification_code
+from api.verify.routes import VERIFY_CA
 from common.archive_store import ArchiveChanged, ArchiveStore, LocalArchiveStore, open_archive_store
 from common.directory import load_directory
 from common.settings import Settings
@@ -156,6 +157,10 @@ async def test_the_stamp_s_qr_code_still_verifies_once_temporal_has_forgotten_th
             # A code no process was given is still unknown.
             unknown = await http.get(f"{base}/v/{code[:-2]}zz")
             assert unknown.status_code == 404 and "tidak dikenal" in unknown.text
+
+            # The bag's CA and CRL were written out once, for every check above.
+            kept = list((backend.data_dir / VERIFY_CA).iterdir())
+            assert len(kept) == 1 and (kept[0] / "ca" / "crl.pem").is_file(), kept
 
 
 # --- the store's part, on both backends --------------------------------------------------

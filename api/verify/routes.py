@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -135,9 +136,8 @@ async def _record(
     if archived.ca is None:  # a bag made where signing was not set up: the CA of today
         yield replace(record, ca=await _ca(settings))
         return
-    with tempfile.TemporaryDirectory(prefix="iku-verify-") as folder:
-        ca = await asyncio.to_thread(_ca_folder, Path(folder), *archived.ca)
-        yield replace(record, ca=ca)
+    ca = await asyncio.to_thread(_ca_folder, settings.data_dir / VERIFY_CA, *archived.ca)
+    yield replace(record, ca=ca)
 
 
 async def _from_temporal(
@@ -194,12 +194,31 @@ def _from_archive(settings: Settings, workflow_id: str) -> _Archived | None:
     return _Archived(documents, number, signed[-1], pdf, ca)
 
 
-def _ca_folder(folder: Path, ca_pem: bytes, crl_pem: bytes) -> Path:
-    """A signing folder holding only the bag's CA certificate and CRL."""
-    ca = CertificateAuthority(folder)
-    ca.ca_dir.mkdir(parents=True)
-    ca.cert_path.write_bytes(ca_pem)
-    ca.crl_path.write_bytes(crl_pem)
+# Under data_dir: a folder for each CA and CRL pair that archived bags hold (a few a year:
+# the CRL is published again on every issue and revocation).
+VERIFY_CA = "verify-ca"
+
+
+def _ca_folder(root: Path, ca_pem: bytes, crl_pem: bytes) -> Path:
+    """A signing folder holding only a bag's CA certificate and CRL, named by what they
+    hold: written once, whole, then read by every check that needs the same pair."""
+    folder = root / hashlib.sha256(ca_pem + b"\0" + crl_pem).hexdigest()[:32]
+    if (folder / "ca" / "ca.pem").is_file():
+        return folder
+    root.mkdir(parents=True, exist_ok=True)
+    new = Path(tempfile.mkdtemp(prefix=".new-", dir=root))
+    try:
+        ca = CertificateAuthority(new)
+        ca.ca_dir.mkdir()
+        ca.crl_path.write_bytes(crl_pem)
+        ca.cert_path.write_bytes(ca_pem)
+        new.rename(folder)
+    except OSError:
+        if not (folder / "ca" / "ca.pem").is_file():
+            raise
+        # Another request wrote the same pair first.
+    finally:
+        shutil.rmtree(new, ignore_errors=True)
     return folder
 
 
