@@ -14,6 +14,7 @@ import pytest
 from api.core.visibility import EndedRun, chain_start
 from tests.bureau import api, eventually, signed_in
 from tests.scenario import Scenario
+from tests.support import eventually as until
 from tests.test_bureau_list import quiet_year
 from tests.web import Page, Web
 
@@ -47,9 +48,17 @@ async def test_a_process_that_continued_as_new_is_listed_by_when_it_first_starte
             async for e in client.list_workflows(f"WorkflowId = '{workflow_id}'")
         }
 
-    older_runs = await starts(older.id)
-    current = (await older.handle.describe()).run_id
-    assert older.first_run_id is not None and current != older.first_run_id  # it continued
+    async def continued() -> tuple[str, dict[str, datetime]]:
+        """Its current run, once it has handed over (after its last step's mail went out)
+        and visibility lists that run."""
+        current = (await older.handle.describe()).run_id
+        assert current is not None and current != older.first_run_id
+        runs = await starts(older.id)
+        assert current in runs, runs
+        return current, runs
+
+    current, older_runs = await until(continued)
+    assert older.first_run_id is not None
     began = older_runs[older.first_run_id]
     [newer_began] = (await starts(newer.id)).values()
     # Its current run started after the other process: by it, the list had it as the newer.
