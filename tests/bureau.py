@@ -14,13 +14,12 @@ mail box the officials' links come from.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 from temporalio.client import Client
@@ -28,8 +27,11 @@ from temporalio.client import Client
 from common import search_attributes as sa
 from common.models import StatusView
 from common.settings import Settings
+from tests import support
 from tests.scenario import STARTED
 from tests.web import Page, Web
+
+T = TypeVar("T")
 
 Kind = Literal["ops", "bureau"]
 # What a browser sends with a form from our own page (see api.core.security.check_same_origin).
@@ -182,20 +184,10 @@ async def api(web: Web, kind: Kind) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def eventually(check: Callable[[], object], within: float = 20) -> None:
-    """Retry an async check (visibility is eventually consistent) until it passes."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        try:
-            result = check()
-            if asyncio.iscoroutine(result):
-                await result
-            return
-        except AssertionError:
-            if loop.time() > deadline:
-                raise
-            await asyncio.sleep(0.2)
+async def eventually(check: Callable[[], T | Awaitable[T]], within: float = 20) -> T:
+    """Retry a check (visibility is eventually consistent) until it passes; what it
+    returned. Pages are asked five times a second, not twenty."""
+    return await support.eventually(check, within, interval=0.2)
 
 
 def status_of(response: httpx.Response) -> StatusView:

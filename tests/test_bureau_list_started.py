@@ -14,7 +14,6 @@ import pytest
 from api.core.visibility import EndedRun, chain_start
 from tests.bureau import api, eventually, signed_in
 from tests.scenario import Scenario
-from tests.support import eventually as until
 from tests.test_bureau_list import quiet_year
 from tests.web import Page, Web
 
@@ -57,7 +56,7 @@ async def test_a_process_that_continued_as_new_is_listed_by_when_it_first_starte
         assert current in runs, runs
         return current, runs
 
-    current, older_runs = await until(continued)
+    current, older_runs = await eventually(continued)
     assert older.first_run_id is not None
     began = older_runs[older.first_run_id]
     [newer_began] = (await starts(newer.id)).values()
