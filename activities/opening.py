@@ -61,4 +61,5 @@ class StepOpeningActivities:
         return ClockRefresh(
             schedule=self._schedule.plan_schedule(request.schedule),
             assignees=self._staffing.find_people(request.people),
+            opens_at=self._schedule.next_opening(request.now) if request.now else None,
         )

@@ -6,6 +6,8 @@ changes between ``holidays`` package versions and with the overrides file.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -35,6 +37,10 @@ class ScheduleActivities:
             escalation_interval_days=settings.escalation_interval_days,
             escalation_cap=settings.escalation_cap,
         )
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """``moment`` itself when office is open then, else the next opening after it."""
+        return WorkCalendar.from_settings(self.settings).next_opening(moment)
 
 
 def _check_request(request: ScheduleRequest) -> None:

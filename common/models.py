@@ -317,11 +317,15 @@ class ClockRefreshRequest(Model):
 
     schedule: ScheduleRequest
     people: PeopleRequest
+    now: datetime | None = None  # the wake's moment, to place it in office hours
 
 
 class ClockRefresh(Model):
     schedule: Schedule
     assignees: list[Assignee]
+    # The wake's moment when office is open then, else the next opening (None: not asked,
+    # as in the markers of runs before patch mails-in-office-hours).
+    opens_at: datetime | None = None
 
 
 # --- the process -----------------------------------------------------------------------

@@ -324,8 +324,9 @@ class WorkCalendar:
         d = t.date()
         return self.is_working_day(d) and self.opening(d) <= t < self.closing(d)
 
-    def _next_opening(self, t: dt.datetime) -> dt.datetime:
+    def next_opening(self, t: dt.datetime) -> dt.datetime:
         """``t`` itself when inside office hours, else the next opening after it."""
+        t = self._local(t)
         if self._in_office(t):
             return t
         d = t.date()
@@ -350,7 +351,7 @@ class WorkCalendar:
         """``t`` plus ``hours`` of office time; the result may be a closing exactly."""
         if hours < 0:
             raise ValueError(f"hours must not be negative, got {hours}")
-        t = self._next_opening(self._local(t))
+        t = self.next_opening(t)
         remaining = dt.timedelta(hours=hours)
         while True:
             left_today = _span(t, self.closing(t.date()))
@@ -409,7 +410,7 @@ class WorkCalendar:
             raise ValueError(f"escalation cap must not be negative, got {cap}")
         if cap == 0:
             return []
-        first = self._next_opening(self._local(deadline, "deadline"))
+        first = self.next_opening(self._local(deadline, "deadline"))
         times = [first]
         d = first.date()
         for _ in range(cap - 1):

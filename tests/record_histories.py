@@ -117,6 +117,29 @@ async def calendar_revised(p: Scenario, env: WorkflowEnvironment) -> None:
     await p.walk_to_end()
 
 
+async def escalated_after_closing(p: Scenario, env: WorkflowEnvironment) -> None:
+    # The Kasubbag's deadline day and the next are made cuti bersama, and taken back at
+    # 20.00 on the second: the first escalation fell due that morning, and goes out at
+    # once (before patch mails-in-office-hours) or at the next opening (since).
+    overrides = p.settings.calendar_overrides_file
+    assert overrides is not None
+    first = await p.task()
+    assert first.deadline is not None
+    escalations = p.escalation_times(first)
+    off = [first.deadline.astimezone(WIB).date(), escalations[0].astimezone(WIB).date()]
+    overrides.write_text("holidays:\n" + "".join(f"  - date: {d}\n    name: Cuti\n" for d in off))
+    await p.handle.signal(RECHECK_CALENDAR)
+    await p.until(lambda s: s.task is not None and s.task.deadline != first.deadline)
+    evening = datetime.combine(off[-1], time(20), tzinfo=WIB)
+    await sleep_until(env, evening)
+    overrides.write_text("holidays: []\n")
+    await p.handle.signal(RECHECK_CALENDAR)
+    await p.until(lambda s: s.task is not None and s.task.overdue)
+    await sleep_until(env, escalations[1] + timedelta(minutes=1))
+    await p.until(lambda s: s.task is not None and s.task.escalations_sent == 2)
+    await p.walk_to_end()
+
+
 SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[None]], bool]] = {
     # name: (what happens, needs the dev server)
     "happy_path": (happy_path, False),
@@ -125,6 +148,7 @@ SCENARIOS: dict[str, tuple[Callable[[Scenario, WorkflowEnvironment], Awaitable[N
     "continued_as_new": (continued_as_new, True),
     "acting_hand_over": (acting_hand_over, False),
     "calendar_revised": (calendar_revised, False),
+    "escalated_after_closing": (escalated_after_closing, False),
 }
 
 

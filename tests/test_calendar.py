@@ -172,6 +172,20 @@ def test_hours_outside_office_start_at_the_next_opening(cal: WorkCalendar) -> No
     assert cal.deadline(wib(7, 12), "1h") == wib(9, 8, 30)  # Saturday
 
 
+def test_the_next_opening_after_a_late_wake(cal: WorkCalendar) -> None:
+    # Where a reminder or escalation found outside office hours waits (patch
+    # mails-in-office-hours): the moment itself while open, else the next opening.
+    assert cal.next_opening(wib(9, 10)) == wib(9, 10)
+    assert cal.next_opening(wib(9, 7, 30)) == wib(9, 7, 30)
+    assert cal.next_opening(wib(9, 16)) == wib(10, 7, 30)  # closing is closed
+    assert cal.next_opening(wib(13, 16, 15)) == wib(13, 16, 15)  # Friday closes at 16.30
+    assert cal.next_opening(wib(13, 20)) == wib(16, 7, 30)  # to Monday
+    assert cal.next_opening(wib(17, 20)) == wib(25, 7, 30)  # over Idul Fitri
+    assert cal.next_opening(datetime(2026, 3, 9, 13, tzinfo=UTC)) == wib(10, 7, 30)  # 20.00 WIB
+    with pytest.raises(ValueError, match="timezone-aware"):
+        cal.next_opening(datetime(2026, 3, 9, 13))
+
+
 def test_hours_skip_the_idul_fitri_stretch(cal: WorkCalendar) -> None:
     # Tuesday 17 March 15:00 + 4h: 1h that day, then 3h from Wednesday 25 March.
     assert cal.deadline(wib(17, 15), "4h") == wib(25, 10, 30)

@@ -30,7 +30,7 @@ from tests.conftest import end_left_running, serving
 from tests.scenario import KASUBAG, Scenario
 from tests.support import eventually, local_activity_type, settle
 from worker import activities, build_worker, workflow_runner
-from workflows.iku import CHANGES_AFTER_V0_1_0_G, CHANGES_AFTER_V0_1_0_G_COVERS, IkuWorkflow
+from workflows.iku import CHANGES_AFTER_V0_1_0_H, CHANGES_AFTER_V0_1_0_H_COVERS, IkuWorkflow
 
 # The SDK's flag for applying every job of an activation before workflow code runs.
 SINGLE_BATCH = 2
@@ -55,8 +55,8 @@ async def test_a_new_process_records_the_one_batch_order_and_its_handlers_turn(
         and e.marker_recorded_event_attributes.marker_name == "core_patch"
     ]
     # One patch for every change since v0.1.0, the handlers' turn among them.
-    assert len(patches) == 1 and CHANGES_AFTER_V0_1_0_G.encode() in patches[0], patches
-    assert "handlers-after-their-task" in CHANGES_AFTER_V0_1_0_G_COVERS
+    assert len(patches) == 1 and CHANGES_AFTER_V0_1_0_H.encode() in patches[0], patches
+    assert "handlers-after-their-task" in CHANGES_AFTER_V0_1_0_H_COVERS
 
 
 class SlowMail(NotifyActivities):

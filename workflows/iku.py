@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         Assignee,
         Assignment,
         CancelRequest,
+        ClockRefresh,
         ClockRefreshRequest,
         Decision,
         DecisionResult,
@@ -184,12 +185,18 @@ CHANGES_AFTER_V0_1_0_F_COVERS = (*CHANGES_AFTER_V0_1_0_E_COVERS, RECORDS_DEADLIN
 # The riwayat writes every deadline a task is held to, from its entry on, and the reporting
 # database measures the step against the last one (PATCHES.md).
 RECORDS_DEADLINES = "records-deadlines"
-# The fold a run started now records.
 CHANGES_AFTER_V0_1_0_G = "changes-after-v0.1.0-g"
 CHANGES_AFTER_V0_1_0_G_COVERS = (*CHANGES_AFTER_V0_1_0_F_COVERS, RECORDS_DEADLINES)
+# Reminders and escalations go out in office hours only: a wake that comes outside them (late
+# after an outage, or a calendar revised at night) holds them until the next opening.
+MAILS_IN_OFFICE_HOURS = "mails-in-office-hours"
+# The fold a run started now records.
+CHANGES_AFTER_V0_1_0_H = "changes-after-v0.1.0-h"
+CHANGES_AFTER_V0_1_0_H_COVERS = (*CHANGES_AFTER_V0_1_0_G_COVERS, MAILS_IN_OFFICE_HOURS)
 # The folds asked as a run starts (lean-run-start and after), newest first: the first one a
 # run recorded is the one it took.
 _LEAN_FOLDS = (
+    (CHANGES_AFTER_V0_1_0_H, CHANGES_AFTER_V0_1_0_H_COVERS),
     (CHANGES_AFTER_V0_1_0_G, CHANGES_AFTER_V0_1_0_G_COVERS),
     (CHANGES_AFTER_V0_1_0_F, CHANGES_AFTER_V0_1_0_F_COVERS),
     (CHANGES_AFTER_V0_1_0_E, CHANGES_AFTER_V0_1_0_E_COVERS),
@@ -219,6 +226,7 @@ class Changes:
     follows_calendar: bool = False
     records_deadline_moves: bool = False
     records_deadlines: bool = False
+    mails_in_office_hours: bool = False
 
     @classmethod
     def taken(cls, patch_ids: Iterable[str]) -> Changes:
@@ -229,6 +237,7 @@ class Changes:
 # bench reads them back to time each timer's firing.
 WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
 WAKE_HAND_OVER = "acting officials change"
+WAKE_OFFICE_OPENS = "office opens"
 
 
 def _take_acting(task: Task, found: list[Assignee]) -> None:
@@ -317,6 +326,10 @@ class IkuWorkflow:
         # Whether the next batch is tried locally: not after a local write failed, until
         # the activity's retries got through (the database answers again).
         self._write_locally = True
+        # A reminder or escalation that fell due outside office hours waits for this
+        # opening (patch mails-in-office-hours). Not handed over: the next run's first wake
+        # finds the office closed again.
+        self._mail_held_until: datetime | None = None
 
     # --- the main loop -----------------------------------------------------------------
 
@@ -531,6 +544,7 @@ class IkuWorkflow:
             if record.state is not ProcessState.RUNNING:
                 return
         record.task = task
+        self._mail_held_until = None  # what the task before held, if anything
         if unreadable:
             detail = "directory_unavailable"
         elif self._changes.records_deadlines and task.schedule is not None:
@@ -616,11 +630,11 @@ class IkuWorkflow:
             return  # keep what we had; the mail goes by the same directory anyway
         _take_acting(task, found)
 
-    async def _refresh_clock(self, task: Task) -> bool:
-        """``_plan`` and ``_refresh_acting`` in one lookup; False when that failed (or the
-        run predates it), and each is then asked on its own."""
+    async def _refresh_clock(self, task: Task) -> ClockRefresh | None:
+        """``_plan`` and ``_refresh_acting`` in one lookup, with the office's next opening;
+        None when that failed (or the run predates it), and each is then asked on its own."""
         if not self._changes.one_lookup_per_wake or task.clock_start is None:
-            return False
+            return None
         try:
             refresh = await self._local(
                 StepOpeningActivities.refresh_clock,
@@ -629,15 +643,16 @@ class IkuWorkflow:
                     people=PeopleRequest(
                         people=[a.person for a in task.assignees], on=self._today()
                     ),
+                    now=workflow.now(),
                 ),
                 summary=f"working-time deadline and acting officials, step {task.step}",
                 **_LOOKUP,
             )
         except LOOKUP_FAILED:
-            return False
+            return None
         task.schedule = refresh.schedule
         _take_acting(task, refresh.assignees)
-        return True
+        return refresh
 
     def _schedule_request(self, task: Task) -> ScheduleRequest:
         assert task.clock_start is not None
@@ -724,14 +739,20 @@ class IkuWorkflow:
             return workflow.now() + _CALENDAR_RETRY if task.clock_start is not None else None
         moments = []
         if not task.reminded and schedule.reminder_at is not None:
-            moments.append(schedule.reminder_at)
+            moments.append(self._mail_moment(schedule.reminder_at))
         if not task.overdue:
             moments.append(schedule.deadline)
         if task.escalations_sent < len(schedule.escalations):
-            moments.append(schedule.escalations[task.escalations_sent])
+            moments.append(self._mail_moment(schedule.escalations[task.escalations_sent]))
         if (hand_over := self._hand_over(task)) is not None:
             moments.append(hand_over)
         return min(moments) if moments else None
+
+    def _mail_moment(self, moment: datetime) -> datetime:
+        """When a reminder or escalation due at ``moment`` may go: not before an opening
+        it was held for."""
+        held = self._mail_held_until
+        return moment if held is None else max(moment, held)
 
     def _hand_over(self, task: Task) -> datetime | None:
         if not self._changes.follows_acting:
@@ -742,6 +763,8 @@ class IkuWorkflow:
         schedule = task.schedule
         if schedule is None:
             return f"ask the calendar again, step {task.step}"
+        if wake == self._mail_held_until:
+            return f"{WAKE_OFFICE_OPENS}, step {task.step}"
         if wake == schedule.reminder_at and not task.reminded:
             return f"{WAKE_REMINDER}, step {task.step}"
         if wake == schedule.deadline and not task.overdue:
@@ -755,7 +778,8 @@ class IkuWorkflow:
         """A wake-up: ask the calendar again (it may have been revised) and the directory
         for today's acting officials, then act on it."""
         before = task.schedule.deadline if task.schedule else None
-        if not await self._refresh_clock(task):
+        refresh = await self._refresh_clock(task)
+        if refresh is None:
             schedule = await self._plan(task) or task.schedule
             task.schedule = schedule
             if schedule is None or not self._open(task):
@@ -769,8 +793,19 @@ class IkuWorkflow:
             self._log_deadline(task, schedule.deadline)
         now = workflow.now()
         step = sop.step(task.step)
+        # Outside office hours (a wake that came late, or a revision at night) the reminder
+        # and the escalation wait for the opening; being overdue is recorded as it comes.
+        # Without the lookup's answer they go at once, as before.
+        opens_at = refresh.opens_at if refresh and self._changes.mails_in_office_hours else None
+        self._mail_held_until = opens_at if opens_at and opens_at > now else None
+        held = self._mail_held_until is not None
         handed_over = self._hand_over_task(task)
-        if not task.reminded and schedule.reminder_at is not None and schedule.reminder_at <= now:
+        if (
+            not held
+            and not task.reminded
+            and schedule.reminder_at is not None
+            and schedule.reminder_at <= now
+        ):
             task.reminded = True
             if now < schedule.deadline:
                 handed_over = []  # the reminder carries the link to whoever holds it today
@@ -790,7 +825,7 @@ class IkuWorkflow:
             if overdue:
                 self._log(HistoryEvent.OVERDUE, task=task)
         due = sum(1 for moment in schedule.escalations if moment <= now)
-        if overdue and due > task.escalations_sent:
+        if overdue and due > task.escalations_sent and not held:
             # After a long outage several may be due: one mail says how many, not several.
             task.escalations_sent = due
             detail = f"{due}/{len(schedule.escalations)}"
