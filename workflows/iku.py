@@ -793,21 +793,22 @@ class IkuWorkflow:
             self._log_deadline(task, schedule.deadline)
         now = workflow.now()
         step = sop.step(task.step)
-        # Outside office hours (a wake that came late, or a revision at night) the reminder
-        # and the escalation wait for the opening; being overdue is recorded as it comes.
+        overdue = now >= schedule.deadline
+        remind = (
+            not task.reminded and schedule.reminder_at is not None and schedule.reminder_at <= now
+        )
+        due = sum(1 for moment in schedule.escalations if moment <= now)
+        escalate = overdue and due > task.escalations_sent
+        # Outside office hours (a wake that came late, or a revision at night) a reminder or
+        # an escalation waits for the opening; being overdue is recorded as it is learnt.
         # Without the lookup's answer they go at once, as before.
         opens_at = refresh.opens_at if refresh and self._changes.mails_in_office_hours else None
-        self._mail_held_until = opens_at if opens_at and opens_at > now else None
-        held = self._mail_held_until is not None
+        held = bool(opens_at and opens_at > now and ((remind and not overdue) or escalate))
+        self._mail_held_until = opens_at if held else None
         handed_over = self._hand_over_task(task)
-        if (
-            not held
-            and not task.reminded
-            and schedule.reminder_at is not None
-            and schedule.reminder_at <= now
-        ):
+        if remind and not held:
             task.reminded = True
-            if now < schedule.deadline:
+            if not overdue:
                 handed_over = []  # the reminder carries the link to whoever holds it today
                 self._log(HistoryEvent.REMINDER, task=task)
                 self._notify(
@@ -819,13 +820,11 @@ class IkuWorkflow:
                 )
         if handed_over:
             self._mail_task(task, handed_over)
-        overdue = now >= schedule.deadline
         if overdue != task.overdue:
             task.overdue = overdue
             if overdue:
                 self._log(HistoryEvent.OVERDUE, task=task)
-        due = sum(1 for moment in schedule.escalations if moment <= now)
-        if overdue and due > task.escalations_sent and not held:
+        if escalate and not held:
             # After a long outage several may be due: one mail says how many, not several.
             task.escalations_sent = due
             detail = f"{due}/{len(schedule.escalations)}"
