@@ -25,11 +25,12 @@ from common.converter import data_converter
 from common.directory import load_directory
 from common.models import HistoryEvent, StatusView
 from common.settings import Settings
+from common.workcalendar import WorkCalendar
 from common.workflow_calls import RECHECK_ACTING
 from tests.conftest import MailBox, end_left_running, worker_replacing
 from tests.scenario import KABAG, KARO, Scenario, appointment, rewrite_acting, write_directory
 from tests.support import eventually
-from workflows.iku import WAKE_HAND_OVER, IkuWorkflow
+from workflows.iku import WAKE_HAND_OVER, WAKE_OFFICE_OPENS, IkuWorkflow
 from workflows.sop import WIB
 
 PLH_KABAG = "p-011"  # Dewi Lestari, the Kasubbag Evaluasi Kinerja
@@ -155,6 +156,40 @@ async def test_a_task_with_no_acting_appointment_wakes_for_none(
     assert len(mail.for_process(p.id, "task")) == 2  # step 1's and step 2's, no more
     history = await p.handle.fetch_history()
     assert not any(WAKE_HAND_OVER in s for s in wake_summaries(history))
+
+
+async def test_a_plh_taking_the_overdue_review_at_seven_leaves_its_eskalasi_at_half_past(
+    clock_env: WorkflowEnvironment, day_worker, settings, mail
+):
+    # The Kabag's review is overdue; his Plh's appointment begins on the morning its first
+    # eskalasi falls due, at the office's opening (07.30), half an hour after the hand-over.
+    start = await clock_env.get_current_time()
+    calendar = WorkCalendar.from_settings(settings)
+    morning = calendar.schedule(start, "2d", 4.0, 1, 3).escalations[0].astimezone(WIB)
+    p, task_id, _ = await at_the_kabags_review(
+        clock_env,
+        settings,
+        mail,
+        [appointment(PLH_KABAG, KABAG, morning.date(), morning.date() + timedelta(days=3))],
+    )
+    assert p.escalation_times(await p.task())[0] == morning
+
+    # At 07.00, before the office opens, the task is handed over and nothing is held: the
+    # eskalasi is not due yet, and its wake keeps its name.
+    await morning_of(clock_env, morning.date())
+    second = (await mail.wait_for(p.id, "task", task_id, count=2))[-1]
+    assert "dewi.lestari@" in second["To"]
+    assert mail.for_process(p.id, "escalation") == []
+    summaries = wake_summaries(await p.handle.fetch_history())
+    assert "escalation 1/3, step 2" in summaries[-1], summaries
+    assert not any(WAKE_OFFICE_OPENS in s for s in summaries)
+
+    # At the opening the Karo is told.
+    await clock_env.sleep(morning + timedelta(minutes=1) - await clock_env.get_current_time())
+    (escalation,) = await mail.wait_for(p.id, "escalation")
+    assert "bambang.sutrisno@" in escalation["To"]
+    (entry,) = [h for h in (await p.status()).history if h.event is HistoryEvent.ESCALATION]
+    assert morning <= entry.at < morning + timedelta(minutes=1)
 
 
 def test_the_watcher_names_those_whose_appointments_from_today_on_changed(tmp_path):
