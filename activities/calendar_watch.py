@@ -4,12 +4,23 @@ Saturday made a working day by a revised joint decree), every running process is
 workflow's ``recheck_calendar`` signal) and its open task asks for its deadline again. A
 deadline the revision brought forward is then kept, overdue and escalated at its new moment;
 without it the task learnt of the revision only at its next wake-up (its reminder, or the
-old deadline)."""
+old deadline).
+
+What the calendar said is also remembered in the data folder: a worker that starts and finds
+it otherwise (the file edited while no worker ran, ``IKU_STANDARD_TIMES`` or the office
+hours changed, a new ``holidays`` release) tells the running processes at once too."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import logging
+import os
+import tempfile
 from collections.abc import Coroutine
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
@@ -18,6 +29,49 @@ from activities.file_watch import EVERY_SECONDS, edit_stamp, signal_running, wat
 from common import workflow_calls as calls
 from common.settings import Settings
 from common.workcalendar import Overrides, load_overrides
+
+log = logging.getLogger("worker.watch")
+
+# Under data_dir: the digest of what the calendar said when running processes were last
+# told of it (``calendar_said``).
+CALENDAR_TOLD = "calendar-told"
+
+
+def calendar_said(settings: Settings) -> str:
+    """Everything a deadline, its reminder and its escalations are planned by, as one
+    digest: the overrides file as it is, the settings that place them, and the release of
+    the ``holidays`` package."""
+    path = settings.calendar_overrides_file
+    try:
+        overrides = path.read_bytes() if path is not None else b""
+    except OSError:
+        overrides = b"unreadable"
+    planning = {
+        "timezone": settings.timezone,
+        "office": [settings.office_open, settings.office_close, settings.office_close_friday],
+        "standard_times": settings.standard_times,
+        "reminder_before_hours": settings.reminder_before_hours,
+        "escalation": [settings.escalation_interval_days, settings.escalation_cap],
+        "holidays": version("holidays"),
+    }
+    said = json.dumps(planning, sort_keys=True, default=str).encode()
+    return hashlib.sha256(overrides + b"\0" + said).hexdigest()[:32]
+
+
+def _told_before(settings: Settings) -> str | None:
+    try:
+        return (settings.data_dir / CALENDAR_TOLD).read_text().strip() or None
+    except OSError:
+        return None  # a new data folder: nothing to compare with
+
+
+def _remember(settings: Settings, said: str) -> None:
+    """Written whole (a temporary file renamed), as several workers may share the folder."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{CALENDAR_TOLD}-", dir=settings.data_dir)
+    with os.fdopen(fd, "w") as out:
+        out.write(said + "\n")
+    Path(name).replace(settings.data_dir / CALENDAR_TOLD)
 
 
 def watch_calendar(
@@ -36,8 +90,20 @@ def watch_calendar(
             return None  # invalid: the workflows' lookups fail (and say so) until it is fixed
 
     async def tell(known: Overrides | None, current: Overrides) -> str:
-        edit = await asyncio.to_thread(edit_stamp, path)
+        said = await asyncio.to_thread(calendar_said, settings)
+        # Named by the edit (an edit undone and made again is a new one) and the settings.
+        edit = f"{await asyncio.to_thread(edit_stamp, path)}-{said}"
         told = await signal_running(client, settings, calls.RECHECK_CALENDAR, edit)
+        await asyncio.to_thread(_remember, settings, said)
         return f"{told} running processes told"
 
-    return watch(read, tell, "the calendar's overrides", every)
+    async def run() -> None:
+        said = await asyncio.to_thread(calendar_said, settings)
+        before = await asyncio.to_thread(_told_before, settings)
+        if before is None:
+            await asyncio.to_thread(_remember, settings, said)
+        elif before != said:
+            log.info("the calendar changed while no worker watched it: telling the processes")
+        await watch(read, tell, "the calendar", every, tell_first=before not in (None, said))
+
+    return run()

@@ -4,8 +4,9 @@ changed, tell the running processes concerned. Not an activity: a task of the wo
 
 Every worker watches and tells, and each names the edit it tells of alike (``edit_stamp``):
 the server takes one signal per edit in each run (a signal's request id is kept against
-repeats), so with several workers a process still looks once. An edit made while no worker
-runs is seen by each task at its next wake-up."""
+repeats), so with several workers a process still looks once. An edit of the directory made
+while no worker runs is seen by each task at its next wake-up; the calendar's watcher
+remembers what it told (``activities/calendar_watch.py``)."""
 
 from __future__ import annotations
 
@@ -39,19 +40,21 @@ async def watch(
     tell: Callable[[T | None, T], Awaitable[str | None]],
     what: str,
     every: float = EVERY_SECONDS,
+    *,
+    tell_first: bool = False,
 ) -> None:
     """Until cancelled: ``read`` the file (in a thread; None while it is missing or
     invalid), and ``tell`` the processes concerned after each change, and when it reads
-    again after a spell unreadable (``known``: what it said before, None if nothing yet).
-    ``tell`` returns what to log (None: nobody concerned). A change that could not be told
-    is tried again next round."""
+    again after a spell unreadable (``known``: what it said before, None if nothing yet);
+    with ``tell_first``, at the first good read too. ``tell`` returns what to log (None:
+    nobody concerned). A change that could not be told is tried again next round."""
     known: T | None = None
-    unreadable = False
+    due = tell_first  # a tell waits for the next good read
     while True:
         current = await asyncio.to_thread(read)
         if current is None:
-            unreadable = True
-        elif unreadable or (known is not None and current != known):
+            due = True
+        elif due or (known is not None and current != known):
             try:
                 said = await tell(known, current)
             except Exception as err:  # Temporal away, a refused query: the watcher lives on
@@ -68,7 +71,7 @@ async def watch(
             if said:
                 log.info("%s changed: %s", what, said)
         if current is not None:
-            known, unreadable = current, False
+            known, due = current, False
         await asyncio.sleep(every)
 
 

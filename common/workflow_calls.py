@@ -57,8 +57,8 @@ ASSIGN: Update[Assignment, StatusView] = Update("assign", Assignment, StatusView
 RESEND: Update[ResendRequest, StatusView] = Update("resend", ResendRequest, StatusView)
 CANCEL: Update[CancelRequest, StatusView] = Update("cancel", CancelRequest, StatusView)
 UPDATES = (DECIDE, ASSIGN, RESEND, CANCEL)
-# Signals without arguments: the directory's acting appointments changed; the calendar's
-# overrides changed.
+# Signals without arguments: the directory's acting appointments changed; the calendar
+# changed (its overrides, or what a worker starting finds otherwise than told before).
 RECHECK_ACTING = "recheck_acting"
 RECHECK_CALENDAR = "recheck_calendar"
 

@@ -17,7 +17,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.calendar_watch import watch_calendar
+from activities.calendar_watch import CALENDAR_TOLD, watch_calendar
 from activities.file_watch import running
 from api.core.i18n_bureau import short_when
 from common.converter import data_converter
@@ -210,7 +210,7 @@ async def test_a_holiday_added_on_the_deadline_day_moves_the_deadline_within_sec
         )
 
         def both_told() -> None:
-            told = [r for r in caplog.records if "overrides changed" in r.getMessage()]
+            told = [r for r in caplog.records if "the calendar changed" in r.getMessage()]
             assert len(told) == 2, told
 
         await eventually(both_told)
@@ -271,3 +271,59 @@ async def test_a_deadline_appears_within_seconds_once_ops_fix_a_broken_overrides
     assert fixed.task.deadline == expected.deadline
     (moved,) = await events(p, HistoryEvent.DEADLINE_MOVED)
     assert moved_to(moved) == expected.deadline
+
+
+async def test_what_changed_while_no_worker_watched_reaches_the_open_task_when_one_starts(
+    dev_env: WorkflowEnvironment, dev_worker, settings: Settings, tmp_path: Path
+):
+    settings.standard_times = {1: "2d"}
+    p = await Scenario(dev_env.client, settings).start()
+    first = await p.task()
+    assert first.deadline is not None
+
+    async def a_worker_starts() -> None:
+        """A worker's calendar watcher, from its start until it has looked once."""
+        async with running(watch_calendar(dev_env.client, settings, every=0.2)):
+            await asyncio.sleep(1)
+
+    async def signals() -> int:
+        kind = "workflow_execution_signaled_event_attributes"
+        return sum(1 for e in (await p.handle.fetch_history()).events if e.HasField(kind))
+
+    # The first worker on this data folder remembers the calendar it found, and tells nobody.
+    await a_worker_starts()
+    assert (settings.data_dir / CALENDAR_TOLD).is_file()
+    assert await signals() == 0
+
+    # Ops give the Kasubbag three working days and start the workers again: the task takes
+    # it at once, not at its old reminder.
+    settings.standard_times = {1: "3d"}
+    await a_worker_starts()
+    longer = await p.until(lambda s: s.task is not None and s.task.deadline != first.deadline)
+    assert longer.task is not None and longer.task.deadline is not None
+    calendar = WorkCalendar.from_settings(settings)
+    assert longer.task.deadline == calendar.deadline(first.entered_at, "3d")
+    (moved,) = await events(p, HistoryEvent.DEADLINE_MOVED)
+    assert moved_to(moved) == longer.task.deadline
+
+    # Restarted with nothing changed, a worker tells nobody.
+    await a_worker_starts()
+    assert await signals() == 1
+
+    # The government makes the new deadline day cuti bersama while no worker runs: the next
+    # worker to start tells the task.
+    add_holiday(settings, longer.task.deadline.astimezone(WIB).date())
+    await a_worker_starts()
+    longest = longer.task.deadline
+    later = await p.until(
+        lambda s: s.task is not None and s.task.deadline not in (first.deadline, longest)
+    )
+    assert later.task is not None and later.task.deadline is not None
+    assert later.task.deadline > longest
+    assert await signals() == 2
+
+    # A worker with a data folder of its own (a new machine) has nothing to compare with.
+    settings.standard_times = {1: "4d"}
+    settings.data_dir = tmp_path / "elsewhere"
+    await a_worker_starts()
+    assert await signals() == 2

@@ -128,11 +128,13 @@ async def test_a_worker_killed_before_the_eskalasi_and_back_after_closing_holds_
             assert status.task is not None and status.task.overdue
             assert mail.for_process(p.id, "escalation") == []
             assert await events(p, HistoryEvent.ESCALATION) == []
-            # Its wake is set for tomorrow's opening.
+            # Its wake is set for tomorrow's opening (the worker, started with office hours
+            # other than its data folder remembers, told the task of them too: it looked
+            # again and held again).
             opening = WorkCalendar.from_settings(after).next_opening(closing)
             assert opening.astimezone(WIB).date() == closing.date() + timedelta(days=1)
             history = await p.handle.fetch_history()
-            (held,) = [
+            *_, held = [
                 e
                 for e in history.events
                 if e.HasField("timer_started_event_attributes")

@@ -1135,7 +1135,7 @@ class IkuWorkflow:
     @workflow.signal(name=calls.RECHECK_CALENDAR)
     def recheck_calendar(self) -> None:
         """Sent by the worker's calendar watcher (``activities.calendar_watch``) when the
-        calendar's overrides changed. A run from before ``follows-calendar`` lets it pass,
+        calendar changed (its overrides, or the settings that plan deadlines). A run from before ``follows-calendar`` lets it pass,
         and so does a task whose clock has not started (nobody holds it yet)."""
         task = self._record.task
         if (
