@@ -15,22 +15,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import logging
-import os
-import tempfile
 from collections.abc import Coroutine
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
 
-from activities.file_watch import EVERY_SECONDS, edit_stamp, signal_running, watch
+from activities.file_watch import (
+    EVERY_SECONDS,
+    changed_unwatched,
+    edit_stamp,
+    remember,
+    signal_running,
+    watch,
+)
 from common import workflow_calls as calls
 from common.settings import Settings
 from common.workcalendar import Overrides, load_overrides
-
-log = logging.getLogger("worker.watch")
 
 # Under data_dir: the digest of what the calendar said when running processes were last
 # told of it (``calendar_said``).
@@ -58,22 +59,6 @@ def calendar_said(settings: Settings) -> str:
     return hashlib.sha256(overrides + b"\0" + said).hexdigest()[:32]
 
 
-def _told_before(settings: Settings) -> str | None:
-    try:
-        return (settings.data_dir / CALENDAR_TOLD).read_text().strip() or None
-    except OSError:
-        return None  # a new data folder: nothing to compare with
-
-
-def _remember(settings: Settings, said: str) -> None:
-    """Written whole (a temporary file renamed), as several workers may share the folder."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{CALENDAR_TOLD}-", dir=settings.data_dir)
-    with os.fdopen(fd, "w") as out:
-        out.write(said + "\n")
-    Path(name).replace(settings.data_dir / CALENDAR_TOLD)
-
-
 def watch_calendar(
     client: Client, settings: Settings, every: float = EVERY_SECONDS
 ) -> Coroutine[Any, Any, None]:
@@ -94,16 +79,12 @@ def watch_calendar(
         # Named by the edit (an edit undone and made again is a new one) and the settings.
         edit = f"{await asyncio.to_thread(edit_stamp, path)}-{said}"
         told = await signal_running(client, settings, calls.RECHECK_CALENDAR, edit)
-        await asyncio.to_thread(_remember, settings, said)
+        await asyncio.to_thread(remember, settings, CALENDAR_TOLD, said)
         return f"{told} running processes told"
 
     async def run() -> None:
         said = await asyncio.to_thread(calendar_said, settings)
-        before = await asyncio.to_thread(_told_before, settings)
-        if before is None:
-            await asyncio.to_thread(_remember, settings, said)
-        elif before != said:
-            log.info("the calendar changed while no worker watched it: telling the processes")
-        await watch(read, tell, "the calendar", every, tell_first=before not in (None, said))
+        unwatched = await changed_unwatched(settings, CALENDAR_TOLD, said, "the calendar")
+        await watch(read, tell, "the calendar", every, tell_first=unwatched)
 
     return run()

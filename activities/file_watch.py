@@ -4,9 +4,9 @@ changed, tell the running processes concerned. Not an activity: a task of the wo
 
 Every worker watches and tells, and each names the edit it tells of alike (``edit_stamp``):
 the server takes one signal per edit in each run (a signal's request id is kept against
-repeats), so with several workers a process still looks once. An edit of the directory made
-while no worker runs is seen by each task at its next wake-up; the calendar's watcher
-remembers what it told (``activities/calendar_watch.py``)."""
+repeats), so with several workers a process still looks once. What each file said when
+processes were last told of it is remembered in the data folder: a worker that starts and
+finds it otherwise (an edit made while no worker ran) tells them at once too."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,6 +75,39 @@ async def watch(
         if current is not None:
             known, due = current, False
         await asyncio.sleep(every)
+
+
+def told_before(settings: Settings, name: str) -> str | None:
+    """What a file said (a digest) when running processes were last told of it, as the
+    last worker to tell remembered in ``data_dir/name``; None in a new data folder."""
+    try:
+        return (settings.data_dir / name).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def remember(settings: Settings, name: str, said: str) -> None:
+    """Written whole (a temporary file renamed), as several workers may share the folder."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=settings.data_dir)
+    with os.fdopen(fd, "w") as out:
+        out.write(said + "\n")
+    Path(temporary).replace(settings.data_dir / name)
+
+
+async def changed_unwatched(settings: Settings, name: str, said: str | None, what: str) -> bool:
+    """Whether what a file says now (``said``; None: unreadable) differs from what was
+    last told of it (``told_before``): changed while no worker watched it. In a new data
+    folder it is remembered, and nobody is told."""
+    before = await asyncio.to_thread(told_before, settings, name)
+    if said is None:
+        return False
+    if before is None:
+        await asyncio.to_thread(remember, settings, name, said)
+        return False
+    if before != said:
+        log.info("%s changed while no worker watched it: the processes are told", what)
+    return before != said
 
 
 def edit_stamp(path: Path | None) -> str:

@@ -18,7 +18,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from activities.directory_watch import appointments_changed, watch_directory
+from activities.directory_watch import DIRECTORY_TOLD, appointments_changed, watch_directory
 from activities.file_watch import running
 from activities.notify import NotifyActivities
 from common.converter import data_converter
@@ -275,3 +275,37 @@ async def test_a_plh_added_to_the_directory_for_today_gets_the_kabags_review_wit
     assert sum(1 for e in history.events if e.HasField(signaled)) == 1
     result = await p.approve(PLH_KABAG, "Setuju, teruskan kepada Karo. (Plh Kabag)")
     assert result.next_step == 3
+
+
+async def test_a_plh_entered_while_no_worker_watched_gets_the_kabags_review_when_one_starts(
+    dev_env: WorkflowEnvironment, dev_worker, settings, mail
+):
+    p, task_id, first = await at_the_kabags_review(dev_env, settings, mail, [])
+    assert "ahmad.fauzi@" in first["To"]
+
+    async def a_worker_starts() -> None:
+        """A worker's directory watcher, from its start until it has looked once."""
+        async with running(watch_directory(dev_env.client, settings, every=0.2)):
+            await asyncio.sleep(1)
+
+    # The first worker on this data folder remembers the appointments it found.
+    await a_worker_starts()
+    assert (settings.data_dir / DIRECTORY_TOLD).is_file()
+
+    # The bureau enters the Kabag's Plh for today while no worker runs; the next worker to
+    # start tells every running process, and the review is hers within seconds.
+    today = datetime.now(WIB).date()
+    rewrite_acting(
+        settings.directory_file,
+        [appointment(PLH_KABAG, KABAG, today - timedelta(days=1), today + timedelta(days=1))],
+    )
+    await a_worker_starts()
+    second = (await mail.wait_for(p.id, "task", task_id, count=2, within=30))[-1]
+    assert "dewi.lestari@" in second["To"]
+    assert handed_over(await p.status()) == [(PLH_KABAG, KABAG, "plh")]
+
+    # Started again with nothing changed, a worker tells nobody.
+    await a_worker_starts()
+    history = await p.handle.fetch_history()
+    signaled = "workflow_execution_signaled_event_attributes"
+    assert sum(1 for e in history.events if e.HasField(signaled)) == 1
