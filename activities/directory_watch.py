@@ -89,17 +89,18 @@ def watch_directory(
 
     async def tell(known: Directory | None, current: Directory) -> str | None:
         said = appointments_said(current)
-        edit = await asyncio.to_thread(edit_stamp, settings.directory_file)
         if known is None:
             # Not read by this worker before: at its start, or once the file is fixed.
             if said == await asyncio.to_thread(told_before, settings, DIRECTORY_TOLD):
                 return None
+            edit = await asyncio.to_thread(edit_stamp, settings.directory_file)
             told = await signal_running(client, settings, calls.RECHECK_ACTING, edit)
             await asyncio.to_thread(remember, settings, DIRECTORY_TOLD, said)
             return f"acting appointments changed while unwatched: {told} processes told"
         people = appointments_changed(known, current, datetime.now(WIB).date())
         if not people:
             return None
+        edit = await asyncio.to_thread(edit_stamp, settings.directory_file)
         told = await tell_waiting(client, settings, people, edit)
         await asyncio.to_thread(remember, settings, DIRECTORY_TOLD, said)
         return f"acting appointments of {len(people)} people: {told} processes told"

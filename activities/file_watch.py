@@ -87,12 +87,21 @@ def told_before(settings: Settings, name: str) -> str | None:
 
 
 def remember(settings: Settings, name: str, said: str) -> None:
-    """Written whole (a temporary file renamed), as several workers may share the folder."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=settings.data_dir)
-    with os.fdopen(fd, "w") as out:
-        out.write(said + "\n")
-    Path(temporary).replace(settings.data_dir / name)
+    """Written whole (a temporary file renamed), as several workers may share the folder.
+    A folder that cannot take it is logged: the tasks then learn of an edit made while no
+    worker ran at their next wake-up, as before."""
+    temporary: Path | None = None
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix=f".{name}-", dir=settings.data_dir)
+        temporary = Path(path)
+        with os.fdopen(fd, "w") as out:
+            out.write(said + "\n")
+        temporary.replace(settings.data_dir / name)
+    except OSError as err:
+        log.warning("%s could not be written in the data folder: %s", name, err.strerror)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 async def changed_unwatched(settings: Settings, name: str, said: str | None, what: str) -> bool:

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from activities.calendar_watch import CALENDAR_TOLD, watch_calendar
-from activities.file_watch import running
+from activities.file_watch import remember, running, told_before
 from api.core.i18n_bureau import short_when
 from common.converter import data_converter
 from common.dates import format_when
@@ -327,3 +327,21 @@ async def test_what_changed_while_no_worker_watched_reaches_the_open_task_when_o
     settings.data_dir = tmp_path / "elsewhere"
     await a_worker_starts()
     assert await signals() == 2
+
+
+def test_a_data_folder_that_cannot_keep_what_was_told_is_logged_and_left_clean(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.WARNING, logger="worker.watch")
+    # No folder can be made there: a file stands in the way.
+    (tmp_path / "a-file").write_text("")
+    settings.data_dir = tmp_path / "a-file" / "data"
+    remember(settings, CALENDAR_TOLD, "digest")
+    assert told_before(settings, CALENDAR_TOLD) is None
+    # A folder where the file should be: the temporary copy is not left behind.
+    settings.data_dir = tmp_path / "another"
+    (settings.data_dir / CALENDAR_TOLD).mkdir(parents=True)
+    remember(settings, CALENDAR_TOLD, "digest")
+    assert [p.name for p in settings.data_dir.iterdir()] == [CALENDAR_TOLD]
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 2 and all("calendar-told could not be written" in w for w in warned)
