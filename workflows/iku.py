@@ -1135,8 +1135,9 @@ class IkuWorkflow:
     @workflow.signal(name=calls.RECHECK_CALENDAR)
     def recheck_calendar(self) -> None:
         """Sent by the worker's calendar watcher (``activities.calendar_watch``) when the
-        calendar changed (its overrides, or the settings that plan deadlines). A run from before ``follows-calendar`` lets it pass,
-        and so does a task whose clock has not started (nobody holds it yet)."""
+        calendar changed (its overrides, or the settings that plan deadlines). A run from
+        before ``follows-calendar`` lets it pass, and so does a task whose clock has not
+        started (nobody holds it yet)."""
         task = self._record.task
         if (
             self._changes.follows_calendar
