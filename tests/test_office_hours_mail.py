@@ -85,12 +85,13 @@ async def test_cuti_bersama_taken_back_in_the_evening_escalates_at_the_next_open
 
 
 @pytest.mark.devserver
+@pytest.mark.timeout(600)
 async def test_a_worker_killed_before_the_eskalasi_and_back_after_closing_holds_it_for_the_opening(
     dev_env: WorkflowEnvironment, settings: Settings, mail, tmp_path: Path
 ):
     now = datetime.now(WIB)
-    if (now + timedelta(minutes=5)).date() != now.date():  # the day's closing, not tomorrow's
-        after_midnight = (now + timedelta(minutes=6)).replace(hour=0, minute=0, second=5)
+    if (now + timedelta(minutes=3)).date() != now.date():  # the day's closing, not tomorrow's
+        after_midnight = (now + timedelta(minutes=4)).replace(hour=0, minute=0, second=5)
         await asyncio.sleep((after_midnight - now).total_seconds())
     # The Kasubbag's task due 14.4 s after it opens, its one eskalasi then, in an office open
     # all day.
