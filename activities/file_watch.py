@@ -14,8 +14,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +24,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from common import search_attributes as sa
+from common.files import write_whole
 from common.settings import Settings
 
 log = logging.getLogger("worker.watch")
@@ -87,21 +86,13 @@ def told_before(settings: Settings, name: str) -> str | None:
 
 
 def remember(settings: Settings, name: str, said: str) -> None:
-    """Written whole (a temporary file renamed), as several workers may share the folder.
-    A folder that cannot take it is logged: the tasks then learn of an edit made while no
-    worker ran at their next wake-up, as before."""
-    temporary: Path | None = None
+    """Written whole, as several workers may share the folder. A folder that cannot take
+    it is logged: the tasks then learn of an edit made while no worker ran at their next
+    wake-up, as before."""
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd, path = tempfile.mkstemp(prefix=f".{name}-", dir=settings.data_dir)
-        temporary = Path(path)
-        with os.fdopen(fd, "w") as out:
-            out.write(said + "\n")
-        temporary.replace(settings.data_dir / name)
+        write_whole(settings.data_dir / name, f"{said}\n".encode())
     except OSError as err:
         log.warning("%s could not be written in the data folder: %s", name, err.strerror)
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
 
 
 async def changed_unwatched(settings: Settings, name: str, said: str | None, what: str) -> bool:

@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from common.directory import Person
+from common.files import PRIVATE, PUBLIC, staged, write_whole
 from common.settings import Settings
 
 CA_NAME = "IKU Kemnaker Certificate Authority"
@@ -127,28 +128,10 @@ class Issued:
         return dataclasses.replace(self, revoked_at=at)
 
 
-# The mode of a file every reader may read (the umask applies) and of one only its owner may.
-PUBLIC, PRIVATE = 0o666, 0o600
-
-
 def write_private(path: Path, data: bytes) -> None:
     """Write a file only its owner may read, atomically: a reader (in another thread too)
     sees the old file or the new one."""
-    os.replace(_staged(path, data, PRIVATE), path)
-
-
-def _staged(path: Path, data: bytes, mode: int) -> Path:
-    """``data`` written beside ``path`` under a name of its own, to be moved into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
+    write_whole(path, data, PRIVATE)
 
 
 def _write_all(writes: Sequence[tuple[Path, bytes, int]]) -> None:
@@ -157,15 +140,15 @@ def _write_all(writes: Sequence[tuple[Path, bytes, int]]) -> None:
     Each is written beside its place first; then they are moved into place in order, with
     Ctrl-C and a termination signal held until the last is; a move that fails puts back the
     files moved before it. So the order is the order a crash would leave them in."""
-    staged: list[tuple[Path, Path, bytes | None, int]] = []
+    pending: list[tuple[Path, Path, bytes | None, int]] = []
     try:
         for path, data, mode in writes:
             before = path.read_bytes() if path.exists() else None
-            staged.append((path, _staged(path, data, mode), before, mode))
+            pending.append((path, staged(path, data, mode), before, mode))
         with _signals_held():
             moved: list[tuple[Path, bytes | None, int]] = []
             try:
-                for path, tmp, before, mode in staged:
+                for path, tmp, before, mode in pending:
                     os.replace(tmp, path)
                     moved.append((path, before, mode))
             except BaseException:
@@ -173,7 +156,7 @@ def _write_all(writes: Sequence[tuple[Path, bytes, int]]) -> None:
                     _put_back(path, before, mode)
                 raise
     finally:
-        for _, tmp, _, _ in staged:
+        for _, tmp, _, _ in pending:
             tmp.unlink(missing_ok=True)  # any not moved into place
 
 
@@ -182,7 +165,7 @@ def _put_back(path: Path, before: bytes | None, mode: int) -> None:
         if before is None:
             path.unlink(missing_ok=True)
         else:
-            os.replace(_staged(path, before, mode), path)
+            write_whole(path, before, mode)
     except OSError:
         pass  # the failure that made us put it back is the one to report
 
