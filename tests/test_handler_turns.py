@@ -30,7 +30,8 @@ from tests.conftest import end_left_running, serving
 from tests.scenario import KASUBAG, Scenario
 from tests.support import eventually, local_activity_type, settle
 from worker import activities, build_worker, workflow_runner
-from workflows.iku import CHANGES_AFTER_V0_1_0_H, CHANGES_AFTER_V0_1_0_H_COVERS, IkuWorkflow
+from workflows.changes import CHANGES_AFTER_V0_1_0_H, CHANGES_AFTER_V0_1_0_H_COVERS
+from workflows.iku import IkuWorkflow
 
 # The SDK's flag for applying every job of an activation before workflow code runs.
 SINGLE_BATCH = 2

@@ -226,7 +226,7 @@ async def test_a_decision_and_the_step_it_opens_are_written_in_one_local_write(
 
 
 # The database does not answer the second write for this long: well past what a local write
-# may take (workflows/iku.py, _REPORT_LOCALLY: 3 s), so a busy CI machine's slower answer
+# may take (workflows/timeouts.py, REPORT_LOCALLY: 3 s), so a busy CI machine's slower answer
 # still tells the two apart.
 _HUNG = 15.0
 

@@ -30,7 +30,7 @@ def broken_refresh(request: ClockRefreshRequest) -> ClockRefresh:
 
 @activity.defn(name="refresh_clock")
 async def hung_refresh(request: ClockRefreshRequest) -> ClockRefresh:
-    """Never answers: each try runs into its timeout (workflows/iku.py, _LOOKUP)."""
+    """Never answers: each try runs into its timeout (workflows/timeouts.py, LOOKUP)."""
     await asyncio.sleep(3600)
     raise AssertionError("not reached")
 

@@ -10,16 +10,13 @@ outbox drained by its own coroutine, so no decision ever waits for SMTP.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
-from temporalio.exceptions import TimeoutError as TimedOut
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
@@ -75,208 +72,18 @@ with workflow.unsafe.imports_passed_through():
         WorkflowInput,
     )
     from reporting import events as reporting_events
-    from workflows import rules, sop, telemetry, views
+    from workflows import changes, deputies, rules, sop, telemetry, timeouts, views
 
-# Directory and calendar lookups are quick local reads. They give up after a few seconds (a
-# broken file is for ops to fix, and a decision's answer waits on them): meanwhile the task
-# waits unassigned (directory) or without a deadline (calendar) rather than the whole
-# process standing still.
-_LOOKUP: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(initial_interval=timedelta(seconds=1), maximum_attempts=3),
-}
-# How a local activity that gave up reaches the workflow: an ActivityError; or, replayed
-# from its marker (and after local retries on the time-skipping test server), the bare
-# failure it ended with, the ApplicationError it raised or the timeout it ran into.
-LOOKUP_FAILED = (ActivityError, ApplicationError, TimedOut)
-# A decision waits on this check, so it gives up soon and the person is told to retry.
-_DECISION_CHECK: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RetryPolicy(maximum_attempts=3),
-}
-# Validating signatures runs pyHanko in the pool: a tenth of a second, more behind a queue
-# (a local activity that outlasts its workflow task has the SDK keep the task alive).
-_SIGNATURE_CHECK: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=2),
-    "retry_policy": RetryPolicy(maximum_attempts=3),
-}
-# Mail: about an hour of retries, then the failure is recorded and the process goes on (the
-# bureau can resend). The activity heartbeats while it sends, so a worker that dies mid-send
-# delays the mail by the heartbeat timeout, not by the whole start-to-close timeout.
-_MAIL: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=2),
-    "heartbeat_timeout": timedelta(seconds=20),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=10),
-        maximum_interval=timedelta(minutes=10),
-        maximum_attempts=12,
-    ),
-}
-_ARCHIVE: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=30),
-    "heartbeat_timeout": timedelta(minutes=2),
-    "retry_policy": RetryPolicy(
-        maximum_interval=timedelta(minutes=10),
-        maximum_attempts=20,
-        non_retryable_error_types=["DocumentMissing"],
-    ),
-}
-# The reporting database: about an hour of retries, then the batch is left to the backfill
-# (`iku reporting backfill`) and the process goes on.
-_REPORT: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(minutes=1),
-    "retry_policy": RetryPolicy(
-        initial_interval=timedelta(seconds=5),
-        maximum_interval=timedelta(minutes=10),
-        maximum_attempts=12,
-    ),
-}
-# A batch first goes as a local activity (one history event, not six); a database that does
-# not answer at once leaves it to _REPORT's retries.
-_REPORT_LOCALLY: dict[str, Any] = {
-    "start_to_close_timeout": timedelta(seconds=3),
-    "retry_policy": RetryPolicy(maximum_attempts=1),
-}
 # Without a schedule (the calendar could not be asked) the clock asks again this often.
 _CALENDAR_RETRY = timedelta(hours=1)
 # Rounds a handler waits before its own work (see _handler): one more than the longest
 # chain of conditions a completion sets off, and one to spare.
 _HANDLER_ROUNDS = 3
-# The changes since v0.1.0 that touch running histories, each once a patch of its own. A run
-# started now records them all as one patch, a fold (a marker and a search attribute per
-# patch, two history events each, and the worker keeps every marker's command and state
-# machine for as long as it keeps the run). A fold is fixed for ever, since the runs that
-# recorded it took exactly its list: a later change makes a new fold.
-CHANGES_AFTER_V0_1_0 = "changes-after-v0.1.0"
-CHANGES_AFTER_V0_1_0_COVERS = (
-    "one-lookup-per-step",
-    "reports-once-settled",
-    "one-lookup-per-wake",
-    "reports-written-locally",
-    "reports-after-mail",
-    "one-local-activity-at-a-time",
-    "handlers-after-their-task",
-)
-# The signature check at 8-11 and the official number as local activities: one marker in the
-# decision's workflow task each, where an activity costs six events and a second task.
-CHECKS_LOCALLY = "checks-locally"
-CHANGES_AFTER_V0_1_0_B = "changes-after-v0.1.0-b"
-CHANGES_AFTER_V0_1_0_B_COVERS = (*CHANGES_AFTER_V0_1_0_COVERS, CHECKS_LOCALLY)
-# Fewer commands before a run waits (PATCHES.md): no memo or search attribute upserted that
-# its start gave, a new process's two first lookups in one local activity, and the fold
-# asked before any handler of the first activation runs.
-LEAN_RUN_START = "lean-run-start"
-CHANGES_AFTER_V0_1_0_C = "changes-after-v0.1.0-c"
-CHANGES_AFTER_V0_1_0_C_COVERS = (*CHANGES_AFTER_V0_1_0_B_COVERS, LEAN_RUN_START)
-# An open task wakes on the day an acting appointment of one of its holders begins or ends,
-# and is mailed to whoever holds it that day (PATCHES.md).
-FOLLOWS_ACTING = "follows-acting"
-CHANGES_AFTER_V0_1_0_D = "changes-after-v0.1.0-d"
-CHANGES_AFTER_V0_1_0_D_COVERS = (*CHANGES_AFTER_V0_1_0_C_COVERS, FOLLOWS_ACTING)
-# A revised calendar takes effect on an open task at once: the worker's calendar watcher
-# signals recheck_calendar, and the task asks for its deadline again (PATCHES.md).
-FOLLOWS_CALENDAR = "follows-calendar"
-CHANGES_AFTER_V0_1_0_E = "changes-after-v0.1.0-e"
-CHANGES_AFTER_V0_1_0_E_COVERS = (*CHANGES_AFTER_V0_1_0_D_COVERS, FOLLOWS_CALENDAR)
-# The riwayat says when an open task's deadline moved, and to when (PATCHES.md).
-RECORDS_DEADLINE_MOVES = "records-deadline-moves"
-CHANGES_AFTER_V0_1_0_F = "changes-after-v0.1.0-f"
-CHANGES_AFTER_V0_1_0_F_COVERS = (*CHANGES_AFTER_V0_1_0_E_COVERS, RECORDS_DEADLINE_MOVES)
-# The riwayat writes every deadline a task is held to, from its entry on, and the reporting
-# database measures the step against the last one (PATCHES.md).
-RECORDS_DEADLINES = "records-deadlines"
-CHANGES_AFTER_V0_1_0_G = "changes-after-v0.1.0-g"
-CHANGES_AFTER_V0_1_0_G_COVERS = (*CHANGES_AFTER_V0_1_0_F_COVERS, RECORDS_DEADLINES)
-# Reminders and escalations go out in office hours only: a wake that comes outside them (late
-# after an outage, or a calendar revised at night) holds them until the next opening.
-MAILS_IN_OFFICE_HOURS = "mails-in-office-hours"
-# The fold a run started now records.
-CHANGES_AFTER_V0_1_0_H = "changes-after-v0.1.0-h"
-CHANGES_AFTER_V0_1_0_H_COVERS = (*CHANGES_AFTER_V0_1_0_G_COVERS, MAILS_IN_OFFICE_HOURS)
-# The folds asked as a run starts (lean-run-start and after), newest first: the first one a
-# run recorded is the one it took.
-_LEAN_FOLDS = (
-    (CHANGES_AFTER_V0_1_0_H, CHANGES_AFTER_V0_1_0_H_COVERS),
-    (CHANGES_AFTER_V0_1_0_G, CHANGES_AFTER_V0_1_0_G_COVERS),
-    (CHANGES_AFTER_V0_1_0_F, CHANGES_AFTER_V0_1_0_F_COVERS),
-    (CHANGES_AFTER_V0_1_0_E, CHANGES_AFTER_V0_1_0_E_COVERS),
-    (CHANGES_AFTER_V0_1_0_D, CHANGES_AFTER_V0_1_0_D_COVERS),
-    (CHANGES_AFTER_V0_1_0_C, CHANGES_AFTER_V0_1_0_C_COVERS),
-)
-# The moment of an acting day's hand-over: the start of a working morning, the same date in
-# every Indonesian zone (and in UTC), so the mail's own "today" agrees with the workflow's.
-_HAND_OVER_AT = time(7, 0)
-
-
-@dataclass(frozen=True)
-class Changes:
-    """Which of the changes since v0.1.0 a run takes: one field per patch id above (its
-    dashes as underscores), so a name that matches no field fails the run's start."""
-
-    one_lookup_per_step: bool = False
-    reports_once_settled: bool = False
-    one_lookup_per_wake: bool = False
-    reports_written_locally: bool = False
-    reports_after_mail: bool = False
-    one_local_activity_at_a_time: bool = False
-    handlers_after_their_task: bool = False
-    checks_locally: bool = False
-    lean_run_start: bool = False
-    follows_acting: bool = False
-    follows_calendar: bool = False
-    records_deadline_moves: bool = False
-    records_deadlines: bool = False
-    mails_in_office_hours: bool = False
-
-    @classmethod
-    def taken(cls, patch_ids: Iterable[str]) -> Changes:
-        return cls(**{patch_id.replace("-", "_"): True for patch_id in patch_ids})
-
-
 # A wake-up timer's summary (seen in the Web UI) starts with what it is set for; the load
 # bench reads them back to time each timer's firing.
 WAKE_REMINDER, WAKE_DEADLINE = "reminder", "deadline"
 WAKE_HAND_OVER = "acting officials change"
 WAKE_OFFICE_OPENS = "office opens"
-
-
-def _take_acting(task: Task, found: list[Assignee]) -> None:
-    """The assignees as the directory has them today (their acting officials)."""
-    fresh = {a.person: a for a in found}
-    task.assignees = [fresh.get(a.person, a) for a in task.assignees]
-
-
-def _reaches(assignee: Assignee, day: date) -> str:
-    """Who a mail to ``assignee`` reaches on ``day``: their Plh/Plt, or themselves."""
-    deputy = assignee.acting_on(day)
-    return deputy.person if deputy is not None else assignee.person
-
-
-def _next_hand_over(task: Task, now: datetime) -> datetime | None:
-    """The first hand-over moment after ``now`` on a day an acting appointment of one of
-    the task's holders begins or ends (the day after its last)."""
-    days = {
-        day
-        for a in task.assignees
-        for d in a.deputies
-        for day in (d.start, d.end + timedelta(days=1))
-    }
-    moments = [datetime.combine(day, _HAND_OVER_AT, tzinfo=sop.WIB) for day in days]
-    return min((m for m in moments if m > now), default=None)
-
-
-def _earlier_changes() -> list[str]:
-    """The changes a run of an earlier fold took, asked in the order its history has them."""
-    if workflow.patched(CHANGES_AFTER_V0_1_0_B):
-        return list(CHANGES_AFTER_V0_1_0_B_COVERS)
-    if workflow.patched(CHANGES_AFTER_V0_1_0):
-        # Started before the second fold; on 8f58cff with the checks as a patch apart.
-        taken = list(CHANGES_AFTER_V0_1_0_COVERS)
-        if workflow.patched(CHECKS_LOCALLY):
-            taken.append(CHECKS_LOCALLY)
-        return taken
-    # A run of v0.1.0 (none of them), or one started between the changes.
-    return [change for change in CHANGES_AFTER_V0_1_0_COVERS if workflow.patched(change)]
 
 
 @contextmanager
@@ -318,9 +125,7 @@ class IkuWorkflow:
         # activation runs: an Update that reached a continued run at once ran before run()
         # did, under no change at all. Runs of an earlier fold are asked in run(), as their
         # histories were recorded.
-        self._changes = Changes.taken(
-            next((covers for fold, covers in _LEAN_FOLDS if workflow.patched(fold)), ())
-        )
+        self._changes = changes.at_start()
         if self._changes.lean_run_start:
             self._published = _given_search_attributes()
         # Whether the next batch is tried locally: not after a local write failed, until
@@ -339,7 +144,7 @@ class IkuWorkflow:
         # else: a patch asked for later (after local activities that outlasted a workflow
         # task) is not found again when the run is replayed.
         if not self._changes.lean_run_start:  # a run of an earlier fold: asked here, as it was
-            self._changes = Changes.taken(_earlier_changes())
+            self._changes = changes.of_earlier_fold()
         record = self._record
         if input.record is None:
             self._check_workflow_id()
@@ -440,9 +245,9 @@ class IkuWorkflow:
                 ProcessOpeningActivities.open_process,
                 _this_run(),
                 summary="was this process id used before; the SOP's registered number",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return False
         self._refuse_if_used(opening.earlier)
         if not self._process.sop_number:
@@ -457,9 +262,9 @@ class IkuWorkflow:
                 LineageActivities.find_earlier_run,
                 _this_run(),
                 summary="was this process id used before",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             # The start's id-reuse policy is the first guard; a process is not held up
             # because the archive folder or visibility could not be read for a moment.
             workflow.logger.warning("could not check for an earlier run of this id")
@@ -490,9 +295,9 @@ class IkuWorkflow:
             number = await self._local(
                 RegistryActivities.registered_sop_number,
                 summary="the SOP's registered number",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return  # shown as "not yet registered"; nothing else depends on it
         self._process = self._process.model_copy(update={"sop_number": number})
 
@@ -577,9 +382,9 @@ class IkuWorkflow:
                     ),
                 ),
                 summary=f"who holds {step.role} (step {step.number}), and its deadline",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return None
 
     async def _staff(self, step: sop.Step) -> Staffing | None:
@@ -591,9 +396,9 @@ class IkuWorkflow:
                 StaffingActivities.resolve_staffing,
                 self._staffing_request(step),
                 summary=f"who holds {step.role} (step {step.number})",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return None
 
     def _staffing_request(self, step: sop.Step) -> StaffingRequest:
@@ -616,9 +421,9 @@ class IkuWorkflow:
                 ScheduleActivities.plan_schedule,
                 self._schedule_request(task),
                 summary=f"working-time deadline for step {task.step}",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return None
 
     async def _refresh_acting(self, task: Task) -> None:
@@ -626,9 +431,9 @@ class IkuWorkflow:
         goes to a Plh/Plt of today) and the check of their decision agree."""
         try:
             found = await self._find_people([a.person for a in task.assignees])
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return  # keep what we had; the mail goes by the same directory anyway
-        _take_acting(task, found)
+        deputies.take_acting(task, found)
 
     async def _refresh_clock(self, task: Task) -> ClockRefresh | None:
         """``_plan`` and ``_refresh_acting`` in one lookup, with the office's next opening;
@@ -646,12 +451,12 @@ class IkuWorkflow:
                     now=workflow.now(),
                 ),
                 summary=f"working-time deadline and acting officials, step {task.step}",
-                **_LOOKUP,
+                **timeouts.LOOKUP,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             return None
         task.schedule = refresh.schedule
-        _take_acting(task, refresh.assignees)
+        deputies.take_acting(task, refresh.assignees)
         return refresh
 
     def _schedule_request(self, task: Task) -> ScheduleRequest:
@@ -665,7 +470,7 @@ class IkuWorkflow:
         if task.assignees:
             if self._changes.follows_acting:
                 today = self._today()
-                task.reached = {a.person: _reaches(a, today) for a in task.assignees}
+                task.reached = {a.person: deputies.reaches(a, today) for a in task.assignees}
             self._mail_task(task, [a.person for a in task.assignees])
         else:
             self._notify(NoticeKind.UNASSIGNED, task=task, to_ops=True)
@@ -757,7 +562,7 @@ class IkuWorkflow:
     def _hand_over(self, task: Task) -> datetime | None:
         if not self._changes.follows_acting:
             return None
-        return _next_hand_over(task, workflow.now())
+        return deputies.next_hand_over(task, workflow.now())
 
     def _wake_summary(self, task: Task, wake: datetime) -> str:
         schedule = task.schedule
@@ -846,7 +651,7 @@ class IkuWorkflow:
         today = self._today()
         moved = []
         for a in task.assignees:
-            before, now = task.reached.get(a.person), _reaches(a, today)
+            before, now = task.reached.get(a.person), deputies.reaches(a, today)
             task.reached[a.person] = now
             # A task mailed before this change took effect has no record of whom it reached.
             if before is None or before == now:
@@ -888,7 +693,7 @@ class IkuWorkflow:
                 ArchiveActivities.build_archive,
                 ArchiveRequest(status=self._status()),
                 summary="build the BagIt archive",
-                **_ARCHIVE,
+                **timeouts.ARCHIVE,
             )
         except ActivityError as err:
             # The archive step opens again (new task, new mail) once ops have fixed the cause.
@@ -990,7 +795,7 @@ class IkuWorkflow:
                     DocumentActivities.missing_documents,
                     DocumentsCheck(documents=[a.ref for a in decision.documents]),
                     summary="check attached documents",
-                    **_DECISION_CHECK,
+                    **timeouts.DECISION_CHECK,
                 )
                 if missing:
                     raise rules.Refusal("document_not_in_store")
@@ -998,7 +803,7 @@ class IkuWorkflow:
                 found = await self._find_people(decision.team.members)
                 if len(found) != len(decision.team.members):
                     raise rules.Refusal("unknown_person")
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
 
     async def _check_signature(self, decision: Decision) -> str | None:
@@ -1029,9 +834,9 @@ class IkuWorkflow:
                 SignatureActivities.check_signed_version,
                 check,
                 summary=f"check the signature, step {task.step}",
-                **_SIGNATURE_CHECK,
+                **timeouts.SIGNATURE_CHECK,
             )
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
         if not result.ok:
             raise rules.Refusal(result.code)
@@ -1042,7 +847,7 @@ class IkuWorkflow:
             StaffingActivities.find_people,
             PeopleRequest(people=people, on=self._today()),
             summary="look up people in the directory",
-            **_DECISION_CHECK,
+            **timeouts.DECISION_CHECK,
         )
 
     def _moved_on(self, task_id: str) -> bool:
@@ -1079,7 +884,7 @@ class IkuWorkflow:
         rules.check_steer(record, assignment.by, self._today())
         try:
             found = await self._find_people([assignment.person])
-        except LOOKUP_FAILED:
+        except timeouts.LOOKUP_FAILED:
             raise rules.Refusal("check_unavailable") from None
         if not found:
             raise rules.Refusal("unknown_person")
@@ -1251,7 +1056,7 @@ class IkuWorkflow:
                     notification,
                     summary=f"mail: {kind}"
                     + (f", step {notification.step}" if notification.step else ""),
-                    **_MAIL,
+                    **timeouts.MAIL,
                 )
                 if result.skipped or not result.sent:
                     self._log(
@@ -1363,10 +1168,12 @@ class IkuWorkflow:
         they run out)."""
         if locally:
             try:
-                return await self._local(activity, arg, summary=summary, **_REPORT_LOCALLY)
-            except LOOKUP_FAILED:
+                return await self._local(activity, arg, summary=summary, **timeouts.REPORT_LOCALLY)
+            except timeouts.LOOKUP_FAILED:
                 pass
-        return await workflow.execute_activity_method(activity, arg, summary=summary, **_REPORT)
+        return await workflow.execute_activity_method(
+            activity, arg, summary=summary, **timeouts.REPORT
+        )
 
     # --- bookkeeping -------------------------------------------------------------------
 
