@@ -8,7 +8,7 @@ The bag is written once. It is built in a ``.tmp-`` folder next to its final pla
 validated, and only then renamed into place, so a retry finds either nothing or a whole
 bag. The final folder is keyed by the workflow run, so a retry of the same activity finds
 the bag its earlier attempt made. Where the bag is kept (a folder, or the S3 bucket with a
-marker written last) is common/archive_store.py's business.
+marker written last) is common/archives/'s business.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from activities import telemetry
 from activities.archive_guide import GUIDE_NAME, Facts, guide_text
 from activities.cpu import SIGNATURES, TYPESETTING, in_process
 from activities.ringkasan import render_ringkasan, resolve_who, signer_line
-from common.archive_bag import (
+from common.archives import ArchiveStore, open_archive_store
+from common.archives.bag import (
     BAG_CHECKSUMS,
     BAG_TIMESTAMP_FIELD,
     TEMP_PREFIX,
@@ -47,8 +48,7 @@ from common.archive_bag import (
     payload_path,
     validate_bag,
 )
-from common.archive_metadata import archive_metadata, bag_fields
-from common.archive_store import ArchiveStore, open_archive_store
+from common.archives.metadata import archive_metadata, bag_fields
 from common.directory import load_directory, record_name
 from common.documents import DocumentStore, open_document_store
 from common.models import (
@@ -73,7 +73,7 @@ T = TypeVar("T")
 SOURCE_ORGANIZATION = "Kementerian Ketenagakerjaan Republik Indonesia"
 CONTACT_NAME = "Biro Perencanaan dan Manajemen Kinerja"
 # Fields of our own in bag-info.txt (BagIt allows them), in the style of
-# common/archive_metadata.py's: what the bag is, and what anchors its trust.
+# common/archives/metadata.py's: what the bag is, and what anchors its trust.
 YEAR_FIELD = "Tahun-IKU"
 SOP_FIELD = "Nomor-SOP"
 SIGNER_FIELD = "Penanda-Tangan"  # one per standing paraf and the signature, in order

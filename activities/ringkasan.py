@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from common.archive_bag import BAG_CHECKSUMS, payload_path
+from common.archives.bag import BAG_CHECKSUMS, payload_path
 from common.catalogue import (
     EVENTS,
     HEADER_FIELDS,

@@ -38,8 +38,12 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, BinaryIO, Final, Literal
+from typing import IO, BinaryIO, Final
 from xml.parsers import expat
+
+from common.image_content import check_image
+from common.pdf_content import check_pdf
+from common.unsupported import UnsupportedDocument
 
 PDF: Final = "application/pdf"
 PNG: Final = "image/png"
@@ -60,20 +64,6 @@ EXTENSIONS: Final[dict[str, str]] = {
 }
 ALLOWED_MEDIA_TYPES: Final[frozenset[str]] = frozenset(EXTENSIONS)
 
-Reason = Literal[
-    "empty",
-    "unsupported_type",
-    "corrupt",
-    "encrypted",
-    "macro_enabled",
-    "zip_bomb",
-    "unsafe_path",
-    "nested_archive",
-    "active_content",
-    "embedded_file",
-    "hidden_data",
-]
-
 MIB: Final = 1024 * 1024
 MAX_ZIP_ENTRIES: Final = 2000
 MAX_RATIO: Final = 100  # compressed : uncompressed, for entries larger than RATIO_FLOOR
@@ -88,62 +78,6 @@ MAX_NESTING: Final = 2
 # Entries in a document and all its embedded packages together (each alone: MAX_ZIP_ENTRIES).
 MAX_TOTAL_ENTRIES: Final = 5 * MAX_ZIP_ENTRIES
 _READ_CHUNK: Final = 256 * 1024
-
-_ID_GENERIC: Final[dict[str, str]] = {
-    "empty": "Berkas kosong.",
-    "unsupported_type": (
-        "Jenis berkas ini tidak diterima. Unggah PDF, Word (.docx), Excel (.xlsx), "
-        "OpenDocument (.odt/.ods), PNG, atau JPEG."
-    ),
-    "corrupt": "Berkas rusak atau tidak lengkap sehingga tidak dapat dibaca.",
-    "encrypted": (
-        "Berkas ini dilindungi kata sandi (terenkripsi). Hapus kata sandinya, lalu unggah kembali."
-    ),
-    "macro_enabled": (
-        "Berkas berisi makro dan tidak diterima. Simpan sebagai .docx/.xlsx tanpa makro, "
-        "atau sebagai PDF."
-    ),
-    "zip_bomb": (
-        "Isi berkas ini mengembang jauh melebihi ukurannya saat dibuka, sehingga ditolak "
-        "demi keamanan."
-    ),
-    "unsafe_path": "Berkas berisi nama bagian yang tidak aman, sehingga ditolak.",
-    "nested_archive": (
-        "Berkas berisi arsip lain di dalamnya (misalnya berkas ZIP, atau dokumen yang "
-        "tertanam terlalu dalam) dan tidak diterima. Simpan ulang tanpa objek tertanam, atau "
-        "sebagai PDF."
-    ),
-    "active_content": (
-        "PDF ini berisi JavaScript atau tindakan otomatis, sehingga tidak diterima. Cetak ulang "
-        "ke PDF baru, lalu unggah hasilnya."
-    ),
-    "embedded_file": (
-        "PDF ini membawa berkas lain di dalamnya, sehingga tidak diterima. Hapus lampirannya, "
-        "atau unggah dokumen-dokumen itu secara terpisah."
-    ),
-    "hidden_data": (
-        "Gambar ini membawa data lain selain gambarnya, sehingga tidak diterima. Simpan ulang "
-        "gambarnya, lalu unggah hasilnya."
-    ),
-}
-
-
-class UnsupportedDocument(ValueError):
-    """A file that is not one of the allowed documents, or is not safe to accept.
-
-    ``code`` is a short machine code (see ``Reason``); ``message`` says why in English,
-    ``message_id`` in Indonesian. ``str(err)`` is the English message.
-    """
-
-    def __init__(self, code: str, message: str, message_id: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.message_id = message_id or _ID_GENERIC.get(code, _ID_GENERIC["unsupported_type"])
-
-    @property
-    def reason_code(self) -> str:
-        return self.code
 
 
 def detect_media_type(path: Path, *, max_unpacked_bytes: int = 200 * MIB) -> str:
@@ -183,8 +117,6 @@ def _sniff_pdf(head: bytes, handle: BinaryIO, _s: int, _m: int) -> str | None:
         return None
     if not re.match(rb"%PDF-[12]\.\d", head):
         raise _corrupt("a PDF")
-    from common.pdf_content import check_pdf  # it imports us
-
     check_pdf(handle)
     return PDF
 
@@ -199,8 +131,6 @@ def _sniff_png(head: bytes, handle: BinaryIO, size: int, _m: int) -> str | None:
     width, height = struct.unpack(">LL", head[16:24])
     if zlib.crc32(head[12:29]) != crc or not width or not height:
         raise _corrupt("a PNG image")
-    from common.image_content import check_image  # it imports us
-
     check_image(handle, size, "png")
     return PNG
 
@@ -214,8 +144,6 @@ def _sniff_jpeg(head: bytes, handle: BinaryIO, size: int, _m: int) -> str | None
     (length,) = struct.unpack(">H", head[4:6])
     if length < 2:
         raise _corrupt("a JPEG image")
-    from common.image_content import check_image  # it imports us
-
     check_image(handle, size, "jpeg")
     return JPEG
 

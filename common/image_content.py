@@ -18,12 +18,11 @@ import mmap
 import re
 import struct
 import warnings
-from typing import TYPE_CHECKING, BinaryIO, Final
+from typing import BinaryIO, Final
 
 from PIL import Image, UnidentifiedImageError
 
-if TYPE_CHECKING:
-    from common.filetypes import UnsupportedDocument
+from common.unsupported import UnsupportedDocument
 
 # 50 megapixels: more than any phone or scanner page at 600 dpi (A4 is 35 MP), and a
 # decoded RGB image of at most 150 MB.
@@ -124,14 +123,8 @@ def _decode(handle: BinaryIO) -> None:
             raise _hidden_data()
 
 
-def _refusal(code: str, message: str, message_id: str) -> UnsupportedDocument:
-    from common.filetypes import UnsupportedDocument  # it imports us
-
-    return UnsupportedDocument(code, message, message_id)
-
-
 def _hidden_data() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "hidden_data",
         "The image carries other data besides the picture (for example a web page or an "
         "archive appended to it), and is not accepted. Open the image and save it again "
@@ -143,7 +136,7 @@ def _hidden_data() -> UnsupportedDocument:
 
 
 def _damaged() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "corrupt",
         "The image is damaged or incomplete and cannot be shown. Save it again and upload that.",
         "Gambar ini rusak atau tidak lengkap sehingga tidak dapat ditampilkan. Simpan ulang, "
@@ -152,7 +145,7 @@ def _damaged() -> UnsupportedDocument:
 
 
 def _too_large() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "zip_bomb",
         f"The image is too large when opened (more than {MAX_PIXELS // 1_000_000} million "
         "pixels). Reduce its size and upload it again.",

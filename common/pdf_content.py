@@ -18,12 +18,11 @@ Refused:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, BinaryIO, Final
+from typing import BinaryIO, Final
 
 import pikepdf
 
-if TYPE_CHECKING:
-    from common.filetypes import UnsupportedDocument
+from common.unsupported import UnsupportedDocument
 
 # Dictionaries and arrays visited at most: a real document of a few hundred pages holds far
 # fewer; a file built to hold millions would only cost time.
@@ -95,14 +94,8 @@ def _name(obj: pikepdf.Dictionary | pikepdf.Stream, key: str) -> str | None:
     return str(value) if isinstance(value, pikepdf.Name) else None
 
 
-def _refusal(code: str, message: str, message_id: str) -> UnsupportedDocument:
-    from common.filetypes import UnsupportedDocument  # it imports us
-
-    return UnsupportedDocument(code, message, message_id)
-
-
 def _script() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "active_content",
         "The PDF contains JavaScript or an action that runs a program or sends data, and is "
         "not accepted. Print it to a new PDF (or export it again without scripts and forms) "
@@ -114,7 +107,7 @@ def _script() -> UnsupportedDocument:
 
 
 def _automatic_action() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "active_content",
         "The PDF contains actions that run by themselves when it is opened or viewed, and is "
         "not accepted. Print it to a new PDF and upload that.",
@@ -124,7 +117,7 @@ def _automatic_action() -> UnsupportedDocument:
 
 
 def _embedded() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "embedded_file",
         "The PDF carries other files inside it (attachments), and is not accepted. Remove "
         "the attachments, or upload those documents separately.",
@@ -134,7 +127,7 @@ def _embedded() -> UnsupportedDocument:
 
 
 def _encrypted() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "encrypted",
         "The PDF is encrypted or protected by a password. Save it without protection and "
         "upload it again.",
@@ -144,7 +137,7 @@ def _encrypted() -> UnsupportedDocument:
 
 
 def _unreadable() -> UnsupportedDocument:
-    return _refusal(
+    return UnsupportedDocument(
         "corrupt",
         "The PDF is damaged or malformed and cannot be read. Save or print it to a new PDF "
         "and upload that.",

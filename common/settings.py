@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from common.secret_strength import KEY, PASSWORD, Strength, weakness
 from common.sop_identity import check_sop_number
+from common.workcalendar import WorkCalendar, parse_standard_time
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 EXAMPLE_DIRECTORY = PACKAGE_DIR / "data" / "directory.example.yaml"
@@ -396,8 +397,6 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_clock(self) -> Settings:
         """Refused when the worker starts, rather than found at a process's next deadline."""
-        from common.workcalendar import WorkCalendar, parse_standard_time  # imports us
-
         WorkCalendar(self.timezone, self.office_open, self.office_close, self.office_close_friday)
         for step, value in self.standard_times.items():
             if step < 1:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
+from typing import Annotated, Literal, NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -36,8 +36,21 @@ from common.models import Schedule
 
 log = logging.getLogger(__name__)
 
-if TYPE_CHECKING:
-    from common.settings import Settings
+
+class CalendarSettings(Protocol):
+    """What the calendar takes from the settings (``common.settings.Settings`` has it)."""
+
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def office_open(self) -> dt.time: ...
+    @property
+    def office_close(self) -> dt.time: ...
+    @property
+    def office_close_friday(self) -> dt.time: ...
+    @property
+    def calendar_overrides_file(self) -> Path | None: ...
+
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 WEEKEND_NAMES = {5: "Sabtu", 6: "Minggu"}
@@ -241,7 +254,7 @@ class WorkCalendar:
         self._extra_work = {d.date for d in self.overrides.workdays}
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WorkCalendar:
+    def from_settings(cls, settings: CalendarSettings) -> WorkCalendar:
         """Built from settings with the overrides file as it is now (re-read when it
         changes), so a revised calendar takes effect at a workflow's next wake-up without a
         restart. An invalid overrides file is an error: the workflow's planning retries
@@ -249,7 +262,7 @@ class WorkCalendar:
         return cls._build(settings, load_overrides(settings.calendar_overrides_file))
 
     @classmethod
-    def for_display(cls, settings: Settings) -> WorkCalendar:
+    def for_display(cls, settings: CalendarSettings) -> WorkCalendar:
         """For pages: an invalid overrides file is logged and left out rather than turning
         a page into an error (the workflow's own deadlines come from the activity)."""
         try:
@@ -260,7 +273,7 @@ class WorkCalendar:
         return cls._build(settings, overrides)
 
     @classmethod
-    def _build(cls, settings: Settings, overrides: Overrides) -> WorkCalendar:
+    def _build(cls, settings: CalendarSettings, overrides: Overrides) -> WorkCalendar:
         return cls(
             timezone=settings.timezone,
             office_open=settings.office_open,

@@ -34,11 +34,11 @@ from temporalio.service import RPCError
 
 from common import search_attributes as sa
 from common import workflow_calls as calls
-from common.archive_bag import (
+from common.archives import open_archive_store
+from common.archives.bag import (
     read_archive_info,
 )
-from common.archive_metadata import CLASSIFICATION, NUMBER
-from common.archive_store import open_archive_store
+from common.archives.metadata import CLASSIFICATION, NUMBER
 from common.models import (
     HistoryEntry,
     HistoryEvent,

@@ -19,8 +19,8 @@ import bagit
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from common.archive_bag import UnsafeBagName, resolve_bag
-from common.archive_metadata import archive_metadata, from_bag_info
+from common.archives.bag import UnsafeBagName, resolve_bag
+from common.archives.metadata import archive_metadata, from_bag_info
 from common.deadline import written_deadline
 from common.models import Action, HistoryEntry, HistoryEvent, ReportBatch
 from common.settings import Settings

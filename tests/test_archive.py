@@ -23,7 +23,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities import archive as archive_module
 from activities.archive import ArchiveActivities
-from common.archive_bag import (
+from common.archives.bag import (
     UnsafeBagName,
     bag_name,
     payload_path,

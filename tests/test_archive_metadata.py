@@ -10,7 +10,7 @@ import bagit
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from common.archive_metadata import bag_fields, from_bag_info
+from common.archives.metadata import bag_fields, from_bag_info
 from common.models import ArchiveMetadata
 from common.settings import RetentionRule, Settings
 from reporting.archives import archives, by_classification, due_in

@@ -17,7 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from commands.iku import main as iku_command
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import ProcessState, StatusView
 from common.settings import Settings, get_settings
 from signing.printable import reviews

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from api.app import create_app
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import CancelRequest, HistoryEvent, ProcessState
 from tests import samples
 from tests.bureau import (

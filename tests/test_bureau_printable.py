@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import ProcessState
 from tests.bureau import anonymous, signed_in
 from tests.scenario import Scenario

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from temporalio.service import RPCError
 
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import Action, HistoryEvent, ProcessState
 from common.settings import EXAMPLE_DIRECTORY
 from tests import samples

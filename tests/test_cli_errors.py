@@ -23,8 +23,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from commands import cluster, iku
-from common.archive_bag import BAG_TIMESTAMP_FIELD
-from common.archive_store import open_archive_store
+from common.archives import open_archive_store
+from common.archives.bag import BAG_TIMESTAMP_FIELD
 from common.settings import SETTINGS_ERRORS, Settings, get_settings, settings_problem
 from devstack.errors import StartupError
 from devstack.options import Options

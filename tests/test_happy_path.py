@@ -8,7 +8,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.links import LinkSigner
 from common.models import HistoryEvent, ProcessState
 from tests.scenario import KABAG, KARO, MENTERI, SEKJEN, Scenario

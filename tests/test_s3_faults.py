@@ -13,8 +13,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.archive import ArchiveActivities
 from api.core.shared_counts import SharedCounts
 from api.core.throttle import SignInThrottle
-from common.archive_s3 import MARKER, S3ArchiveStore
-from common.archive_store import check_archive, open_archive_store
+from common.archives import check_archive, open_archive_store
+from common.archives.s3 import MARKER, S3ArchiveStore
 from common.documents import DocumentStore, StoreUnavailable, open_document_store
 from common.models import ArchiveRequest
 from common.s3 import BucketArea

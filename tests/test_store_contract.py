@@ -18,14 +18,14 @@ import bagit
 import obstore
 import pytest
 
-from common.archive_bag import BAG_TIMESTAMP_FIELD, validate_bag
-from common.archive_store import (
+from common.archives import (
     ArchiveStore,
     LocalArchiveStore,
     check_archive,
     iter_zip_archive,
     open_archive_store,
 )
+from common.archives.bag import BAG_TIMESTAMP_FIELD, validate_bag
 from common.documents import (
     DocumentChanged,
     DocumentStore,

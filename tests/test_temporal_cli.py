@@ -21,7 +21,7 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import CancelRequest
 from common.settings import Settings
 from devstack.temporal import temporal_binary

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from api.core import shared_counts
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import ProcessState
 from common.settings import Settings
 from signing.folder import SigningFolder

@@ -27,7 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.tasks.signing import remember_code, verification_code
 from api.verify.routes import VERIFY_CA
-from common.archive_store import ArchiveChanged, ArchiveStore, LocalArchiveStore, open_archive_store
+from common.archives import ArchiveChanged, ArchiveStore, LocalArchiveStore, open_archive_store
 from common.directory import load_directory
 from common.settings import Settings
 from tests import samples

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from common.archive_bag import validate_bag
+from common.archives.bag import validate_bag
 from common.models import Action, HistoryEvent, ProcessState
 from signing.verify import verify_pdf
 from tests import samples

@@ -21,7 +21,7 @@ from api.core.deps import ClientDep, SettingsDep, StoreDep
 from api.core.downloads import content_disposition, document_response
 from api.core.i18n import action_done
 from api.core.i18n_bureau import short_when
-from common.archive_store import check_archive, iter_zip_archive, open_archive_store
+from common.archives import check_archive, iter_zip_archive, open_archive_store
 from common.models import StatusView
 from common.settings import Settings
 from signing.printable import reviews

@@ -39,7 +39,7 @@ from api.core.i18n import Lang, refusal
 from api.core.temporal_client import TemporalConnection, TemporalUnavailable
 from common import search_attributes as sa
 from common import workflow_calls as calls
-from common.archive_store import open_archive_store
+from common.archives import open_archive_store
 from common.models import (
     Assignment,
     CancelRequest,

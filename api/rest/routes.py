@@ -39,7 +39,7 @@ from api.rest.models import (
     Started,
 )
 from api.rest.strict_query import no_unknown_query
-from common.archive_store import check_archive, iter_zip_archive, open_archive_store
+from common.archives import check_archive, iter_zip_archive, open_archive_store
 from common.documents import (
     DocumentTooLarge,
     EmptyDocument,

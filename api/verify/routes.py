@@ -38,8 +38,8 @@ from api.core.problems import PageError
 from api.core.sliding_window import KeyLimit
 from api.core.temporal_client import TemporalConnection
 from api.tasks.signing import workflow_of
-from common.archive_bag import payload_path
-from common.archive_store import ArchiveChanged, open_archive_store
+from common.archives import ArchiveChanged, open_archive_store
+from common.archives.bag import payload_path
 from common.dates import format_when
 from common.documents import DocumentStore
 from common.models import Document

@@ -1,5 +1,5 @@
 """Archive bags in the S3 bucket: written once under ``archive/<bag name>/``, the marker
-``.complete`` last (see archive_store.py for the rules readers and writers follow)."""
+``.complete`` last (see common/archives/__init__.py for the rules readers and writers follow)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import obstore
 from obstore.exceptions import AlreadyExistsError, BaseError
 
-from common.archive_bag import (
+from common.archives.bag import (
     BROKEN_PREFIX,
     UnsafeBagName,
     bag_files,
@@ -21,7 +21,7 @@ from common.archive_bag import (
     read_archive_info,
     validate_bag,
 )
-from common.archive_store import (
+from common.archives.base import (
     ArchiveStore,
     check_sha256,
     marker_body,

@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 import bagit
 
-from common.archive_metadata import from_bag_info
+from common.archives.metadata import from_bag_info
 from common.documents import display_name
 from common.models import ArchiveInfo, Document
 
