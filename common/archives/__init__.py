@@ -22,7 +22,6 @@ from common.archives.base import (
     ArchiveStore,
     check_archive,
     iter_zip_archive,
-    runs_prefix,
 )
 from common.archives.local import LocalArchiveStore
 from common.settings import Settings
@@ -34,7 +33,6 @@ __all__ = [
     "check_archive",
     "iter_zip_archive",
     "open_archive_store",
-    "runs_prefix",
 ]
 
 

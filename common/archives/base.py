@@ -4,9 +4,6 @@ kinds share: finding a process's bags by name, and checking a file against its s
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,27 +100,3 @@ def check_sha256(data: bytes, expected: str, name: str, path: str) -> bytes:
 def iter_zip_archive(store: ArchiveStore, name: str) -> Iterator[bytes]:
     """The zip of the archive ``name`` (see bag.iter_zip_bag), from the store."""
     return store.iter_zip(name)
-
-
-# What the S3 store writes and where it works.
-
-
-def marker_body(info: ArchiveInfo, files: dict[str, tuple[int, str]]) -> bytes:
-    """The marker: what the workflow was told, and every file with its size and sha256."""
-    return json.dumps(
-        {
-            "info": info.model_dump(mode="json"),
-            "files": {rel: {"size": size, "sha256": sha} for rel, (size, sha) in files.items()},
-        },
-        indent=1,
-    ).encode()
-
-
-@contextmanager
-def scratch_folder(parent: Path, prefix: str) -> Iterator[Path]:
-    parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,10 +26,8 @@ from common.archives.bag import (
 from common.archives.base import (
     ArchiveStore,
     check_sha256,
-    marker_body,
     of_process,
     runs_prefix,
-    scratch_folder,
 )
 from common.documents.base import sha256_of, verified_chunks
 from common.models import ArchiveInfo
@@ -255,3 +255,24 @@ class S3ArchiveStore(ArchiveStore):
                 except BaseError as err:
                     raise unavailable(err, self.bucket) from None
             yield root
+
+
+def marker_body(info: ArchiveInfo, files: dict[str, tuple[int, str]]) -> bytes:
+    """The marker: what the workflow was told, and every file with its size and sha256."""
+    return json.dumps(
+        {
+            "info": info.model_dump(mode="json"),
+            "files": {rel: {"size": size, "sha256": sha} for rel, (size, sha) in files.items()},
+        },
+        indent=1,
+    ).encode()
+
+
+@contextmanager
+def scratch_folder(parent: Path, prefix: str) -> Iterator[Path]:
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
